@@ -1,0 +1,93 @@
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { loadMigrations, pendingMigrations } from './db/migrations.js';
+import { openDatabase } from './db/open-database.js';
+import { createLogger } from './logger.js';
+import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
+
+/** Fly's kill_timeout is 10 s; everything must be answered and closed well before that. */
+const SHUTDOWN_GRACE_MS = 8000;
+
+function main(): void {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`snip: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({
+    level: config.logLevel,
+    pretty: Boolean(process.stdout.isTTY) && process.env.NODE_ENV !== 'production',
+  });
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled rejection; exiting');
+    process.exit(1);
+  });
+
+  const db = openDatabase(config.databaseFile);
+  // Migrations run before the server (scripts/launch.sh); never serve a schema they have not reached.
+  const pending = pendingMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR));
+  if (pending.length > 0) {
+    logger.fatal(
+      { pending: pending.map((m) => m.version) },
+      'database has pending migrations; run `npm run migrate` (scripts/launch.sh does this at start)',
+    );
+    db.close();
+    process.exit(1);
+  }
+
+  const app = createApp({ config, db, logger });
+  let shuttingDown = false;
+  const server = app.listen(config.port, () => {
+    logger.info({ port: config.port, database: config.databaseFile }, 'snip is listening');
+  });
+  // Runs before the app: a response sent while stopping tells keep-alive clients to reconnect.
+  server.prependListener('request', (_req, res) => {
+    if (shuttingDown) res.setHeader('Connection', 'close');
+  });
+  server.on('error', (error) => {
+    logger.fatal({ err: error }, 'server failed');
+    process.exit(1);
+  });
+
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    closeServer(server, SHUTDOWN_GRACE_MS).then(() => {
+      db.close();
+      logger.info('stopped');
+      logger.flush();
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+/**
+ * Stops accepting connections, closes idle keep-alive sockets at once, lets in-flight requests
+ * finish (their sockets close after the response), and cuts whatever is left after `graceMs`.
+ */
+function closeServer(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+main();

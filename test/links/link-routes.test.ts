@@ -1,0 +1,169 @@
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildTestApp, SAME_ORIGIN, type TestApp } from '../support/test-app.js';
+
+let t: TestApp;
+afterEach(() => t?.db.close());
+
+function shorten(fields: Record<string, string>, headers: Record<string, string> = SAME_ORIGIN) {
+  return request(t.app).post('/shorten').set(headers).type('form').send(fields);
+}
+
+describe('the shortening form', () => {
+  it('when the home page is opened, then it shows a labelled URL field and an alias option', async () => {
+    t = buildTestApp();
+    const res = await request(t.app).get('/').expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('<label for="url">');
+    expect(res.text).toContain('name="alias"');
+    expect(res.text).toMatch(/<form[^>]+method="post"[^>]+action="\/shorten"/);
+  });
+
+  it('when a valid URL is sent, then it answers 303 to a result page with the full short link', async () => {
+    t = buildTestApp({ BASE_URL: 'https://snip.example' }, { generateCode: () => 'Abc4567' });
+    const res = await shorten({ url: 'https://example.com/some/long/path?q=1' }).expect(303);
+    expect(res.headers.location).toBe('/links/Abc4567');
+    const page = await request(t.app).get(res.headers.location!).expect(200);
+    expect(page.text).toContain('value="https://snip.example/Abc4567"');
+    expect(page.text).toContain('https://example.com/some/long/path?q=1');
+    expect(page.text).toContain('data-copy="#short-url"');
+    expect(t.countLinks()).toBe(1);
+  });
+
+  it('when BASE_URL is unset, then the short link uses the request origin', async () => {
+    t = buildTestApp({}, { generateCode: () => 'Abc4567' });
+    await shorten({ url: 'https://example.com/' }).expect(303);
+    const page = await request(t.app).get('/links/Abc4567').set('Host', 'sn.test:8080').expect(200);
+    expect(page.text).toContain('value="http://sn.test:8080/Abc4567"');
+  });
+
+  it('when BASE_URL is set and the Host header is spoofed, then the short link still uses BASE_URL', async () => {
+    t = buildTestApp({ BASE_URL: 'https://snip.example' }, { generateCode: () => 'Abc4567' });
+    await shorten({ url: 'https://example.com/' }).expect(303);
+    const page = await request(t.app).get('/links/Abc4567').set('Host', 'evil.example').expect(200);
+    expect(page.text).toContain('https://snip.example/Abc4567');
+    expect(page.text).not.toContain('evil.example');
+  });
+
+  it('when a custom alias is given, then the link uses it', async () => {
+    t = buildTestApp();
+    const res = await shorten({ url: 'https://example.com/', alias: 'my-docs_2' }).expect(303);
+    expect(res.headers.location).toBe('/links/my-docs_2');
+    await request(t.app).get('/my-docs_2').expect(302).expect('Location', 'https://example.com/');
+  });
+
+  it('when the URL has no scheme, then the form adds https://', async () => {
+    t = buildTestApp({}, { generateCode: () => 'Abc4567' });
+    await shorten({ url: '  evil.example  ' }).expect(303);
+    await request(t.app).get('/Abc4567').expect(302).expect('Location', 'https://evil.example/');
+  });
+
+  it('when the URL is refused, then the form is shown again with the values kept and the message beside the field', async () => {
+    t = buildTestApp();
+    const res = await shorten({ url: 'javascript:alert(1)', alias: 'keep-me' }).expect(422);
+    expect(res.text).toContain('value="javascript:alert(1)"');
+    expect(res.text).toContain('value="keep-me"');
+    expect(res.text).toMatch(/id="url-error"[^>]*>[\s\S]*http/);
+    expect(res.text).toContain('aria-invalid="true"');
+    expect(t.countLinks()).toBe(0);
+  });
+
+  it('when the alias is taken, then the form shows 409 and nothing new is stored', async () => {
+    t = buildTestApp();
+    await shorten({ url: 'https://example.com/', alias: 'taken' }).expect(303);
+    const res = await shorten({ url: 'https://example.org/', alias: 'taken' }).expect(409);
+    expect(res.text).toContain('id="alias-error"');
+    expect(res.text).toContain('already taken');
+    expect(t.countLinks()).toBe(1);
+  });
+
+  it('when a generated code collides, then another one is tried', async () => {
+    const codes = ['Same777', 'Same777', 'Other77'];
+    t = buildTestApp({}, { generateCode: () => codes.shift() ?? 'Last777' });
+    await shorten({ url: 'https://example.com/1' })
+      .expect(303)
+      .expect('Location', '/links/Same777');
+    await shorten({ url: 'https://example.com/2' })
+      .expect(303)
+      .expect('Location', '/links/Other77');
+    expect(t.countLinks()).toBe(2);
+  });
+
+  it('when the same URL is shortened twice, then it gets two links', async () => {
+    t = buildTestApp();
+    await shorten({ url: 'https://example.com/' }).expect(303);
+    await shorten({ url: 'https://example.com/' }).expect(303);
+    expect(t.countLinks()).toBe(2);
+  });
+
+  it('when the url field is repeated, then it answers 400 and stores nothing', async () => {
+    t = buildTestApp();
+    const res = await request(t.app)
+      .post('/shorten')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send('url=https%3A%2F%2Fa.example%2F&url=https%3A%2F%2Fb.example%2F')
+      .expect(400);
+    expect(res.text).toContain('Send one URL');
+    expect(t.countLinks()).toBe(0);
+  });
+
+  it('when the body is empty, then the form says the URL is missing', async () => {
+    t = buildTestApp();
+    await request(t.app).post('/shorten').set(SAME_ORIGIN).expect(400);
+    expect(t.countLinks()).toBe(0);
+  });
+});
+
+describe('following a short link', () => {
+  it('when the code exists, then GET answers 302 with the stored URL and no-index headers', async () => {
+    t = buildTestApp({}, { generateCode: () => 'Abc4567' });
+    await shorten({ url: 'https://Example.COM:443/a%20b?x=1#frag' }).expect(303);
+    const res = await request(t.app).get('/Abc4567').expect(302);
+    expect(res.headers.location).toBe('https://example.com/a%20b?x=1#frag');
+    expect(res.headers['x-robots-tag']).toBe('noindex');
+    expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+    expect(res.text).toBe('');
+  });
+
+  it('when HEAD is sent, then it answers the same status and Location without a body', async () => {
+    t = buildTestApp({}, { generateCode: () => 'Abc4567' });
+    await shorten({ url: 'https://example.com/x' }).expect(303);
+    const res = await request(t.app).head('/Abc4567').expect(302);
+    expect(res.headers.location).toBe('https://example.com/x');
+    expect(res.text ?? '').toBe('');
+  });
+
+  it('when the code is unknown, then it answers a 404 page without Location', async () => {
+    t = buildTestApp();
+    const res = await request(t.app).get('/doesnotexist').expect(404);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.text).toContain('No such link');
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('when codes differ only in case, then they are different links', async () => {
+    t = buildTestApp();
+    await shorten({ url: 'https://example.com/', alias: 'CaseY' }).expect(303);
+    await request(t.app).get('/CaseY').expect(302);
+    await request(t.app).get('/casey').expect(404);
+  });
+});
+
+describe('GET /healthz', () => {
+  it('when the database answers, then it is 200 ok and not cached', async () => {
+    t = buildTestApp();
+    const res = await request(t.app).get('/healthz').expect(200);
+    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('when the database is closed, then it is 503', async () => {
+    t = buildTestApp();
+    const { app, db } = t;
+    db.close();
+    const res = await request(app).get('/healthz').expect(503);
+    expect(res.body).toEqual({ status: 'unavailable' });
+    t = buildTestApp(); // afterEach closes a fresh one
+  });
+});

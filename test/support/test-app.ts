@@ -1,0 +1,37 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import type { Express } from 'express';
+import { createApp, type AppDeps } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { applyMigrations, loadMigrations } from '../../src/db/migrations.js';
+import { DEFAULT_MIGRATIONS_DIR } from '../../src/db/migrations-dir.js';
+import { openDatabase, type Db } from '../../src/db/open-database.js';
+
+export type TestApp = { app: Express; db: Db; config: Config; countLinks: () => number };
+
+/** Headers a browser sends with a form post from snip's own page. */
+export const SAME_ORIGIN = { 'Sec-Fetch-Site': 'same-origin' } as const;
+
+/** A fresh database with the real migrations applied: `:memory:` unless a file is asked for. */
+export function createTestDatabase(filename = ':memory:'): Db {
+  const db = openDatabase(filename);
+  applyMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR));
+  return db;
+}
+
+export function createTempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'snip-test-'));
+}
+
+export function buildTestApp(
+  env: Record<string, string> = {},
+  overrides: Partial<Omit<AppDeps, 'config'>> = {},
+): TestApp {
+  const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', ...env });
+  const db = overrides.db ?? createTestDatabase();
+  const app = createApp({ config, db, logger: pino({ level: 'silent' }), ...overrides });
+  const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM urls');
+  return { app, db, config, countLinks: () => count.get()?.n ?? 0 };
+}
