@@ -75,15 +75,17 @@ function main(): void {
 }
 
 /**
- * Stops accepting connections, closes idle keep-alive sockets at once, lets in-flight requests
- * finish (their sockets close after the response), and cuts whatever is left after `graceMs`.
+ * Stops accepting connections and lets in-flight requests finish. Keep-alive sockets are closed
+ * as soon as they are idle (checked every 100 ms, since a socket whose request started before
+ * the signal only becomes idle after its response); whatever is left after `graceMs` is cut.
  */
 function closeServer(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    timer.unref();
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
     server.close(() => {
-      clearTimeout(timer);
+      clearInterval(sweep);
+      clearTimeout(deadline);
       resolve();
     });
     server.closeIdleConnections();

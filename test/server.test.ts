@@ -1,0 +1,112 @@
+import http from 'node:http';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTempDir, createTestDatabase } from './support/test-app.js';
+import {
+  findFreePort,
+  startProcess,
+  waitForHealthy,
+  type RunningProcess,
+} from './support/server-process.js';
+import { openDatabase } from '../src/db/open-database.js';
+
+const SERVER = path.resolve('dist/server.js');
+let proc: RunningProcess | undefined;
+afterEach(() => {
+  if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
+  proc = undefined;
+});
+
+async function startServer(
+  env: Record<string, string> = {},
+): Promise<{ port: number; file: string }> {
+  const file = path.join(createTempDir(), 'db', 'snip.sqlite3');
+  createTestDatabase(file).close();
+  const port = await findFreePort();
+  proc = startProcess('node', [SERVER], {
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${file}`,
+    ...env,
+  });
+  await waitForHealthy(port, proc);
+  return { port, file };
+}
+
+describe('the server process', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'when it receives %s with an idle keep-alive connection open, then it closes it and exits 0',
+    async (signal) => {
+      const { port } = await startServer();
+      const agent = new http.Agent({ keepAlive: true });
+      await new Promise<void>((resolve, reject) =>
+        http
+          .get({ port, host: '127.0.0.1', path: '/healthz', agent }, (res) => {
+            res.resume();
+            res.on('end', resolve);
+          })
+          .on('error', reject),
+      );
+      const started = Date.now();
+      proc!.child.kill(signal);
+      const { code } = await proc!.exited;
+      const ms = Date.now() - started;
+      console.log(`${signal}: exited with ${code} after ${ms} ms`);
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(3000);
+      expect(proc!.output()).toContain('stopped');
+      agent.destroy();
+    },
+  );
+
+  it('when a request is in flight at SIGTERM, then it is answered before the process exits', async () => {
+    const { port } = await startServer();
+    // A slow upload keeps the request in flight while the signal arrives.
+    const [head, tail] = ['url=https%3A%2F%2F', 'a.example%2F'];
+    const answered = new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          port,
+          host: '127.0.0.1',
+          method: 'POST',
+          path: '/shorten',
+          headers: {
+            'Content-Type': 'application/x-www-form-urlencoded',
+            'Sec-Fetch-Site': 'same-origin',
+            'Content-Length': String(head.length + tail.length),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.write(head);
+      setTimeout(() => {
+        proc!.child.kill('SIGTERM');
+        setTimeout(() => req.end(tail), 200);
+      }, 100);
+    });
+    expect(await answered).toBe(303);
+    expect((await proc!.exited).code).toBe(0);
+  });
+
+  it('when the database has pending migrations, then it refuses to start', async () => {
+    const file = path.join(createTempDir(), 'empty.sqlite3');
+    openDatabase(file).close();
+    const port = await findFreePort();
+    proc = startProcess('node', [SERVER], { PORT: String(port), DATABASE_URL: `sqlite:${file}` });
+    const { code } = await proc.exited;
+    expect(code).toBe(1);
+    expect(proc.output()).toContain('pending migrations');
+  });
+
+  it('when the configuration is invalid, then it exits 1 naming each bad variable', async () => {
+    proc = startProcess('node', [SERVER], { PORT: 'eighty', CODE_LENGTH: '99' });
+    const { code } = await proc.exited;
+    expect(code).toBe(1);
+    expect(proc.output()).toContain('PORT:');
+    expect(proc.output()).toContain('CODE_LENGTH:');
+    expect(proc.output()).not.toMatch(/\n\s+at /);
+  });
+});
