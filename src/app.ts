@@ -57,7 +57,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', createHealthHandler(createHealthRepository(db)));
   app.get('/:code', createRedirectHandler(links));
 
-  app.use(securityHeaders({ https: config.baseUrl?.startsWith('https:') ?? false }));
+  const pageHeaders = securityHeaders({ https: config.baseUrl?.startsWith('https:') ?? false });
+  app.use(pageHeaders);
   app.use('/static', assets.serve);
   app.use(
     express.urlencoded({
@@ -70,6 +71,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(createLinkPages({ links, publicOrigin, ownHosts }));
 
   app.use(handleNotFound());
-  app.use(handleErrors(logger));
+  app.use(handleErrors(logger, pageHeaders));
   return app;
 }

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { HttpError, isStorageUnavailable } from './http-error.js';
 
@@ -49,23 +49,26 @@ export function handleNotFound(): RequestHandler {
  * unavailable, a generic 500 otherwise. It never shows a stack trace; 5xx are logged with the
  * request id that the page prints.
  */
-export function handleErrors(logger: Logger): ErrorRequestHandler {
+export function handleErrors(logger: Logger, pageHeaders: RequestHandler): ErrorRequestHandler {
   return (error, req, res, next) => {
     const problem = describe(error);
     if (problem.status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
     if (res.headersSent) return next(error);
     res.status(problem.status).set(problem.headers);
-    res.render(
-      'error',
-      { status: problem.status, message: problem.message, requestId: req.id },
-      (renderError, html) => {
-        if (renderError) {
-          logger.error({ err: renderError, reqId: req.id }, 'error page failed to render');
-          res.type('text/plain').send(problem.message);
-          return;
-        }
-        res.send(html);
-      },
-    );
+    // An error raised before the page middleware ran (e.g. a malformed path on the redirect
+    // route) still gets the security headers of a page.
+    void pageHeaders(req, res, () => renderError(res, problem, req.id, logger));
   };
+}
+
+function renderError(res: Response, problem: Problem, requestId: string, logger: Logger): void {
+  const locals = { status: problem.status, message: problem.message, requestId };
+  res.render('error', locals, (error, html) => {
+    if (error) {
+      logger.error({ err: error, reqId: requestId }, 'error page failed to render');
+      res.type('text/plain').send(problem.message);
+      return;
+    }
+    res.send(html);
+  });
 }

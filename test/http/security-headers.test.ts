@@ -1,0 +1,96 @@
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildTestApp, SAME_ORIGIN, type TestApp } from '../support/test-app.js';
+
+let t: TestApp;
+afterEach(() => t.db.close());
+
+async function pages(app: TestApp['app']): Promise<request.Response[]> {
+  const created = await request(app)
+    .post('/shorten')
+    .set(SAME_ORIGIN)
+    .type('form')
+    .send({ url: 'https://a.example/', alias: 'sec-test' });
+  return Promise.all([
+    request(app).get('/'),
+    request(app).get(created.headers.location!),
+    request(app).get('/no-such-code'),
+    request(app).post('/shorten').set(SAME_ORIGIN).type('form').send({ url: 'javascript:x' }),
+    request(app).get('/%E0%A4%A'),
+  ]);
+}
+
+describe('security headers', () => {
+  it('when any page is served, then it has a strict CSP, frame denial, nosniff and no referrer', async () => {
+    t = buildTestApp();
+    for (const res of await pages(t.app)) {
+      const csp = res.headers['content-security-policy'];
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("style-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("form-action 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['x-request-id']).toBeTruthy();
+    }
+  });
+
+  it('when any page is rendered, then it has no inline script, inline style or third-party origin', async () => {
+    t = buildTestApp();
+    for (const res of await pages(t.app)) {
+      expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      expect(res.text).not.toMatch(/\sstyle=/);
+      expect(res.text).not.toMatch(/<style/);
+      expect(res.text).not.toMatch(/(src|href)="https?:\/\/(?!a\.example)/);
+    }
+  });
+
+  it('when BASE_URL is https, then pages send HSTS; over plain http they do not', async () => {
+    t = buildTestApp({ BASE_URL: 'https://snip.example' });
+    expect((await request(t.app).get('/')).headers['strict-transport-security']).toMatch(
+      /max-age=\d+/,
+    );
+    t.db.close();
+    t = buildTestApp();
+    expect((await request(t.app).get('/')).headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('when an error page is shown for a 5xx, then it carries the request id and no stack trace', async () => {
+    t = buildTestApp();
+    t.db.close();
+    const res = await request(t.app)
+      .post('/shorten')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ url: 'https://a.example/' });
+    expect(res.status).toBe(500);
+    expect(res.text).toContain(res.headers['x-request-id']);
+    expect(res.text).not.toMatch(/\n\s+at /);
+    expect(res.text).not.toContain('database connection is not open');
+    t = buildTestApp();
+  });
+});
+
+describe('static files', () => {
+  it('when a page links its stylesheet and script, then both are served by hash with year-long caching', async () => {
+    t = buildTestApp();
+    const home = await request(t.app).get('/');
+    const urls = [...home.text.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(urls).toHaveLength(2);
+    for (const url of urls) {
+      expect(url).toMatch(/^\/static\/app\.[0-9a-f]{10}\.(css|js)$/);
+      const res = await request(t.app).get(url).expect(200);
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    }
+  });
+
+  it('when an unknown or unhashed static file is asked for, then 404', async () => {
+    t = buildTestApp();
+    await request(t.app).get('/static/app.css').expect(404);
+    await request(t.app).get('/static/../package.json').expect(404);
+  });
+});
