@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Applies pending migrations to the SQLite database named by DATABASE_URL.
+# scripts/launch.sh runs it before the server; it also works on its own.
+set -euo pipefail
+
+APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+EXAMPLE_URL='sqlite:/data/db/database.sqlite3'
+
+fail() {
+  printf 'run-migrations: %s\n' "$1" >&2
+  exit 1
+}
+
+trim() {
+  local text="$1"
+  text="${text#"${text%%[![:space:]]*}"}"
+  printf '%s' "${text%"${text##*[![:space:]]}"}"
+}
+
+# %41 → A, as decodeURIComponent does. A malformed escape is left as it is; Node then rejects it.
+percent_decode() {
+  local text="$1" decoded='' byte
+  while [[ "$text" =~ ^([^%]*)%([0-9A-Fa-f]{2})(.*)$ ]]; do
+    printf -v byte "\\x${BASH_REMATCH[2]}"
+    decoded+="${BASH_REMATCH[1]}$byte"
+    text="${BASH_REMATCH[3]}"
+  done
+  printf '%s' "$decoded$text"
+}
+
+# Mirrors parseDatabaseUrl in src/db/database-url.ts so the path printed here is the one Node opens.
+database_path() {
+  local url rest
+  url="$(trim "$1")"
+  if [[ ! "$url" =~ ^sqlite3?:(.*)$ ]]; then
+    fail "DATABASE_URL must look like $EXAMPLE_URL (got \"$1\")"
+  fi
+  rest="${BASH_REMATCH[1]}"
+  if [[ "$rest" == ':memory:' ]]; then
+    printf '%s' "$rest"
+    return
+  fi
+  rest="${rest#//}"
+  rest="${rest%%\?*}"
+  rest="$(percent_decode "$rest")"
+  [[ -n "$rest" ]] || fail "DATABASE_URL has no file path (got \"$1\")"
+  [[ "$rest" == /* ]] || rest="$PWD/$rest"
+  printf '%s' "$rest"
+}
+
+main() {
+  local url path
+  url="$(trim "${DATABASE_URL:-}")"
+  [[ -n "$url" ]] || fail "DATABASE_URL is not set (example: $EXAMPLE_URL)"
+  path="$(database_path "$url")"
+  if [[ "$path" != ':memory:' ]]; then
+    mkdir -p -- "$(dirname -- "$path")"
+  fi
+  printf 'run-migrations: database %s\n' "$path"
+  [[ -f "$APP_DIR/dist/migrate.js" ]] || fail "$APP_DIR/dist/migrate.js is missing (run npm run build)"
+  node "$APP_DIR/dist/migrate.js" up
+}
+
+main "$@"

@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDatabaseUrl } from './db/database-url.js';
+import {
+  applyMigrations,
+  createMigrationFile,
+  loadMigrations,
+  migrationStatus,
+  pendingMigrations,
+  readAppliedVersions,
+  rollbackMigration,
+  type Migration,
+} from './db/migrations.js';
+import { openDatabase, type Db } from './db/open-database.js';
+import { writeSnapshot } from './db/snapshot.js';
+
+/**
+ * The migration command: `node dist/migrate.js [up|status|rollback|new NAME]`.
+ * scripts/run-migrations.sh runs `up` before the server starts.
+ */
+
+export type MigrateCommand =
+  { kind: 'up' } | { kind: 'status' } | { kind: 'rollback' } | { kind: 'new'; name: string };
+
+export type MigrateOutput = { out: (line: string) => void; err: (line: string) => void };
+
+const USAGE = 'usage: migrate [up|status|rollback|new NAME]';
+
+export function parseMigrateArgs(args: string[]): MigrateCommand {
+  const [kind = 'up', ...rest] = args;
+  if ((kind === 'up' || kind === 'status' || kind === 'rollback') && rest.length === 0) {
+    return { kind };
+  }
+  if (kind === 'new' && rest.length === 1 && rest[0] !== undefined) {
+    return { kind, name: rest[0] };
+  }
+  throw new Error(USAGE);
+}
+
+/** `migrations/` of this package: one level above both src/migrate.ts and dist/migrate.js. */
+export function defaultMigrationsDir(moduleUrl: string = import.meta.url): string {
+  return path.resolve(path.dirname(fileURLToPath(moduleUrl)), '..', 'migrations');
+}
+
+export function resolveMigrationsDir(env: NodeJS.ProcessEnv, cwd: string): string {
+  const fromEnv = env.MIGRATIONS_DIR?.trim();
+  return fromEnv ? path.resolve(cwd, fromEnv) : defaultMigrationsDir();
+}
+
+export function requireDatabaseFile(env: NodeJS.ProcessEnv, cwd: string): string {
+  const url = env.DATABASE_URL?.trim();
+  if (!url) {
+    throw new Error('DATABASE_URL is not set (example: sqlite:/data/db/database.sqlite3)');
+  }
+  return parseDatabaseUrl(url, cwd);
+}
+
+/** Runs one command and returns the exit code; every failure becomes one line on `err`. */
+export async function runMigrate(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  output: MigrateOutput,
+  cwd: string = process.cwd(),
+): Promise<number> {
+  try {
+    const command = parseMigrateArgs(args);
+    const dir = resolveMigrationsDir(env, cwd);
+    if (command.kind === 'new') {
+      output.out(`created ${createMigrationFile(dir, command.name, new Date())}`);
+      return 0;
+    }
+    // Read the files first: a broken migrations folder should not create a database file.
+    const migrations = loadMigrations(dir);
+    const file = requireDatabaseFile(env, cwd);
+    if (command.kind === 'status') printStatus(file, migrations, output);
+    else if (command.kind === 'rollback') rollbackNewest(file, migrations, output);
+    else await migrateUp(file, migrations, output);
+    return 0;
+  } catch (error) {
+    output.err(`migrate: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+async function migrateUp(file: string, migrations: Migration[], output: MigrateOutput) {
+  const existed = file !== ':memory:' && fs.existsSync(file);
+  await withDatabase(file, async (db) => {
+    const pending = pendingMigrations(db, migrations);
+    const first = pending[0];
+    if (!first) {
+      output.out(`nothing to migrate (${readAppliedVersions(db).length} applied)`);
+      return;
+    }
+    // A new database has nothing to lose; an existing one gets a copy to restore if this goes wrong.
+    if (existed) {
+      const snapshot = await writeSnapshot(db, file, { label: `before-${first.version}` });
+      output.out(`snapshot ${snapshot}`);
+    }
+    applyMigrations(db, migrations, (m) => output.out(`applied ${m.filename}`));
+  });
+}
+
+// status and rollback never create a database: a mistyped DATABASE_URL must not leave an empty one.
+function isMissing(file: string): boolean {
+  return file !== ':memory:' && !fs.existsSync(file);
+}
+
+function printStatus(file: string, migrations: Migration[], output: MigrateOutput): void {
+  const statuses = isMissing(file)
+    ? migrations.map((m) => ({ ...m, applied: false }))
+    : withDatabaseSync(file, (db) => migrationStatus(db, migrations));
+  for (const s of statuses) {
+    output.out(`${s.applied ? '[x]' : '[ ]'} ${s.filename ?? `${s.version} (no migration file)`}`);
+  }
+  const applied = statuses.filter((s) => s.applied).length;
+  output.out(`${applied} applied, ${statuses.length - applied} pending`);
+}
+
+function rollbackNewest(file: string, migrations: Migration[], output: MigrateOutput): void {
+  const rolledBack = isMissing(file)
+    ? null
+    : withDatabaseSync(file, (db) => rollbackMigration(db, migrations));
+  output.out(rolledBack ? `rolled back ${rolledBack.filename}` : 'nothing to roll back');
+}
+
+function withDatabaseSync<T>(file: string, use: (db: Db) => T): T {
+  const db = openDatabase(file);
+  try {
+    return use(db);
+  } finally {
+    db.close();
+  }
+}
+
+async function withDatabase<T>(file: string, use: (db: Db) => Promise<T>): Promise<T> {
+  const db = openDatabase(file);
+  try {
+    return await use(db);
+  } finally {
+    db.close();
+  }
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return fs.realpathSync(script) === fs.realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  process.exitCode = await runMigrate(process.argv.slice(2), process.env, {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
+}

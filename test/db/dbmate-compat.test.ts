@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  applyMigrations,
+  loadMigrations,
+  migrationStatus,
+  readAppliedVersions,
+  rollbackMigration,
+} from '../../src/db/migrations.js';
+import { openDatabase } from '../../src/db/open-database.js';
+
+// The real dbmate CLI (npm package `dbmate`, binary inside) checks that both tools read and write
+// schema_migrations the same way. Output format checked against dbmate 2.24.0.
+const DBMATE = path.resolve('node_modules/.bin/dbmate');
+const MIGRATIONS = path.resolve('migrations');
+const VERSIONS = ['20261125120000', '20261125120100'];
+
+let tmp: string;
+let file: string;
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snip-'));
+  file = path.join(tmp, 'database.sqlite3');
+});
+
+afterEach(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function dbmate(...args: string[]): string {
+  return execFileSync(
+    DBMATE,
+    ['--url', `sqlite:${file}`, '--migrations-dir', MIGRATIONS, '--no-dump-schema', ...args],
+    // cwd: dbmate reads a .env file from its working directory; keep a developer's out of this.
+    { cwd: tmp, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+}
+
+/** dbmate 2.24 `status` prints `[X] file` / `[ ] file` lines, then `Applied: N` and `Pending: M`. */
+function parseDbmateStatus(output: string) {
+  const count = (label: string) => Number(new RegExp(`^${label}: (\\d+)$`, 'm').exec(output)?.[1]);
+  return {
+    applied: [...output.matchAll(/^\[X\] (\S+)$/gm)].map((m) => m[1]),
+    pending: [...output.matchAll(/^\[ \] (\S+)$/gm)].map((m) => m[1]),
+    appliedCount: count('Applied'),
+    pendingCount: count('Pending'),
+  };
+}
+
+function migrateWithSnip(): void {
+  const db = openDatabase(file);
+  try {
+    applyMigrations(db, loadMigrations(MIGRATIONS));
+  } finally {
+    db.close();
+  }
+}
+
+function tableSql(dbFile: string): string | undefined {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return db
+      .prepare("SELECT sql FROM sqlite_master WHERE name = 'schema_migrations'")
+      .pluck()
+      .get() as string | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+describe('snip and the dbmate CLI share schema_migrations', () => {
+  it('when snip migrates a database, then dbmate status reports nothing pending', () => {
+    migrateWithSnip();
+
+    const status = parseDbmateStatus(dbmate('status'));
+
+    expect(status).toEqual({
+      applied: ['20261125120000_create_urls.sql', '20261125120100_add_idx_dates.sql'],
+      pending: [],
+      appliedCount: 2,
+      pendingCount: 0,
+    });
+  });
+
+  it('when dbmate migrates a fresh database, then snip sees everything applied and does nothing', () => {
+    dbmate('up');
+    const db = openDatabase(file);
+    try {
+      const migrations = loadMigrations(MIGRATIONS);
+
+      expect(migrationStatus(db, migrations).map((s) => [s.version, s.applied])).toEqual(
+        VERSIONS.map((v) => [v, true]),
+      );
+      expect(applyMigrations(db, migrations)).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('when both create the table, then its definition is byte for byte the same', () => {
+    migrateWithSnip();
+    const dbmateFile = file;
+    file = path.join(tmp, 'by-dbmate.sqlite3');
+    dbmate('up');
+
+    expect(tableSql(dbmateFile)).toBe(tableSql(file));
+    expect(tableSql(file)).toBe(
+      'CREATE TABLE "schema_migrations" (version varchar(128) primary key)',
+    );
+  });
+
+  it('when dbmate rolls back a migration snip applied, then snip sees it pending again', () => {
+    migrateWithSnip();
+
+    const output = dbmate('rollback');
+
+    expect(output).toContain('Rolled back: 20261125120100_add_idx_dates.sql');
+    const db = openDatabase(file);
+    try {
+      expect(readAppliedVersions(db)).toEqual([VERSIONS[0]]);
+      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck();
+      expect(indexes.all()).not.toContain('idx_dates');
+      expect(applyMigrations(db, loadMigrations(MIGRATIONS)).map((m) => m.version)).toEqual([
+        VERSIONS[1],
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('when snip rolls back a migration dbmate applied, then dbmate sees it pending', () => {
+    dbmate('up');
+    const db = openDatabase(file);
+    try {
+      rollbackMigration(db, loadMigrations(MIGRATIONS));
+    } finally {
+      db.close();
+    }
+
+    const status = parseDbmateStatus(dbmate('status'));
+
+    expect(status.pending).toEqual(['20261125120100_add_idx_dates.sql']);
+    expect(status.pendingCount).toBe(1);
+  });
+});

@@ -1,0 +1,319 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  applyMigrations,
+  createMigrationFile,
+  loadMigrations,
+  migrationStatus,
+  readAppliedVersions,
+  rollbackMigration,
+} from '../../src/db/migrations.js';
+import { openDatabase, type Db } from '../../src/db/open-database.js';
+
+const REAL_MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+let tmp: string;
+let dbs: Db[];
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snip-'));
+  dbs = [];
+});
+
+afterEach(() => {
+  for (const db of dbs) if (db.open) db.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function openTempDb(): Db {
+  const db = openDatabase(path.join(tmp, 'db', 'database.sqlite3'));
+  dbs.push(db);
+  return db;
+}
+
+/** Writes migration files into a fresh folder and returns it. */
+function writeMigrations(files: Record<string, string>, dir = path.join(tmp, 'migrations')) {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, contents] of Object.entries(files)) {
+    fs.writeFileSync(path.join(dir, name), contents);
+  }
+  return dir;
+}
+
+function copyRealMigrations(extra: Record<string, string> = {}): string {
+  const dir = path.join(tmp, 'migrations');
+  fs.cpSync(REAL_MIGRATIONS, dir, { recursive: true });
+  return writeMigrations(extra, dir);
+}
+
+function schemaObjects(db: Db): string[] {
+  return db
+    .prepare("SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .all() as string[];
+}
+
+const migration = (up: string, down = '') => `-- migrate:up\n${up}\n\n-- migrate:down\n${down}\n`;
+
+describe('loadMigrations', () => {
+  it('when files are named VERSION_name.sql, then they come back parsed and in version order', () => {
+    const dir = writeMigrations({
+      '20260102000000_second.sql': migration('CREATE TABLE b (x);', 'DROP TABLE b;'),
+      '20260101000000_first.sql': `-- A comment before the marker is fine.\n${migration('CREATE TABLE a (x);', 'DROP TABLE a;')}`,
+      'README.md': 'not a migration',
+      'notes.sql': 'ignored like dbmate does: no leading version',
+    });
+
+    const migrations = loadMigrations(dir);
+
+    expect(migrations).toEqual([
+      {
+        version: '20260101000000',
+        name: 'first',
+        filename: '20260101000000_first.sql',
+        up: 'CREATE TABLE a (x);',
+        down: 'DROP TABLE a;',
+        upTransaction: true,
+        downTransaction: true,
+      },
+      expect.objectContaining({ version: '20260102000000', name: 'second' }),
+    ]);
+  });
+
+  it('when a marker says transaction:false, then only that section runs outside a transaction', () => {
+    const dir = writeMigrations({
+      '20260101000000_vacuum.sql':
+        '-- migrate:up transaction:false\r\nVACUUM;\r\n-- migrate:down\r\nSELECT 1;\r\n',
+      '20260102000000_other.sql':
+        '--migrate:up\nSELECT 1;\n--migrate:down   transaction:false\nVACUUM;\n',
+    });
+
+    const [vacuum, other] = loadMigrations(dir);
+
+    expect(vacuum).toMatchObject({ up: 'VACUUM;', upTransaction: false, downTransaction: true });
+    expect(other).toMatchObject({ down: 'VACUUM;', upTransaction: true, downTransaction: false });
+  });
+
+  it('when the up marker is missing, then the error names the file', () => {
+    const dir = writeMigrations({
+      '20260101000000_no_up.sql': 'CREATE TABLE a (x);\n-- migrate:down\nDROP TABLE a;\n',
+    });
+
+    expect(() => loadMigrations(dir)).toThrow(
+      "20260101000000_no_up.sql: missing the '-- migrate:up' line",
+    );
+  });
+
+  it('when the down marker is missing, then it is refused like dbmate refuses it', () => {
+    const dir = writeMigrations({ '20260101000000_no_down.sql': '-- migrate:up\nSELECT 1;\n' });
+
+    expect(() => loadMigrations(dir)).toThrow('20260101000000_no_down.sql: missing');
+  });
+
+  it('when SQL comes before the up marker or down comes first, then the file is refused', () => {
+    const before = writeMigrations(
+      { '20260101000000_early.sql': `SELECT 1;\n${migration('SELECT 2;')}` },
+      path.join(tmp, 'before'),
+    );
+    const reversed = writeMigrations(
+      { '20260101000000_reversed.sql': '-- migrate:down\nSELECT 1;\n-- migrate:up\nSELECT 2;\n' },
+      path.join(tmp, 'reversed'),
+    );
+
+    expect(() => loadMigrations(before)).toThrow('20260101000000_early.sql: statements before');
+    expect(() => loadMigrations(reversed)).toThrow('20260101000000_reversed.sql:');
+  });
+
+  it('when two files share a version, then the error names both', () => {
+    const dir = writeMigrations({
+      '20260101000000_one.sql': migration('SELECT 1;'),
+      '20260101000000_two.sql': migration('SELECT 2;'),
+    });
+
+    expect(() => loadMigrations(dir)).toThrow(
+      /20260101000000_two\.sql: version 20260101000000 is also used by 20260101000000_one\.sql/,
+    );
+  });
+
+  it('when the folder does not exist, then the error says which folder', () => {
+    const missing = path.join(tmp, 'nope');
+
+    expect(() => loadMigrations(missing)).toThrow(`cannot read the migrations folder ${missing}`);
+  });
+});
+
+describe('applyMigrations', () => {
+  it('when the real migrations run on a fresh file, then urls, idx_dates and both versions exist', () => {
+    const db = openTempDb();
+    const migrations = loadMigrations(REAL_MIGRATIONS);
+
+    const applied = applyMigrations(db, migrations);
+
+    expect(applied.map((m) => m.filename)).toEqual([
+      '20261125120000_create_urls.sql',
+      '20261125120100_add_idx_dates.sql',
+    ]);
+    expect(schemaObjects(db)).toEqual(
+      expect.arrayContaining(['table schema_migrations', 'table urls', 'index idx_dates']),
+    );
+    expect(readAppliedVersions(db)).toEqual(['20261125120000', '20261125120100']);
+    expect(migrationStatus(db, migrations).every((s) => s.applied)).toBe(true);
+  });
+
+  it('when everything is applied, then applying again does nothing', () => {
+    const db = openTempDb();
+    const migrations = loadMigrations(REAL_MIGRATIONS);
+    applyMigrations(db, migrations);
+    const reported: string[] = [];
+
+    const second = applyMigrations(db, migrations, (m) => reported.push(m.version));
+
+    expect(second).toEqual([]);
+    expect(reported).toEqual([]);
+    expect(readAppliedVersions(db)).toHaveLength(2);
+  });
+
+  it('when a migration fails, then it leaves no table and no version, and later ones do not run', () => {
+    const db = openTempDb();
+    const dir = copyRealMigrations({
+      '20261201000000_bad.sql': migration('CREATE TABLE half_done (x);\nCREAT TABLE oops (y);'),
+      '20261202000000_after.sql': migration('CREATE TABLE after_bad (x);'),
+    });
+    const reported: string[] = [];
+
+    expect(() => applyMigrations(db, loadMigrations(dir), (m) => reported.push(m.version))).toThrow(
+      '20261201000000_bad.sql failed: near "CREAT": syntax error',
+    );
+
+    expect(reported).toEqual(['20261125120000', '20261125120100']);
+    expect(readAppliedVersions(db)).toEqual(['20261125120000', '20261125120100']);
+    expect(schemaObjects(db)).not.toContain('table half_done');
+    expect(schemaObjects(db)).not.toContain('table after_bad');
+  });
+
+  it('when a migration needs VACUUM, then transaction:false lets it run and records it', () => {
+    const db = openTempDb();
+    const inTransaction = writeMigrations(
+      { '20261201000000_vacuum.sql': migration('VACUUM;') },
+      path.join(tmp, 'in-transaction'),
+    );
+    const outside = writeMigrations(
+      {
+        '20261201000000_vacuum.sql':
+          '-- migrate:up transaction:false\nVACUUM;\nPRAGMA user_version = 7;\n-- migrate:down\n',
+      },
+      path.join(tmp, 'outside'),
+    );
+
+    // Proves the option matters: SQLite refuses VACUUM inside a transaction.
+    expect(() => applyMigrations(db, loadMigrations(inTransaction))).toThrow(
+      '20261201000000_vacuum.sql failed: cannot VACUUM from within a transaction',
+    );
+    applyMigrations(db, loadMigrations(outside));
+
+    expect(readAppliedVersions(db)).toEqual(['20261201000000']);
+    expect(db.pragma('user_version', { simple: true })).toBe(7);
+  });
+});
+
+describe('migrationStatus', () => {
+  it('when a recorded version has no file, then it is listed as applied without a file name', () => {
+    const db = openTempDb();
+    applyMigrations(db, loadMigrations(REAL_MIGRATIONS));
+    db.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run('20200101000000');
+
+    const status = migrationStatus(db, loadMigrations(REAL_MIGRATIONS));
+
+    expect(status[0]).toEqual({
+      version: '20200101000000',
+      name: '',
+      filename: null,
+      applied: true,
+    });
+    expect(status).toHaveLength(3);
+  });
+
+  it('when the database is new, then everything is pending and nothing is written', () => {
+    const db = openTempDb();
+
+    const status = migrationStatus(db, loadMigrations(REAL_MIGRATIONS));
+
+    expect(status.map((s) => s.applied)).toEqual([false, false]);
+    expect(schemaObjects(db)).toEqual([]);
+  });
+});
+
+describe('rollbackMigration', () => {
+  it('when migrations are applied, then the newest is undone and its version deleted', () => {
+    const db = openTempDb();
+    const migrations = loadMigrations(REAL_MIGRATIONS);
+    applyMigrations(db, migrations);
+
+    const rolledBack = rollbackMigration(db, migrations);
+
+    expect(rolledBack?.filename).toBe('20261125120100_add_idx_dates.sql');
+    expect(readAppliedVersions(db)).toEqual(['20261125120000']);
+    expect(schemaObjects(db)).not.toContain('index idx_dates');
+    expect(schemaObjects(db)).toContain('table urls');
+
+    expect(rollbackMigration(db, migrations)?.version).toBe('20261125120000');
+    expect(schemaObjects(db)).toEqual(['table schema_migrations']);
+    expect(rollbackMigration(db, migrations)).toBeNull();
+  });
+
+  it('when the down section fails, then the version stays recorded', () => {
+    const db = openTempDb();
+    const dir = writeMigrations({
+      '20261201000000_bad_down.sql': migration(
+        'CREATE TABLE t (x);',
+        'DROP TABLE t;\nDROP TABL u;',
+      ),
+    });
+    applyMigrations(db, loadMigrations(dir));
+
+    expect(() => rollbackMigration(db, loadMigrations(dir))).toThrow(
+      '20261201000000_bad_down.sql failed: near "TABL": syntax error',
+    );
+    expect(readAppliedVersions(db)).toEqual(['20261201000000']);
+    expect(schemaObjects(db)).toContain('table t');
+  });
+
+  it('when the newest applied version has no file, then it refuses to guess', () => {
+    const db = openTempDb();
+    applyMigrations(db, loadMigrations(REAL_MIGRATIONS));
+    db.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run('20991231000000');
+
+    expect(() => rollbackMigration(db, loadMigrations(REAL_MIGRATIONS))).toThrow(
+      'cannot roll back version 20991231000000',
+    );
+  });
+});
+
+describe('createMigrationFile', () => {
+  it('when given a name, then it writes VERSION_name.sql in UTC with both markers', () => {
+    const dir = path.join(tmp, 'new-migrations');
+
+    const file = createMigrationFile(dir, 'add_visits_2', new Date('2026-11-25T09:30:05.999Z'));
+
+    expect(path.basename(file)).toBe('20261125093005_add_visits_2.sql');
+    expect(fs.readFileSync(file, 'utf8')).toBe('-- migrate:up\n\n\n-- migrate:down\n\n');
+    expect(loadMigrations(dir)).toMatchObject([{ version: '20261125093005', up: '', down: '' }]);
+  });
+
+  it.each(['Add-Visits', 'add visits', '', '../escape'])(
+    'when the name is %j, then it is refused',
+    (name) => {
+      expect(() => createMigrationFile(tmp, name, new Date())).toThrow('[a-z0-9_]+');
+    },
+  );
+
+  it('when the version is already taken, then it refuses instead of making a duplicate', () => {
+    const now = new Date('2026-11-25T09:30:05Z');
+    createMigrationFile(tmp, 'first', now);
+
+    expect(() => createMigrationFile(tmp, 'second', now)).toThrow('already used by');
+  });
+});

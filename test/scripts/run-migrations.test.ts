@@ -1,0 +1,243 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+// Runs the real script and the built dist/migrate.js (test/support/global-setup.ts builds it).
+const VERSIONS = ['20261125120000', '20261125120100'];
+
+let tmp: string;
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snip-'));
+});
+
+afterEach(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function runScript(env: Record<string, string | undefined>) {
+  const fullEnv = { ...process.env, ...env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete fullEnv[key];
+  return spawnSync('bash', ['scripts/run-migrations.sh'], {
+    env: fullEnv,
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+}
+
+function runMigrate(args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, ['dist/migrate.js', ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+}
+
+function appliedVersions(file: string): string[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare('SELECT version FROM schema_migrations ORDER BY version')
+      .pluck()
+      .all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+function tableNames(file: string): string[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .pluck()
+      .all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+/** A copy of migrations/ plus extra files, for MIGRATIONS_DIR. */
+function migrationsWith(extra: Record<string, string>): string {
+  const dir = path.join(tmp, 'migrations');
+  fs.cpSync('migrations', dir, { recursive: true });
+  for (const [name, contents] of Object.entries(extra))
+    fs.writeFileSync(path.join(dir, name), contents);
+  return dir;
+}
+
+describe('scripts/run-migrations.sh', () => {
+  it.each([
+    ['unset', undefined],
+    ['empty', ''],
+    ['blank', '   '],
+  ])('when DATABASE_URL is %s, then it exits 1 with an example', (_, value) => {
+    const result = runScript({ DATABASE_URL: value });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'run-migrations: DATABASE_URL is not set (example: sqlite:/data/db/database.sqlite3)\n',
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it('when DATABASE_URL is not a sqlite URL, then it exits 1 and says what it expects', () => {
+    const result = runScript({ DATABASE_URL: 'postgres://localhost/snip' });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('DATABASE_URL must look like sqlite:');
+  });
+
+  it('when the directory is missing, then it is created and every migration applied', () => {
+    const file = path.join(tmp, 'a', 'b', 'database.sqlite3');
+
+    const result = runScript({ DATABASE_URL: `sqlite://${file}?_busy_timeout=1` });
+
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        `run-migrations: database ${file}`,
+        'applied 20261125120000_create_urls.sql',
+        'applied 20261125120100_add_idx_dates.sql',
+        '',
+      ].join('\n'),
+    );
+    expect(appliedVersions(file)).toEqual(VERSIONS);
+    // A brand-new database has nothing worth a snapshot.
+    expect(fs.existsSync(path.join(tmp, 'a', 'b', 'backups'))).toBe(false);
+  });
+
+  it('when run again, then it says there is nothing to migrate', () => {
+    const url = `sqlite:${path.join(tmp, 'database.sqlite3')}`;
+    runScript({ DATABASE_URL: url });
+
+    const result = runScript({ DATABASE_URL: url });
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('nothing to migrate (2 applied)\n');
+  });
+
+  it('when the URL is relative, then it is resolved against the working directory', () => {
+    const result = spawnSync('bash', [path.resolve('scripts/run-migrations.sh')], {
+      cwd: tmp,
+      env: { ...process.env, DATABASE_URL: 'sqlite:data/my%20db.sqlite3' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+
+    const file = path.join(fs.realpathSync(tmp), 'data', 'my db.sqlite3');
+    expect(result.stdout).toContain(`run-migrations: database ${file}\n`);
+    expect(result.status).toBe(0);
+    expect(appliedVersions(file)).toEqual(VERSIONS);
+  });
+
+  it('when an existing database has a pending migration, then a snapshot is written first', () => {
+    const file = path.join(tmp, 'db', 'database.sqlite3');
+    runScript({ DATABASE_URL: `sqlite:${file}` });
+    const db = new Database(file);
+    db.prepare('INSERT INTO urls (code, target, created, updated) VALUES (?, ?, ?, ?)').run(
+      'abc1234',
+      'https://example.com/',
+      1,
+      1,
+    );
+    db.close();
+    const dir = migrationsWith({
+      '20261201000000_create_notes.sql':
+        '-- migrate:up\nCREATE TABLE notes (x);\n-- migrate:down\nDROP TABLE notes;\n',
+    });
+
+    const result = runScript({ DATABASE_URL: `sqlite:${file}`, MIGRATIONS_DIR: dir });
+
+    expect(result.status).toBe(0);
+    const backups = fs.readdirSync(path.join(tmp, 'db', 'backups'));
+    expect(backups).toEqual([
+      expect.stringMatching(/^database-\d{8}T\d{6}Z-before-20261201000000\.sqlite3$/),
+    ]);
+    const snapshot = path.join(tmp, 'db', 'backups', backups[0] as string);
+    expect(result.stdout).toContain(
+      `snapshot ${snapshot}\napplied 20261201000000_create_notes.sql\n`,
+    );
+    // The snapshot is the database as it was just before the migration.
+    expect(appliedVersions(snapshot)).toEqual(VERSIONS);
+    expect(tableNames(snapshot)).not.toContain('notes');
+    expect(appliedVersions(file)).toEqual([...VERSIONS, '20261201000000']);
+  });
+
+  it('when a migration is broken, then it exits non-zero with one readable line and keeps earlier versions', () => {
+    const file = path.join(tmp, 'database.sqlite3');
+    runScript({ DATABASE_URL: `sqlite:${file}` });
+    const dir = migrationsWith({
+      '20261201000000_bad.sql':
+        '-- migrate:up\nCREATE TABLE half (x);\nCREAT TABLE t (x);\n-- migrate:down\n',
+      '20261202000000_after.sql': '-- migrate:up\nCREATE TABLE after_bad (x);\n-- migrate:down\n',
+    });
+
+    const result = runScript({ DATABASE_URL: `sqlite:${file}`, MIGRATIONS_DIR: dir });
+
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toBe(
+      'migrate: 20261201000000_bad.sql failed: near "CREAT": syntax error\n',
+    );
+    expect(result.stderr).not.toContain('    at ');
+    expect(appliedVersions(file)).toEqual(VERSIONS);
+    expect(tableNames(file)).not.toContain('half');
+    expect(tableNames(file)).not.toContain('after_bad');
+  });
+});
+
+// The other commands of dist/migrate.js, which the script's `up` shares its code with.
+describe('dist/migrate.js', () => {
+  it('when asked for status, then it lists each file and the totals without creating the database', () => {
+    const file = path.join(tmp, 'database.sqlite3');
+
+    const before = runMigrate(['status'], { DATABASE_URL: `sqlite:${file}` });
+    expect(fs.existsSync(file)).toBe(false);
+    runMigrate(['up'], { DATABASE_URL: `sqlite:${file}` });
+    const after = runMigrate(['status'], { DATABASE_URL: `sqlite:${file}` });
+
+    expect(before.stdout).toBe(
+      '[ ] 20261125120000_create_urls.sql\n[ ] 20261125120100_add_idx_dates.sql\n0 applied, 2 pending\n',
+    );
+    expect(after.stdout).toBe(
+      '[x] 20261125120000_create_urls.sql\n[x] 20261125120100_add_idx_dates.sql\n2 applied, 0 pending\n',
+    );
+  });
+
+  it('when asked to roll back, then it undoes the newest migration and says which', () => {
+    const file = path.join(tmp, 'database.sqlite3');
+    runMigrate(['up'], { DATABASE_URL: `sqlite:${file}` });
+
+    const result = runMigrate(['rollback'], { DATABASE_URL: `sqlite:${file}` });
+
+    expect(result.stdout).toBe('rolled back 20261125120100_add_idx_dates.sql\n');
+    expect(appliedVersions(file)).toEqual([VERSIONS[0]]);
+  });
+
+  it('when asked for a new migration, then it creates it in MIGRATIONS_DIR without a database', () => {
+    const dir = path.join(tmp, 'new');
+
+    const result = runMigrate(['new', 'add_visits'], { MIGRATIONS_DIR: dir, DATABASE_URL: '' });
+
+    expect(result.status).toBe(0);
+    const [created] = fs.readdirSync(dir);
+    expect(created).toMatch(/^\d{14}_add_visits\.sql$/);
+    expect(result.stdout).toBe(`created ${path.join(dir, created as string)}\n`);
+  });
+
+  it('when the command is unknown or DATABASE_URL is missing, then it exits 1 with one line', () => {
+    const unknown = runMigrate(['sideways'], { DATABASE_URL: 'sqlite::memory:' });
+    const noUrl = runMigrate(['status'], { DATABASE_URL: '' });
+
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toBe('migrate: usage: migrate [up|status|rollback|new NAME]\n');
+    expect(noUrl.status).toBe(1);
+    expect(noUrl.stderr).toBe(
+      'migrate: DATABASE_URL is not set (example: sqlite:/data/db/database.sqlite3)\n',
+    );
+  });
+});
