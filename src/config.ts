@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import path from 'node:path';
 import { parseDatabaseUrl } from './db/database-url.js';
+import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -37,6 +39,7 @@ export const ConfigSchema = z.object({
   CODE_LENGTH: optional(z.coerce.number().int().min(5).max(16).default(7)),
   MAX_URL_LENGTH: optional(z.coerce.number().int().min(32).max(8192).default(2048)),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS).default('info')),
+  MIGRATIONS_DIR: optional(z.string().optional()),
 });
 
 export type Config = Readonly<{
@@ -48,6 +51,8 @@ export type Config = Readonly<{
   codeLength: number;
   maxUrlLength: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Where the migration files are; the server refuses to start while any of them is pending. */
+  migrationsDir: string;
 }>;
 
 export class ConfigError extends Error {
@@ -73,5 +78,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     codeLength: parsed.CODE_LENGTH,
     maxUrlLength: parsed.MAX_URL_LENGTH,
     logLevel: parsed.LOG_LEVEL,
+    migrationsDir: parsed.MIGRATIONS_DIR
+      ? path.resolve(cwd ?? process.cwd(), parsed.MIGRATIONS_DIR)
+      : DEFAULT_MIGRATIONS_DIR,
   });
 }

@@ -14,6 +14,7 @@ import {
 } from './db/migrations.js';
 import { openDatabase, type Db } from './db/open-database.js';
 import { writeSnapshot } from './db/snapshot.js';
+import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
 
 /**
  * The migration command: `node dist/migrate.js [up|status|rollback|new NAME]`.
@@ -38,14 +39,9 @@ export function parseMigrateArgs(args: string[]): MigrateCommand {
   throw new Error(USAGE);
 }
 
-/** `migrations/` of this package: one level above both src/migrate.ts and dist/migrate.js. */
-export function defaultMigrationsDir(moduleUrl: string = import.meta.url): string {
-  return path.resolve(path.dirname(fileURLToPath(moduleUrl)), '..', 'migrations');
-}
-
 export function resolveMigrationsDir(env: NodeJS.ProcessEnv, cwd: string): string {
   const fromEnv = env.MIGRATIONS_DIR?.trim();
-  return fromEnv ? path.resolve(cwd, fromEnv) : defaultMigrationsDir();
+  return fromEnv ? path.resolve(cwd, fromEnv) : DEFAULT_MIGRATIONS_DIR;
 }
 
 export function requireDatabaseFile(env: NodeJS.ProcessEnv, cwd: string): string {

@@ -4,7 +4,6 @@ import { ConfigError, loadConfig } from './config.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
 import { openDatabase } from './db/open-database.js';
 import { createLogger } from './logger.js';
-import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
 
 /** Fly's kill_timeout is 10 s; everything must be answered and closed well before that. */
 const SHUTDOWN_GRACE_MS = 8000;
@@ -35,7 +34,7 @@ function main(): void {
 
   const db = openDatabase(config.databaseFile);
   // Migrations run before the server (scripts/launch.sh); never serve a schema they have not reached.
-  const pending = pendingMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR));
+  const pending = pendingMigrations(db, loadMigrations(config.migrationsDir));
   if (pending.length > 0) {
     logger.fatal(
       { pending: pending.map((m) => m.version) },

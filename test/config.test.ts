@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { DEFAULT_MIGRATIONS_DIR } from '../src/db/migrations-dir.js';
 
 describe('loadConfig', () => {
   it('when nothing is set, then the documented defaults apply', () => {
@@ -13,6 +14,7 @@ describe('loadConfig', () => {
       codeLength: 7,
       maxUrlLength: 2048,
       logLevel: 'info',
+      migrationsDir: DEFAULT_MIGRATIONS_DIR,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
