@@ -15,11 +15,18 @@ import { createCodeGenerator, type CodeGenerator } from './links/code-generator.
 import { createLinkRepository } from './links/link-repository.js';
 import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
 import { createLinkService } from './links/link-service.js';
+import { createManageRoutes } from './manage/manage-routes.js';
+import { createQrRoutes } from './qr/qr-routes.js';
+import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
+import { createVisitRepository } from './stats/visit-repository.js';
+import { pageHelpers } from './http/page-helpers.js';
 
 export type AppDeps = {
   config: Config;
   db: Db;
   logger: Logger;
+  /** Visits are counted in memory; the server flushes them every second and at shutdown. */
+  visitCounter?: VisitCounter;
   /** Injected in tests; the real clock otherwise. */
   now?: () => number;
   /** Injected in tests to force collisions; nanoid otherwise. */
@@ -33,31 +40,43 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FORM_BODY_LIMIT = '16kb';
 const FORM_FIELD_LIMIT = 50;
 
+/** Management URLs carry a secret; the request log shows only that one was used. */
+function redactPath(requestPath: string): string {
+  return requestPath.replace(/^\/manage\/[^/]+/, '/manage/:token');
+}
+
 export function createApp(deps: AppDeps): Express {
   const { config, db, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const visits = createVisitRepository(db);
+  const counter = deps.visitCounter ?? createVisitCounter({ visits, now });
   const links = createLinkService({
     links: createLinkRepository(db),
     generateCode: deps.generateCode ?? createCodeGenerator(config.codeLength),
-    now: deps.now ?? Date.now,
+    now,
     maxUrlLength: config.maxUrlLength,
+    pendingVisits: counter.pendingFor,
   });
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
+  const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;
+  const secure = config.baseUrl?.startsWith('https:') ?? false;
   const publicOrigin = (req: Request): string =>
     config.baseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-  const ownHosts = (req: Request): string[] =>
-    [config.baseUrl ? new URL(config.baseUrl).hostname : '', req.hostname].filter(Boolean);
+  const ownHosts = (req: Request): string[] => [baseHost ?? '', req.hostname].filter(Boolean);
+  const isOwnHost = (req: Request, host: string): boolean =>
+    host === baseHost || host === req.hostname;
 
   const app = express();
   app.disable('x-powered-by');
   app.set('views', path.join(ROOT, 'views'));
   app.set('view engine', 'ejs');
-  app.locals.asset = assets.url;
+  Object.assign(app.locals, pageHelpers(assets.url));
 
-  app.use(logRequests(logger, (requestPath) => requestPath));
+  app.use(logRequests(logger, redactPath));
   app.get('/healthz', createHealthHandler(createHealthRepository(db)));
-  app.get('/:code', createRedirectHandler(links));
+  app.get('/:code', createRedirectHandler({ links, visits: counter, isOwnHost }));
 
-  const pageHeaders = securityHeaders({ https: config.baseUrl?.startsWith('https:') ?? false });
+  const pageHeaders = securityHeaders({ https: secure });
   app.use(pageHeaders);
   app.use('/static', assets.serve);
   app.use(
@@ -68,7 +87,19 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(requireSameOrigin(publicOrigin));
-  app.use(createLinkPages({ links, publicOrigin, ownHosts }));
+  app.use(createQrRoutes({ links, publicOrigin }));
+  app.use(
+    createManageRoutes({
+      links,
+      visits,
+      counter,
+      now,
+      publicOrigin,
+      ownHosts,
+      secureCookies: secure,
+    }),
+  );
+  app.use(createLinkPages({ links, now, publicOrigin, ownHosts, secureCookies: secure }));
 
   app.use(handleNotFound());
   app.use(handleErrors(logger, pageHeaders));

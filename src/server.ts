@@ -4,6 +4,11 @@ import { ConfigError, loadConfig } from './config.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
 import { openDatabase } from './db/open-database.js';
 import { createLogger } from './logger.js';
+import { createVisitCounter } from './stats/visit-counter.js';
+import { createVisitRepository } from './stats/visit-repository.js';
+
+/** PRODUCT §4: visit counts reach the database at least once a second. */
+const VISIT_FLUSH_INTERVAL_MS = 1000;
 
 /** Fly's kill_timeout is 10 s; everything must be answered and closed well before that. */
 const SHUTDOWN_GRACE_MS = 8000;
@@ -44,7 +49,20 @@ function main(): void {
     process.exit(1);
   }
 
-  const app = createApp({ config, db, logger });
+  const visitCounter = createVisitCounter({ visits: createVisitRepository(db), now: Date.now });
+  const flushVisits = (): number => {
+    try {
+      return visitCounter.flush();
+    } catch (error) {
+      // The counts stay in memory and go out with the next flush.
+      logger.warn({ err: error, pending: visitCounter.pendingTotal() }, 'visit flush failed');
+      return 0;
+    }
+  };
+  const flushTimer = setInterval(flushVisits, VISIT_FLUSH_INTERVAL_MS);
+  flushTimer.unref();
+
+  const app = createApp({ config, db, logger, visitCounter });
   let shuttingDown = false;
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port, database: config.databaseFile }, 'snip is listening');
@@ -63,6 +81,9 @@ function main(): void {
     shuttingDown = true;
     logger.info({ signal }, 'shutting down');
     closeServer(server, SHUTDOWN_GRACE_MS).then(() => {
+      clearInterval(flushTimer);
+      const flushed = flushVisits();
+      logger.info({ visits: flushed }, 'visit counts flushed');
       db.close();
       logger.info('stopped');
       logger.flush();

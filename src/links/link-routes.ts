@@ -1,14 +1,22 @@
+import { domainToUnicode } from 'node:url';
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { rememberToken, readRememberedTokens } from '../manage/remembered-links.js';
+import type { VisitCounter } from '../stats/visit-counter.js';
+import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
+import { stringFields } from '../http/form-values.js';
+import { parseLinkOptions } from './link-options.js';
 import type { LinkService } from './link-service.js';
 
 /** What a code can look like; anything else is not a short link and falls through to 404. */
 const CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** `/<code>+` is the preview of a link, as on other shorteners. */
+const PREVIEW_PATTERN = /^([A-Za-z0-9_-]{1,64})\+$/;
 
 /**
- * The form's fields. urlencoded bodies give a string, or an array when a field is repeated;
- * only single strings are accepted. Surrounding spaces (a sloppy paste) are trimmed here; the
- * URL policy refuses any whitespace left inside.
+ * The form's URL and alias. urlencoded bodies give a string, or an array when a field is
+ * repeated; only single strings are accepted. Surrounding spaces (a sloppy paste) are trimmed
+ * here; the URL policy refuses any other whitespace.
  */
 export const ShortenFormSchema = z.object({
   url: z.string().trim(),
@@ -19,23 +27,37 @@ export type PublicOrigin = (req: Request) => string;
 
 export type LinkRouteDeps = {
   links: LinkService;
+  now: () => number;
   publicOrigin: PublicOrigin;
   /** Host names under which snip is reachable, for the no-loops rule. */
   ownHosts: (req: Request) => string[];
+  /** Whether cookies must be Secure (snip is served over HTTPS). */
+  secureCookies: boolean;
 };
 
 /**
- * `GET /:code` (Express answers `HEAD` with it too): the hot path. It runs before the page middleware, does one
- * indexed lookup and writes the response head directly.
+ * `GET /:code` (Express answers `HEAD` with it too): the hot path. It runs before the page
+ * middleware, does one indexed lookup, counts the visit in memory and writes the response head
+ * directly. Unknown, expired, disabled and deleted links fall through to the pages (404/410).
  */
-export function createRedirectHandler(links: LinkService): RequestHandler {
+export function createRedirectHandler(deps: {
+  links: LinkService;
+  visits: VisitCounter;
+  isOwnHost: (req: Request, host: string) => boolean;
+}): RequestHandler {
   return (req, res, next) => {
-    const code = codeParam(req);
-    if (code === null) return next();
-    const target = links.findTarget(code);
-    if (target === null) return next();
-    res.writeHead(302, {
-      Location: target,
+    const code = req.params.code;
+    if (typeof code !== 'string' || !CODE_PATTERN.test(code)) return next();
+    const link = deps.links.findActiveRedirect(code);
+    if (link === null) return next();
+    if (isCountedVisit(req)) {
+      deps.visits.record(
+        link.id,
+        referrerHost(req, (host) => deps.isOwnHost(req, host)),
+      );
+    }
+    res.writeHead(link.redirectStatus, {
+      Location: link.target,
       'Cache-Control': 'private, max-age=0',
       'X-Robots-Tag': 'noindex',
       // Cross-origin targets learn at most snip's origin, never which short link was used.
@@ -49,49 +71,88 @@ export function createRedirectHandler(links: LinkService): RequestHandler {
 export function createLinkPages(deps: LinkRouteDeps): Router {
   const router = Router();
 
-  router.get('/', (_req, res) => {
-    res.render('home', { values: { url: '', alias: '' }, errors: {} });
+  function renderHome(req: Request, locals: { values: object; errors: object }) {
+    const yourLinks = readRememberedTokens(req).flatMap((token) => {
+      const link = deps.links.findLinkByToken(token);
+      if (!link) return [];
+      return [
+        { link, token, state: deps.links.stateOf(link), shortUrl: shortUrlOf(req, link.code) },
+      ];
+    });
+    return { ...locals, yourLinks };
+  }
+
+  const shortUrlOf = (req: Request, code: string) => `${deps.publicOrigin(req)}/${code}`;
+
+  router.get('/', (req, res) => {
+    res.render('home', renderHome(req, { values: {}, errors: {} }));
   });
 
   router.post('/shorten', (req, res) => {
-    const parsed = ShortenFormSchema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      res.status(400).render('home', {
-        values: { url: stringOrEmpty(req.body?.url), alias: stringOrEmpty(req.body?.alias) },
-        errors: { url: 'Send one URL and at most one alias.' },
-      });
+    const body: unknown = req.body ?? {};
+    const fields = ShortenFormSchema.safeParse(body);
+    const options = parseLinkOptions(body, deps.now());
+    if (!fields.success) {
+      res
+        .status(400)
+        .render(
+          'home',
+          renderHome(req, {
+            values: stringFields(body),
+            errors: { url: 'Send one URL and at most one alias.' },
+          }),
+        );
       return;
     }
-    const result = deps.links.shorten(parsed.data, {
-      ownHosts: deps.ownHosts(req),
-      addMissingScheme: true,
-    });
+    if (!options.ok) {
+      res
+        .status(422)
+        .render('home', renderHome(req, { values: stringFields(body), errors: options.errors }));
+      return;
+    }
+    const result = deps.links.shorten(
+      { ...fields.data, options: options.options },
+      { ownHosts: deps.ownHosts(req), addMissingScheme: true },
+    );
     if (!result.ok) {
-      res.status(result.status).render('home', { values: parsed.data, errors: result.errors });
+      res
+        .status(result.status)
+        .render('home', renderHome(req, { values: stringFields(body), errors: result.errors }));
       return;
     }
-    res.redirect(303, `/links/${encodeURIComponent(result.link.code)}`);
+    rememberToken(req, res, result.manageToken, deps.secureCookies);
+    res.redirect(303, `/manage/${result.manageToken}?created=1`);
   });
 
-  router.get('/links/:code', (req, res, next) => {
-    const code = codeParam(req);
-    const link = code === null ? null : deps.links.findLink(code);
+  // Reached only when the redirect handler passed: a preview, or a link that is gone (410).
+  router.get('/:code', (req, res, next) => {
+    const param = String(req.params.code);
+    const preview = PREVIEW_PATTERN.exec(param)?.[1];
+    const code = preview ?? param;
+    const link = CODE_PATTERN.test(code) ? deps.links.findLink(code) : null;
     if (!link) return next();
-    res.render('link-created', {
+    const state = deps.links.stateOf(link);
+    if (state.kind !== 'active') {
+      res.status(410).render('gone', { link, state });
+      return;
+    }
+    if (preview === undefined) return next();
+    res.render('preview', {
       link,
-      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+      shortUrl: shortUrlOf(req, link.code),
+      host: describeHost(link.target),
     });
   });
 
   return router;
 }
 
-/** The `:code` route parameter when it has the shape of a code, else null. */
-function codeParam(req: Request): string | null {
-  const code = req.params.code;
-  return typeof code === 'string' && CODE_PATTERN.test(code) ? code : null;
+/** The host as a person reads it, and as the browser will connect to it when they differ. */
+export function describeHost(target: string): { unicode: string; ascii: string } {
+  const ascii = new URL(target).hostname;
+  return { unicode: domainToUnicodeSafe(ascii), ascii };
 }
 
-function stringOrEmpty(value: unknown): string {
-  return typeof value === 'string' ? value : '';
+function domainToUnicodeSafe(host: string): string {
+  return domainToUnicode(host) || host;
 }

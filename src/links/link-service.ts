@@ -1,27 +1,45 @@
+import {
+  createManageToken,
+  hashManageToken,
+  MANAGE_TOKEN_PATTERN,
+  tokenMatches,
+} from '../manage/manage-token.js';
 import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
-import type { Link, LinkRepository } from './link-repository.js';
+import type { LinkOptions, OptionErrors } from './link-options.js';
+import type { Link, LinkRepository, RedirectTarget } from './link-repository.js';
 import { checkTargetUrl } from './url-policy.js';
 
-export type ShortenInput = { url: string; alias: string };
+export type ShortenInput = { url: string; alias: string; options: LinkOptions };
 
-export type ShortenContext = {
+export type UrlContext = {
   /** Host names that are snip itself (configured base URL and the request's host). */
   ownHosts: readonly string[];
   /** The form turns `example.com` into `https://example.com/`; the API does not. */
   addMissingScheme: boolean;
 };
 
-export type FieldErrors = Partial<Record<'url' | 'alias', string>>;
+export type FieldErrors = Partial<Record<'url' | 'alias', string>> & OptionErrors;
 
 export type ShortenResult =
-  { ok: true; link: Link } | { ok: false; status: 409 | 422; errors: FieldErrors };
+  | { ok: true; link: Link; manageToken: string }
+  | { ok: false; status: 409 | 422; errors: FieldErrors };
+
+export type UpdateResult = { ok: true } | { ok: false; status: 422; errors: FieldErrors };
+
+export type LinkState =
+  | { kind: 'active' }
+  | { kind: 'expired'; by: 'date' | 'visits' }
+  | { kind: 'disabled' }
+  | { kind: 'deleted' };
 
 export type LinkServiceDeps = {
   links: LinkRepository;
   generateCode: CodeGenerator;
   now: () => number;
   maxUrlLength: number;
+  /** Visits counted in memory and not yet written, for the visit limit. */
+  pendingVisits: (linkId: number) => number;
 };
 
 /** A generated code collides with probability ~n/47^7; a few tries make a failure astronomically rare. */
@@ -29,35 +47,68 @@ const MAX_CODE_ATTEMPTS = 8;
 
 const reserved = new Set(RESERVED_WORDS);
 
+/** Deleted, then disabled, then expired: the page says the most final reason. */
+export function linkState(
+  link: Pick<Link, 'expiresAt' | 'maxVisits' | 'visits' | 'disabledAt' | 'deletedAt'>,
+  now: number,
+  pendingVisits = 0,
+): LinkState {
+  if (link.deletedAt !== null) return { kind: 'deleted' };
+  if (link.disabledAt !== null) return { kind: 'disabled' };
+  if (link.expiresAt !== null && now >= link.expiresAt) return { kind: 'expired', by: 'date' };
+  if (link.maxVisits !== null && link.visits + pendingVisits >= link.maxVisits) {
+    return { kind: 'expired', by: 'visits' };
+  }
+  return { kind: 'active' };
+}
+
 export type LinkService = ReturnType<typeof createLinkService>;
 
 export function createLinkService(deps: LinkServiceDeps) {
-  function storeWithGeneratedCode(target: string): Link {
+  function checkUrl(url: string, context: UrlContext) {
+    return checkTargetUrl(url, {
+      maxLength: deps.maxUrlLength,
+      ownHosts: context.ownHosts,
+      addMissingScheme: context.addMissingScheme,
+    });
+  }
+
+  function insertWithGeneratedCode(
+    target: string,
+    options: LinkOptions,
+    manageTokenHash: Buffer,
+  ): Link {
     for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
       const code = deps.generateCode();
       if (reserved.has(code.toLowerCase())) continue;
-      const result = deps.links.insertLink(code, target, deps.now());
+      const result = deps.links.insertLink(
+        { code, target, manageTokenHash, ...options },
+        deps.now(),
+      );
       if (result.ok) return result.link;
     }
     throw new Error(`no free code after ${MAX_CODE_ATTEMPTS} attempts; raise CODE_LENGTH`);
   }
 
   return {
-    shorten(input: ShortenInput, context: ShortenContext): ShortenResult {
-      const url = checkTargetUrl(input.url, {
-        maxLength: deps.maxUrlLength,
-        ownHosts: context.ownHosts,
-        addMissingScheme: context.addMissingScheme,
-      });
+    shorten(input: ShortenInput, context: UrlContext): ShortenResult {
+      const url = checkUrl(input.url, context);
       const alias = checkAlias(input.alias);
       const errors: FieldErrors = {};
       if (!url.ok) errors.url = url.message;
       if (!alias.ok) errors.alias = alias.message;
       if (!url.ok || !alias.ok) return { ok: false, status: 422, errors };
 
-      if (alias.alias === null) return { ok: true, link: storeWithGeneratedCode(url.url) };
-      const result = deps.links.insertLink(alias.alias, url.url, deps.now());
-      if (result.ok) return result;
+      const { token, hash } = createManageToken();
+      if (alias.alias === null) {
+        const link = insertWithGeneratedCode(url.url, input.options, hash);
+        return { ok: true, link, manageToken: token };
+      }
+      const result = deps.links.insertLink(
+        { code: alias.alias, target: url.url, manageTokenHash: hash, ...input.options },
+        deps.now(),
+      );
+      if (result.ok) return { ok: true, link: result.link, manageToken: token };
       return {
         ok: false,
         status: 409,
@@ -69,8 +120,44 @@ export function createLinkService(deps: LinkServiceDeps) {
       return deps.links.findLink(code);
     },
 
-    findTarget(code: string): string | null {
-      return deps.links.findTarget(code);
+    /** The link to redirect to, or null when the code is unknown or the link is not active. */
+    findActiveRedirect(code: string): RedirectTarget | null {
+      const link = deps.links.findRedirect(code);
+      if (!link) return null;
+      return linkState(link, deps.now(), deps.pendingVisits(link.id)).kind === 'active'
+        ? link
+        : null;
+    },
+
+    /** The link a management token unlocks; null for a malformed, unknown or deleted link's token. */
+    findLinkByToken(token: string): Link | null {
+      if (!MANAGE_TOKEN_PATTERN.test(token)) return null;
+      const link = deps.links.findLinkByTokenHash(hashManageToken(token));
+      if (!link || !tokenMatches(token, link.manageTokenHash)) return null;
+      return link.deletedAt === null ? link : null;
+    },
+
+    stateOf(link: RedirectTarget): LinkState {
+      return linkState(link, deps.now(), deps.pendingVisits(link.id));
+    },
+
+    update(
+      link: Link,
+      input: { url: string; options: LinkOptions },
+      context: UrlContext,
+    ): UpdateResult {
+      const url = checkUrl(input.url, context);
+      if (!url.ok) return { ok: false, status: 422, errors: { url: url.message } };
+      deps.links.updateSettings(link.id, { target: url.url, ...input.options }, deps.now());
+      return { ok: true };
+    },
+
+    setDisabled(link: Link, disabled: boolean): void {
+      deps.links.setDisabled(link.id, disabled, deps.now());
+    },
+
+    delete(link: Link): void {
+      deps.links.deleteLink(link.id, deps.now());
     },
   };
 }

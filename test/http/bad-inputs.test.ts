@@ -44,7 +44,7 @@ async function expectRefused(url: string, status = 422): Promise<request.Respons
 async function shortenAndFollow(url: string): Promise<string> {
   const res = await postForm({ url });
   expect(res.status).toBe(303);
-  const code = res.headers.location!.replace('/links/', '');
+  const code = t.lastCode()!;
   const follow = await request(t.app).get(`/${code}`).expect(302);
   return follow.headers.location!;
 }
@@ -123,11 +123,8 @@ describe('BAD-INPUTS rows 10, 18–21, 24, 27–29: URLs that are accepted, stor
   });
 
   it('row 24: when the URL carries an encoded CRLF, then Location keeps it encoded and no header is injected', async () => {
-    const res = await postForm({ url: 'https://a.example/%0d%0aSet-Cookie:%20x=1' }).expect(303);
-    const follow = await request(t.app)
-      .get(res.headers.location!.replace('/links', ''))
-      .expect(302);
-    expect(follow.headers.location).toContain('%0d%0a'.toUpperCase() === '%0D%0A' ? '%0d%0a' : '');
+    await postForm({ url: 'https://a.example/%0d%0aSet-Cookie:%20x=1' }).expect(303);
+    const follow = await request(t.app).get(`/${t.lastCode()}`).expect(302);
     expect(follow.headers.location!.toUpperCase()).toContain('%0D%0A');
     expect(follow.headers['set-cookie']).toBeUndefined();
   });
@@ -281,8 +278,8 @@ describe('BAD-INPUTS rows 39–43: aliases', () => {
   );
 
   it('row 42: when the alias is empty, then a code is generated', async () => {
-    const res = await postForm({ url: 'https://a.example/', alias: '' }).expect(303);
-    expect(res.headers.location).toMatch(/^\/links\/Gen\d+xyz$/);
+    await postForm({ url: 'https://a.example/', alias: '' }).expect(303);
+    expect(t.lastCode()).toMatch(/^Gen\d+xyz$/);
   });
 
   it('row 43: when 10 requests race for the same new alias, then exactly one wins and nine get 409', async () => {

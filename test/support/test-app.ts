@@ -9,7 +9,17 @@ import { applyMigrations, loadMigrations } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../../src/db/migrations-dir.js';
 import { openDatabase, type Db } from '../../src/db/open-database.js';
 
-export type TestApp = { app: Express; db: Db; config: Config; countLinks: () => number };
+export type TestApp = {
+  app: Express;
+  db: Db;
+  config: Config;
+  countLinks: () => number;
+  /** The code of the link created last. */
+  lastCode: () => string | undefined;
+};
+
+/** A management page URL as the shortening form redirects to it. */
+export const MANAGE_LOCATION = /^\/manage\/[A-Za-z0-9_-]{32}\?created=1$/;
 
 /** Headers a browser sends with a form post from snip's own page. */
 export const SAME_ORIGIN = { 'Sec-Fetch-Site': 'same-origin' } as const;
@@ -33,5 +43,12 @@ export function buildTestApp(
   const db = overrides.db ?? createTestDatabase();
   const app = createApp({ config, db, logger: pino({ level: 'silent' }), ...overrides });
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM urls');
-  return { app, db, config, countLinks: () => count.get()?.n ?? 0 };
+  const last = db.prepare<[], { code: string }>('SELECT code FROM urls ORDER BY id DESC LIMIT 1');
+  return {
+    app,
+    db,
+    config,
+    countLinks: () => count.get()?.n ?? 0,
+    lastCode: () => last.get()?.code,
+  };
 }

@@ -1,0 +1,151 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { expiryDateValue, parseLinkOptions } from '../links/link-options.js';
+import type { Link } from '../links/link-repository.js';
+import type { LinkService } from '../links/link-service.js';
+import { buildVisitChart } from '../stats/visit-chart.js';
+import type { VisitCounter } from '../stats/visit-counter.js';
+import type { VisitRepository } from '../stats/visit-repository.js';
+import { stringFields } from '../http/form-values.js';
+import { forgetToken } from './remembered-links.js';
+
+export type ManageRouteDeps = {
+  links: LinkService;
+  visits: VisitRepository;
+  counter: VisitCounter;
+  now: () => number;
+  publicOrigin: (req: Request) => string;
+  ownHosts: (req: Request) => string[];
+  secureCookies: boolean;
+};
+
+const DAY_MS = 86_400_000;
+const TOP_REFERRERS = 10;
+
+const ChartQuerySchema = z.object({
+  days: z.enum(['30', '90']).optional().default('30').transform(Number),
+});
+const UpdateFormSchema = z.object({ url: z.string().trim() });
+
+/** Notices shown once after a change (Post/Redirect/Get), keyed by a fixed query value. */
+const NOTICES: Record<string, string> = {
+  created: 'Your short link is ready.',
+  saved: 'Your changes are saved.',
+  disabled: 'The link is disabled. Visitors now see that it has been disabled.',
+  enabled: 'The link is enabled again.',
+};
+
+/**
+ * `/manage/:token`: whoever holds the token sees the link's statistics and may change, disable
+ * or delete it. A token that matches no link is a plain 404, like any unknown page.
+ */
+export function createManageRoutes(deps: ManageRouteDeps): Router {
+  const router = Router();
+
+  function requireLink(req: Request): Link | null {
+    return deps.links.findLinkByToken(String(req.params.token));
+  }
+
+  function renderManage(
+    req: Request,
+    res: Response,
+    link: Link,
+    extra: { values?: object; errors?: object; status?: number } = {},
+  ) {
+    const token = String(req.params.token);
+    const { days } = ChartQuerySchema.safeParse(req.query).data ?? { days: 30 };
+    const now = deps.now();
+    const fromDay = new Date(now - (now % DAY_MS) - (days - 1) * DAY_MS).toISOString().slice(0, 10);
+    const pending = deps.counter.pendingFor(link.id);
+    const notice =
+      typeof req.query.created === 'string' ? NOTICES.created : NOTICES[String(req.query.done)];
+    res.status(extra.status ?? 200).render('manage', {
+      link,
+      token,
+      state: deps.links.stateOf(link),
+      created: req.query.created !== undefined,
+      notice,
+      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+      manageUrl: `${deps.publicOrigin(req)}/manage/${token}`,
+      totalVisits: link.visits + pending,
+      chart: buildVisitChart(deps.visits.dailyCounts(link.id, fromDay), days, now),
+      referrers: deps.visits.topReferrers(link.id, TOP_REFERRERS),
+      values: extra.values ?? {
+        url: link.target,
+        redirect: String(link.redirectStatus),
+        expires_on: expiryDateValue(link.expiresAt),
+        max_visits: link.maxVisits === null ? '' : String(link.maxVisits),
+      },
+      errors: extra.errors ?? {},
+    });
+  }
+
+  router.get('/manage/deleted', (_req, res) => {
+    res.render('manage-deleted');
+  });
+
+  router.get('/manage/:token', (req, res, next) => {
+    const link = requireLink(req);
+    if (!link) return next();
+    renderManage(req, res, link);
+  });
+
+  router.post('/manage/:token', (req, res, next) => {
+    const link = requireLink(req);
+    if (!link) return next();
+    const body: unknown = req.body ?? {};
+    const fields = UpdateFormSchema.safeParse(body);
+    const options = parseLinkOptions(body, deps.now());
+    const values = stringFields(body);
+    if (!fields.success) {
+      renderManage(req, res, link, { values, errors: { url: 'Send one URL.' }, status: 400 });
+      return;
+    }
+    if (!options.ok) {
+      renderManage(req, res, link, { values, errors: options.errors, status: 422 });
+      return;
+    }
+    const result = deps.links.update(
+      link,
+      { url: fields.data.url, options: options.options },
+      { ownHosts: deps.ownHosts(req), addMissingScheme: true },
+    );
+    if (!result.ok) {
+      renderManage(req, res, link, { values, errors: result.errors, status: result.status });
+      return;
+    }
+    res.redirect(303, `/manage/${String(req.params.token)}?done=saved`);
+  });
+
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    router.post(`/manage/:token/${action}`, (req, res, next) => {
+      const link = requireLink(req);
+      if (!link) return next();
+      deps.links.setDisabled(link, disabled);
+      res.redirect(303, `/manage/${String(req.params.token)}?done=${action}d`);
+    });
+  }
+
+  router.get('/manage/:token/delete', (req, res, next) => {
+    const link = requireLink(req);
+    if (!link) return next();
+    res.render('manage-delete', {
+      link,
+      token: String(req.params.token),
+      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+    });
+  });
+
+  router.post('/manage/:token/delete', (req, res, next) => {
+    const link = requireLink(req);
+    if (!link) return next();
+    deps.links.delete(link);
+    forgetToken(req, res, String(req.params.token), deps.secureCookies);
+    res.redirect(303, '/manage/deleted');
+  });
+
+  return router;
+}

@@ -1,0 +1,87 @@
+import type { VisitBatch, VisitRepository } from './visit-repository.js';
+
+export type VisitCounter = ReturnType<typeof createVisitCounter>;
+
+const DAY_MS = 86_400_000;
+
+export function utcDay(time: number): string {
+  return new Date(time).toISOString().slice(0, 10);
+}
+
+function increment<K>(map: Map<K, number>, key: K, by = 1): void {
+  map.set(key, (map.get(key) ?? 0) + by);
+}
+
+/**
+ * Counts visits in memory and writes them in one transaction per flush, so a redirect never
+ * waits for a disk write. The server flushes every second and on shutdown; a hard crash loses at
+ * most the counts of the last second, never a link.
+ */
+export function createVisitCounter(deps: { visits: VisitRepository; now: () => number }) {
+  let pending = new Map<number, VisitBatch>();
+  let pendingTotal = 0;
+  // The day's name is computed once per UTC day, not once per visit.
+  let dayStart = -1;
+  let dayName = '';
+
+  function merge(into: Map<number, VisitBatch>, batch: VisitBatch): void {
+    const existing = into.get(batch.urlId);
+    if (!existing) {
+      into.set(batch.urlId, batch);
+      return;
+    }
+    existing.count += batch.count;
+    existing.lastVisit = Math.max(existing.lastVisit, batch.lastVisit);
+    for (const [day, n] of batch.byDay) increment(existing.byDay, day, n);
+    for (const [host, n] of batch.byReferrer) increment(existing.byReferrer, host, n);
+  }
+
+  return {
+    record(urlId: number, referrerHost: string): void {
+      const now = deps.now();
+      if (now < dayStart || now >= dayStart + DAY_MS) {
+        dayStart = now - (now % DAY_MS);
+        dayName = utcDay(now);
+      }
+      let batch = pending.get(urlId);
+      if (!batch) {
+        batch = { urlId, count: 0, lastVisit: now, byDay: new Map(), byReferrer: new Map() };
+        pending.set(urlId, batch);
+      }
+      batch.count += 1;
+      batch.lastVisit = Math.max(batch.lastVisit, now);
+      increment(batch.byDay, dayName);
+      increment(batch.byReferrer, referrerHost);
+      pendingTotal += 1;
+    },
+
+    /** Visits recorded for this link and not yet written. */
+    pendingFor(urlId: number): number {
+      return pending.get(urlId)?.count ?? 0;
+    },
+
+    pendingTotal(): number {
+      return pendingTotal;
+    },
+
+    /**
+     * Writes what is pending and returns how many visits were written. If the write fails
+     * (database busy or full), the counts go back into memory for the next flush.
+     */
+    flush(): number {
+      if (pending.size === 0) return 0;
+      const batches = pending;
+      const total = pendingTotal;
+      pending = new Map();
+      pendingTotal = 0;
+      try {
+        deps.visits.addVisits([...batches.values()]);
+        return total;
+      } catch (error) {
+        for (const batch of batches.values()) merge(pending, batch);
+        pendingTotal += total;
+        throw error;
+      }
+    },
+  };
+}

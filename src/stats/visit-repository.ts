@@ -1,0 +1,80 @@
+import type { Db } from '../db/open-database.js';
+
+/** Visits of one link gathered in memory since the last flush. */
+export type VisitBatch = {
+  urlId: number;
+  count: number;
+  lastVisit: number;
+  byDay: Map<string, number>;
+  /** Referring host → visits; '' for visits without a (usable) referrer. */
+  byReferrer: Map<string, number>;
+};
+
+/** Referrer hosts kept per link; the rest are counted under OTHER_REFERRERS, so junk Referer headers cannot grow the table without bound. */
+export const MAX_REFERRER_HOSTS = 100;
+export const OTHER_REFERRERS = '(other)';
+
+export type DailyCount = { day: string; count: number };
+export type ReferrerCount = { host: string; count: number };
+
+export type VisitRepository = ReturnType<typeof createVisitRepository>;
+
+export function createVisitRepository(db: Db) {
+  const addToLink = db.prepare<[number, number, number]>(
+    `UPDATE urls SET visits = visits + ?, last_visit = MAX(COALESCE(last_visit, 0), ?)
+     WHERE id = ? AND deleted_at IS NULL`,
+  );
+  const addDaily = db.prepare<[number, string, number]>(
+    `INSERT INTO visits_daily (url_id, day, count) VALUES (?, ?, ?)
+     ON CONFLICT (url_id, day) DO UPDATE SET count = count + excluded.count`,
+  );
+  const referrerKnown = db.prepare<[number, string], { one: number }>(
+    'SELECT 1 AS one FROM visits_referrers WHERE url_id = ? AND host = ?',
+  );
+  const referrerHosts = db.prepare<[number], { n: number }>(
+    'SELECT COUNT(*) AS n FROM visits_referrers WHERE url_id = ?',
+  );
+  const addReferrer = db.prepare<[number, string, number]>(
+    `INSERT INTO visits_referrers (url_id, host, count) VALUES (?, ?, ?)
+     ON CONFLICT (url_id, host) DO UPDATE SET count = count + excluded.count`,
+  );
+  const linkExists = db.prepare<[number], { one: number }>(
+    'SELECT 1 AS one FROM urls WHERE id = ? AND deleted_at IS NULL',
+  );
+  const daily = db.prepare<[number, string], DailyCount>(
+    'SELECT day, count FROM visits_daily WHERE url_id = ? AND day >= ? ORDER BY day',
+  );
+  const topReferrers = db.prepare<[number, number], ReferrerCount>(
+    'SELECT host, count FROM visits_referrers WHERE url_id = ? ORDER BY count DESC, host LIMIT ?',
+  );
+
+  function storeReferrer(urlId: number, host: string, count: number): void {
+    const known = referrerKnown.get(urlId, host) !== undefined;
+    const full = !known && (referrerHosts.get(urlId)?.n ?? 0) >= MAX_REFERRER_HOSTS;
+    addReferrer.run(urlId, full ? OTHER_REFERRERS : host, count);
+  }
+
+  /** Writes every batch in one transaction: one fsync for a second's worth of visits. */
+  const addVisits = db.transaction((batches: VisitBatch[]) => {
+    for (const batch of batches) {
+      // A link deleted since the visit keeps no statistics.
+      if (linkExists.get(batch.urlId) === undefined) continue;
+      addToLink.run(batch.count, batch.lastVisit, batch.urlId);
+      for (const [day, count] of batch.byDay) addDaily.run(batch.urlId, day, count);
+      for (const [host, count] of batch.byReferrer) storeReferrer(batch.urlId, host, count);
+    }
+  });
+
+  return {
+    addVisits(batches: VisitBatch[]): void {
+      addVisits(batches);
+    },
+    /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
+    dailyCounts(urlId: number, fromDay: string): DailyCount[] {
+      return daily.all(urlId, fromDay);
+    },
+    topReferrers(urlId: number, limit: number): ReferrerCount[] {
+      return topReferrers.all(urlId, limit);
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { Request } from 'express';
+import { isbot } from 'isbot';
+
+/**
+ * Whether a request to a short link counts as a visit: a GET from something that is not a known
+ * bot and not a speculative prefetch (browsers send `Sec-Purpose: prefetch`, older ones
+ * `Purpose: prefetch` or `X-Moz: prefetch`). HEAD requests are link checkers, not people.
+ */
+export function isCountedVisit(req: Request): boolean {
+  if (req.method !== 'GET') return false;
+  const purpose = req.headers['sec-purpose'] ?? req.headers['purpose'] ?? req.headers['x-moz'];
+  if (typeof purpose === 'string' && purpose.toLowerCase().includes('prefetch')) return false;
+  const agent = req.headers['user-agent'];
+  // No user agent at all is a script, not a person's browser.
+  return typeof agent === 'string' && agent !== '' && !isbot(agent);
+}
+
+/**
+ * The host of the page the visitor came from, lower-case; '' when there is none, it is not
+ * http(s), or it is snip itself. Only the host is kept: paths and queries of the referring page
+ * may be private.
+ */
+export function referrerHost(req: Request, isOwnHost: (host: string) => boolean): string {
+  const referer = req.headers.referer;
+  if (typeof referer !== 'string' || referer.length > 2048) return '';
+  try {
+    const url = new URL(referer);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return '';
+    const host = url.hostname.toLowerCase();
+    return isOwnHost(host) ? '' : host;
+  } catch {
+    return '';
+  }
+}
