@@ -92,7 +92,6 @@ export function createApp(deps: AppDeps): Express {
     createManageRoutes({
       links,
       visits,
-      counter,
       now,
       publicOrigin,
       ownHosts,

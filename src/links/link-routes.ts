@@ -93,15 +93,13 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     const fields = ShortenFormSchema.safeParse(body);
     const options = parseLinkOptions(body, deps.now());
     if (!fields.success) {
-      res
-        .status(400)
-        .render(
-          'home',
-          renderHome(req, {
-            values: stringFields(body),
-            errors: { url: 'Send one URL and at most one alias.' },
-          }),
-        );
+      res.status(400).render(
+        'home',
+        renderHome(req, {
+          values: stringFields(body),
+          errors: { url: 'Send one URL and at most one alias.' },
+        }),
+      );
       return;
     }
     if (!options.ok) {

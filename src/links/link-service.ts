@@ -137,6 +137,11 @@ export function createLinkService(deps: LinkServiceDeps) {
       return link.deletedAt === null ? link : null;
     },
 
+    /** Visits written to the database plus those still counted in memory. */
+    totalVisits(link: Pick<Link, 'id' | 'visits'>): number {
+      return link.visits + deps.pendingVisits(link.id);
+    },
+
     stateOf(link: RedirectTarget): LinkState {
       return linkState(link, deps.now(), deps.pendingVisits(link.id));
     },

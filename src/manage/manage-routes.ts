@@ -4,7 +4,6 @@ import { expiryDateValue, parseLinkOptions } from '../links/link-options.js';
 import type { Link } from '../links/link-repository.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart } from '../stats/visit-chart.js';
-import type { VisitCounter } from '../stats/visit-counter.js';
 import type { VisitRepository } from '../stats/visit-repository.js';
 import { stringFields } from '../http/form-values.js';
 import { forgetToken } from './remembered-links.js';
@@ -12,7 +11,6 @@ import { forgetToken } from './remembered-links.js';
 export type ManageRouteDeps = {
   links: LinkService;
   visits: VisitRepository;
-  counter: VisitCounter;
   now: () => number;
   publicOrigin: (req: Request) => string;
   ownHosts: (req: Request) => string[];
@@ -56,7 +54,6 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     const { days } = ChartQuerySchema.safeParse(req.query).data ?? { days: 30 };
     const now = deps.now();
     const fromDay = new Date(now - (now % DAY_MS) - (days - 1) * DAY_MS).toISOString().slice(0, 10);
-    const pending = deps.counter.pendingFor(link.id);
     const notice =
       typeof req.query.created === 'string' ? NOTICES.created : NOTICES[String(req.query.done)];
     res.status(extra.status ?? 200).render('manage', {
@@ -67,7 +64,7 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       notice,
       shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
       manageUrl: `${deps.publicOrigin(req)}/manage/${token}`,
-      totalVisits: link.visits + pending,
+      totalVisits: deps.links.totalVisits(link),
       chart: buildVisitChart(deps.visits.dailyCounts(link.id, fromDay), days, now),
       referrers: deps.visits.topReferrers(link.id, TOP_REFERRERS),
       values: extra.values ?? {
