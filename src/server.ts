@@ -4,14 +4,12 @@ import { ConfigError, loadConfig } from './config.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
 import { openDatabase } from './db/open-database.js';
 import { createLogger } from './logger.js';
+import { SHUTDOWN_GRACE_MS } from './shutdown.js';
 import { createVisitCounter } from './stats/visit-counter.js';
 import { createVisitRepository } from './stats/visit-repository.js';
 
 /** PRODUCT §4: visit counts reach the database at least once a second. */
 const VISIT_FLUSH_INTERVAL_MS = 1000;
-
-/** Fly's kill_timeout is 10 s; everything must be answered and closed well before that. */
-const SHUTDOWN_GRACE_MS = 8000;
 
 function main(): void {
   let config;
