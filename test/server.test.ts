@@ -91,6 +91,45 @@ describe('the server process', () => {
     expect((await proc!.exited).code).toBe(0);
   });
 
+  it('when SIGTERM arrives right after visits, then every counted visit is flushed before exit', async () => {
+    const { port, file } = await startServer();
+    const base = `http://127.0.0.1:${port}`;
+    const created = await fetch(`${base}/shorten`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Sec-Fetch-Site': 'same-origin',
+      },
+      body: 'url=https%3A%2F%2Fexample.com%2F&alias=counted',
+      redirect: 'manual',
+    });
+    expect(created.status).toBe(303);
+    const visits = 25;
+    for (let i = 0; i < visits; i++) {
+      const res = await fetch(`${base}/counted`, {
+        redirect: 'manual',
+        headers: { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0' },
+      });
+      expect(res.status).toBe(302);
+    }
+    // Well inside the one-second flush interval: only the shutdown flush can write these.
+    proc!.child.kill('SIGTERM');
+    expect((await proc!.exited).code).toBe(0);
+    const flushedLine = proc!
+      .output()
+      .split('\n')
+      .find((line) => line.includes('visit counts flushed'));
+    console.log(`SIGTERM flush: ${flushedLine ?? '(no log line)'}`);
+    const db = openDatabase(file, { readonly: true });
+    const row = db.prepare("SELECT visits FROM urls WHERE code = 'counted'").get() as {
+      visits: number;
+    };
+    const daily = db.prepare('SELECT SUM(count) AS n FROM visits_daily').get() as { n: number };
+    db.close();
+    expect(row.visits).toBe(visits);
+    expect(daily.n).toBe(visits);
+  });
+
   it('when the database has pending migrations, then it refuses to start', async () => {
     const file = path.join(createTempDir(), 'empty.sqlite3');
     openDatabase(file).close();
