@@ -1,17 +1,37 @@
-// Progressive enhancement: a copy button for the short link. Without JavaScript the link
-// stays in a read-only field that can be selected and copied by hand.
+// Progressive enhancement only: every page works without this file.
+//
+// Copy buttons: `<button data-copy="#field" data-copy-status="#status" hidden>`. The button stays
+// hidden unless the Clipboard API exists (it does not on plain http:// outside localhost), so
+// nobody sees a button that cannot work; the read-only field can always be selected by hand.
+
+function announce(status, message) {
+  if (!status) return;
+  // Clearing first makes a screen reader announce the message again on a second click.
+  status.textContent = '';
+  window.requestAnimationFrame(() => {
+    status.textContent = message;
+  });
+}
+
 document.querySelectorAll('[data-copy]').forEach((button) => {
   const field = document.querySelector(button.getAttribute('data-copy'));
-  const status = document.querySelector('.copy-status');
-  if (!field || !navigator.clipboard) return;
+  const status = document.querySelector(button.getAttribute('data-copy-status') || '.copy-status');
+  if (!field) return;
+
+  // A click in the read-only field selects the whole link, ready for Ctrl+C or the share menu.
+  field.addEventListener('click', () => field.select());
+
+  if (!navigator.clipboard || typeof navigator.clipboard.writeText !== 'function') return;
   button.hidden = false;
   button.addEventListener('click', async () => {
+    // Selecting shows what was copied, and leaves the text ready to copy by hand if writing fails.
+    field.focus();
+    field.select();
     try {
       await navigator.clipboard.writeText(field.value);
-      if (status) status.textContent = 'Copied to the clipboard.';
+      announce(status, 'Copied');
     } catch {
-      field.select();
-      if (status) status.textContent = 'Press Ctrl+C (or ⌘C) to copy.';
+      announce(status, 'Could not copy. The link is selected: press Ctrl+C (⌘C on a Mac).');
     }
   });
 });

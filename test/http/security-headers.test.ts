@@ -76,13 +76,13 @@ describe('security headers', () => {
 });
 
 describe('static files', () => {
-  it('when a page links its stylesheet and script, then both are served by hash with year-long caching', async () => {
+  it('when a page links its stylesheet, script and icon, then each is served by hash with year-long caching', async () => {
     t = buildTestApp();
     const home = await request(t.app).get('/');
     const urls = [...home.text.matchAll(/(?:href|src)="(\/static\/[^"]+)"/g)].map((m) => m[1]!);
-    expect(urls).toHaveLength(2);
+    expect(urls).toHaveLength(3);
     for (const url of urls) {
-      expect(url).toMatch(/^\/static\/app\.[0-9a-f]{10}\.(css|js)$/);
+      expect(url).toMatch(/^\/static\/(app\.[0-9a-f]{10}\.(css|js)|favicon\.[0-9a-f]{10}\.svg)$/);
       const res = await request(t.app).get(url).expect(200);
       expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     }
