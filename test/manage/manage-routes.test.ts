@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createVisitCounter } from '../../src/stats/visit-counter.js';
@@ -148,6 +149,26 @@ describe('the result and management page', () => {
       .send({ url: 'https://evil.example/' })
       .expect(403);
     await visit(code).expect(302).expect('Location', 'https://example.com/start');
+  });
+});
+
+describe('the request log', () => {
+  it('when management pages are used, then the token never appears in the log', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    clock = Date.UTC(2026, 10, 25, 12, 0, 0);
+    const db = createTestDatabase();
+    counter = createVisitCounter({ visits: createVisitRepository(db), now: () => clock });
+    t = buildTestApp({}, { db, logger, now: () => clock, visitCounter: counter });
+    const { manage, token } = await create();
+    await request(t.app).get(manage).expect(200);
+    await request(t.app).post(`${manage}/disable`).set(SAME_ORIGIN).expect(303);
+    await request(t.app)
+      .get(`/manage/${'B'.repeat(32)}`)
+      .expect(404);
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    expect(lines.join('\n')).not.toContain(token);
+    expect(lines.some((line) => line.includes('"path":"/manage/:token/disable"'))).toBe(true);
   });
 });
 
