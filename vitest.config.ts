@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Browser tests are slow and need Chromium: `npm run test:e2e` runs them (vitest.e2e.config.ts).
-    exclude: [...configDefaults.exclude, 'test/e2e/**'],
+    // The container test builds the image for minutes: `npm run test:container`.
+    exclude: [...configDefaults.exclude, 'test/e2e/**', 'test/container/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
