@@ -20,9 +20,12 @@ const DAY_MS = 86_400_000;
  */
 export const LinkOptionsFormSchema = z.object({
   redirect: z
-    .enum(REDIRECT_STATUSES.map(String) as [string, ...string[]], {
-      error: 'Choose one of the redirect types listed.',
-    })
+    .string({ error: 'Choose one of the redirect types listed.' })
+    .pipe(
+      z.enum(REDIRECT_STATUSES.map(String) as [string, ...string[]], {
+        error: 'Choose one of the redirect types listed.',
+      }),
+    )
     .optional()
     .default('302')
     .transform((value) => Number(value) as RedirectStatus),
@@ -40,7 +43,7 @@ export const LinkOptionsFormSchema = z.object({
     .trim()
     .optional()
     .default('')
-    .refine((value) => value === '' || /^\d{1,10}$/.test(value), {
+    .refine((value) => value === '' || /^\d{1,16}$/.test(value), {
       error: 'Enter a whole number of visits, or leave it empty.',
     })
     .transform((value) => (value === '' ? null : Number(value)))
@@ -59,7 +62,7 @@ export function parseLinkOptions(body: unknown, now: number): LinkOptionsResult 
     const errors: OptionErrors = {};
     for (const issue of parsed.error.issues) {
       const field = issue.path[0] as OptionField | undefined;
-      if (field && !errors[field]) errors[field] = fieldMessage(issue);
+      if (field && !errors[field]) errors[field] = fieldMessage(issue, body);
     }
     return { ok: false, errors };
   }
@@ -71,8 +74,9 @@ export function parseLinkOptions(body: unknown, now: number): LinkOptionsResult 
 }
 
 /** A repeated field arrives as an array; say so rather than zod's generic type message. */
-function fieldMessage(issue: z.core.$ZodIssue): string {
-  return issue.code === 'invalid_type' ? 'Send this field once.' : issue.message;
+function fieldMessage(issue: z.core.$ZodIssue, body: unknown): string {
+  const value = (body as Record<PropertyKey, unknown>)[issue.path[0]!];
+  return Array.isArray(value) ? 'Send this field once.' : issue.message;
 }
 
 /** Epoch ms of 00:00 UTC on a real calendar date written YYYY-MM-DD, else null. */

@@ -55,7 +55,9 @@ export function buildVisitChart(daily: DailyCount[], days: number, now: number):
     y: TOP + plotHeight - d.count * scale,
     height: d.count * scale,
   }));
-  const ticks = [0, top / 2, top].map((value) => ({ value, y: TOP + plotHeight - value * scale }));
+  const ticks = [0, top / 2, top]
+    .filter(Number.isInteger)
+    .map((value) => ({ value, y: TOP + plotHeight - value * scale }));
   const total = series.reduce((sum, d) => sum + d.count, 0);
   const peak = series.reduce((best, d) => (d.count > best.count ? d : best), series[0]!);
   const summary =

@@ -21,7 +21,7 @@ export function createVisitCounter(deps: { visits: VisitRepository; now: () => n
   let pending = new Map<number, VisitBatch>();
   let pendingTotal = 0;
   // The day's name is computed once per UTC day, not once per visit.
-  let dayStart = -1;
+  let dayStart = Number.NEGATIVE_INFINITY;
   let dayName = '';
 
   function merge(into: Map<number, VisitBatch>, batch: VisitBatch): void {
@@ -65,7 +65,8 @@ export function createVisitCounter(deps: { visits: VisitRepository; now: () => n
     },
 
     /**
-     * Writes what is pending and returns how many visits were written. If the write fails
+     * Writes what is pending and returns how many visits it handed to the database (visits of
+     * links deleted meanwhile are dropped there). If the write fails
      * (database busy or full), the counts go back into memory for the next flush.
      */
     flush(): number {

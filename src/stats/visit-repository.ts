@@ -50,7 +50,8 @@ export function createVisitRepository(db: Db) {
 
   function storeReferrer(urlId: number, host: string, count: number): void {
     const known = referrerKnown.get(urlId, host) !== undefined;
-    const full = !known && (referrerHosts.get(urlId)?.n ?? 0) >= MAX_REFERRER_HOSTS;
+    // Direct visits ('') are one fixed key: they never count against the cap.
+    const full = host !== '' && !known && (referrerHosts.get(urlId)?.n ?? 0) >= MAX_REFERRER_HOSTS;
     addReferrer.run(urlId, full ? OTHER_REFERRERS : host, count);
   }
 
