@@ -1,0 +1,57 @@
+# snip's production image. Build: `docker build -t snip .`
+# Run:   `docker run -p 8080:8080 -v snip_data:/data snip`
+# Decisions: docs/decisions/006-container-image.md
+
+# ---- build: compiles better-sqlite3 (when no prebuilt binary fits) and the TypeScript --------
+FROM node:22-bookworm-slim AS build
+
+# node-gyp needs python3, make and a C++ compiler; they stay in this stage only.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+
+# Dependencies first, so a change to src/ reuses the slow `npm ci` layer.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+# After the build only production dependencies are left for the runtime stage to copy.
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime: Node, the compiled app and its production dependencies; no toolchain ----------
+FROM node:22-bookworm-slim AS runtime
+
+ENV NODE_ENV=production \
+    DATABASE_URL=sqlite:/data/db/database.sqlite3 \
+    PORT=8080 \
+    SNIP_RUN_AS=node
+
+WORKDIR /app
+
+# Owned by root and read-only for the node user: the server cannot rewrite its own code.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY views ./views
+COPY public ./public
+COPY migrations ./migrations
+COPY scripts ./scripts
+
+# A new named volume copies this directory's owner, so Docker and Podman volumes start writable
+# by node. Fly mounts its volumes owned by root; launch.sh fixes that before dropping to node.
+RUN mkdir -p /data/db && chown -R node:node /data
+VOLUME /data
+
+EXPOSE 8080
+
+# No USER line: launch.sh starts as root only to make the database directory writable, then
+# re-executes itself as SNIP_RUN_AS (node) with setpriv before migrating and serving.
+ENTRYPOINT ["/app/scripts/launch.sh"]
+STOPSIGNAL SIGTERM
+
+# For local runs (Fly uses fly.toml's check instead). The slim image has no curl; node has fetch.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((res) => process.exit(res.status === 200 ? 0 : 1), () => process.exit(1))"
