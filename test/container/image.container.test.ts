@@ -1,0 +1,476 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../support/server-process.js';
+
+/**
+ * Builds the real Dockerfile with podman and proves what README's "Run with Docker" promises:
+ * migrations at first start, data kept across containers and upgrades, a clean stop, no root,
+ * no compiler, and a server that survives a few thousand requests. `npm run test:container`.
+ */
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+// shared/ sits beside the project, here and in CI's clone (see shared/docs/CONTAINERS.md).
+const TOOLS = path.resolve(ROOT, '..', 'shared', 'tools', 'containers');
+// Outside shared/ (read-only in CI) and outside the clone, so the download cache outlives it.
+const BASE_CACHE = path.join(os.tmpdir(), 'snip-container-cache');
+const IN_CI = Boolean(process.env.CI) && process.env.CI !== 'false';
+
+const RUN_ID = randomBytes(4).toString('hex');
+const IMAGE = 'localhost/snip-test';
+const UPGRADE_IMAGE = 'localhost/snip-test-upgrade';
+const VOLUME = `snip-test-${RUN_ID}`;
+const LABEL = `snip-container-test=${RUN_ID}`;
+// Sorts after every real migration, so the derived image has exactly one pending.
+const EXTRA_MIGRATION = '29991231235959_container_test_extra.sql';
+const DB_FILE = '/data/db/database.sqlite3';
+
+const LOAD_REQUESTS = 3000;
+const LOAD_CONCURRENCY = 20;
+const STOP_LIMIT_MS = 3000;
+const HEALTHY_DEADLINE_MS = 30_000;
+
+type Result = { code: number | null; stdout: string; stderr: string; ms: number };
+
+/** Runs a command to its end (or kills it at the timeout) and keeps what it printed. */
+function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Result> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
+
+function tail(text: string, lines = 40): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Like run, but a non-zero exit fails the test with the end of the command's output. */
+async function must(command: string, args: string[], timeoutMs?: number): Promise<Result> {
+  const result = await run(command, args, { timeoutMs });
+  if (result.code !== 0) {
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.code}:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
+    );
+  }
+  return result;
+}
+
+const podman = (args: string[], timeoutMs?: number) => must('podman', args, timeoutMs);
+
+/** Why this machine cannot run the test, or null when it can. */
+function missingPrerequisite(): string | null {
+  if (process.platform !== 'linux') return 'podman set-up needs Linux';
+  if (process.getuid?.() !== 0) return 'setup-podman.sh and rootful podman need root';
+  if (!fs.existsSync(path.join(TOOLS, 'setup-podman.sh'))) return `no container tools in ${TOOLS}`;
+  return null;
+}
+
+const missing = missingPrerequisite();
+if (missing && !IN_CI) console.warn(`container test skipped: ${missing}`);
+
+type Running = { name: string; port: number };
+const containers: string[] = [];
+const timings: [string, string][] = [];
+
+function record(label: string, ms: number, note = ''): void {
+  timings.push([label, `${(ms / 1000).toFixed(2)} s${note ? `  ${note}` : ''}`]);
+}
+
+async function startContainer(image: string, extra: string[] = []): Promise<Running> {
+  const name = `snip-test-${RUN_ID}-${containers.length + 1}`;
+  const port = await findFreePort();
+  containers.push(name);
+  // Loopback only: nothing outside this machine can reach the test server.
+  await podman([
+    'run',
+    '-d',
+    '--pull=never',
+    '--name',
+    name,
+    '--label',
+    LABEL,
+    '-p',
+    `127.0.0.1:${port}:8080`,
+    '-v',
+    `${VOLUME}:/data`,
+    ...extra,
+    image,
+  ]);
+  return { name, port };
+}
+
+/** Polls /healthz from the host until 200; fails with the container's log if it never comes. */
+async function waitHealthy(container: Running): Promise<void> {
+  const deadline = Date.now() + HEALTHY_DEADLINE_MS;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${container.port}/healthz`);
+      if (res.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    const state = await run('podman', ['inspect', '-f', '{{.State.Running}}', container.name]);
+    if (state.stdout.trim() === 'false') break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const logs = await run('podman', ['logs', container.name]);
+  throw new Error(`${container.name} never became healthy:\n${logs.stdout}\n${logs.stderr}`);
+}
+
+async function startHealthy(image: string, label: string): Promise<Running> {
+  const started = performance.now();
+  const container = await startContainer(image);
+  await waitHealthy(container);
+  record(label, performance.now() - started);
+  return container;
+}
+
+/** Runs node inside the container as the node user, with /app's node_modules at hand. */
+async function nodeIn(container: Running, script: string): Promise<string> {
+  const result = await podman(['exec', '--user', 'node', container.name, 'node', '-e', script]);
+  return result.stdout.trim();
+}
+
+async function appliedVersions(container: Running): Promise<string[]> {
+  const out = await nodeIn(
+    container,
+    `const Database = require('better-sqlite3');
+     const db = new Database('${DB_FILE}', { readonly: true });
+     console.log(JSON.stringify(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()));`,
+  );
+  return JSON.parse(out) as string[];
+}
+
+async function inspect(name: string): Promise<{
+  running: boolean;
+  pid: number;
+  startedAt: string;
+  restarts: number;
+  exitCode: number;
+}> {
+  const format =
+    '{{json .State.Running}}|{{.State.Pid}}|{{.State.StartedAt}}|{{.RestartCount}}|{{.State.ExitCode}}';
+  const [running, pid, startedAt, restarts, exitCode] = (
+    await podman(['inspect', '-f', format, name])
+  ).stdout
+    .trim()
+    .split('|');
+  return {
+    running: running === 'true',
+    pid: Number(pid),
+    startedAt: startedAt ?? '',
+    restarts: Number(restarts),
+    exitCode: Number(exitCode),
+  };
+}
+
+async function stopTimed(container: Running, label: string): Promise<number> {
+  const result = await podman(['stop', '-t', '10', container.name], 30_000);
+  record(label, result.ms);
+  return result.ms;
+}
+
+function migrationVersions(): string[] {
+  return fs
+    .readdirSync(path.join(ROOT, 'migrations'))
+    .map((name) => /^(\d{14})_.+\.sql$/.exec(name)?.[1])
+    .filter((version): version is string => version !== undefined)
+    .sort();
+}
+
+const ALIAS = `ct-${RUN_ID}`;
+const TARGET = `https://example.com/container-test/${RUN_ID}?kept=yes`;
+
+async function shorten(port: number, url: string, alias = ''): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/shorten`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Sec-Fetch-Site': 'same-origin',
+    },
+    body: new URLSearchParams({ url, alias }).toString(),
+  });
+}
+
+async function follow(port: number, code: string): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/${code}`, { redirect: 'manual' });
+}
+
+describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
+  let first: Running;
+  let second: Running;
+
+  afterAll(async () => {
+    if (missing) return;
+    // Only what this run made: its containers, its volume and its images (not the base image,
+    // and not the build cache, which keeps the next build fast).
+    for (const name of containers) await run('podman', ['rm', '-f', '-t', '0', name]);
+    await run('podman', ['volume', 'rm', '-f', VOLUME]);
+    await run('podman', ['rmi', '-f', UPGRADE_IMAGE]);
+    await run('podman', ['rmi', '-f', IMAGE]);
+    if (timings.length > 0) {
+      const width = Math.max(...timings.map(([label]) => label.length));
+      const rows = timings.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`);
+      console.log(['container test', ...rows].join('\n'));
+    }
+  });
+
+  it('sets up podman and the node:22-bookworm-slim stand-in', async () => {
+    if (missing) throw new Error(`cannot set up podman here: ${missing}`);
+    let setup = await run('bash', [path.join(TOOLS, 'setup-podman.sh')], { timeoutMs: 600_000 });
+    // Another apt-get may hold the dpkg lock for a moment; wait for it rather than fail.
+    for (let attempt = 0; attempt < 6 && /Could not get lock/.test(setup.stderr); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      setup = await run('bash', [path.join(TOOLS, 'setup-podman.sh')], { timeoutMs: 600_000 });
+    }
+    expect(setup.code, tail(setup.stderr)).toBe(0);
+    fs.mkdirSync(BASE_CACHE, { recursive: true });
+    const base = await run('bash', [path.join(TOOLS, 'make-node-base.sh'), '22'], {
+      env: { ...process.env, WORK_DIR: BASE_CACHE },
+      timeoutMs: 900_000,
+    });
+    expect(base.code, tail(base.stderr)).toBe(0);
+    record('podman and base image set-up', setup.ms + base.ms);
+  });
+
+  it('builds from the Dockerfile into a runtime image without compiler or dev dependencies', async () => {
+    const build = await podman(
+      ['build', '--pull=never', '--format', 'docker', '--label', LABEL, '-t', IMAGE, '.'],
+      1_200_000,
+    );
+    record('image build', build.ms);
+    const size = Number((await podman(['image', 'inspect', '-f', '{{.Size}}', IMAGE])).stdout);
+    timings.push(['image size', `${(size / 1e6).toFixed(0)} MB`]);
+
+    const compilers = await run('podman', [
+      'run',
+      '--rm',
+      '--pull=never',
+      '--entrypoint',
+      'sh',
+      IMAGE,
+      '-c',
+      'command -v gcc g++ cc c++ make python3',
+    ]);
+    expect(compilers.stdout.trim()).toBe('');
+    expect(compilers.code).not.toBe(0);
+
+    const devDeps = await run('podman', [
+      'run',
+      '--rm',
+      '--pull=never',
+      '--entrypoint',
+      'sh',
+      IMAGE,
+      '-c',
+      'ls /app/node_modules/typescript /app/node_modules/vitest /app/src 2>/dev/null; ls /app/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+    ]);
+    expect(devDeps.stdout.trim()).toBe(
+      '/app/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+    );
+  });
+
+  it('first start: creates the database on the volume and applies every migration', async () => {
+    first = await startHealthy(IMAGE, 'first start → healthy');
+    expect(await appliedVersions(first)).toEqual(migrationVersions());
+    const logs = await podman(['logs', first.name]);
+    expect(logs.stdout).toContain(`run-migrations: database ${DB_FILE}`);
+    // The image's own HEALTHCHECK (podman runs it on demand; it has no scheduler here).
+    await podman(['healthcheck', 'run', first.name]);
+  });
+
+  it('runs the server as the unprivileged node user', async () => {
+    const top = await podman(['top', first.name, 'user', 'args']);
+    expect(top.stdout).toMatch(/^node\s+node \/app\/dist\/server\.js/m);
+    const status = await podman(['exec', first.name, 'cat', '/proc/1/status']);
+    expect(status.stdout).toMatch(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+    expect(status.stdout).toMatch(/^Gid:\s+1000\s+1000\s+1000\s+1000$/m);
+    expect(status.stdout).toMatch(/^CapEff:\s+0+$/m);
+  });
+
+  it('shortens through the form and redirects to the target', async () => {
+    const created = await shorten(first.port, TARGET, ALIAS);
+    expect(created.status).toBe(303);
+    const res = await follow(first.port, ALIAS);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(TARGET);
+  });
+
+  it('writes a backup with node dist/backup.js inside the running container', async () => {
+    const backup = await podman(['exec', '--user', 'node', first.name, 'node', 'dist/backup.js']);
+    const file = backup.stdout.trim();
+    expect(file).toMatch(/^\/data\/db\/backups\/database-\d{8}T\d{6}Z-manual\.sqlite3$/);
+    const target = await nodeIn(
+      first,
+      `const Database = require('better-sqlite3');
+       const db = new Database('${file}', { readonly: true });
+       console.log(db.prepare('SELECT target FROM urls WHERE code = ?').pluck().get('${ALIAS}'));`,
+    );
+    expect(target).toBe(TARGET);
+  });
+
+  it('stops cleanly on SIGTERM in under 3 s', async () => {
+    const ms = await stopTimed(first, 'stop (SIGTERM → exited)');
+    expect((await inspect(first.name)).exitCode).toBe(0);
+    expect(ms).toBeLessThan(STOP_LIMIT_MS);
+  });
+
+  it('a new container on the same volume keeps the link and has nothing to migrate', async () => {
+    second = await startHealthy(IMAGE, 'restart → healthy');
+    const res = await follow(second.port, ALIAS);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(TARGET);
+    const logs = await podman(['logs', second.name]);
+    expect(logs.stdout).toMatch(/nothing to migrate/);
+  });
+
+  it(`survives ${LOAD_REQUESTS} mixed requests without a crash or a restart`, async () => {
+    const before = await inspect(second.name);
+    const statuses = new Map<string, number>();
+    const count = (kind: string, status: number | string) => {
+      const key = `${kind} ${status}`;
+      statuses.set(key, (statuses.get(key) ?? 0) + 1);
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next < LOAD_REQUESTS) {
+        const i = next++;
+        const slot = i % 10;
+        try {
+          if (slot === 0) {
+            const res = await shorten(second.port, `https://example.com/load/${RUN_ID}/${i}`);
+            count('create', res.status);
+            await res.arrayBuffer();
+          } else if (slot <= 6) {
+            const res = await follow(second.port, ALIAS);
+            const wrongTarget = res.status === 302 && res.headers.get('location') !== TARGET;
+            count('redirect', wrongTarget ? '302 to a wrong target' : res.status);
+            await res.arrayBuffer();
+          } else {
+            const res = await follow(second.port, `missing-${RUN_ID}-${i}`);
+            count('unknown', res.status);
+            await res.arrayBuffer();
+          }
+        } catch (error) {
+          count('network error', (error as Error).message);
+        }
+      }
+    };
+    const started = performance.now();
+    await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, worker));
+    const ms = performance.now() - started;
+    record(
+      'load run',
+      ms,
+      `${LOAD_REQUESTS} requests, ${Math.round(LOAD_REQUESTS / (ms / 1000))}/s`,
+    );
+    console.log('load statuses', Object.fromEntries(statuses));
+
+    // Every answer is the expected one (or a rate limit's 429); never a 5xx or a dropped socket.
+    const unexpected = [...statuses].filter(
+      ([key]) => !/^(create 303|redirect 302|unknown 404|\w+ 429)$/.test(key),
+    );
+    expect(unexpected).toEqual([]);
+    expect(statuses.get('redirect 302') ?? 0).toBeGreaterThan(0);
+    const after = await inspect(second.name);
+    expect(after).toMatchObject({
+      running: true,
+      restarts: 0,
+      pid: before.pid,
+      startedAt: before.startedAt,
+    });
+    expect((await fetch(`http://127.0.0.1:${second.port}/healthz`)).status).toBe(200);
+    await stopTimed(second, 'stop after load');
+    expect((await inspect(second.name)).exitCode).toBe(0);
+  });
+
+  it('an image with one more migration applies it at start, after a snapshot, and keeps the data', async () => {
+    const context = fs.mkdtempSync(path.join(os.tmpdir(), 'snip-upgrade-'));
+    try {
+      fs.writeFileSync(
+        path.join(context, EXTRA_MIGRATION),
+        '-- migrate:up\nCREATE TABLE container_test_extra (id INTEGER PRIMARY KEY);\n\n' +
+          '-- migrate:down\nDROP TABLE container_test_extra;\n',
+      );
+      fs.writeFileSync(
+        path.join(context, 'Dockerfile'),
+        `FROM ${IMAGE}\nCOPY ${EXTRA_MIGRATION} /app/migrations/\n`,
+      );
+      await podman([
+        'build',
+        '--pull=never',
+        '--format',
+        'docker',
+        '--label',
+        LABEL,
+        '-t',
+        UPGRADE_IMAGE,
+        context,
+      ]);
+    } finally {
+      fs.rmSync(context, { recursive: true, force: true });
+    }
+
+    const upgraded = await startHealthy(UPGRADE_IMAGE, 'upgrade start (1 migration) → healthy');
+    expect(await appliedVersions(upgraded)).toEqual([...migrationVersions(), '29991231235959']);
+    const logs = await podman(['logs', upgraded.name]);
+    expect(logs.stdout).toMatch(
+      /snapshot \/data\/db\/backups\/database-\d{8}T\d{6}Z-before-29991231235959\.sqlite3/,
+    );
+    expect(logs.stdout).toContain(`applied ${EXTRA_MIGRATION}`);
+    const res = await follow(upgraded.port, ALIAS);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(TARGET);
+    await stopTimed(upgraded, 'stop after upgrade');
+  });
+
+  it('with an empty DATABASE_URL, exits non-zero with a clear message instead of looping', async () => {
+    const name = `snip-test-${RUN_ID}-empty-url`;
+    containers.push(name);
+    const result = await run(
+      'podman',
+      [
+        'run',
+        '--pull=never',
+        '--name',
+        name,
+        '--label',
+        LABEL,
+        '-e',
+        'DATABASE_URL=',
+        '-v',
+        `${VOLUME}:/data`,
+        IMAGE,
+      ],
+      { timeoutMs: 30_000 },
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.code).not.toBeNull();
+    expect(result.stderr).toContain('run-migrations: DATABASE_URL is not set');
+    expect(result.stderr).toContain('launch: migrations failed; not starting the server');
+    expect(await inspect(name)).toMatchObject({ running: false, restarts: 0, exitCode: 1 });
+  });
+});

