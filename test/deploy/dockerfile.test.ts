@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { parseDatabaseUrl } from '../../src/db/database-url.js';
 import {
   instructionsOf,
@@ -111,5 +112,12 @@ describe('compose.yaml', () => {
     const [volume] = snip.volumes ?? [];
     expect(volume).toMatch(/^[a-z_]+:\/data$/);
     expect(Object.keys(compose.volumes)).toContain(volume!.split(':')[0]);
+  });
+
+  it('is what the README shows', () => {
+    const readme = readProjectFile('README.md');
+    const section = readme.slice(readme.indexOf('## Run with Docker'));
+    const snippet = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    expect(parseYaml(snippet)).toEqual(compose);
   });
 });
