@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContextOptions, Page, Response } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  DESKTOP_LIGHT,
+  MOBILE_DARK,
+  describeInBrowser,
+  launchChromium,
+  runAxe,
+  startSnip,
+  watchForProblems,
+  type AxeSummary,
+  type SnipServer,
+} from './browser-harness.js';
+
+// Every page a visitor can reach from the form, checked with axe-core in two looks and
+// photographed for the README. Screenshots must not change from run to run, so the short links
+// use a fixed BASE_URL and alias, and the error page a fixed request id.
+
+const SCREENSHOTS_DIR = path.resolve('docs/screenshots');
+const BASE_URL = 'https://snip.example';
+const ALIAS = 'launch-notes';
+const TARGET =
+  'https://example.com/blog/2026/11/a-long-article-about-keeping-links-short?ref=newsletter';
+const REQUEST_ID = 'a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+
+type PageCase = {
+  name: string;
+  status: number;
+  open: (page: Page) => Promise<Response | null>;
+};
+
+const MODES: { name: string; options: BrowserContextOptions }[] = [
+  { name: 'desktop-light', options: DESKTOP_LIGHT },
+  { name: 'mobile-dark', options: MOBILE_DARK },
+];
+
+let server: SnipServer;
+let browser: Browser;
+let resultPath = '';
+const report: string[] = [];
+
+async function submitForm(page: Page, fields: Record<string, string>): Promise<Response> {
+  await page.goto('/');
+  for (const [name, value] of Object.entries(fields)) {
+    // Optional fields sit behind the "More options" disclosure.
+    if (!(await page.locator(`#${name}`).isVisible())) await page.click('summary');
+    await page.fill(`#${name}`, value);
+  }
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/shorten')),
+    // The page that answers the post (303 → the link's page, or 422 at /shorten) has loaded.
+    page.waitForURL((url) => url.pathname !== '/'),
+    page.click('button[type=submit]'),
+  ]);
+  return response;
+}
+
+/** The day the committed screenshots show as "today"; dates on the page are shifted to it. */
+const SCREENSHOT_DAY = Date.UTC(2026, 10, 25);
+
+/**
+ * Replaces what differs on every run (the management token, the creation time, the chart's
+ * dates) with fixed values, after axe has checked the real page, so that re-running the tests
+ * only changes a screenshot when the design changed.
+ */
+async function steadyForScreenshot(page: Page): Promise<void> {
+  const now = new Date();
+  const shiftMs =
+    SCREENSHOT_DAY - Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  await page.evaluate(String.raw`(() => {
+    const day = (d) => new Date(Date.parse(d + 'T00:00:00Z') + ${shiftMs}).toISOString().slice(0, 10);
+    const fix = (text) => text
+      .replace(/\b(\d{4}-\d{2}-\d{2})( \d{2}:\d{2} UTC)?/g, (_, d, t) => day(d) + (t ? ' 09:41 UTC' : ''))
+      .replace(/(\/manage\/)[A-Za-z0-9_-]{20,}/g, '$1k3Vb8qXw2LmN7pRt5YcZ0aHdE4sJ');
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) node.nodeValue = fix(node.nodeValue);
+    for (const input of document.querySelectorAll('input')) input.value = fix(input.value);
+  })()`);
+}
+
+const PAGES: PageCase[] = [
+  { name: 'home', status: 200, open: (page) => page.goto('/') },
+  {
+    name: 'home-error',
+    status: 422,
+    open: (page) => submitForm(page, { url: 'javascript:alert(1)' }),
+  },
+  { name: 'result', status: 200, open: (page) => page.goto(resultPath) },
+  { name: 'not-found', status: 404, open: (page) => page.goto('/no-such-link') },
+  // Malformed percent-encoding: the one error page a visitor can reach on purpose.
+  { name: 'error', status: 400, open: (page) => page.goto('/%E0%A4%A') },
+];
+
+describeInBrowser('every page, checked with axe-core and photographed', () => {
+  beforeAll(async () => {
+    server = await startSnip({ BASE_URL });
+    browser = await launchChromium();
+    // The link whose result page is checked: made once, through the form, like a visitor would.
+    const context = await browser.newContext({ baseURL: server.baseUrl });
+    const page = await context.newPage();
+    const created = await submitForm(page, { url: TARGET, alias: ALIAS });
+    expect(created.status()).toBe(303);
+    resultPath = new URL(page.url()).pathname + new URL(page.url()).search;
+    await context.close();
+    fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (report.length > 0) {
+      console.log(
+        ['axe-core rules run per page (WCAG 2.0/2.1/2.2 A and AA):', ...report].join('\n'),
+      );
+    }
+  });
+
+  for (const mode of MODES) {
+    for (const pageCase of PAGES) {
+      it(`when the ${pageCase.name} page is shown (${mode.name}), then axe finds no violation, the console stays clean and a screenshot is written`, async () => {
+        const context = await browser.newContext({
+          ...mode.options,
+          baseURL: server.baseUrl,
+          extraHTTPHeaders: { 'X-Request-Id': REQUEST_ID },
+        });
+        const problems = watchForProblems(context);
+        try {
+          const page = await context.newPage();
+          const response = await pageCase.open(page);
+          expect(response?.status()).toBe(pageCase.status);
+
+          const axe: AxeSummary = await runAxe(page);
+          report.push(
+            `  ${`${pageCase.name} (${mode.name})`.padEnd(28)} ${String(axe.rulesRun).padStart(3)} rules: ` +
+              `${axe.passes} passes, ${axe.incomplete} incomplete, ${axe.inapplicable} inapplicable, ` +
+              `${axe.violations.length} violations` +
+              (axe.incompleteRules.length > 0
+                ? ` (to review: ${axe.incompleteRules.join(', ')})`
+                : ''),
+          );
+          expect(axe.violations).toEqual([]);
+
+          await steadyForScreenshot(page);
+          await page.screenshot({
+            path: path.join(SCREENSHOTS_DIR, `${pageCase.name}-${mode.name}.png`),
+            fullPage: true,
+          });
+          expect(problems).toEqual([]);
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  }
+});
