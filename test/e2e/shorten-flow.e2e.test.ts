@@ -184,6 +184,29 @@ describeInBrowser('shortening, copying and following a link in Chromium', () => 
     console.log(`phone dark flow: ${Date.now() - started} ms`);
   });
 
+  it('when the screen is 320 px wide (WCAG reflow), then no page scrolls sideways', async () => {
+    const { page, problems } = await openContext({ viewport: { width: 320, height: 640 } });
+    await page.goto('/');
+    await expectNoSidewaysScroll(page);
+    await page.click('summary');
+    await expectNoSidewaysScroll(page);
+    await page.fill('#url', 'javascript:alert(1)');
+    await Promise.all([page.waitForURL('**/shorten'), page.click('button[type=submit]')]);
+    await expectNoSidewaysScroll(page);
+    await page.fill('#url', 'https://example.com/e2e/narrow/with/a/long/path?and=a&query=string');
+    await Promise.all([
+      page.waitForURL((url) => url.pathname !== '/shorten'),
+      page.click('button[type=submit]'),
+    ]);
+    await page.locator('#short-url').waitFor();
+    await expectNoSidewaysScroll(page);
+    for (const path of ['/no-such-link-here', '/%E0%A4%A']) {
+      await page.goto(path);
+      await expectNoSidewaysScroll(page);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('when the URL is refused, then the message is beside the field, tied to it, and the field has focus', async () => {
     const { page, problems } = await openContext(DESKTOP_LIGHT);
     await page.goto('/');
