@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { findFreePort } from '../support/server-process.js';
 
 /**
@@ -219,18 +219,27 @@ async function follow(port: number, code: string): Promise<Response> {
   return fetch(`http://127.0.0.1:${port}/${code}`, { redirect: 'manual' });
 }
 
+const SETUP = 'sets up podman and the node:22-bookworm-slim stand-in';
+
 describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
+  let ready = false;
   let first: Running;
   let second: Running;
 
+  // Every later step needs podman: without it they fail at once, with the reason in the first.
+  beforeEach((context) => {
+    if (context.task.name !== SETUP && !ready) throw new Error('podman is not set up (see above)');
+  });
+
   afterAll(async () => {
-    if (missing) return;
-    // Only what this run made: its containers, its volume and its images (not the base image,
-    // and not the build cache, which keeps the next build fast).
-    for (const name of containers) await run('podman', ['rm', '-f', '-t', '0', name]);
-    await run('podman', ['volume', 'rm', '-f', VOLUME]);
-    await run('podman', ['rmi', '-f', UPGRADE_IMAGE]);
-    await run('podman', ['rmi', '-f', IMAGE]);
+    if (ready) {
+      // Only what this run made: its containers, its volume and its images (not the base
+      // image, and not the build cache, which keeps the next build fast).
+      for (const name of containers) await run('podman', ['rm', '-f', '-t', '0', name]);
+      await run('podman', ['volume', 'rm', '-f', VOLUME]);
+      await run('podman', ['rmi', '-f', UPGRADE_IMAGE]);
+      await run('podman', ['rmi', '-f', IMAGE]);
+    }
     if (timings.length > 0) {
       const width = Math.max(...timings.map(([label]) => label.length));
       const rows = timings.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`);
@@ -238,7 +247,7 @@ describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
     }
   });
 
-  it('sets up podman and the node:22-bookworm-slim stand-in', async () => {
+  it(SETUP, async () => {
     if (missing) throw new Error(`cannot set up podman here: ${missing}`);
     let setup = await run('bash', [path.join(TOOLS, 'setup-podman.sh')], { timeoutMs: 600_000 });
     // Another apt-get may hold the dpkg lock for a moment; wait for it rather than fail.
@@ -254,6 +263,7 @@ describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
     });
     expect(base.code, tail(base.stderr)).toBe(0);
     record('podman and base image set-up', setup.ms + base.ms);
+    ready = true;
   });
 
   it('builds from the Dockerfile into a runtime image without compiler or dev dependencies', async () => {
