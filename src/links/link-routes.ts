@@ -76,7 +76,12 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
       const link = deps.links.findLinkByToken(token);
       if (!link) return [];
       return [
-        { link, token, state: deps.links.stateOf(link), shortUrl: shortUrlOf(req, link.code) },
+        {
+          link,
+          token,
+          state: deps.links.stateOf(link),
+          visits: deps.links.totalVisits(link),
+        },
       ];
     });
     return { ...locals, yourLinks };

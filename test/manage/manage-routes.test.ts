@@ -33,10 +33,10 @@ function setup(env: Record<string, string> = {}) {
   );
 }
 
-async function create(fields: Record<string, string> = {}) {
+async function create(fields: Record<string, string> = {}, cookie = '') {
   const res = await request(t.app)
     .post('/shorten')
-    .set(SAME_ORIGIN)
+    .set({ ...SAME_ORIGIN, Cookie: cookie })
     .type('form')
     .send({ url: 'https://example.com/start', ...fields })
     .expect(303);
@@ -335,7 +335,8 @@ describe('your links (remembered in this browser)', () => {
   it('when this browser made links, then the home page lists them with their visit counts', async () => {
     setup();
     const first = await create({ alias: 'first-one' });
-    const second = await create({ alias: 'second-one' });
+    const firstCookie = (first.cookie as unknown as string[])[0]!.split(';')[0]!;
+    const second = await create({ alias: 'second-one' }, firstCookie);
     await visit('first-one');
     counter.flush();
     const cookie = (second.cookie as unknown as string[])[0]!.split(';')[0]!;
