@@ -39,6 +39,8 @@ const MODES: { name: string; options: BrowserContextOptions }[] = [
 let server: SnipServer;
 let browser: Browser;
 let resultPath = '';
+let managePath = '';
+const GONE_ALIAS = 'old-offer';
 const report: string[] = [];
 
 async function submitForm(page: Page, fields: Record<string, string>): Promise<Response> {
@@ -88,6 +90,10 @@ const PAGES: PageCase[] = [
     open: (page) => submitForm(page, { url: 'javascript:alert(1)' }),
   },
   { name: 'result', status: 200, open: (page) => page.goto(resultPath) },
+  { name: 'manage', status: 200, open: (page) => page.goto(`${managePath}?days=30`) },
+  { name: 'manage-delete', status: 200, open: (page) => page.goto(`${managePath}/delete`) },
+  { name: 'preview', status: 200, open: (page) => page.goto(`/${ALIAS}+`) },
+  { name: 'gone', status: 410, open: (page) => page.goto(`/${GONE_ALIAS}`) },
   { name: 'not-found', status: 404, open: (page) => page.goto('/no-such-link') },
   // Malformed percent-encoding: the one error page a visitor can reach on purpose.
   { name: 'error', status: 400, open: (page) => page.goto('/%E0%A4%A') },
@@ -103,7 +109,26 @@ describeInBrowser('every page, checked with axe-core and photographed', () => {
     const created = await submitForm(page, { url: TARGET, alias: ALIAS });
     expect(created.status()).toBe(303);
     resultPath = new URL(page.url()).pathname + new URL(page.url()).search;
+    managePath = new URL(page.url()).pathname;
+    // A few visits so the management page has a chart and referrers to show.
+    for (const referer of ['https://news.example/', 'https://news.example/x', '']) {
+      await fetch(`${server.baseUrl}/${ALIAS}`, {
+        redirect: 'manual',
+        headers: {
+          'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0',
+          ...(referer ? { Referer: referer } : {}),
+        },
+      });
+    }
+    // A link its owner disabled: the 410 page.
+    await submitForm(page, { url: `${TARGET}#old`, alias: GONE_ALIAS });
+    await Promise.all([
+      page.waitForURL((url) => url.search.includes('done=')),
+      page.click('form[action$="/disable"] button'),
+    ]);
     await context.close();
+    // Visits reach the database within a second.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   });
 
