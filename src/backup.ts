@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parseDatabaseUrl } from './db/database-url.js';
+import { requireDatabaseFile, runIfEntryPoint, type CliOutput } from './cli.js';
 import { openDatabase } from './db/open-database.js';
 import { writeSnapshot } from './db/snapshot.js';
 
@@ -11,20 +10,14 @@ import { writeSnapshot } from './db/snapshot.js';
  * has no sqlite3 CLI). The snapshot counts towards the ones `backups/` keeps (the newest five).
  */
 
-export type BackupOutput = { out: (line: string) => void; err: (line: string) => void };
-
 /** Runs the command and returns the exit code; every failure becomes one line on `err`. */
 export async function runBackup(
   env: NodeJS.ProcessEnv,
-  output: BackupOutput,
+  output: CliOutput,
   cwd: string = process.cwd(),
 ): Promise<number> {
   try {
-    const url = env.DATABASE_URL?.trim();
-    if (!url) {
-      throw new Error('DATABASE_URL is not set (example: sqlite:/data/db/database.sqlite3)');
-    }
-    const file = parseDatabaseUrl(url, cwd);
+    const file = requireDatabaseFile(env, cwd);
     if (file === ':memory:') throw new Error('an in-memory database cannot be backed up');
     // Opening a missing file would create an empty database and "back up" nothing.
     if (!fs.existsSync(file)) throw new Error(`no database at ${file}`);
@@ -41,19 +34,4 @@ export async function runBackup(
   }
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return fs.realpathSync(script) === fs.realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  process.exitCode = await runBackup(process.env, {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  });
-}
+await runIfEntryPoint(import.meta.url, (output) => runBackup(process.env, output));

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseDatabaseUrl } from './db/database-url.js';
+import { requireDatabaseFile, runIfEntryPoint, type CliOutput } from './cli.js';
 import {
   applyMigrations,
   createMigrationFile,
@@ -24,8 +23,6 @@ import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
 export type MigrateCommand =
   { kind: 'up' } | { kind: 'status' } | { kind: 'rollback' } | { kind: 'new'; name: string };
 
-export type MigrateOutput = { out: (line: string) => void; err: (line: string) => void };
-
 const USAGE = 'usage: migrate [up|status|rollback|new NAME]';
 
 export function parseMigrateArgs(args: string[]): MigrateCommand {
@@ -44,19 +41,11 @@ export function resolveMigrationsDir(env: NodeJS.ProcessEnv, cwd: string): strin
   return fromEnv ? path.resolve(cwd, fromEnv) : DEFAULT_MIGRATIONS_DIR;
 }
 
-export function requireDatabaseFile(env: NodeJS.ProcessEnv, cwd: string): string {
-  const url = env.DATABASE_URL?.trim();
-  if (!url) {
-    throw new Error('DATABASE_URL is not set (example: sqlite:/data/db/database.sqlite3)');
-  }
-  return parseDatabaseUrl(url, cwd);
-}
-
 /** Runs one command and returns the exit code; every failure becomes one line on `err`. */
 export async function runMigrate(
   args: string[],
   env: NodeJS.ProcessEnv,
-  output: MigrateOutput,
+  output: CliOutput,
   cwd: string = process.cwd(),
 ): Promise<number> {
   try {
@@ -79,7 +68,7 @@ export async function runMigrate(
   }
 }
 
-async function migrateUp(file: string, migrations: Migration[], output: MigrateOutput) {
+async function migrateUp(file: string, migrations: Migration[], output: CliOutput) {
   const existed = file !== ':memory:' && fs.existsSync(file);
   await withDatabase(file, async (db) => {
     const pending = pendingMigrations(db, migrations);
@@ -102,7 +91,7 @@ function isMissing(file: string): boolean {
   return file !== ':memory:' && !fs.existsSync(file);
 }
 
-function printStatus(file: string, migrations: Migration[], output: MigrateOutput): void {
+function printStatus(file: string, migrations: Migration[], output: CliOutput): void {
   const statuses = isMissing(file)
     ? migrations.map((m) => ({ ...m, applied: false }))
     : withDatabaseSync(file, (db) => migrationStatus(db, migrations));
@@ -113,7 +102,7 @@ function printStatus(file: string, migrations: Migration[], output: MigrateOutpu
   output.out(`${applied} applied, ${statuses.length - applied} pending`);
 }
 
-function rollbackNewest(file: string, migrations: Migration[], output: MigrateOutput): void {
+function rollbackNewest(file: string, migrations: Migration[], output: CliOutput): void {
   const rolledBack = isMissing(file)
     ? null
     : withDatabaseSync(file, (db) => rollbackMigration(db, migrations));
@@ -138,19 +127,6 @@ async function withDatabase<T>(file: string, use: (db: Db) => Promise<T>): Promi
   }
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return fs.realpathSync(script) === fs.realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  process.exitCode = await runMigrate(process.argv.slice(2), process.env, {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  });
-}
+await runIfEntryPoint(import.meta.url, (output) =>
+  runMigrate(process.argv.slice(2), process.env, output),
+);
