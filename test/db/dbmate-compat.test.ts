@@ -12,12 +12,18 @@ import {
   rollbackMigration,
 } from '../../src/db/migrations.js';
 import { openDatabase } from '../../src/db/open-database.js';
+import {
+  MIGRATION_FILES,
+  MIGRATION_VERSIONS,
+  NEWEST_MIGRATION,
+  schemaAfterOldest,
+  schemaOf,
+} from '../support/migration-files.js';
 
 // The real dbmate CLI (npm package `dbmate`, binary inside) checks that both tools read and write
 // schema_migrations the same way. Output format checked against dbmate 2.24.0.
 const DBMATE = path.resolve('node_modules/.bin/dbmate');
 const MIGRATIONS = path.resolve('migrations');
-const VERSIONS = ['20261125120000', '20261125120100'];
 
 let tmp: string;
 let file: string;
@@ -79,9 +85,9 @@ describe('snip and the dbmate CLI share schema_migrations', () => {
     const status = parseDbmateStatus(dbmate('status'));
 
     expect(status).toEqual({
-      applied: ['20261125120000_create_urls.sql', '20261125120100_add_idx_dates.sql'],
+      applied: MIGRATION_FILES,
       pending: [],
-      appliedCount: 2,
+      appliedCount: MIGRATION_FILES.length,
       pendingCount: 0,
     });
   });
@@ -93,7 +99,7 @@ describe('snip and the dbmate CLI share schema_migrations', () => {
       const migrations = loadMigrations(MIGRATIONS);
 
       expect(migrationStatus(db, migrations).map((s) => [s.version, s.applied])).toEqual(
-        VERSIONS.map((v) => [v, true]),
+        MIGRATION_VERSIONS.map((v) => [v, true]),
       );
       expect(applyMigrations(db, migrations)).toEqual([]);
     } finally {
@@ -118,14 +124,14 @@ describe('snip and the dbmate CLI share schema_migrations', () => {
 
     const output = dbmate('rollback');
 
-    expect(output).toContain('Rolled back: 20261125120100_add_idx_dates.sql');
+    expect(output).toContain(`Rolled back: ${NEWEST_MIGRATION.filename}`);
     const db = openDatabase(file);
     try {
-      expect(readAppliedVersions(db)).toEqual([VERSIONS[0]]);
-      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck();
-      expect(indexes.all()).not.toContain('idx_dates');
+      expect(readAppliedVersions(db)).toEqual(MIGRATION_VERSIONS.slice(0, -1));
+      // dbmate ran the down section: the schema is what the older migrations alone make.
+      expect(schemaOf(db)).toEqual(schemaAfterOldest(MIGRATION_VERSIONS.length - 1));
       expect(applyMigrations(db, loadMigrations(MIGRATIONS)).map((m) => m.version)).toEqual([
-        VERSIONS[1],
+        NEWEST_MIGRATION.version,
       ]);
     } finally {
       db.close();
@@ -143,7 +149,7 @@ describe('snip and the dbmate CLI share schema_migrations', () => {
 
     const status = parseDbmateStatus(dbmate('status'));
 
-    expect(status.pending).toEqual(['20261125120100_add_idx_dates.sql']);
+    expect(status.pending).toEqual([NEWEST_MIGRATION.filename]);
     expect(status.pendingCount).toBe(1);
   });
 });

@@ -12,6 +12,13 @@ import {
   rollbackMigration,
 } from '../../src/db/migrations.js';
 import { openDatabase, type Db } from '../../src/db/open-database.js';
+import {
+  MIGRATION_FILES,
+  MIGRATION_VERSIONS,
+  migrationNamed,
+  schemaAfterOldest,
+  schemaOf,
+} from '../support/migration-files.js';
 
 const REAL_MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
 
@@ -146,20 +153,17 @@ describe('loadMigrations', () => {
 });
 
 describe('applyMigrations', () => {
-  it('when the real migrations run on a fresh file, then urls, idx_dates and both versions exist', () => {
+  it('when the real migrations run on a fresh file, then urls, idx_dates and every version exist', () => {
     const db = openTempDb();
     const migrations = loadMigrations(REAL_MIGRATIONS);
 
     const applied = applyMigrations(db, migrations);
 
-    expect(applied.map((m) => m.filename)).toEqual([
-      '20261125120000_create_urls.sql',
-      '20261125120100_add_idx_dates.sql',
-    ]);
+    expect(applied.map((m) => m.filename)).toEqual(MIGRATION_FILES);
     expect(schemaObjects(db)).toEqual(
       expect.arrayContaining(['table schema_migrations', 'table urls', 'index idx_dates']),
     );
-    expect(readAppliedVersions(db)).toEqual(['20261125120000', '20261125120100']);
+    expect(readAppliedVersions(db)).toEqual(MIGRATION_VERSIONS);
     expect(migrationStatus(db, migrations).every((s) => s.applied)).toBe(true);
   });
 
@@ -173,23 +177,23 @@ describe('applyMigrations', () => {
 
     expect(second).toEqual([]);
     expect(reported).toEqual([]);
-    expect(readAppliedVersions(db)).toHaveLength(2);
+    expect(readAppliedVersions(db)).toEqual(MIGRATION_VERSIONS);
   });
 
   it('when a migration fails, then it leaves no table and no version, and later ones do not run', () => {
     const db = openTempDb();
     const dir = copyRealMigrations({
-      '20261201000000_bad.sql': migration('CREATE TABLE half_done (x);\nCREAT TABLE oops (y);'),
-      '20261202000000_after.sql': migration('CREATE TABLE after_bad (x);'),
+      '20990101000000_bad.sql': migration('CREATE TABLE half_done (x);\nCREAT TABLE oops (y);'),
+      '20990102000000_after.sql': migration('CREATE TABLE after_bad (x);'),
     });
     const reported: string[] = [];
 
     expect(() => applyMigrations(db, loadMigrations(dir), (m) => reported.push(m.version))).toThrow(
-      '20261201000000_bad.sql failed: near "CREAT": syntax error',
+      '20990101000000_bad.sql failed: near "CREAT": syntax error',
     );
 
-    expect(reported).toEqual(['20261125120000', '20261125120100']);
-    expect(readAppliedVersions(db)).toEqual(['20261125120000', '20261125120100']);
+    expect(reported).toEqual(MIGRATION_VERSIONS);
+    expect(readAppliedVersions(db)).toEqual(MIGRATION_VERSIONS);
     expect(schemaObjects(db)).not.toContain('table half_done');
     expect(schemaObjects(db)).not.toContain('table after_bad');
   });
@@ -233,7 +237,7 @@ describe('migrationStatus', () => {
       filename: null,
       applied: true,
     });
-    expect(status).toHaveLength(3);
+    expect(status).toHaveLength(MIGRATION_VERSIONS.length + 1);
   });
 
   it('when the database is new, then everything is pending and nothing is written', () => {
@@ -241,25 +245,33 @@ describe('migrationStatus', () => {
 
     const status = migrationStatus(db, loadMigrations(REAL_MIGRATIONS));
 
-    expect(status.map((s) => s.applied)).toEqual([false, false]);
+    expect(status.map((s) => [s.version, s.applied])).toEqual(
+      MIGRATION_VERSIONS.map((v) => [v, false]),
+    );
     expect(schemaObjects(db)).toEqual([]);
   });
 });
 
 describe('rollbackMigration', () => {
-  it('when migrations are applied, then the newest is undone and its version deleted', () => {
+  it('when migrations are applied, then the newest is undone and its version deleted, down to none', () => {
     const db = openTempDb();
     const migrations = loadMigrations(REAL_MIGRATIONS);
     applyMigrations(db, migrations);
+    const idxDates = migrationNamed('add_idx_dates');
 
-    const rolledBack = rollbackMigration(db, migrations);
+    for (let left = MIGRATION_VERSIONS.length - 1; left >= 0; left--) {
+      const rolledBack = rollbackMigration(db, migrations);
 
-    expect(rolledBack?.filename).toBe('20261125120100_add_idx_dates.sql');
-    expect(readAppliedVersions(db)).toEqual(['20261125120000']);
-    expect(schemaObjects(db)).not.toContain('index idx_dates');
-    expect(schemaObjects(db)).toContain('table urls');
-
-    expect(rollbackMigration(db, migrations)?.version).toBe('20261125120000');
+      expect(rolledBack?.filename).toBe(MIGRATION_FILES[left]);
+      expect(readAppliedVersions(db)).toEqual(MIGRATION_VERSIONS.slice(0, left));
+      // Only that one is undone: the schema is what the older migrations alone make.
+      expect(schemaOf(db)).toEqual(schemaAfterOldest(left));
+      // Undoing add_idx_dates drops its index and leaves the urls table it was made for.
+      if (rolledBack?.version === idxDates.version) {
+        expect(schemaObjects(db)).not.toContain('index idx_dates');
+        expect(schemaObjects(db)).toContain('table urls');
+      }
+    }
     expect(schemaObjects(db)).toEqual(['table schema_migrations']);
     expect(rollbackMigration(db, migrations)).toBeNull();
   });

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATION_FILES, MIGRATION_VERSIONS } from '../support/migration-files.js';
 
 // Runs the real scripts/launch.sh with the built dist/ (test/support/global-setup.ts builds it).
 const STARTUP_DEADLINE_MS = 10_000;
-const VERSIONS = ['20261125120000', '20261125120100'];
 
 // Vitest copies Vite's BASE_URL=/ into process.env; snip's config would reject it as its own
 // BASE_URL, so the server gets the environment without it.
@@ -163,12 +163,12 @@ describe('scripts/launch.sh', () => {
     );
     const second = await startStopServer(env, port);
 
-    expect(first).toContain('applied 20261125120100_add_idx_dates.sql');
-    expect(second).toContain('nothing to migrate (2 applied)');
+    for (const filename of MIGRATION_FILES) expect(first).toContain(`applied ${filename}\n`);
+    expect(second).toContain(`nothing to migrate (${MIGRATION_FILES.length} applied)`);
     readDatabase(file, (db) => {
       expect(
         db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all(),
-      ).toEqual(VERSIONS);
+      ).toEqual(MIGRATION_VERSIONS);
       expect(db.prepare('SELECT target FROM urls WHERE code = ?').pluck().get('keep123')).toBe(
         'https://example.com/kept',
       );

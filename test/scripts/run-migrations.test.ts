@@ -4,9 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  MIGRATION_FILES,
+  MIGRATION_VERSIONS,
+  NEWEST_MIGRATION,
+} from '../support/migration-files.js';
 
 // Runs the real script and the built dist/migrate.js (test/support/global-setup.ts builds it).
-const VERSIONS = ['20261125120000', '20261125120100'];
 
 let tmp: string;
 
@@ -101,12 +105,11 @@ describe('scripts/run-migrations.sh', () => {
     expect(result.stdout).toBe(
       [
         `run-migrations: database ${file}`,
-        'applied 20261125120000_create_urls.sql',
-        'applied 20261125120100_add_idx_dates.sql',
+        ...MIGRATION_FILES.map((filename) => `applied ${filename}`),
         '',
       ].join('\n'),
     );
-    expect(appliedVersions(file)).toEqual(VERSIONS);
+    expect(appliedVersions(file)).toEqual(MIGRATION_VERSIONS);
     // A brand-new database has nothing worth a snapshot.
     expect(fs.existsSync(path.join(tmp, 'a', 'b', 'backups'))).toBe(false);
   });
@@ -118,7 +121,7 @@ describe('scripts/run-migrations.sh', () => {
     const result = runScript({ DATABASE_URL: url });
 
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('nothing to migrate (2 applied)\n');
+    expect(result.stdout).toContain(`nothing to migrate (${MIGRATION_FILES.length} applied)\n`);
   });
 
   it('when the URL is relative, then it is resolved against the working directory', () => {
@@ -132,7 +135,7 @@ describe('scripts/run-migrations.sh', () => {
     const file = path.join(fs.realpathSync(tmp), 'data', 'my db.sqlite3');
     expect(result.stdout).toContain(`run-migrations: database ${file}\n`);
     expect(result.status).toBe(0);
-    expect(appliedVersions(file)).toEqual(VERSIONS);
+    expect(appliedVersions(file)).toEqual(MIGRATION_VERSIONS);
   });
 
   it('when an existing database has a pending migration, then a snapshot is written first', () => {
@@ -147,7 +150,7 @@ describe('scripts/run-migrations.sh', () => {
     );
     db.close();
     const dir = migrationsWith({
-      '20261201000000_create_notes.sql':
+      '20990101000000_create_notes.sql':
         '-- migrate:up\nCREATE TABLE notes (x);\n-- migrate:down\nDROP TABLE notes;\n',
     });
 
@@ -156,35 +159,35 @@ describe('scripts/run-migrations.sh', () => {
     expect(result.status).toBe(0);
     const backups = fs.readdirSync(path.join(tmp, 'db', 'backups'));
     expect(backups).toEqual([
-      expect.stringMatching(/^database-\d{8}T\d{6}Z-before-20261201000000\.sqlite3$/),
+      expect.stringMatching(/^database-\d{8}T\d{6}Z-before-20990101000000\.sqlite3$/),
     ]);
     const snapshot = path.join(tmp, 'db', 'backups', backups[0] as string);
     expect(result.stdout).toContain(
-      `snapshot ${snapshot}\napplied 20261201000000_create_notes.sql\n`,
+      `snapshot ${snapshot}\napplied 20990101000000_create_notes.sql\n`,
     );
     // The snapshot is the database as it was just before the migration.
-    expect(appliedVersions(snapshot)).toEqual(VERSIONS);
+    expect(appliedVersions(snapshot)).toEqual(MIGRATION_VERSIONS);
     expect(tableNames(snapshot)).not.toContain('notes');
-    expect(appliedVersions(file)).toEqual([...VERSIONS, '20261201000000']);
+    expect(appliedVersions(file)).toEqual([...MIGRATION_VERSIONS, '20990101000000']);
   });
 
   it('when a migration is broken, then it exits non-zero with one readable line and keeps earlier versions', () => {
     const file = path.join(tmp, 'database.sqlite3');
     runScript({ DATABASE_URL: `sqlite:${file}` });
     const dir = migrationsWith({
-      '20261201000000_bad.sql':
+      '20990101000000_bad.sql':
         '-- migrate:up\nCREATE TABLE half (x);\nCREAT TABLE t (x);\n-- migrate:down\n',
-      '20261202000000_after.sql': '-- migrate:up\nCREATE TABLE after_bad (x);\n-- migrate:down\n',
+      '20990102000000_after.sql': '-- migrate:up\nCREATE TABLE after_bad (x);\n-- migrate:down\n',
     });
 
     const result = runScript({ DATABASE_URL: `sqlite:${file}`, MIGRATIONS_DIR: dir });
 
     expect(result.status).not.toBe(0);
     expect(result.stderr).toBe(
-      'migrate: 20261201000000_bad.sql failed: near "CREAT": syntax error\n',
+      'migrate: 20990101000000_bad.sql failed: near "CREAT": syntax error\n',
     );
     expect(result.stderr).not.toContain('    at ');
-    expect(appliedVersions(file)).toEqual(VERSIONS);
+    expect(appliedVersions(file)).toEqual(MIGRATION_VERSIONS);
     expect(tableNames(file)).not.toContain('half');
     expect(tableNames(file)).not.toContain('after_bad');
   });
@@ -200,11 +203,12 @@ describe('dist/migrate.js', () => {
     runMigrate(['up'], { DATABASE_URL: `sqlite:${file}` });
     const after = runMigrate(['status'], { DATABASE_URL: `sqlite:${file}` });
 
+    const count = MIGRATION_FILES.length;
     expect(before.stdout).toBe(
-      '[ ] 20261125120000_create_urls.sql\n[ ] 20261125120100_add_idx_dates.sql\n0 applied, 2 pending\n',
+      [...MIGRATION_FILES.map((f) => `[ ] ${f}`), `0 applied, ${count} pending`, ''].join('\n'),
     );
     expect(after.stdout).toBe(
-      '[x] 20261125120000_create_urls.sql\n[x] 20261125120100_add_idx_dates.sql\n2 applied, 0 pending\n',
+      [...MIGRATION_FILES.map((f) => `[x] ${f}`), `${count} applied, 0 pending`, ''].join('\n'),
     );
   });
 
@@ -214,8 +218,8 @@ describe('dist/migrate.js', () => {
 
     const result = runMigrate(['rollback'], { DATABASE_URL: `sqlite:${file}` });
 
-    expect(result.stdout).toBe('rolled back 20261125120100_add_idx_dates.sql\n');
-    expect(appliedVersions(file)).toEqual([VERSIONS[0]]);
+    expect(result.stdout).toBe(`rolled back ${NEWEST_MIGRATION.filename}\n`);
+    expect(appliedVersions(file)).toEqual(MIGRATION_VERSIONS.slice(0, -1));
   });
 
   it('when asked for a new migration, then it creates it in MIGRATIONS_DIR without a database', () => {
