@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BUSY_TIMEOUT_MS, openDatabase } from '../../src/db/open-database.js';
+import { createTempDir } from '../support/test-app.js';
+
+describe('openDatabase', () => {
+  it('when a database file is opened, then WAL, synchronous=FULL, busy_timeout and foreign keys are set', () => {
+    const file = path.join(createTempDir(), 'nested', 'dir', 'snip.sqlite3');
+    const db = openDatabase(file);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    // 2 = FULL; better-sqlite3 would otherwise leave a WAL database at NORMAL (1).
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('when the directory is missing, then it is created', () => {
+    const file = path.join(createTempDir(), 'a', 'b', 'c.sqlite3');
+    openDatabase(file).close();
+    expect(openDatabase(file, { readonly: true }).pragma('journal_mode', { simple: true })).toBe(
+      'wal',
+    );
+  });
+
+  it('when a foreign key is violated, then SQLite refuses the row', () => {
+    const db = openDatabase(':memory:');
+    db.exec(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (p INTEGER REFERENCES parent (id));',
+    );
+    expect(() => db.prepare('INSERT INTO child (p) VALUES (42)').run()).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+});
