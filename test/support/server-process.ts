@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { ConfigSchema } from '../../src/config.js';
 
 export type RunningProcess = {
   child: ChildProcess;
@@ -22,15 +23,7 @@ export async function findFreePort(): Promise<number> {
  */
 export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const clean = { ...process.env };
-  for (const key of [
-    'PORT',
-    'DATABASE_URL',
-    'BASE_URL',
-    'CODE_LENGTH',
-    'MAX_URL_LENGTH',
-    'LOG_LEVEL',
-    'MIGRATIONS_DIR',
-  ]) {
+  for (const key of Object.keys(ConfigSchema.shape)) {
     delete clean[key];
   }
   return { ...clean, ...env };
