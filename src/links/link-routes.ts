@@ -71,58 +71,34 @@ export function createRedirectHandler(deps: {
 export function createLinkPages(deps: LinkRouteDeps): Router {
   const router = Router();
 
-  function renderHome(req: Request, locals: { values: object; errors: object }) {
+  /** The home page's locals: the form's values and errors, and this browser's links. */
+  function homeLocals(req: Request, values: object, errors: object) {
     const yourLinks = readRememberedTokens(req).flatMap((token) => {
       const link = deps.links.findLinkByToken(token);
       if (!link) return [];
-      return [
-        {
-          link,
-          token,
-          state: deps.links.stateOf(link),
-          visits: deps.links.totalVisits(link),
-        },
-      ];
+      const state = deps.links.stateOf(link);
+      return [{ link, token, state, visits: deps.links.totalVisits(link) }];
     });
-    return { ...locals, yourLinks };
+    return { values, errors, yourLinks };
   }
 
-  const shortUrlOf = (req: Request, code: string) => `${deps.publicOrigin(req)}/${code}`;
-
   router.get('/', (req, res) => {
-    res.render('home', renderHome(req, { values: {}, errors: {} }));
+    res.render('home', homeLocals(req, {}, {}));
   });
 
   router.post('/shorten', (req, res) => {
     const body: unknown = req.body ?? {};
+    const refuse = (status: number, errors: object) =>
+      res.status(status).render('home', homeLocals(req, stringFields(body), errors));
     const fields = ShortenFormSchema.safeParse(body);
+    if (!fields.success) return refuse(400, { url: 'Send one URL and at most one alias.' });
     const options = parseLinkOptions(body, deps.now());
-    if (!fields.success) {
-      res.status(400).render(
-        'home',
-        renderHome(req, {
-          values: stringFields(body),
-          errors: { url: 'Send one URL and at most one alias.' },
-        }),
-      );
-      return;
-    }
-    if (!options.ok) {
-      res
-        .status(422)
-        .render('home', renderHome(req, { values: stringFields(body), errors: options.errors }));
-      return;
-    }
+    if (!options.ok) return refuse(422, options.errors);
     const result = deps.links.shorten(
       { ...fields.data, options: options.options },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
-    if (!result.ok) {
-      res
-        .status(result.status)
-        .render('home', renderHome(req, { values: stringFields(body), errors: result.errors }));
-      return;
-    }
+    if (!result.ok) return refuse(result.status, result.errors);
     rememberToken(req, res, result.manageToken, deps.secureCookies);
     res.redirect(303, `/manage/${result.manageToken}?created=1`);
   });
@@ -142,7 +118,7 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     if (preview === undefined) return next();
     res.render('preview', {
       link,
-      shortUrl: shortUrlOf(req, link.code),
+      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
       host: describeHost(link.target),
     });
   });
@@ -153,9 +129,6 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
 /** The host as a person reads it, and as the browser will connect to it when they differ. */
 export function describeHost(target: string): { unicode: string; ascii: string } {
   const ascii = new URL(target).hostname;
-  return { unicode: domainToUnicodeSafe(ascii), ascii };
-}
-
-function domainToUnicodeSafe(host: string): string {
-  return domainToUnicode(host) || host;
+  // domainToUnicode answers '' for a name it cannot convert; the ASCII form is then all there is.
+  return { unicode: domainToUnicode(ascii) || ascii, ascii };
 }

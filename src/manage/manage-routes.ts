@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { expiryDateValue, parseLinkOptions } from '../links/link-options.js';
 import type { Link } from '../links/link-repository.js';
 import type { LinkService } from '../links/link-service.js';
-import { buildVisitChart } from '../stats/visit-chart.js';
+import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitRepository } from '../stats/visit-repository.js';
 import { stringFields } from '../http/form-values.js';
 import { forgetToken } from './remembered-links.js';
@@ -17,7 +17,6 @@ export type ManageRouteDeps = {
   secureCookies: boolean;
 };
 
-const DAY_MS = 86_400_000;
 const TOP_REFERRERS = 10;
 
 const ChartQuerySchema = z.object({
@@ -27,7 +26,6 @@ const UpdateFormSchema = z.object({ url: z.string().trim() });
 
 /** Notices shown once after a change (Post/Redirect/Get), keyed by a fixed query value. */
 const NOTICES: Record<string, string> = {
-  created: 'Your short link is ready.',
   saved: 'Your changes are saved.',
   disabled: 'The link is disabled. Visitors now see that it has been disabled.',
   enabled: 'The link is enabled again.',
@@ -53,19 +51,16 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     const token = String(req.params.token);
     const { days } = ChartQuerySchema.safeParse(req.query).data ?? { days: 30 };
     const now = deps.now();
-    const fromDay = new Date(now - (now % DAY_MS) - (days - 1) * DAY_MS).toISOString().slice(0, 10);
-    const notice =
-      typeof req.query.created === 'string' ? NOTICES.created : NOTICES[String(req.query.done)];
     res.status(extra.status ?? 200).render('manage', {
       link,
       token,
       state: deps.links.stateOf(link),
       created: req.query.created !== undefined,
-      notice,
+      notice: NOTICES[String(req.query.done)],
       shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
       manageUrl: `${deps.publicOrigin(req)}/manage/${token}`,
       totalVisits: deps.links.totalVisits(link),
-      chart: buildVisitChart(deps.visits.dailyCounts(link.id, fromDay), days, now),
+      chart: buildVisitChart(deps.visits.dailyCounts(link.id, firstChartDay(days, now)), days, now),
       referrers: deps.visits.topReferrers(link.id, TOP_REFERRERS),
       values: extra.values ?? {
         url: link.target,
@@ -91,26 +86,18 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     const link = requireLink(req);
     if (!link) return next();
     const body: unknown = req.body ?? {};
+    const refuse = (status: number, errors: object) =>
+      renderManage(req, res, link, { values: stringFields(body), errors, status });
     const fields = UpdateFormSchema.safeParse(body);
+    if (!fields.success) return refuse(400, { url: 'Send one URL.' });
     const options = parseLinkOptions(body, deps.now());
-    const values = stringFields(body);
-    if (!fields.success) {
-      renderManage(req, res, link, { values, errors: { url: 'Send one URL.' }, status: 400 });
-      return;
-    }
-    if (!options.ok) {
-      renderManage(req, res, link, { values, errors: options.errors, status: 422 });
-      return;
-    }
+    if (!options.ok) return refuse(422, options.errors);
     const result = deps.links.update(
       link,
       { url: fields.data.url, options: options.options },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
-    if (!result.ok) {
-      renderManage(req, res, link, { values, errors: result.errors, status: result.status });
-      return;
-    }
+    if (!result.ok) return refuse(result.status, result.errors);
     res.redirect(303, `/manage/${String(req.params.token)}?done=saved`);
   });
 

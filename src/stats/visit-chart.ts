@@ -32,6 +32,11 @@ function niceCeiling(value: number): number {
   return 10 * power;
 }
 
+/** The first UTC day (YYYY-MM-DD) of a chart of `days` days that ends today. */
+export function firstChartDay(days: number, now: number): string {
+  return utcDay(now - (now % DAY_MS) - (days - 1) * DAY_MS);
+}
+
 /**
  * The geometry of a bar chart of visits per UTC day, ending today. The view draws it as SVG on
  * the server; days without visits get a bar of height zero so the time axis stays even.
