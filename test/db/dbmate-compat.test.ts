@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { readColumn } from '../support/read-database.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   applyMigrations,
@@ -67,15 +67,10 @@ function migrateWithSnip(): void {
 }
 
 function tableSql(dbFile: string): string | undefined {
-  const db = new Database(dbFile, { readonly: true });
-  try {
-    return db
-      .prepare("SELECT sql FROM sqlite_master WHERE name = 'schema_migrations'")
-      .pluck()
-      .get() as string | undefined;
-  } finally {
-    db.close();
-  }
+  return readColumn<string>(
+    dbFile,
+    "SELECT sql FROM sqlite_master WHERE name = 'schema_migrations'",
+  )[0];
 }
 
 describe('snip and the dbmate CLI share schema_migrations', () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { readColumn, withReadOnlyDatabase } from '../support/read-database.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/open-database.js';
 import { writeSnapshot } from '../../src/db/snapshot.js';
@@ -23,28 +23,17 @@ afterEach(() => {
 });
 
 function readCodes(dbFile: string): string[] {
-  const copy = new Database(dbFile, { readonly: true, fileMustExist: true });
-  try {
+  return withReadOnlyDatabase(dbFile, (copy) => {
     expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
     return copy.prepare('SELECT code FROM urls ORDER BY id').pluck().all() as string[];
-  } finally {
-    copy.close();
-  }
+  });
 }
 
 /** What a plain file copy of database.sqlite3 (without its -wal) would contain. */
 function tablesInMainFileAlone(): string[] {
   const copy = path.join(tmp, 'main-file-only.sqlite3');
   fs.copyFileSync(file, copy);
-  const names = new Database(copy, { readonly: true });
-  try {
-    return names
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-      .pluck()
-      .all() as string[];
-  } finally {
-    names.close();
-  }
+  return readColumn<string>(copy, "SELECT name FROM sqlite_master WHERE type = 'table'");
 }
 
 describe('writeSnapshot', () => {

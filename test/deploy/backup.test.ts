@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { withReadOnlyDatabase } from '../support/read-database.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBackup } from '../../src/backup.js';
 import { openDatabase, type Db } from '../../src/db/open-database.js';
@@ -34,13 +34,10 @@ function capture() {
 }
 
 function countNotes(snapshot: string): number {
-  const copy = new Database(snapshot, { readonly: true, fileMustExist: true });
-  try {
+  return withReadOnlyDatabase(snapshot, (copy) => {
     expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
     return copy.prepare('SELECT COUNT(*) FROM notes').pluck().get() as number;
-  } finally {
-    copy.close();
-  }
+  });
 }
 
 describe('backup command', () => {

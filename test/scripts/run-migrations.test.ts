@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { readColumn } from '../support/read-database.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   MIGRATION_FILES,
@@ -41,27 +42,11 @@ function runMigrate(args: string[], env: Record<string, string>) {
 }
 
 function appliedVersions(file: string): string[] {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db
-      .prepare('SELECT version FROM schema_migrations ORDER BY version')
-      .pluck()
-      .all() as string[];
-  } finally {
-    db.close();
-  }
+  return readColumn<string>(file, 'SELECT version FROM schema_migrations ORDER BY version');
 }
 
 function tableNames(file: string): string[] {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-      .pluck()
-      .all() as string[];
-  } finally {
-    db.close();
-  }
+  return readColumn<string>(file, "SELECT name FROM sqlite_master WHERE type = 'table'");
 }
 
 /** A copy of migrations/ plus extra files, for MIGRATIONS_DIR. */
