@@ -2,27 +2,41 @@
 # Run:   `docker run -p 8080:8080 -v snip_data:/data snip`
 # Decisions: docs/decisions/006-container-image.md
 
-# ---- build: compiles better-sqlite3 (when no prebuilt binary fits) and the TypeScript --------
-FROM node:22-bookworm-slim AS build
-
-# node-gyp needs python3, make and a C++ compiler; they stay in this stage only.
-RUN apt-get update \
-  && apt-get install -y --no-install-recommends python3 make g++ \
-  && rm -rf /var/lib/apt/lists/*
+# ---- build: dependencies and the TypeScript ---------------------------------------------------
+FROM node:24-bookworm-slim AS build
 
 WORKDIR /app
 
-# Dependencies first, so a change to src/ reuses the slow `npm ci` layer.
+# Dependencies first, so a change to src/ reuses the `npm ci` layer.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 
+# better-sqlite3 13 ships prebuilt binaries for linux x64 and arm64 (glibc and musl), which is
+# what this image runs on, so nothing is compiled. On an architecture without one (ppc64le,
+# s390x, riscv64…) the driver fails to load; only then are python3, make and a C++ compiler
+# installed, in this stage alone, and the driver built from its bundled SQLite source.
+RUN if ! node -e "require('better-sqlite3')(':memory:').close()" 2>/dev/null; then \
+      apt-get update \
+      && apt-get install -y --no-install-recommends python3 make g++ \
+      && rm -rf /var/lib/apt/lists/* \
+      && npm run build-release --prefix node_modules/better-sqlite3 \
+      && node -e "require('better-sqlite3')(':memory:').close()"; \
+    fi
+
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# After the build only production dependencies are left for the runtime stage to copy.
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# After the build only production dependencies are left for the runtime stage to copy, and of
+# the SQLite driver only the binary this platform loads: the other platforms' prebuilt binaries
+# and the bundled SQLite source are 27 MB the server never reads.
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
+  && cd node_modules/better-sqlite3 \
+  && keep="$(node -p "require('./lib/binding.js').getPrebuildPath() || ''")" \
+  && for f in prebuilds/*.node; do if [ "$PWD/$f" != "$keep" ]; then rm -- "$f"; fi; done \
+  && rm -rf deps src \
+  && node -e "require('better-sqlite3')(':memory:').close()"
 
 # ---- runtime: Node, the compiled app and its production dependencies; no toolchain ----------
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 
 ENV NODE_ENV=production \
     DATABASE_URL=sqlite:/data/db/database.sqlite3 \

@@ -22,6 +22,8 @@ export default tseslint.config(
         navigator: 'readonly',
         console: 'readonly',
         process: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
       },
     },
   },

@@ -24,7 +24,7 @@ export async function runIfEntryPoint(
 ): Promise<void> {
   const script = process.argv[1];
   if (script === undefined) return;
-  let isEntry = false;
+  let isEntry: boolean;
   try {
     isEntry = fs.realpathSync(script) === fs.realpathSync(fileURLToPath(moduleUrl));
   } catch {

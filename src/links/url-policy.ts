@@ -1,3 +1,5 @@
+import { isValidPunycodeLabel } from './punycode-label.js';
+
 /**
  * What may be shortened (PRODUCT.md §5, BAD-INPUTS.md rows 1–29). Pure: no I/O, no DNS —
  * snip never fetches a target, so every decision is made on the text of the URL alone.
@@ -143,6 +145,9 @@ export function checkTargetUrl(input: string, options: UrlPolicyOptions): UrlChe
 
   const host = hostKey(parsed.hostname);
   if (host === '') return reject('no_host');
+  if (!host.startsWith('[') && !host.split('.').every(isValidPunycodeLabel)) {
+    return reject('invalid');
+  }
 
   const ownHosts = new Set(options.ownHosts.map(normaliseConfiguredHost));
   if (ownHosts.has(host)) return reject('own_host');

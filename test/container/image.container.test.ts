@@ -219,7 +219,7 @@ async function follow(port: number, code: string): Promise<Response> {
   return fetch(`http://127.0.0.1:${port}/${code}`, { redirect: 'manual' });
 }
 
-const SETUP = 'sets up podman and the node:22-bookworm-slim stand-in';
+const SETUP = 'sets up podman and the node:24-bookworm-slim stand-in';
 
 describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
   let ready = false;
@@ -257,7 +257,7 @@ describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
     }
     expect(setup.code, tail(setup.stderr)).toBe(0);
     fs.mkdirSync(BASE_CACHE, { recursive: true });
-    const base = await run('bash', [path.join(TOOLS, 'make-node-base.sh'), '22'], {
+    const base = await run('bash', [path.join(TOOLS, 'make-node-base.sh'), '24'], {
       env: { ...process.env, WORK_DIR: BASE_CACHE },
       timeoutMs: 900_000,
     });
@@ -288,7 +288,8 @@ describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
     expect(compilers.stdout.trim()).toBe('');
     expect(compilers.code).not.toBe(0);
 
-    const devDeps = await run('podman', [
+    // No dev dependency, no source, and of the SQLite driver only the prebuilt binary it loads.
+    const contents = await run('podman', [
       'run',
       '--rm',
       '--pull=never',
@@ -296,11 +297,22 @@ describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
       'sh',
       IMAGE,
       '-c',
-      'ls /app/node_modules/typescript /app/node_modules/vitest /app/src 2>/dev/null; ls /app/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+      'ls -d /app/node_modules/typescript /app/node_modules/vitest /app/src /app/node_modules/better-sqlite3/build /app/node_modules/better-sqlite3/deps 2>/dev/null; ls /app/node_modules/better-sqlite3/prebuilds',
     ]);
-    expect(devDeps.stdout.trim()).toBe(
-      '/app/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
-    );
+    expect(contents.stdout.trim()).toMatch(/^linux-(x64|arm64)\.node$/);
+
+    const runtime = await podman([
+      'run',
+      '--rm',
+      '--pull=never',
+      '--entrypoint',
+      'node',
+      IMAGE,
+      '-e',
+      "const db = require('/app/node_modules/better-sqlite3')(':memory:'); console.log(process.version, db.prepare('SELECT sqlite_version() AS v').get().v)",
+    ]);
+    expect(runtime.stdout).toMatch(/^v24\.\d+\.\d+ 3\.\d+\.\d+$/m);
+    timings.push(['Node and SQLite in the image', runtime.stdout.trim()]);
   });
 
   it('first start: creates the database on the volume and applies every migration', async () => {

@@ -14,6 +14,7 @@ type Job = {
   if?: string;
   needs?: string | string[];
   'runs-on'?: string;
+  strategy?: { matrix?: Record<string, unknown> };
   concurrency?: string | { group?: string; 'cancel-in-progress'?: boolean };
   steps?: Step[];
 };
@@ -63,14 +64,23 @@ describe('GitHub workflows', () => {
     }
   });
 
-  it('run npm ci and npm test on Node 20 for every push and pull request', () => {
+  it('run npm ci and npm test on Node 22 and 24 for every push and pull request', () => {
     const { job, workflow } = onlyJob('test');
     expect(events(workflow.on)).toEqual(expect.arrayContaining(['push', 'pull_request']));
     expect(job['runs-on']).toBe('ubuntu-latest');
+    expect(job.strategy?.matrix?.node).toEqual([22, 24]);
     const setupNode = job.steps?.find((s) => s.uses?.startsWith('actions/setup-node@'));
-    expect(setupNode?.with).toMatchObject({ 'node-version': 20, cache: 'npm' });
+    expect(setupNode?.with).toMatchObject({ 'node-version': '${{ matrix.node }}', cache: 'npm' });
     const runs = (job.steps ?? []).map((s) => s.run?.trim()).filter(Boolean);
     expect(runs).toEqual(expect.arrayContaining(['npm ci', 'npm test']));
+  });
+
+  it('test on every Node line that package.json admits', () => {
+    const { engines } = JSON.parse(readProjectFile('package.json')) as {
+      engines: { node: string };
+    };
+    const majors = [...engines.node.matchAll(/\^(\d+)\./g)].map((m) => Number(m[1]));
+    expect(majors).toEqual(onlyJob('test').job.strategy?.matrix?.node);
   });
 
   it('deploy only on a push to main, after the tests passed', () => {

@@ -166,6 +166,11 @@ describe('checkTargetUrl: unparseable URLs and missing hosts', () => {
     ['a forbidden host character', 'https://a<b.example/'],
     ['a percent-encoded forbidden host character', 'https://a%3Cb.example/'],
     ['an invalid punycode label', 'https://xn--a/'],
+    // Node 20's parser refused these; Node 24's passes them through, so the policy checks itself.
+    ['an invalid punycode label under a public suffix', 'https://xn--a.com/'],
+    ['a punycode label that decodes to ASCII only', 'https://xn--abc-.com/'],
+    ['a punycode label of a character IDNA disallows', 'https://xn--a-ecp.ru/'],
+    ['a punycode label that overflows', 'https://www.xn--99999999999999999999.example/'],
     ['a javascript: trick parsed as a port', 'https:javascript:alert(1)'],
   ])('when the URL has %s, then it is refused as invalid', (_, input) => {
     expectRejected(input, 'invalid');
