@@ -21,7 +21,7 @@ import {
 } from '../support/migration-files.js';
 
 // The real dbmate CLI (npm package `dbmate`, binary inside) checks that both tools read and write
-// schema_migrations the same way. Output format checked against dbmate 2.36.0.
+// schema_migrations the same way. Output format checked against dbmate 2.24.0.
 const DBMATE = path.resolve('node_modules/.bin/dbmate');
 const MIGRATIONS = path.resolve('migrations');
 
@@ -46,7 +46,7 @@ function dbmate(...args: string[]): string {
   );
 }
 
-/** dbmate 2.36 `status` prints `[X] file` / `[ ] file` lines, then `Applied: N` and `Pending: M`. */
+/** dbmate 2.24 `status` prints `[X] file` / `[ ] file` lines, then `Applied: N` and `Pending: M`. */
 function parseDbmateStatus(output: string) {
   const count = (label: string) => Number(new RegExp(`^${label}: (\\d+)$`, 'm').exec(output)?.[1]);
   return {
