@@ -7,9 +7,11 @@ FROM node:24-bookworm-slim AS build
 
 WORKDIR /app
 
-# Dependencies first, so a change to src/ reuses the `npm ci` layer.
+# Dependencies first, so a change to src/ reuses the `npm ci` layer. No dependency needs an
+# install script; without --ignore-scripts, npm would run node-gyp's configure step for the SQLite
+# driver (it finds a binding.gyp), which needs python3 and make even though it compiles nothing.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 
 # better-sqlite3 13 ships prebuilt binaries for linux x64 and arm64 (glibc and musl), which is
 # what this image runs on, so nothing is compiled. On an architecture without one (ppc64le,
