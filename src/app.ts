@@ -20,6 +20,7 @@ import { createQrRoutes } from './qr/qr-routes.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
 import { createVisitRepository } from './stats/visit-repository.js';
 import { pageHelpers } from './http/page-helpers.js';
+import { serveRobotsTxt } from './http/robots.js';
 
 export type AppDeps = {
   config: Config;
@@ -60,20 +61,24 @@ export function createApp(deps: AppDeps): Express {
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
   const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;
   const secure = config.baseUrl?.startsWith('https:') ?? false;
+  // Without BASE_URL, the request's protocol and Host decide; X-Forwarded-Proto and
+  // X-Forwarded-Host count only from the proxies TRUST_PROXY names.
   const publicOrigin = (req: Request): string =>
-    config.baseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    config.baseUrl ?? `${req.protocol}://${req.host ?? 'localhost'}`;
   const ownHosts = (req: Request): string[] => [baseHost ?? '', req.hostname].filter(Boolean);
   const isOwnHost = (req: Request, host: string): boolean =>
     host === baseHost || host === req.hostname;
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   app.set('views', path.join(ROOT, 'views'));
   app.set('view engine', 'ejs');
   Object.assign(app.locals, pageHelpers(assets.url));
 
   app.use(logRequests(logger, redactPath));
   app.get('/healthz', createHealthHandler(createHealthRepository(db)));
+  app.get('/robots.txt', serveRobotsTxt);
   app.get('/:code', createRedirectHandler({ links, visits: counter, isOwnHost }));
 
   const pageHeaders = securityHeaders({ https: secure });

@@ -5,41 +5,96 @@ import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Treats `VAR=` (set but empty) like an unset variable, so defaults still apply. */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === '' ? undefined : value), schema);
+/**
+ * One environment variable: unset or empty (`VAR=`) gives the default; anything else is parsed
+ * by `parse`, which answers the value or a message that says what the variable must be.
+ */
+function setting<T>(name: string, fallback: T, parse: (raw: string) => T | { error: string }) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = parse(raw.trim());
+      if (value !== null && typeof value === 'object' && 'error' in value) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} ${value.error}, got ${JSON.stringify(raw)}`,
+        });
+        return z.NEVER;
+      }
+      return value as T;
+    });
+}
 
-const BaseUrlSchema = z
-  .string()
-  .refine((value) => URL.canParse(value), 'must be an absolute URL such as https://snip.example')
-  .transform((value) => new URL(value))
-  .refine((url) => url.protocol === 'http:' || url.protocol === 'https:', 'must use http or https')
-  .refine(
-    (url) => (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash,
-    'must be an origin only (no path, query or fragment)',
-  )
-  .refine((url) => !url.username && !url.password, 'must not contain credentials')
-  .transform((url) => url.origin);
+function wholeNumber(name: string, min: number, max: number, fallback: number) {
+  return setting(name, fallback, (raw) => {
+    const n = Number(raw);
+    return /^\d+$/.test(raw) && n >= min && n <= max
+      ? n
+      : { error: `must be a number between ${min} and ${max}` };
+  });
+}
+
+function parseBaseUrl(raw: string): string | { error: string } {
+  const example = 'an origin such as https://snip.example';
+  if (!URL.canParse(raw)) return { error: `must be ${example}` };
+  const url = new URL(raw);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return { error: `must use http or https (${example})` };
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    return { error: `must be an origin only, without a path, query or fragment (${example})` };
+  }
+  if (url.username || url.password) return { error: 'must not contain a user name or password' };
+  return url.origin;
+}
+
+/**
+ * Express's `trust proxy`: `true`/`false`, a number of proxy hops, or a comma-separated list of
+ * addresses, subnets and the names Express knows (loopback, linklocal, uniquelocal).
+ */
+export type TrustProxy = boolean | number | string;
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(raw: string): TrustProxy | { error: string } {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const valid = entries.every(
+    (entry) => PROXY_NAMES.has(entry) || /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry),
+  );
+  return valid
+    ? entries.join(',')
+    : {
+        error:
+          'must be true, false, a number of proxies, or addresses and subnets separated by commas (loopback, 10.0.0.0/8)',
+      };
+}
 
 export const ConfigSchema = z.object({
-  PORT: optional(z.coerce.number().int().min(1).max(65535).default(8080)),
-  DATABASE_URL: optional(
-    z
-      .string()
-      .default('sqlite:data/db/database.sqlite3')
-      .superRefine((value, ctx) => {
-        try {
-          parseDatabaseUrl(value);
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        }
-      }),
+  PORT: wholeNumber('PORT', 1, 65535, 8080),
+  DATABASE_URL: setting('DATABASE_URL', 'sqlite:data/db/database.sqlite3', (raw) => {
+    try {
+      parseDatabaseUrl(raw);
+      return raw;
+    } catch (error) {
+      const message = (error as Error).message;
+      return { error: message.replace(/^DATABASE_URL /, '').replace(/ \(got .*\)$/s, '') };
+    }
+  }),
+  BASE_URL: setting<string | null>('BASE_URL', null, parseBaseUrl),
+  TRUST_PROXY: setting<TrustProxy>('TRUST_PROXY', false, parseTrustProxy),
+  CODE_LENGTH: wholeNumber('CODE_LENGTH', 5, 16, 7),
+  MAX_URL_LENGTH: wholeNumber('MAX_URL_LENGTH', 32, 8192, 2048),
+  LOG_LEVEL: setting<(typeof LOG_LEVELS)[number]>('LOG_LEVEL', 'info', (raw) =>
+    (LOG_LEVELS as readonly string[]).includes(raw)
+      ? (raw as (typeof LOG_LEVELS)[number])
+      : { error: `must be one of ${LOG_LEVELS.join(', ')}` },
   ),
-  BASE_URL: optional(BaseUrlSchema.optional()),
-  CODE_LENGTH: optional(z.coerce.number().int().min(5).max(16).default(7)),
-  MAX_URL_LENGTH: optional(z.coerce.number().int().min(32).max(8192).default(2048)),
-  LOG_LEVEL: optional(z.enum(LOG_LEVELS).default('info')),
-  MIGRATIONS_DIR: optional(z.string().optional()),
+  MIGRATIONS_DIR: setting<string | null>('MIGRATIONS_DIR', null, (raw) => raw),
 });
 
 export type Config = Readonly<{
@@ -48,6 +103,8 @@ export type Config = Readonly<{
   databaseFile: string;
   /** Public origin without a trailing slash, e.g. `https://snip.example`; null = derive per request. */
   baseUrl: string | null;
+  /** Which proxies may tell snip the client's protocol, host and address (X-Forwarded-*). */
+  trustProxy: TrustProxy;
   codeLength: number;
   maxUrlLength: number;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -60,13 +117,13 @@ export class ConfigError extends Error {
 }
 
 /**
- * Parses the environment once. Every bad variable is listed in one error, so a
- * misconfigured deploy fails at start with a message that says what to fix.
+ * Parses the environment once. Every bad variable is listed in one error, in words that say
+ * what the value must be, so a misconfigured deploy fails at start with what to fix.
  */
 export function loadConfig(env: Record<string, string | undefined>, cwd?: string): Config {
   const result = ConfigSchema.safeParse(env);
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    const lines = result.error.issues.map((issue) => `  ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const parsed = result.data;
@@ -74,7 +131,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     port: parsed.PORT,
     databaseUrl: parsed.DATABASE_URL,
     databaseFile: parseDatabaseUrl(parsed.DATABASE_URL, cwd),
-    baseUrl: parsed.BASE_URL ?? null,
+    baseUrl: parsed.BASE_URL,
+    trustProxy: parsed.TRUST_PROXY,
     codeLength: parsed.CODE_LENGTH,
     maxUrlLength: parsed.MAX_URL_LENGTH,
     logLevel: parsed.LOG_LEVEL,

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
@@ -62,16 +62,32 @@ function main(): void {
 
   const app = createApp({ config, db, logger, visitCounter });
   let shuttingDown = false;
-  const server = app.listen(config.port, () => {
-    logger.info({ port: config.port, database: config.databaseFile }, 'snip is listening');
-  });
+  const server = createServer(app);
   // Runs before the app: a response sent while stopping tells keep-alive clients to reconnect.
   server.prependListener('request', (_req, res) => {
     if (shuttingDown) res.setHeader('Connection', 'close');
   });
-  server.on('error', (error) => {
-    logger.fatal({ err: error }, 'server failed');
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
+      // A person's mistake, not a crash: say what to do, without a stack trace.
+      const problem = error.code === 'EADDRINUSE' ? 'is already in use' : 'needs more privileges';
+      logger.fatal(
+        `port ${config.port} ${problem}: stop the program using it, or set PORT to another port`,
+      );
+    } else {
+      logger.fatal({ err: error }, 'server failed');
+    }
+    logger.flush();
     process.exit(1);
+  });
+  server.listen(config.port, () => {
+    const url = `http://localhost:${config.port}`;
+    logger.info({ url, database: config.databaseFile }, `snip is listening on ${url}`);
+    if (config.baseUrl === null) {
+      logger.warn(
+        'BASE_URL is not set: short links are built from each request’s Host header. Set BASE_URL to your public origin (e.g. https://snip.example) in production; behind your own reverse proxy, set TRUST_PROXY too.',
+      );
+    }
   });
 
   const shutdown = (signal: NodeJS.Signals): void => {

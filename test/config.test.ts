@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       databaseUrl: 'sqlite:data/db/database.sqlite3',
       databaseFile: path.resolve('/srv/snip', 'data/db/database.sqlite3'),
       baseUrl: null,
+      trustProxy: false,
       codeLength: 7,
       maxUrlLength: 2048,
       logLevel: 'info',
@@ -36,7 +37,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: url }, '/srv/snip').databaseFile).toBe(file);
   });
 
-  it('when several variables are wrong, then one error lists each of them', () => {
+  it('when several variables are wrong, then one error lists each of them in plain words', () => {
     let error: unknown;
     try {
       loadConfig({
@@ -46,22 +47,34 @@ describe('loadConfig', () => {
         CODE_LENGTH: '4',
         MAX_URL_LENGTH: '9000',
         LOG_LEVEL: 'loud',
+        TRUST_PROXY: 'everyone',
       });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    const message = (error as Error).message;
-    for (const key of [
-      'PORT',
-      'DATABASE_URL',
-      'BASE_URL',
-      'CODE_LENGTH',
-      'MAX_URL_LENGTH',
-      'LOG_LEVEL',
-    ]) {
-      expect(message).toContain(`${key}:`);
-    }
+    const lines = (error as Error).message.split('\n').slice(1);
+    expect(lines).toEqual([
+      '  PORT must be a number between 1 and 65535, got "eighty"',
+      expect.stringMatching(
+        /^ {2}DATABASE_URL must look like sqlite:.*, got "postgres:\/\/db\/snip"$/,
+      ),
+      '  BASE_URL must be an origin only, without a path, query or fragment (an origin such as https://snip.example), got "https://snip.example/path"',
+      expect.stringMatching(/^ {2}TRUST_PROXY must be true, false, .*, got "everyone"$/),
+      '  CODE_LENGTH must be a number between 5 and 16, got "4"',
+      '  MAX_URL_LENGTH must be a number between 32 and 8192, got "9000"',
+      '  LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    ]);
+  });
+
+  it.each([
+    ['true', true],
+    ['false', false],
+    ['2', 2],
+    ['loopback, 10.0.0.0/8', 'loopback,10.0.0.0/8'],
+    ['fdaa::/16', 'fdaa::/16'],
+  ])('when TRUST_PROXY is %s, then Express gets %s', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
   });
 
   it.each([

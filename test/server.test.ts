@@ -144,8 +144,40 @@ describe('the server process', () => {
     proc = startProcess('node', [SERVER], { PORT: 'eighty', CODE_LENGTH: '99' });
     const { code } = await proc.exited;
     expect(code).toBe(1);
-    expect(proc.output()).toContain('PORT:');
-    expect(proc.output()).toContain('CODE_LENGTH:');
+    expect(proc.output()).toContain('PORT must be a number between 1 and 65535, got "eighty"');
+    expect(proc.output()).toContain('CODE_LENGTH must be a number between 5 and 16, got "99"');
     expect(proc.output()).not.toMatch(/\n\s+at /);
+  });
+
+  it('when it starts, then it logs a clickable local address once it listens, and warns that BASE_URL is unset', async () => {
+    const { port } = await startServer();
+    const lines = proc!
+      .output()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    const listening = lines.find((line) => line.msg?.startsWith('snip is listening'));
+    expect(listening).toMatchObject({
+      msg: `snip is listening on http://localhost:${port}`,
+      url: `http://localhost:${port}`,
+    });
+    expect(lines.find((line) => line.level === 40)?.msg).toMatch(/^BASE_URL is not set/);
+  });
+
+  it('when the port is already taken, then it says so plainly, never claims to listen, and exits 1', async () => {
+    const { port, file } = await startServer({ BASE_URL: 'http://snip.example' });
+    const first = proc!;
+    const second = startProcess('node', [SERVER], {
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${file}`,
+      BASE_URL: 'http://snip.example',
+    });
+    const { code } = await second.exited;
+    expect(code).toBe(1);
+    expect(second.output()).toContain(`port ${port} is already in use`);
+    expect(second.output()).not.toContain('snip is listening');
+    expect(second.output()).not.toMatch(/\n\s+at /);
+    expect(second.output()).not.toContain('BASE_URL is not set');
+    first.child.kill('SIGKILL');
   });
 });

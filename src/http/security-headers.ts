@@ -2,12 +2,15 @@ import helmet from 'helmet';
 import type { RequestHandler } from 'express';
 
 /**
- * Security headers for every page: a CSP with no inline script or style and no third-party
- * origin, frame denial, nosniff, no referrer (management URLs carry secrets in their path).
- * HSTS only when snip is served over HTTPS, or a local http:// run would be pinned to https.
+ * Headers for every page: a CSP with no inline script or style and no third-party origin, frame
+ * denial, nosniff, no referrer (management URLs carry secrets in their path), and
+ * `Cache-Control: no-store`, because what a page says can change at any time (a disabled link
+ * enabled again must not stay "gone" in a browser's cache); static files and QR codes set their
+ * own caching after this. HSTS only when snip is served over HTTPS, or a local http:// run would
+ * be pinned to https.
  */
 export function securityHeaders(options: { https: boolean }): RequestHandler {
-  return helmet({
+  const helmetHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -31,4 +34,8 @@ export function securityHeaders(options: { https: boolean }): RequestHandler {
     xFrameOptions: { action: 'deny' },
     crossOriginEmbedderPolicy: false,
   });
+  return (req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    helmetHeaders(req, res, next);
+  };
 }

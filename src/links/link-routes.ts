@@ -83,7 +83,8 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
   }
 
   router.get('/', (req, res) => {
-    res.render('home', homeLocals(req, {}, {}));
+    // The list of "your links" comes from the cookie: a shared cache must not mix browsers.
+    res.vary('Cookie').render('home', homeLocals(req, {}, {}));
   });
 
   router.post('/shorten', (req, res) => {

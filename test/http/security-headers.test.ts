@@ -94,3 +94,54 @@ describe('static files', () => {
     await request(t.app).get('/static/../package.json').expect(404);
   });
 });
+
+describe('caching of pages whose meaning can change', () => {
+  it('when the home, management, delete, preview, 410, 404 and error pages are served, then each says no-store', async () => {
+    t = buildTestApp();
+    const created = await request(t.app)
+      .post('/shorten')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ url: 'https://a.example/', alias: 'cache-test' })
+      .expect(303);
+    const manage = created.headers.location!.replace('?created=1', '');
+    const cookie = created.headers['set-cookie']!;
+    const answers: [string, request.Response][] = [
+      ['home', await request(t.app).get('/').set('Cookie', cookie)],
+      ['management', await request(t.app).get(manage)],
+      ['delete confirmation', await request(t.app).get(`${manage}/delete`)],
+      ['preview', await request(t.app).get('/cache-test+')],
+      ['404', await request(t.app).get('/no-such-code')],
+      ['400', await request(t.app).get('/%E0%A4%A')],
+      [
+        'refused form',
+        await request(t.app).post('/shorten').set(SAME_ORIGIN).type('form').send({ url: 'x:y' }),
+      ],
+    ];
+    await request(t.app).post(`${manage}/disable`).set(SAME_ORIGIN).expect(303);
+    answers.push(['410', await request(t.app).get('/cache-test')]);
+    for (const [name, res] of answers) {
+      expect(res.headers['cache-control'], name).toBe('no-store');
+    }
+    expect(answers.map(([, res]) => res.status)).toEqual([200, 200, 200, 200, 404, 400, 422, 410]);
+  });
+
+  it('when the home page lists this browser’s links from its cookie, then caches must key it by Cookie', async () => {
+    t = buildTestApp();
+    const res = await request(t.app).get('/').expect(200);
+    expect(res.headers.vary).toMatch(/\bCookie\b/);
+  });
+});
+
+describe('robots.txt', () => {
+  it('when a crawler asks, then it may not crawl management pages, the admin or previews', async () => {
+    t = buildTestApp();
+    const res = await request(t.app).get('/robots.txt').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    const rules = res.text.split('\n');
+    expect(rules[0]).toBe('User-agent: *');
+    expect(rules).toEqual(
+      expect.arrayContaining(['Disallow: /manage/', 'Disallow: /admin', 'Disallow: /*+$']),
+    );
+  });
+});

@@ -1,0 +1,18 @@
+import type { RequestHandler } from 'express';
+
+/**
+ * Crawlers may follow short links (redirects say `X-Robots-Tag: noindex`), but management pages
+ * carry secrets in their path, previews only repeat a link's destination, and the admin is
+ * private. `*` and `$` are understood by the major crawlers (RFC 9309 leaves them to them).
+ */
+const ROBOTS_TXT = [
+  'User-agent: *',
+  'Disallow: /manage/',
+  'Disallow: /admin',
+  'Disallow: /*+$',
+  '',
+].join('\n');
+
+export const serveRobotsTxt: RequestHandler = (_req, res) => {
+  res.set('Cache-Control', 'public, max-age=86400').type('text/plain').send(ROBOTS_TXT);
+};
