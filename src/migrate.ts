@@ -1,10 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { requireDatabaseFile, runIfEntryPoint, type CliOutput } from './cli.js';
+import { loadConfig } from './config.js';
 import {
   applyMigrations,
   createMigrationFile,
+  dataLosses,
   loadMigrations,
+  newestApplied,
   migrationStatus,
   pendingMigrations,
   readAppliedVersions,
@@ -16,19 +19,26 @@ import { writeSnapshot } from './db/snapshot.js';
 import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
 
 /**
- * The migration command: `node dist/migrate.js [up|status|rollback|new NAME]`.
- * scripts/run-migrations.sh runs `up` before the server starts.
+ * The migration command: `node dist/migrate.js [up|status|rollback [--yes]|new NAME]`.
+ * scripts/run-migrations.sh runs `up` before the server starts; without a command it prints the
+ * usage and the status, and changes nothing.
  */
 
 export type MigrateCommand =
-  { kind: 'up' } | { kind: 'status' } | { kind: 'rollback' } | { kind: 'new'; name: string };
+  | { kind: 'help' }
+  | { kind: 'up' }
+  | { kind: 'status' }
+  | { kind: 'rollback'; confirmed: boolean }
+  | { kind: 'new'; name: string };
 
-const USAGE = 'usage: migrate [up|status|rollback|new NAME]';
+const USAGE = 'usage: migrate [up|status|rollback [--yes]|new NAME]';
 
 export function parseMigrateArgs(args: string[]): MigrateCommand {
-  const [kind = 'up', ...rest] = args;
-  if ((kind === 'up' || kind === 'status' || kind === 'rollback') && rest.length === 0) {
-    return { kind };
+  const [kind, ...rest] = args;
+  if (kind === undefined) return { kind: 'help' };
+  if ((kind === 'up' || kind === 'status') && rest.length === 0) return { kind };
+  if (kind === 'rollback' && (rest.length === 0 || (rest.length === 1 && rest[0] === '--yes'))) {
+    return { kind, confirmed: rest.length === 1 };
   }
   if (kind === 'new' && rest.length === 1 && rest[0] !== undefined) {
     return { kind, name: rest[0] };
@@ -58,9 +68,17 @@ export async function runMigrate(
     // Read the files first: a broken migrations folder should not create a database file.
     const migrations = loadMigrations(dir);
     const file = requireDatabaseFile(env, cwd);
-    if (command.kind === 'status') printStatus(file, migrations, output);
-    else if (command.kind === 'rollback') rollbackNewest(file, migrations, output);
-    else await migrateUp(file, migrations, output);
+    if (command.kind === 'help') {
+      output.out(USAGE);
+      printStatus(file, migrations, output);
+    } else if (command.kind === 'status') printStatus(file, migrations, output);
+    else if (command.kind === 'rollback') {
+      await rollbackNewest(file, migrations, output, command.confirmed);
+    } else {
+      // The launch path: a server that would refuse its configuration must not migrate first.
+      loadConfig(env, cwd);
+      await migrateUp(file, migrations, output);
+    }
     return 0;
   } catch (error) {
     output.err(`migrate: ${error instanceof Error ? error.message : String(error)}`);
@@ -102,11 +120,46 @@ function printStatus(file: string, migrations: Migration[], output: CliOutput): 
   output.out(`${applied} applied, ${statuses.length - applied} pending`);
 }
 
-function rollbackNewest(file: string, migrations: Migration[], output: CliOutput): void {
-  const rolledBack = isMissing(file)
-    ? null
-    : withDatabaseSync(file, (db) => rollbackMigration(db, migrations));
-  output.out(rolledBack ? `rolled back ${rolledBack.filename}` : 'nothing to roll back');
+/**
+ * Undoes the newest migration, after writing the same snapshot `up` writes. A migration whose
+ * down section destroys data (drops a table or a column, deletes rows) is undone only with
+ * `--yes`: rolling back and migrating up again does not bring that data back, the snapshot does.
+ */
+async function rollbackNewest(
+  file: string,
+  migrations: Migration[],
+  output: CliOutput,
+  confirmed: boolean,
+): Promise<void> {
+  if (isMissing(file)) {
+    output.out('nothing to roll back');
+    return;
+  }
+  await withDatabase(file, async (db) => {
+    const newest = newestApplied(db, migrations);
+    if (newest === null) {
+      output.out('nothing to roll back');
+      return;
+    }
+    const losses = dataLosses(newest.down);
+    if (losses.length > 0 && !confirmed) {
+      throw new Error(
+        `rolling back ${newest.filename} destroys data (${losses.join('; ')}); migrating up again does not bring it back. Run "npm run migrate -- rollback --yes" to go ahead: a snapshot is written first.`,
+      );
+    }
+    const snapshot =
+      file === ':memory:'
+        ? null
+        : await writeSnapshot(db, file, { label: `before-rollback-${newest.version}` });
+    if (snapshot) output.out(`snapshot ${snapshot}`);
+    rollbackMigration(db, migrations);
+    output.out(`rolled back ${newest.filename}`);
+    if (snapshot) {
+      output.out(
+        `to return to the state before this rollback: stop snip, copy ${snapshot} to ${file}, and delete ${file}-wal and ${file}-shm`,
+      );
+    }
+  });
 }
 
 function withDatabaseSync<T>(file: string, use: (db: Db) => T): T {

@@ -166,15 +166,35 @@ export function applyMigrations(
   return applied;
 }
 
-/** Undoes the newest applied migration; null when none is applied. */
-export function rollbackMigration(db: Db, migrations: Migration[]): Migration | null {
-  ensureSchemaMigrationsTable(db);
+/** The migration a rollback would undo; null when none is applied. */
+export function newestApplied(db: Db, migrations: Migration[]): Migration | null {
   const newest = readAppliedVersions(db).at(-1);
   if (newest === undefined) return null;
   const migration = migrations.find((m) => m.version === newest);
   if (!migration) {
     throw new Error(`cannot roll back version ${newest}: no migration file has that version`);
   }
+  return migration;
+}
+
+// Statements that throw data away; dropping an index, a view or a trigger loses nothing.
+const DATA_LOSS = /^(?:DROP\s+TABLE|ALTER\s+TABLE\s+\S+\s+DROP|DELETE\s+FROM|TRUNCATE)\b/i;
+
+/** The statements of a migration section that destroy data, in order (comments ignored). */
+export function dataLosses(sql: string): string[] {
+  return sql
+    .replace(/--[^\n]*/g, '')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .split(';')
+    .map((statement) => statement.replace(/\s+/g, ' ').trim())
+    .filter((statement) => DATA_LOSS.test(statement));
+}
+
+/** Undoes the newest applied migration; null when none is applied. */
+export function rollbackMigration(db: Db, migrations: Migration[]): Migration | null {
+  ensureSchemaMigrationsTable(db);
+  const migration = newestApplied(db, migrations);
+  if (migration === null) return null;
   const forget = db.prepare('DELETE FROM schema_migrations WHERE version = ?');
   runStep(db, migration, migration.downTransaction, () => {
     db.exec(migration.down);

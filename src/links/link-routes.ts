@@ -129,7 +129,8 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
 
 /** The host as a person reads it, and as the browser will connect to it when they differ. */
 export function describeHost(target: string): { unicode: string; ascii: string } {
-  const ascii = new URL(target).hostname;
+  // Only active links are previewed, and their targets parse; a row edited by hand may not.
+  const ascii = URL.canParse(target) ? new URL(target).hostname : '';
   // domainToUnicode answers '' for a name it cannot convert; the ASCII form is then all there is.
   return { unicode: domainToUnicode(ascii) || ascii, ascii };
 }

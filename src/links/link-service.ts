@@ -47,19 +47,28 @@ const MAX_CODE_ATTEMPTS = 8;
 
 const reserved = new Set(RESERVED_WORDS);
 
-/** Deleted, then disabled, then expired: the page says the most final reason. */
+/**
+ * Deleted, then disabled, then expired: the page says the most final reason. A row without a
+ * usable target (a tombstone whose deletion mark was lost, say by a schema rollback) counts as
+ * deleted: nothing may ever redirect to an empty or non-web Location.
+ */
 export function linkState(
-  link: Pick<Link, 'expiresAt' | 'maxVisits' | 'visits' | 'disabledAt' | 'deletedAt'>,
+  link: Pick<Link, 'target' | 'expiresAt' | 'maxVisits' | 'visits' | 'disabledAt' | 'deletedAt'>,
   now: number,
   pendingVisits = 0,
 ): LinkState {
-  if (link.deletedAt !== null) return { kind: 'deleted' };
+  if (link.deletedAt !== null || !hasWebTarget(link.target)) return { kind: 'deleted' };
   if (link.disabledAt !== null) return { kind: 'disabled' };
   if (link.expiresAt !== null && now >= link.expiresAt) return { kind: 'expired', by: 'date' };
   if (link.maxVisits !== null && link.visits + pendingVisits >= link.maxVisits) {
     return { kind: 'expired', by: 'visits' };
   }
   return { kind: 'active' };
+}
+
+/** Stored targets are normalised http(s) URLs; a prefix check is enough and costs nothing. */
+function hasWebTarget(target: string): boolean {
+  return target.startsWith('https://') || target.startsWith('http://');
 }
 
 export type LinkService = ReturnType<typeof createLinkService>;

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   applyMigrations,
   createMigrationFile,
+  dataLosses,
   loadMigrations,
   migrationStatus,
   readAppliedVersions,
@@ -327,5 +328,35 @@ describe('createMigrationFile', () => {
     createMigrationFile(tmp, 'first', now);
 
     expect(() => createMigrationFile(tmp, 'second', now)).toThrow('already used by');
+  });
+});
+
+describe('dataLosses', () => {
+  it('when a down section drops tables or columns or deletes rows, then each such statement is named in order', () => {
+    const sql = `-- DROP TABLE in a comment is not a statement
+      DROP INDEX idx_dates;
+      ALTER TABLE urls DROP COLUMN visits;
+      drop table   visits_daily;
+      /* DELETE FROM urls; */
+      DELETE FROM urls WHERE code = 'x';
+      ALTER TABLE urls ADD COLUMN note TEXT;
+      DROP VIEW v`;
+    expect(dataLosses(sql)).toEqual([
+      'ALTER TABLE urls DROP COLUMN visits',
+      'drop table visits_daily',
+      "DELETE FROM urls WHERE code = 'x'",
+    ]);
+  });
+
+  it('when the real migrations are rolled back, then only those that drop data need confirming', () => {
+    const losses = loadMigrations(REAL_MIGRATIONS).map((m) => [
+      m.name,
+      dataLosses(m.down).length > 0,
+    ]);
+    expect(Object.fromEntries(losses)).toEqual({
+      create_urls: true,
+      add_idx_dates: false,
+      add_link_management: true,
+    });
   });
 });

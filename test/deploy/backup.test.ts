@@ -5,6 +5,7 @@ import path from 'node:path';
 import { withReadOnlyDatabase } from '../support/read-database.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBackup } from '../../src/backup.js';
+import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Db } from '../../src/db/open-database.js';
 import { childEnv } from '../support/server-process.js';
 
@@ -83,5 +84,18 @@ describe('backup command', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(countNotes(result.stdout.trim())).toBe(50);
+  });
+});
+
+describe('npm run backup', () => {
+  it('when DATABASE_URL is unset, then it backs up the same local database as npm start and npm run migrate', () => {
+    const { scripts } = JSON.parse(fs.readFileSync('package.json', 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const fallback = (name: string) => /\$\{DATABASE_URL:-([^}]+)\}/.exec(scripts[name] ?? '')?.[1];
+    expect(scripts.backup).toMatch(/node dist\/backup\.js$/);
+    expect(fallback('backup')).toBe(loadConfig({}).databaseUrl);
+    expect(fallback('migrate')).toBe(fallback('backup'));
+    expect(fallback('start')).toBe(fallback('backup'));
   });
 });

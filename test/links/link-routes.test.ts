@@ -146,6 +146,33 @@ describe('following a short link', () => {
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
+  it.each([
+    ['an empty target (a tombstone whose deletion mark a rollback dropped)', ''],
+    ['a target that is not a web address', 'javascript:alert(1)'],
+    ['a target that does not parse', 'http://[broken'],
+  ])(
+    'when a row holds %s, then neither the link nor its preview redirects or fails',
+    async (_, target) => {
+      t = buildTestApp();
+      t.db
+        .prepare("INSERT INTO urls (code, target, created, updated) VALUES ('odd1', ?, 1, 1)")
+        .run(target);
+      const follow = await request(t.app).get('/odd1');
+      const preview = await request(t.app).get('/odd1+');
+      if (target.startsWith('http')) {
+        // A web target that does not parse still never yields an empty Location or a 500.
+        expect(follow.status).toBe(302);
+        expect(follow.headers.location).toBe(target);
+        expect(preview.status).toBe(200);
+      } else {
+        expect(follow.status).toBe(410);
+        expect(follow.headers.location).toBeUndefined();
+        expect(follow.text).toContain('deleted');
+        expect(preview.status).toBe(410);
+      }
+    },
+  );
+
   it('when codes differ only in case, then they are different links', async () => {
     t = buildTestApp();
     await shorten({ url: 'https://example.com/', alias: 'CaseY' }).expect(303);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { readColumn } from '../support/read-database.js';
+import { childEnv } from '../support/server-process.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   MIGRATION_FILES,
@@ -24,7 +25,8 @@ afterEach(() => {
 });
 
 function runScript(env: Record<string, string | undefined>) {
-  const fullEnv = { ...process.env, ...env };
+  const fullEnv = childEnv({});
+  Object.assign(fullEnv, env);
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete fullEnv[key];
   return spawnSync('bash', ['scripts/run-migrations.sh'], {
     env: fullEnv,
@@ -35,7 +37,7 @@ function runScript(env: Record<string, string | undefined>) {
 
 function runMigrate(args: string[], env: Record<string, string>) {
   return spawnSync(process.execPath, ['dist/migrate.js', ...args], {
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     encoding: 'utf8',
     timeout: 15_000,
   });
@@ -112,7 +114,7 @@ describe('scripts/run-migrations.sh', () => {
   it('when the URL is relative, then it is resolved against the working directory', () => {
     const result = spawnSync('bash', [path.resolve('scripts/run-migrations.sh')], {
       cwd: tmp,
-      env: { ...process.env, DATABASE_URL: 'sqlite:data/my%20db.sqlite3' },
+      env: childEnv({ DATABASE_URL: 'sqlite:data/my%20db.sqlite3' }),
       encoding: 'utf8',
       timeout: 15_000,
     });
@@ -197,14 +199,72 @@ describe('dist/migrate.js', () => {
     );
   });
 
-  it('when asked to roll back, then it undoes the newest migration and says which', () => {
+  it('when asked to roll back a migration that drops data without --yes, then it refuses and changes nothing', () => {
     const file = path.join(tmp, 'database.sqlite3');
     runMigrate(['up'], { DATABASE_URL: `sqlite:${file}` });
 
     const result = runMigrate(['rollback'], { DATABASE_URL: `sqlite:${file}` });
 
-    expect(result.stdout).toBe(`rolled back ${NEWEST_MIGRATION.filename}\n`);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`rolling back ${NEWEST_MIGRATION.filename} destroys data (`);
+    expect(result.stderr).toContain('DROP TABLE visits_referrers');
+    expect(result.stderr).toContain('rollback --yes');
+    expect(appliedVersions(file)).toEqual(MIGRATION_VERSIONS);
+    expect(fs.existsSync(path.join(tmp, 'backups'))).toBe(false);
+  });
+
+  it('when asked to roll back with --yes, then it writes a snapshot first, undoes the newest migration and says how to restore', () => {
+    const file = path.join(tmp, 'database.sqlite3');
+    runMigrate(['up'], { DATABASE_URL: `sqlite:${file}` });
+    const db = new Database(file);
+    db.prepare(
+      "INSERT INTO urls (code, target, created, updated, visits) VALUES ('keep', 'https://a.example/', 1, 1, 37)",
+    ).run();
+    db.close();
+
+    const result = runMigrate(['rollback', '--yes'], { DATABASE_URL: `sqlite:${file}` });
+
+    expect(result.status).toBe(0);
+    const [snapshotLine, rolledBack, restore] = result.stdout.trimEnd().split('\n');
+    const snapshot = snapshotLine!.replace(/^snapshot /, '');
+    expect(path.basename(snapshot)).toMatch(
+      new RegExp(`^database-\\d{8}T\\d{6}Z-before-rollback-${NEWEST_MIGRATION.version}\\.sqlite3$`),
+    );
+    expect(rolledBack).toBe(`rolled back ${NEWEST_MIGRATION.filename}`);
+    expect(restore).toBe(
+      `to return to the state before this rollback: stop snip, copy ${snapshot} to ${file}, and delete ${file}-wal and ${file}-shm`,
+    );
     expect(appliedVersions(file)).toEqual(MIGRATION_VERSIONS.slice(0, -1));
+    // The snapshot holds what the rollback dropped.
+    expect(readColumn<number>(snapshot, "SELECT visits FROM urls WHERE code = 'keep'")).toEqual([
+      37,
+    ]);
+  });
+
+  it('when run without a command, then it prints the usage and the status and applies nothing', () => {
+    const file = path.join(tmp, 'database.sqlite3');
+    const dir = migrationsWith({});
+    runMigrate(['up'], { DATABASE_URL: `sqlite:${file}`, MIGRATIONS_DIR: dir });
+    runMigrate(['new', 'not_ready'], { MIGRATIONS_DIR: dir, DATABASE_URL: '' });
+
+    const result = runMigrate([], { DATABASE_URL: `sqlite:${file}`, MIGRATIONS_DIR: dir });
+
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('usage: migrate [up|status|rollback [--yes]|new NAME]');
+    expect(lines.at(-2)).toMatch(/^\[ \] \d{14}_not_ready\.sql$/);
+    expect(lines.at(-1)).toBe(`${MIGRATION_FILES.length} applied, 1 pending`);
+    expect(appliedVersions(file)).toEqual(MIGRATION_VERSIONS);
+  });
+
+  it('when the configuration is invalid, then up says what to fix and never creates the database', () => {
+    const file = path.join(tmp, 'database.sqlite3');
+
+    const result = runMigrate(['up'], { DATABASE_URL: `sqlite:${file}`, PORT: 'abc' });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('PORT must be a number between 1 and 65535, got "abc"');
+    expect(fs.existsSync(file)).toBe(false);
   });
 
   it('when asked for a new migration, then it creates it in MIGRATIONS_DIR without a database', () => {
@@ -223,7 +283,7 @@ describe('dist/migrate.js', () => {
     const noUrl = runMigrate(['status'], { DATABASE_URL: '' });
 
     expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toBe('migrate: usage: migrate [up|status|rollback|new NAME]\n');
+    expect(unknown.stderr).toBe('migrate: usage: migrate [up|status|rollback [--yes]|new NAME]\n');
     expect(noUrl.status).toBe(1);
     expect(noUrl.stderr).toBe(
       'migrate: DATABASE_URL is not set (example: sqlite:/data/db/database.sqlite3)\n',
