@@ -68,7 +68,7 @@ describe('the result and management page', () => {
     expect(res.text).toContain(`src="/qr/${code}.svg"`);
     expect(res.text).toContain(`/qr/${code}.png?download`);
     expect(res.headers['referrer-policy']).toBe('no-referrer');
-    expect(res.headers['cache-control']).toBeUndefined();
+    expect(res.headers['cache-control']).toBe('no-store');
   });
 
   it('when the token is stored, then only its SHA-256 is in the database', async () => {
