@@ -1,3 +1,16 @@
+import type { Request } from 'express';
+
+/** What a form answers when a program posts JSON or a file upload to it instead of form fields. */
+export const FORM_ONLY =
+  'This form takes what a browser sends from it (application/x-www-form-urlencoded), not JSON or a file upload.';
+
+/** Whether the form routes can read the request: a form submission, or a body without a type. */
+export function isFormPost(req: Request): boolean {
+  // An untyped body is never parsed, so it reads as an empty form and gets the form's messages.
+  if (req.headers['content-type'] === undefined) return true;
+  return req.is('application/x-www-form-urlencoded') !== false;
+}
+
 /** The submitted values to put back into a form; anything that is not a single string is dropped. */
 export function stringFields(body: unknown): Record<string, string> {
   if (typeof body !== 'object' || body === null) return {};

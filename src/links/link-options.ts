@@ -43,7 +43,7 @@ export const LinkOptionsFormSchema = z.object({
     .trim()
     .optional()
     .default('')
-    .refine((value) => value === '' || /^\d{1,16}$/.test(value), {
+    .refine((value) => value === '' || /^\d+$/.test(value), {
       error: 'Enter a whole number of visits, or leave it empty.',
     })
     .transform((value) => (value === '' ? null : Number(value)))

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { rememberToken, readRememberedTokens } from '../manage/remembered-links.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
 import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
-import { stringFields } from '../http/form-values.js';
+import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { parseLinkOptions } from './link-options.js';
 import type { LinkService } from './link-service.js';
 
@@ -19,7 +19,8 @@ const PREVIEW_PATTERN = /^([A-Za-z0-9_-]{1,64})\+$/;
  * here; the URL policy refuses any other whitespace.
  */
 export const ShortenFormSchema = z.object({
-  url: z.string().trim(),
+  // Missing is the same as empty: the URL policy then asks for a link.
+  url: z.string().trim().optional().default(''),
   alias: z.string().trim().optional().default(''),
 });
 
@@ -91,6 +92,7 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     const body: unknown = req.body ?? {};
     const refuse = (status: number, errors: object) =>
       res.status(status).render('home', homeLocals(req, stringFields(body), errors));
+    if (!isFormPost(req)) return refuse(415, { url: FORM_ONLY });
     const fields = ShortenFormSchema.safeParse(body);
     if (!fields.success) return refuse(400, { url: 'Send one URL and at most one alias.' });
     const options = parseLinkOptions(body, deps.now());

@@ -74,11 +74,12 @@ function hasWebTarget(target: string): boolean {
 export type LinkService = ReturnType<typeof createLinkService>;
 
 export function createLinkService(deps: LinkServiceDeps) {
-  function checkUrl(url: string, context: UrlContext) {
+  function checkUrl(url: string, context: UrlContext, purpose: 'shorten' | 'change') {
     return checkTargetUrl(url, {
       maxLength: deps.maxUrlLength,
       ownHosts: context.ownHosts,
       addMissingScheme: context.addMissingScheme,
+      purpose,
     });
   }
 
@@ -101,7 +102,7 @@ export function createLinkService(deps: LinkServiceDeps) {
 
   return {
     shorten(input: ShortenInput, context: UrlContext): ShortenResult {
-      const url = checkUrl(input.url, context);
+      const url = checkUrl(input.url, context, 'shorten');
       const alias = checkAlias(input.alias);
       const errors: FieldErrors = {};
       if (!url.ok) errors.url = url.message;
@@ -160,7 +161,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       input: { url: string; options: LinkOptions },
       context: UrlContext,
     ): UpdateResult {
-      const url = checkUrl(input.url, context);
+      const url = checkUrl(input.url, context, 'change');
       if (!url.ok) return { ok: false, status: 422, errors: { url: url.message } };
       deps.links.updateSettings(link.id, { target: url.url, ...input.options }, deps.now());
       return { ok: true };

@@ -14,12 +14,15 @@ export type UrlPolicyOptions = {
   blockedHosts?: readonly string[];
   /** The HTML form passes true ("example.com" becomes "https://example.com/"); the API passes false. */
   addMissingScheme: boolean;
+  /** Whether a new link is being made or an existing one pointed elsewhere: only the words differ. */
+  purpose?: 'shorten' | 'change';
 };
 
 export type UrlRejection =
   | 'empty'
   | 'too_long'
   | 'control_chars'
+  | 'invisible_host'
   | 'invalid'
   | 'scheme'
   | 'no_host'
@@ -85,20 +88,42 @@ export const SHORTENER_HOSTS: readonly string[] = Object.freeze([
 
 const SHORTENER_SET: ReadonlySet<string> = new Set(SHORTENER_HOSTS);
 
-const MESSAGES: Record<Exclude<UrlRejection, 'too_long'>, string> = {
-  empty: 'Enter a link to shorten.',
-  control_chars:
+/**
+ * Why a target is refused, in words for the person who typed it. The same policy guards
+ * shortening and changing a link's destination, so the verb follows what they are doing.
+ */
+const MESSAGES: Record<
+  Exclude<UrlRejection, 'too_long'>,
+  (words: { can: string; cannot: string; empty: string }) => string
+> = {
+  empty: ({ empty }) => empty,
+  control_chars: () =>
     "Links can't contain line breaks, tabs, leading or trailing spaces, or other invisible characters.",
-  invalid: "This doesn't look like a valid web address. Check it and try again.",
-  scheme: 'Only http:// and https:// links can be shortened.',
-  no_host: 'This link is missing a website name, such as example.com.',
-  credentials: "Links that contain a user name or password can't be shortened.",
-  own_host: "Links to this site can't be shortened.",
-  shortener:
-    "Links from other link shorteners can't be shortened. Use the full destination link instead.",
-  private_address: "Links to private or local network addresses can't be shortened.",
-  blocked_host: 'Links to this website are not allowed here.',
+  invisible_host: () =>
+    'The website name contains an invisible character (such as a zero-width space or a text-direction mark). Type the address again without it.',
+  invalid: () => "This doesn't look like a valid web address. Check it and try again.",
+  scheme: ({ can }) => `Only http:// and https:// links ${can}.`,
+  no_host: () => 'This link is missing a website name, such as example.com.',
+  credentials: ({ cannot }) => `Links that contain a user name or password ${cannot}.`,
+  own_host: ({ cannot }) => `Links to this site ${cannot}.`,
+  shortener: ({ cannot }) =>
+    `Links from other link shorteners ${cannot}. Use the full destination link instead.`,
+  private_address: ({ cannot }) => `Links to private or local network addresses ${cannot}.`,
+  blocked_host: () => 'Links to this website are not allowed here.',
 };
+
+const WORDS = {
+  shorten: {
+    can: 'can be shortened',
+    cannot: "can't be shortened",
+    empty: 'Enter a link to shorten.',
+  },
+  change: {
+    can: 'can be used as a destination',
+    cannot: "can't be used as a destination",
+    empty: 'Enter the address this link should lead to.',
+  },
+} as const;
 
 const MISSING_SCHEME_MESSAGE = 'Start the link with http:// or https://.';
 
@@ -111,11 +136,32 @@ const MISSING_SCHEME_MESSAGE = 'Start the link with http:// or https://.';
 // whitespace; WHATWG percent-encodes them in the path.
 const CONTROL_OR_SPACE = /(?! )[\p{Cc}\p{White_Space}]|^ | $/u;
 
+// Characters a reader cannot see: default-ignorable code points (zero-width space and joiners,
+// soft hyphen, variation selectors, U+FEFF) and the bidirectional controls (U+202A–U+202E,
+// U+2066–U+2069, LRM, RLM, ALM). In a path or query the parser keeps them percent-encoded
+// (%E2%80%8B), visible on every page, so only the host refuses them.
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}]/u;
+
+/** "https://user@host:8080/path" → "user@host:8080": what lies between "//" and the path. */
+function authorityOf(url: string): string {
+  const start = url.indexOf('//');
+  if (start === -1) return '';
+  const rest = url.slice(start + 2);
+  const end = rest.search(/[/?#\\]/);
+  return end === -1 ? rest : rest.slice(0, end);
+}
+
 // RFC 3986 scheme syntax. A dot before the colon means "host:port" ("example.com:8080/x"),
 // which the form should prefix rather than treat as a scheme.
 const SCHEME_PREFIX = /^([a-z][a-z0-9+.-]*):/i;
 
 export function checkTargetUrl(input: string, options: UrlPolicyOptions): UrlCheck {
+  const words = WORDS[options.purpose ?? 'shorten'];
+  const reject = (reason: Exclude<UrlRejection, 'too_long'>): UrlCheck => ({
+    ok: false,
+    reason,
+    message: MESSAGES[reason](words),
+  });
   if (input === '') return reject('empty');
   if (CONTROL_OR_SPACE.test(input)) return reject('control_chars');
   if (input.length > options.maxLength) return rejectTooLong(options.maxLength);
@@ -133,6 +179,10 @@ export function checkTargetUrl(input: string, options: UrlPolicyOptions): UrlChe
   } else {
     candidate = `https://${input}`;
   }
+
+  // The parser silently drops zero-width and other ignorable characters from a host name
+  // ("exam\u200Bple.com" becomes "example.com"), so the link would not be the one typed.
+  if (INVISIBLE.test(authorityOf(candidate))) return reject('invisible_host');
 
   let parsed: URL;
   try {
@@ -161,10 +211,6 @@ export function checkTargetUrl(input: string, options: UrlPolicyOptions): UrlChe
   // Normalisation can lengthen the input (percent-encoding, punycode), so the cap applies again.
   if (parsed.href.length > options.maxLength) return rejectTooLong(options.maxLength);
   return { ok: true, url: parsed.href };
-}
-
-function reject(reason: Exclude<UrlRejection, 'too_long'>): UrlCheck {
-  return { ok: false, reason, message: MESSAGES[reason] };
 }
 
 function rejectTooLong(maxLength: number): UrlCheck {

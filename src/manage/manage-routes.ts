@@ -5,7 +5,7 @@ import type { Link } from '../links/link-repository.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitRepository } from '../stats/visit-repository.js';
-import { stringFields } from '../http/form-values.js';
+import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { forgetToken } from './remembered-links.js';
 
 export type ManageRouteDeps = {
@@ -88,6 +88,7 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     const body: unknown = req.body ?? {};
     const refuse = (status: number, errors: object) =>
       renderManage(req, res, link, { values: stringFields(body), errors, status });
+    if (!isFormPost(req)) return refuse(415, { url: FORM_ONLY });
     const fields = UpdateFormSchema.safeParse(body);
     if (!fields.success) return refuse(400, { url: 'Send one URL.' });
     const options = parseLinkOptions(body, deps.now());

@@ -193,16 +193,21 @@ describe('BAD-INPUTS rows 36–38: the parser layer', () => {
     expectSafe(res);
   });
 
-  it('when the form is sent as JSON, then nothing is stored and no 5xx', async () => {
-    const before = t.countLinks();
-    const res = await request(t.app)
-      .post('/shorten')
-      .set(SAME_ORIGIN)
-      .send({ url: 'https://a.example/' });
-    expect(res.status).toBe(400);
-    expectSafe(res);
-    expect(t.countLinks()).toBe(before);
-  });
+  it.each([
+    ['JSON', (r: request.Test) => r.send({ url: 'https://a.example/' })],
+    ['a multipart upload', (r: request.Test) => r.field('url', 'https://a.example/')],
+    ['plain text', (r: request.Test) => r.type('text/plain').send('https://a.example/')],
+  ])(
+    'when the form is sent as %s, then it answers 415 saying it takes a form, and stores nothing',
+    async (_, send) => {
+      const before = t.countLinks();
+      const res = await send(request(t.app).post('/shorten').set(SAME_ORIGIN));
+      expect(res.status).toBe(415);
+      expect(res.text).toContain('This form takes what a browser sends from it');
+      expectSafe(res);
+      expect(t.countLinks()).toBe(before);
+    },
+  );
 
   it.each([
     ['header', (r: request.Test) => r.set('X-Big', 'a'.repeat(20_000))],

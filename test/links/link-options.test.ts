@@ -134,6 +134,8 @@ describe('parseLinkOptions: maximum visits', () => {
     ['one above a billion', '1000000001'],
     ['the largest ten-digit number', '9999999999'],
     ['eleven digits', '10000000000'],
+    ['twenty digits', '99999999999999999999'],
+    ['three hundred digits', '9'.repeat(300)],
   ])('when the limit is %s, then the form asks for 1 to 1,000,000,000', (_, maxVisits) => {
     expect(errorsOf({ max_visits: maxVisits })).toEqual({ max_visits: RANGE_MESSAGE });
   });

@@ -19,6 +19,15 @@ describe('the shortening form', () => {
     expect(res.text).toMatch(/<form[^>]+method="post"[^>]+action="\/shorten"/);
   });
 
+  it('when the visit limit is offered, then the form says in one sentence that only browsers use it up', async () => {
+    t = buildTestApp();
+    const res = await request(t.app).get('/').expect(200);
+    expect(res.text).toMatch(
+      /<p class="hint" id="max_visits-hint">Only visits from people’s browsers count: [^<]*bots and scripts don’t use up the limit[^<]*<\/p>/,
+    );
+    expect(res.text).toMatch(/id="max_visits"[^>]*aria-describedby="[^"]*max_visits-hint/);
+  });
+
   it('when a valid URL is sent, then it answers 303 to a result page with the full short link', async () => {
     t = buildTestApp({ BASE_URL: 'https://snip.example' }, { generateCode: () => 'Abc4567' });
     const res = await shorten({ url: 'https://example.com/some/long/path?q=1' }).expect(303);
@@ -112,9 +121,14 @@ describe('the shortening form', () => {
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when the body is empty, then the form says the URL is missing', async () => {
+  it.each([
+    ['an empty form', (r: request.Test) => r.type('form').send('')],
+    ['no body at all', (r: request.Test) => r],
+  ])('when %s is sent, then the form asks for the URL beside the field', async (_, send) => {
     t = buildTestApp();
-    await request(t.app).post('/shorten').set(SAME_ORIGIN).expect(400);
+    const res = await send(request(t.app).post('/shorten').set(SAME_ORIGIN)).expect(422);
+    expect(res.text).toMatch(/<p[^>]*id="url-error"[^>]*>[\s\S]*Enter a link to shorten\./);
+    expect(res.text).toContain('aria-invalid="true"');
     expect(t.countLinks()).toBe(0);
   });
 });

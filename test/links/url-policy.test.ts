@@ -258,14 +258,48 @@ describe('checkTargetUrl: snip’s own host', () => {
     ['several trailing dots', 'https://snip.example../abc'],
     ['a leading dot', 'https://.snip.example/abc'],
     ['full-width letters', 'https://ｓｎｉｐ.example/abc'],
-    ['a soft hyphen inside the name', 'https://sn\u00adip.example/abc'],
-    ['a zero-width space inside the name', 'https://snip\u200b.example/abc'],
     ['percent-encoded letters', 'https://%73nip.example/abc'],
     ['backslash tricks', 'https:\\\\snip.example\\abc'],
     ['the preview path', 'https://snip.example/abc+'],
   ])('when the URL points at our host with %s, then it is refused as our own host', (_, input) => {
     expectRejected(input, 'own_host');
   });
+
+  it.each([
+    ['a soft hyphen in our own host', 'https://sn\u00adip.example/abc'],
+    ['a zero-width space in our own host', 'https://snip\u200b.example/abc'],
+    ['a zero-width space in another host', 'https://exam\u200bple.com/'],
+    ['a zero-width joiner', 'https://a\u200db.example/'],
+    ['a right-to-left override', 'https://\u202eelpmaxe.com/'],
+    ['a left-to-right mark', 'https://example.com\u200e/'],
+    ['a byte-order mark', 'https://\ufeffexample.com/'],
+    ['a variation selector', 'https://example\ufe0f.com/'],
+    ['an invisible character before a port', 'https://example.com\u2060:8080/'],
+  ])(
+    'when the host holds %s, then it is refused as invisible, not silently removed',
+    (_, input) => {
+      expectRejected(input, 'invisible_host');
+    },
+  );
+
+  it.each([
+    ['a zero-width space', 'https://a.example/x\u200by', 'https://a.example/x%E2%80%8By'],
+    [
+      'a right-to-left override',
+      'https://a.example/\u202etxt.exe',
+      'https://a.example/%E2%80%AEtxt.exe',
+    ],
+    [
+      'a left-to-right mark in the query',
+      'https://a.example/?q=\u200e1',
+      'https://a.example/?q=%E2%80%8E1',
+    ],
+  ])(
+    'when the path or query holds %s, then it is kept, percent-encoded and so visible',
+    (_, input, stored) => {
+      expectAccepted(input, stored);
+    },
+  );
 
   it('when the form sends our host without a scheme, then it is refused as our own host', () => {
     expectRejected('SNIP.example/abc', 'own_host', form);

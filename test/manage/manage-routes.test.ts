@@ -127,10 +127,27 @@ describe('the result and management page', () => {
       .post(manage)
       .set(SAME_ORIGIN)
       .type('form')
-      .send({ url: 'http://127.0.0.1/' })
+      .send({ url: 'http://10.0.0.1/' })
       .expect(422);
     expect(res.text).toContain('id="url-error"');
-    expect(res.text).toContain('value="http://127.0.0.1/"');
+    expect(res.text).toContain('value="http://10.0.0.1/"');
+    // The link is being changed, not shortened: the message says so.
+    expect(res.text).toContain(
+      'Links to private or local network addresses can&#39;t be used as a destination.',
+    );
+    expect(res.text).not.toMatch(/shortened/);
+    await visit(code).expect(302).expect('Location', 'https://example.com/start');
+  });
+
+  it('when the change is posted as JSON, then it answers 415 saying the form takes a form, and nothing changes', async () => {
+    setup();
+    const { manage, code } = await create();
+    const res = await request(t.app)
+      .post(manage)
+      .set(SAME_ORIGIN)
+      .send({ url: 'https://example.com/other' })
+      .expect(415);
+    expect(res.text).toContain('This form takes what a browser sends from it');
     await visit(code).expect(302).expect('Location', 'https://example.com/start');
   });
 
@@ -400,6 +417,15 @@ describe('preview and QR codes', () => {
       /<a class="button button--primary" href="https:\/\/xn--pple-43d\.com\/[^"]*" rel="noopener noreferrer">/,
     );
     expect(res.text).toContain('2026-11-25 12:00 UTC');
+  });
+
+  it('when the host has letters outside ASCII, then the preview says so, names the punycode host, and calls ü no foreign letter', async () => {
+    setup();
+    const { code } = await create({ url: 'https://bücher.example/' });
+    const res = await request(t.app).get(`/${code}+`).expect(200);
+    expect(res.text).toContain('This name contains letters outside ASCII.');
+    expect(res.text).toContain('<code>xn--bcher-kva.example</code>');
+    expect(res.text).not.toMatch(/non-Latin/);
   });
 
   it('when the preview of an unknown code is asked for, then it is a 404', async () => {
