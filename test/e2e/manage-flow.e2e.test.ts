@@ -89,4 +89,40 @@ describeInBrowser('managing a link in Chromium', () => {
     expect(problems).toEqual([]);
     console.log(`management flow: ${Date.now() - started} ms`);
   });
+
+  it('when a disabled link is enabled again, then a new tab follows it instead of showing the 410 from the cache', async () => {
+    const started = Date.now();
+    const tabs = await browser.newContext({ ...DESKTOP_LIGHT, baseURL: server.baseUrl });
+    const problems = watchForProblems(tabs);
+    try {
+      const owner = await tabs.newPage();
+      await owner.goto('/');
+      await owner.fill('#url', 'https://example.com/comes-back');
+      await submitAndFollow(owner, 'button[type=submit]', owner.url());
+      const shortUrl = await owner.inputValue('#short-url');
+      const manageUrl = await owner.inputValue('#manage-url');
+
+      await submitAndFollow(owner, 'form[action$="/disable"] button', owner.url());
+      const visitor = await tabs.newPage();
+      const gone = await visitor.goto(shortUrl);
+      expect(gone?.status()).toBe(410);
+      expect(gone?.headers()['cache-control']).toBe('no-store');
+      await visitor.close();
+
+      await owner.goto(manageUrl);
+      await submitAndFollow(owner, 'form[action$="/enable"] button', owner.url());
+      expect(await owner.locator('.notice--success').innerText()).toContain('enabled again');
+
+      // A new tab, as a person would open the link again: the browser must ask snip anew.
+      const again = await tabs.newPage();
+      await serveTargetSite(tabs, again);
+      const followed = await again.goto(shortUrl);
+      expect(again.url()).toBe('https://example.com/comes-back');
+      expect((await followed?.request().redirectedFrom()?.response())?.status()).toBe(302);
+      expect(problems).toEqual([]);
+    } finally {
+      await tabs.close();
+    }
+    console.log(`re-enable flow: ${Date.now() - started} ms`);
+  });
 });

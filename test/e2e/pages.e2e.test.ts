@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContextOptions, Page, Response } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Cookie, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   DESKTOP_LIGHT,
@@ -29,6 +29,8 @@ type PageCase = {
   name: string;
   status: number;
   open: (page: Page) => Promise<Response | null>;
+  /** What else must hold on this page, in every look. */
+  check?: (page: Page) => Promise<void>;
 };
 
 const MODES: { name: string; options: BrowserContextOptions }[] = [
@@ -42,6 +44,30 @@ let resultPath = '';
 let managePath = '';
 const GONE_ALIAS = 'old-offer';
 const report: string[] = [];
+/** The cookie of the browser that made the links: the home page lists them as "Your links". */
+let linksCookie: Cookie[] = [];
+
+/**
+ * Every link in "Your links" shows its visits and its Manage link inside the screen, and the
+ * list itself never needs scrolling sideways (on a phone, 390 px, as on a desktop).
+ */
+async function expectLinkListFits(page: Page): Promise<void> {
+  const width = page.viewportSize()!.width;
+  const items = page.locator('.link-list__item');
+  expect(await items.count()).toBe(2);
+  for (const selector of ['.link-list__visits', '.link-list__meta a', '.link-list__target']) {
+    for (const box of await Promise.all(
+      (await page.locator(selector).all()).map((el) => el.boundingBox()),
+    )) {
+      expect(box!.x).toBeGreaterThanOrEqual(0);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+    }
+  }
+  const overflow = await page.evaluate(
+    `(() => { const el = document.querySelector('.your-links'); return el.scrollWidth - el.clientWidth; })()`,
+  );
+  expect(overflow).toBeLessThanOrEqual(0);
+}
 
 async function submitForm(page: Page, fields: Record<string, string>): Promise<Response> {
   await page.goto('/');
@@ -85,6 +111,15 @@ async function steadyForScreenshot(page: Page): Promise<void> {
 const PAGES: PageCase[] = [
   { name: 'home', status: 200, open: (page) => page.goto('/') },
   {
+    name: 'your-links',
+    status: 200,
+    open: async (page) => {
+      await page.context().addCookies(linksCookie);
+      return page.goto('/');
+    },
+    check: expectLinkListFits,
+  },
+  {
     name: 'home-error',
     status: 422,
     open: (page) => submitForm(page, { url: 'javascript:alert(1)' }),
@@ -126,6 +161,7 @@ describeInBrowser('every page, checked with axe-core and photographed', () => {
       page.waitForURL((url) => url.search.includes('done=')),
       page.click('form[action$="/disable"] button'),
     ]);
+    linksCookie = await context.cookies();
     await context.close();
     // Visits reach the database within a second.
     await new Promise((resolve) => setTimeout(resolve, 1200));
@@ -166,6 +202,7 @@ describeInBrowser('every page, checked with axe-core and photographed', () => {
                 : ''),
           );
           expect(axe.violations).toEqual([]);
+          await pageCase.check?.(page);
 
           await steadyForScreenshot(page);
           await page.screenshot({

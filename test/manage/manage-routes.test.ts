@@ -362,7 +362,7 @@ describe('your links (remembered in this browser)', () => {
     expect(home.text).toContain('Your links');
     expect(home.text).toContain(`href="${first.manage}"`);
     expect(home.text).toContain(`href="${second.manage}"`);
-    expect(home.text).toMatch(/first-one[\s\S]*?>1 <span class="visually-hidden">visit</);
+    expect(home.text).toMatch(/first-one[\s\S]*?class="link-list__visits">1 visit</);
   });
 
   it('when the cookie is set, then it is HttpOnly, SameSite=Lax and Secure behind HTTPS', async () => {
