@@ -117,6 +117,22 @@ export function createLinkRepository(db: Db) {
   const count = db.prepare<[], { n: number }>(
     'SELECT COUNT(*) AS n FROM urls WHERE deleted_at IS NULL',
   );
+  // A write is acknowledged only after its commit: better-sqlite3's .get() on INSERT … RETURNING
+  // outside a transaction steps once and resets, and a failed autocommit (SQLITE_FULL when the
+  // WAL cannot grow) is reported only by that reset, which the driver ignores. In a transaction
+  // the COMMIT is a statement of its own, and its failure throws.
+  const insertRow = db.transaction((link: NewLink, now: number) =>
+    insert.get(
+      link.code,
+      link.target,
+      now,
+      now,
+      link.manageTokenHash,
+      link.redirectStatus,
+      link.expiresAt,
+      link.maxVisits,
+    ),
+  );
   const deleteLink = db.transaction((id: number, now: number) => {
     tombstone.run(now, now, id);
     deleteDaily.run(id);
@@ -126,16 +142,7 @@ export function createLinkRepository(db: Db) {
   return {
     insertLink(link: NewLink, now: number): InsertResult {
       try {
-        const row = insert.get(
-          link.code,
-          link.target,
-          now,
-          now,
-          link.manageTokenHash,
-          link.redirectStatus,
-          link.expiresAt,
-          link.maxVisits,
-        );
+        const row = insertRow(link, now);
         if (!row) throw new Error('INSERT … RETURNING returned no row');
         return { ok: true, link: toLink(row) };
       } catch (error) {
