@@ -8,6 +8,7 @@ import { createHealthRepository } from './health/health-repository.js';
 import { createHealthHandler } from './health/health-routes.js';
 import { handleErrors, handleNotFound } from './http/error-handlers.js';
 import { logRequests } from './http/request-logger.js';
+import { createRequestLimits } from './http/rate-limits.js';
 import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadStaticAssets } from './http/static-assets.js';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
   const ownHosts = (req: Request): string[] => [baseHost ?? '', req.hostname].filter(Boolean);
   const isOwnHost = (req: Request, host: string): boolean =>
     host === baseHost || host === req.hostname;
+  const limits = createRequestLimits(config.rateLimits, config.onFly);
 
   const app = express();
   app.disable('x-powered-by');
@@ -101,11 +103,21 @@ export function createApp(deps: AppDeps): Express {
       publicOrigin,
       ownHosts,
       secureCookies: secure,
+      limit: limits.manage,
     }),
   );
-  app.use(createLinkPages({ links, now, publicOrigin, ownHosts, secureCookies: secure }));
+  app.use(
+    createLinkPages({
+      links,
+      now,
+      publicOrigin,
+      ownHosts,
+      secureCookies: secure,
+      limitCreate: limits.create,
+    }),
+  );
 
-  app.use(handleNotFound());
+  app.use(handleNotFound(limits.notFound));
   app.use(handleErrors(logger, pageHeaders));
   return app;
 }

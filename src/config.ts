@@ -2,6 +2,7 @@ import { z } from 'zod';
 import path from 'node:path';
 import { parseDatabaseUrl } from './db/database-url.js';
 import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
+import { parseRateLimit, type RateLimitRule } from './http/rate-limits.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -74,6 +75,17 @@ function parseTrustProxy(raw: string): TrustProxy | { error: string } {
       };
 }
 
+function rateLimit(name: string, fallback: string) {
+  return setting(name, parseRateLimit(fallback)!, (raw) => {
+    return (
+      parseRateLimit(raw) ?? {
+        error:
+          'must be a count per window such as 60/h, 120/min or 10/15min (windows: s, min, h, d)',
+      }
+    );
+  });
+}
+
 export const ConfigSchema = z.object({
   PORT: wholeNumber('PORT', 1, 65535, 8080),
   DATABASE_URL: setting('DATABASE_URL', 'sqlite:data/db/database.sqlite3', (raw) => {
@@ -95,6 +107,15 @@ export const ConfigSchema = z.object({
       : { error: `must be one of ${LOG_LEVELS.join(', ')}` },
   ),
   MIGRATIONS_DIR: setting<string | null>('MIGRATIONS_DIR', null, (raw) => raw),
+  RATE_LIMITS: setting('RATE_LIMITS', true, (raw) =>
+    raw === 'on' ? true : raw === 'off' ? false : { error: 'must be on or off' },
+  ),
+  RATE_LIMIT_CREATE: rateLimit('RATE_LIMIT_CREATE', '60/h'),
+  RATE_LIMIT_NOT_FOUND: rateLimit('RATE_LIMIT_NOT_FOUND', '120/min'),
+  RATE_LIMIT_MANAGE: rateLimit('RATE_LIMIT_MANAGE', '120/min'),
+  RATE_LIMIT_API: rateLimit('RATE_LIMIT_API', '600/min'),
+  // Set by Fly.io on its machines: there the client's address is in Fly-Client-IP.
+  FLY_APP_NAME: setting<string | null>('FLY_APP_NAME', null, (raw) => raw),
 });
 
 export type Config = Readonly<{
@@ -110,6 +131,15 @@ export type Config = Readonly<{
   logLevel: (typeof LOG_LEVELS)[number];
   /** Where the migration files are; the server refuses to start while any of them is pending. */
   migrationsDir: string;
+  /** null when RATE_LIMITS=off. */
+  rateLimits: Readonly<{
+    create: RateLimitRule;
+    notFound: RateLimitRule;
+    manage: RateLimitRule;
+    api: RateLimitRule;
+  }> | null;
+  /** Running on Fly.io (FLY_APP_NAME is set): clients are told apart by Fly-Client-IP. */
+  onFly: boolean;
 }>;
 
 export class ConfigError extends Error {
@@ -139,5 +169,14 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     migrationsDir: parsed.MIGRATIONS_DIR
       ? path.resolve(cwd ?? process.cwd(), parsed.MIGRATIONS_DIR)
       : DEFAULT_MIGRATIONS_DIR,
+    rateLimits: parsed.RATE_LIMITS
+      ? Object.freeze({
+          create: parsed.RATE_LIMIT_CREATE,
+          notFound: parsed.RATE_LIMIT_NOT_FOUND,
+          manage: parsed.RATE_LIMIT_MANAGE,
+          api: parsed.RATE_LIMIT_API,
+        })
+      : null,
+    onFly: parsed.FLY_APP_NAME !== null,
   });
 }

@@ -16,6 +16,13 @@ describe('loadConfig', () => {
       maxUrlLength: 2048,
       logLevel: 'info',
       migrationsDir: DEFAULT_MIGRATIONS_DIR,
+      rateLimits: {
+        create: { points: 60, seconds: 3600, text: '60/h' },
+        notFound: { points: 120, seconds: 60, text: '120/min' },
+        manage: { points: 120, seconds: 60, text: '120/min' },
+        api: { points: 600, seconds: 60, text: '600/min' },
+      },
+      onFly: false,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

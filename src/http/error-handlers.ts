@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { HttpError, isStorageUnavailable } from './http-error.js';
+import { retryIn, type RequestLimit } from './rate-limits.js';
 
 /** How long a client should wait before retrying when the database is busy or full. */
 const RETRY_AFTER_SECONDS = '5';
@@ -38,8 +39,23 @@ function describe(error: unknown): Problem {
   return { status: 500, message: 'Something went wrong on our side.', headers: {} };
 }
 
-export function handleNotFound(): RequestHandler {
-  return (_req, res) => {
+/**
+ * The one 404 page. Every unknown address counts against the client's not-found limit, so
+ * guessing codes (or management tokens) stops at RATE_LIMIT_NOT_FOUND; links that exist never
+ * reach this handler and are never limited.
+ */
+export function handleNotFound(limit: RequestLimit): RequestHandler {
+  return async (req, res, next) => {
+    const verdict = await limit(req, res);
+    if (verdict?.limited) {
+      next(
+        new HttpError(
+          429,
+          `Too many requests for links that do not exist. Try again ${retryIn(verdict.resetSeconds)}.`,
+        ),
+      );
+      return;
+    }
     res.status(404).render('not-found');
   };
 }

@@ -5,6 +5,7 @@ import { rememberToken, readRememberedTokens } from '../manage/remembered-links.
 import type { VisitCounter } from '../stats/visit-counter.js';
 import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
+import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { parseLinkOptions } from './link-options.js';
 import type { LinkService } from './link-service.js';
 
@@ -34,6 +35,8 @@ export type LinkRouteDeps = {
   ownHosts: (req: Request) => string[];
   /** Whether cookies must be Secure (snip is served over HTTPS). */
   secureCookies: boolean;
+  /** Counts a creation attempt against the client's RATE_LIMIT_CREATE. */
+  limitCreate: RequestLimit;
 };
 
 /**
@@ -88,10 +91,16 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     res.vary('Cookie').render('home', homeLocals(req, {}, {}));
   });
 
-  router.post('/shorten', (req, res) => {
+  router.post('/shorten', async (req, res) => {
     const body: unknown = req.body ?? {};
     const refuse = (status: number, errors: object) =>
       res.status(status).render('home', homeLocals(req, stringFields(body), errors));
+    const verdict = await deps.limitCreate(req, res);
+    if (verdict?.limited) {
+      return refuse(429, {
+        url: `You have made many links in a short time. Try again ${retryIn(verdict.resetSeconds)}; what you entered is kept below.`,
+      });
+    }
     if (!isFormPost(req)) return refuse(415, { url: FORM_ONLY });
     const fields = ShortenFormSchema.safeParse(body);
     if (!fields.success) return refuse(400, { url: 'Send one URL and at most one alias.' });

@@ -336,7 +336,7 @@ function isPrivateIpv4(address: number): boolean {
 }
 
 /** Eight 16-bit groups, or null. Accepts "::" compression and a dotted IPv4 tail. */
-function parseIpv6(text: string): number[] | null {
+export function parseIpv6(text: string): number[] | null {
   const halves = text.split('::');
   if (halves.length > 2) return null;
   const parseSide = (side: string | undefined): number[] | null => {

@@ -7,6 +7,8 @@ import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitRepository } from '../stats/visit-repository.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { forgetToken } from './remembered-links.js';
+import { HttpError } from '../http/http-error.js';
+import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 
 export type ManageRouteDeps = {
   links: LinkService;
@@ -15,6 +17,8 @@ export type ManageRouteDeps = {
   publicOrigin: (req: Request) => string;
   ownHosts: (req: Request) => string[];
   secureCookies: boolean;
+  /** Counts a management action (a POST) against the client's RATE_LIMIT_MANAGE. */
+  limit: RequestLimit;
 };
 
 const TOP_REFERRERS = 10;
@@ -71,6 +75,18 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       errors: extra.errors ?? {},
     });
   }
+
+  // Every change goes through here first: a client over its limit changes nothing.
+  router.post('/manage/*path', async (req, _res, next) => {
+    const verdict = await deps.limit(req, _res);
+    if (!verdict?.limited) return next();
+    next(
+      new HttpError(
+        429,
+        `Too many changes in a short time. Try again ${retryIn(verdict.resetSeconds)}.`,
+      ),
+    );
+  });
 
   router.get('/manage/deleted', (_req, res) => {
     res.render('manage-deleted');

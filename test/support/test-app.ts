@@ -39,7 +39,9 @@ export function buildTestApp(
   env: Record<string, string> = {},
   overrides: Partial<Omit<AppDeps, 'config'>> = {},
 ): TestApp {
-  const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', ...env });
+  // Limits are on by default in production; tests that are not about them send many requests
+  // from one address, so they opt in (test/http/rate-limits.test.ts).
+  const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', RATE_LIMITS: 'off', ...env });
   const db = overrides.db ?? createTestDatabase();
   const app = createApp({ config, db, logger: pino({ level: 'silent' }), ...overrides });
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM urls');

@@ -1,0 +1,131 @@
+import net from 'node:net';
+import type { Request, Response } from 'express';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { parseIpv6 } from '../links/url-policy.js';
+
+/** `60/h`: at most `points` requests per client in each window of `seconds`. */
+export type RateLimitRule = { points: number; seconds: number; text: string };
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, min: 60, h: 3600, d: 86_400 };
+
+/** Parses `<count>/<window>` (`60/h`, `10/15min`, `1000/d`); null when it is not one. */
+export function parseRateLimit(text: string): RateLimitRule | null {
+  const match = /^(\d+)\s*\/\s*(\d*)\s*(s|min|h|d)$/.exec(text.trim());
+  if (!match) return null;
+  const points = Number(match[1]);
+  const seconds = Number(match[2] || '1') * UNIT_SECONDS[match[3]!]!;
+  if (points < 1 || seconds < 1 || !Number.isSafeInteger(points * seconds)) return null;
+  return { points, seconds, text: text.trim() };
+}
+
+export type LimitVerdict =
+  | { limited: false; remaining: number; resetSeconds: number }
+  | { limited: true; remaining: 0; resetSeconds: number };
+
+/**
+ * One limit's counters. This is the only place that knows where they live: in this process's
+ * memory today. Several machines need a shared store (rate-limiter-flexible's PostgreSQL
+ * limiter, with this memory one as its insurance) behind the same `hit`.
+ */
+export type Limiter = {
+  rule: RateLimitRule;
+  hit(key: string): Promise<LimitVerdict>;
+};
+
+export function createLimiter(name: string, rule: RateLimitRule): Limiter {
+  const store = new RateLimiterMemory({
+    keyPrefix: name,
+    points: rule.points,
+    duration: rule.seconds,
+  });
+  return {
+    rule,
+    async hit(key) {
+      try {
+        const res = await store.consume(key);
+        return {
+          limited: false,
+          remaining: res.remainingPoints,
+          resetSeconds: Math.ceil(res.msBeforeNext / 1000),
+        };
+      } catch (rejection) {
+        // A RateLimiterRes means "over the limit"; anything else is a store failure and throws.
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        return {
+          limited: true,
+          remaining: 0,
+          resetSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)),
+        };
+      }
+    },
+  };
+}
+
+/**
+ * Who a request comes from. On Fly.io the proxy puts the client in `Fly-Client-IP` and the socket
+ * is always the proxy; anywhere else the socket address counts, or the address that the proxies
+ * TRUST_PROXY names report (Express's `req.ip`). A spoofed header off Fly changes nothing.
+ * IPv6 clients are keyed by their /64: one host usually holds a whole /64.
+ */
+export function clientKey(req: Request, onFly: boolean): string {
+  const flyClient = onFly ? req.get('fly-client-ip')?.trim() : undefined;
+  const address =
+    flyClient && net.isIP(flyClient) ? flyClient : (req.ip ?? req.socket.remoteAddress ?? '');
+  return addressKey(address);
+}
+
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (net.isIPv6(address)) {
+    const groups = parseIpv6(address.replace(/%.*$/, ''));
+    if (groups) return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  }
+  return address;
+}
+
+/**
+ * Counts one request of `key` against `limiter` and says so in the IETF headers (RateLimit-Limit,
+ * -Remaining, -Reset and -Policy, draft 6); a refused request also gets Retry-After. Without a
+ * limiter (RATE_LIMITS=off) nothing is counted and every request passes.
+ */
+export async function checkLimit(
+  limiter: Limiter | null,
+  key: string,
+  res: Response,
+): Promise<LimitVerdict | null> {
+  if (limiter === null) return null;
+  const verdict = await limiter.hit(key);
+  res.set({
+    'RateLimit-Policy': `${limiter.rule.points};w=${limiter.rule.seconds}`,
+    'RateLimit-Limit': String(limiter.rule.points),
+    'RateLimit-Remaining': String(verdict.remaining),
+    'RateLimit-Reset': String(verdict.resetSeconds),
+  });
+  if (verdict.limited) res.set('Retry-After', String(verdict.resetSeconds));
+  return verdict;
+}
+
+/** "in 40 seconds", "in 12 minutes", "in 2 hours": when a refused client may try again. */
+export function retryIn(seconds: number): string {
+  if (seconds < 90) return `in ${seconds} second${seconds === 1 ? '' : 's'}`;
+  if (seconds < 90 * 60) return `in ${Math.ceil(seconds / 60)} minutes`;
+  return `in ${Math.ceil(seconds / 3600)} hours`;
+}
+
+/** Counts a request against one limit; null when limits are off. */
+export type RequestLimit = (req: Request, res: Response) => Promise<LimitVerdict | null>;
+
+export type RequestLimits = { create: RequestLimit; notFound: RequestLimit; manage: RequestLimit };
+
+/** The limits of the pages, keyed by client; `rules` null (RATE_LIMITS=off) limits nothing. */
+export function createRequestLimits(
+  rules: { create: RateLimitRule; notFound: RateLimitRule; manage: RateLimitRule } | null,
+  onFly: boolean,
+): RequestLimits {
+  const limit = (name: keyof RequestLimits): RequestLimit => {
+    const limiter = rules === null ? null : createLimiter(name, rules[name]);
+    return (req, res) => checkLimit(limiter, clientKey(req, onFly), res);
+  };
+  return { create: limit('create'), notFound: limit('notFound'), manage: limit('manage') };
+}
