@@ -79,7 +79,11 @@ export function addressKey(address: string): string {
   if (mapped) return mapped[1]!;
   if (net.isIPv6(address)) {
     const groups = parseIpv6(address.replace(/%.*$/, ''));
-    if (groups) return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+    if (groups)
+      return `${groups
+        .slice(0, 4)
+        .map((g) => g.toString(16))
+        .join(':')}::/64`;
   }
   return address;
 }
