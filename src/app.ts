@@ -3,6 +3,11 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type Request } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import {
+  StorageUnavailableError,
+  watchDatabaseFile,
+  type DatabaseFileCheck,
+} from './db/database-file.js';
 import type { Db } from './db/open-database.js';
 import { createHealthRepository } from './health/health-repository.js';
 import { createHealthHandler } from './health/health-routes.js';
@@ -33,6 +38,8 @@ export type AppDeps = {
   now?: () => number;
   /** Injected in tests to force collisions; nanoid otherwise. */
   generateCode?: CodeGenerator;
+  /** Whether the database file is still the one opened; watched from config.databaseFile otherwise. */
+  databaseFile?: DatabaseFileCheck;
 };
 
 // Both src/app.ts and dist/app.js sit one level below the project root.
@@ -52,12 +59,17 @@ export function createApp(deps: AppDeps): Express {
   const now = deps.now ?? Date.now;
   const visits = createVisitRepository(db);
   const counter = deps.visitCounter ?? createVisitCounter({ visits, now });
+  const fileCheck = deps.databaseFile ?? watchDatabaseFile(config.databaseFile);
   const links = createLinkService({
     links: createLinkRepository(db),
     generateCode: deps.generateCode ?? createCodeGenerator(config.codeLength),
     now,
     maxUrlLength: config.maxUrlLength,
     pendingVisits: counter.pendingFor,
+    checkStorage: () => {
+      const problem = fileCheck();
+      if (problem !== null) throw new StorageUnavailableError(problem);
+    },
   });
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
   const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;
@@ -79,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
   Object.assign(app.locals, pageHelpers(assets.url));
 
   app.use(logRequests(logger, redactPath));
-  app.get('/healthz', createHealthHandler(createHealthRepository(db)));
+  app.get('/healthz', createHealthHandler(createHealthRepository(db), fileCheck, logger));
   app.get('/robots.txt', serveRobotsTxt);
   app.get('/:code', createRedirectHandler({ links, visits: counter, isOwnHost }));
 

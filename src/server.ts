@@ -2,8 +2,10 @@ import { createServer, type Server } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
+import { watchDatabaseFile } from './db/database-file.js';
 import { openDatabase } from './db/open-database.js';
 import { createLogger } from './logger.js';
+import { SERVER_TIMEOUTS } from './http/server-timeouts.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
 import { createVisitCounter } from './stats/visit-counter.js';
 import { createVisitRepository } from './stats/visit-repository.js';
@@ -48,7 +50,19 @@ function main(): void {
   }
 
   const visitCounter = createVisitCounter({ visits: createVisitRepository(db), now: Date.now });
+  const databaseFile = watchDatabaseFile(config.databaseFile);
+  let postponedFor: string | null = null;
   const flushVisits = (): number => {
+    const problem = databaseFile();
+    if (problem !== null) {
+      // Counts written to a deleted or replaced file would be lost: keep them in memory.
+      if (problem !== postponedFor) {
+        logger.warn({ problem, pending: visitCounter.pendingTotal() }, 'visit flushes postponed');
+      }
+      postponedFor = problem;
+      return 0;
+    }
+    postponedFor = null;
     try {
       return visitCounter.flush();
     } catch (error) {
@@ -60,9 +74,9 @@ function main(): void {
   const flushTimer = setInterval(flushVisits, VISIT_FLUSH_INTERVAL_MS);
   flushTimer.unref();
 
-  const app = createApp({ config, db, logger, visitCounter });
+  const app = createApp({ config, db, logger, visitCounter, databaseFile });
   let shuttingDown = false;
-  const server = createServer(app);
+  const server = createServer(SERVER_TIMEOUTS, app);
   // Runs before the app: a response sent while stopping tells keep-alive clients to reconnect.
   server.prependListener('request', (_req, res) => {
     if (shuttingDown) res.setHeader('Connection', 'close');

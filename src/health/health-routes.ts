@@ -1,13 +1,29 @@
 import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type { DatabaseFileCheck } from '../db/database-file.js';
 import type { HealthRepository } from './health-repository.js';
 
-/** `GET /healthz`: 200 while the database answers `SELECT 1`, 503 otherwise. Never cached. */
-export function createHealthHandler(health: HealthRepository): RequestHandler {
+/**
+ * `GET /healthz`: 200 while the database answers `SELECT 1` and its file is still the writable
+ * file snip opened; 503 otherwise. Never cached. A change of health is logged once, with what is
+ * wrong, so the log explains the failing checks.
+ */
+export function createHealthHandler(
+  health: HealthRepository,
+  fileCheck: DatabaseFileCheck,
+  logger: Logger,
+): RequestHandler {
+  let lastProblem: string | null = null;
   return (_req, res) => {
-    const ok = health.ping();
+    const problem = health.ping() ? fileCheck() : 'the database does not answer';
+    if (problem !== lastProblem) {
+      if (problem === null) logger.info('healthy again: the database answers and can be written');
+      else logger.error({ problem }, `unhealthy: ${problem}`);
+      lastProblem = problem;
+    }
     res
-      .status(ok ? 200 : 503)
+      .status(problem === null ? 200 : 503)
       .set('Cache-Control', 'no-store')
-      .json({ status: ok ? 'ok' : 'unavailable' });
+      .json({ status: problem === null ? 'ok' : 'unavailable' });
   };
 }

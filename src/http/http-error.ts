@@ -1,3 +1,5 @@
+import { StorageUnavailableError } from '../db/database-file.js';
+
 /** The one error type for failures that map to a known HTTP status. */
 export class HttpError extends Error {
   override name = 'HttpError';
@@ -15,9 +17,17 @@ export class HttpError extends Error {
  * busy_timeout, a full disk), not "snip is broken". Extended codes such as
  * SQLITE_IOERR_WRITE or SQLITE_BUSY_SNAPSHOT share the primary code's prefix.
  */
-const STORAGE_UNAVAILABLE = ['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR'];
+const STORAGE_UNAVAILABLE = [
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_READONLY',
+  'SQLITE_CANTOPEN',
+];
 
 export function isStorageUnavailable(error: unknown): boolean {
+  if (error instanceof StorageUnavailableError) return true;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;
   return STORAGE_UNAVAILABLE.some((primary) => code === primary || code.startsWith(`${primary}_`));

@@ -40,6 +40,8 @@ export type LinkServiceDeps = {
   maxUrlLength: number;
   /** Visits counted in memory and not yet written, for the visit limit. */
   pendingVisits: (linkId: number) => number;
+  /** Throws when the database file cannot take a write that would last (deleted, read-only). */
+  checkStorage: () => void;
 };
 
 /** A generated code collides with probability ~n/47^7; a few tries make a failure astronomically rare. */
@@ -109,6 +111,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       if (!alias.ok) errors.alias = alias.message;
       if (!url.ok || !alias.ok) return { ok: false, status: 422, errors };
 
+      deps.checkStorage();
       const { token, hash } = createManageToken();
       if (alias.alias === null) {
         const link = insertWithGeneratedCode(url.url, input.options, hash);
@@ -163,15 +166,18 @@ export function createLinkService(deps: LinkServiceDeps) {
     ): UpdateResult {
       const url = checkUrl(input.url, context, 'change');
       if (!url.ok) return { ok: false, status: 422, errors: { url: url.message } };
+      deps.checkStorage();
       deps.links.updateSettings(link.id, { target: url.url, ...input.options }, deps.now());
       return { ok: true };
     },
 
     setDisabled(link: Link, disabled: boolean): void {
+      deps.checkStorage();
       deps.links.setDisabled(link.id, disabled, deps.now());
     },
 
     delete(link: Link): void {
+      deps.checkStorage();
       deps.links.deleteLink(link.id, deps.now());
     },
   };
