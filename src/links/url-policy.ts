@@ -23,6 +23,7 @@ export type UrlRejection =
   | 'too_long'
   | 'control_chars'
   | 'invisible_host'
+  | 'long_host'
   | 'invalid'
   | 'scheme'
   | 'no_host'
@@ -102,6 +103,8 @@ const MESSAGES: Record<
   invisible_host: () =>
     'The website name contains an invisible character (such as a zero-width space or a text-direction mark). Type the address again without it.',
   invalid: () => "This doesn't look like a valid web address. Check it and try again.",
+  long_host: () =>
+    'This website name is too long: a name can have at most 253 characters, and at most 63 between two dots.',
   scheme: ({ can }) => `Only http:// and https:// links ${can}.`,
   no_host: () => 'This link is missing a website name, such as example.com.',
   credentials: ({ cannot }) => `Links that contain a user name or password ${cannot}.`,
@@ -182,7 +185,13 @@ export function checkTargetUrl(input: string, options: UrlPolicyOptions): UrlChe
 
   // The parser silently drops zero-width and other ignorable characters from a host name
   // ("exam\u200Bple.com" becomes "example.com"), so the link would not be the one typed.
-  if (INVISIBLE.test(authorityOf(candidate))) return reject('invisible_host');
+  const authority = authorityOf(candidate);
+  if (INVISIBLE.test(authority)) return reject('invisible_host');
+  // Before the parser converts a long IDN host to punycode: even written with %XX escapes a
+  // name DNS can hold takes at most three characters per character.
+  if (authority.length - authority.lastIndexOf('@') - 1 > 3 * (MAX_HOST_LENGTH + 1) + 6) {
+    return reject('long_host');
+  }
 
   let parsed: URL;
   try {
@@ -193,8 +202,12 @@ export function checkTargetUrl(input: string, options: UrlPolicyOptions): UrlChe
   // Belt and braces: the prefix check above should make anything else impossible.
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return reject('scheme');
 
+  if (parsed.hostname.length > MAX_HOST_LENGTH + 1) return reject('long_host');
   const host = hostKey(parsed.hostname);
   if (host === '') return reject('no_host');
+  // First of all host checks: a name DNS cannot hold is refused before any work is spent on its
+  // labels, which keeps every check below bounded (an IDN host grows about fourfold in punycode).
+  if (!host.startsWith('[') && !fitsDns(host)) return reject('long_host');
   if (!host.startsWith('[') && !host.split('.').every(isValidPunycodeLabel)) {
     return reject('invalid');
   }
@@ -247,11 +260,28 @@ function normaliseConfiguredHost(entry: string): string {
   }
 }
 
+/** RFC 1035: at most 253 characters (without the root's dot), at most 63 between two dots. */
+const MAX_HOST_LENGTH = 253;
+const MAX_LABEL_LENGTH = 63;
+
+function fitsDns(host: string): boolean {
+  if (host.length > MAX_HOST_LENGTH) return false;
+  let labelStart = 0;
+  for (let i = 0; i <= host.length; i += 1) {
+    if (i === host.length || host.charCodeAt(i) === 0x2e) {
+      if (i - labelStart > MAX_LABEL_LENGTH) return false;
+      labelStart = i + 1;
+    }
+  }
+  return true;
+}
+
+/** Whether the host or one of its parent domains is in the set; one pass over the dots. */
 function matchesHostOrParent(host: string, hosts: ReadonlySet<string>): boolean {
-  if (host.startsWith('[')) return hosts.has(host);
-  const labels = host.split('.');
-  for (let i = 0; i < labels.length; i += 1) {
-    if (hosts.has(labels.slice(i).join('.'))) return true;
+  if (hosts.has(host)) return true;
+  if (host.startsWith('[')) return false;
+  for (let dot = host.indexOf('.'); dot !== -1; dot = host.indexOf('.', dot + 1)) {
+    if (hosts.has(host.slice(dot + 1))) return true;
   }
   return false;
 }

@@ -83,6 +83,13 @@ describe('the shortening form', () => {
     expect(t.countLinks()).toBe(0);
   });
 
+  it('when the host is longer than DNS allows, then the form refuses it as too long and stores nothing', async () => {
+    t = buildTestApp({ MAX_URL_LENGTH: '8192' });
+    const res = await shorten({ url: `https://${'é.'.repeat(1000)}com/` }).expect(422);
+    expect(res.text).toContain('This website name is too long');
+    expect(t.countLinks()).toBe(0);
+  });
+
   it('when the alias is taken, then the form shows 409 and nothing new is stored', async () => {
     t = buildTestApp();
     await shorten({ url: 'https://example.com/', alias: 'taken' }).expect(303);

@@ -247,6 +247,31 @@ describe('checkTargetUrl: length', () => {
   });
 });
 
+describe('checkTargetUrl: host names DNS cannot hold', () => {
+  const label63 = 'a'.repeat(63);
+  // 63 + 1 + 63 + 1 + 63 + 1 + 61 = 253 characters: the longest name DNS allows.
+  const longest = `${label63}.${label63}.${label63}.${'b'.repeat(57)}.com`;
+
+  it('when the host has exactly 253 characters and 63-character labels, then it is accepted', () => {
+    expect(longest).toHaveLength(253);
+    expectAccepted(`https://${longest}/`, `https://${longest}/`);
+    expectAccepted(`https://${longest}./`, `https://${longest}./`);
+  });
+
+  it.each([
+    ['254 characters', `https://x${longest}/`],
+    ['a label of 64 characters', `https://${'a'.repeat(64)}.com/`],
+    ['1,018 ASCII labels', `https://${'a.'.repeat(1018)}com/`],
+    ['1,000 IDN labels (four times longer in punycode)', `https://${'é.'.repeat(1000)}com/`],
+    ['a short IDN name whose punycode is too long', `https://${'é'.repeat(60)}.com/`],
+    ['a long name behind credentials', `https://user@${'a.'.repeat(200)}com/`],
+    ['a long name written with %-escapes', `https://${'%61.'.repeat(300)}com/`],
+    ['hundreds of empty labels', `https://a${'.'.repeat(300)}com/`],
+  ])('when the host has %s, then it is refused as too long', (_, input) => {
+    expectRejected(input, 'long_host', { ...api, maxLength: 8192 });
+  });
+});
+
 describe('checkTargetUrl: snip’s own host', () => {
   it.each([
     ['row 11: the plain host', 'https://snip.example/abc'],
