@@ -13,6 +13,7 @@ import { createHealthRepository } from './health/health-repository.js';
 import { createHealthHandler } from './health/health-routes.js';
 import { handleErrors, handleNotFound } from './http/error-handlers.js';
 import { logRequests } from './http/request-logger.js';
+import { refuseOversizedHost } from './http/host-header.js';
 import { createRequestLimits } from './http/rate-limits.js';
 import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -49,9 +50,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FORM_BODY_LIMIT = '16kb';
 const FORM_FIELD_LIMIT = 50;
 
-/** Management URLs carry a secret; the request log shows only that one was used. */
+/**
+ * Management URLs carry a secret; the request log shows only that one was used. Routing is
+ * case-sensitive, so `/Manage/<token>` is a 404, but it is redacted all the same.
+ */
 function redactPath(requestPath: string): string {
-  return requestPath.replace(/^\/manage\/[^/]+/, '/manage/:token');
+  return requestPath.replace(/^\/manage\/[^/]+/i, '/manage/:token');
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -86,11 +90,14 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  // `/Manage/<token>` must not reach the management page (the routers say the same).
+  app.set('case sensitive routing', true);
   app.set('views', path.join(ROOT, 'views'));
   app.set('view engine', 'ejs');
   Object.assign(app.locals, pageHelpers(assets.url));
 
   app.use(logRequests(logger, redactPath));
+  app.use(refuseOversizedHost);
   app.get('/healthz', createHealthHandler(createHealthRepository(db), fileCheck, logger));
   app.get('/robots.txt', serveRobotsTxt);
   app.get('/:code', createRedirectHandler({ links, visits: counter, isOwnHost }));
@@ -106,7 +113,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(requireSameOrigin(publicOrigin));
-  app.use(createQrRoutes({ links, publicOrigin }));
+  app.use(createQrRoutes({ links, publicOrigin, originFromRequest: config.baseUrl === null }));
   app.use(
     createManageRoutes({
       links,

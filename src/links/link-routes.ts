@@ -73,7 +73,7 @@ export function createRedirectHandler(deps: {
 }
 
 export function createLinkPages(deps: LinkRouteDeps): Router {
-  const router = Router();
+  const router = Router({ caseSensitive: true });
 
   /** The home page's locals: the form's values and errors, and this browser's links. */
   function homeLocals(req: Request, values: object, errors: object) {

@@ -28,19 +28,22 @@ const ChartQuerySchema = z.object({
 });
 const UpdateFormSchema = z.object({ url: z.string().trim() });
 
-/** Notices shown once after a change (Post/Redirect/Get), keyed by a fixed query value. */
-const NOTICES: Record<string, string> = {
-  saved: 'Your changes are saved.',
-  disabled: 'The link is disabled. Visitors now see that it has been disabled.',
-  enabled: 'The link is enabled again.',
-};
+/**
+ * Notices shown once after a change (Post/Redirect/Get), keyed by a fixed query value. A Map, so
+ * that `?done=constructor` finds nothing rather than something of Object.prototype.
+ */
+const NOTICES: ReadonlyMap<string, string> = new Map([
+  ['saved', 'Your changes are saved.'],
+  ['disabled', 'The link is disabled. Visitors now see that it has been disabled.'],
+  ['enabled', 'The link is enabled again.'],
+]);
 
 /**
  * `/manage/:token`: whoever holds the token sees the link's statistics and may change, disable
  * or delete it. A token that matches no link is a plain 404, like any unknown page.
  */
 export function createManageRoutes(deps: ManageRouteDeps): Router {
-  const router = Router();
+  const router = Router({ caseSensitive: true });
 
   function requireLink(req: Request): Link | null {
     return deps.links.findLinkByToken(String(req.params.token));
@@ -60,7 +63,7 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       token,
       state: deps.links.stateOf(link),
       created: req.query.created !== undefined,
-      notice: NOTICES[String(req.query.done)],
+      notice: NOTICES.get(String(req.query.done)),
       shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
       manageUrl: `${deps.publicOrigin(req)}/manage/${token}`,
       totalVisits: deps.links.totalVisits(link),

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { readProjectFile } from './deploy-files.js';
+
+/**
+ * What can be checked about the dependencies without the npm advisory service: every package is
+ * pinned by a SHA-512 hash (npm ci refuses a tarball that does not match), comes from the npm
+ * registry, and runs no install script. `npm audit` and `npm audit signatures` need services that
+ * not every build machine reaches; the README says where to run them.
+ */
+type LockEntry = {
+  version?: string;
+  integrity?: string;
+  resolved?: string;
+  hasInstallScript?: boolean;
+  link?: boolean;
+};
+
+const lock = JSON.parse(readProjectFile('package-lock.json')) as {
+  lockfileVersion: number;
+  packages: Record<string, LockEntry>;
+};
+const pkg = JSON.parse(readProjectFile('package.json')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  allowScripts?: Record<string, boolean>;
+};
+const installed = Object.entries(lock.packages).filter(([path]) => path !== '');
+
+describe('the dependency lock file', () => {
+  it('when npm installs from it, then every package is checked against a SHA-512 hash', () => {
+    expect(lock.lockfileVersion).toBeGreaterThanOrEqual(3);
+    expect(installed.length).toBeGreaterThan(100);
+    const unpinned = installed
+      .filter(([, entry]) => !entry.link && !entry.integrity?.startsWith('sha512-'))
+      .map(([path]) => path);
+    expect(unpinned).toEqual([]);
+  });
+
+  it('when a package is downloaded, then it comes from the npm registry', () => {
+    const elsewhere = installed
+      .filter(([, e]) => e.resolved && !e.resolved.startsWith('https://registry.npmjs.org/'))
+      .map(([path, e]) => `${path} from ${e.resolved}`);
+    expect(elsewhere).toEqual([]);
+    for (const spec of Object.values({ ...pkg.dependencies, ...pkg.devDependencies })) {
+      expect(spec).toMatch(/^[~^]?\d+\.\d+(\.\d+)?$|^~\d+\.\d+$/);
+    }
+  });
+
+  it('when installed, then no package runs an install script', () => {
+    expect(installed.filter(([, e]) => e.hasInstallScript).map(([path]) => path)).toEqual([]);
+    // better-sqlite3 ships a binding.gyp that npm would run node-gyp for (ADR 008).
+    expect(pkg.allowScripts).toEqual({ 'better-sqlite3': false });
+  });
+});
