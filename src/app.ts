@@ -9,7 +9,12 @@ import {
   type DatabaseFileCheck,
 } from './db/database-file.js';
 import type { Db } from './db/open-database.js';
+import { allowCrossOrigin } from './api/api-cors.js';
+import { handleApiErrors } from './api/api-problems.js';
+import { createApiRoutes } from './api/api-routes.js';
 import { createHealthRepository } from './health/health-repository.js';
+import { createKeyRepository } from './keys/key-repository.js';
+import { createKeyService } from './keys/key-service.js';
 import { createHealthHandler } from './health/health-routes.js';
 import { handleErrors, handleNotFound } from './http/error-handlers.js';
 import { logRequests } from './http/request-logger.js';
@@ -86,6 +91,7 @@ export function createApp(deps: AppDeps): Express {
   const isOwnHost = (req: Request, host: string): boolean =>
     host === baseHost || host === req.hostname;
   const limits = createRequestLimits(config.rateLimits, config.onFly);
+  const keys = createKeyService({ keys: createKeyRepository(db), now });
 
   const app = express();
   app.disable('x-powered-by');
@@ -105,6 +111,24 @@ export function createApp(deps: AppDeps): Express {
   const pageHeaders = securityHeaders({ https: secure });
   app.use(pageHeaders);
   app.use('/static', assets.serve);
+  // The API comes before the form parser and the same-origin check: it reads JSON, and its
+  // callers authenticate with keys, not cookies, so a cross-site request forges nothing.
+  app.use(
+    '/api/v1',
+    allowCrossOrigin,
+    createApiRoutes({
+      links,
+      visits,
+      keys,
+      now,
+      publicOrigin,
+      ownHosts,
+      createAccess: config.createAccess,
+      limitKey: limits.apiKey,
+      limitAnonymousCreate: limits.create,
+    }),
+    handleApiErrors(logger),
+  );
   app.use(
     express.urlencoded({
       extended: false,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseDatabaseUrl } from './db/database-url.js';
 import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
 import { parseRateLimit, type RateLimitRule } from './http/rate-limits.js';
+import { INITIAL_KEY_PATTERN } from './keys/key-service.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -116,6 +117,20 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_API: rateLimit('RATE_LIMIT_API', '600/min'),
   // Set by Fly.io on its machines: there the client's address is in Fly-Client-IP.
   FLY_APP_NAME: setting<string | null>('FLY_APP_NAME', null, (raw) => raw),
+  CREATE_ACCESS: setting<'public' | 'private'>('CREATE_ACCESS', 'public', (raw) =>
+    raw === 'public' || raw === 'private' ? raw : { error: 'must be public or private' },
+  ),
+  ADMIN_PASSWORD: setting<string | null>('ADMIN_PASSWORD', null, (raw) =>
+    raw.length >= 12 ? raw : { error: 'must have at least 12 characters' },
+  ),
+  INITIAL_API_KEY: setting<string | null>('INITIAL_API_KEY', null, (raw) =>
+    INITIAL_KEY_PATTERN.test(raw)
+      ? raw
+      : { error: 'must be 32 to 256 printable characters without spaces' },
+  ),
+  METRICS_TOKEN: setting<string | null>('METRICS_TOKEN', null, (raw) =>
+    raw.length >= 16 ? raw : { error: 'must have at least 16 characters' },
+  ),
 });
 
 export type Config = Readonly<{
@@ -140,6 +155,12 @@ export type Config = Readonly<{
   }> | null;
   /** Running on Fly.io (FLY_APP_NAME is set): clients are told apart by Fly-Client-IP. */
   onFly: boolean;
+  /** `private`: only an API key (or a signed-in admin) may create links. */
+  createAccess: 'public' | 'private';
+  adminPassword: string | null;
+  /** A key stored (hashed) at start, for set-ups without a shell. */
+  initialApiKey: string | null;
+  metricsToken: string | null;
 }>;
 
 export class ConfigError extends Error {
@@ -178,5 +199,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
         })
       : null,
     onFly: parsed.FLY_APP_NAME !== null,
+    createAccess: parsed.CREATE_ACCESS,
+    adminPassword: parsed.ADMIN_PASSWORD,
+    initialApiKey: parsed.INITIAL_API_KEY,
+    metricsToken: parsed.METRICS_TOKEN,
   });
 }

@@ -4,6 +4,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
 import { watchDatabaseFile } from './db/database-file.js';
 import { openDatabase } from './db/open-database.js';
+import { createKeyRepository } from './keys/key-repository.js';
+import { createKeyService } from './keys/key-service.js';
 import { createLogger } from './logger.js';
 import { SERVER_TIMEOUTS } from './http/server-timeouts.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
@@ -45,6 +47,19 @@ function main(): void {
       { pending: pending.map((m) => m.version) },
       'database has pending migrations; run `npm run migrate` (scripts/launch.sh does this at start)',
     );
+    db.close();
+    process.exit(1);
+  }
+
+  const keys = createKeyService({ keys: createKeyRepository(db), now: Date.now });
+  if (config.initialApiKey !== null && keys.storeInitialKey(config.initialApiKey) === 'stored') {
+    logger.info('INITIAL_API_KEY stored as an API key (only its SHA-256)');
+  }
+  if (config.createAccess === 'private' && config.adminPassword === null && !keys.hasUsableKey()) {
+    logger.fatal(
+      'CREATE_ACCESS=private, but nobody could create links: set INITIAL_API_KEY (32 or more characters), set ADMIN_PASSWORD, or create a key with `npm run keys -- create NAME` (in the image: `node dist/keys.js create NAME`)',
+    );
+    logger.flush();
     db.close();
     process.exit(1);
   }

@@ -23,6 +23,10 @@ describe('loadConfig', () => {
         api: { points: 600, seconds: 60, text: '600/min' },
       },
       onFly: false,
+      createAccess: 'public',
+      adminPassword: null,
+      initialApiKey: null,
+      metricsToken: null,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -120,16 +120,28 @@ export function retryIn(seconds: number): string {
 /** Counts a request against one limit; null when limits are off. */
 export type RequestLimit = (req: Request, res: Response) => Promise<LimitVerdict | null>;
 
-export type RequestLimits = { create: RequestLimit; notFound: RequestLimit; manage: RequestLimit };
+export type RequestLimits = {
+  create: RequestLimit;
+  notFound: RequestLimit;
+  manage: RequestLimit;
+  /** An API key's requests, counted per key (RATE_LIMIT_API), wherever they come from. */
+  apiKey: (keyId: number, res: Response) => Promise<LimitVerdict | null>;
+};
 
-/** The limits of the pages, keyed by client; `rules` null (RATE_LIMITS=off) limits nothing. */
-export function createRequestLimits(
-  rules: { create: RateLimitRule; notFound: RateLimitRule; manage: RateLimitRule } | null,
-  onFly: boolean,
-): RequestLimits {
-  const limit = (name: keyof RequestLimits): RequestLimit => {
-    const limiter = rules === null ? null : createLimiter(name, rules[name]);
-    return (req, res) => checkLimit(limiter, clientKey(req, onFly), res);
+type Rules = Record<'create' | 'notFound' | 'manage' | 'api', RateLimitRule>;
+
+/** The limits of snip's doors; `rules` null (RATE_LIMITS=off) limits nothing. */
+export function createRequestLimits(rules: Rules | null, onFly: boolean): RequestLimits {
+  const limiter = (name: keyof Rules) => (rules === null ? null : createLimiter(name, rules[name]));
+  const perClient = (name: keyof Rules): RequestLimit => {
+    const counted = limiter(name);
+    return (req, res) => checkLimit(counted, clientKey(req, onFly), res);
   };
-  return { create: limit('create'), notFound: limit('notFound'), manage: limit('manage') };
+  const api = limiter('api');
+  return {
+    create: perClient('create'),
+    notFound: perClient('notFound'),
+    manage: perClient('manage'),
+    apiKey: (keyId, res) => checkLimit(api, `key:${keyId}`, res),
+  };
 }

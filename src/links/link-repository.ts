@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Db } from '../db/open-database.js';
 
 export const REDIRECT_STATUSES = [302, 301, 307, 308] as const;
@@ -61,6 +62,37 @@ export type RedirectTarget = Pick<
 >;
 
 export type InsertResult = { ok: true; link: Link } | { ok: false; reason: 'code_taken' };
+
+export const LINK_STATES = ['active', 'expired', 'disabled', 'deleted'] as const;
+export type LinkStateName = (typeof LINK_STATES)[number];
+
+export type LinkQuery = {
+  /** Matched anywhere in the code or the target, case-insensitively; '' matches every link. */
+  search: string;
+  state: LinkStateName | null;
+  orderBy: 'created' | 'visits';
+  direction: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+};
+
+/**
+ * The states as SQL, with `:now`. Visits still counted in memory are not seen here: a link at
+ * its visit limit may list as active for up to a second.
+ */
+const STATE_SQL: Record<LinkStateName, string> = {
+  active: `deleted_at IS NULL AND disabled_at IS NULL AND (expires_at IS NULL OR expires_at > :now)
+    AND (max_visits IS NULL OR visits < max_visits)`,
+  expired: `deleted_at IS NULL AND disabled_at IS NULL AND ((expires_at IS NOT NULL AND expires_at <= :now)
+    OR (max_visits IS NOT NULL AND visits >= max_visits))`,
+  disabled: 'deleted_at IS NULL AND disabled_at IS NOT NULL',
+  deleted: 'deleted_at IS NOT NULL',
+};
+
+/** `%` and `_` typed by a person are literal characters, not wildcards. */
+function likePattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
 
 const COLUMNS =
   'id, code, target, created, updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at, deleted_at, manage_token_hash';
@@ -139,6 +171,36 @@ export function createLinkRepository(db: Db) {
     deleteReferrers.run(id);
   });
 
+  const newestActiveByTarget = db.prepare<{ target: string; now: number }, LinkRow>(
+    `SELECT ${COLUMNS} FROM urls WHERE target = :target AND ${STATE_SQL.active}
+     ORDER BY id DESC LIMIT 1`,
+  );
+  // One statement per combination of filter, search and order, each prepared on first use.
+  const listings = new Map<string, { page: Database.Statement; total: Database.Statement }>();
+  function listing(query: LinkQuery) {
+    const key = `${query.state ?? 'all'} ${query.search !== ''} ${query.orderBy} ${query.direction}`;
+    let statements = listings.get(key);
+    if (!statements) {
+      const where = [
+        query.state ? STATE_SQL[query.state] : '1 = 1',
+        query.search !== ''
+          ? "(code LIKE :pattern ESCAPE '\\' OR target LIKE :pattern ESCAPE '\\')"
+          : '1 = 1',
+      ].join(' AND ');
+      const direction = query.direction === 'asc' ? 'ASC' : 'DESC';
+      const order = query.orderBy === 'visits' ? 'visits' : 'created';
+      statements = {
+        page: db.prepare(
+          `SELECT ${COLUMNS} FROM urls WHERE ${where}
+           ORDER BY ${order} ${direction}, id ${direction} LIMIT :limit OFFSET :offset`,
+        ),
+        total: db.prepare(`SELECT COUNT(*) AS n FROM urls WHERE ${where}`).pluck(),
+      };
+      listings.set(key, statements);
+    }
+    return statements;
+  }
+
   return {
     insertLink(link: NewLink, now: number): InsertResult {
       try {
@@ -182,6 +244,27 @@ export function createLinkRepository(db: Db) {
     },
     countLinks(): number {
       return count.get()?.n ?? 0;
+    },
+    /** The newest link to this exact target that still redirects, for idempotent creation. */
+    findActiveByTarget(target: string, now: number): LinkWithTokenHash | null {
+      const row = newestActiveByTarget.get({ target, now });
+      return row ? toLink(row) : null;
+    },
+    /** One page of links and how many match in all. */
+    listLinks(query: LinkQuery, now: number): { links: LinkWithTokenHash[]; total: number } {
+      const { page, total } = listing(query);
+      const params = {
+        now,
+        pattern: likePattern(query.search),
+        limit: query.limit,
+        offset: query.offset,
+      };
+      const used = (sql: string) =>
+        Object.fromEntries(Object.entries(params).filter(([name]) => sql.includes(`:${name}`)));
+      return {
+        links: (page.all(used(page.source)) as LinkRow[]).map(toLink),
+        total: total.get(used(total.source)) as number,
+      };
     },
   };
 }

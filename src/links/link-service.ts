@@ -7,7 +7,7 @@ import {
 import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
 import type { LinkOptions, OptionErrors } from './link-options.js';
-import type { Link, LinkRepository, RedirectTarget } from './link-repository.js';
+import type { Link, LinkQuery, LinkRepository, RedirectTarget } from './link-repository.js';
 import { checkTargetUrl } from './url-policy.js';
 
 export type ShortenInput = { url: string; alias: string; options: LinkOptions };
@@ -131,6 +131,25 @@ export function createLinkService(deps: LinkServiceDeps) {
 
     findLink(code: string): Link | null {
       return deps.links.findLink(code);
+    },
+
+    /**
+     * The newest active link to the URL as the policy would store it, for idempotent creation
+     * (the API's `reuse`); null when there is none or the URL would be refused.
+     */
+    findReusable(url: string, context: UrlContext): Link | null {
+      const checked = checkUrl(url, context, 'shorten');
+      if (!checked.ok) return null;
+      const existing = deps.links.findActiveByTarget(checked.url, deps.now());
+      if (!existing) return null;
+      return linkState(existing, deps.now(), deps.pendingVisits(existing.id)).kind === 'active'
+        ? existing
+        : null;
+    },
+
+    /** A page of links (any state) and how many match the query in all. */
+    listLinks(query: LinkQuery): { links: Link[]; total: number } {
+      return deps.links.listLinks(query, deps.now());
     },
 
     /** The link to redirect to, or null when the code is unknown or the link is not active. */

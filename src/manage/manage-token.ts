@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashSecret, secretMatches } from '../http/secret-hash.js';
 
 /** 24 random bytes = 192 bits, written as 32 base64url characters. */
 const TOKEN_BYTES = 24;
@@ -12,15 +13,7 @@ export function createManageToken(): ManageToken {
   return { token, hash: hashManageToken(token) };
 }
 
-export function hashManageToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
+export const hashManageToken = hashSecret;
 
-/**
- * The row was found by its hash through an index; comparing the hashes again in constant time
- * makes the check independent of how the index compares blobs.
- */
-export function tokenMatches(token: string, storedHash: Buffer | null): boolean {
-  if (storedHash === null || storedHash.length !== 32) return false;
-  return timingSafeEqual(hashManageToken(token), storedHash);
-}
+/** Whether a token is the one whose hash is stored; constant time, never true for a null hash. */
+export const tokenMatches = secretMatches;

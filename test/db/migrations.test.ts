@@ -357,6 +357,8 @@ describe('dataLosses', () => {
       create_urls: true,
       add_idx_dates: false,
       add_link_management: true,
+      add_api_keys: true,
+      add_idx_urls_target: false,
     });
   });
 });

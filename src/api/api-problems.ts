@@ -1,0 +1,113 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { HttpError, isStorageUnavailable } from '../http/http-error.js';
+
+/**
+ * Every error of the API is `application/problem+json` (RFC 9457) with a stable `type` per kind
+ * of error: a relative URI that resolves against the API, whose page describes the kind.
+ */
+export const PROBLEMS = {
+  'invalid-request': { status: 400, title: 'The request is not valid' },
+  unauthorized: { status: 401, title: 'An API key is needed' },
+  forbidden: { status: 403, title: 'This key may not do that' },
+  'not-found': { status: 404, title: 'Not found' },
+  'alias-taken': { status: 409, title: 'The alias is taken' },
+  'request-too-large': { status: 413, title: 'The request is too large' },
+  'unsupported-media-type': { status: 415, title: 'The request body must be JSON' },
+  refused: { status: 422, title: 'The link was refused' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  'server-error': { status: 500, title: 'Something went wrong on our side' },
+  'storage-unavailable': { status: 503, title: 'Storage is busy or full' },
+} as const;
+
+export type ProblemKind = keyof typeof PROBLEMS;
+
+export const PROBLEM_TYPE_BASE = '/api/v1/problems/';
+
+/** A field the client must fix: a JSON Pointer into its request (RFC 6901) and why. */
+export type FieldError = { pointer: string; detail: string };
+
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+};
+
+export function problem(kind: ProblemKind, detail: string, errors?: FieldError[]): Problem {
+  const { status, title } = PROBLEMS[kind];
+  return {
+    type: `${PROBLEM_TYPE_BASE}${kind}`,
+    title,
+    status,
+    detail,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
+export function sendProblem(
+  res: Response,
+  kind: ProblemKind,
+  detail: string,
+  errors?: FieldError[],
+): void {
+  const body = problem(kind, detail, errors);
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/** Thrown inside API routes; the API's error handler turns it into a problem document. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly kind: ProblemKind,
+    detail: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail);
+  }
+}
+
+/** Body-parser errors (their `type`) as the API's kinds and words. */
+const PARSER_PROBLEMS: Record<string, [ProblemKind, string]> = {
+  'entity.parse.failed': ['invalid-request', 'The body is not valid JSON.'],
+  'entity.too.large': ['request-too-large', 'The body is larger than the API accepts (32 KiB).'],
+  'encoding.unsupported': [
+    'unsupported-media-type',
+    'The body uses a Content-Encoding the API does not accept (identity, gzip, deflate or br).',
+  ],
+  'charset.unsupported': ['unsupported-media-type', 'The body must be UTF-8 JSON.'],
+  'request.aborted': ['invalid-request', 'The request was cut off.'],
+  'request.size.invalid': ['invalid-request', 'The body does not match its declared length.'],
+};
+
+/** The API's one error handler: problem documents only, never a page, never a stack trace. */
+export function handleApiErrors(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    if (error instanceof ApiProblem)
+      return sendProblem(res, error.kind, error.message, error.errors);
+    if (error instanceof HttpError) {
+      const kind = (Object.keys(PROBLEMS) as ProblemKind[]).find(
+        (k) => PROBLEMS[k].status === error.status,
+      );
+      res.set(error.headers);
+      return sendProblem(res, kind ?? 'invalid-request', error.message);
+    }
+    if (isStorageUnavailable(error)) {
+      res.set('Retry-After', '5');
+      return sendProblem(
+        res,
+        'storage-unavailable',
+        'Storage is busy or full; try again in a moment.',
+      );
+    }
+    const parser = PARSER_PROBLEMS[(error as { type?: string })?.type ?? ''];
+    if (parser) return sendProblem(res, parser[0], parser[1]);
+    const status = (error as { status?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return sendProblem(res, 'invalid-request', 'The request could not be understood.');
+    }
+    logger.error({ err: error, reqId: req.id }, 'API request failed');
+    sendProblem(res, 'server-error', `The request failed; quote request id ${req.id}.`);
+  };
+}

@@ -1,0 +1,349 @@
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import type { KeyScope } from '../keys/key-repository.js';
+import type { KeyService } from '../keys/key-service.js';
+import { parseUtcDate, type LinkOptions } from '../links/link-options.js';
+import type { Link, RedirectStatus } from '../links/link-repository.js';
+import type { LinkService, UrlContext } from '../links/link-service.js';
+import { firstChartDay } from '../stats/visit-chart.js';
+import type { VisitRepository } from '../stats/visit-repository.js';
+import type { LimitVerdict } from '../http/rate-limits.js';
+import { ApiProblem, PROBLEMS, type FieldError, type ProblemKind } from './api-problems.js';
+import { describeProblem, openApiDocument } from './openapi.js';
+import {
+  CreateLinkSchema,
+  fieldErrors,
+  ListLinksQuerySchema,
+  UpdateLinkSchema,
+  type LinkBody,
+} from './api-schemas.js';
+
+const DAY_MS = 86_400_000;
+const STATS_DAYS = 30;
+const TOP_REFERRERS = 10;
+/** A link is a URL and a few options: 32 KiB is far more than the longest allowed (8 KiB). */
+export const API_BODY_LIMIT = '32kb';
+
+export type ApiDeps = {
+  links: LinkService;
+  visits: VisitRepository;
+  keys: KeyService;
+  now: () => number;
+  publicOrigin: (req: Request) => string;
+  ownHosts: (req: Request) => string[];
+  /** `private`: creating a link needs a key. */
+  createAccess: 'public' | 'private';
+  /** Counts a request of an API key against RATE_LIMIT_API. */
+  limitKey: (keyId: number, res: Response) => Promise<LimitVerdict | null>;
+  /** Counts an anonymous creation against the client's RATE_LIMIT_CREATE (shared with the form). */
+  limitAnonymousCreate: (req: Request, res: Response) => Promise<LimitVerdict | null>;
+};
+
+/** The key a request presents: `Authorization: Bearer <key>` or `X-Api-Key: <key>`. */
+export function presentedKey(req: Request): string | null {
+  const bearer = /^Bearer[ ]+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+  return bearer ?? req.get('x-api-key')?.trim() ?? null;
+}
+
+export type Caller = { keyId: number; scope: KeyScope } | null;
+
+/**
+ * Who is calling: a valid key, or nobody. A key that is wrong, revoked or expired is a 401 at
+ * once, never treated as anonymous. Each caller is rate-limited: a key per key, anonymous
+ * creation per client.
+ */
+export function identifyCaller(
+  deps: Pick<ApiDeps, 'keys' | 'limitKey'>,
+  presented: (req: Request) => string | null = presentedKey,
+): RequestHandler {
+  return async (req, res, next) => {
+    const key = presented(req);
+    if (key === null || key === '') {
+      res.locals.caller = null;
+      return next();
+    }
+    const check = deps.keys.checkKey(key);
+    if (!check.ok) {
+      const why = {
+        unknown: 'is not a key of this snip',
+        revoked: 'was revoked',
+        expired: 'has expired',
+      };
+      throw new ApiProblem('unauthorized', `The API key ${why[check.reason]}.`);
+    }
+    const verdict = await deps.limitKey(check.key.id, res);
+    if (verdict?.limited) throw rateLimited(verdict);
+    res.locals.caller = { keyId: check.key.id, scope: check.key.scope } satisfies Caller;
+    next();
+  };
+}
+
+export function rateLimited(verdict: LimitVerdict): ApiProblem {
+  return new ApiProblem(
+    'rate-limited',
+    `Too many requests; try again in ${verdict.resetSeconds} s.`,
+  );
+}
+
+function callerOf(res: Response): Caller {
+  return (res.locals.caller as Caller | undefined) ?? null;
+}
+
+/** Every route but creation needs a key that may do everything. */
+export function requireFullKey(res: Response): void {
+  const caller = callerOf(res);
+  if (caller === null) {
+    throw new ApiProblem(
+      'unauthorized',
+      'Send an API key: Authorization: Bearer <key> or X-Api-Key: <key>.',
+    );
+  }
+  if (caller.scope !== 'full') throw new ApiProblem('forbidden', 'This key may only create links.');
+}
+
+/** Creation: any key; without one only while CREATE_ACCESS is public, at the anonymous limit. */
+export async function admitCreation(deps: ApiDeps, req: Request, res: Response): Promise<void> {
+  if (callerOf(res) !== null) return;
+  if (deps.createAccess === 'private') {
+    throw new ApiProblem('unauthorized', 'Creating links on this snip needs an API key.');
+  }
+  const verdict = await deps.limitAnonymousCreate(req, res);
+  if (verdict?.limited) throw rateLimited(verdict);
+}
+
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  where: 'body' | 'query',
+): z.infer<S> {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  throw new ApiProblem(
+    'invalid-request',
+    where === 'body' ? 'The body has fields to fix.' : 'The query has parameters to fix.',
+    fieldErrors(result.error, where),
+  );
+}
+
+/** An expiry as the API takes it, in epoch ms: a date works through that UTC day. */
+export function parseExpiry(value: string, now: number, pointer = '/expiresAt'): number {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? parseUtcDate(value) : null;
+  const at = day !== null ? day + DAY_MS : Date.parse(value);
+  if (!Number.isFinite(at)) {
+    throw new ApiProblem('invalid-request', 'The body has fields to fix.', [
+      { pointer, detail: 'is not a date' },
+    ]);
+  }
+  if (at <= now) {
+    throw new ApiProblem('refused', 'The expiry has already passed.', [
+      { pointer, detail: 'must be in the future' },
+    ]);
+  }
+  return at;
+}
+
+const iso = (epochMs: number | null) => (epochMs === null ? null : new Date(epochMs).toISOString());
+
+export function toApiLink(
+  deps: Pick<ApiDeps, 'links' | 'publicOrigin'>,
+  req: Request,
+  link: Link,
+): LinkBody {
+  const state = deps.links.stateOf(link).kind;
+  return {
+    code: link.code,
+    shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+    url: state === 'deleted' ? null : link.target,
+    redirectType: link.redirectStatus,
+    state,
+    expiresAt: iso(link.expiresAt),
+    maxVisits: link.maxVisits,
+    visits: { total: deps.links.totalVisits(link), lastVisitAt: iso(link.lastVisit) },
+    createdAt: iso(link.created)!,
+    updatedAt: iso(link.updated)!,
+  };
+}
+
+/** The shortening form's refusals as problem documents: the same policy, another door. */
+export function creationProblem(
+  status: 409 | 422,
+  errors: Record<string, string | undefined>,
+): ApiProblem {
+  const fields: FieldError[] = Object.entries(errors)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([field, detail]) => ({
+      pointer: `/${field === 'max_visits' ? 'maxVisits' : field}`,
+      detail,
+    }));
+  const kind: ProblemKind = status === 409 ? 'alias-taken' : 'refused';
+  return new ApiProblem(kind, fields[0]?.detail ?? PROBLEMS[kind].title, fields);
+}
+
+export function urlContext(deps: Pick<ApiDeps, 'ownHosts'>, req: Request): UrlContext {
+  return { ownHosts: deps.ownHosts(req), addMissingScheme: false };
+}
+
+/** Parses JSON bodies of the API only; anything but JSON on a route that takes a body is a 415. */
+export const readJsonBody: RequestHandler[] = [
+  (req, _res, next) => {
+    const hasBody =
+      req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    if (
+      hasBody &&
+      req.headers['content-length'] !== '0' &&
+      !req.is(['application/json', 'application/*+json'])
+    ) {
+      throw new ApiProblem(
+        'unsupported-media-type',
+        'Send the body as JSON (Content-Type: application/json).',
+      );
+    }
+    next();
+  },
+  express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
+];
+
+/**
+ * `/api/v1`: links as JSON, for scripts and the clients people already use. Every answer is JSON
+ * (or problem+json); `shortUrl` is always absolute.
+ */
+export function createApiRoutes(deps: ApiDeps): Router {
+  const router = Router({ caseSensitive: true, strict: false });
+  router.get('/openapi.json', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=3600').json(openApiDocument());
+  });
+  router.get('/problems/:kind', (req, res) => {
+    const description = describeProblem(String(req.params.kind));
+    if (!description) throw new ApiProblem('not-found', 'There is no such kind of problem.');
+    res.json(description);
+  });
+  router.use(identifyCaller(deps));
+
+  function findOr404(code: string): Link {
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? deps.links.findLink(code) : null;
+    if (!link) throw new ApiProblem('not-found', `There is no link with the code "${code}".`);
+    return link;
+  }
+
+  function findChangeable(code: string): Link {
+    const link = findOr404(code);
+    if (link.deletedAt !== null)
+      throw new ApiProblem('not-found', `The link "${code}" was deleted.`);
+    return link;
+  }
+
+  router.post('/links', ...readJsonBody, async (req, res) => {
+    await admitCreation(deps, req, res);
+    const body = parseOrThrow(CreateLinkSchema, req.body ?? {}, 'body');
+    const now = deps.now();
+    const options: LinkOptions = {
+      redirectStatus: (body.redirectType ?? 302) as RedirectStatus,
+      expiresAt: body.expiresAt === undefined ? null : parseExpiry(body.expiresAt, now),
+      maxVisits: body.maxVisits ?? null,
+    };
+    const context = urlContext(deps, req);
+    const reused = body.reuse && !body.alias ? deps.links.findReusable(body.url, context) : null;
+    let link: Link;
+    let manageUrl: string | undefined;
+    if (reused) {
+      link = reused;
+    } else {
+      const result = deps.links.shorten(
+        { url: body.url, alias: body.alias?.trim() ?? '', options },
+        context,
+      );
+      if (!result.ok) throw creationProblem(result.status, result.errors);
+      link = result.link;
+      manageUrl = `${deps.publicOrigin(req)}/manage/${result.manageToken}`;
+    }
+    const answer = { ...toApiLink(deps, req, link), ...(manageUrl ? { manageUrl } : {}) };
+    res.status(reused ? 200 : 201);
+    if (!reused) res.location(answer.shortUrl);
+    // `Accept: text/plain`: the bare short URL, for shell scripts and clipboard tools.
+    if (req.accepts(['application/json', 'text/plain']) === 'text/plain') {
+      res.type('text/plain').send(answer.shortUrl);
+      return;
+    }
+    res.json(answer);
+  });
+
+  router.get('/links', (req, res) => {
+    requireFullKey(res);
+    const query = parseOrThrow(ListLinksQuerySchema, req.query, 'query');
+    const { links, total } = deps.links.listLinks({
+      search: query.search,
+      state: query.state ?? null,
+      orderBy: query.orderBy,
+      direction: query.direction,
+      limit: query.perPage,
+      offset: (query.page - 1) * query.perPage,
+    });
+    res.json({
+      data: links.map((link) => toApiLink(deps, req, link)),
+      pagination: {
+        page: query.page,
+        perPage: query.perPage,
+        totalItems: total,
+        totalPages: Math.ceil(total / query.perPage),
+      },
+    });
+  });
+
+  router.get('/links/:code', (req, res) => {
+    requireFullKey(res);
+    const link = findOr404(String(req.params.code));
+    res.json({
+      ...toApiLink(deps, req, link),
+      stats: {
+        perDay: deps.visits.dailyCounts(link.id, firstChartDay(STATS_DAYS, deps.now())),
+        topReferrers: deps.visits.topReferrers(link.id, TOP_REFERRERS),
+      },
+    });
+  });
+
+  router.patch('/links/:code', ...readJsonBody, (req, res) => {
+    requireFullKey(res);
+    const link = findChangeable(String(req.params.code));
+    const body = parseOrThrow(UpdateLinkSchema, req.body ?? {}, 'body');
+    const options: LinkOptions = {
+      redirectStatus: (body.redirectType ?? link.redirectStatus) as RedirectStatus,
+      expiresAt:
+        body.expiresAt === undefined
+          ? link.expiresAt
+          : body.expiresAt === null
+            ? null
+            : parseExpiry(body.expiresAt, deps.now()),
+      maxVisits: body.maxVisits === undefined ? link.maxVisits : body.maxVisits,
+    };
+    const result = deps.links.update(
+      link,
+      { url: body.url ?? link.target, options },
+      urlContext(deps, req),
+    );
+    if (!result.ok) throw creationProblem(422, result.errors);
+    res.json(toApiLink(deps, req, deps.links.findLink(link.code)!));
+  });
+
+  router.delete('/links/:code', (_req, res) => {
+    requireFullKey(res);
+    deps.links.delete(findChangeable(String(_req.params.code)));
+    res.status(204).end();
+  });
+
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    router.post(`/links/:code/${action}`, (req, res) => {
+      requireFullKey(res);
+      const link = findChangeable(String(req.params.code));
+      deps.links.setDisabled(link, disabled);
+      res.json(toApiLink(deps, req, deps.links.findLink(link.code)!));
+    });
+  }
+
+  router.use((req) => {
+    throw new ApiProblem('not-found', `The API has no ${req.method} ${req.baseUrl}${req.path}.`);
+  });
+  return router;
+}

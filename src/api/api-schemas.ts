@@ -1,0 +1,197 @@
+import { z } from 'zod';
+import { LINK_STATES, REDIRECT_STATUSES } from '../links/link-repository.js';
+import type { FieldError } from './api-problems.js';
+
+/**
+ * The API's requests and answers as zod schemas. They validate every request, and the OpenAPI
+ * document (`/api/v1/openapi.json`) is generated from them, so the two cannot disagree.
+ * Request bodies are strict: an unknown field is a 400, not silently ignored.
+ */
+
+const MAX_VISIT_LIMIT = 1_000_000_000;
+
+const RedirectTypeSchema = z
+  .union(
+    REDIRECT_STATUSES.map((status) => z.literal(status)) as [
+      z.ZodLiteral<302>,
+      ...z.ZodLiteral<number>[],
+    ],
+    {
+      error: 'must be 301, 302, 307 or 308',
+    },
+  )
+  .meta({ description: 'The HTTP status of the redirect: 302 (default), 301, 307 or 308.' });
+
+const ExpirySchema = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+    error:
+      'must be a date (2027-12-31: the link works through that day, UTC) or a date-time with an offset',
+  })
+  .meta({
+    description:
+      'When the link stops working: a date (YYYY-MM-DD, the last day it works, UTC) or an ISO 8601 date-time with a zone (the first instant it no longer works).',
+  });
+
+const MaxVisitsSchema = z
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: 'must be at least 1' })
+  .max(MAX_VISIT_LIMIT, { error: `must be at most ${MAX_VISIT_LIMIT}` })
+  .meta({
+    description:
+      "The link stops working after this many visits. Only people's browsers count: bots, link previews and scripts do not use it up.",
+  });
+
+export const CreateLinkSchema = z
+  .strictObject({
+    url: z
+      .string({ error: 'must be a string' })
+      .meta({ description: 'The http(s) URL to shorten. The API does not add a missing scheme.' }),
+    alias: z
+      .string({ error: 'must be a string' })
+      .optional()
+      .meta({ description: '3–64 of A–Z a–z 0–9 - _. Omitted or empty: a code is generated.' }),
+    redirectType: RedirectTypeSchema.optional(),
+    expiresAt: ExpirySchema.optional(),
+    maxVisits: MaxVisitsSchema.optional(),
+    reuse: z.boolean({ error: 'must be true or false' }).optional().meta({
+      description:
+        'true: answer the newest active link to the same URL (200) instead of making another (201).',
+    }),
+  })
+  .meta({ id: 'CreateLink' });
+
+export const UpdateLinkSchema = z
+  .strictObject({
+    url: z.string({ error: 'must be a string' }).optional(),
+    redirectType: RedirectTypeSchema.optional(),
+    expiresAt: ExpirySchema.nullable().optional(),
+    maxVisits: MaxVisitsSchema.nullable().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { error: 'send at least one field to change' })
+  .meta({ id: 'UpdateLink', description: 'Fields to change; null clears an expiry.' });
+
+const whole = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string({ error: `${name} must be given once` })
+    .regex(/^\d{1,9}$/, { error: `${name} must be a whole number` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `${name} must be at least ${min}` })
+        .max(max, { error: `${name} must be at most ${max}` }),
+    )
+    .optional()
+    .default(fallback);
+
+export const ListLinksQuerySchema = z.strictObject({
+  page: whole('page', 1, 1_000_000, 1).meta({ description: 'The page, from 1.' }),
+  perPage: whole('perPage', 1, 100, 20).meta({ description: 'Links per page, 1–100.' }),
+  search: z
+    .string({ error: 'search must be given once' })
+    .max(200, { error: 'search can have at most 200 characters' })
+    .optional()
+    .default('')
+    .meta({ description: 'Part of the code or of the URL, any case.' }),
+  state: z
+    .enum(LINK_STATES, { error: `state must be one of ${LINK_STATES.join(', ')}` })
+    .optional()
+    .meta({ description: 'Only links in this state.' }),
+  orderBy: z
+    .enum(['created', 'visits'], { error: 'orderBy must be created or visits' })
+    .optional()
+    .default('created'),
+  direction: z
+    .enum(['asc', 'desc'], { error: 'direction must be asc or desc' })
+    .optional()
+    .default('desc'),
+});
+
+export const LinkSchema = z
+  .object({
+    code: z.string(),
+    shortUrl: z.url().meta({ description: 'Always absolute.' }),
+    url: z.string().nullable().meta({ description: 'The target; null once the link is deleted.' }),
+    redirectType: z.union(
+      REDIRECT_STATUSES.map((s) => z.literal(s)) as [z.ZodLiteral<302>, ...z.ZodLiteral<number>[]],
+    ),
+    state: z.enum(LINK_STATES),
+    expiresAt: z.iso.datetime().nullable(),
+    maxVisits: z.int().nullable(),
+    visits: z.object({ total: z.int(), lastVisitAt: z.iso.datetime().nullable() }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Link' });
+
+export const CreatedLinkSchema = LinkSchema.extend({
+  manageUrl: z.url().optional().meta({
+    description:
+      'The private management page of a new link (never of a reused one): whoever has it can change or delete the link.',
+  }),
+}).meta({ id: 'CreatedLink' });
+
+export const LinkDetailSchema = LinkSchema.extend({
+  stats: z.object({
+    perDay: z.array(z.object({ day: z.iso.date(), count: z.int() })).meta({
+      description: 'Visits per UTC day over the last 30 days; days without visits are left out.',
+    }),
+    topReferrers: z.array(z.object({ host: z.string(), count: z.int() })).meta({
+      description: "Referring hosts, most visits first; '' counts visits without a referrer.",
+    }),
+  }),
+}).meta({ id: 'LinkDetail' });
+
+export const LinkPageSchema = z
+  .object({
+    data: z.array(LinkSchema),
+    pagination: z.object({
+      page: z.int(),
+      perPage: z.int(),
+      totalItems: z.int(),
+      totalPages: z.int(),
+    }),
+  })
+  .meta({ id: 'LinkPage' });
+
+export const ProblemSchema = z
+  .object({
+    type: z
+      .string()
+      .meta({ description: 'Stable per kind of error; resolves to its description.' }),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    errors: z
+      .array(z.object({ pointer: z.string(), detail: z.string() }))
+      .optional()
+      .meta({ description: 'The fields to fix, as JSON Pointers into the request.' }),
+  })
+  .meta({ id: 'Problem' });
+
+export type CreateLinkBody = z.infer<typeof CreateLinkSchema>;
+export type UpdateLinkBody = z.infer<typeof UpdateLinkSchema>;
+export type ListLinksQuery = z.infer<typeof ListLinksQuerySchema>;
+export type LinkBody = z.infer<typeof LinkSchema>;
+
+/** zod's issues as the fields to fix, in words that name what each field must be. */
+export function fieldErrors(error: z.ZodError, where: 'body' | 'query'): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        pointer: `/${[...path, key].join('/')}`,
+        detail: `"${key}" is not a field of this ${where === 'body' ? 'request' : 'query'}`,
+      }));
+    }
+    const name = path.at(-1);
+    const detail =
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return [
+      {
+        pointer: `/${path.join('/')}`,
+        detail: where === 'body' && name !== undefined ? `${name} ${detail}` : detail,
+      },
+    ];
+  });
+}

@@ -1,0 +1,259 @@
+import { z } from 'zod';
+import { PROBLEMS, PROBLEM_TYPE_BASE, type ProblemKind } from './api-problems.js';
+import {
+  CreatedLinkSchema,
+  CreateLinkSchema,
+  LinkDetailSchema,
+  LinkPageSchema,
+  LinkSchema,
+  ListLinksQuerySchema,
+  ProblemSchema,
+  UpdateLinkSchema,
+} from './api-schemas.js';
+
+/**
+ * The OpenAPI 3.1 document of `/api/v1`, built from the zod schemas that validate the requests
+ * (zod 4's JSON Schema output is draft 2020-12, the dialect OpenAPI 3.1 uses). Built once.
+ */
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const json = (schema: object) => ({ 'application/json': { schema } });
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: ref('Problem') } },
+});
+
+function problems(...kinds: ProblemKind[]) {
+  return Object.fromEntries(
+    kinds.map((kind) => [String(PROBLEMS[kind].status), problemResponse(PROBLEMS[kind].title)]),
+  );
+}
+
+const codeParameter = {
+  name: 'code',
+  in: 'path',
+  required: true,
+  description: 'The short code (or alias).',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+};
+
+/** One query parameter per field of the list query schema, each with its own JSON Schema. */
+function queryParameters() {
+  return Object.entries(ListLinksQuerySchema.shape).map(([name, field]) => {
+    const { $schema: _dialect, ...schema } = z.toJSONSchema(field as z.ZodType, {
+      io: 'input',
+    }) as Record<string, unknown>;
+    return { name, in: 'query', required: false, schema };
+  });
+}
+
+function componentSchemas() {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries({
+    CreateLink: CreateLinkSchema,
+    UpdateLink: UpdateLinkSchema,
+    Link: LinkSchema,
+    CreatedLink: CreatedLinkSchema,
+    LinkDetail: LinkDetailSchema,
+    LinkPage: LinkPageSchema,
+    Problem: ProblemSchema,
+  })) {
+    registry.add(schema as z.ZodType, { id });
+  }
+  const { schemas } = z.toJSONSchema(registry, {
+    uri: (id) => `#/components/schemas/${id}`,
+    io: 'input',
+  }) as { schemas: Record<string, Record<string, unknown>> };
+  // Each component is embedded in the document: it needs neither its own dialect nor an $id.
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, { $schema: _dialect, $id: _id, ...schema }]) => [id, schema]),
+  );
+}
+
+const auth = [{ bearer: [] }, { apiKey: [] }];
+
+function buildDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'snip API',
+      version: '1.0.0',
+      description:
+        'Create, read, change and delete short links. Every route but link creation needs an API key (`npm run keys -- create NAME`). Errors are RFC 9457 problem documents.',
+    },
+    servers: [{ url: '/api/v1' }],
+    security: auth,
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <key>' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+      },
+      schemas: componentSchemas(),
+    },
+    paths: {
+      '/links': {
+        post: {
+          operationId: 'createLink',
+          summary: 'Shorten a URL',
+          description:
+            'Without a key while CREATE_ACCESS is public (at the anonymous rate limit). `Accept: text/plain` answers the bare short URL.',
+          security: [...auth, {}],
+          requestBody: { required: true, content: json(ref('CreateLink')) },
+          responses: {
+            '201': {
+              description: 'Created',
+              content: {
+                ...json(ref('CreatedLink')),
+                'text/plain': { schema: { type: 'string' } },
+              },
+            },
+            '200': {
+              description: 'An existing link reused (`reuse: true`)',
+              content: json(ref('Link')),
+            },
+            ...problems(
+              'invalid-request',
+              'unauthorized',
+              'alias-taken',
+              'request-too-large',
+              'unsupported-media-type',
+              'refused',
+              'rate-limited',
+              'storage-unavailable',
+            ),
+          },
+        },
+        get: {
+          operationId: 'listLinks',
+          summary: 'List links, a page at a time',
+          parameters: queryParameters(),
+          responses: {
+            '200': { description: 'A page of links', content: json(ref('LinkPage')) },
+            ...problems('invalid-request', 'unauthorized', 'forbidden', 'rate-limited'),
+          },
+        },
+      },
+      '/links/{code}': {
+        parameters: [codeParameter],
+        get: {
+          operationId: 'getLink',
+          summary: 'A link with its statistics',
+          responses: {
+            '200': { description: 'The link', content: json(ref('LinkDetail')) },
+            ...problems('unauthorized', 'forbidden', 'not-found', 'rate-limited'),
+          },
+        },
+        patch: {
+          operationId: 'updateLink',
+          summary: "Change a link's target, redirect type or expiry",
+          requestBody: { required: true, content: json(ref('UpdateLink')) },
+          responses: {
+            '200': { description: 'The changed link', content: json(ref('Link')) },
+            ...problems(
+              'invalid-request',
+              'unauthorized',
+              'forbidden',
+              'not-found',
+              'unsupported-media-type',
+              'refused',
+              'rate-limited',
+              'storage-unavailable',
+            ),
+          },
+        },
+        delete: {
+          operationId: 'deleteLink',
+          summary: 'Delete a link; its code is never given out again',
+          responses: {
+            '204': { description: 'Deleted' },
+            ...problems(
+              'unauthorized',
+              'forbidden',
+              'not-found',
+              'rate-limited',
+              'storage-unavailable',
+            ),
+          },
+        },
+      },
+      ...Object.fromEntries(
+        (['disable', 'enable'] as const).map((action) => [
+          `/links/{code}/${action}`,
+          {
+            parameters: [codeParameter],
+            post: {
+              operationId: `${action}Link`,
+              summary:
+                action === 'disable'
+                  ? 'Disable a link (410 for visitors)'
+                  : 'Enable a disabled link',
+              responses: {
+                '200': { description: 'The link', content: json(ref('Link')) },
+                ...problems(
+                  'unauthorized',
+                  'forbidden',
+                  'not-found',
+                  'rate-limited',
+                  'storage-unavailable',
+                ),
+              },
+            },
+          },
+        ]),
+      ),
+      '/openapi.json': {
+        get: {
+          operationId: 'getOpenApi',
+          summary: 'This document',
+          security: [{}],
+          responses: { '200': { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+        },
+      },
+      '/problems/{kind}': {
+        get: {
+          operationId: 'describeProblem',
+          summary: "What a problem document's type means",
+          security: [{}],
+          parameters: [
+            {
+              name: 'kind',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', enum: Object.keys(PROBLEMS) },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The kind of error',
+              content: json({
+                type: 'object',
+                properties: {
+                  type: { type: 'string' },
+                  title: { type: 'string' },
+                  status: { type: 'integer' },
+                },
+              }),
+            },
+            ...problems('not-found'),
+          },
+        },
+      },
+    },
+  };
+}
+
+let document: ReturnType<typeof buildDocument> | undefined;
+
+export function openApiDocument(): ReturnType<typeof buildDocument> {
+  document ??= buildDocument();
+  return document;
+}
+
+/** `GET /api/v1/problems/:kind`: what `type` URIs of problem documents resolve to. */
+export function describeProblem(
+  kind: string,
+): { type: string; title: string; status: number } | null {
+  if (!Object.hasOwn(PROBLEMS, kind)) return null;
+  const { title, status } = PROBLEMS[kind as ProblemKind];
+  return { type: `${PROBLEM_TYPE_BASE}${kind}`, title, status };
+}

@@ -1,0 +1,134 @@
+import { requireDatabaseFile, runIfEntryPoint, type CliOutput } from './cli.js';
+import { loadMigrations, pendingMigrations } from './db/migrations.js';
+import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
+import { openDatabase } from './db/open-database.js';
+import { KEY_SCOPES, createKeyRepository, type KeyScope } from './keys/key-repository.js';
+import { KEY_NAME_PATTERN, createKeyService, type KeyService } from './keys/key-service.js';
+import { parseUtcDate } from './links/link-options.js';
+import fs from 'node:fs';
+
+/**
+ * The API key command: `node dist/keys.js create NAME [--scope full|create-only]
+ * [--expires YYYY-MM-DD] | list | revoke NAME` (`npm run keys -- …` locally). A new key is
+ * printed once; snip keeps only its SHA-256.
+ */
+
+const USAGE =
+  'usage: keys create NAME [--scope full|create-only] [--expires YYYY-MM-DD] | keys list | keys revoke NAME';
+const DAY_MS = 86_400_000;
+
+export type KeysCommand =
+  | { kind: 'create'; name: string; scope: KeyScope; expiresAt: number | null }
+  | { kind: 'list' }
+  | { kind: 'revoke'; name: string };
+
+export function parseKeysArgs(args: string[], now: number): KeysCommand {
+  const [kind, ...rest] = args;
+  if (kind === 'list' && rest.length === 0) return { kind };
+  if (kind === 'revoke' && rest.length === 1) return { kind, name: checkName(rest[0]!) };
+  if (kind !== 'create' || rest.length === 0 || rest.length % 2 === 0) throw new Error(USAGE);
+  const [name, ...options] = rest;
+  let scope: KeyScope = 'full';
+  let expiresAt: number | null = null;
+  for (let i = 0; i < options.length; i += 2) {
+    const [option, value] = [options[i], options[i + 1]!];
+    if (option === '--scope' && (KEY_SCOPES as readonly string[]).includes(value)) {
+      scope = value as KeyScope;
+    } else if (option === '--expires') {
+      const day = parseUtcDate(value);
+      if (day === null)
+        throw new Error(`--expires takes a date such as 2027-12-31 (got "${value}")`);
+      // Like a link's expiry: the key works through that day (UTC).
+      expiresAt = day + DAY_MS;
+      if (expiresAt <= now) throw new Error(`--expires ${value} has already passed`);
+    } else {
+      throw new Error(USAGE);
+    }
+  }
+  return { kind, name: checkName(name!), scope, expiresAt };
+}
+
+function checkName(name: string): string {
+  if (!KEY_NAME_PATTERN.test(name)) {
+    throw new Error(`a key name is 1–64 letters, digits, ".", "-" or "_" (got "${name}")`);
+  }
+  return name;
+}
+
+function formatDay(epochMs: number | null): string {
+  return epochMs === null ? '—' : new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+function run(command: KeysCommand, keys: KeyService, output: CliOutput): number {
+  if (command.kind === 'create') {
+    const key = keys.createKey(command);
+    if (key === null) throw new Error(`a key named "${command.name}" exists already`);
+    output.out(key);
+    output.err(
+      `created key "${command.name}" (${command.scope}${command.expiresAt ? `, expires ${formatDay(command.expiresAt - DAY_MS).slice(0, 10)}` : ''}); it is shown only this once`,
+    );
+    return 0;
+  }
+  if (command.kind === 'revoke') {
+    if (!keys.revokeKey(command.name)) throw new Error(`no active key named "${command.name}"`);
+    output.out(`revoked key "${command.name}"`);
+    return 0;
+  }
+  const rows = keys
+    .listKeys()
+    .map((k) => [
+      k.name,
+      k.scope,
+      formatDay(k.created),
+      formatDay(k.lastUsed),
+      k.expiresAt === null ? 'never' : formatDay(k.expiresAt - DAY_MS).slice(0, 10),
+      k.revokedAt === null ? '' : `revoked ${formatDay(k.revokedAt)}`,
+    ]);
+  const header = ['name', 'scope', 'created (UTC)', 'last used (UTC)', 'expires', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  for (const row of [header, ...rows]) {
+    output.out(
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+  }
+  if (rows.length === 0) output.out('(no keys)');
+  return 0;
+}
+
+export async function runKeys(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  output: CliOutput,
+  cwd: string = process.cwd(),
+): Promise<number> {
+  try {
+    const command = parseKeysArgs(args, Date.now());
+    const file = requireDatabaseFile(env, cwd);
+    if (file !== ':memory:' && !fs.existsSync(file)) {
+      throw new Error(`no database at ${file} (start snip or run the migrations first)`);
+    }
+    const db = openDatabase(file);
+    try {
+      if (pendingMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR)).length > 0) {
+        throw new Error('the database has pending migrations; run `npm run migrate -- up` first');
+      }
+      return run(
+        command,
+        createKeyService({ keys: createKeyRepository(db), now: Date.now }),
+        output,
+      );
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    output.err(`keys: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+await runIfEntryPoint(import.meta.url, (output) =>
+  runKeys(process.argv.slice(2), process.env, output),
+);

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { hashSecret, secretMatches } from '../http/secret-hash.js';
+import type { ApiKey, KeyRepository, KeyScope } from './key-repository.js';
+
+/** `snip_` and 32 random bytes (256 bits) as base64url: recognisable in a leak scanner's eyes. */
+const KEY_PREFIX = 'snip_';
+const KEY_BYTES = 32;
+/** INITIAL_API_KEY: long enough to be a secret, printable, no spaces (it travels in headers). */
+export const INITIAL_KEY_PATTERN = /^[\x21-\x7e]{32,256}$/;
+export const KEY_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** `last used` is written at most once a minute per key: an API client must not cost a write per call. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export type KeyCheck =
+  { ok: true; key: ApiKey } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
+
+export type KeyService = ReturnType<typeof createKeyService>;
+
+export function createKeyService(deps: { keys: KeyRepository; now: () => number }) {
+  const lastTouched = new Map<number, number>();
+
+  return {
+    /** A new key, returned once; only its hash is stored. Null when the name is taken. */
+    createKey(input: { name: string; scope: KeyScope; expiresAt: number | null }): string | null {
+      const key = KEY_PREFIX + randomBytes(KEY_BYTES).toString('base64url');
+      const stored = deps.keys.insertKey({ ...input, hash: hashSecret(key) }, deps.now());
+      return stored ? key : null;
+    },
+
+    /** Stores a key chosen by the operator (INITIAL_API_KEY) unless it is stored already. */
+    storeInitialKey(key: string): 'stored' | 'present' {
+      if (deps.keys.findKeyByHash(hashSecret(key))) return 'present';
+      let name = 'initial';
+      for (
+        let n = 2;
+        !deps.keys.insertKey(
+          { name, hash: hashSecret(key), scope: 'full', expiresAt: null },
+          deps.now(),
+        );
+        n++
+      ) {
+        name = `initial-${n}`;
+      }
+      return 'stored';
+    },
+
+    /** Checks a presented key in constant time; a known key's use is recorded (at most once a minute). */
+    checkKey(presented: string): KeyCheck {
+      if (presented.length > 512) return { ok: false, reason: 'unknown' };
+      const found = deps.keys.findKeyByHash(hashSecret(presented));
+      if (!found || !secretMatches(presented, found.keyHash))
+        return { ok: false, reason: 'unknown' };
+      const now = deps.now();
+      if (found.revokedAt !== null) return { ok: false, reason: 'revoked' };
+      if (found.expiresAt !== null && now >= found.expiresAt)
+        return { ok: false, reason: 'expired' };
+      if (now - (lastTouched.get(found.id) ?? Number.NEGATIVE_INFINITY) >= TOUCH_INTERVAL_MS) {
+        lastTouched.set(found.id, now);
+        try {
+          deps.keys.touchKey(found.id, now);
+        } catch {
+          // Bookkeeping only: a busy or full database must not refuse a valid key.
+        }
+      }
+      const { keyHash: _hash, ...key } = found;
+      return { ok: true, key };
+    },
+
+    listKeys(): ApiKey[] {
+      return deps.keys.listKeys();
+    },
+
+    revokeKey(name: string): boolean {
+      return deps.keys.revokeKey(name, deps.now());
+    },
+
+    hasUsableKey(): boolean {
+      return deps.keys.countUsableKeys(deps.now()) > 0;
+    },
+  };
+}
