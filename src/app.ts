@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type Request } from 'express';
@@ -11,7 +12,10 @@ import {
 import type { Db } from './db/open-database.js';
 import { allowCrossOrigin } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
-import { createApiRoutes } from './api/api-routes.js';
+import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
+import { createKuttRoutes } from './compat/kutt-routes.js';
+import { createShlinkRoutes } from './compat/shlink-routes.js';
+import { createYourlsRoutes } from './compat/yourls-routes.js';
 import { createHealthRepository } from './health/health-repository.js';
 import { createKeyRepository } from './keys/key-repository.js';
 import { createKeyService } from './keys/key-service.js';
@@ -50,6 +54,9 @@ export type AppDeps = {
 
 // Both src/app.ts and dist/app.js sit one level below the project root.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const VERSION = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /** Form bodies are a URL, an alias and a few options: 16 KiB is generous. */
 const FORM_BODY_LIMIT = '16kb';
@@ -104,7 +111,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(logRequests(logger, redactPath));
   app.use(refuseOversizedHost);
-  app.get('/healthz', createHealthHandler(createHealthRepository(db), fileCheck, logger));
+  const health = createHealthRepository(db);
+  app.get('/healthz', createHealthHandler(health, fileCheck, logger));
   app.get('/robots.txt', serveRobotsTxt);
   app.get('/:code', createRedirectHandler({ links, visits: counter, isOwnHost }));
 
@@ -113,22 +121,23 @@ export function createApp(deps: AppDeps): Express {
   app.use('/static', assets.serve);
   // The API comes before the form parser and the same-origin check: it reads JSON, and its
   // callers authenticate with keys, not cookies, so a cross-site request forges nothing.
-  app.use(
-    '/api/v1',
-    allowCrossOrigin,
-    createApiRoutes({
-      links,
-      visits,
-      keys,
-      now,
-      publicOrigin,
-      ownHosts,
-      createAccess: config.createAccess,
-      limitKey: limits.apiKey,
-      limitAnonymousCreate: limits.create,
-    }),
-    handleApiErrors(logger),
-  );
+  const apiDeps: ApiDeps = {
+    links,
+    visits,
+    keys,
+    now,
+    publicOrigin,
+    ownHosts,
+    createAccess: config.createAccess,
+    limitKey: limits.apiKey,
+    limitAnonymousCreate: limits.create,
+  };
+  app.use('/api/v1', allowCrossOrigin, createApiRoutes(apiDeps), handleApiErrors(logger));
+  // The APIs of Shlink, Kutt and YOURLS, for the clients people already use.
+  app.use(['/rest', '/api/v2', '/yourls-api.php'], allowCrossOrigin);
+  app.use(createShlinkRoutes({ ...apiDeps, health, version: VERSION }, logger));
+  app.use('/api/v2', createKuttRoutes(apiDeps, logger));
+  app.use(createYourlsRoutes(apiDeps, logger));
   app.use(
     express.urlencoded({
       extended: false,
@@ -157,6 +166,7 @@ export function createApp(deps: AppDeps): Express {
       ownHosts,
       secureCookies: secure,
       limitCreate: limits.create,
+      createAccess: config.createAccess,
     }),
   );
 

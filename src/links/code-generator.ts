@@ -6,8 +6,10 @@ import { customAlphabet } from 'nanoid';
  */
 export const CODE_ALPHABET = '34679abcdefghijkmnpqrstwxyzACDEFGHJKLMNPQRTUVWXY';
 
-export type CodeGenerator = () => string;
+/** A new random code, of the configured length unless one is asked for. */
+export type CodeGenerator = (length?: number) => string;
 
 export function createCodeGenerator(length: number): CodeGenerator {
-  return customAlphabet(CODE_ALPHABET, length);
+  const generate = customAlphabet(CODE_ALPHABET, length);
+  return (size) => generate(size ?? length);
 }

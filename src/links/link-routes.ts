@@ -5,6 +5,7 @@ import { rememberToken, readRememberedTokens } from '../manage/remembered-links.
 import type { VisitCounter } from '../stats/visit-counter.js';
 import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
+import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { parseLinkOptions } from './link-options.js';
 import type { LinkService } from './link-service.js';
@@ -37,6 +38,8 @@ export type LinkRouteDeps = {
   secureCookies: boolean;
   /** Counts a creation attempt against the client's RATE_LIMIT_CREATE. */
   limitCreate: RequestLimit;
+  /** `private`: the form is not offered; links come from API keys (and the admin). */
+  createAccess: 'public' | 'private';
 };
 
 /**
@@ -83,7 +86,7 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
       const state = deps.links.stateOf(link);
       return [{ link, token, state, visits: deps.links.totalVisits(link) }];
     });
-    return { values, errors, yourLinks };
+    return { values, errors, yourLinks, privateMode: deps.createAccess === 'private' };
   }
 
   router.get('/', (req, res) => {
@@ -92,6 +95,12 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
   });
 
   router.post('/shorten', async (req, res) => {
+    if (deps.createAccess === 'private') {
+      throw new HttpError(
+        403,
+        'Shortening on this snip is private: links are made with an API key.',
+      );
+    }
     const body: unknown = req.body ?? {};
     const refuse = (status: number, errors: object) =>
       res.status(status).render('home', homeLocals(req, stringFields(body), errors));

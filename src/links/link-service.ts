@@ -10,7 +10,13 @@ import type { LinkOptions, OptionErrors } from './link-options.js';
 import type { Link, LinkQuery, LinkRepository, RedirectTarget } from './link-repository.js';
 import { checkTargetUrl } from './url-policy.js';
 
-export type ShortenInput = { url: string; alias: string; options: LinkOptions };
+export type ShortenInput = {
+  url: string;
+  alias: string;
+  options: LinkOptions;
+  /** A generated code's length when a client asks for one (Shlink's shortCodeLength). */
+  codeLength?: number;
+};
 
 export type UrlContext = {
   /** Host names that are snip itself (configured base URL and the request's host). */
@@ -89,9 +95,10 @@ export function createLinkService(deps: LinkServiceDeps) {
     target: string,
     options: LinkOptions,
     manageTokenHash: Buffer,
+    codeLength?: number,
   ): Link {
     for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
-      const code = deps.generateCode();
+      const code = deps.generateCode(codeLength);
       if (reserved.has(code.toLowerCase())) continue;
       const result = deps.links.insertLink(
         { code, target, manageTokenHash, ...options },
@@ -114,7 +121,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       deps.checkStorage();
       const { token, hash } = createManageToken();
       if (alias.alias === null) {
-        const link = insertWithGeneratedCode(url.url, input.options, hash);
+        const link = insertWithGeneratedCode(url.url, input.options, hash, input.codeLength);
         return { ok: true, link, manageToken: token };
       }
       const result = deps.links.insertLink(

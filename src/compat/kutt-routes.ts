@@ -1,0 +1,216 @@
+import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import {
+  admitCreation,
+  identifyCaller,
+  presentedKey,
+  requireFullKey,
+  type ApiDeps,
+} from '../api/api-routes.js';
+import { ApiProblem } from '../api/api-problems.js';
+import { isStorageUnavailable } from '../http/http-error.js';
+import type { Link } from '../links/link-repository.js';
+
+/**
+ * Kutt's API v2 (`/api/v2`), so that Kutt's clients (ShareX's Kutt shortener, the Kutt browser
+ * extension, Raycast) work against snip unchanged. Kutt's `id` is snip's code, so the id a
+ * client keeps also deletes the link.
+ */
+
+class KuttError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const CreateSchema = z.object({
+  target: z.string({ error: 'Target is missing.' }),
+  customurl: z.string().nullish(),
+  reuse: z.boolean().nullish(),
+  expire_in: z.string().nullish(),
+  description: z.string().max(2040).nullish(),
+  password: z.string().nullish(),
+  domain: z.string().nullish(),
+  apikey: z.string().nullish(),
+});
+
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  y: 31_557_600_000,
+};
+
+/** Kutt's `expire_in`: "2 minutes", "1 day", "8h" (the `ms` package's words), at least a minute. */
+export function parseExpireIn(text: string): number | null {
+  const match =
+    /^(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|yrs?|years?)$/i.exec(
+      text.trim(),
+    );
+  if (!match) return null;
+  const unit = match[2]!.toLowerCase();
+  const ms = Number(match[1]) * UNIT_MS[unit.startsWith('mi') ? 'm' : unit[0]!]!;
+  return ms >= 60_000 ? ms : null;
+}
+
+const iso = (epochMs: number | null) => (epochMs === null ? null : new Date(epochMs).toISOString());
+
+export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
+  const router = Router({ caseSensitive: true });
+
+  function kuttLink(req: Request, link: Link) {
+    return {
+      id: link.code,
+      address: link.code,
+      description: null,
+      banned: false,
+      password: false,
+      expire_in: iso(link.expiresAt),
+      target: link.target,
+      visit_count: deps.links.totalVisits(link),
+      created_at: iso(link.created),
+      updated_at: iso(link.updated),
+      link: `${deps.publicOrigin(req)}/${link.code}`,
+    };
+  }
+
+  router.use(express.json({ limit: '32kb' }));
+  // Kutt takes the key from the X-API-KEY header, or an `apikey` field of the body or query.
+  router.use(
+    identifyCaller(deps, (req) => {
+      const fromQuery = typeof req.query.apikey === 'string' ? req.query.apikey : null;
+      const fromBody = (req.body as { apikey?: unknown } | undefined)?.apikey;
+      return presentedKey(req) ?? (typeof fromBody === 'string' ? fromBody : fromQuery);
+    }),
+  );
+
+  router.get('/health', (_req, res) => {
+    res.type('text/plain').send('OK');
+  });
+
+  router.post('/links', async (req, res) => {
+    await admitCreation(deps, req, res);
+    const parsed = CreateSchema.safeParse(req.body ?? {});
+    if (!parsed.success)
+      throw new KuttError(400, parsed.error.issues[0]?.message ?? 'Invalid input.');
+    const body = parsed.data;
+    if (body.password) throw new KuttError(400, 'Password-protected links are not supported here.');
+    if (body.domain && body.domain !== new URL(deps.publicOrigin(req)).host) {
+      throw new KuttError(400, 'Domain is not valid.');
+    }
+    const duration = body.expire_in ? parseExpireIn(body.expire_in) : null;
+    if (body.expire_in && duration === null) {
+      throw new KuttError(
+        400,
+        'Expire time should be a duration such as "2 minutes", at least one minute.',
+      );
+    }
+    // Kutt, like the form, adds a scheme to an address that has none.
+    const context = { ownHosts: deps.ownHosts(req), addMissingScheme: true };
+    const alias = body.customurl?.trim() ?? '';
+    const reused = body.reuse && !alias ? deps.links.findReusable(body.target, context) : null;
+    if (reused) {
+      res.status(200).json(kuttLink(req, reused));
+      return;
+    }
+    const result = deps.links.shorten(
+      {
+        url: body.target,
+        alias,
+        options: {
+          redirectStatus: 302,
+          expiresAt: duration === null ? null : deps.now() + duration,
+          maxVisits: null,
+        },
+      },
+      context,
+    );
+    if (!result.ok) {
+      if (result.status === 409) throw new KuttError(400, 'Custom URL is already in use.');
+      throw new KuttError(400, Object.values(result.errors)[0] ?? 'URL is not valid.');
+    }
+    res.status(201).json(kuttLink(req, result.link));
+  });
+
+  router.get('/links', (req, res) => {
+    requireFullKey(res);
+    const number = (name: string, fallback: number, max: number) => {
+      const value = req.query[name];
+      if (value === undefined) return fallback;
+      if (typeof value !== 'string' || !/^\d{1,9}$/.test(value))
+        throw new KuttError(400, `${name} must be a number.`);
+      return Math.min(Number(value), max);
+    };
+    const limit = Math.max(1, number('limit', 10, 50));
+    const skip = number('skip', 0, 1_000_000_000);
+    const search = typeof req.query.search === 'string' ? req.query.search.slice(0, 200) : '';
+    const { links, total } = deps.links.listLinks({
+      search,
+      state: null,
+      orderBy: 'created',
+      direction: 'desc',
+      limit,
+      offset: skip,
+    });
+    res.json({
+      total,
+      limit,
+      skip,
+      data: links
+        .filter((link) => link.deletedAt === null)
+        .map((link) => ({ ...kuttLink(req, link), domain: null })),
+    });
+  });
+
+  router.delete('/links/:id', (req, res) => {
+    requireFullKey(res);
+    const code = String(req.params.id);
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? deps.links.findLink(code) : null;
+    if (!link || link.deletedAt !== null) throw new KuttError(404, 'Could not find the link.');
+    deps.links.delete(link);
+    res.json({ message: 'Link has been deleted successfully.' });
+  });
+
+  // The Kutt browser extension checks a key here and reads the user's custom domains.
+  router.get('/users', (_req, res) => {
+    requireFullKey(res);
+    res.json({ email: '', domains: [] });
+  });
+
+  router.use(() => {
+    throw new KuttError(404, 'Not found.');
+  });
+  router.use(handleKuttErrors(logger));
+  return router;
+}
+
+/** Kutt's errors: `{ "error": "…" }` with the status. */
+function handleKuttErrors(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const send = (status: number, message: string) => res.status(status).json({ error: message });
+    if (error instanceof KuttError) return send(error.status, error.message);
+    if (error instanceof ApiProblem) {
+      if (error.kind === 'unauthorized') return send(401, 'Unauthorized.');
+      if (error.kind === 'forbidden') return send(403, 'This key may only create links.');
+      if (error.kind === 'rate-limited') return send(429, error.message);
+      return send(400, error.message);
+    }
+    if (isStorageUnavailable(error)) {
+      res.set('Retry-After', '5');
+      return send(503, 'Storage is busy or full; try again in a moment.');
+    }
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return send(status, 'The request could not be understood.');
+    }
+    logger.error({ err: error, reqId: req.id }, 'Kutt API request failed');
+    send(500, `The request failed; quote request id ${req.id}.`);
+  };
+}

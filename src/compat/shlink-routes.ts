@@ -1,0 +1,394 @@
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import {
+  admitCreation,
+  identifyCaller,
+  requireFullKey,
+  urlContext,
+  type ApiDeps,
+} from '../api/api-routes.js';
+import { ApiProblem } from '../api/api-problems.js';
+import type { HealthRepository } from '../health/health-repository.js';
+import { isStorageUnavailable } from '../http/http-error.js';
+import type { Link } from '../links/link-repository.js';
+
+/**
+ * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
+ * Shlink's clients (its web client and SDK, ShareX's Shlink uploader, Raycast, PowerToys, the
+ * GNOME extension) work against snip unchanged. Fields snip has no use for are accepted and
+ * answered with Shlink's neutral values (no tags, no title, the default domain).
+ */
+
+const ERROR_BASE = 'https://shlink.io/api/error/';
+const VERSIONS = ['/rest/v1', '/rest/v2', '/rest/v3'];
+
+type ShlinkError = {
+  status: number;
+  code: string;
+  title: string;
+  detail: string;
+  extra?: Record<string, unknown>;
+};
+
+class ShlinkProblem extends Error {
+  constructor(readonly problem: ShlinkError) {
+    super(problem.detail);
+  }
+}
+
+function invalidData(detail: string, invalidElements: string[]): ShlinkProblem {
+  return new ShlinkProblem({
+    status: 400,
+    code: 'invalid-data',
+    title: 'Invalid data',
+    detail,
+    extra: { invalidElements },
+  });
+}
+
+function notFound(shortCode: string): ShlinkProblem {
+  return new ShlinkProblem({
+    status: 404,
+    code: 'short-url-not-found',
+    title: 'Short URL not found',
+    detail: `No URL found with short code "${shortCode}"`,
+    extra: { shortCode },
+  });
+}
+
+const Iso = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+
+/** Shlink's creation body: every field it documents is accepted; unknown ones are ignored, as Shlink does. */
+const CreateShortUrlSchema = z.object({
+  longUrl: z.string(),
+  customSlug: z.string().nullish(),
+  findIfExists: z.boolean().nullish(),
+  validSince: Iso.nullish(),
+  validUntil: Iso.nullish(),
+  maxVisits: z.int().min(1).nullish(),
+  shortCodeLength: z.int().min(4).max(16).nullish(),
+  title: z.string().nullish(),
+  tags: z.array(z.string()).nullish(),
+  domain: z.string().nullish(),
+  crawlable: z.boolean().nullish(),
+  forwardQuery: z.boolean().nullish(),
+  pathPrefix: z.string().nullish(),
+});
+
+/** `2016-08-21T20:34:16+00:00`: Shlink's ATOM dates. */
+function atom(epochMs: number | null): string | null {
+  return epochMs === null ? null : new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+}
+
+export type ShlinkDeps = ApiDeps & { health: HealthRepository; version: string };
+
+export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
+  const router = Router({ caseSensitive: true });
+
+  function shortUrlOf(req: Request, link: Link) {
+    const total = deps.links.totalVisits(link);
+    return {
+      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+      shortCode: link.code,
+      longUrl: link.target,
+      dateCreated: atom(link.created),
+      tags: [],
+      meta: { validSince: null, validUntil: atom(link.expiresAt), maxVisits: link.maxVisits },
+      domain: null,
+      title: null,
+      crawlable: false,
+      forwardQuery: false,
+      visitsSummary: { total, nonBots: total, bots: 0 },
+      // Shlink 3 answered this on /rest/v2; clients written then still read it.
+      visitsCount: total,
+      hasRedirectRules: false,
+    };
+  }
+
+  function findLink(shortCode: string): Link {
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(shortCode) ? deps.links.findLink(shortCode) : null;
+    if (!link || link.deletedAt !== null) throw notFound(shortCode);
+    return link;
+  }
+
+  const health = (req: Request, res: Response) => {
+    const ok = deps.health.ping();
+    res
+      .status(ok ? 200 : 503)
+      .type('application/health+json')
+      .set('Cache-Control', 'no-store')
+      .send(
+        JSON.stringify({
+          status: ok ? 'pass' : 'fail',
+          version: deps.version,
+          links: { about: `${deps.publicOrigin(req)}/api/v1/openapi.json` },
+        }),
+      );
+  };
+  router.get(['/rest/health', ...VERSIONS.map((v) => `${v}/health`)], health);
+
+  const api = Router({ caseSensitive: true });
+  // Shlink's key header is X-Api-Key; it is the one snip reads too (Bearer works as well).
+  api.use(identifyCaller(deps));
+  // JSON, and the form encoding the GNOME extension still sends.
+  api.use(express.json({ limit: '32kb' }), express.urlencoded({ extended: false, limit: '32kb' }));
+
+  api.post('/short-urls', async (req, res) => {
+    await admitCreation(deps, req, res);
+    const parsed = CreateShortUrlSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      throw invalidData('Provided data is not valid', [
+        ...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? 'body'))),
+      ]);
+    }
+    const body = parsed.data;
+    const now = deps.now();
+    if (body.validSince && Date.parse(body.validSince) > now) {
+      throw invalidData('snip cannot hold a short URL back until a later date (validSince)', [
+        'validSince',
+      ]);
+    }
+    const expiresAt = body.validUntil ? Date.parse(body.validUntil) : null;
+    if (expiresAt !== null && expiresAt <= now)
+      throw invalidData('validUntil has already passed', ['validUntil']);
+    const context = urlContext(deps, req);
+    const slug = body.customSlug?.trim() ?? '';
+    // findIfExists: the newest active link to the URL, or the slug's link when it goes there.
+    if (body.findIfExists) {
+      const reusable = deps.links.findReusable(body.longUrl, context);
+      const bySlug = slug ? deps.links.findLink(slug) : null;
+      const found = slug
+        ? bySlug && reusable && bySlug.target === reusable.target
+          ? bySlug
+          : null
+        : reusable;
+      if (found && deps.links.stateOf(found).kind === 'active') {
+        res.json(shortUrlOf(req, found));
+        return;
+      }
+    }
+    const result = deps.links.shorten(
+      {
+        url: body.longUrl,
+        alias: slug,
+        codeLength: body.shortCodeLength ? Math.max(5, body.shortCodeLength) : undefined,
+        options: { redirectStatus: 302, expiresAt, maxVisits: body.maxVisits ?? null },
+      },
+      context,
+    );
+    if (!result.ok) {
+      if (result.status === 409) {
+        throw new ShlinkProblem({
+          status: 400,
+          code: 'non-unique-slug',
+          title: 'Invalid custom slug',
+          detail: `Provided slug "${slug}" is already in use.`,
+          extra: { customSlug: slug },
+        });
+      }
+      const fields = Object.keys(result.errors).map((f) =>
+        f === 'alias' ? 'customSlug' : 'longUrl',
+      );
+      throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
+    }
+    res.json(shortUrlOf(req, result.link));
+  });
+
+  api.get('/short-urls', (req, res) => {
+    requireFullKey(res);
+    const query = req.query as Record<string, unknown>;
+    const number = (name: string, fallback: number) => {
+      const value = query[name];
+      if (value === undefined) return fallback;
+      if (typeof value !== 'string' || !/^-?\d{1,9}$/.test(value))
+        throw invalidData(`${name} must be a number`, [name]);
+      return Number(value);
+    };
+    const page = Math.max(1, number('page', 1));
+    const requested = number('itemsPerPage', 10);
+    // -1 means "all" in Shlink; snip answers at most 1,000 at a time.
+    const perPage = requested === -1 ? 1000 : Math.min(Math.max(1, requested), 1000);
+    const orderBy = typeof query.orderBy === 'string' ? query.orderBy : 'dateCreated-DESC';
+    const order = /^(dateCreated|visits|nonBotVisits)-(ASC|DESC)$/.exec(orderBy);
+    if (!order)
+      throw invalidData('orderBy can be dateCreated, visits or nonBotVisits, with -ASC or -DESC', [
+        'orderBy',
+      ]);
+    const search = typeof query.searchTerm === 'string' ? query.searchTerm.slice(0, 200) : '';
+    const { links, total } = deps.links.listLinks({
+      search,
+      state: null,
+      orderBy: order[1] === 'dateCreated' ? 'created' : 'visits',
+      direction: order[2] === 'ASC' ? 'asc' : 'desc',
+      limit: perPage,
+      offset: (page - 1) * perPage,
+    });
+    const live = links.filter((link) => link.deletedAt === null);
+    res.json({
+      shortUrls: {
+        data: live.map((link) => shortUrlOf(req, link)),
+        pagination: {
+          currentPage: page,
+          pagesCount: Math.ceil(total / perPage),
+          itemsPerPage: perPage,
+          itemsInCurrentPage: live.length,
+          totalItems: total,
+        },
+      },
+    });
+  });
+
+  api.get('/short-urls/:shortCode', (req, res) => {
+    requireFullKey(res);
+    res.json(shortUrlOf(req, findLink(String(req.params.shortCode))));
+  });
+
+  api.delete('/short-urls/:shortCode', (req, res) => {
+    requireFullKey(res);
+    deps.links.delete(findLink(String(req.params.shortCode)));
+    res.status(204).end();
+  });
+
+  // Asked for by clients before they offer to shorten (Raycast needs the default domain).
+  api.get('/domains', (req, res) => {
+    requireFullKey(res);
+    const none = { baseUrlRedirect: null, regular404Redirect: null, invalidShortUrlRedirect: null };
+    res.json({
+      domains: {
+        data: [{ domain: new URL(deps.publicOrigin(req)).host, isDefault: true, redirects: none }],
+        defaultRedirects: none,
+      },
+    });
+  });
+
+  api.get('/tags', (_req, res) => {
+    requireFullKey(res);
+    res.json({
+      tags: {
+        data: [],
+        pagination: {
+          currentPage: 1,
+          pagesCount: 0,
+          itemsPerPage: 10,
+          itemsInCurrentPage: 0,
+          totalItems: 0,
+        },
+      },
+    });
+  });
+
+  api.use((req) => {
+    throw new ShlinkProblem({
+      status: 404,
+      code: 'not-found',
+      title: 'Not found',
+      detail: `${req.method} ${req.originalUrl} is not a route of this API`,
+    });
+  });
+
+  router.use(VERSIONS, api, handleShlinkErrors(logger));
+  return router;
+}
+
+/** Shlink's problem documents: `type` under shlink.io/api/error, its titles and extra fields. */
+function handleShlinkErrors(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const send = (p: ShlinkError) =>
+      res
+        .status(p.status)
+        .type('application/problem+json')
+        .send(
+          JSON.stringify({
+            type: `${ERROR_BASE}${p.code}`,
+            title: p.title,
+            detail: p.detail,
+            status: p.status,
+            ...p.extra,
+          }),
+        );
+    if (error instanceof ShlinkProblem) return send(error.problem);
+    if (error instanceof ApiProblem) {
+      if (error.kind === 'unauthorized') {
+        const missing = !req.get('x-api-key') && !req.get('authorization');
+        return send(
+          missing
+            ? {
+                status: 401,
+                code: 'missing-authentication',
+                title: 'Invalid authorization',
+                detail:
+                  'Expected one of the following authentication headers, ["X-Api-Key"], but none were provided',
+                extra: { expectedHeaders: ['X-Api-Key'] },
+              }
+            : {
+                status: 401,
+                code: 'invalid-api-key',
+                title: 'Invalid API key',
+                detail: 'Provided API key does not exist or is invalid.',
+              },
+        );
+      }
+      if (error.kind === 'forbidden') {
+        return send({
+          status: 403,
+          code: 'forbidden-operation',
+          title: 'Forbidden operation',
+          detail: error.message,
+        });
+      }
+      if (error.kind === 'rate-limited') {
+        return send({
+          status: 429,
+          code: 'rate-limited',
+          title: 'Too many requests',
+          detail: error.message,
+        });
+      }
+      if (error.kind === 'refused' || error.kind === 'invalid-request') {
+        return send({
+          status: 400,
+          code: 'invalid-data',
+          title: 'Invalid data',
+          detail: error.message,
+          extra: { invalidElements: (error.errors ?? []).map((e) => e.pointer.slice(1)) },
+        });
+      }
+    }
+    if ((error as { type?: string }).type === 'entity.parse.failed') {
+      return send({
+        status: 400,
+        code: 'malformed-request-body',
+        title: 'Malformed request body',
+        detail: 'Provided request does not contain a valid JSON body.',
+      });
+    }
+    if (isStorageUnavailable(error)) {
+      res.set('Retry-After', '5');
+      return send({
+        status: 503,
+        code: 'storage-unavailable',
+        title: 'Storage unavailable',
+        detail: 'Storage is busy or full; try again in a moment.',
+      });
+    }
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return send({
+        status,
+        code: 'invalid-data',
+        title: 'Invalid data',
+        detail: 'The request could not be understood.',
+        extra: { invalidElements: [] },
+      });
+    }
+    logger.error({ err: error, reqId: req.id }, 'Shlink API request failed');
+    send({
+      status: 500,
+      code: 'internal-server-error',
+      title: 'Internal server error',
+      detail: `The request failed; quote request id ${req.id}.`,
+    });
+  };
+}

@@ -1,0 +1,254 @@
+import express, { Router, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { ApiProblem } from '../api/api-problems.js';
+import type { ApiDeps } from '../api/api-routes.js';
+import { admitCreation, identifyCaller } from '../api/api-routes.js';
+import { isStorageUnavailable } from '../http/http-error.js';
+import type { Link } from '../links/link-repository.js';
+
+/**
+ * The YOURLS API (`/yourls-api.php`), so that YOURLS's clients (ShareX's YOURLS shortener and
+ * uploaders, Raycast, scripts) work against snip unchanged: GET or POST (form or multipart), the
+ * key as `signature`, `action=shorturl|expand|url-stats`, `format=json|xml|simple` (XML when
+ * absent, as YOURLS does). snip keeps no IP address and no title, so those fields are empty.
+ */
+
+type Answer = Record<string, unknown>;
+type Params = Record<string, string>;
+
+const MULTIPART_LIMIT = '32kb';
+
+/** YOURLS's `2014-10-24 16:01:39`. */
+function yourlsTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function toXml(value: unknown, name: string): string {
+  if (value !== null && typeof value === 'object') {
+    const inner = Object.entries(value as Answer)
+      .map(([key, child]) => toXml(child, key))
+      .join('');
+    return `<${name}>${inner}</${name}>`;
+  }
+  return `<${name}>${escapeXml(value === null || value === undefined ? '' : String(value))}</${name}>`;
+}
+
+/**
+ * Sends an answer the way YOURLS does: the HTTP status from `statusCode` or `errorCode`, and the
+ * body as JSON, XML (root element `<root>`, as since YOURLS 1.8) or the one line `simple` asks for.
+ */
+function reply(res: Response, format: string, answer: Answer, simple: string): void {
+  const status = Number(answer.statusCode ?? answer.errorCode ?? 200);
+  res.status(status);
+  if (format === 'json' || format === 'jsonp') {
+    res.type('application/json').send(JSON.stringify(answer));
+  } else if (format === 'xml') {
+    res
+      .type('application/xml')
+      .send(`<?xml version="1.0" encoding="UTF-8"?>\n${toXml(answer, 'root')}`);
+  } else {
+    res.type('text/plain').send(simple);
+  }
+}
+
+/** `$_REQUEST`: query and body together, single strings only (the body wins). */
+async function readParams(req: Request): Promise<Params> {
+  let body: Record<string, unknown> = (req.body as Record<string, unknown> | undefined) ?? {};
+  if (Buffer.isBuffer(req.body)) {
+    // ShareX posts multipart/form-data; the web platform's own parser reads it.
+    const form = await new globalThis.Request('http://localhost/', {
+      method: 'POST',
+      headers: { 'content-type': req.get('content-type') ?? '' },
+      body: req.body,
+    }).formData();
+    body = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === 'string'));
+  }
+  const params: Params = {};
+  for (const source of [req.query as Record<string, unknown>, body]) {
+    for (const [key, value] of Object.entries(source)) {
+      if (typeof value === 'string') params[key] = value;
+    }
+  }
+  return params;
+}
+
+export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
+  const router = Router({ caseSensitive: true });
+
+  function codeOf(shorturl: string): string {
+    return shorturl.replace(/\/+$/, '').split('/').at(-1) ?? '';
+  }
+
+  function findLink(shorturl: string): Link | null {
+    const code = codeOf(shorturl);
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? deps.links.findLink(code) : null;
+    return link && link.deletedAt === null ? link : null;
+  }
+
+  router.all(
+    '/yourls-api.php',
+    express.urlencoded({ extended: false, limit: '32kb' }),
+    express.raw({ type: 'multipart/form-data', limit: MULTIPART_LIMIT }),
+    async (req, res, next) => {
+      const params = await readParams(req);
+      res.locals.yourls = params;
+      const format = ['json', 'jsonp', 'xml', 'simple'].includes(params.format ?? '')
+        ? params.format!
+        : params.format === undefined
+          ? 'xml'
+          : 'simple';
+      res.locals.format = format;
+      if (params.timestamp !== undefined || params.username !== undefined) {
+        const message =
+          params.username !== undefined
+            ? 'Invalid username or password'
+            : 'Please log in: snip takes the API key itself as signature, not a time-limited hash';
+        return reply(res, format, { message, errorCode: '403', callback: '' }, message);
+      }
+      next();
+    },
+    // The key travels as `signature`; a wrong one is refused like any wrong key.
+    identifyCaller(
+      deps,
+      (req) => (req.res?.locals.yourls as Params | undefined)?.signature ?? null,
+    ),
+    async (req, res) => {
+      const params = res.locals.yourls as Params;
+      const format = res.locals.format as string;
+      const origin = deps.publicOrigin(req);
+
+      if (params.action === 'shorturl') {
+        await admitCreation(deps, req, res);
+        const url = params.url ?? '';
+        const keyword = params.keyword?.trim() ?? '';
+        const result = deps.links.shorten(
+          {
+            url,
+            alias: keyword,
+            options: { redirectStatus: 302, expiresAt: null, maxVisits: null },
+          },
+          { ownHosts: deps.ownHosts(req), addMissingScheme: true },
+        );
+        if (!result.ok) {
+          const taken = result.status === 409;
+          const code = taken || result.errors.alias ? 'error:keyword' : 'error:nourl';
+          const message = taken
+            ? `Short URL ${keyword} already exists in database or is reserved`
+            : (result.errors.url ?? result.errors.alias ?? 'Missing or malformed URL');
+          const answer = { status: 'fail', code, message, errorCode: '400', statusCode: '400' };
+          return reply(res, format, answer, '');
+        }
+        const link = result.link;
+        const shorturl = `${origin}/${link.code}`;
+        const answer = {
+          status: 'success',
+          code: '',
+          message: `${link.target} added to database`,
+          errorCode: '',
+          statusCode: '200',
+          url: {
+            keyword: link.code,
+            url: link.target,
+            title: '',
+            date: yourlsTime(link.created),
+            ip: '',
+          },
+          title: '',
+          shorturl,
+        };
+        return reply(res, format, answer, shorturl);
+      }
+
+      if (params.action === 'expand' || params.action === 'url-stats') {
+        const stats = params.action === 'url-stats';
+        if (stats && (res.locals.caller === null || res.locals.caller?.scope !== 'full')) {
+          throw new ApiProblem('unauthorized', 'Please log in');
+        }
+        const link = findLink(params.shorturl ?? '');
+        const keyword = codeOf(params.shorturl ?? '');
+        if (!link) {
+          const message = 'Error: short URL not found';
+          const answer = stats
+            ? { statusCode: '404', message }
+            : { keyword, message, errorCode: '404' };
+          return reply(
+            res,
+            format,
+            answer,
+            stats ? 'Need either XML or JSON format for stats' : 'not found',
+          );
+        }
+        const shorturl = `${origin}/${link.code}`;
+        if (!stats) {
+          const answer = {
+            keyword: link.code,
+            shorturl,
+            longurl: link.target,
+            title: '',
+            message: 'success',
+            statusCode: '200',
+          };
+          return reply(res, format, answer, link.target);
+        }
+        const answer = {
+          statusCode: '200',
+          message: 'success',
+          link: {
+            shorturl,
+            url: link.target,
+            title: '',
+            timestamp: yourlsTime(link.created),
+            ip: '',
+            clicks: String(deps.links.totalVisits(link)),
+          },
+        };
+        return reply(res, format, answer, 'Need either XML or JSON format for stats');
+      }
+
+      const message = 'Unknown or missing "action" parameter';
+      reply(res, format, { errorCode: '400', message }, message);
+    },
+  );
+
+  // YOURLS's answers for failures, in the format the client asked for.
+  router.use('/yourls-api.php', ((error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const format = (res.locals.format as string | undefined) ?? 'xml';
+    let answer: Answer;
+    if (
+      error instanceof ApiProblem &&
+      (error.kind === 'unauthorized' || error.kind === 'forbidden')
+    ) {
+      answer = { message: 'Please log in', errorCode: '403', callback: '' };
+    } else if (error instanceof ApiProblem && error.kind === 'rate-limited') {
+      answer = { message: error.message, errorCode: '429' };
+    } else if (isStorageUnavailable(error)) {
+      res.set('Retry-After', '5');
+      answer = {
+        status: 'fail',
+        code: 'error:db',
+        message: 'Storage is busy or full; try again in a moment.',
+        errorCode: '503',
+        statusCode: '503',
+      };
+    } else if (
+      typeof (error as { status?: unknown }).status === 'number' &&
+      (error as { status: number }).status < 500
+    ) {
+      answer = {
+        message: 'The request could not be understood.',
+        errorCode: String((error as { status: number }).status),
+      };
+    } else {
+      logger.error({ err: error, reqId: req.id }, 'YOURLS API request failed');
+      answer = { message: `The request failed; quote request id ${req.id}.`, errorCode: '500' };
+    }
+    reply(res, format, answer, String(answer.message));
+  }) as express.ErrorRequestHandler);
+
+  return router;
+}
