@@ -180,4 +180,34 @@ describe('the server process', () => {
     expect(second.output()).not.toContain('BASE_URL is not set');
     first.child.kill('SIGKILL');
   });
+
+  it('when CREATE_ACCESS is private and nobody could create links, then it refuses to start and says what to set', async () => {
+    const file = path.join(createTempDir(), 'db', 'snip.sqlite3');
+    createTestDatabase(file).close();
+    proc = startProcess('node', [SERVER], {
+      DATABASE_URL: `sqlite:${file}`,
+      CREATE_ACCESS: 'private',
+    });
+    const { code } = await proc.exited;
+    expect(code).toBe(1);
+    expect(proc.output()).toContain(
+      'CREATE_ACCESS=private, but nobody could create links: set INITIAL_API_KEY',
+    );
+    expect(proc.output()).not.toContain('snip is listening');
+  });
+
+  it('when CREATE_ACCESS is private and INITIAL_API_KEY is set, then the key is stored at start and creates links', async () => {
+    const key = 'i'.repeat(40);
+    const { port } = await startServer({ CREATE_ACCESS: 'private', INITIAL_API_KEY: key });
+    const post = (headers: Record<string, string>) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/links`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ url: 'https://a.example/' }),
+      });
+    expect((await post({})).status).toBe(401);
+    expect((await post({ 'X-Api-Key': key })).status).toBe(201);
+    expect(proc!.output()).toContain('INITIAL_API_KEY stored as an API key');
+    expect(proc!.output()).not.toContain(key);
+  });
 });

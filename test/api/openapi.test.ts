@@ -1,0 +1,70 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import type { Router } from 'express';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApiRoutes, type ApiDeps } from '../../src/api/api-routes.js';
+import { openApiDocument } from '../../src/api/openapi.js';
+import { buildTestApp, type TestApp } from '../support/test-app.js';
+
+let t: TestApp;
+afterEach(() => t?.db.close());
+
+type Layer = { route?: { path: string | string[]; methods: Record<string, boolean> } };
+
+/** Every method and path the API router answers, in OpenAPI's spelling (`{code}`). */
+function answeredRoutes(): string[] {
+  const router = createApiRoutes({} as ApiDeps) as Router & { stack: Layer[] };
+  return router.stack.flatMap((layer) => {
+    if (!layer.route) return [];
+    const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+    return paths.flatMap((path) =>
+      Object.keys(layer.route!.methods).map(
+        (method) => `${method.toUpperCase()} ${path.replace(/:(\w+)/g, '{$1}')}`,
+      ),
+    );
+  });
+}
+
+function documentedRoutes(): string[] {
+  const doc = openApiDocument() as { paths: Record<string, Record<string, unknown>> };
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.keys(item)
+      .filter((key) => ['get', 'post', 'patch', 'delete', 'put'].includes(key))
+      .map((method) => `${method.toUpperCase()} ${path}`),
+  );
+}
+
+describe('the OpenAPI document', () => {
+  it('when it is validated against the OpenAPI 3.1 schema, then it is valid', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(openApiDocument()));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('when the routes are compared, then every route the API answers is documented and every documented route is answered', () => {
+    const answered = answeredRoutes();
+    expect(answered.length).toBeGreaterThanOrEqual(8);
+    expect(documentedRoutes().sort()).toEqual(answered.sort());
+  });
+
+  it('when a client fetches it, then it is served at /api/v1/openapi.json and describes the bodies with the request schemas', async () => {
+    t = buildTestApp();
+    const res = await request(t.app).get('/api/v1/openapi.json').expect(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    const create = res.body.components.schemas.CreateLink;
+    expect(create.required).toEqual(['url']);
+    expect(create.additionalProperties).toBe(false);
+    expect(Object.keys(create.properties)).toEqual([
+      'url',
+      'alias',
+      'redirectType',
+      'expiresAt',
+      'maxVisits',
+      'reuse',
+    ]);
+    const list = res.body.paths['/links'].get.parameters.map((p: { name: string }) => p.name);
+    expect(list).toEqual(['page', 'perPage', 'search', 'state', 'orderBy', 'direction']);
+  });
+});

@@ -1,0 +1,129 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseKeysArgs } from '../../src/keys.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { createKeyRepository } from '../../src/keys/key-repository.js';
+import { createKeyService } from '../../src/keys/key-service.js';
+import { hashSecret } from '../../src/http/secret-hash.js';
+import { childEnv } from '../support/server-process.js';
+import { buildTestApp, createTempDir, createTestDatabase } from '../support/test-app.js';
+
+// The built command, as `npm run keys` and `docker exec … node dist/keys.js` run it.
+let dir: string;
+let file: string;
+beforeEach(() => {
+  dir = createTempDir();
+  file = path.join(dir, 'snip.sqlite3');
+  createTestDatabase(file).close();
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function keys(...args: string[]) {
+  return spawnSync(process.execPath, ['dist/keys.js', ...args], {
+    env: childEnv({ DATABASE_URL: `sqlite:${file}` }),
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
+}
+
+describe('the keys command', () => {
+  it('when a key is created, then it is printed once, only its SHA-256 is stored, and the API takes it', async () => {
+    const created = keys('create', 'sharex', '--scope', 'create-only', '--expires', '2099-12-31');
+    expect(created.status).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^snip_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toContain(
+      'created key "sharex" (create-only, expires 2099-12-31); it is shown only this once',
+    );
+
+    const db = openDatabase(file);
+    const stored = db.prepare('SELECT key_hash, scope, expires_at FROM api_keys').all() as {
+      key_hash: Buffer;
+      scope: string;
+      expires_at: number;
+    }[];
+    expect(stored).toEqual([
+      { key_hash: hashSecret(key), scope: 'create-only', expires_at: Date.UTC(2100, 0, 1) },
+    ]);
+    expect(JSON.stringify(db.prepare('SELECT * FROM api_keys').all())).not.toContain(key);
+    const t = buildTestApp({}, { db });
+    await request(t.app)
+      .post('/api/v1/links')
+      .set('X-Api-Key', key)
+      .send({ url: 'https://a.example/' })
+      .expect(201);
+    await request(t.app).get('/api/v1/links').set('X-Api-Key', key).expect(403);
+    db.close();
+  });
+
+  it('when keys are listed, then each shows name, scope, creation, last use and expiry, and a revoked key says so', async () => {
+    const key = keys('create', 'ci').stdout.trim();
+    keys('create', 'old');
+    const db = openDatabase(file);
+    await request(buildTestApp({}, { db }).app)
+      .get('/api/v1/links')
+      .set('Authorization', `Bearer ${key}`)
+      .expect(200);
+    db.close();
+    expect(keys('revoke', 'old').stdout).toBe('revoked key "old"\n');
+
+    const lines = keys('list').stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^name\s+scope\s+created \(UTC\)\s+last used \(UTC\)\s+expires$/);
+    expect(lines[1]).toMatch(
+      /^ci\s+full\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+never$/,
+    );
+    expect(lines[2]).toMatch(
+      /^old\s+full\s+\S+ \S+\s+—\s+never\s+revoked \d{4}-\d\d-\d\d \d\d:\d\d$/,
+    );
+    // The name of a revoked key may be used again.
+    expect(keys('create', 'old').status).toBe(0);
+  });
+
+  it.each([
+    [['create']],
+    [['create', 'bad name']],
+    [['create', 'x', '--scope', 'admin']],
+    [['create', 'x', '--expires', '2020-01-01']],
+    [['create', 'x', '--expires', '31.12.2030']],
+    [['create', 'x', '--scope']],
+    [['rotate']],
+    [[]],
+  ])('when the arguments are %j, then they are refused', (args) => {
+    expect(() => parseKeysArgs(args, Date.UTC(2026, 10, 29))).toThrow();
+  });
+
+  it('when the command fails, then it exits 1 with one line and stores nothing twice', () => {
+    const unknown = keys('revoke', 'nobody');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toBe('keys: no active key named "nobody"\n');
+    expect(keys('create', 'twice').status).toBe(0);
+    expect(keys('create', 'twice').stderr).toBe('keys: a key named "twice" exists already\n');
+    expect(keys('list').stdout.match(/^twice /gm)).toHaveLength(1);
+  });
+
+  it('when arguments are parsed, then the expiry means "works through that UTC day"', () => {
+    const now = Date.UTC(2026, 10, 29);
+    expect(parseKeysArgs(['create', 'a', '--expires', '2026-11-29'], now)).toEqual({
+      kind: 'create',
+      name: 'a',
+      scope: 'full',
+      expiresAt: Date.UTC(2026, 10, 30),
+    });
+  });
+});
+
+describe('INITIAL_API_KEY', () => {
+  it('when it is stored twice, then one key exists and it works', () => {
+    const db = createTestDatabase();
+    const service = createKeyService({ keys: createKeyRepository(db), now: Date.now });
+    const key = 'k'.repeat(40);
+    expect(service.storeInitialKey(key)).toBe('stored');
+    expect(service.storeInitialKey(key)).toBe('present');
+    expect(service.listKeys().map((k) => [k.name, k.scope])).toEqual([['initial', 'full']]);
+    expect(service.checkKey(key)).toMatchObject({ ok: true });
+    db.close();
+  });
+});
