@@ -1,0 +1,136 @@
+import path from 'node:path';
+import { createTestDatabase } from '../support/test-app.js';
+import {
+  findFreePort,
+  startProcess,
+  waitForHealthy,
+  type RunningProcess,
+} from '../support/server-process.js';
+import { send, type Outcome, type RequestSpec } from './http-outcome.js';
+
+/** The compiled server, as the image runs it (test/support/global-setup.ts builds dist/). */
+export const SERVER = path.resolve('dist/server.js');
+
+/**
+ * Production's settings: JSON logs at info (the tests read them), HSTS and Secure cookies from
+ * an https BASE_URL. Rate limits stay at their defaults unless a test says why it turns them off.
+ */
+export const PRODUCTION_ENV = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'info',
+  BASE_URL: 'https://snip.example',
+} as const;
+
+/** A browser's user agent: its visits are counted. */
+export const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0';
+/** A script's user agent: followed, never counted. */
+export const BOT = 'curl/8.5.0';
+
+export type LogLine = { level: number; msg: string; [key: string]: unknown };
+
+export type Snip = {
+  port: number;
+  file: string;
+  proc: RunningProcess;
+  pid: number;
+  send(spec: RequestSpec): Promise<Outcome>;
+  /** The JSON lines the process has logged so far. */
+  logLines(): LogLine[];
+};
+
+const running = new Set<RunningProcess>();
+
+/** A database file with the real migrations applied, in `dir/db/`. */
+export function createDatabaseFile(dir: string, name = 'snip.sqlite3'): string {
+  const file = path.join(dir, 'db', name);
+  createTestDatabase(file).close();
+  return file;
+}
+
+/** Starts `node dist/server.js` on `file` and waits for its /healthz to answer 200. */
+export async function startSnip(
+  file: string,
+  env: Record<string, string> = {},
+  port?: number,
+): Promise<Snip> {
+  const chosen = port ?? (await findFreePort());
+  const proc = startProcess('node', [SERVER], {
+    ...PRODUCTION_ENV,
+    PORT: String(chosen),
+    DATABASE_URL: `sqlite:${file}`,
+    ...env,
+  });
+  running.add(proc);
+  void proc.exited.then(() => running.delete(proc));
+  await waitForHealthy(chosen, proc);
+  return {
+    port: chosen,
+    file,
+    proc,
+    pid: proc.child.pid ?? 0,
+    send: (spec) => send(chosen, spec),
+    logLines: () => parseLog(proc.output()),
+  };
+}
+
+export function parseLog(output: string): LogLine[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/** Kills whatever a test left running (an assertion failed before it stopped its server). */
+export async function killLeftovers(): Promise<void> {
+  const left = [...running];
+  for (const proc of left) proc.child.kill('SIGKILL');
+  await Promise.all(left.map((proc) => proc.exited));
+}
+
+/** The form's POST, as snip's own page sends it. */
+export function createRequest(url: string, alias = ''): RequestSpec {
+  return {
+    method: 'POST',
+    path: '/shorten',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Sec-Fetch-Site': 'same-origin',
+    },
+    body: new URLSearchParams({ url, alias }).toString(),
+  };
+}
+
+export function visitRequest(code: string, userAgent = BROWSER): RequestSpec {
+  return { path: `/${code}`, headers: { 'User-Agent': userAgent } };
+}
+
+/** The management token in a creation's 303 (`/manage/<token>?created=1`), or null. */
+export function createdToken(outcome: Outcome): string | null {
+  if (outcome.kind !== 'answered' || outcome.status !== 303) return null;
+  const location = String(outcome.headers.location ?? '');
+  return /^\/manage\/([A-Za-z0-9_-]{32})\?created=1$/.exec(location)?.[1] ?? null;
+}
+
+/** "Visits in total" as the management page shows it: written counts plus those in memory. */
+export function visitsOnPage(html: string): number | null {
+  const match = /<dt>Visits in total<\/dt><dd>([\d,]+)<\/dd>/.exec(html);
+  return match ? Number(match[1]!.replace(/,/g, '')) : null;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it answers true or `timeoutMs` passes; answers how long it took, or null. */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<number | null> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return Date.now() - started;
+    await sleep(everyMs);
+  }
+  return (await check()) ? Date.now() - started : null;
+}
