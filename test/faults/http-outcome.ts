@@ -15,6 +15,8 @@ export type RequestSpec = {
   agent?: http.Agent;
   /** An answer later than this is a hang: the request is abandoned and counted as one. */
   deadlineMs?: number;
+  /** Sends the first half of the body, waits this long, then the rest: a request in flight. */
+  bodyPauseMs?: number;
 };
 
 export type Answer = {
@@ -93,7 +95,13 @@ export function send(port: number, spec: RequestSpec): Promise<Outcome> {
         if (!res.complete) settle({ kind: 'cut', status: status ?? 0, code: 'incomplete' });
       });
     });
-    req.end(spec.body);
+    if (spec.body !== undefined && spec.bodyPauseMs !== undefined) {
+      const half = Math.floor(spec.body.length / 2);
+      req.write(spec.body.slice(0, half));
+      setTimeout(() => req.end(spec.body!.slice(half)), spec.bodyPauseMs);
+    } else {
+      req.end(spec.body);
+    }
   });
 }
 
