@@ -54,21 +54,41 @@ export async function startSnip(
   port?: number,
 ): Promise<Snip> {
   const chosen = port ?? (await findFreePort());
-  const proc = startProcess('node', [SERVER], {
+  return serving(spawnSnip('node', [SERVER], file, chosen, env), chosen, file);
+}
+
+/** Starts `scripts/launch.sh` (migrations, then the server), as the image's entrypoint does. */
+export function launchSnip(file: string, port: number, env: Record<string, string> = {}) {
+  return spawnSnip('bash', ['scripts/launch.sh'], file, port, env);
+}
+
+function spawnSnip(
+  command: string,
+  args: string[],
+  file: string,
+  port: number,
+  env: Record<string, string>,
+): RunningProcess {
+  const proc = startProcess(command, args, {
     ...PRODUCTION_ENV,
-    PORT: String(chosen),
+    PORT: String(port),
     DATABASE_URL: `sqlite:${file}`,
     ...env,
   });
   running.add(proc);
   void proc.exited.then(() => running.delete(proc));
-  await waitForHealthy(chosen, proc);
+  return proc;
+}
+
+/** Waits for the process to answer /healthz with 200. */
+export async function serving(proc: RunningProcess, port: number, file: string): Promise<Snip> {
+  await waitForHealthy(port, proc);
   return {
-    port: chosen,
+    port,
     file,
     proc,
     pid: proc.child.pid ?? 0,
-    send: (spec) => send(chosen, spec),
+    send: (spec) => send(port, spec),
     logLines: () => parseLog(proc.output()),
   };
 }
