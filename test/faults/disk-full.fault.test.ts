@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readColumn } from '../support/read-database.js';
-import { mountSmallDisk, smallDiskUnavailable, type SmallDisk } from '../support/small-disk.js';
+import { mountSmallDisk, type SmallDisk } from '../support/small-disk.js';
 import { BAD_INPUTS } from './bad-inputs.js';
 import { faultReport } from './fault-report.js';
 import { createTally, describeTally, expectStatus, record, tryBadInput } from './load.js';
@@ -10,6 +10,8 @@ import {
   createRequest,
   createdToken,
   killLeftovers,
+  MOUNTS_SKIPPED,
+  requireMounts,
   sleep,
   startSnip,
   visitRequest,
@@ -25,9 +27,7 @@ import {
  * sets it, and the connection is inside the server process.
  */
 
-const unavailable = smallDiskUnavailable();
-const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
-if (unavailable && !inCi) console.warn(`disk-full fault skipped: ${unavailable}`);
+if (MOUNTS_SKIPPED) console.warn(`disk-full fault skipped: ${MOUNTS_SKIPPED}`);
 
 const DISK_KB = 2048;
 const LONG = 'x'.repeat(1500);
@@ -42,9 +42,9 @@ afterEach(async () => {
   disk = undefined;
 });
 
-describe.skipIf(unavailable !== null && !inCi)('a full disk under a running snip', () => {
+describe.skipIf(MOUNTS_SKIPPED !== null)('a full disk under a running snip', () => {
   it('when the disk fills up, then creation answers 503 with Retry-After, redirects and pages keep working, visits wait in memory, and everything resumes without a restart once space returns', async () => {
-    if (unavailable) throw new Error(`cannot mount a small disk: ${unavailable}`);
+    requireMounts();
     const fault = faultReport('disk full');
     disk = mountSmallDisk(DISK_KB);
     const file = createDatabaseFile(disk.dir);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { smallDiskUnavailable } from '../support/small-disk.js';
 import { createTestDatabase } from '../support/test-app.js';
 import {
   findFreePort,
@@ -25,6 +26,23 @@ export const PRODUCTION_ENV = {
 export const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0';
 /** A script's user agent: followed, never counted. */
 export const BOT = 'curl/8.5.0';
+
+/**
+ * Why the tests that mount filesystems (a small tmpfs, a read-only bind mount) are skipped on
+ * this machine, or null when they run. They need Linux and root; CI has both and never skips
+ * them (a skip there would hide a fault): without root it fails instead.
+ */
+export const MOUNTS_SKIPPED: string | null = (() => {
+  const unavailable = smallDiskUnavailable();
+  const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
+  return unavailable !== null && !inCi ? unavailable : null;
+})();
+
+/** Throws when a mounting test runs (in CI) where it cannot mount. */
+export function requireMounts(): void {
+  const unavailable = smallDiskUnavailable();
+  if (unavailable) throw new Error(`cannot mount: ${unavailable}`);
+}
 
 export type LogLine = { level: number; msg: string; [key: string]: unknown };
 
