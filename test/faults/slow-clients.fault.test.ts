@@ -25,6 +25,11 @@ const SLOW_CONNECTIONS = 300;
 /** Time for snip's once-a-second check to notice, and for a busy machine. */
 const SLACK_MS = 5000;
 const { headersTimeout, requestTimeout, keepAliveTimeout } = SERVER_TIMEOUTS;
+/**
+ * Fly's proxy gives up on a silent app after 60 s: snip must give up on a slow client well
+ * before that, and long before Node's own defaults (60 s for headers, 300 s for a request).
+ */
+const FLY_PROXY_WAIT_MS = 60_000;
 
 let dir: string | undefined;
 const sockets: net.Socket[] = [];
@@ -104,6 +109,10 @@ function idleKeepAlive(port: number): Watched & { answered: () => boolean } {
 describe('slow and greedy clients', () => {
   it(`when ${SLOW_CONNECTIONS} connections trickle their headers and bodies never finish, then snip closes them all within its timeouts while a normal visitor is redirected promptly`, async () => {
     const fault = faultReport('slow and greedy clients');
+    for (const timeout of [headersTimeout, requestTimeout, keepAliveTimeout]) {
+      expect(timeout).toBeLessThanOrEqual(FLY_PROXY_WAIT_MS / 3);
+    }
+    expect(headersTimeout).toBeLessThanOrEqual(requestTimeout);
     dir = createTempDir();
     const file = createDatabaseFile(dir);
     const snip = await startSnip(file);

@@ -34,7 +34,7 @@ const LOAD_BEFORE_SIGNAL_MS = 1500;
 /** Creations whose bodies are still arriving when the signal comes. */
 const IN_FLIGHT = 3;
 /** How long their bodies pause half-way; the signal comes in the middle of the pause. */
-const IN_FLIGHT_PAUSE_MS = 1200;
+const IN_FLIGHT_PAUSE_MS = 2000;
 
 let dir: string | undefined;
 afterEach(async () => {
