@@ -191,7 +191,7 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('%s under load', (signal) => {
     expect(log).toContain('"msg":"stopped"');
 
     fault.survived(
-      `${signal} under load: ${CLIENTS} clients, ${describeTally(tally)} — ${answeredAfterSignal} answered after the signal, ${tally.unanswered} connections closed by snip before it read their request (idle keep-alive; none of the ${unansweredIds.length} tracked ones in its request log), ${IN_FLIGHT} of ${IN_FLIGHT} in-flight creations answered 303, 0 answers lost, ${visitsStored} of ${visitsCounted} counted visits flushed, ${acknowledged.length} acknowledged links kept, exit 0 after ${exitMs} ms (kill_timeout ${KILL_TIMEOUT_MS / 1000} s, grace ${SHUTDOWN_GRACE_MS / 1000} s), ${tally.badInputs} bad inputs`,
+      `${signal} under load: ${CLIENTS} clients, ${describeTally(tally)} — ${answeredAfterSignal} answered after the signal, ${tally.unanswered} unanswered because snip closed their connection before reading them (idle keep-alive; none of the ${unansweredIds.length} tracked in its request log), ${IN_FLIGHT} of ${IN_FLIGHT} in-flight creations answered 303, 0 answers lost, ${visitsStored} of ${visitsCounted} counted visits flushed, ${acknowledged.length} acknowledged links kept, exit 0 after ${exitMs} ms (kill_timeout ${KILL_TIMEOUT_MS / 1000} s, grace ${SHUTDOWN_GRACE_MS / 1000} s), ${tally.badInputs} bad inputs`,
     );
   });
 });
