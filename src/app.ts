@@ -4,11 +4,8 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type Request } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import {
-  StorageUnavailableError,
-  watchDatabaseFile,
-  type DatabaseFileCheck,
-} from './db/database-file.js';
+import { watchDatabaseFile, type DatabaseFileCheck } from './db/database-file.js';
+import { createWriteGate } from './db/write-gate.js';
 import type { Db } from './db/open-database.js';
 import { allowCrossOrigin } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
@@ -82,10 +79,7 @@ export function createApp(deps: AppDeps): Express {
     now,
     maxUrlLength: config.maxUrlLength,
     pendingVisits: counter.pendingFor,
-    checkStorage: () => {
-      const problem = fileCheck();
-      if (problem !== null) throw new StorageUnavailableError(problem);
-    },
+    write: createWriteGate({ db, fileCheck, now }),
   });
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
   const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;

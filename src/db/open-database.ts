@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 export type Db = Database.Database;
 
 /** How long a writer waits for another connection's lock before SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 5000;
+export const BUSY_TIMEOUT_MS = 2000;
 
 /**
  * Opens the database with the only pragmas snip uses. Every connection (server, migration

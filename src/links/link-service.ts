@@ -9,6 +9,7 @@ import type { CodeGenerator } from './code-generator.js';
 import type { LinkOptions, OptionErrors } from './link-options.js';
 import type { Link, LinkQuery, LinkRepository, RedirectTarget } from './link-repository.js';
 import { checkTargetUrl } from './url-policy.js';
+import type { WriteGate } from '../db/write-gate.js';
 
 export type ShortenInput = {
   url: string;
@@ -46,8 +47,8 @@ export type LinkServiceDeps = {
   maxUrlLength: number;
   /** Visits counted in memory and not yet written, for the visit limit. */
   pendingVisits: (linkId: number) => number;
-  /** Throws when the database file cannot take a write that would last (deleted, read-only). */
-  checkStorage: () => void;
+  /** Runs each write: refuses it when storage cannot take it (src/db/write-gate.ts). */
+  write: WriteGate;
 };
 
 /** A generated code collides with probability ~n/47^7; a few tries make a failure astronomically rare. */
@@ -118,15 +119,19 @@ export function createLinkService(deps: LinkServiceDeps) {
       if (!alias.ok) errors.alias = alias.message;
       if (!url.ok || !alias.ok) return { ok: false, status: 422, errors };
 
-      deps.checkStorage();
       const { token, hash } = createManageToken();
       if (alias.alias === null) {
-        const link = insertWithGeneratedCode(url.url, input.options, hash, input.codeLength);
+        const link = deps.write(() =>
+          insertWithGeneratedCode(url.url, input.options, hash, input.codeLength),
+        );
         return { ok: true, link, manageToken: token };
       }
-      const result = deps.links.insertLink(
-        { code: alias.alias, target: url.url, manageTokenHash: hash, ...input.options },
-        deps.now(),
+      const code = alias.alias;
+      const result = deps.write(() =>
+        deps.links.insertLink(
+          { code, target: url.url, manageTokenHash: hash, ...input.options },
+          deps.now(),
+        ),
       );
       if (result.ok) return { ok: true, link: result.link, manageToken: token };
       return {
@@ -192,19 +197,18 @@ export function createLinkService(deps: LinkServiceDeps) {
     ): UpdateResult {
       const url = checkUrl(input.url, context, 'change');
       if (!url.ok) return { ok: false, status: 422, errors: { url: url.message } };
-      deps.checkStorage();
-      deps.links.updateSettings(link.id, { target: url.url, ...input.options }, deps.now());
+      deps.write(() =>
+        deps.links.updateSettings(link.id, { target: url.url, ...input.options }, deps.now()),
+      );
       return { ok: true };
     },
 
     setDisabled(link: Link, disabled: boolean): void {
-      deps.checkStorage();
-      deps.links.setDisabled(link.id, disabled, deps.now());
+      deps.write(() => deps.links.setDisabled(link.id, disabled, deps.now()));
     },
 
     delete(link: Link): void {
-      deps.checkStorage();
-      deps.links.deleteLink(link.id, deps.now());
+      deps.write(() => deps.links.deleteLink(link.id, deps.now()));
     },
   };
 }
