@@ -150,9 +150,11 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     const limit = Math.max(1, number('limit', 10, 50));
     const skip = number('skip', 0, 1_000_000_000);
     const search = typeof req.query.search === 'string' ? req.query.search.slice(0, 200) : '';
+    // Kutt forgets a deleted link: it is in no page and no total.
     const { links, total } = deps.links.listLinks({
       search,
       state: null,
+      excludeDeleted: true,
       orderBy: 'created',
       direction: 'desc',
       limit,
@@ -162,9 +164,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
       total,
       limit,
       skip,
-      data: links
-        .filter((link) => link.deletedAt === null)
-        .map((link) => ({ ...kuttLink(req, link), domain: null })),
+      data: links.map((link) => ({ ...kuttLink(req, link), domain: null })),
     });
   });
 

@@ -216,23 +216,24 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         'orderBy',
       ]);
     const search = typeof query.searchTerm === 'string' ? query.searchTerm.slice(0, 200) : '';
+    // Shlink forgets a deleted short URL: it is in no page and no total.
     const { links, total } = deps.links.listLinks({
       search,
       state: null,
+      excludeDeleted: true,
       orderBy: order[1] === 'dateCreated' ? 'created' : 'visits',
       direction: order[2] === 'ASC' ? 'asc' : 'desc',
       limit: perPage,
       offset: (page - 1) * perPage,
     });
-    const live = links.filter((link) => link.deletedAt === null);
     res.json({
       shortUrls: {
-        data: live.map((link) => shortUrlOf(req, link)),
+        data: links.map((link) => shortUrlOf(req, link)),
         pagination: {
           currentPage: page,
           pagesCount: Math.ceil(total / perPage),
           itemsPerPage: perPage,
-          itemsInCurrentPage: live.length,
+          itemsInCurrentPage: links.length,
           totalItems: total,
         },
       },
