@@ -177,9 +177,10 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     res.json({ message: 'Link has been deleted successfully.' });
   });
 
-  // The Kutt browser extension checks a key here and reads the user's custom domains.
+  // The Kutt browser extension checks a key here and reads the user's custom domains: any valid
+  // key passes, a create-only one too, since the answer holds nothing about any link.
   router.get('/users', (_req, res) => {
-    requireFullKey(res);
+    if (!res.locals.caller) throw new ApiProblem('unauthorized', 'Send an API key (X-API-KEY).');
     res.json({ email: '', domains: [] });
   });
 
