@@ -425,9 +425,24 @@ describe('signatures and access', () => {
     expect(expectJson(stats, 403)).toEqual(PLEASE_LOG_IN);
   });
 
-  it('when url-stats is asked without a signature, then it is 403 "Please log in"', async () => {
-    await shorten('https://long.example/anon-stats', 'anon-stats');
-    const res = await ask({ action: 'url-stats', shorturl: 'anon-stats', format: 'json' });
+  it.each(['url-stats', 'expand'])(
+    'when %s is asked without a signature, then it is 403 "Please log in"',
+    async (action) => {
+      await shorten('https://long.example/anonymous-read', 'anon-read');
+      const res = await ask({ action, shorturl: 'anon-read', format: 'json' });
+      expect(expectJson(res, 403)).toEqual(PLEASE_LOG_IN);
+    },
+  );
+
+  it('when a create-only key expands, then it gets 403 "Please log in" (it may only create)', async () => {
+    await shorten('https://long.example/co-expand', 'co-expand');
+    const createOnly = createApiKey(t, 'create-only');
+    const res = await ask({
+      signature: createOnly,
+      action: 'expand',
+      shorturl: 'co-expand',
+      format: 'json',
+    });
     expect(expectJson(res, 403)).toEqual(PLEASE_LOG_IN);
   });
 
