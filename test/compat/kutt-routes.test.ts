@@ -204,19 +204,19 @@ describe('the Kutt browser extension', () => {
     ]);
   });
 
-  it('when the custom URL is taken, then it gets 400 with an error to show and nothing is stored', async () => {
+  it('when it sends a custom URL that is taken, then it gets 400 with an error to show and nothing is stored', async () => {
     await createLink('https://long.example/a', { customurl: 'taken' });
     const res = await post({ target: 'https://long.example/b', reuse: false, customurl: 'taken' });
     expectKuttError(res, 400);
     expect(t.countLinks()).toBe(1);
   });
 
-  it('when the target is missing, then it gets 400 "Target is missing."', async () => {
+  it('when it sends no target, then it gets 400 "Target is missing."', async () => {
     expectKuttError(await post({ reuse: false }), 400, 'Target is missing.');
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when the domain is not snip\u2019s, then it gets 400 and nothing is stored', async () => {
+  it('when it sends a domain that is not snip\u2019s, then it gets 400 and nothing is stored', async () => {
     const res = await post({
       target: 'https://long.example/domain',
       reuse: false,
@@ -274,7 +274,7 @@ describe("Raycast's Kutt extension", () => {
   });
 
   it.each(['30 seconds', 'soon', '-5 minutes'])(
-    'when expire_in is "%s" (not a duration of at least a minute), then it gets 400 and nothing is stored',
+    'when it sends expire_in "%s" (not a duration of at least a minute), then it gets 400 and nothing is stored',
     async (text) => {
       const res = await post({ target: 'https://long.example/bad-expiry', expire_in: text });
       expectKuttError(res, 400);
@@ -320,7 +320,7 @@ describe("Raycast's Kutt extension", () => {
     expectKuttError(res, 404);
   });
 
-  it('when a link was visited, then visit_count counts it', async () => {
+  it('when it lists a link that was visited, then visit_count counts the visit', async () => {
     const { id } = await createLink('https://long.example/visited');
     await request(t.app).get(`/${id}`).set('User-Agent', BROWSER_UA).expect(302);
     const list = await get('/links?limit=20&skip=0');
@@ -329,7 +329,7 @@ describe("Raycast's Kutt extension", () => {
 });
 
 describe('keys and access', () => {
-  it('when a create-only key creates, then it gets 201; when it lists or deletes, then it gets 403 with an error', async () => {
+  it('when ShareX creates with a create-only key, then it gets 201; when Raycast lists or deletes with it, then it gets 403 with an error', async () => {
     const createOnly = createApiKey(t, 'create-only');
     const created = await post({ target: 'https://long.example/create-only' }, createOnly);
     expect(created.status).toBe(201);
@@ -342,11 +342,11 @@ describe('keys and access', () => {
     expect((await request(t.app).get(`/${created.body.id}`)).status).toBe(302);
   });
 
-  it('when no key is sent to the list, then it gets 401 Unauthorized.', async () => {
+  it('when the extension loads its history without a key, then it gets 401 Unauthorized.', async () => {
     expectKuttError(await request(t.app).get('/api/v2/links'), 401, 'Unauthorized.');
   });
 
-  it('when the key was revoked, then it is refused like a wrong one', async () => {
+  it('when the extension sends a revoked key, then it is refused like a wrong one', async () => {
     const revoked = createApiKey(t, 'full', 'old-laptop');
     revokeApiKey(t, 'old-laptop');
     expectKuttError(
@@ -357,7 +357,7 @@ describe('keys and access', () => {
     expect(t.countLinks()).toBe(0);
   });
 
-  it("when the key travels in Kutt's apikey body field, then it counts like the header", async () => {
+  it('when an older Kutt client sends the key in the apikey body field, then it counts like the header', async () => {
     t.db.close();
     buildApp({ CREATE_ACCESS: 'private' });
     const send = (apikey: string) =>
@@ -370,7 +370,7 @@ describe('keys and access', () => {
     expect(t.countLinks()).toBe(1);
   });
 
-  it('when creation is private and no key is sent, then it gets 401 Unauthorized. and nothing is stored; with the key it works', async () => {
+  it('when ShareX posts without a key while creation is private, then it gets 401 Unauthorized. and nothing is stored; with the key it works', async () => {
     t.db.close();
     buildApp({ CREATE_ACCESS: 'private' });
 
@@ -383,7 +383,7 @@ describe('keys and access', () => {
     expect((await post({ target: 'https://long.example/private' })).status).toBe(201);
   });
 
-  it('when a key makes one request more than RATE_LIMIT_API allows, then it gets 429 with Retry-After and nothing more is stored', async () => {
+  it('when the extension makes one request more than RATE_LIMIT_API allows, then it gets 429 with Retry-After and nothing more is stored', async () => {
     t.db.close();
     buildApp({ RATE_LIMITS: 'on', RATE_LIMIT_API: '3/min' });
 
@@ -396,7 +396,7 @@ describe('keys and access', () => {
   });
 
   it.each(REFUSED_TARGETS)(
-    'when the target is %s, then it gets 400 with an error and nothing is stored',
+    'when the extension posts %s as target, then it gets 400 with an error and nothing is stored',
     async (_what, target) => {
       const res = await post({ target, reuse: false });
       expectKuttError(res, 400);

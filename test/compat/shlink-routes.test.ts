@@ -143,7 +143,7 @@ describe('creating short URLs as the clients do', () => {
   });
 
   it.each(['/rest/v1', '/rest/v2', '/rest/v3'])(
-    'when a client uses %s, then creating, reading, listing and deleting answer alike',
+    'when the SDK\u2019s requests go to %s (ShareX and GNOME use v2, older clients v1), then creating, reading, listing and deleting answer alike',
     async (prefix) => {
       const headers = { 'X-Api-Key': key };
       const created = await request(t.app)
@@ -196,7 +196,7 @@ describe('creating short URLs as the clients do', () => {
     expect(t.countLinks()).toBe(1);
   });
 
-  it('when the same URL is posted twice without findIfExists, then two short URLs are made', async () => {
+  it('when ShareX (Shlink.sxcu) posts the same URL twice, then two short URLs are made', async () => {
     const first = await createLink('https://long.example/twice');
     const second = await createLink('https://long.example/twice');
     expect(second.shortCode).not.toBe(first.shortCode);
@@ -363,7 +363,7 @@ describe('reading, listing and deleting (shlink-web-client and the SDK)', () => 
 
 describe('health', () => {
   it.each(['/rest/v3/health', '/rest/health'])(
-    'when a client checks %s, then it gets 200 application/health+json with status and version',
+    'when the SDK (or an older client) checks %s, then it gets 200 application/health+json with status and version',
     async (path) => {
       const res = await request(t.app).get(path);
 
@@ -377,14 +377,14 @@ describe('health', () => {
 });
 
 describe('errors the clients handle', () => {
-  it('when longUrl is missing, then it is invalid-data (400) naming longUrl', async () => {
+  it('when the SDK posts without longUrl, then it is invalid-data (400) naming longUrl', async () => {
     const res = await sdk('post', '/short-urls').send({ customSlug: 'no-url' });
     const body = expectProblem(res, 400, 'invalid-data');
     expect(body.invalidElements).toEqual(['longUrl']);
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when the custom slug is taken, then it is non-unique-slug (400) naming the slug', async () => {
+  it('when the SDK posts a custom slug that is taken, then it is non-unique-slug (400) naming the slug', async () => {
     await createLink('https://long.example/one', { customSlug: 'taken' });
 
     const res = await sdk('post', '/short-urls').send({
@@ -406,13 +406,13 @@ describe('errors the clients handle', () => {
     },
   );
 
-  it('when a client sends no key to a route that needs one, then it is missing-authentication (401) with expectedHeaders', async () => {
+  it('when the SDK lists without X-Api-Key, then it is missing-authentication (401) with expectedHeaders', async () => {
     const res = await request(t.app).get('/rest/v3/short-urls');
     const body = expectProblem(res, 401, 'missing-authentication');
     expect(body.expectedHeaders).toEqual(['X-Api-Key']);
   });
 
-  it('when a client sends a wrong key, then it is invalid-api-key (401) and nothing is stored', async () => {
+  it('when the SDK sends a wrong key, then it is invalid-api-key (401) and nothing is stored', async () => {
     const res = await sdk('post', '/short-urls', 'snip_not-a-real-key').send({
       longUrl: 'https://long.example/wrong-key',
     });
@@ -420,13 +420,13 @@ describe('errors the clients handle', () => {
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when the body is not valid JSON, then it is malformed-request-body (400)', async () => {
+  it('when a client with the SDK\u2019s headers sends a body that is not JSON, then it is malformed-request-body (400)', async () => {
     const res = await sdk('post', '/short-urls').send('{"longUrl": "https://long.example/');
     expectProblem(res, 400, 'malformed-request-body');
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when validSince is in the future (snip cannot hold a link back), then it is invalid-data naming validSince and nothing is stored', async () => {
+  it('when Raycast sends validSince in the future (snip cannot hold a link back), then it is invalid-data naming validSince and nothing is stored', async () => {
     const res = await sdk('post', '/short-urls').send({
       longUrl: 'https://long.example/later',
       validSince: '2099-01-01T00:00:00+00:00',
@@ -436,7 +436,7 @@ describe('errors the clients handle', () => {
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when validUntil has passed, then it is invalid-data naming validUntil', async () => {
+  it('when Raycast sends a validUntil that has passed, then it is invalid-data naming validUntil', async () => {
     const res = await sdk('post', '/short-urls').send({
       longUrl: 'https://long.example/past',
       validUntil: '2001-01-01T00:00:00+00:00',
@@ -447,7 +447,7 @@ describe('errors the clients handle', () => {
   });
 
   it.each(REFUSED_TARGETS)(
-    'when the URL is %s, then it is invalid-data naming longUrl and nothing is stored',
+    'when the SDK posts %s, then it is invalid-data naming longUrl and nothing is stored',
     async (_what, longUrl) => {
       const res = await sdk('post', '/short-urls').send({ longUrl });
       const body = expectProblem(res, 400, 'invalid-data');
@@ -458,7 +458,7 @@ describe('errors the clients handle', () => {
 });
 
 describe('keys and access', () => {
-  it('when a create-only key creates, then it works; when it lists, reads or deletes, then it is forbidden-operation (403)', async () => {
+  it('when the SDK holds a create-only key, then it creates; when it lists, reads or deletes, then it is forbidden-operation (403)', async () => {
     const createOnly = createApiKey(t, 'create-only');
     const created = await sdk('post', '/short-urls', createOnly).send({
       longUrl: 'https://long.example/create-only',
@@ -486,12 +486,12 @@ describe('keys and access', () => {
     expect(tags.body.tags.data).toEqual([]);
   });
 
-  it('when no key is sent to /domains or /tags, then it is missing-authentication', async () => {
+  it('when Raycast sends no key to /domains or /tags, then it is missing-authentication', async () => {
     expectProblem(await request(t.app).get('/rest/v3/domains'), 401, 'missing-authentication');
     expectProblem(await request(t.app).get('/rest/v3/tags'), 401, 'missing-authentication');
   });
 
-  it('when the key was revoked, then it is refused like a wrong one', async () => {
+  it('when the SDK sends a revoked key, then it is refused like a wrong one', async () => {
     const revoked = createApiKey(t, 'full', 'old-laptop');
     revokeApiKey(t, 'old-laptop');
     const res = await sdk('post', '/short-urls', revoked).send({
@@ -501,13 +501,13 @@ describe('keys and access', () => {
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when creation is private and no key is sent, then it is missing-authentication and nothing is stored; with the key it works', async () => {
+  it('when ShareX (Shlink.sxcu) posts without a key while creation is private, then it is missing-authentication and nothing is stored; with the key it works', async () => {
     t.db.close();
     t = buildTestApp({ BASE_URL: ORIGIN, CREATE_ACCESS: 'private' });
     key = createApiKey(t);
 
     const anonymous = await request(t.app)
-      .post('/rest/v3/short-urls')
+      .post('/rest/v2/short-urls')
       .send({ longUrl: 'https://long.example/private' });
     expectProblem(anonymous, 401, 'missing-authentication');
     expect(t.countLinks()).toBe(0);
@@ -518,7 +518,7 @@ describe('keys and access', () => {
     expect(withKey.status).toBe(200);
   });
 
-  it('when creation is public and no key is sent, then ShareX-style anonymous creation works', async () => {
+  it('when ShareX (Shlink.sxcu) posts without a key while creation is public, then the link is made', async () => {
     const res = await request(t.app)
       .post('/rest/v2/short-urls')
       .send({ longUrl: 'https://long.example/anonymous' });
@@ -526,7 +526,7 @@ describe('keys and access', () => {
     expectShortUrl(res.body, 'https://long.example/anonymous');
   });
 
-  it('when a key makes one request more than RATE_LIMIT_API allows, then it gets 429 with Retry-After and nothing more is stored', async () => {
+  it('when the SDK makes one request more than RATE_LIMIT_API allows, then it gets 429 with Retry-After and nothing more is stored', async () => {
     t.db.close();
     t = buildTestApp({ BASE_URL: ORIGIN, RATE_LIMITS: 'on', RATE_LIMIT_API: '3/min' });
     key = createApiKey(t);

@@ -153,7 +153,7 @@ describe('tny.im (w Keyword).sxcu', () => {
     expect(body.shorturl).toBe(`${ORIGIN}/my-kw`);
   });
 
-  it('when the keyword is taken, then it gets 400 with error:keyword and YOURLS\u2019s message', async () => {
+  it('when it asks for a keyword that is taken, then it gets 400 with error:keyword and YOURLS\u2019s message', async () => {
     await shorten('https://long.example/one', 'taken');
 
     const res = await ask({
@@ -217,11 +217,11 @@ describe("Raycast's YOURLS extension", () => {
   });
 });
 
-describe('expand and url-stats', () => {
+describe('expand and url-stats, as YOURLS API scripts ask', () => {
   it.each([
     ['its keyword', (code: string) => code],
     ['the full short URL', (code: string) => `${ORIGIN}/${code}`],
-  ])('when a client expands %s as JSON, then it gets the long URL', async (_what, shorturl) => {
+  ])('when a script expands %s as JSON, then it gets the long URL', async (_what, shorturl) => {
     await shorten('https://long.example/expand', 'exp-kw');
 
     const res = await ask({
@@ -241,7 +241,7 @@ describe('expand and url-stats', () => {
     });
   });
 
-  it('when a client expands as simple, then the body is the long URL', async () => {
+  it('when a script expands as simple, then the body is the long URL', async () => {
     await shorten('https://long.example/expand-simple', 'exp-simple');
     const res = await ask({
       signature: key,
@@ -252,7 +252,7 @@ describe('expand and url-stats', () => {
     expectText(res, 200, 'https://long.example/expand-simple');
   });
 
-  it('when the short URL is unknown, then expand answers 404 (JSON) or "not found" (simple)', async () => {
+  it('when a script expands an unknown short URL, then it gets 404 (JSON) or "not found" (simple)', async () => {
     const json = await ask({
       signature: key,
       action: 'expand',
@@ -273,7 +273,7 @@ describe('expand and url-stats', () => {
     expectText(simple, 404, 'not found');
   });
 
-  it('when a client asks url-stats as JSON after a visit, then link carries the clicks as a string', async () => {
+  it('when a script asks url-stats as JSON after a visit, then link carries the clicks as a string', async () => {
     await shorten('https://long.example/stats', 'stats-kw');
     await request(t.app).get('/stats-kw').set('User-Agent', BROWSER_UA).expect(302);
 
@@ -298,7 +298,7 @@ describe('expand and url-stats', () => {
     });
   });
 
-  it('when a client asks url-stats as simple, then YOURLS\u2019s words say it needs XML or JSON', async () => {
+  it('when a script asks url-stats as simple, then YOURLS\u2019s words say it needs XML or JSON', async () => {
     await shorten('https://long.example/stats-simple', 'stats-simple');
     const res = await ask({
       signature: key,
@@ -310,8 +310,8 @@ describe('expand and url-stats', () => {
   });
 });
 
-describe('formats', () => {
-  it('when no format is given, then the answer is XML with the root element <root> (as since YOURLS 1.8)', async () => {
+describe('formats, as YOURLS API scripts ask', () => {
+  it('when a script leaves format out, then the answer is XML with the root element <root> (as since YOURLS 1.8)', async () => {
     const res = await ask({ signature: key, action: 'shorturl', url: 'https://long.example/xml' });
 
     expect(res.status).toBe(200);
@@ -326,7 +326,7 @@ describe('formats', () => {
     );
   });
 
-  it('when the answer is XML, then characters of the URL are escaped', async () => {
+  it('when a script asks for XML, then characters of the URL are escaped', async () => {
     const res = await ask({
       signature: key,
       action: 'shorturl',
@@ -338,7 +338,7 @@ describe('formats', () => {
     expect(res.text).toContain('a=1&#38;b=');
   });
 
-  it('when a refusal has no format, then it is XML too', async () => {
+  it('when a script without format is refused, then the refusal is XML too', async () => {
     const res = await ask({
       signature: 'snip_wrong',
       action: 'shorturl',
@@ -353,7 +353,7 @@ describe('formats', () => {
 });
 
 describe('signatures and access', () => {
-  it('when the signature is wrong, then JSON clients get 403 "Please log in"', async () => {
+  it('when Raycast sends a wrong signature, then it gets 403 "Please log in" as JSON and nothing is stored', async () => {
     const res = await ask({
       signature: 'snip_wrong',
       action: 'shorturl',
@@ -364,7 +364,7 @@ describe('signatures and access', () => {
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when the key was revoked, then it is refused like a wrong one', async () => {
+  it('when Raycast sends a revoked key, then it is refused like a wrong one', async () => {
     const revoked = createApiKey(t, 'full', 'old-laptop');
     revokeApiKey(t, 'old-laptop');
     const res = await ask({
@@ -377,7 +377,7 @@ describe('signatures and access', () => {
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when a client sends a time-limited signature (timestamp + hash), then snip refuses it with 403', async () => {
+  it('when a script sends a time-limited signature (timestamp + hash), then snip refuses it with 403', async () => {
     const res = await ask({
       timestamp: String(Math.floor(NOW / 1000)),
       signature: 'd41d8cd98f00b204e9800998ecf8427e',
@@ -393,7 +393,7 @@ describe('signatures and access', () => {
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when a client sends username and password, then snip refuses them with 403', async () => {
+  it('when a script sends username and password, then snip refuses them with 403', async () => {
     const res = await ask({
       username: 'admin',
       password: 'secret',
@@ -405,7 +405,7 @@ describe('signatures and access', () => {
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when a create-only key shortens, then it works; when it asks url-stats, then it gets 403 "Please log in"', async () => {
+  it('when Raycast shortens with a create-only key, then it works; when url-stats is asked with it, then it gets 403 "Please log in"', async () => {
     const createOnly = createApiKey(t, 'create-only');
     const created = await ask({
       signature: createOnly,
@@ -426,7 +426,7 @@ describe('signatures and access', () => {
   });
 
   it.each(['url-stats', 'expand'])(
-    'when %s is asked without a signature, then it is 403 "Please log in"',
+    'when a script asks %s without a signature, then it is 403 "Please log in"',
     async (action) => {
       await shorten('https://long.example/anonymous-read', 'anon-read');
       const res = await ask({ action, shorturl: 'anon-read', format: 'json' });
@@ -434,7 +434,7 @@ describe('signatures and access', () => {
     },
   );
 
-  it('when a create-only key expands, then it gets 403 "Please log in" (it may only create)', async () => {
+  it('when a script expands with a create-only key, then it gets 403 "Please log in" (it may only create)', async () => {
     await shorten('https://long.example/co-expand', 'co-expand');
     const createOnly = createApiKey(t, 'create-only');
     const res = await ask({
@@ -446,7 +446,7 @@ describe('signatures and access', () => {
     expect(expectJson(res, 403)).toEqual(PLEASE_LOG_IN);
   });
 
-  it('when creation is private and no signature is sent, then shorturl is 403 "Please log in" and nothing is stored; with the signature it works', async () => {
+  it('when tny.im or ShareX shortens without a signature while creation is private, then it is 403 "Please log in" and nothing is stored; ShareX with the signature works', async () => {
     t.db.close();
     buildApp({ CREATE_ACCESS: 'private' });
 
@@ -474,7 +474,7 @@ describe('signatures and access', () => {
     expectText(withKey, 200, `${ORIGIN}/${t.lastCode()}`);
   });
 
-  it('when a key makes one request more than RATE_LIMIT_API allows, then it gets 429 with Retry-After and nothing more is stored', async () => {
+  it('when Raycast makes one request more than RATE_LIMIT_API allows, then it gets 429 with Retry-After and nothing more is stored', async () => {
     t.db.close();
     buildApp({ RATE_LIMITS: 'on', RATE_LIMIT_API: '3/min' });
 
@@ -492,7 +492,7 @@ describe('signatures and access', () => {
   });
 
   it.each(REFUSED_TARGETS)(
-    'when a JSON client shortens %s, then it gets 400 error:nourl and nothing is stored',
+    'when Raycast shortens %s, then it gets 400 error:nourl and nothing is stored',
     async (_what, url) => {
       const res = await ask({ signature: key, action: 'shorturl', url, format: 'json' });
       expect(expectJson(res, 400)).toEqual({
@@ -506,7 +506,7 @@ describe('signatures and access', () => {
     },
   );
 
-  it('when the action is missing, then it is the unknown-action answer (400)', async () => {
+  it('when a script leaves action out, then it is the unknown-action answer (400)', async () => {
     const res = await ask({ signature: key, format: 'json' });
     expect(expectJson(res, 400)).toEqual(UNKNOWN_ACTION);
   });
