@@ -190,6 +190,22 @@ describe("Raycast's YOURLS extension", () => {
     expect(body.shorturl).toBe(`${ORIGIN}/raycast-kw`);
   });
 
+  it('when it leaves title and keyword empty, then snip generates a code', async () => {
+    const res = await ask({
+      signature: key,
+      format: 'json',
+      action: 'shorturl',
+      url: 'https://long.example/no-keyword',
+      title: '',
+      keyword: '',
+    });
+
+    const body = expectJson(res, 200);
+    const code = t.lastCode()!;
+    expect(code).toMatch(/^[A-Za-z0-9_-]{7}$/);
+    expectAdded(body, 'https://long.example/no-keyword', code);
+  });
+
   it('when its request fails, then it reads a message from the non-2xx answer', async () => {
     const res = await ask({
       signature: key,
