@@ -150,9 +150,11 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     const limit = Math.max(1, number('limit', 10, 50));
     const skip = number('skip', 0, 1_000_000_000);
     const search = typeof req.query.search === 'string' ? req.query.search.slice(0, 200) : '';
+    // Kutt forgets a deleted link: it is in no page and no total.
     const { links, total } = deps.links.listLinks({
       search,
       state: null,
+      excludeDeleted: true,
       orderBy: 'created',
       direction: 'desc',
       limit,
@@ -162,9 +164,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
       total,
       limit,
       skip,
-      data: links
-        .filter((link) => link.deletedAt === null)
-        .map((link) => ({ ...kuttLink(req, link), domain: null })),
+      data: links.map((link) => ({ ...kuttLink(req, link), domain: null })),
     });
   });
 
@@ -177,9 +177,10 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     res.json({ message: 'Link has been deleted successfully.' });
   });
 
-  // The Kutt browser extension checks a key here and reads the user's custom domains.
+  // The Kutt browser extension checks a key here and reads the user's custom domains: any valid
+  // key passes, a create-only one too, since the answer holds nothing about any link.
   router.get('/users', (_req, res) => {
-    requireFullKey(res);
+    if (!res.locals.caller) throw new ApiProblem('unauthorized', 'Send an API key (X-API-KEY).');
     res.json({ email: '', domains: [] });
   });
 

@@ -81,6 +81,11 @@ function atom(epochMs: number | null): string | null {
   return epochMs === null ? null : new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }
 
+/** A valid key of any scope; anonymous callers are refused like on every route but creation. */
+function requireAnyKey(res: Response): void {
+  if (!res.locals.caller) throw new ApiProblem('unauthorized', 'Send an API key (X-Api-Key).');
+}
+
 export type ShlinkDeps = ApiDeps & { health: HealthRepository; version: string };
 
 export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
@@ -216,23 +221,24 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         'orderBy',
       ]);
     const search = typeof query.searchTerm === 'string' ? query.searchTerm.slice(0, 200) : '';
+    // Shlink forgets a deleted short URL: it is in no page and no total.
     const { links, total } = deps.links.listLinks({
       search,
       state: null,
+      excludeDeleted: true,
       orderBy: order[1] === 'dateCreated' ? 'created' : 'visits',
       direction: order[2] === 'ASC' ? 'asc' : 'desc',
       limit: perPage,
       offset: (page - 1) * perPage,
     });
-    const live = links.filter((link) => link.deletedAt === null);
     res.json({
       shortUrls: {
-        data: live.map((link) => shortUrlOf(req, link)),
+        data: links.map((link) => shortUrlOf(req, link)),
         pagination: {
           currentPage: page,
           pagesCount: Math.ceil(total / perPage),
           itemsPerPage: perPage,
-          itemsInCurrentPage: live.length,
+          itemsInCurrentPage: links.length,
           totalItems: total,
         },
       },
@@ -250,9 +256,10 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     res.status(204).end();
   });
 
-  // Asked for by clients before they offer to shorten (Raycast needs the default domain).
+  // Asked for by clients before they offer to shorten (Raycast needs the default domain), so a
+  // create-only key may read them too: they hold nothing about any link.
   api.get('/domains', (req, res) => {
-    requireFullKey(res);
+    requireAnyKey(res);
     const none = { baseUrlRedirect: null, regular404Redirect: null, invalidShortUrlRedirect: null };
     res.json({
       domains: {
@@ -263,7 +270,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   });
 
   api.get('/tags', (_req, res) => {
-    requireFullKey(res);
+    requireAnyKey(res);
     res.json({
       tags: {
         data: [],

@@ -165,7 +165,9 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
 
       if (params.action === 'expand' || params.action === 'url-stats') {
         const stats = params.action === 'url-stats';
-        if (stats && (res.locals.caller === null || res.locals.caller?.scope !== 'full')) {
+        // Reads, like YOURLS's on a private install, need a key that may read: expand would
+        // otherwise show anyone the target of a disabled or expired link, which snip's pages hide.
+        if (res.locals.caller === null || res.locals.caller?.scope !== 'full') {
           throw new ApiProblem('unauthorized', 'Please log in');
         }
         const link = findLink(params.shorturl ?? '');

@@ -70,6 +70,8 @@ export type LinkQuery = {
   /** Matched anywhere in the code or the target, case-insensitively; '' matches every link. */
   search: string;
   state: LinkStateName | null;
+  /** Leave deleted links (tombstones) out of the page and the total; they stay in by default. */
+  excludeDeleted?: boolean;
   orderBy: 'created' | 'visits';
   direction: 'asc' | 'desc';
   limit: number;
@@ -178,11 +180,16 @@ export function createLinkRepository(db: Db) {
   // One statement per combination of filter, search and order, each prepared on first use.
   const listings = new Map<string, { page: Database.Statement; total: Database.Statement }>();
   function listing(query: LinkQuery) {
-    const key = `${query.state ?? 'all'} ${query.search !== ''} ${query.orderBy} ${query.direction}`;
+    const scope = query.state ?? (query.excludeDeleted ? 'undeleted' : 'all');
+    const key = `${scope} ${query.search !== ''} ${query.orderBy} ${query.direction}`;
     let statements = listings.get(key);
     if (!statements) {
       const where = [
-        query.state ? STATE_SQL[query.state] : '1 = 1',
+        query.state
+          ? STATE_SQL[query.state]
+          : query.excludeDeleted
+            ? 'deleted_at IS NULL'
+            : '1 = 1',
         query.search !== ''
           ? "(code LIKE :pattern ESCAPE '\\' OR target LIKE :pattern ESCAPE '\\')"
           : '1 = 1',
