@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type Request } from 'express';
@@ -15,6 +16,8 @@ import { createCodeGenerator, type CodeGenerator } from './links/code-generator.
 import { createLinkRepository } from './links/link-repository.js';
 import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
 import { createLinkService } from './links/link-service.js';
+import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
+import { createRedirectResponder } from './links/redirect-response.js';
 import { createManageRoutes } from './manage/manage-routes.js';
 import { createQrRoutes } from './qr/qr-routes.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
@@ -45,7 +48,28 @@ function redactPath(requestPath: string): string {
   return requestPath.replace(/^\/manage\/[^/]+/, '/manage/:token');
 }
 
+/** The Express app alone: every route, pages, 404 and error handler. Tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
+  return assembleApp(deps).app;
+}
+
+/**
+ * What the server listens with: the redirect fast path in front of the Express app. Active
+ * redirects are answered without Express; every other request reaches the app unchanged.
+ */
+export function createRequestListener(deps: AppDeps): RequestListener {
+  const { app, redirectFastPath } = assembleApp(deps);
+  return redirectFastPath(app);
+}
+
+/**
+ * Builds the app and the fast path on the same services, so they share one link lookup, one
+ * visit counter and one responder. Exported for the test that holds the two side by side.
+ */
+export function assembleApp(deps: AppDeps): {
+  app: Express;
+  redirectFastPath: (fallback: RequestListener) => RequestListener;
+} {
   const { config, db, logger } = deps;
   const now = deps.now ?? Date.now;
   const visits = createVisitRepository(db);
@@ -63,10 +87,18 @@ export function createApp(deps: AppDeps): Express {
   const publicOrigin = (req: Request): string =>
     config.baseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
   const ownHosts = (req: Request): string[] => [baseHost ?? '', req.hostname].filter(Boolean);
-  const isOwnHost = (req: Request, host: string): boolean =>
-    host === baseHost || host === req.hostname;
 
   const app = express();
+  // The fast path meets requests before Express has given them its prototype; with it, they read
+  // `hostname` through Express's own getter (Host, or X-Forwarded-Host under `trust proxy`).
+  const hostnameOf = (req: IncomingMessage): string | undefined => {
+    if (Object.getPrototypeOf(req) !== app.request) Object.setPrototypeOf(req, app.request);
+    return (req as Request).hostname;
+  };
+  const isOwnHost = (req: IncomingMessage, host: string): boolean =>
+    host === baseHost || host === hostnameOf(req);
+  const respond = createRedirectResponder({ visits: counter, isOwnHost });
+
   app.disable('x-powered-by');
   app.set('views', path.join(ROOT, 'views'));
   app.set('view engine', 'ejs');
@@ -74,7 +106,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(logRequests(logger, redactPath));
   app.get('/healthz', createHealthHandler(createHealthRepository(db)));
-  app.get('/:code', createRedirectHandler({ links, visits: counter, isOwnHost }));
+  app.get('/:code', createRedirectHandler({ links, respond }));
 
   const pageHeaders = securityHeaders({ https: secure });
   app.use(pageHeaders);
@@ -102,5 +134,5 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(handleNotFound());
   app.use(handleErrors(logger, pageHeaders));
-  return app;
+  return { app, redirectFastPath: createRedirectFastPath({ links, respond, logger }) };
 }

@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
-import { createApp } from './app.js';
+import { createServer, type Server } from 'node:http';
+import { createRequestListener } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
 import { openDatabase } from './db/open-database.js';
@@ -60,9 +60,10 @@ function main(): void {
   const flushTimer = setInterval(flushVisits, VISIT_FLUSH_INTERVAL_MS);
   flushTimer.unref();
 
-  const app = createApp({ config, db, logger, visitCounter });
+  // The redirect fast path answers active links; the Express app behind it answers the rest.
+  const server = createServer(createRequestListener({ config, db, logger, visitCounter }));
   let shuttingDown = false;
-  const server = app.listen(config.port, () => {
+  server.listen(config.port, () => {
     logger.info({ port: config.port, database: config.databaseFile }, 'snip is listening');
   });
   // Runs before the app: a response sent while stopping tells keep-alive clients to reconnect.

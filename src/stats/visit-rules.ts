@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { isbot } from 'isbot';
 
 /**
@@ -6,7 +6,7 @@ import { isbot } from 'isbot';
  * bot and not a speculative prefetch (browsers send `Sec-Purpose: prefetch`, older ones
  * `Purpose: prefetch` or `X-Moz: prefetch`). HEAD requests are link checkers, not people.
  */
-export function isCountedVisit(req: Request): boolean {
+export function isCountedVisit(req: Pick<IncomingMessage, 'method' | 'headers'>): boolean {
   if (req.method !== 'GET') return false;
   const purpose = req.headers['sec-purpose'] ?? req.headers['purpose'] ?? req.headers['x-moz'];
   if (typeof purpose === 'string' && purpose.toLowerCase().includes('prefetch')) return false;
@@ -20,7 +20,10 @@ export function isCountedVisit(req: Request): boolean {
  * http(s), or it is snip itself. Only the host is kept: paths and queries of the referring page
  * may be private.
  */
-export function referrerHost(req: Request, isOwnHost: (host: string) => boolean): string {
+export function referrerHost(
+  req: Pick<IncomingMessage, 'headers'>,
+  isOwnHost: (host: string) => boolean,
+): string {
   const referer = req.headers.referer;
   if (typeof referer !== 'string' || referer.length > 2048) return '';
   try {
