@@ -12,7 +12,29 @@ export function isCountedVisit(req: Pick<IncomingMessage, 'method' | 'headers'>)
   if (typeof purpose === 'string' && purpose.toLowerCase().includes('prefetch')) return false;
   const agent = req.headers['user-agent'];
   // No user agent at all is a script, not a person's browser.
-  return typeof agent === 'string' && agent !== '' && !isbot(agent);
+  return typeof agent === 'string' && agent !== '' && !isBotAgent(agent);
+}
+
+/** Agents whose isbot answer is remembered; the map is emptied when it is full. */
+export const REMEMBERED_AGENTS = 1000;
+/** Longer agents are judged each time, so the map stays small (a few hundred KB at most). */
+const REMEMBERED_AGENT_LENGTH = 512;
+const botAgents = new Map<string, boolean>();
+
+/**
+ * isbot runs one large regular expression per call, a noticeable part of a redirect's time;
+ * visitors' browsers send few distinct agents, so each answer is remembered.
+ */
+function isBotAgent(agent: string): boolean {
+  let bot = botAgents.get(agent);
+  if (bot === undefined) {
+    bot = isbot(agent);
+    if (agent.length <= REMEMBERED_AGENT_LENGTH) {
+      if (botAgents.size >= REMEMBERED_AGENTS) botAgents.clear();
+      botAgents.set(agent, bot);
+    }
+  }
+  return bot;
 }
 
 /**
