@@ -17,6 +17,7 @@ import { createLinkRepository } from './links/link-repository.js';
 import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
 import { createLinkService } from './links/link-service.js';
 import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
+import { createRedirectCache, type RedirectCache } from './links/redirect-cache.js';
 import { createRedirectResponder } from './links/redirect-response.js';
 import { createManageRoutes } from './manage/manage-routes.js';
 import { createQrRoutes } from './qr/qr-routes.js';
@@ -34,7 +35,15 @@ export type AppDeps = {
   now?: () => number;
   /** Injected in tests to force collisions; nanoid otherwise. */
   generateCode?: CodeGenerator;
+  /** Injected in tests; an LRU of REDIRECT_CACHE_SIZE links otherwise. */
+  redirectCache?: RedirectCache;
 };
+
+/**
+ * Links whose redirect rows stay in memory. A row is a few hundred bytes, so this is a few MB;
+ * it holds a busy site's popular links, while a visit to a rarely used one reads SQLite.
+ */
+export const REDIRECT_CACHE_SIZE = 10_000;
 
 // Both src/app.ts and dist/app.js sit one level below the project root.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -80,6 +89,7 @@ export function assembleApp(deps: AppDeps): {
     now,
     maxUrlLength: config.maxUrlLength,
     pendingVisits: counter.pendingFor,
+    redirectCache: deps.redirectCache ?? createRedirectCache(REDIRECT_CACHE_SIZE),
   });
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
   const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;
