@@ -1,11 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { isbot } from 'isbot';
+import type * as isbotModule from 'isbot';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { isCountedVisit, REMEMBERED_AGENTS } from '../../src/stats/visit-rules.js';
 
+type IsbotModule = typeof isbotModule;
+
 // isbot is wrapped so the test can see when it really runs; its answers are the real ones.
 vi.mock('isbot', async (importOriginal) => {
-  const real = await importOriginal<typeof import('isbot')>();
+  const real = await importOriginal<IsbotModule>();
   return { ...real, isbot: vi.fn(real.isbot) };
 });
 
