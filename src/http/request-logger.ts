@@ -32,10 +32,19 @@ export type RequestLine = {
   started: bigint;
 };
 
-/** Writes the one line a request gets; both the Express middleware and the fast path call it. */
-export function logRequestLine(logger: Logger, line: RequestLine): void {
+/**
+ * Writes the one line a request gets; both the Express middleware and the fast path call it.
+ * The fast path writes its redirects at `debug` (ADR 009), so by default they are skipped here
+ * before any work is done.
+ */
+export function logRequestLine(
+  logger: Logger,
+  line: RequestLine,
+  level: 'info' | 'debug' = 'info',
+): void {
+  if (!logger.isLevelEnabled(level)) return;
   const ms = Number(process.hrtime.bigint() - line.started) / 1e6;
-  logger.info(
+  logger[level](
     {
       reqId: line.reqId,
       method: line.method,

@@ -48,7 +48,10 @@ type Req = {
   body?: string;
 };
 
-async function buildSide(name: 'express' | 'fast path'): Promise<Side> {
+async function buildSide(
+  name: 'express' | 'fast path',
+  logLevel: 'info' | 'debug' = 'info',
+): Promise<Side> {
   const db = createTestDatabase();
   const clock = { now: NOW };
   const now = () => clock.now;
@@ -67,7 +70,7 @@ async function buildSide(name: 'express' | 'fast path'): Promise<Side> {
   const { app, redirectFastPath } = assembleApp({
     config: loadConfig({ DATABASE_URL: 'sqlite::memory:', BASE_URL: 'https://snip.example' }),
     db,
-    logger: pino({ level: 'info' }, sink),
+    logger: pino({ level: logLevel }, sink),
     visitCounter: counter,
     now,
     generateCode: () => {
@@ -389,19 +392,49 @@ describe('the redirect fast path, side by side with the Express route', () => {
     },
   );
 
-  it('when requests are answered, then both sides write the same log lines', async () => {
+  it('when the log level is debug, then the fast path logs its redirects with the same fields at debug', async () => {
+    for (const side of [express, fast]) {
+      await new Promise((resolve) => side.server.close(resolve));
+      side.db.close();
+    }
+    express = await buildSide('express', 'debug');
+    fast = await buildSide('fast path', 'debug');
     await createLink('logged');
     express.logLines.length = fast.logLines.length = 0;
     await sendBoth({ path: '/logged', headers: { 'User-Agent': CHROME } });
     await sendBoth({ method: 'HEAD', path: '/logged?utm=1' });
     await sendBoth({ path: '/logged+' });
-    expect(fast.logLines).toEqual(express.logLines);
-    expect(fast.logLines.map((line) => [line.method, line.path, line.status])).toEqual([
-      ['GET', '/logged', 302],
-      ['HEAD', '/logged', 302],
-      ['GET', '/logged+', 200],
+    const asInfo = fast.logLines.map((line) => ({ ...line, level: 30 }));
+    expect(asInfo).toEqual(express.logLines);
+    expect(fast.logLines.map((line) => [line.level, line.method, line.path, line.status])).toEqual([
+      [20, 'GET', '/logged', 302],
+      [20, 'HEAD', '/logged', 302],
+      [30, 'GET', '/logged+', 200],
     ]);
-    expect(fast.logLines[0]).toMatchObject({ level: 30, reqId: REQUEST_ID, msg: 'request' });
+    expect(fast.logLines[0]).toMatchObject({ reqId: REQUEST_ID, msg: 'request' });
+  });
+
+  it('when the log level is info, then the fast path writes no line for a redirect and Express one for a page', async () => {
+    await createLink('quiet');
+    express.logLines.length = fast.logLines.length = 0;
+    await sendBoth({ path: '/quiet', headers: { 'User-Agent': CHROME } });
+    await sendBoth({ path: '/quiet+' });
+    expect(express.logLines.map((line) => line.path)).toEqual(['/quiet', '/quiet+']);
+    expect(fast.logLines.map((line) => line.path)).toEqual(['/quiet+']);
+  });
+
+  it('when the database fails, then the fast path hands the request to Express and its error page', async () => {
+    await createLink('broken');
+    express.db.close();
+    fast.db.close();
+    fast.toExpress.length = 0;
+    const answer = await sendBoth({ path: '/broken', headers: { 'User-Agent': CHROME } });
+    expect(answer.status).toBe(500);
+    expect(answer.body).toContain(REQUEST_ID);
+    expect(fast.toExpress).toEqual(['GET /broken']);
+    // afterEach closes them again.
+    express.db = createTestDatabase();
+    fast.db = createTestDatabase();
   });
 });
 
