@@ -1,8 +1,9 @@
 -- wrk script: every request asks for a random code of the seeded table, with a browser's
 -- User-Agent so snip counts it as a visit, and every answer's status is checked.
---   wrk ... -s codes.lua URL -- <expected status> <prefix> <count> [post <form body>]
+--   wrk ... -s codes.lua URL -- <expected status> <prefix> <count> [post <form body> | bot]
 -- Codes are <prefix> followed by a random index below <count> in seven hex digits, as
--- bench/seed-links.mjs wrote them. With `post`, every request posts the form body to the URL's path.
+-- bench/seed-links.mjs wrote them. With `post`, every request posts the form body to the URL's path;
+-- with `bot`, requests come from a crawler, so snip does not count them (a diagnostic only).
 local expected, prefix, count, post_body
 -- Global, not local: done() reads it from each thread with thread:get().
 unexpected = 0
@@ -19,6 +20,9 @@ function init(args)
   expected = tonumber(args[1])
   prefix = args[2]
   count = tonumber(args[3])
+  if args[4] == "bot" then
+    wrk.headers["User-Agent"] = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+  end
   if args[4] == "post" then
     post_body = args[5]
     wrk.method = "POST"

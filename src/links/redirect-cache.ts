@@ -14,31 +14,49 @@ export type RedirectCache = {
   clear(): void;
 };
 
-/** The most recently used `maxEntries` links; a Map keeps insertion order, so the oldest is first. */
+/**
+ * A bounded cache that keeps what was used recently, in two generations: new and used rows go
+ * into `recent`; when it holds half of `maxEntries`, it becomes `older` and the previous older
+ * generation is dropped whole. A row used from `older` moves back into `recent`. Every operation
+ * is a lookup or two (a Map used as an exact LRU has to skip its deleted entries to find the
+ * oldest one, which cost several microseconds per eviction on a large table).
+ */
 export function createRedirectCache(maxEntries: number): RedirectCache {
-  const entries = new Map<string, RedirectTarget>();
+  const generationSize = Math.max(1, Math.ceil(maxEntries / 2));
+  let recent = new Map<string, RedirectTarget>();
+  let older = new Map<string, RedirectTarget>();
+
+  function remember(code: string, link: RedirectTarget): void {
+    recent.set(code, link);
+    if (recent.size >= generationSize) {
+      older = recent;
+      recent = new Map();
+    }
+  }
+
   return {
     get(code) {
-      const link = entries.get(code);
-      if (link !== undefined) {
-        entries.delete(code);
-        entries.set(code, link);
+      const link = recent.get(code);
+      if (link !== undefined) return link;
+      const old = older.get(code);
+      if (old !== undefined) {
+        older.delete(code);
+        remember(code, old);
       }
-      return link;
+      return old;
     },
     set(code, link) {
-      entries.delete(code);
-      entries.set(code, link);
-      if (entries.size > maxEntries) {
-        const oldest = entries.keys().next();
-        if (!oldest.done) entries.delete(oldest.value);
-      }
+      // A copy left in `older` is never read: `recent` is looked at first, and it goes at the turnover.
+      if (recent.has(code)) recent.set(code, link);
+      else remember(code, link);
     },
     invalidate(code) {
-      entries.delete(code);
+      recent.delete(code);
+      older.delete(code);
     },
     clear() {
-      entries.clear();
+      recent.clear();
+      older.clear();
     },
   };
 }

@@ -28,37 +28,51 @@ function row(id: number): RedirectTarget {
 }
 
 describe('the redirect cache', () => {
-  it('when more links are set than it holds, then the least recently used one goes first', () => {
-    const cache = createRedirectCache(2);
-    cache.set('a', row(1));
-    cache.set('b', row(2));
-    expect(cache.get('a')).toEqual(row(1)); // a is now the most recently used
-    cache.set('c', row(3));
-    expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')).toEqual(row(1));
-    expect(cache.get('c')).toEqual(row(3));
+  const held = (cache: RedirectCache, codes: string[]) =>
+    codes.filter((code) => cache.get(code) !== undefined);
+
+  it('when many more links are set than it holds, then it never holds more than its size', () => {
+    const cache = createRedirectCache(10);
+    const codes = Array.from({ length: 100 }, (_, i) => `c${i}`);
+    for (const [i, code] of codes.entries()) cache.set(code, row(i));
+    expect(held(cache, codes).length).toBeGreaterThan(0);
+    expect(held(cache, codes).length).toBeLessThanOrEqual(10);
   });
 
-  it('when a code is set again, then it holds the new row and counts as just used', () => {
-    const cache = createRedirectCache(2);
+  it('when links are set beyond its size, then one used meanwhile stays and one not used goes', () => {
+    const cache = createRedirectCache(4);
+    cache.set('a', row(1));
+    cache.set('b', row(2));
+    expect(cache.get('a')).toEqual(row(1));
+    cache.set('c', row(3));
+    expect(cache.get('b')).toBeUndefined();
+    expect(held(cache, ['a', 'c'])).toEqual(['a', 'c']);
+  });
+
+  it('when a code is set again, then it holds the new row', () => {
+    const cache = createRedirectCache(4);
     cache.set('a', row(1));
     cache.set('b', row(2));
     cache.set('a', row(9));
-    cache.set('c', row(3));
-    expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')).toEqual(row(9));
-    expect(cache.get('c')).toEqual(row(3));
+    cache.set('a', row(8));
+    expect(cache.get('a')).toEqual(row(8));
+    expect(cache.get('b')).toEqual(row(2));
   });
 
   it('when a code is invalidated or the cache cleared, then those rows are gone', () => {
     const cache = createRedirectCache(10);
     cache.set('a', row(1));
     cache.set('b', row(2));
+    cache.set('c', row(3));
+    cache.set('d', row(4));
+    cache.set('e', row(5)); // a–e have moved to the older generation
+    cache.set('f', row(6));
     cache.invalidate('a');
-    expect(cache.get('a')).toBeUndefined();
-    expect(cache.get('b')).toEqual(row(2));
+    cache.invalidate('f');
+    expect(held(cache, ['a', 'b', 'c', 'd', 'e', 'f'])).toEqual(['b', 'c', 'd', 'e']);
     cache.clear();
-    expect(cache.get('b')).toBeUndefined();
+    expect(held(cache, ['b', 'c', 'd', 'e'])).toEqual([]);
   });
 });
 
