@@ -35,7 +35,7 @@ export type AppDeps = {
   now?: () => number;
   /** Injected in tests to force collisions; nanoid otherwise. */
   generateCode?: CodeGenerator;
-  /** Injected in tests; an LRU of REDIRECT_CACHE_SIZE links otherwise. */
+  /** Injected in tests; a cache of REDIRECT_CACHE_SIZE links otherwise. */
   redirectCache?: RedirectCache;
 };
 
