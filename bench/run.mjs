@@ -125,6 +125,24 @@ function memoryOf(server) {
   }
 }
 
+/**
+ * CPU time (user + system) the process has used, in microseconds. Divided by the requests of a
+ * load, it says how much work one answer costs, a figure that other load on the machine moves
+ * far less than requests per second.
+ */
+function cpuTimeOf(server) {
+  try {
+    const fields = fs
+      .readFileSync(`/proc/${server.child.pid}/stat`, 'utf8')
+      .split(') ')[1]
+      .split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
 function run(argv) {
   const [command, ...rest] = onLoadCore(argv);
   const result = spawnSync(command, rest, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -304,8 +322,17 @@ async function main() {
       for (const tool of TOOLS) {
         for (const t of order) {
           log(`round ${round}: ${t.server.name} with ${tool} …`);
+          const cpuBefore = cpuTimeOf(t.server);
           const r = load(tool, { url: t.server.url, expected: 302, count: t.count });
-          rows.push({ target: t.server.name, tool, round, ...r, ...memoryOf(t.server) });
+          const cpuPerRequest = (cpuTimeOf(t.server) - cpuBefore) / (r.rps * DURATION);
+          rows.push({
+            target: t.server.name,
+            tool,
+            round,
+            ...r,
+            cpuPerRequest,
+            ...memoryOf(t.server),
+          });
         }
       }
     }
@@ -398,6 +425,7 @@ async function main() {
           'non-3xx',
           'RSS MB',
           '% of node:http',
+          'CPU µs/req',
         ],
         rows.map((r) => [
           r.target,
@@ -410,6 +438,7 @@ async function main() {
           r.unexpected,
           fmt.mb(r.rss),
           fmt.pct(r.ofCeiling),
+          fmt.int(r.cpuPerRequest),
         ]),
       ),
     );
@@ -417,8 +446,10 @@ async function main() {
     const summary = [];
     for (const tool of TOOLS) {
       const of = (target) => rows.filter((r) => r.target === target && r.tool === tool);
+      const ceilingCpu = median(of('node:http').map((r) => r.cpuPerRequest));
       for (const t of targets) {
         const own = of(t.server.name);
+        const cpu = median(own.map((r) => r.cpuPerRequest));
         summary.push([
           t.server.name,
           tool,
@@ -427,17 +458,46 @@ async function main() {
           fmt.ms(Math.max(...own.map((r) => r.p99))),
           own.reduce((n, r) => n + r.errors, 0),
           own.reduce((n, r) => n + r.unexpected, 0),
+          fmt.int(cpu),
+          fmt.pct(ceilingCpu / cpu),
         ]);
       }
       const flat =
         median(of(snipLarge.name).map((r) => r.rps)) / median(of(snipSmall.name).map((r) => r.rps));
-      summary.push([`${snipLarge.name} ÷ ${snipSmall.name}`, tool, '', fmt.pct(flat), '', '', '']);
+      const flatCpu =
+        median(of(snipSmall.name).map((r) => r.cpuPerRequest)) /
+        median(of(snipLarge.name).map((r) => r.cpuPerRequest));
+      summary.push([
+        `${snipLarge.name} ÷ ${snipSmall.name}`,
+        tool,
+        '',
+        fmt.pct(flat),
+        '',
+        '',
+        '',
+        '',
+        fmt.pct(flatCpu),
+      ]);
     }
-    print('Medians over the runs (worst p99, summed errors):');
+    print(
+      'Medians over the runs (worst p99, summed errors). The last column compares CPU time per ' +
+        'request, node:http ÷ target: the same ratio as throughput on a quiet machine, and far ' +
+        'less moved by other load.',
+    );
     print();
     print(
       markdownTable(
-        ['target', 'tool', 'req/s', '% of node:http', 'worst p99 ms', 'errors', 'non-3xx'],
+        [
+          'target',
+          'tool',
+          'req/s',
+          '% of node:http',
+          'worst p99 ms',
+          'errors',
+          'non-3xx',
+          'CPU µs/req',
+          'CPU: node:http ÷ target',
+        ],
         summary,
       ),
     );
