@@ -34,4 +34,11 @@ export default tseslint.config(
     files: ['test/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The benchmark is plain ESM run by Node itself.
+    files: ['bench/**/*.mjs'],
+    languageOptions: {
+      globals: { performance: 'readonly', fetch: 'readonly', Buffer: 'readonly' },
+    },
+  },
 );

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type Request } from 'express';
@@ -28,6 +29,9 @@ import { createCodeGenerator, type CodeGenerator } from './links/code-generator.
 import { createLinkRepository } from './links/link-repository.js';
 import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
 import { createLinkService } from './links/link-service.js';
+import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
+import { createRedirectCache, type RedirectCache } from './links/redirect-cache.js';
+import { createRedirectResponder } from './links/redirect-response.js';
 import { createManageRoutes } from './manage/manage-routes.js';
 import { createQrRoutes } from './qr/qr-routes.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
@@ -47,7 +51,15 @@ export type AppDeps = {
   generateCode?: CodeGenerator;
   /** Whether the database file is still the one opened; watched from config.databaseFile otherwise. */
   databaseFile?: DatabaseFileCheck;
+  /** Injected in tests; a cache of REDIRECT_CACHE_SIZE links otherwise. */
+  redirectCache?: RedirectCache;
 };
+
+/**
+ * Links whose redirect rows stay in memory. A row is a few hundred bytes, so this is a few MB;
+ * it holds a busy site's popular links, while a visit to a rarely used one reads SQLite.
+ */
+export const REDIRECT_CACHE_SIZE = 10_000;
 
 // Both src/app.ts and dist/app.js sit one level below the project root.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,7 +79,28 @@ function redactPath(requestPath: string): string {
   return requestPath.replace(/^\/manage\/[^/]+/i, '/manage/:token');
 }
 
+/** The Express app alone: every route, pages, 404 and error handler. Tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
+  return assembleApp(deps).app;
+}
+
+/**
+ * What the server listens with: the redirect fast path in front of the Express app. Active
+ * redirects are answered without Express; every other request reaches the app unchanged.
+ */
+export function createRequestListener(deps: AppDeps): RequestListener {
+  const { app, redirectFastPath } = assembleApp(deps);
+  return redirectFastPath(app);
+}
+
+/**
+ * Builds the app and the fast path on the same services, so they share one link lookup, one
+ * visit counter and one responder. Exported for the test that holds the two side by side.
+ */
+export function assembleApp(deps: AppDeps): {
+  app: Express;
+  redirectFastPath: (fallback: RequestListener) => RequestListener;
+} {
   const { config, db, logger } = deps;
   const now = deps.now ?? Date.now;
   const visits = createVisitRepository(db);
@@ -80,6 +113,7 @@ export function createApp(deps: AppDeps): Express {
     maxUrlLength: config.maxUrlLength,
     pendingVisits: counter.pendingFor,
     write: createWriteGate({ db, fileCheck, now }),
+    redirectCache: deps.redirectCache ?? createRedirectCache(REDIRECT_CACHE_SIZE),
   });
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
   const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;
@@ -89,12 +123,20 @@ export function createApp(deps: AppDeps): Express {
   const publicOrigin = (req: Request): string =>
     config.baseUrl ?? `${req.protocol}://${req.host ?? 'localhost'}`;
   const ownHosts = (req: Request): string[] => [baseHost ?? '', req.hostname].filter(Boolean);
-  const isOwnHost = (req: Request, host: string): boolean =>
-    host === baseHost || host === req.hostname;
   const limits = createRequestLimits(config.rateLimits, config.onFly);
   const keys = createKeyService({ keys: createKeyRepository(db), now });
 
   const app = express();
+  // The fast path meets requests before Express has given them its prototype; with it, they read
+  // `hostname` through Express's own getter (Host, or X-Forwarded-Host under `trust proxy`).
+  const hostnameOf = (req: IncomingMessage): string | undefined => {
+    if (Object.getPrototypeOf(req) !== app.request) Object.setPrototypeOf(req, app.request);
+    return (req as Request).hostname;
+  };
+  const isOwnHost = (req: IncomingMessage, host: string): boolean =>
+    host === baseHost || host === hostnameOf(req);
+  const respond = createRedirectResponder({ visits: counter, isOwnHost });
+
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   // `/Manage/<token>` must not reach the management page (the routers say the same).
@@ -108,7 +150,7 @@ export function createApp(deps: AppDeps): Express {
   const health = createHealthRepository(db);
   app.get('/healthz', createHealthHandler(health, fileCheck, logger));
   app.get('/robots.txt', serveRobotsTxt);
-  app.get('/:code', createRedirectHandler({ links, visits: counter, isOwnHost }));
+  app.get('/:code', createRedirectHandler({ links, respond }));
 
   const pageHeaders = securityHeaders({ https: secure });
   app.use(pageHeaders);
@@ -166,5 +208,5 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(handleNotFound(limits.notFound));
   app.use(handleErrors(logger, pageHeaders));
-  return app;
+  return { app, redirectFastPath: createRedirectFastPath({ links, respond, logger }) };
 }

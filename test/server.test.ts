@@ -1,5 +1,6 @@
 import http from 'node:http';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTempDir, createTestDatabase } from './support/test-app.js';
 import {
@@ -209,5 +210,25 @@ describe('the server process', () => {
     expect((await post({ 'X-Api-Key': key })).status).toBe(201);
     expect(proc!.output()).toContain('INITIAL_API_KEY stored as an API key');
     expect(proc!.output()).not.toContain(key);
+  });
+
+  it('when it has started, then it has loaded no HTTP client code (undici, http2) that would slow its start', async () => {
+    const file = path.join(createTempDir(), 'db', 'snip.sqlite3');
+    createTestDatabase(file).close();
+    const port = await findFreePort();
+    // Importing the server runs it; once it listens, the child reports the modules Node loaded.
+    const script = `
+      await import(${JSON.stringify(pathToFileURL(SERVER).href)});
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const client = process.moduleLoadList.filter((m) => /undici|http2/.test(m));
+      console.log('client modules: ' + JSON.stringify(client));
+      process.exit(0);`;
+    proc = startProcess('node', ['--input-type=module', '-e', script], {
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${file}`,
+      LOG_LEVEL: 'silent',
+    });
+    expect((await proc.exited).code).toBe(0);
+    expect(proc.output()).toContain('client modules: []');
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
@@ -12,28 +13,67 @@ declare module 'express-serve-static-core' {
 }
 
 /**
+ * The request's id: Fly's `Fly-Request-Id` or a proxy's `X-Request-Id` when it looks like an id,
+ * a new UUID otherwise. The Express middleware below and the redirect fast path
+ * (links/redirect-fast-path.ts) both take it from here.
+ */
+export function requestIdFor(headers: IncomingHttpHeaders): string {
+  const incoming = headers['fly-request-id'] ?? headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+export type RequestLine = {
+  reqId: string;
+  method: string | undefined;
+  /** Already redacted, and never with the query string. */
+  path: string;
+  status: number;
+  /** `process.hrtime.bigint()` when the request arrived. */
+  started: bigint;
+};
+
+/**
+ * Writes the one line a request gets; both the Express middleware and the fast path call it.
+ * The fast path writes its redirects at `debug` (ADR 011), so by default they are skipped here
+ * before any work is done.
+ */
+export function logRequestLine(
+  logger: Logger,
+  line: RequestLine,
+  level: 'info' | 'debug' = 'info',
+): void {
+  if (!logger.isLevelEnabled(level)) return;
+  const ms = Number(process.hrtime.bigint() - line.started) / 1e6;
+  logger[level](
+    {
+      reqId: line.reqId,
+      method: line.method,
+      path: line.path,
+      status: line.status,
+      ms: Math.round(ms * 10) / 10,
+    },
+    'request',
+  );
+}
+
+/**
  * One JSON line per request with its id, method, path (never the query string, and never a
  * management token), status and duration. The id is echoed in `X-Request-Id` and printed on
  * error pages, so a user's report can be matched with the log.
  */
 export function logRequests(logger: Logger, redactPath: (path: string) => string): RequestHandler {
   return (req, res, next) => {
-    const incoming = req.get('fly-request-id') ?? req.get('x-request-id');
-    req.id = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    req.id = requestIdFor(req.headers);
     res.setHeader('X-Request-Id', req.id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info(
-        {
-          reqId: req.id,
-          method: req.method,
-          path: redactPath(req.path),
-          status: res.statusCode,
-          ms: Math.round(ms * 10) / 10,
-        },
-        'request',
-      );
+      logRequestLine(logger, {
+        reqId: req.id,
+        method: req.method,
+        path: redactPath(req.path),
+        status: res.statusCode,
+        started,
+      });
     });
     next();
   };

@@ -2,16 +2,13 @@ import { domainToUnicode } from 'node:url';
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { rememberToken, readRememberedTokens } from '../manage/remembered-links.js';
-import type { VisitCounter } from '../stats/visit-counter.js';
-import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { parseLinkOptions } from './link-options.js';
 import type { LinkService } from './link-service.js';
+import { CODE_PATTERN, type RedirectResponder } from './redirect-response.js';
 
-/** What a code can look like; anything else is not a short link and falls through to 404. */
-const CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** `/<code>+` is the preview of a link, as on other shorteners. */
 const PREVIEW_PATTERN = /^([A-Za-z0-9_-]{1,64})\+$/;
 
@@ -43,35 +40,22 @@ export type LinkRouteDeps = {
 };
 
 /**
- * `GET /:code` (Express answers `HEAD` with it too): the hot path. It runs before the page
- * middleware, does one indexed lookup, counts the visit in memory and writes the response head
- * directly. Unknown, expired, disabled and deleted links fall through to the pages (404/410).
+ * `GET /:code` (Express answers `HEAD` with it too). In the server, the fast path
+ * (redirect-fast-path.ts) answers plain `/<code>` requests before they reach Express; this route
+ * answers the rest the same way (`/%41bc`, `/abc/`, and every test that drives the app alone).
+ * It runs before the page middleware, does one indexed lookup and answers through the same
+ * responder. Unknown, expired, disabled and deleted links fall through to the pages (404/410).
  */
 export function createRedirectHandler(deps: {
   links: LinkService;
-  visits: VisitCounter;
-  isOwnHost: (req: Request, host: string) => boolean;
+  respond: RedirectResponder;
 }): RequestHandler {
   return (req, res, next) => {
     const code = req.params.code;
     if (typeof code !== 'string' || !CODE_PATTERN.test(code)) return next();
     const link = deps.links.findActiveRedirect(code);
     if (link === null) return next();
-    if (isCountedVisit(req)) {
-      deps.visits.record(
-        link.id,
-        referrerHost(req, (host) => deps.isOwnHost(req, host)),
-      );
-    }
-    res.writeHead(link.redirectStatus, {
-      Location: link.target,
-      'Cache-Control': 'private, max-age=0',
-      'X-Robots-Tag': 'noindex',
-      // Cross-origin targets learn at most snip's origin, never which short link was used.
-      'Referrer-Policy': 'strict-origin-when-cross-origin',
-      'Content-Length': '0',
-    });
-    res.end();
+    deps.respond(req, res, link);
   };
 }
 

@@ -8,6 +8,7 @@ import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
 import type { LinkOptions, OptionErrors } from './link-options.js';
 import type { Link, LinkQuery, LinkRepository, RedirectTarget } from './link-repository.js';
+import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
 import type { WriteGate } from '../db/write-gate.js';
 
@@ -49,6 +50,8 @@ export type LinkServiceDeps = {
   pendingVisits: (linkId: number) => number;
   /** Runs each write: refuses it when storage cannot take it (src/db/write-gate.ts). */
   write: WriteGate;
+  /** Redirect rows kept in memory; every change below invalidates the link's code. */
+  redirectCache: RedirectCache;
 };
 
 /** A generated code collides with probability ~n/47^7; a few tries make a failure astronomically rare. */
@@ -164,10 +167,20 @@ export function createLinkService(deps: LinkServiceDeps) {
       return deps.links.listLinks(query, deps.now());
     },
 
-    /** The link to redirect to, or null when the code is unknown or the link is not active. */
+    /**
+     * The link to redirect to, or null when the code is unknown or the link is not active. The
+     * state is judged on every call, cached row or not, so a link stops at its expiry date.
+     */
     findActiveRedirect(code: string): RedirectTarget | null {
-      const link = deps.links.findRedirect(code);
-      if (!link) return null;
+      let link = deps.redirectCache.get(code) ?? null;
+      if (link === null) {
+        link = deps.links.findRedirect(code);
+        // Unknown codes are not cached (a miss stays a miss only until someone takes the code).
+        // Nor are links with a visit limit: every flush raises their count in the database, so
+        // a cached row would let them run past the limit.
+        if (link !== null && link.maxVisits === null) deps.redirectCache.set(code, link);
+      }
+      if (link === null) return null;
       return linkState(link, deps.now(), deps.pendingVisits(link.id)).kind === 'active'
         ? link
         : null;
@@ -200,15 +213,18 @@ export function createLinkService(deps: LinkServiceDeps) {
       deps.write(() =>
         deps.links.updateSettings(link.id, { target: url.url, ...input.options }, deps.now()),
       );
+      deps.redirectCache.invalidate(link.code);
       return { ok: true };
     },
 
     setDisabled(link: Link, disabled: boolean): void {
       deps.write(() => deps.links.setDisabled(link.id, disabled, deps.now()));
+      deps.redirectCache.invalidate(link.code);
     },
 
     delete(link: Link): void {
       deps.write(() => deps.links.deleteLink(link.id, deps.now()));
+      deps.redirectCache.invalidate(link.code);
     },
   };
 }

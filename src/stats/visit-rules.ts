@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { isbot } from 'isbot';
 
 /**
@@ -6,13 +6,35 @@ import { isbot } from 'isbot';
  * bot and not a speculative prefetch (browsers send `Sec-Purpose: prefetch`, older ones
  * `Purpose: prefetch` or `X-Moz: prefetch`). HEAD requests are link checkers, not people.
  */
-export function isCountedVisit(req: Request): boolean {
+export function isCountedVisit(req: Pick<IncomingMessage, 'method' | 'headers'>): boolean {
   if (req.method !== 'GET') return false;
   const purpose = req.headers['sec-purpose'] ?? req.headers['purpose'] ?? req.headers['x-moz'];
   if (typeof purpose === 'string' && purpose.toLowerCase().includes('prefetch')) return false;
   const agent = req.headers['user-agent'];
   // No user agent at all is a script, not a person's browser.
-  return typeof agent === 'string' && agent !== '' && !isbot(agent);
+  return typeof agent === 'string' && agent !== '' && !isBotAgent(agent);
+}
+
+/** Agents whose isbot answer is remembered; the map is emptied when it is full. */
+export const REMEMBERED_AGENTS = 1000;
+/** Longer agents are judged each time, so the map stays small (a few hundred KB at most). */
+const REMEMBERED_AGENT_LENGTH = 512;
+const botAgents = new Map<string, boolean>();
+
+/**
+ * isbot runs one large regular expression per call, a noticeable part of a redirect's time;
+ * visitors' browsers send few distinct agents, so each answer is remembered.
+ */
+function isBotAgent(agent: string): boolean {
+  let bot = botAgents.get(agent);
+  if (bot === undefined) {
+    bot = isbot(agent);
+    if (agent.length <= REMEMBERED_AGENT_LENGTH) {
+      if (botAgents.size >= REMEMBERED_AGENTS) botAgents.clear();
+      botAgents.set(agent, bot);
+    }
+  }
+  return bot;
 }
 
 /**
@@ -20,7 +42,10 @@ export function isCountedVisit(req: Request): boolean {
  * http(s), or it is snip itself. Only the host is kept: paths and queries of the referring page
  * may be private.
  */
-export function referrerHost(req: Request, isOwnHost: (host: string) => boolean): string {
+export function referrerHost(
+  req: Pick<IncomingMessage, 'headers'>,
+  isOwnHost: (host: string) => boolean,
+): string {
   const referer = req.headers.referer;
   if (typeof referer !== 'string' || referer.length > 2048) return '';
   try {

@@ -1,0 +1,54 @@
+// One autocannon load, run as its own process so the bench can pin it to its own core:
+//   node autocannon-load.mjs '<json options>'   → prints one JSON line with the result.
+// Requests are the same as codes.lua sends with wrk: random codes of the seeded table with a
+// browser's User-Agent, or form posts.
+import autocannon from 'autocannon';
+
+const options = JSON.parse(process.argv[2]);
+const USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
+
+function randomCode() {
+  const index = Math.floor(Math.random() * options.count);
+  return options.prefix + index.toString(16).padStart(7, '0');
+}
+
+const request = options.post
+  ? {
+      method: 'POST',
+      path: new URL(options.url).pathname,
+      body: options.post,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'sec-fetch-site': 'same-origin',
+      },
+    }
+  : {
+      method: 'GET',
+      setupRequest: (req) => {
+        req.path = `/${randomCode()}`;
+        return req;
+      },
+    };
+
+const result = await autocannon({
+  url: options.url,
+  connections: options.connections,
+  duration: options.duration,
+  headers: { 'user-agent': USER_AGENT },
+  requests: [request],
+});
+
+const answers = Object.values(result.statusCodeStats ?? {}).reduce((n, s) => n + s.count, 0);
+const expected = result.statusCodeStats?.[String(options.expected)]?.count ?? 0;
+const seconds = (new Date(result.finish).getTime() - new Date(result.start).getTime()) / 1000;
+process.stdout.write(
+  `${JSON.stringify({
+    requests: answers,
+    rps: answers / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    unexpected: answers - expected,
+  })}\n`,
+);

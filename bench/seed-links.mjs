@@ -1,0 +1,40 @@
+// Seeds a fresh SQLite file through snip's own migrations with `count` active 302 links, in one
+// transaction. Codes are `b` + the row's index in seven hex digits (`b0000000`, `b00003e7` …),
+// so a load generator can pick any of them without a list: see codeFor() and codes.lua.
+import { createHash } from 'node:crypto';
+import { applyMigrations, loadMigrations } from '../dist/db/migrations.js';
+import { DEFAULT_MIGRATIONS_DIR } from '../dist/db/migrations-dir.js';
+import { openDatabase } from '../dist/db/open-database.js';
+
+export const CODE_PREFIX = 'b';
+/** A prefix no seeded link has, for 404s. */
+export const UNKNOWN_PREFIX = 'x';
+
+export function codeFor(prefix, index) {
+  return prefix + index.toString(16).padStart(7, '0');
+}
+
+/** @returns {number} milliseconds spent seeding */
+export function seedLinks(file, count) {
+  const started = performance.now();
+  const db = openDatabase(file);
+  applyMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR));
+  // A bench file, not a user's database: a large page cache keeps the index inserts in memory.
+  db.pragma('cache_size = -524288');
+  const insert = db.prepare(
+    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status)
+     VALUES (?, ?, ?, ?, ?, 302)`,
+  );
+  const now = Date.now();
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      // A target of a realistic length, and a token hash like the ones real links carry.
+      const target = `https://example.com/articles/${i}/a-readable-title?utm_source=snip`;
+      const hash = createHash('sha256').update(`bench-${i}`).digest();
+      insert.run(codeFor(CODE_PREFIX, i), target, now, now, hash);
+    }
+  })();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  return performance.now() - started;
+}

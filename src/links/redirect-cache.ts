@@ -1,0 +1,62 @@
+import type { RedirectTarget } from './link-repository.js';
+
+/**
+ * Code → the row the redirect decides on, in front of the database. The link service is its only
+ * user: it fills it on lookups and invalidates a code after every change to that link (target,
+ * redirect type, expiry, visit limit, disabling, enabling, deletion). It is an interface because
+ * several snip machines on one shared database (PRODUCT §10) will each keep one and invalidate it
+ * on the others' changes, which needs nothing more than `invalidate` and `clear`.
+ */
+export type RedirectCache = {
+  get(code: string): RedirectTarget | undefined;
+  set(code: string, link: RedirectTarget): void;
+  invalidate(code: string): void;
+  clear(): void;
+};
+
+/**
+ * A bounded cache that keeps what was used recently, in two generations: new and used rows go
+ * into `recent`; when it holds half of `maxEntries`, it becomes `older` and the previous older
+ * generation is dropped whole. A row used from `older` moves back into `recent`. Every operation
+ * is a lookup or two (a Map used as an exact LRU has to skip its deleted entries to find the
+ * oldest one, which cost several microseconds per eviction on a large table).
+ */
+export function createRedirectCache(maxEntries: number): RedirectCache {
+  const generationSize = Math.max(1, Math.ceil(maxEntries / 2));
+  let recent = new Map<string, RedirectTarget>();
+  let older = new Map<string, RedirectTarget>();
+
+  function remember(code: string, link: RedirectTarget): void {
+    recent.set(code, link);
+    if (recent.size >= generationSize) {
+      older = recent;
+      recent = new Map();
+    }
+  }
+
+  return {
+    get(code) {
+      const link = recent.get(code);
+      if (link !== undefined) return link;
+      const old = older.get(code);
+      if (old !== undefined) {
+        older.delete(code);
+        remember(code, old);
+      }
+      return old;
+    },
+    set(code, link) {
+      // A copy left in `older` is never read: `recent` is looked at first, and it goes at the turnover.
+      if (recent.has(code)) recent.set(code, link);
+      else remember(code, link);
+    },
+    invalidate(code) {
+      recent.delete(code);
+      older.delete(code);
+    },
+    clear() {
+      recent.clear();
+      older.clear();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { logRequestLine, requestIdFor } from '../http/request-logger.js';
+import type { LinkService } from './link-service.js';
+import { CODE_PATTERN, type RedirectResponder } from './redirect-response.js';
+
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+export type RedirectFastPathDeps = {
+  links: Pick<LinkService, 'findActiveRedirect'>;
+  respond: RedirectResponder;
+  logger: Logger;
+};
+
+/**
+ * The redirect without Express. Express's per-request work (prototype swaps, the router's layer
+ * walk, parameter decoding) costs more than everything a redirect needs, so `GET`/`HEAD /<code>`
+ * of an active link is answered here, before the app, exactly as the Express route would answer
+ * it: the same lookup, the same visit counting and response (redirect-response.ts), the same
+ * request id and log fields (http/request-logger.ts), logged at debug level (ADR 011).
+ * Everything else — unknown codes (404 and its
+ * rate limit), links that are gone (410), previews, other methods and any path that is not
+ * plainly `/<code>` — goes to `fallback`, the Express app, untouched.
+ * test/links/redirect-fast-path.test.ts holds the two side by side.
+ */
+export function createRedirectFastPath(
+  deps: RedirectFastPathDeps,
+): (fallback: RequestListener) => RequestListener {
+  return (fallback) => (req, res) => {
+    const started = process.hrtime.bigint();
+    const code = redirectCode(req);
+    if (code === null) return fallback(req, res);
+    let link;
+    try {
+      link = deps.links.findActiveRedirect(code);
+    } catch {
+      // A database error is Express's to answer: the route meets it again and the error
+      // handler answers 503 or 500 with a page and a log line, as for any other request.
+      return fallback(req, res);
+    }
+    if (link === null) return fallback(req, res);
+    const reqId = requestIdFor(req.headers);
+    res.setHeader('X-Request-Id', reqId);
+    deps.respond(req, res, link);
+    // One line per redirect would cost a fifth of the redirect's time: debug level (ADR 011).
+    logRequestLine(
+      deps.logger,
+      { reqId, method: req.method, path: `/${code}`, status: link.redirectStatus, started },
+      'debug',
+    );
+  };
+}
+
+/** The code of `GET`/`HEAD /<code>` (a query string is ignored, as the route ignores it), or null. */
+function redirectCode(req: IncomingMessage): string | null {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return null;
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  const code = url.slice(1, query === -1 ? url.length : query);
+  // Only a literal `/<code>`: percent-escapes, trailing slashes and absolute-form targets
+  // (`http://host/code`, the only other form Node passes on for GET) are left to Express,
+  // which decodes and normalises them its own way.
+  return url.startsWith('/') && CODE_PATTERN.test(code) ? code : null;
+}

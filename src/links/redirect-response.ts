@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { VisitCounter } from '../stats/visit-counter.js';
+import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
+import type { RedirectTarget } from './link-repository.js';
+
+/** What a code can look like; anything else is not a short link and falls through to 404. */
+export const CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Whether `host` (from a Referer) is snip itself, as this request reached it. */
+export type IsOwnHost = (req: IncomingMessage, host: string) => boolean;
+
+export type RedirectResponder = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  link: RedirectTarget,
+) => void;
+
+/**
+ * Following an active link, wherever it is answered (the Express route in link-routes.ts or the
+ * fast path in redirect-fast-path.ts): count the visit in memory and write the redirect, a head
+ * without a body. Both take it from here, so they cannot drift apart.
+ */
+export function createRedirectResponder(deps: {
+  visits: Pick<VisitCounter, 'record'>;
+  isOwnHost: IsOwnHost;
+}): RedirectResponder {
+  return (req, res, link) => {
+    if (isCountedVisit(req)) {
+      deps.visits.record(
+        link.id,
+        referrerHost(req, (host) => deps.isOwnHost(req, host)),
+      );
+    }
+    res.writeHead(link.redirectStatus, {
+      Location: link.target,
+      'Cache-Control': 'private, max-age=0',
+      'X-Robots-Tag': 'noindex',
+      // Cross-origin targets learn at most snip's origin, never which short link was used.
+      'Referrer-Policy': 'strict-origin-when-cross-origin',
+      'Content-Length': '0',
+    });
+    res.end();
+  };
+}
