@@ -275,6 +275,11 @@ describe('checkTargetUrl: snip’s own host', () => {
     ['a byte-order mark', 'https://\ufeffexample.com/'],
     ['a variation selector', 'https://example\ufe0f.com/'],
     ['an invisible character before a port', 'https://example.com\u2060:8080/'],
+    // The parser also reads a host after "https:" with no slash, one slash or backslashes.
+    ['a soft hyphen after "http:" and one slash', 'http:/\u00ada.com/'],
+    ['a zero-width space after "https:" without slashes', 'https:exam\u200bple.com'],
+    ['a zero-width space after backslashes', 'https:\\\\exam\u200bple.com\\x'],
+    ['a zero-width space with slashes later in the path', 'https:exam\u200bple.com/a//b'],
   ])(
     'when the host holds %s, then it is refused as invisible, not silently removed',
     (_, input) => {
