@@ -16,6 +16,7 @@ export default defineConfig({
       'test/stats/visit-counter.test.ts',
       'test/db/full-disk.test.ts',
       'test/db/busy-database.test.ts',
+      'test/db/database-file.test.ts',
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

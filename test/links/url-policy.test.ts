@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   checkTargetUrl,
+  parseIpv6,
   SHORTENER_HOSTS,
   type UrlPolicyOptions,
   type UrlRejection,
@@ -674,5 +675,37 @@ describe('checkTargetUrl: accepted URLs are stored normalised', () => {
   ])('when a public URL has %s, then it is accepted unchanged', (_, input) => {
     expectAccepted(input, input);
     expectAccepted(input, input, form);
+  });
+});
+
+describe('parseIpv6 (also used to key rate limits by /64)', () => {
+  it.each([
+    ['::', [0, 0, 0, 0, 0, 0, 0, 0]],
+    ['::1', [0, 0, 0, 0, 0, 0, 0, 1]],
+    ['1::', [1, 0, 0, 0, 0, 0, 0, 0]],
+    ['1:2:3:4:5:6:7:8', [1, 2, 3, 4, 5, 6, 7, 8]],
+    ['1::2:3:4:5:6:7', [1, 0, 2, 3, 4, 5, 6, 7]],
+    ['FFFF:0:0:0:0:0:0:abcd', [0xffff, 0, 0, 0, 0, 0, 0, 0xabcd]],
+    ['::ffff:1.2.3.4', [0, 0, 0, 0, 0, 0xffff, 0x102, 0x304]],
+    ['64:ff9b::192.168.1.1', [0x64, 0xff9b, 0, 0, 0, 0, 0xc0a8, 0x101]],
+    ['1:2:3:4:5:6:10.0.0.1', [1, 2, 3, 4, 5, 6, 0xa00, 1]],
+  ])('when the address is %s, then its eight groups are read', (text, groups) => {
+    expect(parseIpv6(text)).toEqual(groups);
+  });
+
+  it.each([
+    ['nine groups', '1:2:3:4:5:6:7:8:9'],
+    ['seven groups without "::"', '1:2:3:4:5:6:7'],
+    ['"::" standing for no group', '1:2:3:4::5:6:7:8'],
+    ['two "::"', '1::2::3'],
+    ['a group of five digits', '12345::'],
+    ['a letter beyond f', 'g::1'],
+    ['an IPv4 tail of three parts', '::ffff:1.2.3'],
+    ['an IPv4 tail with an octet above 255', '::ffff:1.2.3.256'],
+    ['an IPv4 part before the last group', '::1.2.3.4:5'],
+    ['an empty group', '1:2:3:4:5:6:7:'],
+    ['nothing', ''],
+  ])('when the address has %s, then it is not read', (_, text) => {
+    expect(parseIpv6(text)).toBeNull();
   });
 });

@@ -19,6 +19,16 @@ describe('management tokens', () => {
     expect(others.has(token)).toBe(false);
   });
 
+  it.each([
+    ['31 characters', 'A'.repeat(31)],
+    ['33 characters', 'A'.repeat(33)],
+    ['a valid token with a suffix', `${'A'.repeat(32)}/x`],
+    ['a valid token with a prefix', `x${'A'.repeat(32)}`],
+    ['standard base64 characters', `${'A'.repeat(30)}+/`],
+  ])('when a token has %s, then it is not one snip makes', (_, token) => {
+    expect(MANAGE_TOKEN_PATTERN.test(token)).toBe(false);
+  });
+
   it('when the stored hash is the token’s own, then it matches', () => {
     const { token, hash } = createManageToken();
     expect(tokenMatches(token, hash)).toBe(true);
