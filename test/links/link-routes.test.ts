@@ -210,6 +210,19 @@ describe('following a short link', () => {
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
+  it('when a row is marked deleted but still holds its target, then it answers 410 saying it was deleted', async () => {
+    t = buildTestApp();
+    t.db
+      .prepare(
+        "INSERT INTO urls (code, target, created, updated, deleted_at) VALUES ('del1', 'https://example.com/', 1, 1, 2)",
+      )
+      .run();
+    const res = await request(t.app).get('/del1').expect(410);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.text).toContain('deleted');
+    await request(t.app).get('/del1+').expect(410);
+  });
+
   it.each([
     ['an empty target (a tombstone whose deletion mark a rollback dropped)', ''],
     ['a target that is not a web address', 'javascript:alert(1)'],

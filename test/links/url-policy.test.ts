@@ -121,6 +121,7 @@ describe('checkTargetUrl: schemes', () => {
     ['a host with a path and query', 'example.com/a?b=c#d', 'https://example.com/a?b=c#d'],
     ['a www host', 'www.example.com', 'https://www.example.com/'],
     ['an IDN host', 'münchen.de', 'https://xn--mnchen-3ya.de/'],
+    ['a colon later in the path', 'example.com/a:b', 'https://example.com/a:b'],
   ])('when the form sends %s without a scheme, then https:// is added', (_, input, stored) => {
     expectAccepted(input, stored, form);
   });
@@ -281,6 +282,7 @@ describe('checkTargetUrl: snip’s own host', () => {
     ['a zero-width space after "https:" without slashes', 'https:exam\u200bple.com'],
     ['a zero-width space after backslashes', 'https:\\\\exam\u200bple.com\\x'],
     ['a zero-width space with slashes later in the path', 'https:exam\u200bple.com/a//b'],
+    ['a zero-width space as the very last character', 'https://example.com\u200b'],
   ])(
     'when the host holds %s, then it is refused as invisible, not silently removed',
     (_, input) => {
@@ -335,6 +337,13 @@ describe('checkTargetUrl: snip’s own host', () => {
   it('when ownHosts holds an IDN, then its punycode spelling is our own host', () => {
     const options = { ...api, ownHosts: ['münchen.example'] };
     expectRejected('https://xn--mnchen-3ya.example/', 'own_host', options);
+  });
+
+  it('when ownHosts holds a host with a port the parser refuses, then that host is still ours', () => {
+    expectRejected('https://snip.example/abc', 'own_host', {
+      ...api,
+      ownHosts: ['SNIP.example:99999'],
+    });
   });
 
   it('when ownHosts holds something unparseable, then checking does not throw', () => {
@@ -542,6 +551,7 @@ describe('checkTargetUrl: private host names', () => {
 
   it.each([
     ['row 18: a public name that resolves to 127.0.0.1', 'http://7f000001.nip.io/'],
+    ['a public name that starts with a private address', 'http://10.0.0.1.nip.io/'],
     ['a public name containing "localhost"', 'https://localhost.example.com/'],
     ['a public name containing "internal"', 'https://internal.example.com/'],
     ['a public name ending in "local" without a dot', 'https://notlocal.example/'],
@@ -576,6 +586,13 @@ describe('checkTargetUrl: blocklist', () => {
     ['a listed host only in the path', 'https://a.example/evil.example'],
   ])('when the URL has %s, then it is accepted', (_, input) => {
     expectAccepted(input, input, blocked);
+  });
+
+  it('when the blocklist holds an empty entry, then it blocks nothing', () => {
+    expectAccepted('https://evil.example/', 'https://evil.example/', {
+      ...api,
+      blockedHosts: [''],
+    });
   });
 
   it('when no blocklist is given, then the same host is accepted', () => {
