@@ -10,6 +10,7 @@ import {
   type RunningProcess,
 } from './support/server-process.js';
 import { openDatabase } from '../src/db/open-database.js';
+import { readColumn } from './support/read-database.js';
 
 const SERVER = path.resolve('dist/server.js');
 let proc: RunningProcess | undefined;
@@ -129,6 +130,38 @@ describe('the server process', () => {
     db.close();
     expect(row.visits).toBe(visits);
     expect(daily.n).toBe(visits);
+  });
+
+  it('when a link is visited on a running server, then the visit reaches the database file within about a second, without a shutdown', async () => {
+    const { port, file } = await startServer();
+    const base = `http://127.0.0.1:${port}`;
+    const created = await fetch(`${base}/shorten`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Sec-Fetch-Site': 'same-origin',
+      },
+      body: 'url=https%3A%2F%2Fexample.com%2F&alias=flushed',
+      redirect: 'manual',
+    });
+    expect(created.status).toBe(303);
+    const visited = await fetch(`${base}/flushed`, {
+      redirect: 'manual',
+      headers: { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0' },
+    });
+    expect(visited.status).toBe(302);
+    const started = Date.now();
+    const stored = () =>
+      readColumn<number>(file, "SELECT visits FROM urls WHERE code = 'flushed'")[0];
+    // The server flushes every second; the margin is for two cores shared with other suites.
+    while (stored() !== 1 && Date.now() - started < 4000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const ms = Date.now() - started;
+    const written = stored() === 1 ? 'written to' : 'still not in';
+    console.log(`visit ${written} the database file ${ms} ms after the redirect`);
+    expect(stored()).toBe(1);
+    expect(proc!.child.exitCode).toBeNull();
   });
 
   it('when the database has pending migrations, then it refuses to start', async () => {

@@ -145,11 +145,13 @@ const CONTROL_OR_SPACE = /(?! )[\p{Cc}\p{White_Space}]|^ | $/u;
 // (%E2%80%8B), visible on every page, so only the host refuses them.
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}]/u;
 
-/** "https://user@host:8080/path" → "user@host:8080": what lies between "//" and the path. */
+/**
+ * "https://user@host:8080/path" → "user@host:8080": what lies between the scheme's slashes and the
+ * path. For http(s) the parser skips any run of slashes and backslashes after the colon, none
+ * included ("https:host", "https:\\host"), so the authority starts after that run.
+ */
 function authorityOf(url: string): string {
-  const start = url.indexOf('//');
-  if (start === -1) return '';
-  const rest = url.slice(start + 2);
+  const rest = url.slice(url.indexOf(':') + 1).replace(/^[/\\]*/, '');
   const end = rest.search(/[/?#\\]/);
   return end === -1 ? rest : rest.slice(0, end);
 }

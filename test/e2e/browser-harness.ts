@@ -12,8 +12,11 @@ import { describe, it } from 'vitest';
 import { findFreePort, startProcess, waitForHealthy } from '../support/server-process.js';
 import { createTempDir, createTestDatabase } from '../support/test-app.js';
 
-/** Debian's package path; CI installs it in .ci/run. Playwright's own browser downloads are not used. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/**
+ * Debian's package path; CI installs it in .ci/run. CHROMIUM_PATH points elsewhere (GitHub's
+ * runners have Google Chrome). Playwright's own browser downloads are not used.
+ */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 // The machine has no network beyond package registries: without the background-networking
 // flags Chromium keeps trying to reach Google services and floods the log with refused connections.
@@ -49,7 +52,7 @@ export function describeInBrowser(name: string, body: () => void): void {
     describe(name, body);
     return;
   }
-  const message = `Chromium is not installed at ${CHROMIUM_PATH} (apt-get install chromium).`;
+  const message = `Chromium is not installed at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH).`;
   const ci = process.env.CI;
   if (ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0') {
     describe(name, () => {
@@ -94,6 +97,8 @@ export async function serveTargetSite(context: BrowserContext, page: Page): Prom
 
 export type SnipServer = {
   baseUrl: string;
+  /** The server's SQLite file, for checking what reached the disk. */
+  databaseFile: string;
   output: () => string;
   stop: () => Promise<void>;
 };
@@ -116,6 +121,7 @@ export async function startSnip(env: Record<string, string> = {}): Promise<SnipS
   await waitForHealthy(port, proc);
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    databaseFile: file,
     output: proc.output,
     async stop() {
       proc.child.kill('SIGTERM');

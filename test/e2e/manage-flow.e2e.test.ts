@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readColumn } from '../support/read-database.js';
 import {
   DESKTOP_LIGHT,
   describeInBrowser,
@@ -70,8 +71,16 @@ describeInBrowser('managing a link in Chromium', () => {
     expect(await page.locator('body').innerText()).toBe(TARGET_BODY);
     expect((await followed?.request().redirectedFrom()?.response())?.status()).toBe(302);
 
-    // The visit shows up on the management page (flushed within a second).
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // The visit reaches the database file within about a second (the page alone would also
+    // count visits still in memory), then shows up on the management page.
+    const code = shortUrl.split('/').at(-1)!;
+    const storedVisits = () =>
+      readColumn<number>(server.databaseFile, `SELECT visits FROM urls WHERE code = '${code}'`)[0];
+    const waitStarted = Date.now();
+    while (storedVisits() !== 1 && Date.now() - waitStarted < 4000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(storedVisits()).toBe(1);
     await page.goto(manageUrl);
     expect(await page.locator('.stats dd').first().innerText()).toBe('1');
 

@@ -51,9 +51,16 @@ describe('security headers', () => {
 
   it('when BASE_URL is https, then pages send HSTS; over plain http they do not', async () => {
     t = buildTestApp({ BASE_URL: 'https://snip.example' });
-    expect((await request(t.app).get('/')).headers['strict-transport-security']).toMatch(
-      /max-age=\d+/,
+    const hsts = (await request(t.app).get('/')).headers['strict-transport-security'] ?? '';
+    const directives = new Map(
+      hsts.split(';').map((part) => {
+        const [name = '', value = ''] = part.trim().split('=');
+        return [name.toLowerCase(), value];
+      }),
     );
+    // max-age=0 would tell browsers to forget HTTPS: at least a year, as preload lists ask.
+    expect(Number(directives.get('max-age'))).toBeGreaterThanOrEqual(31_536_000);
+    expect(directives.has('includesubdomains')).toBe(true);
     t.db.close();
     t = buildTestApp();
     expect((await request(t.app).get('/')).headers['strict-transport-security']).toBeUndefined();

@@ -154,9 +154,9 @@ describe('parseLinkOptions: maximum visits', () => {
 });
 
 describe('parseLinkOptions: repeated and combined fields', () => {
-  // A form (or a crafted request) that sends a field twice arrives as an array. The redirect row
-  // fails today: z.enum reports an array as `invalid_value`, not `invalid_type`, so fieldMessage()
-  // passes on the generic "Choose one of the redirect types listed." instead.
+  // A form (or a crafted request) that sends a field twice arrives as an array. fieldMessage()
+  // looks at the value itself, so the redirect field says so too, although z.enum reports an
+  // array as `invalid_value` rather than `invalid_type`.
   it.each([
     ['redirect', ['301', '308']],
     ['expires_on', ['2026-07-01', '2026-07-02']],

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CODE_ALPHABET } from '../../src/links/code-generator.js';
 import { buildTestApp, MANAGE_LOCATION, SAME_ORIGIN, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
@@ -109,6 +110,50 @@ describe('the shortening form', () => {
     expect(t.countLinks()).toBe(2);
   });
 
+  it.each([
+    ['unset', {}, 7],
+    ['5', { CODE_LENGTH: '5' }, 5],
+    ['12', { CODE_LENGTH: '12' }, 12],
+  ])(
+    'when CODE_LENGTH is %s and the real generator runs, then codes have that length, from the look-alike-free alphabet',
+    async (_, env, length) => {
+      t = buildTestApp(env);
+      const codes = new Set<string>();
+      for (let i = 0; i < 5; i++) {
+        await shorten({ url: `https://example.com/${i}` }).expect(303);
+        codes.add(t.lastCode()!);
+      }
+      expect(codes.size).toBe(5);
+      for (const code of codes) {
+        expect(code).toHaveLength(length);
+        expect(
+          [...code].every((ch) => CODE_ALPHABET.includes(ch)),
+          code,
+        ).toBe(true);
+        await request(t.app).get(`/${code}`).expect(302);
+      }
+    },
+  );
+
+  it('when a generated code is a reserved word in any case, then another one is drawn', async () => {
+    const codes = ['HEALTHZ', 'Metrics', 'Abc4567'];
+    t = buildTestApp({}, { generateCode: () => codes.shift() ?? 'Last777' });
+    await shorten({ url: 'https://example.com/' }).expect(303);
+    expect(t.lastCode()).toBe('Abc4567');
+    expect(t.countLinks()).toBe(1);
+  });
+
+  it('when every generated code is taken, then it gives up after 8 draws with a 500 and stores nothing new', async () => {
+    let draws = 0;
+    t = buildTestApp({}, { generateCode: () => (draws++, 'Same777') });
+    await shorten({ url: 'https://example.com/1' }).expect(303);
+    draws = 0;
+    const res = await shorten({ url: 'https://example.com/2' }).expect(500);
+    expect(res.text).not.toMatch(/\n\s+at /);
+    expect(draws).toBe(8);
+    expect(t.countLinks()).toBe(1);
+  });
+
   it('when the same URL is shortened twice, then it gets two links', async () => {
     t = buildTestApp();
     await shorten({ url: 'https://example.com/' }).expect(303);
@@ -155,8 +200,13 @@ describe('following a short link', () => {
     t = buildTestApp({}, { generateCode: () => 'Abc4567' });
     await shorten({ url: 'https://example.com/x' }).expect(303);
     const res = await request(t.app).head('/Abc4567').expect(302);
+    const get = await request(t.app).get('/Abc4567').expect(302);
     expect(res.headers.location).toBe('https://example.com/x');
-    expect(res.text ?? '').toBe('');
+    // A client never sees a HEAD body (BAD-INPUTS row 49 reads the socket): the headers say none.
+    expect(res.headers['content-length']).toBe('0');
+    for (const name of ['location', 'cache-control', 'x-robots-tag', 'referrer-policy']) {
+      expect(res.headers[name], name).toBe(get.headers[name]);
+    }
   });
 
   it('when the code is unknown, then it answers a 404 page without Location', async () => {
@@ -165,6 +215,19 @@ describe('following a short link', () => {
     expect(res.headers.location).toBeUndefined();
     expect(res.text).toContain('No such link');
     expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('when a row is marked deleted but still holds its target, then it answers 410 saying it was deleted', async () => {
+    t = buildTestApp();
+    t.db
+      .prepare(
+        "INSERT INTO urls (code, target, created, updated, deleted_at) VALUES ('del1', 'https://example.com/', 1, 1, 2)",
+      )
+      .run();
+    const res = await request(t.app).get('/del1').expect(410);
+    expect(res.headers.location).toBeUndefined();
+    expect(res.text).toContain('deleted');
+    await request(t.app).get('/del1+').expect(410);
   });
 
   it.each([

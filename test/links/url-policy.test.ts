@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   checkTargetUrl,
+  parseIpv6,
   SHORTENER_HOSTS,
   type UrlPolicyOptions,
   type UrlRejection,
@@ -120,6 +121,7 @@ describe('checkTargetUrl: schemes', () => {
     ['a host with a path and query', 'example.com/a?b=c#d', 'https://example.com/a?b=c#d'],
     ['a www host', 'www.example.com', 'https://www.example.com/'],
     ['an IDN host', 'münchen.de', 'https://xn--mnchen-3ya.de/'],
+    ['a colon later in the path', 'example.com/a:b', 'https://example.com/a:b'],
   ])('when the form sends %s without a scheme, then https:// is added', (_, input, stored) => {
     expectAccepted(input, stored, form);
   });
@@ -300,6 +302,12 @@ describe('checkTargetUrl: snip’s own host', () => {
     ['a byte-order mark', 'https://\ufeffexample.com/'],
     ['a variation selector', 'https://example\ufe0f.com/'],
     ['an invisible character before a port', 'https://example.com\u2060:8080/'],
+    // The parser also reads a host after "https:" with no slash, one slash or backslashes.
+    ['a soft hyphen after "http:" and one slash', 'http:/\u00ada.com/'],
+    ['a zero-width space after "https:" without slashes', 'https:exam\u200bple.com'],
+    ['a zero-width space after backslashes', 'https:\\\\exam\u200bple.com\\x'],
+    ['a zero-width space with slashes later in the path', 'https:exam\u200bple.com/a//b'],
+    ['a zero-width space as the very last character', 'https://example.com\u200b'],
   ])(
     'when the host holds %s, then it is refused as invisible, not silently removed',
     (_, input) => {
@@ -354,6 +362,13 @@ describe('checkTargetUrl: snip’s own host', () => {
   it('when ownHosts holds an IDN, then its punycode spelling is our own host', () => {
     const options = { ...api, ownHosts: ['münchen.example'] };
     expectRejected('https://xn--mnchen-3ya.example/', 'own_host', options);
+  });
+
+  it('when ownHosts holds a host with a port the parser refuses, then that host is still ours', () => {
+    expectRejected('https://snip.example/abc', 'own_host', {
+      ...api,
+      ownHosts: ['SNIP.example:99999'],
+    });
   });
 
   it('when ownHosts holds something unparseable, then checking does not throw', () => {
@@ -561,6 +576,7 @@ describe('checkTargetUrl: private host names', () => {
 
   it.each([
     ['row 18: a public name that resolves to 127.0.0.1', 'http://7f000001.nip.io/'],
+    ['a public name that starts with a private address', 'http://10.0.0.1.nip.io/'],
     ['a public name containing "localhost"', 'https://localhost.example.com/'],
     ['a public name containing "internal"', 'https://internal.example.com/'],
     ['a public name ending in "local" without a dot', 'https://notlocal.example/'],
@@ -595,6 +611,13 @@ describe('checkTargetUrl: blocklist', () => {
     ['a listed host only in the path', 'https://a.example/evil.example'],
   ])('when the URL has %s, then it is accepted', (_, input) => {
     expectAccepted(input, input, blocked);
+  });
+
+  it('when the blocklist holds an empty entry, then it blocks nothing', () => {
+    expectAccepted('https://evil.example/', 'https://evil.example/', {
+      ...api,
+      blockedHosts: [''],
+    });
   });
 
   it('when no blocklist is given, then the same host is accepted', () => {
@@ -694,5 +717,37 @@ describe('checkTargetUrl: accepted URLs are stored normalised', () => {
   ])('when a public URL has %s, then it is accepted unchanged', (_, input) => {
     expectAccepted(input, input);
     expectAccepted(input, input, form);
+  });
+});
+
+describe('parseIpv6 (also used to key rate limits by /64)', () => {
+  it.each([
+    ['::', [0, 0, 0, 0, 0, 0, 0, 0]],
+    ['::1', [0, 0, 0, 0, 0, 0, 0, 1]],
+    ['1::', [1, 0, 0, 0, 0, 0, 0, 0]],
+    ['1:2:3:4:5:6:7:8', [1, 2, 3, 4, 5, 6, 7, 8]],
+    ['1::2:3:4:5:6:7', [1, 0, 2, 3, 4, 5, 6, 7]],
+    ['FFFF:0:0:0:0:0:0:abcd', [0xffff, 0, 0, 0, 0, 0, 0, 0xabcd]],
+    ['::ffff:1.2.3.4', [0, 0, 0, 0, 0, 0xffff, 0x102, 0x304]],
+    ['64:ff9b::192.168.1.1', [0x64, 0xff9b, 0, 0, 0, 0, 0xc0a8, 0x101]],
+    ['1:2:3:4:5:6:10.0.0.1', [1, 2, 3, 4, 5, 6, 0xa00, 1]],
+  ])('when the address is %s, then its eight groups are read', (text, groups) => {
+    expect(parseIpv6(text)).toEqual(groups);
+  });
+
+  it.each([
+    ['nine groups', '1:2:3:4:5:6:7:8:9'],
+    ['seven groups without "::"', '1:2:3:4:5:6:7'],
+    ['"::" standing for no group', '1:2:3:4::5:6:7:8'],
+    ['two "::"', '1::2::3'],
+    ['a group of five digits', '12345::'],
+    ['a letter beyond f', 'g::1'],
+    ['an IPv4 tail of three parts', '::ffff:1.2.3'],
+    ['an IPv4 tail with an octet above 255', '::ffff:1.2.3.256'],
+    ['an IPv4 part before the last group', '::1.2.3.4:5'],
+    ['an empty group', '1:2:3:4:5:6:7:'],
+    ['nothing', ''],
+  ])('when the address has %s, then it is not read', (_, text) => {
+    expect(parseIpv6(text)).toBeNull();
   });
 });

@@ -87,11 +87,19 @@ describe('the result and management page', () => {
     'when the token %s matches no link, then it is a 404',
     async (token) => {
       setup();
-      await create();
+      const { manage, code } = await create();
       const res = await request(t.app).get(`/manage/${token}`);
       expect(res.status).toBe(404);
-      await request(t.app).post(`/manage/${token}/delete`).set(SAME_ORIGIN).expect(404);
-      expect(t.countLinks()).toBe(1);
+      expect(res.text).toContain('No such link');
+      expect(res.text).not.toContain('https://example.com/start');
+      for (const action of ['delete', 'disable']) {
+        const refused = await request(t.app).post(`/manage/${token}/${action}`).set(SAME_ORIGIN);
+        expect(refused.status).toBe(404);
+        expect(refused.headers.location).toBeUndefined();
+      }
+      // The link itself is untouched (a tombstone would keep the row, so the count proves nothing).
+      await visit(code).expect(302).expect('Location', 'https://example.com/start');
+      expect((await request(t.app).get(manage).expect(200)).text).toContain('Disable the link');
     },
   );
 
@@ -190,10 +198,13 @@ describe('the request log', () => {
 });
 
 describe('link states', () => {
-  it('when a link is active, then it redirects', async () => {
+  it('when a link is active, then it redirects to its target and its page says it is active', async () => {
     setup();
-    const { code } = await create();
-    await visit(code).expect(302);
+    const { manage, code } = await create();
+    await visit(code).expect(302).expect('Location', 'https://example.com/start');
+    const page = await request(t.app).get(manage).expect(200);
+    expect(page.text).toContain('Disable the link');
+    expect(page.text).not.toContain('Enable the link');
   });
 
   it('when the expiry date has passed, then the link answers 410 saying it expired', async () => {
@@ -233,19 +244,28 @@ describe('link states', () => {
     await visit(code).expect(302);
   });
 
-  it('when the link is deleted after confirmation, then it answers 410, its management link is gone and its code is never reused', async () => {
+  it('when the link is deleted after confirmation, then it answers 410, its management link is gone, this browser forgets it and its code is never reused', async () => {
     setup();
-    const { manage, code } = await create({ alias: 'gone-soon' });
+    const kept = await create({ alias: 'kept-one' });
+    const keptCookie = (kept.cookie as unknown as string[])[0]!.split(';')[0]!;
+    const { manage, code, cookie } = await create({ alias: 'gone-soon' }, keptCookie);
+    const bothCookie = (cookie as unknown as string[])[0]!.split(';')[0]!;
     await visit(code).expect(302);
     counter.flush();
     const confirm = await request(t.app).get(`${manage}/delete`).expect(200);
     expect(confirm.text).toContain('Delete this link?');
     expect(confirm.text).toContain(`action="${manage}/delete"`);
-    await request(t.app)
+    const deleted = await request(t.app)
       .post(`${manage}/delete`)
-      .set(SAME_ORIGIN)
+      .set({ ...SAME_ORIGIN, Cookie: bothCookie })
       .expect(303)
       .expect('Location', '/manage/deleted');
+    // The browser's list keeps the other link and drops the deleted one.
+    const remembered = (deleted.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+    expect(remembered).toBe(`snip_links=${kept.token}`);
+    const home = await request(t.app).get('/').set('Cookie', remembered).expect(200);
+    expect(home.text).toContain(`href="${kept.manage}"`);
+    expect(home.text).not.toContain(manage);
     expect((await visit(code).expect(410)).text).toContain('This link was deleted');
     await request(t.app).get(manage).expect(404);
     const again = await request(t.app)
@@ -265,7 +285,10 @@ describe('link states', () => {
     setup();
     const { manage, code } = await create();
     await request(t.app).post(`${manage}/disable`).set(SAME_ORIGIN).expect(303);
-    await request(t.app).get(`/${code}+`).expect(410);
+    const res = await request(t.app).get(`/${code}+`).expect(410);
+    expect(res.text).toContain('This link is disabled');
+    expect(res.text).not.toContain('https://example.com/start');
+    expect(res.headers.location).toBeUndefined();
   });
 });
 
@@ -388,6 +411,19 @@ describe('your links (remembered in this browser)', () => {
       cookie = (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
     }
     expect(cookie.split('=')[1]!.split('.')).toHaveLength(20);
+  });
+
+  it('when the only link this browser remembers is deleted, then the cookie is cleared', async () => {
+    setup();
+    const { manage, cookie } = await create();
+    const sent = (cookie as unknown as string[])[0]!.split(';')[0]!;
+    const deleted = await request(t.app)
+      .post(`${manage}/delete`)
+      .set({ ...SAME_ORIGIN, Cookie: sent })
+      .expect(303);
+    const cleared = (deleted.headers['set-cookie'] as unknown as string[])[0]!;
+    expect(cleared).toMatch(/^snip_links=;/);
+    expect(cleared).toMatch(/Expires=Thu, 01 Jan 1970/);
   });
 
   it('when the cookie holds junk or a deleted link, then those entries are ignored', async () => {

@@ -383,10 +383,8 @@ describe('createVisitRepository: referrer cap', () => {
     expect(referrerRows(b)).toEqual({ 'site-119.example': 1 });
   });
 
-  // Fails today: storeReferrer() applies the cap to '' (no usable referrer) as if it were one more
-  // junk host, so once a link has 100 referring hosts its direct visits are counted as "(other)"
-  // and the management page no longer shows a "Direct" row. '' is a single fixed key and cannot
-  // grow the table, so it should be exempt from the cap.
+  // Direct visits ('') are one fixed key that cannot grow the table, so the cap never applies to
+  // them: a link with 100 referring hosts still shows its "Direct" row.
   it('when direct visits arrive after the cap is reached, then they are still counted as direct', () => {
     const a = addLink('alpha');
     const counter = newCounter();

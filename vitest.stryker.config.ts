@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The tests mutation testing runs (`npm run test:mutation`, stryker.config.json): those that
+ * exercise the mutated modules in this process. Tests that start `node dist/server.js` or other
+ * child processes are left out: a mutant is switched on inside the test process only, so they
+ * could never kill one and would only slow every run down.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'test/links/url-policy*.test.ts',
+      'test/links/link-routes.test.ts',
+      'test/http/bad-inputs.test.ts',
+      'test/manage/*.test.ts',
+      'test/stats/visit-counter.test.ts',
+      'test/db/full-disk.test.ts',
+      'test/db/busy-database.test.ts',
+      'test/db/database-file.test.ts',
+    ],
+    // Each test runs once per mutant that it covers: a tenth of the property runs keeps a
+    // full run of the suite to seconds (the regular suite keeps 10 000).
+    env: { PROPERTY_RUNS: '1000' },
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+});
