@@ -8,6 +8,13 @@ import type { Config } from './config.js';
 import { watchDatabaseFile, type DatabaseFileCheck } from './db/database-file.js';
 import { createWriteGate } from './db/write-gate.js';
 import type { Db } from './db/open-database.js';
+import { createAbuseRepository } from './abuse/abuse-repository.js';
+import { createAbuseService } from './abuse/abuse-service.js';
+import { createReportRoutes } from './abuse/report-routes.js';
+import { createAdminAuth } from './admin/admin-auth.js';
+import { createAdminRoutes } from './admin/admin-routes.js';
+import { createAdminSessionRepository } from './admin/admin-session-repository.js';
+import { sendBackup } from './db/backup-download.js';
 import { allowCrossOrigin } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
@@ -106,15 +113,21 @@ export function assembleApp(deps: AppDeps): {
   const visits = createVisitRepository(db);
   const counter = deps.visitCounter ?? createVisitCounter({ visits, now });
   const fileCheck = deps.databaseFile ?? watchDatabaseFile(config.databaseFile);
+  const write = createWriteGate({ db, fileCheck, now });
+  // The link service asks the abuse service for the blocklist, which needs the link service.
+  const blocklist: { names: () => readonly string[] } = { names: () => [] };
   const links = createLinkService({
     links: createLinkRepository(db),
     generateCode: deps.generateCode ?? createCodeGenerator(config.codeLength),
     now,
     maxUrlLength: config.maxUrlLength,
     pendingVisits: counter.pendingFor,
-    write: createWriteGate({ db, fileCheck, now }),
+    write,
     redirectCache: deps.redirectCache ?? createRedirectCache(REDIRECT_CACHE_SIZE),
+    blockedHosts: () => blocklist.names(),
   });
+  const abuse = createAbuseService({ abuse: createAbuseRepository(db), links, write, now });
+  blocklist.names = abuse.blockedHostNames;
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
   const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;
   const secure = config.baseUrl?.startsWith('https:') ?? false;
@@ -183,6 +196,34 @@ export function assembleApp(deps: AppDeps): {
   );
   app.use(requireSameOrigin(publicOrigin));
   app.use(createQrRoutes({ links, publicOrigin, originFromRequest: config.baseUrl === null }));
+  app.use(createReportRoutes({ links, abuse, limit: limits.report }));
+  // No ADMIN_PASSWORD, no admin: /admin stays a 404 like any unknown page.
+  if (config.adminPassword !== null) {
+    const auth = createAdminAuth({
+      password: config.adminPassword,
+      idleMs: config.adminSessionIdleMs,
+      sessions: createAdminSessionRepository(db),
+      write,
+      now,
+      secureCookies: secure,
+    });
+    app.use(
+      '/admin',
+      createAdminRoutes({
+        auth,
+        links,
+        abuse,
+        keys,
+        visits,
+        now,
+        publicOrigin,
+        ownHosts,
+        limitSignIn: limits.signIn,
+        limitAction: limits.manage,
+        sendBackup: (res) => sendBackup(db, config.databaseFile, res),
+      }),
+    );
+  }
   app.use(
     createManageRoutes({
       links,

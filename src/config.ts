@@ -128,6 +128,14 @@ export const ConfigSchema = z.object({
       ? raw
       : { error: 'must be 32 to 256 printable characters without spaces' },
   ),
+  ADMIN_SESSION_IDLE: setting('ADMIN_SESSION_IDLE', 30 * 60_000, (raw) => {
+    const match = /^(\d+)\s*(min|h|d)$/.exec(raw);
+    const unitMs = { min: 60_000, h: 3_600_000, d: 86_400_000 };
+    const ms = match ? Number(match[1]) * unitMs[match[2] as keyof typeof unitMs] : 0;
+    return ms >= 60_000 && ms <= 30 * 86_400_000
+      ? ms
+      : { error: 'must be a duration from 1min to 30d, such as 30min, 8h or 7d' };
+  }),
   METRICS_TOKEN: setting<string | null>('METRICS_TOKEN', null, (raw) =>
     raw.length >= 16 ? raw : { error: 'must have at least 16 characters' },
   ),
@@ -158,6 +166,8 @@ export type Config = Readonly<{
   /** `private`: only an API key (or a signed-in admin) may create links. */
   createAccess: 'public' | 'private';
   adminPassword: string | null;
+  /** An admin session ends after this long without a request (ADMIN_SESSION_IDLE). */
+  adminSessionIdleMs: number;
   /** A key stored (hashed) at start, for set-ups without a shell. */
   initialApiKey: string | null;
   metricsToken: string | null;
@@ -201,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     onFly: parsed.FLY_APP_NAME !== null,
     createAccess: parsed.CREATE_ACCESS,
     adminPassword: parsed.ADMIN_PASSWORD,
+    adminSessionIdleMs: parsed.ADMIN_SESSION_IDLE,
     initialApiKey: parsed.INITIAL_API_KEY,
     metricsToken: parsed.METRICS_TOKEN,
   });

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       onFly: false,
       createAccess: 'public',
       adminPassword: null,
+      adminSessionIdleMs: 1_800_000,
       initialApiKey: null,
       metricsToken: null,
     });

@@ -124,16 +124,27 @@ export type RequestLimits = {
   create: RequestLimit;
   notFound: RequestLimit;
   manage: RequestLimit;
+  /** Admin sign-in attempts: fixed at 10 per 15 minutes per client (PRODUCT §2). */
+  signIn: RequestLimit;
+  /** Abuse reports from visitors: fixed at 10 per hour per client. */
+  report: RequestLimit;
   /** An API key's requests, counted per key (RATE_LIMIT_API), wherever they come from. */
   apiKey: (keyId: number, res: Response) => Promise<LimitVerdict | null>;
 };
 
 type Rules = Record<'create' | 'notFound' | 'manage' | 'api', RateLimitRule>;
 
+const FIXED_RULES = {
+  signIn: { points: 10, seconds: 900, text: '10/15min' },
+  report: { points: 10, seconds: 3600, text: '10/h' },
+} as const;
+
 /** The limits of snip's doors; `rules` null (RATE_LIMITS=off) limits nothing. */
 export function createRequestLimits(rules: Rules | null, onFly: boolean): RequestLimits {
-  const limiter = (name: keyof Rules) => (rules === null ? null : createLimiter(name, rules[name]));
-  const perClient = (name: keyof Rules): RequestLimit => {
+  const all = rules === null ? null : { ...rules, ...FIXED_RULES };
+  const limiter = (name: keyof Rules | keyof typeof FIXED_RULES) =>
+    all === null ? null : createLimiter(name, all[name]);
+  const perClient = (name: keyof Rules | keyof typeof FIXED_RULES): RequestLimit => {
     const counted = limiter(name);
     return (req, res) => checkLimit(counted, clientKey(req, onFly), res);
   };
@@ -142,6 +153,8 @@ export function createRequestLimits(rules: Rules | null, onFly: boolean): Reques
     create: perClient('create'),
     notFound: perClient('notFound'),
     manage: perClient('manage'),
+    signIn: perClient('signIn'),
+    report: perClient('report'),
     apiKey: (keyId, res) => checkLimit(api, `key:${keyId}`, res),
   };
 }

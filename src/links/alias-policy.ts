@@ -38,6 +38,8 @@ export const RESERVED_WORDS: readonly string[] = Object.freeze([
   'privacy',
   'qr',
   'register',
+  'report',
+  'reports',
   'result',
   's',
   'search',

@@ -19,6 +19,9 @@ export type Link = {
   lastVisit: number | null;
   disabledAt: number | null;
   deletedAt: number | null;
+  /** Removed by the operator for abuse: answers 410 and keeps its code forever. */
+  bannedAt: number | null;
+  banReason: string | null;
 };
 
 export type LinkSettings = {
@@ -43,6 +46,8 @@ type LinkRow = {
   last_visit: number | null;
   disabled_at: number | null;
   deleted_at: number | null;
+  banned_at: number | null;
+  ban_reason: string | null;
   manage_token_hash: Buffer | null;
 };
 
@@ -59,20 +64,23 @@ export type RedirectTarget = Pick<
   | 'visits'
   | 'disabledAt'
   | 'deletedAt'
+  | 'bannedAt'
 >;
 
 export type InsertResult = { ok: true; link: Link } | { ok: false; reason: 'code_taken' };
 
-export const LINK_STATES = ['active', 'expired', 'disabled', 'deleted'] as const;
+export const LINK_STATES = ['active', 'expired', 'disabled', 'banned', 'deleted'] as const;
 export type LinkStateName = (typeof LINK_STATES)[number];
+/** What the admin may filter by: a state, or links with open abuse reports. */
+export type LinkFilter = LinkStateName | 'reported';
 
 export type LinkQuery = {
   /** Matched anywhere in the code or the target, case-insensitively; '' matches every link. */
   search: string;
-  state: LinkStateName | null;
+  state: LinkFilter | null;
   /** Leave deleted links (tombstones) out of the page and the total; they stay in by default. */
   excludeDeleted?: boolean;
-  orderBy: 'created' | 'visits';
+  orderBy: 'created' | 'visits' | 'lastVisit';
   direction: 'asc' | 'desc';
   limit: number;
   offset: number;
@@ -82,13 +90,22 @@ export type LinkQuery = {
  * The states as SQL, with `:now`. Visits still counted in memory are not seen here: a link at
  * its visit limit may list as active for up to a second.
  */
-const STATE_SQL: Record<LinkStateName, string> = {
-  active: `deleted_at IS NULL AND disabled_at IS NULL AND (expires_at IS NULL OR expires_at > :now)
-    AND (max_visits IS NULL OR visits < max_visits)`,
-  expired: `deleted_at IS NULL AND disabled_at IS NULL AND ((expires_at IS NOT NULL AND expires_at <= :now)
-    OR (max_visits IS NOT NULL AND visits >= max_visits))`,
-  disabled: 'deleted_at IS NULL AND disabled_at IS NOT NULL',
+const STATE_SQL: Record<LinkFilter, string> = {
+  active: `deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NULL
+    AND (expires_at IS NULL OR expires_at > :now) AND (max_visits IS NULL OR visits < max_visits)`,
+  expired: `deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NULL
+    AND ((expires_at IS NOT NULL AND expires_at <= :now) OR (max_visits IS NOT NULL AND visits >= max_visits))`,
+  disabled: 'deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NOT NULL',
+  banned: 'deleted_at IS NULL AND banned_at IS NOT NULL',
   deleted: 'deleted_at IS NOT NULL',
+  reported:
+    'EXISTS (SELECT 1 FROM abuse_reports r WHERE r.url_id = urls.id AND r.resolved_at IS NULL)',
+};
+
+const ORDER_SQL: Record<LinkQuery['orderBy'], string> = {
+  created: 'created',
+  visits: 'visits',
+  lastVisit: 'last_visit',
 };
 
 /** `%` and `_` typed by a person are literal characters, not wildcards. */
@@ -97,7 +114,7 @@ function likePattern(search: string): string {
 }
 
 const COLUMNS =
-  'id, code, target, created, updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at, deleted_at, manage_token_hash';
+  'id, code, target, created, updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at, deleted_at, banned_at, ban_reason, manage_token_hash';
 
 function toLink(row: LinkRow): LinkWithTokenHash {
   return {
@@ -113,6 +130,8 @@ function toLink(row: LinkRow): LinkWithTokenHash {
     lastVisit: row.last_visit,
     disabledAt: row.disabled_at,
     deletedAt: row.deleted_at,
+    bannedAt: row.banned_at,
+    banReason: row.ban_reason,
     manageTokenHash: row.manage_token_hash,
   };
 }
@@ -128,7 +147,8 @@ export function createLinkRepository(db: Db) {
   const byCode = db.prepare<[string], LinkRow>(`SELECT ${COLUMNS} FROM urls WHERE code = ?`);
   const redirectByCode = db.prepare<[string], RedirectTarget>(
     `SELECT id, target, redirect_status AS redirectStatus, expires_at AS expiresAt,
-       max_visits AS maxVisits, visits, disabled_at AS disabledAt, deleted_at AS deletedAt
+       max_visits AS maxVisits, visits, disabled_at AS disabledAt, deleted_at AS deletedAt,
+       banned_at AS bannedAt
      FROM urls WHERE code = ?`,
   );
   const byTokenHash = db.prepare<[Buffer], LinkRow>(
@@ -167,6 +187,14 @@ export function createLinkRepository(db: Db) {
       link.maxVisits,
     ),
   );
+  const setBanned = db.prepare<[number | null, string | null, number, number]>(
+    'UPDATE urls SET banned_at = ?, ban_reason = ?, updated = ? WHERE id = ? AND deleted_at IS NULL',
+  );
+  // A prefilter in SQL; the caller compares the parsed host (a substring can be a false match).
+  const activeMentioning = db.prepare<
+    { host: string; now: number },
+    { id: number; code: string; target: string }
+  >(`SELECT id, code, target FROM urls WHERE instr(target, :host) > 0 AND ${STATE_SQL.active}`);
   const deleteLink = db.transaction((id: number, now: number) => {
     tombstone.run(now, now, id);
     deleteDaily.run(id);
@@ -195,7 +223,7 @@ export function createLinkRepository(db: Db) {
           : '1 = 1',
       ].join(' AND ');
       const direction = query.direction === 'asc' ? 'ASC' : 'DESC';
-      const order = query.orderBy === 'visits' ? 'visits' : 'created';
+      const order = ORDER_SQL[query.orderBy];
       statements = {
         page: db.prepare(
           `SELECT ${COLUMNS} FROM urls WHERE ${where}
@@ -248,6 +276,16 @@ export function createLinkRepository(db: Db) {
     },
     deleteLink(id: number, now: number): void {
       deleteLink(id, now);
+    },
+    setBanned(id: number, ban: { reason: string } | null, now: number): void {
+      setBanned.run(ban ? now : null, ban?.reason ?? null, now, id);
+    },
+    /** Active links whose target contains `host` (to be checked on their parsed host). */
+    activeLinksMentioning(
+      host: string,
+      now: number,
+    ): { id: number; code: string; target: string }[] {
+      return activeMentioning.all({ host, now });
     },
     countLinks(): number {
       return count.get()?.n ?? 0;

@@ -39,6 +39,7 @@ export type LinkState =
   | { kind: 'active' }
   | { kind: 'expired'; by: 'date' | 'visits' }
   | { kind: 'disabled' }
+  | { kind: 'banned'; reason: string }
   | { kind: 'deleted' };
 
 export type LinkServiceDeps = {
@@ -50,6 +51,8 @@ export type LinkServiceDeps = {
   pendingVisits: (linkId: number) => number;
   /** Runs each write: refuses it when storage cannot take it (src/db/write-gate.ts). */
   write: WriteGate;
+  /** The admin's host blocklist; the same array until it changes. */
+  blockedHosts: () => readonly string[];
   /** Redirect rows kept in memory; every change below invalidates the link's code. */
   redirectCache: RedirectCache;
 };
@@ -60,16 +63,20 @@ const MAX_CODE_ATTEMPTS = 8;
 const reserved = new Set(RESERVED_WORDS);
 
 /**
- * Deleted, then disabled, then expired: the page says the most final reason. A row without a
+ * Deleted, then banned, then disabled, then expired: the page says the most final reason. A row without a
  * usable target (a tombstone whose deletion mark was lost, say by a schema rollback) counts as
  * deleted: nothing may ever redirect to an empty or non-web Location.
  */
 export function linkState(
-  link: Pick<Link, 'target' | 'expiresAt' | 'maxVisits' | 'visits' | 'disabledAt' | 'deletedAt'>,
+  link: Pick<
+    Link,
+    'target' | 'expiresAt' | 'maxVisits' | 'visits' | 'disabledAt' | 'deletedAt' | 'bannedAt'
+  > & { banReason?: string | null },
   now: number,
   pendingVisits = 0,
 ): LinkState {
   if (link.deletedAt !== null || !hasWebTarget(link.target)) return { kind: 'deleted' };
+  if (link.bannedAt !== null) return { kind: 'banned', reason: link.banReason ?? '' };
   if (link.disabledAt !== null) return { kind: 'disabled' };
   if (link.expiresAt !== null && now >= link.expiresAt) return { kind: 'expired', by: 'date' };
   if (link.maxVisits !== null && link.visits + pendingVisits >= link.maxVisits) {
@@ -83,6 +90,15 @@ function hasWebTarget(target: string): boolean {
   return target.startsWith('https://') || target.startsWith('http://');
 }
 
+/** The host name of a stored target, lower-case (targets are normalised); '' if it has none. */
+export function hostOf(target: string): string {
+  return URL.canParse(target) ? new URL(target).hostname : '';
+}
+
+function isHostOrSubdomain(host: string, parent: string): boolean {
+  return host === parent || host.endsWith(`.${parent}`);
+}
+
 export type LinkService = ReturnType<typeof createLinkService>;
 
 export function createLinkService(deps: LinkServiceDeps) {
@@ -91,6 +107,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       maxLength: deps.maxUrlLength,
       ownHosts: context.ownHosts,
       addMissingScheme: context.addMissingScheme,
+      blockedHosts: deps.blockedHosts(),
       purpose,
     });
   }
@@ -220,6 +237,30 @@ export function createLinkService(deps: LinkServiceDeps) {
     setDisabled(link: Link, disabled: boolean): void {
       deps.write(() => deps.links.setDisabled(link.id, disabled, deps.now()));
       deps.redirectCache.invalidate(link.code);
+    },
+
+    /** Removes a link for abuse: 410 for visitors, whatever its owner does; its code stays taken. */
+    ban(link: Link, reason: string): void {
+      deps.write(() => deps.links.setBanned(link.id, { reason }, deps.now()));
+      deps.redirectCache.invalidate(link.code);
+    },
+
+    unban(link: Link): void {
+      deps.write(() => deps.links.setBanned(link.id, null, deps.now()));
+      deps.redirectCache.invalidate(link.code);
+    },
+
+    /** Disables every active link to `host` or one of its subdomains; answers their codes. */
+    disableLinksToHost(host: string): string[] {
+      const now = deps.now();
+      const matches = deps.links
+        .activeLinksMentioning(host, now)
+        .filter((link) => isHostOrSubdomain(hostOf(link.target), host));
+      for (const link of matches) {
+        deps.write(() => deps.links.setDisabled(link.id, true, now));
+        deps.redirectCache.invalidate(link.code);
+      }
+      return matches.map((link) => link.code);
     },
 
     delete(link: Link): void {

@@ -218,7 +218,7 @@ export function checkTargetUrl(input: string, options: UrlPolicyOptions): UrlChe
   if (ownHosts.has(host)) return reject('own_host');
   if (matchesHostOrParent(host, SHORTENER_SET)) return reject('shortener');
   if (isPrivateHost(host)) return reject('private_address');
-  const blocked = new Set((options.blockedHosts ?? []).map(normaliseConfiguredHost));
+  const blocked = normalisedSet(options.blockedHosts ?? NO_HOSTS);
   if (matchesHostOrParent(host, blocked)) return reject('blocked_host');
   // After the host checks so that "https://user@<our-host>/" is reported as a self-link.
   if (parsed.username !== '' || parsed.password !== '') return reject('credentials');
@@ -247,6 +247,23 @@ function hostKey(hostname: string): string {
     .split('.')
     .filter((label) => label !== '')
     .join('.');
+}
+
+const NO_HOSTS: readonly string[] = Object.freeze([]);
+const normalisedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/**
+ * The blocklist as comparison keys, computed once per list: the caller hands the same array
+ * until the list changes, so a long blocklist costs one Set lookup per parent domain, not a parse
+ * of every entry per URL.
+ */
+function normalisedSet(hosts: readonly string[]): ReadonlySet<string> {
+  let set = normalisedSets.get(hosts);
+  if (!set) {
+    set = new Set(hosts.map(normaliseConfiguredHost).filter(Boolean));
+    normalisedSets.set(hosts, set);
+  }
+  return set;
 }
 
 /** Accepts "Host.Example.:8080", "https://host.example/", "*.host.example" or "[::1]:3000". */

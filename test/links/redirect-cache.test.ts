@@ -24,6 +24,7 @@ function row(id: number): RedirectTarget {
     visits: 0,
     disabledAt: null,
     deletedAt: null,
+    bannedAt: null,
   };
 }
 

@@ -1,0 +1,59 @@
+import { Router } from 'express';
+import { HttpError } from '../http/http-error.js';
+import { stringFields } from '../http/form-values.js';
+import { retryIn, type RequestLimit } from '../http/rate-limits.js';
+import type { LinkService } from '../links/link-service.js';
+import { REPORT_REASONS } from './abuse-repository.js';
+import { ReportFormSchema, type AbuseService } from './abuse-service.js';
+
+/**
+ * `/report/:code`: anyone who meets a link on its preview or its 410 page may report it to the
+ * operator. The report keeps what the person typed and nothing about them (no IP address). It
+ * is rate-limited per client like any form.
+ */
+export function createReportRoutes(deps: {
+  links: LinkService;
+  abuse: AbuseService;
+  limit: RequestLimit;
+}): Router {
+  const router = Router({ caseSensitive: true });
+
+  function findLink(code: string) {
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? deps.links.findLink(code) : null;
+    return link && link.deletedAt === null ? link : null;
+  }
+
+  router.get('/report/:code', (req, res, next) => {
+    const link = findLink(String(req.params.code));
+    if (!link) return next();
+    res.render('report', { link, reasons: REPORT_REASONS, values: {}, errors: {} });
+  });
+
+  router.post('/report/:code', async (req, res, next) => {
+    const link = findLink(String(req.params.code));
+    if (!link) return next();
+    const verdict = await deps.limit(req, res);
+    if (verdict?.limited) {
+      throw new HttpError(
+        429,
+        `Too many reports in a short time. Try again ${retryIn(verdict.resetSeconds)}.`,
+      );
+    }
+    const parsed = ReportFormSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const errors: Record<string, string> = {};
+      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
+      res.status(422).render('report', {
+        link,
+        reasons: REPORT_REASONS,
+        values: stringFields(req.body),
+        errors,
+      });
+      return;
+    }
+    deps.abuse.report(link, parsed.data);
+    res.status(200).render('report-sent', { link });
+  });
+
+  return router;
+}

@@ -1,0 +1,408 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import type { AbuseService } from '../abuse/abuse-service.js';
+import { HttpError } from '../http/http-error.js';
+import { retryIn, type RequestLimit } from '../http/rate-limits.js';
+import { stringFields } from '../http/form-values.js';
+import { KEY_SCOPES, type KeyScope } from '../keys/key-repository.js';
+import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
+import { parseLinkOptions, parseUtcDate } from '../links/link-options.js';
+import type { Link, LinkFilter, LinkQuery } from '../links/link-repository.js';
+import type { LinkService } from '../links/link-service.js';
+import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
+import type { VisitRepository } from '../stats/visit-repository.js';
+import type { AdminAuth } from './admin-auth.js';
+
+export type AdminDeps = {
+  auth: AdminAuth;
+  links: LinkService;
+  abuse: AbuseService;
+  keys: KeyService;
+  visits: VisitRepository;
+  now: () => number;
+  publicOrigin: (req: Request) => string;
+  ownHosts: (req: Request) => string[];
+  /** Sign-in attempts per client: fixed at 10 per 15 minutes. */
+  limitSignIn: RequestLimit;
+  /** Admin actions (every POST) per client: RATE_LIMIT_MANAGE. */
+  limitAction: RequestLimit;
+  /** Writes a consistent copy of the database to the response as a download. */
+  sendBackup: (res: Response) => Promise<void>;
+};
+
+const PER_PAGE = 50;
+const DAY_MS = 86_400_000;
+const FILTERS: readonly (LinkFilter | 'all')[] = [
+  'all',
+  'active',
+  'expired',
+  'disabled',
+  'banned',
+  'deleted',
+  'reported',
+];
+
+const ListQuerySchema = z.object({
+  q: z.string().max(200).optional().default(''),
+  state: z
+    .enum(FILTERS as [string, ...string[]])
+    .optional()
+    .default('all'),
+  sort: z.enum(['created', 'visits', 'lastVisit']).optional().default('created'),
+  dir: z.enum(['asc', 'desc']).optional().default('desc'),
+  page: z
+    .string()
+    .regex(/^\d{1,6}$/)
+    .transform(Number)
+    .pipe(z.number().min(1))
+    .optional()
+    .default(1),
+});
+
+const BulkSchema = z.object({
+  action: z.enum(['disable', 'enable', 'delete']),
+  code: z.union([z.string(), z.array(z.string()).max(PER_PAGE)]).transform((c) => [c].flat()),
+});
+
+const BanSchema = z.object({
+  reason: z.string().trim().min(1, { error: 'Say why the link is banned.' }).max(200),
+  block_host: z.literal('on').optional(),
+  disable_others: z.literal('on').optional(),
+});
+
+/** Notices after a change (Post/Redirect/Get), picked from a Map so no request finds another key. */
+const NOTICES: ReadonlyMap<string, string> = new Map([
+  ['created', 'The link is created.'],
+  ['disabled', 'The link is disabled.'],
+  ['enabled', 'The link is enabled again.'],
+  ['deleted', 'The link is deleted; its code is never given out again.'],
+  ['banned', 'The link is banned: visitors see that it was removed for abuse.'],
+  ['unbanned', 'The ban is lifted.'],
+  ['dismissed', 'The reports about this link are dismissed.'],
+  ['bulk', 'The selected links are changed.'],
+  ['blocked', 'The host is on the blocklist.'],
+  ['unblocked', 'The host is off the blocklist.'],
+  ['revoked', 'The key is revoked.'],
+]);
+
+function noticeOf(req: Request): string | undefined {
+  return typeof req.query.done === 'string' ? NOTICES.get(req.query.done) : undefined;
+}
+
+/**
+ * `/admin`: the operator's pages, behind ADMIN_PASSWORD. Every page is server-rendered and works
+ * without JavaScript; every form passes the same cross-origin check as the others (the app's
+ * same-origin middleware runs before this router), and every action counts against the client's
+ * RATE_LIMIT_MANAGE. Without ADMIN_PASSWORD this router is not mounted: /admin is a 404.
+ */
+export function createAdminRoutes(deps: AdminDeps): Router {
+  const router = Router({ caseSensitive: true });
+
+  const render = (res: Response, view: string, locals: object = {}, status = 200) =>
+    res
+      .status(status)
+      .render(`admin/${view}`, { openReports: deps.abuse.countOpenReports(), ...locals });
+
+  router.get('/sign-in', (req, res) => {
+    if (deps.auth.isSignedIn(req)) return res.redirect(303, '/admin');
+    render(res, 'sign-in', { error: null });
+  });
+
+  router.post('/sign-in', async (req, res) => {
+    const verdict = await deps.limitSignIn(req, res);
+    if (verdict?.limited) {
+      return render(
+        res,
+        'sign-in',
+        { error: `Too many attempts. Try again ${retryIn(verdict.resetSeconds)}.` },
+        429,
+      );
+    }
+    const password = typeof req.body?.password === 'string' ? req.body.password : '';
+    if (!deps.auth.passwordMatches(password)) {
+      return render(res, 'sign-in', { error: 'That is not the admin password.' }, 401);
+    }
+    deps.auth.signIn(res);
+    res.redirect(303, '/admin');
+  });
+
+  router.post('/sign-out', (req, res) => {
+    deps.auth.signOut(req, res);
+    res.redirect(303, '/admin/sign-in');
+  });
+
+  // Everything below needs a session; pages send the browser to sign in, actions are refused.
+  router.use((req, res, next) => {
+    if (deps.auth.isSignedIn(req)) return next();
+    if (req.method === 'GET' || req.method === 'HEAD') return res.redirect(303, '/admin/sign-in');
+    next(new HttpError(401, 'Sign in to the admin first.'));
+  });
+  const countAction: RequestHandler = async (req, res, next) => {
+    const verdict = await deps.limitAction(req, res);
+    if (!verdict?.limited) return next();
+    next(
+      new HttpError(
+        429,
+        `Too many changes in a short time. Try again ${retryIn(verdict.resetSeconds)}.`,
+      ),
+    );
+  };
+  router.post('/*path', countAction);
+
+  function findLink(code: string): Link {
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? deps.links.findLink(code) : null;
+    if (!link) throw new HttpError(404, `There is no link with the code "${code}".`);
+    return link;
+  }
+
+  router.get('/', (req, res) => {
+    const parsed = ListQuerySchema.safeParse(req.query);
+    const query = parsed.success ? parsed.data : ListQuerySchema.parse({});
+    const listing: LinkQuery = {
+      search: query.q,
+      state: query.state === 'all' ? null : (query.state as LinkFilter),
+      orderBy: query.sort,
+      direction: query.dir,
+      limit: PER_PAGE,
+      offset: (query.page - 1) * PER_PAGE,
+    };
+    const { links, total } = deps.links.listLinks(listing);
+    render(res, 'links', {
+      query,
+      filters: FILTERS,
+      notice: noticeOf(req),
+      rows: links.map((link) => ({
+        link,
+        state: deps.links.stateOf(link),
+        visits: deps.links.totalVisits(link),
+      })),
+      total,
+      pages: Math.max(1, Math.ceil(total / PER_PAGE)),
+      pageHref: (page: number) => `/admin?${new URLSearchParams({ ...query, page: String(page) })}`,
+    });
+  });
+
+  router.post('/links/bulk', (req, res) => {
+    const parsed = BulkSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new HttpError(400, 'Choose an action and at least one link.');
+    for (const code of parsed.data.code) {
+      const link = findLink(code);
+      if (link.deletedAt !== null) continue;
+      if (parsed.data.action === 'delete') deps.links.delete(link);
+      else deps.links.setDisabled(link, parsed.data.action === 'disable');
+    }
+    res.redirect(303, `/admin?done=bulk`);
+  });
+
+  router.get('/new', (_req, res) => {
+    render(res, 'new', { values: {}, errors: {} });
+  });
+
+  router.post('/links', (req, res) => {
+    const body: unknown = req.body ?? {};
+    const fields = stringFields(body);
+    const refuse = (status: number, errors: object) =>
+      render(res, 'new', { values: fields, errors }, status);
+    const options = parseLinkOptions(body, deps.now());
+    if (!options.ok) return refuse(422, options.errors);
+    const result = deps.links.shorten(
+      {
+        url: fields.url?.trim() ?? '',
+        alias: fields.alias?.trim() ?? '',
+        options: options.options,
+      },
+      { ownHosts: deps.ownHosts(req), addMissingScheme: true },
+    );
+    if (!result.ok) return refuse(result.status, result.errors);
+    res.redirect(303, `/admin/links/${result.link.code}?done=created`);
+  });
+
+  router.get('/links/:code', (req, res) => {
+    const link = findLink(String(req.params.code));
+    const days = req.query.days === '90' ? 90 : 30;
+    const now = deps.now();
+    render(res, 'link', {
+      link,
+      state: deps.links.stateOf(link),
+      notice: noticeOf(req),
+      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+      totalVisits: deps.links.totalVisits(link),
+      chart: buildVisitChart(deps.visits.dailyCounts(link.id, firstChartDay(days, now)), days, now),
+      referrers: deps.visits.topReferrers(link.id, 10),
+      reports: deps.abuse.openReports().find((group) => group.urlId === link.id)?.reports ?? [],
+      banErrors: {},
+      banValues: {},
+    });
+  });
+
+  const actions: Record<string, (link: Link) => void> = {
+    disable: (link) => deps.links.setDisabled(link, true),
+    enable: (link) => deps.links.setDisabled(link, false),
+    delete: (link) => deps.links.delete(link),
+    unban: (link) => deps.abuse.unban(link),
+    dismiss: (link) => deps.abuse.dismissReports(link),
+  };
+  const doneOf: Record<string, string> = {
+    disable: 'disabled',
+    enable: 'enabled',
+    delete: 'deleted',
+    unban: 'unbanned',
+    dismiss: 'dismissed',
+  };
+  router.post('/links/:code/:action', (req, res, next) => {
+    const action = String(req.params.action);
+    if (!Object.hasOwn(actions, action)) return next();
+    const link = findLink(String(req.params.code));
+    if (link.deletedAt !== null)
+      throw new HttpError(409, 'This link is deleted; nothing more can change.');
+    actions[action]!(link);
+    res.redirect(303, `/admin/links/${link.code}?done=${doneOf[action]}`);
+  });
+
+  router.post('/links/:code/ban', (req, res) => {
+    const link = findLink(String(req.params.code));
+    if (link.deletedAt !== null)
+      throw new HttpError(409, 'This link is deleted; nothing more can change.');
+    const parsed = BanSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const now = deps.now();
+      return render(
+        res,
+        'link',
+        {
+          link,
+          state: deps.links.stateOf(link),
+          notice: undefined,
+          shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+          totalVisits: deps.links.totalVisits(link),
+          chart: buildVisitChart(deps.visits.dailyCounts(link.id, firstChartDay(30, now)), 30, now),
+          referrers: deps.visits.topReferrers(link.id, 10),
+          reports: deps.abuse.openReports().find((group) => group.urlId === link.id)?.reports ?? [],
+          banErrors: { reason: parsed.error.issues[0]?.message ?? 'Say why the link is banned.' },
+          banValues: stringFields(req.body),
+        },
+        422,
+      );
+    }
+    const outcome = deps.abuse.ban(link, {
+      reason: parsed.data.reason,
+      blockHost: parsed.data.block_host === 'on',
+      disableOthers: parsed.data.disable_others === 'on',
+    });
+    res.redirect(
+      303,
+      `/admin/links/${link.code}?done=banned&blocked=${outcome.blocked ? 1 : 0}&disabled=${outcome.disabled.length}`,
+    );
+  });
+
+  router.get('/reports', (req, res) => {
+    render(res, 'reports', { groups: deps.abuse.openReports(), notice: noticeOf(req) });
+  });
+
+  router.get('/blocklist', (req, res) => {
+    render(res, 'blocklist', {
+      hosts: deps.abuse.blockedHosts(),
+      notice: noticeOf(req),
+      values: {},
+      error: null,
+    });
+  });
+
+  router.post('/blocklist', (req, res) => {
+    const host = normaliseHost(typeof req.body?.host === 'string' ? req.body.host : '');
+    const reason = typeof req.body?.reason === 'string' ? req.body.reason.trim().slice(0, 200) : '';
+    if (host === null) {
+      return render(
+        res,
+        'blocklist',
+        {
+          hosts: deps.abuse.blockedHosts(),
+          notice: undefined,
+          values: stringFields(req.body),
+          error: 'Enter a host name such as phish.example.',
+        },
+        422,
+      );
+    }
+    deps.abuse.blockHost(host, reason);
+    res.redirect(303, '/admin/blocklist?done=blocked');
+  });
+
+  router.post('/blocklist/remove', (req, res) => {
+    const host = typeof req.body?.host === 'string' ? req.body.host : '';
+    deps.abuse.unblockHost(host);
+    res.redirect(303, '/admin/blocklist?done=unblocked');
+  });
+
+  router.get('/keys', (req, res) => {
+    render(res, 'keys', {
+      keys: deps.keys.listKeys(),
+      notice: noticeOf(req),
+      created: null,
+      values: {},
+      error: null,
+    });
+  });
+
+  router.post('/keys', (req, res) => {
+    const fields = stringFields(req.body);
+    const name = fields.name?.trim() ?? '';
+    const scope = (KEY_SCOPES as readonly string[]).includes(fields.scope ?? '')
+      ? (fields.scope as KeyScope)
+      : null;
+    const expires = fields.expires?.trim() ?? '';
+    const day = expires === '' ? null : parseUtcDate(expires);
+    const expiresAt = day === null ? null : day + DAY_MS;
+    const refuse = (error: string) =>
+      render(
+        res,
+        'keys',
+        { keys: deps.keys.listKeys(), notice: undefined, created: null, values: fields, error },
+        422,
+      );
+    if (!KEY_NAME_PATTERN.test(name))
+      return refuse('A key name is 1–64 letters, digits, “.”, “-” or “_”.');
+    if (scope === null) return refuse('Choose a scope.');
+    if (expires !== '' && (day === null || expiresAt! <= deps.now()))
+      return refuse('Enter a future date as YYYY-MM-DD, or leave it empty.');
+    const key = deps.keys.createKey({ name, scope, expiresAt });
+    if (key === null) return refuse(`A key named “${name}” exists already.`);
+    // Shown once, on this answer only: it is not stored anywhere but as its hash.
+    res.set('Cache-Control', 'no-store');
+    render(
+      res,
+      'keys',
+      {
+        keys: deps.keys.listKeys(),
+        notice: undefined,
+        created: { name, key },
+        values: {},
+        error: null,
+      },
+      201,
+    );
+  });
+
+  router.post('/keys/revoke', (req, res) => {
+    const name = typeof req.body?.name === 'string' ? req.body.name : '';
+    if (!deps.keys.revokeKey(name))
+      throw new HttpError(404, `There is no active key named “${name}”.`);
+    res.redirect(303, '/admin/keys?done=revoked');
+  });
+
+  router.get('/backup', async (_req, res) => {
+    await deps.sendBackup(res);
+  });
+
+  return router;
+}
+
+/** A host name for the blocklist: what the URL policy will compare, lower-case, no port or path. */
+function normaliseHost(input: string): string | null {
+  const trimmed = input.trim().replace(/^\*\./, '');
+  if (trimmed === '' || trimmed.length > 253) return null;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
+  if (!URL.canParse(withScheme)) return null;
+  const host = new URL(withScheme).hostname.replace(/\.$/, '');
+  return host.includes('.') || host.startsWith('[') ? host : null;
+}
