@@ -3,6 +3,7 @@ import { createRequestListener } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
 import { watchDatabaseFile } from './db/database-file.js';
+import { writeWithoutWaiting } from './db/write-gate.js';
 import { openDatabase } from './db/open-database.js';
 import { createKeyRepository } from './keys/key-repository.js';
 import { createKeyService } from './keys/key-service.js';
@@ -72,7 +73,9 @@ function main(): void {
   const visitCounter = createVisitCounter({ visits: createVisitRepository(db), now: Date.now });
   const databaseFile = watchDatabaseFile(config.databaseFile);
   let postponedFor: string | null = null;
-  const flushVisits = (): number => {
+  // The flush every second never waits for a lock another process holds (it would stop every
+  // redirect); the last one, at shutdown, may wait busy_timeout rather than lose the counts.
+  const flushVisits = (options: { wait: boolean }): number => {
     const problem = databaseFile();
     if (problem !== null) {
       // Counts written to a deleted or replaced file would be lost: keep them in memory.
@@ -84,14 +87,16 @@ function main(): void {
     }
     postponedFor = null;
     try {
-      return visitCounter.flush();
+      return options.wait
+        ? visitCounter.flush()
+        : writeWithoutWaiting(db, () => visitCounter.flush());
     } catch (error) {
       // The counts stay in memory and go out with the next flush.
       logger.warn({ err: error, pending: visitCounter.pendingTotal() }, 'visit flush failed');
       return 0;
     }
   };
-  const flushTimer = setInterval(flushVisits, VISIT_FLUSH_INTERVAL_MS);
+  const flushTimer = setInterval(() => flushVisits({ wait: false }), VISIT_FLUSH_INTERVAL_MS);
   flushTimer.unref();
 
   // The redirect fast path answers active links; the Express app behind it answers the rest.
@@ -133,7 +138,7 @@ function main(): void {
     logger.info({ signal }, 'shutting down');
     closeServer(server, SHUTDOWN_GRACE_MS).then(() => {
       clearInterval(flushTimer);
-      const flushed = flushVisits();
+      const flushed = flushVisits({ wait: true });
       logger.info({ visits: flushed }, 'visit counts flushed');
       db.close();
       logger.info('stopped');

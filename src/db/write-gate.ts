@@ -26,9 +26,8 @@ export function createWriteGate(deps: {
     const problem = deps.fileCheck();
     if (problem !== null) throw new StorageUnavailableError(problem);
     const impatient = deps.now() < impatientUntil;
-    if (impatient) deps.db.pragma('busy_timeout = 0');
     try {
-      return write();
+      return impatient ? writeWithoutWaiting(deps.db, write) : write();
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (
@@ -39,8 +38,20 @@ export function createWriteGate(deps: {
         impatientUntil = deps.now() + IMPATIENT_FOR_MS;
       }
       throw error;
-    } finally {
-      if (impatient) deps.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   };
+}
+
+/**
+ * Runs a write that must never wait for another process's lock: it fails at once with
+ * SQLITE_BUSY instead (busy_timeout 0 for its duration). The visit flush uses it: its counts stay
+ * in memory and go out a second later, while a waiting flush would stop every redirect.
+ */
+export function writeWithoutWaiting<T>(db: Db, write: () => T): T {
+  db.pragma('busy_timeout = 0');
+  try {
+    return write();
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
 }

@@ -68,9 +68,8 @@ describe('a write lock held by another process', () => {
 
     // Visitors while the lock is held: their counts wait in memory, and the flush that cannot
     // write them must not make the redirects wait. better-sqlite3 waits synchronously, so a
-    // flush waiting busy_timeout would stall every request for 5 s each second; it fails at once
-    // because its transaction reads before it writes, and in WAL mode SQLite does not wait to
-    // turn a read transaction into a write one. A flush that wrote first would wait.
+    // flush waiting busy_timeout would stall every request each second; the server's flush runs
+    // with busy_timeout 0 (src/db/write-gate.ts) and fails at once instead.
     const visitLatencies: number[] = [];
     while (performance.now() - lockedAt < BUSY_TIMEOUT_MS + 1500) {
       const answer = record(
