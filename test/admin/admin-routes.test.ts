@@ -1,0 +1,401 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createKeyRepository } from '../../src/keys/key-repository.js';
+import { createKeyService } from '../../src/keys/key-service.js';
+import {
+  buildTestApp,
+  createTempDir,
+  createTestDatabase,
+  SAME_ORIGIN,
+  type TestApp,
+} from '../support/test-app.js';
+
+const PASSWORD = 'correct horse battery staple';
+let t: TestApp;
+let clock: number;
+let dir: string | undefined;
+afterEach(() => {
+  t?.db.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+function setup(env: Record<string, string> = {}, file?: string) {
+  clock = Date.UTC(2026, 10, 29, 12, 0, 0);
+  const db = file ? createTestDatabase(file) : createTestDatabase();
+  t = buildTestApp(
+    {
+      ADMIN_PASSWORD: PASSWORD,
+      BASE_URL: 'https://s.example',
+      ...(file ? { DATABASE_URL: `sqlite:${file}` } : {}),
+      ...env,
+    },
+    { db, now: () => clock },
+  );
+}
+
+async function signIn(password = PASSWORD): Promise<string> {
+  const res = await request(t.app)
+    .post('/admin/sign-in')
+    .set(SAME_ORIGIN)
+    .type('form')
+    .send({ password });
+  expect(res.status).toBe(303);
+  return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+}
+
+function shorten(url: string, alias = '') {
+  return request(t.app).post('/shorten').set(SAME_ORIGIN).type('form').send({ url, alias });
+}
+
+const as = (cookie: string) => ({
+  get: (p: string) => request(t.app).get(p).set('Cookie', cookie),
+  post: (p: string, body: Record<string, string | string[]> = {}) =>
+    request(t.app)
+      .post(p)
+      .set({ ...SAME_ORIGIN, Cookie: cookie })
+      .type('form')
+      .send(body),
+});
+
+describe('signing in to the admin', () => {
+  it('when ADMIN_PASSWORD is not set, then /admin is a 404 like any unknown page', async () => {
+    t = buildTestApp();
+    await request(t.app).get('/admin').expect(404);
+    await request(t.app).get('/admin/sign-in').expect(404);
+  });
+
+  it('when someone without a session opens the admin, then they are sent to sign in, and a wrong password is a 401', async () => {
+    setup();
+    await request(t.app).get('/admin').expect(303).expect('Location', '/admin/sign-in');
+    const page = await request(t.app).get('/admin/sign-in').expect(200);
+    expect(page.text).toContain('type="password"');
+    const wrong = await request(t.app)
+      .post('/admin/sign-in')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ password: 'guess' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('That is not the admin password.');
+    expect(wrong.headers['set-cookie']).toBeUndefined();
+    await request(t.app).post('/admin/links/x/disable').set(SAME_ORIGIN).expect(401);
+  });
+
+  it('when the password is right, then a session cookie is set HttpOnly, SameSite=Strict, Secure behind HTTPS and for /admin only', async () => {
+    setup();
+    const res = await request(t.app)
+      .post('/admin/sign-in')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ password: PASSWORD });
+    const cookie = (res.headers['set-cookie'] as unknown as string[])[0]!;
+    expect(cookie).toMatch(/^snip_admin=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).toMatch(/Secure/);
+    expect(cookie).toMatch(/Path=\/admin/);
+    // Only the session's hash is stored.
+    const stored = t.db.prepare('SELECT id_hash FROM admin_sessions').pluck().all() as Buffer[];
+    expect(stored).toHaveLength(1);
+    expect(cookie).not.toContain(stored[0]!.toString('base64url'));
+    await as(cookie.split(';')[0]!).get('/admin').expect(200);
+  });
+
+  it('when the admin signs out, then the session is over', async () => {
+    setup();
+    const cookie = await signIn();
+    const out = await as(cookie).post('/admin/sign-out').expect(303);
+    expect((out.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^snip_admin=;/);
+    await as(cookie).get('/admin').expect(303);
+  });
+
+  it('when the session has been idle for ADMIN_SESSION_IDLE, then it ends; a request before keeps it alive', async () => {
+    setup({ ADMIN_SESSION_IDLE: '30min' });
+    const cookie = await signIn();
+    clock += 29 * 60_000;
+    await as(cookie).get('/admin').expect(200);
+    clock += 29 * 60_000;
+    await as(cookie).get('/admin').expect(200);
+    clock += 31 * 60_000;
+    await as(cookie).get('/admin').expect(303);
+  });
+
+  it('when someone guesses passwords, then the 11th attempt in 15 minutes is refused with 429', async () => {
+    setup({ RATE_LIMITS: 'on' });
+    for (let i = 0; i < 10; i++) {
+      await request(t.app)
+        .post('/admin/sign-in')
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send({ password: `guess${i}` })
+        .expect(401);
+    }
+    const limited = await request(t.app)
+      .post('/admin/sign-in')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ password: PASSWORD });
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+    expect(limited.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('when an admin form is posted from another site, then it is refused with 403', async () => {
+    setup();
+    const cookie = await signIn();
+    await shorten('https://a.example/', 'victim').expect(303);
+    const res = await request(t.app)
+      .post('/admin/links/victim/delete')
+      .set({ Cookie: cookie, 'Sec-Fetch-Site': 'cross-site' })
+      .type('form')
+      .send({});
+    expect(res.status).toBe(403);
+    await request(t.app).get('/victim').expect(302);
+  });
+});
+
+describe('the admin’s links', () => {
+  it('when links are listed, then search, state, sort and pages work on the server', async () => {
+    setup();
+    for (let i = 0; i < 55; i++) {
+      clock += 1000;
+      await shorten(`https://site${i % 3}.example/${i}`, `l-${String(i).padStart(2, '0')}`).expect(
+        303,
+      );
+    }
+    const cookie = await signIn();
+    const codesOn = (html: string) =>
+      [...html.matchAll(/<code>\/(l-\d\d)<\/code>/g)].map((m) => m[1]);
+    const first = await as(cookie).get('/admin').expect(200);
+    expect(first.text).toContain('55 links match');
+    expect(codesOn(first.text)).toHaveLength(50);
+    expect(codesOn(first.text)[0]).toBe('l-54');
+    const second = await as(cookie).get('/admin?page=2').expect(200);
+    expect(codesOn(second.text)).toEqual(['l-04', 'l-03', 'l-02', 'l-01', 'l-00']);
+    const search = await as(cookie).get('/admin?q=SITE2.example&dir=asc').expect(200);
+    expect(search.text).toContain('18 links match');
+    expect(codesOn(search.text)[0]).toBe('l-02');
+    await as(cookie).post('/admin/links/l-07/disable').expect(303);
+    const disabled = await as(cookie).get('/admin?state=disabled').expect(200);
+    expect(codesOn(disabled.text)).toEqual(['l-07']);
+  });
+
+  it('when links are selected, then they are disabled, enabled or deleted at once', async () => {
+    setup();
+    for (const alias of ['b-one', 'b-two', 'b-three'])
+      await shorten('https://a.example/', alias).expect(303);
+    const cookie = await signIn();
+    await as(cookie)
+      .post('/admin/links/bulk', { action: 'disable', code: ['b-one', 'b-two'] })
+      .expect(303)
+      .expect('Location', '/admin?done=bulk');
+    await request(t.app).get('/b-one').expect(410);
+    await request(t.app).get('/b-two').expect(410);
+    await request(t.app).get('/b-three').expect(302);
+    await as(cookie).post('/admin/links/bulk', { action: 'delete', code: 'b-three' }).expect(303);
+    const gone = await request(t.app).get('/b-three').expect(410);
+    expect(gone.text).toContain('This link was deleted');
+  });
+
+  it('when the admin creates a link, then it redirects and its page shows its statistics', async () => {
+    setup();
+    const cookie = await signIn();
+    const made = await as(cookie)
+      .post('/admin/links', { url: 'example.org/made', alias: 'by-admin', redirect: '301' })
+      .expect(303);
+    expect(made.headers.location).toBe('/admin/links/by-admin?done=created');
+    await request(t.app)
+      .get('/by-admin')
+      .expect(301)
+      .expect('Location', 'https://example.org/made');
+    const page = await as(cookie).get(made.headers.location!).expect(200);
+    expect(page.text).toContain('The link is created.');
+    expect(page.text).toContain('Visits per day');
+    const refused = await as(cookie).post('/admin/links', { url: 'http://10.0.0.1/' }).expect(422);
+    expect(refused.text).toContain('private or local network');
+  });
+});
+
+describe('abuse: reports, bans and the blocklist', () => {
+  it('when a visitor reports a link, then the report reaches the queue without any trace of the visitor, and can be dismissed', async () => {
+    setup();
+    await shorten('https://phish.example/login', 'bad-one').expect(303);
+    const preview = await request(t.app).get('/bad-one+').expect(200);
+    expect(preview.text).toContain('href="/report/bad-one"');
+    const form = await request(t.app).get('/report/bad-one').expect(200);
+    expect(form.text).toContain('name="reason"');
+    await request(t.app)
+      .post('/report/bad-one')
+      .set({ ...SAME_ORIGIN, 'User-Agent': 'Reporter/1.0', 'X-Forwarded-For': '203.0.113.7' })
+      .type('form')
+      .send({ reason: 'phishing', details: 'Asks for a bank login', contact: 'me@example.org' })
+      .expect(200);
+    const stored = JSON.stringify(t.db.prepare('SELECT * FROM abuse_reports').all());
+    expect(stored).toContain('Asks for a bank login');
+    for (const trace of ['127.0.0.1', '203.0.113.7', 'Reporter/1.0'])
+      expect(stored).not.toContain(trace);
+
+    const cookie = await signIn();
+    const queue = await as(cookie).get('/admin/reports').expect(200);
+    expect(queue.text).toContain('/bad-one');
+    expect(queue.text).toContain('Asks for a bank login');
+    expect((await as(cookie).get('/admin').expect(200)).text).toContain('Reports (1)');
+    const reported = await as(cookie).get('/admin?state=reported').expect(200);
+    expect(reported.text).toContain('/bad-one');
+    await as(cookie).post('/admin/links/bad-one/dismiss').expect(303);
+    expect((await as(cookie).get('/admin/reports').expect(200)).text).toContain('No open reports.');
+  });
+
+  it('when a report is malformed, then it is refused with 422 and nothing is stored', async () => {
+    setup();
+    await shorten('https://a.example/', 'fine-one').expect(303);
+    const res = await request(t.app)
+      .post('/report/fine-one')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ reason: 'boring' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('Choose what is wrong with this link.');
+    expect(t.db.prepare('SELECT COUNT(*) FROM abuse_reports').pluck().get()).toBe(0);
+    await request(t.app).get('/report/no-such-link').expect(404);
+  });
+
+  it('when a link is banned with its host blocked and the others disabled, then it answers 410 "removed", the host and its subdomains are refused in every door, and the other links stop', async () => {
+    setup();
+    await shorten('https://phish.example/a', 'ban-me').expect(303);
+    await shorten('https://www.phish.example/b', 'other-1').expect(303);
+    await shorten('https://phish.example.net/c', 'unrelated').expect(303);
+    const cookie = await signIn();
+    await as(cookie)
+      .post('/admin/links/ban-me/ban', {
+        reason: 'phishing kit',
+        block_host: 'on',
+        disable_others: 'on',
+      })
+      .expect(303);
+
+    const gone = await request(t.app).get('/ban-me').expect(410);
+    expect(gone.text).toContain('This link was removed');
+    expect(gone.text).not.toContain('phishing kit');
+    await request(t.app).get('/other-1').expect(410);
+    await request(t.app).get('/unrelated').expect(302);
+
+    // The code is never given out again, and the host is refused from the form and the API.
+    await shorten('https://example.com/', 'ban-me').expect(409);
+    const form = await shorten('https://login.phish.example/x');
+    expect(form.status).toBe(422);
+    expect(form.text).toContain('Links to this website are not allowed here.');
+    const key = createKeyService({ keys: createKeyRepository(t.db), now: () => clock }).createKey({
+      name: 'k',
+      scope: 'full',
+      expiresAt: null,
+    })!;
+    const api = await request(t.app)
+      .post('/api/v1/links')
+      .set('X-Api-Key', key)
+      .send({ url: 'https://phish.example/again' });
+    expect(api.status).toBe(422);
+    expect((await as(cookie).get('/admin/blocklist').expect(200)).text).toContain(
+      '<code>phish.example</code>',
+    );
+
+    // Lifting the ban brings the link back; the blocklist stays until removed.
+    await as(cookie).post('/admin/links/ban-me/unban').expect(303);
+    await request(t.app).get('/ban-me').expect(302);
+    await as(cookie).post('/admin/blocklist/remove', { host: 'phish.example' }).expect(303);
+    await shorten('https://phish.example/now-fine').expect(303);
+  });
+
+  it('when a ban has no reason, then the form says so and nothing changes', async () => {
+    setup();
+    await shorten('https://a.example/', 'keep-me').expect(303);
+    const cookie = await signIn();
+    const res = await as(cookie).post('/admin/links/keep-me/ban', { reason: ' ' }).expect(422);
+    expect(res.text).toContain('Say why the link is banned.');
+    await request(t.app).get('/keep-me').expect(302);
+  });
+
+  it('when a host is added to the blocklist by hand, then it is normalised, and junk is refused', async () => {
+    setup();
+    const cookie = await signIn();
+    await as(cookie)
+      .post('/admin/blocklist', { host: 'https://Spam.Example:8443/path', reason: 'spam' })
+      .expect(303);
+    expect((await shorten('https://x.spam.example/')).status).toBe(422);
+    const junk = await as(cookie).post('/admin/blocklist', { host: 'not a host' }).expect(422);
+    expect(junk.text).toContain('Enter a host name');
+  });
+});
+
+describe('API keys and backups in the admin', () => {
+  it('when a key is made, then it is shown once, never stored, and can be revoked', async () => {
+    setup();
+    const cookie = await signIn();
+    const made = await as(cookie)
+      .post('/admin/keys', { name: 'sharex', scope: 'create-only', expires: '2027-12-31' })
+      .expect(201);
+    expect(made.headers['cache-control']).toBe('no-store');
+    const key = /value="(snip_[A-Za-z0-9_-]{43})"/.exec(made.text)?.[1];
+    expect(key).toBeDefined();
+    expect(JSON.stringify(t.db.prepare('SELECT * FROM api_keys').all())).not.toContain(key);
+    await request(t.app)
+      .post('/api/v1/links')
+      .set('X-Api-Key', key!)
+      .send({ url: 'https://a.example/' })
+      .expect(201);
+    const list = await as(cookie).get('/admin/keys').expect(200);
+    expect(list.text).toContain('sharex');
+    expect(list.text).not.toContain(key!);
+    await as(cookie).post('/admin/keys/revoke', { name: 'sharex' }).expect(303);
+    await request(t.app)
+      .post('/api/v1/links')
+      .set('X-Api-Key', key!)
+      .send({ url: 'https://a.example/' })
+      .expect(401);
+  });
+
+  it('when a backup is downloaded, then it is a consistent SQLite file with every link, taken while snip runs', async () => {
+    dir = createTempDir();
+    setup({}, path.join(dir, 'snip.sqlite3'));
+    await shorten('https://a.example/', 'in-backup').expect(303);
+    const cookie = await signIn();
+    const res = await as(cookie)
+      .get('/admin/backup')
+      .buffer(true)
+      .parse((response, done) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expect(res.headers['content-disposition']).toMatch(
+      /^attachment; filename="?snip-\d{8}T\d{6}Z\.sqlite3"?$/,
+    );
+    const copy = path.join(os.tmpdir(), `snip-backup-test-${process.pid}.sqlite3`);
+    fs.writeFileSync(copy, res.body as Buffer);
+    const db = new Database(copy, { readonly: true });
+    try {
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(db.prepare("SELECT target FROM urls WHERE code = 'in-backup'").pluck().get()).toBe(
+        'https://a.example/',
+      );
+    } finally {
+      db.close();
+      fs.rmSync(copy);
+    }
+  });
+
+  it('when the admin acts faster than RATE_LIMIT_MANAGE, then the next action is refused with 429', async () => {
+    setup({ RATE_LIMITS: 'on', RATE_LIMIT_MANAGE: '2/min' });
+    await shorten('https://a.example/', 'limited').expect(303);
+    const cookie = await signIn();
+    await as(cookie).post('/admin/links/limited/disable').expect(303);
+    await as(cookie).post('/admin/links/limited/enable').expect(303);
+    await as(cookie).post('/admin/links/limited/disable').expect(429);
+    await request(t.app).get('/limited').expect(302);
+  });
+});
