@@ -9,6 +9,7 @@ import {
   launchChromium,
   runAxe,
   startSnip,
+  steadyForScreenshot,
   watchForProblems,
   type AxeSummary,
   type SnipServer,
@@ -83,29 +84,6 @@ async function submitForm(page: Page, fields: Record<string, string>): Promise<R
     page.click('button[type=submit]'),
   ]);
   return response;
-}
-
-/** The day the committed screenshots show as "today"; dates on the page are shifted to it. */
-const SCREENSHOT_DAY = Date.UTC(2026, 10, 25);
-
-/**
- * Replaces what differs on every run (the management token, the creation time, the chart's
- * dates) with fixed values, after axe has checked the real page, so that re-running the tests
- * only changes a screenshot when the design changed.
- */
-async function steadyForScreenshot(page: Page): Promise<void> {
-  const now = new Date();
-  const shiftMs =
-    SCREENSHOT_DAY - Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  await page.evaluate(String.raw`(() => {
-    const day = (d) => new Date(Date.parse(d + 'T00:00:00Z') + ${shiftMs}).toISOString().slice(0, 10);
-    const fix = (text) => text
-      .replace(/\b(\d{4}-\d{2}-\d{2})( \d{2}:\d{2} UTC)?/g, (_, d, t) => day(d) + (t ? ' 09:41 UTC' : ''))
-      .replace(/(\/manage\/)[A-Za-z0-9_-]{20,}/g, '$1k3Vb8qXw2LmN7pRt5YcZ0aHdE4sJ');
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) node.nodeValue = fix(node.nodeValue);
-    for (const input of document.querySelectorAll('input')) input.value = fix(input.value);
-  })()`);
 }
 
 const PAGES: PageCase[] = [
