@@ -359,6 +359,7 @@ describe('dataLosses', () => {
       add_link_management: true,
       add_api_keys: true,
       add_idx_urls_target: false,
+      add_idx_urls_state: false,
     });
   });
 });
