@@ -128,20 +128,37 @@ export type RequestLimits = {
   apiKey: (keyId: number, res: Response) => Promise<LimitVerdict | null>;
 };
 
-type Rules = Record<'create' | 'notFound' | 'manage' | 'api', RateLimitRule>;
+export const RATE_LIMIT_NAMES = ['create', 'notFound', 'manage', 'api'] as const;
+export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 
-/** The limits of snip's doors; `rules` null (RATE_LIMITS=off) limits nothing. */
-export function createRequestLimits(rules: Rules | null, onFly: boolean): RequestLimits {
-  const limiter = (name: keyof Rules) => (rules === null ? null : createLimiter(name, rules[name]));
-  const perClient = (name: keyof Rules): RequestLimit => {
+type Rules = Record<RateLimitName, RateLimitRule>;
+
+/**
+ * The limits of snip's doors; `rules` null (RATE_LIMITS=off) limits nothing. `onRefused` hears
+ * of every refused request (the metrics count them).
+ */
+export function createRequestLimits(
+  rules: Rules | null,
+  onFly: boolean,
+  onRefused: (name: RateLimitName) => void = () => {},
+): RequestLimits {
+  const limiter = (name: RateLimitName) =>
+    rules === null ? null : createLimiter(name, rules[name]);
+  const heard = (name: RateLimitName) => (verdict: LimitVerdict | null) => {
+    if (verdict?.limited) onRefused(name);
+    return verdict;
+  };
+  const perClient = (name: RateLimitName): RequestLimit => {
     const counted = limiter(name);
-    return (req, res) => checkLimit(counted, clientKey(req, onFly), res);
+    const refused = heard(name);
+    return (req, res) => checkLimit(counted, clientKey(req, onFly), res).then(refused);
   };
   const api = limiter('api');
+  const apiRefused = heard('api');
   return {
     create: perClient('create'),
     notFound: perClient('notFound'),
     manage: perClient('manage'),
-    apiKey: (keyId, res) => checkLimit(api, `key:${keyId}`, res),
+    apiKey: (keyId, res) => checkLimit(api, `key:${keyId}`, res).then(apiRefused),
   };
 }
