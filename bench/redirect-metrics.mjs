@@ -44,7 +44,7 @@ function fastPath(redirects) {
   db.prepare(
     `INSERT INTO urls (code, target, created, updated, redirect_status) VALUES ('bench01', 'https://example.com/a', 0, 0, 302)`,
   ).run();
-  const metrics = createMetrics({ processMetrics: false });
+  const metrics = createMetrics({ enabled: true });
   const { redirectFastPath } = assembleApp({
     config: loadConfig({ DATABASE_URL: 'sqlite::memory:', METRICS_TOKEN: 'x'.repeat(32) }),
     db,
@@ -82,7 +82,7 @@ function measure(fn) {
 }
 
 const listeners = WAYS.map(([name, redirects]) => [name, fastPath(redirects)]);
-const snipTally = createMetrics({ processMetrics: false }).redirects;
+const snipTally = createMetrics({ enabled: true }).redirects;
 const counts = WAYS.map(([name, redirects]) => [name, redirects ?? snipTally]);
 // Interleaved rounds, so a change in the machine's load touches every way alike.
 const listenerNs = new Map();

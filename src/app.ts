@@ -128,8 +128,7 @@ export function assembleApp(deps: AppDeps): {
   const publicOrigin = (req: Request): string =>
     config.baseUrl ?? `${req.protocol}://${req.host ?? 'localhost'}`;
   const ownHosts = (req: Request): string[] => [baseHost ?? '', req.hostname].filter(Boolean);
-  const metrics =
-    deps.metrics ?? createMetrics({ processMetrics: config.metricsToken !== null, now });
+  const metrics = deps.metrics ?? createMetrics({ enabled: config.metricsToken !== null, now });
   metrics.countLinksWith(() => links.countByState());
   const limits = createRequestLimits(config.rateLimits, config.onFly, metrics.rateLimited);
   const keys = createKeyService({ keys: createKeyRepository(db), now });

@@ -70,7 +70,7 @@ function main(): void {
     process.exit(1);
   }
 
-  const metrics = createMetrics({ processMetrics: config.metricsToken !== null });
+  const metrics = createMetrics({ enabled: config.metricsToken !== null });
   // Every flush below reports its size, failure and time to /metrics.
   const visitCounter = metrics.measureVisitFlushes(
     createVisitCounter({ visits: createVisitRepository(db), now: Date.now }),

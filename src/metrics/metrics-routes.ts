@@ -24,8 +24,8 @@ export function serveMetrics(deps: { metrics: Metrics; token: string }): Request
         .send('The metrics need Authorization: Bearer <METRICS_TOKEN>.\n');
       return;
     }
-    const text = await deps.metrics.registry.metrics();
+    const { contentType, text } = await deps.metrics.scrape();
     res.locals.logLevel = 'debug';
-    res.set('Content-Type', deps.metrics.registry.contentType).send(text);
+    res.set('Content-Type', contentType).send(text);
   };
 }

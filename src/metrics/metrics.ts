@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
 import { STORAGE_UNAVAILABLE_CODES, type StorageUnavailableCode } from '../http/http-error.js';
 import { RATE_LIMIT_NAMES, type RateLimitName } from '../http/rate-limits.js';
 import {
@@ -18,11 +19,26 @@ export type RedirectTally = {
   count(method: string | undefined, status: RedirectStatus): void;
 };
 
-export type Metrics = ReturnType<typeof createMetrics>;
+export type Metrics = {
+  redirects: RedirectTally;
+  /** A request Express answered (not a redirect: the tally has those). */
+  requestAnswered(route: string, method: string, status: number, seconds: number): void;
+  rateLimited(limit: RateLimitName): void;
+  storageUnavailable(code: StorageUnavailableCode): void;
+  /** Where snip_links reads its figures at scrape time (the app's link service). */
+  countLinksWith(count: () => Record<LinkStateName, number>): void;
+  /**
+   * The visit counter the server flushes, reporting each flush here: its size, its failure,
+   * and (for the lag) when the counts in memory were last written.
+   */
+  measureVisitFlushes(counter: VisitCounter): VisitCounter;
+  /** Everything in Prometheus's text format. */
+  scrape(): Promise<{ contentType: string; text: string }>;
+};
 
 export type MetricsOptions = {
-  /** prom-client's process and Node.js metrics (CPU, memory, event loop, GC, handles). */
-  processMetrics: boolean;
+  /** METRICS_TOKEN is set. Otherwise nothing is measured, and prom-client is not even loaded. */
+  enabled: boolean;
   now?: () => number;
 };
 
@@ -34,17 +50,38 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 /** Visits written by one flush. */
 const FLUSH_BATCH_BUCKETS = [1, 10, 100, 1000, 10_000, 100_000];
 
+/** Metrics that measure nothing, for a snip without METRICS_TOKEN. */
+const UNMEASURED: Metrics = {
+  redirects: { count() {} },
+  requestAnswered() {},
+  rateLimited() {},
+  storageUnavailable() {},
+  countLinksWith() {},
+  measureVisitFlushes: (counter) => counter,
+  scrape: () => Promise.reject(new Error('metrics are off: METRICS_TOKEN is not set')),
+};
+
+export function createMetrics(options: MetricsOptions): Metrics {
+  if (!options.enabled) return UNMEASURED;
+  // Loaded only when wanted: importing prom-client (it loads https, zlib and cluster for
+  // features snip does not use) costs about as much of a cold start as half of Express.
+  const promClient = createRequire(import.meta.url)('prom-client') as typeof PromClient;
+  return createPrometheusMetrics(promClient, options.now ?? Date.now);
+}
+
 /**
  * snip's metrics, in a registry of their own (never prom-client's global one, so that every app a
  * test builds has its own). The counters of hot paths are plain numbers here and reach
  * prom-client at scrape time; everything else is counted by prom-client directly.
  */
-export function createMetrics(options: MetricsOptions) {
-  const now = options.now ?? Date.now;
+function createPrometheusMetrics(
+  { collectDefaultMetrics, Counter, Gauge, Histogram, Registry }: typeof PromClient,
+  now: () => number,
+): Metrics {
   const registry = new Registry();
   // The standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes …), unprefixed,
   // so the usual Node.js dashboards and alerts work as they are.
-  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
   // Redirects as [GET, HEAD] counts per status, in REDIRECT_STATUSES' order: the only counts
@@ -157,9 +194,7 @@ export function createMetrics(options: MetricsOptions) {
   for (const code of STORAGE_UNAVAILABLE_CODES) storageUnavailable.inc({ code }, 0);
 
   return {
-    registry,
     redirects,
-    /** A request Express answered (not a redirect: the tally has those). */
     requestAnswered(route: string, method: string, status: number, seconds: number): void {
       requests.inc({ route, method, status });
       durations.observe({ route }, seconds);
@@ -170,14 +205,9 @@ export function createMetrics(options: MetricsOptions) {
     storageUnavailable(code: StorageUnavailableCode): void {
       storageUnavailable.inc({ code });
     },
-    /** Where snip_links reads its figures at scrape time (the app's link service). */
     countLinksWith(count: () => Record<LinkStateName, number>): void {
       countLinks = count;
     },
-    /**
-     * The visit counter the server flushes, reporting each flush here: its size, its failure,
-     * and (for the lag) when the counts in memory were last written.
-     */
     measureVisitFlushes(counter: VisitCounter): VisitCounter {
       pendingVisits = () => counter.pendingTotal();
       lastFlushed = now();
@@ -196,6 +226,9 @@ export function createMetrics(options: MetricsOptions) {
           return visits;
         },
       };
+    },
+    async scrape() {
+      return { contentType: registry.contentType, text: await registry.metrics() };
     },
   };
 }

@@ -54,7 +54,7 @@ async function startSnip(env: Record<string, string> = {}, db = createTestDataba
   });
   const clock = { now: NOW };
   const now = () => clock.now;
-  const metrics = createMetrics({ processMetrics: true, now });
+  const metrics = createMetrics({ enabled: true, now });
   const visitCounter = metrics.measureVisitFlushes(
     createVisitCounter({ visits: createVisitRepository(db), now }),
   );
