@@ -40,6 +40,9 @@ import { createRedirectFastPath, type RequestListener } from './links/redirect-f
 import { createRedirectCache, type RedirectCache } from './links/redirect-cache.js';
 import { createRedirectResponder } from './links/redirect-response.js';
 import { createManageRoutes } from './manage/manage-routes.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { serveMetrics } from './metrics/metrics-routes.js';
+import { countRequests } from './metrics/request-metrics.js';
 import { createQrRoutes } from './qr/qr-routes.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
 import { createVisitRepository } from './stats/visit-repository.js';
@@ -60,6 +63,8 @@ export type AppDeps = {
   databaseFile?: DatabaseFileCheck;
   /** Injected in tests; a cache of REDIRECT_CACHE_SIZE links otherwise. */
   redirectCache?: RedirectCache;
+  /** Shared with the server, which reports visit flushes to it; the app's own otherwise. */
+  metrics?: Metrics;
 };
 
 /**
@@ -136,7 +141,9 @@ export function assembleApp(deps: AppDeps): {
   const publicOrigin = (req: Request): string =>
     config.baseUrl ?? `${req.protocol}://${req.host ?? 'localhost'}`;
   const ownHosts = (req: Request): string[] => [baseHost ?? '', req.hostname].filter(Boolean);
-  const limits = createRequestLimits(config.rateLimits, config.onFly);
+  const metrics = deps.metrics ?? createMetrics({ enabled: config.metricsToken !== null, now });
+  metrics.countLinksWith(() => links.countByState());
+  const limits = createRequestLimits(config.rateLimits, config.onFly, metrics.rateLimited);
   const keys = createKeyService({ keys: createKeyRepository(db), now });
 
   const app = express();
@@ -148,7 +155,11 @@ export function assembleApp(deps: AppDeps): {
   };
   const isOwnHost = (req: IncomingMessage, host: string): boolean =>
     host === baseHost || host === hostnameOf(req);
-  const respond = createRedirectResponder({ visits: counter, isOwnHost });
+  const respond = createRedirectResponder({
+    visits: counter,
+    isOwnHost,
+    redirects: metrics.redirects,
+  });
 
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -159,6 +170,11 @@ export function assembleApp(deps: AppDeps): {
   Object.assign(app.locals, pageHelpers(assets.url));
 
   app.use(logRequests(logger, redactPath));
+  // Without METRICS_TOKEN, nothing is measured per request and /metrics is an unknown page.
+  if (config.metricsToken !== null) {
+    app.use(countRequests(metrics));
+    app.get('/metrics', serveMetrics({ metrics, token: config.metricsToken }));
+  }
   app.use(refuseOversizedHost);
   const health = createHealthRepository(db);
   app.get('/healthz', createHealthHandler(health, fileCheck, logger));

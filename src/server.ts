@@ -8,6 +8,7 @@ import { openDatabase } from './db/open-database.js';
 import { createKeyRepository } from './keys/key-repository.js';
 import { createKeyService } from './keys/key-service.js';
 import { createLogger } from './logger.js';
+import { createMetrics } from './metrics/metrics.js';
 import { SERVER_TIMEOUTS } from './http/server-timeouts.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
 import { createVisitCounter } from './stats/visit-counter.js';
@@ -70,7 +71,11 @@ function main(): void {
     process.exit(1);
   }
 
-  const visitCounter = createVisitCounter({ visits: createVisitRepository(db), now: Date.now });
+  const metrics = createMetrics({ enabled: config.metricsToken !== null });
+  // Every flush below reports its size, failure and time to /metrics.
+  const visitCounter = metrics.measureVisitFlushes(
+    createVisitCounter({ visits: createVisitRepository(db), now: Date.now }),
+  );
   const databaseFile = watchDatabaseFile(config.databaseFile);
   let postponedFor: string | null = null;
   // The flush every second never waits for a lock another process holds (it would stop every
@@ -102,7 +107,7 @@ function main(): void {
   // The redirect fast path answers active links; the Express app behind it answers the rest.
   const server = createServer(
     SERVER_TIMEOUTS,
-    createRequestListener({ config, db, logger, visitCounter, databaseFile }),
+    createRequestListener({ config, db, logger, visitCounter, databaseFile, metrics }),
   );
   let shuttingDown = false;
   // Runs before the app: a response sent while stopping tells keep-alive clients to reconnect.

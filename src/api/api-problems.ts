@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { HttpError, isStorageUnavailable } from '../http/http-error.js';
+import { noteStorageUnavailable } from '../http/request-notes.js';
 
 /**
  * Every error of the API is `application/problem+json` (RFC 9457) with a stable `type` per kind
@@ -94,6 +95,7 @@ export function handleApiErrors(logger: Logger): ErrorRequestHandler {
       return sendProblem(res, kind ?? 'invalid-request', error.message);
     }
     if (isStorageUnavailable(error)) {
+      noteStorageUnavailable(res, error);
       res.set('Retry-After', '5');
       return sendProblem(
         res,

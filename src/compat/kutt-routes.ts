@@ -10,6 +10,7 @@ import {
 } from '../api/api-routes.js';
 import { ApiProblem } from '../api/api-problems.js';
 import { isStorageUnavailable } from '../http/http-error.js';
+import { noteStorageUnavailable } from '../http/request-notes.js';
 import type { Link } from '../links/link-repository.js';
 
 /**
@@ -204,6 +205,7 @@ function handleKuttErrors(logger: Logger): ErrorRequestHandler {
       return send(400, error.message);
     }
     if (isStorageUnavailable(error)) {
+      noteStorageUnavailable(res, error);
       res.set('Retry-After', '5');
       return send(503, 'Storage is busy or full; try again in a moment.');
     }

@@ -11,6 +11,7 @@ import {
 import { ApiProblem } from '../api/api-problems.js';
 import type { HealthRepository } from '../health/health-repository.js';
 import { isStorageUnavailable } from '../http/http-error.js';
+import { noteStorageUnavailable } from '../http/request-notes.js';
 import type { Link } from '../links/link-repository.js';
 
 /**
@@ -372,6 +373,7 @@ function handleShlinkErrors(logger: Logger): ErrorRequestHandler {
       });
     }
     if (isStorageUnavailable(error)) {
+      noteStorageUnavailable(res, error);
       res.set('Retry-After', '5');
       return send({
         status: 503,

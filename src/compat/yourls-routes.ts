@@ -4,6 +4,7 @@ import { ApiProblem } from '../api/api-problems.js';
 import type { ApiDeps } from '../api/api-routes.js';
 import { admitCreation, identifyCaller } from '../api/api-routes.js';
 import { isStorageUnavailable } from '../http/http-error.js';
+import { noteStorageUnavailable } from '../http/request-notes.js';
 import type { Link } from '../links/link-repository.js';
 
 /**
@@ -229,6 +230,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
     } else if (error instanceof ApiProblem && error.kind === 'rate-limited') {
       answer = { message: error.message, errorCode: '429' };
     } else if (isStorageUnavailable(error)) {
+      noteStorageUnavailable(res, error);
       res.set('Retry-After', '5');
       answer = {
         status: 'fail',

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { HttpError, isStorageUnavailable } from './http-error.js';
 import { retryIn, type RequestLimit } from './rate-limits.js';
+import { noteStorageUnavailable } from './request-notes.js';
 
 /** How long a client should wait before retrying when the database is busy or full. */
 const RETRY_AFTER_SECONDS = '5';
@@ -46,6 +47,8 @@ function describe(error: unknown): Problem {
  */
 export function handleNotFound(limit: RequestLimit): RequestHandler {
   return async (req, res, next) => {
+    // Whichever route passed the request on, it is a 404 (or its 429) to the request metrics.
+    res.locals.routeName = 'not_found';
     const verdict = await limit(req, res);
     if (verdict?.limited) {
       next(
@@ -68,6 +71,7 @@ export function handleNotFound(limit: RequestLimit): RequestHandler {
 export function handleErrors(logger: Logger, pageHeaders: RequestHandler): ErrorRequestHandler {
   return (error, req, res, next) => {
     const problem = describe(error);
+    if (problem.status === 503) noteStorageUnavailable(res, error);
     if (problem.status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
     if (res.headersSent) return next(error);
     res.status(problem.status).set(problem.headers);

@@ -24,11 +24,27 @@ const STORAGE_UNAVAILABLE = [
   'SQLITE_IOERR',
   'SQLITE_READONLY',
   'SQLITE_CANTOPEN',
-];
+] as const;
+
+/** The kinds of "storage unavailable": a primary SQLite code, or the write gate's refusal. */
+export const STORAGE_UNAVAILABLE_CODES = [...STORAGE_UNAVAILABLE, 'DATABASE_FILE'] as const;
+export type StorageUnavailableCode = (typeof STORAGE_UNAVAILABLE_CODES)[number];
 
 export function isStorageUnavailable(error: unknown): boolean {
-  if (error instanceof StorageUnavailableError) return true;
+  return storageUnavailableCode(error) !== null;
+}
+
+/**
+ * Which kind of "storage unavailable" an error is (extended SQLite codes reported by their
+ * primary code; `DATABASE_FILE` when the write gate refused a write to a file that is gone,
+ * replaced or read-only), or null when it is not one.
+ */
+export function storageUnavailableCode(error: unknown): StorageUnavailableCode | null {
+  if (error instanceof StorageUnavailableError) return 'DATABASE_FILE';
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return STORAGE_UNAVAILABLE.some((primary) => code === primary || code.startsWith(`${primary}_`));
+  if (typeof code !== 'string') return null;
+  return (
+    STORAGE_UNAVAILABLE.find((primary) => code === primary || code.startsWith(`${primary}_`)) ??
+    null
+  );
 }

@@ -132,6 +132,17 @@ export type RequestLimits = {
   apiKey: (keyId: number, res: Response) => Promise<LimitVerdict | null>;
 };
 
+/** Every limit a request can be refused by, as the metrics name them. */
+export const RATE_LIMIT_NAMES = [
+  'create',
+  'notFound',
+  'manage',
+  'api',
+  'signIn',
+  'report',
+] as const;
+export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
+
 type Rules = Record<'create' | 'notFound' | 'manage' | 'api', RateLimitRule>;
 
 const FIXED_RULES = {
@@ -139,22 +150,34 @@ const FIXED_RULES = {
   report: { points: 10, seconds: 3600, text: '10/h' },
 } as const;
 
-/** The limits of snip's doors; `rules` null (RATE_LIMITS=off) limits nothing. */
-export function createRequestLimits(rules: Rules | null, onFly: boolean): RequestLimits {
+/**
+ * The limits of snip's doors; `rules` null (RATE_LIMITS=off) limits nothing. `onRefused` hears
+ * of every refused request (the metrics count them).
+ */
+export function createRequestLimits(
+  rules: Rules | null,
+  onFly: boolean,
+  onRefused: (name: RateLimitName) => void = () => {},
+): RequestLimits {
   const all = rules === null ? null : { ...rules, ...FIXED_RULES };
-  const limiter = (name: keyof Rules | keyof typeof FIXED_RULES) =>
-    all === null ? null : createLimiter(name, all[name]);
-  const perClient = (name: keyof Rules | keyof typeof FIXED_RULES): RequestLimit => {
+  const limiter = (name: RateLimitName) => (all === null ? null : createLimiter(name, all[name]));
+  const heard = (name: RateLimitName) => (verdict: LimitVerdict | null) => {
+    if (verdict?.limited) onRefused(name);
+    return verdict;
+  };
+  const perClient = (name: RateLimitName): RequestLimit => {
     const counted = limiter(name);
-    return (req, res) => checkLimit(counted, clientKey(req, onFly), res);
+    const refused = heard(name);
+    return (req, res) => checkLimit(counted, clientKey(req, onFly), res).then(refused);
   };
   const api = limiter('api');
+  const apiRefused = heard('api');
   return {
     create: perClient('create'),
     notFound: perClient('notFound'),
     manage: perClient('manage'),
     signIn: perClient('signIn'),
     report: perClient('report'),
-    apiKey: (keyId, res) => checkLimit(api, `key:${keyId}`, res),
+    apiKey: (keyId, res) => checkLimit(api, `key:${keyId}`, res).then(apiRefused),
   };
 }

@@ -58,7 +58,7 @@ export function logRequestLine(
 
 /**
  * One JSON line per request with its id, method, path (never the query string, and never a
- * management token), status and duration. The id is echoed in `X-Request-Id` and printed on
+ * management token), status and duration, at info unless the handler noted `debug`. The id is echoed in `X-Request-Id` and printed on
  * error pages, so a user's report can be matched with the log.
  */
 export function logRequests(logger: Logger, redactPath: (path: string) => string): RequestHandler {
@@ -67,13 +67,18 @@ export function logRequests(logger: Logger, redactPath: (path: string) => string
     res.setHeader('X-Request-Id', req.id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      logRequestLine(logger, {
-        reqId: req.id,
-        method: req.method,
-        path: redactPath(req.path),
-        status: res.statusCode,
-        started,
-      });
+      logRequestLine(
+        logger,
+        {
+          reqId: req.id,
+          method: req.method,
+          path: redactPath(req.path),
+          status: res.statusCode,
+          started,
+        },
+        // A handler may ask for debug when a line per request would be noise (a metrics scrape).
+        res.locals.logLevel ?? 'info',
+      );
     });
     next();
   };

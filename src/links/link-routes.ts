@@ -55,6 +55,8 @@ export function createRedirectHandler(deps: {
     if (typeof code !== 'string' || !CODE_PATTERN.test(code)) return next();
     const link = deps.links.findActiveRedirect(code);
     if (link === null) return next();
+    // The responder counts it for the metrics, as on the fast path.
+    res.locals.routeName = 'redirect';
     deps.respond(req, res, link);
   };
 }

@@ -7,7 +7,13 @@ import {
 import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
 import type { LinkOptions, OptionErrors } from './link-options.js';
-import type { Link, LinkQuery, LinkRepository, RedirectTarget } from './link-repository.js';
+import type {
+  Link,
+  LinkQuery,
+  LinkRepository,
+  LinkStateName,
+  RedirectTarget,
+} from './link-repository.js';
 import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
 import type { WriteGate } from '../db/write-gate.js';
@@ -214,6 +220,11 @@ export function createLinkService(deps: LinkServiceDeps) {
     /** Visits written to the database plus those still counted in memory. */
     totalVisits(link: Pick<Link, 'id' | 'visits'>): number {
       return link.visits + deps.pendingVisits(link.id);
+    },
+
+    /** How many links are active, expired, disabled and deleted now. */
+    countByState(): Record<LinkStateName, number> {
+      return deps.links.countByState(deps.now());
     },
 
     stateOf(link: RedirectTarget): LinkState {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RedirectTally } from '../metrics/metrics.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
 import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
 import type { RedirectTarget } from './link-repository.js';
@@ -17,14 +18,17 @@ export type RedirectResponder = (
 
 /**
  * Following an active link, wherever it is answered (the Express route in link-routes.ts or the
- * fast path in redirect-fast-path.ts): count the visit in memory and write the redirect, a head
- * without a body. Both take it from here, so they cannot drift apart.
+ * fast path in redirect-fast-path.ts): count the visit in memory and the redirect for /metrics,
+ * and write the redirect, a head without a body. Both take it from here, so they cannot drift
+ * apart.
  */
 export function createRedirectResponder(deps: {
   visits: Pick<VisitCounter, 'record'>;
   isOwnHost: IsOwnHost;
+  redirects: RedirectTally;
 }): RedirectResponder {
   return (req, res, link) => {
+    deps.redirects.count(req.method, link.redirectStatus);
     if (isCountedVisit(req)) {
       deps.visits.record(
         link.id,

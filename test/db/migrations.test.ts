@@ -360,6 +360,7 @@ describe('dataLosses', () => {
       add_api_keys: true,
       add_idx_urls_target: false,
       add_abuse_handling_and_admin_sessions: true,
+      add_idx_urls_state: false,
     });
   });
 });
