@@ -161,6 +161,30 @@ function authorityOf(url: string): string {
 const SCHEME_PREFIX = /^([a-z][a-z0-9+.-]*):/i;
 
 export function checkTargetUrl(input: string, options: UrlPolicyOptions): UrlCheck {
+  return checkUrl(input, options, () => prepareHosts(options));
+}
+
+/**
+ * The same policy with its host lists normalised once, for checking many URLs against one set
+ * of options (an import of thousands of links): normalising a blocklist of hundreds of hosts
+ * for every URL would cost far more than the check itself. The lists are read when this is
+ * called; a later change to them is not seen.
+ */
+export function createUrlChecker(options: UrlPolicyOptions): (input: string) => UrlCheck {
+  const hosts = prepareHosts(options);
+  return (input) => checkUrl(input, options, () => hosts);
+}
+
+type HostSets = { own: ReadonlySet<string>; blocked: ReadonlySet<string> };
+
+function prepareHosts(options: UrlPolicyOptions): HostSets {
+  return {
+    own: new Set(options.ownHosts.map(normaliseConfiguredHost)),
+    blocked: new Set((options.blockedHosts ?? []).map(normaliseConfiguredHost)),
+  };
+}
+
+function checkUrl(input: string, options: UrlPolicyOptions, hostSets: () => HostSets): UrlCheck {
   const words = WORDS[options.purpose ?? 'shorten'];
   const reject = (reason: Exclude<UrlRejection, 'too_long'>): UrlCheck => ({
     ok: false,
@@ -214,12 +238,11 @@ export function checkTargetUrl(input: string, options: UrlPolicyOptions): UrlChe
     return reject('invalid');
   }
 
-  const ownHosts = new Set(options.ownHosts.map(normaliseConfiguredHost));
-  if (ownHosts.has(host)) return reject('own_host');
+  const hosts = hostSets();
+  if (hosts.own.has(host)) return reject('own_host');
   if (matchesHostOrParent(host, SHORTENER_SET)) return reject('shortener');
   if (isPrivateHost(host)) return reject('private_address');
-  const blocked = new Set((options.blockedHosts ?? []).map(normaliseConfiguredHost));
-  if (matchesHostOrParent(host, blocked)) return reject('blocked_host');
+  if (matchesHostOrParent(host, hosts.blocked)) return reject('blocked_host');
   // After the host checks so that "https://user@<our-host>/" is reported as a self-link.
   if (parsed.username !== '' || parsed.password !== '') return reject('credentials');
 

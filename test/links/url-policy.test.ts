@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
+import { refusedUrlRows } from '../support/bad-input-rows.js';
 import {
   checkTargetUrl,
+  createUrlChecker,
   parseIpv6,
   SHORTENER_HOSTS,
   type UrlPolicyOptions,
@@ -749,5 +751,30 @@ describe('parseIpv6 (also used to key rate limits by /64)', () => {
     ['nothing', ''],
   ])('when the address has %s, then it is not read', (_, text) => {
     expect(parseIpv6(text)).toBeNull();
+  });
+});
+
+describe('createUrlChecker: the policy prepared once for many URLs', () => {
+  it("when URLs are checked by a prepared checker, then every answer is checkTargetUrl's", () => {
+    const options: UrlPolicyOptions = {
+      ...api,
+      ownHosts: ['snip.example', 'Other.Example.:8443'],
+      blockedHosts: ['blocked.example', '*.spam.example', 'https://bad.example/'],
+    };
+    const check = createUrlChecker(options);
+    const inputs = [
+      ...refusedUrlRows('snip.example').map(([, url]) => url),
+      'https://example.com/a b',
+      'https://other.example/x',
+      'https://blocked.example/',
+      'https://www.blocked.example/x',
+      'https://x.spam.example/',
+      'https://bad.example/page',
+      'https://notblocked.example/',
+      'example.com',
+    ];
+    for (const input of inputs) expect(check(input), input).toEqual(checkTargetUrl(input, options));
+    expect(check('https://www.blocked.example/x')).toMatchObject({ reason: 'blocked_host' });
+    expect(check('https://other.example/x')).toMatchObject({ reason: 'own_host' });
   });
 });
