@@ -40,6 +40,8 @@ export type CsvParser = {
   write(text: string): void;
   /** The text has ended: emits the last record, or throws if a quoted field is still open. */
   end(): void;
+  /** The physical line the parser has reached. */
+  readonly line: number;
 };
 
 /** One MiB: far above any link's row (URLs are at most 8,192 characters), far below trouble. */
@@ -113,6 +115,10 @@ export function createCsvParser(options: CsvParserOptions): CsvParser {
   }
 
   return {
+    get line() {
+      return line;
+    },
+
     write(text: string): void {
       if (ended) throw new Error('The CSV parser has already ended');
       let i = 0;
