@@ -96,7 +96,6 @@ export function createCsvParser(options: CsvParserOptions): CsvParser {
   function endRecord(): void {
     const record = { line: recordLine, fields };
     fields = [];
-    recordLength = 0;
     options.onRecord(record);
   }
 
@@ -109,6 +108,7 @@ export function createCsvParser(options: CsvParserOptions): CsvParser {
       endRecord();
     }
     state = State.FieldStart;
+    recordLength = 0;
     line += 1;
     recordLine = line;
     afterCr = code === CR;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { MAX_VISIT_LIMIT } from '../links/link-options.js';
 import { REDIRECT_STATUSES, type RedirectStatus } from '../links/link-repository.js';
 
@@ -34,6 +35,10 @@ import { REDIRECT_STATUSES, type RedirectStatus } from '../links/link-repository
 
 export const IMPORT_FORMATS = ['snip', 'shlink', 'kutt', 'yourls', 'bitly'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** The format a form or query asks for: one of the formats, or `auto` to read it from the header. */
+export const ImportFormatChoiceSchema = z.enum(['auto', ...IMPORT_FORMATS]);
+export type ImportFormatChoice = z.infer<typeof ImportFormatChoiceSchema>;
 
 export const FORMAT_LABELS: Record<ImportFormat, string> = {
   snip: 'snip',

@@ -10,7 +10,13 @@ import {
   detectDelimiter,
   type CsvParser,
 } from './csv.js';
-import { chooseFormat, type ImportFormat, type RowReader } from './import-formats.js';
+import {
+  chooseFormat,
+  ImportFormatChoiceSchema,
+  type ImportFormat,
+  type ImportFormatChoice,
+  type RowReader,
+} from './import-formats.js';
 import type { ImportedLink, TransferRepository } from './transfer-repository.js';
 
 /**
@@ -28,8 +34,11 @@ export type ImportSource =
   string | Uint8Array | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
 
 export type ImportOptions = {
-  /** Which product wrote the file; `auto` (the default) reads it from the header row. */
-  format?: ImportFormat | 'auto';
+  /**
+   * Which product wrote the file; `auto` (the default) reads it from the header row. A value
+   * from a request is checked with ImportFormatChoiceSchema first.
+   */
+  format?: ImportFormatChoice;
   /** Host names that are snip itself, as for the form: links to them are refused. */
   ownHosts: readonly string[];
   /** The admin's host blocklist: links to these hosts (and their subdomains) are refused. */
@@ -102,6 +111,7 @@ export async function importLinks(
   options: ImportOptions,
   deps: ImportDeps,
 ): Promise<ImportOutcome> {
+  const askedFormat = ImportFormatChoiceSchema.parse(options.format ?? 'auto');
   const now = deps.now();
   const maxRows = options.maxRows ?? MAX_IMPORT_ROWS;
   // The form's and the API's policy, with the host lists prepared once for the whole file.
@@ -124,7 +134,7 @@ export async function importLinks(
 
   function onRecord(line: number, fields: string[]): void {
     if (readRow === null) {
-      const choice = chooseFormat(fields, options.format ?? 'auto');
+      const choice = chooseFormat(fields, askedFormat);
       if (!choice.ok) throw fileProblem(line, choice.message);
       ({ format, readRow } = choice);
       headerLength = fields.length;

@@ -125,6 +125,12 @@ describe('reading CSV', () => {
     expect(error.line).toBe(2);
     expect(error.message).toContain('longer than 100 characters');
     expect(() => parseCsv(`a\n${'x'.repeat(100)}`, { maxRecordLength: 100 })).not.toThrow();
+    // Empty lines belong to no record, however many there are.
+    const spaced = parseCsv(`a\n${'\r\n'.repeat(300)}b`, { maxRecordLength: 100 });
+    expect(spaced).toEqual([
+      { line: 1, fields: ['a'] },
+      { line: 302, fields: ['b'] },
+    ]);
   });
 });
 

@@ -244,6 +244,11 @@ describe('choosing the format', () => {
     expect(storedLinks(target.db)).toEqual([]);
   });
 
+  it('when a format is asked for that snip does not know, then the call is refused before reading', async () => {
+    const unknown = { format: 'tinyurl' } as unknown as { format: 'snip' };
+    await expect(importInto(target, 'code,target\n', unknown)).rejects.toThrow(/Invalid option/);
+  });
+
   it('when header names are compared, then case, spaces, underscores, hyphens and dots do not count', () => {
     expect(
       ['Long URL', 'long_url', 'longUrl', 'long-url', 'long.url'].map(normaliseHeaderName),
