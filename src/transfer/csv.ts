@@ -84,7 +84,7 @@ export function createCsvParser(options: CsvParserOptions): CsvParser {
   let started = false;
   /** The last character was a CR that ended a line: a LF right after it belongs to the same break. */
   let afterCr = false;
-  /** The last character was a CR inside quotes, perhaps at the end of the previous piece. */
+  /** The last character was a CR inside quotes, perhaps at the end of the previous piece. A quote resets it. */
   let quotedCr = false;
   let ended = false;
 
@@ -149,7 +149,6 @@ export function createCsvParser(options: CsvParserOptions): CsvParser {
           case State.FieldStart:
             if (code === QUOTE) {
               state = State.Quoted;
-              quotedCr = false;
               segment = i + 1;
             } else if (code === delimiterCode) {
               endField();
@@ -185,7 +184,6 @@ export function createCsvParser(options: CsvParserOptions): CsvParser {
             if (code === QUOTE) {
               field += '"';
               state = State.Quoted;
-              quotedCr = false;
               segment = i + 1;
             } else if (code === delimiterCode) {
               endField();

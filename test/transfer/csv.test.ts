@@ -57,6 +57,10 @@ describe('reading CSV', () => {
 
   it('when the last line has no line break, or a trailing one, then the records are the same', () => {
     expect(fieldsOf('a,b\n1,2')).toEqual(fieldsOf('a,b\n1,2\n'));
+    expect(fieldsOf('a,b\n1,')).toEqual([
+      ['a', 'b'],
+      ['1', ''],
+    ]);
     expect(fieldsOf('a,b\r\n1,2\r\n')).toEqual([
       ['a', 'b'],
       ['1', '2'],
@@ -79,6 +83,8 @@ describe('reading CSV', () => {
   it('when a quoted field spans lines, then the next record starts on its physical line', () => {
     const records = parseCsv('h1,h2\n"one\ntwo\r\nthree",x\n"\r\r",y\nlast,z');
     expect(records.map((record) => record.line)).toEqual([1, 2, 5, 8]);
+    // A CR that ends one quoted field and a LF that starts the next are two line breaks.
+    expect(parseCsv('h\n"a\r","\nb"\nlast').map((record) => record.line)).toEqual([1, 2, 5]);
   });
 
   it('when a quote appears inside an unquoted field, then it is kept as a character', () => {
