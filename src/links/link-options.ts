@@ -11,7 +11,7 @@ export type OptionField = 'redirect' | 'expires_on' | 'max_visits';
 export type OptionErrors = Partial<Record<OptionField, string>>;
 
 /** The largest visit limit: far above any real use, far below SQLite's integer range. */
-const MAX_VISIT_LIMIT = 1_000_000_000;
+export const MAX_VISIT_LIMIT = 1_000_000_000;
 const DAY_MS = 86_400_000;
 
 /**

@@ -1,0 +1,449 @@
+import { z } from 'zod';
+import { MAX_VISIT_LIMIT } from '../links/link-options.js';
+import { REDIRECT_STATUSES, type RedirectStatus } from '../links/link-repository.js';
+
+/**
+ * The CSV files snip imports, told apart by their header row, and how each row becomes a link.
+ * Where each product's columns come from (checked against their source code; ADR 013 has the
+ * commits):
+ *
+ * - snip: its own export (src/transfer/link-export.ts): code, target, created, updated, visits,
+ *   last_visit, state, expires_at, max_visits, redirect_status, disabled_at, banned_at,
+ *   ban_reason, deleted_at (banned_at and ban_reason may be missing: files from before bans).
+ * - Shlink: the web client's "Export" button on the short URL list (shlink-web-component,
+ *   src/short-urls/helpers/ExportShortUrlsBtn.tsx, written by @json2csv/plainjs with a header of
+ *   the property names): createdAt, domain, shortCode, shortUrl, longUrl, title, tags, visits.
+ *   `shlink short-url:list` prints a table, not CSV, but its headings (Short Code, Title,
+ *   Short URL, Long URL, Date created, Visits count) are read too, and so is the CSV that
+ *   Shlink's own importer reads (shlink-importer, src/Sources/Csv/CsvImporter.php: longUrl,
+ *   shortCode, domain, title, tags, headers compared without case and spaces).
+ * - Kutt: has no CSV export (kutt v3, server/). Its API's link object (GET /api/v2/links,
+ *   server/utils/utils.js `sanitize.link` over server/queries/link.queries.js) is what people
+ *   save as CSV, and what Shlink's Kutt importer reads: id, address, banned, created_at,
+ *   updated_at, password, description, expire_in, target, visit_count, domain, link.
+ * - YOURLS: its table and API (includes/functions-install.php: keyword, url, title, timestamp,
+ *   ip, clicks; timestamps are UTC, `Y-m-d H:i:s`), as a database dump or the list plugins
+ *   write it; and the YOURLS-Import-Export plugin's CSV (fileio/csv.php: source, target, hits,
+ *   with the keyword written as `/keyword/`).
+ * - Bitly: the Bitlink object of API v4, which Bitly's exports and export tools write as columns:
+ *   id (`bit.ly/abc`), link (`https://bit.ly/abc`), long_url, title, created_at
+ *   (`2019-03-29T17:04:55+0000`), archived, tags, custom_bitlinks (custom back-halves as URLs),
+ *   created_by, group_guid. A column named `bitlink` is read as `link`.
+ *
+ * Header names are compared without case, spaces, underscores, hyphens and dots, so `long_url`,
+ * `longUrl` and `Long URL` are one name.
+ */
+
+export const IMPORT_FORMATS = ['snip', 'shlink', 'kutt', 'yourls', 'bitly'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** The format a form or query asks for: one of the formats, or `auto` to read it from the header. */
+export const ImportFormatChoiceSchema = z.enum(['auto', ...IMPORT_FORMATS]);
+export type ImportFormatChoice = z.infer<typeof ImportFormatChoiceSchema>;
+
+export const FORMAT_LABELS: Record<ImportFormat, string> = {
+  snip: 'snip',
+  shlink: 'Shlink',
+  kutt: 'Kutt',
+  yourls: 'YOURLS',
+  bitly: 'Bitly',
+};
+
+/** What a row says about a link, in snip's terms, before snip's own policies have looked at it. */
+export type ImportedLinkFields = {
+  code: string;
+  target: string;
+  /** Null: the time of the import. */
+  created: number | null;
+  updated: number | null;
+  visits: number;
+  lastVisit: number | null;
+  expiresAt: number | null;
+  maxVisits: number | null;
+  redirectStatus: RedirectStatus;
+  disabledAt: number | null;
+  /** Banned for abuse: imported banned (answering 410), whatever the blocklist says. */
+  bannedAt: number | null;
+  banReason: string | null;
+  /** A deleted link of snip's own: imported as a tombstone so that its code is never reused. */
+  deletedAt: number | null;
+};
+
+export type RowReading =
+  | { kind: 'link'; link: ImportedLinkFields; note: string }
+  | { kind: 'invalid'; code: string; target: string; reason: string }
+  | { kind: 'refused'; code: string; target: string; reason: string };
+
+export type RowReader = (fields: readonly string[], now: number) => RowReading;
+
+type Column = { index: number; name: string };
+type Columns = ReadonlyMap<string, Column>;
+
+type FormatSpec = {
+  /** Columns that together identify the format; any one of the sets will do. */
+  signatures: readonly (readonly string[])[];
+  reader: (columns: Columns) => RowReader;
+};
+
+/** `Long URL`, `long_url` and `longUrl` all become `longurl`. */
+export function normaliseHeaderName(name: string): string {
+  return name.toLowerCase().replace(/[\s_.-]+/g, '');
+}
+
+/** A value in a column is not what the column holds; the row is reported as invalid. */
+class ValueProblem extends Error {
+  constructor(
+    readonly column: string,
+    readonly problem: string,
+  ) {
+    super(`${column}: ${problem}`);
+  }
+}
+
+function find(columns: Columns, ...names: string[]): Column | null {
+  for (const name of names) {
+    const column = columns.get(name);
+    if (column) return column;
+  }
+  return null;
+}
+
+function text(fields: readonly string[], column: Column | null): string {
+  return column === null ? '' : (fields[column.index] ?? '').trim();
+}
+
+// ISO 8601 as exporters write it: date, optional time (T or a space), optional fraction and
+// offset (Z, +01:00, +0100 or +01). Without an offset the time is UTC: YOURLS and Kutt (on
+// SQLite) store UTC without saying so.
+const TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** Epoch ms of an ISO 8601 date or date-time, or null when it is not one (or not a real date). */
+export function parseTimestamp(value: string): number | null {
+  const match = TIME.exec(value);
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match
+    .slice(1, 7)
+    .map((part) => Number(part ?? 0));
+  const fraction = match[7] === undefined ? 0 : Math.floor(Number(`0.${match[7]}`) * 1000);
+  const time = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, fraction);
+  const date = new Date(time);
+  const real =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month! - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  if (!real || year! < 1970 || year! > 9999) return null;
+  return time - offsetMinutes(match[8]) * 60_000;
+}
+
+function offsetMinutes(offset: string | undefined): number {
+  if (offset === undefined || offset.toUpperCase() === 'Z') return 0;
+  const digits = offset.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
+  return offset.startsWith('-') ? -minutes : minutes;
+}
+
+function time(fields: readonly string[], column: Column | null): number | null {
+  const value = text(fields, column);
+  if (value === '') return null;
+  const parsed = parseTimestamp(value);
+  if (parsed === null) {
+    throw new ValueProblem(
+      column!.name,
+      `“${value}” is not a date and time (ISO 8601, such as 2026-01-31T12:00:00Z).`,
+    );
+  }
+  return parsed;
+}
+
+/** Far above any real count, and exact in a double and in SQLite's integer. */
+const MAX_COUNT = 1e15;
+
+function count(fields: readonly string[], column: Column | null): number {
+  const value = text(fields, column);
+  if (value === '') return 0;
+  if (!/^\d+$/.test(value) || Number(value) > MAX_COUNT) {
+    throw new ValueProblem(column!.name, `“${value}” is not a whole number of visits.`);
+  }
+  return Number(value);
+}
+
+function visitLimit(fields: readonly string[], column: Column | null): number | null {
+  const value = text(fields, column);
+  if (value === '') return null;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_VISIT_LIMIT) {
+    throw new ValueProblem(
+      column!.name,
+      `“${value}” is not a visit limit (a whole number from 1 to ${MAX_VISIT_LIMIT.toLocaleString('en')}).`,
+    );
+  }
+  return Number(value);
+}
+
+/** As the admin's ban form: up to 200 characters. */
+function banReason(fields: readonly string[], column: Column | null): string | null {
+  const value = text(fields, column);
+  if (value.length > 200) {
+    throw new ValueProblem(column!.name, 'a ban reason is at most 200 characters.');
+  }
+  return value === '' ? null : value;
+}
+
+function redirectStatus(fields: readonly string[], column: Column | null): RedirectStatus {
+  const value = text(fields, column);
+  if (value === '') return 302;
+  const status = REDIRECT_STATUSES.find((candidate) => String(candidate) === value);
+  if (status === undefined) {
+    throw new ValueProblem(
+      column!.name,
+      `“${value}” is not a redirect type (${REDIRECT_STATUSES.join(', ')}).`,
+    );
+  }
+  return status;
+}
+
+/** A boolean as exports write one: true/false, 1/0, yes/no; empty is false. */
+function flag(fields: readonly string[], column: Column | null): boolean {
+  const value = text(fields, column).toLowerCase();
+  if (value === '' || value === 'false' || value === '0' || value === 'no') return false;
+  if (value === 'true' || value === '1' || value === 'yes') return true;
+  throw new ValueProblem(column!.name, `“${value}” is neither true nor false.`);
+}
+
+/** `https://bit.ly/abc`, `bit.ly/abc/` or `abc` → `abc`: the path of a short link, or the value itself. */
+export function shortLinkPath(value: string): string {
+  const withoutScheme = value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const slash = withoutScheme.indexOf('/');
+  if (slash === -1) return value;
+  return withoutScheme
+    .slice(slash + 1)
+    .replace(/[?#].*$/, '')
+    .replace(/\/+$/, '');
+}
+
+/** The first URL of a list however it was written: a JSON array, or separated by commas, spaces or bars. */
+function firstListedUrl(value: string): string {
+  return /[^\s"'[\],;|]+/.exec(value)?.[0] ?? '';
+}
+
+/** How a row names its link: the column (for messages) and how the value is read from it. */
+type Part = { column: Column | null; read: (fields: readonly string[]) => string };
+
+function part(
+  column: Column | null,
+  read = (fields: readonly string[]) => text(fields, column),
+): Part {
+  return { column, read };
+}
+
+/** The common part of every reader: the code and target first, then the rest of the row. */
+function rowReader(
+  code: Part,
+  target: Part,
+  rest: (
+    fields: readonly string[],
+    now: number,
+  ) => Omit<ImportedLinkFields, 'code' | 'target'> & { note?: string; refusal?: string },
+): RowReader {
+  return (fields, now) => {
+    const codeValue = code.read(fields);
+    const targetValue = target.read(fields);
+    try {
+      if (codeValue === '') throw new ValueProblem(code.column!.name, 'no short code.');
+      const { note = '', refusal, ...details } = rest(fields, now);
+      // A deleted link of snip's has no target left; every other link needs one.
+      if (targetValue === '' && details.deletedAt === null) {
+        throw new ValueProblem(target.column!.name, 'no target URL.');
+      }
+      if (refusal !== undefined) {
+        return { kind: 'refused', code: codeValue, target: targetValue, reason: refusal };
+      }
+      return { kind: 'link', link: { code: codeValue, target: targetValue, ...details }, note };
+    } catch (error) {
+      if (!(error instanceof ValueProblem)) throw error;
+      return { kind: 'invalid', code: codeValue, target: targetValue, reason: error.message };
+    }
+  };
+}
+
+const plain = {
+  lastVisit: null,
+  expiresAt: null,
+  maxVisits: null,
+  disabledAt: null,
+  bannedAt: null,
+  banReason: null,
+  deletedAt: null,
+};
+
+const SPECS: Record<ImportFormat, FormatSpec> = {
+  snip: {
+    signatures: [['code', 'target']],
+    reader(columns) {
+      const c = (name: string) => find(columns, name);
+      const [code, target] = [c('code'), c('target')];
+      return rowReader(part(code), part(target), (fields) => ({
+        created: time(fields, c('created')),
+        updated: time(fields, c('updated')),
+        visits: count(fields, c('visits')),
+        lastVisit: time(fields, c('lastvisit')),
+        // `state` is derived from the other columns, so it is not read back.
+        expiresAt: time(fields, c('expiresat')),
+        maxVisits: visitLimit(fields, c('maxvisits')),
+        redirectStatus: redirectStatus(fields, c('redirectstatus')),
+        disabledAt: time(fields, c('disabledat')),
+        bannedAt: time(fields, c('bannedat')),
+        banReason: banReason(fields, c('banreason')),
+        deletedAt: time(fields, c('deletedat')),
+      }));
+    },
+  },
+  shlink: {
+    signatures: [['shortcode', 'longurl']],
+    reader(columns) {
+      const code = find(columns, 'shortcode');
+      const target = find(columns, 'longurl');
+      const created = find(columns, 'createdat', 'datecreated');
+      const visits = find(columns, 'visits', 'visitscount');
+      return rowReader(part(code), part(target), (fields) => ({
+        ...plain,
+        created: time(fields, created),
+        updated: null,
+        visits: count(fields, visits),
+        redirectStatus: 302,
+      }));
+    },
+  },
+  kutt: {
+    signatures: [['address', 'target']],
+    reader(columns) {
+      const c = (name: string) => find(columns, name);
+      const [code, target] = [c('address'), c('target')];
+      return rowReader(part(code), part(target), (fields, now) => {
+        const banned = flag(fields, c('banned'));
+        const details = {
+          ...plain,
+          created: time(fields, c('createdat')),
+          updated: time(fields, c('updatedat')),
+          visits: count(fields, c('visitcount')),
+          expiresAt: time(fields, c('expirein')),
+          redirectStatus: 302 as const,
+          // A banned link keeps its code taken and redirects nowhere, as in Kutt.
+          bannedAt: banned ? now : null,
+          banReason: banned ? 'Banned in Kutt.' : null,
+        };
+        if (flag(fields, c('password'))) {
+          // snip has no link passwords: imported, the link would open to anyone.
+          return {
+            ...details,
+            refusal: 'This link is password-protected in Kutt; snip has no link passwords.',
+          };
+        }
+        return banned ? { ...details, note: 'Banned in Kutt: imported banned.' } : details;
+      });
+    },
+  },
+  yourls: {
+    signatures: [
+      ['keyword', 'url'],
+      ['source', 'target'],
+    ],
+    reader(columns) {
+      const keyword = find(columns, 'keyword');
+      // The Import-Export plugin writes the keyword as a path, `/abc/`.
+      const code = keyword ?? find(columns, 'source');
+      const target = find(columns, 'url') ?? find(columns, 'target');
+      const created = find(columns, 'timestamp');
+      const visits = find(columns, 'clicks', 'hits');
+      return rowReader(
+        part(code, (fields) => text(fields, code).replace(/^\/+|\/+$/g, '')),
+        part(target),
+        (fields) => ({
+          ...plain,
+          created: time(fields, created),
+          updated: null,
+          visits: count(fields, visits),
+          redirectStatus: 302,
+        }),
+      );
+    },
+  },
+  bitly: {
+    signatures: [
+      ['longurl', 'link'],
+      ['longurl', 'bitlink'],
+      ['longurl', 'id'],
+      ['longurl', 'custombitlinks'],
+    ],
+    reader(columns) {
+      const link = find(columns, 'link', 'bitlink', 'id');
+      const custom = find(columns, 'custombitlinks');
+      const target = find(columns, 'longurl');
+      const created = find(columns, 'createdat');
+      return rowReader(
+        // A custom back-half is the code people were given, so it wins over the generated one.
+        part(link ?? custom, (fields) =>
+          shortLinkPath(firstListedUrl(text(fields, custom)) || text(fields, link)),
+        ),
+        part(target),
+        (fields) => ({
+          ...plain,
+          created: time(fields, created),
+          updated: null,
+          visits: 0,
+          redirectStatus: 302,
+        }),
+      );
+    },
+  },
+};
+
+export type FormatChoice =
+  { ok: true; format: ImportFormat; readRow: RowReader } | { ok: false; message: string };
+
+function describeSignatures(format: ImportFormat): string {
+  return SPECS[format].signatures.map((columns) => columns.join(' + ')).join(' or ');
+}
+
+/**
+ * The format of a file from its header row, or the one asked for. Auto-detection tries snip,
+ * Shlink, Kutt, YOURLS, Bitly in that order and takes the first whose columns are all there.
+ */
+export function chooseFormat(
+  header: readonly string[],
+  asked: ImportFormat | 'auto',
+): FormatChoice {
+  const columns = new Map<string, Column>();
+  header.forEach((name, index) => {
+    const key = normaliseHeaderName(name);
+    if (key !== '' && !columns.has(key)) columns.set(key, { index, name: name.trim() });
+  });
+  const fits = (format: ImportFormat) =>
+    SPECS[format].signatures.some((signature) => signature.every((name) => columns.has(name)));
+
+  const format = asked === 'auto' ? IMPORT_FORMATS.find(fits) : fits(asked) ? asked : undefined;
+  if (format === undefined) {
+    const found =
+      header
+        .map((name) => name.trim())
+        .filter(Boolean)
+        .join(', ') || 'none';
+    if (asked !== 'auto') {
+      return {
+        ok: false,
+        message: `The header row is not that of a ${FORMAT_LABELS[asked]} export: it needs the columns ${describeSignatures(asked)} (compared without case, spaces and underscores); it has ${found}.`,
+      };
+    }
+    const expected = IMPORT_FORMATS.map(
+      (f) => `${FORMAT_LABELS[f]} (${describeSignatures(f)})`,
+    ).join('; ');
+    return {
+      ok: false,
+      message: `The header row names no format snip can import. It has: ${found}. Expected the columns of one of: ${expected}.`,
+    };
+  }
+  return { ok: true, format, readRow: SPECS[format].reader(columns) };
+}

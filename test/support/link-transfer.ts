@@ -1,0 +1,85 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Db } from '../../src/db/open-database.js';
+import {
+  importLinks,
+  type ImportDeps,
+  type ImportOptions,
+  type ImportOutcome,
+  type ImportReport,
+  type ImportSource,
+} from '../../src/transfer/link-import.js';
+import { createTransferRepository } from '../../src/transfer/transfer-repository.js';
+import { createTestDatabase } from './test-app.js';
+
+/** 2026-06-15 12:00 UTC: the clock of every import test. */
+export const NOW = Date.UTC(2026, 5, 15, 12);
+
+export const OWN_HOST = 'snip.example';
+export const BLOCKED_HOST = 'blocked.example';
+
+export const IMPORT_OPTIONS: ImportOptions = { ownHosts: [OWN_HOST], blockedHosts: [BLOCKED_HOST] };
+
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/import');
+
+/** A sample export file, as the bytes an upload would carry. */
+export function importFixture(name: string): Buffer {
+  return fs.readFileSync(path.join(FIXTURES, name));
+}
+
+export type ImportTarget = { db: Db; deps: ImportDeps };
+
+/** A fresh database and what importLinks needs to write to it. */
+export function createImportTarget(db: Db = createTestDatabase()): ImportTarget {
+  return {
+    db,
+    deps: { transfer: createTransferRepository(db), now: () => NOW, maxUrlLength: 2048 },
+  };
+}
+
+export async function importInto(
+  target: ImportTarget,
+  source: ImportSource,
+  options: Partial<ImportOptions> = {},
+): Promise<ImportOutcome> {
+  return importLinks(source, { ...IMPORT_OPTIONS, ...options }, target.deps);
+}
+
+/** The report of an import that must have read the file. */
+export function requireReport(outcome: ImportOutcome): ImportReport {
+  if (!outcome.ok) throw new Error(`the file was refused: ${outcome.problem.message}`);
+  return outcome.report;
+}
+
+export type StoredLink = {
+  code: string;
+  target: string;
+  created: number;
+  updated: number;
+  redirect_status: number;
+  expires_at: number | null;
+  max_visits: number | null;
+  visits: number;
+  last_visit: number | null;
+  disabled_at: number | null;
+  banned_at: number | null;
+  ban_reason: string | null;
+  deleted_at: number | null;
+  manage_token_hash: Buffer | null;
+};
+
+/** Every row of `urls` in id order, as stored. */
+export function storedLinks(db: Db): StoredLink[] {
+  return db
+    .prepare(
+      `SELECT code, target, created, updated, redirect_status, expires_at, max_visits, visits,
+         last_visit, disabled_at, banned_at, ban_reason, deleted_at, manage_token_hash
+       FROM urls ORDER BY id`,
+    )
+    .all() as StoredLink[];
+}
+
+export function countLinks(db: Db): number {
+  return db.prepare('SELECT COUNT(*) FROM urls').pluck().get() as number;
+}
