@@ -46,6 +46,8 @@ import { countRequests } from './metrics/request-metrics.js';
 import { createQrRoutes } from './qr/qr-routes.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
 import { createVisitRepository } from './stats/visit-repository.js';
+import { createImportReportStore } from './transfer/import-report-store.js';
+import { createTransferRepository } from './transfer/transfer-repository.js';
 import { pageHelpers } from './http/page-helpers.js';
 import { serveRobotsTxt } from './http/robots.js';
 
@@ -237,6 +239,16 @@ export function assembleApp(deps: AppDeps): {
         limitSignIn: limits.signIn,
         limitAction: limits.manage,
         sendBackup: (res) => sendBackup(db, config.databaseFile, res),
+        transfer: {
+          transfer: createTransferRepository(db),
+          reports: createImportReportStore(now),
+          now,
+          maxUrlLength: config.maxUrlLength,
+          write,
+          pendingVisits: counter.pendingFor,
+          ownHosts,
+          blockedHosts: abuse.blockedHostNames,
+        },
       }),
     );
   }

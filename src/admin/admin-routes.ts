@@ -11,6 +11,7 @@ import type { Link, LinkFilter, LinkQuery } from '../links/link-repository.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitRepository } from '../stats/visit-repository.js';
+import { createTransferRoutes, type TransferDeps } from '../transfer/transfer-routes.js';
 import type { AdminAuth } from './admin-auth.js';
 
 export type AdminDeps = {
@@ -28,6 +29,8 @@ export type AdminDeps = {
   limitAction: RequestLimit;
   /** Writes a consistent copy of the database to the response as a download. */
   sendBackup: (res: Response) => Promise<void>;
+  /** CSV export and import. */
+  transfer: TransferDeps;
 };
 
 const PER_PAGE = 50;
@@ -393,6 +396,8 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   router.get('/backup', async (_req, res) => {
     await deps.sendBackup(res);
   });
+
+  router.use(createTransferRoutes(deps.transfer, render));
 
   return router;
 }

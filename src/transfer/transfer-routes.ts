@@ -1,0 +1,254 @@
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
+import { Router, type Request, type Response } from 'express';
+import type { WriteGate } from '../db/write-gate.js';
+import { HttpError } from '../http/http-error.js';
+import {
+  FORMAT_LABELS,
+  IMPORT_FORMATS,
+  ImportFormatChoiceSchema,
+  type ImportFormatChoice,
+} from './import-formats.js';
+import type { ImportReportStore } from './import-report-store.js';
+import { exportLinks } from './link-export.js';
+import {
+  importLinks,
+  writeImportReport,
+  type ImportOutcome,
+  type ImportReport,
+  type ImportSource,
+} from './link-import.js';
+import type { TransferRepository } from './transfer-repository.js';
+
+export type TransferDeps = {
+  transfer: TransferRepository;
+  reports: ImportReportStore;
+  now: () => number;
+  maxUrlLength: number;
+  write: WriteGate;
+  /** Visits counted in memory and not yet written, which the export adds to each link. */
+  pendingVisits: (linkId: number) => number;
+  ownHosts: (req: Request) => string[];
+  /** The admin's host blocklist (the same array until it changes). */
+  blockedHosts: () => readonly string[];
+};
+
+/** An upload larger than this is refused whole (413): about 450,000 rows of a typical export. */
+export const IMPORT_MAX_BYTES = 32 * 1024 * 1024;
+/** More rows than this and the file is refused whole; 100,000 rows take about 100 MB to import. */
+export const IMPORT_MAX_ROWS = 200_000;
+/** Rows of the report shown on the page; the download has them all. */
+const ROWS_SHOWN = 500;
+
+const FORMAT_CHOICES = [
+  ['auto', 'Detect from the header row'],
+  ...IMPORT_FORMATS.map((format) => [format, FORMAT_LABELS[format]]),
+] as const;
+
+const TOO_LARGE = `The file is larger than ${IMPORT_MAX_BYTES / 1024 / 1024} MB. Import it in parts.`;
+const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain'];
+
+type Render = (res: Response, view: string, locals?: object, status?: number) => void;
+
+/**
+ * `/admin/export.csv` and `/admin/import`: every link out as CSV, streamed page by page, and a
+ * CSV file in — from a form's file upload (multipart/form-data) or as the request body
+ * (`Content-Type: text/csv`, the format in `?format=`). Mounted behind the admin's sign-in.
+ */
+export function createTransferRoutes(deps: TransferDeps, render: Render): Router {
+  const router = Router({ caseSensitive: true });
+
+  router.get('/export.csv', async (_req, res) => {
+    const day = new Date(deps.now()).toISOString().slice(0, 10);
+    res.set('Cache-Control', 'no-store');
+    res.attachment(`snip-links-${day}.csv`);
+    res.type('text/csv; charset=utf-8');
+    try {
+      await exportLinks(deps.transfer, res, {
+        now: deps.now(),
+        pendingVisits: deps.pendingVisits,
+      });
+    } catch (error) {
+      // A client that goes away mid-download ends the export; nothing is left to answer.
+      if ((error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+      throw error;
+    }
+  });
+
+  const page = (res: Response, locals: object, status = 200) =>
+    render(
+      res,
+      'import',
+      {
+        formats: FORMAT_CHOICES,
+        format: 'auto',
+        maxMegabytes: IMPORT_MAX_BYTES / 1024 / 1024,
+        maxRows: IMPORT_MAX_ROWS,
+        report: null,
+        reportId: null,
+        rowsShown: ROWS_SHOWN,
+        problem: null,
+        ...locals,
+      },
+      status,
+    );
+
+  router.get('/import', (_req, res) => page(res, {}));
+
+  router.post('/import', async (req, res) => {
+    const { outcome, format } = await receiveUpload(req, (source, format) =>
+      importLinks(
+        source,
+        {
+          format,
+          ownHosts: deps.ownHosts(req),
+          blockedHosts: deps.blockedHosts(),
+          maxRows: IMPORT_MAX_ROWS,
+        },
+        {
+          transfer: deps.transfer,
+          now: deps.now,
+          maxUrlLength: deps.maxUrlLength,
+          write: deps.write,
+        },
+      ),
+    );
+    if (!outcome.ok) return page(res, { format, problem: outcome.problem.message }, 422);
+    const reportId = deps.reports.keep(outcome.report);
+    page(res, { format, report: summarise(outcome.report), reportId });
+  });
+
+  router.get('/import/reports/:id', async (req, res) => {
+    const id = String(req.params.id).replace(/\.csv$/, '');
+    const report = deps.reports.find(id);
+    if (report === null) {
+      throw new HttpError(
+        404,
+        'This import report is no longer kept: reports are kept for an hour, until snip restarts.',
+      );
+    }
+    res.set('Cache-Control', 'no-store');
+    res.attachment(`snip-import-report.csv`);
+    res.type('text/csv; charset=utf-8');
+    await writeImportReport(report, res);
+  });
+
+  return router;
+}
+
+/** What the page shows of a report: the totals, and the rows that were not created first. */
+function summarise(report: ImportReport) {
+  const notCreated = report.rows.filter((row) => row.result !== 'created');
+  const shown = [...notCreated, ...report.rows.filter((row) => row.result === 'created')].slice(
+    0,
+    ROWS_SHOWN,
+  );
+  return { format: FORMAT_LABELS[report.format], totals: report.totals, rows: shown };
+}
+
+type Importer = (source: ImportSource, format: ImportFormatChoice) => Promise<ImportOutcome>;
+
+function formatChoice(value: string): ImportFormatChoice {
+  const choice = ImportFormatChoiceSchema.safeParse(value);
+  if (!choice.success) {
+    throw new HttpError(400, `Choose a format: auto, ${IMPORT_FORMATS.join(', ')}.`);
+  }
+  return choice.data;
+}
+
+/**
+ * Reads the uploaded file and hands it to `run` as it arrives, so the file is never held whole.
+ * A form sends the format field before the file (the form lists it first).
+ */
+async function receiveUpload(
+  req: Request,
+  run: Importer,
+): Promise<{ outcome: ImportOutcome; format: ImportFormatChoice }> {
+  if (req.is('multipart/form-data')) return readMultipart(req, run);
+  if (req.is(CSV_TYPES)) {
+    const asked = req.query.format ?? 'auto';
+    const format = formatChoice(typeof asked === 'string' ? asked : '');
+    if (Number(req.get('content-length')) > IMPORT_MAX_BYTES) throw new HttpError(413, TOO_LARGE);
+    return { outcome: await run(capped(req), format), format };
+  }
+  throw new HttpError(
+    415,
+    'Send the CSV file from the import form (multipart/form-data), or as the body with Content-Type: text/csv.',
+  );
+}
+
+function readMultipart(
+  req: Request,
+  run: Importer,
+): Promise<{ outcome: ImportOutcome; format: ImportFormatChoice }> {
+  return new Promise((resolve, reject) => {
+    const unreadable = () => new HttpError(400, 'The upload is not a readable form.');
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        limits: { files: 1, fields: 5, fieldSize: 1024, parts: 6, fileSize: IMPORT_MAX_BYTES },
+      });
+    } catch {
+      // No boundary, or one busboy cannot read.
+      return reject(unreadable());
+    }
+    let format = 'auto';
+    let started = false;
+    // The file has arrived whole only when the form around it has: an upload cut short ends
+    // the file part too, and only the parser's error tells.
+    const formRead = new Promise<void>((done, fail) => {
+      parser.on('close', done);
+      parser.on('error', () => fail(unreadable()));
+    });
+    formRead.catch(reject);
+    parser.on('field', (name, value) => {
+      if (name === 'format') format = value;
+    });
+    parser.on('file', (name, file, info) => {
+      // A form whose file input was left empty still sends the part, with no file name.
+      if (name !== 'file' || started || !info.filename) return void file.resume();
+      started = true;
+      let choice: ImportFormatChoice;
+      try {
+        choice = formatChoice(format);
+      } catch (error) {
+        file.resume();
+        return reject(error);
+      }
+      run(capped(file, formRead), choice).then(
+        (outcome) => resolve({ outcome, format: choice }),
+        reject,
+      );
+    });
+    parser.on('close', () => {
+      if (!started) reject(new HttpError(400, 'Choose a CSV file to import.'));
+    });
+    req.pipe(parser);
+  });
+}
+
+/**
+ * The file's chunks, refused as a whole (413) once it passes IMPORT_MAX_BYTES: the importer
+ * stops on the error before it writes anything. busboy cuts a file at its `fileSize` limit and
+ * marks it `truncated`; a request body is counted here. An upload cut short (the client went
+ * away, a broken form: `complete` rejects) is a 400, and nothing is imported either.
+ */
+async function* capped(
+  file: Readable & { truncated?: boolean },
+  complete: Promise<void> = Promise.resolve(),
+): AsyncGenerator<Buffer> {
+  let bytes = 0;
+  try {
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > IMPORT_MAX_BYTES) throw new HttpError(413, TOO_LARGE);
+      yield chunk;
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    throw new HttpError(400, 'The upload ended before the whole file arrived.');
+  }
+  if (file.truncated) throw new HttpError(413, TOO_LARGE);
+  await complete;
+}
