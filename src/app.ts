@@ -248,6 +248,7 @@ export function assembleApp(deps: AppDeps): {
           pendingVisits: counter.pendingFor,
           ownHosts,
           blockedHosts: abuse.blockedHostNames,
+          blocklist: abuse.blockedHosts,
         },
       }),
     );

@@ -4,8 +4,8 @@ import { REDIRECT_STATUSES, type RedirectStatus } from '../links/link-repository
 
 /**
  * The CSV files snip imports, told apart by their header row, and how each row becomes a link.
- * Where each product's columns come from (checked against their source code; ADR 013 has the
- * commits):
+ * Where each product’s columns come from (checked against their source code; ADR 015 says why
+ * these):
  *
  * - snip: its own export (src/transfer/link-export.ts): code, target, created, updated, visits,
  *   last_visit, state, expires_at, max_visits, redirect_status, disabled_at, banned_at,

@@ -43,6 +43,8 @@ export type ImportOptions = {
   ownHosts: readonly string[];
   /** The admin's host blocklist: links to these hosts (and their subdomains) are refused. */
   blockedHosts: readonly string[];
+  /** Why each host is blocked, to say so in the report of a refused row. */
+  blockReasons?: ReadonlyMap<string, string>;
   /** More data rows than this and the file is refused as a whole. */
   maxRows?: number;
 };
@@ -169,7 +171,10 @@ export async function importLinks(
     if (link.deletedAt === null) {
       // A banned link never redirects, and its host is often the very one blocked.
       const url = checkTargetUrl(link.target, link.bannedAt === null ? policy : bannedPolicy);
-      if (!url.ok) return void refuse(url.message);
+      if (!url.ok) {
+        const blocked = url.reason === 'blocked_host' ? blockedBy(link.target, options) : '';
+        return void refuse(blocked === '' ? url.message : `${url.message} ${blocked}`);
+      }
       target = url.url;
     }
     linkRows.push(rows.length);
@@ -277,6 +282,19 @@ async function readCsv(
     parser.end();
   });
   return problem;
+}
+
+/** "Blocked host: phish.example (phishing)." for the blocklist entry a URL's host falls under. */
+function blockedBy(target: string, options: ImportOptions): string {
+  if (options.blockReasons === undefined || !URL.canParse(target)) return '';
+  let host = new URL(target).hostname.replace(/\.$/, '');
+  for (;;) {
+    const reason = options.blockReasons.get(host);
+    if (reason !== undefined) return `Blocked host: ${host}${reason === '' ? '' : ` (${reason})`}.`;
+    const dot = host.indexOf('.');
+    if (dot === -1) return '';
+    host = host.slice(dot + 1);
+  }
 }
 
 function notUtf8(line: number): FileProblem {

@@ -31,6 +31,8 @@ export type TransferDeps = {
   ownHosts: (req: Request) => string[];
   /** The admin's host blocklist (the same array until it changes). */
   blockedHosts: () => readonly string[];
+  /** The blocklist with the reason each host was blocked for. */
+  blocklist: () => readonly { host: string; reason: string }[];
 };
 
 /** An upload larger than this is refused whole (413): about 450,000 rows of a typical export. */
@@ -86,7 +88,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
         maxRows: IMPORT_MAX_ROWS,
         report: null,
         reportId: null,
-        rowsShown: ROWS_SHOWN,
+
         problem: null,
         ...locals,
       },
@@ -103,6 +105,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
           format,
           ownHosts: deps.ownHosts(req),
           blockedHosts: deps.blockedHosts(),
+          blockReasons: new Map(deps.blocklist().map(({ host, reason }) => [host, reason])),
           maxRows: IMPORT_MAX_ROWS,
         },
         {

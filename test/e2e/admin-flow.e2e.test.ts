@@ -19,6 +19,13 @@ import {
 // page is checked with axe-core in both looks and photographed for the README.
 
 const PASSWORD = 'correct horse battery staple';
+/** A Shlink web client export; the third link goes to a host the import test blocks first. */
+const IMPORT_FILE = [
+  'createdAt,domain,shortCode,shortUrl,longUrl,title,tags,visits',
+  '2025-01-02T03:04:05+00:00,,imported-one,https://s.example/imported-one,https://example.org/one,One,,3',
+  '2025-01-03T03:04:05+00:00,,imported-two,https://s.example/imported-two,https://example.org/two,Two,,0',
+  '2025-01-04T03:04:05+00:00,,imported-bad,https://s.example/imported-bad,https://login.scam.example/,Bad,,9',
+].join('\n');
 const SCREENSHOTS_DIR = path.resolve('docs/screenshots');
 
 let server: SnipServer;
@@ -161,6 +168,59 @@ describeInBrowser('the admin in Chromium', () => {
     }
   });
 
+  it('when the operator imports a CSV file, then the report shows each row and downloads, and the export has the links', async () => {
+    const context = await browser.newContext({
+      ...DESKTOP_LIGHT,
+      baseURL: server.baseUrl,
+      acceptDownloads: true,
+    });
+    const problems = watchForProblems(context);
+    try {
+      const admin = await context.newPage();
+      await signIn(admin);
+      await admin.goto('/admin/blocklist');
+      await admin.fill('#host', 'scam.example');
+      await submit(admin, 'form[action="/admin/blocklist"] button');
+      await admin.click('a[href="/admin/import"]');
+      await admin.waitForURL('**/admin/import');
+      await admin.selectOption('#format', 'shlink');
+      await admin.setInputFiles('#file', {
+        name: 'shlink-export.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(IMPORT_FILE),
+      });
+      await submit(admin, 'form[action="/admin/import"] button');
+      expect(await admin.locator('#report-title').innerText()).toBe(
+        'Imported from Shlink: 2 of 3 links created',
+      );
+      expect(await admin.locator('table').innerText()).toContain(
+        'Links to this website are not allowed here.',
+      );
+
+      const [report] = await Promise.all([
+        admin.waitForEvent('download'),
+        admin.click('a[href^="/admin/import/reports/"]'),
+      ]);
+      const reportText = fs.readFileSync((await report.path())!, 'utf8');
+      expect(reportText.split('\r\n').filter(Boolean)).toHaveLength(4);
+
+      // The imported links redirect, and the export lists them.
+      const visit = await fetch(`${server.baseUrl}/imported-one`, { redirect: 'manual' });
+      expect(visit.headers.get('location')).toBe('https://example.org/one');
+      const [exported] = await Promise.all([
+        admin.waitForEvent('download'),
+        admin.click('a[href="/admin/export.csv"]'),
+      ]);
+      expect(exported.suggestedFilename()).toMatch(/^snip-links-\d{4}-\d{2}-\d{2}\.csv$/);
+      const exportText = fs.readFileSync((await exported.path())!, 'utf8');
+      expect(exportText).toContain('imported-one,https://example.org/one,');
+      expect(exportText).toContain('imported-two,https://example.org/two,');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   for (const [mode, options] of [
     ['desktop-light', DESKTOP_LIGHT],
     ['mobile-dark', MOBILE_DARK],
@@ -183,11 +243,19 @@ describeInBrowser('the admin in Chromium', () => {
           ['admin-reports', '/admin/reports'],
           ['admin-blocklist', '/admin/blocklist'],
           ['admin-keys', '/admin/keys'],
+          ['admin-import', '/admin/import'],
         ] as const) {
           const res = await page.goto(url);
           expect(res?.status(), url).toBe(200);
           await checkPage(page, name, mode);
         }
+        await page.setInputFiles('#file', {
+          name: 'links.csv',
+          mimeType: 'text/csv',
+          buffer: Buffer.from(IMPORT_FILE),
+        });
+        await submit(page, 'form[action="/admin/import"] button');
+        await checkPage(page, 'admin-import-report', mode);
         await page.goto('/report/news-story');
         await checkPage(page, 'report', mode);
         expect(problems).toEqual([]);
