@@ -179,7 +179,7 @@ function createPrometheusMetrics(
 
   const rateLimited = new Counter({
     name: 'snip_rate_limited_total',
-    help: 'Requests refused with 429 by a rate limit: create, notFound, manage or api.',
+    help: 'Requests refused with 429 by a rate limit: create, notFound, manage, api, signIn or report.',
     labelNames: ['limit'] as const,
     registers,
   });

@@ -1,23 +1,11 @@
 import type { Db } from '../db/open-database.js';
-import type { Link, RedirectStatus } from '../links/link-repository.js';
+import type { Link } from '../links/link-repository.js';
 
-/** A link as the import stores it. Imported links have no management token (NULL). */
-export type ImportedLink = {
-  code: string;
-  /** '' for a deleted link (a tombstone). */
-  target: string;
-  created: number;
-  updated: number;
-  redirectStatus: RedirectStatus;
-  expiresAt: number | null;
-  maxVisits: number | null;
-  visits: number;
-  lastVisit: number | null;
-  disabledAt: number | null;
-  bannedAt: number | null;
-  banReason: string | null;
-  deletedAt: number | null;
-};
+/**
+ * A link as the import stores it: a link without its id. Imported links have no management token
+ * (NULL); a deleted link's target is '' (a tombstone).
+ */
+export type ImportedLink = Omit<Link, 'id'>;
 
 export type TransferRepository = ReturnType<typeof createTransferRepository>;
 

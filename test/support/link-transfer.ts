@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../src/db/open-database.js';
+import { checkAlias } from '../../src/links/alias-policy.js';
+import { checkTargetUrl } from '../../src/links/url-policy.js';
 import {
   importLinks,
   type ImportDeps,
@@ -82,4 +84,22 @@ export function storedLinks(db: Db): StoredLink[] {
 
 export function countLinks(db: Db): number {
   return db.prepare('SELECT COUNT(*) FROM urls').pluck().get() as number;
+}
+
+/** What the URL policy says of a URL the import must refuse. */
+export function policyMessage(url: string): string {
+  const check = checkTargetUrl(url, {
+    maxLength: 2048,
+    ...IMPORT_OPTIONS,
+    addMissingScheme: false,
+  });
+  if (check.ok) throw new Error(`${url} passes the URL policy`);
+  return check.message;
+}
+
+/** What the alias policy says of a code the import must refuse. */
+export function aliasMessage(alias: string): string {
+  const check = checkAlias(alias);
+  if (check.ok) throw new Error(`${alias} passes the alias policy`);
+  return check.message;
 }

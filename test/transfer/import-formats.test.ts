@@ -1,6 +1,4 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { checkAlias } from '../../src/links/alias-policy.js';
-import { checkTargetUrl } from '../../src/links/url-policy.js';
 import {
   chooseFormat,
   normaliseHeaderName,
@@ -8,11 +6,12 @@ import {
   shortLinkPath,
 } from '../../src/transfer/import-formats.js';
 import {
+  aliasMessage,
   createImportTarget,
   importFixture,
   importInto,
-  IMPORT_OPTIONS,
   NOW,
+  policyMessage,
   requireReport,
   storedLinks,
   type ImportTarget,
@@ -20,24 +19,8 @@ import {
 
 /**
  * One sample file per product, written from the columns each one documents (see the comment at
- * the top of src/transfer/import-formats.ts and ADR 013 for where they come from).
+ * the top of src/transfer/import-formats.ts and ADR 015 for where they come from).
  */
-
-function policyMessage(url: string): string {
-  const check = checkTargetUrl(url, {
-    maxLength: 2048,
-    ...IMPORT_OPTIONS,
-    addMissingScheme: false,
-  });
-  if (check.ok) throw new Error(`${url} passes the URL policy`);
-  return check.message;
-}
-
-function aliasMessage(alias: string): string {
-  const check = checkAlias(alias);
-  if (check.ok) throw new Error(`${alias} passes the alias policy`);
-  return check.message;
-}
 
 let target: ImportTarget;
 

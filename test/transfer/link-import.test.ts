@@ -1,8 +1,6 @@
 import { Readable, Writable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { checkAlias } from '../../src/links/alias-policy.js';
 import { createLinkRepository } from '../../src/links/link-repository.js';
-import { checkTargetUrl } from '../../src/links/url-policy.js';
 import { parseCsv } from '../../src/transfer/csv.js';
 import {
   importLinks,
@@ -15,32 +13,18 @@ import { megabytes, retainedHeap } from '../support/heap.js';
 import {
   BLOCKED_HOST,
   countLinks,
+  aliasMessage,
   createImportTarget,
   importFixture,
   importInto,
   IMPORT_OPTIONS,
   NOW,
   OWN_HOST,
+  policyMessage,
   requireReport,
   storedLinks,
   type ImportTarget,
 } from '../support/link-transfer.js';
-
-function policyMessage(url: string): string {
-  const check = checkTargetUrl(url, {
-    maxLength: 2048,
-    ...IMPORT_OPTIONS,
-    addMissingScheme: false,
-  });
-  if (check.ok) throw new Error(`${url} passes the URL policy`);
-  return check.message;
-}
-
-function aliasMessage(alias: string): string {
-  const check = checkAlias(alias);
-  if (check.ok) throw new Error(`${alias} passes the alias policy`);
-  return check.message;
-}
 
 /** The problem of an import that must have refused the file. */
 function requireProblem(outcome: ImportOutcome) {
