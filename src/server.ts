@@ -11,6 +11,7 @@ import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { SERVER_TIMEOUTS } from './http/server-timeouts.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
+import { createSlicedFlush } from './stats/sliced-flush.js';
 import { createVisitCounter } from './stats/visit-counter.js';
 import { createVisitRepository } from './stats/visit-repository.js';
 
@@ -80,7 +81,7 @@ function main(): void {
   let postponedFor: string | null = null;
   // The flush every second never waits for a lock another process holds (it would stop every
   // redirect); the last one, at shutdown, may wait busy_timeout rather than lose the counts.
-  const flushVisits = (options: { wait: boolean }): number => {
+  const flushVisits = (options: { wait: boolean; maxLinks?: number }): number | null => {
     const problem = databaseFile();
     if (problem !== null) {
       // Counts written to a deleted or replaced file would be lost: keep them in memory.
@@ -88,20 +89,24 @@ function main(): void {
         logger.warn({ problem, pending: visitCounter.pendingTotal() }, 'visit flushes postponed');
       }
       postponedFor = problem;
-      return 0;
+      return null;
     }
     postponedFor = null;
     try {
       return options.wait
         ? visitCounter.flush()
-        : writeWithoutWaiting(db, () => visitCounter.flush());
+        : writeWithoutWaiting(db, () => visitCounter.flush(options.maxLinks));
     } catch (error) {
       // The counts stay in memory and go out with the next flush.
       logger.warn({ err: error, pending: visitCounter.pendingTotal() }, 'visit flush failed');
-      return 0;
+      return null;
     }
   };
-  const flushTimer = setInterval(() => flushVisits({ wait: false }), VISIT_FLUSH_INTERVAL_MS);
+  const flushInSlices = createSlicedFlush({
+    flushSlice: (maxLinks) => flushVisits({ wait: false, maxLinks }) !== null,
+    pendingLinks: () => visitCounter.pendingLinks(),
+  });
+  const flushTimer = setInterval(flushInSlices, VISIT_FLUSH_INTERVAL_MS);
   flushTimer.unref();
 
   // The redirect fast path answers active links; the Express app behind it answers the rest.
@@ -143,7 +148,7 @@ function main(): void {
     logger.info({ signal }, 'shutting down');
     closeServer(server, SHUTDOWN_GRACE_MS).then(() => {
       clearInterval(flushTimer);
-      const flushed = flushVisits({ wait: true });
+      const flushed = flushVisits({ wait: true }) ?? 0;
       logger.info({ visits: flushed }, 'visit counts flushed');
       db.close();
       logger.info('stopped');

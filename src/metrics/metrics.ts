@@ -213,10 +213,10 @@ function createPrometheusMetrics(
       lastFlushed = now();
       return {
         ...counter,
-        flush() {
+        flush(maxLinks) {
           let visits;
           try {
-            visits = counter.flush();
+            visits = counter.flush(maxLinks);
           } catch (error) {
             flushFailures.inc();
             throw error;

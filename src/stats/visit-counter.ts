@@ -64,22 +64,39 @@ export function createVisitCounter(deps: { visits: VisitRepository; now: () => n
       return pendingTotal;
     },
 
+    /** Links with visits not yet written. */
+    pendingLinks(): number {
+      return pending.size;
+    },
+
     /**
-     * Writes what is pending and returns how many visits it handed to the database (visits of
-     * links deleted meanwhile are dropped there). If the write fails
-     * (database busy or full), the counts go back into memory for the next flush.
+     * Writes what is pending — the visits of at most `maxLinks` links, those recorded first —
+     * and returns how many visits it handed to the database (visits of links deleted meanwhile
+     * are dropped there). If the write fails (database busy or full), the counts go back into
+     * memory for the next flush.
      */
-    flush(): number {
+    flush(maxLinks = Number.POSITIVE_INFINITY): number {
       if (pending.size === 0) return 0;
-      const batches = pending;
-      const total = pendingTotal;
-      pending = new Map();
-      pendingTotal = 0;
+      let batches: VisitBatch[];
+      if (pending.size <= maxLinks) {
+        batches = [...pending.values()];
+        pending = new Map();
+      } else {
+        batches = [];
+        for (const [urlId, batch] of pending) {
+          if (batches.length === maxLinks) break;
+          batches.push(batch);
+          pending.delete(urlId);
+        }
+      }
+      let total = 0;
+      for (const batch of batches) total += batch.count;
+      pendingTotal -= total;
       try {
-        deps.visits.addVisits([...batches.values()]);
+        deps.visits.addVisits(batches);
         return total;
       } catch (error) {
-        for (const batch of batches.values()) merge(pending, batch);
+        for (const batch of batches) merge(pending, batch);
         pendingTotal += total;
         throw error;
       }

@@ -196,6 +196,44 @@ describe('createVisitCounter', () => {
     expect(referrerRows(a)).toEqual({ 'x.example': 2 });
   });
 
+  it('when a flush is limited to some links, then it writes those recorded first and keeps the rest for the next', () => {
+    const [a, b, c] = [addLink('alpha'), addLink('beta'), addLink('gamma')];
+    const counter = newCounter();
+    counter.record(a, '');
+    counter.record(b, '');
+    counter.record(b, '');
+    counter.record(c, '');
+    counter.record(a, '');
+    expect(counter.pendingLinks()).toBe(3);
+
+    expect(counter.flush(2)).toBe(4);
+    expect([linkRow(a).visits, linkRow(b).visits, linkRow(c).visits]).toEqual([2, 2, 0]);
+    expect(counter.pendingLinks()).toBe(1);
+    expect(counter.pendingTotal()).toBe(1);
+    expect(counter.pendingFor(c)).toBe(1);
+
+    expect(counter.flush(2)).toBe(1);
+    expect(counter.pendingTotal()).toBe(0);
+    expect(totalVisitsStored()).toBe(5);
+  });
+
+  it('when a limited flush fails, then the links it took are kept with the others', () => {
+    const [a, b] = [addLink('alpha'), addLink('beta')];
+    const failing: VisitRepository = {
+      ...visits,
+      addVisits() {
+        throw new Error('SQLITE_FULL: database or disk is full');
+      },
+    };
+    const counter = newCounter(failing);
+    counter.record(a, '');
+    counter.record(b, '');
+    counter.record(b, '');
+    expect(() => counter.flush(1)).toThrow('disk is full');
+    expect([counter.pendingLinks(), counter.pendingTotal()]).toEqual([2, 3]);
+    expect([counter.pendingFor(a), counter.pendingFor(b)]).toEqual([1, 2]);
+  });
+
   it('when a flush fails once, then every count is kept and the next flush writes each visit exactly once', () => {
     const a = addLink('alpha');
     const b = addLink('beta');

@@ -1,0 +1,41 @@
+/**
+ * Links written per slice of a flush. A visit to a link whose rows are not in SQLite's cache
+ * costs tens of microseconds to write, so a slice holds the event loop for about 20 ms at worst,
+ * where a flush of every pending link at once held it for 400 ms when visits were spread over a
+ * million links (bench/README.md).
+ */
+export const FLUSH_SLICE_LINKS = 500;
+
+export type SlicedFlushDeps = {
+  /** Writes the visits of at most this many links; false when nothing could be written. */
+  flushSlice: (maxLinks: number) => boolean;
+  pendingLinks: () => number;
+  sliceLinks?: number;
+  /** How the next slice waits for its turn: after the I/O and timers already due. */
+  defer?: (step: () => void) => void;
+};
+
+/**
+ * The periodic flush, in slices: each call writes the links pending at that moment, a slice per
+ * turn of the event loop, so redirects are answered between slices. Visits recorded meanwhile
+ * wait for the next call; a failed slice ends the call (its counts stay in memory). A call while
+ * the slices of the previous one are still being written does nothing.
+ */
+export function createSlicedFlush(deps: SlicedFlushDeps): () => void {
+  const sliceLinks = deps.sliceLinks ?? FLUSH_SLICE_LINKS;
+  const defer = deps.defer ?? ((step) => void setImmediate(step));
+  let writing = false;
+  return () => {
+    if (writing) return;
+    let slicesLeft = Math.ceil(deps.pendingLinks() / sliceLinks);
+    if (slicesLeft === 0) return;
+    writing = true;
+    const step = () => {
+      const written = deps.flushSlice(sliceLinks);
+      slicesLeft -= 1;
+      if (written && slicesLeft > 0 && deps.pendingLinks() > 0) defer(step);
+      else writing = false;
+    };
+    step();
+  };
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { createSlicedFlush } from '../../src/stats/sliced-flush.js';
+
+/** Pending links as a number, slices that take from it, and deferred steps run by hand. */
+function setup(pending: number, fail: (call: number) => boolean = () => false) {
+  const state = { pending, calls: 0, slices: [] as number[], deferred: [] as (() => void)[] };
+  const flush = createSlicedFlush({
+    sliceLinks: 500,
+    pendingLinks: () => state.pending,
+    flushSlice(maxLinks) {
+      state.calls += 1;
+      if (fail(state.calls)) return false;
+      const taken = Math.min(maxLinks, state.pending);
+      state.pending -= taken;
+      state.slices.push(taken);
+      return true;
+    },
+    defer: (step) => state.deferred.push(step),
+  });
+  const runDeferred = () => {
+    while (state.deferred.length > 0) state.deferred.shift()!();
+  };
+  return { state, flush, runDeferred };
+}
+
+describe('flushing visits in slices', () => {
+  it('when 1,200 links wait, then the first slice is written at once and the others each in a later turn', () => {
+    const { state, flush, runDeferred } = setup(1200);
+    flush();
+    expect(state.slices).toEqual([500]);
+    expect(state.deferred).toHaveLength(1);
+    runDeferred();
+    expect(state.slices).toEqual([500, 500, 200]);
+    expect(state.pending).toBe(0);
+  });
+
+  it('when visits keep arriving during the slices, then a call writes only as many slices as were pending when it began', () => {
+    const { state, flush } = setup(1000);
+    flush();
+    state.pending += 2000; // recorded while the first slice was written
+    state.deferred.shift()!();
+    expect(state.slices).toEqual([500, 500]);
+    expect(state.deferred).toHaveLength(0);
+    expect(state.pending).toBe(2000);
+  });
+
+  it('when a call comes while the previous one is still writing, then it does nothing; after it ends, the next call writes again', () => {
+    const { state, flush, runDeferred } = setup(1000);
+    flush();
+    flush();
+    expect(state.slices).toEqual([500]);
+    runDeferred();
+    expect(state.slices).toEqual([500, 500]);
+    state.pending = 10;
+    flush();
+    expect(state.slices).toEqual([500, 500, 10]);
+  });
+
+  it('when a slice fails, then the call ends there, and the next call starts over', () => {
+    const { state, flush, runDeferred } = setup(1500, (slice) => slice === 2);
+    flush();
+    runDeferred();
+    expect(state.slices).toEqual([500]);
+    expect(state.deferred).toHaveLength(0);
+    flush();
+    runDeferred();
+    expect(state.slices).toEqual([500, 500, 500]);
+  });
+
+  it('when nothing waits, then nothing is written', () => {
+    const { state, flush } = setup(0);
+    flush();
+    expect(state.slices).toEqual([]);
+  });
+});
