@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type pg from 'pg';
 import { expect, it } from 'vitest';
 import {
@@ -43,6 +43,38 @@ async function migrationSessions(client: pg.Client): Promise<number> {
   return Number(rows[0]!.count);
 }
 
+/**
+ * `npm run migrate -- up` in a process that loads dist/migrate.js, says `ready`, and runs the
+ * command (its exported runMigrate, what the CLI runs) only when a line arrives on its standard
+ * input. Node takes longer to start than the migrations take to run, so processes merely spawned
+ * together would mostly take turns by chance; these start their work within a millisecond.
+ */
+const MIGRATE_ON_SIGNAL = `
+  const { pathToFileURL } = await import('node:url');
+  const { runMigrate } = await import(pathToFileURL('dist/migrate.js').href);
+  process.stdout.write('ready\\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  process.stdin.destroy();
+  process.exitCode = await runMigrate(['up'], process.env, {
+    out: (line) => process.stdout.write(line + '\\n'),
+    err: (line) => process.stderr.write(line + '\\n'),
+  });
+`;
+
+function startMigrateOnSignal(env: Record<string, string>): RunningProcess & { go: () => void } {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', MIGRATE_ON_SIGNAL], {
+    env: childEnv(env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => output, exited, go: () => child.stdin.end('go\n') };
+}
+
 async function allExited(procs: RunningProcess[]) {
   return Promise.all(procs.map(async (p) => ({ ...(await p.exited), output: p.output() })));
 }
@@ -78,11 +110,14 @@ describeWithPostgres('npm run migrate on PostgreSQL', () => {
 
   it('when five processes start at once on an empty database, then all exit 0 and each migration is applied exactly once', async () => {
     const { url } = await createTestPgDatabase();
+    const procs = Array.from({ length: 5 }, () => startMigrateOnSignal({ DATABASE_URL: url }));
+    const deadline = Date.now() + 20_000;
+    while (procs.some((p) => !p.output().startsWith('ready\n')) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const started = Date.now();
 
-    const procs = Array.from({ length: 5 }, () =>
-      startProcess(process.execPath, ['dist/migrate.js', 'up'], { DATABASE_URL: url }),
-    );
+    for (const proc of procs) proc.go();
     const results = await allExited(procs);
 
     console.log(`five migrate processes at once: all done in ${Date.now() - started} ms`);
