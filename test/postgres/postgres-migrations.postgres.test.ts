@@ -195,6 +195,30 @@ describeWithPostgres('the PostgreSQL migration runner', () => {
     });
   });
 
+  it('when the ledger row cannot be written, then the migration is rolled back with it', async () => {
+    const { url } = await createTestPgDatabase();
+    const dir = path.join(tmp, 'postgres');
+    fs.cpSync(PG_DIR, dir, { recursive: true });
+    // The statements succeed; the runner's INSERT INTO schema_migrations after them cannot.
+    fs.writeFileSync(
+      path.join(dir, '20990101000000_hide_the_ledger.sql'),
+      '-- migrate:up\nCREATE TABLE half (x int);\nALTER TABLE schema_migrations RENAME TO hidden;\n-- migrate:down\n',
+    );
+
+    const error = await applyPostgresMigrations(url, loadMigrations(dir)).catch((e: Error) => e);
+
+    expect((error as Error).message).toBe(
+      '20990101000000_hide_the_ledger.sql failed: relation "schema_migrations" does not exist',
+    );
+    await withClient(url, async (client) => {
+      expect(await ledger(client)).toEqual(MIGRATION_VERSIONS);
+      const tables = await client.query(
+        "SELECT to_regclass('half') AS half, to_regclass('hidden') AS hidden",
+      );
+      expect(tables.rows[0]).toEqual({ half: null, hidden: null });
+    });
+  });
+
   it('when another session holds the migration lock past the timeout, then it fails naming that session and applies nothing', async () => {
     const { url } = await createTestPgDatabase();
     const holder = new pg.Client({
