@@ -19,5 +19,7 @@ export async function setup(project: TestProject): Promise<() => void> {
     `postgres: test cluster on port ${cluster.port}, started in ${Date.now() - started} ms`,
   );
   project.provide('postgres', { url: cluster.url, skipped: null });
+  // A run cut short (Ctrl+C, a crash) may skip the teardown; the server must not outlive it.
+  process.once('exit', cluster.stop);
   return () => cluster.stop();
 }

@@ -26,6 +26,7 @@ export type PostgresCluster = {
   url: string;
   port: number;
   dir: string;
+  /** Stops the server and deletes the directory; a second call does nothing. */
   stop: () => void;
 };
 
@@ -148,6 +149,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
         port,
         dir,
         stop: () => {
+          if (!fs.existsSync(dir)) return;
           try {
             // Immediate: a test cluster has nothing to write back before it goes.
             run(pgCtl, ['--pgdata', data, '--mode', 'immediate', '--wait', 'stop']);
