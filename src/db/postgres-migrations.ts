@@ -70,7 +70,7 @@ export async function applyPostgresMigrations(
       }
       return { applied, total: appliedBefore.length + applied.length };
     } finally {
-      // Ending the session would release it too; say so explicitly while the connection is fine.
+      // Closing the connection releases it too; unlock explicitly while the connection still works.
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
     }
   });
