@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The container's ENTRYPOINT: bring the schema up to date, then become the Node server.
 # A failed migration stops here, so the server never runs on a half-migrated schema.
+# With a postgres:// DATABASE_URL the migrations run, and the server then refuses to start with
+# one line: it does not run on PostgreSQL yet.
 set -euo pipefail
 
 APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -20,7 +22,8 @@ start_server() {
 }
 
 # The file DATABASE_URL names, resolved by the same code the server uses. Fails (prints nothing)
-# when DATABASE_URL is unset or malformed: run-migrations.sh then explains what to fix.
+# when DATABASE_URL is unset or malformed, and for PostgreSQL, which has no file here:
+# run-migrations.sh then explains what to fix, or migrates over the network.
 database_file() {
   node --input-type=module -e '
     const { pathToFileURL } = await import("node:url");

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Applies pending migrations to the SQLite database named by DATABASE_URL.
+# Applies pending migrations to the database named by DATABASE_URL: an SQLite file (sqlite:…),
+# or a PostgreSQL database (postgres://… or postgresql://…, migrations/postgres/).
 # scripts/launch.sh runs it before the server; it also works on its own.
 set -euo pipefail
 
 APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 EXAMPLE_URL='sqlite:/data/db/database.sqlite3'
+POSTGRES_EXAMPLE_URL='postgres://user:password@host:5432/snip'
 
 fail() {
   printf 'run-migrations: %s\n' "$1" >&2
@@ -33,7 +35,7 @@ database_path() {
   local url rest
   url="$(trim "$1")"
   if [[ ! "$url" =~ ^sqlite3?:(.*)$ ]]; then
-    fail "DATABASE_URL must look like $EXAMPLE_URL (got \"$1\")"
+    fail "DATABASE_URL must look like $EXAMPLE_URL or $POSTGRES_EXAMPLE_URL (got \"$(redact "$1")\")"
   fi
   rest="${BASH_REMATCH[1]}"
   if [[ "$rest" == ':memory:' ]]; then
@@ -48,15 +50,29 @@ database_path() {
   printf '%s' "$rest"
 }
 
+# user:secret@ → user:***@, so the password never reaches a log (redactDatabaseUrl in Node).
+redact() {
+  local url="$1"
+  if [[ "$url" =~ ^([A-Za-z][A-Za-z0-9+.-]*://[^:@/?#]*):[^@/?#]*@(.*)$ ]]; then
+    url="${BASH_REMATCH[1]}:***@${BASH_REMATCH[2]}"
+  fi
+  printf '%s' "$url"
+}
+
 main() {
   local url path
   url="$(trim "${DATABASE_URL:-}")"
   [[ -n "$url" ]] || fail "DATABASE_URL is not set (example: $EXAMPLE_URL)"
-  path="$(database_path "$url")"
-  if [[ "$path" != ':memory:' ]]; then
-    mkdir -p -- "$(dirname -- "$path")"
+  if [[ "$url" =~ ^postgres(ql)?:// ]]; then
+    # The server and the database are someone else's to create; Node checks the rest of the URL.
+    printf 'run-migrations: database %s\n' "$(redact "$url")"
+  else
+    path="$(database_path "$url")"
+    if [[ "$path" != ':memory:' ]]; then
+      mkdir -p -- "$(dirname -- "$path")"
+    fi
+    printf 'run-migrations: database %s\n' "$path"
   fi
-  printf 'run-migrations: database %s\n' "$path"
   [[ -f "$APP_DIR/dist/migrate.js" ]] || fail "$APP_DIR/dist/migrate.js is missing (run npm run build)"
   node "$APP_DIR/dist/migrate.js" up
 }

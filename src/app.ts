@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type Request } from 'express';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { requireSqliteFile, type Config } from './config.js';
 import { watchDatabaseFile, type DatabaseFileCheck } from './db/database-file.js';
 import { createWriteGate } from './db/write-gate.js';
 import type { Db } from './db/open-database.js';
@@ -119,7 +119,7 @@ export function assembleApp(deps: AppDeps): {
   const now = deps.now ?? Date.now;
   const visits = createVisitRepository(db);
   const counter = deps.visitCounter ?? createVisitCounter({ visits, now });
-  const fileCheck = deps.databaseFile ?? watchDatabaseFile(config.databaseFile);
+  const fileCheck = deps.databaseFile ?? watchDatabaseFile(requireSqliteFile(config));
   const write = createWriteGate({ db, fileCheck, now });
   // The link service asks the abuse service for the blocklist, which needs the link service.
   const blocklist: { names: () => readonly string[] } = { names: () => [] };
@@ -238,7 +238,7 @@ export function assembleApp(deps: AppDeps): {
         ownHosts,
         limitSignIn: limits.signIn,
         limitAction: limits.manage,
-        sendBackup: (res) => sendBackup(db, config.databaseFile, res),
+        sendBackup: (res) => sendBackup(db, requireSqliteFile(config), res),
         transfer: {
           transfer: createTransferRepository(db),
           reports: createImportReportStore(now),

@@ -1,17 +1,37 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseDatabaseUrl } from './db/database-url.js';
+import {
+  isPostgresUrl,
+  parseDatabaseTarget,
+  parseDatabaseUrl,
+  type DatabaseTarget,
+} from './db/database-url.js';
 
 /** Where a command writes: lines for a person, one per call. */
 export type CliOutput = { out: (line: string) => void; err: (line: string) => void };
 
-/** The database file a command works on; an unset or blank DATABASE_URL is an error. */
-export function requireDatabaseFile(env: NodeJS.ProcessEnv, cwd: string): string {
+function requireDatabaseUrl(env: NodeJS.ProcessEnv): string {
   const url = env.DATABASE_URL?.trim();
   if (!url) {
     throw new Error('DATABASE_URL is not set (example: sqlite:/data/db/database.sqlite3)');
   }
+  return url;
+}
+
+/** The SQLite database file a command works on; an unset or blank DATABASE_URL is an error. */
+export function requireDatabaseFile(env: NodeJS.ProcessEnv, cwd: string): string {
+  const url = requireDatabaseUrl(env);
+  if (isPostgresUrl(url)) {
+    throw new Error(
+      'this command works on SQLite only so far; on PostgreSQL, only migrations run (npm run migrate)',
+    );
+  }
   return parseDatabaseUrl(url, cwd);
+}
+
+/** The database, SQLite or PostgreSQL, the migrate command works on. */
+export function requireDatabaseTarget(env: NodeJS.ProcessEnv, cwd: string): DatabaseTarget {
+  return parseDatabaseTarget(requireDatabaseUrl(env), cwd);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import path from 'node:path';
-import { parseDatabaseUrl } from './db/database-url.js';
+import { parseDatabaseTarget, redactDatabaseUrl } from './db/database-url.js';
 import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
 import { parseRateLimit, type RateLimitRule } from './http/rate-limits.js';
 import { INITIAL_KEY_PATTERN } from './keys/key-service.js';
@@ -9,9 +9,15 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /**
  * One environment variable: unset or empty (`VAR=`) gives the default; anything else is parsed
- * by `parse`, which answers the value or a message that says what the variable must be.
+ * by `parse`, which answers the value or a message that says what the variable must be. `show`
+ * turns the raw value into what that message may print (a URL without its password).
  */
-function setting<T>(name: string, fallback: T, parse: (raw: string) => T | { error: string }) {
+function setting<T>(
+  name: string,
+  fallback: T,
+  parse: (raw: string) => T | { error: string },
+  show: (raw: string) => string = (raw) => raw,
+) {
   return z
     .string()
     .optional()
@@ -21,7 +27,7 @@ function setting<T>(name: string, fallback: T, parse: (raw: string) => T | { err
       if (value !== null && typeof value === 'object' && 'error' in value) {
         ctx.addIssue({
           code: 'custom',
-          message: `${name} ${value.error}, got ${JSON.stringify(raw)}`,
+          message: `${name} ${value.error}, got ${JSON.stringify(show(raw))}`,
         });
         return z.NEVER;
       }
@@ -89,15 +95,20 @@ function rateLimit(name: string, fallback: string) {
 
 export const ConfigSchema = z.object({
   PORT: wholeNumber('PORT', 1, 65535, 8080),
-  DATABASE_URL: setting('DATABASE_URL', 'sqlite:data/db/database.sqlite3', (raw) => {
-    try {
-      parseDatabaseUrl(raw);
-      return raw;
-    } catch (error) {
-      const message = (error as Error).message;
-      return { error: message.replace(/^DATABASE_URL /, '').replace(/ \(got .*\)$/s, '') };
-    }
-  }),
+  DATABASE_URL: setting(
+    'DATABASE_URL',
+    'sqlite:data/db/database.sqlite3',
+    (raw) => {
+      try {
+        parseDatabaseTarget(raw);
+        return raw;
+      } catch (error) {
+        const message = (error as Error).message;
+        return { error: message.replace(/^DATABASE_URL /, '').replace(/ \(got .*\)$/s, '') };
+      }
+    },
+    redactDatabaseUrl,
+  ),
   BASE_URL: setting<string | null>('BASE_URL', null, parseBaseUrl),
   TRUST_PROXY: setting<TrustProxy>('TRUST_PROXY', false, parseTrustProxy),
   CODE_LENGTH: wholeNumber('CODE_LENGTH', 5, 16, 7),
@@ -108,6 +119,14 @@ export const ConfigSchema = z.object({
       : { error: `must be one of ${LOG_LEVELS.join(', ')}` },
   ),
   MIGRATIONS_DIR: setting<string | null>('MIGRATIONS_DIR', null, (raw) => raw),
+  // How long a PostgreSQL migration run waits for another machine's (src/db/postgres-migrations.ts).
+  MIGRATION_LOCK_TIMEOUT: setting('MIGRATION_LOCK_TIMEOUT', 60_000, (raw) => {
+    const match = /^(\d+)\s*(s|min)$/.exec(raw);
+    const ms = match ? Number(match[1]) * (match[2] === 'min' ? 60_000 : 1000) : 0;
+    return ms >= 1000 && ms <= 3_600_000
+      ? ms
+      : { error: 'must be a duration from 1s to 60min, such as 60s or 5min' };
+  }),
   RATE_LIMITS: setting('RATE_LIMITS', true, (raw) =>
     raw === 'on' ? true : raw === 'off' ? false : { error: 'must be on or off' },
   ),
@@ -144,7 +163,10 @@ export const ConfigSchema = z.object({
 export type Config = Readonly<{
   port: number;
   databaseUrl: string;
-  databaseFile: string;
+  /** Which engine DATABASE_URL names; the server runs only on SQLite so far. */
+  databaseEngine: 'sqlite' | 'postgres';
+  /** The SQLite file DATABASE_URL names; null for PostgreSQL (see requireSqliteFile). */
+  databaseFile: string | null;
   /** Public origin without a trailing slash, e.g. `https://snip.example`; null = derive per request. */
   baseUrl: string | null;
   /** Which proxies may tell snip the client's protocol, host and address (X-Forwarded-*). */
@@ -154,6 +176,8 @@ export type Config = Readonly<{
   logLevel: (typeof LOG_LEVELS)[number];
   /** Where the migration files are; the server refuses to start while any of them is pending. */
   migrationsDir: string;
+  /** How long a PostgreSQL migration run waits for the lock another run holds. */
+  migrationLockTimeoutMs: number;
   /** null when RATE_LIMITS=off. */
   rateLimits: Readonly<{
     create: RateLimitRule;
@@ -188,10 +212,12 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const parsed = result.data;
+  const database = parseDatabaseTarget(parsed.DATABASE_URL, cwd);
   return Object.freeze({
     port: parsed.PORT,
     databaseUrl: parsed.DATABASE_URL,
-    databaseFile: parseDatabaseUrl(parsed.DATABASE_URL, cwd),
+    databaseEngine: database.engine,
+    databaseFile: database.engine === 'sqlite' ? database.file : null,
     baseUrl: parsed.BASE_URL,
     trustProxy: parsed.TRUST_PROXY,
     codeLength: parsed.CODE_LENGTH,
@@ -200,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     migrationsDir: parsed.MIGRATIONS_DIR
       ? path.resolve(cwd ?? process.cwd(), parsed.MIGRATIONS_DIR)
       : DEFAULT_MIGRATIONS_DIR,
+    migrationLockTimeoutMs: parsed.MIGRATION_LOCK_TIMEOUT,
     rateLimits: parsed.RATE_LIMITS
       ? Object.freeze({
           create: parsed.RATE_LIMIT_CREATE,
@@ -215,4 +242,14 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     initialApiKey: parsed.INITIAL_API_KEY,
     metricsToken: parsed.METRICS_TOKEN,
   });
+}
+
+/** What the server says, and exits with, when DATABASE_URL names PostgreSQL. */
+export const SERVER_NEEDS_SQLITE =
+  'the server does not run on PostgreSQL yet, only migrations do (npm run migrate); set DATABASE_URL to a sqlite: URL to start the server';
+
+/** The SQLite file the app works on; the app does not run on PostgreSQL yet (server.ts refuses it). */
+export function requireSqliteFile(config: Config): string {
+  if (config.databaseFile === null) throw new ConfigError(SERVER_NEEDS_SQLITE);
+  return config.databaseFile;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { requireDatabaseFile, runIfEntryPoint, type CliOutput } from './cli.js';
+import { requireDatabaseTarget, runIfEntryPoint, type CliOutput } from './cli.js';
 import { loadConfig } from './config.js';
 import {
   applyMigrations,
@@ -13,15 +13,19 @@ import {
   readAppliedVersions,
   rollbackMigration,
   type Migration,
+  type MigrationStatus,
 } from './db/migrations.js';
 import { openDatabase, type Db } from './db/open-database.js';
 import { writeSnapshot } from './db/snapshot.js';
-import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
+import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from './db/migrations-dir.js';
+import { applyPostgresMigrations, readPostgresMigrationStatus } from './db/postgres-migrations.js';
 
 /**
  * The migration command: `node dist/migrate.js [up|status|rollback [--yes]|new NAME]`.
  * scripts/run-migrations.sh runs `up` before the server starts; without a command it prints the
- * usage and the status, and changes nothing.
+ * usage and the status, and changes nothing. A `sqlite:` DATABASE_URL uses the files in the
+ * migrations folder; a `postgres://` one their twins in its `postgres/` folder
+ * (src/db/postgres-migrations.ts), where `rollback` is not supported yet.
  */
 
 export type MigrateCommand =
@@ -62,12 +66,17 @@ export async function runMigrate(
     const command = parseMigrateArgs(args);
     const dir = resolveMigrationsDir(env, cwd);
     if (command.kind === 'new') {
-      output.out(`created ${createMigrationFile(dir, command.name, new Date())}`);
+      createMigrationFiles(dir, command.name, output);
+      return 0;
+    }
+    const target = requireDatabaseTarget(env, cwd);
+    if (target.engine === 'postgres') {
+      await runOnPostgres(command, target.url, postgresMigrationsDir(dir), env, cwd, output);
       return 0;
     }
     // Read the files first: a broken migrations folder should not create a database file.
     const migrations = loadMigrations(dir);
-    const file = requireDatabaseFile(env, cwd);
+    const file = target.file;
     if (command.kind === 'help') {
       output.out(USAGE);
       printStatus(file, migrations, output);
@@ -113,6 +122,10 @@ function printStatus(file: string, migrations: Migration[], output: CliOutput): 
   const statuses = isMissing(file)
     ? migrations.map((m) => ({ ...m, applied: false }))
     : withDatabaseSync(file, (db) => migrationStatus(db, migrations));
+  printStatuses(statuses, output);
+}
+
+function printStatuses(statuses: MigrationStatus[], output: CliOutput): void {
   for (const s of statuses) {
     output.out(`${s.applied ? '[x]' : '[ ]'} ${s.filename ?? `${s.version} (no migration file)`}`);
   }
@@ -160,6 +173,51 @@ async function rollbackNewest(
       );
     }
   });
+}
+
+/**
+ * Creates an empty migration, and its twin with the same version and name in the PostgreSQL
+ * folder when there is one, so both engines keep listing the same migrations.
+ */
+function createMigrationFiles(dir: string, name: string, output: CliOutput): void {
+  const now = new Date();
+  const twinDir = postgresMigrationsDir(dir);
+  const hasTwinDir = fs.existsSync(twinDir);
+  output.out(`created ${createMigrationFile(dir, name, now)}`);
+  if (hasTwinDir) output.out(`created ${createMigrationFile(twinDir, name, now)}`);
+}
+
+export const ROLLBACK_ON_POSTGRES =
+  "rollback is not supported on PostgreSQL yet; restore your PostgreSQL backup, or run the migration's '-- migrate:down' section from migrations/postgres/ and delete its version from schema_migrations";
+
+/**
+ * The commands on PostgreSQL: `status` reads the ledger; `up` waits for the migration lock (as
+ * long as MIGRATION_LOCK_TIMEOUT), then applies what is still pending. No snapshot is written:
+ * PostgreSQL is backed up with its own tools, by whoever runs it.
+ */
+async function runOnPostgres(
+  command: Exclude<MigrateCommand, { kind: 'new' }>,
+  url: string,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  output: CliOutput,
+): Promise<void> {
+  if (command.kind === 'rollback') throw new Error(ROLLBACK_ON_POSTGRES);
+  const migrations = loadMigrations(dir);
+  if (command.kind === 'help') output.out(USAGE);
+  if (command.kind === 'help' || command.kind === 'status') {
+    printStatuses(await readPostgresMigrationStatus(url, migrations), output);
+    return;
+  }
+  // The launch path: a configuration the server would refuse stops the migration too.
+  const config = loadConfig(env, cwd);
+  const result = await applyPostgresMigrations(url, migrations, {
+    lockTimeoutMs: config.migrationLockTimeoutMs,
+    onWaiting: (holder) => output.out(`waiting for the migration lock: ${holder}`),
+    onApplied: (m) => output.out(`applied ${m.filename}`),
+  });
+  if (result.applied.length === 0) output.out(`nothing to migrate (${result.total} applied)`);
 }
 
 function withDatabaseSync<T>(file: string, use: (db: Db) => T): T {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createRequestListener } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, SERVER_NEEDS_SQLITE } from './config.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
 import { watchDatabaseFile } from './db/database-file.js';
 import { writeWithoutWaiting } from './db/write-gate.js';
@@ -34,6 +34,13 @@ function main(): void {
     }
     throw error;
   }
+  // Migrations already run on PostgreSQL (src/db/postgres-migrations.ts); the server's queries
+  // do not yet, so it stops here rather than open an SQLite file nobody asked for.
+  if (config.databaseFile === null) {
+    process.stderr.write(`snip: ${SERVER_NEEDS_SQLITE}\n`);
+    process.exit(1);
+  }
+  const sqliteFile = config.databaseFile;
   const logger = createLogger({
     level: config.logLevel,
     pretty: Boolean(process.stdout.isTTY) && process.env.NODE_ENV !== 'production',
@@ -47,7 +54,7 @@ function main(): void {
     process.exit(1);
   });
 
-  const db = openDatabase(config.databaseFile);
+  const db = openDatabase(sqliteFile);
   // Migrations run before the server (scripts/launch.sh); never serve a schema they have not reached.
   const pending = pendingMigrations(db, loadMigrations(config.migrationsDir));
   if (pending.length > 0) {
@@ -77,7 +84,7 @@ function main(): void {
   const visitCounter = metrics.measureVisitFlushes(
     createVisitCounter({ visits: createVisitRepository(db), now: Date.now }),
   );
-  const databaseFile = watchDatabaseFile(config.databaseFile);
+  const databaseFile = watchDatabaseFile(sqliteFile);
   let postponedFor: string | null = null;
   // The flush every second never waits for a lock another process holds (it would stop every
   // redirect); the last one, at shutdown, may wait busy_timeout rather than lose the counts.
@@ -134,7 +141,7 @@ function main(): void {
   });
   server.listen(config.port, () => {
     const url = `http://localhost:${config.port}`;
-    logger.info({ url, database: config.databaseFile }, `snip is listening on ${url}`);
+    logger.info({ url, database: sqliteFile }, `snip is listening on ${url}`);
     if (config.baseUrl === null) {
       logger.warn(
         'BASE_URL is not set: short links are built from each request’s Host header. Set BASE_URL to your public origin (e.g. https://snip.example) in production; behind your own reverse proxy, set TRUST_PROXY too.',

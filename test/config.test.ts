@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, requireSqliteFile, SERVER_NEEDS_SQLITE } from '../src/config.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../src/db/migrations-dir.js';
 
 describe('loadConfig', () => {
@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       port: 8080,
       databaseUrl: 'sqlite:data/db/database.sqlite3',
+      databaseEngine: 'sqlite',
       databaseFile: path.resolve('/srv/snip', 'data/db/database.sqlite3'),
       baseUrl: null,
       trustProxy: false,
@@ -16,6 +17,7 @@ describe('loadConfig', () => {
       maxUrlLength: 2048,
       logLevel: 'info',
       migrationsDir: DEFAULT_MIGRATIONS_DIR,
+      migrationLockTimeoutMs: 60_000,
       rateLimits: {
         create: { points: 60, seconds: 3600, text: '60/h' },
         notFound: { points: 120, seconds: 60, text: '120/min' },
@@ -49,12 +51,53 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: url }, '/srv/snip').databaseFile).toBe(file);
   });
 
+  it.each([
+    'postgres://snip:secret@db.internal:5432/snip',
+    'postgresql://db/snip?sslmode=require',
+    'postgres:///snip?host=/var/run/postgresql',
+  ])(
+    'when DATABASE_URL is the PostgreSQL URL %s, then it is accepted with no SQLite file',
+    (url) => {
+      const config = loadConfig({ DATABASE_URL: url });
+      expect(config).toMatchObject({
+        databaseUrl: url,
+        databaseEngine: 'postgres',
+        databaseFile: null,
+      });
+      expect(() => requireSqliteFile(config)).toThrow(SERVER_NEEDS_SQLITE);
+    },
+  );
+
+  it('when a PostgreSQL URL names no database, then the error says so without its password', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://snip:hunter2@db:5432/' })).toThrow(
+      new ConfigError(
+        'Invalid configuration:\n  DATABASE_URL must name one database, as in postgres://user:password@host:5432/snip, got "postgres://snip:***@db:5432/"',
+      ),
+    );
+  });
+
+  it.each([
+    ['30s', 30_000],
+    ['5min', 300_000],
+  ])('when MIGRATION_LOCK_TIMEOUT is %s, then runs wait %i ms for the lock', (raw, ms) => {
+    expect(loadConfig({ MIGRATION_LOCK_TIMEOUT: raw }).migrationLockTimeoutMs).toBe(ms);
+  });
+
+  it.each(['0s', '61min', '10', 'soon'])(
+    'when MIGRATION_LOCK_TIMEOUT is %s, then it is refused',
+    (raw) => {
+      expect(() => loadConfig({ MIGRATION_LOCK_TIMEOUT: raw })).toThrow(
+        'MIGRATION_LOCK_TIMEOUT must be a duration from 1s to 60min, such as 60s or 5min',
+      );
+    },
+  );
+
   it('when several variables are wrong, then one error lists each of them in plain words', () => {
     let error: unknown;
     try {
       loadConfig({
         PORT: 'eighty',
-        DATABASE_URL: 'postgres://db/snip',
+        DATABASE_URL: 'mysql://snip:secret@db/snip',
         BASE_URL: 'https://snip.example/path',
         CODE_LENGTH: '4',
         MAX_URL_LENGTH: '9000',
@@ -68,9 +111,7 @@ describe('loadConfig', () => {
     const lines = (error as Error).message.split('\n').slice(1);
     expect(lines).toEqual([
       '  PORT must be a number between 1 and 65535, got "eighty"',
-      expect.stringMatching(
-        /^ {2}DATABASE_URL must look like sqlite:.*, got "postgres:\/\/db\/snip"$/,
-      ),
+      '  DATABASE_URL must look like sqlite:/data/db/database.sqlite3, sqlite:data/db/database.sqlite3 or postgres://user:password@host:5432/snip, got "mysql://snip:***@db/snip"',
       '  BASE_URL must be an origin only, without a path, query or fragment (an origin such as https://snip.example), got "https://snip.example/path"',
       expect.stringMatching(/^ {2}TRUST_PROXY must be true, false, .*, got "everyone"$/),
       '  CODE_LENGTH must be a number between 5 and 16, got "4"',

@@ -174,6 +174,19 @@ describe('the server process', () => {
     expect(proc.output()).toContain('pending migrations');
   });
 
+  it.each(['postgres://snip:secret@127.0.0.1:1/snip', 'postgresql://127.0.0.1:1/snip'])(
+    'when DATABASE_URL is the PostgreSQL URL %s, then it refuses to start with one line and exits 1',
+    async (url) => {
+      const port = await findFreePort();
+      proc = startProcess('node', [SERVER], { PORT: String(port), DATABASE_URL: url });
+      const { code } = await proc.exited;
+      expect(code).toBe(1);
+      expect(proc.output()).toBe(
+        'snip: the server does not run on PostgreSQL yet, only migrations do (npm run migrate); set DATABASE_URL to a sqlite: URL to start the server\n',
+      );
+    },
+  );
+
   it('when the configuration is invalid, then it exits 1 naming each bad variable', async () => {
     proc = startProcess('node', [SERVER], { PORT: 'eighty', CODE_LENGTH: '99' });
     const { code } = await proc.exited;

@@ -23,3 +23,47 @@ export function parseDatabaseUrl(url: string, cwd: string = process.cwd()): stri
   if (rest === '') throw new Error(`DATABASE_URL has no file path (got "${url}")`);
   return path.isAbsolute(rest) ? rest : path.resolve(cwd, rest);
 }
+
+/** Which engine DATABASE_URL names: an SQLite file, or a PostgreSQL database by its URL. */
+export type DatabaseTarget =
+  { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string };
+
+// dbmate's PostgreSQL schemes (it registers both driver names).
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
+
+export const DATABASE_URL_EXAMPLES =
+  'sqlite:/data/db/database.sqlite3, sqlite:data/db/database.sqlite3 or postgres://user:password@host:5432/snip';
+
+export function isPostgresUrl(url: string): boolean {
+  return POSTGRES_URL.test(url.trim());
+}
+
+/**
+ * Parses DATABASE_URL for either engine. SQLite URLs are parsed by parseDatabaseUrl, unchanged;
+ * a `postgres://` or `postgresql://` URL must at least name a database, and is otherwise handed
+ * to the driver as it is (user, password, host, port, and parameters such as `sslmode`).
+ */
+export function parseDatabaseTarget(url: string, cwd: string = process.cwd()): DatabaseTarget {
+  const trimmed = url.trim();
+  if (isPostgresUrl(trimmed)) {
+    const parsed = URL.canParse(trimmed) ? new URL(trimmed) : null;
+    const database = parsed ? decodeURIComponent(parsed.pathname.replace(/^\//, '')) : '';
+    if (database === '' || database.includes('/')) {
+      throw new Error(
+        `DATABASE_URL must name one database, as in postgres://user:password@host:5432/snip (got "${redactDatabaseUrl(trimmed)}")`,
+      );
+    }
+    return { engine: 'postgres', url: trimmed };
+  }
+  if (!/^sqlite3?:/.test(trimmed)) {
+    throw new Error(
+      `DATABASE_URL must look like ${DATABASE_URL_EXAMPLES} (got "${redactDatabaseUrl(url)}")`,
+    );
+  }
+  return { engine: 'sqlite', file: parseDatabaseUrl(url, cwd) };
+}
+
+/** The URL with its password, if any, replaced by `***`, for logs and messages. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:***@');
+}

@@ -8,3 +8,11 @@ export const DEFAULT_MIGRATIONS_DIR = path.resolve(
   '..',
   'migrations',
 );
+
+/**
+ * The PostgreSQL twins of the migrations in `dir`: the same versions and names, in a folder of
+ * their own inside it (dbmate and snip's SQLite runner read only the files directly in `dir`).
+ */
+export function postgresMigrationsDir(dir: string): string {
+  return path.join(dir, 'postgres');
+}

@@ -123,7 +123,15 @@ export function readAppliedVersions(db: Db): string[] {
 }
 
 export function migrationStatus(db: Db, migrations: Migration[]): MigrationStatus[] {
-  const applied = new Set(readAppliedVersions(db));
+  return statusOf(readAppliedVersions(db), migrations);
+}
+
+/** Each migration file and each recorded version without a file, with whether it is applied. */
+export function statusOf(
+  appliedVersions: readonly string[],
+  migrations: Migration[],
+): MigrationStatus[] {
+  const applied = new Set(appliedVersions);
   const known = new Set(migrations.map((m) => m.version));
   const fromFiles = migrations.map((m) => ({
     version: m.version,
@@ -138,7 +146,15 @@ export function migrationStatus(db: Db, migrations: Migration[]): MigrationStatu
 }
 
 export function pendingMigrations(db: Db, migrations: Migration[]): Migration[] {
-  const applied = new Set(readAppliedVersions(db));
+  return pendingOf(readAppliedVersions(db), migrations);
+}
+
+/** The migrations whose version is not among `appliedVersions`, in order. */
+export function pendingOf(
+  appliedVersions: readonly string[],
+  migrations: Migration[],
+): Migration[] {
+  const applied = new Set(appliedVersions);
   return migrations.filter((m) => !applied.has(m.version));
 }
 

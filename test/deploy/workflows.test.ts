@@ -107,7 +107,13 @@ describe('GitHub workflows', () => {
       .split('\n')
       .map((line) => /^npm (test|run test:[\w:-]+)$/.exec(line.trim())?.[1])
       .filter((suite): suite is string => suite !== undefined);
-    expect(ciSuites).toEqual(['test', 'run test:e2e', 'run test:faults', 'run test:container']);
+    expect(ciSuites).toEqual([
+      'test',
+      'run test:postgres',
+      'run test:e2e',
+      'run test:faults',
+      'run test:container',
+    ]);
     const workflowRuns = allJobs
       .flatMap(([, job]) => (job.steps ?? []).map((s) => s.run?.trim() ?? ''))
       .map((run) => /(?:^|\s)npm (test|run test:[\w:-]+)$/.exec(run)?.[1]);

@@ -75,11 +75,14 @@ describe('scripts/run-migrations.sh', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('when DATABASE_URL is not a sqlite URL, then it exits 1 and says what it expects', () => {
-    const result = runScript({ DATABASE_URL: 'postgres://localhost/snip' });
+  it('when DATABASE_URL is neither a sqlite nor a postgres URL, then it exits 1 and says what it expects, without the password', () => {
+    const result = runScript({ DATABASE_URL: 'mysql://snip:hunter2@localhost/snip' });
 
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('DATABASE_URL must look like sqlite:');
+    expect(result.stderr).toBe(
+      'run-migrations: DATABASE_URL must look like sqlite:/data/db/database.sqlite3 or postgres://user:password@host:5432/snip (got "mysql://snip:***@localhost/snip")\n',
+    );
+    expect(result.stdout).toBe('');
   });
 
   it('when the directory is missing, then it is created and every migration applied', () => {
@@ -273,6 +276,33 @@ describe('dist/migrate.js', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('PORT must be a number between 1 and 65535, got "abc"');
     expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('when the migrations folder has a postgres folder, then new creates the PostgreSQL twin with the same version and name', () => {
+    const dir = path.join(tmp, 'new');
+    fs.mkdirSync(path.join(dir, 'postgres'), { recursive: true });
+
+    const result = runMigrate(['new', 'add_notes'], { MIGRATIONS_DIR: dir, DATABASE_URL: '' });
+
+    expect(result.status).toBe(0);
+    const created = fs.readdirSync(dir).filter((name) => name.endsWith('.sql'));
+    expect(created).toEqual([expect.stringMatching(/^\d{14}_add_notes\.sql$/)]);
+    expect(fs.readdirSync(path.join(dir, 'postgres'))).toEqual(created);
+    expect(result.stdout).toBe(
+      `created ${path.join(dir, created[0]!)}\ncreated ${path.join(dir, 'postgres', created[0]!)}\n`,
+    );
+  });
+
+  it('when asked to roll back on PostgreSQL, then it refuses in one line before connecting', () => {
+    // Nothing listens on port 1: a refusal that tried to connect would say so instead.
+    const result = runMigrate(['rollback', '--yes'], {
+      DATABASE_URL: 'postgres://snip@127.0.0.1:1/snip',
+    });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      "migrate: rollback is not supported on PostgreSQL yet; restore your PostgreSQL backup, or run the migration's '-- migrate:down' section from migrations/postgres/ and delete its version from schema_migrations\n",
+    );
   });
 
   it('when asked for a new migration, then it creates it in MIGRATIONS_DIR without a database', () => {

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The PostgreSQL suite: migrations and the migrate command against a real, throw-away PostgreSQL
+ * cluster (test/support/postgres.ts), started once for the run. `npm run test:postgres`; starting
+ * the cluster takes seconds, so `npm test` leaves it out (vitest.config.ts).
+ */
+export default defineConfig({
+  test: {
+    include: ['test/postgres/**/*.postgres.test.ts'],
+    // global-setup.ts builds dist/, which the tests run as real processes.
+    globalSetup: ['test/support/global-setup.ts', 'test/support/postgres-global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
