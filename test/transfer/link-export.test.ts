@@ -285,7 +285,11 @@ describe('streaming', () => {
       },
     });
     const exporting = exportLinks(counting, stalled, { now: NOW, pageSize: 100 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Until the stream's buffers are full: the count stops moving (however slow the machine).
+    for (let last = -1, same = 0; same < 3; last = linksRead) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      same = linksRead === last ? same + 1 : 0;
+    }
     const readWhileStalled = linksRead;
     // A few pages of 100 fill the stream's buffers; then reading waits for the writer.
     expect(readWhileStalled).toBeLessThan(1000);
