@@ -436,6 +436,7 @@ type Ipv6Prefix = { groups: readonly number[]; length: number };
 // IPv4 host, so the verdict is the embedded address's. `at` is the group where it starts.
 const IPV4_EMBEDDING_PREFIXES: readonly (Ipv6Prefix & { at: number })[] = [
   { groups: [0, 0, 0, 0, 0, 0xffff], length: 96, at: 6 }, // IPv4-mapped ::ffff:a.b.c.d
+  { groups: [0, 0, 0, 0, 0xffff, 0], length: 96, at: 6 }, // IPv4-translated ::ffff:0:a.b.c.d, RFC 6145
   { groups: [0x64, 0xff9b], length: 96, at: 6 }, // NAT64 64:ff9b::a.b.c.d, RFC 6052
   { groups: [0x2002], length: 16, at: 1 }, // 6to4 2002:aabb:ccdd::, RFC 3056
 ];
@@ -444,6 +445,8 @@ const PRIVATE_IPV6_PREFIXES: readonly Ipv6Prefix[] = [
   { groups: [], length: 96 }, // ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d
   { groups: [0x64, 0xff9b, 1], length: 48 }, // local-use NAT64, RFC 8215
   { groups: [0x100], length: 64 }, // discard-only
+  // Teredo tunnels reach an IPv4 client hidden (inverted) in the address: nothing a link needs.
+  { groups: [0x2001, 0], length: 32 }, // Teredo 2001::/32, RFC 4380
   { groups: [0x2001, 0xdb8], length: 32 }, // documentation
   { groups: [0x3fff], length: 20 }, // documentation, RFC 9637
   { groups: [0xfc00], length: 7 }, // unique local (Fly's private network is fdaa::/16)

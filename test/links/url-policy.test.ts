@@ -515,6 +515,11 @@ describe('checkTargetUrl: private and special IPv6 addresses', () => {
     ['IPv4-mapped loopback written out', 'http://[0:0:0:0:0:ffff:127.0.0.1]/'],
     ['IPv4-mapped metadata address', 'http://[::ffff:169.254.169.254]/'],
     ['IPv4-mapped 10/8', 'http://[::ffff:a00:1]/'],
+    ['IPv4-translated loopback', 'http://[::ffff:0:127.0.0.1]/'],
+    ['IPv4-translated loopback in hex', 'http://[::ffff:0:7f00:1]/'],
+    ['IPv4-translated metadata address', 'http://[::ffff:0:a9fe:a9fe]/'],
+    ['Teredo', 'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/'],
+    ['Teredo, compressed', 'http://[2001::1]/'],
     ['IPv4-compatible loopback', 'http://[::127.0.0.1]/'],
     ['IPv4-compatible public address', 'http://[::8.8.8.8]/'],
     ['NAT64 of loopback', 'http://[64:ff9b::127.0.0.1]/'],
@@ -546,6 +551,8 @@ describe('checkTargetUrl: private and special IPv6 addresses', () => {
     ['just below unique local', 'http://[fbff::1]/', 'http://[fbff::1]/'],
     ['just outside discard-only', 'http://[100:0:0:1::]/', 'http://[100:0:0:1::]/'],
     ['just outside documentation', 'http://[2001:db9::1]/', 'http://[2001:db9::1]/'],
+    ['just outside Teredo', 'http://[2001:1::1]/', 'http://[2001:1::1]/'],
+    ['IPv4-translated public address', 'http://[::ffff:0:808:808]/', 'http://[::ffff:0:808:808]/'],
   ])('when the URL uses the public IPv6 %s, then it is accepted', (_, input, stored) => {
     expectAccepted(input, stored);
   });
