@@ -192,6 +192,30 @@ function addInto(into: Record<string, number>, from: Record<string, number>): vo
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
 }
 
+/** Waits until some session of the database waits for a lock another one holds. */
+async function untilSomeoneWaitsForALock(url: string): Promise<void> {
+  await withClient(url, async (client) => {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT COUNT(*) AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (Number(rows[0]!.n) > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('nobody waited for a lock within 10 s');
+  });
+}
+
+async function storedCounts(url: string) {
+  const stored = await storedOnPostgres(url);
+  return {
+    links: stored.links,
+    daily: stored.daily.map((row) => `${row.code} ${row.day} ${row.count}`),
+    referrers: stored.referrers.map((row) => `${row.code} ${row.host} ${row.count}`),
+  };
+}
+
 describeWithPostgres('the PostgreSQL visit flush', () => {
   it('when the same batches are flushed on SQLite and on PostgreSQL, then both store the same totals, days and referrers', async () => {
     const url = await migratedDatabase();
@@ -368,6 +392,98 @@ describeWithPostgres('the PostgreSQL visit flush', () => {
       expect(Object.values(named).every((n) => n <= MAX_REFERRER_HOSTS)).toBe(true);
       expect(Object.values(named).filter((n) => n >= MAX_REFERRER_HOSTS - 1)).toHaveLength(50);
       expect(referrers.rows.filter((row) => row.host === OTHER_REFERRERS)).toHaveLength(50);
+    });
+  });
+
+  it('when a flush is the victim of a real deadlock, then it runs again once, after its rollback, and every count is exact', async () => {
+    // A real deadlock, provoked: another connection holds the second link's row, the flush
+    // locks the first and waits for the second, and then the other connection asks for the
+    // first. The flush waited first, so its deadlock check runs first and picks it as the victim
+    // (the other connection's check would run only after 30 s).
+    const url = await migratedDatabase();
+    const [first, second] = await insertPgLinks(url, ['first', 'second']);
+    const retried: unknown[] = [];
+    const visits = createPostgresVisitRepository(newPool(url), {
+      onRetry: (error) => retried.push(error),
+    });
+    const other = new pg.Client({ connectionString: url });
+    await other.connect();
+    onTestFinished(() => other.end());
+    await other.query('BEGIN');
+    await other.query("SET LOCAL deadlock_timeout = '30s'");
+    await other.query('SELECT id FROM urls WHERE id = $1 FOR UPDATE', [second]);
+
+    const outcome = visits
+      .addVisits([
+        batch(second!, START + 2, [['2026-06-15', 2]], [['b.example', 2]]),
+        batch(
+          first!,
+          START + 1,
+          [['2026-06-15', 3]],
+          [
+            ['', 1],
+            ['a.example', 2],
+          ],
+        ),
+      ])
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    await untilSomeoneWaitsForALock(url);
+    // Returns once the flush's first attempt has rolled back and let go of the first link.
+    await other.query('UPDATE urls SET visits = visits + 7 WHERE id = $1', [first]);
+    await other.query('COMMIT');
+
+    expect(await outcome).toBeNull();
+    expect(retried).toHaveLength(1);
+    expect(retried[0]).toBeInstanceOf(pg.DatabaseError);
+    expect(retried[0]).toMatchObject({ code: '40P01' });
+    expect(await storedCounts(url)).toEqual({
+      links: [
+        { code: 'first', visits: 3 + 7, last_visit: START + 1 },
+        { code: 'second', visits: 2, last_visit: START + 2 },
+      ],
+      daily: ['first 2026-06-15 3', 'second 2026-06-15 2'],
+      referrers: ['first  1', 'first a.example 2', 'second b.example 2'],
+    });
+  });
+
+  it('when a statement fails for another reason, then the error is thrown as it is, at once, and nothing is written', async () => {
+    const url = await migratedDatabase();
+    const [only] = await insertPgLinks(url, ['only']);
+    await withClient(url, (client) =>
+      client.query('ALTER TABLE visits_referrers RENAME TO visits_referrers_away'),
+    );
+    const retried: unknown[] = [];
+    const visits = createPostgresVisitRepository(newPool(url), {
+      onRetry: (error) => retried.push(error),
+    });
+    const flush = [batch(only!, START + 1, [['2026-06-15', 2]], [['a.example', 2]])];
+
+    const error = await visits.addVisits(flush).then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(pg.DatabaseError);
+    expect(error).toMatchObject({ code: '42P01' });
+    expect(retried).toEqual([]);
+    await withClient(url, (client) =>
+      client.query('ALTER TABLE visits_referrers_away RENAME TO visits_referrers'),
+    );
+    // The link and its days were written before the failing statement: all of it was undone.
+    expect(await storedCounts(url)).toEqual({
+      links: [{ code: 'only', visits: 0, last_visit: null }],
+      daily: [],
+      referrers: [],
+    });
+
+    // The caller flushes the same counts again later, and they are stored once.
+    await visits.addVisits(flush);
+    expect(await storedCounts(url)).toEqual({
+      links: [{ code: 'only', visits: 2, last_visit: START + 1 }],
+      daily: ['only 2026-06-15 2'],
+      referrers: ['only a.example 2'],
     });
   });
 });
