@@ -200,6 +200,8 @@ export function createPostgresVisitRepository(
      * Adds every batch in one transaction. Retries, up to MAX_FLUSH_ATTEMPTS in all, only after a
      * deadlock or serialization failure whose transaction has been rolled back, so no visit is
      * ever counted twice; waits a few milliseconds, more each time and at random, first.
+     * A connection lost during COMMIT leaves unknown whether the flush was stored; that error is
+     * thrown like any other, so the caller's next flush may count those visits a second time.
      */
     async addVisits(batches: VisitBatch[]): Promise<void> {
       if (batches.length === 0) return;

@@ -192,7 +192,7 @@ function addInto(into: Record<string, number>, from: Record<string, number>): vo
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
 }
 
-/** Waits until some session of the database waits for a lock another one holds. */
+/** Waits until a connection to the database waits for a lock another one holds. */
 async function untilSomeoneWaitsForALock(url: string): Promise<void> {
   await withClient(url, async (client) => {
     for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
