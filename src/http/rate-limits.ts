@@ -33,11 +33,19 @@ export type Limiter = {
 };
 
 export function createLimiter(name: string, rule: RateLimitRule): Limiter {
-  const store = new RateLimiterMemory({
-    keyPrefix: name,
-    points: rule.points,
-    duration: rule.seconds,
-  });
+  return limiterOver(rule, memoryStore(name, rule));
+}
+
+/** Counters in this process's memory. */
+export function memoryStore(name: string, rule: RateLimitRule): RateLimiterMemory {
+  return new RateLimiterMemory({ keyPrefix: name, points: rule.points, duration: rule.seconds });
+}
+
+/** A limit whose counters are in `store`, answering in snip's terms. */
+export function limiterOver(
+  rule: RateLimitRule,
+  store: Pick<RateLimiterMemory, 'consume'>,
+): Limiter {
   return {
     rule,
     async hit(key) {

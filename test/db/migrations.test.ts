@@ -361,6 +361,7 @@ describe('dataLosses', () => {
       add_idx_urls_target: false,
       add_abuse_handling_and_admin_sessions: true,
       add_idx_urls_state: false,
+      add_rate_limits: true,
     });
   });
 });

@@ -108,10 +108,14 @@ describeWithPostgres('the PostgreSQL migrations', () => {
         dflt: string | null;
       }[];
       // SQLite's integers are 64-bit, so any time, count or id is BIGINT; only the redirect
-      // status, a three-digit code, is a plain INTEGER.
+      // status, a three-digit code, and the rate-limit counter (read as a JavaScript number by
+      // rate-limiter-flexible) are plain INTEGERs.
       const family: Record<string, string> = { INTEGER: 'bigint', TEXT: 'text', BLOB: 'bytea' };
       for (const c of rows) {
-        const type = c.name === 'redirect_status' ? 'integer' : (family[c.type] ?? c.type);
+        const plainInteger = ['urls.redirect_status', 'rate_limits.points'].includes(
+          `${c.tbl}.${c.name}`,
+        );
+        const type = plainInteger ? 'integer' : (family[c.type] ?? c.type);
         // A primary key column is NOT NULL on PostgreSQL; on SQLite only WITHOUT ROWID says so.
         const nullable = c.not_null === 0 && c.pk === 0 ? 'YES' : 'NO';
         sqliteColumns.set(`${c.tbl}.${c.name}`, `${type} ${nullable} ${c.dflt ?? '-'}`);
