@@ -220,22 +220,41 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     res.redirect(303, `/admin/links/${result.link.code}?done=created`);
   });
 
+  /** A link's admin page: its facts, statistics, open reports and the ban form. */
+  function renderLink(
+    req: Request,
+    res: Response,
+    link: Link,
+    page: { days: number; notice?: string; banErrors?: object; banValues?: object },
+    status = 200,
+  ) {
+    const now = deps.now();
+    render(
+      res,
+      'link',
+      {
+        link,
+        state: deps.links.stateOf(link),
+        notice: page.notice,
+        shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+        totalVisits: deps.links.totalVisits(link),
+        chart: buildVisitChart(
+          deps.visits.dailyCounts(link.id, firstChartDay(page.days, now)),
+          page.days,
+          now,
+        ),
+        referrers: deps.visits.topReferrers(link.id, 10),
+        reports: deps.abuse.openReports().find((group) => group.urlId === link.id)?.reports ?? [],
+        banErrors: page.banErrors ?? {},
+        banValues: page.banValues ?? {},
+      },
+      status,
+    );
+  }
+
   router.get('/links/:code', (req, res) => {
     const link = findLink(String(req.params.code));
-    const days = req.query.days === '90' ? 90 : 30;
-    const now = deps.now();
-    render(res, 'link', {
-      link,
-      state: deps.links.stateOf(link),
-      notice: noticeOf(req),
-      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
-      totalVisits: deps.links.totalVisits(link),
-      chart: buildVisitChart(deps.visits.dailyCounts(link.id, firstChartDay(days, now)), days, now),
-      referrers: deps.visits.topReferrers(link.id, 10),
-      reports: deps.abuse.openReports().find((group) => group.urlId === link.id)?.reports ?? [],
-      banErrors: {},
-      banValues: {},
-    });
+    renderLink(req, res, link, { days: req.query.days === '90' ? 90 : 30, notice: noticeOf(req) });
   });
 
   const actions: Record<string, (link: Link) => void> = {
@@ -268,19 +287,12 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       throw new HttpError(409, 'This link is deleted; nothing more can change.');
     const parsed = BanSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
-      const now = deps.now();
-      return render(
+      return renderLink(
+        req,
         res,
-        'link',
+        link,
         {
-          link,
-          state: deps.links.stateOf(link),
-          notice: undefined,
-          shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
-          totalVisits: deps.links.totalVisits(link),
-          chart: buildVisitChart(deps.visits.dailyCounts(link.id, firstChartDay(30, now)), 30, now),
-          referrers: deps.visits.topReferrers(link.id, 10),
-          reports: deps.abuse.openReports().find((group) => group.urlId === link.id)?.reports ?? [],
+          days: 30,
           banErrors: { reason: parsed.error.issues[0]?.message ?? 'Say why the link is banned.' },
           banValues: stringFields(req.body),
         },

@@ -5,26 +5,13 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import {
   buildTestApp,
+  createManagedLink,
   createTestDatabase,
-  MANAGE_LOCATION,
-  SAME_ORIGIN,
   type TestApp,
 } from '../support/test-app.js';
 
 let t: TestApp;
 afterEach(() => t?.db.close());
-
-async function createLink(alias = 'qr-link'): Promise<{ manage: string; token: string }> {
-  const res = await request(t.app)
-    .post('/shorten')
-    .set(SAME_ORIGIN)
-    .type('form')
-    .send({ url: 'https://a.example/', alias })
-    .expect(303);
-  expect(res.headers.location).toMatch(MANAGE_LOCATION);
-  const manage = res.headers.location!.replace('?created=1', '');
-  return { manage, token: manage.split('/')[2]! };
-}
 
 describe('management tokens and the request log', () => {
   it('when a management path is written in another case, then it is not a management page and the token never reaches the log', async () => {
@@ -36,7 +23,7 @@ describe('management tokens and the request log', () => {
       logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
     });
     t = { app, db } as TestApp;
-    const { token } = await createLink();
+    const { token } = await createManagedLink(t.app);
     for (const path of [`/Manage/${token}`, `/MANAGE/${token}/delete`, `/mAnAgE/${token}`]) {
       const res = await request(app).get(path);
       expect(res.status, path).toBe(404);
@@ -54,7 +41,7 @@ describe('keys a request picks', () => {
     'when the management page is asked for ?done=%s, then no notice appears',
     async (done) => {
       t = buildTestApp();
-      const { manage } = await createLink();
+      const { manage } = await createManagedLink(t.app);
       const res = await request(t.app).get(`${manage}?done=${done}`).expect(200);
       expect(res.text).not.toContain('native code');
       expect(res.text).not.toContain('notice--success');

@@ -34,8 +34,8 @@ async function ledger(url: string): Promise<string[]> {
   });
 }
 
-/** How many sessions of snip's migration runner are connected to the database. */
-async function migrationSessions(client: pg.Client): Promise<number> {
+/** How many connections of snip's migration runner the database has. */
+async function migrationConnections(client: pg.Client): Promise<number> {
   const { rows } = await client.query<{ count: string }>(
     'SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
     [MIGRATION_APPLICATION_NAME],
@@ -143,7 +143,7 @@ describeWithPostgres('npm run migrate on PostgreSQL', () => {
       ) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      expect(await migrationSessions(holder)).toBe(5);
+      expect(await migrationConnections(holder)).toBe(5);
       await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
 
       const results = await allExited(procs);

@@ -1,7 +1,7 @@
 import QRCode from 'qrcode';
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildTestApp, MANAGE_LOCATION, SAME_ORIGIN, type TestApp } from '../support/test-app.js';
+import { buildTestApp, createManagedLink, type TestApp } from '../support/test-app.js';
 
 let t: TestApp;
 afterEach(() => {
@@ -9,22 +9,10 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function createLink(alias = 'qr-link'): Promise<{ manage: string; token: string }> {
-  const res = await request(t.app)
-    .post('/shorten')
-    .set(SAME_ORIGIN)
-    .type('form')
-    .send({ url: 'https://a.example/', alias })
-    .expect(303);
-  expect(res.headers.location).toMatch(MANAGE_LOCATION);
-  const manage = res.headers.location!.replace('?created=1', '');
-  return { manage, token: manage.split('/')[2]! };
-}
-
 describe('QR codes', () => {
   it('when the same QR code is asked for with changing query strings, then it is drawn once', async () => {
     t = buildTestApp({ BASE_URL: 'https://snip.example' });
-    await createLink();
+    await createManagedLink(t.app);
     const draw = vi.spyOn(QRCode, 'toBuffer');
     const bodies = new Set<string>();
     for (let i = 0; i < 10; i++) {
@@ -37,7 +25,7 @@ describe('QR codes', () => {
 
   it('when BASE_URL is set, then the image may be cached publicly and does not vary by host', async () => {
     t = buildTestApp({ BASE_URL: 'https://snip.example' });
-    await createLink();
+    await createManagedLink(t.app);
     const res = await request(t.app).get('/qr/qr-link.svg').expect(200);
     expect(res.headers['cache-control']).toBe('public, max-age=86400');
     expect(res.headers.vary ?? '').not.toMatch(/Host/);
@@ -45,7 +33,7 @@ describe('QR codes', () => {
 
   it('when BASE_URL is unset, then the image depends on the Host header: private, and Vary: Host', async () => {
     t = buildTestApp();
-    await createLink();
+    await createManagedLink(t.app);
     const one = await request(t.app).get('/qr/qr-link.svg').set('Host', 'one.example').expect(200);
     const two = await request(t.app).get('/qr/qr-link.svg').set('Host', 'two.example').expect(200);
     expect(one.headers['cache-control']).toBe('private, max-age=86400');
@@ -55,7 +43,7 @@ describe('QR codes', () => {
 
   it('when the Host header is kilobytes long, then the answer is a clean 400, never a 500 with a stack trace', async () => {
     t = buildTestApp();
-    await createLink();
+    await createManagedLink(t.app);
     for (const path of ['/qr/qr-link.png', '/qr/qr-link.svg', '/', '/qr-link+']) {
       const res = await request(t.app)
         .get(path)

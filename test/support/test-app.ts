@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import type { Express } from 'express';
+import request from 'supertest';
+import { expect } from 'vitest';
 import { createApp, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { applyMigrations, loadMigrations } from '../../src/db/migrations.js';
@@ -53,4 +55,20 @@ export function buildTestApp(
     countLinks: () => count.get()?.n ?? 0,
     lastCode: () => last.get()?.code,
   };
+}
+
+/** Creates a link through the form and returns its management path and token. */
+export async function createManagedLink(
+  app: Express,
+  alias = 'qr-link',
+): Promise<{ manage: string; token: string }> {
+  const res = await request(app)
+    .post('/shorten')
+    .set(SAME_ORIGIN)
+    .type('form')
+    .send({ url: 'https://a.example/', alias })
+    .expect(303);
+  expect(res.headers.location).toMatch(MANAGE_LOCATION);
+  const manage = res.headers.location!.replace('?created=1', '');
+  return { manage, token: manage.split('/')[2]! };
 }
