@@ -6,23 +6,19 @@ import express, { type Express, type Request } from 'express';
 import type { Logger } from 'pino';
 import { requireSqliteFile, type Config } from './config.js';
 import { watchDatabaseFile, type DatabaseFileCheck } from './db/database-file.js';
-import { createWriteGate } from './db/write-gate.js';
 import type { Db } from './db/open-database.js';
-import { createAbuseRepository } from './abuse/abuse-repository.js';
+import { createSqliteStore } from './db/sqlite-store.js';
+import type { Store } from './db/store.js';
 import { createAbuseService } from './abuse/abuse-service.js';
 import { createReportRoutes } from './abuse/report-routes.js';
 import { createAdminAuth } from './admin/admin-auth.js';
 import { createAdminRoutes } from './admin/admin-routes.js';
-import { createAdminSessionRepository } from './admin/admin-session-repository.js';
-import { sendBackup } from './db/backup-download.js';
 import { allowCrossOrigin } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
 import { createKuttRoutes } from './compat/kutt-routes.js';
 import { createShlinkRoutes } from './compat/shlink-routes.js';
 import { createYourlsRoutes } from './compat/yourls-routes.js';
-import { createHealthRepository } from './health/health-repository.js';
-import { createKeyRepository } from './keys/key-repository.js';
 import { createKeyService } from './keys/key-service.js';
 import { createHealthHandler } from './health/health-routes.js';
 import { handleErrors, handleNotFound } from './http/error-handlers.js';
@@ -33,11 +29,11 @@ import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadStaticAssets } from './http/static-assets.js';
 import { createCodeGenerator, type CodeGenerator } from './links/code-generator.js';
-import { createLinkRepository } from './links/link-repository.js';
 import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
 import { createLinkService } from './links/link-service.js';
 import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
 import { createRedirectCache, type RedirectCache } from './links/redirect-cache.js';
+import { createTtlRedirectCache } from './links/redirect-cache-ttl.js';
 import { createRedirectResponder } from './links/redirect-response.js';
 import { createManageRoutes } from './manage/manage-routes.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
@@ -45,15 +41,16 @@ import { serveMetrics } from './metrics/metrics-routes.js';
 import { countRequests } from './metrics/request-metrics.js';
 import { createQrRoutes } from './qr/qr-routes.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
-import { createVisitRepository } from './stats/visit-repository.js';
 import { createImportReportStore } from './transfer/import-report-store.js';
-import { createTransferRepository } from './transfer/transfer-repository.js';
 import { pageHelpers } from './http/page-helpers.js';
 import { serveRobotsTxt } from './http/robots.js';
 
 export type AppDeps = {
   config: Config;
-  db: Db;
+  /** The SQLite database, for the embedded default; `store` instead for any engine. */
+  db?: Db;
+  /** Every query snip makes (src/db/store.ts); built on `db` when absent. */
+  store?: Store;
   logger: Logger;
   /** Visits are counted in memory; the server flushes them every second and at shutdown. */
   visitCounter?: VisitCounter;
@@ -93,6 +90,18 @@ function redactPath(requestPath: string): string {
   return requestPath.replace(/^\/manage\/[^/]+/i, '/manage/:token');
 }
 
+/** The SQLite store of `deps.db`: the app's default. */
+function sqliteStoreOf(deps: AppDeps, now: () => number): Store {
+  if (deps.db === undefined) throw new Error('createApp needs a store or an SQLite database');
+  const file = requireSqliteFile(deps.config);
+  return createSqliteStore({
+    db: deps.db,
+    file,
+    fileCheck: deps.databaseFile ?? watchDatabaseFile(file),
+    now,
+  });
+}
+
 /** The Express app alone: every route, pages, 404 and error handler. Tests drive it with supertest. */
 export function createApp(deps: AppDeps): Express {
   return assembleApp(deps).app;
@@ -115,25 +124,36 @@ export function assembleApp(deps: AppDeps): {
   app: Express;
   redirectFastPath: (fallback: RequestListener) => RequestListener;
 } {
-  const { config, db, logger } = deps;
+  const { config, logger } = deps;
   const now = deps.now ?? Date.now;
-  const visits = createVisitRepository(db);
+  const store = deps.store ?? sqliteStoreOf(deps, now);
+  const { visits, write } = store;
   const counter = deps.visitCounter ?? createVisitCounter({ visits, now });
-  const fileCheck = deps.databaseFile ?? watchDatabaseFile(requireSqliteFile(config));
-  const write = createWriteGate({ db, fileCheck, now });
+  // A cache that outlives no change: on one machine every change invalidates it here; where
+  // other machines write too, entries also expire (and the server clears them on their news).
+  const inner = deps.redirectCache ?? createRedirectCache(REDIRECT_CACHE_SIZE);
+  const redirectCache = Number.isFinite(store.cacheTtlMs)
+    ? createTtlRedirectCache(inner, store.cacheTtlMs, now)
+    : inner;
   // The link service asks the abuse service for the blocklist, which needs the link service.
-  const blocklist: { names: () => readonly string[] } = { names: () => [] };
+  const blocklist: { names: () => Promise<readonly string[]> } = { names: async () => [] };
   const links = createLinkService({
-    links: createLinkRepository(db),
+    links: store.links,
     generateCode: deps.generateCode ?? createCodeGenerator(config.codeLength),
     now,
     maxUrlLength: config.maxUrlLength,
     pendingVisits: counter.pendingFor,
     write,
-    redirectCache: deps.redirectCache ?? createRedirectCache(REDIRECT_CACHE_SIZE),
+    redirectCache,
     blockedHosts: () => blocklist.names(),
   });
-  const abuse = createAbuseService({ abuse: createAbuseRepository(db), links, write, now });
+  const abuse = createAbuseService({
+    abuse: store.abuse,
+    links,
+    write,
+    now,
+    blocklistTtlMs: store.cacheTtlMs,
+  });
   blocklist.names = abuse.blockedHostNames;
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
   const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;
@@ -145,8 +165,13 @@ export function assembleApp(deps: AppDeps): {
   const ownHosts = (req: Request): string[] => [baseHost ?? '', req.hostname].filter(Boolean);
   const metrics = deps.metrics ?? createMetrics({ enabled: config.metricsToken !== null, now });
   metrics.countLinksWith(() => links.countByState());
-  const limits = createRequestLimits(config.rateLimits, config.onFly, metrics.rateLimited);
-  const keys = createKeyService({ keys: createKeyRepository(db), now });
+  const limits = createRequestLimits(
+    config.rateLimits,
+    config.onFly,
+    metrics.rateLimited,
+    store.limiter,
+  );
+  const keys = createKeyService({ keys: store.keys, now });
 
   const app = express();
   // The fast path meets requests before Express has given them its prototype; with it, they read
@@ -169,7 +194,9 @@ export function assembleApp(deps: AppDeps): {
   app.set('case sensitive routing', true);
   app.set('views', path.join(ROOT, 'views'));
   app.set('view engine', 'ejs');
-  Object.assign(app.locals, pageHelpers(assets.url));
+  Object.assign(app.locals, pageHelpers(assets.url), {
+    backupDownload: store.sendBackup !== null,
+  });
 
   app.use(logRequests(logger, redactPath));
   // Without METRICS_TOKEN, nothing is measured per request and /metrics is an unknown page.
@@ -178,8 +205,8 @@ export function assembleApp(deps: AppDeps): {
     app.get('/metrics', serveMetrics({ metrics, token: config.metricsToken }));
   }
   app.use(refuseOversizedHost);
-  const health = createHealthRepository(db);
-  app.get('/healthz', createHealthHandler(health, fileCheck, logger));
+  const { health } = store;
+  app.get('/healthz', createHealthHandler(health, store.storageProblem, logger));
   app.get('/robots.txt', serveRobotsTxt);
   app.get('/:code', createRedirectHandler({ links, respond }));
 
@@ -220,7 +247,7 @@ export function assembleApp(deps: AppDeps): {
     const auth = createAdminAuth({
       password: config.adminPassword,
       idleMs: config.adminSessionIdleMs,
-      sessions: createAdminSessionRepository(db),
+      sessions: store.adminSessions,
       write,
       now,
       secureCookies: secure,
@@ -238,9 +265,9 @@ export function assembleApp(deps: AppDeps): {
         ownHosts,
         limitSignIn: limits.signIn,
         limitAction: limits.manage,
-        sendBackup: (res) => sendBackup(db, requireSqliteFile(config), res),
+        sendBackup: store.sendBackup,
         transfer: {
-          transfer: createTransferRepository(db),
+          transfer: store.transfer,
           reports: createImportReportStore(now),
           now,
           maxUrlLength: config.maxUrlLength,

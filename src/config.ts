@@ -109,6 +109,38 @@ export const ConfigSchema = z.object({
     },
     redactDatabaseUrl,
   ),
+  // PostgreSQL only: a direct connection for LISTEN, advisory locks and migrations, where
+  // DATABASE_URL goes through a transaction-mode pooler (PgBouncer, Supavisor, Neon's -pooler).
+  DATABASE_DIRECT_URL: setting<string | null>(
+    'DATABASE_DIRECT_URL',
+    null,
+    (raw) => {
+      try {
+        return parseDatabaseTarget(raw).engine === 'postgres'
+          ? raw
+          : { error: 'must be a postgres:// URL' };
+      } catch {
+        return {
+          error: 'must be a postgres:// URL, such as postgres://user:password@host:5432/snip',
+        };
+      }
+    },
+    redactDatabaseUrl,
+  ),
+  // PostgreSQL only: how other machines' changes reach this one's cache. `listen`: within
+  // milliseconds, through LISTEN/NOTIFY; `ttl`: within REDIRECT_CACHE_TTL only.
+  CACHE_INVALIDATION: setting<'listen' | 'ttl'>('CACHE_INVALIDATION', 'listen', (raw) =>
+    raw === 'listen' || raw === 'ttl' ? raw : { error: 'must be listen or ttl' },
+  ),
+  // PostgreSQL only: the longest time a machine serves a redirect row (or the blocklist) it
+  // read, whatever it heard.
+  REDIRECT_CACHE_TTL: setting('REDIRECT_CACHE_TTL', 1000, (raw) => {
+    const match = /^(\d+)\s*(ms|s)$/.exec(raw);
+    const ms = match ? Number(match[1]) * (match[2] === 's' ? 1000 : 1) : 0;
+    return ms >= 100 && ms <= 3_600_000
+      ? ms
+      : { error: 'must be a duration from 100ms to 3600s, such as 1s or 500ms' };
+  }),
   BASE_URL: setting<string | null>('BASE_URL', null, parseBaseUrl),
   TRUST_PROXY: setting<TrustProxy>('TRUST_PROXY', false, parseTrustProxy),
   CODE_LENGTH: wholeNumber('CODE_LENGTH', 5, 16, 7),
@@ -163,10 +195,16 @@ export const ConfigSchema = z.object({
 export type Config = Readonly<{
   port: number;
   databaseUrl: string;
-  /** Which engine DATABASE_URL names; the server runs only on SQLite so far. */
+  /** Which engine DATABASE_URL names. */
   databaseEngine: 'sqlite' | 'postgres';
   /** The SQLite file DATABASE_URL names; null for PostgreSQL (see requireSqliteFile). */
   databaseFile: string | null;
+  /** PostgreSQL: the URL for LISTEN, locks and migrations (DATABASE_DIRECT_URL, or DATABASE_URL). */
+  databaseDirectUrl: string;
+  /** PostgreSQL: whether other machines' changes arrive by LISTEN/NOTIFY, or only by expiry. */
+  cacheInvalidation: 'listen' | 'ttl';
+  /** PostgreSQL: how long a cached redirect row or blocklist may be served. */
+  redirectCacheTtlMs: number;
   /** Public origin without a trailing slash, e.g. `https://snip.example`; null = derive per request. */
   baseUrl: string | null;
   /** Which proxies may tell snip the client's protocol, host and address (X-Forwarded-*). */
@@ -218,6 +256,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     databaseUrl: parsed.DATABASE_URL,
     databaseEngine: database.engine,
     databaseFile: database.engine === 'sqlite' ? database.file : null,
+    databaseDirectUrl: parsed.DATABASE_DIRECT_URL ?? parsed.DATABASE_URL,
+    cacheInvalidation: parsed.CACHE_INVALIDATION,
+    redirectCacheTtlMs: parsed.REDIRECT_CACHE_TTL,
     baseUrl: parsed.BASE_URL,
     trustProxy: parsed.TRUST_PROXY,
     codeLength: parsed.CODE_LENGTH,
@@ -244,12 +285,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
   });
 }
 
-/** What the server says, and exits with, when DATABASE_URL names PostgreSQL. */
-export const SERVER_NEEDS_SQLITE =
-  'the server does not run on PostgreSQL yet, only migrations do (npm run migrate); set DATABASE_URL to a sqlite: URL to start the server';
-
-/** The SQLite file the app works on; the app does not run on PostgreSQL yet (server.ts refuses it). */
+/** The SQLite file of a command or module that works on SQLite only. */
 export function requireSqliteFile(config: Config): string {
-  if (config.databaseFile === null) throw new ConfigError(SERVER_NEEDS_SQLITE);
+  if (config.databaseFile === null) {
+    throw new ConfigError('this works on SQLite only; DATABASE_URL names a PostgreSQL database');
+  }
   return config.databaseFile;
 }

@@ -59,9 +59,9 @@ function formatDay(epochMs: number | null): string {
   return epochMs === null ? '—' : new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ');
 }
 
-function run(command: KeysCommand, keys: KeyService, output: CliOutput): number {
+async function run(command: KeysCommand, keys: KeyService, output: CliOutput): Promise<number> {
   if (command.kind === 'create') {
-    const key = keys.createKey(command);
+    const key = await keys.createKey(command);
     if (key === null) throw new Error(`a key named "${command.name}" exists already`);
     output.out(key);
     output.err(
@@ -70,20 +70,19 @@ function run(command: KeysCommand, keys: KeyService, output: CliOutput): number 
     return 0;
   }
   if (command.kind === 'revoke') {
-    if (!keys.revokeKey(command.name)) throw new Error(`no active key named "${command.name}"`);
+    if (!(await keys.revokeKey(command.name)))
+      throw new Error(`no active key named "${command.name}"`);
     output.out(`revoked key "${command.name}"`);
     return 0;
   }
-  const rows = keys
-    .listKeys()
-    .map((k) => [
-      k.name,
-      k.scope,
-      formatDay(k.created),
-      formatDay(k.lastUsed),
-      k.expiresAt === null ? 'never' : formatDay(k.expiresAt - DAY_MS).slice(0, 10),
-      k.revokedAt === null ? '' : `revoked ${formatDay(k.revokedAt)}`,
-    ]);
+  const rows = (await keys.listKeys()).map((k) => [
+    k.name,
+    k.scope,
+    formatDay(k.created),
+    formatDay(k.lastUsed),
+    k.expiresAt === null ? 'never' : formatDay(k.expiresAt - DAY_MS).slice(0, 10),
+    k.revokedAt === null ? '' : `revoked ${formatDay(k.revokedAt)}`,
+  ]);
   const header = ['name', 'scope', 'created (UTC)', 'last used (UTC)', 'expires', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) {
@@ -115,7 +114,7 @@ export async function runKeys(
       if (pendingMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR)).length > 0) {
         throw new Error('the database has pending migrations; run `npm run migrate -- up` first');
       }
-      return run(
+      return await run(
         command,
         createKeyService({ keys: createKeyRepository(db), now: Date.now }),
         output,

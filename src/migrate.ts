@@ -71,7 +71,9 @@ export async function runMigrate(
     }
     const target = requireDatabaseTarget(env, cwd);
     if (target.engine === 'postgres') {
-      await runOnPostgres(command, target.url, postgresMigrationsDir(dir), env, cwd, output);
+      // Locks and DDL need a session of their own: a direct URL, never a transaction pooler's.
+      const direct = env.DATABASE_DIRECT_URL?.trim() || target.url;
+      await runOnPostgres(command, direct, postgresMigrationsDir(dir), env, cwd, output);
       return 0;
     }
     // Read the files first: a broken migrations folder should not create a database file.

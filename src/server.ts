@@ -1,29 +1,23 @@
 import type { Server } from 'node:http';
-import { createRequestListener } from './app.js';
-import { ConfigError, loadConfig, SERVER_NEEDS_SQLITE } from './config.js';
-import { loadMigrations, pendingMigrations } from './db/migrations.js';
-import { watchDatabaseFile } from './db/database-file.js';
-import { writeWithoutWaiting } from './db/write-gate.js';
-import { openDatabase } from './db/open-database.js';
-import { createKeyRepository } from './keys/key-repository.js';
+import { createRequestListener, REDIRECT_CACHE_SIZE } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openPostgres } from './db/postgres-runtime.js';
+import { StartupError, type DatabaseRuntime } from './db/runtime.js';
+import { openSqlite } from './db/sqlite-runtime.js';
 import { createKeyService } from './keys/key-service.js';
+import { createRedirectCache } from './links/redirect-cache.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { SERVER_TIMEOUTS } from './http/server-timeouts.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
-import { createSlicedFlush } from './stats/sliced-flush.js';
 import { createVisitCounter } from './stats/visit-counter.js';
-import { createVisitRepository } from './stats/visit-repository.js';
 
 // Not `import … from 'node:http'`: an ES module import of node:http builds its whole namespace,
 // which runs the module's lazy getters and loads undici and http2 — a fifth of snip's cold
 // start, for nothing. getBuiltinModule hands over the module object as CommonJS code gets it.
 const { createServer } = process.getBuiltinModule('node:http');
 
-/** PRODUCT §4: visit counts reach the database at least once a second. */
-const VISIT_FLUSH_INTERVAL_MS = 1000;
-
-function main(): void {
+async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig(process.env);
@@ -34,13 +28,6 @@ function main(): void {
     }
     throw error;
   }
-  // Migrations already run on PostgreSQL (src/db/postgres-migrations.ts); the server's queries
-  // do not yet, so it stops here rather than open an SQLite file nobody asked for.
-  if (config.databaseFile === null) {
-    process.stderr.write(`snip: ${SERVER_NEEDS_SQLITE}\n`);
-    process.exit(1);
-  }
-  const sqliteFile = config.databaseFile;
   const logger = createLogger({
     level: config.logLevel,
     pretty: Boolean(process.stdout.isTTY) && process.env.NODE_ENV !== 'production',
@@ -53,73 +40,55 @@ function main(): void {
     logger.fatal({ err: reason }, 'unhandled rejection; exiting');
     process.exit(1);
   });
-
-  const db = openDatabase(sqliteFile);
-  // Migrations run before the server (scripts/launch.sh); never serve a schema they have not reached.
-  const pending = pendingMigrations(db, loadMigrations(config.migrationsDir));
-  if (pending.length > 0) {
-    logger.fatal(
-      { pending: pending.map((m) => m.version) },
-      'database has pending migrations; run `npm run migrate` (scripts/launch.sh does this at start)',
-    );
-    db.close();
+  const stop = (message: string): never => {
+    logger.fatal(message);
+    logger.flush();
     process.exit(1);
-  }
+  };
 
-  const keys = createKeyService({ keys: createKeyRepository(db), now: Date.now });
-  if (config.initialApiKey !== null && keys.storeInitialKey(config.initialApiKey) === 'stored') {
+  // One cache of redirect rows; on PostgreSQL, other machines' changes clear it too.
+  const redirectCache = createRedirectCache(REDIRECT_CACHE_SIZE);
+  let database: DatabaseRuntime;
+  try {
+    database =
+      config.databaseFile === null
+        ? await openPostgres(config, logger, redirectCache)
+        : openSqlite(config, config.databaseFile, logger, redirectCache);
+  } catch (error) {
+    if (error instanceof StartupError) return stop(error.message);
+    throw error;
+  }
+  const { store } = database;
+
+  const keys = createKeyService({ keys: store.keys, now: Date.now });
+  if (
+    config.initialApiKey !== null &&
+    (await keys.storeInitialKey(config.initialApiKey)) === 'stored'
+  ) {
     logger.info('INITIAL_API_KEY stored as an API key (only its SHA-256)');
   }
-  if (config.createAccess === 'private' && config.adminPassword === null && !keys.hasUsableKey()) {
-    logger.fatal(
+  if (
+    config.createAccess === 'private' &&
+    config.adminPassword === null &&
+    !(await keys.hasUsableKey())
+  ) {
+    await database.close();
+    stop(
       'CREATE_ACCESS=private, but nobody could create links: set INITIAL_API_KEY (32 or more characters), set ADMIN_PASSWORD, or create a key with `npm run keys -- create NAME` (in the image: `node dist/keys.js create NAME`)',
     );
-    logger.flush();
-    db.close();
-    process.exit(1);
   }
 
   const metrics = createMetrics({ enabled: config.metricsToken !== null });
-  // Every flush below reports its size, failure and time to /metrics.
+  // Every flush reports its size, failure and time to /metrics.
   const visitCounter = metrics.measureVisitFlushes(
-    createVisitCounter({ visits: createVisitRepository(db), now: Date.now }),
+    createVisitCounter({ visits: store.visits, now: Date.now }),
   );
-  const databaseFile = watchDatabaseFile(sqliteFile);
-  let postponedFor: string | null = null;
-  // The flush every second never waits for a lock another process holds (it would stop every
-  // redirect); the last one, at shutdown, may wait busy_timeout rather than lose the counts.
-  const flushVisits = (options: { wait: boolean; maxLinks?: number }): number | null => {
-    const problem = databaseFile();
-    if (problem !== null) {
-      // Counts written to a deleted or replaced file would be lost: keep them in memory.
-      if (problem !== postponedFor) {
-        logger.warn({ problem, pending: visitCounter.pendingTotal() }, 'visit flushes postponed');
-      }
-      postponedFor = problem;
-      return null;
-    }
-    postponedFor = null;
-    try {
-      return options.wait
-        ? visitCounter.flush()
-        : writeWithoutWaiting(db, () => visitCounter.flush(options.maxLinks));
-    } catch (error) {
-      // The counts stay in memory and go out with the next flush.
-      logger.warn({ err: error, pending: visitCounter.pendingTotal() }, 'visit flush failed');
-      return null;
-    }
-  };
-  const flushInSlices = createSlicedFlush({
-    flushSlice: (maxLinks) => flushVisits({ wait: false, maxLinks }) !== null,
-    pendingLinks: () => visitCounter.pendingLinks(),
-  });
-  const flushTimer = setInterval(flushInSlices, VISIT_FLUSH_INTERVAL_MS);
-  flushTimer.unref();
+  const stopFlushing = database.startFlushing(visitCounter);
 
   // The redirect fast path answers active links; the Express app behind it answers the rest.
   const server = createServer(
     SERVER_TIMEOUTS,
-    createRequestListener({ config, db, logger, visitCounter, databaseFile, metrics }),
+    createRequestListener({ config, store, logger, visitCounter, metrics, redirectCache }),
   );
   let shuttingDown = false;
   // Runs before the app: a response sent while stopping tells keep-alive clients to reconnect.
@@ -130,18 +99,20 @@ function main(): void {
     if (error.code === 'EADDRINUSE' || error.code === 'EACCES') {
       // A person's mistake, not a crash: say what to do, without a stack trace.
       const problem = error.code === 'EADDRINUSE' ? 'is already in use' : 'needs more privileges';
-      logger.fatal(
+      stop(
         `port ${config.port} ${problem}: stop the program using it, or set PORT to another port`,
       );
-    } else {
-      logger.fatal({ err: error }, 'server failed');
     }
+    logger.fatal({ err: error }, 'server failed');
     logger.flush();
     process.exit(1);
   });
   server.listen(config.port, () => {
     const url = `http://localhost:${config.port}`;
-    logger.info({ url, database: sqliteFile }, `snip is listening on ${url}`);
+    logger.info(
+      { url, database: database.location, engine: store.engine },
+      `snip is listening on ${url}`,
+    );
     if (config.baseUrl === null) {
       logger.warn(
         'BASE_URL is not set: short links are built from each request’s Host header. Set BASE_URL to your public origin (e.g. https://snip.example) in production; behind your own reverse proxy, set TRUST_PROXY too.',
@@ -149,22 +120,21 @@ function main(): void {
     }
   });
 
-  const shutdown = (signal: NodeJS.Signals): void => {
+  const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'shutting down');
-    closeServer(server, SHUTDOWN_GRACE_MS).then(() => {
-      clearInterval(flushTimer);
-      const flushed = flushVisits({ wait: true }) ?? 0;
-      logger.info({ visits: flushed }, 'visit counts flushed');
-      db.close();
-      logger.info('stopped');
-      logger.flush();
-      process.exit(0);
-    });
+    await closeServer(server, SHUTDOWN_GRACE_MS);
+    stopFlushing();
+    const flushed = await database.finalFlush(visitCounter);
+    logger.info({ visits: flushed }, 'visit counts flushed');
+    await database.close();
+    logger.info('stopped');
+    logger.flush();
+    process.exit(0);
   };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
 }
 
 /**
@@ -185,4 +155,4 @@ function closeServer(server: Server, graceMs: number): Promise<void> {
   });
 }
 
-main();
+await main();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, requireSqliteFile, SERVER_NEEDS_SQLITE } from '../src/config.js';
+import { ConfigError, loadConfig, requireSqliteFile } from '../src/config.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../src/db/migrations-dir.js';
 
 describe('loadConfig', () => {
@@ -11,6 +11,9 @@ describe('loadConfig', () => {
       databaseUrl: 'sqlite:data/db/database.sqlite3',
       databaseEngine: 'sqlite',
       databaseFile: path.resolve('/srv/snip', 'data/db/database.sqlite3'),
+      databaseDirectUrl: 'sqlite:data/db/database.sqlite3',
+      cacheInvalidation: 'listen',
+      redirectCacheTtlMs: 1000,
       baseUrl: null,
       trustProxy: false,
       codeLength: 7,
@@ -64,7 +67,7 @@ describe('loadConfig', () => {
         databaseEngine: 'postgres',
         databaseFile: null,
       });
-      expect(() => requireSqliteFile(config)).toThrow(SERVER_NEEDS_SQLITE);
+      expect(() => requireSqliteFile(config)).toThrow('this works on SQLite only');
     },
   );
 

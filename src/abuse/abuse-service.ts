@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { WriteGate } from '../db/write-gate.js';
 import type { Link } from '../links/link-repository.js';
 import { hostOf, type LinkService } from '../links/link-service.js';
-import { REPORT_REASONS, type AbuseRepository, type BlockedHost } from './abuse-repository.js';
+import type { AbuseStore } from '../db/store.js';
+import { REPORT_REASONS, type BlockedHost } from './abuse-repository.js';
 
 /** A visitor's report, as the form sends it. No address, agent or cookie of theirs is kept. */
 export const ReportFormSchema = z.object({
@@ -28,82 +29,86 @@ export type AbuseService = ReturnType<typeof createAbuseService>;
 
 /**
  * Reports from visitors, bans by the operator, and the host blocklist that the URL policy
- * consults for every new link (form, API, import). The blocklist is read once and kept until it
- * changes, as one array: the policy normalises it once per change.
+ * consults for every new link (form, API, import). The blocklist is read once and kept, as one
+ * array (the policy normalises it once per change), until it changes here or, when other
+ * machines share the database and may change it, until it is `blocklistTtlMs` old.
  */
 export function createAbuseService(deps: {
-  abuse: AbuseRepository;
+  abuse: AbuseStore;
   links: LinkService;
   write: WriteGate;
   now: () => number;
+  /** How long the blocklist read from the database is trusted; for ever by default (one machine). */
+  blocklistTtlMs?: number;
 }) {
-  let blocklist: BlockedHost[] | null = null;
-  let blockedNames: readonly string[] = [];
-  const load = () => {
-    blocklist ??= deps.abuse.blockedHosts();
-    blockedNames = Object.freeze(blocklist.map((entry) => entry.host));
+  const ttlMs = deps.blocklistTtlMs ?? Number.POSITIVE_INFINITY;
+  let blocklist: { hosts: BlockedHost[]; names: readonly string[]; readAt: number } | null = null;
+  const load = async () => {
+    if (blocklist === null || deps.now() - blocklist.readAt >= ttlMs) {
+      const readAt = deps.now();
+      const hosts = await deps.abuse.blockedHosts();
+      blocklist = { hosts, names: Object.freeze(hosts.map((entry) => entry.host)), readAt };
+    }
     return blocklist;
   };
   const changed = () => {
     blocklist = null;
-    load();
   };
 
   return {
-    report(link: Link, report: z.infer<typeof ReportFormSchema>): void {
-      deps.write(() => deps.abuse.addReport({ urlId: link.id, ...report }, deps.now()));
+    async report(link: Link, report: z.infer<typeof ReportFormSchema>): Promise<void> {
+      await deps.write(() => deps.abuse.addReport({ urlId: link.id, ...report }, deps.now()));
     },
 
-    openReports() {
+    async openReports() {
       return deps.abuse.openReportGroups();
     },
 
-    countOpenReports(): number {
+    async countOpenReports(): Promise<number> {
       return deps.abuse.countOpenReports();
     },
 
-    dismissReports(link: Link): void {
-      deps.write(() => deps.abuse.resolveReports(link.id, deps.now()));
+    async dismissReports(link: Link): Promise<void> {
+      await deps.write(() => deps.abuse.resolveReports(link.id, deps.now()));
     },
 
     /**
      * Bans the link (410, "removed for abuse", code never reused) and closes its reports; on
      * request, blocks its host for every future link and disables the other links to it.
      */
-    ban(link: Link, choice: BanChoice): BanOutcome {
+    async ban(link: Link, choice: BanChoice): Promise<BanOutcome> {
       const host = hostOf(link.target);
-      deps.links.ban(link, choice.reason);
-      deps.write(() => deps.abuse.resolveReports(link.id, deps.now()));
+      await deps.links.ban(link, choice.reason);
+      await deps.write(() => deps.abuse.resolveReports(link.id, deps.now()));
       if (choice.blockHost && host !== '') {
-        deps.write(() => deps.abuse.blockHost(host, choice.reason, deps.now()));
+        await deps.write(() => deps.abuse.blockHost(host, choice.reason, deps.now()));
         changed();
       }
       const disabled =
-        choice.disableOthers && host !== '' ? deps.links.disableLinksToHost(host) : [];
+        choice.disableOthers && host !== '' ? await deps.links.disableLinksToHost(host) : [];
       return { host, blocked: choice.blockHost && host !== '', disabled };
     },
 
-    unban(link: Link): void {
-      deps.links.unban(link);
+    async unban(link: Link): Promise<void> {
+      await deps.links.unban(link);
     },
 
-    blockedHosts(): BlockedHost[] {
-      return load();
+    async blockedHosts(): Promise<BlockedHost[]> {
+      return (await load()).hosts;
     },
 
     /** The names the URL policy refuses (and their subdomains): one array until the list changes. */
-    blockedHostNames(): readonly string[] {
-      if (blocklist === null) load();
-      return blockedNames;
+    async blockedHostNames(): Promise<readonly string[]> {
+      return (await load()).names;
     },
 
-    blockHost(host: string, reason: string): void {
-      deps.write(() => deps.abuse.blockHost(host, reason, deps.now()));
+    async blockHost(host: string, reason: string): Promise<void> {
+      await deps.write(() => deps.abuse.blockHost(host, reason, deps.now()));
       changed();
     },
 
-    unblockHost(host: string): boolean {
-      const removed = deps.write(() => deps.abuse.unblockHost(host));
+    async unblockHost(host: string): Promise<boolean> {
+      const removed = await deps.write(() => deps.abuse.unblockHost(host));
       changed();
       return removed;
     },

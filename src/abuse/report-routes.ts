@@ -18,19 +18,19 @@ export function createReportRoutes(deps: {
 }): Router {
   const router = Router({ caseSensitive: true });
 
-  function findLink(code: string) {
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? deps.links.findLink(code) : null;
+  async function findLink(code: string) {
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
     return link && link.deletedAt === null ? link : null;
   }
 
-  router.get('/report/:code', (req, res, next) => {
-    const link = findLink(String(req.params.code));
+  router.get('/report/:code', async (req, res, next) => {
+    const link = await findLink(String(req.params.code));
     if (!link) return next();
     res.render('report', { link, reasons: REPORT_REASONS, values: {}, errors: {} });
   });
 
   router.post('/report/:code', async (req, res, next) => {
-    const link = findLink(String(req.params.code));
+    const link = await findLink(String(req.params.code));
     if (!link) return next();
     const verdict = await deps.limit(req, res);
     if (verdict?.limited) {
@@ -51,7 +51,7 @@ export function createReportRoutes(deps: {
       });
       return;
     }
-    deps.abuse.report(link, parsed.data);
+    await deps.abuse.report(link, parsed.data);
     res.status(200).render('report-sent', { link });
   });
 

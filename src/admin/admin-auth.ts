@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { WriteGate } from '../db/write-gate.js';
 import { hashSecret, secretMatches } from '../http/secret-hash.js';
-import type { AdminSessionRepository } from './admin-session-repository.js';
+import type { AdminSessionStore } from '../db/store.js';
 
 export const ADMIN_COOKIE = 'snip_admin';
 /** `last seen` is written at most this often: a busy admin page costs no write per request. */
@@ -19,7 +19,7 @@ export type AdminAuth = ReturnType<typeof createAdminAuth>;
 export function createAdminAuth(deps: {
   password: string;
   idleMs: number;
-  sessions: AdminSessionRepository;
+  sessions: AdminSessionStore;
   write: WriteGate;
   now: () => number;
   secureCookies: boolean;
@@ -51,28 +51,26 @@ export function createAdminAuth(deps: {
     },
 
     /** Starts a session and sets its cookie. */
-    signIn(res: Response): void {
+    async signIn(res: Response): Promise<void> {
       const id = randomBytes(32).toString('base64url');
       const now = deps.now();
-      deps.write(() => {
-        deps.sessions.deleteSessionsIdleSince(now - deps.idleMs);
-        deps.sessions.insertSession(hashSecret(id), now);
-      });
+      await deps.write(() => deps.sessions.deleteSessionsIdleSince(now - deps.idleMs));
+      await deps.write(() => deps.sessions.insertSession(hashSecret(id), now));
       res.cookie(ADMIN_COOKIE, id, cookieOptions);
     },
 
     /** Whether the request carries a live session; a live one is kept alive. */
-    isSignedIn(req: Request): boolean {
+    async isSignedIn(req: Request): Promise<boolean> {
       const id = sessionIdOf(req);
       if (id === null) return false;
       const hash = hashSecret(id);
-      const session = deps.sessions.findSession(hash);
+      const session = await deps.sessions.findSession(hash);
       const now = deps.now();
       if (!session || !secretMatches(id, session.idHash)) return false;
       if (now - session.lastSeen >= deps.idleMs) return false;
       if (now - session.lastSeen >= TOUCH_EVERY_MS) {
         try {
-          deps.write(() => deps.sessions.touchSession(hash, now));
+          await deps.write(() => deps.sessions.touchSession(hash, now));
         } catch {
           // Bookkeeping: a busy database must not sign the admin out.
         }
@@ -80,9 +78,9 @@ export function createAdminAuth(deps: {
       return true;
     },
 
-    signOut(req: Request, res: Response): void {
+    async signOut(req: Request, res: Response): Promise<void> {
       const id = sessionIdOf(req);
-      if (id !== null) deps.write(() => deps.sessions.deleteSession(hashSecret(id)));
+      if (id !== null) await deps.write(() => deps.sessions.deleteSession(hashSecret(id)));
       res.clearCookie(ADMIN_COOKIE, cookieOptions);
     },
   };

@@ -10,7 +10,7 @@ import { parseLinkOptions, parseUtcDate } from '../links/link-options.js';
 import type { Link, LinkFilter, LinkQuery } from '../links/link-repository.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
-import type { VisitRepository } from '../stats/visit-repository.js';
+import type { VisitStore } from '../db/store.js';
 import { createTransferRoutes, type TransferDeps } from '../transfer/transfer-routes.js';
 import type { AdminAuth } from './admin-auth.js';
 
@@ -19,7 +19,7 @@ export type AdminDeps = {
   links: LinkService;
   abuse: AbuseService;
   keys: KeyService;
-  visits: VisitRepository;
+  visits: VisitStore;
   now: () => number;
   publicOrigin: (req: Request) => string;
   ownHosts: (req: Request) => string[];
@@ -28,7 +28,8 @@ export type AdminDeps = {
   /** Admin actions (every POST) per client: RATE_LIMIT_MANAGE. */
   limitAction: RequestLimit;
   /** Writes a consistent copy of the database to the response as a download. */
-  sendBackup: (res: Response) => Promise<void>;
+  /** Null where the database is backed up with its own tools (PostgreSQL: pg_dump). */
+  sendBackup: ((res: Response) => Promise<void>) | null;
   /** CSV export and import. */
   transfer: TransferDeps;
 };
@@ -101,14 +102,14 @@ function noticeOf(req: Request): string | undefined {
 export function createAdminRoutes(deps: AdminDeps): Router {
   const router = Router({ caseSensitive: true });
 
-  const render = (res: Response, view: string, locals: object = {}, status = 200) =>
-    res
-      .status(status)
-      .render(`admin/${view}`, { openReports: deps.abuse.countOpenReports(), ...locals });
+  const render = async (res: Response, view: string, locals: object = {}, status = 200) => {
+    const openReports = await deps.abuse.countOpenReports();
+    res.status(status).render(`admin/${view}`, { openReports, ...locals });
+  };
 
-  router.get('/sign-in', (req, res) => {
-    if (deps.auth.isSignedIn(req)) return res.redirect(303, '/admin');
-    render(res, 'sign-in', { error: null });
+  router.get('/sign-in', async (req, res) => {
+    if (await deps.auth.isSignedIn(req)) return res.redirect(303, '/admin');
+    await render(res, 'sign-in', { error: null });
   });
 
   router.post('/sign-in', async (req, res) => {
@@ -125,18 +126,18 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     if (!deps.auth.passwordMatches(password)) {
       return render(res, 'sign-in', { error: 'That is not the admin password.' }, 401);
     }
-    deps.auth.signIn(res);
+    await deps.auth.signIn(res);
     res.redirect(303, '/admin');
   });
 
-  router.post('/sign-out', (req, res) => {
-    deps.auth.signOut(req, res);
+  router.post('/sign-out', async (req, res) => {
+    await deps.auth.signOut(req, res);
     res.redirect(303, '/admin/sign-in');
   });
 
   // Everything below needs a session; pages send the browser to sign in, actions are refused.
-  router.use((req, res, next) => {
-    if (deps.auth.isSignedIn(req)) return next();
+  router.use(async (req, res, next) => {
+    if (await deps.auth.isSignedIn(req)) return next();
     if (req.method === 'GET' || req.method === 'HEAD') return res.redirect(303, '/admin/sign-in');
     next(new HttpError(401, 'Sign in to the admin first.'));
   });
@@ -152,13 +153,13 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   };
   router.post('/*path', countAction);
 
-  function findLink(code: string): Link {
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? deps.links.findLink(code) : null;
+  async function findLink(code: string): Promise<Link> {
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
     if (!link) throw new HttpError(404, `There is no link with the code "${code}".`);
     return link;
   }
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const parsed = ListQuerySchema.safeParse(req.query);
     const query = parsed.success ? parsed.data : ListQuerySchema.parse({});
     const listing: LinkQuery = {
@@ -169,8 +170,8 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       limit: PER_PAGE,
       offset: (query.page - 1) * PER_PAGE,
     };
-    const { links, total } = deps.links.listLinks(listing);
-    render(res, 'links', {
+    const { links, total } = await deps.links.listLinks(listing);
+    await render(res, 'links', {
       query,
       filters: FILTERS,
       notice: noticeOf(req),
@@ -185,30 +186,30 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     });
   });
 
-  router.post('/links/bulk', (req, res) => {
+  router.post('/links/bulk', async (req, res) => {
     const parsed = BulkSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError(400, 'Choose an action and at least one link.');
     for (const code of parsed.data.code) {
-      const link = findLink(code);
+      const link = await findLink(code);
       if (link.deletedAt !== null) continue;
-      if (parsed.data.action === 'delete') deps.links.delete(link);
-      else deps.links.setDisabled(link, parsed.data.action === 'disable');
+      if (parsed.data.action === 'delete') await deps.links.delete(link);
+      else await deps.links.setDisabled(link, parsed.data.action === 'disable');
     }
     res.redirect(303, `/admin?done=bulk`);
   });
 
-  router.get('/new', (_req, res) => {
-    render(res, 'new', { values: {}, errors: {} });
+  router.get('/new', async (_req, res) => {
+    await render(res, 'new', { values: {}, errors: {} });
   });
 
-  router.post('/links', (req, res) => {
+  router.post('/links', async (req, res) => {
     const body: unknown = req.body ?? {};
     const fields = stringFields(body);
-    const refuse = (status: number, errors: object) =>
+    const refuse = async (status: number, errors: object) =>
       render(res, 'new', { values: fields, errors }, status);
     const options = parseLinkOptions(body, deps.now());
     if (!options.ok) return refuse(422, options.errors);
-    const result = deps.links.shorten(
+    const result = await deps.links.shorten(
       {
         url: fields.url?.trim() ?? '',
         alias: fields.alias?.trim() ?? '',
@@ -221,7 +222,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   });
 
   /** A link's admin page: its facts, statistics, open reports and the ban form. */
-  function renderLink(
+  async function renderLink(
     req: Request,
     res: Response,
     link: Link,
@@ -229,7 +230,12 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     status = 200,
   ) {
     const now = deps.now();
-    render(
+    const [daily, referrers, groups] = await Promise.all([
+      deps.visits.dailyCounts(link.id, firstChartDay(page.days, now)),
+      deps.visits.topReferrers(link.id, 10),
+      deps.abuse.openReports(),
+    ]);
+    await render(
       res,
       'link',
       {
@@ -238,13 +244,9 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         notice: page.notice,
         shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
         totalVisits: deps.links.totalVisits(link),
-        chart: buildVisitChart(
-          deps.visits.dailyCounts(link.id, firstChartDay(page.days, now)),
-          page.days,
-          now,
-        ),
-        referrers: deps.visits.topReferrers(link.id, 10),
-        reports: deps.abuse.openReports().find((group) => group.urlId === link.id)?.reports ?? [],
+        chart: buildVisitChart(daily, page.days, now),
+        referrers,
+        reports: groups.find((group) => group.urlId === link.id)?.reports ?? [],
         banErrors: page.banErrors ?? {},
         banValues: page.banValues ?? {},
       },
@@ -252,12 +254,15 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     );
   }
 
-  router.get('/links/:code', (req, res) => {
-    const link = findLink(String(req.params.code));
-    renderLink(req, res, link, { days: req.query.days === '90' ? 90 : 30, notice: noticeOf(req) });
+  router.get('/links/:code', async (req, res) => {
+    const link = await findLink(String(req.params.code));
+    await renderLink(req, res, link, {
+      days: req.query.days === '90' ? 90 : 30,
+      notice: noticeOf(req),
+    });
   });
 
-  const actions: Record<string, (link: Link) => void> = {
+  const actions: Record<string, (link: Link) => Promise<void>> = {
     disable: (link) => deps.links.setDisabled(link, true),
     enable: (link) => deps.links.setDisabled(link, false),
     delete: (link) => deps.links.delete(link),
@@ -271,18 +276,18 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     unban: 'unbanned',
     dismiss: 'dismissed',
   };
-  router.post('/links/:code/:action', (req, res, next) => {
+  router.post('/links/:code/:action', async (req, res, next) => {
     const action = String(req.params.action);
     if (!Object.hasOwn(actions, action)) return next();
-    const link = findLink(String(req.params.code));
+    const link = await findLink(String(req.params.code));
     if (link.deletedAt !== null)
       throw new HttpError(409, 'This link is deleted; nothing more can change.');
-    actions[action]!(link);
+    await actions[action]!(link);
     res.redirect(303, `/admin/links/${link.code}?done=${doneOf[action]}`);
   });
 
-  router.post('/links/:code/ban', (req, res) => {
-    const link = findLink(String(req.params.code));
+  router.post('/links/:code/ban', async (req, res) => {
+    const link = await findLink(String(req.params.code));
     if (link.deletedAt !== null)
       throw new HttpError(409, 'This link is deleted; nothing more can change.');
     const parsed = BanSchema.safeParse(req.body ?? {});
@@ -299,7 +304,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         422,
       );
     }
-    const outcome = deps.abuse.ban(link, {
+    const outcome = await deps.abuse.ban(link, {
       reason: parsed.data.reason,
       blockHost: parsed.data.block_host === 'on',
       disableOthers: parsed.data.disable_others === 'on',
@@ -310,20 +315,20 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     );
   });
 
-  router.get('/reports', (req, res) => {
-    render(res, 'reports', { groups: deps.abuse.openReports(), notice: noticeOf(req) });
+  router.get('/reports', async (req, res) => {
+    await render(res, 'reports', { groups: await deps.abuse.openReports(), notice: noticeOf(req) });
   });
 
-  router.get('/blocklist', (req, res) => {
-    render(res, 'blocklist', {
-      hosts: deps.abuse.blockedHosts(),
+  router.get('/blocklist', async (req, res) => {
+    await render(res, 'blocklist', {
+      hosts: await deps.abuse.blockedHosts(),
       notice: noticeOf(req),
       values: {},
       error: null,
     });
   });
 
-  router.post('/blocklist', (req, res) => {
+  router.post('/blocklist', async (req, res) => {
     const host = normaliseHost(typeof req.body?.host === 'string' ? req.body.host : '');
     const reason = typeof req.body?.reason === 'string' ? req.body.reason.trim().slice(0, 200) : '';
     if (host === null) {
@@ -331,7 +336,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         res,
         'blocklist',
         {
-          hosts: deps.abuse.blockedHosts(),
+          hosts: await deps.abuse.blockedHosts(),
           notice: undefined,
           values: stringFields(req.body),
           error: 'Enter a host name such as phish.example.',
@@ -339,19 +344,19 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         422,
       );
     }
-    deps.abuse.blockHost(host, reason);
+    await deps.abuse.blockHost(host, reason);
     res.redirect(303, '/admin/blocklist?done=blocked');
   });
 
-  router.post('/blocklist/remove', (req, res) => {
+  router.post('/blocklist/remove', async (req, res) => {
     const host = typeof req.body?.host === 'string' ? req.body.host : '';
-    deps.abuse.unblockHost(host);
+    await deps.abuse.unblockHost(host);
     res.redirect(303, '/admin/blocklist?done=unblocked');
   });
 
-  router.get('/keys', (req, res) => {
-    render(res, 'keys', {
-      keys: deps.keys.listKeys(),
+  router.get('/keys', async (req, res) => {
+    await render(res, 'keys', {
+      keys: await deps.keys.listKeys(),
       notice: noticeOf(req),
       created: null,
       values: {},
@@ -359,7 +364,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     });
   });
 
-  router.post('/keys', (req, res) => {
+  router.post('/keys', async (req, res) => {
     const fields = stringFields(req.body);
     const name = fields.name?.trim() ?? '';
     const scope = (KEY_SCOPES as readonly string[]).includes(fields.scope ?? '')
@@ -368,11 +373,17 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     const expires = fields.expires?.trim() ?? '';
     const day = expires === '' ? null : parseUtcDate(expires);
     const expiresAt = day === null ? null : day + DAY_MS;
-    const refuse = (error: string) =>
+    const refuse = async (error: string) =>
       render(
         res,
         'keys',
-        { keys: deps.keys.listKeys(), notice: undefined, created: null, values: fields, error },
+        {
+          keys: await deps.keys.listKeys(),
+          notice: undefined,
+          created: null,
+          values: fields,
+          error,
+        },
         422,
       );
     if (!KEY_NAME_PATTERN.test(name))
@@ -380,15 +391,15 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     if (scope === null) return refuse('Choose a scope.');
     if (expires !== '' && (day === null || expiresAt! <= deps.now()))
       return refuse('Enter a future date as YYYY-MM-DD, or leave it empty.');
-    const key = deps.keys.createKey({ name, scope, expiresAt });
+    const key = await deps.keys.createKey({ name, scope, expiresAt });
     if (key === null) return refuse(`A key named “${name}” exists already.`);
     // Shown once, on this answer only: it is not stored anywhere but as its hash.
     res.set('Cache-Control', 'no-store');
-    render(
+    await render(
       res,
       'keys',
       {
-        keys: deps.keys.listKeys(),
+        keys: await deps.keys.listKeys(),
         notice: undefined,
         created: { name, key },
         values: {},
@@ -398,14 +409,20 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     );
   });
 
-  router.post('/keys/revoke', (req, res) => {
+  router.post('/keys/revoke', async (req, res) => {
     const name = typeof req.body?.name === 'string' ? req.body.name : '';
-    if (!deps.keys.revokeKey(name))
+    if (!(await deps.keys.revokeKey(name)))
       throw new HttpError(404, `There is no active key named “${name}”.`);
     res.redirect(303, '/admin/keys?done=revoked');
   });
 
   router.get('/backup', async (_req, res) => {
+    if (deps.sendBackup === null) {
+      throw new HttpError(
+        409,
+        'This snip keeps its links in PostgreSQL: back it up with pg_dump, or with your provider’s backups.',
+      );
+    }
     await deps.sendBackup(res);
   });
 

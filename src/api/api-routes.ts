@@ -6,7 +6,7 @@ import { parseUtcDate, type LinkOptions } from '../links/link-options.js';
 import type { Link, RedirectStatus } from '../links/link-repository.js';
 import type { LinkService, UrlContext } from '../links/link-service.js';
 import { firstChartDay } from '../stats/visit-chart.js';
-import type { VisitRepository } from '../stats/visit-repository.js';
+import type { VisitStore } from '../db/store.js';
 import type { LimitVerdict } from '../http/rate-limits.js';
 import { ApiProblem, PROBLEMS, type FieldError, type ProblemKind } from './api-problems.js';
 import { describeProblem, openApiDocument } from './openapi.js';
@@ -26,7 +26,7 @@ export const API_BODY_LIMIT = '32kb';
 
 export type ApiDeps = {
   links: LinkService;
-  visits: VisitRepository;
+  visits: VisitStore;
   keys: KeyService;
   now: () => number;
   publicOrigin: (req: Request) => string;
@@ -62,7 +62,7 @@ export function identifyCaller(
       res.locals.caller = null;
       return next();
     }
-    const check = deps.keys.checkKey(key);
+    const check = await deps.keys.checkKey(key);
     if (!check.ok) {
       const why = {
         unknown: 'is not a key of this snip',
@@ -209,24 +209,24 @@ export const readJsonBody: RequestHandler[] = [
  */
 export function createApiRoutes(deps: ApiDeps): Router {
   const router = Router({ caseSensitive: true, strict: false });
-  router.get('/openapi.json', (_req, res) => {
+  router.get('/openapi.json', async (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').json(openApiDocument());
   });
-  router.get('/problems/:kind', (req, res) => {
+  router.get('/problems/:kind', async (req, res) => {
     const description = describeProblem(String(req.params.kind));
     if (!description) throw new ApiProblem('not-found', 'There is no such kind of problem.');
     res.json(description);
   });
   router.use(identifyCaller(deps));
 
-  function findOr404(code: string): Link {
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? deps.links.findLink(code) : null;
+  async function findOr404(code: string): Promise<Link> {
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
     if (!link) throw new ApiProblem('not-found', `There is no link with the code "${code}".`);
     return link;
   }
 
-  function findChangeable(code: string): Link {
-    const link = findOr404(code);
+  async function findChangeable(code: string): Promise<Link> {
+    const link = await findOr404(code);
     if (link.deletedAt !== null)
       throw new ApiProblem('not-found', `The link "${code}" was deleted.`);
     return link;
@@ -242,13 +242,14 @@ export function createApiRoutes(deps: ApiDeps): Router {
       maxVisits: body.maxVisits ?? null,
     };
     const context = urlContext(deps, req);
-    const reused = body.reuse && !body.alias ? deps.links.findReusable(body.url, context) : null;
+    const reused =
+      body.reuse && !body.alias ? await deps.links.findReusable(body.url, context) : null;
     let link: Link;
     let manageUrl: string | undefined;
     if (reused) {
       link = reused;
     } else {
-      const result = deps.links.shorten(
+      const result = await deps.links.shorten(
         { url: body.url, alias: body.alias?.trim() ?? '', options },
         context,
       );
@@ -267,10 +268,10 @@ export function createApiRoutes(deps: ApiDeps): Router {
     res.json(answer);
   });
 
-  router.get('/links', (req, res) => {
+  router.get('/links', async (req, res) => {
     requireFullKey(res);
     const query = parseOrThrow(ListLinksQuerySchema, req.query, 'query');
-    const { links, total } = deps.links.listLinks({
+    const { links, total } = await deps.links.listLinks({
       search: query.search,
       state: query.state ?? null,
       orderBy: query.orderBy,
@@ -289,21 +290,21 @@ export function createApiRoutes(deps: ApiDeps): Router {
     });
   });
 
-  router.get('/links/:code', (req, res) => {
+  router.get('/links/:code', async (req, res) => {
     requireFullKey(res);
-    const link = findOr404(String(req.params.code));
+    const link = await findOr404(String(req.params.code));
     res.json({
       ...toApiLink(deps, req, link),
       stats: {
-        perDay: deps.visits.dailyCounts(link.id, firstChartDay(STATS_DAYS, deps.now())),
-        topReferrers: deps.visits.topReferrers(link.id, TOP_REFERRERS),
+        perDay: await deps.visits.dailyCounts(link.id, firstChartDay(STATS_DAYS, deps.now())),
+        topReferrers: await deps.visits.topReferrers(link.id, TOP_REFERRERS),
       },
     });
   });
 
-  router.patch('/links/:code', ...readJsonBody, (req, res) => {
+  router.patch('/links/:code', ...readJsonBody, async (req, res) => {
     requireFullKey(res);
-    const link = findChangeable(String(req.params.code));
+    const link = await findChangeable(String(req.params.code));
     const body = parseOrThrow(UpdateLinkSchema, req.body ?? {}, 'body');
     const options: LinkOptions = {
       redirectStatus: (body.redirectType ?? link.redirectStatus) as RedirectStatus,
@@ -315,18 +316,18 @@ export function createApiRoutes(deps: ApiDeps): Router {
             : parseExpiry(body.expiresAt, deps.now()),
       maxVisits: body.maxVisits === undefined ? link.maxVisits : body.maxVisits,
     };
-    const result = deps.links.update(
+    const result = await deps.links.update(
       link,
       { url: body.url ?? link.target, options },
       urlContext(deps, req),
     );
     if (!result.ok) throw creationProblem(422, result.errors);
-    res.json(toApiLink(deps, req, deps.links.findLink(link.code)!));
+    res.json(toApiLink(deps, req, (await deps.links.findLink(link.code))!));
   });
 
-  router.delete('/links/:code', (_req, res) => {
+  router.delete('/links/:code', async (_req, res) => {
     requireFullKey(res);
-    deps.links.delete(findChangeable(String(_req.params.code)));
+    await deps.links.delete(await findChangeable(String(_req.params.code)));
     res.status(204).end();
   });
 
@@ -334,11 +335,11 @@ export function createApiRoutes(deps: ApiDeps): Router {
     ['disable', true],
     ['enable', false],
   ] as const) {
-    router.post(`/links/:code/${action}`, (req, res) => {
+    router.post(`/links/:code/${action}`, async (req, res) => {
       requireFullKey(res);
-      const link = findChangeable(String(req.params.code));
-      deps.links.setDisabled(link, disabled);
-      res.json(toApiLink(deps, req, deps.links.findLink(link.code)!));
+      const link = await findChangeable(String(req.params.code));
+      await deps.links.setDisabled(link, disabled);
+      res.json(toApiLink(deps, req, (await deps.links.findLink(link.code))!));
     });
   }
 

@@ -91,7 +91,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     }),
   );
 
-  router.get('/health', (_req, res) => {
+  router.get('/health', async (_req, res) => {
     res.type('text/plain').send('OK');
   });
 
@@ -115,12 +115,13 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     // Kutt, like the form, adds a scheme to an address that has none.
     const context = { ownHosts: deps.ownHosts(req), addMissingScheme: true };
     const alias = body.customurl?.trim() ?? '';
-    const reused = body.reuse && !alias ? deps.links.findReusable(body.target, context) : null;
+    const reused =
+      body.reuse && !alias ? await deps.links.findReusable(body.target, context) : null;
     if (reused) {
       res.status(200).json(kuttLink(req, reused));
       return;
     }
-    const result = deps.links.shorten(
+    const result = await deps.links.shorten(
       {
         url: body.target,
         alias,
@@ -139,7 +140,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     res.status(201).json(kuttLink(req, result.link));
   });
 
-  router.get('/links', (req, res) => {
+  router.get('/links', async (req, res) => {
     requireFullKey(res);
     const number = (name: string, fallback: number, max: number) => {
       const value = req.query[name];
@@ -152,7 +153,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     const skip = number('skip', 0, 1_000_000_000);
     const search = typeof req.query.search === 'string' ? req.query.search.slice(0, 200) : '';
     // Kutt forgets a deleted link: it is in no page and no total.
-    const { links, total } = deps.links.listLinks({
+    const { links, total } = await deps.links.listLinks({
       search,
       state: null,
       excludeDeleted: true,
@@ -169,18 +170,18 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     });
   });
 
-  router.delete('/links/:id', (req, res) => {
+  router.delete('/links/:id', async (req, res) => {
     requireFullKey(res);
     const code = String(req.params.id);
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? deps.links.findLink(code) : null;
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
     if (!link || link.deletedAt !== null) throw new KuttError(404, 'Could not find the link.');
-    deps.links.delete(link);
+    await deps.links.delete(link);
     res.json({ message: 'Link has been deleted successfully.' });
   });
 
   // The Kutt browser extension checks a key here and reads the user's custom domains: any valid
   // key passes, a create-only one too, since the answer holds nothing about any link.
-  router.get('/users', (_req, res) => {
+  router.get('/users', async (_req, res) => {
     if (!res.locals.caller) throw new ApiProblem('unauthorized', 'Send an API key (X-API-KEY).');
     res.json({ email: '', domains: [] });
   });

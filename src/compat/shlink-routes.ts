@@ -9,7 +9,7 @@ import {
   type ApiDeps,
 } from '../api/api-routes.js';
 import { ApiProblem } from '../api/api-problems.js';
-import type { HealthRepository } from '../health/health-repository.js';
+import type { HealthStore } from '../db/store.js';
 import { isStorageUnavailable } from '../http/http-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import type { Link } from '../links/link-repository.js';
@@ -87,7 +87,7 @@ function requireAnyKey(res: Response): void {
   if (!res.locals.caller) throw new ApiProblem('unauthorized', 'Send an API key (X-Api-Key).');
 }
 
-export type ShlinkDeps = ApiDeps & { health: HealthRepository; version: string };
+export type ShlinkDeps = ApiDeps & { health: HealthStore; version: string };
 
 export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   const router = Router({ caseSensitive: true });
@@ -112,14 +112,16 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     };
   }
 
-  function findLink(shortCode: string): Link {
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(shortCode) ? deps.links.findLink(shortCode) : null;
+  async function findLink(shortCode: string): Promise<Link> {
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(shortCode)
+      ? await deps.links.findLink(shortCode)
+      : null;
     if (!link || link.deletedAt !== null) throw notFound(shortCode);
     return link;
   }
 
-  const health = (req: Request, res: Response) => {
-    const ok = deps.health.ping();
+  const health = async (req: Request, res: Response) => {
+    const ok = await deps.health.ping();
     res
       .status(ok ? 200 : 503)
       .type('application/health+json')
@@ -162,8 +164,8 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     const slug = body.customSlug?.trim() ?? '';
     // findIfExists: the newest active link to the URL, or the slug's link when it goes there.
     if (body.findIfExists) {
-      const reusable = deps.links.findReusable(body.longUrl, context);
-      const bySlug = slug ? deps.links.findLink(slug) : null;
+      const reusable = await deps.links.findReusable(body.longUrl, context);
+      const bySlug = slug ? await deps.links.findLink(slug) : null;
       const found = slug
         ? bySlug && reusable && bySlug.target === reusable.target
           ? bySlug
@@ -174,7 +176,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         return;
       }
     }
-    const result = deps.links.shorten(
+    const result = await deps.links.shorten(
       {
         url: body.longUrl,
         alias: slug,
@@ -201,7 +203,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     res.json(shortUrlOf(req, result.link));
   });
 
-  api.get('/short-urls', (req, res) => {
+  api.get('/short-urls', async (req, res) => {
     requireFullKey(res);
     const query = req.query as Record<string, unknown>;
     const number = (name: string, fallback: number) => {
@@ -223,7 +225,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       ]);
     const search = typeof query.searchTerm === 'string' ? query.searchTerm.slice(0, 200) : '';
     // Shlink forgets a deleted short URL: it is in no page and no total.
-    const { links, total } = deps.links.listLinks({
+    const { links, total } = await deps.links.listLinks({
       search,
       state: null,
       excludeDeleted: true,
@@ -246,20 +248,20 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     });
   });
 
-  api.get('/short-urls/:shortCode', (req, res) => {
+  api.get('/short-urls/:shortCode', async (req, res) => {
     requireFullKey(res);
-    res.json(shortUrlOf(req, findLink(String(req.params.shortCode))));
+    res.json(shortUrlOf(req, await findLink(String(req.params.shortCode))));
   });
 
-  api.delete('/short-urls/:shortCode', (req, res) => {
+  api.delete('/short-urls/:shortCode', async (req, res) => {
     requireFullKey(res);
-    deps.links.delete(findLink(String(req.params.shortCode)));
+    await deps.links.delete(await findLink(String(req.params.shortCode)));
     res.status(204).end();
   });
 
   // Asked for by clients before they offer to shorten (Raycast needs the default domain), so a
   // create-only key may read them too: they hold nothing about any link.
-  api.get('/domains', (req, res) => {
+  api.get('/domains', async (req, res) => {
     requireAnyKey(res);
     const none = { baseUrlRedirect: null, regular404Redirect: null, invalidShortUrlRedirect: null };
     res.json({
@@ -270,7 +272,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     });
   });
 
-  api.get('/tags', (_req, res) => {
+  api.get('/tags', async (_req, res) => {
     requireAnyKey(res);
     res.json({
       tags: {

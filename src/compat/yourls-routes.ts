@@ -84,9 +84,9 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
     return shorturl.replace(/\/+$/, '').split('/').at(-1) ?? '';
   }
 
-  function findLink(shorturl: string): Link | null {
+  async function findLink(shorturl: string): Promise<Link | null> {
     const code = codeOf(shorturl);
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? deps.links.findLink(code) : null;
+    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
     return link && link.deletedAt === null ? link : null;
   }
 
@@ -126,7 +126,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
         await admitCreation(deps, req, res);
         const url = params.url ?? '';
         const keyword = params.keyword?.trim() ?? '';
-        const result = deps.links.shorten(
+        const result = await deps.links.shorten(
           {
             url,
             alias: keyword,
@@ -171,7 +171,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
         if (res.locals.caller === null || res.locals.caller?.scope !== 'full') {
           throw new ApiProblem('unauthorized', 'Please log in');
         }
-        const link = findLink(params.shorturl ?? '');
+        const link = await findLink(params.shorturl ?? '');
         const keyword = codeOf(params.shorturl ?? '');
         if (!link) {
           const message = 'Error: short URL not found';

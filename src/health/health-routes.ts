@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { DatabaseFileCheck } from '../db/database-file.js';
-import type { HealthRepository } from './health-repository.js';
+import type { HealthStore } from '../db/store.js';
 
 /**
  * `GET /healthz`: 200 while the database answers `SELECT 1` and its file is still the writable
@@ -9,13 +9,13 @@ import type { HealthRepository } from './health-repository.js';
  * wrong, so the log explains the failing checks.
  */
 export function createHealthHandler(
-  health: HealthRepository,
+  health: HealthStore,
   fileCheck: DatabaseFileCheck,
   logger: Logger,
 ): RequestHandler {
   let lastProblem: string | null = null;
-  return (_req, res) => {
-    const problem = health.ping() ? fileCheck() : 'the database does not answer';
+  return async (_req, res) => {
+    const problem = (await health.ping()) ? fileCheck() : 'the database does not answer';
     if (problem !== lastProblem) {
       if (problem === null) logger.info('healthy again: the database answers and can be written');
       else logger.error({ problem }, `unhealthy: ${problem}`);

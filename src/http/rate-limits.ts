@@ -160,15 +160,17 @@ const FIXED_RULES = {
 
 /**
  * The limits of snip's doors; `rules` null (RATE_LIMITS=off) limits nothing. `onRefused` hears
- * of every refused request (the metrics count them).
+ * of every refused request (the metrics count them). `makeLimiter` keeps the counters: in this
+ * machine's memory by default, in the shared database where several machines serve.
  */
 export function createRequestLimits(
   rules: Rules | null,
   onFly: boolean,
   onRefused: (name: RateLimitName) => void = () => {},
+  makeLimiter: (name: RateLimitName, rule: RateLimitRule) => Limiter = createLimiter,
 ): RequestLimits {
   const all = rules === null ? null : { ...rules, ...FIXED_RULES };
-  const limiter = (name: RateLimitName) => (all === null ? null : createLimiter(name, all[name]));
+  const limiter = (name: RateLimitName) => (all === null ? null : makeLimiter(name, all[name]));
   const heard = (name: RateLimitName) => (verdict: LimitVerdict | null) => {
     if (verdict?.limited) onRefused(name);
     return verdict;

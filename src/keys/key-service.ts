@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hashSecret, secretMatches } from '../http/secret-hash.js';
-import type { ApiKey, KeyRepository, KeyScope } from './key-repository.js';
+import type { KeyStore } from '../db/store.js';
+import type { ApiKey, KeyScope } from './key-repository.js';
 
 /** `snip_` and 32 random bytes (256 bits) as base64url: recognisable in a leak scanner's eyes. */
 const KEY_PREFIX = 'snip_';
@@ -16,27 +17,31 @@ export type KeyCheck =
 
 export type KeyService = ReturnType<typeof createKeyService>;
 
-export function createKeyService(deps: { keys: KeyRepository; now: () => number }) {
+export function createKeyService(deps: { keys: KeyStore; now: () => number }) {
   const lastTouched = new Map<number, number>();
 
   return {
     /** A new key, returned once; only its hash is stored. Null when the name is taken. */
-    createKey(input: { name: string; scope: KeyScope; expiresAt: number | null }): string | null {
+    async createKey(input: {
+      name: string;
+      scope: KeyScope;
+      expiresAt: number | null;
+    }): Promise<string | null> {
       const key = KEY_PREFIX + randomBytes(KEY_BYTES).toString('base64url');
-      const stored = deps.keys.insertKey({ ...input, hash: hashSecret(key) }, deps.now());
+      const stored = await deps.keys.insertKey({ ...input, hash: hashSecret(key) }, deps.now());
       return stored ? key : null;
     },
 
     /** Stores a key chosen by the operator (INITIAL_API_KEY) unless it is stored already. */
-    storeInitialKey(key: string): 'stored' | 'present' {
-      if (deps.keys.findKeyByHash(hashSecret(key))) return 'present';
+    async storeInitialKey(key: string): Promise<'stored' | 'present'> {
+      if (await deps.keys.findKeyByHash(hashSecret(key))) return 'present';
       let name = 'initial';
       for (
         let n = 2;
-        !deps.keys.insertKey(
+        !(await deps.keys.insertKey(
           { name, hash: hashSecret(key), scope: 'full', expiresAt: null },
           deps.now(),
-        );
+        ));
         n++
       ) {
         name = `initial-${n}`;
@@ -45,9 +50,9 @@ export function createKeyService(deps: { keys: KeyRepository; now: () => number 
     },
 
     /** Checks a presented key in constant time; a known key's use is recorded (at most once a minute). */
-    checkKey(presented: string): KeyCheck {
+    async checkKey(presented: string): Promise<KeyCheck> {
       if (presented.length > 512) return { ok: false, reason: 'unknown' };
-      const found = deps.keys.findKeyByHash(hashSecret(presented));
+      const found = await deps.keys.findKeyByHash(hashSecret(presented));
       if (!found || !secretMatches(presented, found.keyHash))
         return { ok: false, reason: 'unknown' };
       const now = deps.now();
@@ -57,7 +62,7 @@ export function createKeyService(deps: { keys: KeyRepository; now: () => number 
       if (now - (lastTouched.get(found.id) ?? Number.NEGATIVE_INFINITY) >= TOUCH_INTERVAL_MS) {
         lastTouched.set(found.id, now);
         try {
-          deps.keys.touchKey(found.id, now);
+          await deps.keys.touchKey(found.id, now);
         } catch {
           // Bookkeeping only: a busy or full database must not refuse a valid key.
         }
@@ -66,16 +71,16 @@ export function createKeyService(deps: { keys: KeyRepository; now: () => number 
       return { ok: true, key };
     },
 
-    listKeys(): ApiKey[] {
+    async listKeys(): Promise<ApiKey[]> {
       return deps.keys.listKeys();
     },
 
-    revokeKey(name: string): boolean {
+    async revokeKey(name: string): Promise<boolean> {
       return deps.keys.revokeKey(name, deps.now());
     },
 
-    hasUsableKey(): boolean {
-      return deps.keys.countUsableKeys(deps.now()) > 0;
+    async hasUsableKey(): Promise<boolean> {
+      return (await deps.keys.countUsableKeys(deps.now())) > 0;
     },
   };
 }

@@ -50,10 +50,10 @@ export function createRedirectHandler(deps: {
   links: LinkService;
   respond: RedirectResponder;
 }): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     const code = req.params.code;
     if (typeof code !== 'string' || !CODE_PATTERN.test(code)) return next();
-    const link = deps.links.findActiveRedirect(code);
+    const link = await deps.links.findActiveRedirect(code);
     if (link === null) return next();
     // The responder counts it for the metrics, as on the fast path.
     res.locals.routeName = 'redirect';
@@ -65,9 +65,14 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
   const router = Router({ caseSensitive: true });
 
   /** The home page's locals: the form's values and errors, and this browser's links. */
-  function homeLocals(req: Request, values: object, errors: object) {
-    const yourLinks = readRememberedTokens(req).flatMap((token) => {
-      const link = deps.links.findLinkByToken(token);
+  async function homeLocals(req: Request, values: object, errors: object) {
+    const found = await Promise.all(
+      readRememberedTokens(req).map(async (token) => ({
+        token,
+        link: await deps.links.findLinkByToken(token),
+      })),
+    );
+    const yourLinks = found.flatMap(({ token, link }) => {
       if (!link) return [];
       const state = deps.links.stateOf(link);
       return [{ link, token, state, visits: deps.links.totalVisits(link) }];
@@ -75,9 +80,9 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     return { values, errors, yourLinks, privateMode: deps.createAccess === 'private' };
   }
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     // The list of "your links" comes from the cookie: a shared cache must not mix browsers.
-    res.vary('Cookie').render('home', homeLocals(req, {}, {}));
+    res.vary('Cookie').render('home', await homeLocals(req, {}, {}));
   });
 
   router.post('/shorten', async (req, res) => {
@@ -88,8 +93,8 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
       );
     }
     const body: unknown = req.body ?? {};
-    const refuse = (status: number, errors: object) =>
-      res.status(status).render('home', homeLocals(req, stringFields(body), errors));
+    const refuse = async (status: number, errors: object) =>
+      res.status(status).render('home', await homeLocals(req, stringFields(body), errors));
     const verdict = await deps.limitCreate(req, res);
     if (verdict?.limited) {
       return refuse(429, {
@@ -101,7 +106,7 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     if (!fields.success) return refuse(400, { url: 'Send one URL and at most one alias.' });
     const options = parseLinkOptions(body, deps.now());
     if (!options.ok) return refuse(422, options.errors);
-    const result = deps.links.shorten(
+    const result = await deps.links.shorten(
       { ...fields.data, options: options.options },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
@@ -111,11 +116,11 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
   });
 
   // Reached only when the redirect handler passed: a preview, or a link that is gone (410).
-  router.get('/:code', (req, res, next) => {
+  router.get('/:code', async (req, res, next) => {
     const param = String(req.params.code);
     const preview = PREVIEW_PATTERN.exec(param)?.[1];
     const code = preview ?? param;
-    const link = CODE_PATTERN.test(code) ? deps.links.findLink(code) : null;
+    const link = CODE_PATTERN.test(code) ? await deps.links.findLink(code) : null;
     if (!link) return next();
     const state = deps.links.stateOf(link);
     if (state.kind !== 'active') {

@@ -7,13 +7,8 @@ import {
 import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
 import type { LinkOptions, OptionErrors } from './link-options.js';
-import type {
-  Link,
-  LinkQuery,
-  LinkRepository,
-  LinkStateName,
-  RedirectTarget,
-} from './link-repository.js';
+import type { Link, LinkQuery, LinkStateName, RedirectTarget } from './link-repository.js';
+import type { Awaitable, LinkStore } from '../db/store.js';
 import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
 import type { WriteGate } from '../db/write-gate.js';
@@ -49,7 +44,7 @@ export type LinkState =
   | { kind: 'deleted' };
 
 export type LinkServiceDeps = {
-  links: LinkRepository;
+  links: LinkStore;
   generateCode: CodeGenerator;
   now: () => number;
   maxUrlLength: number;
@@ -58,7 +53,7 @@ export type LinkServiceDeps = {
   /** Runs each write: refuses it when storage cannot take it (src/db/write-gate.ts). */
   write: WriteGate;
   /** The admin's host blocklist; the same array until it changes. */
-  blockedHosts: () => readonly string[];
+  blockedHosts: () => Awaitable<readonly string[]>;
   /** Redirect rows kept in memory; every change below invalidates the link's code. */
   redirectCache: RedirectCache;
 };
@@ -108,26 +103,26 @@ function isHostOrSubdomain(host: string, parent: string): boolean {
 export type LinkService = ReturnType<typeof createLinkService>;
 
 export function createLinkService(deps: LinkServiceDeps) {
-  function checkUrl(url: string, context: UrlContext, purpose: 'shorten' | 'change') {
+  async function checkUrl(url: string, context: UrlContext, purpose: 'shorten' | 'change') {
     return checkTargetUrl(url, {
       maxLength: deps.maxUrlLength,
       ownHosts: context.ownHosts,
       addMissingScheme: context.addMissingScheme,
-      blockedHosts: deps.blockedHosts(),
+      blockedHosts: await deps.blockedHosts(),
       purpose,
     });
   }
 
-  function insertWithGeneratedCode(
+  async function insertWithGeneratedCode(
     target: string,
     options: LinkOptions,
     manageTokenHash: Buffer,
     codeLength?: number,
-  ): Link {
+  ): Promise<Link> {
     for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
       const code = deps.generateCode(codeLength);
       if (reserved.has(code.toLowerCase())) continue;
-      const result = deps.links.insertLink(
+      const result = await deps.links.insertLink(
         { code, target, manageTokenHash, ...options },
         deps.now(),
       );
@@ -136,9 +131,22 @@ export function createLinkService(deps: LinkServiceDeps) {
     throw new Error(`no free code after ${MAX_CODE_ATTEMPTS} attempts; raise CODE_LENGTH`);
   }
 
+  function activeOrNull(link: RedirectTarget): RedirectTarget | null {
+    return linkState(link, deps.now(), deps.pendingVisits(link.id)).kind === 'active' ? link : null;
+  }
+
+  function remember(code: string, link: RedirectTarget | null): RedirectTarget | null {
+    if (link === null) return null;
+    // Unknown codes are not cached (a miss stays a miss only until someone takes the code).
+    // Nor are links with a visit limit: every flush raises their count in the database, so a
+    // cached row would let them run past the limit.
+    if (link.maxVisits === null) deps.redirectCache.set(code, link);
+    return activeOrNull(link);
+  }
+
   return {
-    shorten(input: ShortenInput, context: UrlContext): ShortenResult {
-      const url = checkUrl(input.url, context, 'shorten');
+    async shorten(input: ShortenInput, context: UrlContext): Promise<ShortenResult> {
+      const url = await checkUrl(input.url, context, 'shorten');
       const alias = checkAlias(input.alias);
       const errors: FieldErrors = {};
       if (!url.ok) errors.url = url.message;
@@ -147,13 +155,13 @@ export function createLinkService(deps: LinkServiceDeps) {
 
       const { token, hash } = createManageToken();
       if (alias.alias === null) {
-        const link = deps.write(() =>
+        const link = await deps.write(() =>
           insertWithGeneratedCode(url.url, input.options, hash, input.codeLength),
         );
         return { ok: true, link, manageToken: token };
       }
       const code = alias.alias;
-      const result = deps.write(() =>
+      const result = await deps.write(() =>
         deps.links.insertLink(
           { code, target: url.url, manageTokenHash: hash, ...input.options },
           deps.now(),
@@ -167,7 +175,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       };
     },
 
-    findLink(code: string): Link | null {
+    async findLink(code: string): Promise<Link | null> {
       return deps.links.findLink(code);
     },
 
@@ -175,10 +183,10 @@ export function createLinkService(deps: LinkServiceDeps) {
      * The newest active link to the URL as the policy would store it, for idempotent creation
      * (the API's `reuse`); null when there is none or the URL would be refused.
      */
-    findReusable(url: string, context: UrlContext): Link | null {
-      const checked = checkUrl(url, context, 'shorten');
+    async findReusable(url: string, context: UrlContext): Promise<Link | null> {
+      const checked = await checkUrl(url, context, 'shorten');
       if (!checked.ok) return null;
-      const existing = deps.links.findActiveByTarget(checked.url, deps.now());
+      const existing = await deps.links.findActiveByTarget(checked.url, deps.now());
       if (!existing) return null;
       return linkState(existing, deps.now(), deps.pendingVisits(existing.id)).kind === 'active'
         ? existing
@@ -186,7 +194,7 @@ export function createLinkService(deps: LinkServiceDeps) {
     },
 
     /** A page of links (any state) and how many match the query in all. */
-    listLinks(query: LinkQuery): { links: Link[]; total: number } {
+    async listLinks(query: LinkQuery): Promise<{ links: Link[]; total: number }> {
       return deps.links.listLinks(query, deps.now());
     },
 
@@ -194,25 +202,20 @@ export function createLinkService(deps: LinkServiceDeps) {
      * The link to redirect to, or null when the code is unknown or the link is not active. The
      * state is judged on every call, cached row or not, so a link stops at its expiry date.
      */
-    findActiveRedirect(code: string): RedirectTarget | null {
-      let link = deps.redirectCache.get(code) ?? null;
-      if (link === null) {
-        link = deps.links.findRedirect(code);
-        // Unknown codes are not cached (a miss stays a miss only until someone takes the code).
-        // Nor are links with a visit limit: every flush raises their count in the database, so
-        // a cached row would let them run past the limit.
-        if (link !== null && link.maxVisits === null) deps.redirectCache.set(code, link);
-      }
-      if (link === null) return null;
-      return linkState(link, deps.now(), deps.pendingVisits(link.id)).kind === 'active'
-        ? link
-        : null;
+    findActiveRedirect(code: string): Awaitable<RedirectTarget | null> {
+      const cached = deps.redirectCache.get(code);
+      if (cached !== undefined) return activeOrNull(cached);
+      const found = deps.links.findRedirect(code);
+      // SQLite answers at once: no promise, no microtask on the redirect path.
+      return found instanceof Promise
+        ? found.then((link) => remember(code, link))
+        : remember(code, found);
     },
 
     /** The link a management token unlocks; null for a malformed, unknown or deleted link's token. */
-    findLinkByToken(token: string): Link | null {
+    async findLinkByToken(token: string): Promise<Link | null> {
       if (!MANAGE_TOKEN_PATTERN.test(token)) return null;
-      const link = deps.links.findLinkByTokenHash(hashManageToken(token));
+      const link = await deps.links.findLinkByTokenHash(hashManageToken(token));
       if (!link || !tokenMatches(token, link.manageTokenHash)) return null;
       return link.deletedAt === null ? link : null;
     },
@@ -223,7 +226,7 @@ export function createLinkService(deps: LinkServiceDeps) {
     },
 
     /** How many links are active, expired, disabled and deleted now. */
-    countByState(): Record<LinkStateName, number> {
+    async countByState(): Promise<Record<LinkStateName, number>> {
       return deps.links.countByState(deps.now());
     },
 
@@ -231,51 +234,51 @@ export function createLinkService(deps: LinkServiceDeps) {
       return linkState(link, deps.now(), deps.pendingVisits(link.id));
     },
 
-    update(
+    async update(
       link: Link,
       input: { url: string; options: LinkOptions },
       context: UrlContext,
-    ): UpdateResult {
-      const url = checkUrl(input.url, context, 'change');
+    ): Promise<UpdateResult> {
+      const url = await checkUrl(input.url, context, 'change');
       if (!url.ok) return { ok: false, status: 422, errors: { url: url.message } };
-      deps.write(() =>
+      await deps.write(() =>
         deps.links.updateSettings(link.id, { target: url.url, ...input.options }, deps.now()),
       );
       deps.redirectCache.invalidate(link.code);
       return { ok: true };
     },
 
-    setDisabled(link: Link, disabled: boolean): void {
-      deps.write(() => deps.links.setDisabled(link.id, disabled, deps.now()));
+    async setDisabled(link: Link, disabled: boolean): Promise<void> {
+      await deps.write(() => deps.links.setDisabled(link.id, disabled, deps.now()));
       deps.redirectCache.invalidate(link.code);
     },
 
     /** Removes a link for abuse: 410 for visitors, whatever its owner does; its code stays taken. */
-    ban(link: Link, reason: string): void {
-      deps.write(() => deps.links.setBanned(link.id, { reason }, deps.now()));
+    async ban(link: Link, reason: string): Promise<void> {
+      await deps.write(() => deps.links.setBanned(link.id, { reason }, deps.now()));
       deps.redirectCache.invalidate(link.code);
     },
 
-    unban(link: Link): void {
-      deps.write(() => deps.links.setBanned(link.id, null, deps.now()));
+    async unban(link: Link): Promise<void> {
+      await deps.write(() => deps.links.setBanned(link.id, null, deps.now()));
       deps.redirectCache.invalidate(link.code);
     },
 
     /** Disables every active link to `host` or one of its subdomains; answers their codes. */
-    disableLinksToHost(host: string): string[] {
+    async disableLinksToHost(host: string): Promise<string[]> {
       const now = deps.now();
-      const matches = deps.links
-        .activeLinksMentioning(host, now)
-        .filter((link) => isHostOrSubdomain(hostOf(link.target), host));
+      const matches = (await deps.links.activeLinksMentioning(host, now)).filter((link) =>
+        isHostOrSubdomain(hostOf(link.target), host),
+      );
       for (const link of matches) {
-        deps.write(() => deps.links.setDisabled(link.id, true, now));
+        await deps.write(() => deps.links.setDisabled(link.id, true, now));
         deps.redirectCache.invalidate(link.code);
       }
       return matches.map((link) => link.code);
     },
 
-    delete(link: Link): void {
-      deps.write(() => deps.links.deleteLink(link.id, deps.now()));
+    async delete(link: Link): Promise<void> {
+      await deps.write(() => deps.links.deleteLink(link.id, deps.now()));
       deps.redirectCache.invalidate(link.code);
     },
   };

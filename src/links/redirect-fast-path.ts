@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { logRequestLine, requestIdFor } from '../http/request-logger.js';
 import type { LinkService } from './link-service.js';
+import type { RedirectTarget } from './link-repository.js';
 import { CODE_PATTERN, type RedirectResponder } from './redirect-response.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -26,18 +27,14 @@ export type RedirectFastPathDeps = {
 export function createRedirectFastPath(
   deps: RedirectFastPathDeps,
 ): (fallback: RequestListener) => RequestListener {
-  return (fallback) => (req, res) => {
-    const started = process.hrtime.bigint();
-    const code = redirectCode(req);
-    if (code === null) return fallback(req, res);
-    let link;
-    try {
-      link = deps.links.findActiveRedirect(code);
-    } catch {
-      // A database error is Express's to answer: the route meets it again and the error
-      // handler answers 503 or 500 with a page and a log line, as for any other request.
-      return fallback(req, res);
-    }
+  function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    code: string,
+    link: RedirectTarget | null,
+    started: bigint,
+    fallback: RequestListener,
+  ): void {
     if (link === null) return fallback(req, res);
     const reqId = requestIdFor(req.headers);
     res.setHeader('X-Request-Id', reqId);
@@ -47,6 +44,26 @@ export function createRedirectFastPath(
       deps.logger,
       { reqId, method: req.method, path: `/${code}`, status: link.redirectStatus, started },
       'debug',
+    );
+  }
+
+  return (fallback) => (req, res) => {
+    const started = process.hrtime.bigint();
+    const code = redirectCode(req);
+    if (code === null) return fallback(req, res);
+    let found;
+    try {
+      found = deps.links.findActiveRedirect(code);
+    } catch {
+      // A database error is Express's to answer: the route meets it again and the error
+      // handler answers 503 or 500 with a page and a log line, as for any other request.
+      return fallback(req, res);
+    }
+    // SQLite and the cache answer at once, with no promise; PostgreSQL answers later.
+    if (!(found instanceof Promise)) return answer(req, res, code, found, started, fallback);
+    found.then(
+      (link) => answer(req, res, code, link, started, fallback),
+      () => fallback(req, res),
     );
   };
 }

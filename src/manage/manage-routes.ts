@@ -4,7 +4,7 @@ import { expiryDateValue, parseLinkOptions } from '../links/link-options.js';
 import type { Link } from '../links/link-repository.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
-import type { VisitRepository } from '../stats/visit-repository.js';
+import type { VisitStore } from '../db/store.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { forgetToken } from './remembered-links.js';
 import { HttpError } from '../http/http-error.js';
@@ -12,7 +12,7 @@ import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 
 export type ManageRouteDeps = {
   links: LinkService;
-  visits: VisitRepository;
+  visits: VisitStore;
   now: () => number;
   publicOrigin: (req: Request) => string;
   ownHosts: (req: Request) => string[];
@@ -45,11 +45,11 @@ const NOTICES: ReadonlyMap<string, string> = new Map([
 export function createManageRoutes(deps: ManageRouteDeps): Router {
   const router = Router({ caseSensitive: true });
 
-  function requireLink(req: Request): Link | null {
-    return deps.links.findLinkByToken(String(req.params.token));
+  async function requireLink(req: Request): Promise<Link | null> {
+    return await deps.links.findLinkByToken(String(req.params.token));
   }
 
-  function renderManage(
+  async function renderManage(
     req: Request,
     res: Response,
     link: Link,
@@ -58,6 +58,10 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     const token = String(req.params.token);
     const { days } = ChartQuerySchema.safeParse(req.query).data ?? { days: 30 };
     const now = deps.now();
+    const [daily, referrers] = await Promise.all([
+      deps.visits.dailyCounts(link.id, firstChartDay(days, now)),
+      deps.visits.topReferrers(link.id, TOP_REFERRERS),
+    ]);
     res.status(extra.status ?? 200).render('manage', {
       link,
       token,
@@ -67,8 +71,8 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
       manageUrl: `${deps.publicOrigin(req)}/manage/${token}`,
       totalVisits: deps.links.totalVisits(link),
-      chart: buildVisitChart(deps.visits.dailyCounts(link.id, firstChartDay(days, now)), days, now),
-      referrers: deps.visits.topReferrers(link.id, TOP_REFERRERS),
+      chart: buildVisitChart(daily, days, now),
+      referrers,
       values: extra.values ?? {
         url: link.target,
         redirect: String(link.redirectStatus),
@@ -91,28 +95,28 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     );
   });
 
-  router.get('/manage/deleted', (_req, res) => {
+  router.get('/manage/deleted', async (_req, res) => {
     res.render('manage-deleted');
   });
 
-  router.get('/manage/:token', (req, res, next) => {
-    const link = requireLink(req);
+  router.get('/manage/:token', async (req, res, next) => {
+    const link = await requireLink(req);
     if (!link) return next();
-    renderManage(req, res, link);
+    await renderManage(req, res, link);
   });
 
-  router.post('/manage/:token', (req, res, next) => {
-    const link = requireLink(req);
+  router.post('/manage/:token', async (req, res, next) => {
+    const link = await requireLink(req);
     if (!link) return next();
     const body: unknown = req.body ?? {};
-    const refuse = (status: number, errors: object) =>
+    const refuse = async (status: number, errors: object) =>
       renderManage(req, res, link, { values: stringFields(body), errors, status });
     if (!isFormPost(req)) return refuse(415, { url: FORM_ONLY });
     const fields = UpdateFormSchema.safeParse(body);
     if (!fields.success) return refuse(400, { url: 'Send one URL.' });
     const options = parseLinkOptions(body, deps.now());
     if (!options.ok) return refuse(422, options.errors);
-    const result = deps.links.update(
+    const result = await deps.links.update(
       link,
       { url: fields.data.url, options: options.options },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
@@ -125,16 +129,16 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     ['disable', true],
     ['enable', false],
   ] as const) {
-    router.post(`/manage/:token/${action}`, (req, res, next) => {
-      const link = requireLink(req);
+    router.post(`/manage/:token/${action}`, async (req, res, next) => {
+      const link = await requireLink(req);
       if (!link) return next();
-      deps.links.setDisabled(link, disabled);
+      await deps.links.setDisabled(link, disabled);
       res.redirect(303, `/manage/${String(req.params.token)}?done=${action}d`);
     });
   }
 
-  router.get('/manage/:token/delete', (req, res, next) => {
-    const link = requireLink(req);
+  router.get('/manage/:token/delete', async (req, res, next) => {
+    const link = await requireLink(req);
     if (!link) return next();
     res.render('manage-delete', {
       link,
@@ -143,10 +147,10 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     });
   });
 
-  router.post('/manage/:token/delete', (req, res, next) => {
-    const link = requireLink(req);
+  router.post('/manage/:token/delete', async (req, res, next) => {
+    const link = await requireLink(req);
     if (!link) return next();
-    deps.links.delete(link);
+    await deps.links.delete(link);
     forgetToken(req, res, String(req.params.token), deps.secureCookies);
     res.redirect(303, '/manage/deleted');
   });

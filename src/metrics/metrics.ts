@@ -8,6 +8,7 @@ import {
   type LinkStateName,
   type RedirectStatus,
 } from '../links/link-repository.js';
+import type { Awaitable } from '../db/store.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
 
 /**
@@ -26,7 +27,7 @@ export type Metrics = {
   rateLimited(limit: RateLimitName): void;
   storageUnavailable(code: StorageUnavailableCode): void;
   /** Where snip_links reads its figures at scrape time (the app's link service). */
-  countLinksWith(count: () => Record<LinkStateName, number>): void;
+  countLinksWith(count: () => Awaitable<Record<LinkStateName, number>>): void;
   /**
    * The visit counter the server flushes, reporting each flush here: its size, its failure,
    * and (for the lag) when the counts in memory were last written.
@@ -135,18 +136,18 @@ function createPrometheusMetrics(
   const redirectsByStatus = catchUp((status, _method, by) => redirectsTotal.inc({ status }, by));
   for (const status of REDIRECT_STATUSES) redirectsTotal.inc({ status }, 0);
 
-  let countLinks: (() => Record<LinkStateName, number>) | null = null;
+  let countLinks: (() => Awaitable<Record<LinkStateName, number>>) | null = null;
   new Gauge({
     name: 'snip_links',
     help: 'Links by state, counted when scraped; absent when the database could not be read.',
     labelNames: ['state'] as const,
     registers,
-    collect() {
+    async collect() {
       this.reset();
       if (countLinks === null) return;
       let counts;
       try {
-        counts = countLinks();
+        counts = await countLinks();
       } catch {
         // The rest of the scrape (storage errors, flush lag) matters most when this fails.
         return;
@@ -205,7 +206,7 @@ function createPrometheusMetrics(
     storageUnavailable(code: StorageUnavailableCode): void {
       storageUnavailable.inc({ code });
     },
-    countLinksWith(count: () => Record<LinkStateName, number>): void {
+    countLinksWith(count: () => Awaitable<Record<LinkStateName, number>>): void {
       countLinks = count;
     },
     measureVisitFlushes(counter: VisitCounter): VisitCounter {
@@ -214,16 +215,22 @@ function createPrometheusMetrics(
       return {
         ...counter,
         flush(maxLinks) {
+          const failed = (error: unknown): never => {
+            flushFailures.inc();
+            throw error;
+          };
+          const done = (visits: number): number => {
+            lastFlushed = now();
+            if (visits > 0) flushBatch.observe(visits);
+            return visits;
+          };
           let visits;
           try {
             visits = counter.flush(maxLinks);
           } catch (error) {
-            flushFailures.inc();
-            throw error;
+            return failed(error);
           }
-          lastFlushed = now();
-          if (visits > 0) flushBatch.observe(visits);
-          return visits;
+          return visits instanceof Promise ? visits.then(done, failed) : done(visits);
         },
       };
     },

@@ -63,7 +63,7 @@ export function createQrRoutes(deps: {
     router.get(`/qr/:code.${format}`, async (req, res, next) => {
       const code = String(req.params.code);
       if (!CODE_PATTERN.test(code)) return next();
-      const link = deps.links.findLink(code);
+      const link = await deps.links.findLink(code);
       if (!link || link.deletedAt !== null) return next();
       const url = `${deps.publicOrigin(req)}/${link.code}`;
       const key = `${format} ${url}`;

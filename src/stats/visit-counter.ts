@@ -1,4 +1,5 @@
-import type { VisitBatch, VisitRepository } from './visit-repository.js';
+import type { Awaitable, VisitStore } from '../db/store.js';
+import type { VisitBatch } from './visit-repository.js';
 
 export type VisitCounter = ReturnType<typeof createVisitCounter>;
 
@@ -16,10 +17,15 @@ function increment<K>(map: Map<K, number>, key: K, by = 1): void {
  * Counts visits in memory and writes them in one transaction per flush, so a redirect never
  * waits for a disk write. The server flushes every second and on shutdown; a hard crash loses at
  * most the counts of the last second, never a link.
+ *
+ * On SQLite a flush is done when `flush` returns. On PostgreSQL it is done later: until then its
+ * batches are "in flight" — still counted for each link's visit limit — and a flush asked for
+ * meanwhile writes nothing (it returns 0), so one machine's flushes never overtake each other.
  */
-export function createVisitCounter(deps: { visits: VisitRepository; now: () => number }) {
+export function createVisitCounter(deps: { visits: VisitStore; now: () => number }) {
   let pending = new Map<number, VisitBatch>();
   let pendingTotal = 0;
+  let inFlight: { batches: Map<number, VisitBatch>; done: Promise<unknown> } | null = null;
   // The day's name is computed once per UTC day, not once per visit.
   let dayStart = Number.NEGATIVE_INFINITY;
   let dayName = '';
@@ -57,7 +63,12 @@ export function createVisitCounter(deps: { visits: VisitRepository; now: () => n
 
     /** Visits recorded for this link and not yet written. */
     pendingFor(urlId: number): number {
-      return pending.get(urlId)?.count ?? 0;
+      return (pending.get(urlId)?.count ?? 0) + (inFlight?.batches.get(urlId)?.count ?? 0);
+    },
+
+    /** Settles when no flush is in flight (at once on SQLite). */
+    async idle(): Promise<void> {
+      while (inFlight !== null) await inFlight.done.catch(() => {});
     },
 
     pendingTotal(): number {
@@ -75,8 +86,8 @@ export function createVisitCounter(deps: { visits: VisitRepository; now: () => n
      * are dropped there). If the write fails (database busy or full), the counts go back into
      * memory for the next flush.
      */
-    flush(maxLinks = Number.POSITIVE_INFINITY): number {
-      if (pending.size === 0) return 0;
+    flush(maxLinks = Number.POSITIVE_INFINITY): Awaitable<number> {
+      if (pending.size === 0 || inFlight !== null) return 0;
       let batches: VisitBatch[];
       if (pending.size <= maxLinks) {
         batches = [...pending.values()];
@@ -92,14 +103,30 @@ export function createVisitCounter(deps: { visits: VisitRepository; now: () => n
       let total = 0;
       for (const batch of batches) total += batch.count;
       pendingTotal -= total;
-      try {
-        deps.visits.addVisits(batches);
-        return total;
-      } catch (error) {
+      const restore = (error: unknown): never => {
         for (const batch of batches) merge(pending, batch);
         pendingTotal += total;
         throw error;
+      };
+      let written;
+      try {
+        written = deps.visits.addVisits(batches);
+      } catch (error) {
+        return restore(error);
       }
+      if (!(written instanceof Promise)) return total;
+      const done = written.then(
+        () => {
+          inFlight = null;
+          return total;
+        },
+        (error: unknown) => {
+          inFlight = null;
+          return restore(error);
+        },
+      );
+      inFlight = { batches: new Map(batches.map((batch) => [batch.urlId, batch])), done };
+      return done;
     },
   };
 }

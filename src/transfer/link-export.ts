@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Link } from '../links/link-repository.js';
 import { linkState } from '../links/link-service.js';
 import { csvRecord } from './csv.js';
-import type { TransferRepository } from './transfer-repository.js';
+import type { TransferStore } from '../db/store.js';
 
 /**
  * snip's export: every link, tombstones included (a deleted link's code stays taken), one row
@@ -70,14 +70,14 @@ function exportRow(link: Link, now: number, pending: number): string {
  * Consumed through a stream, the next page is read only when the reader wants more.
  */
 export function linkExportChunks(
-  links: TransferRepository,
+  links: TransferStore,
   options: ExportOptions = {},
 ): AsyncGenerator<string, void, undefined> {
   return exportChunks(links, options, { links: 0 });
 }
 
 async function* exportChunks(
-  links: TransferRepository,
+  links: TransferStore,
   options: ExportOptions,
   tally: { links: number },
 ): AsyncGenerator<string, void, undefined> {
@@ -88,7 +88,7 @@ async function* exportChunks(
   let afterId = 0;
   for (;;) {
     let chunk = '';
-    const seen = links.forEachLinkAfter(afterId, pageSize, (link) => {
+    const seen = await links.forEachLinkAfter(afterId, pageSize, (link) => {
       afterId = link.id;
       chunk += exportRow(link, now, pending(link.id));
     });
@@ -106,7 +106,7 @@ async function* exportChunks(
  * client that went away: ERR_STREAM_PREMATURE_CLOSE), after which nothing more is read.
  */
 export async function exportLinks(
-  links: TransferRepository,
+  links: TransferStore,
   out: Writable,
   options: ExportOptions = {},
 ): Promise<{ links: number }> {

@@ -17,7 +17,8 @@ import {
   type ImportFormatChoice,
   type RowReader,
 } from './import-formats.js';
-import type { ImportedLink, TransferRepository } from './transfer-repository.js';
+import type { TransferStore } from '../db/store.js';
+import type { ImportedLink } from './transfer-repository.js';
 
 /**
  * Imports links from a CSV file in two steps, so that nothing is ever half-imported:
@@ -50,7 +51,7 @@ export type ImportOptions = {
 };
 
 export type ImportDeps = {
-  transfer: TransferRepository;
+  transfer: TransferStore;
   now: () => number;
   /** MAX_URL_LENGTH. */
   maxUrlLength: number;
@@ -216,7 +217,7 @@ export async function importLinks(
   }
 
   const write = deps.write ?? ((insert) => insert());
-  const inserted = write(() => deps.transfer.insertLinks(links));
+  const inserted = await write(() => deps.transfer.insertLinks(links));
   inserted.forEach((wasInserted, index) => {
     if (wasInserted) return;
     const row = rows[linkRows[index]!]!;

@@ -18,10 +18,10 @@ import {
   type ImportReport,
   type ImportSource,
 } from './link-import.js';
-import type { TransferRepository } from './transfer-repository.js';
+import type { TransferStore } from '../db/store.js';
 
 export type TransferDeps = {
-  transfer: TransferRepository;
+  transfer: TransferStore;
   reports: ImportReportStore;
   now: () => number;
   maxUrlLength: number;
@@ -30,9 +30,9 @@ export type TransferDeps = {
   pendingVisits: (linkId: number) => number;
   ownHosts: (req: Request) => string[];
   /** The admin's host blocklist (the same array until it changes). */
-  blockedHosts: () => readonly string[];
+  blockedHosts: () => Promise<readonly string[]>;
   /** The blocklist with the reason each host was blocked for. */
-  blocklist: () => readonly { host: string; reason: string }[];
+  blocklist: () => Promise<readonly { host: string; reason: string }[]>;
 };
 
 /** An upload larger than this is refused whole (413): about 450,000 rows of a typical export. */
@@ -50,7 +50,7 @@ const FORMAT_CHOICES = [
 const TOO_LARGE = `The file is larger than ${IMPORT_MAX_BYTES / 1024 / 1024} MB. Import it in parts.`;
 const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain'];
 
-type Render = (res: Response, view: string, locals?: object, status?: number) => void;
+type Render = (res: Response, view: string, locals?: object, status?: number) => Promise<void>;
 
 /**
  * `/admin/export.csv` and `/admin/import`: every link out as CSV, streamed page by page, and a
@@ -95,17 +95,18 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
       status,
     );
 
-  router.get('/import', (_req, res) => page(res, {}));
+  router.get('/import', async (_req, res) => page(res, {}));
 
   router.post('/import', async (req, res) => {
+    const [blockedHosts, blocklist] = await Promise.all([deps.blockedHosts(), deps.blocklist()]);
     const { outcome, format } = await receiveUpload(req, (source, format) =>
       importLinks(
         source,
         {
           format,
           ownHosts: deps.ownHosts(req),
-          blockedHosts: deps.blockedHosts(),
-          blockReasons: new Map(deps.blocklist().map(({ host, reason }) => [host, reason])),
+          blockedHosts,
+          blockReasons: new Map(blocklist.map(({ host, reason }) => [host, reason])),
           maxRows: IMPORT_MAX_ROWS,
         },
         {
@@ -118,7 +119,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
     );
     if (!outcome.ok) return page(res, { format, problem: outcome.problem.message }, 422);
     const reportId = deps.reports.keep(outcome.report);
-    page(res, { format, report: summarise(outcome.report), reportId });
+    await page(res, { format, report: summarise(outcome.report), reportId });
   });
 
   router.get('/import/reports/:id', async (req, res) => {

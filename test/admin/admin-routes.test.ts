@@ -289,11 +289,10 @@ describe('abuse: reports, bans and the blocklist', () => {
     const form = await shorten('https://login.phish.example/x');
     expect(form.status).toBe(422);
     expect(form.text).toContain('Links to this website are not allowed here.');
-    const key = createKeyService({ keys: createKeyRepository(t.db), now: () => clock }).createKey({
-      name: 'k',
-      scope: 'full',
-      expiresAt: null,
-    })!;
+    const key = (await createKeyService({
+      keys: createKeyRepository(t.db),
+      now: () => clock,
+    }).createKey({ name: 'k', scope: 'full', expiresAt: null }))!;
     const api = await request(t.app)
       .post('/api/v1/links')
       .set('X-Api-Key', key)

@@ -20,7 +20,7 @@ let clock: number;
 afterEach(() => t?.db.close());
 
 /** An app on a controllable clock, with a full key and a create-only key. */
-function setup(env: Record<string, string> = {}) {
+async function setup(env: Record<string, string> = {}) {
   clock = Date.UTC(2026, 10, 29, 12, 0, 0);
   const db = createTestDatabase();
   const visitCounter = createVisitCounter({ visits: createVisitRepository(db), now: () => clock });
@@ -32,8 +32,8 @@ function setup(env: Record<string, string> = {}) {
   return {
     keys,
     visitCounter,
-    full: keys.createKey({ name: 'full', scope: 'full', expiresAt: null })!,
-    createOnly: keys.createKey({ name: 'bot', scope: 'create-only', expiresAt: null })!,
+    full: (await keys.createKey({ name: 'full', scope: 'full', expiresAt: null }))!,
+    createOnly: (await keys.createKey({ name: 'bot', scope: 'create-only', expiresAt: null }))!,
   };
 }
 
@@ -46,7 +46,7 @@ const create = (body: unknown, key?: string) => {
 
 describe('POST /api/v1/links', () => {
   it('when a URL is sent with options, then 201 with an absolute short URL, Location, and a management link that works', async () => {
-    setup();
+    await setup();
     const res = await create({
       url: 'https://Example.COM/a b',
       alias: 'launch',
@@ -74,13 +74,13 @@ describe('POST /api/v1/links', () => {
   });
 
   it('when the expiry is a date-time with a zone, then the link stops at that instant', async () => {
-    setup();
+    await setup();
     const res = await create({ url: 'https://a.example/', expiresAt: '2027-01-01T10:00:00+02:00' });
     expect(res.body.expiresAt).toBe('2027-01-01T08:00:00.000Z');
   });
 
   it('when the client asks for text/plain, then the answer is the bare short URL', async () => {
-    setup();
+    await setup();
     const res = await api()
       .post('/api/v1/links')
       .set('Accept', 'text/plain')
@@ -91,7 +91,7 @@ describe('POST /api/v1/links', () => {
   });
 
   it('when reuse is asked and an active link to the same URL exists, then it is answered with 200 and nothing new is stored', async () => {
-    setup();
+    await setup();
     const first = await create({ url: 'https://a.example/same' }).expect(201);
     const again = await create({ url: 'https://A.example/same', reuse: true }).expect(200);
     expect(again.body.code).toBe(first.body.code);
@@ -103,7 +103,7 @@ describe('POST /api/v1/links', () => {
   });
 
   it('when reuse is asked but the only link to the URL is disabled, then a new link is made', async () => {
-    const { full } = setup();
+    const { full } = await setup();
     const first = await create({ url: 'https://a.example/off' }).expect(201);
     await api().post(`/api/v1/links/${first.body.code}/disable`).set('X-Api-Key', full).expect(200);
     const again = await create({ url: 'https://a.example/off', reuse: true }).expect(201);
@@ -111,7 +111,7 @@ describe('POST /api/v1/links', () => {
   });
 
   it('when the URL has no scheme, then the API refuses it rather than guess (row 10)', async () => {
-    setup();
+    await setup();
     const res = await create({ url: 'evil.example' }).expect(422);
     expect(res.headers['content-type']).toMatch(PROBLEM);
     expect(res.body).toMatchObject({
@@ -122,7 +122,7 @@ describe('POST /api/v1/links', () => {
   });
 
   it('when the alias is taken, then 409 with the alias-taken problem, and a deleted link’s code stays taken', async () => {
-    const { full } = setup();
+    const { full } = await setup();
     await create({ url: 'https://a.example/', alias: 'mine' }).expect(201);
     const taken = await create({ url: 'https://b.example/', alias: 'mine' }).expect(409);
     expect(taken.body).toMatchObject({
@@ -134,7 +134,7 @@ describe('POST /api/v1/links', () => {
   });
 
   it('when the expiry has passed or the visit limit is not a whole number, then the fields are named', async () => {
-    setup();
+    await setup();
     const past = await create({ url: 'https://a.example/', expiresAt: '2026-11-28' }).expect(422);
     expect(past.body.errors).toEqual([{ pointer: '/expiresAt', detail: 'must be in the future' }]);
     const wrong = await create({
@@ -151,7 +151,7 @@ describe('POST /api/v1/links', () => {
 
 describe('keys and access', () => {
   it('when a key is sent as Bearer or as X-Api-Key, then both work; a wrong, revoked or expired key is a 401', async () => {
-    const { keys, full } = setup();
+    const { keys, full } = await setup();
     await api().get('/api/v1/links').set('Authorization', `Bearer ${full}`).expect(200);
     await api().get('/api/v1/links').set('X-Api-Key', full).expect(200);
     const wrong = await api().get('/api/v1/links').set('X-Api-Key', `${full}x`).expect(401);
@@ -160,19 +160,19 @@ describe('keys and access', () => {
       detail: 'The API key is not a key of this snip.',
     });
 
-    const soon = keys.createKey({ name: 'soon', scope: 'full', expiresAt: clock + 1000 })!;
+    const soon = (await keys.createKey({ name: 'soon', scope: 'full', expiresAt: clock + 1000 }))!;
     await api().get('/api/v1/links').set('X-Api-Key', soon).expect(200);
     clock += 1000;
     const expired = await api().get('/api/v1/links').set('X-Api-Key', soon).expect(401);
     expect(expired.body.detail).toBe('The API key has expired.');
 
-    keys.revokeKey('full');
+    await keys.revokeKey('full');
     const revoked = await api().get('/api/v1/links').set('X-Api-Key', full).expect(401);
     expect(revoked.body.detail).toBe('The API key was revoked.');
   });
 
   it('when a create-only key is used, then it can create and nothing else', async () => {
-    const { createOnly } = setup();
+    const { createOnly } = await setup();
     await create({ url: 'https://a.example/', alias: 'bot-made' }, createOnly).expect(201);
     for (const [method, path] of [
       ['get', '/api/v1/links'],
@@ -188,7 +188,7 @@ describe('keys and access', () => {
   });
 
   it('when no key is sent, then creation works while CREATE_ACCESS is public and every other route is a 401', async () => {
-    setup();
+    await setup();
     await create({ url: 'https://a.example/' }).expect(201);
     for (const path of ['/api/v1/links', '/api/v1/links/x']) {
       const res = await api().get(path).expect(401);
@@ -197,7 +197,7 @@ describe('keys and access', () => {
   });
 
   it('when CREATE_ACCESS is private, then anonymous creation is a 401, a key still works, and the home page offers no form', async () => {
-    const { full } = setup({ CREATE_ACCESS: 'private' });
+    const { full } = await setup({ CREATE_ACCESS: 'private' });
     const refused = await create({ url: 'https://a.example/' }).expect(401);
     expect(refused.body.detail).toBe('Creating links on this snip needs an API key.');
     await create({ url: 'https://a.example/' }, full).expect(201);
@@ -216,7 +216,7 @@ describe('keys and access', () => {
 
 describe('reading and listing links', () => {
   it('when a link is read, then it comes with its statistics: total, last visit, per day and top referrers', async () => {
-    const { full, visitCounter } = setup();
+    const { full, visitCounter } = await setup();
     await create({ url: 'https://a.example/', alias: 'popular' }).expect(201);
     for (const referer of ['https://news.example/a', 'https://news.example/b', '']) {
       await api()
@@ -239,7 +239,7 @@ describe('reading and listing links', () => {
   });
 
   it('when links are listed, then pages, search, state filter and order work, with totals', async () => {
-    const { full } = setup();
+    const { full } = await setup();
     for (let i = 0; i < 7; i++) {
       clock += 1000;
       await create({ url: `https://site${i % 2}.example/${i}`, alias: `item-${i}` }).expect(201);
@@ -271,7 +271,7 @@ describe('reading and listing links', () => {
   });
 
   it('when a search holds % or _, then they are literal characters, not wildcards', async () => {
-    const { full } = setup();
+    const { full } = await setup();
     await create({ url: 'https://a.example/100%25', alias: 'percent' }).expect(201);
     await create({ url: 'https://a.example/1000', alias: 'other' }).expect(201);
     const res = await api().get('/api/v1/links?search=0%25').set('X-Api-Key', full).expect(200);
@@ -279,7 +279,7 @@ describe('reading and listing links', () => {
   });
 
   it('when the query is wrong, then 400 names each parameter, and a repeated one is refused', async () => {
-    const { full } = setup();
+    const { full } = await setup();
     const res = await api()
       .get('/api/v1/links?perPage=101&state=gone&sort=x&page=1&page=2')
       .set('X-Api-Key', full)
@@ -295,7 +295,7 @@ describe('reading and listing links', () => {
 
 describe('changing links', () => {
   it('when a link is patched, then only the fields sent change, and null clears an expiry', async () => {
-    const { full } = setup();
+    const { full } = await setup();
     await create({
       url: 'https://a.example/',
       alias: 'edit-me',
@@ -319,7 +319,7 @@ describe('changing links', () => {
   });
 
   it('when a patch is refused by the URL policy or is empty, then nothing changes', async () => {
-    const { full } = setup();
+    const { full } = await setup();
     await create({ url: 'https://a.example/', alias: 'keep-it' }).expect(201);
     const refused = await api()
       .patch('/api/v1/links/keep-it')
@@ -342,7 +342,7 @@ describe('changing links', () => {
   });
 
   it('when a link is disabled, enabled and deleted, then visitors see 410, 302 and 410, and a deleted link cannot be changed', async () => {
-    const { full } = setup();
+    const { full } = await setup();
     await create({ url: 'https://a.example/', alias: 'cycle' }).expect(201);
     const off = await api().post('/api/v1/links/cycle/disable').set('X-Api-Key', full).expect(200);
     expect(off.body.state).toBe('disabled');
@@ -364,7 +364,7 @@ describe('changing links', () => {
 
 describe('rate limits of the API', () => {
   it('when a key goes past RATE_LIMIT_API, then 429 with Retry-After and RateLimit headers, per key', async () => {
-    const { keys, full } = setup({ RATE_LIMITS: 'on', RATE_LIMIT_API: '3/min' });
+    const { keys, full } = await setup({ RATE_LIMITS: 'on', RATE_LIMIT_API: '3/min' });
     for (let i = 0; i < 3; i++) {
       const ok = await api().get('/api/v1/links').set('X-Api-Key', full).expect(200);
       expect(ok.headers['ratelimit-remaining']).toBe(String(2 - i));
@@ -372,12 +372,12 @@ describe('rate limits of the API', () => {
     const limited = await api().get('/api/v1/links').set('X-Api-Key', full).expect(429);
     expect(limited.headers['retry-after']).toMatch(/^\d+$/);
     expect(limited.body.type).toBe('/api/v1/problems/rate-limited');
-    const other = keys.createKey({ name: 'other', scope: 'full', expiresAt: null })!;
+    const other = (await keys.createKey({ name: 'other', scope: 'full', expiresAt: null }))!;
     await api().get('/api/v1/links').set('X-Api-Key', other).expect(200);
   });
 
   it('when anonymous clients create through the API and the form, then both count against the same RATE_LIMIT_CREATE', async () => {
-    setup({ RATE_LIMITS: 'on', RATE_LIMIT_CREATE: '2/min' });
+    await setup({ RATE_LIMITS: 'on', RATE_LIMIT_CREATE: '2/min' });
     await create({ url: 'https://a.example/1' }).expect(201);
     await api()
       .post('/shorten')
@@ -393,14 +393,14 @@ describe('rate limits of the API', () => {
 
 describe('errors of the API', () => {
   it('when a route does not exist, then a 404 problem document, never a page', async () => {
-    setup();
+    await setup();
     const res = await api().get('/api/v1/nothing').expect(404);
     expect(res.headers['content-type']).toMatch(PROBLEM);
     expect(res.body.type).toBe('/api/v1/problems/not-found');
   });
 
   it('when a problem type is followed, then it describes the kind of error', async () => {
-    setup();
+    await setup();
     const res = await api().get('/api/v1/problems/alias-taken').expect(200);
     expect(res.body).toEqual({
       type: '/api/v1/problems/alias-taken',
@@ -411,7 +411,7 @@ describe('errors of the API', () => {
   });
 
   it('when a browser page on another origin calls the API, then CORS allows it and preflights answer 204', async () => {
-    setup();
+    await setup();
     const preflight = await api()
       .options('/api/v1/links')
       .set({ Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' })

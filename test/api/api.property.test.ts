@@ -17,13 +17,13 @@ let t: TestApp;
 let key: string;
 const statuses = new Map<number, number>();
 
-beforeAll(() => {
+beforeAll(async () => {
   t = buildTestApp({ BASE_URL: 'https://s.example' });
-  key = createKeyService({ keys: createKeyRepository(t.db), now: Date.now }).createKey({
+  key = (await createKeyService({ keys: createKeyRepository(t.db), now: Date.now }).createKey({
     name: 'prop',
     scope: 'full',
     expiresAt: null,
-  })!;
+  }))!;
   t.db
     .prepare(
       "INSERT INTO urls (code, target, created, updated) VALUES ('fixed', 'https://a.example/', 1, 1)",

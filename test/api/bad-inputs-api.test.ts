@@ -12,13 +12,13 @@ const OUR_HOST = 'snip.example';
 let t: TestApp;
 let key: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   t = buildTestApp({ BASE_URL: `https://${OUR_HOST}` });
-  key = createKeyService({ keys: createKeyRepository(t.db), now: Date.now }).createKey({
+  key = (await createKeyService({ keys: createKeyRepository(t.db), now: Date.now }).createKey({
     name: 'rows',
     scope: 'full',
     expiresAt: null,
-  })!;
+  }))!;
 });
 afterAll(() => t.db.close());
 

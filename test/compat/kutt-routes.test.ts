@@ -20,9 +20,9 @@ const NOW_ISO = '2030-01-15T12:00:00.000Z';
 let t: TestApp;
 let key: string;
 
-function buildApp(env: Record<string, string> = {}) {
+async function buildApp(env: Record<string, string> = {}) {
   t = buildTestApp({ BASE_URL: ORIGIN, ...env }, { now: () => NOW });
-  key = createApiKey(t);
+  key = await createApiKey(t);
 }
 
 beforeEach(() => buildApp());
@@ -173,7 +173,7 @@ describe('the Kutt browser extension', () => {
   });
 
   it('when it checks a create-only key, then the key is valid too (it may create)', async () => {
-    const res = await get('/users', createApiKey(t, 'create-only'));
+    const res = await get('/users', await createApiKey(t, 'create-only'));
     expect(res.status).toBe(200);
     expect(res.body.domains).toEqual([]);
   });
@@ -330,7 +330,7 @@ describe("Raycast's Kutt extension", () => {
 
 describe('keys and access', () => {
   it('when ShareX creates with a create-only key, then it gets 201; when Raycast lists or deletes with it, then it gets 403 with an error', async () => {
-    const createOnly = createApiKey(t, 'create-only');
+    const createOnly = await createApiKey(t, 'create-only');
     const created = await post({ target: 'https://long.example/create-only' }, createOnly);
     expect(created.status).toBe(201);
 
@@ -347,8 +347,8 @@ describe('keys and access', () => {
   });
 
   it('when the extension sends a revoked key, then it is refused like a wrong one', async () => {
-    const revoked = createApiKey(t, 'full', 'old-laptop');
-    revokeApiKey(t, 'old-laptop');
+    const revoked = await createApiKey(t, 'full', 'old-laptop');
+    await revokeApiKey(t, 'old-laptop');
     expectKuttError(
       await post({ target: 'https://long.example/r' }, revoked),
       401,
@@ -359,7 +359,7 @@ describe('keys and access', () => {
 
   it('when an older Kutt client sends the key in the apikey body field, then it counts like the header', async () => {
     t.db.close();
-    buildApp({ CREATE_ACCESS: 'private' });
+    await buildApp({ CREATE_ACCESS: 'private' });
     const send = (apikey: string) =>
       request(t.app)
         .post('/api/v2/links')
@@ -372,7 +372,7 @@ describe('keys and access', () => {
 
   it('when ShareX posts without a key while creation is private, then it gets 401 Unauthorized. and nothing is stored; with the key it works', async () => {
     t.db.close();
-    buildApp({ CREATE_ACCESS: 'private' });
+    await buildApp({ CREATE_ACCESS: 'private' });
 
     const anonymous = await request(t.app)
       .post('/api/v2/links')
@@ -385,7 +385,7 @@ describe('keys and access', () => {
 
   it('when the extension makes one request more than RATE_LIMIT_API allows, then it gets 429 with Retry-After and nothing more is stored', async () => {
     t.db.close();
-    buildApp({ RATE_LIMITS: 'on', RATE_LIMIT_API: '3/min' });
+    await buildApp({ RATE_LIMITS: 'on', RATE_LIMIT_API: '3/min' });
 
     for (let i = 0; i < 3; i++) await createLink(`https://long.example/limited/${i}`);
     const res = await post({ target: 'https://long.example/fourth', reuse: false });

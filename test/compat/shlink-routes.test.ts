@@ -17,9 +17,9 @@ import { buildTestApp, type TestApp } from '../support/test-app.js';
 let t: TestApp;
 let key: string;
 
-beforeEach(() => {
+beforeEach(async () => {
   t = buildTestApp({ BASE_URL: ORIGIN });
-  key = createApiKey(t);
+  key = await createApiKey(t);
 });
 afterEach(() => t?.db.close());
 
@@ -459,7 +459,7 @@ describe('errors the clients handle', () => {
 
 describe('keys and access', () => {
   it('when the SDK holds a create-only key, then it creates; when it lists, reads or deletes, then it is forbidden-operation (403)', async () => {
-    const createOnly = createApiKey(t, 'create-only');
+    const createOnly = await createApiKey(t, 'create-only');
     const created = await sdk('post', '/short-urls', createOnly).send({
       longUrl: 'https://long.example/create-only',
     });
@@ -477,7 +477,7 @@ describe('keys and access', () => {
   });
 
   it('when Raycast holds a create-only key, then its form can still load the domains and tags it needs to shorten', async () => {
-    const createOnly = createApiKey(t, 'create-only');
+    const createOnly = await createApiKey(t, 'create-only');
     const domains = await sdk('get', '/domains', createOnly);
     expect(domains.status).toBe(200);
     expect(domains.body.domains.data[0]).toMatchObject({ domain: 's.example', isDefault: true });
@@ -492,8 +492,8 @@ describe('keys and access', () => {
   });
 
   it('when the SDK sends a revoked key, then it is refused like a wrong one', async () => {
-    const revoked = createApiKey(t, 'full', 'old-laptop');
-    revokeApiKey(t, 'old-laptop');
+    const revoked = await createApiKey(t, 'full', 'old-laptop');
+    await revokeApiKey(t, 'old-laptop');
     const res = await sdk('post', '/short-urls', revoked).send({
       longUrl: 'https://long.example/revoked',
     });
@@ -504,7 +504,7 @@ describe('keys and access', () => {
   it('when ShareX (Shlink.sxcu) posts without a key while creation is private, then it is missing-authentication and nothing is stored; with the key it works', async () => {
     t.db.close();
     t = buildTestApp({ BASE_URL: ORIGIN, CREATE_ACCESS: 'private' });
-    key = createApiKey(t);
+    key = await createApiKey(t);
 
     const anonymous = await request(t.app)
       .post('/rest/v2/short-urls')
@@ -529,7 +529,7 @@ describe('keys and access', () => {
   it('when the SDK makes one request more than RATE_LIMIT_API allows, then it gets 429 with Retry-After and nothing more is stored', async () => {
     t.db.close();
     t = buildTestApp({ BASE_URL: ORIGIN, RATE_LIMITS: 'on', RATE_LIMIT_API: '3/min' });
-    key = createApiKey(t);
+    key = await createApiKey(t);
 
     for (let i = 0; i < 3; i++) await createLink(`https://long.example/limited/${i}`);
     const res = await sdk('post', '/short-urls').send({ longUrl: 'https://long.example/fourth' });

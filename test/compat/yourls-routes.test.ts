@@ -20,9 +20,9 @@ const YOURLS_NOW = '2030-01-15 12:00:00';
 let t: TestApp;
 let key: string;
 
-function buildApp(env: Record<string, string> = {}) {
+async function buildApp(env: Record<string, string> = {}) {
   t = buildTestApp({ BASE_URL: ORIGIN, ...env }, { now: () => NOW });
-  key = createApiKey(t);
+  key = await createApiKey(t);
 }
 
 beforeEach(() => buildApp());
@@ -381,8 +381,8 @@ describe('signatures and access', () => {
   });
 
   it('when Raycast sends a revoked key, then it is refused like a wrong one', async () => {
-    const revoked = createApiKey(t, 'full', 'old-laptop');
-    revokeApiKey(t, 'old-laptop');
+    const revoked = await createApiKey(t, 'full', 'old-laptop');
+    await revokeApiKey(t, 'old-laptop');
     const res = await ask({
       signature: revoked,
       action: 'shorturl',
@@ -422,7 +422,7 @@ describe('signatures and access', () => {
   });
 
   it('when Raycast shortens with a create-only key, then it works; when url-stats is asked with it, then it gets 403 "Please log in"', async () => {
-    const createOnly = createApiKey(t, 'create-only');
+    const createOnly = await createApiKey(t, 'create-only');
     const created = await ask({
       signature: createOnly,
       action: 'shorturl',
@@ -452,7 +452,7 @@ describe('signatures and access', () => {
 
   it('when a script expands with a create-only key, then it gets 403 "Please log in" (it may only create)', async () => {
     await shorten('https://long.example/co-expand', 'co-expand');
-    const createOnly = createApiKey(t, 'create-only');
+    const createOnly = await createApiKey(t, 'create-only');
     const res = await ask({
       signature: createOnly,
       action: 'expand',
@@ -464,7 +464,7 @@ describe('signatures and access', () => {
 
   it('when tny.im or ShareX shortens without a signature while creation is private, then it is 403 "Please log in" and nothing is stored; ShareX with the signature works', async () => {
     t.db.close();
-    buildApp({ CREATE_ACCESS: 'private' });
+    await buildApp({ CREATE_ACCESS: 'private' });
 
     const anonymous = await ask({
       action: 'shorturl',
@@ -492,7 +492,7 @@ describe('signatures and access', () => {
 
   it('when Raycast makes one request more than RATE_LIMIT_API allows, then it gets 429 with Retry-After and nothing more is stored', async () => {
     t.db.close();
-    buildApp({ RATE_LIMITS: 'on', RATE_LIMIT_API: '3/min' });
+    await buildApp({ RATE_LIMITS: 'on', RATE_LIMIT_API: '3/min' });
 
     for (let i = 0; i < 3; i++) await shorten(`https://long.example/limited/${i}`);
     const res = await ask({

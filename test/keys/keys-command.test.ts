@@ -116,14 +116,14 @@ describe('the keys command', () => {
 });
 
 describe('INITIAL_API_KEY', () => {
-  it('when it is stored twice, then one key exists and it works', () => {
+  it('when it is stored twice, then one key exists and it works', async () => {
     const db = createTestDatabase();
     const service = createKeyService({ keys: createKeyRepository(db), now: Date.now });
     const key = 'k'.repeat(40);
-    expect(service.storeInitialKey(key)).toBe('stored');
-    expect(service.storeInitialKey(key)).toBe('present');
-    expect(service.listKeys().map((k) => [k.name, k.scope])).toEqual([['initial', 'full']]);
-    expect(service.checkKey(key)).toMatchObject({ ok: true });
+    expect(await service.storeInitialKey(key)).toBe('stored');
+    expect(await service.storeInitialKey(key)).toBe('present');
+    expect((await service.listKeys()).map((k) => [k.name, k.scope])).toEqual([['initial', 'full']]);
+    expect(await service.checkKey(key)).toMatchObject({ ok: true });
     db.close();
   });
 });

@@ -175,11 +175,14 @@ describe('request and redirect counts', () => {
 
   it('when the API and static files answer, then their routes are named by pattern and mount', async () => {
     const snip = await startSnip();
-    const key = createKeyService({ keys: createKeyRepository(snip.db), now: () => NOW }).createKey({
+    const key = (await createKeyService({
+      keys: createKeyRepository(snip.db),
+      now: () => NOW,
+    }).createKey({
       name: 'ci',
       scope: 'full',
       expiresAt: null,
-    })!;
+    }))!;
     const auth = { Authorization: `Bearer ${key}` };
     const created = await snip.send('/api/v1/links', {
       method: 'POST',
@@ -308,11 +311,14 @@ describe('storage refusals', () => {
   it('when a lock is held past busy_timeout, then the 503s of the form, the API and the compatible APIs and the failed flush are counted as SQLITE_BUSY', async () => {
     const { file, db, locker } = lockableDatabase();
     const snip = await startSnip({ DATABASE_URL: `sqlite:${file}` }, db);
-    const key = createKeyService({ keys: createKeyRepository(db), now: () => NOW }).createKey({
+    const key = (await createKeyService({
+      keys: createKeyRepository(db),
+      now: () => NOW,
+    }).createKey({
       name: 'ci',
       scope: 'full',
       expiresAt: null,
-    })!;
+    }))!;
     await createLink(snip, { url: 'https://a.example/', alias: 'visited' });
     expect((await snip.send('/visited')).status).toBe(302);
     const json = { 'Content-Type': 'application/json' };

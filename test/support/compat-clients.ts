@@ -13,14 +13,18 @@ function keyService(t: TestApp) {
 }
 
 /** A real key, made the way the admin page and `npm run keys` make one. */
-export function createApiKey(t: TestApp, scope: KeyScope = 'full', name = `client-${scope}`) {
-  const key = keyService(t).createKey({ name, scope, expiresAt: null });
+export async function createApiKey(
+  t: TestApp,
+  scope: KeyScope = 'full',
+  name = `client-${scope}`,
+): Promise<string> {
+  const key = await keyService(t).createKey({ name, scope, expiresAt: null });
   if (key === null) throw new Error(`a key named ${name} exists already`);
   return key;
 }
 
-export function revokeApiKey(t: TestApp, name: string): void {
-  if (!keyService(t).revokeKey(name)) throw new Error(`no active key named ${name}`);
+export async function revokeApiKey(t: TestApp, name: string): Promise<void> {
+  if (!(await keyService(t).revokeKey(name))) throw new Error(`no active key named ${name}`);
 }
 
 /** A host name one character longer than DNS allows (253), made of labels DNS would accept. */

@@ -1,3 +1,4 @@
+import type { TransferStore } from '../../src/db/store.js';
 import { Writable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/open-database.js';
@@ -42,7 +43,7 @@ function collector(): { out: Writable; text: () => string } {
   };
 }
 
-async function exportText(from: TransferRepository = transfer, now = NOW): Promise<string> {
+async function exportText(from: TransferStore = transfer, now = NOW): Promise<string> {
   const { out, text } = collector();
   await exportLinks(from, out, { now });
   return text();

@@ -1,0 +1,40 @@
+import type pg from 'pg';
+import { createPostgresAbuseRepository } from '../abuse/postgres-abuse-repository.js';
+import { createPostgresAdminSessionRepository } from '../admin/postgres-admin-session-repository.js';
+import { createPostgresHealthRepository } from '../health/postgres-health-repository.js';
+import { createPostgresLimiter } from '../http/postgres-rate-limits.js';
+import { createPostgresKeyRepository } from '../keys/postgres-key-repository.js';
+import { createPostgresLinkRepository } from '../links/postgres-link-repository.js';
+import {
+  createPostgresVisitRepository,
+  type PostgresVisitRepositoryOptions,
+} from '../stats/postgres-visit-repository.js';
+import { createPostgresTransferRepository } from '../transfer/postgres-transfer-repository.js';
+import type { Store } from './store.js';
+
+/**
+ * snip on PostgreSQL, where several machines share one database: every query is a promise, a
+ * write needs no gate (PostgreSQL's own locks make writers wait for each other, not for the event
+ * loop), rate limits count in the `rate_limits` table, and what a machine caches expires after
+ * `cacheTtlMs`, since other machines change links too.
+ */
+export function createPostgresStore(
+  pool: pg.Pool,
+  options: { cacheTtlMs: number; visits?: PostgresVisitRepositoryOptions },
+): Store {
+  return {
+    engine: 'postgres',
+    links: createPostgresLinkRepository(pool),
+    visits: createPostgresVisitRepository(pool, options.visits),
+    keys: createPostgresKeyRepository(pool),
+    abuse: createPostgresAbuseRepository(pool),
+    adminSessions: createPostgresAdminSessionRepository(pool),
+    health: createPostgresHealthRepository(pool),
+    transfer: createPostgresTransferRepository(pool),
+    write: (write) => write(),
+    storageProblem: () => null,
+    limiter: (name, rule) => createPostgresLimiter(pool, name, rule),
+    sendBackup: null,
+    cacheTtlMs: options.cacheTtlMs,
+  };
+}
