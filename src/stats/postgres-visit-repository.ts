@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { MAX_REFERRER_HOSTS, OTHER_REFERRERS, type VisitBatch } from './visit-repository.js';
+import type { VisitStore } from '../db/store.js';
+import {
+  MAX_REFERRER_HOSTS,
+  OTHER_REFERRERS,
+  type DailyCount,
+  type ReferrerCount,
+  type VisitBatch,
+} from './visit-repository.js';
 
 /**
  * The PostgreSQL twin of visit-repository.ts's `addVisits`, with the same rules: per link
@@ -92,6 +99,16 @@ const ADD_REFERRERS = `WITH v AS (
   GROUP BY url_id, host
   ORDER BY url_id, host
   ON CONFLICT (url_id, host) DO UPDATE SET count = visits_referrers.count + EXCLUDED.count`;
+
+// The reads return counts as they are: give the repository a pool from createPostgresPool, which
+// reads BIGINT as a JavaScript number.
+const DAILY = 'SELECT day, count FROM visits_daily WHERE url_id = $1 AND day >= $2 ORDER BY day';
+/**
+ * Ties sorted by the hosts' bytes, as SQLite does: the database's collation may differ (en_US
+ * ignores dots and hyphens at first). Days need no such care: all have the form YYYY-MM-DD.
+ */
+const TOP_REFERRERS = `SELECT host, count FROM visits_referrers WHERE url_id = $1
+  ORDER BY count DESC, host COLLATE "C" LIMIT $2`;
 
 function isRetryable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -215,5 +232,16 @@ export function createPostgresVisitRepository(
         await sleep(BACKOFF_BASE_MS * 2 ** (attemptNo - 1) * (0.5 + Math.random()));
       }
     },
+    /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
+    async dailyCounts(urlId: number, fromDay: string): Promise<DailyCount[]> {
+      const { rows } = await pool.query<DailyCount>(DAILY, [urlId, fromDay]);
+      return rows;
+    },
+    async topReferrers(urlId: number, limit: number): Promise<ReferrerCount[]> {
+      const { rows } = await pool.query<ReferrerCount>(TOP_REFERRERS, [urlId, limit]);
+      return rows;
+    },
   };
 }
+
+createPostgresVisitRepository satisfies (pool: pg.Pool) => VisitStore;

@@ -1,0 +1,304 @@
+import type pg from 'pg';
+import { inTransaction } from '../db/postgres-transaction.js';
+import type { LinkStore } from '../db/store.js';
+import type {
+  InsertResult,
+  LinkFilter,
+  LinkQuery,
+  LinkSettings,
+  LinkStateName,
+  LinkWithTokenHash,
+  NewLink,
+  RedirectTarget,
+} from './link-repository.js';
+import { LINK_CHANGED_CHANNEL } from './postgres-cache-invalidation.js';
+
+/**
+ * The PostgreSQL twin of link-repository.ts, with the same methods and results. Give it a pool
+ * from createPostgresPool, which reads BIGINT as a JavaScript number.
+ *
+ * Every change to an existing link also sends `pg_notify('snip_link_changed', code)` in the same
+ * statement, so other machines drop the link from their redirect cache once it commits (and never
+ * for a change that rolled back or changed nothing).
+ */
+
+/** PostgreSQL's SQLSTATE for a unique violation. */
+const UNIQUE_VIOLATION = '23505';
+
+/** The states as SQL, with `:now`: those of link-repository.ts, word for word. */
+const STATE_SQL: Record<LinkFilter, string> = {
+  active: `deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NULL
+    AND (expires_at IS NULL OR expires_at > :now) AND (max_visits IS NULL OR visits < max_visits)`,
+  expired: `deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NULL
+    AND ((expires_at IS NOT NULL AND expires_at <= :now) OR (max_visits IS NOT NULL AND visits >= max_visits))`,
+  disabled: 'deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NOT NULL',
+  banned: 'deleted_at IS NULL AND banned_at IS NOT NULL',
+  deleted: 'deleted_at IS NOT NULL',
+  reported:
+    'EXISTS (SELECT 1 FROM abuse_reports r WHERE r.url_id = urls.id AND r.resolved_at IS NULL)',
+};
+
+/** Exactly the WHERE of the partial index idx_urls_state. */
+const NOT_PLAIN_SQL =
+  'deleted_at IS NOT NULL OR banned_at IS NOT NULL OR disabled_at IS NOT NULL OR expires_at IS NOT NULL OR max_visits IS NOT NULL';
+
+const ORDER_SQL: Record<LinkQuery['orderBy'], string> = {
+  created: 'created',
+  visits: 'visits',
+  lastVisit: 'last_visit',
+};
+
+/**
+ * SQLite sorts NULL before every number, PostgreSQL after: say where it goes, so that links never
+ * visited come first in ascending order and last in descending order on both engines.
+ */
+const DIRECTION_SQL: Record<LinkQuery['direction'], string> = {
+  asc: 'ASC NULLS FIRST',
+  desc: 'DESC NULLS LAST',
+};
+
+/** Quoted: PostgreSQL folds unquoted names to lower case. */
+const COLUMNS = `id, code, target, created, updated, redirect_status AS "redirectStatus",
+  expires_at AS "expiresAt", max_visits AS "maxVisits", visits, last_visit AS "lastVisit",
+  disabled_at AS "disabledAt", deleted_at AS "deletedAt", banned_at AS "bannedAt",
+  ban_reason AS "banReason", manage_token_hash AS "manageTokenHash"`;
+
+const INSERT = `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
+    expires_at, max_visits)
+  VALUES ($1, $2, $3, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`;
+const BY_CODE = `SELECT ${COLUMNS} FROM urls WHERE code = $1`;
+const REDIRECT_BY_CODE = `SELECT id, target, redirect_status AS "redirectStatus",
+    expires_at AS "expiresAt", max_visits AS "maxVisits", visits, disabled_at AS "disabledAt",
+    deleted_at AS "deletedAt", banned_at AS "bannedAt"
+  FROM urls WHERE code = $1`;
+const BY_TOKEN_HASH = `SELECT ${COLUMNS} FROM urls WHERE manage_token_hash = $1`;
+
+// Each change returns the code of the row it changed and notifies with it; no row, no message.
+const UPDATE_SETTINGS = `WITH changed AS (
+    UPDATE urls SET target = $1, redirect_status = $2, expires_at = $3, max_visits = $4, updated = $5
+    WHERE id = $6 AND deleted_at IS NULL RETURNING code)
+  SELECT pg_notify($7, code) FROM changed`;
+const SET_DISABLED = `WITH changed AS (
+    UPDATE urls SET disabled_at = $1, updated = $2
+    WHERE id = $3 AND deleted_at IS NULL RETURNING code)
+  SELECT pg_notify($4, code) FROM changed`;
+const SET_BANNED = `WITH changed AS (
+    UPDATE urls SET banned_at = $1, ban_reason = $2, updated = $3
+    WHERE id = $4 AND deleted_at IS NULL RETURNING code)
+  SELECT pg_notify($5, code) FROM changed`;
+// A tombstone: the code stays taken forever, everything else the owner gave us is erased.
+const TOMBSTONE = `WITH changed AS (
+    UPDATE urls SET target = '', manage_token_hash = NULL, expires_at = NULL, max_visits = NULL,
+      deleted_at = $1, updated = $1
+    WHERE id = $2 RETURNING code)
+  SELECT pg_notify($3, code) FROM changed`;
+const DELETE_DAILY = 'DELETE FROM visits_daily WHERE url_id = $1';
+const DELETE_REFERRERS = 'DELETE FROM visits_referrers WHERE url_id = $1';
+
+const COUNT = 'SELECT COUNT(*) AS n FROM urls WHERE deleted_at IS NULL';
+
+/** A statement written with `:name` parameters, and the names its `$1`, `$2`, … stand for. */
+type Named = { text: string; names: string[] };
+
+/**
+ * Turns the `:name` parameters of `sql` into pg's `$1`, `$2`, … (a name used twice keeps its
+ * number), so the state fragments can be shared as they are: PostgreSQL refuses a parameter that
+ * the statement does not use, so each statement may number only the names it contains. Only for
+ * the SQL of this file, which has no `::` casts.
+ */
+function named(sql: string): Named {
+  const names: string[] = [];
+  const text = sql.replace(/:([a-z]+)/g, (_match, name: string) => {
+    const index = names.includes(name) ? names.indexOf(name) : names.push(name) - 1;
+    return `$${index + 1}`;
+  });
+  return { text, names };
+}
+
+function valuesOf(statement: Named, params: Record<string, unknown>): unknown[] {
+  return statement.names.map((name) => {
+    if (!(name in params)) throw new Error(`no value for :${name}`);
+    return params[name];
+  });
+}
+
+const COUNT_BY_STATE = named(`SELECT CASE WHEN ${STATE_SQL.deleted} THEN 'deleted'
+    WHEN ${STATE_SQL.banned} THEN 'banned' WHEN ${STATE_SQL.disabled} THEN 'disabled'
+    WHEN ${STATE_SQL.expired} THEN 'expired'
+    ELSE 'active' END AS state, COUNT(*) AS n
+  FROM urls WHERE ${NOT_PLAIN_SQL} GROUP BY state
+  UNION ALL SELECT 'all', COUNT(*) FROM urls`);
+// A prefilter in SQL; the caller compares the parsed host (a substring can be a false match).
+// Ordered by id, the order SQLite's scan of the table returns.
+const ACTIVE_MENTIONING = named(
+  `SELECT id, code, target FROM urls WHERE strpos(target, :host) > 0 AND ${STATE_SQL.active}
+   ORDER BY id`,
+);
+const NEWEST_ACTIVE_BY_TARGET = named(
+  `SELECT ${COLUMNS} FROM urls WHERE target = :target AND ${STATE_SQL.active}
+   ORDER BY id DESC LIMIT 1`,
+);
+
+/** `%` and `_` typed by a person are literal characters, not wildcards. */
+function likePattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
+}
+
+export function createPostgresLinkRepository(pool: pg.Pool) {
+  // One pair of statements per combination of filter, search and order, built on first use.
+  const listings = new Map<string, { page: Named; total: Named }>();
+  function listing(query: LinkQuery) {
+    const scope = query.state ?? (query.excludeDeleted ? 'undeleted' : 'all');
+    const key = `${scope} ${query.search !== ''} ${query.orderBy} ${query.direction}`;
+    let statements = listings.get(key);
+    if (!statements) {
+      const where = [
+        query.state
+          ? STATE_SQL[query.state]
+          : query.excludeDeleted
+            ? 'deleted_at IS NULL'
+            : '1 = 1',
+        // ILIKE: SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's LIKE does not.
+        query.search !== ''
+          ? "(code ILIKE :pattern ESCAPE '\\' OR target ILIKE :pattern ESCAPE '\\')"
+          : '1 = 1',
+      ].join(' AND ');
+      const direction = query.direction === 'asc' ? 'ASC' : 'DESC';
+      const order = `${ORDER_SQL[query.orderBy]} ${DIRECTION_SQL[query.direction]}, id ${direction}`;
+      statements = {
+        page: named(
+          `SELECT ${COLUMNS} FROM urls WHERE ${where} ORDER BY ${order} LIMIT :limit OFFSET :offset`,
+        ),
+        total: named(`SELECT COUNT(*) AS n FROM urls WHERE ${where}`),
+      };
+      listings.set(key, statements);
+    }
+    return statements;
+  }
+
+  return {
+    async insertLink(link: NewLink, now: number): Promise<InsertResult> {
+      try {
+        // One statement commits on its own: no transaction is needed.
+        const { rows } = await pool.query<LinkWithTokenHash>(INSERT, [
+          link.code,
+          link.target,
+          now,
+          link.manageTokenHash,
+          link.redirectStatus,
+          link.expiresAt,
+          link.maxVisits,
+        ]);
+        const row = rows[0];
+        if (!row) throw new Error('INSERT … RETURNING returned no row');
+        return { ok: true, link: row };
+      } catch (error) {
+        // Any unique index, as on SQLite: the code, or (never in practice) the token's hash.
+        if (isUniqueViolation(error)) return { ok: false, reason: 'code_taken' };
+        throw error;
+      }
+    },
+    async findRedirect(code: string): Promise<RedirectTarget | null> {
+      const { rows } = await pool.query<RedirectTarget>(REDIRECT_BY_CODE, [code]);
+      return rows[0] ?? null;
+    },
+    async findLink(code: string): Promise<LinkWithTokenHash | null> {
+      const { rows } = await pool.query<LinkWithTokenHash>(BY_CODE, [code]);
+      return rows[0] ?? null;
+    },
+    async findLinkByTokenHash(hash: Buffer): Promise<LinkWithTokenHash | null> {
+      const { rows } = await pool.query<LinkWithTokenHash>(BY_TOKEN_HASH, [hash]);
+      return rows[0] ?? null;
+    },
+    async updateSettings(id: number, settings: LinkSettings, now: number): Promise<void> {
+      await pool.query(UPDATE_SETTINGS, [
+        settings.target,
+        settings.redirectStatus,
+        settings.expiresAt,
+        settings.maxVisits,
+        now,
+        id,
+        LINK_CHANGED_CHANNEL,
+      ]);
+    },
+    async setDisabled(id: number, disabled: boolean, now: number): Promise<void> {
+      await pool.query(SET_DISABLED, [disabled ? now : null, now, id, LINK_CHANGED_CHANNEL]);
+    },
+    async deleteLink(id: number, now: number): Promise<void> {
+      await inTransaction(pool, async (client) => {
+        await client.query(TOMBSTONE, [now, id, LINK_CHANGED_CHANNEL]);
+        await client.query(DELETE_DAILY, [id]);
+        await client.query(DELETE_REFERRERS, [id]);
+      });
+    },
+    async setBanned(id: number, ban: { reason: string } | null, now: number): Promise<void> {
+      await pool.query(SET_BANNED, [
+        ban ? now : null,
+        ban?.reason ?? null,
+        now,
+        id,
+        LINK_CHANGED_CHANNEL,
+      ]);
+    },
+    /** Active links whose target contains `host` (to be checked on their parsed host). */
+    async activeLinksMentioning(
+      host: string,
+      now: number,
+    ): Promise<{ id: number; code: string; target: string }[]> {
+      const { rows } = await pool.query<{ id: number; code: string; target: string }>(
+        ACTIVE_MENTIONING.text,
+        valuesOf(ACTIVE_MENTIONING, { host, now }),
+      );
+      return rows;
+    },
+    async countLinks(): Promise<number> {
+      const { rows } = await pool.query<{ n: number }>(COUNT);
+      return rows[0]?.n ?? 0;
+    },
+    /** How many links are in each state at `now` (visits still in memory are not seen). */
+    async countByState(now: number): Promise<Record<LinkStateName, number>> {
+      const { rows } = await pool.query<{ state: LinkStateName | 'all'; n: number }>(
+        COUNT_BY_STATE.text,
+        valuesOf(COUNT_BY_STATE, { now }),
+      );
+      const counts = { active: 0, expired: 0, disabled: 0, banned: 0, deleted: 0, all: 0 };
+      for (const row of rows) counts[row.state] = row.n;
+      const { all, ...states } = counts;
+      // Links outside the index are active, as are those in it whose expiry is still ahead.
+      states.active = all - states.expired - states.disabled - states.banned - states.deleted;
+      return states;
+    },
+    /** The newest link to this exact target that still redirects, for idempotent creation. */
+    async findActiveByTarget(target: string, now: number): Promise<LinkWithTokenHash | null> {
+      const { rows } = await pool.query<LinkWithTokenHash>(
+        NEWEST_ACTIVE_BY_TARGET.text,
+        valuesOf(NEWEST_ACTIVE_BY_TARGET, { target, now }),
+      );
+      return rows[0] ?? null;
+    },
+    /** One page of links and how many match in all. */
+    async listLinks(
+      query: LinkQuery,
+      now: number,
+    ): Promise<{ links: LinkWithTokenHash[]; total: number }> {
+      const { page, total } = listing(query);
+      const params = {
+        now,
+        pattern: likePattern(query.search),
+        limit: query.limit,
+        offset: query.offset,
+      };
+      const [links, counted] = await Promise.all([
+        pool.query<LinkWithTokenHash>(page.text, valuesOf(page, params)),
+        pool.query<{ n: number }>(total.text, valuesOf(total, params)),
+      ]);
+      return { links: links.rows, total: counted.rows[0]?.n ?? 0 };
+    },
+  };
+}
+
+createPostgresLinkRepository satisfies (pool: pg.Pool) => LinkStore;
