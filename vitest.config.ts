@@ -13,6 +13,7 @@ export default defineConfig({
       'test/container/**',
       'test/faults/**',
       'test/postgres/**',
+      'test/engines/**',
     ],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 20_000,

@@ -7,7 +7,8 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['test/postgres/**/*.postgres.test.ts'],
+    // The engines suite runs the same HTTP tests on SQLite and on PostgreSQL.
+    include: ['test/postgres/**/*.postgres.test.ts', 'test/engines/**/*.test.ts'],
     // global-setup.ts builds dist/, which the tests run as real processes.
     globalSetup: ['test/support/global-setup.ts', 'test/support/postgres-global-setup.ts'],
     testTimeout: 60_000,

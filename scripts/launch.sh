@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The container's ENTRYPOINT: bring the schema up to date, then become the Node server.
 # A failed migration stops here, so the server never runs on a half-migrated schema.
-# With a postgres:// DATABASE_URL the migrations run, and the server then refuses to start with
-# one line: it does not run on PostgreSQL yet.
+# With a postgres:// DATABASE_URL the migrations run over the network (under an advisory lock, so
+# machines starting together take turns), then the server starts on PostgreSQL.
 set -euo pipefail
 
 APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"

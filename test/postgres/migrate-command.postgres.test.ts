@@ -8,7 +8,13 @@ import {
 import { MIGRATION_FILES, MIGRATION_VERSIONS } from '../support/migration-files.js';
 import { createTestPgDatabase, describeWithPostgres, withClient } from '../support/postgres.js';
 import { pgSchemaOf } from '../support/postgres-schema.js';
-import { childEnv, startProcess, type RunningProcess } from '../support/server-process.js';
+import {
+  childEnv,
+  findFreePort,
+  startProcess,
+  waitForHealthy,
+  type RunningProcess,
+} from '../support/server-process.js';
 
 // The migrate command as operators and scripts/launch.sh run it: the built dist/migrate.js
 // (test/support/global-setup.ts builds it) in real processes, against the run's cluster.
@@ -210,16 +216,33 @@ describeWithPostgres('scripts/ on PostgreSQL', () => {
     expect(await ledger(url)).toEqual(MIGRATION_VERSIONS);
   });
 
-  it('when launch.sh gets a postgres URL, then the migrations run and the server refuses to start in one line', async () => {
+  it('when launch.sh gets a postgres URL, then the migrations run and then the server starts on PostgreSQL', async () => {
     const { url } = await createTestPgDatabase();
+    const port = await findFreePort();
 
-    const result = runScript('scripts/launch.sh', { DATABASE_URL: url, PORT: '1' });
-
-    expect(result.status).toBe(1);
-    expect(result.stdout).toContain(MIGRATION_FILES.map((f) => `applied ${f}\n`).join(''));
-    expect(result.stderr).toBe(
-      'snip: the server does not run on PostgreSQL yet, only migrations do (npm run migrate); set DATABASE_URL to a sqlite: URL to start the server\n',
-    );
-    expect(await ledger(url)).toEqual(MIGRATION_VERSIONS);
+    const proc = startProcess('bash', ['scripts/launch.sh'], {
+      DATABASE_URL: url,
+      PORT: String(port),
+    });
+    try {
+      await waitForHealthy(port, proc, 30_000);
+      expect(proc.output()).toContain(MIGRATION_FILES.map((f) => `applied ${f}\n`).join(''));
+      expect(await ledger(url)).toEqual(MIGRATION_VERSIONS);
+      const created = await fetch(`http://127.0.0.1:${port}/shorten`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'Sec-Fetch-Site': 'same-origin',
+        },
+        body: 'url=https%3A%2F%2Fa.example%2F&alias=launched',
+        redirect: 'manual',
+      });
+      expect(created.status).toBe(303);
+      const hit = await fetch(`http://127.0.0.1:${port}/launched`, { redirect: 'manual' });
+      expect(hit.headers.get('location')).toBe('https://a.example/');
+    } finally {
+      proc.child.kill('SIGTERM');
+      expect((await proc.exited).code).toBe(0);
+    }
   });
 });

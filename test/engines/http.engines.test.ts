@@ -1,0 +1,326 @@
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { createKeyService } from '../../src/keys/key-service.js';
+import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
+import { describeWithPostgres } from '../support/postgres.js';
+import { MANAGE_LOCATION, SAME_ORIGIN } from '../support/test-app.js';
+
+/**
+ * One suite, every engine: the same requests through every door — the form, redirects,
+ * management, statistics, the API and the APIs of other shorteners, the admin, import and
+ * export, rate limits and metrics — against SQLite and against PostgreSQL, with the same
+ * expectations. A difference between the engines fails here.
+ */
+const ADMIN_PASSWORD = 'correct horse battery';
+const METRICS_TOKEN = 'metrics-token-0123456789';
+const ORIGIN = 'https://s.example';
+/** Visits count only from browsers: scripts without a user agent, and bots, are not people. */
+const BROWSER = { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' };
+
+/** A visit as a person's browser makes it. */
+function visit(s: EngineApp, code: string) {
+  return request(s.app).get(`/${code}`).set(BROWSER);
+}
+
+async function shorten(s: EngineApp, url: string, alias = '', extra: object = {}) {
+  return request(s.app)
+    .post('/shorten')
+    .set(SAME_ORIGIN)
+    .type('form')
+    .send({ url, alias, ...extra });
+}
+
+/** Creates a link through the form; its management path. */
+async function managedLink(s: EngineApp, url: string, alias: string, extra: object = {}) {
+  const res = await shorten(s, url, alias, extra);
+  expect(res.status).toBe(303);
+  expect(res.headers.location).toMatch(MANAGE_LOCATION);
+  return res.headers.location!.replace('?created=1', '');
+}
+
+async function signIn(s: EngineApp): Promise<string> {
+  const res = await request(s.app)
+    .post('/admin/sign-in')
+    .set(SAME_ORIGIN)
+    .type('form')
+    .send({ password: ADMIN_PASSWORD });
+  expect(res.status).toBe(303);
+  return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+}
+
+function adminPost(s: EngineApp, cookie: string, path: string, form: object = {}) {
+  return request(s.app)
+    .post(path)
+    .set({ ...SAME_ORIGIN, Cookie: cookie })
+    .type('form')
+    .send(form);
+}
+
+async function apiKey(s: EngineApp): Promise<string> {
+  const key = await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
+    name: 'suite',
+    scope: 'full',
+    expiresAt: null,
+  });
+  return key!;
+}
+
+function suite(engine: 'sqlite' | 'postgres') {
+  const build = (env: Record<string, string> = {}) =>
+    buildEngineApp(engine, { BASE_URL: ORIGIN, ADMIN_PASSWORD, ...env });
+
+  it('the form creates a link that redirects, and refuses a taken alias and a bad URL', async () => {
+    const s = await build();
+    await managedLink(s, 'https://a.example/page', 'first');
+    const hit = await request(s.app).get('/first').expect(302);
+    expect(hit.headers.location).toBe('https://a.example/page');
+    expect((await shorten(s, 'https://b.example/', 'first')).status).toBe(409);
+    expect((await shorten(s, 'javascript:alert(1)', 'second')).status).toBe(422);
+    await request(s.app).get('/second').expect(404);
+    // The home page lists this browser's links from its cookie.
+    const created = await shorten(s, 'https://c.example/', 'third');
+    const cookie = (created.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+    const home = await request(s.app).get('/').set('Cookie', cookie).expect(200);
+    expect(home.text).toContain('/third');
+  });
+
+  it('management edits, disables, enables and deletes, and redirects follow at once', async () => {
+    const s = await build();
+    const manage = await managedLink(s, 'https://a.example/old', 'edited');
+    // Cached by the first redirect, then changed: the next redirect must not serve the old row.
+    await request(s.app).get('/edited').expect(302);
+    await request(s.app)
+      .post(manage)
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ url: 'https://a.example/new', redirect: '301' })
+      .expect(303);
+    const moved = await request(s.app).get('/edited').expect(301);
+    expect(moved.headers.location).toBe('https://a.example/new');
+    await request(s.app).post(`${manage}/disable`).set(SAME_ORIGIN).expect(303);
+    await request(s.app).get('/edited').expect(410);
+    await request(s.app).post(`${manage}/enable`).set(SAME_ORIGIN).expect(303);
+    await request(s.app).get('/edited').expect(301);
+    await request(s.app).post(`${manage}/delete`).set(SAME_ORIGIN).expect(303);
+    await request(s.app).get('/edited').expect(410);
+    await request(s.app).get(manage).expect(404);
+    // A deleted link's code stays taken.
+    expect((await shorten(s, 'https://a.example/again', 'edited')).status).toBe(409);
+  });
+
+  it('visits are counted exactly, per day and per referrer, and a visit limit expires the link', async () => {
+    const s = await build();
+    const manage = await managedLink(s, 'https://a.example/', 'counted');
+    for (let i = 0; i < 5; i++) await visit(s, 'counted').expect(302);
+    await visit(s, 'counted').set('Referer', 'https://news.example/item').expect(302);
+    expect(await s.flushVisits()).toBe(6);
+    const key = await apiKey(s);
+    const stats = await request(s.app)
+      .get('/api/v1/links/counted')
+      .set('Authorization', `Bearer ${key}`)
+      .expect(200);
+    expect(stats.body.visits.total).toBe(6);
+    const perDay = stats.body.stats.perDay as { day: string; count: number }[];
+    expect(perDay.reduce((sum, day) => sum + day.count, 0)).toBe(6);
+    expect(stats.body.stats.topReferrers).toEqual(
+      expect.arrayContaining([{ host: 'news.example', count: 1 }]),
+    );
+    const page = await request(s.app).get(manage).expect(200);
+    expect(page.text).toContain('news.example');
+
+    await managedLink(s, 'https://a.example/limited', 'limited', { max_visits: '2' });
+    await visit(s, 'limited').expect(302);
+    await s.flushVisits();
+    await visit(s, 'limited').expect(302);
+    await visit(s, 'limited').expect(410);
+  });
+
+  it('the API creates, reuses, lists, edits, disables and deletes links with problem documents for errors', async () => {
+    const s = await build();
+    const key = await apiKey(s);
+    const api = (method: 'get' | 'post' | 'patch' | 'delete', path: string) =>
+      request(s.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${key}`);
+    const created = await api('post', '/links').send({
+      url: 'https://a.example/api',
+      alias: 'api1',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      code: 'api1',
+      shortUrl: `${ORIGIN}/api1`,
+      state: 'active',
+    });
+    const reused = await api('post', '/links').send({ url: 'https://a.example/api', reuse: true });
+    expect(reused.status).toBe(200);
+    expect(reused.body.code).toBe('api1');
+    const taken = await api('post', '/links').send({ url: 'https://b.example/', alias: 'api1' });
+    expect(taken.status).toBe(409);
+    expect(taken.headers['content-type']).toContain('application/problem+json');
+    await api('post', '/links').send({ url: 'https://a.example/two', alias: 'api2' }).expect(201);
+    const listed = await api('get', '/links?search=api').expect(200);
+    expect(listed.body.pagination.totalItems).toBe(2);
+    const edited = await api('patch', '/links/api1').send({ url: 'https://a.example/edited' });
+    expect(edited.status).toBe(200);
+    expect(edited.body.url).toBe('https://a.example/edited');
+    expect((await request(s.app).get('/api1')).headers.location).toBe('https://a.example/edited');
+    await api('post', '/links/api1/disable').expect(200);
+    await request(s.app).get('/api1').expect(410);
+    await api('delete', '/links/api2').expect(204);
+    expect((await api('get', '/links/api2')).body.state).toBe('deleted');
+    await request(s.app).get('/api/v1/links').expect(401);
+  });
+
+  it('the Shlink, Kutt and YOURLS doors create links that redirect', async () => {
+    const s = await build();
+    const key = await apiKey(s);
+    const shlink = await request(s.app)
+      .post('/rest/v3/short-urls')
+      .set('X-Api-Key', key)
+      .send({ longUrl: 'https://a.example/shlink', customSlug: 'shl' });
+    expect(shlink.status).toBe(200);
+    expect(shlink.body.shortUrl).toBe(`${ORIGIN}/shl`);
+    const listed = await request(s.app).get('/rest/v3/short-urls').set('X-Api-Key', key);
+    expect(listed.body.shortUrls.pagination.totalItems).toBe(1);
+    const kutt = await request(s.app)
+      .post('/api/v2/links')
+      .set('X-API-KEY', key)
+      .send({ target: 'https://a.example/kutt', customurl: 'ktt' });
+    expect(kutt.status).toBe(201);
+    const yourls = await request(s.app).get('/yourls-api.php').query({
+      signature: key,
+      action: 'shorturl',
+      url: 'https://a.example/yourls',
+      keyword: 'yrl',
+      format: 'json',
+    });
+    expect(yourls.status).toBe(200);
+    for (const [code, target] of [
+      ['shl', 'https://a.example/shlink'],
+      ['ktt', 'https://a.example/kutt'],
+      ['yrl', 'https://a.example/yourls'],
+    ]) {
+      expect((await request(s.app).get(`/${code}`).expect(302)).headers.location).toBe(target);
+    }
+  });
+
+  it('the admin signs in, finds links, bans one with its host blocked, and the ban holds everywhere', async () => {
+    const s = await build();
+    await managedLink(s, 'https://phish.example/login', 'bait');
+    await managedLink(s, 'https://phish.example/other', 'bait2');
+    await request(s.app).get('/admin').expect(303);
+    const cookie = await signIn(s);
+    const list = await request(s.app).get('/admin?q=bait').set('Cookie', cookie).expect(200);
+    expect(list.text).toContain('bait2');
+    await adminPost(s, cookie, '/admin/links/bait/ban', {
+      reason: 'Phishing',
+      block_host: 'on',
+      disable_others: 'on',
+    }).expect(303);
+    await request(s.app).get('/bait').expect(410);
+    await request(s.app).get('/bait2').expect(410);
+    expect((await shorten(s, 'https://phish.example/new', 'bait3')).status).toBe(422);
+    const blocklist = await request(s.app).get('/admin/blocklist').set('Cookie', cookie);
+    expect(blocklist.text).toContain('phish.example');
+    await adminPost(s, cookie, '/admin/sign-out').expect(303);
+    await request(s.app).get('/admin').set('Cookie', cookie).expect(303);
+  });
+
+  it('visitors report abuse, and the admin sees and dismisses the report', async () => {
+    const s = await build();
+    await managedLink(s, 'https://a.example/', 'reported');
+    await request(s.app)
+      .post('/report/reported')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ reason: 'spam', details: 'Unsolicited' })
+      .expect(200);
+    const cookie = await signIn(s);
+    const reports = await request(s.app).get('/admin/reports').set('Cookie', cookie).expect(200);
+    expect(reports.text).toContain('Unsolicited');
+    await adminPost(s, cookie, '/admin/links/reported/dismiss').expect(303);
+    const after = await request(s.app).get('/admin/reports').set('Cookie', cookie);
+    expect(after.text).not.toContain('Unsolicited');
+  });
+
+  it('admin keys are created once and work on the API; revoked, they stop', async () => {
+    const s = await build();
+    const cookie = await signIn(s);
+    const page = await adminPost(s, cookie, '/admin/keys', { name: 'ci', scope: 'full' });
+    expect(page.status).toBe(201);
+    const key = /snip_[A-Za-z0-9_-]{43}/.exec(page.text)![0];
+    await request(s.app).get('/api/v1/links').set('Authorization', `Bearer ${key}`).expect(200);
+    await adminPost(s, cookie, '/admin/keys/revoke', { name: 'ci' }).expect(303);
+    await request(s.app).get('/api/v1/links').set('Authorization', `Bearer ${key}`).expect(401);
+  });
+
+  it('export then import moves every link, skips taken codes, and keeps the import all or nothing', async () => {
+    const s = await build();
+    await managedLink(s, 'https://a.example/one', 'one');
+    await managedLink(s, 'https://a.example/two', 'two');
+    await visit(s, 'one').expect(302);
+    await s.flushVisits();
+    const cookie = await signIn(s);
+    const exported = await request(s.app).get('/admin/export.csv').set('Cookie', cookie);
+    expect(exported.status).toBe(200);
+    expect(exported.text.split('\n').filter(Boolean)).toHaveLength(3);
+
+    const other = await build();
+    const otherCookie = await signIn(other);
+    const imported = await request(other.app)
+      .post('/admin/import?format=snip')
+      .set({ ...SAME_ORIGIN, Cookie: otherCookie, 'Content-Type': 'text/csv' })
+      .send(exported.text);
+    expect(imported.status).toBe(200);
+    expect((await request(other.app).get('/one').expect(302)).headers.location).toBe(
+      'https://a.example/one',
+    );
+    const key = await apiKey(other);
+    const one = await request(other.app)
+      .get('/api/v1/links/one')
+      .set('Authorization', `Bearer ${key}`);
+    expect(one.body.visits.total).toBe(1);
+    const again = await request(other.app)
+      .post('/admin/import?format=snip')
+      .set({ ...SAME_ORIGIN, Cookie: otherCookie, 'Content-Type': 'text/csv' })
+      .send(exported.text);
+    expect(again.text).toMatch(/already taken/);
+    // A malformed file writes nothing, not even its good rows.
+    const broken = await request(other.app)
+      .post('/admin/import?format=snip')
+      .set({ ...SAME_ORIGIN, Cookie: otherCookie, 'Content-Type': 'text/csv' })
+      .send(`${exported.text.split('\n')[0]}\nthree,https://a.example/3\n"unclosed`);
+    expect(broken.status).toBe(422);
+    await request(other.app).get('/three').expect(404);
+  });
+
+  it('rate limits refuse the creation over the limit, and metrics count links and refusals', async () => {
+    const s = await build({
+      RATE_LIMITS: 'on',
+      RATE_LIMIT_CREATE: '2/h',
+      METRICS_TOKEN,
+    });
+    expect((await shorten(s, 'https://a.example/1', 'rl1')).status).toBe(303);
+    expect((await shorten(s, 'https://a.example/2', 'rl2')).status).toBe(303);
+    expect((await shorten(s, 'https://a.example/3', 'rl3')).status).toBe(429);
+    const metrics = await request(s.app)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${METRICS_TOKEN}`)
+      .expect(200);
+    expect(metrics.text).toMatch(/^snip_links\{state="active"\} 2$/m);
+    expect(metrics.text).toMatch(/^snip_rate_limited_total\{limit="create"\} 1$/m);
+  });
+
+  it('health, QR codes and previews answer', async () => {
+    const s = await build();
+    await managedLink(s, 'https://a.example/', 'coded');
+    const health = await request(s.app).get('/healthz').expect(200);
+    expect(health.body).toEqual({ status: 'ok' });
+    const png = await request(s.app).get('/qr/coded.png').expect(200);
+    expect(png.headers['content-type']).toBe('image/png');
+    const preview = await request(s.app).get('/coded+').expect(200);
+    expect(preview.text).toContain('a.example');
+  });
+}
+
+describe('on sqlite', () => suite('sqlite'));
+describeWithPostgres('on postgres', () => suite('postgres'));

@@ -1,0 +1,77 @@
+import type { Express } from 'express';
+import { pino } from 'pino';
+import { onTestFinished } from 'vitest';
+import { createApp, type AppDeps } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
+import { loadMigrations } from '../../src/db/migrations.js';
+import { applyPostgresMigrations } from '../../src/db/postgres-migrations.js';
+import { createPostgresPool } from '../../src/db/postgres-pool.js';
+import { createPostgresStore } from '../../src/db/postgres-store.js';
+import { createSqliteStore } from '../../src/db/sqlite-store.js';
+import type { Store } from '../../src/db/store.js';
+import { createVisitCounter, type VisitCounter } from '../../src/stats/visit-counter.js';
+import { createTestPgDatabase } from './postgres.js';
+import { createTestDatabase } from './test-app.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export type EngineApp = {
+  engine: Engine;
+  app: Express;
+  store: Store;
+  visitCounter: VisitCounter;
+  /** Writes the visits counted in memory, as the server does every second. */
+  flushVisits: () => Promise<number>;
+};
+
+/**
+ * The app on a fresh database of either engine, with the real migrations: SQLite in memory, or
+ * a new PostgreSQL database on the run's cluster (dropped when the test ends). Call it inside a
+ * test. Only time may be injected: everything else is what the server builds.
+ */
+export async function buildEngineApp(
+  engine: Engine,
+  env: Record<string, string> = {},
+  overrides: Pick<AppDeps, 'now'> = {},
+): Promise<EngineApp> {
+  const now = overrides.now ?? Date.now;
+  let store: Store;
+  if (engine === 'sqlite') {
+    const db = createTestDatabase();
+    onTestFinished(() => db.close());
+    store = createSqliteStore({ db, file: ':memory:', fileCheck: () => null, now });
+  } else {
+    const { url } = await createTestPgDatabase();
+    await applyPostgresMigrations(
+      url,
+      loadMigrations(postgresMigrationsDir(DEFAULT_MIGRATIONS_DIR)),
+    );
+    const pool = createPostgresPool(url, { max: 4 });
+    onTestFinished(() => pool.end());
+    store = createPostgresStore(pool, { cacheTtlMs: 1000 });
+  }
+  const config = loadConfig({
+    DATABASE_URL: engine === 'sqlite' ? 'sqlite::memory:' : 'postgres://snip@127.0.0.1/snip',
+    RATE_LIMITS: 'off',
+    ...env,
+  });
+  const visitCounter = createVisitCounter({ visits: store.visits, now });
+  const app = createApp({
+    config,
+    store,
+    logger: pino({ level: 'silent' }),
+    visitCounter,
+    now,
+  });
+  return {
+    engine,
+    app,
+    store,
+    visitCounter,
+    flushVisits: async () => {
+      await visitCounter.idle();
+      return visitCounter.flush();
+    },
+  };
+}
