@@ -34,19 +34,18 @@ export function createKeyService(deps: { keys: KeyStore; now: () => number }) {
 
     /** Stores a key chosen by the operator (INITIAL_API_KEY) unless it is stored already. */
     async storeInitialKey(key: string): Promise<'stored' | 'present'> {
-      if (await deps.keys.findKeyByHash(hashSecret(key))) return 'present';
-      let name = 'initial';
-      for (
-        let n = 2;
-        !(await deps.keys.insertKey(
-          { name, hash: hashSecret(key), scope: 'full', expiresAt: null },
+      const hash = hashSecret(key);
+      for (let n = 1; ; n++) {
+        if (await deps.keys.findKeyByHash(hash)) return 'present';
+        // Another machine starting with the same INITIAL_API_KEY may store it first: the insert
+        // then fails, and the next turn finds the key. A name taken by another key takes a number.
+        const name = n === 1 ? 'initial' : `initial-${n}`;
+        const stored = await deps.keys.insertKey(
+          { name, hash, scope: 'full', expiresAt: null },
           deps.now(),
-        ));
-        n++
-      ) {
-        name = `initial-${n}`;
+        );
+        if (stored) return 'stored';
       }
-      return 'stored';
     },
 
     /** Checks a presented key in constant time; a known key's use is recorded (at most once a minute). */

@@ -39,7 +39,9 @@ export async function buildEngineApp(
   let store: Store;
   if (engine === 'sqlite') {
     const db = createTestDatabase();
-    onTestFinished(() => db.close());
+    onTestFinished(() => {
+      db.close();
+    });
     store = createSqliteStore({ db, file: ':memory:', fileCheck: () => null, now });
   } else {
     const { url } = await createTestPgDatabase();
