@@ -23,7 +23,7 @@ export function requireDatabaseFile(env: NodeJS.ProcessEnv, cwd: string): string
   const url = requireDatabaseUrl(env);
   if (isPostgresUrl(url)) {
     throw new Error(
-      'this command works on SQLite only so far; on PostgreSQL, only migrations run (npm run migrate)',
+      'this command works on SQLite only; back up PostgreSQL with pg_dump or your provider’s backups',
     );
   }
   return parseDatabaseUrl(url, cwd);

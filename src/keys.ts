@@ -1,6 +1,9 @@
-import { requireDatabaseFile, runIfEntryPoint, type CliOutput } from './cli.js';
+import { requireDatabaseTarget, runIfEntryPoint, type CliOutput } from './cli.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
-import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
+import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from './db/migrations-dir.js';
+import { createPostgresPool } from './db/postgres-pool.js';
+import { readPostgresMigrationStatus } from './db/postgres-migrations.js';
+import { createPostgresKeyRepository } from './keys/postgres-key-repository.js';
 import { openDatabase } from './db/open-database.js';
 import { KEY_SCOPES, createKeyRepository, type KeyScope } from './keys/key-repository.js';
 import { KEY_NAME_PATTERN, createKeyService, type KeyService } from './keys/key-service.js';
@@ -16,6 +19,7 @@ import fs from 'node:fs';
 const USAGE =
   'usage: keys create NAME [--scope full|create-only] [--expires YYYY-MM-DD] | keys list | keys revoke NAME';
 const DAY_MS = 86_400_000;
+const PENDING = 'the database has pending migrations; run `npm run migrate -- up` first';
 
 export type KeysCommand =
   | { kind: 'create'; name: string; scope: KeyScope; expiresAt: number | null }
@@ -105,14 +109,33 @@ export async function runKeys(
 ): Promise<number> {
   try {
     const command = parseKeysArgs(args, Date.now());
-    const file = requireDatabaseFile(env, cwd);
+    const target = requireDatabaseTarget(env, cwd);
+    if (target.engine === 'postgres') {
+      const direct = env.DATABASE_DIRECT_URL?.trim() || target.url;
+      const status = await readPostgresMigrationStatus(
+        direct,
+        loadMigrations(postgresMigrationsDir(DEFAULT_MIGRATIONS_DIR)),
+      );
+      if (status.some((migration) => !migration.applied)) throw new Error(PENDING);
+      const pool = createPostgresPool(target.url, { max: 1, applicationName: 'snip keys' });
+      try {
+        return await run(
+          command,
+          createKeyService({ keys: createPostgresKeyRepository(pool), now: Date.now }),
+          output,
+        );
+      } finally {
+        await pool.end();
+      }
+    }
+    const file = target.file;
     if (file !== ':memory:' && !fs.existsSync(file)) {
       throw new Error(`no database at ${file} (start snip or run the migrations first)`);
     }
     const db = openDatabase(file);
     try {
       if (pendingMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR)).length > 0) {
-        throw new Error('the database has pending migrations; run `npm run migrate -- up` first');
+        throw new Error(PENDING);
       }
       return await run(
         command,
