@@ -68,8 +68,14 @@ drop_privileges() {
     bash "$APP_DIR/scripts/launch.sh" "$@"
 }
 
+# `launch.sh node dist/migrate.js up` runs that command instead (as the same user): Fly runs a
+# release_command as arguments to the image's entrypoint, and `docker run IMAGE node dist/keys.js
+# list` should list keys, not start a server. Options alone (`launch.sh --flag`) go to the server.
 main() {
   drop_privileges "$@"
+  if (($# > 0)) && [[ "$1" != -* ]]; then
+    exec "$@"
+  fi
   run_migrations
   start_server "$@"
 }

@@ -74,21 +74,22 @@ describe('fly.postgres.toml', () => {
     expect(text).toContain('fly secrets list');
   });
 
-  it('migrates in each machine’s entrypoint, not in a release command that would never exit', () => {
-    // Fly runs a release_command as arguments to the image's ENTRYPOINT. launch.sh migrates and
-    // then execs the server with its arguments, so `node dist/migrate.js up` there would start a
-    // server and the release would time out. Each machine migrates at start instead, under the
-    // advisory lock (ADR 016). If launch.sh ever runs a command it is given instead, this test
-    // fails here, and a release_command becomes possible.
-    expect(fly.deploy?.release_command).toBeUndefined();
+  it('migrates once per deploy in release_command, which the entrypoint runs instead of the server', () => {
+    // Release machines reach PostgreSQL (never a volume): the migrations run there, once, and a
+    // failed migration stops the deploy before any machine gets the new image.
+    expect(fly.deploy?.release_command).toBe('node dist/migrate.js up');
+    // Fly runs release_command as arguments to the image's ENTRYPOINT: launch.sh must run a
+    // command it is given, not start a server (which would never exit).
     expect(
       instructionsOf(runtime, 'ENTRYPOINT').map((i) => JSON.parse(i.args) as string[]),
     ).toEqual([['/app/scripts/launch.sh']]);
     const launch = readProjectFile('scripts/launch.sh');
-    expect(launch).toMatch(/exec node "\$APP_DIR\/dist\/server\.js" "\$@"/);
     const main = /^main\(\) \{\n([\s\S]*?)\n\}/m.exec(launch)?.[1] ?? '';
     expect(main.split('\n').map((line) => line.trim())).toEqual([
       'drop_privileges "$@"',
+      'if (($# > 0)) && [[ "$1" != -* ]]; then',
+      'exec "$@"',
+      'fi',
       'run_migrations',
       'start_server "$@"',
     ]);

@@ -135,6 +135,24 @@ describe('scripts/launch.sh', () => {
     expect(await canConnect(port)).toBe(false);
   });
 
+  it('when given a command (a Fly release_command), then it runs that command instead of the server, and exits with it', async () => {
+    const port = await findFreePort();
+    const file = path.join(tmp, 'db', 'released.sqlite3');
+    const result = spawnSync('bash', ['scripts/launch.sh', 'node', 'dist/migrate.js', 'up'], {
+      env: { ...inheritedEnv, DATABASE_URL: `sqlite:${file}`, PORT: String(port) },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe(0);
+    // migrate.js alone: no run-migrations.sh line before it, no server after it.
+    expect(result.stdout).not.toContain('run-migrations:');
+    expect(result.stdout).toMatch(/^applied \d{14}_\w+\.sql$/m);
+    expect(fs.existsSync(file)).toBe(true);
+    expect(await canConnect(port)).toBe(false);
+  });
+
   it('when DATABASE_URL is missing, then it stops before the server with exit 1', () => {
     const result = spawnSync('bash', ['scripts/launch.sh'], {
       env: { ...inheritedEnv, DATABASE_URL: '' },
