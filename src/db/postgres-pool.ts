@@ -34,5 +34,8 @@ export function createPostgresPool(url: string, options: PostgresPoolOptions = {
   // An idle connection that breaks (a restart, a failover) must not crash the process: the pool
   // drops it and opens another for the next query.
   pool.on('error', () => {});
+  // Nor one that breaks while taken out for a transaction: the statement in flight rejects with
+  // the error, and that is where it is handled; unheard, the 'error' event would end the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { VisitStore } from '../db/store.js';
@@ -21,13 +22,29 @@ import {
  *   another one's visits;
  * - a deadlock or serialization failure, after which PostgreSQL has rolled the whole
  *   transaction back, is retried a few times; any other error is thrown as it is, and the caller
- *   keeps the counts for its next flush.
+ *   keeps the counts for its next flush;
+ * - each flush records its id in `visit_flushes` in the same transaction, so when a COMMIT gets
+ *   no answer (the connection broke while it ran), the flush looks itself up — once the backend
+ *   that ran it is gone — and either counts as done or is certainly not stored: never twice.
  */
 
 /** SQLSTATEs after which the transaction is rolled back and may simply run again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 export const MAX_FLUSH_ATTEMPTS = 5;
 const BACKOFF_BASE_MS = 5;
+/** How long a backend whose COMMIT got no answer may take to end on its own before it is ended. */
+export const COMMIT_OUTCOME_WAIT_MS = 2000;
+/** How long to keep asking an unreachable database whether a COMMIT happened. */
+const OUTCOME_QUESTION_MS = 60_000;
+/** Flush ids are kept a day; the old ones are deleted every this many flushes. */
+const FORGET_FLUSHES_EVERY = 100;
+const DAY_MS = 86_400_000;
+
+const RECORD_FLUSH = 'INSERT INTO visit_flushes (id, created) VALUES ($1, $2)';
+const FLUSH_COMMITTED = 'SELECT 1 FROM visit_flushes WHERE id = $1';
+const FORGET_OLD_FLUSHES = 'DELETE FROM visit_flushes WHERE created < $1';
+const BACKEND_ALIVE = 'SELECT 1 FROM pg_stat_activity WHERE pid = $1';
+const END_BACKEND = 'SELECT pg_terminate_backend($1)';
 
 export type PostgresVisitRepositoryOptions = {
   /** Called before each retry, with the error that caused it and the attempt that failed. */
@@ -110,6 +127,21 @@ const DAILY = 'SELECT day, count FROM visits_daily WHERE url_id = $1 AND day >= 
 const TOP_REFERRERS = `SELECT host, count FROM visits_referrers WHERE url_id = $1
   ORDER BY count DESC, host COLLATE "C" LIMIT $2`;
 
+/**
+ * Whether the server answered COMMIT with an error of the transaction (then it rolled back),
+ * rather than the connection breaking, or the backend being shut down (class 08, 57P0x), after
+ * which the commit may or may not have happened.
+ */
+function rolledBackByServer(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(code) &&
+    !code.startsWith('08') &&
+    !code.startsWith('57P0')
+  );
+}
+
 function isRetryable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && RETRYABLE.has(code);
@@ -185,49 +217,97 @@ export function createPostgresVisitRepository(
     }
   }
 
+  type Failure =
+    | { error: unknown; outcome: 'rolled back' | 'broken' }
+    | { error: unknown; outcome: 'unknown'; backendPid: number | null };
+
   /**
-   * One attempt in one transaction. On failure it is rolled back and the error thrown as it is;
-   * `rolledBack` says whether the rollback is certain (it is not when ROLLBACK itself failed:
-   * then the connection is dropped, and the flush must not run again).
+   * One attempt in one transaction. On failure it says what became of the transaction: rolled
+   * back (certain); broken (ROLLBACK itself failed before any COMMIT was sent: the connection is
+   * dropped, and with it the transaction, but the flush must not run again at once); or unknown
+   * (COMMIT was sent and no answer came: it may have committed).
    */
-  async function attempt(
-    batches: VisitBatch[],
-  ): Promise<{ error: unknown; rolledBack: boolean } | null> {
+  async function attempt(batches: VisitBatch[], flushId: string): Promise<Failure | null> {
     const client = await pool.connect();
+    const backendPid = (client as unknown as { processID: number | null }).processID;
     let broken: Error | undefined;
+    let commitSent = false;
     try {
       await client.query('BEGIN');
+      await client.query(RECORD_FLUSH, [flushId, Date.now()]);
       await writeOnce(client, batches);
+      commitSent = true;
       await client.query('COMMIT');
       return null;
     } catch (error) {
+      // An answer from the server (an SQLSTATE) to COMMIT means it rolled back; no answer at all
+      // (a broken connection) leaves the outcome with the server.
+      if (commitSent && !rolledBackByServer(error)) {
+        broken = error instanceof Error ? error : new Error(String(error));
+        return { error, outcome: 'unknown', backendPid };
+      }
       // After a failed COMMIT PostgreSQL has already rolled back; ROLLBACK then only warns.
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
       });
-      return { error, rolledBack: broken === undefined };
+      return { error, outcome: broken === undefined ? 'rolled back' : 'broken' };
     } finally {
       // With an error, the pool closes the connection instead of handing it out again.
       client.release(broken);
     }
   }
 
+  /**
+   * Whether the flush `flushId` committed, asked once the backend that ran it has ended: until
+   * then its COMMIT may still be running. It may end on its own; after COMMIT_OUTCOME_WAIT_MS it
+   * is ended. While the database cannot be reached, the question is asked again.
+   */
+  async function committed(flushId: string, backendPid: number | null): Promise<boolean> {
+    const started = Date.now();
+    for (let wait = 20; ; wait = Math.min(wait * 2, 1000)) {
+      try {
+        if (backendPid !== null && (await pool.query(BACKEND_ALIVE, [backendPid])).rowCount) {
+          if (Date.now() - started >= COMMIT_OUTCOME_WAIT_MS) {
+            await pool.query(END_BACKEND, [backendPid]);
+          }
+        } else {
+          return ((await pool.query(FLUSH_COMMITTED, [flushId])).rowCount ?? 0) > 0;
+        }
+      } catch (error) {
+        if (Date.now() - started >= OUTCOME_QUESTION_MS) throw error;
+      }
+      await sleep(wait);
+    }
+  }
+
+  let flushes = 0;
+  async function forgetOldFlushes(): Promise<void> {
+    if (++flushes % FORGET_FLUSHES_EVERY !== 0) return;
+    await pool.query(FORGET_OLD_FLUSHES, [Date.now() - DAY_MS]).catch(() => {});
+  }
+
   return {
     /**
      * Adds every batch in one transaction. Retries, up to MAX_FLUSH_ATTEMPTS in all, only after a
-     * deadlock or serialization failure whose transaction has been rolled back, so no visit is
-     * ever counted twice; waits a few milliseconds, more each time and at random, first.
-     * A connection lost during COMMIT leaves unknown whether the flush was stored; that error is
-     * thrown like any other, so the caller's next flush may count those visits a second time.
+     * deadlock or serialization failure whose transaction has been rolled back; waits a few
+     * milliseconds, more each time and at random, first. A COMMIT without an answer resolves
+     * as whatever the database did: done if it committed, thrown (the counts go back to the
+     * caller) if it did not. No visit is ever counted twice.
      */
     async addVisits(batches: VisitBatch[]): Promise<void> {
       if (batches.length === 0) return;
       const sorted = mergeByLink(batches).toSorted((a, b) => a.urlId - b.urlId);
+      const flushId = randomUUID();
       for (let attemptNo = 1; ; attemptNo++) {
-        const failure = await attempt(sorted);
-        if (failure === null) return;
-        const { error, rolledBack } = failure;
-        if (!rolledBack || !isRetryable(error) || attemptNo >= MAX_FLUSH_ATTEMPTS) throw error;
+        const failure = await attempt(sorted, flushId);
+        if (failure === null) return forgetOldFlushes();
+        const { error } = failure;
+        if (failure.outcome === 'unknown') {
+          if (await committed(flushId, failure.backendPid)) return forgetOldFlushes();
+          throw error;
+        }
+        if (failure.outcome === 'broken' || !isRetryable(error) || attemptNo >= MAX_FLUSH_ATTEMPTS)
+          throw error;
         options.onRetry?.(error, attemptNo);
         await sleep(BACKOFF_BASE_MS * 2 ** (attemptNo - 1) * (0.5 + Math.random()));
       }

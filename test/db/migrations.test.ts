@@ -362,6 +362,7 @@ describe('dataLosses', () => {
       add_abuse_handling_and_admin_sessions: true,
       add_idx_urls_state: false,
       add_rate_limits: true,
+      add_visit_flushes: true,
     });
   });
 });
