@@ -95,6 +95,56 @@ describe('loadConfig', () => {
     },
   );
 
+  it('when DATABASE_DIRECT_URL is set, then LISTEN, locks and migrations use it, and queries DATABASE_URL', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://snip:secret@pooler.internal:6432/snip',
+      DATABASE_DIRECT_URL: 'postgresql://snip:secret@direct.internal:5432/snip',
+    });
+    expect(config.databaseUrl).toBe('postgres://snip:secret@pooler.internal:6432/snip');
+    expect(config.databaseDirectUrl).toBe('postgresql://snip:secret@direct.internal:5432/snip');
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/snip' }).databaseDirectUrl).toBe(
+      'postgres://db/snip',
+    );
+  });
+
+  it.each(['sqlite:direct.sqlite3', 'mysql://snip:secret@db/snip'])(
+    'when DATABASE_DIRECT_URL is %s, then it is refused without its password',
+    (raw) => {
+      let message = '';
+      try {
+        loadConfig({ DATABASE_URL: 'postgres://db/snip', DATABASE_DIRECT_URL: raw });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain('DATABASE_DIRECT_URL must be a postgres:// URL');
+      expect(message).not.toContain('secret');
+    },
+  );
+
+  it.each([
+    ['1s', 1000],
+    ['500ms', 500],
+    ['60s', 60_000],
+  ])('when REDIRECT_CACHE_TTL is %s, then cached rows live %i ms', (raw, ms) => {
+    expect(loadConfig({ REDIRECT_CACHE_TTL: raw }).redirectCacheTtlMs).toBe(ms);
+  });
+
+  it.each(['50ms', '3601s', '1', 'forever'])(
+    'when REDIRECT_CACHE_TTL is %s, then it is refused',
+    (raw) => {
+      expect(() => loadConfig({ REDIRECT_CACHE_TTL: raw })).toThrow(
+        'REDIRECT_CACHE_TTL must be a duration from 100ms to 3600s, such as 1s or 500ms',
+      );
+    },
+  );
+
+  it('when CACHE_INVALIDATION is ttl, then it is taken, and anything but listen or ttl is refused', () => {
+    expect(loadConfig({ CACHE_INVALIDATION: 'ttl' }).cacheInvalidation).toBe('ttl');
+    expect(() => loadConfig({ CACHE_INVALIDATION: 'notify' })).toThrow(
+      'CACHE_INVALIDATION must be listen or ttl',
+    );
+  });
+
   it('when several variables are wrong, then one error lists each of them in plain words', () => {
     let error: unknown;
     try {

@@ -25,8 +25,22 @@ const FINAL_FLUSH_ATTEMPTS = 5;
  */
 const UNSUPPORTED_ENGINES = [
   { pattern: /CockroachDB/i, name: 'CockroachDB' },
-  { pattern: /YugabyteDB/i, name: 'YugabyteDB' },
+  // YugabyteDB answers as PostgreSQL, with -YB- in its version.
+  { pattern: /YugabyteDB|-YB-/i, name: 'YugabyteDB' },
 ];
+
+/**
+ * Why snip will not run on the server that answered `version()` and `server_version_num`, or
+ * null when it will.
+ */
+export function refuseEngine(version: string, versionNum: number): string | null {
+  const unsupported = UNSUPPORTED_ENGINES.find((engine) => engine.pattern.test(version));
+  if (unsupported) {
+    return `${unsupported.name} is not supported: snip needs LISTEN/NOTIFY and session advisory locks, which it lacks; use PostgreSQL 15 or newer`;
+  }
+  if (!(versionNum >= 150000)) return `PostgreSQL 15 or newer is needed; this server is ${version}`;
+  return null;
+}
 
 /**
  * snip on PostgreSQL 15 or newer, one of several machines on one database. Checks the engine and
@@ -50,16 +64,8 @@ export async function openPostgres(
           `cannot reach PostgreSQL at ${redactDatabaseUrl(config.databaseDirectUrl)}: ${(error as Error).message}`,
         );
       });
-    const { version, server_version_num: versionNum } = rows[0]!;
-    const unsupported = UNSUPPORTED_ENGINES.find((engine) => engine.pattern.test(version));
-    if (unsupported) {
-      throw new StartupError(
-        `${unsupported.name} is not supported: snip needs LISTEN/NOTIFY and session advisory locks, which it lacks; use PostgreSQL 15 or newer`,
-      );
-    }
-    if (Number(versionNum) < 150000) {
-      throw new StartupError(`PostgreSQL 15 or newer is needed; this server is ${version}`);
-    }
+    const refusal = refuseEngine(rows[0]!.version, Number(rows[0]!.server_version_num));
+    if (refusal !== null) throw new StartupError(refusal);
   } finally {
     await direct.end();
   }
