@@ -19,6 +19,38 @@ export type ReportGroup = {
   }[];
 };
 
+/** A row of the open reports, with its link, as both engines' repositories read them. */
+export type OpenReportRow = {
+  id: number;
+  urlId: number;
+  code: string;
+  target: string;
+  reason: ReportReason;
+  details: string;
+  contact: string;
+  created: number;
+};
+
+/** Rows that come link by link, grouped per link in the order of their first rows. */
+export function groupReports(rows: readonly OpenReportRow[]): ReportGroup[] {
+  const groups = new Map<number, ReportGroup>();
+  for (const row of rows) {
+    let group = groups.get(row.urlId);
+    if (!group) {
+      group = { urlId: row.urlId, code: row.code, target: row.target, reports: [] };
+      groups.set(row.urlId, group);
+    }
+    group.reports.push({
+      id: row.id,
+      reason: row.reason,
+      details: row.details,
+      contact: row.contact,
+      created: row.created,
+    });
+  }
+  return [...groups.values()];
+}
+
 export type AbuseRepository = ReturnType<typeof createAbuseRepository>;
 
 /** The only place that speaks SQL about abuse reports and the host blocklist. */
@@ -26,19 +58,7 @@ export function createAbuseRepository(db: Db) {
   const insertReport = db.prepare<[number, ReportReason, string, string, number]>(
     'INSERT INTO abuse_reports (url_id, reason, details, contact, created) VALUES (?, ?, ?, ?, ?)',
   );
-  const openReports = db.prepare<
-    [],
-    {
-      id: number;
-      urlId: number;
-      code: string;
-      target: string;
-      reason: ReportReason;
-      details: string;
-      contact: string;
-      created: number;
-    }
-  >(
+  const openReports = db.prepare<[], OpenReportRow>(
     `SELECT r.id, r.url_id AS urlId, u.code, u.target, r.reason, r.details, r.contact, r.created
      FROM abuse_reports r JOIN urls u ON u.id = r.url_id
      WHERE r.resolved_at IS NULL
@@ -68,22 +88,7 @@ export function createAbuseRepository(db: Db) {
       insertReport.run(report.urlId, report.reason, report.details, report.contact, now);
     },
     openReportGroups(): ReportGroup[] {
-      const groups = new Map<number, ReportGroup>();
-      for (const row of openReports.all()) {
-        let group = groups.get(row.urlId);
-        if (!group) {
-          group = { urlId: row.urlId, code: row.code, target: row.target, reports: [] };
-          groups.set(row.urlId, group);
-        }
-        group.reports.push({
-          id: row.id,
-          reason: row.reason,
-          details: row.details,
-          contact: row.contact,
-          created: row.created,
-        });
-      }
-      return [...groups.values()];
+      return groupReports(openReports.all());
     },
     countOpenReports(): number {
       return openCount.get() as number;

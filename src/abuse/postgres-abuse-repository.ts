@@ -1,22 +1,17 @@
 import type pg from 'pg';
 import type { AbuseStore } from '../db/store.js';
-import type { BlockedHost, ReportGroup, ReportReason } from './abuse-repository.js';
+import {
+  groupReports,
+  type BlockedHost,
+  type OpenReportRow,
+  type ReportGroup,
+  type ReportReason,
+} from './abuse-repository.js';
 
 /**
  * The PostgreSQL twin of abuse-repository.ts, with the same methods and results. Give it a pool
  * from createPostgresPool, which reads BIGINT as a JavaScript number.
  */
-
-type OpenReportRow = {
-  id: number;
-  urlId: number;
-  code: string;
-  target: string;
-  reason: ReportReason;
-  details: string;
-  contact: string;
-  created: number;
-};
 
 const INSERT_REPORT = `INSERT INTO abuse_reports (url_id, reason, details, contact, created)
   VALUES ($1, $2, $3, $4, $5)`;
@@ -54,23 +49,7 @@ export function createPostgresAbuseRepository(pool: pg.Pool) {
     },
     async openReportGroups(): Promise<ReportGroup[]> {
       const { rows } = await pool.query<OpenReportRow>(OPEN_REPORTS);
-      // The rows come link by link, so the groups keep the order of their first rows.
-      const groups = new Map<number, ReportGroup>();
-      for (const row of rows) {
-        let group = groups.get(row.urlId);
-        if (!group) {
-          group = { urlId: row.urlId, code: row.code, target: row.target, reports: [] };
-          groups.set(row.urlId, group);
-        }
-        group.reports.push({
-          id: row.id,
-          reason: row.reason,
-          details: row.details,
-          contact: row.contact,
-          created: row.created,
-        });
-      }
-      return [...groups.values()];
+      return groupReports(rows);
     },
     async countOpenReports(): Promise<number> {
       const { rows } = await pool.query<{ n: number }>(OPEN_COUNT);

@@ -10,7 +10,12 @@ import { loadMigrations } from './migrations.js';
 import { createPostgresPool } from './postgres-pool.js';
 import { readPostgresMigrationStatus } from './postgres-migrations.js';
 import { createPostgresStore } from './postgres-store.js';
-import { StartupError, VISIT_FLUSH_INTERVAL_MS, type DatabaseRuntime } from './runtime.js';
+import {
+  flushFailed,
+  StartupError,
+  VISIT_FLUSH_INTERVAL_MS,
+  type DatabaseRuntime,
+} from './runtime.js';
 
 /** The listener asks `SELECT 1` this often, and counts the connection dead after as long. */
 const HEARTBEAT_MS = 5000;
@@ -99,13 +104,12 @@ export async function openPostgres(
   // Starting does not wait for LISTEN: until it runs, cached rows expire after the TTL anyway.
   invalidation?.ready.catch(() => {});
 
-  /** One flush; false when it failed (the counts stay in memory for the next). */
+  /** One flush; null when it failed. */
   const flushOnce = async (counter: VisitCounter): Promise<number | null> => {
     try {
       return await counter.flush();
     } catch (error) {
-      logger.warn({ err: error, pending: counter.pendingTotal() }, 'visit flush failed');
-      return null;
+      return flushFailed(logger, counter, error);
     }
   };
 

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { RedirectCache } from '../links/redirect-cache.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
 import type { Store } from './store.js';
@@ -23,3 +24,9 @@ export type DatabaseRuntime = {
   finalFlush(counter: VisitCounter): Promise<number>;
   close(): Promise<void>;
 };
+
+/** A failed flush: its counts stay in memory and go out with the next one. */
+export function flushFailed(logger: Logger, counter: VisitCounter, error: unknown): null {
+  logger.warn({ err: error, pending: counter.pendingTotal() }, 'visit flush failed');
+  return null;
+}

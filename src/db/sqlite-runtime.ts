@@ -6,7 +6,12 @@ import type { VisitCounter } from '../stats/visit-counter.js';
 import { watchDatabaseFile } from './database-file.js';
 import { loadMigrations, pendingMigrations } from './migrations.js';
 import { openDatabase } from './open-database.js';
-import { StartupError, VISIT_FLUSH_INTERVAL_MS, type DatabaseRuntime } from './runtime.js';
+import {
+  flushFailed,
+  StartupError,
+  VISIT_FLUSH_INTERVAL_MS,
+  type DatabaseRuntime,
+} from './runtime.js';
 import { createSqliteStore } from './sqlite-store.js';
 import { writeWithoutWaiting } from './write-gate.js';
 
@@ -54,9 +59,7 @@ export function openSqlite(
           : writeWithoutWaiting(db, () => counter.flush(options.maxLinks))
       ) as number;
     } catch (error) {
-      // The counts stay in memory and go out with the next flush.
-      logger.warn({ err: error, pending: counter.pendingTotal() }, 'visit flush failed');
-      return null;
+      return flushFailed(logger, counter, error);
     }
   };
 

@@ -3,7 +3,6 @@ import { inTransaction } from '../db/postgres-transaction.js';
 import type { LinkStore } from '../db/store.js';
 import type {
   InsertResult,
-  LinkFilter,
   LinkQuery,
   LinkSettings,
   LinkStateName,
@@ -11,6 +10,14 @@ import type {
   NewLink,
   RedirectTarget,
 } from './link-repository.js';
+import {
+  COUNT_BY_STATE_SQL,
+  likePattern,
+  listingKey,
+  listingWhere,
+  ORDER_SQL,
+  STATE_SQL,
+} from './link-sql.js';
 import { LINK_CHANGED_CHANNEL } from './postgres-cache-invalidation.js';
 
 /**
@@ -24,29 +31,6 @@ import { LINK_CHANGED_CHANNEL } from './postgres-cache-invalidation.js';
 
 /** PostgreSQL's SQLSTATE for a unique violation. */
 const UNIQUE_VIOLATION = '23505';
-
-/** The states as SQL, with `:now`: those of link-repository.ts, word for word. */
-const STATE_SQL: Record<LinkFilter, string> = {
-  active: `deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NULL
-    AND (expires_at IS NULL OR expires_at > :now) AND (max_visits IS NULL OR visits < max_visits)`,
-  expired: `deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NULL
-    AND ((expires_at IS NOT NULL AND expires_at <= :now) OR (max_visits IS NOT NULL AND visits >= max_visits))`,
-  disabled: 'deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NOT NULL',
-  banned: 'deleted_at IS NULL AND banned_at IS NOT NULL',
-  deleted: 'deleted_at IS NOT NULL',
-  reported:
-    'EXISTS (SELECT 1 FROM abuse_reports r WHERE r.url_id = urls.id AND r.resolved_at IS NULL)',
-};
-
-/** Exactly the WHERE of the partial index idx_urls_state. */
-const NOT_PLAIN_SQL =
-  'deleted_at IS NOT NULL OR banned_at IS NOT NULL OR disabled_at IS NOT NULL OR expires_at IS NOT NULL OR max_visits IS NOT NULL';
-
-const ORDER_SQL: Record<LinkQuery['orderBy'], string> = {
-  created: 'created',
-  visits: 'visits',
-  lastVisit: 'last_visit',
-};
 
 /**
  * SQLite sorts NULL before every number, PostgreSQL after: say where it goes, so that links never
@@ -122,12 +106,7 @@ function valuesOf(statement: Named, params: Record<string, unknown>): unknown[] 
   });
 }
 
-const COUNT_BY_STATE = named(`SELECT CASE WHEN ${STATE_SQL.deleted} THEN 'deleted'
-    WHEN ${STATE_SQL.banned} THEN 'banned' WHEN ${STATE_SQL.disabled} THEN 'disabled'
-    WHEN ${STATE_SQL.expired} THEN 'expired'
-    ELSE 'active' END AS state, COUNT(*) AS n
-  FROM urls WHERE ${NOT_PLAIN_SQL} GROUP BY state
-  UNION ALL SELECT 'all', COUNT(*) FROM urls`);
+const COUNT_BY_STATE = named(COUNT_BY_STATE_SQL);
 // A prefilter in SQL; the caller compares the parsed host (a substring can be a false match).
 // Ordered by id, the order SQLite's scan of the table returns.
 const ACTIVE_MENTIONING = named(
@@ -139,11 +118,6 @@ const NEWEST_ACTIVE_BY_TARGET = named(
    ORDER BY id DESC LIMIT 1`,
 );
 
-/** `%` and `_` typed by a person are literal characters, not wildcards. */
-function likePattern(search: string): string {
-  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
 }
@@ -152,21 +126,11 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
   // One pair of statements per combination of filter, search and order, built on first use.
   const listings = new Map<string, { page: Named; total: Named }>();
   function listing(query: LinkQuery) {
-    const scope = query.state ?? (query.excludeDeleted ? 'undeleted' : 'all');
-    const key = `${scope} ${query.search !== ''} ${query.orderBy} ${query.direction}`;
+    const key = listingKey(query);
     let statements = listings.get(key);
     if (!statements) {
-      const where = [
-        query.state
-          ? STATE_SQL[query.state]
-          : query.excludeDeleted
-            ? 'deleted_at IS NULL'
-            : '1 = 1',
-        // ILIKE: SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's LIKE does not.
-        query.search !== ''
-          ? "(code ILIKE :pattern ESCAPE '\\' OR target ILIKE :pattern ESCAPE '\\')"
-          : '1 = 1',
-      ].join(' AND ');
+      // ILIKE: SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's LIKE does not.
+      const where = listingWhere(query, 'ILIKE');
       const direction = query.direction === 'asc' ? 'ASC' : 'DESC';
       const order = `${ORDER_SQL[query.orderBy]} ${DIRECTION_SQL[query.direction]}, id ${direction}`;
       statements = {

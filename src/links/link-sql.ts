@@ -1,0 +1,76 @@
+import type { LinkFilter, LinkQuery } from './link-repository.js';
+
+/**
+ * The SQL both engines' link repositories share, with named parameters (`:now`, `:pattern`):
+ * SQLite binds them by name, the PostgreSQL repository numbers them. One copy, so that a state
+ * means the same thing on either engine.
+ */
+
+/**
+ * The states. Visits still counted in memory are not seen here: a link at its visit limit may
+ * list as active for up to a second.
+ */
+export const STATE_SQL: Record<LinkFilter, string> = {
+  active: `deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NULL
+    AND (expires_at IS NULL OR expires_at > :now) AND (max_visits IS NULL OR visits < max_visits)`,
+  expired: `deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NULL
+    AND ((expires_at IS NOT NULL AND expires_at <= :now) OR (max_visits IS NOT NULL AND visits >= max_visits))`,
+  disabled: 'deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NOT NULL',
+  banned: 'deleted_at IS NULL AND banned_at IS NOT NULL',
+  deleted: 'deleted_at IS NOT NULL',
+  reported:
+    'EXISTS (SELECT 1 FROM abuse_reports r WHERE r.url_id = urls.id AND r.resolved_at IS NULL)',
+};
+
+export const ORDER_SQL: Record<LinkQuery['orderBy'], string> = {
+  created: 'created',
+  visits: 'visits',
+  lastVisit: 'last_visit',
+};
+
+/**
+ * Links that are not plainly active: exactly the WHERE of the partial index idx_urls_state, so
+ * that counting them by state reads that small index alone, never the table.
+ */
+const NOT_PLAIN_SQL =
+  'deleted_at IS NOT NULL OR banned_at IS NOT NULL OR disabled_at IS NOT NULL OR expires_at IS NOT NULL OR max_visits IS NOT NULL';
+
+/**
+ * The links of idx_urls_state by state, and the number of all links (a scan of the small
+ * idx_dates on SQLite): about 35 ms for a million links, where reading every row took ten times
+ * that. Exported for the test that checks SQLite's plan.
+ */
+export const COUNT_BY_STATE_SQL = `SELECT CASE WHEN ${STATE_SQL.deleted} THEN 'deleted'
+    WHEN ${STATE_SQL.banned} THEN 'banned' WHEN ${STATE_SQL.disabled} THEN 'disabled'
+    WHEN ${STATE_SQL.expired} THEN 'expired'
+    ELSE 'active' END AS state, COUNT(*) AS n
+  FROM urls WHERE ${NOT_PLAIN_SQL} GROUP BY state
+  UNION ALL SELECT 'all', COUNT(*) FROM urls`;
+
+/** Which statements a listing needs: one pair per combination of filter, search and order. */
+export function listingKey(query: LinkQuery): string {
+  const scope = query.state ?? (query.excludeDeleted ? 'undeleted' : 'all');
+  return `${scope} ${query.search !== ''} ${query.orderBy} ${query.direction}`;
+}
+
+/**
+ * A listing's WHERE. `like` is the operator that ignores the case of ASCII letters: SQLite's
+ * LIKE does, PostgreSQL's ILIKE does.
+ */
+export function listingWhere(query: LinkQuery, like: 'LIKE' | 'ILIKE'): string {
+  const scope = query.state
+    ? STATE_SQL[query.state]
+    : query.excludeDeleted
+      ? 'deleted_at IS NULL'
+      : '1 = 1';
+  const search =
+    query.search !== ''
+      ? `(code ${like} :pattern ESCAPE '\\' OR target ${like} :pattern ESCAPE '\\')`
+      : '1 = 1';
+  return `${scope} AND ${search}`;
+}
+
+/** `%` and `_` typed by a person are literal characters, not wildcards. */
+export function likePattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
