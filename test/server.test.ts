@@ -203,6 +203,14 @@ describe('the server process', () => {
 
   it('when it starts, then it logs a clickable local address once it listens, and warns that BASE_URL is unset', async () => {
     const { port } = await startServer();
+    // /healthz may answer before the log lines have come through the pipe.
+    for (
+      let waited = 0;
+      !proc!.output().includes('BASE_URL is not set') && waited < 5000;
+      waited += 20
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const lines = proc!
       .output()
       .split('\n')
