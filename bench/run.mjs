@@ -7,7 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CODE_PREFIX, UNKNOWN_PREFIX, seedLinks } from './seed-links.mjs';
+import pg from 'pg';
+import { postgresUnavailable, startPostgresCluster } from '../scripts/postgres-cluster.mjs';
+import {
+  CODE_PREFIX,
+  UNKNOWN_PREFIX,
+  codeFor,
+  seedLinks,
+  seedPostgresLinks,
+} from './seed-links.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
@@ -32,6 +40,9 @@ const COLD_STARTS = quick ? 3 : 7;
 /** Link creation waits for an fsync per link; a few connections are plenty to keep it busy. */
 const CREATE_CONNECTIONS = 10;
 const CREATE_BODY = 'url=https%3A%2F%2Fexample.com%2Fa%2Fnew%2Fpage%3Fid%3D42';
+/** snip processes sharing one PostgreSQL database, as machines behind a load balancer would. */
+const PG_MACHINES = 2;
+const PG_NAME = `snip on PostgreSQL, ${PG_MACHINES} processes, ${SMALL_TABLE.toLocaleString('en')} links`;
 
 // The server gets core 0 and the load generator core 1, so they do not compete (where possible).
 const CORES = os.availableParallelism();
@@ -41,6 +52,25 @@ const onLoadCore = (argv) => (canPin ? ['taskset', '-c', '1', ...argv] : argv);
 const haveWrk = hasCommand('wrk');
 // The runner itself (which polls during cold starts) stays off the server's core too.
 if (canPin) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+
+/**
+ * What must not outlive the run, also when it is interrupted (Ctrl+C, SIGTERM): synchronous
+ * functions, run newest first. `finally` in main() does the same on a normal end or a failure.
+ */
+const cleanups = new Set();
+function onSignal(signal) {
+  log(`${signal}: stopping servers and PostgreSQL, removing temporary files …`);
+  for (const cleanup of [...cleanups].reverse()) {
+    try {
+      cleanup();
+    } catch (error) {
+      log(String(error));
+    }
+  }
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
 
 function hasCommand(name) {
   return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
@@ -81,7 +111,9 @@ function snipEnv(databaseFile, port, extra = {}) {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
     if (
-      /^(PORT|DATABASE_URL|BASE_URL|LOG_LEVEL|RATE_LIMIT.*|CODE_LENGTH|MAX_URL_LENGTH)$/.test(key)
+      /^(PORT|DATABASE_(DIRECT_)?URL|CACHE_INVALIDATION|REDIRECT_CACHE_TTL|BASE_URL|LOG_LEVEL|RATE_LIMIT.*|CODE_LENGTH|MAX_URL_LENGTH)$/.test(
+        key,
+      )
     )
       delete env[key];
   }
@@ -101,8 +133,16 @@ async function startServer({ name, argv, env, readyPath, readyStatus, logFile })
   const [command, ...rest] = onServerCore(argv);
   const child = spawn(command, rest, { cwd: ROOT, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
+  const kill = () => child.kill('SIGKILL');
+  cleanups.add(kill);
+  child.once('exit', () => cleanups.delete(kill));
   const url = `http://127.0.0.1:${env.PORT}`;
-  await waitFor(`${url}${readyPath}`, readyStatus, performance.now(), child);
+  try {
+    await waitFor(`${url}${readyPath}`, readyStatus, performance.now(), child);
+  } catch (error) {
+    kill();
+    throw error;
+  }
   return { name, child, url, logFile };
 }
 
@@ -152,35 +192,72 @@ function run(argv) {
   return result.stdout;
 }
 
+/** run(), without blocking: for loads that run side by side. */
+function runAsync(argv, env = process.env) {
+  const [command, ...rest] = onLoadCore(argv);
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, rest, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const kill = () => child.kill('SIGKILL');
+    cleanups.add(kill);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (status) => {
+      cleanups.delete(kill);
+      if (status === 0) resolve(stdout);
+      else reject(new Error(`${argv.join(' ')} failed (${status}):\n${stderr}`));
+    });
+  });
+}
+
+/** wrk's command line for one load (see load()). */
+function wrkArgv({
+  url,
+  expected,
+  prefix = CODE_PREFIX,
+  count = 1,
+  post,
+  bot,
+  connections,
+  seconds,
+}) {
+  const argv = ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`];
+  argv.push('-s', path.join(BENCH, 'load', 'codes.lua'));
+  argv.push(post ? `${url}/shorten` : `${url}/`, '--', String(expected), prefix, String(count));
+  if (post) argv.push('post', post);
+  if (bot) argv.push('bot');
+  return argv;
+}
+
+/** codes.lua's result line; `drained`: the load ran with SNIP_WRK_STOP_AFTER (see loadTogether). */
+function parseWrk(stdout, drained = false) {
+  const line = stdout.split('\n').find((l) => l.startsWith('WRK_RESULT '));
+  if (!line) throw new Error('wrk printed no result');
+  const r = JSON.parse(line.slice('WRK_RESULT '.length));
+  return {
+    requests: r.requests,
+    rps: r.requests / ((drained ? r.activeUs : r.durationUs) / 1e6),
+    p50: r.p50 / 1000,
+    p99: r.p99 / 1000,
+    errors: r.errors,
+    unexpected: r.unexpected,
+    redirects: r.redirects,
+    inflight: r.inflight,
+  };
+}
+
 /**
  * One load with wrk or autocannon. `prefix`/`count` say which codes are asked for; `expected` is
  * the only status that counts as a right answer. Latencies in milliseconds.
  */
-function load(
-  tool,
-  { url, expected, prefix = CODE_PREFIX, count = 1, post, bot, connections, seconds },
-) {
-  const c = connections ?? CONNECTIONS;
-  const d = seconds ?? DURATION;
-  if (tool === 'wrk') {
-    const argv = ['wrk', '-t1', `-c${c}`, `-d${d}s`, '-s', path.join(BENCH, 'load', 'codes.lua')];
-    argv.push(post ? `${url}/shorten` : `${url}/`, '--', String(expected), prefix, String(count));
-    if (post) argv.push('post', post);
-    if (bot) argv.push('bot');
-    const line = run(argv)
-      .split('\n')
-      .find((l) => l.startsWith('WRK_RESULT '));
-    if (!line) throw new Error('wrk printed no result');
-    const r = JSON.parse(line.slice('WRK_RESULT '.length));
-    return {
-      rps: r.requests / (r.durationUs / 1e6),
-      p50: r.p50 / 1000,
-      p99: r.p99 / 1000,
-      errors: r.errors,
-      unexpected: r.unexpected,
-    };
-  }
-  const options = {
+function load(tool, options) {
+  const c = options.connections ?? CONNECTIONS;
+  const d = options.seconds ?? DURATION;
+  if (tool === 'wrk') return parseWrk(run(wrkArgv({ ...options, connections: c, seconds: d })));
+  const { url, expected, prefix = CODE_PREFIX, count = 1, post } = options;
+  const autocannonOptions = {
     url: post ? `${url}/shorten` : `${url}/`,
     connections: c,
     duration: d,
@@ -192,9 +269,165 @@ function load(
   const out = run([
     'node',
     path.join(BENCH, 'load', 'autocannon-load.mjs'),
-    JSON.stringify(options),
+    JSON.stringify(autocannonOptions),
   ]);
   return JSON.parse(out.trim().split('\n').at(-1));
+}
+
+/**
+ * One wrk per server, all at once, each with its share of the connections, the same options
+ * otherwise; the rates are summed, the worst latencies kept. With `drained`, no request starts
+ * after the load's seconds and each wrk waits (up to a second more) for the answers to the
+ * requests it started, so that every request a server counted as a visit is among the 302s wrk
+ * counted: wrk's own end drops the requests in flight (codes.lua).
+ */
+async function loadTogether(urls, options, { drained = false } = {}) {
+  const connections = Math.max(1, Math.round((options.connections ?? CONNECTIONS) / urls.length));
+  const seconds = options.seconds ?? DURATION;
+  const env = drained ? { ...process.env, SNIP_WRK_STOP_AFTER: String(seconds) } : process.env;
+  const results = await Promise.all(
+    urls.map(async (url) => {
+      const argv = wrkArgv({ ...options, url, connections, seconds: seconds + (drained ? 1 : 0) });
+      return parseWrk(await runAsync(argv, env), drained);
+    }),
+  );
+  const sum = (field) => results.reduce((n, r) => n + r[field], 0);
+  return {
+    requests: sum('requests'),
+    rps: sum('rps'),
+    p50: Math.max(...results.map((r) => r.p50)),
+    p99: Math.max(...results.map((r) => r.p99)),
+    errors: sum('errors'),
+    unexpected: sum('unexpected'),
+    redirects: sum('redirects'),
+    inflight: sum('inflight'),
+  };
+}
+
+// ---- PostgreSQL ----
+
+/** Why the PostgreSQL part cannot run here, or null. */
+function postgresSkipReason() {
+  if (!haveWrk) return 'wrk not found (the PostgreSQL part runs wrk only)';
+  return postgresUnavailable();
+}
+
+/** The server's pid: the first line of postmaster.pid. */
+function postmasterPid(cluster) {
+  return Number(
+    fs.readFileSync(path.join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
+  );
+}
+
+/** Fields of /proc/<pid>/stat after the command name (field 3 is index 0), or null. */
+function statFields(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  } catch {
+    return null;
+  }
+}
+
+function childrenOf(pid) {
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((child) => Number(statFields(child)?.[1]) === pid);
+}
+
+/**
+ * Moves PostgreSQL to the servers' core: the runner started it from the load generator's core,
+ * and its processes would compete with wrk there. New backends inherit the postmaster's core.
+ */
+function pinPostgres(cluster) {
+  if (!canPin) return;
+  const pid = postmasterPid(cluster);
+  for (const each of [pid, ...childrenOf(pid)]) {
+    spawnSync('taskset', ['-a', '-p', '-c', '0', String(each)], { stdio: 'ignore' });
+  }
+}
+
+/**
+ * CPU time of all of PostgreSQL's processes in microseconds: the postmaster, its live children,
+ * and the children it has reaped (cutime, cstime), so a backend that ended is not lost.
+ */
+function postgresCpuTime(cluster) {
+  const pid = postmasterPid(cluster);
+  const own = statFields(pid);
+  if (own === null) return NaN;
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const child of childrenOf(pid)) {
+    const fields = statFields(child);
+    if (fields !== null) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1e6) / CLOCK_TICKS;
+}
+
+/** Visits stored for the seeded links: per link (urls.visits) and per day (visits_daily). */
+async function storedVisits(url, count) {
+  const codes = Array.from({ length: count }, (_, i) => codeFor(CODE_PREFIX, i));
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT (SELECT COALESCE(SUM(visits), 0) FROM urls WHERE code = ANY ($1)) AS visits,
+              (SELECT COALESCE(SUM(d.count), 0) FROM visits_daily d
+                 JOIN urls u ON u.id = d.url_id WHERE u.code = ANY ($1)) AS daily,
+              (SELECT COUNT(*) FROM urls WHERE code = ANY ($1)) AS links`,
+      [codes],
+    );
+    return {
+      visits: Number(rows[0].visits),
+      daily: Number(rows[0].daily),
+      links: Number(rows[0].links),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A throw-away cluster on the servers' core, migrated by snip's own command, seeded with
+ * SMALL_TABLE links, and PG_MACHINES snip processes on it. Everything it starts is pushed to
+ * `servers` or given to `setCluster` at once, so that main() stops it whatever happens next.
+ */
+async function startPostgresPart(dir, servers, setCluster) {
+  log('PostgreSQL: starting a throw-away cluster …');
+  const cluster = await startPostgresCluster();
+  setCluster(cluster);
+  pinPostgres(cluster);
+  const migrateEnv = snipEnv(null, 0, { DATABASE_URL: cluster.url });
+  delete migrateEnv.PORT;
+  const migrate = spawnSync('node', ['dist/migrate.js', 'up'], {
+    cwd: ROOT,
+    env: migrateEnv,
+    encoding: 'utf8',
+  });
+  if (migrate.status !== 0) {
+    throw new Error(`node dist/migrate.js up failed (${migrate.status}):\n${migrate.stderr}`);
+  }
+  const seedMs = await seedPostgresLinks(cluster.url, SMALL_TABLE);
+  log(`  port ${cluster.port}; ${fmt.int(SMALL_TABLE)} links seeded in ${fmt.int(seedMs)} ms`);
+  const machines = [];
+  for (let i = 0; i < PG_MACHINES; i++) {
+    const letter = String.fromCharCode(65 + i);
+    const machine = await startServer({
+      name: `snip on PostgreSQL ${letter}`,
+      argv: ['node', 'dist/server.js'],
+      env: snipEnv(null, await freePort(), {
+        DATABASE_URL: cluster.url,
+        LOG_LEVEL: 'warn',
+        RATE_LIMITS: 'off',
+      }),
+      readyPath: '/healthz',
+      readyStatus: 200,
+      logFile: path.join(dir, `snip-postgres-${letter}.log`),
+    });
+    servers.push(machine);
+    machines.push(machine);
+  }
+  return { cluster, machines, urls: machines.map((m) => m.url) };
 }
 
 const TOOLS = haveWrk ? ['wrk', 'autocannon'] : ['autocannon'];
@@ -243,12 +476,21 @@ async function coldStart(argv, databaseFile, logFile) {
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snip-bench-'));
+  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true });
+  cleanups.add(removeDir);
   const servers = [];
+  let cluster = null;
+  const setCluster = (started) => {
+    cluster = started;
+    cleanups.add(started.stop);
+  };
   const loadBefore = os.loadavg();
   try {
     log(`snip bench: ${DURATION} s per load, ${ROUNDS} round(s), ${CONNECTIONS} connections`);
     log(canPin ? 'server on core 0, load generator on core 1 (taskset)' : 'not pinned to cores');
     if (!haveWrk) log('wrk not found (apt-get install wrk): autocannon only');
+    const postgresSkipped = postgresSkipReason();
+    if (postgresSkipped !== null) log(`PostgreSQL part skipped: ${postgresSkipped}`);
 
     const small = path.join(dir, 'links-small.sqlite3');
     const large = path.join(dir, 'links-large.sqlite3');
@@ -309,10 +551,41 @@ async function main() {
       { server: snipSmall, count: SMALL_TABLE },
       { server: snipLarge, count: LARGE_TABLE },
     ];
+    // PostgreSQL: PG_MACHINES snips on one database, loaded together (wrk only), in the same
+    // interleaved rounds. Every 302 they answer is a visit; `sent` adds them up for the check.
+    let postgres = null;
+    const sent = { redirects: 0, inflight: 0, errors: 0 };
+    if (postgresSkipped === null) {
+      postgres = await startPostgresPart(dir, servers, setCluster);
+      targets.push({ server: { name: PG_NAME }, count: SMALL_TABLE, postgres });
+    }
+    /** A load of the PostgreSQL pair; its visits are counted in `sent`. */
+    const loadPostgres = async (seconds) => {
+      const r = await loadTogether(
+        postgres.urls,
+        { expected: 302, count: SMALL_TABLE, seconds },
+        { drained: true },
+      );
+      sent.redirects += r.redirects;
+      sent.inflight += r.inflight;
+      sent.errors += r.errors;
+      return r;
+    };
+    const cpuOfTarget = (t) =>
+      t.postgres ? t.postgres.machines.reduce((n, m) => n + cpuTimeOf(m), 0) : cpuTimeOf(t.server);
+    const memoryOfTarget = (t) => {
+      if (!t.postgres) return memoryOf(t.server);
+      const each = t.postgres.machines.map(memoryOf);
+      return {
+        rss: Math.max(...each.map((m) => m.rss)),
+        peak: Math.max(...each.map((m) => m.peak)),
+      };
+    };
 
     log('warming up …');
     for (const t of targets) {
-      load(TOOLS[0], { url: t.server.url, expected: 302, count: t.count, seconds: WARM_UP });
+      if (t.postgres) await loadPostgres(WARM_UP);
+      else load(TOOLS[0], { url: t.server.url, expected: 302, count: t.count, seconds: WARM_UP });
     }
 
     const rows = [];
@@ -321,17 +594,25 @@ async function main() {
       const order = round % 2 ? targets : [...targets].reverse();
       for (const tool of TOOLS) {
         for (const t of order) {
+          if (t.postgres && tool !== 'wrk') continue;
           log(`round ${round}: ${t.server.name} with ${tool} …`);
-          const cpuBefore = cpuTimeOf(t.server);
-          const r = load(tool, { url: t.server.url, expected: 302, count: t.count });
-          const cpuPerRequest = (cpuTimeOf(t.server) - cpuBefore) / (r.rps * DURATION);
+          const cpuBefore = cpuOfTarget(t);
+          const postgresCpuBefore = t.postgres ? postgresCpuTime(t.postgres.cluster) : NaN;
+          const r = t.postgres
+            ? await loadPostgres(DURATION)
+            : load(tool, { url: t.server.url, expected: 302, count: t.count });
+          const requests = r.requests ?? r.rps * DURATION;
+          const cpuPerRequest = (cpuOfTarget(t) - cpuBefore) / requests;
           rows.push({
             target: t.server.name,
             tool,
             round,
             ...r,
             cpuPerRequest,
-            ...memoryOf(t.server),
+            postgresCpuPerRequest: t.postgres
+              ? (postgresCpuTime(t.postgres.cluster) - postgresCpuBefore) / requests
+              : NaN,
+            ...memoryOfTarget(t),
           });
         }
       }
@@ -399,6 +680,54 @@ async function main() {
       }
     }
     const largeMemory = memoryOf(snipLarge);
+
+    // Link creation on the PostgreSQL pair, both at once (wrk only: two autocannons would need
+    // a core each), then both stopped as a platform stops machines — SIGTERM, after which each
+    // flushes the visits it still holds — and their visits compared with wrk's 302s.
+    const postgresCreations = [];
+    let visitCheck = null;
+    if (postgres !== null) {
+      for (let round = 1; round <= ROUNDS; round++) {
+        log(`round ${round}: link creation on PostgreSQL, ${PG_MACHINES} processes …`);
+        const cpuBefore = postgres.machines.reduce((n, m) => n + cpuTimeOf(m), 0);
+        const postgresCpuBefore = postgresCpuTime(postgres.cluster);
+        const r = await loadTogether(postgres.urls, {
+          expected: 303,
+          post: CREATE_BODY,
+          connections: CREATE_CONNECTIONS,
+        });
+        postgresCreations.push({
+          tool: 'wrk',
+          round,
+          ...r,
+          cpuPerRequest:
+            (postgres.machines.reduce((n, m) => n + cpuTimeOf(m), 0) - cpuBefore) / r.requests,
+          postgresCpuPerRequest:
+            (postgresCpuTime(postgres.cluster) - postgresCpuBefore) / r.requests,
+        });
+      }
+      log('PostgreSQL: SIGTERM to both processes, then the stored visits …');
+      const postgresMemory = memoryOfTarget({ postgres });
+      const exits = [];
+      for (const machine of postgres.machines) {
+        await stopServer(machine);
+        exits.push(machine.child.exitCode ?? machine.child.signalCode);
+      }
+      const stored = await storedVisits(postgres.cluster.url, SMALL_TABLE);
+      visitCheck = {
+        ...stored,
+        sent: sent.redirects,
+        inflight: sent.inflight,
+        errors: sent.errors,
+      };
+      visitCheck.exits = exits;
+      visitCheck.exact =
+        stored.links === SMALL_TABLE &&
+        stored.visits === sent.redirects &&
+        stored.daily === sent.redirects &&
+        sent.inflight === 0;
+      visitCheck.memory = postgresMemory;
+    }
     const loadAfter = os.loadavg();
 
     // ---- report (stdout) ----
@@ -448,6 +777,7 @@ async function main() {
       const of = (target) => rows.filter((r) => r.target === target && r.tool === tool);
       const ceilingCpu = median(of('node:http').map((r) => r.cpuPerRequest));
       for (const t of targets) {
+        if (t.postgres && tool !== 'wrk') continue;
         const own = of(t.server.name);
         const cpu = median(own.map((r) => r.cpuPerRequest));
         summary.push([
@@ -536,6 +866,17 @@ async function main() {
       r.errors,
       r.unexpected,
     ]);
+    const perMachine = Math.round(CREATE_CONNECTIONS / PG_MACHINES);
+    const postgresCreateRows = postgresCreations.map((r) => [
+      `link creation on PostgreSQL, ${PG_MACHINES} processes (form, ${PG_MACHINES}×${perMachine} conns)`,
+      r.tool,
+      r.round,
+      fmt.int(r.rps),
+      fmt.ms(r.p50),
+      fmt.ms(r.p99),
+      r.errors,
+      r.unexpected,
+    ]);
     print(
       markdownTable(
         [
@@ -548,7 +889,7 @@ async function main() {
           'errors',
           'unexpected',
         ],
-        [...notFoundRows, ...createRows],
+        [...notFoundRows, ...createRows, ...postgresCreateRows],
       ),
     );
     print();
@@ -564,9 +905,59 @@ async function main() {
     );
     const logged = fs.readFileSync(snipSmall.logFile, 'utf8').split('\n').length - 1;
     print(`Request log of snip ${fmt.int(SMALL_TABLE)}: ${fmt.int(logged)} lines.`);
+    print();
+    if (postgres === null) {
+      print(`PostgreSQL part skipped: ${postgresSkipped}.`);
+    } else {
+      const redirectRows = rows.filter((r) => r.target === PG_NAME);
+      print(
+        `${PG_NAME}: \`node dist/server.js\` ×${PG_MACHINES} on one throw-away PostgreSQL ` +
+          `(${canPin ? 'both and PostgreSQL on core 0, the two wrks on core 1' : 'not pinned'}), ` +
+          `NODE_ENV=production, LOG_LEVEL=warn, RATE_LIMITS=off; ` +
+          `${PG_MACHINES} wrks at once, ${Math.round(CONNECTIONS / PG_MACHINES)} connections each, ` +
+          `rates summed, worst p99 of the two; RSS is the larger process's ` +
+          `(after its loads: ${fmt.mb(visitCheck.memory.rss)} MB, peak ${fmt.mb(visitCheck.memory.peak)} MB).`,
+      );
+      print(
+        `PostgreSQL's own CPU time (all its processes): ` +
+          `${fmt.int(median(redirectRows.map((r) => r.postgresCpuPerRequest)))} µs per redirect, ` +
+          `${fmt.int(median(postgresCreations.map((r) => r.postgresCpuPerRequest)))} µs per creation; ` +
+          `the snip processes: ${fmt.int(median(postgresCreations.map((r) => r.cpuPerRequest)))} µs per creation.`,
+      );
+      const v = visitCheck;
+      const exitNote = `exit ${v.exits.join(' and ')} after SIGTERM`;
+      if (v.exact) {
+        print(
+          `visit totals exact: ${fmt.int(v.sent)} sent, ${fmt.int(v.visits)} stored ` +
+            `(302s that wrk counted, every PostgreSQL load including the warm-up, against ` +
+            `SUM(urls.visits) over the ${fmt.int(SMALL_TABLE)} seeded links; ` +
+            `SUM(visits_daily.count): ${fmt.int(v.daily)}; ${exitNote}).`,
+        );
+      } else {
+        const diff = (n) => `${n - v.sent >= 0 ? '+' : ''}${fmt.int(n - v.sent)}`;
+        print(
+          `VISIT TOTALS NOT EXACT: ${fmt.int(v.sent)} sent, ${fmt.int(v.visits)} stored in ` +
+            `urls.visits (${diff(v.visits)}), ${fmt.int(v.daily)} in visits_daily (${diff(v.daily)}); ` +
+            `${fmt.int(v.links)} seeded links found, ${fmt.int(v.inflight)} requests unanswered, ` +
+            `${fmt.int(v.errors)} socket errors; ${exitNote}.`,
+        );
+      }
+    }
+    if (visitCheck !== null && !visitCheck.exact) {
+      throw new Error(
+        `visit totals not exact: ${visitCheck.sent} 302s sent, ${visitCheck.visits} stored in ` +
+          `urls.visits (difference ${visitCheck.visits - visitCheck.sent}), ${visitCheck.daily} ` +
+          `in visits_daily (difference ${visitCheck.daily - visitCheck.sent})`,
+      );
+    }
   } finally {
     for (const server of servers) await stopServer(server);
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (cluster !== null) {
+      cluster.stop();
+      cleanups.delete(cluster.stop);
+    }
+    removeDir();
+    cleanups.delete(removeDir);
   }
 }
 

@@ -1,7 +1,10 @@
 // Seeds a fresh SQLite file through snip's own migrations with `count` active 302 links, in one
-// transaction. Codes are `b` + the row's index in seven hex digits (`b0000000`, `b00003e7` …),
-// so a load generator can pick any of them without a list: see codeFor() and codes.lua.
+// transaction; or, with seedPostgresLinks(), a PostgreSQL database that `node dist/migrate.js up`
+// has migrated, in one statement. Codes are `b` + the row's index in seven hex digits
+// (`b0000000`, `b00003e7` …), so a load generator can pick any of them without a list: see
+// codeFor() and codes.lua.
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { applyMigrations, loadMigrations } from '../dist/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../dist/db/migrations-dir.js';
 import { openDatabase } from '../dist/db/open-database.js';
@@ -36,5 +39,30 @@ export function seedLinks(file, count) {
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
+  return performance.now() - started;
+}
+
+/**
+ * The same links in a PostgreSQL database already migrated, with one `INSERT … SELECT
+ * generate_series` (codes, targets and token hashes as seedLinks() writes them).
+ * @returns {Promise<number>} milliseconds spent seeding
+ */
+export async function seedPostgresLinks(url, count) {
+  const started = performance.now();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status)
+       SELECT $1::text || lpad(to_hex(i), 7, '0'),
+              'https://example.com/articles/' || i || '/a-readable-title?utm_source=snip',
+              $2::bigint, $2::bigint, sha256(convert_to('bench-' || i, 'UTF8')), 302
+       FROM generate_series(0, $3::integer - 1) AS i`,
+      [CODE_PREFIX, Date.now(), count],
+    );
+    await client.query('ANALYZE urls');
+  } finally {
+    await client.end();
+  }
   return performance.now() - started;
 }
