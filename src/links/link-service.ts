@@ -131,7 +131,8 @@ export function createLinkService(deps: LinkServiceDeps) {
     throw new Error(`no free code after ${MAX_CODE_ATTEMPTS} attempts; raise CODE_LENGTH`);
   }
 
-  function activeOrNull(link: RedirectTarget): RedirectTarget | null {
+  function activeOrNull(link: RedirectTarget | null): RedirectTarget | null {
+    if (link === null) return null;
     return linkState(link, deps.now(), deps.pendingVisits(link.id)).kind === 'active' ? link : null;
   }
 
@@ -207,9 +208,12 @@ export function createLinkService(deps: LinkServiceDeps) {
       if (cached !== undefined) return activeOrNull(cached);
       const found = deps.links.findRedirect(code);
       // SQLite answers at once: no promise, no microtask on the redirect path.
-      return found instanceof Promise
-        ? found.then((link) => remember(code, link))
-        : remember(code, found);
+      if (!(found instanceof Promise)) return remember(code, found);
+      const changesBefore = deps.redirectCache.changes();
+      return found.then((link) =>
+        // A change heard while the query ran may be newer than its row: serve it, do not keep it.
+        deps.redirectCache.changes() === changesBefore ? remember(code, link) : activeOrNull(link),
+      );
     },
 
     /** The link a management token unlocks; null for a malformed, unknown or deleted link's token. */

@@ -44,5 +44,6 @@ export function createTtlRedirectCache(
     clear() {
       inner.clear();
     },
+    changes: () => inner.changes(),
   };
 }

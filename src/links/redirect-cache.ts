@@ -12,6 +12,12 @@ export type RedirectCache = {
   set(code: string, link: RedirectTarget): void;
   invalidate(code: string): void;
   clear(): void;
+  /**
+   * How many invalidations and clears there have been. A lookup that waits for the database
+   * notes it first, and stores its row only if it has not moved: otherwise a change (another
+   * machine's, heard meanwhile) may have come after the row was read, and the row is stale.
+   */
+  changes(): number;
 };
 
 /**
@@ -25,6 +31,7 @@ export function createRedirectCache(maxEntries: number): RedirectCache {
   const generationSize = Math.max(1, Math.ceil(maxEntries / 2));
   let recent = new Map<string, RedirectTarget>();
   let older = new Map<string, RedirectTarget>();
+  let changes = 0;
 
   function remember(code: string, link: RedirectTarget): void {
     recent.set(code, link);
@@ -51,12 +58,15 @@ export function createRedirectCache(maxEntries: number): RedirectCache {
       else remember(code, link);
     },
     invalidate(code) {
+      changes += 1;
       recent.delete(code);
       older.delete(code);
     },
     clear() {
+      changes += 1;
       recent.clear();
       older.clear();
     },
+    changes: () => changes,
   };
 }

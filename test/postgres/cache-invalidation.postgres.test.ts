@@ -81,6 +81,7 @@ async function startMachine(url: string, name: string, options: MachineOptions =
       clears.push(Date.now());
       ttlCache.clear();
     },
+    changes: () => ttlCache.changes(),
   };
   const logger: InvalidationLogger = {
     info: (fields, message) => logs.push({ at: Date.now(), level: 'info', message, fields }),
