@@ -72,6 +72,9 @@ export type AppDeps = {
  */
 export const REDIRECT_CACHE_SIZE = 10_000;
 
+/** How long a machine that shares its database uses the blocklist it read: one query a second. */
+const SHARED_BLOCKLIST_TTL_MS = 1000;
+
 // Both src/app.ts and dist/app.js sit one level below the project root.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const VERSION = (
@@ -152,7 +155,8 @@ export function assembleApp(deps: AppDeps): {
     links,
     write,
     now,
-    blocklistTtlMs: store.cacheTtlMs,
+    // Blocklist changes are not announced: where other machines write, read it again each second.
+    blocklistTtlMs: Number.isFinite(store.cacheTtlMs) ? SHARED_BLOCKLIST_TTL_MS : Infinity,
   });
   blocklist.names = abuse.blockedHostNames;
   const assets = loadStaticAssets(path.join(ROOT, 'public'));

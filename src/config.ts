@@ -132,9 +132,10 @@ export const ConfigSchema = z.object({
   CACHE_INVALIDATION: setting<'listen' | 'ttl'>('CACHE_INVALIDATION', 'listen', (raw) =>
     raw === 'listen' || raw === 'ttl' ? raw : { error: 'must be listen or ttl' },
   ),
-  // PostgreSQL only: the longest time a machine serves a redirect row (or the blocklist) it
-  // read, whatever it heard.
-  REDIRECT_CACHE_TTL: setting('REDIRECT_CACHE_TTL', 1000, (raw) => {
+  // PostgreSQL only: the longest time a machine serves a redirect row it read, whatever it
+  // heard: 10 s by default where LISTEN tells it of changes within milliseconds, 1 s where only
+  // this bounds them (CACHE_INVALIDATION=ttl).
+  REDIRECT_CACHE_TTL: setting<number | null>('REDIRECT_CACHE_TTL', null, (raw) => {
     const match = /^(\d+)\s*(ms|s)$/.exec(raw);
     const ms = match ? Number(match[1]) * (match[2] === 's' ? 1000 : 1) : 0;
     return ms >= 100 && ms <= 3_600_000
@@ -203,7 +204,7 @@ export type Config = Readonly<{
   databaseDirectUrl: string;
   /** PostgreSQL: whether other machines' changes arrive by LISTEN/NOTIFY, or only by expiry. */
   cacheInvalidation: 'listen' | 'ttl';
-  /** PostgreSQL: how long a cached redirect row or blocklist may be served. */
+  /** PostgreSQL: how long a cached redirect row may be served. */
   redirectCacheTtlMs: number;
   /** Public origin without a trailing slash, e.g. `https://snip.example`; null = derive per request. */
   baseUrl: string | null;
@@ -258,7 +259,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     databaseFile: database.engine === 'sqlite' ? database.file : null,
     databaseDirectUrl: parsed.DATABASE_DIRECT_URL ?? parsed.DATABASE_URL,
     cacheInvalidation: parsed.CACHE_INVALIDATION,
-    redirectCacheTtlMs: parsed.REDIRECT_CACHE_TTL,
+    redirectCacheTtlMs:
+      parsed.REDIRECT_CACHE_TTL ?? (parsed.CACHE_INVALIDATION === 'listen' ? 10_000 : 1000),
     baseUrl: parsed.BASE_URL,
     trustProxy: parsed.TRUST_PROXY,
     codeLength: parsed.CODE_LENGTH,

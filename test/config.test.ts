@@ -13,7 +13,7 @@ describe('loadConfig', () => {
       databaseFile: path.resolve('/srv/snip', 'data/db/database.sqlite3'),
       databaseDirectUrl: 'sqlite:data/db/database.sqlite3',
       cacheInvalidation: 'listen',
-      redirectCacheTtlMs: 1000,
+      redirectCacheTtlMs: 10_000,
       baseUrl: null,
       trustProxy: false,
       codeLength: 7,
@@ -138,8 +138,14 @@ describe('loadConfig', () => {
     },
   );
 
-  it('when CACHE_INVALIDATION is ttl, then it is taken, and anything but listen or ttl is refused', () => {
-    expect(loadConfig({ CACHE_INVALIDATION: 'ttl' }).cacheInvalidation).toBe('ttl');
+  it('when CACHE_INVALIDATION is ttl, then it is taken, the TTL shortens to 1 s, and anything but listen or ttl is refused', () => {
+    expect(loadConfig({ CACHE_INVALIDATION: 'ttl' })).toMatchObject({
+      cacheInvalidation: 'ttl',
+      redirectCacheTtlMs: 1000,
+    });
+    expect(
+      loadConfig({ CACHE_INVALIDATION: 'ttl', REDIRECT_CACHE_TTL: '300ms' }).redirectCacheTtlMs,
+    ).toBe(300);
     expect(() => loadConfig({ CACHE_INVALIDATION: 'notify' })).toThrow(
       'CACHE_INVALIDATION must be listen or ttl',
     );
