@@ -83,3 +83,31 @@ export function durationMs(value: unknown): number {
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
   return Number(match[1]) * unit;
 }
+
+type Check = {
+  path?: string;
+  method?: string;
+  grace_period?: string;
+  interval?: string;
+  timeout?: string;
+};
+/** fly.toml and fly.postgres.toml, as far as the tests read them. */
+export type FlyToml = {
+  app?: string;
+  primary_region?: string;
+  kill_signal?: string;
+  kill_timeout?: number | string;
+  build?: { dockerfile?: string };
+  deploy?: Record<string, unknown>;
+  env?: Record<string, string>;
+  mounts?: unknown;
+  http_service?: {
+    internal_port?: number;
+    force_https?: boolean;
+    auto_stop_machines?: string | boolean;
+    auto_start_machines?: boolean;
+    min_machines_running?: number;
+    checks?: Check[];
+  };
+  vm?: unknown;
+};

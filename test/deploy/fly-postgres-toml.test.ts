@@ -10,34 +10,8 @@ import {
   readProjectFile,
   readToml,
   stageEnv,
+  type FlyToml,
 } from './deploy-files.js';
-
-type Check = {
-  path?: string;
-  method?: string;
-  grace_period?: string;
-  interval?: string;
-  timeout?: string;
-};
-type FlyToml = {
-  app?: string;
-  primary_region?: string;
-  kill_signal?: string;
-  kill_timeout?: number | string;
-  build?: { dockerfile?: string };
-  deploy?: Record<string, unknown>;
-  env?: Record<string, string>;
-  mounts?: unknown;
-  http_service?: {
-    internal_port?: number;
-    force_https?: boolean;
-    auto_stop_machines?: string | boolean;
-    auto_start_machines?: boolean;
-    min_machines_running?: number;
-    checks?: Check[];
-  };
-  vm?: unknown;
-};
 
 const text = readProjectFile('fly.postgres.toml');
 const fly = readToml('fly.postgres.toml') as FlyToml;
