@@ -71,7 +71,7 @@ export async function runMigrate(
     }
     const target = requireDatabaseTarget(env, cwd);
     if (target.engine === 'postgres') {
-      // Locks and DDL need a session of their own: a direct URL, never a transaction pooler's.
+      // The lock and the DDL need a server connection of their own: a direct URL, never a pooler's.
       const direct = env.DATABASE_DIRECT_URL?.trim() || target.url;
       await runOnPostgres(command, direct, postgresMigrationsDir(dir), env, cwd, output);
       return 0;

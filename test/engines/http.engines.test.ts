@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createKeyService } from '../../src/keys/key-service.js';
+import { BROWSER } from '../faults/snip-process.js';
 import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
 import { MANAGE_LOCATION, SAME_ORIGIN } from '../support/test-app.js';
@@ -14,12 +15,10 @@ import { MANAGE_LOCATION, SAME_ORIGIN } from '../support/test-app.js';
 const ADMIN_PASSWORD = 'correct horse battery';
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const ORIGIN = 'https://s.example';
-/** Visits count only from browsers: scripts without a user agent, and bots, are not people. */
-const BROWSER = { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0' };
 
-/** A visit as a person's browser makes it. */
+/** A visit as a person's browser makes it: scripts without a user agent, and bots, do not count. */
 function visit(s: EngineApp, code: string) {
-  return request(s.app).get(`/${code}`).set(BROWSER);
+  return request(s.app).get(`/${code}`).set('User-Agent', BROWSER);
 }
 
 async function shorten(s: EngineApp, url: string, alias = '', extra: object = {}) {

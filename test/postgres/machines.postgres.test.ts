@@ -1,11 +1,11 @@
 import { afterAll, expect, it } from 'vitest';
+import { waitFor } from '../faults/snip-process.js';
 import { describeWithPostgres, withClient } from '../support/postgres.js';
 import {
   adminSignIn,
   createMachinesDatabase,
   form,
   json,
-  msUntil,
   startMachine,
   stopMachine,
   visit,
@@ -18,6 +18,8 @@ import {
  * database. Each figure is printed at the end, for the record.
  */
 const figures: string[] = [];
+/** How often a change is looked for on the other machine, in ms: the figures are this precise. */
+const POLL_MS = 5;
 afterAll(() => {
   if (figures.length > 0) console.log(`machines:\n  ${figures.join('\n  ')}`);
 });
@@ -148,7 +150,7 @@ describeWithPostgres('several snip machines on one PostgreSQL', () => {
     const seen = async (
       code: string,
       expected: (v: Awaited<ReturnType<typeof visit>>) => boolean,
-    ) => msUntil(async () => expected(await visit(b, code)), 1000);
+    ) => waitFor(async () => expected(await visit(b, code)), 1000, POLL_MS);
     // Cached on B.
     expect((await visit(b, 'changing')).location).toBe('https://a.example/1');
     expect((await visit(b, 'banned')).status).toBe(302);
@@ -221,9 +223,10 @@ describeWithPostgres('several snip machines on one PostgreSQL', () => {
     });
     expect(killed).toBe(2);
     await a.fetch('/api/v1/links/gap', json({ url: 'https://a.example/after' }, 'PATCH'));
-    const ms = await msUntil(
+    const ms = await waitFor(
       async () => (await visit(b, 'gap')).location === 'https://a.example/after',
       2500,
+      POLL_MS,
     );
     expect(ms).not.toBeNull();
     expect(ms!).toBeLessThanOrEqual(2000);
@@ -241,9 +244,10 @@ describeWithPostgres('several snip machines on one PostgreSQL', () => {
     await a.fetch('/api/v1/links', json({ url: 'https://a.example/before', alias: 'ttl' }));
     expect((await visit(b, 'ttl')).location).toBe('https://a.example/before');
     await a.fetch('/api/v1/links/ttl', json({ url: 'https://a.example/after' }, 'PATCH'));
-    const ms = await msUntil(
+    const ms = await waitFor(
       async () => (await visit(b, 'ttl')).location === 'https://a.example/after',
       1500,
+      POLL_MS,
     );
     expect(ms).not.toBeNull();
     expect(ms!).toBeLessThanOrEqual(600);
@@ -360,10 +364,14 @@ describeWithPostgres('several snip machines on one PostgreSQL', () => {
     const cookie = await adminSignIn(a);
     expect((await b.fetch('/admin', { headers: { Cookie: cookie } })).status).toBe(200);
     await b.fetch('/admin/blocklist', form({ host: 'bad.example', reason: 'Spam' }, cookie));
-    const refusedOnA = await msUntil(async () => {
-      const res = await a.fetch('/api/v1/links', json({ url: 'https://bad.example/x' }));
-      return res.status === 422;
-    }, 2000);
+    const refusedOnA = await waitFor(
+      async () => {
+        const res = await a.fetch('/api/v1/links', json({ url: 'https://bad.example/x' }));
+        return res.status === 422;
+      },
+      2000,
+      POLL_MS,
+    );
     expect(refusedOnA).not.toBeNull();
     await b.fetch('/admin/sign-out', form({}, cookie));
     expect((await a.fetch('/admin', { headers: { Cookie: cookie } })).status).toBe(303);

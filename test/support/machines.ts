@@ -3,6 +3,7 @@ import { onTestFinished } from 'vitest';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
 import { loadMigrations } from '../../src/db/migrations.js';
 import { applyPostgresMigrations } from '../../src/db/postgres-migrations.js';
+import { BROWSER } from '../faults/snip-process.js';
 import { createTestPgDatabase } from './postgres.js';
 import {
   findFreePort,
@@ -110,23 +111,7 @@ export async function visit(
   machine: Machine,
   code: string,
 ): Promise<{ status: number; location: string | null }> {
-  const res = await machine.fetch(`/${code}`, { headers: { 'User-Agent': BROWSER_AGENT } });
+  const res = await machine.fetch(`/${code}`, { headers: { 'User-Agent': BROWSER } });
   await res.arrayBuffer();
   return { status: res.status, location: res.headers.get('location') };
-}
-
-/**
- * Polls `check` every few milliseconds until it is true; answers the milliseconds it took, or
- * null after `timeoutMs`.
- */
-export async function msUntil(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<number | null> {
-  const started = performance.now();
-  while (performance.now() - started < timeoutMs) {
-    if (await check()) return Math.round(performance.now() - started);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return null;
 }
