@@ -9,7 +9,7 @@ export function parseDatabaseUrl(url: string, cwd: string = process.cwd()): stri
   const match = /^sqlite3?:(.*)$/.exec(url.trim());
   if (!match || match[1] === undefined || match[1] === '') {
     throw new Error(
-      `DATABASE_URL must look like sqlite:/data/db/database.sqlite3 or sqlite:data/db/database.sqlite3 (got "${url}")`,
+      `DATABASE_URL must look like sqlite:/data/db/database.sqlite3 or sqlite:data/db/database.sqlite3 (got "${redactDatabaseUrl(url)}")`,
     );
   }
   let rest = match[1];
