@@ -159,6 +159,7 @@ export const ConfigSchema = z.object({
       ? ms
       : { error: 'must be a duration from 100ms to 3600s, such as 1s or 500ms' };
   }),
+  // Refused with a password in it, and that password is not printed back.
   BASE_URL: setting<string | null>('BASE_URL', null, parseBaseUrl, redactDatabaseUrl),
   TRUST_PROXY: setting<TrustProxy>('TRUST_PROXY', false, parseTrustProxy),
   CODE_LENGTH: wholeNumber('CODE_LENGTH', 5, 16, 7),
@@ -254,7 +255,7 @@ export type Config = Readonly<{
   adminSessionIdleMs: number;
   /** An admin session ends this long after sign-in however busy it is (ADMIN_SESSION_MAX). */
   adminSessionMaxMs: number;
-  /** A key stored (hashed) at start, for set-ups without a shell. */
+  /** A key stored (hashed) at start, for set-ups without a shell; changed or unset, revoked. */
   initialApiKey: string | null;
   metricsToken: string | null;
 }>;
