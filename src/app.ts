@@ -161,7 +161,11 @@ export function assembleApp(deps: AppDeps): {
   blocklist.names = abuse.blockedHostNames;
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
   const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;
-  const secure = config.baseUrl?.startsWith('https:') ?? false;
+  // Served over HTTPS: BASE_URL says so, or the request came over it — which, behind a proxy,
+  // Express knows from X-Forwarded-Proto only when TRUST_PROXY trusts that proxy. Then cookies
+  // are Secure and pages send HSTS.
+  const httpsBaseUrl = config.baseUrl?.startsWith('https:') ?? false;
+  const secure = (req: Request): boolean => httpsBaseUrl || req.secure;
   // Without BASE_URL, the request's protocol and Host decide; X-Forwarded-Proto and
   // X-Forwarded-Host count only from the proxies TRUST_PROXY names.
   const publicOrigin = (req: Request): string =>
@@ -251,6 +255,7 @@ export function assembleApp(deps: AppDeps): {
     const auth = createAdminAuth({
       password: config.adminPassword,
       idleMs: config.adminSessionIdleMs,
+      maxMs: config.adminSessionMaxMs,
       sessions: store.adminSessions,
       write,
       now,

@@ -1,5 +1,8 @@
+import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import { BROWSER } from '../faults/snip-process.js';
 import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
@@ -222,6 +225,28 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(blocklist.text).toContain('phish.example');
     await adminPost(s, cookie, '/admin/sign-out').expect(303);
     await request(s.app).get('/admin').set('Cookie', cookie).expect(303);
+  });
+
+  it('admin sessions end when ADMIN_PASSWORD changes, and the admin can end them all at once', async () => {
+    const s = await build();
+    const first = await signIn(s);
+    const second = await signIn(s);
+    // Another machine (or a restart) on the same database with a new password.
+    const rotated = createApp({
+      config: loadConfig({
+        DATABASE_URL: engine === 'sqlite' ? 'sqlite::memory:' : 'postgres://snip@127.0.0.1/snip',
+        RATE_LIMITS: 'off',
+        BASE_URL: ORIGIN,
+        ADMIN_PASSWORD: 'the password after a leak',
+      }),
+      store: s.store,
+      logger: pino({ level: 'silent' }),
+    });
+    await request(rotated).get('/admin').set('Cookie', first).expect(303);
+    await request(s.app).get('/admin').set('Cookie', first).expect(200);
+    await adminPost(s, first, '/admin/sessions/end').expect(303);
+    await request(s.app).get('/admin').set('Cookie', first).expect(303);
+    await request(s.app).get('/admin').set('Cookie', second).expect(303);
   });
 
   it('visitors report abuse, and the admin sees and dismisses the report', async () => {
