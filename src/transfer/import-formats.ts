@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_VISIT_LIMIT } from '../links/link-options.js';
+import { isStorableInstant, MAX_VISIT_LIMIT } from '../links/link-limits.js';
 import { REDIRECT_STATUSES, type RedirectStatus } from '../links/link-repository.js';
 
 /**
@@ -135,8 +135,11 @@ export function parseTimestamp(value: string): number | null {
     date.getUTCHours() === hour &&
     date.getUTCMinutes() === minute &&
     date.getUTCSeconds() === second;
-  if (!real || year! < 1970 || year! > 9999) return null;
-  return time - offsetMinutes(match[8]) * 60_000;
+  if (!real) return null;
+  // The instant, not the written year, must lie in the range every door stores (1970 to the
+  // end of 9999, UTC), so that an export writes it back as it was read.
+  const instant = time - offsetMinutes(match[8]) * 60_000;
+  return isStorableInstant(instant) ? instant : null;
 }
 
 function offsetMinutes(offset: string | undefined): number {
