@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isStorableInstant, MAX_VISIT_LIMIT } from '../links/link-limits.js';
+import { restoreFormula } from './csv.js';
 import { REDIRECT_STATUSES, type RedirectStatus } from '../links/link-repository.js';
 
 /**
@@ -108,8 +109,12 @@ function find(columns: Columns, ...names: string[]): Column | null {
   return null;
 }
 
+/**
+ * A cell's value, trimmed, with the apostrophe that snip's export puts before a spreadsheet
+ * formula taken off again (csv.ts, restoreFormula): `'-abc` is the code `-abc`.
+ */
 function text(fields: readonly string[], column: Column | null): string {
-  return column === null ? '' : (fields[column.index] ?? '').trim();
+  return column === null ? '' : restoreFormula((fields[column.index] ?? '').trim());
 }
 
 // ISO 8601 as exporters write it: date, optional time (T or a space), optional fraction and
