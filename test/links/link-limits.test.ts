@@ -1,6 +1,12 @@
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  endOfUtcDay,
+  formatInstant,
+  lastDayBefore,
+  unstorableFields,
+} from '../../src/links/link-limits.js';
 import { createLinkRepository } from '../../src/links/link-repository.js';
 import { createLinkService } from '../../src/links/link-service.js';
 import { createRedirectCache } from '../../src/links/redirect-cache.js';
@@ -192,6 +198,43 @@ describe('the latest expiry and the largest visit limit, at every door', () => {
     }
     expect(t.countLinks()).toBe(0);
     expect((await shorten({ expiresAt: LATEST, maxVisits: 1_000_000_000 })).ok).toBe(true);
+  });
+});
+
+describe('the range itself', () => {
+  it('when a day is the last working day, then the stop is the next midnight, or the last instant of 9999', () => {
+    expect(endOfUtcDay(Date.UTC(2027, 0, 31))).toBe(Date.UTC(2027, 1, 1));
+    expect(endOfUtcDay(Date.UTC(9999, 11, 31))).toBe(LATEST);
+    expect(lastDayBefore(Date.UTC(2027, 1, 1))).toBe('2027-01-31');
+    expect(lastDayBefore(LATEST)).toBe('9999-12-31');
+    expect(lastDayBefore(LATEST + 1)).toBe('');
+  });
+
+  it('when a value is outside the range or not a number, then it is formatted as null, never thrown on', () => {
+    expect(formatInstant(LATEST)).toBe('9999-12-31T23:59:59.999Z');
+    expect(formatInstant(0)).toBe('1970-01-01T00:00:00.000Z');
+    for (const value of [LATEST + 1, -1, 3.2e18, Number.NaN, Infinity, 1.5, 'x' as never]) {
+      expect(formatInstant(value), String(value)).toBeNull();
+    }
+    expect(formatInstant(null)).toBeNull();
+  });
+
+  it('when a stored link has values no door accepts, then those fields are named', () => {
+    const link = {
+      created: 1,
+      updated: 1,
+      expiresAt: 3.2e18,
+      lastVisit: null,
+      disabledAt: null,
+      bannedAt: null,
+      deletedAt: -5,
+      maxVisits: 1_000_000_001,
+      visits: 0,
+    };
+    expect(unstorableFields(link)).toEqual(['expiresAt', 'deletedAt', 'maxVisits']);
+    expect(unstorableFields({ ...link, expiresAt: null, deletedAt: null, maxVisits: 1 })).toEqual(
+      [],
+    );
   });
 });
 
