@@ -165,6 +165,31 @@ describe('the latest expiry and the largest visit limit, at every door', () => {
     expect(manage.text).toContain('after 9999-12-31 (UTC)');
   });
 
+  it('when the form or the import is given a time after 9999, then the form answers 4xx and the import reports the row, storing nothing', async () => {
+    await setup();
+    const form = await request(t.app)
+      .post('/shorten')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ url: 'https://a.example/', alias: 'late', expires_on: '10000-01-01' });
+    expect([400, 422]).toContain(form.status);
+    const file = [
+      'code,target,expires_at,max_visits',
+      'late,https://a.example/,+010000-01-01T00:00:00.000Z,',
+      'offset,https://a.example/,9999-12-31T23:00:00-05:00,',
+      'many,https://a.example/,,1000000001',
+      '',
+    ].join('\r\n');
+    const imported = await request(t.app)
+      .post('/admin/import?format=snip')
+      .set({ ...SAME_ORIGIN, Cookie: await signIn() })
+      .type('text/csv')
+      .send(file)
+      .expect(200);
+    expect(imported.text.match(/invalid/gi)?.length).toBeGreaterThanOrEqual(3);
+    expect(t.countLinks()).toBe(0);
+  });
+
   it('when the link service is handed an expiry or a visit limit no door should have let through, then it refuses and stores nothing', async () => {
     t = buildTestApp();
     const service = createLinkService({
