@@ -129,6 +129,13 @@ export function assembleApp(deps: AppDeps): {
 } {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
+  // A row that no door would have stored (the database edited by hand, an old bug) is still
+  // listed and exported, with its bad values shown as missing; the log says which.
+  const warnUnstorableLink = (link: { code: string }, fields: string[]) =>
+    logger.warn(
+      { code: link.code, fields },
+      'a stored link has values out of range; shown without them',
+    );
   const store = deps.store ?? sqliteStoreOf(deps, now);
   const { visits, write } = store;
   const counter = deps.visitCounter ?? createVisitCounter({ visits, now });
@@ -149,6 +156,7 @@ export function assembleApp(deps: AppDeps): {
     write,
     redirectCache,
     blockedHosts: () => blocklist.names(),
+    onUnstorableLink: warnUnstorableLink,
   });
   const abuse = createAbuseService({
     abuse: store.abuse,
@@ -282,6 +290,7 @@ export function assembleApp(deps: AppDeps): {
           maxUrlLength: config.maxUrlLength,
           write,
           pendingVisits: counter.pendingFor,
+          onUnstorableLink: warnUnstorableLink,
           ownHosts,
           blockedHosts: abuse.blockedHostNames,
           blocklist: abuse.blockedHosts,
