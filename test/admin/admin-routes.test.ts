@@ -201,6 +201,57 @@ describe('the admin’s links', () => {
     expect(gone.text).toContain('This link was deleted');
   });
 
+  it('when a full page of 50 links is selected, then the bulk action changes every one of them', async () => {
+    setup();
+    const codes = Array.from({ length: 50 }, (_, i) => `page-${i}`);
+    for (const code of codes) await shorten(`https://a.example/${code}`, code).expect(303);
+    const cookie = await signIn();
+    const list = await as(cookie).get('/admin').expect(200);
+    expect(list.text.match(/name="code"/g)).toHaveLength(50);
+    await as(cookie)
+      .post('/admin/links/bulk', { action: 'disable', code: codes })
+      .expect(303)
+      .expect('Location', '/admin?done=bulk');
+    for (const code of codes) await request(t.app).get(`/${code}`).expect(410);
+    await as(cookie).post('/admin/links/bulk', { action: 'delete', code: codes }).expect(303);
+    expect(
+      t.db.prepare('SELECT COUNT(*) FROM urls WHERE deleted_at IS NOT NULL').pluck().get(),
+    ).toBe(50);
+  });
+
+  it('when one selected code is unknown, then the bulk action answers 404 and changes none of the links', async () => {
+    setup();
+    for (const alias of ['all-one', 'all-two'])
+      await shorten('https://a.example/', alias).expect(303);
+    const cookie = await signIn();
+    const before = t.db.prepare('SELECT * FROM urls ORDER BY id').all();
+    for (const action of ['disable', 'delete']) {
+      const res = await as(cookie)
+        .post('/admin/links/bulk', { action, code: ['all-one', 'no-such-link', 'all-two'] })
+        .expect(404);
+      expect(res.text).toContain('There is no link with the code');
+    }
+    expect(t.db.prepare('SELECT * FROM urls ORDER BY id').all()).toEqual(before);
+    await request(t.app).get('/all-one').expect(302);
+    await request(t.app).get('/all-two').expect(302);
+  });
+
+  it('when the bulk form has 1 001 parameters, then it answers 413 and changes nothing', async () => {
+    setup();
+    await shorten('https://a.example/', 'many-one').expect(303);
+    const cookie = await signIn();
+    const body = ['action=disable', ...Array.from({ length: 1000 }, () => 'code=many-one')].join(
+      '&',
+    );
+    const res = await request(t.app)
+      .post('/admin/links/bulk')
+      .set({ ...SAME_ORIGIN, Cookie: cookie })
+      .type('form')
+      .send(body);
+    expect(res.status).toBe(413);
+    await request(t.app).get('/many-one').expect(302);
+  });
+
   it('when the admin creates a link, then it redirects and its page shows its statistics', async () => {
     setup();
     const cookie = await signIn();
