@@ -360,6 +360,45 @@ describe('abuse: reports, bans and the blocklist', () => {
     await shorten('https://phish.example/now-fine').expect(303);
   });
 
+  it('when a ban disables more links than one batch holds, then every one stops, cached ones too, and a ban that fails midway leaves the ban, the blocklist and the batches before it written', async () => {
+    setup();
+    await shorten('https://phish.example/login', 'bait').expect(303);
+    const insert = t.db.prepare(
+      'INSERT INTO urls (code, target, created, updated) VALUES (?, ?, ?, ?)',
+    );
+    t.db.transaction(() => {
+      for (let i = 0; i < 1200; i++) insert.run(`kit-${i}`, `https://phish.example/${i}`, 1, 1);
+    })();
+    // Followed once, so their redirect rows are cached before the ban.
+    for (const code of ['kit-0', 'kit-700', 'kit-1199'])
+      await request(t.app).get(`/${code}`).expect(302);
+    const active = t.db.prepare(
+      "SELECT COUNT(*) FROM urls WHERE code LIKE 'kit-%' AND disabled_at IS NULL",
+    );
+    // The second batch fails in the database, as a batch cut short by a crash would not commit.
+    t.db.exec(`CREATE TRIGGER refuse_kit BEFORE UPDATE OF disabled_at ON urls
+      WHEN NEW.code = 'kit-700' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    const cookie = await signIn();
+    const ban = { reason: 'phishing kit', block_host: 'on', disable_others: 'on' };
+    const failed = await as(cookie).post('/admin/links/bait/ban', ban);
+    expect(failed.status).toBe(500);
+    await request(t.app).get('/bait').expect(410);
+    expect((await shorten('https://phish.example/again')).status).toBe(422);
+    expect(active.pluck().get()).toBe(700);
+    await request(t.app).get('/kit-0').expect(410);
+    await request(t.app).get('/kit-700').expect(302);
+
+    // Banning again finishes the job.
+    t.db.exec('DROP TRIGGER refuse_kit');
+    await as(cookie)
+      .post('/admin/links/bait/ban', ban)
+      .expect(303)
+      .expect('Location', '/admin/links/bait?done=banned&blocked=1&disabled=700');
+    expect(active.pluck().get()).toBe(0);
+    for (const code of ['kit-0', 'kit-700', 'kit-1199'])
+      await request(t.app).get(`/${code}`).expect(410);
+  });
+
   it('when a ban has no reason, then the form says so and nothing changes', async () => {
     setup();
     await shorten('https://a.example/', 'keep-me').expect(303);
