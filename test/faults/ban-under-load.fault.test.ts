@@ -25,7 +25,7 @@ import {
 const PASSWORD = 'ban under load password';
 const OTHER_LINKS = 10_000;
 /** Clients redirecting at an unrelated link while the ban runs, each on its own connection. */
-const CLIENTS = 2;
+const CLIENTS = 4;
 /** The p99 of those redirects must stay under this while the ban runs. */
 const P99_LIMIT_MS = 50;
 
