@@ -278,13 +278,10 @@ export function createLinkService(deps: LinkServiceDeps) {
     async disableLinksToHost(host: string): Promise<string[]> {
       const now = deps.now();
       const disabled: string[] = [];
-      for (let after = 0; ;) {
-        const page = await deps.links.activeLinksMentioning(host, now, {
-          after,
-          limit: WRITE_BATCH_SIZE,
-        });
-        if (page.length === 0) break;
-        after = page.at(-1)!.id;
+      const pageAfter = (after: number) =>
+        deps.links.activeLinksMentioning(host, now, { after, limit: WRITE_BATCH_SIZE });
+      let page = await pageAfter(0);
+      while (page.length > 0) {
         const matches = page.filter((link) => isHostOrSubdomain(hostOf(link.target), host));
         if (matches.length > 0) {
           await deps.write(() =>
@@ -298,6 +295,7 @@ export function createLinkService(deps: LinkServiceDeps) {
           disabled.push(...matches.map((link) => link.code));
         }
         await yieldToEventLoop();
+        page = await pageAfter(page.at(-1)!.id);
       }
       return disabled;
     },

@@ -122,7 +122,7 @@ function valuesOf(statement: Named, params: Record<string, unknown>): unknown[] 
 
 const COUNT_BY_STATE = named(COUNT_BY_STATE_SQL);
 // A prefilter in SQL; the caller compares the parsed host (a substring can be a false match).
-// Ordered by id, the order SQLite's scan of the table returns.
+// A page at a time, in the order of the ids, as on SQLite.
 const ACTIVE_MENTIONING = named(
   `SELECT id, code, target FROM urls
    WHERE strpos(target, :host) > 0 AND ${STATE_SQL.active} AND id > :after
