@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Fault tests: a real snip process on a real SQLite file, killed, starved of disk, locked out,
- * stopped under load, given a broken migration or slow clients. `npm run test:faults`.
+ * stopped under load, given a broken migration or slow clients, or made to ban 10,000 links
+ * while visitors keep coming. `npm run test:faults`.
  */
 export default defineConfig({
   test: {

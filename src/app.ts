@@ -12,7 +12,7 @@ import type { Store } from './db/store.js';
 import { createAbuseService } from './abuse/abuse-service.js';
 import { createReportRoutes } from './abuse/report-routes.js';
 import { createAdminAuth } from './admin/admin-auth.js';
-import { createAdminRoutes } from './admin/admin-routes.js';
+import { ADMIN_LINKS_PER_PAGE, createAdminRoutes } from './admin/admin-routes.js';
 import { allowCrossOrigin } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
@@ -83,7 +83,11 @@ const VERSION = (
 
 /** Form bodies are a URL, an alias and a few options: 16 KiB is generous. */
 const FORM_BODY_LIMIT = '16kb';
-const FORM_FIELD_LIMIT = 50;
+/**
+ * The largest form is the admin's bulk action: a full page of selected links and its button.
+ * A few more fields to spare; a body of a thousand fields is still refused before it is parsed.
+ */
+const FORM_FIELD_LIMIT = ADMIN_LINKS_PER_PAGE + 10;
 
 /**
  * Management URLs carry a secret; the request log shows only that one was used. Routing is

@@ -34,7 +34,9 @@ export type AdminDeps = {
   transfer: TransferDeps;
 };
 
-const PER_PAGE = 50;
+/** Links on a page of the admin's list, and so the most its bulk form selects at once. */
+export const ADMIN_LINKS_PER_PAGE = 50;
+const PER_PAGE = ADMIN_LINKS_PER_PAGE;
 const DAY_MS = 86_400_000;
 const FILTERS: readonly (LinkFilter | 'all')[] = [
   'all',
@@ -192,15 +194,18 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     });
   });
 
+  // All or nothing: every selected code is looked up before anything changes, and a page of
+  // selections (PER_PAGE, fewer than a write batch) is then changed in one transaction.
   router.post('/links/bulk', async (req, res) => {
     const parsed = BulkSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError(400, 'Choose an action and at least one link.');
-    for (const code of parsed.data.code) {
+    const selected: Link[] = [];
+    for (const code of new Set(parsed.data.code)) {
       const link = await findLink(code);
-      if (link.deletedAt !== null) continue;
-      if (parsed.data.action === 'delete') await deps.links.delete(link);
-      else await deps.links.setDisabled(link, parsed.data.action === 'disable');
+      if (link.deletedAt === null) selected.push(link);
     }
+    if (parsed.data.action === 'delete') await deps.links.deleteMany(selected);
+    else await deps.links.setDisabledMany(selected, parsed.data.action === 'disable');
     res.redirect(303, `/admin?done=bulk`);
   });
 

@@ -94,6 +94,11 @@ export type LinkQuery = {
   offset: number;
 };
 
+/** A page of links in the order of their ids: those whose id is above `after`, `limit` at most. */
+export type LinkPage = { after: number; limit: number };
+/** Every link: ids start at 1. */
+export const ALL_LINKS_PAGE: LinkPage = { after: 0, limit: Number.MAX_SAFE_INTEGER };
+
 const COLUMNS =
   'id, code, target, created, updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at, deleted_at, banned_at, ban_reason, manage_token_hash';
 
@@ -175,15 +180,30 @@ export function createLinkRepository(db: Db) {
     'UPDATE urls SET banned_at = ?, ban_reason = ?, updated = ? WHERE id = ? AND deleted_at IS NULL',
   );
   // A prefilter in SQL; the caller compares the parsed host (a substring can be a false match).
+  // Read a page at a time in the order of the ids, so a large result never holds the event loop.
   const activeMentioning = db.prepare<
-    { host: string; now: number },
+    { host: string; now: number; after: number; limit: number },
     { id: number; code: string; target: string }
-  >(`SELECT id, code, target FROM urls WHERE instr(target, :host) > 0 AND ${STATE_SQL.active}`);
-  const deleteLink = db.transaction((id: number, now: number) => {
+  >(
+    `SELECT id, code, target FROM urls
+     WHERE instr(target, :host) > 0 AND ${STATE_SQL.active} AND id > :after
+     ORDER BY id LIMIT :limit`,
+  );
+  const deleteOne = (id: number, now: number) => {
     tombstone.run(now, now, id);
     deleteDaily.run(id);
     deleteReferrers.run(id);
+  };
+  const deleteLink = db.transaction(deleteOne);
+  // A bulk change is one transaction (one commit, one fsync) for all its links, or none of them.
+  const deleteMany = db.transaction((ids: readonly number[], now: number) => {
+    for (const id of ids) deleteOne(id, now);
   });
+  const setDisabledMany = db.transaction(
+    (ids: readonly number[], disabledAt: number | null, now: number) => {
+      for (const id of ids) setDisabled.run(disabledAt, now, id);
+    },
+  );
 
   const newestActiveByTarget = db.prepare<{ target: string; now: number }, LinkRow>(
     `SELECT ${COLUMNS} FROM urls WHERE target = :target AND ${STATE_SQL.active}
@@ -251,15 +271,27 @@ export function createLinkRepository(db: Db) {
     deleteLink(id: number, now: number): void {
       deleteLink(id, now);
     },
+    /** Deletes these links in one transaction: all of them or, when it fails, none. */
+    deleteLinks(ids: readonly number[], now: number): void {
+      deleteMany(ids, now);
+    },
+    /** Disables or enables these links in one transaction: all of them or none. */
+    setDisabledMany(ids: readonly number[], disabled: boolean, now: number): void {
+      setDisabledMany(ids, disabled ? now : null, now);
+    },
     setBanned(id: number, ban: { reason: string } | null, now: number): void {
       setBanned.run(ban ? now : null, ban?.reason ?? null, now, id);
     },
-    /** Active links whose target contains `host` (to be checked on their parsed host). */
+    /**
+     * Active links whose target contains `host` (to be checked on their parsed host), in the
+     * order of their ids: those after `page.after`, at most `page.limit` of them.
+     */
     activeLinksMentioning(
       host: string,
       now: number,
+      page: LinkPage = ALL_LINKS_PAGE,
     ): { id: number; code: string; target: string }[] {
-      return activeMentioning.all({ host, now });
+      return activeMentioning.all({ host, now, after: page.after, limit: page.limit });
     },
     countLinks(): number {
       return count.get()?.n ?? 0;

@@ -13,6 +13,7 @@ import type { Awaitable, LinkStore } from '../db/store.js';
 import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
 import type { WriteGate } from '../db/write-gate.js';
+import { WRITE_BATCH_SIZE, writeInBatches, yieldToEventLoop } from '../db/batched-writes.js';
 
 export type ShortenInput = {
   url: string;
@@ -293,17 +294,67 @@ export function createLinkService(deps: LinkServiceDeps) {
       deps.redirectCache.invalidate(link.code);
     },
 
-    /** Disables every active link to `host` or one of its subdomains; answers their codes. */
+    /**
+     * Disables every active link to `host` or one of its subdomains; answers their codes. The
+     * links are read and disabled a batch at a time, each batch one transaction, and other
+     * requests are served between batches. A run that stops midway leaves the batches before
+     * it disabled and the rest active: running it again finishes the job.
+     */
     async disableLinksToHost(host: string): Promise<string[]> {
       const now = deps.now();
-      const matches = (await deps.links.activeLinksMentioning(host, now)).filter((link) =>
-        isHostOrSubdomain(hostOf(link.target), host),
-      );
-      for (const link of matches) {
-        await deps.write(() => deps.links.setDisabled(link.id, true, now));
-        deps.redirectCache.invalidate(link.code);
+      const disabled: string[] = [];
+      const pageAfter = (after: number) =>
+        deps.links.activeLinksMentioning(host, now, { after, limit: WRITE_BATCH_SIZE });
+      let page = await pageAfter(0);
+      while (page.length > 0) {
+        const matches = page.filter((link) => isHostOrSubdomain(hostOf(link.target), host));
+        if (matches.length > 0) {
+          await deps.write(() =>
+            deps.links.setDisabledMany(
+              matches.map((link) => link.id),
+              true,
+              now,
+            ),
+          );
+          for (const link of matches) deps.redirectCache.invalidate(link.code);
+          disabled.push(...matches.map((link) => link.code));
+        }
+        await yieldToEventLoop();
+        page = await pageAfter(page.at(-1)!.id);
       }
-      return matches.map((link) => link.code);
+      return disabled;
+    },
+
+    /**
+     * Disables or enables these links in batched transactions, yielding between batches; a
+     * list no longer than a batch is changed all at once or not at all.
+     */
+    async setDisabledMany(links: readonly Link[], disabled: boolean): Promise<void> {
+      const now = deps.now();
+      await writeInBatches(links, async (batch) => {
+        await deps.write(() =>
+          deps.links.setDisabledMany(
+            batch.map((link) => link.id),
+            disabled,
+            now,
+          ),
+        );
+        for (const link of batch) deps.redirectCache.invalidate(link.code);
+      });
+    },
+
+    /** Deletes these links as setDisabledMany changes them: batch by batch, each all or nothing. */
+    async deleteMany(links: readonly Link[]): Promise<void> {
+      const now = deps.now();
+      await writeInBatches(links, async (batch) => {
+        await deps.write(() =>
+          deps.links.deleteLinks(
+            batch.map((link) => link.id),
+            now,
+          ),
+        );
+        for (const link of batch) deps.redirectCache.invalidate(link.code);
+      });
     },
 
     async delete(link: Link): Promise<void> {

@@ -1,14 +1,16 @@
 import type pg from 'pg';
 import { inTransaction } from '../db/postgres-transaction.js';
 import type { LinkStore } from '../db/store.js';
-import type {
-  InsertResult,
-  LinkQuery,
-  LinkSettings,
-  LinkStateName,
-  LinkWithTokenHash,
-  NewLink,
-  RedirectTarget,
+import {
+  ALL_LINKS_PAGE,
+  type InsertResult,
+  type LinkPage,
+  type LinkQuery,
+  type LinkSettings,
+  type LinkStateName,
+  type LinkWithTokenHash,
+  type NewLink,
+  type RedirectTarget,
 } from './link-repository.js';
 import {
   COUNT_BY_STATE_SQL,
@@ -78,6 +80,18 @@ const TOMBSTONE = `WITH changed AS (
   SELECT pg_notify($3, code) FROM changed`;
 const DELETE_DAILY = 'DELETE FROM visits_daily WHERE url_id = $1';
 const DELETE_REFERRERS = 'DELETE FROM visits_referrers WHERE url_id = $1';
+// The bulk twins: one statement for many ids (an array), each changed link notified by its code.
+const SET_DISABLED_MANY = `WITH changed AS (
+    UPDATE urls SET disabled_at = $1, updated = $2
+    WHERE id = ANY($3) AND deleted_at IS NULL RETURNING code)
+  SELECT pg_notify($4, code) FROM changed`;
+const TOMBSTONE_MANY = `WITH changed AS (
+    UPDATE urls SET target = '', manage_token_hash = NULL, expires_at = NULL, max_visits = NULL,
+      deleted_at = $1, updated = $1
+    WHERE id = ANY($2) RETURNING code)
+  SELECT pg_notify($3, code) FROM changed`;
+const DELETE_DAILY_MANY = 'DELETE FROM visits_daily WHERE url_id = ANY($1)';
+const DELETE_REFERRERS_MANY = 'DELETE FROM visits_referrers WHERE url_id = ANY($1)';
 
 const COUNT = 'SELECT COUNT(*) AS n FROM urls WHERE deleted_at IS NULL';
 
@@ -108,10 +122,11 @@ function valuesOf(statement: Named, params: Record<string, unknown>): unknown[] 
 
 const COUNT_BY_STATE = named(COUNT_BY_STATE_SQL);
 // A prefilter in SQL; the caller compares the parsed host (a substring can be a false match).
-// Ordered by id, the order SQLite's scan of the table returns.
+// A page at a time, in the order of the ids, as on SQLite.
 const ACTIVE_MENTIONING = named(
-  `SELECT id, code, target FROM urls WHERE strpos(target, :host) > 0 AND ${STATE_SQL.active}
-   ORDER BY id`,
+  `SELECT id, code, target FROM urls
+   WHERE strpos(target, :host) > 0 AND ${STATE_SQL.active} AND id > :after
+   ORDER BY id LIMIT :limit`,
 );
 const NEWEST_ACTIVE_BY_TARGET = named(
   `SELECT ${COLUMNS} FROM urls WHERE target = :target AND ${STATE_SQL.active}
@@ -199,6 +214,24 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         await client.query(DELETE_REFERRERS, [id]);
       });
     },
+    /** Deletes these links in one transaction: all of them or, when it fails, none. */
+    async deleteLinks(ids: readonly number[], now: number): Promise<void> {
+      const list = [...ids];
+      await inTransaction(pool, async (client) => {
+        await client.query(TOMBSTONE_MANY, [now, list, LINK_CHANGED_CHANNEL]);
+        await client.query(DELETE_DAILY_MANY, [list]);
+        await client.query(DELETE_REFERRERS_MANY, [list]);
+      });
+    },
+    /** Disables or enables these links in one statement: all of them or none. */
+    async setDisabledMany(ids: readonly number[], disabled: boolean, now: number): Promise<void> {
+      await pool.query(SET_DISABLED_MANY, [
+        disabled ? now : null,
+        now,
+        [...ids],
+        LINK_CHANGED_CHANNEL,
+      ]);
+    },
     async setBanned(id: number, ban: { reason: string } | null, now: number): Promise<void> {
       await pool.query(SET_BANNED, [
         ban ? now : null,
@@ -208,14 +241,18 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         LINK_CHANGED_CHANNEL,
       ]);
     },
-    /** Active links whose target contains `host` (to be checked on their parsed host). */
+    /**
+     * Active links whose target contains `host` (to be checked on their parsed host), in the
+     * order of their ids: those after `page.after`, at most `page.limit` of them.
+     */
     async activeLinksMentioning(
       host: string,
       now: number,
+      page: LinkPage = ALL_LINKS_PAGE,
     ): Promise<{ id: number; code: string; target: string }[]> {
       const { rows } = await pool.query<{ id: number; code: string; target: string }>(
         ACTIVE_MENTIONING.text,
-        valuesOf(ACTIVE_MENTIONING, { host, now }),
+        valuesOf(ACTIVE_MENTIONING, { host, now, after: page.after, limit: page.limit }),
       );
       return rows;
     },

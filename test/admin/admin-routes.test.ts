@@ -276,6 +276,57 @@ describe('the admin’s links', () => {
     expect(gone.text).toContain('This link was deleted');
   });
 
+  it('when a full page of 50 links is selected, then the bulk action changes every one of them', async () => {
+    setup();
+    const codes = Array.from({ length: 50 }, (_, i) => `page-${i}`);
+    for (const code of codes) await shorten(`https://a.example/${code}`, code).expect(303);
+    const cookie = await signIn();
+    const list = await as(cookie).get('/admin').expect(200);
+    expect(list.text.match(/name="code"/g)).toHaveLength(50);
+    await as(cookie)
+      .post('/admin/links/bulk', { action: 'disable', code: codes })
+      .expect(303)
+      .expect('Location', '/admin?done=bulk');
+    for (const code of codes) await request(t.app).get(`/${code}`).expect(410);
+    await as(cookie).post('/admin/links/bulk', { action: 'delete', code: codes }).expect(303);
+    expect(
+      t.db.prepare('SELECT COUNT(*) FROM urls WHERE deleted_at IS NOT NULL').pluck().get(),
+    ).toBe(50);
+  });
+
+  it('when one selected code is unknown, then the bulk action answers 404 and changes none of the links', async () => {
+    setup();
+    for (const alias of ['all-one', 'all-two'])
+      await shorten('https://a.example/', alias).expect(303);
+    const cookie = await signIn();
+    const before = t.db.prepare('SELECT * FROM urls ORDER BY id').all();
+    for (const action of ['disable', 'delete']) {
+      const res = await as(cookie)
+        .post('/admin/links/bulk', { action, code: ['all-one', 'no-such-link', 'all-two'] })
+        .expect(404);
+      expect(res.text).toContain('There is no link with the code');
+    }
+    expect(t.db.prepare('SELECT * FROM urls ORDER BY id').all()).toEqual(before);
+    await request(t.app).get('/all-one').expect(302);
+    await request(t.app).get('/all-two').expect(302);
+  });
+
+  it('when the bulk form has 1 001 parameters, then it answers 413 and changes nothing', async () => {
+    setup();
+    await shorten('https://a.example/', 'many-one').expect(303);
+    const cookie = await signIn();
+    const body = ['action=disable', ...Array.from({ length: 1000 }, () => 'code=many-one')].join(
+      '&',
+    );
+    const res = await request(t.app)
+      .post('/admin/links/bulk')
+      .set({ ...SAME_ORIGIN, Cookie: cookie })
+      .type('form')
+      .send(body);
+    expect(res.status).toBe(413);
+    await request(t.app).get('/many-one').expect(302);
+  });
+
   it('when the admin creates a link, then it redirects and its page shows its statistics', async () => {
     setup();
     const cookie = await signIn();
@@ -382,6 +433,45 @@ describe('abuse: reports, bans and the blocklist', () => {
     await request(t.app).get('/ban-me').expect(302);
     await as(cookie).post('/admin/blocklist/remove', { host: 'phish.example' }).expect(303);
     await shorten('https://phish.example/now-fine').expect(303);
+  });
+
+  it('when a ban disables more links than one batch holds, then every one stops, cached ones too, and a ban that fails midway leaves the ban, the blocklist and the batches before it written', async () => {
+    setup();
+    await shorten('https://phish.example/login', 'bait').expect(303);
+    const insert = t.db.prepare(
+      'INSERT INTO urls (code, target, created, updated) VALUES (?, ?, ?, ?)',
+    );
+    t.db.transaction(() => {
+      for (let i = 0; i < 1200; i++) insert.run(`kit-${i}`, `https://phish.example/${i}`, 1, 1);
+    })();
+    // Followed once, so their redirect rows are cached before the ban.
+    for (const code of ['kit-0', 'kit-700', 'kit-1199'])
+      await request(t.app).get(`/${code}`).expect(302);
+    const active = t.db.prepare(
+      "SELECT COUNT(*) FROM urls WHERE code LIKE 'kit-%' AND disabled_at IS NULL",
+    );
+    // The second batch fails in the database, as a batch cut short by a crash would not commit.
+    t.db.exec(`CREATE TRIGGER refuse_kit BEFORE UPDATE OF disabled_at ON urls
+      WHEN NEW.code = 'kit-700' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    const cookie = await signIn();
+    const ban = { reason: 'phishing kit', block_host: 'on', disable_others: 'on' };
+    const failed = await as(cookie).post('/admin/links/bait/ban', ban);
+    expect(failed.status).toBe(500);
+    await request(t.app).get('/bait').expect(410);
+    expect((await shorten('https://phish.example/again')).status).toBe(422);
+    expect(active.pluck().get()).toBe(700);
+    await request(t.app).get('/kit-0').expect(410);
+    await request(t.app).get('/kit-700').expect(302);
+
+    // Banning again finishes the job.
+    t.db.exec('DROP TRIGGER refuse_kit');
+    await as(cookie)
+      .post('/admin/links/bait/ban', ban)
+      .expect(303)
+      .expect('Location', '/admin/links/bait?done=banned&blocked=1&disabled=700');
+    expect(active.pluck().get()).toBe(0);
+    for (const code of ['kit-0', 'kit-700', 'kit-1199'])
+      await request(t.app).get(`/${code}`).expect(410);
   });
 
   it('when a ban has no reason, then the form says so and nothing changes', async () => {

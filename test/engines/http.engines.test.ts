@@ -295,6 +295,50 @@ function suite(engine: 'sqlite' | 'postgres') {
     await request(s.app).get('/admin').set('Cookie', second).expect(303);
   });
 
+  it('the admin changes a full page of selected links at once, a selection with an unknown code changes none, and a ban disables more links than one batch holds', async () => {
+    const s = await build();
+    const codes = Array.from({ length: 50 }, (_, i) => `sel-${i}`);
+    for (const code of codes) await managedLink(s, `https://a.example/${code}`, code);
+    const cookie = await signIn(s);
+    await adminPost(s, cookie, '/admin/links/bulk', {
+      action: 'disable',
+      code: [...codes.slice(0, 25), 'no-such-link', ...codes.slice(25, 49)],
+    }).expect(404);
+    for (const code of codes) await request(s.app).get(`/${code}`).expect(302);
+    await adminPost(s, cookie, '/admin/links/bulk', { action: 'disable', code: codes })
+      .expect(303)
+      .expect('Location', '/admin?done=bulk');
+    for (const code of codes) await request(s.app).get(`/${code}`).expect(410);
+    await adminPost(s, cookie, '/admin/links/bulk', { action: 'delete', code: codes }).expect(303);
+    const gone = await request(s.app).get('/sel-49').expect(410);
+    expect(gone.text).toContain('This link was deleted');
+
+    await managedLink(s, 'https://kit.example/login', 'kit-bait');
+    for (let i = 0; i < 1100; i++) {
+      const made = await s.store.links.insertLink(
+        {
+          code: `kit-${i}`,
+          target: `https://kit.example/${i}`,
+          manageTokenHash: Buffer.from(`kit-token-${i}`),
+          redirectStatus: 302,
+          expiresAt: null,
+          maxVisits: null,
+        },
+        Date.now(),
+      );
+      expect(made.ok).toBe(true);
+    }
+    await request(s.app).get('/kit-1099').expect(302);
+    await adminPost(s, cookie, '/admin/links/kit-bait/ban', {
+      reason: 'Phishing kit',
+      disable_others: 'on',
+    })
+      .expect(303)
+      .expect('Location', '/admin/links/kit-bait?done=banned&blocked=0&disabled=1100');
+    for (const code of ['kit-bait', 'kit-0', 'kit-500', 'kit-1099'])
+      await request(s.app).get(`/${code}`).expect(410);
+  });
+
   it('visitors report abuse, and the admin sees and dismisses the report', async () => {
     const s = await build();
     await managedLink(s, 'https://a.example/', 'reported');

@@ -528,6 +528,78 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     ).toEqual({ ok: false, reason: 'code_taken' });
   });
 
+  it('links: bulk changes and pages of the links to a host give the same results, all or nothing, each changed link notified', async () => {
+    const t = await twins();
+    await same(t, seedLinks);
+    for (const host of ['a.example', 'n.example', 'example', '']) {
+      for (const page of [
+        { after: 0, limit: 1 },
+        { after: 0, limit: 2 },
+        { after: 1, limit: 2 },
+        { after: 13, limit: 10 },
+        { after: 100, limit: 10 },
+      ]) {
+        await same(
+          t,
+          (e) => e.links.activeLinksMentioning(host, NOW, page),
+          `${host} ${page.after}`,
+        );
+      }
+    }
+
+    const listener = new pg.Client({ connectionString: t.url });
+    await listener.connect();
+    onTestFinished(() => listener.end());
+    const heard: string[] = [];
+    listener.on('notification', (message) => {
+      if (message.channel === LINK_CHANGED_CHANNEL) heard.push(message.payload ?? '');
+    });
+    await listener.query(`LISTEN ${LINK_CHANGED_CHANNEL}`);
+
+    await same(t, async (e) => {
+      const ids = async (...codes: string[]) => Promise.all(codes.map((code) => idOf(e, code)));
+      // A deleted link (hotel) and an id that does not exist change nothing.
+      await e.links.setDisabledMany(await ids('alpha', 'november', 'hotel'), true, NOW + 1);
+      await e.links.setDisabledMany([...(await ids('november', 'fox_trot')), 999], false, NOW + 2);
+      await e.links.deleteLinks(await ids('charlie', 'oscar'), NOW + 3);
+      await e.links.setDisabledMany([], true, NOW + 4);
+      await e.links.deleteLinks([], NOW + 4);
+    });
+    await same(t, (e) =>
+      e.links.listLinks(
+        { search: '', state: null, orderBy: 'created', direction: 'asc', limit: 100, offset: 0 },
+        NOW,
+      ),
+    );
+    await same(t, (e) => e.visits.dailyCounts(1, '2000-01-01'));
+
+    // A batch that fails changes none of its links, on either engine.
+    t.db.exec(`CREATE TRIGGER refuse BEFORE UPDATE ON urls
+      WHEN NEW.code = 'Bravo' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    await withClient(t.url, (client) =>
+      client.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN IF NEW.code = 'Bravo' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER refuse BEFORE UPDATE ON urls FOR EACH ROW EXECUTE FUNCTION refuse()`),
+    );
+    for (const e of [t.sqlite, t.postgres]) {
+      const ids = [await idOf(e, 'delta'), await idOf(e, 'Bravo'), await idOf(e, 'LIMA%')];
+      await expect((async () => e.links.setDisabledMany(ids, true, NOW + 5))()).rejects.toThrow(
+        'refused',
+      );
+      await expect((async () => e.links.deleteLinks(ids, NOW + 5))()).rejects.toThrow('refused');
+    }
+    await same(t, (e) => e.links.countByState(NOW));
+    await same(t, (e) => e.links.findLink('delta'));
+
+    const expected = ['alpha', 'november', 'november', 'fox_trot', 'charlie', 'oscar'];
+    const deadline = Date.now() + 5000;
+    while (heard.length < expected.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([...heard].sort()).toEqual([...expected].sort());
+  });
+
   it('links: every change to an existing link notifies its code, at the commit, and nothing else does', async () => {
     const t = await twins();
     const listener = new pg.Client({ connectionString: t.url });
