@@ -89,6 +89,11 @@ function callerOf(res: Response): Caller {
   return (res.locals.caller as Caller | undefined) ?? null;
 }
 
+/** The id of the key that calls, recorded on the links it makes; null without a key. */
+export function callerKeyId(res: Response): number | null {
+  return callerOf(res)?.keyId ?? null;
+}
+
 /** Every route but creation needs a key that may do everything. */
 export function requireFullKey(res: Response): void {
   const caller = callerOf(res);
@@ -242,15 +247,16 @@ export function createApiRoutes(deps: ApiDeps): Router {
       maxVisits: body.maxVisits ?? null,
     };
     const context = urlContext(deps, req);
+    const apiKeyId = callerKeyId(res);
     const reused =
-      body.reuse && !body.alias ? await deps.links.findReusable(body.url, context) : null;
+      body.reuse && !body.alias ? await deps.links.findReusable(body.url, apiKeyId, context) : null;
     let link: Link;
     let manageUrl: string | undefined;
     if (reused) {
       link = reused;
     } else {
       const result = await deps.links.shorten(
-        { url: body.url, alias: body.alias?.trim() ?? '', options },
+        { url: body.url, alias: body.alias?.trim() ?? '', options, apiKeyId },
         context,
       );
       if (!result.ok) throw creationProblem(result.status, result.errors);

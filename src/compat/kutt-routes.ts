@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   admitCreation,
+  callerKeyId,
   identifyCaller,
   presentedKey,
   requireFullKey,
@@ -115,8 +116,9 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     // Kutt, like the form, adds a scheme to an address that has none.
     const context = { ownHosts: deps.ownHosts(req), addMissingScheme: true };
     const alias = body.customurl?.trim() ?? '';
+    const apiKeyId = callerKeyId(res);
     const reused =
-      body.reuse && !alias ? await deps.links.findReusable(body.target, context) : null;
+      body.reuse && !alias ? await deps.links.findReusable(body.target, apiKeyId, context) : null;
     if (reused) {
       res.status(200).json(kuttLink(req, reused));
       return;
@@ -125,6 +127,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
       {
         url: body.target,
         alias,
+        apiKeyId,
         options: {
           redirectStatus: 302,
           expiresAt: duration === null ? null : deps.now() + duration,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   admitCreation,
+  callerKeyId,
   identifyCaller,
   requireFullKey,
   urlContext,
@@ -162,16 +163,12 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       throw invalidData('validUntil has already passed', ['validUntil']);
     const context = urlContext(deps, req);
     const slug = body.customSlug?.trim() ?? '';
-    // findIfExists: the newest active link to the URL, or the slug's link when it goes there.
+    const apiKeyId = callerKeyId(res);
+    // findIfExists: the newest active link this key made to the URL, or the slug's link when
+    // this key made it and it goes there. Never someone else's link (ADR 020).
     if (body.findIfExists) {
-      const reusable = await deps.links.findReusable(body.longUrl, context);
-      const bySlug = slug ? await deps.links.findLink(slug) : null;
-      const found = slug
-        ? bySlug && reusable && bySlug.target === reusable.target
-          ? bySlug
-          : null
-        : reusable;
-      if (found && deps.links.stateOf(found).kind === 'active') {
+      const found = await deps.links.findReusable(body.longUrl, apiKeyId, context, slug);
+      if (found) {
         res.json(shortUrlOf(req, found));
         return;
       }
@@ -180,6 +177,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       {
         url: body.longUrl,
         alias: slug,
+        apiKeyId,
         codeLength: body.shortCodeLength ? Math.max(5, body.shortCodeLength) : undefined,
         options: { redirectStatus: 302, expiresAt, maxVisits: body.maxVisits ?? null },
       },

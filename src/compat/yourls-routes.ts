@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiProblem } from '../api/api-problems.js';
 import type { ApiDeps } from '../api/api-routes.js';
-import { admitCreation, identifyCaller } from '../api/api-routes.js';
+import { admitCreation, callerKeyId, identifyCaller } from '../api/api-routes.js';
 import { isStorageUnavailable } from '../http/http-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import type { Link } from '../links/link-repository.js';
@@ -130,6 +130,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
           {
             url,
             alias: keyword,
+            apiKeyId: callerKeyId(res),
             options: { redirectStatus: 302, expiresAt: null, maxVisits: null },
           },
           { ownHosts: deps.ownHosts(req), addMissingScheme: true },

@@ -185,6 +185,26 @@ describe('creating short URLs as the clients do', () => {
     expect(t.countLinks()).toBe(2);
   });
 
+  it('when findIfExists names a customSlug, then only that link of the same key is answered; another key’s slug stays taken', async () => {
+    const mine = await createLink('https://long.example/slug', { customSlug: 'mine' });
+    const again = await sdk('post', '/short-urls').send({
+      longUrl: 'https://long.example/slug',
+      customSlug: 'mine',
+      findIfExists: true,
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.shortCode).toBe(mine.shortCode);
+
+    const other = await createApiKey(t, 'full', 'other');
+    const theirs = await sdk('post', '/short-urls', other).send({
+      longUrl: 'https://long.example/slug',
+      customSlug: 'mine',
+      findIfExists: true,
+    });
+    expectProblem(theirs, 400, 'non-unique-slug');
+    expect(t.countLinks()).toBe(1);
+  });
+
   it('when the SDK sends findIfExists and no link to the URL exists, then one is created', async () => {
     const res = await sdk('post', '/short-urls').send({
       longUrl: 'https://long.example/first',

@@ -55,9 +55,9 @@ function adminPost(s: EngineApp, cookie: string, path: string, form: object = {}
     .send(form);
 }
 
-async function apiKey(s: EngineApp): Promise<string> {
+async function apiKey(s: EngineApp, name = 'suite'): Promise<string> {
   const key = await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
-    name: 'suite',
+    name,
     scope: 'full',
     expiresAt: null,
   });
@@ -168,6 +168,58 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect((await api('get', '/links/api2')).body.state).toBe('deleted');
     await request(s.app).get('/api/v1/links').expect(401);
   });
+
+  it.each([
+    {
+      door: '/api/v1 (reuse)',
+      create: (s: EngineApp, url: string, key: string | null) => {
+        const req = request(s.app).post('/api/v1/links');
+        if (key) req.set('Authorization', `Bearer ${key}`);
+        return req.send({ url, reuse: true });
+      },
+      codeOf: (res: request.Response) => res.body.code as string,
+    },
+    {
+      door: 'Kutt (reuse)',
+      create: (s: EngineApp, url: string, key: string | null) => {
+        const req = request(s.app).post('/api/v2/links');
+        if (key) req.set('X-API-KEY', key);
+        return req.send({ target: url, reuse: true });
+      },
+      codeOf: (res: request.Response) => res.body.address as string,
+    },
+    {
+      door: 'Shlink (findIfExists)',
+      create: (s: EngineApp, url: string, key: string | null) => {
+        const req = request(s.app).post('/rest/v3/short-urls');
+        if (key) req.set('X-Api-Key', key);
+        return req.send({ longUrl: url, findIfExists: true });
+      },
+      codeOf: (res: request.Response) => res.body.shortCode as string,
+    },
+  ])(
+    '$door answers only a link the same key made: never another key’s, never an anonymous one',
+    async ({ create, codeOf }) => {
+      const s = await build();
+      const [keyA, keyB] = [await apiKey(s, 'a'), await apiKey(s, 'b')];
+      const url = 'https://a.example/owned';
+      const made = async (key: string | null) => {
+        const res = await create(s, url, key);
+        expect(res.status, res.text).toBeLessThan(300);
+        return codeOf(res);
+      };
+      const byA = await made(keyA);
+      const byB = await made(keyB);
+      expect(byB).not.toBe(byA);
+      // Without a key nothing is reused, not even a link made without a key.
+      const anonymous = await made(null);
+      expect([byA, byB]).not.toContain(anonymous);
+      expect([byA, byB, anonymous]).not.toContain(await made(null));
+      // Each key gets its own link back, though newer links go to the same place.
+      expect(await made(keyA)).toBe(byA);
+      expect(await made(keyB)).toBe(byB);
+    },
+  );
 
   it('the Shlink, Kutt and YOURLS doors create links that redirect', async () => {
     const s = await build();
