@@ -58,6 +58,21 @@ function parseBaseUrl(raw: string): string | { error: string } {
   return url.origin;
 }
 
+/** Origins, separated by commas, each as BASE_URL takes one: CORS_ORIGINS. */
+function parseOrigins(raw: string): string[] | { error: string } {
+  const origins: string[] = [];
+  for (const entry of raw.split(',').map((part) => part.trim())) {
+    const origin = parseBaseUrl(entry);
+    if (typeof origin !== 'string') {
+      return {
+        error: `must be origins separated by commas; ${JSON.stringify(entry)} ${origin.error}`,
+      };
+    }
+    origins.push(origin);
+  }
+  return origins;
+}
+
 /**
  * Express's `trust proxy`: `true`/`false`, a number of proxy hops, or a comma-separated list of
  * addresses, subnets and the names Express knows (loopback, linklocal, uniquelocal).
@@ -188,6 +203,9 @@ export const ConfigSchema = z.object({
       ? ms
       : { error: 'must be a duration from 1min to 30d, such as 30min, 8h or 7d' };
   }),
+  // Browser pages on these origins may call the APIs with a key; keyless creation from another
+  // site is refused whatever this lists (src/api/api-cors.ts, ADR 020).
+  CORS_ORIGINS: setting<readonly string[]>('CORS_ORIGINS', [], parseOrigins),
   METRICS_TOKEN: setting<string | null>('METRICS_TOKEN', null, (raw) =>
     raw.length >= 16 ? raw : { error: 'must have at least 16 characters' },
   ),
@@ -234,6 +252,8 @@ export type Config = Readonly<{
   /** A key stored (hashed) at start, for set-ups without a shell. */
   initialApiKey: string | null;
   metricsToken: string | null;
+  /** Origins whose pages may call the APIs with a key (CORS_ORIGINS); none by default. */
+  corsOrigins: readonly string[];
 }>;
 
 export class ConfigError extends Error {
@@ -284,6 +304,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     adminSessionIdleMs: parsed.ADMIN_SESSION_IDLE,
     initialApiKey: parsed.INITIAL_API_KEY,
     metricsToken: parsed.METRICS_TOKEN,
+    corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
   });
 }
 

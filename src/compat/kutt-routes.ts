@@ -205,6 +205,7 @@ function handleKuttErrors(logger: Logger): ErrorRequestHandler {
     if (error instanceof ApiProblem) {
       if (error.kind === 'unauthorized') return send(401, 'Unauthorized.');
       if (error.kind === 'forbidden') return send(403, 'This key may only create links.');
+      if (error.kind === 'cross-site') return send(403, error.message);
       if (error.kind === 'rate-limited') return send(429, error.message);
       return send(400, error.message);
     }

@@ -338,7 +338,7 @@ function handleShlinkErrors(logger: Logger): ErrorRequestHandler {
               },
         );
       }
-      if (error.kind === 'forbidden') {
+      if (error.kind === 'forbidden' || error.kind === 'cross-site') {
         return send({
           status: 403,
           code: 'forbidden-operation',

@@ -228,6 +228,8 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
       (error.kind === 'unauthorized' || error.kind === 'forbidden')
     ) {
       answer = { message: 'Please log in', errorCode: '403', callback: '' };
+    } else if (error instanceof ApiProblem && error.kind === 'cross-site') {
+      answer = { message: error.message, errorCode: '403', callback: '' };
     } else if (error instanceof ApiProblem && error.kind === 'rate-limited') {
       answer = { message: error.message, errorCode: '429' };
     } else if (isStorageUnavailable(error)) {

@@ -422,19 +422,19 @@ describe('errors of the API', () => {
     await api().get('/api/v1/problems/constructor').expect(404);
   });
 
-  it('when a browser page on another origin calls the API, then CORS allows it and preflights answer 204', async () => {
-    await setup();
+  it('when a browser page on an origin CORS_ORIGINS lists calls the API with a key, then CORS allows it; without a key it is refused', async () => {
+    const { full } = await setup({ CORS_ORIGINS: 'https://app.example' });
     const preflight = await api()
       .options('/api/v1/links')
       .set({ Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' })
       .expect(204);
-    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(preflight.headers['access-control-allow-headers']).toContain('X-Api-Key');
-    // Keys, not cookies: a cross-site request is not a forgery, so no same-origin check applies.
-    await api()
-      .post('/api/v1/links')
-      .set({ Origin: 'https://app.example', 'Sec-Fetch-Site': 'cross-site' })
-      .send({ url: 'https://a.example/' })
-      .expect(201);
+    const cross = { Origin: 'https://app.example', 'Sec-Fetch-Site': 'cross-site' };
+    const keyed = await create({ url: 'https://a.example/' }, full).set(cross).expect(201);
+    expect(keyed.headers['access-control-allow-origin']).toBe('https://app.example');
+    const keyless = await create({ url: 'https://a.example/' }).set(cross).expect(403);
+    expect(keyless.body.type).toBe('/api/v1/problems/cross-site');
+    expect(t.countLinks()).toBe(1);
   });
 });

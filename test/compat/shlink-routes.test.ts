@@ -362,14 +362,17 @@ describe('reading, listing and deleting (shlink-web-client and the SDK)', () => 
     expect((await request(t.app).get(`/${shortCode}`)).status).toBe(410);
   });
 
-  it('when shlink-web-client (in a browser on another origin) sends its preflight, then CORS allows X-Api-Key and JSON from any origin', async () => {
+  it('when shlink-web-client (in a browser on an origin CORS_ORIGINS lists) sends its preflight, then CORS allows X-Api-Key and JSON', async () => {
+    t.db.close();
+    t = buildTestApp({ BASE_URL: ORIGIN, CORS_ORIGINS: 'https://app.shlink.io' });
+    key = await createApiKey(t);
     const preflight = await request(t.app).options('/rest/v3/short-urls').set({
       Origin: 'https://app.shlink.io',
       'Access-Control-Request-Method': 'POST',
       'Access-Control-Request-Headers': 'x-api-key,content-type',
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.shlink.io');
     expect(preflight.headers['access-control-allow-methods']).toMatch(/\bPOST\b/);
     expect(preflight.headers['access-control-allow-methods']).toMatch(/\bDELETE\b/);
     expect(preflight.headers['access-control-allow-headers']).toMatch(/X-Api-Key/i);
@@ -377,7 +380,7 @@ describe('reading, listing and deleting (shlink-web-client and the SDK)', () => 
 
     const list = await sdk('get', '/short-urls').set('Origin', 'https://app.shlink.io');
     expect(list.status).toBe(200);
-    expect(list.headers['access-control-allow-origin']).toBe('*');
+    expect(list.headers['access-control-allow-origin']).toBe('https://app.shlink.io');
   });
 });
 
