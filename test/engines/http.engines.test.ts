@@ -1,7 +1,15 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createKeyService } from '../../src/keys/key-service.js';
+import { pino } from 'pino';
 import { BROWSER } from '../faults/snip-process.js';
+import {
+  BODY_DOORS,
+  linesAboveWarn,
+  MALFORMED_BODIES,
+  MALFORMED_BODY_STATUSES,
+  sendMalformedBody,
+} from '../support/bad-input-rows.js';
 import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
 import { MANAGE_LOCATION, SAME_ORIGIN } from '../support/test-app.js';
@@ -359,6 +367,30 @@ function suite(engine: 'sqlite' | 'postgres') {
       .expect(200);
     expect(metrics.text).toMatch(/^snip_links\{state="active"\} 2$/m);
     expect(metrics.text).toMatch(/^snip_rate_limited_total\{limit="create"\} 1$/m);
+  });
+
+  it('every door answers a malformed body with 400, 413 or 415, logs nothing above warn, and stores nothing', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const s = await buildEngineApp(engine, { BASE_URL: ORIGIN, ADMIN_PASSWORD }, { logger });
+    const manage = await managedLink(s, 'https://a.example/kept', 'kept');
+    const context = { key: await apiKey(s), code: 'kept', manage, adminCookie: await signIn(s) };
+    const statuses: Record<string, number> = {};
+    for (const door of BODY_DOORS) {
+      for (const body of MALFORMED_BODIES) {
+        lines.length = 0;
+        const res = await sendMalformedBody(s.app, door, body, context);
+        const row = `${door.door}, ${body.name}`;
+        expect(MALFORMED_BODY_STATUSES, `${row}: ${res.status} ${res.text}`).toContain(res.status);
+        expect(linesAboveWarn(lines), row).toEqual([]);
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      }
+    }
+    console.log(`${engine}: malformed bodies by status ${JSON.stringify(statuses)}`);
+    expect(await s.store.links.countLinks()).toBe(1);
+    expect((await request(s.app).get('/kept').expect(302)).headers.location).toBe(
+      'https://a.example/kept',
+    );
   });
 
   it('health, QR codes and previews answer', async () => {
