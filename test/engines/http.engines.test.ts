@@ -229,6 +229,39 @@ function suite(engine: 'sqlite' | 'postgres') {
     },
   );
 
+  it('creation without a key from another site is refused on every door, and nothing is stored', async () => {
+    const s = await build({ CORS_ORIGINS: 'https://app.example' });
+    const cross = { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://app.example' };
+    const refusals = [
+      await request(s.app).post('/api/v1/links').set(cross).send({ url: 'https://a.example/1' }),
+      await request(s.app)
+        .post('/rest/v3/short-urls')
+        .set(cross)
+        .type('form')
+        .send({ longUrl: 'https://a.example/2' }),
+      await request(s.app).post('/api/v2/links').set(cross).send({ target: 'https://a.example/3' }),
+      await request(s.app)
+        .get('/yourls-api.php')
+        .set({ 'Sec-Fetch-Site': 'cross-site' })
+        .query({ action: 'shorturl', url: 'https://a.example/4', format: 'json' }),
+      await request(s.app)
+        .post('/shorten')
+        .set(cross)
+        .type('form')
+        .send({ url: 'https://a.example/5' }),
+    ];
+    expect(refusals.map((res) => res.status)).toEqual([403, 403, 403, 403, 403]);
+    expect(await s.store.links.countLinks()).toBe(0);
+    // With a key, the same page may create (and, listed in CORS_ORIGINS, read the answer).
+    const keyed = await request(s.app)
+      .post('/api/v1/links')
+      .set({ ...cross, Authorization: `Bearer ${await apiKey(s)}` })
+      .send({ url: 'https://a.example/1' });
+    expect(keyed.status).toBe(201);
+    expect(keyed.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(await s.store.links.countLinks()).toBe(1);
+  });
+
   it('the Shlink, Kutt and YOURLS doors create links that redirect', async () => {
     const s = await build();
     const key = await apiKey(s);
