@@ -129,6 +129,13 @@ export function assembleApp(deps: AppDeps): {
 } {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
+  // A row that no door would have stored (the database edited by hand, an old bug) is still
+  // listed and exported, with its bad values shown as missing; the log says which.
+  const warnUnstorableLink = (link: { code: string }, fields: string[]) =>
+    logger.warn(
+      { code: link.code, fields },
+      'a stored link has values out of range; shown without them',
+    );
   const store = deps.store ?? sqliteStoreOf(deps, now);
   const { visits, write } = store;
   const counter = deps.visitCounter ?? createVisitCounter({ visits, now });
@@ -149,6 +156,7 @@ export function assembleApp(deps: AppDeps): {
     write,
     redirectCache,
     blockedHosts: () => blocklist.names(),
+    onUnstorableLink: warnUnstorableLink,
   });
   const abuse = createAbuseService({
     abuse: store.abuse,
@@ -161,7 +169,11 @@ export function assembleApp(deps: AppDeps): {
   blocklist.names = abuse.blockedHostNames;
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
   const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;
-  const secure = config.baseUrl?.startsWith('https:') ?? false;
+  // Served over HTTPS: BASE_URL says so, or the request came over it — which, behind a proxy,
+  // Express knows from X-Forwarded-Proto only when TRUST_PROXY trusts that proxy. Then cookies
+  // are Secure and pages send HSTS.
+  const httpsBaseUrl = config.baseUrl?.startsWith('https:') ?? false;
+  const secure = (req: Request): boolean => httpsBaseUrl || req.secure;
   // Without BASE_URL, the request's protocol and Host decide; X-Forwarded-Proto and
   // X-Forwarded-Host count only from the proxies TRUST_PROXY names.
   const publicOrigin = (req: Request): string =>
@@ -252,6 +264,7 @@ export function assembleApp(deps: AppDeps): {
     const auth = createAdminAuth({
       password: config.adminPassword,
       idleMs: config.adminSessionIdleMs,
+      maxMs: config.adminSessionMaxMs,
       sessions: store.adminSessions,
       write,
       now,
@@ -278,6 +291,7 @@ export function assembleApp(deps: AppDeps): {
           maxUrlLength: config.maxUrlLength,
           write,
           pendingVisits: counter.pendingFor,
+          onUnstorableLink: warnUnstorableLink,
           ownHosts,
           blockedHosts: abuse.blockedHostNames,
           blocklist: abuse.blockedHosts,

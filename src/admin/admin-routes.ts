@@ -129,7 +129,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     if (!deps.auth.passwordMatches(password)) {
       return render(res, 'sign-in', { error: 'That is not the admin password.' }, 401);
     }
-    await deps.auth.signIn(res);
+    await deps.auth.signIn(req, res);
     res.redirect(303, '/admin');
   });
 
@@ -155,6 +155,12 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     );
   };
   router.post('/*path', countAction);
+
+  // After a leak, or on a shared computer: every session on every machine ends, this one too.
+  router.post('/sessions/end', async (req, res) => {
+    await deps.auth.endAllSessions(req, res);
+    res.redirect(303, '/admin/sign-in');
+  });
 
   async function findLink(code: string): Promise<Link> {
     const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
@@ -394,7 +400,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     if (scope === null) return refuse('Choose a scope.');
     if (expires !== '' && (day === null || expiresAt! <= deps.now()))
       return refuse('Enter a future date as YYYY-MM-DD, or leave it empty.');
-    const key = await deps.keys.createKey({ name, scope, expiresAt });
+    const key = await deps.keys.createKey({ name, scope, expiresAt }, 'admin');
     if (key === null) return refuse(`A key named “${name}” exists already.`);
     // Shown once, on this answer only: it is not stored anywhere but as its hash.
     res.set('Cache-Control', 'no-store');

@@ -2,6 +2,12 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type { z } from 'zod';
 import type { KeyScope } from '../keys/key-repository.js';
 import type { KeyService } from '../keys/key-service.js';
+import {
+  endOfUtcDay,
+  formatInstant,
+  LATEST_INSTANT,
+  LATEST_INSTANT_TEXT,
+} from '../links/link-limits.js';
 import { parseUtcDate, type LinkOptions } from '../links/link-options.js';
 import type { Link, RedirectStatus } from '../links/link-repository.js';
 import type { LinkService, UrlContext } from '../links/link-service.js';
@@ -25,7 +31,6 @@ import {
   type LinkBody,
 } from './api-schemas.js';
 
-const DAY_MS = 86_400_000;
 const STATS_DAYS = 30;
 const TOP_REFERRERS = 10;
 /** A link is a URL and a few options: 32 KiB is far more than the longest allowed (8 KiB). */
@@ -156,7 +161,7 @@ export function parseOrThrow<S extends z.ZodType>(
 /** An expiry as the API takes it, in epoch ms: a date works through that UTC day. */
 export function parseExpiry(value: string, now: number, pointer = '/expiresAt'): number {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? parseUtcDate(value) : null;
-  const at = day !== null ? day + DAY_MS : Date.parse(value);
+  const at = day !== null ? endOfUtcDay(day) : Date.parse(value);
   if (!Number.isFinite(at)) {
     throw new ApiProblem('invalid-request', 'The body has fields to fix.', [
       { pointer, detail: 'is not a date' },
@@ -167,10 +172,15 @@ export function parseExpiry(value: string, now: number, pointer = '/expiresAt'):
       { pointer, detail: 'must be in the future' },
     ]);
   }
+  if (at > LATEST_INSTANT) {
+    throw new ApiProblem('refused', `The expiry is later than ${LATEST_INSTANT_TEXT}.`, [
+      { pointer, detail: `must be no later than ${LATEST_INSTANT_TEXT}` },
+    ]);
+  }
   return at;
 }
 
-const iso = (epochMs: number | null) => (epochMs === null ? null : new Date(epochMs).toISOString());
+const iso = formatInstant;
 
 export function toApiLink(
   deps: Pick<ApiDeps, 'links' | 'publicOrigin'>,
@@ -187,10 +197,13 @@ export function toApiLink(
     expiresAt: iso(link.expiresAt),
     maxVisits: link.maxVisits,
     visits: { total: deps.links.totalVisits(link), lastVisitAt: iso(link.lastVisit) },
-    createdAt: iso(link.created)!,
-    updatedAt: iso(link.updated)!,
+    createdAt: iso(link.created),
+    updatedAt: iso(link.updated),
   };
 }
+
+/** The form's field names that the API calls otherwise. */
+const API_FIELDS: Record<string, string> = { max_visits: 'maxVisits', expires_on: 'expiresAt' };
 
 /** The shortening form's refusals as problem documents: the same policy, another door. */
 export function creationProblem(
@@ -199,10 +212,7 @@ export function creationProblem(
 ): ApiProblem {
   const fields: FieldError[] = Object.entries(errors)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([field, detail]) => ({
-      pointer: `/${field === 'max_visits' ? 'maxVisits' : field}`,
-      detail,
-    }));
+    .map(([field, detail]) => ({ pointer: `/${API_FIELDS[field] ?? field}`, detail }));
   const kind: ProblemKind = status === 409 ? 'alias-taken' : 'refused';
   return new ApiProblem(kind, fields[0]?.detail ?? PROBLEMS[kind].title, fields);
 }

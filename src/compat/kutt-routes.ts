@@ -12,6 +12,7 @@ import {
 import { ApiProblem } from '../api/api-problems.js';
 import { isStorageUnavailable } from '../http/http-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
+import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-limits.js';
 import type { Link } from '../links/link-repository.js';
 
 /**
@@ -57,11 +58,12 @@ export function parseExpireIn(text: string): number | null {
     );
   if (!match) return null;
   const unit = match[2]!.toLowerCase();
-  const ms = Number(match[1]) * UNIT_MS[unit.startsWith('mi') ? 'm' : unit[0]!]!;
+  // Whole milliseconds, as snip stores times; "1.0000001 s" is not a time of its own.
+  const ms = Math.round(Number(match[1]) * UNIT_MS[unit.startsWith('mi') ? 'm' : unit[0]!]!);
   return ms >= 60_000 ? ms : null;
 }
 
-const iso = (epochMs: number | null) => (epochMs === null ? null : new Date(epochMs).toISOString());
+const iso = formatInstant;
 
 export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
   const router = Router({ caseSensitive: true });
@@ -113,6 +115,10 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
         'Expire time should be a duration such as "2 minutes", at least one minute.',
       );
     }
+    const expiresAt = duration === null ? null : deps.now() + duration;
+    if (expiresAt !== null && !(expiresAt <= LATEST_INSTANT)) {
+      throw new KuttError(400, `Expire time should end no later than ${LATEST_DAY_TEXT}.`);
+    }
     // Kutt, like the form, adds a scheme to an address that has none.
     const context = { ownHosts: deps.ownHosts(req), addMissingScheme: true };
     const alias = body.customurl?.trim() ?? '';
@@ -130,7 +136,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
         apiKeyId,
         options: {
           redirectStatus: 302,
-          expiresAt: duration === null ? null : deps.now() + duration,
+          expiresAt,
           maxVisits: null,
         },
       },

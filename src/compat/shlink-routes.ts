@@ -13,6 +13,12 @@ import { ApiProblem } from '../api/api-problems.js';
 import type { HealthStore } from '../db/store.js';
 import { isStorageUnavailable } from '../http/http-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
+import {
+  formatInstant,
+  LATEST_INSTANT,
+  LATEST_INSTANT_TEXT,
+  MAX_VISIT_LIMIT,
+} from '../links/link-limits.js';
 import type { Link } from '../links/link-repository.js';
 
 /**
@@ -68,7 +74,7 @@ const CreateShortUrlSchema = z.object({
   findIfExists: z.boolean().nullish(),
   validSince: Iso.nullish(),
   validUntil: Iso.nullish(),
-  maxVisits: z.int().min(1).nullish(),
+  maxVisits: z.int().min(1).max(MAX_VISIT_LIMIT).nullish(),
   shortCodeLength: z.int().min(4).max(16).nullish(),
   title: z.string().nullish(),
   tags: z.array(z.string()).nullish(),
@@ -80,13 +86,20 @@ const CreateShortUrlSchema = z.object({
 
 /** `2016-08-21T20:34:16+00:00`: Shlink's ATOM dates. */
 function atom(epochMs: number | null): string | null {
-  return epochMs === null ? null : new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+  return formatInstant(epochMs)?.replace(/\.\d{3}Z$/, '+00:00') ?? null;
 }
 
 /** A valid key of any scope; anonymous callers are refused like on every route but creation. */
 function requireAnyKey(res: Response): void {
   if (!res.locals.caller) throw new ApiProblem('unauthorized', 'Send an API key (X-Api-Key).');
 }
+
+/** The link service's field names as Shlink calls them. */
+const SHLINK_FIELDS: Record<string, string> = {
+  alias: 'customSlug',
+  expires_on: 'validUntil',
+  max_visits: 'maxVisits',
+};
 
 export type ShlinkDeps = ApiDeps & { health: HealthStore; version: string };
 
@@ -161,6 +174,8 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     const expiresAt = body.validUntil ? Date.parse(body.validUntil) : null;
     if (expiresAt !== null && expiresAt <= now)
       throw invalidData('validUntil has already passed', ['validUntil']);
+    if (expiresAt !== null && expiresAt > LATEST_INSTANT)
+      throw invalidData(`validUntil must be no later than ${LATEST_INSTANT_TEXT}`, ['validUntil']);
     const context = urlContext(deps, req);
     const slug = body.customSlug?.trim() ?? '';
     const apiKeyId = callerKeyId(res);
@@ -193,9 +208,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
           extra: { customSlug: slug },
         });
       }
-      const fields = Object.keys(result.errors).map((f) =>
-        f === 'alias' ? 'customSlug' : 'longUrl',
-      );
+      const fields = Object.keys(result.errors).map((f) => SHLINK_FIELDS[f] ?? 'longUrl');
       throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
     }
     res.json(shortUrlOf(req, result.link));

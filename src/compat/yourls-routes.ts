@@ -6,6 +6,7 @@ import type { ApiDeps } from '../api/api-routes.js';
 import { admitCreation, callerKeyId, identifyCaller } from '../api/api-routes.js';
 import { HttpError, isStorageUnavailable } from '../http/http-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
+import { formatInstant } from '../links/link-limits.js';
 import type { Link } from '../links/link-repository.js';
 
 /**
@@ -20,9 +21,9 @@ type Params = Record<string, string>;
 
 const MULTIPART_LIMIT = '32kb';
 
-/** YOURLS's `2014-10-24 16:01:39`. */
+/** YOURLS's `2014-10-24 16:01:39`; '' for a time damaged in the database. */
 function yourlsTime(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ');
+  return formatInstant(epochMs)?.slice(0, 19).replace('T', ' ') ?? '';
 }
 
 function escapeXml(text: string): string {

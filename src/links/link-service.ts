@@ -6,6 +6,7 @@ import {
 } from '../manage/manage-token.js';
 import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
+import { checkLinkLimits, unstorableFields } from './link-limits.js';
 import type { LinkOptions, OptionErrors } from './link-options.js';
 import type { Link, LinkQuery, LinkStateName, RedirectTarget } from './link-repository.js';
 import type { Awaitable, LinkStore } from '../db/store.js';
@@ -58,6 +59,11 @@ export type LinkServiceDeps = {
   blockedHosts: () => Awaitable<readonly string[]>;
   /** Redirect rows kept in memory; every change below invalidates the link's code. */
   redirectCache: RedirectCache;
+  /**
+   * Told of each link read with a value no door accepts (written into the database by other
+   * means): it is still answered, with that value shown as missing, and the app logs it.
+   */
+  onUnstorableLink?: (link: Link, fields: string[]) => void;
 };
 
 /** A generated code collides with probability ~n/47^7; a few tries make a failure astronomically rare. */
@@ -90,7 +96,10 @@ export function linkState(
 
 /** Stored targets are normalised http(s) URLs; a prefix check is enough and costs nothing. */
 function hasWebTarget(target: string): boolean {
-  return target.startsWith('https://') || target.startsWith('http://');
+  // A row edited by hand may hold anything: it is then no target, never an exception.
+  return (
+    typeof target === 'string' && (target.startsWith('https://') || target.startsWith('http://'))
+  );
 }
 
 /** The host name of a stored target, lower-case (targets are normalised); '' if it has none. */
@@ -148,14 +157,26 @@ export function createLinkService(deps: LinkServiceDeps) {
     return activeOrNull(link);
   }
 
+  /** Reports a link with values no door accepts, and hands it on unchanged. */
+  function inspect<T extends Link | null>(link: T): T {
+    if (link !== null && deps.onUnstorableLink) {
+      const fields = unstorableFields(link);
+      if (fields.length > 0) deps.onUnstorableLink(link, fields);
+    }
+    return link;
+  }
+
   return {
     async shorten(input: ShortenInput, context: UrlContext): Promise<ShortenResult> {
       const url = await checkUrl(input.url, context, 'shorten');
       const alias = checkAlias(input.alias);
-      const errors: FieldErrors = {};
+      // Every door bounds these already; this is the last line, so that none can store more.
+      const errors: FieldErrors = checkLinkLimits(input.options);
       if (!url.ok) errors.url = url.message;
       if (!alias.ok) errors.alias = alias.message;
-      if (!url.ok || !alias.ok) return { ok: false, status: 422, errors };
+      if (!url.ok || !alias.ok || Object.keys(errors).length > 0) {
+        return { ok: false, status: 422, errors };
+      }
 
       const { token, hash } = createManageToken();
       const apiKeyId = input.apiKeyId ?? null;
@@ -181,7 +202,7 @@ export function createLinkService(deps: LinkServiceDeps) {
     },
 
     async findLink(code: string): Promise<Link | null> {
-      return deps.links.findLink(code);
+      return inspect(await deps.links.findLink(code));
     },
 
     /**
@@ -209,7 +230,9 @@ export function createLinkService(deps: LinkServiceDeps) {
 
     /** A page of links (any state) and how many match the query in all. */
     async listLinks(query: LinkQuery): Promise<{ links: Link[]; total: number }> {
-      return deps.links.listLinks(query, deps.now());
+      const page = await deps.links.listLinks(query, deps.now());
+      page.links.forEach(inspect);
+      return page;
     },
 
     /**
@@ -234,7 +257,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       if (!MANAGE_TOKEN_PATTERN.test(token)) return null;
       const link = await deps.links.findLinkByTokenHash(hashManageToken(token));
       if (!link || !tokenMatches(token, link.manageTokenHash)) return null;
-      return link.deletedAt === null ? link : null;
+      return link.deletedAt === null ? inspect(link) : null;
     },
 
     /** Visits written to the database plus those still counted in memory. */
@@ -257,7 +280,9 @@ export function createLinkService(deps: LinkServiceDeps) {
       context: UrlContext,
     ): Promise<UpdateResult> {
       const url = await checkUrl(input.url, context, 'change');
-      if (!url.ok) return { ok: false, status: 422, errors: { url: url.message } };
+      const errors: FieldErrors = checkLinkLimits(input.options);
+      if (!url.ok) errors.url = url.message;
+      if (!url.ok || Object.keys(errors).length > 0) return { ok: false, status: 422, errors };
       await deps.write(() =>
         deps.links.updateSettings(link.id, { target: url.url, ...input.options }, deps.now()),
       );

@@ -124,6 +124,81 @@ describe('signing in to the admin', () => {
     await as(cookie).get('/admin').expect(303);
   });
 
+  it('when ADMIN_PASSWORD changes, then every session made with the old password ends', async () => {
+    setup();
+    const cookie = await signIn();
+    await as(cookie).get('/admin').expect(200);
+    // The same database, started again with another password.
+    t = buildTestApp(
+      { ADMIN_PASSWORD: 'a new password, set after a leak', BASE_URL: 'https://s.example' },
+      { db: t.db, now: () => clock },
+    );
+    await as(cookie).get('/admin').expect(303).expect('Location', '/admin/sign-in');
+    await as(cookie).post('/admin/keys', { name: 'stolen', scope: 'full' }).expect(401);
+    expect(t.db.prepare('SELECT COUNT(*) FROM api_keys').pluck().get()).toBe(0);
+  });
+
+  it('when a session is older than ADMIN_SESSION_MAX (12 h unless set), then it ends however busy it was', async () => {
+    setup();
+    const cookie = await signIn();
+    // A request every 20 minutes keeps it from idling, up to 11 h 40 min.
+    for (let i = 0; i < 35; i++) {
+      clock += 20 * 60_000;
+      await as(cookie).get('/admin').expect(200);
+    }
+    clock += 19 * 60_000;
+    await as(cookie).get('/admin').expect(200);
+    clock += 60_000;
+    await as(cookie).get('/admin').expect(303);
+    t.db.close();
+    setup({ ADMIN_SESSION_MAX: '2h', ADMIN_SESSION_IDLE: '8h' });
+    const short = await signIn();
+    clock += 2 * 60 * 60_000 - 1;
+    await as(short).get('/admin').expect(200);
+    clock += 1;
+    await as(short).get('/admin').expect(303);
+  });
+
+  it('when the admin ends every session, then each one, this one too, is over', async () => {
+    setup();
+    const laptop = await signIn();
+    const phone = await signIn();
+    const page = await as(laptop).get('/admin').expect(200);
+    expect(page.text).toContain('action="/admin/sessions/end"');
+    const ended = await as(laptop).post('/admin/sessions/end').expect(303);
+    expect(ended.headers.location).toBe('/admin/sign-in');
+    expect((ended.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^snip_admin=;/);
+    await as(laptop).get('/admin').expect(303);
+    await as(phone).get('/admin').expect(303);
+    expect(t.db.prepare('SELECT COUNT(*) FROM admin_sessions').pluck().get()).toBe(0);
+    // Not without a session, and not from another site.
+    const fresh = await signIn();
+    await request(t.app).post('/admin/sessions/end').set(SAME_ORIGIN).expect(401);
+    await request(t.app)
+      .post('/admin/sessions/end')
+      .set({ Cookie: fresh, 'Sec-Fetch-Site': 'cross-site' })
+      .expect(403);
+    await as(fresh).get('/admin').expect(200);
+  });
+
+  it('when RATE_LIMITS is off, then sign-in is still limited to 10 attempts per 15 minutes', async () => {
+    setup({ RATE_LIMITS: 'off' });
+    for (let i = 0; i < 10; i++) {
+      await request(t.app)
+        .post('/admin/sign-in')
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send({ password: `guess${i}` })
+        .expect(401);
+    }
+    await request(t.app)
+      .post('/admin/sign-in')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ password: PASSWORD })
+      .expect(429);
+  });
+
   it('when someone guesses passwords, then the 11th attempt in 15 minutes is refused with 429', async () => {
     setup({ RATE_LIMITS: 'on' });
     for (let i = 0; i < 10; i++) {
@@ -355,6 +430,21 @@ describe('API keys and backups in the admin', () => {
       .set('X-Api-Key', key!)
       .send({ url: 'https://a.example/' })
       .expect(401);
+  });
+
+  it('when keys are listed, then each says where it came from: the admin, the keys command or INITIAL_API_KEY', async () => {
+    setup();
+    const service = createKeyService({ keys: createKeyRepository(t.db), now: () => clock });
+    await service.createKey({ name: 'from-cli', scope: 'full', expiresAt: null }, 'cli');
+    await service.syncInitialKey('i'.repeat(40));
+    const cookie = await signIn();
+    await as(cookie).post('/admin/keys', { name: 'from-admin', scope: 'full' }).expect(201);
+    const page = await as(cookie).get('/admin/keys').expect(200);
+    const rows = [...page.text.matchAll(/<tr><td>([^<]+)<\/td>.*?<\/tr>/gs)].map((m) => m[0]);
+    expect(rows.find((row) => row.includes('from-cli'))).toContain('<td>keys command</td>');
+    expect(rows.find((row) => row.includes('>initial<'))).toContain('<td>INITIAL_API_KEY</td>');
+    expect(rows.find((row) => row.includes('from-admin'))).toContain('<td>admin</td>');
+    expect(page.text).toMatch(/<th scope="col">Source<\/th>/);
   });
 
   it('when a backup is downloaded, then it is a consistent SQLite file with every link, taken while snip runs', async () => {

@@ -1,7 +1,9 @@
+import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { createKeyService } from '../../src/keys/key-service.js';
-import { pino } from 'pino';
 import { BROWSER } from '../faults/snip-process.js';
 import {
   BODY_DOORS,
@@ -295,6 +297,52 @@ function suite(engine: 'sqlite' | 'postgres') {
     }
   });
 
+  it('a stored expiry far past year 9999 (as an unbounded door once wrote) breaks no listing and no export', async () => {
+    const s = await build();
+    const key = await apiKey(s);
+    for (const alias of ['before', 'broken', 'after']) {
+      await request(s.app)
+        .post('/api/v1/links')
+        .set('Authorization', `Bearer ${key}`)
+        .send({ url: `https://a.example/${alias}`, alias })
+        .expect(201);
+    }
+    // 100000000 years from now, in epoch milliseconds: what Kutt's expire_in once let through.
+    await s.execute("UPDATE urls SET expires_at = 3155760000000000000 WHERE code = 'broken'");
+    const codes = (links: { code?: string; shortCode?: string; id?: string }[]) =>
+      links.map((link) => link.code ?? link.shortCode ?? link.id).sort();
+    const api = await request(s.app)
+      .get('/api/v1/links')
+      .set('Authorization', `Bearer ${key}`)
+      .expect(200);
+    expect(codes(api.body.data)).toEqual(['after', 'before', 'broken']);
+    const shlink = await request(s.app)
+      .get('/rest/v3/short-urls')
+      .set('X-Api-Key', key)
+      .expect(200);
+    expect(codes(shlink.body.shortUrls.data)).toEqual(['after', 'before', 'broken']);
+    const kutt = await request(s.app).get('/api/v2/links').set('X-API-KEY', key).expect(200);
+    expect(codes(kutt.body.data)).toEqual(['after', 'before', 'broken']);
+    const cookie = await signIn(s);
+    const exported = await request(s.app)
+      .get('/admin/export.csv')
+      .set('Cookie', cookie)
+      .expect(200);
+    expect(
+      exported.text
+        .trim()
+        .split('\r\n')
+        .slice(1)
+        .map((row) => row.split(',')[0]),
+    ).toEqual(['before', 'broken', 'after']);
+    await request(s.app).get('/admin').set('Cookie', cookie).expect(200);
+    // And the door it came through now refuses it.
+    const again = await request(s.app)
+      .post('/api/v2/links')
+      .send({ target: 'https://a.example/again', expire_in: '100000000 years' });
+    expect(again.status).toBe(400);
+  });
+
   it('the admin signs in, finds links, bans one with its host blocked, and the ban holds everywhere', async () => {
     const s = await build();
     await managedLink(s, 'https://phish.example/login', 'bait');
@@ -315,6 +363,28 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(blocklist.text).toContain('phish.example');
     await adminPost(s, cookie, '/admin/sign-out').expect(303);
     await request(s.app).get('/admin').set('Cookie', cookie).expect(303);
+  });
+
+  it('admin sessions end when ADMIN_PASSWORD changes, and the admin can end them all at once', async () => {
+    const s = await build();
+    const first = await signIn(s);
+    const second = await signIn(s);
+    // Another machine (or a restart) on the same database with a new password.
+    const rotated = createApp({
+      config: loadConfig({
+        DATABASE_URL: engine === 'sqlite' ? 'sqlite::memory:' : 'postgres://snip@127.0.0.1/snip',
+        RATE_LIMITS: 'off',
+        BASE_URL: ORIGIN,
+        ADMIN_PASSWORD: 'the password after a leak',
+      }),
+      store: s.store,
+      logger: pino({ level: 'silent' }),
+    });
+    await request(rotated).get('/admin').set('Cookie', first).expect(303);
+    await request(s.app).get('/admin').set('Cookie', first).expect(200);
+    await adminPost(s, first, '/admin/sessions/end').expect(303);
+    await request(s.app).get('/admin').set('Cookie', first).expect(303);
+    await request(s.app).get('/admin').set('Cookie', second).expect(303);
   });
 
   it('visitors report abuse, and the admin sees and dismisses the report', async () => {

@@ -347,7 +347,7 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     const [keyA, keyB] = await same(t, async (e) => {
       for (const name of ['a', 'b']) {
         const hash = Buffer.from(`${name}-hash`);
-        await e.keys.insertKey({ name, hash, scope: 'full', expiresAt: null }, NOW);
+        await e.keys.insertKey({ name, hash, scope: 'full', expiresAt: null, source: 'cli' }, NOW);
       }
       return (await e.keys.listKeys()).map((key) => key.id).sort((x, y) => x - y);
     });
@@ -386,7 +386,7 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     // Links made without a key are never reusable, whatever key asks.
     await same(t, (e) =>
       e.keys.insertKey(
-        { name: 'ci', hash: Buffer.from('ci-hash'), scope: 'full', expiresAt: null },
+        { name: 'ci', hash: Buffer.from('ci-hash'), scope: 'full', expiresAt: null, source: 'cli' },
         NOW,
       ),
     );
@@ -754,6 +754,7 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
       hash: Buffer.from(hash),
       scope: 'full' as const,
       expiresAt,
+      source: 'cli' as const,
     });
     expect(await same(t, (e) => e.keys.insertKey(key('ci', 'h1'), NOW))).toBe(true);
     expect(
@@ -786,6 +787,83 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     ]);
     expect(await same(t, (e) => e.keys.countUsableKeys(NOW))).toBe(2);
     await same(t, (e) => e.keys.countUsableKeys(NOW + DAY));
+  });
+
+  it('keys: each keeps its source, and the keys INITIAL_API_KEY made are revoked the same when it changes', async () => {
+    const t = await twins();
+    const key = (name: string, hash: string, source: 'admin' | 'cli' | 'initial') => ({
+      name,
+      hash: Buffer.from(hash),
+      scope: 'full' as const,
+      expiresAt: null,
+      source,
+    });
+    await same(t, async (e) => {
+      await e.keys.insertKey(key('app', 'h1', 'admin'), NOW);
+      await e.keys.insertKey(key('ci', 'h2', 'cli'), NOW);
+      await e.keys.insertKey(key('initial', 'h3', 'initial'), NOW);
+      await e.keys.insertKey(key('initial-2', 'h4', 'initial'), NOW + 1);
+    });
+    expect((await same(t, (e) => e.keys.listKeys())).map((k) => [k.name, k.source])).toEqual([
+      ['app', 'admin'],
+      ['ci', 'cli'],
+      ['initial', 'initial'],
+      ['initial-2', 'initial'],
+    ]);
+    expect(
+      await same(t, (e) => e.keys.revokeInitialKeysExcept(Buffer.from('h4'), NOW + 2)),
+    ).toEqual(['initial']);
+    expect(
+      await same(t, (e) => e.keys.revokeInitialKeysExcept(Buffer.from('h4'), NOW + 3)),
+    ).toEqual([]);
+    expect(await same(t, (e) => e.keys.revokeInitialKeysExcept(null, NOW + 4))).toEqual([
+      'initial-2',
+    ]);
+    const listed = await same(t, (e) => e.keys.listKeys());
+    expect(listed.map((k) => [k.name, k.revokedAt])).toEqual([
+      ['app', null],
+      ['ci', null],
+      ['initial', NOW + 2],
+      ['initial-2', NOW + 4],
+    ]);
+  });
+
+  it('keys: a key stored by INITIAL_API_KEY before keys had a source is recognised by the migration', async () => {
+    // Rows as the earlier schema held them; then the migration that adds the source.
+    const { url } = await createTestPgDatabase();
+    const source = PG_MIGRATIONS.findIndex((m) => m.name === 'add_api_key_sources');
+    expect(source).toBeGreaterThan(0);
+    await applyPostgresMigrations(url, PG_MIGRATIONS.slice(0, source));
+    const legacy: [string, string, number | null][] = [
+      ['initial', 'full', null],
+      ['initial-3', 'full', null],
+      ['initial-x', 'full', null],
+      ['initial', 'create-only', null],
+      ['laptop', 'full', null],
+      ['initial-4', 'full', NOW],
+    ];
+    await withClient(url, async (client) => {
+      for (const [i, [name, scope, expiresAt]] of legacy.entries()) {
+        await client.query(
+          `INSERT INTO api_keys (name, key_hash, scope, created, expires_at, revoked_at)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [name, Buffer.from(`h${i}`), scope, NOW, expiresAt, scope === 'create-only' ? NOW : null],
+        );
+      }
+    });
+    await applyPostgresMigrations(url, PG_MIGRATIONS);
+    const pool = createPostgresPool(url, { max: 1 });
+    onTestFinished(() => pool.end());
+    expect(
+      (await createPostgresKeyRepository(pool).listKeys()).map((k) => [k.name, k.source]),
+    ).toEqual([
+      ['initial', 'initial'],
+      ['initial-3', 'initial'],
+      ['initial-x', 'unknown'],
+      ['initial', 'unknown'],
+      ['laptop', 'unknown'],
+      ['initial-4', 'unknown'],
+    ]);
   });
 
   it('abuse: reports grouped and ordered the same, and resolved the same', async () => {
@@ -859,12 +937,32 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     });
     await same(t, (e) => e.sessions.touchSession(one, NOW + 20));
     expect(await same(t, (e) => e.sessions.findSession(one))).toMatchObject({ lastSeen: NOW + 20 });
-    await same(t, (e) => e.sessions.deleteSessionsIdleSince(NOW + 15));
+    // Idle since before NOW + 15: two (last seen NOW + 10); one was seen at NOW + 20.
+    await same(t, (e) => e.sessions.deleteEndedSessions(NOW + 15, NOW - 1));
     expect(await same(t, (e) => e.sessions.findSession(two))).toBeNull();
     await same(t, (e) => e.sessions.findSession(one));
     await same(t, (e) => e.sessions.deleteSession(one));
     expect(await same(t, (e) => e.sessions.findSession(one))).toBeNull();
     expect(await same(t, (e) => e.sessions.findSession(Buffer.alloc(32, 3)))).toBeNull();
+  });
+
+  it('admin sessions: ended by age however busy, and all ended at once, the same', async () => {
+    const t = await twins();
+    const [one, two, three] = [1, 2, 3].map((n) => Buffer.alloc(32, n));
+    await same(t, async (e) => {
+      await e.sessions.insertSession(one!, NOW);
+      await e.sessions.insertSession(two!, NOW + 10);
+      await e.sessions.insertSession(three!, NOW + 20);
+      await e.sessions.touchSession(one!, NOW + 100);
+    });
+    // Made before NOW + 5: one, however recently it was seen.
+    await same(t, (e) => e.sessions.deleteEndedSessions(NOW, NOW + 5));
+    expect(await same(t, (e) => e.sessions.findSession(one!))).toBeNull();
+    expect(await same(t, (e) => e.sessions.findSession(two!))).toMatchObject({ created: NOW + 10 });
+    expect(await same(t, (e) => e.sessions.deleteAllSessions())).toBe(2);
+    expect(await same(t, (e) => e.sessions.findSession(two!))).toBeNull();
+    expect(await same(t, (e) => e.sessions.findSession(three!))).toBeNull();
+    expect(await same(t, (e) => e.sessions.deleteAllSessions())).toBe(0);
   });
 
   it('health: ping is true while the database answers and false, not a rejection, once closed', async () => {

@@ -23,6 +23,8 @@ export type EngineApp = {
   visitCounter: VisitCounter;
   /** Writes the visits counted in memory, as the server does every second. */
   flushVisits: () => Promise<number>;
+  /** Runs SQL on the database directly, past every door: for rows snip would never write. */
+  execute: (sql: string) => Promise<void>;
 };
 
 /**
@@ -37,12 +39,14 @@ export async function buildEngineApp(
 ): Promise<EngineApp> {
   const now = overrides.now ?? Date.now;
   let store: Store;
+  let execute: EngineApp['execute'];
   if (engine === 'sqlite') {
     const db = createTestDatabase();
     onTestFinished(() => {
       db.close();
     });
     store = createSqliteStore({ db, file: ':memory:', fileCheck: () => null, now });
+    execute = async (sql) => void db.exec(sql);
   } else {
     const { url } = await createTestPgDatabase();
     await applyPostgresMigrations(
@@ -51,6 +55,7 @@ export async function buildEngineApp(
     );
     const pool = createPostgresPool(url, { max: 4 });
     onTestFinished(() => pool.end());
+    execute = async (sql) => void (await pool.query(sql));
     store = createPostgresStore(pool, { cacheTtlMs: 1000 });
   }
   const config = loadConfig({
@@ -75,5 +80,6 @@ export async function buildEngineApp(
       await visitCounter.idle();
       return visitCounter.flush();
     },
+    execute,
   };
 }
