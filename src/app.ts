@@ -13,7 +13,7 @@ import { createAbuseService } from './abuse/abuse-service.js';
 import { createReportRoutes } from './abuse/report-routes.js';
 import { createAdminAuth } from './admin/admin-auth.js';
 import { ADMIN_LINKS_PER_PAGE, createAdminRoutes } from './admin/admin-routes.js';
-import { allowCrossOrigin } from './api/api-cors.js';
+import { allowListedOrigins } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
 import { createKuttRoutes } from './compat/kutt-routes.js';
@@ -234,7 +234,7 @@ export function assembleApp(deps: AppDeps): {
   app.use(pageHeaders);
   app.use('/static', assets.serve);
   // The API comes before the form parser and the same-origin check: it reads JSON, and its
-  // callers authenticate with keys, not cookies, so a cross-site request forges nothing.
+  // callers authenticate with keys, not cookies; creation without a key checks the site itself.
   const apiDeps: ApiDeps = {
     links,
     visits,
@@ -246,9 +246,10 @@ export function assembleApp(deps: AppDeps): {
     limitKey: limits.apiKey,
     limitAnonymousCreate: limits.create,
   };
-  app.use('/api/v1', allowCrossOrigin, createApiRoutes(apiDeps), handleApiErrors(logger));
+  const cors = allowListedOrigins(config.corsOrigins);
+  app.use('/api/v1', cors, createApiRoutes(apiDeps), handleApiErrors(logger));
   // The APIs of Shlink, Kutt and YOURLS, for the clients people already use.
-  app.use(['/rest', '/api/v2', '/yourls-api.php'], allowCrossOrigin);
+  app.use(['/rest', '/api/v2', '/yourls-api.php'], cors);
   app.use(createShlinkRoutes({ ...apiDeps, health, version: VERSION }, logger));
   app.use('/api/v2', createKuttRoutes(apiDeps, logger));
   app.use(createYourlsRoutes(apiDeps, logger));

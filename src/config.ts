@@ -75,6 +75,21 @@ function parseBaseUrl(raw: string): string | { error: string } {
   return url.origin;
 }
 
+/** Origins, separated by commas, each as BASE_URL takes one: CORS_ORIGINS. */
+function parseOrigins(raw: string): string[] | { error: string } {
+  const origins: string[] = [];
+  for (const entry of raw.split(',').map((part) => part.trim())) {
+    const origin = parseBaseUrl(entry);
+    if (typeof origin !== 'string') {
+      return {
+        error: `must be origins separated by commas; ${JSON.stringify(entry)} ${origin.error}`,
+      };
+    }
+    origins.push(origin);
+  }
+  return origins;
+}
+
 /**
  * Express's `trust proxy`: `true`/`false`, a number of proxy hops, or a comma-separated list of
  * addresses, subnets and the names Express knows (loopback, linklocal, uniquelocal).
@@ -207,6 +222,9 @@ export const ConfigSchema = z.object({
   ),
   ADMIN_SESSION_IDLE: sessionDuration('ADMIN_SESSION_IDLE', 30 * 60_000),
   ADMIN_SESSION_MAX: sessionDuration('ADMIN_SESSION_MAX', 12 * 3_600_000),
+  // Browser pages on these origins may call the APIs with a key; keyless creation from another
+  // site is refused whatever this lists (src/api/api-cors.ts, ADR 020).
+  CORS_ORIGINS: setting<readonly string[]>('CORS_ORIGINS', [], parseOrigins),
   METRICS_TOKEN: setting<string | null>(
     'METRICS_TOKEN',
     null,
@@ -258,6 +276,8 @@ export type Config = Readonly<{
   /** A key stored (hashed) at start, for set-ups without a shell; changed or unset, revoked. */
   initialApiKey: string | null;
   metricsToken: string | null;
+  /** Origins whose pages may call the APIs with a key (CORS_ORIGINS); none by default. */
+  corsOrigins: readonly string[];
 }>;
 
 export class ConfigError extends Error {
@@ -309,6 +329,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     adminSessionMaxMs: parsed.ADMIN_SESSION_MAX,
     initialApiKey: parsed.INITIAL_API_KEY,
     metricsToken: parsed.METRICS_TOKEN,
+    corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
   });
 }
 

@@ -34,8 +34,15 @@ describe('loadConfig', () => {
       adminSessionMaxMs: 43_200_000,
       initialApiKey: null,
       metricsToken: null,
+      corsOrigins: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('when CORS_ORIGINS lists origins, then each is stored as a bare origin', () => {
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://App.Example/, http://localhost:3000' }).corsOrigins,
+    ).toEqual(['https://app.example', 'http://localhost:3000']);
   });
 
   it('when variables are set but empty, then they count as unset', () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AbuseService } from '../abuse/abuse-service.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
-import { stringFields } from '../http/form-values.js';
+import { requireFormBody, stringFields } from '../http/form-values.js';
 import { KEY_SCOPES, type KeyScope } from '../keys/key-repository.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
 import { parseLinkOptions, parseUtcDate } from '../links/link-options.js';
@@ -113,6 +113,9 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     if (await deps.auth.isSignedIn(req)) return res.redirect(303, '/admin');
     await render(res, 'sign-in', { error: null });
   });
+
+  // Every action is a form post; the import alone takes a file (transfer-routes.ts).
+  router.post('/*path', requireFormBody(['/import']));
 
   router.post('/sign-in', async (req, res) => {
     const verdict = await deps.limitSignIn(req, res);

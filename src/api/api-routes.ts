@@ -14,7 +14,14 @@ import type { LinkService, UrlContext } from '../links/link-service.js';
 import { firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../db/store.js';
 import type { LimitVerdict } from '../http/rate-limits.js';
-import { ApiProblem, PROBLEMS, type FieldError, type ProblemKind } from './api-problems.js';
+import { comesFromAnotherSite } from '../http/same-origin.js';
+import {
+  ApiProblem,
+  INVALID_KEY_CHALLENGE,
+  PROBLEMS,
+  type FieldError,
+  type ProblemKind,
+} from './api-problems.js';
 import { describeProblem, openApiDocument } from './openapi.js';
 import {
   CreateLinkSchema,
@@ -74,7 +81,12 @@ export function identifyCaller(
         revoked: 'was revoked',
         expired: 'has expired',
       };
-      throw new ApiProblem('unauthorized', `The API key ${why[check.reason]}.`);
+      throw new ApiProblem(
+        'unauthorized',
+        `The API key ${why[check.reason]}.`,
+        undefined,
+        INVALID_KEY_CHALLENGE,
+      );
     }
     const verdict = await deps.limitKey(check.key.id, res);
     if (verdict?.limited) throw rateLimited(verdict);
@@ -94,6 +106,11 @@ function callerOf(res: Response): Caller {
   return (res.locals.caller as Caller | undefined) ?? null;
 }
 
+/** The id of the key that calls, recorded on the links it makes; null without a key. */
+export function callerKeyId(res: Response): number | null {
+  return callerOf(res)?.keyId ?? null;
+}
+
 /** Every route but creation needs a key that may do everything. */
 export function requireFullKey(res: Response): void {
   const caller = callerOf(res);
@@ -106,11 +123,22 @@ export function requireFullKey(res: Response): void {
   if (caller.scope !== 'full') throw new ApiProblem('forbidden', 'This key may only create links.');
 }
 
-/** Creation: any key; without one only while CREATE_ACCESS is public, at the anonymous limit. */
+/**
+ * Creation: any key; without one only while CREATE_ACCESS is public, at the anonymous limit,
+ * and never from another site's page: a page anywhere could otherwise make links through its
+ * visitors' browsers, at their addresses' limits (ADR 020). Scripts send neither Origin nor
+ * Sec-Fetch-Site, so they keep working.
+ */
 export async function admitCreation(deps: ApiDeps, req: Request, res: Response): Promise<void> {
   if (callerOf(res) !== null) return;
   if (deps.createAccess === 'private') {
     throw new ApiProblem('unauthorized', 'Creating links on this snip needs an API key.');
+  }
+  if (comesFromAnotherSite(req, deps.publicOrigin(req))) {
+    throw new ApiProblem(
+      'cross-site',
+      'Creating a link without an API key is refused from another site’s page; send a key, or use snip’s own form.',
+    );
   }
   const verdict = await deps.limitAnonymousCreate(req, res);
   if (verdict?.limited) throw rateLimited(verdict);
@@ -252,15 +280,16 @@ export function createApiRoutes(deps: ApiDeps): Router {
       maxVisits: body.maxVisits ?? null,
     };
     const context = urlContext(deps, req);
+    const apiKeyId = callerKeyId(res);
     const reused =
-      body.reuse && !body.alias ? await deps.links.findReusable(body.url, context) : null;
+      body.reuse && !body.alias ? await deps.links.findReusable(body.url, apiKeyId, context) : null;
     let link: Link;
     let manageUrl: string | undefined;
     if (reused) {
       link = reused;
     } else {
       const result = await deps.links.shorten(
-        { url: body.url, alias: body.alias?.trim() ?? '', options },
+        { url: body.url, alias: body.alias?.trim() ?? '', options, apiKeyId },
         context,
       );
       if (!result.ok) throw creationProblem(result.status, result.errors);

@@ -53,7 +53,7 @@ export const CreateLinkSchema = z
     maxVisits: MaxVisitsSchema.optional(),
     reuse: z.boolean({ error: 'must be true or false' }).optional().meta({
       description:
-        'true: answer the newest active link to the same URL (200) instead of making another (201).',
+        'true: answer the newest active link to the same URL that the same API key made (200) instead of making another (201). Never a link made without a key or by another key; without a key, a new link is always made.',
     }),
   })
   .meta({ id: 'CreateLink' });

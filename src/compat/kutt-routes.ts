@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   admitCreation,
+  callerKeyId,
   identifyCaller,
   presentedKey,
   requireFullKey,
@@ -121,8 +122,9 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     // Kutt, like the form, adds a scheme to an address that has none.
     const context = { ownHosts: deps.ownHosts(req), addMissingScheme: true };
     const alias = body.customurl?.trim() ?? '';
+    const apiKeyId = callerKeyId(res);
     const reused =
-      body.reuse && !alias ? await deps.links.findReusable(body.target, context) : null;
+      body.reuse && !alias ? await deps.links.findReusable(body.target, apiKeyId, context) : null;
     if (reused) {
       res.status(200).json(kuttLink(req, reused));
       return;
@@ -131,6 +133,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
       {
         url: body.target,
         alias,
+        apiKeyId,
         options: {
           redirectStatus: 302,
           expiresAt,
@@ -208,6 +211,7 @@ function handleKuttErrors(logger: Logger): ErrorRequestHandler {
     if (error instanceof ApiProblem) {
       if (error.kind === 'unauthorized') return send(401, 'Unauthorized.');
       if (error.kind === 'forbidden') return send(403, 'This key may only create links.');
+      if (error.kind === 'cross-site') return send(403, error.message);
       if (error.kind === 'rate-limited') return send(429, error.message);
       return send(400, error.message);
     }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   admitCreation,
+  callerKeyId,
   identifyCaller,
   requireFullKey,
   urlContext,
@@ -177,16 +178,12 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       throw invalidData(`validUntil must be no later than ${LATEST_INSTANT_TEXT}`, ['validUntil']);
     const context = urlContext(deps, req);
     const slug = body.customSlug?.trim() ?? '';
-    // findIfExists: the newest active link to the URL, or the slug's link when it goes there.
+    const apiKeyId = callerKeyId(res);
+    // findIfExists: the newest active link this key made to the URL, or the slug's link when
+    // this key made it and it goes there. Never someone else's link (ADR 020).
     if (body.findIfExists) {
-      const reusable = await deps.links.findReusable(body.longUrl, context);
-      const bySlug = slug ? await deps.links.findLink(slug) : null;
-      const found = slug
-        ? bySlug && reusable && bySlug.target === reusable.target
-          ? bySlug
-          : null
-        : reusable;
-      if (found && deps.links.stateOf(found).kind === 'active') {
+      const found = await deps.links.findReusable(body.longUrl, apiKeyId, context, slug);
+      if (found) {
         res.json(shortUrlOf(req, found));
         return;
       }
@@ -195,6 +192,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       {
         url: body.longUrl,
         alias: slug,
+        apiKeyId,
         codeLength: body.shortCodeLength ? Math.max(5, body.shortCodeLength) : undefined,
         options: { redirectStatus: 302, expiresAt, maxVisits: body.maxVisits ?? null },
       },
@@ -353,7 +351,7 @@ function handleShlinkErrors(logger: Logger): ErrorRequestHandler {
               },
         );
       }
-      if (error.kind === 'forbidden') {
+      if (error.kind === 'forbidden' || error.kind === 'cross-site') {
         return send({
           status: 403,
           code: 'forbidden-operation',

@@ -5,6 +5,7 @@ import {
   likePattern,
   listingKey,
   listingWhere,
+  newestActiveByKeyAndTargetSql,
   ORDER_SQL,
   STATE_SQL,
 } from './link-sql.js';
@@ -39,7 +40,12 @@ export type LinkSettings = {
   maxVisits: number | null;
 };
 
-export type NewLink = LinkSettings & { code: string; manageTokenHash: Buffer };
+export type NewLink = LinkSettings & {
+  code: string;
+  manageTokenHash: Buffer;
+  /** The API key that made the link; null (or absent) when none did. */
+  apiKeyId?: number | null;
+};
 
 type LinkRow = {
   id: number;
@@ -127,8 +133,8 @@ export type LinkRepository = ReturnType<typeof createLinkRepository>;
 /** The only place that speaks SQL about links. Statements are prepared once. */
 export function createLinkRepository(db: Db) {
   const insert = db.prepare<unknown[], LinkRow>(
-    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status, expires_at, max_visits)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status, expires_at, max_visits, api_key_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
   );
   const byCode = db.prepare<[string], LinkRow>(`SELECT ${COLUMNS} FROM urls WHERE code = ?`);
   const redirectByCode = db.prepare<[string], RedirectTarget>(
@@ -174,6 +180,7 @@ export function createLinkRepository(db: Db) {
       link.redirectStatus,
       link.expiresAt,
       link.maxVisits,
+      link.apiKeyId ?? null,
     ),
   );
   const setBanned = db.prepare<[number | null, string | null, number, number]>(
@@ -205,10 +212,10 @@ export function createLinkRepository(db: Db) {
     },
   );
 
-  const newestActiveByTarget = db.prepare<{ target: string; now: number }, LinkRow>(
-    `SELECT ${COLUMNS} FROM urls WHERE target = :target AND ${STATE_SQL.active}
-     ORDER BY id DESC LIMIT 1`,
-  );
+  const newestActiveByTarget = db.prepare<
+    { target: string; key: number; now: number; code: string },
+    LinkRow
+  >(newestActiveByKeyAndTargetSql(COLUMNS));
   // One statement per combination of filter, search and order, each prepared on first use.
   const listings = new Map<string, { page: Database.Statement; total: Database.Statement }>();
   function listing(query: LinkQuery) {
@@ -305,9 +312,18 @@ export function createLinkRepository(db: Db) {
       states.active = all - states.expired - states.disabled - states.banned - states.deleted;
       return states;
     },
-    /** The newest link to this exact target that still redirects, for idempotent creation. */
-    findActiveByTarget(target: string, now: number): LinkWithTokenHash | null {
-      const row = newestActiveByTarget.get({ target, now });
+    /**
+     * The newest link this API key made to this exact target that still redirects, for
+     * idempotent creation; links made without a key or by another key are never found. With a
+     * code, only the link with that code.
+     */
+    findActiveByTarget(
+      target: string,
+      apiKeyId: number,
+      now: number,
+      code = '',
+    ): LinkWithTokenHash | null {
+      const row = newestActiveByTarget.get({ target, key: apiKeyId, now, code });
       return row ? toLink(row) : null;
     },
     /** One page of links and how many match in all. */

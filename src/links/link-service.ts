@@ -21,6 +21,8 @@ export type ShortenInput = {
   options: LinkOptions;
   /** A generated code's length when a client asks for one (Shlink's shortCodeLength). */
   codeLength?: number;
+  /** The API key that asks; only its own links are ever reused (findReusable). */
+  apiKeyId?: number | null;
 };
 
 export type UrlContext = {
@@ -127,13 +129,14 @@ export function createLinkService(deps: LinkServiceDeps) {
     target: string,
     options: LinkOptions,
     manageTokenHash: Buffer,
-    codeLength?: number,
+    codeLength: number | undefined,
+    apiKeyId: number | null,
   ): Promise<Link> {
     for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
       const code = deps.generateCode(codeLength);
       if (reserved.has(code.toLowerCase())) continue;
       const result = await deps.links.insertLink(
-        { code, target, manageTokenHash, ...options },
+        { code, target, manageTokenHash, apiKeyId, ...options },
         deps.now(),
       );
       if (result.ok) return result.link;
@@ -177,16 +180,17 @@ export function createLinkService(deps: LinkServiceDeps) {
       }
 
       const { token, hash } = createManageToken();
+      const apiKeyId = input.apiKeyId ?? null;
       if (alias.alias === null) {
         const link = await deps.write(() =>
-          insertWithGeneratedCode(url.url, input.options, hash, input.codeLength),
+          insertWithGeneratedCode(url.url, input.options, hash, input.codeLength, apiKeyId),
         );
         return { ok: true, link, manageToken: token };
       }
       const code = alias.alias;
       const result = await deps.write(() =>
         deps.links.insertLink(
-          { code, target: url.url, manageTokenHash: hash, ...input.options },
+          { code, target: url.url, manageTokenHash: hash, apiKeyId, ...input.options },
           deps.now(),
         ),
       );
@@ -203,13 +207,22 @@ export function createLinkService(deps: LinkServiceDeps) {
     },
 
     /**
-     * The newest active link to the URL as the policy would store it, for idempotent creation
-     * (the API's `reuse`); null when there is none or the URL would be refused.
+     * The newest active link that this API key made to the URL as the policy would store it,
+     * for idempotent creation (the API's `reuse`, Shlink's findIfExists, Kutt's reuse); with a
+     * `code`, only the link with that code (Shlink's customSlug). Null when there is none, the
+     * URL would be refused, or no key asks. A link made by someone else is never handed out:
+     * its maker holds its management token and could point it elsewhere later (ADR 020).
      */
-    async findReusable(url: string, context: UrlContext): Promise<Link | null> {
+    async findReusable(
+      url: string,
+      apiKeyId: number | null,
+      context: UrlContext,
+      code = '',
+    ): Promise<Link | null> {
+      if (apiKeyId === null) return null;
       const checked = await checkUrl(url, context, 'shorten');
       if (!checked.ok) return null;
-      const existing = await deps.links.findActiveByTarget(checked.url, deps.now());
+      const existing = await deps.links.findActiveByTarget(checked.url, apiKeyId, deps.now(), code);
       if (!existing) return null;
       return linkState(existing, deps.now(), deps.pendingVisits(existing.id)).kind === 'active'
         ? existing

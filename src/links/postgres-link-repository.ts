@@ -17,6 +17,7 @@ import {
   likePattern,
   listingKey,
   listingWhere,
+  newestActiveByKeyAndTargetSql,
   ORDER_SQL,
   STATE_SQL,
 } from './link-sql.js';
@@ -50,8 +51,8 @@ const COLUMNS = `id, code, target, created, updated, redirect_status AS "redirec
   ban_reason AS "banReason", manage_token_hash AS "manageTokenHash"`;
 
 const INSERT = `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
-    expires_at, max_visits)
-  VALUES ($1, $2, $3, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`;
+    expires_at, max_visits, api_key_id)
+  VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`;
 const BY_CODE = `SELECT ${COLUMNS} FROM urls WHERE code = $1`;
 const REDIRECT_BY_CODE = `SELECT id, target, redirect_status AS "redirectStatus",
     expires_at AS "expiresAt", max_visits AS "maxVisits", visits, disabled_at AS "disabledAt",
@@ -128,10 +129,7 @@ const ACTIVE_MENTIONING = named(
    WHERE strpos(target, :host) > 0 AND ${STATE_SQL.active} AND id > :after
    ORDER BY id LIMIT :limit`,
 );
-const NEWEST_ACTIVE_BY_TARGET = named(
-  `SELECT ${COLUMNS} FROM urls WHERE target = :target AND ${STATE_SQL.active}
-   ORDER BY id DESC LIMIT 1`,
-);
+const NEWEST_ACTIVE_BY_KEY_AND_TARGET = named(newestActiveByKeyAndTargetSql(COLUMNS));
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
@@ -171,6 +169,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
           link.redirectStatus,
           link.expiresAt,
           link.maxVisits,
+          link.apiKeyId ?? null,
         ]);
         const row = rows[0];
         if (!row) throw new Error('INSERT … RETURNING returned no row');
@@ -273,11 +272,20 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
       states.active = all - states.expired - states.disabled - states.banned - states.deleted;
       return states;
     },
-    /** The newest link to this exact target that still redirects, for idempotent creation. */
-    async findActiveByTarget(target: string, now: number): Promise<LinkWithTokenHash | null> {
+    /**
+     * The newest link this API key made to this exact target that still redirects, for
+     * idempotent creation; links made without a key or by another key are never found. With a
+     * code, only the link with that code.
+     */
+    async findActiveByTarget(
+      target: string,
+      apiKeyId: number,
+      now: number,
+      code = '',
+    ): Promise<LinkWithTokenHash | null> {
       const { rows } = await pool.query<LinkWithTokenHash>(
-        NEWEST_ACTIVE_BY_TARGET.text,
-        valuesOf(NEWEST_ACTIVE_BY_TARGET, { target, now }),
+        NEWEST_ACTIVE_BY_KEY_AND_TARGET.text,
+        valuesOf(NEWEST_ACTIVE_BY_KEY_AND_TARGET, { target, key: apiKeyId, now, code }),
       );
       return rows[0] ?? null;
     },

@@ -364,6 +364,7 @@ describe('dataLosses', () => {
       add_idx_urls_state: false,
       add_rate_limits: true,
       add_visit_flushes: true,
+      add_urls_api_key_id: true,
       add_api_key_sources: true,
     });
   });

@@ -5,6 +5,13 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import { BROWSER } from '../faults/snip-process.js';
+import {
+  BODY_DOORS,
+  linesAboveWarn,
+  MALFORMED_BODIES,
+  MALFORMED_BODY_STATUSES,
+  sendMalformedBody,
+} from '../support/bad-input-rows.js';
 import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
 import { MANAGE_LOCATION, SAME_ORIGIN } from '../support/test-app.js';
@@ -58,9 +65,9 @@ function adminPost(s: EngineApp, cookie: string, path: string, form: object = {}
     .send(form);
 }
 
-async function apiKey(s: EngineApp): Promise<string> {
+async function apiKey(s: EngineApp, name = 'suite'): Promise<string> {
   const key = await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
-    name: 'suite',
+    name,
     scope: 'full',
     expiresAt: null,
   });
@@ -170,6 +177,91 @@ function suite(engine: 'sqlite' | 'postgres') {
     await api('delete', '/links/api2').expect(204);
     expect((await api('get', '/links/api2')).body.state).toBe('deleted');
     await request(s.app).get('/api/v1/links').expect(401);
+  });
+
+  it.each([
+    {
+      door: '/api/v1 (reuse)',
+      create: (s: EngineApp, url: string, key: string | null) => {
+        const req = request(s.app).post('/api/v1/links');
+        if (key) req.set('Authorization', `Bearer ${key}`);
+        return req.send({ url, reuse: true });
+      },
+      codeOf: (res: request.Response) => res.body.code as string,
+    },
+    {
+      door: 'Kutt (reuse)',
+      create: (s: EngineApp, url: string, key: string | null) => {
+        const req = request(s.app).post('/api/v2/links');
+        if (key) req.set('X-API-KEY', key);
+        return req.send({ target: url, reuse: true });
+      },
+      codeOf: (res: request.Response) => res.body.address as string,
+    },
+    {
+      door: 'Shlink (findIfExists)',
+      create: (s: EngineApp, url: string, key: string | null) => {
+        const req = request(s.app).post('/rest/v3/short-urls');
+        if (key) req.set('X-Api-Key', key);
+        return req.send({ longUrl: url, findIfExists: true });
+      },
+      codeOf: (res: request.Response) => res.body.shortCode as string,
+    },
+  ])(
+    '$door answers only a link the same key made: never another key’s, never an anonymous one',
+    async ({ create, codeOf }) => {
+      const s = await build();
+      const [keyA, keyB] = [await apiKey(s, 'a'), await apiKey(s, 'b')];
+      const url = 'https://a.example/owned';
+      const made = async (key: string | null) => {
+        const res = await create(s, url, key);
+        expect(res.status, res.text).toBeLessThan(300);
+        return codeOf(res);
+      };
+      const byA = await made(keyA);
+      const byB = await made(keyB);
+      expect(byB).not.toBe(byA);
+      // Without a key nothing is reused, not even a link made without a key.
+      const anonymous = await made(null);
+      expect([byA, byB]).not.toContain(anonymous);
+      expect([byA, byB, anonymous]).not.toContain(await made(null));
+      // Each key gets its own link back, though newer links go to the same place.
+      expect(await made(keyA)).toBe(byA);
+      expect(await made(keyB)).toBe(byB);
+    },
+  );
+
+  it('creation without a key from another site is refused on every door, and nothing is stored', async () => {
+    const s = await build({ CORS_ORIGINS: 'https://app.example' });
+    const cross = { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://app.example' };
+    const refusals = [
+      await request(s.app).post('/api/v1/links').set(cross).send({ url: 'https://a.example/1' }),
+      await request(s.app)
+        .post('/rest/v3/short-urls')
+        .set(cross)
+        .type('form')
+        .send({ longUrl: 'https://a.example/2' }),
+      await request(s.app).post('/api/v2/links').set(cross).send({ target: 'https://a.example/3' }),
+      await request(s.app)
+        .get('/yourls-api.php')
+        .set({ 'Sec-Fetch-Site': 'cross-site' })
+        .query({ action: 'shorturl', url: 'https://a.example/4', format: 'json' }),
+      await request(s.app)
+        .post('/shorten')
+        .set(cross)
+        .type('form')
+        .send({ url: 'https://a.example/5' }),
+    ];
+    expect(refusals.map((res) => res.status)).toEqual([403, 403, 403, 403, 403]);
+    expect(await s.store.links.countLinks()).toBe(0);
+    // With a key, the same page may create (and, listed in CORS_ORIGINS, read the answer).
+    const keyed = await request(s.app)
+      .post('/api/v1/links')
+      .set({ ...cross, Authorization: `Bearer ${await apiKey(s)}` })
+      .send({ url: 'https://a.example/1' });
+    expect(keyed.status).toBe(201);
+    expect(keyed.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(await s.store.links.countLinks()).toBe(1);
   });
 
   it('the Shlink, Kutt and YOURLS doors create links that redirect', async () => {
@@ -422,6 +514,30 @@ function suite(engine: 'sqlite' | 'postgres') {
       .expect(200);
     expect(metrics.text).toMatch(/^snip_links\{state="active"\} 2$/m);
     expect(metrics.text).toMatch(/^snip_rate_limited_total\{limit="create"\} 1$/m);
+  });
+
+  it('every door answers a malformed body with 400, 413 or 415, logs nothing above warn, and stores nothing', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const s = await buildEngineApp(engine, { BASE_URL: ORIGIN, ADMIN_PASSWORD }, { logger });
+    const manage = await managedLink(s, 'https://a.example/kept', 'kept');
+    const context = { key: await apiKey(s), code: 'kept', manage, adminCookie: await signIn(s) };
+    const statuses: Record<string, number> = {};
+    for (const door of BODY_DOORS) {
+      for (const body of MALFORMED_BODIES) {
+        lines.length = 0;
+        const res = await sendMalformedBody(s.app, door, body, context);
+        const row = `${door.door}, ${body.name}`;
+        expect(MALFORMED_BODY_STATUSES, `${row}: ${res.status} ${res.text}`).toContain(res.status);
+        expect(linesAboveWarn(lines), row).toEqual([]);
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      }
+    }
+    console.log(`${engine}: malformed bodies by status ${JSON.stringify(statuses)}`);
+    expect(await s.store.links.countLinks()).toBe(1);
+    expect((await request(s.app).get('/kept').expect(302)).headers.location).toBe(
+      'https://a.example/kept',
+    );
   });
 
   it('health, QR codes and previews answer', async () => {

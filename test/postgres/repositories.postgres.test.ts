@@ -162,9 +162,10 @@ async function addLink(
   code: string,
   link: LinkSettings,
   created: number,
+  apiKeyId: number | null = null,
 ): Promise<number> {
   const result = await engine.links.insertLink(
-    { ...link, code, manageTokenHash: Buffer.from(`${code}-token`) },
+    { ...link, code, manageTokenHash: Buffer.from(`${code}-token`), apiKeyId },
     created,
   );
   if (!result.ok) throw new Error(`${engine.name}: ${code} was taken`);
@@ -341,6 +342,34 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     expect(next).toEqual({ sqlite: 2, postgres: 4 });
   });
 
+  it('links: a link is reusable only by the key that made it, and only while it is active', async () => {
+    const t = await twins();
+    const [keyA, keyB] = await same(t, async (e) => {
+      for (const name of ['a', 'b']) {
+        const hash = Buffer.from(`${name}-hash`);
+        await e.keys.insertKey({ name, hash, scope: 'full', expiresAt: null, source: 'cli' }, NOW);
+      }
+      return (await e.keys.listKeys()).map((key) => key.id).sort((x, y) => x - y);
+    });
+    const target = 'https://r.example/';
+    await same(t, async (e) => {
+      await addLink(e, 'byA', settings(target), NOW - 6 * DAY, keyA);
+      await addLink(e, 'byAnewer', settings(target), NOW - 5 * DAY, keyA);
+      const off = await addLink(e, 'byAoff', settings(target), NOW - 4 * DAY, keyA);
+      await e.links.setDisabled(off, true, NOW - DAY);
+      await addLink(e, 'byAold', settings(target, { expiresAt: NOW }), NOW - 3 * DAY, keyA);
+      await addLink(e, 'nobody', settings(target), NOW - 2 * DAY);
+      await addLink(e, 'byB', settings('https://other.example/'), NOW - DAY, keyB);
+    });
+    // The newest of A's active links, though a newer one by nobody goes to the same place.
+    const own = await same(t, (e) => e.links.findActiveByTarget(target, keyA!, NOW));
+    expect(own?.code).toBe('byAnewer');
+    expect(await same(t, (e) => e.links.findActiveByTarget(target, keyB!, NOW))).toBe(null);
+    const other = 'https://other.example/';
+    expect((await same(t, (e) => e.links.findActiveByTarget(other, keyB!, NOW)))?.code).toBe('byB');
+    expect(await same(t, (e) => e.links.findActiveByTarget(other, keyA!, NOW))).toBe(null);
+  });
+
   it('links: changes, counts and lookups by target give the same results', async () => {
     const t = await twins();
     await same(t, seedLinks);
@@ -354,16 +383,16 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     });
     for (const at of [NOW - 2 * DAY, NOW + 2 * DAY]) await same(t, (e) => e.links.countByState(at));
 
-    // The newest active link to a target: alpha, as echo has expired and mike is disabled.
+    // Links made without a key are never reusable, whatever key asks.
+    await same(t, (e) =>
+      e.keys.insertKey(
+        { name: 'ci', hash: Buffer.from('ci-hash'), scope: 'full', expiresAt: null, source: 'cli' },
+        NOW,
+      ),
+    );
     for (const target of ['https://a.example/one', 'https://n.example/', 'https://h.example/']) {
-      await same(t, (e) => e.links.findActiveByTarget(target, NOW), target);
+      expect(await same(t, (e) => e.links.findActiveByTarget(target, 1, NOW), target)).toBe(null);
     }
-    expect(
-      (await same(t, (e) => e.links.findActiveByTarget('https://a.example/one', NOW)))?.code,
-    ).toBe('alpha');
-    expect(
-      (await same(t, (e) => e.links.findActiveByTarget('https://n.example/', NOW)))?.code,
-    ).toBe('oscar');
     for (const host of ['a.example', 'n.example', 'example', 'A.EXAMPLE', 'j.example', '']) {
       await same(t, (e) => e.links.activeLinksMentioning(host, NOW), host);
     }

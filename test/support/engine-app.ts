@@ -30,12 +30,12 @@ export type EngineApp = {
 /**
  * The app on a fresh database of either engine, with the real migrations: SQLite in memory, or
  * a new PostgreSQL database on the run's cluster (dropped when the test ends). Call it inside a
- * test. Only time may be injected: everything else is what the server builds.
+ * test. Only time (and a logger to read) may be injected: everything else is what the server builds.
  */
 export async function buildEngineApp(
   engine: Engine,
   env: Record<string, string> = {},
-  overrides: Pick<AppDeps, 'now'> = {},
+  overrides: Partial<Pick<AppDeps, 'now' | 'logger'>> = {},
 ): Promise<EngineApp> {
   const now = overrides.now ?? Date.now;
   let store: Store;
@@ -67,7 +67,7 @@ export async function buildEngineApp(
   const app = createApp({
     config,
     store,
-    logger: pino({ level: 'silent' }),
+    logger: overrides.logger ?? pino({ level: 'silent' }),
     visitCounter,
     now,
   });
