@@ -163,6 +163,15 @@ describe('every entry checks the Node version before anything else', () => {
     }
   });
 
+  it('the image builds the entries with the check they import, and ships it', () => {
+    const dockerfile = readProjectFile('Dockerfile');
+    const build = dockerfile.slice(0, dockerfile.indexOf('AS runtime'));
+    const copy = build.indexOf('COPY scripts/check-node.mjs scripts/check-node.d.mts ./scripts/');
+    expect(copy).toBeGreaterThan(-1);
+    expect(copy).toBeLessThan(build.indexOf('RUN npm run build'));
+    expect(dockerfile.slice(dockerfile.indexOf('AS runtime'))).toContain('COPY scripts ./scripts');
+  });
+
   it('launch.sh and run-migrations.sh call require_node before anything else in main', () => {
     for (const file of ['scripts/launch.sh', 'scripts/run-migrations.sh']) {
       const main = /^main\(\) \{\n((?:.*\n)*?)\}/m.exec(readProjectFile(file))?.[1] ?? '';
