@@ -230,18 +230,18 @@ function addInto(into: Record<string, number>, from: Record<string, number>): vo
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
 }
 
-/** Waits until a connection to the database waits for a lock another one holds. */
-async function untilSomeoneWaitsForALock(url: string): Promise<void> {
+/** Waits until `waiting` connections to the database wait for a lock another one holds. */
+async function untilSomeoneWaitsForALock(url: string, waiting = 1): Promise<void> {
   await withClient(url, async (client) => {
     for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
       const { rows } = await client.query<{ n: string }>(
         `SELECT COUNT(*) AS n FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
       );
-      if (Number(rows[0]!.n) > 0) return;
+      if (Number(rows[0]!.n) >= waiting) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    throw new Error('nobody waited for a lock within 10 s');
+    throw new Error(`fewer than ${waiting} connections waited for a lock within 10 s`);
   });
 }
 
@@ -448,6 +448,46 @@ describeWithPostgres('the PostgreSQL visit flush', () => {
       expect(Object.values(named).filter((n) => n >= MAX_REFERRER_HOSTS - 1)).toHaveLength(50);
       expect(referrers.rows.filter((row) => row.host === OTHER_REFERRERS)).toHaveLength(50);
     });
+  });
+
+  it('when two machines add a new host each to a link one row short of the referrer cap at the same moment, then one host takes the last row and the other goes to the other-referrers bucket', async () => {
+    const url = await migratedDatabase();
+    const [link] = await insertPgLinks(url, ['nearly-full']);
+    const almost = Array.from({ length: MAX_REFERRER_HOSTS - 1 }, (_, i) => [
+      `h${i}.example`,
+      1,
+    ]) as [string, number][];
+    await createPostgresVisitRepository(newPool(url)).addVisits([
+      batch(link!, START + 1, [['2026-06-15', almost.length]], almost),
+    ]);
+
+    // Another connection holds the link's row, so both flushes are under way, each in its own
+    // transaction on its own machine's pool, before either may write; then it lets go. Their
+    // visits fall on different days, so no other row they share makes them take turns: only the
+    // link's row can keep the second from counting the referrer rows before the first commits.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    onTestFinished(() => holder.end());
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM urls WHERE id = $1 FOR UPDATE', [link]);
+    const flushes = ['first.example', 'second.example'].map((host, i) =>
+      createPostgresVisitRepository(newPool(url)).addVisits([
+        batch(link!, START + 2 + i, [[`2026-06-1${6 + i}`, 1]], [[host, 1]]),
+      ]),
+    );
+    await untilSomeoneWaitsForALock(url, 2);
+    await holder.query('COMMIT');
+    await Promise.all(flushes);
+
+    const { referrers } = await storedCounts(url);
+    const rows = referrers.map((row) => row.split(' '));
+    expect(rows).toHaveLength(MAX_REFERRER_HOSTS + 1);
+    expect(rows.filter(([, host]) => host === OTHER_REFERRERS)).toEqual([
+      ['nearly-full', OTHER_REFERRERS, '1'],
+    ]);
+    const late = rows.filter(([, host]) => host === 'first.example' || host === 'second.example');
+    expect(late).toHaveLength(1);
+    expect(late[0]![2]).toBe('1');
   });
 
   it('when a flush is the victim of a real deadlock, then it runs again once, after its rollback, and every count is exact', async () => {
