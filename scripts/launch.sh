@@ -6,8 +6,10 @@
 set -euo pipefail
 
 APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+# Before anything runs Node: on an older one the SQLite driver crashes instead of failing.
 # shellcheck source=check-node.sh
 source "$APP_DIR/scripts/check-node.sh"
+require_node
 
 run_migrations() {
   local status=0
@@ -74,8 +76,6 @@ drop_privileges() {
 # release_command as arguments to the image's entrypoint, and `docker run IMAGE node dist/keys.js
 # list` should list keys, not start a server. Options alone (`launch.sh --flag`) go to the server.
 main() {
-  # Before anything runs Node: on an older one the SQLite driver crashes instead of failing.
-  require_node
   drop_privileges "$@"
   if (($# > 0)) && [[ "$1" != -* ]]; then
     exec "$@"

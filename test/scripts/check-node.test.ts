@@ -172,14 +172,19 @@ describe('every entry checks the Node version before anything else', () => {
     expect(dockerfile.slice(dockerfile.indexOf('AS runtime'))).toContain('COPY scripts ./scripts');
   });
 
-  it('launch.sh and run-migrations.sh call require_node before anything else in main', () => {
+  it('launch.sh and run-migrations.sh call require_node before anything else', () => {
     for (const file of ['scripts/launch.sh', 'scripts/run-migrations.sh']) {
-      const main = /^main\(\) \{\n((?:.*\n)*?)\}/m.exec(readProjectFile(file))?.[1] ?? '';
-      const statements = main
+      const commands = readProjectFile(file)
         .split('\n')
         .map((line) => line.trim())
-        .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('local '));
-      expect(statements[0], file).toBe('require_node');
+        .filter((line) => line !== '' && !line.startsWith('#'));
+      // set -euo pipefail, where the app is, the check's definition, then the check.
+      expect(commands.slice(0, 4), file).toEqual([
+        'set -euo pipefail',
+        'APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"',
+        'source "$APP_DIR/scripts/check-node.sh"',
+        'require_node',
+      ]);
     }
   });
 });
