@@ -5,6 +5,10 @@
 set -euo pipefail
 
 APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+# Before anything runs Node: on an older one the SQLite driver crashes instead of failing.
+# shellcheck source=check-node.sh
+source "$APP_DIR/scripts/check-node.sh"
+require_node
 EXAMPLE_URL='sqlite:/data/db/database.sqlite3'
 POSTGRES_EXAMPLE_URL='postgres://user:password@host:5432/snip'
 

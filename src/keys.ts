@@ -1,3 +1,5 @@
+// First: on an older Node the SQLite driver crashes the process; this stops it with one line.
+import '../scripts/check-node.mjs';
 import { requireDatabaseTarget, runIfEntryPoint, type CliOutput } from './cli.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from './db/migrations-dir.js';

@@ -1,3 +1,5 @@
+// First: on an older Node the SQLite driver crashes the process; this stops it with one line.
+import '../scripts/check-node.mjs';
 import type { Server } from 'node:http';
 import { createRequestListener, REDIRECT_CACHE_SIZE } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
