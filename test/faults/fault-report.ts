@@ -19,6 +19,7 @@ export const FAULTS = [
   'database file deleted',
   'database folder read-only',
   'slow and greedy clients',
+  'QR codes as fast as they can be asked for',
 ] as const;
 
 export type FaultName = (typeof FAULTS)[number];
