@@ -152,8 +152,9 @@ describe('QR codes requested as fast as they can be', () => {
     console.log(figure);
     expect(tally.examples).toEqual([]);
     expect(wrong).toEqual([]);
-    // The load must really have drawn images, or the comparison proves nothing.
-    expect(drawn).toBeGreaterThanOrEqual(LINKS);
+    // The load must really have asked for many and drawn some, or the comparison proves nothing.
+    expect(asked).toBeGreaterThanOrEqual(1000);
+    expect(drawn).toBeGreaterThanOrEqual(50);
     expect(underLoad).toBeLessThanOrEqual(slowdownBound(baseline));
     fault.survived(figure);
   });

@@ -143,7 +143,9 @@ async function createUnder(host: string): Promise<void> {
 
 describe('QR codes under load', () => {
   it('when BASE_URL is unset and hundreds of Host headers are tried, then the image of the host snip printed stays cached', async () => {
-    t = buildTestApp();
+    // A gate that lets every one of them be drawn: only the cache is under test here.
+    const qrGate = createRenderGate({ running: 2, waiting: 8, perSecond: 1_000_000 });
+    t = buildTestApp({}, { qrGate });
     const host = { Host: 'snip.test' };
     await createUnder(host.Host);
     let draws = countDraws();
@@ -188,8 +190,23 @@ describe('QR codes under load', () => {
 });
 
 describe('the QR render gate', () => {
+  it('when draws are asked for faster than its pace, then a fifth of a second of them pass at once and the rest as time allows', () => {
+    let clock = 0;
+    const gate = createRenderGate({ running: 1000, waiting: 0, perSecond: 50 }, () => clock);
+    const passed = () => {
+      let n = 0;
+      while (gate.enter() !== null) n += 1;
+      return n;
+    };
+    expect(passed()).toBe(10);
+    clock += 100;
+    expect(passed()).toBe(5);
+    clock += 10_000; // a long quiet spell fills it up to the burst again, no more
+    expect(passed()).toBe(10);
+  });
+
   it('when more draws are asked for than run at once, then they wait in line up to its length, and later ones are refused', async () => {
-    const gate = createRenderGate({ running: 2, waiting: 1 });
+    const gate = createRenderGate({ running: 2, waiting: 1, perSecond: 1000 });
     const first = await gate.enter()!;
     const second = await gate.enter()!;
     let thirdIn = false;
