@@ -66,7 +66,8 @@ async function render(url: string, format: Format): Promise<Image> {
  * With BASE_URL the image is the same for everyone and may be cached publicly for a day;
  * without it, it depends on the Host header, so caches must keep it per host and private.
  * Drawing is what costs: each client may have RATE_LIMIT_QR images drawn, and the gate bounds
- * how many are drawn at once, so redirects keep their pace however QR codes are asked for.
+ * how many are drawn at once and in a second for everyone together, so redirects keep their pace
+ * however QR codes are asked for (ADR 024).
  */
 export function createQrRoutes(deps: {
   links: LinkService;
