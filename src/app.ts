@@ -24,6 +24,7 @@ import { createHealthHandler } from './health/health-routes.js';
 import { handleErrors, handleNotFound } from './http/error-handlers.js';
 import { logRequests } from './http/request-logger.js';
 import { refuseOversizedHost } from './http/host-header.js';
+import { createPrintedHosts } from './http/printed-hosts.js';
 import { createRequestLimits } from './http/rate-limits.js';
 import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -40,6 +41,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { serveMetrics } from './metrics/metrics-routes.js';
 import { countRequests } from './metrics/request-metrics.js';
 import { createQrRoutes } from './qr/qr-routes.js';
+import type { RenderGate } from './qr/render-gate.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
 import { createImportReportStore } from './transfer/import-report-store.js';
 import { pageHelpers } from './http/page-helpers.js';
@@ -64,6 +66,8 @@ export type AppDeps = {
   redirectCache?: RedirectCache;
   /** Shared with the server, which reports visit flushes to it; the app's own otherwise. */
   metrics?: Metrics;
+  /** Injected in tests; how many QR images are drawn at once otherwise (src/qr/qr-routes.ts). */
+  qrGate?: RenderGate;
 };
 
 /**
@@ -180,9 +184,16 @@ export function assembleApp(deps: AppDeps): {
   const secure = (req: Request): boolean => httpsBaseUrl || req.secure;
   // Without BASE_URL, the request's protocol and Host decide; X-Forwarded-Proto and
   // X-Forwarded-Host count only from the proxies TRUST_PROXY names.
-  const publicOrigin = (req: Request): string =>
+  const requestOrigin = (req: Request): string =>
     config.baseUrl ?? `${req.protocol}://${req.host ?? 'localhost'}`;
-  const ownHosts = (req: Request): string[] => [baseHost ?? '', req.hostname].filter(Boolean);
+  // Every host a short link was printed under is one a new link must not point back to.
+  const printedHosts = createPrintedHosts();
+  const publicOrigin = (req: Request): string => {
+    if (config.baseUrl === null) printedHosts.remember(req.hostname);
+    return requestOrigin(req);
+  };
+  const ownHosts = (req: Request): string[] =>
+    [baseHost ?? '', req.hostname, ...printedHosts.list()].filter(Boolean);
   const metrics = deps.metrics ?? createMetrics({ enabled: config.metricsToken !== null, now });
   metrics.countLinksWith(() => links.countByState());
   const limits = createRequestLimits(
@@ -261,7 +272,17 @@ export function assembleApp(deps: AppDeps): {
     }),
   );
   app.use(requireSameOrigin(publicOrigin));
-  app.use(createQrRoutes({ links, publicOrigin, originFromRequest: config.baseUrl === null }));
+  app.use(
+    createQrRoutes({
+      links,
+      // An image only draws the link; it is not a page that prints it under a new host.
+      publicOrigin: requestOrigin,
+      knownHost: (req) => config.baseUrl !== null || printedHosts.has(req.hostname),
+      originFromRequest: config.baseUrl === null,
+      limit: limits.qr,
+      gate: deps.qrGate,
+    }),
+  );
   app.use(createReportRoutes({ links, abuse, limit: limits.report }));
   // No ADMIN_PASSWORD, no admin: /admin stays a 404 like any unknown page.
   if (config.adminPassword !== null) {

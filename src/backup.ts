@@ -9,7 +9,8 @@ import { writeSnapshot } from './db/snapshot.js';
  * The backup command: `node dist/backup.js`. Writes a consistent snapshot of the database named
  * by DATABASE_URL to `backups/` beside it and prints the snapshot's path. It uses SQLite's online
  * backup API, so it is safe while the server is running, and needs nothing but Node (the image
- * has no sqlite3 CLI). The snapshot counts towards the ones `backups/` keeps (the newest five).
+ * has no sqlite3 CLI). `backups/` keeps the newest five of these, apart from downloads and from
+ * the snapshots taken before migrations.
  */
 
 /** Runs the command and returns the exit code; every failure becomes one line on `err`. */

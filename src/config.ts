@@ -200,6 +200,7 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_NOT_FOUND: rateLimit('RATE_LIMIT_NOT_FOUND', '120/min'),
   RATE_LIMIT_MANAGE: rateLimit('RATE_LIMIT_MANAGE', '120/min'),
   RATE_LIMIT_API: rateLimit('RATE_LIMIT_API', '600/min'),
+  RATE_LIMIT_QR: rateLimit('RATE_LIMIT_QR', '120/min'),
   // Set by Fly.io on its machines: there the client's address is in Fly-Client-IP.
   FLY_APP_NAME: setting<string | null>('FLY_APP_NAME', null, (raw) => raw),
   CREATE_ACCESS: setting<'public' | 'private'>('CREATE_ACCESS', 'public', (raw) =>
@@ -263,6 +264,7 @@ export type Config = Readonly<{
     notFound: RateLimitRule;
     manage: RateLimitRule;
     api: RateLimitRule;
+    qr: RateLimitRule;
   }> | null;
   /** Running on Fly.io (FLY_APP_NAME is set): clients are told apart by Fly-Client-IP. */
   onFly: boolean;
@@ -320,6 +322,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
           notFound: parsed.RATE_LIMIT_NOT_FOUND,
           manage: parsed.RATE_LIMIT_MANAGE,
           api: parsed.RATE_LIMIT_API,
+          qr: parsed.RATE_LIMIT_QR,
         })
       : null,
     onFly: parsed.FLY_APP_NAME !== null,

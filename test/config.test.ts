@@ -26,6 +26,7 @@ describe('loadConfig', () => {
         notFound: { points: 120, seconds: 60, text: '120/min' },
         manage: { points: 120, seconds: 60, text: '120/min' },
         api: { points: 600, seconds: 60, text: '600/min' },
+        qr: { points: 120, seconds: 60, text: '120/min' },
       },
       onFly: false,
       createAccess: 'public',

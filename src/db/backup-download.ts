@@ -7,7 +7,8 @@ import { writeSnapshot } from './snapshot.js';
 
 /**
  * Sends a consistent copy of the database as a download, taken with SQLite's online backup API
- * while snip keeps serving. The copy is also one of the snapshots `backups/` keeps.
+ * while snip keeps serving. The copy is also kept in `backups/`, among the newest five downloads
+ * (apart from the snapshots taken before migrations, which downloads never push out).
  */
 export async function sendBackup(db: Db, databaseFile: string, res: Response): Promise<void> {
   if (databaseFile === ':memory:')

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { Db } from './open-database.js';
 
 export type SnapshotOptions = {
-  /** How many snapshots of this database to keep, newest first (default 5). */
+  /** How many snapshots of this database and kind to keep, newest first (default 5). */
   keep?: number;
   now?: Date;
   /** Appended to the file name, e.g. `before-20261125120000`. */
@@ -16,7 +16,7 @@ const LABEL = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Copies the open database to `backups/<name>-<UTC time>[-<label>].sqlite3` next to it and prunes
- * older snapshots of the same database. The online backup API reads through the connection, so
+ * older snapshots of the same database and the same kind (see kindOf). The online backup API reads through the connection, so
  * the copy includes writes still sitting in the WAL and is consistent even while others write.
  */
 export async function writeSnapshot(
@@ -46,7 +46,7 @@ export async function writeSnapshot(
     throw error;
   }
   syncDirectory(dir);
-  pruneSnapshots(dir, base, keep);
+  pruneSnapshots(dir, base, keep, path.basename(file));
   return file;
 }
 
@@ -77,8 +77,20 @@ function useRollbackJournal(file: string): void {
   }
 }
 
-function pruneSnapshots(dir: string, base: string, keep: number): void {
-  const snapshots = listSnapshots(dir, base);
+/**
+ * Which snapshots make room for one another: those written before a migration or a rollback
+ * (`before-…`), downloads, `npm run backup`'s, and unlabelled ones each keep their own newest
+ * `keep`. A copy taken before a schema change is the way back from it; five quick downloads
+ * must not push it out.
+ */
+function kindOf(name: string): string {
+  const label = /-\d{8}T\d{6}Z(?:-([A-Za-z0-9_-]+))?\.sqlite3$/.exec(name)?.[1] ?? '';
+  return label.startsWith('before-') ? 'before-' : label;
+}
+
+function pruneSnapshots(dir: string, base: string, keep: number, written: string): void {
+  const kind = kindOf(written);
+  const snapshots = listSnapshots(dir, base).filter((name) => kindOf(name) === kind);
   for (const name of snapshots.slice(0, Math.max(0, snapshots.length - keep))) {
     // Someone who opened an old snapshot may have left its WAL files behind.
     for (const suffix of ['', '-wal', '-shm', '-journal']) {

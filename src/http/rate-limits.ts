@@ -139,6 +139,8 @@ export type RequestLimits = {
   signIn: RequestLimit;
   /** Abuse reports from visitors: fixed at 10 per hour per client. */
   report: RequestLimit;
+  /** QR images drawn for a client (RATE_LIMIT_QR); images served from the cache are not counted. */
+  qr: RequestLimit;
   /** An API key's requests, counted per key (RATE_LIMIT_API), wherever they come from. */
   apiKey: (keyId: number, res: Response) => Promise<LimitVerdict | null>;
 };
@@ -151,10 +153,11 @@ export const RATE_LIMIT_NAMES = [
   'api',
   'signIn',
   'report',
+  'qr',
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 
-type Rules = Record<'create' | 'notFound' | 'manage' | 'api', RateLimitRule>;
+type Rules = Record<'create' | 'notFound' | 'manage' | 'api' | 'qr', RateLimitRule>;
 
 const FIXED_RULES = {
   signIn: { points: 10, seconds: 900, text: '10/15min' },
@@ -197,6 +200,7 @@ export function createRequestLimits(
     manage: perClient('manage'),
     signIn: perClient('signIn'),
     report: perClient('report'),
+    qr: perClient('qr'),
     apiKey: (keyId, res) => checkLimit(api, `key:${keyId}`, res).then(apiRefused),
   };
 }

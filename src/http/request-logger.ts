@@ -57,6 +57,20 @@ export function logRequestLine(
 }
 
 /**
+ * The path a request asked for, without its query string, which may carry a secret (YOURLS's
+ * `signature`, Shlink's `apiKey`). Not `req.path`: inside a router mounted under a prefix
+ * (`/api/v1`, `/admin`), that is only the part after the prefix.
+ */
+function pathOf(url: string): string {
+  const end = url.search(/[?#]/);
+  const path = end === -1 ? url : url.slice(0, end);
+  if (path.startsWith('/')) return path;
+  // An absolute-form target (`GET http://host/manage/<token>`) is routed by its path alone, so
+  // it is logged, and redacted, by its path alone.
+  return URL.canParse(path) ? new URL(path).pathname : path;
+}
+
+/**
  * One JSON line per request with its id, method, path (never the query string, and never a
  * management token), status and duration, at info unless the handler noted `debug`. The id is echoed in `X-Request-Id` and printed on
  * error pages, so a user's report can be matched with the log.
@@ -72,7 +86,7 @@ export function logRequests(logger: Logger, redactPath: (path: string) => string
         {
           reqId: req.id,
           method: req.method,
-          path: redactPath(req.path),
+          path: redactPath(pathOf(req.originalUrl)),
           status: res.statusCode,
           started,
         },

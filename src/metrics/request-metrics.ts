@@ -9,16 +9,43 @@ import type { Metrics } from './metrics.js';
 export function countRequests(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    const matched = noteMatchedRoute(req);
     res.on('finish', () => {
       const named = res.locals.routeName;
       if (named === 'redirect') return;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.requestAnswered(named ?? routeOf(req), req.method, res.statusCode, seconds);
+      metrics.requestAnswered(
+        named ?? matched() ?? routeOf(req),
+        req.method,
+        res.statusCode,
+        seconds,
+      );
       const storage = res.locals.storageUnavailable;
       if (storage !== undefined) metrics.storageUnavailable(storage);
     });
     next();
   };
+}
+
+/**
+ * The name of the last route the router matched, taken when it matched. By the time the
+ * response finishes, a router that passed an error on (a 404 of its own, a 409) has already
+ * given its mount back: `req.route` still says `/links/:code`, but `req.baseUrl` no longer says
+ * `/admin`. The router assigns `req.route` as it matches, so a setter sees both together.
+ */
+function noteMatchedRoute(req: Request): () => string | undefined {
+  let route: unknown;
+  let name: string | undefined;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set(value: unknown) {
+      route = value;
+      name = routeOf(req);
+    },
+  });
+  return () => name;
 }
 
 /**

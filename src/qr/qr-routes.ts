@@ -1,12 +1,22 @@
 import { Router, type Request } from 'express';
 import QRCode from 'qrcode';
+import { HttpError } from '../http/http-error.js';
+import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import type { LinkService } from '../links/link-service.js';
+import { renderQrPng } from './qr-png.js';
+import { createRenderGate, type RenderGate } from './render-gate.js';
 
 const CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Medium error correction survives a scuffed print; a 4-module quiet zone is what scanners expect. */
 const QR_OPTIONS = { errorCorrectionLevel: 'M', margin: 4 } as const;
-/** Rendered images kept in memory: a PNG costs ~40 ms of CPU to draw, a lookup nothing. */
+/** Rendered images kept in memory: drawing costs about a millisecond of CPU, a lookup nothing. */
 const CACHE_ENTRIES = 256;
+const PNG_WIDTH = 512;
+/**
+ * Two draws at once, eight in line, at most 50 a second for everyone together: about 2.5 % of
+ * the event loop at half a millisecond each, and far more new images than people look at.
+ */
+const GATE = { running: 2, waiting: 8, perSecond: 50 };
 
 type Format = 'svg' | 'png';
 type Image = { body: string | Buffer; type: string };
@@ -14,8 +24,9 @@ type Image = { body: string | Buffer; type: string };
 /**
  * A small least-recently-used cache: a Map keeps insertion order, so the first key is the oldest.
  * Keys are the short link and the format, never anything else from the request (a changing query
- * string cannot make snip draw again). A deleted link's image is never served: the route looks
- * the link up before it consults the cache.
+ * string cannot make snip draw again), and only short links under a host snip knows: any other
+ * Host header is drawn for but never kept, so it cannot push the real ones out. A deleted link's
+ * image is never served: the route looks the link up before it consults the cache.
  */
 function createImageCache(limit: number) {
   const images = new Map<string, Image>();
@@ -36,12 +47,17 @@ function createImageCache(limit: number) {
 }
 
 async function render(url: string, format: Format): Promise<Image> {
-  return format === 'svg'
-    ? { body: await QRCode.toString(url, { ...QR_OPTIONS, type: 'svg' }), type: 'image/svg+xml' }
-    : {
-        body: await QRCode.toBuffer(url, { ...QR_OPTIONS, type: 'png', width: 512 }),
-        type: 'image/png',
-      };
+  if (format === 'svg') {
+    return {
+      body: await QRCode.toString(url, { ...QR_OPTIONS, type: 'svg' }),
+      type: 'image/svg+xml',
+    };
+  }
+  const symbol = QRCode.create(url, QR_OPTIONS);
+  return {
+    body: await renderQrPng(symbol.modules, { width: PNG_WIDTH, margin: QR_OPTIONS.margin }),
+    type: 'image/png',
+  };
 }
 
 /**
@@ -49,14 +65,23 @@ async function render(url: string, format: Format): Promise<Image> {
  * (no script, no third party). The SVG is shown on the pages and both can be downloaded.
  * With BASE_URL the image is the same for everyone and may be cached publicly for a day;
  * without it, it depends on the Host header, so caches must keep it per host and private.
+ * Drawing is what costs: each client may have RATE_LIMIT_QR images drawn, and the gate bounds
+ * how many are drawn at once and in a second for everyone together, so redirects keep their pace
+ * however QR codes are asked for (ADR 024).
  */
 export function createQrRoutes(deps: {
   links: LinkService;
   publicOrigin: (req: Request) => string;
+  /** Whether images drawn for this request's host may be kept: BASE_URL, or a host snip printed. */
+  knownHost: (req: Request) => boolean;
   originFromRequest: boolean;
+  limit: RequestLimit;
+  /** Injected in tests; GATE otherwise. */
+  gate?: RenderGate;
 }): Router {
   const router = Router({ caseSensitive: true });
   const cache = createImageCache(CACHE_ENTRIES);
+  const gate = deps.gate ?? createRenderGate(GATE);
   const caching = deps.originFromRequest ? 'private, max-age=86400' : 'public, max-age=86400';
 
   for (const format of ['svg', 'png'] as const) {
@@ -67,10 +92,31 @@ export function createQrRoutes(deps: {
       if (!link || link.deletedAt !== null) return next();
       const url = `${deps.publicOrigin(req)}/${link.code}`;
       const key = `${format} ${url}`;
-      let image = cache.get(key);
+      const keep = deps.knownHost(req);
+      let image = keep ? cache.get(key) : undefined;
       if (!image) {
-        image = await render(url, format);
-        cache.set(key, image);
+        const verdict = await deps.limit(req, res);
+        if (verdict?.limited) {
+          throw new HttpError(
+            429,
+            `Too many QR codes in a short time. Try again ${retryIn(verdict.resetSeconds)}.`,
+          );
+        }
+        const entered = gate.enter();
+        if (entered === null) {
+          // Not an error of snip's (nothing to log), just a busy moment: plain words will do.
+          res.status(503).set({ 'Retry-After': '1', 'Cache-Control': 'no-store' });
+          return res
+            .type('text/plain')
+            .send('Too many QR codes are being drawn. Try again in a second.');
+        }
+        const leave = await entered;
+        try {
+          image = await render(url, format);
+        } finally {
+          leave();
+        }
+        if (keep) cache.set(key, image);
       }
       res.set('Cache-Control', caching).type(image.type);
       if (deps.originFromRequest) res.vary('Host');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeSnapshot } from '../../src/db/snapshot.js';
 import { createKeyRepository } from '../../src/keys/key-repository.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import {
@@ -566,6 +567,26 @@ describe('API keys and backups in the admin', () => {
       db.close();
       fs.rmSync(copy);
     }
+  });
+
+  it('when backups are downloaded again and again, then the snapshot written before the last migration is still in backups/', async () => {
+    dir = createTempDir();
+    const file = path.join(dir, 'snip.sqlite3');
+    setup({}, file);
+    const hourAgo = Date.now() - 3_600_000;
+    const migration = await writeSnapshot(t.db, file, {
+      label: 'before-20261201000000',
+      now: new Date(hourAgo),
+    });
+    // Five downloads earlier on, then more now.
+    for (let i = 1; i <= 5; i++) {
+      await writeSnapshot(t.db, file, { label: 'download', now: new Date(hourAgo + i * 60_000) });
+    }
+    const cookie = await signIn();
+    for (let i = 0; i < 3; i++) await as(cookie).get('/admin/backup').expect(200);
+    const backups = fs.readdirSync(path.dirname(migration));
+    expect(backups).toContain(path.basename(migration));
+    expect(backups.filter((name) => name.endsWith('-download.sqlite3'))).toHaveLength(5);
   });
 
   it('when the admin acts faster than RATE_LIMIT_MANAGE, then the next action is refused with 429', async () => {

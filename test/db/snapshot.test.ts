@@ -92,3 +92,32 @@ describe('writeSnapshot', () => {
     expect(fs.existsSync(path.join(tmp, 'db', 'backups'))).toBe(false);
   });
 });
+
+describe('snapshots of different kinds', () => {
+  it('when backups are downloaded many times after a migration, then the snapshot taken before the migration survives, and each kind keeps its own newest five', async () => {
+    const base = Date.parse('2026-11-25T12:00:00Z');
+    const at = (minutes: number) => new Date(base + minutes * 60_000);
+    const migration = await writeSnapshot(db, file, { label: 'before-20261201000000', now: at(0) });
+    const manual = await writeSnapshot(db, file, { label: 'manual', now: at(1) });
+    const downloads: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      downloads.push(await writeSnapshot(db, file, { label: 'download', now: at(10 + i) }));
+    }
+    const left = fs.readdirSync(path.join(tmp, 'db', 'backups')).sort();
+    expect(left).toEqual(
+      [migration, manual, ...downloads.slice(-5)].map((p) => path.basename(p)).sort(),
+    );
+    expect(readCodes(migration)).toEqual([]);
+
+    // Migrations and rollbacks are one kind, pruned among themselves.
+    const befores = [migration];
+    for (let i = 0; i < 6; i++) {
+      const label = i % 2 === 0 ? `before-rollback-2026120${i}000000` : `before-2026120${i}000000`;
+      befores.push(await writeSnapshot(db, file, { label, now: at(30 + i) }));
+    }
+    const after = fs.readdirSync(path.join(tmp, 'db', 'backups')).sort();
+    expect(after).toEqual(
+      [...befores.slice(-5), manual, ...downloads.slice(-5)].map((p) => path.basename(p)).sort(),
+    );
+  });
+});

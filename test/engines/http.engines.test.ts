@@ -540,6 +540,21 @@ function suite(engine: 'sqlite' | 'postgres') {
     );
   });
 
+  it('RATE_LIMIT_QR refuses the drawing over the limit, while images already drawn are served', async () => {
+    const s = await build({ RATE_LIMITS: 'on', RATE_LIMIT_QR: '2/min', METRICS_TOKEN });
+    await managedLink(s, 'https://a.example/', 'drawn');
+    await managedLink(s, 'https://a.example/', 'undrawn');
+    await request(s.app).get('/qr/drawn.png').expect(200).expect('RateLimit-Remaining', '1');
+    await request(s.app).get('/qr/drawn.svg').expect(200).expect('RateLimit-Remaining', '0');
+    await request(s.app).get('/qr/undrawn.svg').expect(429);
+    await request(s.app).get('/qr/drawn.png').expect(200);
+    const metrics = await request(s.app)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${METRICS_TOKEN}`)
+      .expect(200);
+    expect(metrics.text).toMatch(/^snip_rate_limited_total\{limit="qr"\} 1$/m);
+  });
+
   it('health, QR codes and previews answer', async () => {
     const s = await build();
     await managedLink(s, 'https://a.example/', 'coded');

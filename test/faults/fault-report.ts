@@ -19,6 +19,8 @@ export const FAULTS = [
   'database file deleted',
   'database folder read-only',
   'slow and greedy clients',
+  'a ban of 10 000 links while visitors follow another',
+  'QR codes as fast as they can be asked for',
 ] as const;
 
 export type FaultName = (typeof FAULTS)[number];
@@ -93,7 +95,7 @@ export function readReports(dir: string): FaultReport[] {
   });
 }
 
-/** The suite's last line, e.g. `faults: load held (…), 9 of 9 faults survived, …, 0 acknowledged links lost`. */
+/** The suite's last line, e.g. `faults: load held (…), 11 of 11 faults survived, …, 0 acknowledged links lost`. */
 export function summaryLine(reports: FaultReport[]): string {
   const total = reports.reduce(
     (sum, r) => {

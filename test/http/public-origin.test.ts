@@ -40,3 +40,38 @@ describe('the origin printed in short links', () => {
     expect(await printedShortLink(FORWARDED)).toBe('http://snip.internal:8080');
   });
 });
+
+describe('links back to snip under another host name', () => {
+  it('when a short link was printed under host A, then a link to it cannot be made through host B: 422 on the API and the form, and nothing is stored', async () => {
+    t = buildTestApp();
+    const created = await request(t.app)
+      .post('/api/v1/links')
+      .set('Host', 'a.snip.test')
+      .send({ url: 'https://example.com/', alias: 'printed' })
+      .expect(201);
+    expect((created.body as { shortUrl: string }).shortUrl).toBe('http://a.snip.test/printed');
+    const before = t.countLinks();
+    for (const url of ['https://a.snip.test/printed', 'http://A.SNIP.TEST./printed']) {
+      const api = await request(t.app)
+        .post('/api/v1/links')
+        .set('Host', 'b.snip.test')
+        .send({ url })
+        .expect(422);
+      expect(api.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const form = await request(t.app)
+        .post('/shorten')
+        .set({ ...SAME_ORIGIN, Host: 'b.snip.test' })
+        .type('form')
+        .send({ url })
+        .expect(422);
+      expect(form.text).toContain('Links to this site can');
+    }
+    expect(t.countLinks()).toBe(before);
+    // A host snip never printed a link under is any other website.
+    await request(t.app)
+      .post('/api/v1/links')
+      .set('Host', 'b.snip.test')
+      .send({ url: 'https://c.snip.test/printed' })
+      .expect(201);
+  });
+});

@@ -209,6 +209,56 @@ describe('request and redirect counts', () => {
   });
 });
 
+describe('route names of errors', () => {
+  it('when a route under a prefix ends in an error page (a 404 of its own, a 409, a 401), then it is still named by its whole pattern, and unknown addresses share one name', async () => {
+    const password = 'correct horse battery staple';
+    const snip = await startSnip({ ADMIN_PASSWORD: password });
+    const signIn = await snip.send('/admin/sign-in', {
+      method: 'POST',
+      headers: FORM,
+      body: new URLSearchParams({ password }),
+    });
+    expect(signIn.status).toBe(303);
+    const admin = { Cookie: signIn.headers.get('set-cookie')!.split(';')[0]! };
+    await createLink(snip, { url: 'https://a.example/', alias: 'known' });
+    const statuses = [
+      (await snip.send('/admin/links/known', { headers: admin })).status,
+      (await snip.send('/admin/links/unknown', { headers: admin })).status,
+      (await snip.send('/admin/backup', { headers: admin })).status, // :memory: has no file
+      (
+        await snip.send('/admin/links/unknown/ban', {
+          method: 'POST',
+          headers: { ...FORM, ...admin },
+        })
+      ).status,
+      (await snip.send('/admin/no-such-page', { headers: admin })).status,
+      (await snip.send('/api/v1/links/known')).status,
+      (await snip.send('/rest/v3/short-urls/known')).status,
+      (await snip.send('/no/such/page')).status,
+      (await snip.send('/another/unknown/page')).status,
+    ];
+    expect(statuses).toEqual([200, 404, 409, 404, 404, 401, 401, 404, 404]);
+    const scrape = await snip.scrape();
+    const routes = scrape.samples
+      .filter((s) => s.name === 'snip_http_requests_total' && s.labels.route !== '/metrics')
+      .map((s) => `${s.labels.method} ${s.labels.route} ${s.labels.status}`)
+      .sort();
+    expect(routes).toEqual(
+      [
+        'GET /admin/links/:code 200',
+        'GET /admin/links/:code 404',
+        'GET /admin/backup 409',
+        'POST /admin/links/:code/ban 404',
+        'GET not_found 404',
+        'GET /api/v1/links/:code 401',
+        'GET /rest/v3/short-urls/:shortCode 401',
+        'POST /admin/sign-in 303',
+        'POST /shorten 303',
+      ].sort(),
+    );
+  });
+});
+
 describe('links by state', () => {
   const STATES = ['active', 'expired', 'disabled', 'banned', 'deleted'];
   it('when links are active, expired, disabled, banned and deleted, then snip_links counts each state at scrape time', async () => {
