@@ -42,6 +42,7 @@ import { countRequests } from './metrics/request-metrics.js';
 import { createQrRoutes } from './qr/qr-routes.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
 import { createImportReportStore } from './transfer/import-report-store.js';
+import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
 import { pageHelpers } from './http/page-helpers.js';
 import { serveRobotsTxt } from './http/robots.js';
 
@@ -64,6 +65,8 @@ export type AppDeps = {
   redirectCache?: RedirectCache;
   /** Shared with the server, which reports visit flushes to it; the app's own otherwise. */
   metrics?: Metrics;
+  /** How long an import's upload may take; IMPORT_UPLOAD_TIMEOUT_MS unless a test says less. */
+  importUploadTimeoutMs?: number;
 };
 
 /**
@@ -272,10 +275,13 @@ export function assembleApp(deps: AppDeps): {
         sendBackup: store.sendBackup,
         transfer: {
           transfer: store.transfer,
-          reports: createImportReportStore(now),
+          reports: createImportReportStore({ transfer: store.transfer, now, write }),
           now,
           maxUrlLength: config.maxUrlLength,
           write,
+          uploadTimeoutMs: deps.importUploadTimeoutMs ?? IMPORT_UPLOAD_TIMEOUT_MS,
+          // A failed import takes back the links it wrote; a visitor may have cached one.
+          linksUndone: () => redirectCache.clear(),
           pendingVisits: counter.pendingFor,
           ownHosts,
           blockedHosts: abuse.blockedHostNames,
