@@ -63,7 +63,9 @@ export function limitRequestTime(
         if (req.complete) return;
         const socket = req.socket;
         if (!res.headersSent && socket.writable) {
-          socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          socket.end(
+            'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+          );
         }
         socket.destroySoon();
       }, requestTimeoutMs);

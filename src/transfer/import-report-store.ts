@@ -36,7 +36,9 @@ export function createImportReportStore(deps: {
   return {
     async has(id) {
       const found = await deps.transfer.findImport(id);
-      return found !== null && found.state === 'done' && found.created > deps.now() - REPORT_KEPT_MS;
+      return (
+        found !== null && found.state === 'done' && found.created > deps.now() - REPORT_KEPT_MS
+      );
     },
     async send(id, out) {
       await writeImportReport(deps.transfer, id, out);

@@ -356,7 +356,8 @@ async function readCsv(
     }
   };
   if (typeof source === 'string' || source instanceof Uint8Array) {
-    await next(source);
+    // A whole file in one piece is still staged a chunk at a time.
+    for (const piece of piecesOf(source)) await next(piece);
   } else if (Symbol.asyncIterator in source) {
     for await (const chunk of source) await next(chunk);
   } else {
@@ -375,6 +376,26 @@ async function readCsv(
   });
   if (failed !== null) throw (failed as { error: unknown }).error;
   return problem;
+}
+
+/** How much of a file given whole is parsed before its rows are staged. */
+const PIECE_LENGTH = 64 * 1024;
+
+function* piecesOf(source: string | Uint8Array): Generator<string | Uint8Array> {
+  for (let at = 0; at < source.length;) {
+    let end = Math.min(at + PIECE_LENGTH, source.length);
+    // Not between the two halves of a surrogate pair (bytes are decoded as a stream anyway).
+    if (
+      typeof source === 'string' &&
+      end < source.length &&
+      /[\uD800-\uDBFF]/.test(source[end - 1]!)
+    ) {
+      end -= 1;
+    }
+    yield typeof source === 'string' ? source.slice(at, end) : source.subarray(at, end);
+    at = end;
+  }
+  if (source.length === 0) yield source;
 }
 
 /** "Blocked host: phish.example (phishing)." for the blocklist entry a URL's host falls under. */

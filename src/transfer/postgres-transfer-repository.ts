@@ -37,26 +37,25 @@ const STAGE = `INSERT INTO import_rows (import_id, seq, line, code, target, resu
 /**
  * A range of staged rows into urls, in one statement. The first row of each code in the range
  * is inserted (a later one is taken by it); a code that exists already is left as it is (an
- * import never overwrites a link). The rows whose link was not inserted become 'skipped'.
+ * import never overwrites a link). RETURNING names the codes that were inserted.
  */
-const APPLY = `WITH batch AS (
-    SELECT * FROM import_rows
+const APPLY = `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
+    expires_at, max_visits, visits, last_visit, disabled_at, banned_at, ban_reason, deleted_at)
+  SELECT code, target, created, updated, NULL, redirect_status, expires_at, max_visits, visits,
+    last_visit, disabled_at, banned_at, ban_reason, deleted_at
+  FROM (SELECT DISTINCT ON (code) * FROM import_rows
     WHERE import_id = $1 AND seq > $2 AND seq <= $3 AND result = 'created'
-  ), firsts AS (
-    SELECT DISTINCT ON (code) * FROM batch ORDER BY code, seq
-  ), inserted AS (
-    INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
-      expires_at, max_visits, visits, last_visit, disabled_at, banned_at, ban_reason, deleted_at)
-    SELECT code, target, created, updated, NULL, redirect_status, expires_at, max_visits, visits,
-      last_visit, disabled_at, banned_at, ban_reason, deleted_at
-    FROM firsts ORDER BY seq
-    ON CONFLICT (code) DO NOTHING
-    RETURNING code
-  )
-  UPDATE import_rows r SET result = 'skipped', reason = $4 || r.code || $5
-  FROM batch b
-  WHERE r.import_id = $1 AND r.seq = b.seq AND NOT EXISTS
-    (SELECT 1 FROM inserted i JOIN firsts f ON f.code = i.code WHERE f.seq = b.seq)`;
+    ORDER BY code, seq) AS firsts
+  ORDER BY seq
+  ON CONFLICT (code) DO NOTHING
+  RETURNING code`;
+
+/** The rows to create of a range, to tell which were not (a few thousand short rows). */
+const TO_CREATE = `SELECT seq, code FROM import_rows
+  WHERE import_id = $1 AND seq > $2 AND seq <= $3 AND result = 'created' ORDER BY seq`;
+
+const SKIP = `UPDATE import_rows SET result = 'skipped', reason = $3 || code || $4
+  WHERE import_id = $1 AND seq = ANY($2::bigint[])`;
 
 const REPORT_COLUMNS = 'line::integer AS line, code, target, result, reason';
 
@@ -126,7 +125,21 @@ export function createPostgresTransferRepository(pool: pg.Pool) {
         );
         const last = rows[0]?.last ?? 0;
         for (let after = 0; after < last; after += INSERT_CHUNK) {
-          await client.query(APPLY, [id, after, after + INSERT_CHUNK, TAKEN_BEFORE, TAKEN_AFTER]);
+          const range = [id, after, after + INSERT_CHUNK];
+          const toCreate = await client.query<{ seq: number; code: string }>(TO_CREATE, range);
+          const { rows: inserted } = await client.query<{ code: string }>(APPLY, range);
+          // The first row of each inserted code is the one that created it; every other was
+          // skipped (its code taken before the import, or by an earlier row of the file).
+          const creators = new Set<number>();
+          const firstOf = new Map<string, number>();
+          for (const { seq, code } of toCreate.rows) if (!firstOf.has(code)) firstOf.set(code, seq);
+          for (const { code } of inserted) creators.add(firstOf.get(code)!);
+          const skipped = toCreate.rows
+            .filter((row) => !creators.has(row.seq))
+            .map((row) => row.seq);
+          if (skipped.length > 0) {
+            await client.query(SKIP, [id, skipped, TAKEN_BEFORE, TAKEN_AFTER]);
+          }
         }
         await client.query(`UPDATE imports SET state = 'done', applied_upto = $2 WHERE id = $1`, [
           id,

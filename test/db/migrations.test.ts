@@ -363,6 +363,7 @@ describe('dataLosses', () => {
       add_idx_urls_state: false,
       add_rate_limits: true,
       add_visit_flushes: true,
+      add_imports: true,
     });
   });
 });

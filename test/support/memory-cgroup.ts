@@ -32,7 +32,9 @@ export function memoryCgroupUnavailable(): string | null {
 /** Where this process's memory cgroup is, and which version of the interface it speaks. */
 function parentCgroup(): { dir: string; version: 1 | 2 } | null {
   const lines = fs.readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
-  const v1 = lines.map((line) => line.split(':')).find(([, controllers]) => controllers === 'memory');
+  const v1 = lines
+    .map((line) => line.split(':'))
+    .find(([, controllers]) => controllers === 'memory');
   if (v1 !== undefined) {
     const dir = path.join(ROOT, 'memory', v1[2] ?? '/');
     if (fs.existsSync(path.join(dir, 'memory.limit_in_bytes'))) return { dir, version: 1 };

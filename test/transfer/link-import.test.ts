@@ -5,14 +5,17 @@ import { parseCsv } from '../../src/transfer/csv.js';
 import {
   importLinks,
   importReportChunks,
+  STAGE_BATCH,
   writeImportReport,
   type ImportOutcome,
   type ImportReport,
 } from '../../src/transfer/link-import.js';
+import { APPLY_BATCH, undoUnfinishedImports } from '../../src/transfer/transfer-repository.js';
 import { megabytes, retainedHeap } from '../support/heap.js';
 import {
   BLOCKED_HOST,
   countLinks,
+  countStagedRows,
   aliasMessage,
   createImportTarget,
   importFixture,
@@ -418,6 +421,80 @@ describe('what survives a failed insert', () => {
       refused,
     );
     expect(countLinks(target.db)).toBe(before);
+  });
+});
+
+describe('writing the links in batches', () => {
+  // Three and a half batches, staged and written.
+  const ROWS = 3.5 * APPLY_BATCH;
+  const STAGED_BATCHES = Math.ceil(ROWS / STAGE_BATCH);
+  const file = () =>
+    Readable.from(generatedFile(ROWS, (line) => `batch-${line},https://example.com/${line},,`));
+
+  /** A write gate that lets `ok` writes through, then refuses `failing` of them. */
+  function failingGate(ok: number, failing = 1) {
+    let calls = 0;
+    const refused = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    return <T>(write: () => T): T => {
+      calls += 1;
+      if (calls > ok && calls <= ok + failing) throw refused;
+      return write();
+    };
+  }
+
+  it('when storage fails after some batches of links were written, then they are taken back and no link of the file stays', async () => {
+    const before = countLinks(target.db);
+    let undone = 0;
+    // startImport, the batches staged, 'applying', two batches of links written: the third fails.
+    const write = failingGate(1 + STAGED_BATCHES + 1 + 2);
+    await expect(
+      importLinks(file(), IMPORT_OPTIONS, {
+        ...target.deps,
+        write,
+        linksUndone: () => (undone += 1),
+      }),
+    ).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+    expect(countLinks(target.db)).toBe(before);
+    expect(countStagedRows(target.db)).toBe(0);
+    expect(undone).toBe(1);
+  });
+
+  it('when snip stops while an import writes its links, then the next start takes them back', async () => {
+    const before = countLinks(target.db);
+    // The links are not taken back at once (storage still fails), as when the process dies.
+    const write = failingGate(1 + STAGED_BATCHES + 1 + 2, Infinity);
+    await expect(
+      importLinks(file(), IMPORT_OPTIONS, { ...target.deps, write }),
+    ).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+    expect(countLinks(target.db)).toBe(before + 2 * APPLY_BATCH);
+
+    expect(undoUnfinishedImports(target.db)).toBe(2 * APPLY_BATCH);
+    expect(countLinks(target.db)).toBe(before);
+    expect(countStagedRows(target.db)).toBe(0);
+    expect(undoUnfinishedImports(target.db)).toBe(0);
+    // And the file imports whole afterwards.
+    const report = requireReport(await importInto(target, file()));
+    expect(report.totals.created).toBe(ROWS);
+  });
+
+  it('when an import writes its links, then redirects are answered between its batches', async () => {
+    const links = createLinkRepository(target.db);
+    let lookups = 0;
+    let importing = true;
+    const lookup = async () => {
+      while (importing) {
+        links.findRedirect('taken');
+        lookups += 1;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const looking = lookup();
+    const report = requireReport(await importInto(target, file()));
+    importing = false;
+    await looking;
+    expect(report.totals.created).toBe(ROWS);
+    // Each batch staged and each written is followed by a turn of the event loop.
+    expect(lookups).toBeGreaterThanOrEqual(STAGED_BATCHES + Math.ceil(ROWS / APPLY_BATCH));
   });
 });
 
