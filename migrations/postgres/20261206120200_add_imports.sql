@@ -21,7 +21,7 @@ CREATE TABLE import_rows (
   reason TEXT NOT NULL,
   created BIGINT,
   updated BIGINT,
-  redirect_status INTEGER,
+  redirect_status BIGINT,
   expires_at BIGINT,
   max_visits BIGINT,
   visits BIGINT,

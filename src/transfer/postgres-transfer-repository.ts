@@ -31,7 +31,7 @@ const STAGE = `INSERT INTO import_rows (import_id, seq, line, code, target, resu
     updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at, banned_at,
     ban_reason, deleted_at)
   SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-    $7::text[], $8::bigint[], $9::bigint[], $10::integer[], $11::bigint[], $12::bigint[],
+    $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[],
     $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::bigint[])`;
 
 /**

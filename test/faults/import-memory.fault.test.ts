@@ -50,15 +50,53 @@ function importFile(run: number): Buffer {
   return Buffer.from(lines.join('\n'));
 }
 
-/** VmHWM: the most resident memory the process has had, in bytes. */
-function peakRss(pid: number): number | null {
+/** VmHWM (the most resident memory the process has had) or VmRSS (now), in bytes. */
+function rssOf(pid: number, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number | null {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+    const kb = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1];
     return kb === undefined ? null : Number(kb) * 1024;
   } catch {
     return null;
   }
+}
+const peakRss = (pid: number) => rssOf(pid, 'VmHWM');
+
+/**
+ * A visitor following a short link every 50 ms until `stop` is called: how long each redirect
+ * took, and any answer that was not the redirect.
+ */
+function visitWhile(base: string, code: string) {
+  const latencies: number[] = [];
+  const wrong: string[] = [];
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const started = performance.now();
+      try {
+        const res = await fetch(`${base}/${code}`, { redirect: 'manual' });
+        await res.arrayBuffer();
+        if (res.status !== 302) wrong.push(String(res.status));
+      } catch (error) {
+        wrong.push((error as Error).message);
+      }
+      latencies.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+      const sorted = [...latencies].sort((a, b) => a - b);
+      return {
+        wrong,
+        count: sorted.length,
+        median: sorted[Math.floor(sorted.length / 2)] ?? 0,
+        slowest: sorted.at(-1) ?? 0,
+      };
+    },
+  };
 }
 
 const mb = (bytes: number | null) => (bytes === null ? '?' : (bytes / 1024 / 1024).toFixed(0));
@@ -103,8 +141,17 @@ describe('imports on a small machine', () => {
       });
       expect(signIn.status).toBe(303);
       const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+      const shortened = await fetch(`${base}/shorten`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'Sec-Fetch-Site': 'same-origin' },
+        body: new URLSearchParams({ url: 'https://example.com/visited', alias: 'visited' }),
+      });
+      expect(shortened.status).toBe(303);
+      const rssAtStart = rssOf(snip.pid, 'VmRSS');
 
       const results: string[] = [];
+      const visitor = visitWhile(base, 'visited');
       for (let run = 1; run <= IMPORTS; run += 1) {
         const csv = importFile(run);
         const form = new FormData();
@@ -133,6 +180,7 @@ describe('imports on a small machine', () => {
           `${ROWS.toLocaleString('en')} of ${ROWS.toLocaleString('en')} links created`,
         );
       }
+      const visits = await visitor.stop();
       const rss = peakRss(snip.pid);
       const kills = cgroup.oomKills();
       const db = openDatabase(file);
@@ -140,10 +188,13 @@ describe('imports on a small machine', () => {
       db.close();
       console.log(
         `${IMPORTS} imports of ${ROWS.toLocaleString('en')} rows under a ${mb(limit)} MB limit: ${results.join('; ')}; ` +
-          `peak RSS ${mb(rss)} MB, cgroup peak ${mb(cgroup.peakBytes())} MB (page cache included), OOM kills ${kills}`,
+          `RSS ${mb(rssAtStart)} MB at start, peak RSS ${mb(rss)} MB, cgroup peak ${mb(cgroup.peakBytes())} MB (page cache included), OOM kills ${kills}; ` +
+          `a visitor meanwhile: ${visits.count} redirects, median ${visits.median.toFixed(0)} ms, slowest ${visits.slowest.toFixed(0)} ms, ${visits.wrong.length} wrong`,
       );
+      expect(visits.wrong).toEqual([]);
       expect(kills).toBe(0);
-      expect(links).toBe(ROWS * IMPORTS);
+      // And the one link the visitor followed.
+      expect(links).toBe(ROWS * IMPORTS + 1);
       snip.proc.child.kill('SIGTERM');
       expect((await snip.proc.exited).code).toBe(0);
     },
