@@ -135,8 +135,7 @@ describe('slow uploads', () => {
     expect(answer.closedAfterMs).toBeGreaterThanOrEqual(REQUEST_MS - 50);
     expect(answer.closedAfterMs).toBeLessThan(REQUEST_MS * 3);
     expect(t!.countLinks()).toBe(0);
-    // And one whose headers never end is still cut by the headers timeout's neighbour: a GET
-    // whose body never comes is cut like any other.
+    // A body that stops after its first bytes, on a route that reads it, is cut the same way.
     const stalled = await trickle(
       port,
       'POST /admin/sign-in HTTP/1.1\r\nHost: s.example\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\npass',
@@ -163,9 +162,35 @@ describe('slow uploads', () => {
     expect(answer.body).toContain('<title>Error: Import links');
     expect(answer.body).toContain('Nothing was imported. The upload took longer than 3 seconds');
     expect(t!.countLinks()).toBe(0);
+    // The form's upload (multipart) the same, stalled inside the file part.
+    const form =
+      '--b0undary\r\nContent-Disposition: form-data; name="format"\r\n\r\nauto\r\n' +
+      '--b0undary\r\nContent-Disposition: form-data; name="file"; filename="links.csv"\r\n' +
+      `Content-Type: text/csv\r\n\r\n${body}\r\n--b0undary--\r\n`;
+    const formHead = importHead(cookie, form.length)
+      .replace('?format=snip', '')
+      .replace('text/csv', 'multipart/form-data; boundary=b0undary');
+    const stalledForm = await trickle(port, formHead, form.slice(0, form.length / 2), 2, 400);
+    expect(stalledForm.status).toBe('HTTP/1.1 408 Request Timeout');
+    expect(stalledForm.body).toContain('The upload took longer than 3 seconds');
+    expect(t!.countLinks()).toBe(0);
     // The next import is not refused as if one were still running.
-    const whole = await trickle(port, importHead(cookie, body.length), body, 1, 10);
+    const whole = await trickle(port, formHead, form, 1, 10);
     expect(whole.status).toBe('HTTP/1.1 200 OK');
     expect(t!.countLinks()).toBe(50);
+  });
+
+  it('when an import is running, then a second one is refused with 409 until it is done', async () => {
+    const { port, cookie } = await start();
+    const body = csv(20);
+    const first = trickle(port, importHead(cookie, body.length), body, 4, 1200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await trickle(port, importHead(cookie, body.length), body, 1, 10);
+    expect(second.status).toBe('HTTP/1.1 409 Conflict');
+    expect(second.body).toContain('Another import is running');
+    expect((await first).status).toBe('HTTP/1.1 200 OK');
+    const third = await trickle(port, importHead(cookie, body.length), body, 1, 10);
+    expect(third.status).toBe('HTTP/1.1 200 OK');
+    expect(third.body).toContain('0 of 20 links created');
   });
 });
