@@ -27,6 +27,8 @@ RUN if ! node -e "require('better-sqlite3')(':memory:').close()" 2>/dev/null; th
 
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The entries' first import: the Node.js version check (docs/decisions/025-node-version-check.md).
+COPY scripts/check-node.mjs scripts/check-node.d.mts ./scripts/
 # After the build only production dependencies are left for the runtime stage to copy, and of
 # the SQLite driver only the binary this platform loads: the other platforms' prebuilt binaries
 # and the bundled SQLite source are 27 MB the server never reads.

@@ -1,8 +1,11 @@
+// First: on an older Node the SQLite driver crashes the test workers; this stops with one line.
+import './scripts/check-node.mjs';
 import { defineConfig } from 'vitest/config';
 
 /**
  * Fault tests: a real snip process on a real SQLite file, killed, starved of disk, locked out,
- * stopped under load, given a broken migration or slow clients. `npm run test:faults`.
+ * stopped under load, given a broken migration or slow clients, or made to ban 10,000 links
+ * while visitors keep coming. `npm run test:faults`.
  */
 export default defineConfig({
   test: {

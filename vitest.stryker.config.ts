@@ -1,3 +1,5 @@
+// First: on an older Node the SQLite driver crashes the test workers; this stops with one line.
+import './scripts/check-node.mjs';
 import { defineConfig } from 'vitest/config';
 
 /**

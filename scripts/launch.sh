@@ -6,6 +6,10 @@
 set -euo pipefail
 
 APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+# Before anything runs Node: on an older one the SQLite driver crashes instead of failing.
+# shellcheck source=check-node.sh
+source "$APP_DIR/scripts/check-node.sh"
+require_node
 
 run_migrations() {
   local status=0

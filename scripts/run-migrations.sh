@@ -5,6 +5,10 @@
 set -euo pipefail
 
 APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+# Before anything runs Node: on an older one the SQLite driver crashes instead of failing.
+# shellcheck source=check-node.sh
+source "$APP_DIR/scripts/check-node.sh"
+require_node
 EXAMPLE_URL='sqlite:/data/db/database.sqlite3'
 POSTGRES_EXAMPLE_URL='postgres://user:password@host:5432/snip'
 
@@ -50,13 +54,14 @@ database_path() {
   printf '%s' "$rest"
 }
 
-# user:secret@ → user:***@, so the password never reaches a log (redactDatabaseUrl in Node).
+# user:secret@ → user:***@ (up to the last @: a password pasted unencoded may hold @ / ? #), and
+# password=… → password=***, so the password never reaches a log (redactDatabaseUrl in Node).
 redact() {
   local url="$1"
-  if [[ "$url" =~ ^([A-Za-z][A-Za-z0-9+.-]*://[^:@/?#]*):[^@/?#]*@(.*)$ ]]; then
+  if [[ "$url" =~ ^([A-Za-z][A-Za-z0-9+.-]*://[^:@/?#]*):.*@(.*)$ ]]; then
     url="${BASH_REMATCH[1]}:***@${BASH_REMATCH[2]}"
   fi
-  printf '%s' "$url"
+  printf '%s' "$url" | sed -E 's/([Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd][[:space:]]*=[[:space:]]*)[^&[:space:]]*/\1***/g'
 }
 
 main() {

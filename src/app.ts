@@ -12,8 +12,8 @@ import type { Store } from './db/store.js';
 import { createAbuseService } from './abuse/abuse-service.js';
 import { createReportRoutes } from './abuse/report-routes.js';
 import { createAdminAuth } from './admin/admin-auth.js';
-import { createAdminRoutes } from './admin/admin-routes.js';
-import { allowCrossOrigin } from './api/api-cors.js';
+import { ADMIN_LINKS_PER_PAGE, createAdminRoutes } from './admin/admin-routes.js';
+import { allowListedOrigins } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
 import { createKuttRoutes } from './compat/kutt-routes.js';
@@ -86,7 +86,11 @@ const VERSION = (
 
 /** Form bodies are a URL, an alias and a few options: 16 KiB is generous. */
 const FORM_BODY_LIMIT = '16kb';
-const FORM_FIELD_LIMIT = 50;
+/**
+ * The largest form is the admin's bulk action: a full page of selected links and its button.
+ * A few more fields to spare; a body of a thousand fields is still refused before it is parsed.
+ */
+const FORM_FIELD_LIMIT = ADMIN_LINKS_PER_PAGE + 10;
 
 /**
  * Management URLs carry a secret; the request log shows only that one was used. Routing is
@@ -132,6 +136,13 @@ export function assembleApp(deps: AppDeps): {
 } {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
+  // A row that no door would have stored (the database edited by hand, an old bug) is still
+  // listed and exported, with its bad values shown as missing; the log says which.
+  const warnUnstorableLink = (link: { code: string }, fields: string[]) =>
+    logger.warn(
+      { code: link.code, fields },
+      'a stored link has values out of range; shown without them',
+    );
   const store = deps.store ?? sqliteStoreOf(deps, now);
   const { visits, write } = store;
   const counter = deps.visitCounter ?? createVisitCounter({ visits, now });
@@ -152,6 +163,7 @@ export function assembleApp(deps: AppDeps): {
     write,
     redirectCache,
     blockedHosts: () => blocklist.names(),
+    onUnstorableLink: warnUnstorableLink,
   });
   const abuse = createAbuseService({
     abuse: store.abuse,
@@ -164,7 +176,11 @@ export function assembleApp(deps: AppDeps): {
   blocklist.names = abuse.blockedHostNames;
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
   const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;
-  const secure = config.baseUrl?.startsWith('https:') ?? false;
+  // Served over HTTPS: BASE_URL says so, or the request came over it — which, behind a proxy,
+  // Express knows from X-Forwarded-Proto only when TRUST_PROXY trusts that proxy. Then cookies
+  // are Secure and pages send HSTS.
+  const httpsBaseUrl = config.baseUrl?.startsWith('https:') ?? false;
+  const secure = (req: Request): boolean => httpsBaseUrl || req.secure;
   // Without BASE_URL, the request's protocol and Host decide; X-Forwarded-Proto and
   // X-Forwarded-Host count only from the proxies TRUST_PROXY names.
   const publicOrigin = (req: Request): string =>
@@ -221,7 +237,7 @@ export function assembleApp(deps: AppDeps): {
   app.use(pageHeaders);
   app.use('/static', assets.serve);
   // The API comes before the form parser and the same-origin check: it reads JSON, and its
-  // callers authenticate with keys, not cookies, so a cross-site request forges nothing.
+  // callers authenticate with keys, not cookies; creation without a key checks the site itself.
   const apiDeps: ApiDeps = {
     links,
     visits,
@@ -233,9 +249,10 @@ export function assembleApp(deps: AppDeps): {
     limitKey: limits.apiKey,
     limitAnonymousCreate: limits.create,
   };
-  app.use('/api/v1', allowCrossOrigin, createApiRoutes(apiDeps), handleApiErrors(logger));
+  const cors = allowListedOrigins(config.corsOrigins);
+  app.use('/api/v1', cors, createApiRoutes(apiDeps), handleApiErrors(logger));
   // The APIs of Shlink, Kutt and YOURLS, for the clients people already use.
-  app.use(['/rest', '/api/v2', '/yourls-api.php'], allowCrossOrigin);
+  app.use(['/rest', '/api/v2', '/yourls-api.php'], cors);
   app.use(createShlinkRoutes({ ...apiDeps, health, version: VERSION }, logger));
   app.use('/api/v2', createKuttRoutes(apiDeps, logger));
   app.use(createYourlsRoutes(apiDeps, logger));
@@ -254,6 +271,7 @@ export function assembleApp(deps: AppDeps): {
     const auth = createAdminAuth({
       password: config.adminPassword,
       idleMs: config.adminSessionIdleMs,
+      maxMs: config.adminSessionMaxMs,
       sessions: store.adminSessions,
       write,
       now,
@@ -283,6 +301,7 @@ export function assembleApp(deps: AppDeps): {
           // A failed import takes back the links it wrote; a visitor may have cached one.
           linksUndone: () => redirectCache.clear(),
           pendingVisits: counter.pendingFor,
+          onUnstorableLink: warnUnstorableLink,
           ownHosts,
           blockedHosts: abuse.blockedHostNames,
           blocklist: abuse.blockedHosts,

@@ -1,3 +1,5 @@
+// First: on an older Node the SQLite driver crashes the process; this stops it with one line.
+import '../scripts/check-node.mjs';
 import fs from 'node:fs';
 import { requireDatabaseFile, runIfEntryPoint, type CliOutput } from './cli.js';
 import { openDatabase } from './db/open-database.js';

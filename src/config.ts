@@ -10,13 +10,14 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /**
  * One environment variable: unset or empty (`VAR=`) gives the default; anything else is parsed
  * by `parse`, which answers the value or a message that says what the variable must be. `show`
- * turns the raw value into what that message may print (a URL without its password).
+ * turns the raw value into what that message may print (a URL without its password), or null
+ * when it may print nothing of it (a secret).
  */
 function setting<T>(
   name: string,
   fallback: T,
   parse: (raw: string) => T | { error: string },
-  show: (raw: string) => string = (raw) => raw,
+  show: (raw: string) => string | null = (raw) => raw,
 ) {
   return z
     .string()
@@ -25,14 +26,30 @@ function setting<T>(
       if (raw === undefined || raw.trim() === '') return fallback;
       const value = parse(raw.trim());
       if (value !== null && typeof value === 'object' && 'error' in value) {
+        const shown = show(raw);
         ctx.addIssue({
           code: 'custom',
-          message: `${name} ${value.error}, got ${JSON.stringify(show(raw))}`,
+          message: `${name} ${value.error}${shown === null ? '' : `, got ${JSON.stringify(shown)}`}`,
         });
         return z.NEVER;
       }
       return value as T;
     });
+}
+
+/** A secret's value is never printed, not even when it is wrong. */
+const hidden = (): null => null;
+
+/** An admin session's lifetime: idle, or in all. */
+function sessionDuration(name: string, fallback: number) {
+  return setting(name, fallback, (raw) => {
+    const match = /^(\d+)\s*(min|h|d)$/.exec(raw);
+    const unitMs = { min: 60_000, h: 3_600_000, d: 86_400_000 };
+    const ms = match ? Number(match[1]) * unitMs[match[2] as keyof typeof unitMs] : 0;
+    return ms >= 60_000 && ms <= 30 * 86_400_000
+      ? ms
+      : { error: 'must be a duration from 1min to 30d, such as 30min, 8h or 7d' };
+  });
 }
 
 function wholeNumber(name: string, min: number, max: number, fallback: number) {
@@ -56,6 +73,21 @@ function parseBaseUrl(raw: string): string | { error: string } {
   }
   if (url.username || url.password) return { error: 'must not contain a user name or password' };
   return url.origin;
+}
+
+/** Origins, separated by commas, each as BASE_URL takes one: CORS_ORIGINS. */
+function parseOrigins(raw: string): string[] | { error: string } {
+  const origins: string[] = [];
+  for (const entry of raw.split(',').map((part) => part.trim())) {
+    const origin = parseBaseUrl(entry);
+    if (typeof origin !== 'string') {
+      return {
+        error: `must be origins separated by commas; ${JSON.stringify(entry)} ${origin.error}`,
+      };
+    }
+    origins.push(origin);
+  }
+  return origins;
 }
 
 /**
@@ -142,7 +174,8 @@ export const ConfigSchema = z.object({
       ? ms
       : { error: 'must be a duration from 100ms to 3600s, such as 1s or 500ms' };
   }),
-  BASE_URL: setting<string | null>('BASE_URL', null, parseBaseUrl),
+  // Refused with a password in it, and that password is not printed back.
+  BASE_URL: setting<string | null>('BASE_URL', null, parseBaseUrl, redactDatabaseUrl),
   TRUST_PROXY: setting<TrustProxy>('TRUST_PROXY', false, parseTrustProxy),
   CODE_LENGTH: wholeNumber('CODE_LENGTH', 5, 16, 7),
   MAX_URL_LENGTH: wholeNumber('MAX_URL_LENGTH', 32, 8192, 2048),
@@ -172,24 +205,31 @@ export const ConfigSchema = z.object({
   CREATE_ACCESS: setting<'public' | 'private'>('CREATE_ACCESS', 'public', (raw) =>
     raw === 'public' || raw === 'private' ? raw : { error: 'must be public or private' },
   ),
-  ADMIN_PASSWORD: setting<string | null>('ADMIN_PASSWORD', null, (raw) =>
-    raw.length >= 12 ? raw : { error: 'must have at least 12 characters' },
+  ADMIN_PASSWORD: setting<string | null>(
+    'ADMIN_PASSWORD',
+    null,
+    (raw) => (raw.length >= 12 ? raw : { error: 'must have at least 12 characters' }),
+    hidden,
   ),
-  INITIAL_API_KEY: setting<string | null>('INITIAL_API_KEY', null, (raw) =>
-    INITIAL_KEY_PATTERN.test(raw)
-      ? raw
-      : { error: 'must be 32 to 256 printable characters without spaces' },
+  INITIAL_API_KEY: setting<string | null>(
+    'INITIAL_API_KEY',
+    null,
+    (raw) =>
+      INITIAL_KEY_PATTERN.test(raw)
+        ? raw
+        : { error: 'must be 32 to 256 printable characters without spaces' },
+    hidden,
   ),
-  ADMIN_SESSION_IDLE: setting('ADMIN_SESSION_IDLE', 30 * 60_000, (raw) => {
-    const match = /^(\d+)\s*(min|h|d)$/.exec(raw);
-    const unitMs = { min: 60_000, h: 3_600_000, d: 86_400_000 };
-    const ms = match ? Number(match[1]) * unitMs[match[2] as keyof typeof unitMs] : 0;
-    return ms >= 60_000 && ms <= 30 * 86_400_000
-      ? ms
-      : { error: 'must be a duration from 1min to 30d, such as 30min, 8h or 7d' };
-  }),
-  METRICS_TOKEN: setting<string | null>('METRICS_TOKEN', null, (raw) =>
-    raw.length >= 16 ? raw : { error: 'must have at least 16 characters' },
+  ADMIN_SESSION_IDLE: sessionDuration('ADMIN_SESSION_IDLE', 30 * 60_000),
+  ADMIN_SESSION_MAX: sessionDuration('ADMIN_SESSION_MAX', 12 * 3_600_000),
+  // Browser pages on these origins may call the APIs with a key; keyless creation from another
+  // site is refused whatever this lists (src/api/api-cors.ts, ADR 020).
+  CORS_ORIGINS: setting<readonly string[]>('CORS_ORIGINS', [], parseOrigins),
+  METRICS_TOKEN: setting<string | null>(
+    'METRICS_TOKEN',
+    null,
+    (raw) => (raw.length >= 16 ? raw : { error: 'must have at least 16 characters' }),
+    hidden,
   ),
 });
 
@@ -231,9 +271,13 @@ export type Config = Readonly<{
   adminPassword: string | null;
   /** An admin session ends after this long without a request (ADMIN_SESSION_IDLE). */
   adminSessionIdleMs: number;
-  /** A key stored (hashed) at start, for set-ups without a shell. */
+  /** An admin session ends this long after sign-in however busy it is (ADMIN_SESSION_MAX). */
+  adminSessionMaxMs: number;
+  /** A key stored (hashed) at start, for set-ups without a shell; changed or unset, revoked. */
   initialApiKey: string | null;
   metricsToken: string | null;
+  /** Origins whose pages may call the APIs with a key (CORS_ORIGINS); none by default. */
+  corsOrigins: readonly string[];
 }>;
 
 export class ConfigError extends Error {
@@ -282,8 +326,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     createAccess: parsed.CREATE_ACCESS,
     adminPassword: parsed.ADMIN_PASSWORD,
     adminSessionIdleMs: parsed.ADMIN_SESSION_IDLE,
+    adminSessionMaxMs: parsed.ADMIN_SESSION_MAX,
     initialApiKey: parsed.INITIAL_API_KEY,
     metricsToken: parsed.METRICS_TOKEN,
+    corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
   });
 }
 

@@ -1,3 +1,5 @@
+// First: on an older Node the SQLite driver crashes the process; this stops it with one line.
+import '../scripts/check-node.mjs';
 import { requireDatabaseTarget, runIfEntryPoint, type CliOutput } from './cli.js';
 import { loadMigrations, pendingMigrations } from './db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from './db/migrations-dir.js';
@@ -13,7 +15,8 @@ import fs from 'node:fs';
 /**
  * The API key command: `node dist/keys.js create NAME [--scope full|create-only]
  * [--expires YYYY-MM-DD] | list | revoke NAME` (`npm run keys -- …` locally). A new key is
- * printed once; snip keeps only its SHA-256.
+ * printed once; snip keeps only its SHA-256. `list` says where each key came from: `cli` (this
+ * command), `admin` (the admin's keys page), `initial` (INITIAL_API_KEY) or `unknown` (older).
  */
 
 const USAGE =
@@ -65,7 +68,7 @@ function formatDay(epochMs: number | null): string {
 
 async function run(command: KeysCommand, keys: KeyService, output: CliOutput): Promise<number> {
   if (command.kind === 'create') {
-    const key = await keys.createKey(command);
+    const key = await keys.createKey(command, 'cli');
     if (key === null) throw new Error(`a key named "${command.name}" exists already`);
     output.out(key);
     output.err(
@@ -82,12 +85,13 @@ async function run(command: KeysCommand, keys: KeyService, output: CliOutput): P
   const rows = (await keys.listKeys()).map((k) => [
     k.name,
     k.scope,
+    k.source,
     formatDay(k.created),
     formatDay(k.lastUsed),
     k.expiresAt === null ? 'never' : formatDay(k.expiresAt - DAY_MS).slice(0, 10),
     k.revokedAt === null ? '' : `revoked ${formatDay(k.revokedAt)}`,
   ]);
-  const header = ['name', 'scope', 'created (UTC)', 'last used (UTC)', 'expires', ''];
+  const header = ['name', 'scope', 'source', 'created (UTC)', 'last used (UTC)', 'expires', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) {
     output.out(

@@ -1,3 +1,5 @@
+// First: on an older Node the SQLite driver crashes the process; this stops it with one line.
+import '../scripts/check-node.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { requireDatabaseTarget, runIfEntryPoint, type CliOutput } from './cli.js';

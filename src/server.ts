@@ -1,3 +1,5 @@
+// First: on an older Node the SQLite driver crashes the process; this stops it with one line.
+import '../scripts/check-node.mjs';
 import type { Server } from 'node:http';
 import { createRequestListener, REDIRECT_CACHE_SIZE } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -61,11 +63,23 @@ async function main(): Promise<void> {
   const { store } = database;
 
   const keys = createKeyService({ keys: store.keys, now: Date.now });
-  if (
-    config.initialApiKey !== null &&
-    (await keys.storeInitialKey(config.initialApiKey)) === 'stored'
-  ) {
+  // A key INITIAL_API_KEY made lives only as long as the variable keeps its value. The log names
+  // keys, never a key's value.
+  const initial = await keys.syncInitialKey(config.initialApiKey);
+  if (initial.revoked.length > 0) {
+    logger.warn(
+      { revoked: initial.revoked },
+      config.initialApiKey === null
+        ? 'INITIAL_API_KEY is no longer set: the API key it stored is revoked'
+        : 'INITIAL_API_KEY has changed: the API key its earlier value stored is revoked',
+    );
+  }
+  if (initial.initial === 'stored') {
     logger.info('INITIAL_API_KEY stored as an API key (only its SHA-256)');
+  } else if (initial.initial === 'revoked') {
+    logger.warn(
+      'INITIAL_API_KEY is a key that was revoked, and it stays revoked: set a new value to have a working key',
+    );
   }
   if (
     config.createAccess === 'private' &&

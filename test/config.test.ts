@@ -31,10 +31,18 @@ describe('loadConfig', () => {
       createAccess: 'public',
       adminPassword: null,
       adminSessionIdleMs: 1_800_000,
+      adminSessionMaxMs: 43_200_000,
       initialApiKey: null,
       metricsToken: null,
+      corsOrigins: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('when CORS_ORIGINS lists origins, then each is stored as a bare origin', () => {
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://App.Example/, http://localhost:3000' }).corsOrigins,
+    ).toEqual(['https://app.example', 'http://localhost:3000']);
   });
 
   it('when variables are set but empty, then they count as unset', () => {
@@ -150,6 +158,34 @@ describe('loadConfig', () => {
       'CACHE_INVALIDATION must be listen or ttl',
     );
   });
+
+  it.each([
+    ['ADMIN_PASSWORD', 'hunter2pass', 'hunter2pass'],
+    ['METRICS_TOKEN', 'short-secret1', 'short-secret1'],
+    ['INITIAL_API_KEY', 'an initial key with spaces, long enough', 'an initial key with spaces'],
+    ['INITIAL_API_KEY', 'tooShortKey42', 'tooShortKey42'],
+    ['DATABASE_URL', 'postgres://snip:hunter2@db:5432/', 'hunter2'],
+    ['DATABASE_URL', 'postgres://snip:pa/ss@w0rd@db:5432/', 'ss@w0rd'],
+    ['DATABASE_URL', 'postgres://snip:p@ss@db:5432/', 'ss@db'],
+    ['DATABASE_URL', 'mysql://snip:top?secret#1@db/snip', 'secret#1'],
+    ['DATABASE_URL', 'host=db user=snip password=hunter2 dbname=snip', 'hunter2'],
+    ['DATABASE_URL', 'postgres://db:5432/?user=snip&password=hunter2', 'hunter2'],
+    ['DATABASE_DIRECT_URL', 'mysql://snip:pa/ss@w0rd@db/snip', 'ss@w0rd'],
+    ['DATABASE_DIRECT_URL', 'host=db password=hunter2', 'hunter2'],
+    ['BASE_URL', 'https://admin:hunter2@snip.example', 'hunter2'],
+  ])(
+    'when %s is invalid, then the error names it but never shows its secret',
+    (name, value, secret) => {
+      let message = '';
+      try {
+        loadConfig({ [name]: value });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(name);
+      expect(message).not.toContain(secret);
+    },
+  );
 
   it('when several variables are wrong, then one error lists each of them in plain words', () => {
     let error: unknown;

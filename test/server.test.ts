@@ -271,6 +271,27 @@ describe('the server process', () => {
     expect(proc!.output()).not.toContain(key);
   });
 
+  it('when INITIAL_API_KEY changes between starts, then the key made from the old value stops working', async () => {
+    const [old, next] = ['o'.repeat(40), 'n'.repeat(40)];
+    const { port, file } = await startServer({ INITIAL_API_KEY: old });
+    const list = (key: string) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/links`, { headers: { 'X-Api-Key': key } });
+    expect((await list(old)).status).toBe(200);
+    proc!.child.kill('SIGTERM');
+    await proc!.exited;
+    proc = startProcess('node', [SERVER], {
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${file}`,
+      INITIAL_API_KEY: next,
+    });
+    await waitForHealthy(port, proc);
+    expect((await list(old)).status).toBe(401);
+    expect((await list(next)).status).toBe(200);
+    expect(proc.output()).toContain('INITIAL_API_KEY has changed');
+    expect(proc.output()).not.toContain(old);
+    expect(proc.output()).not.toContain(next);
+  });
+
   it('when it has started, then it has loaded no HTTP client code (undici, http2) that would slow its start', async () => {
     const file = path.join(createTempDir(), 'db', 'snip.sqlite3');
     createTestDatabase(file).close();

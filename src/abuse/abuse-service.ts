@@ -75,6 +75,11 @@ export function createAbuseService(deps: {
     /**
      * Bans the link (410, "removed for abuse", code never reused) and closes its reports; on
      * request, blocks its host for every future link and disables the other links to it.
+     * Each step commits before the next, in this order: the ban, the reports, the host's block,
+     * then the other links in batches that let other requests through (ADR 021). A ban cut
+     * short (a crash, a full disk) keeps every step it finished, so the banned link never
+     * redirects again; the other links it had not reached stay active until the link is banned
+     * again with the same choices, which finishes the job.
      */
     async ban(link: Link, choice: BanChoice): Promise<BanOutcome> {
       const host = hostOf(link.target);

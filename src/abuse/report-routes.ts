@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { HttpError } from '../http/http-error.js';
-import { stringFields } from '../http/form-values.js';
+import { requireFormBody, stringFields } from '../http/form-values.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import type { LinkService } from '../links/link-service.js';
 import { REPORT_REASONS } from './abuse-repository.js';
@@ -29,7 +29,7 @@ export function createReportRoutes(deps: {
     res.render('report', { link, reasons: REPORT_REASONS, values: {}, errors: {} });
   });
 
-  router.post('/report/:code', async (req, res, next) => {
+  router.post('/report/:code', requireFormBody(), async (req, res, next) => {
     const link = await findLink(String(req.params.code));
     if (!link) return next();
     const verdict = await deps.limit(req, res);

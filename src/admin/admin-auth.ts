@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { WriteGate } from '../db/write-gate.js';
 import { hashSecret, secretMatches } from '../http/secret-hash.js';
@@ -11,20 +11,30 @@ const TOUCH_EVERY_MS = 60_000;
 export type AdminAuth = ReturnType<typeof createAdminAuth>;
 
 /**
- * The admin's one password (ADMIN_PASSWORD) and sessions that end after an idle time. The
- * password is compared as a SHA-256 in constant time; a session id is 256 random bits whose
- * hash alone is stored, in a cookie that is HttpOnly, SameSite=Strict, limited to /admin, and
- * Secure behind HTTPS.
+ * The admin's one password (ADMIN_PASSWORD) and sessions that end after an idle time, after a
+ * longest lifetime however busy they are, when the admin ends them all, and when the password
+ * changes. The password is compared as a SHA-256 in constant time. A session id is 256 random
+ * bits in a cookie that is HttpOnly, SameSite=Strict, limited to /admin, and Secure over HTTPS.
+ *
+ * What is stored of a session is HMAC-SHA-256(password, id): the password a session was made
+ * with is part of the only key that finds it, so with another password no session made before
+ * is ever found. The stored value gives nothing to guess the password from without the id,
+ * which the database never holds.
  */
 export function createAdminAuth(deps: {
   password: string;
   idleMs: number;
+  /** The longest a session lasts however busy it is (ADMIN_SESSION_MAX). */
+  maxMs: number;
   sessions: AdminSessionStore;
   write: WriteGate;
   now: () => number;
-  secureCookies: boolean;
+  /** Whether this request came over HTTPS: the cookie is then Secure. */
+  secureCookies: (req: Request) => boolean;
 }) {
   const passwordHash = hashSecret(deps.password);
+  const storedHashOf = (id: string): Buffer =>
+    createHmac('sha256', deps.password).update(id).digest();
 
   function sessionIdOf(req: Request): string | null {
     const header = req.headers.cookie ?? '';
@@ -38,12 +48,12 @@ export function createAdminAuth(deps: {
     return null;
   }
 
-  const cookieOptions = {
+  const cookieOptions = (req: Request) => ({
     httpOnly: true,
     sameSite: 'strict' as const,
-    secure: deps.secureCookies,
+    secure: deps.secureCookies(req),
     path: '/admin',
-  };
+  });
 
   return {
     passwordMatches(presented: string): boolean {
@@ -51,23 +61,28 @@ export function createAdminAuth(deps: {
     },
 
     /** Starts a session and sets its cookie. */
-    async signIn(res: Response): Promise<void> {
+    async signIn(req: Request, res: Response): Promise<void> {
       const id = randomBytes(32).toString('base64url');
       const now = deps.now();
-      await deps.write(() => deps.sessions.deleteSessionsIdleSince(now - deps.idleMs));
-      await deps.write(() => deps.sessions.insertSession(hashSecret(id), now));
-      res.cookie(ADMIN_COOKIE, id, cookieOptions);
+      await deps.write(() =>
+        deps.sessions.deleteEndedSessions(now - deps.idleMs, now - deps.maxMs),
+      );
+      await deps.write(() => deps.sessions.insertSession(storedHashOf(id), now));
+      res.cookie(ADMIN_COOKIE, id, cookieOptions(req));
     },
 
     /** Whether the request carries a live session; a live one is kept alive. */
     async isSignedIn(req: Request): Promise<boolean> {
       const id = sessionIdOf(req);
       if (id === null) return false;
-      const hash = hashSecret(id);
+      const hash = storedHashOf(id);
       const session = await deps.sessions.findSession(hash);
       const now = deps.now();
-      if (!session || !secretMatches(id, session.idHash)) return false;
+      // Found through an index; compared again in constant time, as secretMatches does.
+      if (!session || session.idHash.length !== hash.length) return false;
+      if (!timingSafeEqual(hash, session.idHash)) return false;
       if (now - session.lastSeen >= deps.idleMs) return false;
+      if (now - session.created >= deps.maxMs) return false;
       if (now - session.lastSeen >= TOUCH_EVERY_MS) {
         try {
           await deps.write(() => deps.sessions.touchSession(hash, now));
@@ -80,8 +95,14 @@ export function createAdminAuth(deps: {
 
     async signOut(req: Request, res: Response): Promise<void> {
       const id = sessionIdOf(req);
-      if (id !== null) await deps.write(() => deps.sessions.deleteSession(hashSecret(id)));
-      res.clearCookie(ADMIN_COOKIE, cookieOptions);
+      if (id !== null) await deps.write(() => deps.sessions.deleteSession(storedHashOf(id)));
+      res.clearCookie(ADMIN_COOKIE, cookieOptions(req));
+    },
+
+    /** Ends every admin session on every machine, this request's too. */
+    async endAllSessions(req: Request, res: Response): Promise<void> {
+      await deps.write(() => deps.sessions.deleteAllSessions());
+      res.clearCookie(ADMIN_COOKIE, cookieOptions(req));
     },
   };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AbuseService } from '../abuse/abuse-service.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
-import { stringFields } from '../http/form-values.js';
+import { requireFormBody, stringFields } from '../http/form-values.js';
 import { KEY_SCOPES, type KeyScope } from '../keys/key-repository.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
 import { parseLinkOptions, parseUtcDate } from '../links/link-options.js';
@@ -34,7 +34,9 @@ export type AdminDeps = {
   transfer: TransferDeps;
 };
 
-const PER_PAGE = 50;
+/** Links on a page of the admin's list, and so the most its bulk form selects at once. */
+export const ADMIN_LINKS_PER_PAGE = 50;
+const PER_PAGE = ADMIN_LINKS_PER_PAGE;
 const DAY_MS = 86_400_000;
 const FILTERS: readonly (LinkFilter | 'all')[] = [
   'all',
@@ -112,6 +114,9 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     await render(res, 'sign-in', { error: null });
   });
 
+  // Every action is a form post; the import alone takes a file (transfer-routes.ts).
+  router.post('/*path', requireFormBody(['/import']));
+
   router.post('/sign-in', async (req, res) => {
     const verdict = await deps.limitSignIn(req, res);
     if (verdict?.limited) {
@@ -126,7 +131,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     if (!deps.auth.passwordMatches(password)) {
       return render(res, 'sign-in', { error: 'That is not the admin password.' }, 401);
     }
-    await deps.auth.signIn(res);
+    await deps.auth.signIn(req, res);
     res.redirect(303, '/admin');
   });
 
@@ -152,6 +157,12 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     );
   };
   router.post('/*path', countAction);
+
+  // After a leak, or on a shared computer: every session on every machine ends, this one too.
+  router.post('/sessions/end', async (req, res) => {
+    await deps.auth.endAllSessions(req, res);
+    res.redirect(303, '/admin/sign-in');
+  });
 
   async function findLink(code: string): Promise<Link> {
     const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
@@ -186,15 +197,18 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     });
   });
 
+  // All or nothing: every selected code is looked up before anything changes, and a page of
+  // selections (PER_PAGE, fewer than a write batch) is then changed in one transaction.
   router.post('/links/bulk', async (req, res) => {
     const parsed = BulkSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError(400, 'Choose an action and at least one link.');
-    for (const code of parsed.data.code) {
+    const selected: Link[] = [];
+    for (const code of new Set(parsed.data.code)) {
       const link = await findLink(code);
-      if (link.deletedAt !== null) continue;
-      if (parsed.data.action === 'delete') await deps.links.delete(link);
-      else await deps.links.setDisabled(link, parsed.data.action === 'disable');
+      if (link.deletedAt === null) selected.push(link);
     }
+    if (parsed.data.action === 'delete') await deps.links.deleteMany(selected);
+    else await deps.links.setDisabledMany(selected, parsed.data.action === 'disable');
     res.redirect(303, `/admin?done=bulk`);
   });
 
@@ -391,7 +405,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     if (scope === null) return refuse('Choose a scope.');
     if (expires !== '' && (day === null || expiresAt! <= deps.now()))
       return refuse('Enter a future date as YYYY-MM-DD, or leave it empty.');
-    const key = await deps.keys.createKey({ name, scope, expiresAt });
+    const key = await deps.keys.createKey({ name, scope, expiresAt }, 'admin');
     if (key === null) return refuse(`A key named “${name}” exists already.`);
     // Shown once, on this answer only: it is not stored anywhere but as its hash.
     res.set('Cache-Control', 'no-store');

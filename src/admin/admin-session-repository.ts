@@ -2,7 +2,10 @@ import type { Db } from '../db/open-database.js';
 
 export type AdminSessionRepository = ReturnType<typeof createAdminSessionRepository>;
 
-/** The only place that speaks SQL about admin sessions; a session is stored as its hash only. */
+/**
+ * The only place that speaks SQL about admin sessions; a session is stored as a hash of its id
+ * only (keyed by the admin password: see admin-auth.ts).
+ */
 export function createAdminSessionRepository(db: Db) {
   const insert = db.prepare<[Buffer, number, number]>(
     'INSERT INTO admin_sessions (id_hash, created, last_seen) VALUES (?, ?, ?)',
@@ -14,7 +17,10 @@ export function createAdminSessionRepository(db: Db) {
     'UPDATE admin_sessions SET last_seen = ? WHERE id_hash = ?',
   );
   const remove = db.prepare<[Buffer]>('DELETE FROM admin_sessions WHERE id_hash = ?');
-  const removeIdle = db.prepare<[number]>('DELETE FROM admin_sessions WHERE last_seen < ?');
+  const removeEnded = db.prepare<[number, number]>(
+    'DELETE FROM admin_sessions WHERE last_seen < ? OR created < ?',
+  );
+  const removeAll = db.prepare('DELETE FROM admin_sessions');
 
   return {
     insertSession(hash: Buffer, now: number): void {
@@ -29,8 +35,13 @@ export function createAdminSessionRepository(db: Db) {
     deleteSession(hash: Buffer): void {
       remove.run(hash);
     },
-    deleteSessionsIdleSince(before: number): void {
-      removeIdle.run(before);
+    /** Deletes the sessions last seen before `idleBefore` or made before `createdBefore`. */
+    deleteEndedSessions(idleBefore: number, createdBefore: number): void {
+      removeEnded.run(idleBefore, createdBefore);
+    },
+    /** Ends every session; how many there were. */
+    deleteAllSessions(): number {
+      return removeAll.run().changes;
     },
   };
 }

@@ -14,7 +14,8 @@ const BY_HASH = `SELECT id_hash AS "idHash", created, last_seen AS "lastSeen"
   FROM admin_sessions WHERE id_hash = $1`;
 const TOUCH = 'UPDATE admin_sessions SET last_seen = $1 WHERE id_hash = $2';
 const REMOVE = 'DELETE FROM admin_sessions WHERE id_hash = $1';
-const REMOVE_IDLE = 'DELETE FROM admin_sessions WHERE last_seen < $1';
+const REMOVE_ENDED = 'DELETE FROM admin_sessions WHERE last_seen < $1 OR created < $2';
+const REMOVE_ALL = 'DELETE FROM admin_sessions';
 
 export function createPostgresAdminSessionRepository(pool: pg.Pool) {
   return {
@@ -31,8 +32,12 @@ export function createPostgresAdminSessionRepository(pool: pg.Pool) {
     async deleteSession(hash: Buffer): Promise<void> {
       await pool.query(REMOVE, [hash]);
     },
-    async deleteSessionsIdleSince(before: number): Promise<void> {
-      await pool.query(REMOVE_IDLE, [before]);
+    async deleteEndedSessions(idleBefore: number, createdBefore: number): Promise<void> {
+      await pool.query(REMOVE_ENDED, [idleBefore, createdBefore]);
+    },
+    async deleteAllSessions(): Promise<number> {
+      const { rowCount } = await pool.query(REMOVE_ALL);
+      return rowCount ?? 0;
     },
   };
 }

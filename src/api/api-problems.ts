@@ -11,6 +11,7 @@ export const PROBLEMS = {
   'invalid-request': { status: 400, title: 'The request is not valid' },
   unauthorized: { status: 401, title: 'An API key is needed' },
   forbidden: { status: 403, title: 'This key may not do that' },
+  'cross-site': { status: 403, title: 'Creating links without a key from another site is refused' },
   'not-found': { status: 404, title: 'Not found' },
   'alias-taken': { status: 409, title: 'The alias is taken' },
   'request-too-large': { status: 413, title: 'The request is too large' },
@@ -63,10 +64,19 @@ export class ApiProblem extends Error {
     readonly kind: ProblemKind,
     detail: string,
     readonly errors?: FieldError[],
+    /** The `WWW-Authenticate` challenge of a 401, when it says more than that a key is needed. */
+    readonly challenge?: string,
   ) {
     super(detail);
   }
 }
+
+/**
+ * What a 401 of the API asks for (RFC 9110 §11.6.1; the Bearer scheme of RFC 6750, which
+ * `Authorization: Bearer <key>` uses). X-Api-Key works too; the problem's detail says so.
+ */
+export const KEY_CHALLENGE = 'Bearer realm="snip"';
+export const INVALID_KEY_CHALLENGE = `${KEY_CHALLENGE}, error="invalid_token"`;
 
 /** Body-parser errors (their `type`) as the API's kinds and words. */
 const PARSER_PROBLEMS: Record<string, [ProblemKind, string]> = {
@@ -85,8 +95,12 @@ const PARSER_PROBLEMS: Record<string, [ProblemKind, string]> = {
 export function handleApiErrors(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
-    if (error instanceof ApiProblem)
+    if (error instanceof ApiProblem) {
+      if (error.kind === 'unauthorized') {
+        res.set('WWW-Authenticate', error.challenge ?? KEY_CHALLENGE);
+      }
       return sendProblem(res, error.kind, error.message, error.errors);
+    }
     if (error instanceof HttpError) {
       const kind = (Object.keys(PROBLEMS) as ProblemKind[]).find(
         (k) => PROBLEMS[k].status === error.status,

@@ -2,13 +2,26 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type { z } from 'zod';
 import type { KeyScope } from '../keys/key-repository.js';
 import type { KeyService } from '../keys/key-service.js';
+import {
+  endOfUtcDay,
+  formatInstant,
+  LATEST_INSTANT,
+  LATEST_INSTANT_TEXT,
+} from '../links/link-limits.js';
 import { parseUtcDate, type LinkOptions } from '../links/link-options.js';
 import type { Link, RedirectStatus } from '../links/link-repository.js';
 import type { LinkService, UrlContext } from '../links/link-service.js';
 import { firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../db/store.js';
 import type { LimitVerdict } from '../http/rate-limits.js';
-import { ApiProblem, PROBLEMS, type FieldError, type ProblemKind } from './api-problems.js';
+import { comesFromAnotherSite } from '../http/same-origin.js';
+import {
+  ApiProblem,
+  INVALID_KEY_CHALLENGE,
+  PROBLEMS,
+  type FieldError,
+  type ProblemKind,
+} from './api-problems.js';
 import { describeProblem, openApiDocument } from './openapi.js';
 import {
   CreateLinkSchema,
@@ -18,7 +31,6 @@ import {
   type LinkBody,
 } from './api-schemas.js';
 
-const DAY_MS = 86_400_000;
 const STATS_DAYS = 30;
 const TOP_REFERRERS = 10;
 /** A link is a URL and a few options: 32 KiB is far more than the longest allowed (8 KiB). */
@@ -69,7 +81,12 @@ export function identifyCaller(
         revoked: 'was revoked',
         expired: 'has expired',
       };
-      throw new ApiProblem('unauthorized', `The API key ${why[check.reason]}.`);
+      throw new ApiProblem(
+        'unauthorized',
+        `The API key ${why[check.reason]}.`,
+        undefined,
+        INVALID_KEY_CHALLENGE,
+      );
     }
     const verdict = await deps.limitKey(check.key.id, res);
     if (verdict?.limited) throw rateLimited(verdict);
@@ -89,6 +106,11 @@ function callerOf(res: Response): Caller {
   return (res.locals.caller as Caller | undefined) ?? null;
 }
 
+/** The id of the key that calls, recorded on the links it makes; null without a key. */
+export function callerKeyId(res: Response): number | null {
+  return callerOf(res)?.keyId ?? null;
+}
+
 /** Every route but creation needs a key that may do everything. */
 export function requireFullKey(res: Response): void {
   const caller = callerOf(res);
@@ -101,11 +123,22 @@ export function requireFullKey(res: Response): void {
   if (caller.scope !== 'full') throw new ApiProblem('forbidden', 'This key may only create links.');
 }
 
-/** Creation: any key; without one only while CREATE_ACCESS is public, at the anonymous limit. */
+/**
+ * Creation: any key; without one only while CREATE_ACCESS is public, at the anonymous limit,
+ * and never from another site's page: a page anywhere could otherwise make links through its
+ * visitors' browsers, at their addresses' limits (ADR 020). Scripts send neither Origin nor
+ * Sec-Fetch-Site, so they keep working.
+ */
 export async function admitCreation(deps: ApiDeps, req: Request, res: Response): Promise<void> {
   if (callerOf(res) !== null) return;
   if (deps.createAccess === 'private') {
     throw new ApiProblem('unauthorized', 'Creating links on this snip needs an API key.');
+  }
+  if (comesFromAnotherSite(req, deps.publicOrigin(req))) {
+    throw new ApiProblem(
+      'cross-site',
+      'Creating a link without an API key is refused from another site’s page; send a key, or use snip’s own form.',
+    );
   }
   const verdict = await deps.limitAnonymousCreate(req, res);
   if (verdict?.limited) throw rateLimited(verdict);
@@ -128,7 +161,7 @@ export function parseOrThrow<S extends z.ZodType>(
 /** An expiry as the API takes it, in epoch ms: a date works through that UTC day. */
 export function parseExpiry(value: string, now: number, pointer = '/expiresAt'): number {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? parseUtcDate(value) : null;
-  const at = day !== null ? day + DAY_MS : Date.parse(value);
+  const at = day !== null ? endOfUtcDay(day) : Date.parse(value);
   if (!Number.isFinite(at)) {
     throw new ApiProblem('invalid-request', 'The body has fields to fix.', [
       { pointer, detail: 'is not a date' },
@@ -139,10 +172,15 @@ export function parseExpiry(value: string, now: number, pointer = '/expiresAt'):
       { pointer, detail: 'must be in the future' },
     ]);
   }
+  if (at > LATEST_INSTANT) {
+    throw new ApiProblem('refused', `The expiry is later than ${LATEST_INSTANT_TEXT}.`, [
+      { pointer, detail: `must be no later than ${LATEST_INSTANT_TEXT}` },
+    ]);
+  }
   return at;
 }
 
-const iso = (epochMs: number | null) => (epochMs === null ? null : new Date(epochMs).toISOString());
+const iso = formatInstant;
 
 export function toApiLink(
   deps: Pick<ApiDeps, 'links' | 'publicOrigin'>,
@@ -159,10 +197,13 @@ export function toApiLink(
     expiresAt: iso(link.expiresAt),
     maxVisits: link.maxVisits,
     visits: { total: deps.links.totalVisits(link), lastVisitAt: iso(link.lastVisit) },
-    createdAt: iso(link.created)!,
-    updatedAt: iso(link.updated)!,
+    createdAt: iso(link.created),
+    updatedAt: iso(link.updated),
   };
 }
+
+/** The form's field names that the API calls otherwise. */
+const API_FIELDS: Record<string, string> = { max_visits: 'maxVisits', expires_on: 'expiresAt' };
 
 /** The shortening form's refusals as problem documents: the same policy, another door. */
 export function creationProblem(
@@ -171,10 +212,7 @@ export function creationProblem(
 ): ApiProblem {
   const fields: FieldError[] = Object.entries(errors)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([field, detail]) => ({
-      pointer: `/${field === 'max_visits' ? 'maxVisits' : field}`,
-      detail,
-    }));
+    .map(([field, detail]) => ({ pointer: `/${API_FIELDS[field] ?? field}`, detail }));
   const kind: ProblemKind = status === 409 ? 'alias-taken' : 'refused';
   return new ApiProblem(kind, fields[0]?.detail ?? PROBLEMS[kind].title, fields);
 }
@@ -242,15 +280,16 @@ export function createApiRoutes(deps: ApiDeps): Router {
       maxVisits: body.maxVisits ?? null,
     };
     const context = urlContext(deps, req);
+    const apiKeyId = callerKeyId(res);
     const reused =
-      body.reuse && !body.alias ? await deps.links.findReusable(body.url, context) : null;
+      body.reuse && !body.alias ? await deps.links.findReusable(body.url, apiKeyId, context) : null;
     let link: Link;
     let manageUrl: string | undefined;
     if (reused) {
       link = reused;
     } else {
       const result = await deps.links.shorten(
-        { url: body.url, alias: body.alias?.trim() ?? '', options },
+        { url: body.url, alias: body.alias?.trim() ?? '', options, apiKeyId },
         context,
       );
       if (!result.ok) throw creationProblem(result.status, result.errors);

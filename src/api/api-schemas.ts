@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LATEST_DAY_TEXT, LATEST_INSTANT_TEXT, MAX_VISIT_LIMIT } from '../links/link-limits.js';
 import { LINK_STATES, REDIRECT_STATUSES } from '../links/link-repository.js';
 import type { FieldError } from './api-problems.js';
 
@@ -7,8 +8,6 @@ import type { FieldError } from './api-problems.js';
  * document (`/api/v1/openapi.json`) is generated from them, so the two cannot disagree.
  * Request bodies are strict: an unknown field is a 400, not silently ignored.
  */
-
-const MAX_VISIT_LIMIT = 1_000_000_000;
 
 const RedirectTypeSchema = z
   .union(
@@ -28,8 +27,7 @@ const ExpirySchema = z
       'must be a date (2027-12-31: the link works through that day, UTC) or a date-time with an offset',
   })
   .meta({
-    description:
-      'When the link stops working: a date (YYYY-MM-DD, the last day it works, UTC) or an ISO 8601 date-time with a zone (the first instant it no longer works).',
+    description: `When the link stops working: a date (YYYY-MM-DD, the last day it works, UTC) or an ISO 8601 date-time with a zone (the first instant it no longer works). No later than ${LATEST_DAY_TEXT} (UTC): a later one is refused (422).`,
   });
 
 const MaxVisitsSchema = z
@@ -55,7 +53,7 @@ export const CreateLinkSchema = z
     maxVisits: MaxVisitsSchema.optional(),
     reuse: z.boolean({ error: 'must be true or false' }).optional().meta({
       description:
-        'true: answer the newest active link to the same URL (200) instead of making another (201).',
+        'true: answer the newest active link to the same URL that the same API key made (200) instead of making another (201). Never a link made without a key or by another key; without a key, a new link is always made.',
     }),
   })
   .meta({ id: 'CreateLink' });
@@ -116,11 +114,17 @@ export const LinkSchema = z
       REDIRECT_STATUSES.map((s) => z.literal(s)) as [z.ZodLiteral<302>, ...z.ZodLiteral<number>[]],
     ),
     state: z.enum(LINK_STATES),
-    expiresAt: z.iso.datetime().nullable(),
+    expiresAt: z.iso
+      .datetime()
+      .nullable()
+      .meta({
+        description: `The first instant the link no longer works, at most ${LATEST_INSTANT_TEXT}; null when it never expires (or the stored time is damaged).`,
+      }),
     maxVisits: z.int().nullable(),
     visits: z.object({ total: z.int(), lastVisitAt: z.iso.datetime().nullable() }),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
+    // Null only for a time that was damaged in the database: the row is still listed (ADR 019).
+    createdAt: z.iso.datetime().nullable(),
+    updatedAt: z.iso.datetime().nullable(),
   })
   .meta({ id: 'Link' });
 

@@ -96,7 +96,7 @@ function buildDocument() {
           operationId: 'createLink',
           summary: 'Shorten a URL',
           description:
-            'Without a key while CREATE_ACCESS is public (at the anonymous rate limit). `Accept: text/plain` answers the bare short URL.',
+            'Without a key while CREATE_ACCESS is public (at the anonymous rate limit), but never from another site’s page (403 cross-site). `Accept: text/plain` answers the bare short URL.',
           security: [...auth, {}],
           requestBody: { required: true, content: json(ref('CreateLink')) },
           responses: {
@@ -114,6 +114,7 @@ function buildDocument() {
             ...problems(
               'invalid-request',
               'unauthorized',
+              'cross-site',
               'alias-taken',
               'request-too-large',
               'unsupported-media-type',

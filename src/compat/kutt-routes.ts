@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   admitCreation,
+  callerKeyId,
   identifyCaller,
   presentedKey,
   requireFullKey,
@@ -11,6 +12,7 @@ import {
 import { ApiProblem } from '../api/api-problems.js';
 import { isStorageUnavailable } from '../http/http-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
+import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-limits.js';
 import type { Link } from '../links/link-repository.js';
 
 /**
@@ -56,11 +58,12 @@ export function parseExpireIn(text: string): number | null {
     );
   if (!match) return null;
   const unit = match[2]!.toLowerCase();
-  const ms = Number(match[1]) * UNIT_MS[unit.startsWith('mi') ? 'm' : unit[0]!]!;
+  // Whole milliseconds, as snip stores times; "1.0000001 s" is not a time of its own.
+  const ms = Math.round(Number(match[1]) * UNIT_MS[unit.startsWith('mi') ? 'm' : unit[0]!]!);
   return ms >= 60_000 ? ms : null;
 }
 
-const iso = (epochMs: number | null) => (epochMs === null ? null : new Date(epochMs).toISOString());
+const iso = formatInstant;
 
 export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
   const router = Router({ caseSensitive: true });
@@ -112,11 +115,16 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
         'Expire time should be a duration such as "2 minutes", at least one minute.',
       );
     }
+    const expiresAt = duration === null ? null : deps.now() + duration;
+    if (expiresAt !== null && !(expiresAt <= LATEST_INSTANT)) {
+      throw new KuttError(400, `Expire time should end no later than ${LATEST_DAY_TEXT}.`);
+    }
     // Kutt, like the form, adds a scheme to an address that has none.
     const context = { ownHosts: deps.ownHosts(req), addMissingScheme: true };
     const alias = body.customurl?.trim() ?? '';
+    const apiKeyId = callerKeyId(res);
     const reused =
-      body.reuse && !alias ? await deps.links.findReusable(body.target, context) : null;
+      body.reuse && !alias ? await deps.links.findReusable(body.target, apiKeyId, context) : null;
     if (reused) {
       res.status(200).json(kuttLink(req, reused));
       return;
@@ -125,9 +133,10 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
       {
         url: body.target,
         alias,
+        apiKeyId,
         options: {
           redirectStatus: 302,
-          expiresAt: duration === null ? null : deps.now() + duration,
+          expiresAt,
           maxVisits: null,
         },
       },
@@ -202,6 +211,7 @@ function handleKuttErrors(logger: Logger): ErrorRequestHandler {
     if (error instanceof ApiProblem) {
       if (error.kind === 'unauthorized') return send(401, 'Unauthorized.');
       if (error.kind === 'forbidden') return send(403, 'This key may only create links.');
+      if (error.kind === 'cross-site') return send(403, error.message);
       if (error.kind === 'rate-limited') return send(429, error.message);
       return send(400, error.message);
     }

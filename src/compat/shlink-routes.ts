@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   admitCreation,
+  callerKeyId,
   identifyCaller,
   requireFullKey,
   urlContext,
@@ -12,6 +13,12 @@ import { ApiProblem } from '../api/api-problems.js';
 import type { HealthStore } from '../db/store.js';
 import { isStorageUnavailable } from '../http/http-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
+import {
+  formatInstant,
+  LATEST_INSTANT,
+  LATEST_INSTANT_TEXT,
+  MAX_VISIT_LIMIT,
+} from '../links/link-limits.js';
 import type { Link } from '../links/link-repository.js';
 
 /**
@@ -67,7 +74,7 @@ const CreateShortUrlSchema = z.object({
   findIfExists: z.boolean().nullish(),
   validSince: Iso.nullish(),
   validUntil: Iso.nullish(),
-  maxVisits: z.int().min(1).nullish(),
+  maxVisits: z.int().min(1).max(MAX_VISIT_LIMIT).nullish(),
   shortCodeLength: z.int().min(4).max(16).nullish(),
   title: z.string().nullish(),
   tags: z.array(z.string()).nullish(),
@@ -79,13 +86,20 @@ const CreateShortUrlSchema = z.object({
 
 /** `2016-08-21T20:34:16+00:00`: Shlink's ATOM dates. */
 function atom(epochMs: number | null): string | null {
-  return epochMs === null ? null : new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+  return formatInstant(epochMs)?.replace(/\.\d{3}Z$/, '+00:00') ?? null;
 }
 
 /** A valid key of any scope; anonymous callers are refused like on every route but creation. */
 function requireAnyKey(res: Response): void {
   if (!res.locals.caller) throw new ApiProblem('unauthorized', 'Send an API key (X-Api-Key).');
 }
+
+/** The link service's field names as Shlink calls them. */
+const SHLINK_FIELDS: Record<string, string> = {
+  alias: 'customSlug',
+  expires_on: 'validUntil',
+  max_visits: 'maxVisits',
+};
 
 export type ShlinkDeps = ApiDeps & { health: HealthStore; version: string };
 
@@ -160,18 +174,16 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     const expiresAt = body.validUntil ? Date.parse(body.validUntil) : null;
     if (expiresAt !== null && expiresAt <= now)
       throw invalidData('validUntil has already passed', ['validUntil']);
+    if (expiresAt !== null && expiresAt > LATEST_INSTANT)
+      throw invalidData(`validUntil must be no later than ${LATEST_INSTANT_TEXT}`, ['validUntil']);
     const context = urlContext(deps, req);
     const slug = body.customSlug?.trim() ?? '';
-    // findIfExists: the newest active link to the URL, or the slug's link when it goes there.
+    const apiKeyId = callerKeyId(res);
+    // findIfExists: the newest active link this key made to the URL, or the slug's link when
+    // this key made it and it goes there. Never someone else's link (ADR 020).
     if (body.findIfExists) {
-      const reusable = await deps.links.findReusable(body.longUrl, context);
-      const bySlug = slug ? await deps.links.findLink(slug) : null;
-      const found = slug
-        ? bySlug && reusable && bySlug.target === reusable.target
-          ? bySlug
-          : null
-        : reusable;
-      if (found && deps.links.stateOf(found).kind === 'active') {
+      const found = await deps.links.findReusable(body.longUrl, apiKeyId, context, slug);
+      if (found) {
         res.json(shortUrlOf(req, found));
         return;
       }
@@ -180,6 +192,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       {
         url: body.longUrl,
         alias: slug,
+        apiKeyId,
         codeLength: body.shortCodeLength ? Math.max(5, body.shortCodeLength) : undefined,
         options: { redirectStatus: 302, expiresAt, maxVisits: body.maxVisits ?? null },
       },
@@ -195,9 +208,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
           extra: { customSlug: slug },
         });
       }
-      const fields = Object.keys(result.errors).map((f) =>
-        f === 'alias' ? 'customSlug' : 'longUrl',
-      );
+      const fields = Object.keys(result.errors).map((f) => SHLINK_FIELDS[f] ?? 'longUrl');
       throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
     }
     res.json(shortUrlOf(req, result.link));
@@ -340,7 +351,7 @@ function handleShlinkErrors(logger: Logger): ErrorRequestHandler {
               },
         );
       }
-      if (error.kind === 'forbidden') {
+      if (error.kind === 'forbidden' || error.kind === 'cross-site') {
         return send({
           status: 403,
           code: 'forbidden-operation',

@@ -1,10 +1,12 @@
+import busboy from 'busboy';
 import express, { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiProblem } from '../api/api-problems.js';
 import type { ApiDeps } from '../api/api-routes.js';
-import { admitCreation, identifyCaller } from '../api/api-routes.js';
-import { isStorageUnavailable } from '../http/http-error.js';
+import { admitCreation, callerKeyId, identifyCaller } from '../api/api-routes.js';
+import { HttpError, isStorageUnavailable } from '../http/http-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
+import { formatInstant } from '../links/link-limits.js';
 import type { Link } from '../links/link-repository.js';
 
 /**
@@ -19,9 +21,9 @@ type Params = Record<string, string>;
 
 const MULTIPART_LIMIT = '32kb';
 
-/** YOURLS's `2014-10-24 16:01:39`. */
+/** YOURLS's `2014-10-24 16:01:39`; '' for a time damaged in the database. */
 function yourlsTime(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ');
+  return formatInstant(epochMs)?.slice(0, 19).replace('T', ' ') ?? '';
 }
 
 function escapeXml(text: string): string {
@@ -56,17 +58,44 @@ function reply(res: Response, format: string, answer: Answer, simple: string): v
   }
 }
 
+/**
+ * The text fields of a multipart body (files are skipped); null when it cannot be read: no
+ * boundary, a boundary the body lacks, a body cut short. busboy reads what browsers and ShareX
+ * send, one-character boundaries included, which the web platform's FormData parser refuses.
+ */
+function readMultipartFields(body: Buffer, contentType: string): Promise<Params | null> {
+  return new Promise((resolve) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: { 'content-type': contentType } });
+    } catch {
+      return resolve(null);
+    }
+    const fields: Params = {};
+    parser.on('field', (name, value) => {
+      if (typeof name === 'string' && name !== '') fields[name] = value;
+    });
+    parser.on('file', (_name, file) => file.resume());
+    parser.on('error', () => resolve(null));
+    parser.on('close', () => resolve(fields));
+    parser.end(body);
+  });
+}
+
+/** The answer's format: XML when none is asked for, as YOURLS does; `simple` for any other. */
+function formatOf(asked: string | undefined): string {
+  if (asked === undefined) return 'xml';
+  return ['json', 'jsonp', 'xml', 'simple'].includes(asked) ? asked : 'simple';
+}
+
 /** `$_REQUEST`: query and body together, single strings only (the body wins). */
 async function readParams(req: Request): Promise<Params> {
   let body: Record<string, unknown> = (req.body as Record<string, unknown> | undefined) ?? {};
   if (Buffer.isBuffer(req.body)) {
-    // ShareX posts multipart/form-data; the web platform's own parser reads it.
-    const form = await new globalThis.Request('http://localhost/', {
-      method: 'POST',
-      headers: { 'content-type': req.get('content-type') ?? '' },
-      body: req.body,
-    }).formData();
-    body = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === 'string'));
+    // ShareX posts multipart/form-data. A body that cannot be read is the client's mistake.
+    const fields = await readMultipartFields(req.body, req.get('content-type') ?? '');
+    if (fields === null) throw new HttpError(400, 'The multipart body could not be read.');
+    body = fields;
   }
   const params: Params = {};
   for (const source of [req.query as Record<string, unknown>, body]) {
@@ -95,13 +124,12 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
     express.urlencoded({ extended: false, limit: '32kb' }),
     express.raw({ type: 'multipart/form-data', limit: MULTIPART_LIMIT }),
     async (req, res, next) => {
+      // The query's format already, so that a body that cannot be read is answered in it.
+      const asked = req.query.format;
+      res.locals.format = formatOf(typeof asked === 'string' ? asked : undefined);
       const params = await readParams(req);
       res.locals.yourls = params;
-      const format = ['json', 'jsonp', 'xml', 'simple'].includes(params.format ?? '')
-        ? params.format!
-        : params.format === undefined
-          ? 'xml'
-          : 'simple';
+      const format = formatOf(params.format);
       res.locals.format = format;
       if (params.timestamp !== undefined || params.username !== undefined) {
         const message =
@@ -130,6 +158,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
           {
             url,
             alias: keyword,
+            apiKeyId: callerKeyId(res),
             options: { redirectStatus: 302, expiresAt: null, maxVisits: null },
           },
           { ownHosts: deps.ownHosts(req), addMissingScheme: true },
@@ -227,6 +256,8 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
       (error.kind === 'unauthorized' || error.kind === 'forbidden')
     ) {
       answer = { message: 'Please log in', errorCode: '403', callback: '' };
+    } else if (error instanceof ApiProblem && error.kind === 'cross-site') {
+      answer = { message: error.message, errorCode: '403', callback: '' };
     } else if (error instanceof ApiProblem && error.kind === 'rate-limited') {
       answer = { message: error.message, errorCode: '429' };
     } else if (isStorageUnavailable(error)) {
@@ -244,7 +275,8 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
       (error as { status: number }).status < 500
     ) {
       answer = {
-        message: 'The request could not be understood.',
+        message:
+          error instanceof HttpError ? error.message : 'The request could not be understood.',
         errorCode: String((error as { status: number }).status),
       };
     } else {

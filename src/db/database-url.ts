@@ -9,7 +9,7 @@ export function parseDatabaseUrl(url: string, cwd: string = process.cwd()): stri
   const match = /^sqlite3?:(.*)$/.exec(url.trim());
   if (!match || match[1] === undefined || match[1] === '') {
     throw new Error(
-      `DATABASE_URL must look like sqlite:/data/db/database.sqlite3 or sqlite:data/db/database.sqlite3 (got "${url}")`,
+      `DATABASE_URL must look like sqlite:/data/db/database.sqlite3 or sqlite:data/db/database.sqlite3 (got "${redactDatabaseUrl(url)}")`,
     );
   }
   let rest = match[1];
@@ -63,7 +63,14 @@ export function parseDatabaseTarget(url: string, cwd: string = process.cwd()): D
   return { engine: 'sqlite', file: parseDatabaseUrl(url, cwd) };
 }
 
-/** The URL with its password, if any, replaced by `***`, for logs and messages. */
+/**
+ * The URL with its password, if any, replaced by `***`, for logs and messages: the password
+ * before the host (up to the last `@`, since a password pasted without percent-encoding may
+ * hold `@`, `/`, `?` or `#`), and any `password=` parameter or key-value pair (libpq's form,
+ * which snip does not take but someone may paste).
+ */
 export function redactDatabaseUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:***@');
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):.*@/is, '$1:***@')
+    .replace(/(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'?|[^&\s]*)/gi, '$1***');
 }

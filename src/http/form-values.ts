@@ -1,4 +1,5 @@
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
+import { HttpError } from './http-error.js';
 
 /** What a form answers when a program posts JSON or a file upload to it instead of form fields. */
 export const FORM_ONLY =
@@ -9,6 +10,19 @@ export function isFormPost(req: Request): boolean {
   // An untyped body is never parsed, so it reads as an empty form and gets the form's messages.
   if (req.headers['content-type'] === undefined) return true;
   return req.is('application/x-www-form-urlencoded') !== false;
+}
+
+/**
+ * Refuses a post whose body is not a form (JSON, a file upload, multipart that cannot be read)
+ * with 415, for forms that have no page of their own to say it on: otherwise such a body reads as
+ * an empty form, and the answer blames fields the client never saw. `paths` (inside the router)
+ * take uploads and are left to themselves.
+ */
+export function requireFormBody(uploadPaths: readonly string[] = []): RequestHandler {
+  return (req, _res, next) => {
+    if (isFormPost(req) || uploadPaths.includes(req.path)) return next();
+    next(new HttpError(415, FORM_ONLY));
+  };
 }
 
 /** The submitted values to put back into a form; anything that is not a single string is dropped. */

@@ -132,7 +132,10 @@ export type RequestLimits = {
   create: RequestLimit;
   notFound: RequestLimit;
   manage: RequestLimit;
-  /** Admin sign-in attempts: fixed at 10 per 15 minutes per client (PRODUCT §2). */
+  /**
+   * Admin sign-in attempts: fixed at 10 per 15 minutes per client (PRODUCT §2), even with
+   * RATE_LIMITS=off: nothing upstream knows which requests guess the admin password.
+   */
   signIn: RequestLimit;
   /** Abuse reports from visitors: fixed at 10 per hour per client. */
   report: RequestLimit;
@@ -159,7 +162,9 @@ const FIXED_RULES = {
 } as const;
 
 /**
- * The limits of snip's doors; `rules` null (RATE_LIMITS=off) limits nothing. `onRefused` hears
+ * The limits of snip's doors; `rules` null (RATE_LIMITS=off) limits nothing but admin sign-in,
+ * whose limit is always on: a proxy that limits requests cannot tell a guessed password from any
+ * other form post, and with nothing counting, the password is open to guessing. `onRefused` hears
  * of every refused request (the metrics count them). `makeLimiter` keeps the counters: in this
  * machine's memory by default, in the shared database where several machines serve.
  */
@@ -169,8 +174,12 @@ export function createRequestLimits(
   onRefused: (name: RateLimitName) => void = () => {},
   makeLimiter: (name: RateLimitName, rule: RateLimitRule) => Limiter = createLimiter,
 ): RequestLimits {
-  const all = rules === null ? null : { ...rules, ...FIXED_RULES };
-  const limiter = (name: RateLimitName) => (all === null ? null : makeLimiter(name, all[name]));
+  const all: Partial<Record<RateLimitName, RateLimitRule>> =
+    rules === null ? { signIn: FIXED_RULES.signIn } : { ...rules, ...FIXED_RULES };
+  const limiter = (name: RateLimitName) => {
+    const rule = all[name];
+    return rule === undefined ? null : makeLimiter(name, rule);
+  };
   const heard = (name: RateLimitName) => (verdict: LimitVerdict | null) => {
     if (verdict?.limited) onRefused(name);
     return verdict;

@@ -3,6 +3,21 @@ import type { Db } from '../db/open-database.js';
 export const KEY_SCOPES = ['full', 'create-only'] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
 
+/**
+ * Where a key came from: the admin's keys page, the keys command, or INITIAL_API_KEY (revoked
+ * when that variable changes); `unknown` for keys made before snip recorded it.
+ */
+export type KeySource = 'admin' | 'cli' | 'initial' | 'unknown';
+
+/** A key to store; `unknown` is only ever the past's. */
+export type NewKey = {
+  name: string;
+  hash: Buffer;
+  scope: KeyScope;
+  expiresAt: number | null;
+  source: Exclude<KeySource, 'unknown'>;
+};
+
 export type ApiKey = {
   id: number;
   name: string;
@@ -11,17 +26,19 @@ export type ApiKey = {
   expiresAt: number | null;
   lastUsed: number | null;
   revokedAt: number | null;
+  source: KeySource;
 };
 
 const COLUMNS = `id, name, scope, created, expires_at AS expiresAt, last_used AS lastUsed,
-  revoked_at AS revokedAt`;
+  revoked_at AS revokedAt, source`;
 
 export type KeyRepository = ReturnType<typeof createKeyRepository>;
 
 /** The only place that speaks SQL about API keys. */
 export function createKeyRepository(db: Db) {
-  const insert = db.prepare<[string, Buffer, KeyScope, number, number | null]>(
-    'INSERT INTO api_keys (name, key_hash, scope, created, expires_at) VALUES (?, ?, ?, ?, ?)',
+  const insert = db.prepare<[string, Buffer, KeyScope, number, number | null, string]>(
+    `INSERT INTO api_keys (name, key_hash, scope, created, expires_at, source)
+     VALUES (?, ?, ?, ?, ?, ?)`,
   );
   const byHash = db.prepare<[Buffer], ApiKey & { keyHash: Buffer }>(
     `SELECT ${COLUMNS}, key_hash AS keyHash FROM api_keys WHERE key_hash = ?`,
@@ -29,6 +46,12 @@ export function createKeyRepository(db: Db) {
   const all = db.prepare<[], ApiKey>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created, id`);
   const revoke = db.prepare<[number, string]>(
     'UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL',
+  );
+  // `IS NOT ?` with NULL is true of every row: no INITIAL_API_KEY revokes every key it made.
+  const revokeInitial = db.prepare<[number, Buffer | null], { name: string }>(
+    `UPDATE api_keys SET revoked_at = ?
+     WHERE source = 'initial' AND revoked_at IS NULL AND key_hash IS NOT ?
+     RETURNING name`,
   );
   const touch = db.prepare<[number, number]>('UPDATE api_keys SET last_used = ? WHERE id = ?');
   const usable = db.prepare<[number], { n: number }>(
@@ -38,12 +61,9 @@ export function createKeyRepository(db: Db) {
 
   return {
     /** False when an active key already has this name. */
-    insertKey(
-      key: { name: string; hash: Buffer; scope: KeyScope; expiresAt: number | null },
-      now: number,
-    ): boolean {
+    insertKey(key: NewKey, now: number): boolean {
       try {
-        insert.run(key.name, key.hash, key.scope, now, key.expiresAt);
+        insert.run(key.name, key.hash, key.scope, now, key.expiresAt, key.source);
         return true;
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
@@ -59,6 +79,16 @@ export function createKeyRepository(db: Db) {
     /** True when an active key of that name was revoked. */
     revokeKey(name: string, now: number): boolean {
       return revoke.run(now, name).changes > 0;
+    },
+    /**
+     * Revokes every active key INITIAL_API_KEY made but the one with `keepHash` (all when null);
+     * the names of those revoked, sorted.
+     */
+    revokeInitialKeysExcept(keepHash: Buffer | null, now: number): string[] {
+      return revokeInitial
+        .all(now, keepHash)
+        .map((row) => row.name)
+        .sort();
     },
     touchKey(id: number, now: number): void {
       touch.run(now, id);

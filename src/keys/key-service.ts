@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hashSecret, secretMatches } from '../http/secret-hash.js';
 import type { KeyStore } from '../db/store.js';
-import type { ApiKey, KeyScope } from './key-repository.js';
+import type { ApiKey, KeyScope, NewKey } from './key-repository.js';
 
 /** `snip_` and 32 random bytes (256 bits) as base64url: recognisable in a leak scanner's eyes. */
 const KEY_PREFIX = 'snip_';
@@ -22,29 +22,41 @@ export function createKeyService(deps: { keys: KeyStore; now: () => number }) {
 
   return {
     /** A new key, returned once; only its hash is stored. Null when the name is taken. */
-    async createKey(input: {
-      name: string;
-      scope: KeyScope;
-      expiresAt: number | null;
-    }): Promise<string | null> {
+    async createKey(
+      input: { name: string; scope: KeyScope; expiresAt: number | null },
+      source: Exclude<NewKey['source'], 'initial'> = 'admin',
+    ): Promise<string | null> {
       const key = KEY_PREFIX + randomBytes(KEY_BYTES).toString('base64url');
-      const stored = await deps.keys.insertKey({ ...input, hash: hashSecret(key) }, deps.now());
+      const stored = await deps.keys.insertKey(
+        { ...input, hash: hashSecret(key), source },
+        deps.now(),
+      );
       return stored ? key : null;
     },
 
-    /** Stores a key chosen by the operator (INITIAL_API_KEY) unless it is stored already. */
-    async storeInitialKey(key: string): Promise<'stored' | 'present'> {
-      const hash = hashSecret(key);
+    /**
+     * Makes the keys INITIAL_API_KEY stored agree with its value at start: any other key it
+     * made earlier is revoked (all of them when it is unset), and the value is stored unless it
+     * is stored already. A value that was revoked stays revoked (`initial: 'revoked'`): a key
+     * once withdrawn never works again.
+     */
+    async syncInitialKey(
+      key: string | null,
+    ): Promise<{ initial: 'stored' | 'present' | 'revoked' | null; revoked: string[] }> {
+      const hash = key === null ? null : hashSecret(key);
+      const revoked = await deps.keys.revokeInitialKeysExcept(hash, deps.now());
+      if (hash === null) return { initial: null, revoked };
       for (let n = 1; ; n++) {
-        if (await deps.keys.findKeyByHash(hash)) return 'present';
+        const found = await deps.keys.findKeyByHash(hash);
+        if (found) return { initial: found.revokedAt === null ? 'present' : 'revoked', revoked };
         // Another machine starting with the same INITIAL_API_KEY may store it first: the insert
         // then fails, and the next turn finds the key. A name taken by another key takes a number.
         const name = n === 1 ? 'initial' : `initial-${n}`;
         const stored = await deps.keys.insertKey(
-          { name, hash, scope: 'full', expiresAt: null },
+          { name, hash, scope: 'full', expiresAt: null, source: 'initial' },
           deps.now(),
         );
-        if (stored) return 'stored';
+        if (stored) return { initial: 'stored', revoked };
       }
     },
 

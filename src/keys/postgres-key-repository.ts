@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { KeyStore } from '../db/store.js';
-import type { ApiKey, KeyScope } from './key-repository.js';
+import type { ApiKey, NewKey } from './key-repository.js';
 
 /**
  * The PostgreSQL twin of key-repository.ts, with the same methods and results. Give it a pool
@@ -12,13 +12,17 @@ const UNIQUE_VIOLATION = '23505';
 
 /** Quoted: PostgreSQL folds unquoted names to lower case. */
 const COLUMNS = `id, name, scope, created, expires_at AS "expiresAt", last_used AS "lastUsed",
-  revoked_at AS "revokedAt"`;
+  revoked_at AS "revokedAt", source`;
 
-const INSERT =
-  'INSERT INTO api_keys (name, key_hash, scope, created, expires_at) VALUES ($1, $2, $3, $4, $5)';
+const INSERT = `INSERT INTO api_keys (name, key_hash, scope, created, expires_at, source)
+  VALUES ($1, $2, $3, $4, $5, $6)`;
 const BY_HASH = `SELECT ${COLUMNS}, key_hash AS "keyHash" FROM api_keys WHERE key_hash = $1`;
 const ALL = `SELECT ${COLUMNS} FROM api_keys ORDER BY created, id`;
 const REVOKE = 'UPDATE api_keys SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL';
+// IS DISTINCT FROM NULL is true of every row: no INITIAL_API_KEY revokes every key it made.
+const REVOKE_INITIAL = `UPDATE api_keys SET revoked_at = $1
+  WHERE source = 'initial' AND revoked_at IS NULL AND key_hash IS DISTINCT FROM $2
+  RETURNING name`;
 const TOUCH = 'UPDATE api_keys SET last_used = $1 WHERE id = $2';
 const USABLE = `SELECT COUNT(*) AS n FROM api_keys
   WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)`;
@@ -26,12 +30,9 @@ const USABLE = `SELECT COUNT(*) AS n FROM api_keys
 export function createPostgresKeyRepository(pool: pg.Pool) {
   return {
     /** False when an active key already has this name (idx_api_keys_active_name). */
-    async insertKey(
-      key: { name: string; hash: Buffer; scope: KeyScope; expiresAt: number | null },
-      now: number,
-    ): Promise<boolean> {
+    async insertKey(key: NewKey, now: number): Promise<boolean> {
       try {
-        await pool.query(INSERT, [key.name, key.hash, key.scope, now, key.expiresAt]);
+        await pool.query(INSERT, [key.name, key.hash, key.scope, now, key.expiresAt, key.source]);
         return true;
       } catch (error) {
         // Any unique index, as on SQLite: the active name, or (never in practice) the hash.
@@ -51,6 +52,11 @@ export function createPostgresKeyRepository(pool: pg.Pool) {
     async revokeKey(name: string, now: number): Promise<boolean> {
       const { rowCount } = await pool.query(REVOKE, [now, name]);
       return (rowCount ?? 0) > 0;
+    },
+    /** Revokes every active key INITIAL_API_KEY made but the one with `keepHash`; their names, sorted. */
+    async revokeInitialKeysExcept(keepHash: Buffer | null, now: number): Promise<string[]> {
+      const { rows } = await pool.query<{ name: string }>(REVOKE_INITIAL, [now, keepHash]);
+      return rows.map((row) => row.name).sort();
     },
     async touchKey(id: number, now: number): Promise<void> {
       await pool.query(TOUCH, [now, id]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { endOfUtcDay, lastDayBefore, MAX_VISIT_LIMIT } from './link-limits.js';
 import { REDIRECT_STATUSES, type RedirectStatus } from './link-repository.js';
 
 export type LinkOptions = {
@@ -10,13 +11,10 @@ export type LinkOptions = {
 export type OptionField = 'redirect' | 'expires_on' | 'max_visits';
 export type OptionErrors = Partial<Record<OptionField, string>>;
 
-/** The largest visit limit: far above any real use, far below SQLite's integer range. */
-export const MAX_VISIT_LIMIT = 1_000_000_000;
-const DAY_MS = 86_400_000;
-
 /**
  * The link options as the forms send them: strings, every one optional. An expiry date means
- * "works through that day (UTC)", so it is stored as the start of the next UTC day.
+ * "works through that day (UTC)", so it is stored as the start of the next UTC day (for
+ * 9999-12-31, the last instant of that day: src/links/link-limits.ts).
  */
 export const LinkOptionsFormSchema = z.object({
   redirect: z
@@ -37,7 +35,7 @@ export const LinkOptionsFormSchema = z.object({
     .refine((value) => value === '' || parseUtcDate(value) !== null, {
       error: 'Enter a date as YYYY-MM-DD.',
     })
-    .transform((value) => (value === '' ? null : parseUtcDate(value)! + DAY_MS)),
+    .transform((value) => (value === '' ? null : endOfUtcDay(parseUtcDate(value)!))),
   max_visits: z
     .string()
     .trim()
@@ -93,5 +91,5 @@ export function parseUtcDate(value: string): number | null {
 
 /** The form value for a stored expiry: the last day on which the link still works. */
 export function expiryDateValue(expiresAt: number | null): string {
-  return expiresAt === null ? '' : new Date(expiresAt - DAY_MS).toISOString().slice(0, 10);
+  return expiresAt === null ? '' : lastDayBefore(expiresAt);
 }

@@ -5,6 +5,7 @@ import {
   likePattern,
   listingKey,
   listingWhere,
+  newestActiveByKeyAndTargetSql,
   ORDER_SQL,
   STATE_SQL,
 } from './link-sql.js';
@@ -39,7 +40,12 @@ export type LinkSettings = {
   maxVisits: number | null;
 };
 
-export type NewLink = LinkSettings & { code: string; manageTokenHash: Buffer };
+export type NewLink = LinkSettings & {
+  code: string;
+  manageTokenHash: Buffer;
+  /** The API key that made the link; null (or absent) when none did. */
+  apiKeyId?: number | null;
+};
 
 type LinkRow = {
   id: number;
@@ -94,6 +100,11 @@ export type LinkQuery = {
   offset: number;
 };
 
+/** A page of links in the order of their ids: those whose id is above `after`, `limit` at most. */
+export type LinkPage = { after: number; limit: number };
+/** Every link: ids start at 1. */
+export const ALL_LINKS_PAGE: LinkPage = { after: 0, limit: Number.MAX_SAFE_INTEGER };
+
 const COLUMNS =
   'id, code, target, created, updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at, deleted_at, banned_at, ban_reason, manage_token_hash';
 
@@ -122,8 +133,8 @@ export type LinkRepository = ReturnType<typeof createLinkRepository>;
 /** The only place that speaks SQL about links. Statements are prepared once. */
 export function createLinkRepository(db: Db) {
   const insert = db.prepare<unknown[], LinkRow>(
-    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status, expires_at, max_visits)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status, expires_at, max_visits, api_key_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
   );
   const byCode = db.prepare<[string], LinkRow>(`SELECT ${COLUMNS} FROM urls WHERE code = ?`);
   const redirectByCode = db.prepare<[string], RedirectTarget>(
@@ -169,26 +180,42 @@ export function createLinkRepository(db: Db) {
       link.redirectStatus,
       link.expiresAt,
       link.maxVisits,
+      link.apiKeyId ?? null,
     ),
   );
   const setBanned = db.prepare<[number | null, string | null, number, number]>(
     'UPDATE urls SET banned_at = ?, ban_reason = ?, updated = ? WHERE id = ? AND deleted_at IS NULL',
   );
   // A prefilter in SQL; the caller compares the parsed host (a substring can be a false match).
+  // Read a page at a time in the order of the ids, so a large result never holds the event loop.
   const activeMentioning = db.prepare<
-    { host: string; now: number },
+    { host: string; now: number; after: number; limit: number },
     { id: number; code: string; target: string }
-  >(`SELECT id, code, target FROM urls WHERE instr(target, :host) > 0 AND ${STATE_SQL.active}`);
-  const deleteLink = db.transaction((id: number, now: number) => {
+  >(
+    `SELECT id, code, target FROM urls
+     WHERE instr(target, :host) > 0 AND ${STATE_SQL.active} AND id > :after
+     ORDER BY id LIMIT :limit`,
+  );
+  const deleteOne = (id: number, now: number) => {
     tombstone.run(now, now, id);
     deleteDaily.run(id);
     deleteReferrers.run(id);
+  };
+  const deleteLink = db.transaction(deleteOne);
+  // A bulk change is one transaction (one commit, one fsync) for all its links, or none of them.
+  const deleteMany = db.transaction((ids: readonly number[], now: number) => {
+    for (const id of ids) deleteOne(id, now);
   });
-
-  const newestActiveByTarget = db.prepare<{ target: string; now: number }, LinkRow>(
-    `SELECT ${COLUMNS} FROM urls WHERE target = :target AND ${STATE_SQL.active}
-     ORDER BY id DESC LIMIT 1`,
+  const setDisabledMany = db.transaction(
+    (ids: readonly number[], disabledAt: number | null, now: number) => {
+      for (const id of ids) setDisabled.run(disabledAt, now, id);
+    },
   );
+
+  const newestActiveByTarget = db.prepare<
+    { target: string; key: number; now: number; code: string },
+    LinkRow
+  >(newestActiveByKeyAndTargetSql(COLUMNS));
   // One statement per combination of filter, search and order, each prepared on first use.
   const listings = new Map<string, { page: Database.Statement; total: Database.Statement }>();
   function listing(query: LinkQuery) {
@@ -251,15 +278,27 @@ export function createLinkRepository(db: Db) {
     deleteLink(id: number, now: number): void {
       deleteLink(id, now);
     },
+    /** Deletes these links in one transaction: all of them or, when it fails, none. */
+    deleteLinks(ids: readonly number[], now: number): void {
+      deleteMany(ids, now);
+    },
+    /** Disables or enables these links in one transaction: all of them or none. */
+    setDisabledMany(ids: readonly number[], disabled: boolean, now: number): void {
+      setDisabledMany(ids, disabled ? now : null, now);
+    },
     setBanned(id: number, ban: { reason: string } | null, now: number): void {
       setBanned.run(ban ? now : null, ban?.reason ?? null, now, id);
     },
-    /** Active links whose target contains `host` (to be checked on their parsed host). */
+    /**
+     * Active links whose target contains `host` (to be checked on their parsed host), in the
+     * order of their ids: those after `page.after`, at most `page.limit` of them.
+     */
     activeLinksMentioning(
       host: string,
       now: number,
+      page: LinkPage = ALL_LINKS_PAGE,
     ): { id: number; code: string; target: string }[] {
-      return activeMentioning.all({ host, now });
+      return activeMentioning.all({ host, now, after: page.after, limit: page.limit });
     },
     countLinks(): number {
       return count.get()?.n ?? 0;
@@ -273,9 +312,18 @@ export function createLinkRepository(db: Db) {
       states.active = all - states.expired - states.disabled - states.banned - states.deleted;
       return states;
     },
-    /** The newest link to this exact target that still redirects, for idempotent creation. */
-    findActiveByTarget(target: string, now: number): LinkWithTokenHash | null {
-      const row = newestActiveByTarget.get({ target, now });
+    /**
+     * The newest link this API key made to this exact target that still redirects, for
+     * idempotent creation; links made without a key or by another key are never found. With a
+     * code, only the link with that code.
+     */
+    findActiveByTarget(
+      target: string,
+      apiKeyId: number,
+      now: number,
+      code = '',
+    ): LinkWithTokenHash | null {
+      const row = newestActiveByTarget.get({ target, key: apiKeyId, now, code });
       return row ? toLink(row) : null;
     },
     /** One page of links and how many match in all. */

@@ -31,8 +31,8 @@ export type LinkRouteDeps = {
   publicOrigin: PublicOrigin;
   /** Host names under which snip is reachable, for the no-loops rule. */
   ownHosts: (req: Request) => string[];
-  /** Whether cookies must be Secure (snip is served over HTTPS). */
-  secureCookies: boolean;
+  /** Whether this request came over HTTPS: the cookie is then Secure. */
+  secureCookies: (req: Request) => boolean;
   /** Counts a creation attempt against the client's RATE_LIMIT_CREATE. */
   limitCreate: RequestLimit;
   /** `private`: the form is not offered; links come from API keys (and the admin). */
@@ -111,7 +111,7 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);
-    rememberToken(req, res, result.manageToken, deps.secureCookies);
+    rememberToken(req, res, result.manageToken, deps.secureCookies(req));
     res.redirect(303, `/manage/${result.manageToken}?created=1`);
   });
 

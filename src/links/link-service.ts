@@ -6,12 +6,14 @@ import {
 } from '../manage/manage-token.js';
 import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
+import { checkLinkLimits, unstorableFields } from './link-limits.js';
 import type { LinkOptions, OptionErrors } from './link-options.js';
 import type { Link, LinkQuery, LinkStateName, RedirectTarget } from './link-repository.js';
 import type { Awaitable, LinkStore } from '../db/store.js';
 import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
 import type { WriteGate } from '../db/write-gate.js';
+import { WRITE_BATCH_SIZE, writeInBatches, yieldToEventLoop } from '../db/batched-writes.js';
 
 export type ShortenInput = {
   url: string;
@@ -19,6 +21,8 @@ export type ShortenInput = {
   options: LinkOptions;
   /** A generated code's length when a client asks for one (Shlink's shortCodeLength). */
   codeLength?: number;
+  /** The API key that asks; only its own links are ever reused (findReusable). */
+  apiKeyId?: number | null;
 };
 
 export type UrlContext = {
@@ -56,6 +60,11 @@ export type LinkServiceDeps = {
   blockedHosts: () => Awaitable<readonly string[]>;
   /** Redirect rows kept in memory; every change below invalidates the link's code. */
   redirectCache: RedirectCache;
+  /**
+   * Told of each link read with a value no door accepts (written into the database by other
+   * means): it is still answered, with that value shown as missing, and the app logs it.
+   */
+  onUnstorableLink?: (link: Link, fields: string[]) => void;
 };
 
 /** A generated code collides with probability ~n/47^7; a few tries make a failure astronomically rare. */
@@ -88,7 +97,10 @@ export function linkState(
 
 /** Stored targets are normalised http(s) URLs; a prefix check is enough and costs nothing. */
 function hasWebTarget(target: string): boolean {
-  return target.startsWith('https://') || target.startsWith('http://');
+  // A row edited by hand may hold anything: it is then no target, never an exception.
+  return (
+    typeof target === 'string' && (target.startsWith('https://') || target.startsWith('http://'))
+  );
 }
 
 /** The host name of a stored target, lower-case (targets are normalised); '' if it has none. */
@@ -117,13 +129,14 @@ export function createLinkService(deps: LinkServiceDeps) {
     target: string,
     options: LinkOptions,
     manageTokenHash: Buffer,
-    codeLength?: number,
+    codeLength: number | undefined,
+    apiKeyId: number | null,
   ): Promise<Link> {
     for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
       const code = deps.generateCode(codeLength);
       if (reserved.has(code.toLowerCase())) continue;
       const result = await deps.links.insertLink(
-        { code, target, manageTokenHash, ...options },
+        { code, target, manageTokenHash, apiKeyId, ...options },
         deps.now(),
       );
       if (result.ok) return result.link;
@@ -145,26 +158,39 @@ export function createLinkService(deps: LinkServiceDeps) {
     return activeOrNull(link);
   }
 
+  /** Reports a link with values no door accepts, and hands it on unchanged. */
+  function inspect<T extends Link | null>(link: T): T {
+    if (link !== null && deps.onUnstorableLink) {
+      const fields = unstorableFields(link);
+      if (fields.length > 0) deps.onUnstorableLink(link, fields);
+    }
+    return link;
+  }
+
   return {
     async shorten(input: ShortenInput, context: UrlContext): Promise<ShortenResult> {
       const url = await checkUrl(input.url, context, 'shorten');
       const alias = checkAlias(input.alias);
-      const errors: FieldErrors = {};
+      // Every door bounds these already; this is the last line, so that none can store more.
+      const errors: FieldErrors = checkLinkLimits(input.options);
       if (!url.ok) errors.url = url.message;
       if (!alias.ok) errors.alias = alias.message;
-      if (!url.ok || !alias.ok) return { ok: false, status: 422, errors };
+      if (!url.ok || !alias.ok || Object.keys(errors).length > 0) {
+        return { ok: false, status: 422, errors };
+      }
 
       const { token, hash } = createManageToken();
+      const apiKeyId = input.apiKeyId ?? null;
       if (alias.alias === null) {
         const link = await deps.write(() =>
-          insertWithGeneratedCode(url.url, input.options, hash, input.codeLength),
+          insertWithGeneratedCode(url.url, input.options, hash, input.codeLength, apiKeyId),
         );
         return { ok: true, link, manageToken: token };
       }
       const code = alias.alias;
       const result = await deps.write(() =>
         deps.links.insertLink(
-          { code, target: url.url, manageTokenHash: hash, ...input.options },
+          { code, target: url.url, manageTokenHash: hash, apiKeyId, ...input.options },
           deps.now(),
         ),
       );
@@ -177,17 +203,26 @@ export function createLinkService(deps: LinkServiceDeps) {
     },
 
     async findLink(code: string): Promise<Link | null> {
-      return deps.links.findLink(code);
+      return inspect(await deps.links.findLink(code));
     },
 
     /**
-     * The newest active link to the URL as the policy would store it, for idempotent creation
-     * (the API's `reuse`); null when there is none or the URL would be refused.
+     * The newest active link that this API key made to the URL as the policy would store it,
+     * for idempotent creation (the API's `reuse`, Shlink's findIfExists, Kutt's reuse); with a
+     * `code`, only the link with that code (Shlink's customSlug). Null when there is none, the
+     * URL would be refused, or no key asks. A link made by someone else is never handed out:
+     * its maker holds its management token and could point it elsewhere later (ADR 020).
      */
-    async findReusable(url: string, context: UrlContext): Promise<Link | null> {
+    async findReusable(
+      url: string,
+      apiKeyId: number | null,
+      context: UrlContext,
+      code = '',
+    ): Promise<Link | null> {
+      if (apiKeyId === null) return null;
       const checked = await checkUrl(url, context, 'shorten');
       if (!checked.ok) return null;
-      const existing = await deps.links.findActiveByTarget(checked.url, deps.now());
+      const existing = await deps.links.findActiveByTarget(checked.url, apiKeyId, deps.now(), code);
       if (!existing) return null;
       return linkState(existing, deps.now(), deps.pendingVisits(existing.id)).kind === 'active'
         ? existing
@@ -196,7 +231,9 @@ export function createLinkService(deps: LinkServiceDeps) {
 
     /** A page of links (any state) and how many match the query in all. */
     async listLinks(query: LinkQuery): Promise<{ links: Link[]; total: number }> {
-      return deps.links.listLinks(query, deps.now());
+      const page = await deps.links.listLinks(query, deps.now());
+      page.links.forEach(inspect);
+      return page;
     },
 
     /**
@@ -221,7 +258,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       if (!MANAGE_TOKEN_PATTERN.test(token)) return null;
       const link = await deps.links.findLinkByTokenHash(hashManageToken(token));
       if (!link || !tokenMatches(token, link.manageTokenHash)) return null;
-      return link.deletedAt === null ? link : null;
+      return link.deletedAt === null ? inspect(link) : null;
     },
 
     /** Visits written to the database plus those still counted in memory. */
@@ -244,7 +281,9 @@ export function createLinkService(deps: LinkServiceDeps) {
       context: UrlContext,
     ): Promise<UpdateResult> {
       const url = await checkUrl(input.url, context, 'change');
-      if (!url.ok) return { ok: false, status: 422, errors: { url: url.message } };
+      const errors: FieldErrors = checkLinkLimits(input.options);
+      if (!url.ok) errors.url = url.message;
+      if (!url.ok || Object.keys(errors).length > 0) return { ok: false, status: 422, errors };
       await deps.write(() =>
         deps.links.updateSettings(link.id, { target: url.url, ...input.options }, deps.now()),
       );
@@ -268,17 +307,67 @@ export function createLinkService(deps: LinkServiceDeps) {
       deps.redirectCache.invalidate(link.code);
     },
 
-    /** Disables every active link to `host` or one of its subdomains; answers their codes. */
+    /**
+     * Disables every active link to `host` or one of its subdomains; answers their codes. The
+     * links are read and disabled a batch at a time, each batch one transaction, and other
+     * requests are served between batches. A run that stops midway leaves the batches before
+     * it disabled and the rest active: running it again finishes the job.
+     */
     async disableLinksToHost(host: string): Promise<string[]> {
       const now = deps.now();
-      const matches = (await deps.links.activeLinksMentioning(host, now)).filter((link) =>
-        isHostOrSubdomain(hostOf(link.target), host),
-      );
-      for (const link of matches) {
-        await deps.write(() => deps.links.setDisabled(link.id, true, now));
-        deps.redirectCache.invalidate(link.code);
+      const disabled: string[] = [];
+      const pageAfter = (after: number) =>
+        deps.links.activeLinksMentioning(host, now, { after, limit: WRITE_BATCH_SIZE });
+      let page = await pageAfter(0);
+      while (page.length > 0) {
+        const matches = page.filter((link) => isHostOrSubdomain(hostOf(link.target), host));
+        if (matches.length > 0) {
+          await deps.write(() =>
+            deps.links.setDisabledMany(
+              matches.map((link) => link.id),
+              true,
+              now,
+            ),
+          );
+          for (const link of matches) deps.redirectCache.invalidate(link.code);
+          disabled.push(...matches.map((link) => link.code));
+        }
+        await yieldToEventLoop();
+        page = await pageAfter(page.at(-1)!.id);
       }
-      return matches.map((link) => link.code);
+      return disabled;
+    },
+
+    /**
+     * Disables or enables these links in batched transactions, yielding between batches; a
+     * list no longer than a batch is changed all at once or not at all.
+     */
+    async setDisabledMany(links: readonly Link[], disabled: boolean): Promise<void> {
+      const now = deps.now();
+      await writeInBatches(links, async (batch) => {
+        await deps.write(() =>
+          deps.links.setDisabledMany(
+            batch.map((link) => link.id),
+            disabled,
+            now,
+          ),
+        );
+        for (const link of batch) deps.redirectCache.invalidate(link.code);
+      });
+    },
+
+    /** Deletes these links as setDisabledMany changes them: batch by batch, each all or nothing. */
+    async deleteMany(links: readonly Link[]): Promise<void> {
+      const now = deps.now();
+      await writeInBatches(links, async (batch) => {
+        await deps.write(() =>
+          deps.links.deleteLinks(
+            batch.map((link) => link.id),
+            now,
+          ),
+        );
+        for (const link of batch) deps.redirectCache.invalidate(link.code);
+      });
     },
 
     async delete(link: Link): Promise<void> {

@@ -22,6 +22,19 @@ export const STATE_SQL: Record<LinkFilter, string> = {
     'EXISTS (SELECT 1 FROM abuse_reports r WHERE r.url_id = urls.id AND r.resolved_at IS NULL)',
 };
 
+/**
+ * The newest active link an API key made to a target (idempotent creation), with the columns
+ * `columns`; `:code` narrows it to one code, '' to none. Only the key's own links: another
+ * key's, or one made without a key, would hand out a link whose management token someone else
+ * holds (idx_urls_api_key_target).
+ */
+export function newestActiveByKeyAndTargetSql(columns: string): string {
+  return `SELECT ${columns} FROM urls
+    WHERE api_key_id = :key AND target = :target AND (code = :code OR :code = '')
+      AND ${STATE_SQL.active}
+    ORDER BY id DESC LIMIT 1`;
+}
+
 export const ORDER_SQL: Record<LinkQuery['orderBy'], string> = {
   created: 'created',
   visits: 'visits',

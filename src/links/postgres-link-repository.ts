@@ -1,20 +1,23 @@
 import type pg from 'pg';
 import { inTransaction } from '../db/postgres-transaction.js';
 import type { LinkStore } from '../db/store.js';
-import type {
-  InsertResult,
-  LinkQuery,
-  LinkSettings,
-  LinkStateName,
-  LinkWithTokenHash,
-  NewLink,
-  RedirectTarget,
+import {
+  ALL_LINKS_PAGE,
+  type InsertResult,
+  type LinkPage,
+  type LinkQuery,
+  type LinkSettings,
+  type LinkStateName,
+  type LinkWithTokenHash,
+  type NewLink,
+  type RedirectTarget,
 } from './link-repository.js';
 import {
   COUNT_BY_STATE_SQL,
   likePattern,
   listingKey,
   listingWhere,
+  newestActiveByKeyAndTargetSql,
   ORDER_SQL,
   STATE_SQL,
 } from './link-sql.js';
@@ -48,8 +51,8 @@ const COLUMNS = `id, code, target, created, updated, redirect_status AS "redirec
   ban_reason AS "banReason", manage_token_hash AS "manageTokenHash"`;
 
 const INSERT = `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
-    expires_at, max_visits)
-  VALUES ($1, $2, $3, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`;
+    expires_at, max_visits, api_key_id)
+  VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`;
 const BY_CODE = `SELECT ${COLUMNS} FROM urls WHERE code = $1`;
 const REDIRECT_BY_CODE = `SELECT id, target, redirect_status AS "redirectStatus",
     expires_at AS "expiresAt", max_visits AS "maxVisits", visits, disabled_at AS "disabledAt",
@@ -78,6 +81,18 @@ const TOMBSTONE = `WITH changed AS (
   SELECT pg_notify($3, code) FROM changed`;
 const DELETE_DAILY = 'DELETE FROM visits_daily WHERE url_id = $1';
 const DELETE_REFERRERS = 'DELETE FROM visits_referrers WHERE url_id = $1';
+// The bulk twins: one statement for many ids (an array), each changed link notified by its code.
+const SET_DISABLED_MANY = `WITH changed AS (
+    UPDATE urls SET disabled_at = $1, updated = $2
+    WHERE id = ANY($3) AND deleted_at IS NULL RETURNING code)
+  SELECT pg_notify($4, code) FROM changed`;
+const TOMBSTONE_MANY = `WITH changed AS (
+    UPDATE urls SET target = '', manage_token_hash = NULL, expires_at = NULL, max_visits = NULL,
+      deleted_at = $1, updated = $1
+    WHERE id = ANY($2) RETURNING code)
+  SELECT pg_notify($3, code) FROM changed`;
+const DELETE_DAILY_MANY = 'DELETE FROM visits_daily WHERE url_id = ANY($1)';
+const DELETE_REFERRERS_MANY = 'DELETE FROM visits_referrers WHERE url_id = ANY($1)';
 
 const COUNT = 'SELECT COUNT(*) AS n FROM urls WHERE deleted_at IS NULL';
 
@@ -108,15 +123,13 @@ function valuesOf(statement: Named, params: Record<string, unknown>): unknown[] 
 
 const COUNT_BY_STATE = named(COUNT_BY_STATE_SQL);
 // A prefilter in SQL; the caller compares the parsed host (a substring can be a false match).
-// Ordered by id, the order SQLite's scan of the table returns.
+// A page at a time, in the order of the ids, as on SQLite.
 const ACTIVE_MENTIONING = named(
-  `SELECT id, code, target FROM urls WHERE strpos(target, :host) > 0 AND ${STATE_SQL.active}
-   ORDER BY id`,
+  `SELECT id, code, target FROM urls
+   WHERE strpos(target, :host) > 0 AND ${STATE_SQL.active} AND id > :after
+   ORDER BY id LIMIT :limit`,
 );
-const NEWEST_ACTIVE_BY_TARGET = named(
-  `SELECT ${COLUMNS} FROM urls WHERE target = :target AND ${STATE_SQL.active}
-   ORDER BY id DESC LIMIT 1`,
-);
+const NEWEST_ACTIVE_BY_KEY_AND_TARGET = named(newestActiveByKeyAndTargetSql(COLUMNS));
 
 function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
@@ -156,6 +169,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
           link.redirectStatus,
           link.expiresAt,
           link.maxVisits,
+          link.apiKeyId ?? null,
         ]);
         const row = rows[0];
         if (!row) throw new Error('INSERT … RETURNING returned no row');
@@ -199,6 +213,24 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         await client.query(DELETE_REFERRERS, [id]);
       });
     },
+    /** Deletes these links in one transaction: all of them or, when it fails, none. */
+    async deleteLinks(ids: readonly number[], now: number): Promise<void> {
+      const list = [...ids];
+      await inTransaction(pool, async (client) => {
+        await client.query(TOMBSTONE_MANY, [now, list, LINK_CHANGED_CHANNEL]);
+        await client.query(DELETE_DAILY_MANY, [list]);
+        await client.query(DELETE_REFERRERS_MANY, [list]);
+      });
+    },
+    /** Disables or enables these links in one statement: all of them or none. */
+    async setDisabledMany(ids: readonly number[], disabled: boolean, now: number): Promise<void> {
+      await pool.query(SET_DISABLED_MANY, [
+        disabled ? now : null,
+        now,
+        [...ids],
+        LINK_CHANGED_CHANNEL,
+      ]);
+    },
     async setBanned(id: number, ban: { reason: string } | null, now: number): Promise<void> {
       await pool.query(SET_BANNED, [
         ban ? now : null,
@@ -208,14 +240,18 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         LINK_CHANGED_CHANNEL,
       ]);
     },
-    /** Active links whose target contains `host` (to be checked on their parsed host). */
+    /**
+     * Active links whose target contains `host` (to be checked on their parsed host), in the
+     * order of their ids: those after `page.after`, at most `page.limit` of them.
+     */
     async activeLinksMentioning(
       host: string,
       now: number,
+      page: LinkPage = ALL_LINKS_PAGE,
     ): Promise<{ id: number; code: string; target: string }[]> {
       const { rows } = await pool.query<{ id: number; code: string; target: string }>(
         ACTIVE_MENTIONING.text,
-        valuesOf(ACTIVE_MENTIONING, { host, now }),
+        valuesOf(ACTIVE_MENTIONING, { host, now, after: page.after, limit: page.limit }),
       );
       return rows;
     },
@@ -236,11 +272,20 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
       states.active = all - states.expired - states.disabled - states.banned - states.deleted;
       return states;
     },
-    /** The newest link to this exact target that still redirects, for idempotent creation. */
-    async findActiveByTarget(target: string, now: number): Promise<LinkWithTokenHash | null> {
+    /**
+     * The newest link this API key made to this exact target that still redirects, for
+     * idempotent creation; links made without a key or by another key are never found. With a
+     * code, only the link with that code.
+     */
+    async findActiveByTarget(
+      target: string,
+      apiKeyId: number,
+      now: number,
+      code = '',
+    ): Promise<LinkWithTokenHash | null> {
       const { rows } = await pool.query<LinkWithTokenHash>(
-        NEWEST_ACTIVE_BY_TARGET.text,
-        valuesOf(NEWEST_ACTIVE_BY_TARGET, { target, now }),
+        NEWEST_ACTIVE_BY_KEY_AND_TARGET.text,
+        valuesOf(NEWEST_ACTIVE_BY_KEY_AND_TARGET, { target, key: apiKeyId, now, code }),
       );
       return rows[0] ?? null;
     },

@@ -16,7 +16,8 @@ export type ManageRouteDeps = {
   now: () => number;
   publicOrigin: (req: Request) => string;
   ownHosts: (req: Request) => string[];
-  secureCookies: boolean;
+  /** Whether this request came over HTTPS: the cookie is then Secure. */
+  secureCookies: (req: Request) => boolean;
   /** Counts a management action (a POST) against the client's RATE_LIMIT_MANAGE. */
   limit: RequestLimit;
 };
@@ -151,7 +152,7 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     const link = await requireLink(req);
     if (!link) return next();
     await deps.links.delete(link);
-    forgetToken(req, res, String(req.params.token), deps.secureCookies);
+    forgetToken(req, res, String(req.params.token), deps.secureCookies(req));
     res.redirect(303, '/manage/deleted');
   });
 

@@ -246,13 +246,39 @@ export function detectDelimiter(headerLine: string): ',' | ';' | '\t' {
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
+/**
+ * A value a spreadsheet would run as a formula: one that starts with = + - @ (or a tab or CR),
+ * after any number of apostrophes (https://owasp.org/www-community/attacks/CSV_Injection).
+ */
+const FORMULA = /^'*[=+\-@\t\r]/;
+/** What defuseFormula made of such a value: the same with one more apostrophe in front. */
+const DEFUSED = /^'+[=+\-@\t\r]/;
+
+/**
+ * The value as a cell a spreadsheet shows as text: an apostrophe in front of a formula. One
+ * that already starts with apostrophes before the formula character gets one more too, so that
+ * restoreFormula gives back every value exactly: `=1` ↔ `'=1`, `'=1` ↔ `''=1`, `'a` ↔ `'a`.
+ */
+export function defuseFormula(value: string): string {
+  return FORMULA.test(value) ? `'${value}` : value;
+}
+
+/** The value defuseFormula was given: the inverse on everything it writes. */
+export function restoreFormula(value: string): string {
+  return DEFUSED.test(value) ? value.slice(1) : value;
+}
+
 /** One field as RFC 4180 writes it: quoted only when it must be. */
 export function csvField(value: string): string {
   return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** One record, with its CRLF. A lone empty field is quoted: an empty line is no record at all. */
+/**
+ * One record, with its CRLF: every CSV snip writes goes through here, so every field is
+ * defused for spreadsheets (the import restores snip's own). A lone empty field is quoted: an
+ * empty line is no record at all.
+ */
 export function csvRecord(fields: readonly string[]): string {
   if (fields.length === 1 && fields[0] === '') return '""\r\n';
-  return `${fields.map(csvField).join(',')}\r\n`;
+  return `${fields.map((field) => csvField(defuseFormula(field))).join(',')}\r\n`;
 }

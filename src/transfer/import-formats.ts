@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { MAX_VISIT_LIMIT } from '../links/link-options.js';
+import { isStorableInstant, MAX_VISIT_LIMIT } from '../links/link-limits.js';
+import { restoreFormula } from './csv.js';
 import { REDIRECT_STATUSES, type RedirectStatus } from '../links/link-repository.js';
 
 /**
@@ -108,8 +109,12 @@ function find(columns: Columns, ...names: string[]): Column | null {
   return null;
 }
 
+/**
+ * A cell's value, trimmed, with the apostrophe that snip's export puts before a spreadsheet
+ * formula taken off again (csv.ts, restoreFormula): `'-abc` is the code `-abc`.
+ */
 function text(fields: readonly string[], column: Column | null): string {
-  return column === null ? '' : (fields[column.index] ?? '').trim();
+  return column === null ? '' : restoreFormula((fields[column.index] ?? '').trim());
 }
 
 // ISO 8601 as exporters write it: date, optional time (T or a space), optional fraction and
@@ -135,8 +140,11 @@ export function parseTimestamp(value: string): number | null {
     date.getUTCHours() === hour &&
     date.getUTCMinutes() === minute &&
     date.getUTCSeconds() === second;
-  if (!real || year! < 1970 || year! > 9999) return null;
-  return time - offsetMinutes(match[8]) * 60_000;
+  if (!real) return null;
+  // The instant, not the written year, must lie in the range every door stores (1970 to the
+  // end of 9999, UTC), so that an export writes it back as it was read.
+  const instant = time - offsetMinutes(match[8]) * 60_000;
+  return isStorableInstant(instant) ? instant : null;
 }
 
 function offsetMinutes(offset: string | undefined): number {

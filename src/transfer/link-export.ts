@@ -1,6 +1,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { formatInstant, unstorableFields } from '../links/link-limits.js';
 import type { Link } from '../links/link-repository.js';
 import { linkState } from '../links/link-service.js';
 import { csvRecord } from './csv.js';
@@ -35,30 +36,41 @@ export type ExportOptions = {
   pendingVisits?: (linkId: number) => number;
   /** Links read per statement (and per chunk written); tests make it small. */
   pageSize?: number;
+  /** Told of each link with values no door accepts; the row is written all the same. */
+  onUnstorableLink?: (link: Link, fields: string[]) => void;
 };
 
 const PAGE_SIZE = 1000;
 
+/**
+ * A time as ISO 8601 in UTC. One that no door accepts (written into the database by other means)
+ * is written as stored, so that the export goes on and an import reports that row rather than
+ * reading it as "never".
+ */
 function isoTime(epochMs: number | null): string {
-  return epochMs === null ? '' : new Date(epochMs).toISOString();
+  return epochMs === null ? '' : (formatInstant(epochMs) ?? String(epochMs));
+}
+
+function text(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
 }
 
 function exportRow(link: Link, now: number, pending: number): string {
   const counted = { ...link, visits: link.visits + pending };
   return csvRecord([
-    link.code,
-    link.target,
+    text(link.code),
+    text(link.target),
     isoTime(link.created),
     isoTime(link.updated),
-    String(counted.visits),
+    text(counted.visits),
     isoTime(link.lastVisit),
     linkState(counted, now).kind,
     isoTime(link.expiresAt),
-    link.maxVisits === null ? '' : String(link.maxVisits),
-    String(link.redirectStatus),
+    text(link.maxVisits),
+    text(link.redirectStatus),
     isoTime(link.disabledAt),
     isoTime(link.bannedAt),
-    link.banReason ?? '',
+    text(link.banReason),
     isoTime(link.deletedAt),
   ]);
 }
@@ -90,6 +102,8 @@ async function* exportChunks(
     let chunk = '';
     const seen = await links.forEachLinkAfter(afterId, pageSize, (link) => {
       afterId = link.id;
+      const unstorable = options.onUnstorableLink ? unstorableFields(link) : [];
+      if (unstorable.length > 0) options.onUnstorableLink!(link, unstorable);
       chunk += exportRow(link, now, pending(link.id));
     });
     tally.links += seen;

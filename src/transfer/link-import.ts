@@ -460,15 +460,9 @@ function sniffingParser(onRecord: Parameters<typeof createCsvParser>[0]['onRecor
 export const REPORT_COLUMNS = ['line', 'code', 'target', 'result', 'reason'] as const;
 
 /**
- * A spreadsheet runs a cell that starts with = + - @ (or a tab or CR) as a formula; the report
- * repeats what an imported file said, so such cells get a leading apostrophe
- * (https://owasp.org/www-community/attacks/CSV_Injection).
+ * The report as CSV text chunks: the header, then a chunk per page of rows. It repeats what an
+ * imported file said; csvRecord defuses what a spreadsheet would run as a formula.
  */
-function spreadsheetSafe(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
-/** The report as CSV text chunks: the header, then a chunk per page of rows. */
 export async function* importReportChunks(
   pages: AsyncIterable<readonly ImportRowReport[]>,
 ): AsyncGenerator<string, void, undefined> {
@@ -476,13 +470,7 @@ export async function* importReportChunks(
   for await (const page of pages) {
     let chunk = '';
     for (const row of page) {
-      chunk += csvRecord([
-        String(row.line),
-        spreadsheetSafe(row.code),
-        spreadsheetSafe(row.target),
-        row.result,
-        spreadsheetSafe(row.reason),
-      ]);
+      chunk += csvRecord([String(row.line), row.code, row.target, row.result, row.reason]);
     }
     yield chunk;
   }

@@ -31,6 +31,8 @@ export type TransferDeps = {
   linksUndone: () => void;
   /** Visits counted in memory and not yet written, which the export adds to each link. */
   pendingVisits: (linkId: number) => number;
+  /** Told of each exported link with values no door accepts (written in the cells as stored). */
+  onUnstorableLink?: (link: { code: string }, fields: string[]) => void;
   ownHosts: (req: Request) => string[];
   /** The admin's host blocklist (the same array until it changes). */
   blockedHosts: () => Promise<readonly string[]>;
@@ -83,6 +85,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
       await exportLinks(deps.transfer, res, {
         now: deps.now(),
         pendingVisits: deps.pendingVisits,
+        onUnstorableLink: deps.onUnstorableLink,
       });
     } catch (error) {
       // A client that goes away mid-download ends the export; nothing is left to answer.

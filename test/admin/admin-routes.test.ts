@@ -124,6 +124,81 @@ describe('signing in to the admin', () => {
     await as(cookie).get('/admin').expect(303);
   });
 
+  it('when ADMIN_PASSWORD changes, then every session made with the old password ends', async () => {
+    setup();
+    const cookie = await signIn();
+    await as(cookie).get('/admin').expect(200);
+    // The same database, started again with another password.
+    t = buildTestApp(
+      { ADMIN_PASSWORD: 'a new password, set after a leak', BASE_URL: 'https://s.example' },
+      { db: t.db, now: () => clock },
+    );
+    await as(cookie).get('/admin').expect(303).expect('Location', '/admin/sign-in');
+    await as(cookie).post('/admin/keys', { name: 'stolen', scope: 'full' }).expect(401);
+    expect(t.db.prepare('SELECT COUNT(*) FROM api_keys').pluck().get()).toBe(0);
+  });
+
+  it('when a session is older than ADMIN_SESSION_MAX (12 h unless set), then it ends however busy it was', async () => {
+    setup();
+    const cookie = await signIn();
+    // A request every 20 minutes keeps it from idling, up to 11 h 40 min.
+    for (let i = 0; i < 35; i++) {
+      clock += 20 * 60_000;
+      await as(cookie).get('/admin').expect(200);
+    }
+    clock += 19 * 60_000;
+    await as(cookie).get('/admin').expect(200);
+    clock += 60_000;
+    await as(cookie).get('/admin').expect(303);
+    t.db.close();
+    setup({ ADMIN_SESSION_MAX: '2h', ADMIN_SESSION_IDLE: '8h' });
+    const short = await signIn();
+    clock += 2 * 60 * 60_000 - 1;
+    await as(short).get('/admin').expect(200);
+    clock += 1;
+    await as(short).get('/admin').expect(303);
+  });
+
+  it('when the admin ends every session, then each one, this one too, is over', async () => {
+    setup();
+    const laptop = await signIn();
+    const phone = await signIn();
+    const page = await as(laptop).get('/admin').expect(200);
+    expect(page.text).toContain('action="/admin/sessions/end"');
+    const ended = await as(laptop).post('/admin/sessions/end').expect(303);
+    expect(ended.headers.location).toBe('/admin/sign-in');
+    expect((ended.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^snip_admin=;/);
+    await as(laptop).get('/admin').expect(303);
+    await as(phone).get('/admin').expect(303);
+    expect(t.db.prepare('SELECT COUNT(*) FROM admin_sessions').pluck().get()).toBe(0);
+    // Not without a session, and not from another site.
+    const fresh = await signIn();
+    await request(t.app).post('/admin/sessions/end').set(SAME_ORIGIN).expect(401);
+    await request(t.app)
+      .post('/admin/sessions/end')
+      .set({ Cookie: fresh, 'Sec-Fetch-Site': 'cross-site' })
+      .expect(403);
+    await as(fresh).get('/admin').expect(200);
+  });
+
+  it('when RATE_LIMITS is off, then sign-in is still limited to 10 attempts per 15 minutes', async () => {
+    setup({ RATE_LIMITS: 'off' });
+    for (let i = 0; i < 10; i++) {
+      await request(t.app)
+        .post('/admin/sign-in')
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send({ password: `guess${i}` })
+        .expect(401);
+    }
+    await request(t.app)
+      .post('/admin/sign-in')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ password: PASSWORD })
+      .expect(429);
+  });
+
   it('when someone guesses passwords, then the 11th attempt in 15 minutes is refused with 429', async () => {
     setup({ RATE_LIMITS: 'on' });
     for (let i = 0; i < 10; i++) {
@@ -199,6 +274,57 @@ describe('the admin’s links', () => {
     await as(cookie).post('/admin/links/bulk', { action: 'delete', code: 'b-three' }).expect(303);
     const gone = await request(t.app).get('/b-three').expect(410);
     expect(gone.text).toContain('This link was deleted');
+  });
+
+  it('when a full page of 50 links is selected, then the bulk action changes every one of them', async () => {
+    setup();
+    const codes = Array.from({ length: 50 }, (_, i) => `page-${i}`);
+    for (const code of codes) await shorten(`https://a.example/${code}`, code).expect(303);
+    const cookie = await signIn();
+    const list = await as(cookie).get('/admin').expect(200);
+    expect(list.text.match(/name="code"/g)).toHaveLength(50);
+    await as(cookie)
+      .post('/admin/links/bulk', { action: 'disable', code: codes })
+      .expect(303)
+      .expect('Location', '/admin?done=bulk');
+    for (const code of codes) await request(t.app).get(`/${code}`).expect(410);
+    await as(cookie).post('/admin/links/bulk', { action: 'delete', code: codes }).expect(303);
+    expect(
+      t.db.prepare('SELECT COUNT(*) FROM urls WHERE deleted_at IS NOT NULL').pluck().get(),
+    ).toBe(50);
+  });
+
+  it('when one selected code is unknown, then the bulk action answers 404 and changes none of the links', async () => {
+    setup();
+    for (const alias of ['all-one', 'all-two'])
+      await shorten('https://a.example/', alias).expect(303);
+    const cookie = await signIn();
+    const before = t.db.prepare('SELECT * FROM urls ORDER BY id').all();
+    for (const action of ['disable', 'delete']) {
+      const res = await as(cookie)
+        .post('/admin/links/bulk', { action, code: ['all-one', 'no-such-link', 'all-two'] })
+        .expect(404);
+      expect(res.text).toContain('There is no link with the code');
+    }
+    expect(t.db.prepare('SELECT * FROM urls ORDER BY id').all()).toEqual(before);
+    await request(t.app).get('/all-one').expect(302);
+    await request(t.app).get('/all-two').expect(302);
+  });
+
+  it('when the bulk form has 1 001 parameters, then it answers 413 and changes nothing', async () => {
+    setup();
+    await shorten('https://a.example/', 'many-one').expect(303);
+    const cookie = await signIn();
+    const body = ['action=disable', ...Array.from({ length: 1000 }, () => 'code=many-one')].join(
+      '&',
+    );
+    const res = await request(t.app)
+      .post('/admin/links/bulk')
+      .set({ ...SAME_ORIGIN, Cookie: cookie })
+      .type('form')
+      .send(body);
+    expect(res.status).toBe(413);
+    await request(t.app).get('/many-one').expect(302);
   });
 
   it('when the admin creates a link, then it redirects and its page shows its statistics', async () => {
@@ -309,6 +435,45 @@ describe('abuse: reports, bans and the blocklist', () => {
     await shorten('https://phish.example/now-fine').expect(303);
   });
 
+  it('when a ban disables more links than one batch holds, then every one stops, cached ones too, and a ban that fails midway leaves the ban, the blocklist and the batches before it written', async () => {
+    setup();
+    await shorten('https://phish.example/login', 'bait').expect(303);
+    const insert = t.db.prepare(
+      'INSERT INTO urls (code, target, created, updated) VALUES (?, ?, ?, ?)',
+    );
+    t.db.transaction(() => {
+      for (let i = 0; i < 1200; i++) insert.run(`kit-${i}`, `https://phish.example/${i}`, 1, 1);
+    })();
+    // Followed once, so their redirect rows are cached before the ban.
+    for (const code of ['kit-0', 'kit-700', 'kit-1199'])
+      await request(t.app).get(`/${code}`).expect(302);
+    const active = t.db.prepare(
+      "SELECT COUNT(*) FROM urls WHERE code LIKE 'kit-%' AND disabled_at IS NULL",
+    );
+    // The second batch fails in the database, as a batch cut short by a crash would not commit.
+    t.db.exec(`CREATE TRIGGER refuse_kit BEFORE UPDATE OF disabled_at ON urls
+      WHEN NEW.code = 'kit-700' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    const cookie = await signIn();
+    const ban = { reason: 'phishing kit', block_host: 'on', disable_others: 'on' };
+    const failed = await as(cookie).post('/admin/links/bait/ban', ban);
+    expect(failed.status).toBe(500);
+    await request(t.app).get('/bait').expect(410);
+    expect((await shorten('https://phish.example/again')).status).toBe(422);
+    expect(active.pluck().get()).toBe(700);
+    await request(t.app).get('/kit-0').expect(410);
+    await request(t.app).get('/kit-700').expect(302);
+
+    // Banning again finishes the job.
+    t.db.exec('DROP TRIGGER refuse_kit');
+    await as(cookie)
+      .post('/admin/links/bait/ban', ban)
+      .expect(303)
+      .expect('Location', '/admin/links/bait?done=banned&blocked=1&disabled=700');
+    expect(active.pluck().get()).toBe(0);
+    for (const code of ['kit-0', 'kit-700', 'kit-1199'])
+      await request(t.app).get(`/${code}`).expect(410);
+  });
+
   it('when a ban has no reason, then the form says so and nothing changes', async () => {
     setup();
     await shorten('https://a.example/', 'keep-me').expect(303);
@@ -355,6 +520,21 @@ describe('API keys and backups in the admin', () => {
       .set('X-Api-Key', key!)
       .send({ url: 'https://a.example/' })
       .expect(401);
+  });
+
+  it('when keys are listed, then each says where it came from: the admin, the keys command or INITIAL_API_KEY', async () => {
+    setup();
+    const service = createKeyService({ keys: createKeyRepository(t.db), now: () => clock });
+    await service.createKey({ name: 'from-cli', scope: 'full', expiresAt: null }, 'cli');
+    await service.syncInitialKey('i'.repeat(40));
+    const cookie = await signIn();
+    await as(cookie).post('/admin/keys', { name: 'from-admin', scope: 'full' }).expect(201);
+    const page = await as(cookie).get('/admin/keys').expect(200);
+    const rows = [...page.text.matchAll(/<tr><td>([^<]+)<\/td>.*?<\/tr>/gs)].map((m) => m[0]);
+    expect(rows.find((row) => row.includes('from-cli'))).toContain('<td>keys command</td>');
+    expect(rows.find((row) => row.includes('>initial<'))).toContain('<td>INITIAL_API_KEY</td>');
+    expect(rows.find((row) => row.includes('from-admin'))).toContain('<td>admin</td>');
+    expect(page.text).toMatch(/<th scope="col">Source<\/th>/);
   });
 
   it('when a backup is downloaded, then it is a consistent SQLite file with every link, taken while snip runs', async () => {

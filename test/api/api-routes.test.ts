@@ -90,23 +90,35 @@ describe('POST /api/v1/links', () => {
     expect(res.text).toBe('https://s.example/plain1');
   });
 
-  it('when reuse is asked and an active link to the same URL exists, then it is answered with 200 and nothing new is stored', async () => {
-    await setup();
-    const first = await create({ url: 'https://a.example/same' }).expect(201);
-    const again = await create({ url: 'https://A.example/same', reuse: true }).expect(200);
+  it('when reuse is asked and an active link the same key made to the same URL exists, then it is answered with 200 and nothing new is stored', async () => {
+    const { full } = await setup();
+    const first = await create({ url: 'https://a.example/same' }, full).expect(201);
+    const again = await create({ url: 'https://A.example/same', reuse: true }, full).expect(200);
     expect(again.body.code).toBe(first.body.code);
     expect(again.body.manageUrl).toBeUndefined();
     expect(t.countLinks()).toBe(1);
     // Without reuse, the same URL gets a link of its own.
-    await create({ url: 'https://a.example/same' }).expect(201);
+    await create({ url: 'https://a.example/same' }, full).expect(201);
     expect(t.countLinks()).toBe(2);
+  });
+
+  it('when reuse is asked by another key or without a key, then a new link is made and the first one’s management link stays with its maker', async () => {
+    const { full, createOnly } = await setup();
+    const first = await create({ url: 'https://a.example/mine' }, full).expect(201);
+    const other = await create({ url: 'https://a.example/mine', reuse: true }, createOnly);
+    expect(other.status).toBe(201);
+    expect(other.body.code).not.toBe(first.body.code);
+    expect(other.body.manageUrl).not.toBe(first.body.manageUrl);
+    const anonymous = await create({ url: 'https://a.example/mine', reuse: true }).expect(201);
+    expect([first.body.code, other.body.code]).not.toContain(anonymous.body.code);
+    expect(t.countLinks()).toBe(3);
   });
 
   it('when reuse is asked but the only link to the URL is disabled, then a new link is made', async () => {
     const { full } = await setup();
-    const first = await create({ url: 'https://a.example/off' }).expect(201);
+    const first = await create({ url: 'https://a.example/off' }, full).expect(201);
     await api().post(`/api/v1/links/${first.body.code}/disable`).set('X-Api-Key', full).expect(200);
-    const again = await create({ url: 'https://a.example/off', reuse: true }).expect(201);
+    const again = await create({ url: 'https://a.example/off', reuse: true }, full).expect(201);
     expect(again.body.code).not.toBe(first.body.code);
   });
 
@@ -410,19 +422,19 @@ describe('errors of the API', () => {
     await api().get('/api/v1/problems/constructor').expect(404);
   });
 
-  it('when a browser page on another origin calls the API, then CORS allows it and preflights answer 204', async () => {
-    await setup();
+  it('when a browser page on an origin CORS_ORIGINS lists calls the API with a key, then CORS allows it; without a key it is refused', async () => {
+    const { full } = await setup({ CORS_ORIGINS: 'https://app.example' });
     const preflight = await api()
       .options('/api/v1/links')
       .set({ Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' })
       .expect(204);
-    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(preflight.headers['access-control-allow-headers']).toContain('X-Api-Key');
-    // Keys, not cookies: a cross-site request is not a forgery, so no same-origin check applies.
-    await api()
-      .post('/api/v1/links')
-      .set({ Origin: 'https://app.example', 'Sec-Fetch-Site': 'cross-site' })
-      .send({ url: 'https://a.example/' })
-      .expect(201);
+    const cross = { Origin: 'https://app.example', 'Sec-Fetch-Site': 'cross-site' };
+    const keyed = await create({ url: 'https://a.example/' }, full).set(cross).expect(201);
+    expect(keyed.headers['access-control-allow-origin']).toBe('https://app.example');
+    const keyless = await create({ url: 'https://a.example/' }).set(cross).expect(403);
+    expect(keyless.body.type).toBe('/api/v1/problems/cross-site');
+    expect(t.countLinks()).toBe(1);
   });
 });

@@ -66,4 +66,14 @@ describe('the OpenAPI document', () => {
     const list = res.body.paths['/links'].get.parameters.map((p: { name: string }) => p.name);
     expect(list).toEqual(['page', 'perPage', 'search', 'state', 'orderBy', 'direction']);
   });
+
+  it('when a client reads the limits, then the document states the latest expiry and the largest visit limit every door takes', async () => {
+    t = buildTestApp();
+    const res = await request(t.app).get('/api/v1/openapi.json').expect(200);
+    const create = res.body.components.schemas.CreateLink;
+    expect(create.properties.expiresAt.description).toContain('9999-12-31');
+    expect(create.properties.maxVisits.maximum).toBe(1_000_000_000);
+    const link = res.body.components.schemas.Link;
+    expect(link.properties.expiresAt.description).toContain('9999-12-31T23:59:59.999Z');
+  });
 });

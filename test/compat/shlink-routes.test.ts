@@ -185,6 +185,26 @@ describe('creating short URLs as the clients do', () => {
     expect(t.countLinks()).toBe(2);
   });
 
+  it('when findIfExists names a customSlug, then only that link of the same key is answered; another key’s slug stays taken', async () => {
+    const mine = await createLink('https://long.example/slug', { customSlug: 'mine' });
+    const again = await sdk('post', '/short-urls').send({
+      longUrl: 'https://long.example/slug',
+      customSlug: 'mine',
+      findIfExists: true,
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.shortCode).toBe(mine.shortCode);
+
+    const other = await createApiKey(t, 'full', 'other');
+    const theirs = await sdk('post', '/short-urls', other).send({
+      longUrl: 'https://long.example/slug',
+      customSlug: 'mine',
+      findIfExists: true,
+    });
+    expectProblem(theirs, 400, 'non-unique-slug');
+    expect(t.countLinks()).toBe(1);
+  });
+
   it('when the SDK sends findIfExists and no link to the URL exists, then one is created', async () => {
     const res = await sdk('post', '/short-urls').send({
       longUrl: 'https://long.example/first',
@@ -342,14 +362,17 @@ describe('reading, listing and deleting (shlink-web-client and the SDK)', () => 
     expect((await request(t.app).get(`/${shortCode}`)).status).toBe(410);
   });
 
-  it('when shlink-web-client (in a browser on another origin) sends its preflight, then CORS allows X-Api-Key and JSON from any origin', async () => {
+  it('when shlink-web-client (in a browser on an origin CORS_ORIGINS lists) sends its preflight, then CORS allows X-Api-Key and JSON', async () => {
+    t.db.close();
+    t = buildTestApp({ BASE_URL: ORIGIN, CORS_ORIGINS: 'https://app.shlink.io' });
+    key = await createApiKey(t);
     const preflight = await request(t.app).options('/rest/v3/short-urls').set({
       Origin: 'https://app.shlink.io',
       'Access-Control-Request-Method': 'POST',
       'Access-Control-Request-Headers': 'x-api-key,content-type',
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.shlink.io');
     expect(preflight.headers['access-control-allow-methods']).toMatch(/\bPOST\b/);
     expect(preflight.headers['access-control-allow-methods']).toMatch(/\bDELETE\b/);
     expect(preflight.headers['access-control-allow-headers']).toMatch(/X-Api-Key/i);
@@ -357,7 +380,7 @@ describe('reading, listing and deleting (shlink-web-client and the SDK)', () => 
 
     const list = await sdk('get', '/short-urls').set('Origin', 'https://app.shlink.io');
     expect(list.status).toBe(200);
-    expect(list.headers['access-control-allow-origin']).toBe('*');
+    expect(list.headers['access-control-allow-origin']).toBe('https://app.shlink.io');
   });
 });
 

@@ -97,6 +97,34 @@ describe("ShareX's YOURLS shortener and yourls.org.sxcu", () => {
     expect(follow.headers.location).toBe('https://long.example/sharex');
   });
 
+  it('when a multipart body uses a one-character boundary, then its fields are read like any other', async () => {
+    const body = ['signature', 'action', 'url', 'format']
+      .map((name, i) => {
+        const value = [key, 'shorturl', 'https://long.example/x', 'simple'][i];
+        return `--x\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+      })
+      .join('');
+    const res = await request(t.app)
+      .post('/yourls-api.php')
+      .set('Content-Type', 'multipart/form-data; boundary=x')
+      .send(Buffer.from(`${body}--x--\r\n`));
+    expectText(res, 200, `${ORIGIN}/${t.lastCode()}`);
+  });
+
+  it('when a multipart body cannot be read, then 400 in the format the query asks for, and nothing is stored', async () => {
+    const res = await request(t.app)
+      .post('/yourls-api.php?format=json')
+      .set('Content-Type', 'multipart/form-data; boundary=b0und')
+      .send(
+        Buffer.from('--b0und\r\nContent-Disposition: form-data; name="url"\r\n\r\nhttps://a.ex'),
+      );
+    expect(expectJson(res, 400)).toEqual({
+      message: 'The multipart body could not be read.',
+      errorCode: '400',
+    });
+    expect(t.countLinks()).toBe(0);
+  });
+
   it('when ShareX posts with a wrong signature, then the status is 403 (not 2xx) and nothing is stored', async () => {
     const res = await shareX({
       signature: 'snip_wrong',

@@ -22,6 +22,7 @@ import {
 } from '../support/migration-files.js';
 
 const REAL_MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
+const MIGRATIONS_ON_DISK = loadMigrations(REAL_MIGRATIONS);
 
 let tmp: string;
 let dbs: Db[];
@@ -363,7 +364,48 @@ describe('dataLosses', () => {
       add_idx_urls_state: false,
       add_rate_limits: true,
       add_visit_flushes: true,
+      add_urls_api_key_id: true,
+      add_api_key_sources: true,
       add_imports: true,
     });
+  });
+});
+
+describe('the migration that records where API keys come from', () => {
+  it('when keys exist already, then only those INITIAL_API_KEY stored are marked initial, and admin sessions of the old kind are gone', () => {
+    const db = openTempDb();
+    const sources = MIGRATIONS_ON_DISK.findIndex((m) => m.name === 'add_api_key_sources');
+    expect(sources).toBeGreaterThan(0);
+    applyMigrations(db, MIGRATIONS_ON_DISK.slice(0, sources));
+    const insert = db.prepare(
+      `INSERT INTO api_keys (name, key_hash, scope, created, expires_at, revoked_at)
+       VALUES (?, randomblob(32), ?, 1, ?, ?)`,
+    );
+    insert.run('initial', 'full', null, null);
+    insert.run('initial-3', 'full', null, null);
+    insert.run('initial-x', 'full', null, null);
+    insert.run('initial-3b', 'full', null, null);
+    insert.run('initial', 'create-only', null, 1);
+    insert.run('laptop', 'full', null, null);
+    insert.run('initial-4', 'full', 5, null);
+    db.prepare('INSERT INTO admin_sessions VALUES (randomblob(32), 1, 1)').run();
+    applyMigrations(db, MIGRATIONS_ON_DISK);
+    expect(db.prepare('SELECT name, source FROM api_keys ORDER BY id').raw().all()).toEqual([
+      ['initial', 'initial'],
+      ['initial-3', 'initial'],
+      ['initial-x', 'unknown'],
+      ['initial-3b', 'unknown'],
+      ['initial', 'unknown'],
+      ['laptop', 'unknown'],
+      ['initial-4', 'unknown'],
+    ]);
+    expect(db.prepare('SELECT COUNT(*) FROM admin_sessions').pluck().get()).toBe(0);
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO api_keys (name, key_hash, scope, created, source) VALUES ('x', randomblob(32), 'full', 1, 'elsewhere')",
+        )
+        .run(),
+    ).toThrow(/CHECK/);
   });
 });

@@ -65,6 +65,15 @@ describe('backup command', () => {
     ]);
   });
 
+  it('when DATABASE_URL is neither SQLite nor PostgreSQL, then it exits 1 without showing its password', async () => {
+    const { err, output } = capture();
+
+    expect(await runBackup({ DATABASE_URL: 'mysql://snip:hunter2@db/snip' }, output)).toBe(1);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toContain('DATABASE_URL must look like');
+    expect(err[0]).not.toContain('hunter2');
+  });
+
   it('when the database file does not exist, then it exits 1 without creating one', async () => {
     const { err, output } = capture();
     const missing = path.join(tmp, 'other', 'database.sqlite3');

@@ -1,7 +1,17 @@
+import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import { BROWSER } from '../faults/snip-process.js';
+import {
+  BODY_DOORS,
+  linesAboveWarn,
+  MALFORMED_BODIES,
+  MALFORMED_BODY_STATUSES,
+  sendMalformedBody,
+} from '../support/bad-input-rows.js';
 import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
 import { MANAGE_LOCATION, SAME_ORIGIN } from '../support/test-app.js';
@@ -55,9 +65,9 @@ function adminPost(s: EngineApp, cookie: string, path: string, form: object = {}
     .send(form);
 }
 
-async function apiKey(s: EngineApp): Promise<string> {
+async function apiKey(s: EngineApp, name = 'suite'): Promise<string> {
   const key = await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
-    name: 'suite',
+    name,
     scope: 'full',
     expiresAt: null,
   });
@@ -169,6 +179,91 @@ function suite(engine: 'sqlite' | 'postgres') {
     await request(s.app).get('/api/v1/links').expect(401);
   });
 
+  it.each([
+    {
+      door: '/api/v1 (reuse)',
+      create: (s: EngineApp, url: string, key: string | null) => {
+        const req = request(s.app).post('/api/v1/links');
+        if (key) req.set('Authorization', `Bearer ${key}`);
+        return req.send({ url, reuse: true });
+      },
+      codeOf: (res: request.Response) => res.body.code as string,
+    },
+    {
+      door: 'Kutt (reuse)',
+      create: (s: EngineApp, url: string, key: string | null) => {
+        const req = request(s.app).post('/api/v2/links');
+        if (key) req.set('X-API-KEY', key);
+        return req.send({ target: url, reuse: true });
+      },
+      codeOf: (res: request.Response) => res.body.address as string,
+    },
+    {
+      door: 'Shlink (findIfExists)',
+      create: (s: EngineApp, url: string, key: string | null) => {
+        const req = request(s.app).post('/rest/v3/short-urls');
+        if (key) req.set('X-Api-Key', key);
+        return req.send({ longUrl: url, findIfExists: true });
+      },
+      codeOf: (res: request.Response) => res.body.shortCode as string,
+    },
+  ])(
+    '$door answers only a link the same key made: never another key’s, never an anonymous one',
+    async ({ create, codeOf }) => {
+      const s = await build();
+      const [keyA, keyB] = [await apiKey(s, 'a'), await apiKey(s, 'b')];
+      const url = 'https://a.example/owned';
+      const made = async (key: string | null) => {
+        const res = await create(s, url, key);
+        expect(res.status, res.text).toBeLessThan(300);
+        return codeOf(res);
+      };
+      const byA = await made(keyA);
+      const byB = await made(keyB);
+      expect(byB).not.toBe(byA);
+      // Without a key nothing is reused, not even a link made without a key.
+      const anonymous = await made(null);
+      expect([byA, byB]).not.toContain(anonymous);
+      expect([byA, byB, anonymous]).not.toContain(await made(null));
+      // Each key gets its own link back, though newer links go to the same place.
+      expect(await made(keyA)).toBe(byA);
+      expect(await made(keyB)).toBe(byB);
+    },
+  );
+
+  it('creation without a key from another site is refused on every door, and nothing is stored', async () => {
+    const s = await build({ CORS_ORIGINS: 'https://app.example' });
+    const cross = { 'Sec-Fetch-Site': 'cross-site', Origin: 'https://app.example' };
+    const refusals = [
+      await request(s.app).post('/api/v1/links').set(cross).send({ url: 'https://a.example/1' }),
+      await request(s.app)
+        .post('/rest/v3/short-urls')
+        .set(cross)
+        .type('form')
+        .send({ longUrl: 'https://a.example/2' }),
+      await request(s.app).post('/api/v2/links').set(cross).send({ target: 'https://a.example/3' }),
+      await request(s.app)
+        .get('/yourls-api.php')
+        .set({ 'Sec-Fetch-Site': 'cross-site' })
+        .query({ action: 'shorturl', url: 'https://a.example/4', format: 'json' }),
+      await request(s.app)
+        .post('/shorten')
+        .set(cross)
+        .type('form')
+        .send({ url: 'https://a.example/5' }),
+    ];
+    expect(refusals.map((res) => res.status)).toEqual([403, 403, 403, 403, 403]);
+    expect(await s.store.links.countLinks()).toBe(0);
+    // With a key, the same page may create (and, listed in CORS_ORIGINS, read the answer).
+    const keyed = await request(s.app)
+      .post('/api/v1/links')
+      .set({ ...cross, Authorization: `Bearer ${await apiKey(s)}` })
+      .send({ url: 'https://a.example/1' });
+    expect(keyed.status).toBe(201);
+    expect(keyed.headers['access-control-allow-origin']).toBe('https://app.example');
+    expect(await s.store.links.countLinks()).toBe(1);
+  });
+
   it('the Shlink, Kutt and YOURLS doors create links that redirect', async () => {
     const s = await build();
     const key = await apiKey(s);
@@ -202,6 +297,52 @@ function suite(engine: 'sqlite' | 'postgres') {
     }
   });
 
+  it('a stored expiry far past year 9999 (as an unbounded door once wrote) breaks no listing and no export', async () => {
+    const s = await build();
+    const key = await apiKey(s);
+    for (const alias of ['before', 'broken', 'after']) {
+      await request(s.app)
+        .post('/api/v1/links')
+        .set('Authorization', `Bearer ${key}`)
+        .send({ url: `https://a.example/${alias}`, alias })
+        .expect(201);
+    }
+    // 100000000 years from now, in epoch milliseconds: what Kutt's expire_in once let through.
+    await s.execute("UPDATE urls SET expires_at = 3155760000000000000 WHERE code = 'broken'");
+    const codes = (links: { code?: string; shortCode?: string; id?: string }[]) =>
+      links.map((link) => link.code ?? link.shortCode ?? link.id).sort();
+    const api = await request(s.app)
+      .get('/api/v1/links')
+      .set('Authorization', `Bearer ${key}`)
+      .expect(200);
+    expect(codes(api.body.data)).toEqual(['after', 'before', 'broken']);
+    const shlink = await request(s.app)
+      .get('/rest/v3/short-urls')
+      .set('X-Api-Key', key)
+      .expect(200);
+    expect(codes(shlink.body.shortUrls.data)).toEqual(['after', 'before', 'broken']);
+    const kutt = await request(s.app).get('/api/v2/links').set('X-API-KEY', key).expect(200);
+    expect(codes(kutt.body.data)).toEqual(['after', 'before', 'broken']);
+    const cookie = await signIn(s);
+    const exported = await request(s.app)
+      .get('/admin/export.csv')
+      .set('Cookie', cookie)
+      .expect(200);
+    expect(
+      exported.text
+        .trim()
+        .split('\r\n')
+        .slice(1)
+        .map((row) => row.split(',')[0]),
+    ).toEqual(['before', 'broken', 'after']);
+    await request(s.app).get('/admin').set('Cookie', cookie).expect(200);
+    // And the door it came through now refuses it.
+    const again = await request(s.app)
+      .post('/api/v2/links')
+      .send({ target: 'https://a.example/again', expire_in: '100000000 years' });
+    expect(again.status).toBe(400);
+  });
+
   it('the admin signs in, finds links, bans one with its host blocked, and the ban holds everywhere', async () => {
     const s = await build();
     await managedLink(s, 'https://phish.example/login', 'bait');
@@ -222,6 +363,72 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(blocklist.text).toContain('phish.example');
     await adminPost(s, cookie, '/admin/sign-out').expect(303);
     await request(s.app).get('/admin').set('Cookie', cookie).expect(303);
+  });
+
+  it('admin sessions end when ADMIN_PASSWORD changes, and the admin can end them all at once', async () => {
+    const s = await build();
+    const first = await signIn(s);
+    const second = await signIn(s);
+    // Another machine (or a restart) on the same database with a new password.
+    const rotated = createApp({
+      config: loadConfig({
+        DATABASE_URL: engine === 'sqlite' ? 'sqlite::memory:' : 'postgres://snip@127.0.0.1/snip',
+        RATE_LIMITS: 'off',
+        BASE_URL: ORIGIN,
+        ADMIN_PASSWORD: 'the password after a leak',
+      }),
+      store: s.store,
+      logger: pino({ level: 'silent' }),
+    });
+    await request(rotated).get('/admin').set('Cookie', first).expect(303);
+    await request(s.app).get('/admin').set('Cookie', first).expect(200);
+    await adminPost(s, first, '/admin/sessions/end').expect(303);
+    await request(s.app).get('/admin').set('Cookie', first).expect(303);
+    await request(s.app).get('/admin').set('Cookie', second).expect(303);
+  });
+
+  it('the admin changes a full page of selected links at once, a selection with an unknown code changes none, and a ban disables more links than one batch holds', async () => {
+    const s = await build();
+    const codes = Array.from({ length: 50 }, (_, i) => `sel-${i}`);
+    for (const code of codes) await managedLink(s, `https://a.example/${code}`, code);
+    const cookie = await signIn(s);
+    await adminPost(s, cookie, '/admin/links/bulk', {
+      action: 'disable',
+      code: [...codes.slice(0, 25), 'no-such-link', ...codes.slice(25, 49)],
+    }).expect(404);
+    for (const code of codes) await request(s.app).get(`/${code}`).expect(302);
+    await adminPost(s, cookie, '/admin/links/bulk', { action: 'disable', code: codes })
+      .expect(303)
+      .expect('Location', '/admin?done=bulk');
+    for (const code of codes) await request(s.app).get(`/${code}`).expect(410);
+    await adminPost(s, cookie, '/admin/links/bulk', { action: 'delete', code: codes }).expect(303);
+    const gone = await request(s.app).get('/sel-49').expect(410);
+    expect(gone.text).toContain('This link was deleted');
+
+    await managedLink(s, 'https://kit.example/login', 'kit-bait');
+    for (let i = 0; i < 1100; i++) {
+      const made = await s.store.links.insertLink(
+        {
+          code: `kit-${i}`,
+          target: `https://kit.example/${i}`,
+          manageTokenHash: Buffer.from(`kit-token-${i}`),
+          redirectStatus: 302,
+          expiresAt: null,
+          maxVisits: null,
+        },
+        Date.now(),
+      );
+      expect(made.ok).toBe(true);
+    }
+    await request(s.app).get('/kit-1099').expect(302);
+    await adminPost(s, cookie, '/admin/links/kit-bait/ban', {
+      reason: 'Phishing kit',
+      disable_others: 'on',
+    })
+      .expect(303)
+      .expect('Location', '/admin/links/kit-bait?done=banned&blocked=0&disabled=1100');
+    for (const code of ['kit-bait', 'kit-0', 'kit-500', 'kit-1099'])
+      await request(s.app).get(`/${code}`).expect(410);
   });
 
   it('visitors report abuse, and the admin sees and dismisses the report', async () => {
@@ -312,6 +519,30 @@ function suite(engine: 'sqlite' | 'postgres') {
       .expect(200);
     expect(metrics.text).toMatch(/^snip_links\{state="active"\} 2$/m);
     expect(metrics.text).toMatch(/^snip_rate_limited_total\{limit="create"\} 1$/m);
+  });
+
+  it('every door answers a malformed body with 400, 413 or 415, logs nothing above warn, and stores nothing', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const s = await buildEngineApp(engine, { BASE_URL: ORIGIN, ADMIN_PASSWORD }, { logger });
+    const manage = await managedLink(s, 'https://a.example/kept', 'kept');
+    const context = { key: await apiKey(s), code: 'kept', manage, adminCookie: await signIn(s) };
+    const statuses: Record<string, number> = {};
+    for (const door of BODY_DOORS) {
+      for (const body of MALFORMED_BODIES) {
+        lines.length = 0;
+        const res = await sendMalformedBody(s.app, door, body, context);
+        const row = `${door.door}, ${body.name}`;
+        expect(MALFORMED_BODY_STATUSES, `${row}: ${res.status} ${res.text}`).toContain(res.status);
+        expect(linesAboveWarn(lines), row).toEqual([]);
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      }
+    }
+    console.log(`${engine}: malformed bodies by status ${JSON.stringify(statuses)}`);
+    expect(await s.store.links.countLinks()).toBe(1);
+    expect((await request(s.app).get('/kept').expect(302)).headers.location).toBe(
+      'https://a.example/kept',
+    );
   });
 
   it('health, QR codes and previews answer', async () => {

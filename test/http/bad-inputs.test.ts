@@ -2,8 +2,18 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refusedUrlRows } from '../support/bad-input-rows.js';
-import { buildTestApp, SAME_ORIGIN, type TestApp } from '../support/test-app.js';
+import { pino } from 'pino';
+import {
+  BODY_DOORS,
+  linesAboveWarn,
+  MALFORMED_BODIES,
+  MALFORMED_BODY_STATUSES,
+  refusedUrlRows,
+  sendMalformedBody,
+  type DoorContext,
+} from '../support/bad-input-rows.js';
+import { createApiKey } from '../support/compat-clients.js';
+import { buildTestApp, createManagedLink, SAME_ORIGIN, type TestApp } from '../support/test-app.js';
 
 // Rows of BAD-INPUTS.md that concern the shortening form and the redirect path. The URL policy's
 // own tests cover each rule in depth; these prove the HTTP layer answers as the table says.
@@ -480,4 +490,48 @@ describe('BAD-INPUTS rows 53–55: cross-site form posts', () => {
   it('when the Origin is snip’s own BASE_URL, then the post is accepted', async () => {
     await postForm({ url: 'https://a.example/' }, { Origin: `https://${OUR_HOST}` }).expect(303);
   });
+});
+
+describe('malformed bodies on every door', () => {
+  const ADMIN_PASSWORD = 'correct horse battery';
+
+  it.each(BODY_DOORS.map((door) => [door.door, door] as const))(
+    '%s: when a body cannot be read, then 400, 413 or 415, nothing above warn in the log, and nothing stored',
+    async (_name, door) => {
+      const lines: string[] = [];
+      const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+      const local = buildTestApp({ BASE_URL: `https://${OUR_HOST}`, ADMIN_PASSWORD }, { logger });
+      try {
+        const { manage } = await createManagedLink(local.app, 'target-link');
+        const signIn = await request(local.app)
+          .post('/admin/sign-in')
+          .set(SAME_ORIGIN)
+          .type('form')
+          .send({ password: ADMIN_PASSWORD })
+          .expect(303);
+        const context: DoorContext = {
+          key: await createApiKey(local),
+          code: 'target-link',
+          manage,
+          adminCookie: (signIn.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!,
+        };
+        for (const body of MALFORMED_BODIES) {
+          lines.length = 0;
+          const res = await sendMalformedBody(local.app, door, body, context);
+          expect(MALFORMED_BODY_STATUSES, `${body.name}: ${res.status} ${res.text}`).toContain(
+            res.status,
+          );
+          expectSafe(res);
+          expect(linesAboveWarn(lines), body.name).toEqual([]);
+          expect(local.countLinks(), body.name).toBe(1);
+        }
+        await request(local.app)
+          .get('/target-link')
+          .expect(302)
+          .expect('Location', 'https://a.example/');
+      } finally {
+        local.db.close();
+      }
+    },
+  );
 });

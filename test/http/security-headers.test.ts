@@ -66,6 +66,66 @@ describe('security headers', () => {
     expect((await request(t.app).get('/')).headers['strict-transport-security']).toBeUndefined();
   });
 
+  it('when a proxy TRUST_PROXY trusts says the request came over HTTPS, then every cookie is Secure and HSTS is sent, without BASE_URL', async () => {
+    const PASSWORD = 'correct horse battery staple';
+    const cookiesAndHsts = async (forwardedProto: string) => {
+      const https = { ...SAME_ORIGIN, 'X-Forwarded-Proto': forwardedProto };
+      const created = await request(t.app)
+        .post('/shorten')
+        .set(https)
+        .type('form')
+        .send({ url: 'https://a.example/' })
+        .expect(303);
+      const manage = created.headers.location!.replace('?created=1', '');
+      const remembered = (created.headers['set-cookie'] as unknown as string[])[0]!;
+      const forgotten = await request(t.app)
+        .post(`${manage}/delete`)
+        .set({ ...https, Cookie: remembered.split(';')[0]! })
+        .expect(303);
+      const signedIn = await request(t.app)
+        .post('/admin/sign-in')
+        .set(https)
+        .type('form')
+        .send({ password: PASSWORD })
+        .expect(303);
+      const session = (signedIn.headers['set-cookie'] as unknown as string[])[0]!;
+      const signedOut = await request(t.app)
+        .post('/admin/sign-out')
+        .set({ ...https, Cookie: session.split(';')[0]! })
+        .expect(303);
+      const cookies = [
+        remembered,
+        session,
+        ...[forgotten, signedOut].map(
+          (res) => (res.headers['set-cookie'] as unknown as string[])[0]!,
+        ),
+      ];
+      expect(cookies.map((cookie) => cookie.split('=')[0])).toEqual([
+        'snip_links',
+        'snip_admin',
+        'snip_links',
+        'snip_admin',
+      ]);
+      const hsts = (await request(t.app).get('/').set(https)).headers['strict-transport-security'];
+      return { secure: cookies.map((cookie) => /;\s*Secure\b/i.test(cookie)), hsts };
+    };
+
+    t = buildTestApp({ TRUST_PROXY: 'loopback', ADMIN_PASSWORD: PASSWORD });
+    const behindProxy = await cookiesAndHsts('https');
+    expect(behindProxy.secure).toEqual([true, true, true, true]);
+    expect(behindProxy.hsts).toMatch(/max-age=31536000; includeSubDomains/);
+    // The proxy says plain http: nothing is pinned to HTTPS.
+    const plain = await cookiesAndHsts('http');
+    expect(plain.secure).toEqual([false, false, false, false]);
+    expect(plain.hsts).toBeUndefined();
+    t.db.close();
+    // Without TRUST_PROXY, anyone can send the header: it changes nothing.
+    t = buildTestApp({ ADMIN_PASSWORD: PASSWORD });
+    const untrusted = await cookiesAndHsts('https');
+    expect(untrusted.secure).toEqual([false, false, false, false]);
+    expect(untrusted.hsts).toBeUndefined();
+  });
+
   it('when an error page is shown for a 5xx, then it carries the request id and no stack trace', async () => {
     t = buildTestApp();
     t.db.close();

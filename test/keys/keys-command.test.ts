@@ -59,7 +59,7 @@ describe('the keys command', () => {
     db.close();
   });
 
-  it('when keys are listed, then each shows name, scope, creation, last use and expiry, and a revoked key says so', async () => {
+  it('when keys are listed, then each shows name, scope, source, creation, last use and expiry, and a revoked key says so', async () => {
     const key = keys('create', 'ci').stdout.trim();
     keys('create', 'old');
     const db = openDatabase(file);
@@ -71,12 +71,14 @@ describe('the keys command', () => {
     expect(keys('revoke', 'old').stdout).toBe('revoked key "old"\n');
 
     const lines = keys('list').stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^name\s+scope\s+created \(UTC\)\s+last used \(UTC\)\s+expires$/);
+    expect(lines[0]).toMatch(
+      /^name\s+scope\s+source\s+created \(UTC\)\s+last used \(UTC\)\s+expires$/,
+    );
     expect(lines[1]).toMatch(
-      /^ci\s+full\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+never$/,
+      /^ci\s+full\s+cli\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+never$/,
     );
     expect(lines[2]).toMatch(
-      /^old\s+full\s+\S+ \S+\s+—\s+never\s+revoked \d{4}-\d\d-\d\d \d\d:\d\d$/,
+      /^old\s+full\s+cli\s+\S+ \S+\s+—\s+never\s+revoked \d{4}-\d\d-\d\d \d\d:\d\d$/,
     );
     // The name of a revoked key may be used again.
     expect(keys('create', 'old').status).toBe(0);
@@ -120,10 +122,44 @@ describe('INITIAL_API_KEY', () => {
     const db = createTestDatabase();
     const service = createKeyService({ keys: createKeyRepository(db), now: Date.now });
     const key = 'k'.repeat(40);
-    expect(await service.storeInitialKey(key)).toBe('stored');
-    expect(await service.storeInitialKey(key)).toBe('present');
-    expect((await service.listKeys()).map((k) => [k.name, k.scope])).toEqual([['initial', 'full']]);
+    expect(await service.syncInitialKey(key)).toEqual({ initial: 'stored', revoked: [] });
+    expect(await service.syncInitialKey(key)).toEqual({ initial: 'present', revoked: [] });
+    expect((await service.listKeys()).map((k) => [k.name, k.scope, k.source])).toEqual([
+      ['initial', 'full', 'initial'],
+    ]);
     expect(await service.checkKey(key)).toMatchObject({ ok: true });
+    db.close();
+  });
+
+  it('when it changes, then the key made from the old value is revoked at start and the new one works; other keys stay', async () => {
+    const db = createTestDatabase();
+    const service = createKeyService({ keys: createKeyRepository(db), now: Date.now });
+    const [old, next] = ['o'.repeat(40), 'n'.repeat(40)];
+    await service.syncInitialKey(old);
+    const cli = (await service.createKey({ name: 'ci', scope: 'full', expiresAt: null }, 'cli'))!;
+    const admin = (await service.createKey({ name: 'app', scope: 'full', expiresAt: null }))!;
+    expect(await service.syncInitialKey(next)).toEqual({ initial: 'stored', revoked: ['initial'] });
+    expect(await service.checkKey(old)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await service.checkKey(next)).toMatchObject({ ok: true, key: { source: 'initial' } });
+    expect(await service.checkKey(cli)).toMatchObject({ ok: true, key: { source: 'cli' } });
+    expect(await service.checkKey(admin)).toMatchObject({ ok: true, key: { source: 'admin' } });
+    // Removing the variable revokes the key it made, and nothing else.
+    expect(await service.syncInitialKey(null)).toEqual({ initial: null, revoked: ['initial'] });
+    expect(await service.checkKey(next)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await service.checkKey(cli)).toMatchObject({ ok: true });
+    expect(await service.syncInitialKey(null)).toEqual({ initial: null, revoked: [] });
+    db.close();
+  });
+
+  it('when the old value comes back after a change, then it stays revoked', async () => {
+    const db = createTestDatabase();
+    const service = createKeyService({ keys: createKeyRepository(db), now: Date.now });
+    const [old, next] = ['o'.repeat(40), 'n'.repeat(40)];
+    await service.syncInitialKey(old);
+    await service.syncInitialKey(next);
+    expect(await service.syncInitialKey(old)).toEqual({ initial: 'revoked', revoked: ['initial'] });
+    expect(await service.checkKey(old)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await service.checkKey(next)).toEqual({ ok: false, reason: 'revoked' });
     db.close();
   });
 });

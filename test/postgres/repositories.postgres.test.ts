@@ -163,9 +163,10 @@ async function addLink(
   code: string,
   link: LinkSettings,
   created: number,
+  apiKeyId: number | null = null,
 ): Promise<number> {
   const result = await engine.links.insertLink(
-    { ...link, code, manageTokenHash: Buffer.from(`${code}-token`) },
+    { ...link, code, manageTokenHash: Buffer.from(`${code}-token`), apiKeyId },
     created,
   );
   if (!result.ok) throw new Error(`${engine.name}: ${code} was taken`);
@@ -342,6 +343,34 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     expect(next).toEqual({ sqlite: 2, postgres: 4 });
   });
 
+  it('links: a link is reusable only by the key that made it, and only while it is active', async () => {
+    const t = await twins();
+    const [keyA, keyB] = await same(t, async (e) => {
+      for (const name of ['a', 'b']) {
+        const hash = Buffer.from(`${name}-hash`);
+        await e.keys.insertKey({ name, hash, scope: 'full', expiresAt: null, source: 'cli' }, NOW);
+      }
+      return (await e.keys.listKeys()).map((key) => key.id).sort((x, y) => x - y);
+    });
+    const target = 'https://r.example/';
+    await same(t, async (e) => {
+      await addLink(e, 'byA', settings(target), NOW - 6 * DAY, keyA);
+      await addLink(e, 'byAnewer', settings(target), NOW - 5 * DAY, keyA);
+      const off = await addLink(e, 'byAoff', settings(target), NOW - 4 * DAY, keyA);
+      await e.links.setDisabled(off, true, NOW - DAY);
+      await addLink(e, 'byAold', settings(target, { expiresAt: NOW }), NOW - 3 * DAY, keyA);
+      await addLink(e, 'nobody', settings(target), NOW - 2 * DAY);
+      await addLink(e, 'byB', settings('https://other.example/'), NOW - DAY, keyB);
+    });
+    // The newest of A's active links, though a newer one by nobody goes to the same place.
+    const own = await same(t, (e) => e.links.findActiveByTarget(target, keyA!, NOW));
+    expect(own?.code).toBe('byAnewer');
+    expect(await same(t, (e) => e.links.findActiveByTarget(target, keyB!, NOW))).toBe(null);
+    const other = 'https://other.example/';
+    expect((await same(t, (e) => e.links.findActiveByTarget(other, keyB!, NOW)))?.code).toBe('byB');
+    expect(await same(t, (e) => e.links.findActiveByTarget(other, keyA!, NOW))).toBe(null);
+  });
+
   it('links: changes, counts and lookups by target give the same results', async () => {
     const t = await twins();
     await same(t, seedLinks);
@@ -355,16 +384,16 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     });
     for (const at of [NOW - 2 * DAY, NOW + 2 * DAY]) await same(t, (e) => e.links.countByState(at));
 
-    // The newest active link to a target: alpha, as echo has expired and mike is disabled.
+    // Links made without a key are never reusable, whatever key asks.
+    await same(t, (e) =>
+      e.keys.insertKey(
+        { name: 'ci', hash: Buffer.from('ci-hash'), scope: 'full', expiresAt: null, source: 'cli' },
+        NOW,
+      ),
+    );
     for (const target of ['https://a.example/one', 'https://n.example/', 'https://h.example/']) {
-      await same(t, (e) => e.links.findActiveByTarget(target, NOW), target);
+      expect(await same(t, (e) => e.links.findActiveByTarget(target, 1, NOW), target)).toBe(null);
     }
-    expect(
-      (await same(t, (e) => e.links.findActiveByTarget('https://a.example/one', NOW)))?.code,
-    ).toBe('alpha');
-    expect(
-      (await same(t, (e) => e.links.findActiveByTarget('https://n.example/', NOW)))?.code,
-    ).toBe('oscar');
     for (const host of ['a.example', 'n.example', 'example', 'A.EXAMPLE', 'j.example', '']) {
       await same(t, (e) => e.links.activeLinksMentioning(host, NOW), host);
     }
@@ -527,6 +556,78 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
         ),
       ),
     ).toEqual({ ok: false, reason: 'code_taken' });
+  });
+
+  it('links: bulk changes and pages of the links to a host give the same results, all or nothing, each changed link notified', async () => {
+    const t = await twins();
+    await same(t, seedLinks);
+    for (const host of ['a.example', 'n.example', 'example', '']) {
+      for (const page of [
+        { after: 0, limit: 1 },
+        { after: 0, limit: 2 },
+        { after: 1, limit: 2 },
+        { after: 13, limit: 10 },
+        { after: 100, limit: 10 },
+      ]) {
+        await same(
+          t,
+          (e) => e.links.activeLinksMentioning(host, NOW, page),
+          `${host} ${page.after}`,
+        );
+      }
+    }
+
+    const listener = new pg.Client({ connectionString: t.url });
+    await listener.connect();
+    onTestFinished(() => listener.end());
+    const heard: string[] = [];
+    listener.on('notification', (message) => {
+      if (message.channel === LINK_CHANGED_CHANNEL) heard.push(message.payload ?? '');
+    });
+    await listener.query(`LISTEN ${LINK_CHANGED_CHANNEL}`);
+
+    await same(t, async (e) => {
+      const ids = async (...codes: string[]) => Promise.all(codes.map((code) => idOf(e, code)));
+      // A deleted link (hotel) and an id that does not exist change nothing.
+      await e.links.setDisabledMany(await ids('alpha', 'november', 'hotel'), true, NOW + 1);
+      await e.links.setDisabledMany([...(await ids('november', 'fox_trot')), 999], false, NOW + 2);
+      await e.links.deleteLinks(await ids('charlie', 'oscar'), NOW + 3);
+      await e.links.setDisabledMany([], true, NOW + 4);
+      await e.links.deleteLinks([], NOW + 4);
+    });
+    await same(t, (e) =>
+      e.links.listLinks(
+        { search: '', state: null, orderBy: 'created', direction: 'asc', limit: 100, offset: 0 },
+        NOW,
+      ),
+    );
+    await same(t, (e) => e.visits.dailyCounts(1, '2000-01-01'));
+
+    // A batch that fails changes none of its links, on either engine.
+    t.db.exec(`CREATE TRIGGER refuse BEFORE UPDATE ON urls
+      WHEN NEW.code = 'Bravo' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    await withClient(t.url, (client) =>
+      client.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN IF NEW.code = 'Bravo' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER refuse BEFORE UPDATE ON urls FOR EACH ROW EXECUTE FUNCTION refuse()`),
+    );
+    for (const e of [t.sqlite, t.postgres]) {
+      const ids = [await idOf(e, 'delta'), await idOf(e, 'Bravo'), await idOf(e, 'LIMA%')];
+      await expect((async () => e.links.setDisabledMany(ids, true, NOW + 5))()).rejects.toThrow(
+        'refused',
+      );
+      await expect((async () => e.links.deleteLinks(ids, NOW + 5))()).rejects.toThrow('refused');
+    }
+    await same(t, (e) => e.links.countByState(NOW));
+    await same(t, (e) => e.links.findLink('delta'));
+
+    const expected = ['alpha', 'november', 'november', 'fox_trot', 'charlie', 'oscar'];
+    const deadline = Date.now() + 5000;
+    while (heard.length < expected.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect([...heard].sort()).toEqual([...expected].sort());
   });
 
   it('links: every change to an existing link notifies its code, at the commit, and nothing else does', async () => {
@@ -811,6 +912,7 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
       hash: Buffer.from(hash),
       scope: 'full' as const,
       expiresAt,
+      source: 'cli' as const,
     });
     expect(await same(t, (e) => e.keys.insertKey(key('ci', 'h1'), NOW))).toBe(true);
     expect(
@@ -843,6 +945,83 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     ]);
     expect(await same(t, (e) => e.keys.countUsableKeys(NOW))).toBe(2);
     await same(t, (e) => e.keys.countUsableKeys(NOW + DAY));
+  });
+
+  it('keys: each keeps its source, and the keys INITIAL_API_KEY made are revoked the same when it changes', async () => {
+    const t = await twins();
+    const key = (name: string, hash: string, source: 'admin' | 'cli' | 'initial') => ({
+      name,
+      hash: Buffer.from(hash),
+      scope: 'full' as const,
+      expiresAt: null,
+      source,
+    });
+    await same(t, async (e) => {
+      await e.keys.insertKey(key('app', 'h1', 'admin'), NOW);
+      await e.keys.insertKey(key('ci', 'h2', 'cli'), NOW);
+      await e.keys.insertKey(key('initial', 'h3', 'initial'), NOW);
+      await e.keys.insertKey(key('initial-2', 'h4', 'initial'), NOW + 1);
+    });
+    expect((await same(t, (e) => e.keys.listKeys())).map((k) => [k.name, k.source])).toEqual([
+      ['app', 'admin'],
+      ['ci', 'cli'],
+      ['initial', 'initial'],
+      ['initial-2', 'initial'],
+    ]);
+    expect(
+      await same(t, (e) => e.keys.revokeInitialKeysExcept(Buffer.from('h4'), NOW + 2)),
+    ).toEqual(['initial']);
+    expect(
+      await same(t, (e) => e.keys.revokeInitialKeysExcept(Buffer.from('h4'), NOW + 3)),
+    ).toEqual([]);
+    expect(await same(t, (e) => e.keys.revokeInitialKeysExcept(null, NOW + 4))).toEqual([
+      'initial-2',
+    ]);
+    const listed = await same(t, (e) => e.keys.listKeys());
+    expect(listed.map((k) => [k.name, k.revokedAt])).toEqual([
+      ['app', null],
+      ['ci', null],
+      ['initial', NOW + 2],
+      ['initial-2', NOW + 4],
+    ]);
+  });
+
+  it('keys: a key stored by INITIAL_API_KEY before keys had a source is recognised by the migration', async () => {
+    // Rows as the earlier schema held them; then the migration that adds the source.
+    const { url } = await createTestPgDatabase();
+    const source = PG_MIGRATIONS.findIndex((m) => m.name === 'add_api_key_sources');
+    expect(source).toBeGreaterThan(0);
+    await applyPostgresMigrations(url, PG_MIGRATIONS.slice(0, source));
+    const legacy: [string, string, number | null][] = [
+      ['initial', 'full', null],
+      ['initial-3', 'full', null],
+      ['initial-x', 'full', null],
+      ['initial', 'create-only', null],
+      ['laptop', 'full', null],
+      ['initial-4', 'full', NOW],
+    ];
+    await withClient(url, async (client) => {
+      for (const [i, [name, scope, expiresAt]] of legacy.entries()) {
+        await client.query(
+          `INSERT INTO api_keys (name, key_hash, scope, created, expires_at, revoked_at)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [name, Buffer.from(`h${i}`), scope, NOW, expiresAt, scope === 'create-only' ? NOW : null],
+        );
+      }
+    });
+    await applyPostgresMigrations(url, PG_MIGRATIONS);
+    const pool = createPostgresPool(url, { max: 1 });
+    onTestFinished(() => pool.end());
+    expect(
+      (await createPostgresKeyRepository(pool).listKeys()).map((k) => [k.name, k.source]),
+    ).toEqual([
+      ['initial', 'initial'],
+      ['initial-3', 'initial'],
+      ['initial-x', 'unknown'],
+      ['initial', 'unknown'],
+      ['laptop', 'unknown'],
+      ['initial-4', 'unknown'],
+    ]);
   });
 
   it('abuse: reports grouped and ordered the same, and resolved the same', async () => {
@@ -916,12 +1095,32 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     });
     await same(t, (e) => e.sessions.touchSession(one, NOW + 20));
     expect(await same(t, (e) => e.sessions.findSession(one))).toMatchObject({ lastSeen: NOW + 20 });
-    await same(t, (e) => e.sessions.deleteSessionsIdleSince(NOW + 15));
+    // Idle since before NOW + 15: two (last seen NOW + 10); one was seen at NOW + 20.
+    await same(t, (e) => e.sessions.deleteEndedSessions(NOW + 15, NOW - 1));
     expect(await same(t, (e) => e.sessions.findSession(two))).toBeNull();
     await same(t, (e) => e.sessions.findSession(one));
     await same(t, (e) => e.sessions.deleteSession(one));
     expect(await same(t, (e) => e.sessions.findSession(one))).toBeNull();
     expect(await same(t, (e) => e.sessions.findSession(Buffer.alloc(32, 3)))).toBeNull();
+  });
+
+  it('admin sessions: ended by age however busy, and all ended at once, the same', async () => {
+    const t = await twins();
+    const [one, two, three] = [1, 2, 3].map((n) => Buffer.alloc(32, n));
+    await same(t, async (e) => {
+      await e.sessions.insertSession(one!, NOW);
+      await e.sessions.insertSession(two!, NOW + 10);
+      await e.sessions.insertSession(three!, NOW + 20);
+      await e.sessions.touchSession(one!, NOW + 100);
+    });
+    // Made before NOW + 5: one, however recently it was seen.
+    await same(t, (e) => e.sessions.deleteEndedSessions(NOW, NOW + 5));
+    expect(await same(t, (e) => e.sessions.findSession(one!))).toBeNull();
+    expect(await same(t, (e) => e.sessions.findSession(two!))).toMatchObject({ created: NOW + 10 });
+    expect(await same(t, (e) => e.sessions.deleteAllSessions())).toBe(2);
+    expect(await same(t, (e) => e.sessions.findSession(two!))).toBeNull();
+    expect(await same(t, (e) => e.sessions.findSession(three!))).toBeNull();
+    expect(await same(t, (e) => e.sessions.deleteAllSessions())).toBe(0);
   });
 
   it('health: ping is true while the database answers and false, not a rejection, once closed', async () => {

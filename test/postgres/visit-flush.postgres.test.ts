@@ -98,25 +98,53 @@ async function storedOnPostgres(url: string): Promise<Stored> {
 
 /**
  * One machine: its own pool, three flush loops at once, random batches to the run's links for
- * `durationMs`. Prints what it sent (and only what was flushed without an error) as JSON.
+ * at least `durationMs`. Prints what it sent (and only what was flushed without an error) as JSON.
+ *
+ * How much a process sends in a given time depends on the machine: on a loaded one, random
+ * hosts drawn for a fixed time left some link short of the referrer cap. So each link gets the
+ * named hosts in an order of its own (shuffled, without repeats until all 140 have been sent),
+ * and the loops go on past `durationMs` until this process alone has flushed `minFlushes` times
+ * and sent every link more named hosts than the cap: every link reaches it, on any machine.
  */
 const FLUSHING_PROCESS = `
 import pg from 'pg';
-const [url, moduleUrl, linkIdsJson, durationMs, seed] = process.argv.slice(1);
+const [url, moduleUrl, linkIdsJson, durationMs, seed, minFlushes, cap] = process.argv.slice(1);
 const { createPostgresVisitRepository } = await import(moduleUrl);
 const linkIds = JSON.parse(linkIdsJson);
 let state = Number(seed);
 const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
 const pick = (n) => Math.floor(random() * n);
-const hosts = ['', ...Array.from({ length: 140 }, (_, i) => 'host' + i + '.example')];
+const named = Array.from({ length: 140 }, (_, i) => 'host' + i + '.example');
+const shuffled = () => {
+  const hosts = [...named];
+  for (let i = hosts.length - 1; i > 0; i--) {
+    const j = pick(i + 1);
+    [hosts[i], hosts[j]] = [hosts[j], hosts[i]];
+  }
+  return hosts;
+};
+const order = new Map(linkIds.map((id) => [id, shuffled()]));
+const namedSent = new Map(linkIds.map((id) => [id, 0]));
+// Direct visits ('') as often as any one host, as when all 141 keys were drawn at random.
+const nextHost = (urlId) => {
+  if (pick(named.length + 1) === 0) return '';
+  const n = namedSent.get(urlId);
+  namedSent.set(urlId, n + 1);
+  return order.get(urlId)[n % named.length];
+};
 const days = ['2026-06-15', '2026-06-16', '2026-06-17'];
 const pool = new pg.Pool({ connectionString: url, max: 3 });
 let retries = 0;
 const visits = createPostgresVisitRepository(pool, { onRetry: () => { retries += 1; } });
-const sent = { flushes: 0, visits: 0, links: {}, days: {}, lastVisit: {} };
+const sent = { flushes: 0, visits: 0, links: {}, days: {}, lastVisit: {}, hosts: {} };
+const hostsSent = {};
 const until = Date.now() + Number(durationMs);
+const done = () =>
+  Date.now() >= until &&
+  sent.flushes >= Number(minFlushes) &&
+  linkIds.every((id) => namedSent.get(id) > Number(cap));
 async function loop() {
-  while (Date.now() < until) {
+  while (!done()) {
     const batches = new Map();
     const links = 1 + pick(20);
     for (let i = 0; i < links; i++) {
@@ -129,7 +157,7 @@ async function loop() {
       const n = 1 + pick(10);
       for (let v = 0; v < n; v++) {
         const day = days[pick(days.length)];
-        const host = hosts[pick(hosts.length)];
+        const host = nextHost(urlId);
         b.byDay.set(day, (b.byDay.get(day) ?? 0) + 1);
         b.byReferrer.set(host, (b.byReferrer.get(host) ?? 0) + 1);
       }
@@ -143,11 +171,14 @@ async function loop() {
       sent.links[b.urlId] = (sent.links[b.urlId] ?? 0) + b.count;
       sent.lastVisit[b.urlId] = Math.max(sent.lastVisit[b.urlId] ?? 0, b.lastVisit);
       for (const [day, n] of b.byDay) sent.days[b.urlId + '|' + day] = (sent.days[b.urlId + '|' + day] ?? 0) + n;
+      hostsSent[b.urlId] ??= new Set();
+      for (const host of b.byReferrer.keys()) hostsSent[b.urlId].add(host);
     }
   }
 }
 await Promise.all([loop(), loop(), loop()]);
 await pool.end();
+for (const [id, hosts] of Object.entries(hostsSent)) sent.hosts[id] = [...hosts];
 process.stdout.write(JSON.stringify({ ...sent, retries }));
 `;
 
@@ -158,7 +189,12 @@ type Sent = {
   links: Record<string, number>;
   days: Record<string, number>;
   lastVisit: Record<string, number>;
+  /** Per link, every host it was sent ('' for direct visits). */
+  hosts: Record<string, string[]>;
 };
+
+/** Each process flushes at least this often: enough rounds of flushes meeting each other. */
+const MIN_FLUSHES = 50;
 
 function runFlushingProcess(url: string, linkIds: number[], durationMs: number, seed: number) {
   return new Promise<Sent>((resolve, reject) => {
@@ -173,6 +209,8 @@ function runFlushingProcess(url: string, linkIds: number[], durationMs: number, 
         JSON.stringify(linkIds),
         String(durationMs),
         String(seed),
+        String(MIN_FLUSHES),
+        String(MAX_REFERRER_HOSTS),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -192,18 +230,18 @@ function addInto(into: Record<string, number>, from: Record<string, number>): vo
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
 }
 
-/** Waits until a connection to the database waits for a lock another one holds. */
-async function untilSomeoneWaitsForALock(url: string): Promise<void> {
+/** Waits until `waiting` connections to the database wait for a lock another one holds. */
+async function untilSomeoneWaitsForALock(url: string, waiting = 1): Promise<void> {
   await withClient(url, async (client) => {
     for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
       const { rows } = await client.query<{ n: string }>(
         `SELECT COUNT(*) AS n FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
       );
-      if (Number(rows[0]!.n) > 0) return;
+      if (Number(rows[0]!.n) >= waiting) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    throw new Error('nobody waited for a lock within 10 s');
+    throw new Error(`fewer than ${waiting} connections waited for a lock within 10 s`);
   });
 }
 
@@ -343,11 +381,16 @@ describeWithPostgres('the PostgreSQL visit flush', () => {
     const links: Record<string, number> = {};
     const days: Record<string, number> = {};
     const lastVisit: Record<string, number> = {};
+    const hosts: Record<string, Set<string>> = {};
     for (const sent of results) {
       addInto(links, sent.links);
       addInto(days, sent.days);
       for (const [id, time] of Object.entries(sent.lastVisit)) {
         lastVisit[id] = Math.max(lastVisit[id] ?? 0, time);
+      }
+      for (const [id, sentHosts] of Object.entries(sent.hosts)) {
+        hosts[id] ??= new Set();
+        for (const host of sentHosts) hosts[id].add(host);
       }
     }
     const total = results.reduce((sum, sent) => sum + sent.visits, 0);
@@ -356,7 +399,14 @@ describeWithPostgres('the PostgreSQL visit flush', () => {
         `${results.map((r) => r.visits).join(' + ')} = ${total} visits, ` +
         `${results.map((r) => r.retries).join(' + ')} retries, ${duration} ms`,
     );
-    expect(results.every((sent) => sent.flushes > 50)).toBe(true);
+    for (const sent of results) expect(sent.flushes).toBeGreaterThanOrEqual(MIN_FLUSHES);
+    // What the cap assertions below rest on: every link was sent more named hosts than fit.
+    for (const id of linkIds) {
+      const namedSent = [...(hosts[id] ?? [])].filter((host) => host !== '');
+      expect(namedSent.length, `named hosts sent to link ${id}`).toBeGreaterThan(
+        MAX_REFERRER_HOSTS,
+      );
+    }
 
     await withClient(url, async (client) => {
       const stored = await client.query<{ id: string; visits: string; last_visit: string | null }>(
@@ -383,16 +433,61 @@ describeWithPostgres('the PostgreSQL visit flush', () => {
       );
       const referred: Record<string, number> = {};
       const named: Record<string, number> = {};
+      const strangers: string[] = [];
       for (const row of referrers.rows) {
         addInto(referred, { [row.url_id]: Number(row.count) });
-        if (row.host !== '' && row.host !== OTHER_REFERRERS) addInto(named, { [row.url_id]: 1 });
+        if (row.host === OTHER_REFERRERS) continue;
+        if (row.host !== '') addInto(named, { [row.url_id]: 1 });
+        if (!hosts[row.url_id]?.has(row.host)) strangers.push(`${row.url_id} ${row.host}`);
       }
       expect(referred).toEqual(links);
-      // 140 hosts were sent to every link: each reached the cap, and none went past it.
+      // A host is stored only for a link it was sent to.
+      expect(strangers).toEqual([]);
+      // More hosts than fit were sent to every link: each reached the cap, and none went past it.
       expect(Object.values(named).every((n) => n <= MAX_REFERRER_HOSTS)).toBe(true);
       expect(Object.values(named).filter((n) => n >= MAX_REFERRER_HOSTS - 1)).toHaveLength(50);
       expect(referrers.rows.filter((row) => row.host === OTHER_REFERRERS)).toHaveLength(50);
     });
+  });
+
+  it('when two machines add a new host each to a link one row short of the referrer cap at the same moment, then one host takes the last row and the other goes to the other-referrers bucket', async () => {
+    const url = await migratedDatabase();
+    const [link] = await insertPgLinks(url, ['nearly-full']);
+    const almost = Array.from({ length: MAX_REFERRER_HOSTS - 1 }, (_, i) => [
+      `h${i}.example`,
+      1,
+    ]) as [string, number][];
+    await createPostgresVisitRepository(newPool(url)).addVisits([
+      batch(link!, START + 1, [['2026-06-15', almost.length]], almost),
+    ]);
+
+    // Another connection holds the link's row, so both flushes are under way, each in its own
+    // transaction on its own machine's pool, before either may write; then it lets go. Their
+    // visits fall on different days, so no other row they share makes them take turns: only the
+    // link's row can keep the second from counting the referrer rows before the first commits.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    onTestFinished(() => holder.end());
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM urls WHERE id = $1 FOR UPDATE', [link]);
+    const flushes = ['first.example', 'second.example'].map((host, i) =>
+      createPostgresVisitRepository(newPool(url)).addVisits([
+        batch(link!, START + 2 + i, [[`2026-06-1${6 + i}`, 1]], [[host, 1]]),
+      ]),
+    );
+    await untilSomeoneWaitsForALock(url, 2);
+    await holder.query('COMMIT');
+    await Promise.all(flushes);
+
+    const { referrers } = await storedCounts(url);
+    const rows = referrers.map((row) => row.split(' '));
+    expect(rows).toHaveLength(MAX_REFERRER_HOSTS + 1);
+    expect(rows.filter(([, host]) => host === OTHER_REFERRERS)).toEqual([
+      ['nearly-full', OTHER_REFERRERS, '1'],
+    ]);
+    const late = rows.filter(([, host]) => host === 'first.example' || host === 'second.example');
+    expect(late).toHaveLength(1);
+    expect(late[0]![2]).toBe('1');
   });
 
   it('when a flush is the victim of a real deadlock, then it runs again once, after its rollback, and every count is exact', async () => {

@@ -85,6 +85,18 @@ describe('scripts/run-migrations.sh', () => {
     expect(result.stdout).toBe('');
   });
 
+  it.each([
+    ['mysql://snip:pa/ss@w0rd@localhost/snip', 'ss@w0rd'],
+    ['mysql://snip:top?secret#1@db/snip', 'secret#1'],
+    ['host=db user=snip password=hunter2', 'hunter2'],
+  ])('when DATABASE_URL is %s, then the message never shows its password', (url, secret) => {
+    const result = runScript({ DATABASE_URL: url });
+
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('DATABASE_URL must look like');
+    expect(result.stderr).not.toContain(secret);
+  });
+
   it('when the directory is missing, then it is created and every migration applied', () => {
     const file = path.join(tmp, 'a', 'b', 'database.sqlite3');
 

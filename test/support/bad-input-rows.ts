@@ -1,3 +1,6 @@
+import type { Express } from 'express';
+import request from 'supertest';
+
 /**
  * The URL rows of BAD-INPUTS.md that every door refuses with 422, for snip reachable at `ourHost`.
  * One table, so the form and the API are held to exactly the same rows.
@@ -37,4 +40,174 @@ export function refusedUrlRows(ourHost: string): [row: string, url: string][] {
     ['25', 'https://a.example/\r\nSet-Cookie: x=1'],
     ['26', 'https://a.example/\u0000'],
   ];
+}
+
+/** A request body that no door can read, and the headers that make it so. */
+export type MalformedBody = {
+  name: string;
+  contentType: string;
+  body: string;
+  headers?: Record<string, string>;
+};
+
+const part = (boundary: string) =>
+  `--${boundary}\r\nContent-Disposition: form-data; name="url"\r\n\r\nhttps://a.example/\r\n--${boundary}--\r\n`;
+
+/**
+ * Bodies every door must answer with 400, 413 or 415 — never a 5xx, never an error in the log:
+ * broken JSON, charsets and encodings the parsers refuse, and multipart that cannot be read.
+ */
+export const MALFORMED_BODIES: MalformedBody[] = [
+  { name: 'broken JSON', contentType: 'application/json', body: '{"url":' },
+  {
+    name: 'JSON in an unknown charset',
+    contentType: 'application/json; charset=bogus',
+    body: '{}',
+  },
+  { name: 'JSON in UTF-16', contentType: 'application/json; charset=utf-16', body: '{}' },
+  {
+    name: 'gzip that is not gzip',
+    contentType: 'application/json',
+    body: 'not gzip at all',
+    headers: { 'Content-Encoding': 'gzip' },
+  },
+  {
+    name: 'an unknown Content-Encoding',
+    contentType: 'application/json',
+    body: '{}',
+    headers: { 'Content-Encoding': 'bogus' },
+  },
+  { name: 'multipart without a boundary', contentType: 'multipart/form-data', body: part('b0und') },
+  {
+    name: 'multipart whose boundary is not in the body',
+    contentType: 'multipart/form-data; boundary=elsewhere',
+    body: part('b0und'),
+  },
+  {
+    name: 'multipart cut short',
+    contentType: 'multipart/form-data; boundary=b0und',
+    body: part('b0und').slice(0, 60),
+  },
+  {
+    name: 'multipart with a part without a name',
+    contentType: 'multipart/form-data; boundary=b0und',
+    body: '--b0und\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b0und--\r\n',
+  },
+  {
+    name: 'multipart with a part without headers',
+    contentType: 'multipart/form-data; boundary=b0und',
+    body: '--b0und\r\n\r\nx\r\n--b0und--\r\n',
+  },
+  { name: 'empty multipart', contentType: 'multipart/form-data; boundary=b0und', body: '' },
+  {
+    name: 'a form in an unknown charset',
+    contentType: 'application/x-www-form-urlencoded; charset=bogus',
+    body: 'url=https%3A%2F%2Fa.example%2F',
+  },
+  {
+    name: 'a form in UTF-16',
+    contentType: 'application/x-www-form-urlencoded; charset=utf-16',
+    body: 'url=https%3A%2F%2Fa.example%2F',
+  },
+];
+
+/** What a door needs to be reached: a key, a link's code or management path, an admin session. */
+export type DoorContext = { key: string; code: string; manage: string; adminCookie: string };
+
+/** Every door that reads a request body, as a client reaches it. */
+export const BODY_DOORS: {
+  door: string;
+  method: 'get' | 'post' | 'patch';
+  path: (c: DoorContext) => string;
+  headers: (c: DoorContext) => Record<string, string>;
+}[] = [
+  {
+    door: '/api/v1 create',
+    method: 'post',
+    path: () => '/api/v1/links',
+    headers: (c) => ({ Authorization: `Bearer ${c.key}` }),
+  },
+  {
+    door: '/api/v1 update',
+    method: 'patch',
+    path: (c) => `/api/v1/links/${c.code}`,
+    headers: (c) => ({ Authorization: `Bearer ${c.key}` }),
+  },
+  {
+    door: 'Shlink /rest/v3',
+    method: 'post',
+    path: () => '/rest/v3/short-urls',
+    headers: (c) => ({ 'X-Api-Key': c.key }),
+  },
+  {
+    door: 'Shlink /rest/v2',
+    method: 'post',
+    path: () => '/rest/v2/short-urls',
+    headers: (c) => ({ 'X-Api-Key': c.key }),
+  },
+  {
+    door: 'Kutt',
+    method: 'post',
+    path: () => '/api/v2/links',
+    headers: (c) => ({ 'X-API-KEY': c.key }),
+  },
+  { door: 'YOURLS POST', method: 'post', path: () => '/yourls-api.php', headers: () => ({}) },
+  { door: 'YOURLS GET', method: 'get', path: () => '/yourls-api.php', headers: () => ({}) },
+  {
+    door: 'the form',
+    method: 'post',
+    path: () => '/shorten',
+    headers: () => ({ 'Sec-Fetch-Site': 'same-origin' }),
+  },
+  {
+    door: 'management',
+    method: 'post',
+    path: (c) => c.manage,
+    headers: () => ({ 'Sec-Fetch-Site': 'same-origin' }),
+  },
+  {
+    door: 'abuse report',
+    method: 'post',
+    path: (c) => `/report/${c.code}`,
+    headers: () => ({ 'Sec-Fetch-Site': 'same-origin' }),
+  },
+  {
+    door: 'admin sign-in',
+    method: 'post',
+    path: () => '/admin/sign-in',
+    headers: () => ({ 'Sec-Fetch-Site': 'same-origin' }),
+  },
+  {
+    door: 'admin action',
+    method: 'post',
+    path: () => '/admin/keys',
+    headers: (c) => ({ 'Sec-Fetch-Site': 'same-origin', Cookie: c.adminCookie }),
+  },
+];
+
+/** Statuses a malformed body may get: the parser layer's, never a 5xx. */
+export const MALFORMED_BODY_STATUSES = [400, 413, 415];
+
+/** pino's numeric level of `warn`: nothing a client sends may be logged above it. */
+export const WARN_LEVEL = 40;
+
+/** Sends one malformed body through one door, as raw bytes with exactly the headers given. */
+export function sendMalformedBody(
+  app: Express,
+  door: (typeof BODY_DOORS)[number],
+  body: MalformedBody,
+  context: DoorContext,
+): request.Test {
+  const agent = request(app);
+  return agent[door.method](door.path(context))
+    .set({ ...door.headers(context), ...body.headers, 'Content-Type': body.contentType })
+    .send(Buffer.from(body.body));
+}
+
+/** The log lines above `warn`, as messages. */
+export function linesAboveWarn(lines: readonly string[]): string[] {
+  return lines
+    .map((line) => JSON.parse(line) as { level: number; msg?: string; err?: { message?: string } })
+    .filter((line) => line.level > WARN_LEVEL)
+    .map((line) => `${line.msg ?? ''}: ${line.err?.message ?? ''}`);
 }

@@ -23,26 +23,30 @@ export type EngineApp = {
   visitCounter: VisitCounter;
   /** Writes the visits counted in memory, as the server does every second. */
   flushVisits: () => Promise<number>;
+  /** Runs SQL on the database directly, past every door: for rows snip would never write. */
+  execute: (sql: string) => Promise<void>;
 };
 
 /**
  * The app on a fresh database of either engine, with the real migrations: SQLite in memory, or
  * a new PostgreSQL database on the run's cluster (dropped when the test ends). Call it inside a
- * test. Only time may be injected: everything else is what the server builds.
+ * test. Only time (and a logger to read) may be injected: everything else is what the server builds.
  */
 export async function buildEngineApp(
   engine: Engine,
   env: Record<string, string> = {},
-  overrides: Pick<AppDeps, 'now'> = {},
+  overrides: Partial<Pick<AppDeps, 'now' | 'logger'>> = {},
 ): Promise<EngineApp> {
   const now = overrides.now ?? Date.now;
   let store: Store;
+  let execute: EngineApp['execute'];
   if (engine === 'sqlite') {
     const db = createTestDatabase();
     onTestFinished(() => {
       db.close();
     });
     store = createSqliteStore({ db, file: ':memory:', fileCheck: () => null, now });
+    execute = async (sql) => void db.exec(sql);
   } else {
     const { url } = await createTestPgDatabase();
     await applyPostgresMigrations(
@@ -51,6 +55,7 @@ export async function buildEngineApp(
     );
     const pool = createPostgresPool(url, { max: 4 });
     onTestFinished(() => pool.end());
+    execute = async (sql) => void (await pool.query(sql));
     store = createPostgresStore(pool, { cacheTtlMs: 1000 });
   }
   const config = loadConfig({
@@ -62,7 +67,7 @@ export async function buildEngineApp(
   const app = createApp({
     config,
     store,
-    logger: pino({ level: 'silent' }),
+    logger: overrides.logger ?? pino({ level: 'silent' }),
     visitCounter,
     now,
   });
@@ -75,5 +80,6 @@ export async function buildEngineApp(
       await visitCounter.idle();
       return visitCounter.flush();
     },
+    execute,
   };
 }

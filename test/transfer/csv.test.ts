@@ -5,11 +5,14 @@ import {
   csvField,
   csvRecord,
   CsvSyntaxError,
+  defuseFormula,
   detectDelimiter,
   parseCsv,
+  restoreFormula,
   type CsvRecord,
 } from '../../src/transfer/csv.js';
 
+const SEED = Number(process.env.PROPERTY_SEED ?? 20_261_129);
 const fieldsOf = (text: string) => parseCsv(text).map((record) => record.fields);
 
 /** Parses `text` fed in the given pieces. */
@@ -159,18 +162,72 @@ describe('writing CSV', () => {
     expect(fieldsOf(csvRecord(['']))).toEqual([['']]);
   });
 
-  it('when any records are written and read back, then they are the same', () => {
+  it('when any records are written and read back (with formulas restored), then they are the same', () => {
     const field = fc.string({
-      unit: fc.constantFrom('a', 'Z', ' ', ',', '"', '\r', '\n', 'é', '😀'),
+      unit: fc.constantFrom(
+        'a',
+        'Z',
+        ' ',
+        ',',
+        '"',
+        '\r',
+        '\n',
+        'é',
+        '😀',
+        "'",
+        '=',
+        '-',
+        '@',
+        '\t',
+      ),
     });
     fc.assert(
       fc.property(
         fc.array(fc.array(field, { minLength: 1, maxLength: 5 }), { maxLength: 5 }),
         (records) => {
           const text = records.map(csvRecord).join('');
-          expect(fieldsOf(text)).toEqual(records);
+          expect(fieldsOf(text).map((fields) => fields.map(restoreFormula))).toEqual(records);
         },
       ),
+      { seed: SEED },
+    );
+  });
+});
+
+describe('defusing spreadsheet formulas', () => {
+  it.each([
+    ['=HYPERLINK("https://evil.example")', `'=HYPERLINK("https://evil.example")`],
+    ['+1', "'+1"],
+    ['-abc', "'-abc"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\t=1', "'\t=1"],
+    ['\r=1', "'\r=1"],
+    ["'=1", "''=1"],
+    ["''-x", "'''-x"],
+    ["'abc", "'abc"],
+    ['abc', 'abc'],
+    ['a=b', 'a=b'],
+    ['', ''],
+  ])('when a field is %j, then it is written as %j and read back as it was', (value, written) => {
+    expect(defuseFormula(value)).toBe(written);
+    expect(restoreFormula(written)).toBe(value);
+  });
+
+  it('when snip writes a record, then no field a spreadsheet reads starts a formula', () => {
+    const text = csvRecord(['-abc', '=1+1', '@x', '+x', 'ok']);
+    expect(text).toBe("'-abc,'=1+1,'@x,'+x,ok\r\n");
+  });
+
+  it('when any value is defused, then restoring gives it back, and only defused values change', () => {
+    const value = fc.string({
+      unit: fc.constantFrom("'", '=', '+', '-', '@', '\t', '\r', 'a', ' '),
+    });
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(restoreFormula(defuseFormula(v))).toBe(v);
+        expect(/^[=+\-@\t\r]/.test(defuseFormula(v))).toBe(false);
+      }),
+      { seed: SEED },
     );
   });
 });

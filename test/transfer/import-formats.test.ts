@@ -272,6 +272,23 @@ describe('reading values', () => {
     }
   });
 
+  it('when a time lies outside 1970 to the end of 9999 UTC once its offset is applied, then it is not read', () => {
+    // Each writes a four-digit year, but the instant it names does not have one in UTC: an
+    // export would write it back as +010000-… or 1969-…, which no import reads.
+    for (const value of [
+      '9999-12-31T23:00:00-05:00',
+      '9999-12-31T23:59:59.999-00:01',
+      '1970-01-01T00:30:00+01:00',
+    ]) {
+      expect(parseTimestamp(value), value).toBeNull();
+    }
+    expect(parseTimestamp('9999-12-31T23:59:59.999Z')).toBe(
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+    );
+    expect(parseTimestamp('10000-01-01T00:00:00+01:00')).toBeNull();
+    expect(parseTimestamp('1970-01-01T01:00:00+01:00')).toBe(0);
+  });
+
   it('when a short link is given, then its path is the code', () => {
     expect(shortLinkPath('https://bit.ly/abc')).toBe('abc');
     expect(shortLinkPath('bit.ly/abc/')).toBe('abc');

@@ -252,6 +252,46 @@ describe('the round trip', () => {
   });
 });
 
+describe('spreadsheet formulas', () => {
+  it('when a code or a ban reason starts a formula, then the export defuses it, and the import reads it back as it was', async () => {
+    const links = createLinkRepository(db);
+    const cells = ['-abc', '@abc', "'=keep"];
+    for (const [index, code] of ['-abc', 'plain', 'twice'].entries()) {
+      const added = links.insertLink(
+        {
+          code,
+          target: `https://example.com/${index}`,
+          redirectStatus: 302,
+          expiresAt: null,
+          maxVisits: null,
+          manageTokenHash: Buffer.alloc(32, index + 1),
+        },
+        NOW - DAY,
+      );
+      if (!added.ok) throw new Error(`could not add ${code}`);
+      const reason = ['=HYPERLINK("https://evil.example","click")', '+1-1', cells[2]!][index]!;
+      links.setBanned(added.link.id, { reason }, NOW - DAY);
+    }
+    const exported = await exportText();
+    const rows = parseCsv(exported).slice(1);
+    const column = (name: (typeof EXPORT_COLUMNS)[number]) => EXPORT_COLUMNS.indexOf(name);
+    expect(rows.map((row) => row.fields[column('code')])).toEqual(["'-abc", 'plain', 'twice']);
+    expect(rows.map((row) => row.fields[column('ban_reason')])).toEqual([
+      `'=HYPERLINK("https://evil.example","click")`,
+      "'+1-1",
+      "''=keep",
+    ]);
+
+    const fresh = createImportTarget();
+    const report = requireReport(await importInto(fresh, exported));
+    expect(report.totals).toMatchObject({ created: 3, invalid: 0, refused: 0 });
+    expect(storedLinks(fresh.db).map(({ code, ban_reason }) => [code, ban_reason])).toEqual(
+      storedLinks(db).map(({ code, ban_reason }) => [code, ban_reason]),
+    );
+    expect(await exportText(fresh.deps.transfer)).toBe(exported);
+  });
+});
+
 /** Fills the table with `count` plain links in one statement. */
 function fillTable(count: number): void {
   db.prepare(
