@@ -41,12 +41,14 @@ function parentCgroup(): { dir: string; version: 1 | 2 } | null {
   }
   const v2 = lines.map((line) => line.split(':')).find(([id]) => id === '0');
   if (v2 !== undefined) {
-    // A v2 process may only join leaf cgroups, and the memory controller must be delegated to
-    // the children of the directory the new one goes in.
-    const dir = path.join(ROOT, v2[2] ?? '/');
-    const controllers = path.join(dir, 'cgroup.subtree_control');
-    if (fs.existsSync(controllers) && fs.readFileSync(controllers, 'utf8').includes('memory')) {
-      return { dir, version: 2 };
+    // The memory controller must be delegated to the children of the directory the new cgroup
+    // goes in. A v2 cgroup with processes of its own cannot delegate it (the root can), so the
+    // root is the second choice.
+    for (const dir of [path.join(ROOT, v2[2] ?? '/'), ROOT]) {
+      const controllers = path.join(dir, 'cgroup.subtree_control');
+      if (fs.existsSync(controllers) && fs.readFileSync(controllers, 'utf8').includes('memory')) {
+        return { dir, version: 2 };
+      }
     }
   }
   return null;
