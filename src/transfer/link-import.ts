@@ -278,7 +278,7 @@ export async function importLinks(
     if (applied) deps.linksUndone?.();
     // The rows staged so far are dropped if storage still takes it (at expiry otherwise), but
     // not those of an import whose links could not all be taken back: the next start needs them.
-    const left = await Promise.resolve(deps.transfer.findImport(id)).catch(() => null);
+    const left = await (async () => deps.transfer.findImport(id))().catch(() => null);
     if (left !== null && left.state !== 'applying') {
       await dropImport(deps, id, write, pause).catch(() => {});
     }
