@@ -44,6 +44,7 @@ import { createQrRoutes } from './qr/qr-routes.js';
 import type { RenderGate } from './qr/render-gate.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
 import { createImportReportStore } from './transfer/import-report-store.js';
+import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
 import { pageHelpers } from './http/page-helpers.js';
 import { serveRobotsTxt } from './http/robots.js';
 
@@ -68,6 +69,8 @@ export type AppDeps = {
   metrics?: Metrics;
   /** Injected in tests; how many QR images are drawn at once otherwise (src/qr/qr-routes.ts). */
   qrGate?: RenderGate;
+  /** How long an import's upload may take; IMPORT_UPLOAD_TIMEOUT_MS unless a test says less. */
+  importUploadTimeoutMs?: number;
 };
 
 /**
@@ -311,10 +314,13 @@ export function assembleApp(deps: AppDeps): {
         sendBackup: store.sendBackup,
         transfer: {
           transfer: store.transfer,
-          reports: createImportReportStore(now),
+          reports: createImportReportStore({ transfer: store.transfer, now, write }),
           now,
           maxUrlLength: config.maxUrlLength,
           write,
+          uploadTimeoutMs: deps.importUploadTimeoutMs ?? IMPORT_UPLOAD_TIMEOUT_MS,
+          // A failed import takes back the links it wrote; a visitor may have cached one.
+          linksUndone: () => redirectCache.clear(),
           pendingVisits: counter.pendingFor,
           onUnstorableLink: warnUnstorableLink,
           ownHosts,

@@ -10,7 +10,7 @@ import { createKeyService } from './keys/key-service.js';
 import { createRedirectCache } from './links/redirect-cache.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
-import { SERVER_TIMEOUTS } from './http/server-timeouts.js';
+import { limitRequestTime, serverOptions } from './http/server-timeouts.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
 import { createVisitCounter } from './stats/visit-counter.js';
 
@@ -100,9 +100,12 @@ async function main(): Promise<void> {
   const stopFlushing = database.startFlushing(visitCounter);
 
   // The redirect fast path answers active links; the Express app behind it answers the rest.
+  // Every request must arrive within 20 s, but an import's upload may take minutes.
   const server = createServer(
-    SERVER_TIMEOUTS,
-    createRequestListener({ config, store, logger, visitCounter, metrics, redirectCache }),
+    serverOptions(),
+    limitRequestTime(
+      createRequestListener({ config, store, logger, visitCounter, metrics, redirectCache }),
+    ),
   );
   let shuttingDown = false;
   // Runs before the app: a response sent while stopping tells keep-alive clients to reconnect.

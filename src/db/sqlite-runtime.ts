@@ -13,6 +13,7 @@ import {
   type DatabaseRuntime,
 } from './runtime.js';
 import { createSqliteStore } from './sqlite-store.js';
+import { undoUnfinishedImports } from '../transfer/transfer-repository.js';
 import { writeWithoutWaiting } from './write-gate.js';
 
 /** snip's embedded default: one SQLite file, opened once, its migrations checked. */
@@ -31,6 +32,9 @@ export function openSqlite(
       `database has pending migrations (${pending.map((m) => m.version).join(', ')}); run \`npm run migrate\` (scripts/launch.sh does this at start)`,
     );
   }
+  // An import a crash stopped while it wrote its links is taken back before anyone is served.
+  const undone = undoUnfinishedImports(db);
+  if (undone > 0) logger.warn({ links: undone }, 'links of an unfinished import deleted');
   const databaseFile = watchDatabaseFile(file);
   const store = createSqliteStore({ db, file, fileCheck: databaseFile, now: Date.now });
 

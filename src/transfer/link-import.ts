@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { WriteGate } from '../db/write-gate.js';
@@ -18,17 +19,27 @@ import {
   type RowReader,
 } from './import-formats.js';
 import type { TransferStore } from '../db/store.js';
-import type { ImportedLink } from './transfer-repository.js';
+import {
+  IMPORT_RESULTS,
+  type ImportResult,
+  type ImportRowReport,
+  type StagedRow,
+} from './transfer-repository.js';
+
+export { IMPORT_RESULTS, type ImportResult, type ImportRowReport };
 
 /**
- * Imports links from a CSV file in two steps, so that nothing is ever half-imported:
+ * Imports links from a CSV file in two steps, so that nothing is ever half-imported and memory
+ * holds a batch of rows, never the file (ADR 022):
  * 1. The whole file is read as it arrives, chunk by chunk. Each row is checked as it comes —
- *    its values, the alias policy, the URL policy with the blocklist — and only what the insert
- *    needs is kept. A file that is not CSV of a known format (an open quote, a row with more or
- *    fewer fields than the header, no known header, more than `maxRows` rows, not UTF-8) stops
- *    the import there: nothing is written, and the answer says on which line.
- * 2. The links that passed are inserted in one transaction; a code that exists is skipped, never
- *    overwritten. A crash or a full disk in the middle leaves the database as it was.
+ *    its values, the alias policy, the URL policy with the blocklist — and staged in the
+ *    database with its result, a batch per transaction. A file that is not CSV of a known format
+ *    (an open quote, a row with more or fewer fields than the header, no known header, more than
+ *    `maxRows` rows, not UTF-8) stops the import there: no link is written, the staged rows are
+ *    dropped, and the answer says on which line.
+ * 2. The staged links are then written into urls (TransferStore.applyImport): all or none; a code
+ *    that exists is skipped, never overwritten. A crash or a full disk in the middle leaves the
+ *    links as they were. The staged rows stay as the import's report.
  */
 
 export type ImportSource =
@@ -48,6 +59,8 @@ export type ImportOptions = {
   blockReasons?: ReadonlyMap<string, string>;
   /** More data rows than this and the file is refused as a whole. */
   maxRows?: number;
+  /** How many rows of the report the outcome carries (ROWS_SHOWN by default). */
+  shownRows?: number;
 };
 
 export type ImportDeps = {
@@ -55,26 +68,19 @@ export type ImportDeps = {
   now: () => number;
   /** MAX_URL_LENGTH. */
   maxUrlLength: number;
-  /** The app's write gate (src/db/write-gate.ts); the insert runs directly without one. */
+  /** The app's write gate (src/db/write-gate.ts); the writes run directly without one. */
   write?: WriteGate;
-};
-
-export const IMPORT_RESULTS = ['created', 'skipped', 'refused', 'invalid'] as const;
-export type ImportResult = (typeof IMPORT_RESULTS)[number];
-
-export type ImportRowReport = {
-  /** The line of the file on which the row starts (the header is line 1). */
-  line: number;
-  code: string;
-  /** As stored (normalised) for created and skipped rows; as found in the file otherwise. */
-  target: string;
-  result: ImportResult;
-  /** Why a row was skipped, refused or invalid, or a note on a created one; '' otherwise. */
-  reason: string;
+  /** Lets other requests run between two batches; the next turn of the event loop otherwise. */
+  pause?: () => Promise<void>;
+  /** Called when links an import had written were taken back (cached redirects are stale). */
+  linksUndone?: () => void;
 };
 
 export type ImportReport = {
+  /** The id of the staged rows, which are the report to download. */
+  id: string;
   format: ImportFormat;
+  /** The first `shownRows` rows of the report, those not created first. */
   rows: ImportRowReport[];
   totals: Record<ImportResult, number> & { rows: number };
 };
@@ -90,6 +96,24 @@ export type ImportOutcome =
 
 /** The default cap: a million rows is far beyond any shortener we import from. */
 export const MAX_IMPORT_ROWS = 1_000_000;
+
+/** Rows staged per transaction: memory holds at most this many, plus one chunk of the file. */
+export const STAGE_BATCH = 1_000;
+
+/** Rows of the report the outcome carries, for the page; the download has them all. */
+export const ROWS_SHOWN = 500;
+
+/**
+ * A cell of the report taken from the file (a refused or invalid row's code, target or reason)
+ * is cut to this many characters, so a report never takes much more room than its row count.
+ */
+export const REPORT_CELL_MAX = 2_100;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function cell(value: string): string {
+  return value.length <= REPORT_CELL_MAX ? value : `${value.slice(0, REPORT_CELL_MAX - 1)}…`;
+}
 
 /** How much of the file is read before the delimiter is chosen, if no line break came sooner. */
 const HEADER_SNIFF_LENGTH = 64 * 1024;
@@ -129,13 +153,25 @@ export async function importLinks(
   };
   const bannedPolicy: UrlPolicyOptions = { ...policy, blockedHosts: [] };
 
+  const write = deps.write ?? ((step) => step());
+  const pause = deps.pause ?? nextTurn;
   let format: ImportFormat | null = null;
   let readRow: RowReader | null = null;
   let headerLength = 0;
-  const rows: ImportRowReport[] = [];
-  // What the insert needs, and for each link the index of its row in the report.
-  const links: ImportedLink[] = [];
-  const linkRows: number[] = [];
+  const totals = { rows: 0, created: 0, skipped: 0, refused: 0, invalid: 0 };
+  // The rows read and not yet staged: at most a batch and the rows of one chunk of the file.
+  let pending: StagedRow[] = [];
+  let staged = 0;
+
+  function add(row: StagedRow): void {
+    totals.rows += 1;
+    totals[row.result] += 1;
+    pending.push(
+      row.result === 'created'
+        ? row
+        : { ...row, code: cell(row.code), target: cell(row.target), reason: cell(row.reason) },
+    );
+  }
 
   function onRecord(line: number, fields: string[]): void {
     if (readRow === null) {
@@ -151,7 +187,7 @@ export async function importLinks(
         `this row has ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header row has ${headerLength}. Is a comma or a quote missing or extra?`,
       );
     }
-    if (rows.length >= maxRows) {
+    if (totals.rows >= maxRows) {
       throw fileProblem(
         line,
         `the file has more than ${maxRows.toLocaleString('en')} rows; import it in parts.`,
@@ -160,12 +196,11 @@ export async function importLinks(
     const reading = readRow(fields, now);
     if (reading.kind !== 'link') {
       const { code, target, reason } = reading;
-      rows.push({ line, code, target, result: reading.kind, reason });
-      return;
+      return add({ line, code, target, result: reading.kind, reason, link: null });
     }
     const { link, note } = reading;
     const refuse = (reason: string) =>
-      rows.push({ line, code: link.code, target: link.target, result: 'refused', reason });
+      add({ line, code: link.code, target: link.target, result: 'refused', reason, link: null });
     const alias = checkAlias(link.code);
     if (!alias.ok) return void refuse(alias.message);
     let target = '';
@@ -178,8 +213,7 @@ export async function importLinks(
       }
       target = url.url;
     }
-    linkRows.push(rows.length);
-    rows.push({
+    add({
       line,
       code: link.code,
       target,
@@ -188,47 +222,91 @@ export async function importLinks(
         link.deletedAt === null
           ? note
           : 'Deleted in the file: imported deleted, so its code stays taken.',
-    });
-    links.push({
-      code: link.code,
-      target,
-      created: link.created ?? now,
-      updated: link.updated ?? now,
-      redirectStatus: link.redirectStatus,
-      // A tombstone keeps nothing but its code and times, like a link deleted here.
-      expiresAt: target === '' ? null : link.expiresAt,
-      maxVisits: target === '' ? null : link.maxVisits,
-      visits: link.visits,
-      lastVisit: link.lastVisit,
-      disabledAt: link.disabledAt,
-      bannedAt: link.bannedAt,
-      banReason: link.bannedAt === null ? null : (link.banReason ?? ''),
-      deletedAt: link.deletedAt,
+      link: {
+        code: link.code,
+        target,
+        created: link.created ?? now,
+        updated: link.updated ?? now,
+        redirectStatus: link.redirectStatus,
+        // A tombstone keeps nothing but its code and times, like a link deleted here.
+        expiresAt: target === '' ? null : link.expiresAt,
+        maxVisits: target === '' ? null : link.maxVisits,
+        visits: link.visits,
+        lastVisit: link.lastVisit,
+        disabledAt: link.disabledAt,
+        bannedAt: link.bannedAt,
+        banReason: link.bannedAt === null ? null : (link.banReason ?? ''),
+        deletedAt: link.deletedAt,
+      },
     });
   }
 
-  const problem = await readCsv(source, onRecord);
-  if (problem !== null) return { ok: false, problem };
-  if (format === null) {
-    return {
-      ok: false,
-      problem: { line: 1, message: 'Line 1: the file is empty; it needs a header row.' },
-    };
+  const id = randomBytes(16).toString('base64url');
+  /** Stages what has been read, a batch per transaction, with a pause after each. */
+  const stage = async (all: boolean) => {
+    while (pending.length >= (all ? 1 : STAGE_BATCH)) {
+      const batch = pending.slice(0, STAGE_BATCH);
+      pending = pending.slice(STAGE_BATCH);
+      await write(() => deps.transfer.stageRows(id, staged + 1, batch));
+      staged += batch.length;
+      await pause();
+    }
+  };
+
+  await write(() => deps.transfer.startImport(id, now));
+  let applied = false;
+  try {
+    const problem = await readCsv(source, onRecord, () => stage(false));
+    if (problem === null && format !== null) {
+      await stage(true);
+      applied = true;
+      await deps.transfer.applyImport(id, { write, pause });
+    }
+    if (problem !== null || format === null) {
+      pending = [];
+      await dropImport(deps, id, write, pause);
+      return {
+        ok: false,
+        problem: problem ?? {
+          line: 1,
+          message: 'Line 1: the file is empty; it needs a header row.',
+        },
+      };
+    }
+  } catch (error) {
+    pending = [];
+    if (applied) deps.linksUndone?.();
+    // The rows staged so far are dropped if storage still takes it (at expiry otherwise), but
+    // not those of an import whose links could not all be taken back: the next start needs them.
+    const left = await (async () => deps.transfer.findImport(id))().catch(() => null);
+    if (left !== null && left.state !== 'applying') {
+      await dropImport(deps, id, write, pause).catch(() => {});
+    }
+    throw error;
   }
 
-  const write = deps.write ?? ((insert) => insert());
-  const inserted = await write(() => deps.transfer.insertLinks(links));
-  inserted.forEach((wasInserted, index) => {
-    if (wasInserted) return;
-    const row = rows[linkRows[index]!]!;
-    row.result = 'skipped';
-    row.reason = `The code “${row.code}” is already taken; the existing link was kept.`;
-  });
-
-  const totals = { rows: rows.length, created: 0, skipped: 0, refused: 0, invalid: 0 };
-  for (const row of rows) totals[row.result] += 1;
-  return { ok: true, report: { format, rows, totals } };
+  for (const result of IMPORT_RESULTS) totals[result] = 0;
+  for (const { result, count } of await deps.transfer.importTotals(id)) totals[result] = count;
+  const rows = await deps.transfer.shownRows(id, options.shownRows ?? ROWS_SHOWN);
+  return { ok: true, report: { id, format, rows, totals } };
 }
+
+/** Deletes an import's staged rows, a batch per transaction, and the import itself. */
+export async function dropImport(
+  deps: Pick<ImportDeps, 'transfer'>,
+  id: string,
+  write: WriteGate,
+  pause: () => Promise<void>,
+): Promise<void> {
+  for (;;) {
+    const dropped = await write(() => deps.transfer.dropImportBatch(id, DROP_BATCH));
+    if (dropped < DROP_BATCH) return;
+    await pause();
+  }
+}
+
+/** Staged rows deleted per transaction when an import is dropped. */
+const DROP_BATCH = 5_000;
 
 /**
  * Feeds the source to a CSV parser, chunk by chunk. After a problem the rest of the source is
@@ -238,6 +316,7 @@ export async function importLinks(
 async function readCsv(
   source: ImportSource,
   onRecord: (line: number, fields: string[]) => void,
+  afterChunk: () => Promise<void>,
 ): Promise<ImportFileProblem | null> {
   // fatal: a file in another encoding is refused, not read with replacement characters.
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -264,12 +343,25 @@ async function readCsv(
       parser.write(text);
     });
 
+  // The rows of each chunk are staged before the next chunk is read: the file never piles up.
+  // A storage error stops the staging but not the reading, for the same reason as a problem.
+  let failed: { error: unknown } | null = null;
+  const next = async (chunk: string | Uint8Array) => {
+    take(chunk);
+    if (problem !== null || failed !== null) return;
+    try {
+      await afterChunk();
+    } catch (error) {
+      failed = { error };
+    }
+  };
   if (typeof source === 'string' || source instanceof Uint8Array) {
-    take(source);
+    // A whole file in one piece is still staged a chunk at a time.
+    for (const piece of piecesOf(source)) await next(piece);
   } else if (Symbol.asyncIterator in source) {
-    for await (const chunk of source) take(chunk);
+    for await (const chunk of source) await next(chunk);
   } else {
-    for (const chunk of source) take(chunk);
+    for (const chunk of source) await next(chunk);
   }
   attempt(() => {
     let rest: string;
@@ -282,7 +374,28 @@ async function readCsv(
     parser.write(rest);
     parser.end();
   });
+  if (failed !== null) throw (failed as { error: unknown }).error;
   return problem;
+}
+
+/** How much of a file given whole is parsed before its rows are staged. */
+const PIECE_LENGTH = 64 * 1024;
+
+function* piecesOf(source: string | Uint8Array): Generator<string | Uint8Array> {
+  for (let at = 0; at < source.length;) {
+    let end = Math.min(at + PIECE_LENGTH, source.length);
+    // Not between the two halves of a surrogate pair (bytes are decoded as a stream anyway).
+    if (
+      typeof source === 'string' &&
+      end < source.length &&
+      /[\uD800-\uDBFF]/.test(source[end - 1]!)
+    ) {
+      end -= 1;
+    }
+    yield typeof source === 'string' ? source.slice(at, end) : source.subarray(at, end);
+    at = end;
+  }
+  if (source.length === 0) yield source;
 }
 
 /** "Blocked host: phish.example (phishing)." for the blocklist entry a URL's host falls under. */
@@ -347,22 +460,48 @@ function sniffingParser(onRecord: Parameters<typeof createCsvParser>[0]['onRecor
 export const REPORT_COLUMNS = ['line', 'code', 'target', 'result', 'reason'] as const;
 
 /**
- * The report as CSV text chunks (header, then a chunk per thousand rows). It repeats what an
+ * The report as CSV text chunks: the header, then a chunk per page of rows. It repeats what an
  * imported file said; csvRecord defuses what a spreadsheet would run as a formula.
  */
-export function* importReportChunks(report: ImportReport): Generator<string, void, undefined> {
+export async function* importReportChunks(
+  pages: AsyncIterable<readonly ImportRowReport[]>,
+): AsyncGenerator<string, void, undefined> {
   yield csvRecord(REPORT_COLUMNS);
-  const batch = 1000;
-  for (let start = 0; start < report.rows.length; start += batch) {
+  for await (const page of pages) {
     let chunk = '';
-    for (const row of report.rows.slice(start, start + batch)) {
+    for (const row of page) {
       chunk += csvRecord([String(row.line), row.code, row.target, row.result, row.reason]);
     }
     yield chunk;
   }
 }
 
-/** Writes the report as a CSV download to `out` (an HTTP response, a file), and ends it. */
-export async function writeImportReport(report: ImportReport, out: Writable): Promise<void> {
-  await pipeline(Readable.from(importReportChunks(report), { objectMode: false }), out);
+/** Report rows read per query for a download. */
+const REPORT_PAGE = 1000;
+
+/** An import's report rows, a page at a time, in file order. */
+export async function* reportPages(
+  transfer: TransferStore,
+  id: string,
+): AsyncGenerator<ImportRowReport[], void, undefined> {
+  let after = 0;
+  for (;;) {
+    const page: ImportRowReport[] = [];
+    after = await transfer.forEachReportRow(id, after, REPORT_PAGE, (row) => page.push(row));
+    if (page.length === 0) return;
+    yield page;
+  }
+}
+
+/**
+ * Writes an import's report as a CSV download to `out` (an HTTP response, a file), and ends it:
+ * a page of rows is read only once the one before has been written (backpressure), so memory
+ * stays flat however long the report is.
+ */
+export async function writeImportReport(
+  transfer: TransferStore,
+  id: string,
+  out: Writable,
+): Promise<void> {
+  await pipeline(Readable.from(importReportChunks(reportPages(transfer, id))), out);
 }

@@ -13,7 +13,6 @@ import type { ImportReportStore } from './import-report-store.js';
 import { exportLinks } from './link-export.js';
 import {
   importLinks,
-  writeImportReport,
   type ImportOutcome,
   type ImportReport,
   type ImportSource,
@@ -26,6 +25,10 @@ export type TransferDeps = {
   now: () => number;
   maxUrlLength: number;
   write: WriteGate;
+  /** How long an upload may take (IMPORT_UPLOAD_TIMEOUT_MS); shorter in tests. */
+  uploadTimeoutMs: number;
+  /** Called when links a failed import had written were taken back again. */
+  linksUndone: () => void;
   /** Visits counted in memory and not yet written, which the export adds to each link. */
   pendingVisits: (linkId: number) => number;
   /** Told of each exported link with values no door accepts (written in the cells as stored). */
@@ -39,10 +42,8 @@ export type TransferDeps = {
 
 /** An upload larger than this is refused whole (413): about 450,000 rows of a typical export. */
 export const IMPORT_MAX_BYTES = 32 * 1024 * 1024;
-/** More rows than this and the file is refused whole; 100,000 rows take about 100 MB to import. */
+/** More rows than this and the file is refused whole. */
 export const IMPORT_MAX_ROWS = 200_000;
-/** Rows of the report shown on the page; the download has them all. */
-const ROWS_SHOWN = 500;
 
 const FORMAT_CHOICES = [
   ['auto', 'Detect from the header row'],
@@ -51,6 +52,19 @@ const FORMAT_CHOICES = [
 
 const TOO_LARGE = `The file is larger than ${IMPORT_MAX_BYTES / 1024 / 1024} MB. Import it in parts.`;
 const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain'];
+/** What an import report's id looks like: 16 random bytes in base64url. */
+const REPORT_ID = /^[A-Za-z0-9_-]{22}$/;
+const BUSY =
+  'Another import is running. Import this file when it has finished: one import at a time keeps memory in bounds.';
+
+function tooSlow(timeoutMs: number): string {
+  const minutes = Math.round(timeoutMs / 60_000);
+  const took =
+    minutes >= 1
+      ? `${minutes} minute${minutes === 1 ? '' : 's'}`
+      : `${Math.round(timeoutMs / 1000)} seconds`;
+  return `The upload took longer than ${took} and was stopped before the whole file arrived. Try again on a faster connection, or import the file in parts.`;
+}
 
 type Render = (res: Response, view: string, locals?: object, status?: number) => Promise<void>;
 
@@ -100,57 +114,82 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
 
   router.get('/import', async (_req, res) => page(res, {}));
 
+  // One import at a time on this machine: each holds a batch of rows and the upload's buffers.
+  let importing = false;
   router.post('/import', async (req, res) => {
-    const [blockedHosts, blocklist] = await Promise.all([deps.blockedHosts(), deps.blocklist()]);
-    const { outcome, format } = await receiveUpload(req, (source, format) =>
-      importLinks(
-        source,
-        {
-          format,
-          ownHosts: deps.ownHosts(req),
-          blockedHosts,
-          blockReasons: new Map(blocklist.map(({ host, reason }) => [host, reason])),
-          maxRows: IMPORT_MAX_ROWS,
-        },
-        {
-          transfer: deps.transfer,
-          now: deps.now,
-          maxUrlLength: deps.maxUrlLength,
-          write: deps.write,
-        },
-      ),
+    if (importing) throw new HttpError(409, BUSY);
+    importing = true;
+    // A slow link may take minutes to send a large file (the server lets this route take that
+    // long); past the limit the upload is stopped and the page says why.
+    const slow = new AbortController();
+    const timer = setTimeout(
+      () => slow.abort(new HttpError(408, tooSlow(deps.uploadTimeoutMs))),
+      deps.uploadTimeoutMs,
     );
-    if (!outcome.ok) return page(res, { format, problem: outcome.problem.message }, 422);
-    const reportId = deps.reports.keep(outcome.report);
-    await page(res, { format, report: summarise(outcome.report), reportId });
+    let format: ImportFormatChoice = 'auto';
+    try {
+      const [blockedHosts, blocklist] = await Promise.all([deps.blockedHosts(), deps.blocklist()]);
+      const received = await receiveUpload(req, slow.signal, (source, chosen) => {
+        format = chosen;
+        return importLinks(
+          source,
+          {
+            format: chosen,
+            ownHosts: deps.ownHosts(req),
+            blockedHosts,
+            blockReasons: new Map(blocklist.map(({ host, reason }) => [host, reason])),
+            maxRows: IMPORT_MAX_ROWS,
+          },
+          {
+            transfer: deps.transfer,
+            now: deps.now,
+            maxUrlLength: deps.maxUrlLength,
+            write: deps.write,
+            linksUndone: deps.linksUndone,
+          },
+        );
+      });
+      const { outcome } = received;
+      if (!outcome.ok) return await page(res, { format, problem: outcome.problem.message }, 422);
+      await page(res, { format, report: summarise(outcome.report), reportId: outcome.report.id });
+    } catch (error) {
+      if (!(error instanceof HttpError) || error.status !== 408) throw error;
+      // The rest of the body is not waited for.
+      res.set('Connection', 'close');
+      await page(res, { format, problem: error.message }, 408);
+    } finally {
+      clearTimeout(timer);
+      importing = false;
+      await deps.reports.sweep().catch(() => {});
+    }
   });
 
   router.get('/import/reports/:id', async (req, res) => {
     const id = String(req.params.id).replace(/\.csv$/, '');
-    const report = deps.reports.find(id);
-    if (report === null) {
+    if (!REPORT_ID.test(id) || !(await deps.reports.has(id))) {
       throw new HttpError(
         404,
-        'This import report is no longer kept: reports are kept for an hour, until snip restarts.',
+        'This import report is no longer kept: reports are kept for an hour, and only the last three.',
       );
     }
     res.set('Cache-Control', 'no-store');
     res.attachment(`snip-import-report.csv`);
     res.type('text/csv; charset=utf-8');
-    await writeImportReport(report, res);
+    try {
+      await deps.reports.send(id, res);
+    } catch (error) {
+      // A client that goes away mid-download ends it; nothing is left to answer.
+      if ((error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+      throw error;
+    }
   });
 
   return router;
 }
 
-/** What the page shows of a report: the totals, and the rows that were not created first. */
+/** What the page shows of a report: the totals, and its first rows, those not created first. */
 function summarise(report: ImportReport) {
-  const notCreated = report.rows.filter((row) => row.result !== 'created');
-  const shown = [...notCreated, ...report.rows.filter((row) => row.result === 'created')].slice(
-    0,
-    ROWS_SHOWN,
-  );
-  return { format: FORMAT_LABELS[report.format], totals: report.totals, rows: shown };
+  return { format: FORMAT_LABELS[report.format], totals: report.totals, rows: report.rows };
 }
 
 type Importer = (source: ImportSource, format: ImportFormatChoice) => Promise<ImportOutcome>;
@@ -169,14 +208,15 @@ function formatChoice(value: string): ImportFormatChoice {
  */
 async function receiveUpload(
   req: Request,
+  slow: AbortSignal,
   run: Importer,
 ): Promise<{ outcome: ImportOutcome; format: ImportFormatChoice }> {
-  if (req.is('multipart/form-data')) return readMultipart(req, run);
+  if (req.is('multipart/form-data')) return readMultipart(req, slow, run);
   if (req.is(CSV_TYPES)) {
     const asked = req.query.format ?? 'auto';
     const format = formatChoice(typeof asked === 'string' ? asked : '');
     if (Number(req.get('content-length')) > IMPORT_MAX_BYTES) throw new HttpError(413, TOO_LARGE);
-    return { outcome: await run(capped(req), format), format };
+    return { outcome: await run(capped(req, slow), format), format };
   }
   throw new HttpError(
     415,
@@ -186,6 +226,7 @@ async function receiveUpload(
 
 function readMultipart(
   req: Request,
+  slow: AbortSignal,
   run: Importer,
 ): Promise<{ outcome: ImportOutcome; format: ImportFormatChoice }> {
   return new Promise((resolve, reject) => {
@@ -223,13 +264,17 @@ function readMultipart(
         file.resume();
         return reject(error);
       }
-      run(capped(file, formRead), choice).then(
+      run(capped(file, slow, formRead), choice).then(
         (outcome) => resolve({ outcome, format: choice }),
         reject,
       );
     });
     parser.on('close', () => {
       if (!started) reject(new HttpError(400, 'Choose a CSV file to import.'));
+    });
+    // An upload too slow to finish before the form's file part began.
+    slow.addEventListener('abort', () => {
+      if (!started) reject(slow.reason);
     });
     req.pipe(parser);
   });
@@ -239,23 +284,37 @@ function readMultipart(
  * The file's chunks, refused as a whole (413) once it passes IMPORT_MAX_BYTES: the importer
  * stops on the error before it writes anything. busboy cuts a file at its `fileSize` limit and
  * marks it `truncated`; a request body is counted here. An upload cut short (the client went
- * away, a broken form: `complete` rejects) is a 400, and nothing is imported either.
+ * away, a broken form: `complete` rejects) is a 400, and one still arriving when `slow` aborts
+ * is a 408; nothing is imported either way. The stream is left as it is then (destroying the
+ * request would take the socket, and the answer, with it).
  */
 async function* capped(
   file: Readable & { truncated?: boolean },
+  slow: AbortSignal,
   complete: Promise<void> = Promise.resolve(),
 ): AsyncGenerator<Buffer> {
   let bytes = 0;
-  try {
-    for await (const chunk of file as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      if (bytes > IMPORT_MAX_BYTES) throw new HttpError(413, TOO_LARGE);
-      yield chunk;
+  const chunks = (file as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const timedOut = new Promise<never>((_, reject) => {
+    const stop = () => reject(slow.reason);
+    if (slow.aborted) stop();
+    else slow.addEventListener('abort', stop, { once: true });
+  });
+  // Nobody may be waiting for it when it fires.
+  timedOut.catch(() => {});
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await Promise.race([chunks.next(), timedOut]);
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      throw new HttpError(400, 'The upload ended before the whole file arrived.');
     }
-  } catch (error) {
-    if (error instanceof HttpError) throw error;
-    throw new HttpError(400, 'The upload ended before the whole file arrived.');
+    if (next.done) break;
+    bytes += next.value.length;
+    if (bytes > IMPORT_MAX_BYTES) throw new HttpError(413, TOO_LARGE);
+    yield next.value;
   }
   if (file.truncated) throw new HttpError(413, TOO_LARGE);
-  await complete;
+  await Promise.race([complete, timedOut]);
 }

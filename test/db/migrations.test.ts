@@ -366,6 +366,7 @@ describe('dataLosses', () => {
       add_visit_flushes: true,
       add_urls_api_key_id: true,
       add_api_key_sources: true,
+      add_imports: true,
     });
   });
 });

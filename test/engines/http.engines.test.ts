@@ -490,6 +490,11 @@ function suite(engine: 'sqlite' | 'postgres') {
       .set({ ...SAME_ORIGIN, Cookie: otherCookie, 'Content-Type': 'text/csv' })
       .send(exported.text);
     expect(again.text).toMatch(/already taken/);
+    // The report is kept in the database: it downloads, every row of it.
+    const href = /href="(\/admin\/import\/reports\/[^"]+\.csv)"/.exec(again.text)?.[1];
+    const report = await request(other.app).get(href!).set('Cookie', otherCookie).expect(200);
+    expect(report.text.split('\n').filter(Boolean)).toHaveLength(3);
+    expect(report.text.match(/,skipped,/g)).toHaveLength(2);
     // A malformed file writes nothing, not even its good rows.
     const broken = await request(other.app)
       .post('/admin/import?format=snip')

@@ -39,6 +39,7 @@ import { createPostgresTransferRepository } from '../../src/transfer/postgres-tr
 import {
   createTransferRepository,
   type ImportedLink,
+  type StagedRow,
 } from '../../src/transfer/transfer-repository.js';
 import {
   createTestPgDatabase,
@@ -735,9 +736,9 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
       }),
       imported('two'),
     ];
-    const inserted = await same(t, (e) => e.transfer.insertLinks(links));
+    const inserted = await same(t, (e) => insertLinks(e, links));
     expect([...inserted]).toEqual([1, 0, 1, 0, 1, 0]);
-    expect(await same(t, (e) => e.transfer.insertLinks([]))).toEqual(new Uint8Array(0));
+    expect(await same(t, (e) => insertLinks(e, []))).toEqual(new Uint8Array(0));
 
     // The ids differ (a taken code used up a value of PostgreSQL's sequence): compare the rest,
     // page by page.
@@ -780,27 +781,112 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     failing[11_500] = imported('bad', { maxVisits: 0 });
     await same(t, async (e) => {
       // SQLite throws at once, PostgreSQL rejects.
-      await expect((async () => e.transfer.insertLinks(failing))()).rejects.toThrow(/check/i);
+      await expect((async () => insertLinks(e, failing))()).rejects.toThrow(/check/i);
       return e.links.countLinks();
     });
     expect(await t.postgres.links.countLinks()).toBe(1);
 
-    const inserted = await same(t, (e) => e.transfer.insertLinks(many));
+    const inserted = await same(t, (e) => insertLinks(e, many));
     expect(inserted.reduce((sum, one) => sum + one, 0)).toBe(11_998);
     expect([inserted[10], inserted[7_000], inserted[11_000]]).toEqual([1, 0, 0]);
     expect(await same(t, (e) => e.links.countLinks())).toBe(11_999);
     // Once more: every code is taken now.
-    const again = await same(t, (e) => e.transfer.insertLinks(many));
+    const again = await same(t, (e) => insertLinks(e, many));
     expect(again.every((one) => one === 0)).toBe(true);
+  });
+
+  it('transfer: an import is staged, written and reported the same, and old reports are dropped in batches', async () => {
+    const t = await twins();
+    await same(t, (e) => addLink(e, 'existing', settings('https://e.example/'), NOW));
+    const row = (line: number, code: string, result: StagedRow['result'], link = true) => ({
+      line,
+      code,
+      target: `https://${code}.example/`,
+      result,
+      reason: result === 'created' ? '' : `why ${code}`,
+      link: link && result === 'created' ? imported(code) : null,
+    });
+    const stageAndApply = async (e: Engine, id: string, created: number) => {
+      await e.transfer.startImport(id, created);
+      await e.transfer.stageRows(id, 1, [
+        row(2, 'one', 'created'),
+        row(3, 'existing', 'created'),
+        row(4, 'bad', 'invalid'),
+      ]);
+      await e.transfer.stageRows(id, 4, [row(5, 'one', 'created'), row(6, 'two', 'refused')]);
+      expect((await e.transfer.findImport(id))?.state).toBe('reading');
+      await e.transfer.applyImport(id, { write: (step) => step(), pause: async () => {} });
+    };
+    await same(t, (e) => stageAndApply(e, 'first', NOW - 3));
+    expect(await same(t, (e) => e.transfer.findImport('first'))).toEqual({
+      created: NOW - 3,
+      state: 'done',
+    });
+    const totals = await same(t, async (e) =>
+      (await e.transfer.importTotals('first')).sort((a, b) => a.result.localeCompare(b.result)),
+    );
+    expect(totals).toEqual([
+      { result: 'created', count: 1 },
+      { result: 'invalid', count: 1 },
+      { result: 'refused', count: 1 },
+      { result: 'skipped', count: 2 },
+    ]);
+    const shown = await same(t, (e) => e.transfer.shownRows('first', 4));
+    expect(shown.map((r) => [r.line, r.result])).toEqual([
+      [3, 'skipped'],
+      [4, 'invalid'],
+      [5, 'skipped'],
+      [6, 'refused'],
+    ]);
+    expect(shown[0]?.reason).toBe(
+      'The code “existing” is already taken; the existing link was kept.',
+    );
+    const page = (e: Engine, after: number) => {
+      const rows: unknown[] = [];
+      return Promise.resolve(
+        e.transfer.forEachReportRow('first', after, 2, (r) => rows.push(r)),
+      ).then((last) => ({ last, rows }));
+    };
+    expect((await same(t, (e) => page(e, 0))).last).toBe(2);
+    expect((await same(t, (e) => page(e, 4))).rows).toHaveLength(1);
+    expect(await same(t, (e) => page(e, 5))).toEqual({ last: 5, rows: [] });
+
+    // Four more: the oldest beyond the newest three goes, and so does any older than the hour.
+    for (const [id, created] of [
+      ['second', NOW - 2],
+      ['third', NOW - 1],
+      ['fourth', NOW],
+    ] as const) {
+      await same(t, async (e) => {
+        await e.transfer.startImport(id, created);
+        await e.transfer.stageRows(id, 1, [row(2, `${id}-x`, 'invalid')]);
+        await e.transfer.applyImport(id, { write: (step) => step(), pause: async () => {} });
+      });
+    }
+    await same(t, (e) => e.transfer.startImport('unfinished', NOW - 10));
+    expect(await same(t, (e) => e.transfer.oldImports(NOW - 100, 3))).toEqual(['first']);
+    expect((await same(t, (e) => e.transfer.oldImports(NOW - 1, 3))).sort()).toEqual([
+      'first',
+      'second',
+      'unfinished',
+    ]);
+    expect(await same(t, (e) => e.transfer.dropImportBatch('first', 2))).toBe(2);
+    expect((await same(t, (e) => e.transfer.findImport('first')))?.state).toBe('done');
+    expect(await same(t, (e) => e.transfer.dropImportBatch('first', 2))).toBe(2);
+    expect(await same(t, (e) => e.transfer.dropImportBatch('first', 2))).toBe(1);
+    expect(await same(t, (e) => e.transfer.findImport('first'))).toBeNull();
+    expect(await same(t, (e) => e.transfer.findImport('nothing'))).toBeNull();
+    // The links the import wrote stay.
+    expect(await same(t, (e) => e.links.countLinks())).toBe(2);
   });
 
   it('transfer: 100,000 links in one import on PostgreSQL', async () => {
     const t = await twins();
     const many = Array.from({ length: 100_000 }, (_, i) => imported(`bulk${i}`));
     const started = performance.now();
-    const inserted = await t.postgres.transfer.insertLinks(many);
+    const inserted = await insertLinks(t.postgres, many);
     const ms = performance.now() - started;
-    console.log(`postgres: insertLinks of 100,000 links in ${Math.round(ms)} ms`);
+    console.log(`postgres: import (staged, then written) of 100,000 links in ${Math.round(ms)} ms`);
     expect(inserted.every((one) => one === 1)).toBe(true);
     expect(await t.postgres.links.countLinks()).toBe(100_000);
   });
@@ -809,7 +895,7 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     const t = await twins();
     const links = [imported('fine'), imported('nul', { target: 'https://x.example/\u0000' })];
     const { sqlite, postgres } = await each(t, (e) =>
-      Promise.resolve(e.transfer.insertLinks(links)).then(
+      Promise.resolve(insertLinks(e, links)).then(
         (inserted) => [...inserted],
         (error: { code?: string }) => error.code,
       ),
@@ -1057,6 +1143,41 @@ function withoutId<T extends { id: number }>({ id: _id, ...rest }: T): Omit<T, '
 }
 
 /** A link as an import stores it. */
+/**
+ * Imports `links` as the import does — staged as rows to create, then written — and answers,
+ * per link, 1 when it was inserted and 0 when its code was taken (by an existing link or an
+ * earlier one in the list).
+ */
+async function insertLinks(e: Engine, links: readonly ImportedLink[]): Promise<Uint8Array> {
+  const id = randomBytes(16).toString('base64url');
+  await e.transfer.startImport(id, NOW);
+  const rows: StagedRow[] = links.map((link, index) => ({
+    line: index + 2,
+    code: link.code,
+    target: link.target,
+    result: 'created',
+    reason: '',
+    link,
+  }));
+  for (let at = 0; at < rows.length; at += 1000) {
+    await e.transfer.stageRows(id, at + 1, rows.slice(at, at + 1000));
+  }
+  await e.transfer.applyImport(id, {
+    write: (step) => step(),
+    pause: () => new Promise((resolve) => setImmediate(resolve)),
+  });
+  const inserted = new Uint8Array(links.length);
+  let after = 0;
+  let index = 0;
+  for (;;) {
+    const before = index;
+    after = await e.transfer.forEachReportRow(id, after, 5000, (row) => {
+      inserted[index++] = row.result === 'created' ? 1 : 0;
+    });
+    if (index === before) return inserted;
+  }
+}
+
 function imported(code: string, extra: Partial<ImportedLink> = {}): ImportedLink {
   return {
     code,

@@ -6,6 +6,7 @@ import { checkAlias } from '../../src/links/alias-policy.js';
 import { checkTargetUrl } from '../../src/links/url-policy.js';
 import {
   importLinks,
+  reportPages,
   type ImportDeps,
   type ImportOptions,
   type ImportOutcome,
@@ -40,18 +41,37 @@ export function createImportTarget(db: Db = createTestDatabase()): ImportTarget 
   };
 }
 
+/**
+ * Imports `source`; the report of the outcome then has every row (read back from the staged
+ * rows, in file order) and no id, so that two imports of the same file compare equal.
+ */
 export async function importInto(
   target: ImportTarget,
   source: ImportSource,
   options: Partial<ImportOptions> = {},
 ): Promise<ImportOutcome> {
-  return importLinks(source, { ...IMPORT_OPTIONS, ...options }, target.deps);
+  const outcome = await importLinks(source, { ...IMPORT_OPTIONS, ...options }, target.deps);
+  if (!outcome.ok) return outcome;
+  return { ok: true, report: { ...outcome.report, id: '', rows: await allRows(target, outcome) } };
+}
+
+/** Every row of an import's report, in file order. */
+export async function allRows(target: ImportTarget, outcome: ImportOutcome) {
+  if (!outcome.ok) throw new Error('the file was refused');
+  const rows: ImportReport['rows'] = [];
+  for await (const page of reportPages(target.deps.transfer, outcome.report.id)) rows.push(...page);
+  return rows;
 }
 
 /** The report of an import that must have read the file. */
 export function requireReport(outcome: ImportOutcome): ImportReport {
   if (!outcome.ok) throw new Error(`the file was refused: ${outcome.problem.message}`);
   return outcome.report;
+}
+
+/** How many rows are staged for imports (reports included). */
+export function countStagedRows(db: Db): number {
+  return db.prepare('SELECT COUNT(*) FROM import_rows').pluck().get() as number;
 }
 
 export type StoredLink = {
