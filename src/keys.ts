@@ -9,6 +9,7 @@ import { createPostgresKeyRepository } from './keys/postgres-key-repository.js';
 import { openDatabase } from './db/open-database.js';
 import { KEY_SCOPES, createKeyRepository, type KeyScope } from './keys/key-repository.js';
 import { KEY_NAME_PATTERN, createKeyService, type KeyService } from './keys/key-service.js';
+import { endOfUtcDay, lastDayBefore } from './links/link-limits.js';
 import { parseUtcDate } from './links/link-options.js';
 import fs from 'node:fs';
 
@@ -21,7 +22,6 @@ import fs from 'node:fs';
 
 const USAGE =
   'usage: keys create NAME [--scope full|create-only] [--expires YYYY-MM-DD] | keys list | keys revoke NAME';
-const DAY_MS = 86_400_000;
 const PENDING = 'the database has pending migrations; run `npm run migrate -- up` first';
 
 export type KeysCommand =
@@ -46,7 +46,7 @@ export function parseKeysArgs(args: string[], now: number): KeysCommand {
       if (day === null)
         throw new Error(`--expires takes a date such as 2027-12-31 (got "${value}")`);
       // Like a link's expiry: the key works through that day (UTC).
-      expiresAt = day + DAY_MS;
+      expiresAt = endOfUtcDay(day);
       if (expiresAt <= now) throw new Error(`--expires ${value} has already passed`);
     } else {
       throw new Error(USAGE);
@@ -72,7 +72,7 @@ async function run(command: KeysCommand, keys: KeyService, output: CliOutput): P
     if (key === null) throw new Error(`a key named "${command.name}" exists already`);
     output.out(key);
     output.err(
-      `created key "${command.name}" (${command.scope}${command.expiresAt ? `, expires ${formatDay(command.expiresAt - DAY_MS).slice(0, 10)}` : ''}); it is shown only this once`,
+      `created key "${command.name}" (${command.scope}${command.expiresAt ? `, expires ${lastDayBefore(command.expiresAt)}` : ''}); it is shown only this once`,
     );
     return 0;
   }
@@ -88,7 +88,7 @@ async function run(command: KeysCommand, keys: KeyService, output: CliOutput): P
     k.source,
     formatDay(k.created),
     formatDay(k.lastUsed),
-    k.expiresAt === null ? 'never' : formatDay(k.expiresAt - DAY_MS).slice(0, 10),
+    k.expiresAt === null ? 'never' : lastDayBefore(k.expiresAt) || 'invalid date',
     k.revokedAt === null ? '' : `revoked ${formatDay(k.revokedAt)}`,
   ]);
   const header = ['name', 'scope', 'source', 'created (UTC)', 'last used (UTC)', 'expires', ''];

@@ -6,6 +6,7 @@ import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { requireFormBody, stringFields } from '../http/form-values.js';
 import { KEY_SCOPES, type KeyScope } from '../keys/key-repository.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
+import { endOfUtcDay } from '../links/link-limits.js';
 import { parseLinkOptions, parseUtcDate } from '../links/link-options.js';
 import type { Link, LinkFilter, LinkQuery } from '../links/link-repository.js';
 import type { LinkService } from '../links/link-service.js';
@@ -37,7 +38,6 @@ export type AdminDeps = {
 /** Links on a page of the admin's list, and so the most its bulk form selects at once. */
 export const ADMIN_LINKS_PER_PAGE = 50;
 const PER_PAGE = ADMIN_LINKS_PER_PAGE;
-const DAY_MS = 86_400_000;
 const FILTERS: readonly (LinkFilter | 'all')[] = [
   'all',
   'active',
@@ -386,7 +386,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       : null;
     const expires = fields.expires?.trim() ?? '';
     const day = expires === '' ? null : parseUtcDate(expires);
-    const expiresAt = day === null ? null : day + DAY_MS;
+    const expiresAt = day === null ? null : endOfUtcDay(day);
     const refuse = async (error: string) =>
       render(
         res,

@@ -115,6 +115,19 @@ describe('the keys command', () => {
       expiresAt: Date.UTC(2026, 10, 30),
     });
   });
+
+  it('when a key works through 9999-12-31, then it is stored within the range every door takes and listed with that day', () => {
+    const created = keys('create', 'lasting', '--expires', '9999-12-31');
+    expect(created.stderr).toContain('expires 9999-12-31');
+    const db = openDatabase(file);
+    const stored = db
+      .prepare("SELECT expires_at FROM api_keys WHERE name = 'lasting'")
+      .pluck()
+      .get();
+    db.close();
+    expect(stored).toBe(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+    expect(keys('list').stdout).toMatch(/^lasting .* 9999-12-31\s*$/m);
+  });
 });
 
 describe('INITIAL_API_KEY', () => {
