@@ -12,6 +12,7 @@ import {
   createTempDir,
   createTestDatabase,
   SAME_ORIGIN,
+  signInAdmin,
   type TestApp,
 } from '../support/test-app.js';
 
@@ -37,16 +38,6 @@ function setup(env: Record<string, string> = {}, file?: string) {
     },
     { db, now: () => clock },
   );
-}
-
-async function signIn(password = PASSWORD): Promise<string> {
-  const res = await request(t.app)
-    .post('/admin/sign-in')
-    .set(SAME_ORIGIN)
-    .type('form')
-    .send({ password });
-  expect(res.status).toBe(303);
-  return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
 }
 
 function shorten(url: string, alias = '') {
@@ -108,7 +99,7 @@ describe('signing in to the admin', () => {
 
   it('when the admin signs out, then the session is over', async () => {
     setup();
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const out = await as(cookie).post('/admin/sign-out').expect(303);
     expect((out.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^snip_admin=;/);
     await as(cookie).get('/admin').expect(303);
@@ -116,7 +107,7 @@ describe('signing in to the admin', () => {
 
   it('when the session has been idle for ADMIN_SESSION_IDLE, then it ends; a request before keeps it alive', async () => {
     setup({ ADMIN_SESSION_IDLE: '30min' });
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     clock += 29 * 60_000;
     await as(cookie).get('/admin').expect(200);
     clock += 29 * 60_000;
@@ -127,7 +118,7 @@ describe('signing in to the admin', () => {
 
   it('when ADMIN_PASSWORD changes, then every session made with the old password ends', async () => {
     setup();
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     await as(cookie).get('/admin').expect(200);
     // The same database, started again with another password.
     t = buildTestApp(
@@ -141,7 +132,7 @@ describe('signing in to the admin', () => {
 
   it('when a session is older than ADMIN_SESSION_MAX (12 h unless set), then it ends however busy it was', async () => {
     setup();
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     // A request every 20 minutes keeps it from idling, up to 11 h 40 min.
     for (let i = 0; i < 35; i++) {
       clock += 20 * 60_000;
@@ -153,7 +144,7 @@ describe('signing in to the admin', () => {
     await as(cookie).get('/admin').expect(303);
     t.db.close();
     setup({ ADMIN_SESSION_MAX: '2h', ADMIN_SESSION_IDLE: '8h' });
-    const short = await signIn();
+    const short = await signInAdmin(t.app, PASSWORD);
     clock += 2 * 60 * 60_000 - 1;
     await as(short).get('/admin').expect(200);
     clock += 1;
@@ -162,8 +153,8 @@ describe('signing in to the admin', () => {
 
   it('when the admin ends every session, then each one, this one too, is over', async () => {
     setup();
-    const laptop = await signIn();
-    const phone = await signIn();
+    const laptop = await signInAdmin(t.app, PASSWORD);
+    const phone = await signInAdmin(t.app, PASSWORD);
     const page = await as(laptop).get('/admin').expect(200);
     expect(page.text).toContain('action="/admin/sessions/end"');
     const ended = await as(laptop).post('/admin/sessions/end').expect(303);
@@ -173,7 +164,7 @@ describe('signing in to the admin', () => {
     await as(phone).get('/admin').expect(303);
     expect(t.db.prepare('SELECT COUNT(*) FROM admin_sessions').pluck().get()).toBe(0);
     // Not without a session, and not from another site.
-    const fresh = await signIn();
+    const fresh = await signInAdmin(t.app, PASSWORD);
     await request(t.app).post('/admin/sessions/end').set(SAME_ORIGIN).expect(401);
     await request(t.app)
       .post('/admin/sessions/end')
@@ -222,7 +213,7 @@ describe('signing in to the admin', () => {
 
   it('when an admin form is posted from another site, then it is refused with 403', async () => {
     setup();
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     await shorten('https://a.example/', 'victim').expect(303);
     const res = await request(t.app)
       .post('/admin/links/victim/delete')
@@ -243,7 +234,7 @@ describe('the admin’s links', () => {
         303,
       );
     }
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const codesOn = (html: string) =>
       [...html.matchAll(/<code>\/(l-\d\d)<\/code>/g)].map((m) => m[1]);
     const first = await as(cookie).get('/admin').expect(200);
@@ -264,7 +255,7 @@ describe('the admin’s links', () => {
     setup();
     for (const alias of ['b-one', 'b-two', 'b-three'])
       await shorten('https://a.example/', alias).expect(303);
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     await as(cookie)
       .post('/admin/links/bulk', { action: 'disable', code: ['b-one', 'b-two'] })
       .expect(303)
@@ -281,7 +272,7 @@ describe('the admin’s links', () => {
     setup();
     const codes = Array.from({ length: 50 }, (_, i) => `page-${i}`);
     for (const code of codes) await shorten(`https://a.example/${code}`, code).expect(303);
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const list = await as(cookie).get('/admin').expect(200);
     expect(list.text.match(/name="code"/g)).toHaveLength(50);
     await as(cookie)
@@ -299,7 +290,7 @@ describe('the admin’s links', () => {
     setup();
     for (const alias of ['all-one', 'all-two'])
       await shorten('https://a.example/', alias).expect(303);
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const before = t.db.prepare('SELECT * FROM urls ORDER BY id').all();
     for (const action of ['disable', 'delete']) {
       const res = await as(cookie)
@@ -315,7 +306,7 @@ describe('the admin’s links', () => {
   it('when the bulk form has 1 001 parameters, then it answers 413 and changes nothing', async () => {
     setup();
     await shorten('https://a.example/', 'many-one').expect(303);
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const body = ['action=disable', ...Array.from({ length: 1000 }, () => 'code=many-one')].join(
       '&',
     );
@@ -330,7 +321,7 @@ describe('the admin’s links', () => {
 
   it('when the admin creates a link, then it redirects and its page shows its statistics', async () => {
     setup();
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const made = await as(cookie)
       .post('/admin/links', { url: 'example.org/made', alias: 'by-admin', redirect: '301' })
       .expect(303);
@@ -366,7 +357,7 @@ describe('abuse: reports, bans and the blocklist', () => {
     for (const trace of ['127.0.0.1', '203.0.113.7', 'Reporter/1.0'])
       expect(stored).not.toContain(trace);
 
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const queue = await as(cookie).get('/admin/reports').expect(200);
     expect(queue.text).toContain('/bad-one');
     expect(queue.text).toContain('Asks for a bank login');
@@ -396,7 +387,7 @@ describe('abuse: reports, bans and the blocklist', () => {
     await shorten('https://phish.example/a', 'ban-me').expect(303);
     await shorten('https://www.phish.example/b', 'other-1').expect(303);
     await shorten('https://phish.example.net/c', 'unrelated').expect(303);
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     await as(cookie)
       .post('/admin/links/ban-me/ban', {
         reason: 'phishing kit',
@@ -454,7 +445,7 @@ describe('abuse: reports, bans and the blocklist', () => {
     // The second batch fails in the database, as a batch cut short by a crash would not commit.
     t.db.exec(`CREATE TRIGGER refuse_kit BEFORE UPDATE OF disabled_at ON urls
       WHEN NEW.code = 'kit-700' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const ban = { reason: 'phishing kit', block_host: 'on', disable_others: 'on' };
     const failed = await as(cookie).post('/admin/links/bait/ban', ban);
     expect(failed.status).toBe(500);
@@ -478,7 +469,7 @@ describe('abuse: reports, bans and the blocklist', () => {
   it('when a ban has no reason, then the form says so and nothing changes', async () => {
     setup();
     await shorten('https://a.example/', 'keep-me').expect(303);
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const res = await as(cookie).post('/admin/links/keep-me/ban', { reason: ' ' }).expect(422);
     expect(res.text).toContain('Say why the link is banned.');
     await request(t.app).get('/keep-me').expect(302);
@@ -486,7 +477,7 @@ describe('abuse: reports, bans and the blocklist', () => {
 
   it('when a host is added to the blocklist by hand, then it is normalised, and junk is refused', async () => {
     setup();
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     await as(cookie)
       .post('/admin/blocklist', { host: 'https://Spam.Example:8443/path', reason: 'spam' })
       .expect(303);
@@ -499,7 +490,7 @@ describe('abuse: reports, bans and the blocklist', () => {
 describe('API keys and backups in the admin', () => {
   it('when a key is made, then it is shown once, never stored, and can be revoked', async () => {
     setup();
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const made = await as(cookie)
       .post('/admin/keys', { name: 'sharex', scope: 'create-only', expires: '2027-12-31' })
       .expect(201);
@@ -528,7 +519,7 @@ describe('API keys and backups in the admin', () => {
     const service = createKeyService({ keys: createKeyRepository(t.db), now: () => clock });
     await service.createKey({ name: 'from-cli', scope: 'full', expiresAt: null }, 'cli');
     await service.syncInitialKey('i'.repeat(40));
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     await as(cookie).post('/admin/keys', { name: 'from-admin', scope: 'full' }).expect(201);
     const page = await as(cookie).get('/admin/keys').expect(200);
     const rows = [...page.text.matchAll(/<tr><td>([^<]+)<\/td>.*?<\/tr>/gs)].map((m) => m[0]);
@@ -542,7 +533,7 @@ describe('API keys and backups in the admin', () => {
     dir = createTempDir();
     setup({}, path.join(dir, 'snip.sqlite3'));
     await shorten('https://a.example/', 'in-backup').expect(303);
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const res = await as(cookie)
       .get('/admin/backup')
       .buffer(true)
@@ -582,7 +573,7 @@ describe('API keys and backups in the admin', () => {
     for (let i = 1; i <= 5; i++) {
       await writeSnapshot(t.db, file, { label: 'download', now: new Date(hourAgo + i * 60_000) });
     }
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     for (let i = 0; i < 3; i++) await as(cookie).get('/admin/backup').expect(200);
     const backups = fs.readdirSync(path.dirname(migration));
     expect(backups).toContain(path.basename(migration));
@@ -592,7 +583,7 @@ describe('API keys and backups in the admin', () => {
   it('when the admin acts faster than RATE_LIMIT_MANAGE, then the next action is refused with 429', async () => {
     setup({ RATE_LIMITS: 'on', RATE_LIMIT_MANAGE: '2/min' });
     await shorten('https://a.example/', 'limited').expect(303);
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     await as(cookie).post('/admin/links/limited/disable').expect(303);
     await as(cookie).post('/admin/links/limited/enable').expect(303);
     await as(cookie).post('/admin/links/limited/disable').expect(429);

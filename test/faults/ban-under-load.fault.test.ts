@@ -12,8 +12,8 @@ import {
   createDatabaseFile,
   killLeftovers,
   startSnip,
+  signInAdmin,
   visitRequest,
-  type Snip,
 } from './snip-process.js';
 
 /**
@@ -54,23 +54,6 @@ function seedLinks(file: string): void {
   db.close();
 }
 
-async function signIn(snip: Snip): Promise<string> {
-  const outcome = await snip.send({
-    method: 'POST',
-    path: '/admin/sign-in',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'Sec-Fetch-Site': 'same-origin',
-    },
-    body: new URLSearchParams({ password: PASSWORD }).toString(),
-  });
-  if (outcome.kind !== 'answered' || outcome.status !== 303) {
-    throw new Error(`sign-in failed: ${JSON.stringify(outcome)}`);
-  }
-  const cookies = outcome.headers['set-cookie'] ?? [];
-  return cookies[0]!.split(';')[0]!;
-}
-
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
@@ -82,7 +65,7 @@ describe('a ban that disables 10 000 other links', () => {
     const file = createDatabaseFile(dir);
     seedLinks(file);
     const snip = await startSnip(file, { ADMIN_PASSWORD: PASSWORD });
-    const cookie = await signIn(snip);
+    const cookie = await signInAdmin(snip, PASSWORD);
     const tally = createTally();
     const agents = Array.from(
       { length: CLIENTS },

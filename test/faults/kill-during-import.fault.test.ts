@@ -5,9 +5,9 @@ import { withReadOnlyDatabase } from '../support/read-database.js';
 import {
   createDatabaseFile,
   killLeftovers,
+  signInAdmin,
   startSnip,
   waitFor,
-  type Snip,
 } from './snip-process.js';
 import { faultReport } from './fault-report.js';
 
@@ -27,17 +27,6 @@ afterEach(async () => {
   dir = undefined;
 });
 
-async function signIn(snip: Snip): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${snip.port}/admin/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'Sec-Fetch-Site': 'same-origin' },
-    body: new URLSearchParams({ password: PASSWORD }),
-  });
-  expect(res.status).toBe(303);
-  return res.headers.get('set-cookie')!.split(';')[0]!;
-}
-
 const counts = (file: string) =>
   withReadOnlyDatabase(file, (db) => ({
     links: db.prepare('SELECT count(*) FROM urls').pluck().get() as number,
@@ -55,7 +44,7 @@ describe('kill -9 during an import', () => {
     const file = createDatabaseFile(dir);
     const env = { ADMIN_PASSWORD: PASSWORD, RATE_LIMITS: 'off' };
     const snip = await startSnip(file, env);
-    const cookie = await signIn(snip);
+    const cookie = await signInAdmin(snip, PASSWORD);
     const lines = ['code,target'];
     for (let i = 1; i <= ROWS; i += 1) lines.push(`kill-${i},https://example.com/${i}`);
     const csv = lines.join('\n');
@@ -86,7 +75,7 @@ describe('kill -9 during an import', () => {
     const whole = await fetch(`http://127.0.0.1:${again.port}/admin/import?format=snip`, {
       method: 'POST',
       headers: {
-        Cookie: await signIn(again),
+        Cookie: await signInAdmin(again, PASSWORD),
         'Sec-Fetch-Site': 'same-origin',
         'Content-Type': 'text/csv',
       },

@@ -172,3 +172,20 @@ export async function waitFor(
   }
   return (await check()) ? Date.now() - started : null;
 }
+
+/** Signs in to a running snip's admin and returns the session cookie (`name=value`). */
+export async function signInAdmin(snip: Snip, password: string): Promise<string> {
+  const outcome = await snip.send({
+    method: 'POST',
+    path: '/admin/sign-in',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Sec-Fetch-Site': 'same-origin',
+    },
+    body: new URLSearchParams({ password }).toString(),
+  });
+  if (outcome.kind !== 'answered' || outcome.status !== 303) {
+    throw new Error(`sign-in failed: ${JSON.stringify(outcome)}`);
+  }
+  return (outcome.headers['set-cookie'] ?? [])[0]!.split(';')[0]!;
+}

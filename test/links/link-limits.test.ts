@@ -13,7 +13,7 @@ import { createRedirectCache } from '../../src/links/redirect-cache.js';
 import { parseCsv } from '../../src/transfer/csv.js';
 import { createApiKey, ORIGIN } from '../support/compat-clients.js';
 import { storedLinks } from '../support/link-transfer.js';
-import { buildTestApp, SAME_ORIGIN, type TestApp } from '../support/test-app.js';
+import { buildTestApp, SAME_ORIGIN, signInAdmin, type TestApp } from '../support/test-app.js';
 
 /*
  * Every door that takes an expiry or a visit limit takes the same range: no later than the end
@@ -40,16 +40,6 @@ async function setup(): Promise<void> {
   );
   t = buildTestApp({ BASE_URL: ORIGIN, ADMIN_PASSWORD: PASSWORD }, { now: () => NOW, logger });
   key = await createApiKey(t);
-}
-
-async function signIn(): Promise<string> {
-  const res = await request(t.app)
-    .post('/admin/sign-in')
-    .set(SAME_ORIGIN)
-    .type('form')
-    .send({ password: PASSWORD })
-    .expect(303);
-  return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
 }
 
 const expiries = () => storedLinks(t.db).map((link) => link.expires_at);
@@ -182,7 +172,7 @@ describe('the latest expiry and the largest visit limit, at every door', () => {
     ].join('\r\n');
     const imported = await request(t.app)
       .post('/admin/import?format=snip')
-      .set({ ...SAME_ORIGIN, Cookie: await signIn() })
+      .set({ ...SAME_ORIGIN, Cookie: await signInAdmin(t.app, PASSWORD) })
       .type('text/csv')
       .send(file)
       .expect(200);
@@ -302,7 +292,7 @@ describe('a stored row that no door would accept', () => {
       .expect(200);
     expect(one.body.expiresAt).toBeNull();
 
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const exported = await request(t.app)
       .get('/admin/export.csv')
       .set('Cookie', cookie)
@@ -341,7 +331,7 @@ describe('a stored row that no door would accept', () => {
     expect(api.body.data).toHaveLength(2);
     await request(t.app).get('/rest/v3/short-urls').set('X-Api-Key', key).expect(200);
     await request(t.app).get('/api/v2/links').set('X-API-KEY', key).expect(200);
-    const cookie = await signIn();
+    const cookie = await signInAdmin(t.app, PASSWORD);
     const exported = await request(t.app)
       .get('/admin/export.csv')
       .set('Cookie', cookie)

@@ -72,3 +72,14 @@ export async function createManagedLink(
   const manage = res.headers.location!.replace('?created=1', '');
   return { manage, token: manage.split('/')[2]! };
 }
+
+/** Signs in to the admin through its form and returns the session cookie (`name=value`). */
+export async function signInAdmin(app: Express, password: string): Promise<string> {
+  const res = await request(app)
+    .post('/admin/sign-in')
+    .set(SAME_ORIGIN)
+    .type('form')
+    .send({ password });
+  expect(res.status).toBe(303);
+  return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+}

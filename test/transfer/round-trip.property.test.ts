@@ -5,7 +5,7 @@ import { CreatedLinkSchema } from '../../src/api/api-schemas.js';
 import { LATEST_INSTANT, MAX_VISIT_LIMIT } from '../../src/links/link-limits.js';
 import { createApiKey, ORIGIN } from '../support/compat-clients.js';
 import { storedLinks } from '../support/link-transfer.js';
-import { buildTestApp, SAME_ORIGIN, type TestApp } from '../support/test-app.js';
+import { buildTestApp, SAME_ORIGIN, signInAdmin, type TestApp } from '../support/test-app.js';
 
 /*
  * Whatever expiry and visit limit a door accepts survives snip's export and import unchanged:
@@ -120,16 +120,6 @@ const link = fc.record({ creation, alias, ban: fc.option(banReason, { freq: 3 })
 
 type Link = typeof link extends fc.Arbitrary<infer T> ? T : never;
 
-async function signIn(t: TestApp): Promise<string> {
-  const res = await request(t.app)
-    .post('/admin/sign-in')
-    .set(SAME_ORIGIN)
-    .type('form')
-    .send({ password: PASSWORD })
-    .expect(303);
-  return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
-}
-
 /** Sends one creation through its door; whether it was accepted. */
 async function create(t: TestApp, key: string, { creation: c, alias: code }: Link) {
   const url = `https://a.example/${code}`;
@@ -193,7 +183,7 @@ describe('export and import keep what the doors accepted', () => {
           );
           try {
             const key = await createApiKey(source);
-            const cookie = await signIn(source);
+            const cookie = await signInAdmin(source.app, PASSWORD);
             for (const l of links) {
               const before = source.countLinks();
               const res = await create(source, key, l);
@@ -232,7 +222,7 @@ describe('export and import keep what the doors accepted', () => {
               .expect(200);
             const imported = await request(target.app)
               .post('/admin/import?format=snip')
-              .set({ ...SAME_ORIGIN, Cookie: await signIn(target) })
+              .set({ ...SAME_ORIGIN, Cookie: await signInAdmin(target.app, PASSWORD) })
               .type('text/csv')
               .send(exported.text);
             expect(imported.status, imported.text.slice(0, 2000)).toBe(200);
