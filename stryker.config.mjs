@@ -1,9 +1,10 @@
 // @ts-check
 /**
  * `npm run test:mutation`: StrykerJS changes the URL policy, the management token, the link
- * service and the visit counter one small edit at a time and runs the tests that cover each
- * edit; a mutant that no test notices "survives". Too slow for .ci/run on 2 cores; the README's
- * testing section records the last score. Reports go to reports/mutation/.
+ * service, the visit counter, the time and visit limits, CSV writing, the cross-site check, the
+ * QR drawing gate and batched writes one small edit at a time and runs the tests that cover each
+ * edit; a mutant that no test notices "survives". Too slow for .ci/run on 2 cores;
+ * docs/testing.md records the last score. Reports go to reports/mutation/.
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export default {
@@ -14,6 +15,11 @@ export default {
     'src/manage/manage-token.ts',
     'src/links/link-service.ts',
     'src/stats/visit-counter.ts',
+    'src/links/link-limits.ts',
+    'src/transfer/csv.ts',
+    'src/http/same-origin.ts',
+    'src/qr/render-gate.ts',
+    'src/db/batched-writes.ts',
   ],
   coverageAnalysis: 'perTest',
   concurrency: 2,

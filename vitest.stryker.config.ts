@@ -19,6 +19,12 @@ export default defineConfig({
       'test/db/full-disk.test.ts',
       'test/db/busy-database.test.ts',
       'test/db/database-file.test.ts',
+      'test/links/link-limits.test.ts',
+      'test/transfer/csv.test.ts',
+      'test/transfer/link-export.test.ts',
+      'test/http/cross-site-creation.test.ts',
+      'test/qr/qr-routes.test.ts',
+      'test/db/batched-writes.test.ts',
     ],
     // Each test runs once per mutant that it covers: a tenth of the property runs keeps a
     // full run of the suite to seconds (the regular suite keeps 10 000).

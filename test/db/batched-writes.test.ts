@@ -28,6 +28,27 @@ describe('writing in batches', () => {
     db.close();
   });
 
+  it('when the rows fill whole batches, then no empty batch is written and the loop yields only between batches', async () => {
+    const events: string[] = [];
+    // Other work that keeps arriving, as requests do: it runs whenever the loop yields.
+    let stopped = false;
+    const tick = () => {
+      if (stopped) return;
+      events.push('other work');
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    await writeInBatches(
+      [1, 2, 3, 4],
+      (batch) => {
+        events.push(`batch ${batch.join(' ')}`);
+      },
+      2,
+    );
+    stopped = true;
+    expect(events).toEqual(['batch 1 2', 'other work', 'batch 3 4']);
+  });
+
   it('when a batch fails, then the batches before it stay written, its own rows are not, and nothing after it runs', async () => {
     const db = createTestDatabase();
     const insert = db.prepare(

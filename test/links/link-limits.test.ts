@@ -2,9 +2,12 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  checkLinkLimits,
   endOfUtcDay,
   formatInstant,
   lastDayBefore,
+  LATEST_INSTANT,
+  MAX_VISIT_LIMIT,
   unstorableFields,
 } from '../../src/links/link-limits.js';
 import { createLinkRepository } from '../../src/links/link-repository.js';
@@ -250,6 +253,22 @@ describe('the range itself', () => {
     expect(unstorableFields({ ...link, expiresAt: null, deletedAt: null, maxVisits: 1 })).toEqual(
       [],
     );
+    const sane = { ...link, expiresAt: null, deletedAt: null, maxVisits: null };
+    expect(unstorableFields({ ...sane, visits: -1 })).toEqual(['visits']);
+    expect(unstorableFields({ ...sane, visits: 2 ** 53 })).toEqual(['visits']);
+    // A value of another type, as a hand-edited database can hold, is no time and no limit.
+    expect(unstorableFields({ ...sane, created: '1' as unknown as number })).toEqual(['created']);
+    expect(unstorableFields({ ...sane, maxVisits: '5' as unknown as number })).toEqual([
+      'maxVisits',
+    ]);
+  });
+
+  it('when the link service is asked for an expiry or a visit limit out of range, then it says which and what the range is', () => {
+    expect(checkLinkLimits({ expiresAt: LATEST_INSTANT, maxVisits: MAX_VISIT_LIMIT })).toEqual({});
+    expect(checkLinkLimits({ expiresAt: LATEST_INSTANT + 1, maxVisits: 0 })).toEqual({
+      expires_on: 'The expiry must be a time no later than 9999-12-31T23:59:59.999Z.',
+      max_visits: 'The visit limit must be a whole number from 1 to 1,000,000,000.',
+    });
   });
 });
 
