@@ -5,7 +5,7 @@ import { readProjectFile } from './deploy-files.js';
  * What can be checked about the dependencies without the npm advisory service: every package is
  * pinned by a SHA-512 hash (npm ci refuses a tarball that does not match), comes from the npm
  * registry, and runs no install script. `npm audit` and `npm audit signatures` need services that
- * not every build machine reaches; the README says where to run them.
+ * not every build machine reaches; docs/security.md says where to run them.
  */
 type LockEntry = {
   version?: string;

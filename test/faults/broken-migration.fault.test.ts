@@ -121,7 +121,7 @@ describe('a broken migration', () => {
         snapshot: /^snapshot (.+)$/m.exec(output)?.[1],
       };
     };
-    /** Copies the snapshot over the database as the README says, with snip stopped. */
+    /** Copies the snapshot over the database as docs/operations.md says, with snip stopped. */
     const restore = (snapshot: string | undefined) => {
       expect(snapshot).toMatch(
         new RegExp(`/backups/database-\\d{8}T\\d{6}Z-before-${BROKEN_VERSION}\\.sqlite3$`),
