@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { WriteGate } from '../db/write-gate.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 import { hostOf, type LinkService } from '../links/link-service.js';
 import type { AbuseStore } from '../db/store.js';
 import { REPORT_REASONS, type BlockedHost } from './abuse-repository.js';

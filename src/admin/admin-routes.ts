@@ -8,7 +8,7 @@ import { KEY_SCOPES, type KeyScope } from '../keys/key-repository.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
 import { endOfUtcDay } from '../links/link-limits.js';
 import { parseLinkOptions, parseUtcDate } from '../links/link-options.js';
-import type { Link, LinkFilter, LinkQuery } from '../links/link-repository.js';
+import type { Link, LinkFilter, LinkQuery } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../db/store.js';

@@ -9,7 +9,7 @@ import {
   LATEST_INSTANT_TEXT,
 } from '../links/link-limits.js';
 import { parseUtcDate, type LinkOptions } from '../links/link-options.js';
-import type { Link, RedirectStatus } from '../links/link-repository.js';
+import type { Link, RedirectStatus } from '../links/link.js';
 import type { LinkService, UrlContext } from '../links/link-service.js';
 import { firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../db/store.js';

@@ -19,7 +19,7 @@ import {
   LATEST_INSTANT_TEXT,
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that

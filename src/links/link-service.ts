@@ -8,7 +8,7 @@ import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
 import { checkLinkLimits, unstorableFields } from './link-limits.js';
 import type { LinkOptions, OptionErrors } from './link-options.js';
-import type { Link, LinkQuery, LinkStateName, RedirectTarget } from './link-repository.js';
+import type { Link, LinkQuery, LinkStateName, RedirectTarget } from './link.js';
 import type { Awaitable, LinkStore } from '../db/store.js';
 import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';

@@ -11,7 +11,7 @@ import {
   type LinkWithTokenHash,
   type NewLink,
   type RedirectTarget,
-} from './link-repository.js';
+} from './link.js';
 import {
   COUNT_BY_STATE_SQL,
   likePattern,

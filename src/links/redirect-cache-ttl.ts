@@ -1,4 +1,4 @@
-import type { RedirectTarget } from './link-repository.js';
+import type { RedirectTarget } from './link.js';
 import type { RedirectCache } from './redirect-cache.js';
 
 /**

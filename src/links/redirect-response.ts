@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RedirectTally } from '../metrics/metrics.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
 import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
-import type { RedirectTarget } from './link-repository.js';
+import type { RedirectTarget } from './link.js';
 
 /** What a code can look like; anything else is not a short link and falls through to 404. */
 export const CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { expiryDateValue, parseLinkOptions } from '../links/link-options.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../db/store.js';

@@ -7,7 +7,7 @@ import {
   REDIRECT_STATUSES,
   type LinkStateName,
   type RedirectStatus,
-} from '../links/link-repository.js';
+} from '../links/link.js';
 import type { Awaitable } from '../db/store.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
 

@@ -2,7 +2,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { formatInstant, unstorableFields } from '../links/link-limits.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 import { linkState } from '../links/link-service.js';
 import { csvRecord } from './csv.js';
 import type { TransferStore } from '../db/store.js';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { inTransaction } from '../db/postgres-transaction.js';
 import type { TransferStore } from '../db/store.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 import {
   codeTakenReason,
   type ApplySteps,

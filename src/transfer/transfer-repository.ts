@@ -1,6 +1,6 @@
 import type { Db } from '../db/open-database.js';
 import type { WriteGate } from '../db/write-gate.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 
 /**
  * A link as the import stores it: a link without its id. Imported links have no management token

@@ -8,7 +8,7 @@ import { expect, it, onTestFinished } from 'vitest';
 import { loadMigrations } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
 import { applyPostgresMigrations } from '../../src/db/postgres-migrations.js';
-import type { RedirectTarget } from '../../src/links/link-repository.js';
+import type { RedirectTarget } from '../../src/links/link.js';
 import {
   notifyAllLinksChanged,
   notifyLinkChanged,

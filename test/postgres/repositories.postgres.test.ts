@@ -25,12 +25,12 @@ import { createPostgresHealthRepository } from '../../src/health/postgres-health
 import { createKeyRepository } from '../../src/keys/key-repository.js';
 import { createPostgresKeyRepository } from '../../src/keys/postgres-key-repository.js';
 import {
-  createLinkRepository,
   LINK_STATES,
   type LinkFilter,
   type LinkQuery,
   type LinkSettings,
-} from '../../src/links/link-repository.js';
+} from '../../src/links/link.js';
+import { createLinkRepository } from '../../src/links/link-repository.js';
 import { LINK_CHANGED_CHANNEL } from '../../src/links/postgres-cache-invalidation.js';
 import { createPostgresLinkRepository } from '../../src/links/postgres-link-repository.js';
 import { createPostgresVisitRepository } from '../../src/stats/postgres-visit-repository.js';
