@@ -10,7 +10,7 @@ import {
   type ApiDeps,
 } from '../api/api-routes.js';
 import { ApiProblem } from '../api/api-problems.js';
-import type { HealthStore } from '../db/store.js';
+import type { HealthStore } from '../health/health-store.js';
 import { isStorageUnavailable } from '../http/http-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import {

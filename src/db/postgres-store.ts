@@ -1,15 +1,15 @@
 import type pg from 'pg';
-import { createPostgresAbuseRepository } from '../abuse/postgres-abuse-repository.js';
-import { createPostgresAdminSessionRepository } from '../admin/postgres-admin-session-repository.js';
-import { createPostgresHealthRepository } from '../health/postgres-health-repository.js';
+import { createPostgresAbuseRepository } from '../abuse/abuse-store.postgres.js';
+import { createPostgresAdminSessionRepository } from '../admin/admin-session-store.postgres.js';
+import { createPostgresHealthRepository } from '../health/health-store.postgres.js';
 import { createPostgresLimiter } from '../http/postgres-rate-limits.js';
-import { createPostgresKeyRepository } from '../keys/postgres-key-repository.js';
-import { createPostgresLinkRepository } from '../links/postgres-link-repository.js';
+import { createPostgresKeyRepository } from '../keys/key-store.postgres.js';
+import { createPostgresLinkRepository } from '../links/link-store.postgres.js';
 import {
   createPostgresVisitRepository,
   type PostgresVisitRepositoryOptions,
-} from '../stats/postgres-visit-repository.js';
-import { createPostgresTransferRepository } from '../transfer/postgres-transfer-repository.js';
+} from '../stats/visit-store.postgres.js';
+import { createPostgresTransferRepository } from '../transfer/transfer-store.postgres.js';
 import type { Store } from './store.js';
 
 /**

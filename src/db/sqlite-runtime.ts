@@ -13,7 +13,7 @@ import {
   type DatabaseRuntime,
 } from './runtime.js';
 import { createSqliteStore } from './sqlite-store.js';
-import { undoUnfinishedImports } from '../transfer/transfer-repository.js';
+import { undoUnfinishedImports } from '../transfer/transfer-store.sqlite.js';
 import { writeWithoutWaiting } from './write-gate.js';
 
 /** snip's embedded default: one SQLite file, opened once, its migrations checked. */

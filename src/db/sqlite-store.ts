@@ -1,11 +1,11 @@
-import { createAbuseRepository } from '../abuse/abuse-repository.js';
-import { createAdminSessionRepository } from '../admin/admin-session-repository.js';
-import { createHealthRepository } from '../health/health-repository.js';
+import { createAbuseRepository } from '../abuse/abuse-store.sqlite.js';
+import { createAdminSessionRepository } from '../admin/admin-session-store.sqlite.js';
+import { createHealthRepository } from '../health/health-store.sqlite.js';
 import { createLimiter } from '../http/rate-limits.js';
-import { createKeyRepository } from '../keys/key-repository.js';
-import { createLinkRepository } from '../links/link-repository.js';
-import { createVisitRepository } from '../stats/visit-repository.js';
-import { createTransferRepository } from '../transfer/transfer-repository.js';
+import { createKeyRepository } from '../keys/key-store.sqlite.js';
+import { createLinkRepository } from '../links/link-store.sqlite.js';
+import { createVisitRepository } from '../stats/visit-store.sqlite.js';
+import { createTransferRepository } from '../transfer/transfer-store.sqlite.js';
 import { sendBackup } from './backup-download.js';
 import type { DatabaseFileCheck } from './database-file.js';
 import type { Db } from './open-database.js';

@@ -1,39 +1,14 @@
-import type { AbuseRepository } from '../abuse/abuse-repository.js';
-import type { AdminSessionRepository } from '../admin/admin-session-repository.js';
-import type { HealthRepository } from '../health/health-repository.js';
-import type { KeyRepository } from '../keys/key-repository.js';
-import type { LinkRepository } from '../links/link-repository.js';
-import type { VisitRepository } from '../stats/visit-repository.js';
-import type { TransferRepository } from '../transfer/transfer-repository.js';
+import type { AbuseStore } from '../abuse/abuse-store.js';
+import type { AdminSessionStore } from '../admin/admin-session-store.js';
+import type { HealthStore } from '../health/health-store.js';
+import type { KeyStore } from '../keys/key-store.js';
+import type { LinkStore } from '../links/link-store.js';
+import type { VisitStore } from '../stats/visit-store.js';
+import type { TransferStore } from '../transfer/transfer-store.js';
 import type { Response } from 'express';
 import type { Limiter, RateLimitRule } from '../http/rate-limits.js';
 import type { DatabaseFileCheck } from './database-file.js';
 import type { WriteGate } from './write-gate.js';
-
-/** A value now (SQLite answers synchronously) or later (PostgreSQL answers over the network). */
-export type Awaitable<T> = T | Promise<T>;
-
-/**
- * A repository's methods with results that may come later. The SQLite repositories are written
- * synchronously and satisfy this as they are, so their hot paths (the redirect lookup, the visit
- * flush) stay one prepared statement with no promise in between; the PostgreSQL ones return
- * promises. Callers await every call (ADR 017).
- */
-export type Async<R> = {
-  [K in keyof R]: R[K] extends (...args: infer A) => infer T ? (...args: A) => Awaitable<T> : R[K];
-};
-
-export type LinkStore = Async<LinkRepository>;
-export type VisitStore = Async<VisitRepository>;
-export type KeyStore = Async<KeyRepository>;
-export type AbuseStore = Async<AbuseRepository>;
-export type AdminSessionStore = Async<AdminSessionRepository>;
-export type HealthStore = Async<HealthRepository>;
-/**
- * Import and export. `forEachLinkAfter` hands every link of the page to `onLink` before it
- * settles; `insertLinks` writes all or nothing.
- */
-export type TransferStore = Async<TransferRepository>;
 
 /** The one seam between snip and its database: every query goes through one of these. */
 export type Store = {

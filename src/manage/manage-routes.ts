@@ -4,7 +4,7 @@ import { expiryDateValue, parseLinkOptions } from '../links/link-options.js';
 import type { Link } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
-import type { VisitStore } from '../db/store.js';
+import type { VisitStore } from '../stats/visit-store.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { forgetToken } from './remembered-links.js';
 import { HttpError } from '../http/http-error.js';

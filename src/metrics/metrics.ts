@@ -8,7 +8,7 @@ import {
   type LinkStateName,
   type RedirectStatus,
 } from '../links/link.js';
-import type { Awaitable } from '../db/store.js';
+import type { Awaitable } from '../db/awaitable.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
 
 /**

@@ -1,5 +1,6 @@
-import type { Awaitable, VisitStore } from '../db/store.js';
-import type { VisitBatch } from './visit-repository.js';
+import type { Awaitable } from '../db/awaitable.js';
+import type { VisitStore } from './visit-store.js';
+import type { VisitBatch } from './visit-store.js';
 
 export type VisitCounter = ReturnType<typeof createVisitCounter>;
 

@@ -5,7 +5,7 @@ import { formatInstant, unstorableFields } from '../links/link-limits.js';
 import type { Link } from '../links/link.js';
 import { linkState } from '../links/link-service.js';
 import { csvRecord } from './csv.js';
-import type { TransferStore } from '../db/store.js';
+import type { TransferStore } from './transfer-store.js';
 
 /**
  * snip's export: every link, tombstones included (a deleted link's code stays taken), one row

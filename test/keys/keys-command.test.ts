@@ -5,7 +5,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseKeysArgs } from '../../src/keys.js';
 import { openDatabase } from '../../src/db/open-database.js';
-import { createKeyRepository } from '../../src/keys/key-repository.js';
+import { createKeyRepository } from '../../src/keys/key-store.sqlite.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import { hashSecret } from '../../src/http/secret-hash.js';
 import { childEnv } from '../support/server-process.js';

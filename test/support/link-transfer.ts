@@ -13,7 +13,7 @@ import {
   type ImportReport,
   type ImportSource,
 } from '../../src/transfer/link-import.js';
-import { createTransferRepository } from '../../src/transfer/transfer-repository.js';
+import { createTransferRepository } from '../../src/transfer/transfer-store.sqlite.js';
 import { createTestDatabase } from './test-app.js';
 
 /** 2026-06-15 12:00 UTC: the clock of every import test. */

@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import type { AdminSessionStore } from '../db/store.js';
+import type { AdminSessionStore } from './admin-session-store.js';
 
 /**
- * The PostgreSQL twin of admin-session-repository.ts, with the same methods and results; a
+ * The PostgreSQL twin of admin-session-store.sqlite.ts, with the same methods and results; a
  * session is stored as its hash only. Give it a pool from createPostgresPool, which reads BIGINT
  * as a JavaScript number.
  */

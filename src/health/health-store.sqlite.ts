@@ -1,4 +1,5 @@
 import type { Db } from '../db/open-database.js';
+import type { HealthStore } from './health-store.js';
 
 export type HealthRepository = ReturnType<typeof createHealthRepository>;
 
@@ -15,3 +16,5 @@ export function createHealthRepository(db: Db) {
     },
   };
 }
+
+createHealthRepository satisfies (db: Db) => HealthStore;

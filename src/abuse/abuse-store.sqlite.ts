@@ -1,55 +1,12 @@
 import type { Db } from '../db/open-database.js';
-
-export const REPORT_REASONS = ['phishing', 'malware', 'spam', 'illegal', 'other'] as const;
-export type ReportReason = (typeof REPORT_REASONS)[number];
-
-export type BlockedHost = { host: string; reason: string; created: number };
-
-/** Open reports of one link, newest first, with the link they are about. */
-export type ReportGroup = {
-  urlId: number;
-  code: string;
-  target: string;
-  reports: {
-    id: number;
-    reason: ReportReason;
-    details: string;
-    contact: string;
-    created: number;
-  }[];
-};
-
-/** A row of the open reports, with its link, as both engines' repositories read them. */
-export type OpenReportRow = {
-  id: number;
-  urlId: number;
-  code: string;
-  target: string;
-  reason: ReportReason;
-  details: string;
-  contact: string;
-  created: number;
-};
-
-/** Rows that come link by link, grouped per link in the order of their first rows. */
-export function groupReports(rows: readonly OpenReportRow[]): ReportGroup[] {
-  const groups = new Map<number, ReportGroup>();
-  for (const row of rows) {
-    let group = groups.get(row.urlId);
-    if (!group) {
-      group = { urlId: row.urlId, code: row.code, target: row.target, reports: [] };
-      groups.set(row.urlId, group);
-    }
-    group.reports.push({
-      id: row.id,
-      reason: row.reason,
-      details: row.details,
-      contact: row.contact,
-      created: row.created,
-    });
-  }
-  return [...groups.values()];
-}
+import {
+  groupReports,
+  type ReportReason,
+  type BlockedHost,
+  type ReportGroup,
+  type OpenReportRow,
+} from './abuse-store.js';
+import type { AbuseStore } from './abuse-store.js';
 
 export type AbuseRepository = ReturnType<typeof createAbuseRepository>;
 
@@ -107,3 +64,5 @@ export function createAbuseRepository(db: Db) {
     },
   };
 }
+
+createAbuseRepository satisfies (db: Db) => AbuseStore;

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import type { VisitStore } from '../db/store.js';
+import type { VisitStore } from './visit-store.js';
 import {
   MAX_REFERRER_HOSTS,
   OTHER_REFERRERS,
   type DailyCount,
   type ReferrerCount,
   type VisitBatch,
-} from './visit-repository.js';
+} from './visit-store.js';
 
 /**
- * The PostgreSQL twin of visit-repository.ts's `addVisits`, with the same rules: per link
+ * The PostgreSQL twin of visit-store.sqlite.ts's `addVisits`, with the same rules: per link
  * `visits += count` and the latest visit, per UTC day, per referring host with the
  * MAX_REFERRER_HOSTS cap and the OTHER_REFERRERS bucket, and nothing for a deleted link.
  *

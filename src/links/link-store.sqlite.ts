@@ -20,6 +20,7 @@ import {
   ORDER_SQL,
   STATE_SQL,
 } from './link-sql.js';
+import type { LinkStore } from './link-store.js';
 
 type LinkRow = {
   id: number;
@@ -278,3 +279,5 @@ export function createLinkRepository(db: Db) {
     },
   };
 }
+
+createLinkRepository satisfies (db: Db) => LinkStore;

@@ -1,4 +1,5 @@
 import type { Db } from '../db/open-database.js';
+import type { AdminSessionStore } from './admin-session-store.js';
 
 export type AdminSessionRepository = ReturnType<typeof createAdminSessionRepository>;
 
@@ -45,3 +46,5 @@ export function createAdminSessionRepository(db: Db) {
     },
   };
 }
+
+createAdminSessionRepository satisfies (db: Db) => AdminSessionStore;

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { HealthStore } from '../db/store.js';
+import type { HealthStore } from './health-store.js';
 
-/** The PostgreSQL twin of health-repository.ts. */
+/** The PostgreSQL twin of health-store.sqlite.ts. */
 export function createPostgresHealthRepository(pool: pg.Pool) {
   return {
     /** True when the database answers a trivial query; false on any error, never a rejection. */

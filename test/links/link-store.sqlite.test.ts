@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/open-database.js';
 import { LINK_STATES, type LinkSettings } from '../../src/links/link.js';
-import { createLinkRepository } from '../../src/links/link-repository.js';
+import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { COUNT_BY_STATE_SQL } from '../../src/links/link-sql.js';
 import { linkState } from '../../src/links/link-service.js';
-import { createVisitRepository } from '../../src/stats/visit-repository.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import { createTestDatabase } from '../support/test-app.js';
 
 const NOW = Date.UTC(2026, 10, 29, 12);

@@ -1,33 +1,6 @@
 import type { Db } from '../db/open-database.js';
-
-export const KEY_SCOPES = ['full', 'create-only'] as const;
-export type KeyScope = (typeof KEY_SCOPES)[number];
-
-/**
- * Where a key came from: the admin's keys page, the keys command, or INITIAL_API_KEY (revoked
- * when that variable changes); `unknown` for keys made before snip recorded it.
- */
-export type KeySource = 'admin' | 'cli' | 'initial' | 'unknown';
-
-/** A key to store; `unknown` is only ever the past's. */
-export type NewKey = {
-  name: string;
-  hash: Buffer;
-  scope: KeyScope;
-  expiresAt: number | null;
-  source: Exclude<KeySource, 'unknown'>;
-};
-
-export type ApiKey = {
-  id: number;
-  name: string;
-  scope: KeyScope;
-  created: number;
-  expiresAt: number | null;
-  lastUsed: number | null;
-  revokedAt: number | null;
-  source: KeySource;
-};
+import type { KeyScope, NewKey, ApiKey } from './key-store.js';
+import type { KeyStore } from './key-store.js';
 
 const COLUMNS = `id, name, scope, created, expires_at AS expiresAt, last_used AS lastUsed,
   revoked_at AS revokedAt, source`;
@@ -98,3 +71,5 @@ export function createKeyRepository(db: Db) {
     },
   };
 }
+
+createKeyRepository satisfies (db: Db) => KeyStore;

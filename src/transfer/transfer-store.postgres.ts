@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { inTransaction } from '../db/postgres-transaction.js';
-import type { TransferStore } from '../db/store.js';
+import type { TransferStore } from './transfer-store.js';
 import type { Link } from '../links/link.js';
 import {
   codeTakenReason,
@@ -9,10 +9,10 @@ import {
   type ImportRowReport,
   type ImportState,
   type StagedRow,
-} from './transfer-repository.js';
+} from './transfer-store.js';
 
 /**
- * The PostgreSQL twin of transfer-repository.ts, with the same methods and results. Give it a
+ * The PostgreSQL twin of transfer-store.sqlite.ts, with the same methods and results. Give it a
  * pool from createPostgresPool, which reads BIGINT as a JavaScript number.
  */
 

@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import type { KeyStore } from '../db/store.js';
-import type { ApiKey, NewKey } from './key-repository.js';
+import type { KeyStore } from './key-store.js';
+import type { ApiKey, NewKey } from './key-store.js';
 
 /**
- * The PostgreSQL twin of key-repository.ts, with the same methods and results. Give it a pool
+ * The PostgreSQL twin of key-store.sqlite.ts, with the same methods and results. Give it a pool
  * from createPostgresPool, which reads BIGINT as a JavaScript number.
  */
 

@@ -1,21 +1,12 @@
 import type { Db } from '../db/open-database.js';
-
-/** Visits of one link gathered in memory since the last flush. */
-export type VisitBatch = {
-  urlId: number;
-  count: number;
-  lastVisit: number;
-  byDay: Map<string, number>;
-  /** Referring host → visits; '' for visits without a (usable) referrer. */
-  byReferrer: Map<string, number>;
-};
-
-/** Referrer hosts kept per link; the rest are counted under OTHER_REFERRERS, so junk Referer headers cannot grow the table without bound. */
-export const MAX_REFERRER_HOSTS = 100;
-export const OTHER_REFERRERS = '(other)';
-
-export type DailyCount = { day: string; count: number };
-export type ReferrerCount = { host: string; count: number };
+import {
+  MAX_REFERRER_HOSTS,
+  OTHER_REFERRERS,
+  type VisitBatch,
+  type DailyCount,
+  type ReferrerCount,
+} from './visit-store.js';
+import type { VisitStore } from './visit-store.js';
 
 export type VisitRepository = ReturnType<typeof createVisitRepository>;
 
@@ -82,3 +73,5 @@ export function createVisitRepository(db: Db) {
     },
   };
 }
+
+createVisitRepository satisfies (db: Db) => VisitStore;

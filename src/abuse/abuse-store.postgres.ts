@@ -1,15 +1,15 @@
 import type pg from 'pg';
-import type { AbuseStore } from '../db/store.js';
+import type { AbuseStore } from './abuse-store.js';
 import {
   groupReports,
   type BlockedHost,
   type OpenReportRow,
   type ReportGroup,
   type ReportReason,
-} from './abuse-repository.js';
+} from './abuse-store.js';
 
 /**
- * The PostgreSQL twin of abuse-repository.ts, with the same methods and results. Give it a pool
+ * The PostgreSQL twin of abuse-store.sqlite.ts, with the same methods and results. Give it a pool
  * from createPostgresPool, which reads BIGINT as a JavaScript number.
  */
 

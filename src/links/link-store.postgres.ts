@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { inTransaction } from '../db/postgres-transaction.js';
-import type { LinkStore } from '../db/store.js';
+import type { LinkStore } from './link-store.js';
 import {
   ALL_LINKS_PAGE,
   type InsertResult,
@@ -24,7 +24,7 @@ import {
 import { LINK_CHANGED_CHANNEL } from './postgres-cache-invalidation.js';
 
 /**
- * The PostgreSQL twin of link-repository.ts, with the same methods and results. Give it a pool
+ * The PostgreSQL twin of link-store.sqlite.ts, with the same methods and results. Give it a pool
  * from createPostgresPool, which reads BIGINT as a JavaScript number.
  *
  * Every change to an existing link also sends `pg_notify('snip_link_changed', code)` in the same

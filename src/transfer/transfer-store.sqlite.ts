@@ -1,44 +1,15 @@
 import type { Db } from '../db/open-database.js';
-import type { WriteGate } from '../db/write-gate.js';
 import type { Link } from '../links/link.js';
-
-/**
- * A link as the import stores it: a link without its id. Imported links have no management token
- * (NULL); a deleted link's target is '' (a tombstone).
- */
-export type ImportedLink = Omit<Link, 'id'>;
-
-export const IMPORT_RESULTS = ['created', 'skipped', 'refused', 'invalid'] as const;
-export type ImportResult = (typeof IMPORT_RESULTS)[number];
-
-export type ImportRowReport = {
-  /** The line of the file on which the row starts (the header is line 1). */
-  line: number;
-  code: string;
-  /** As stored (normalised) for created and skipped rows; as found in the file otherwise. */
-  target: string;
-  result: ImportResult;
-  /** Why a row was skipped, refused or invalid, or a note on a created one; '' otherwise. */
-  reason: string;
-};
-
-/** 'reading' while the file arrives, 'applying' while its links are written, then 'done'. */
-export type ImportState = 'reading' | 'applying' | 'done';
-
-/** A row of a file as the import stages it: its report line, and for a row to create, the link. */
-export type StagedRow = ImportRowReport & { link: ImportedLink | null };
-
-/** How an import writes its staged links: each batch through the write gate, then a pause. */
-export type ApplySteps = {
-  write: WriteGate;
-  /** Lets other requests (redirects above all) run between batches. */
-  pause: () => Promise<void>;
-};
-
-/** The reason of a row whose code turned out to be taken when its link was to be written. */
-export function codeTakenReason(code: string): string {
-  return `The code “${code}” is already taken; the existing link was kept.`;
-}
+import {
+  codeTakenReason,
+  type ImportedLink,
+  type ImportResult,
+  type ImportRowReport,
+  type ImportState,
+  type StagedRow,
+  type ApplySteps,
+} from './transfer-store.js';
+import type { TransferStore } from './transfer-store.js';
 
 /** Staged links written into urls per transaction on SQLite (a few milliseconds each). */
 export const APPLY_BATCH = 1_000;
@@ -328,3 +299,5 @@ export function undoUnfinishedImports(db: Db): number {
   })();
   return count - (before.get() as number);
 }
+
+createTransferRepository satisfies (db: Db) => TransferStore;
