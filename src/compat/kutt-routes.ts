@@ -10,7 +10,7 @@ import {
   type ApiDeps,
 } from '../api/api-routes.js';
 import { ApiProblem } from '../api/api-problems.js';
-import { isStorageUnavailable } from '../http/http-error.js';
+import { isStorageUnavailable } from '../db/storage-unavailable.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-limits.js';
 import type { Link } from '../links/link.js';

@@ -11,7 +11,7 @@ import {
 } from '../api/api-routes.js';
 import { ApiProblem } from '../api/api-problems.js';
 import type { HealthStore } from '../health/health-store.js';
-import { isStorageUnavailable } from '../http/http-error.js';
+import { isStorageUnavailable } from '../db/storage-unavailable.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import {
   formatInstant,

@@ -1,4 +1,4 @@
-import { isStorageUnavailable } from '../http/http-error.js';
+import { isStorageUnavailable } from './storage-unavailable.js';
 import { StorageUnavailableError, type DatabaseFileCheck } from './database-file.js';
 import { BUSY_TIMEOUT_MS, type Db } from './open-database.js';
 

@@ -32,6 +32,9 @@ export type Limiter = {
   hit(key: string): Promise<LimitVerdict>;
 };
 
+/** Makes the limiter of one named limit: where its counters live is the storage's choice. */
+export type LimiterFactory = (name: string, rule: RateLimitRule) => Limiter;
+
 export function createLimiter(name: string, rule: RateLimitRule): Limiter {
   return limiterOver(rule, memoryStore(name, rule));
 }

@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
-import { STORAGE_UNAVAILABLE_CODES, type StorageUnavailableCode } from '../http/http-error.js';
+import {
+  STORAGE_UNAVAILABLE_CODES,
+  type StorageUnavailableCode,
+} from '../db/storage-unavailable.js';
 import { RATE_LIMIT_NAMES, type RateLimitName } from '../http/rate-limits.js';
 import {
   LINK_STATES,

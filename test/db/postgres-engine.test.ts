@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { refuseEngine } from '../../src/db/postgres-runtime.js';
+import { refuseEngine } from '../../src/storage/runtime.postgres.js';
 
 // What the servers answer to `SELECT version(), current_setting('server_version_num')`.
 describe('refuseEngine', () => {

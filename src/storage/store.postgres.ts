@@ -2,7 +2,6 @@ import type pg from 'pg';
 import { createPostgresAbuseRepository } from '../abuse/abuse-store.postgres.js';
 import { createPostgresAdminSessionRepository } from '../admin/admin-session-store.postgres.js';
 import { createPostgresHealthRepository } from '../health/health-store.postgres.js';
-import { createPostgresLimiter } from '../http/postgres-rate-limits.js';
 import { createPostgresKeyRepository } from '../keys/key-store.postgres.js';
 import { createPostgresLinkRepository } from '../links/link-store.postgres.js';
 import {
@@ -15,8 +14,8 @@ import type { Store } from './store.js';
 /**
  * snip on PostgreSQL, where several machines share one database: every query is a promise, a
  * write needs no gate (PostgreSQL's own locks make writers wait for each other, not for the event
- * loop), rate limits count in the `rate_limits` table, and what a machine caches expires after
- * `cacheTtlMs`, since other machines change links too.
+ * loop), and what a machine caches expires after `cacheTtlMs`, since other machines change links
+ * too. Its rate limits count in the `rate_limits` table (runtime.postgres.ts hands them out).
  */
 export function createPostgresStore(
   pool: pg.Pool,
@@ -33,8 +32,7 @@ export function createPostgresStore(
     transfer: createPostgresTransferRepository(pool),
     write: (write) => write(),
     storageProblem: () => null,
-    limiter: (name, rule) => createPostgresLimiter(pool, name, rule),
-    sendBackup: null,
+    writeBackup: null,
     cacheTtlMs: options.cacheTtlMs,
   };
 }

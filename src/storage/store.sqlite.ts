@@ -1,21 +1,20 @@
 import { createAbuseRepository } from '../abuse/abuse-store.sqlite.js';
 import { createAdminSessionRepository } from '../admin/admin-session-store.sqlite.js';
 import { createHealthRepository } from '../health/health-store.sqlite.js';
-import { createLimiter } from '../http/rate-limits.js';
 import { createKeyRepository } from '../keys/key-store.sqlite.js';
 import { createLinkRepository } from '../links/link-store.sqlite.js';
 import { createVisitRepository } from '../stats/visit-store.sqlite.js';
 import { createTransferRepository } from '../transfer/transfer-store.sqlite.js';
-import { sendBackup } from './backup-download.js';
-import type { DatabaseFileCheck } from './database-file.js';
-import type { Db } from './open-database.js';
+import { writeSnapshot } from '../db/snapshot.js';
+import type { DatabaseFileCheck } from '../db/database-file.js';
+import type { Db } from '../db/open-database.js';
 import type { Store } from './store.js';
-import { createWriteGate } from './write-gate.js';
+import { createWriteGate } from '../db/write-gate.js';
 
 /**
  * snip on one SQLite file, its embedded default: synchronous repositories of prepared statements
  * behind the store interface. One machine sees every change, so what it caches never goes stale
- * and its rate limits live in memory.
+ * (and its rate limits live in memory: runtime.sqlite.ts).
  */
 export function createSqliteStore(deps: {
   db: Db;
@@ -36,8 +35,9 @@ export function createSqliteStore(deps: {
     transfer: createTransferRepository(db),
     write: createWriteGate({ db, fileCheck: deps.fileCheck, now: deps.now }),
     storageProblem: deps.fileCheck,
-    limiter: createLimiter,
-    sendBackup: (res) => sendBackup(db, deps.file, res),
+    // A download is kept among the newest five in backups/, beside the snapshots of migrations.
+    writeBackup: async () =>
+      deps.file === ':memory:' ? null : writeSnapshot(db, deps.file, { label: 'download' }),
     cacheTtlMs: Number.POSITIVE_INFINITY,
   };
 }

@@ -4,12 +4,13 @@ import type { Config } from '../config.js';
 import { startCacheInvalidation } from '../links/postgres-cache-invalidation.js';
 import type { RedirectCache } from '../links/redirect-cache.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
-import { redactDatabaseUrl } from './database-url.js';
-import { postgresMigrationsDir } from './migrations-dir.js';
-import { loadMigrations } from './migrations.js';
-import { createPostgresPool } from './postgres-pool.js';
-import { readPostgresMigrationStatus } from './postgres-migrations.js';
-import { createPostgresStore } from './postgres-store.js';
+import { redactDatabaseUrl } from '../db/database-url.js';
+import { postgresMigrationsDir } from '../db/migrations-dir.js';
+import { loadMigrations } from '../db/migrations.js';
+import { createPostgresLimiter } from '../http/rate-limits.postgres.js';
+import { createPostgresPool } from '../db/postgres-pool.js';
+import { readPostgresMigrationStatus } from '../db/postgres-migrations.js';
+import { createPostgresStore } from './store.postgres.js';
 import {
   flushFailed,
   StartupError,
@@ -115,7 +116,7 @@ export async function openPostgres(
 
   return {
     store,
-    redirectCache,
+    limiter: (name, rule) => createPostgresLimiter(pool, name, rule),
     location: redactDatabaseUrl(config.databaseUrl),
     startFlushing(counter) {
       // PostgreSQL works off the event loop: one flush of everything, never two at once.

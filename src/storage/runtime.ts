@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RedirectCache } from '../links/redirect-cache.js';
+import type { LimiterFactory } from '../http/rate-limits.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
 import type { Store } from './store.js';
 
@@ -14,8 +14,11 @@ export class StartupError extends Error {
 /** The server's database, opened and checked: its store, and how visits reach it. */
 export type DatabaseRuntime = {
   store: Store;
-  /** The redirect cache the app must use: another machine's change may clear it. */
-  redirectCache: RedirectCache;
+  /**
+   * The rate limits' counters, handed to the HTTP layer: in memory on one machine, in a table
+   * every machine on the database shares on PostgreSQL.
+   */
+  limiter: LimiterFactory;
   /** Where the data is, for the start log: a file, or a URL without its password. */
   location: string;
   /** Flushes the visit counts every VISIT_FLUSH_INTERVAL_MS; returns what stops it. */

@@ -1,28 +1,23 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { RedirectCache } from '../links/redirect-cache.js';
+import { createLimiter } from '../http/rate-limits.js';
 import { createSlicedFlush } from '../stats/sliced-flush.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
-import { watchDatabaseFile } from './database-file.js';
-import { loadMigrations, pendingMigrations } from './migrations.js';
-import { openDatabase } from './open-database.js';
+import { watchDatabaseFile } from '../db/database-file.js';
+import { loadMigrations, pendingMigrations } from '../db/migrations.js';
+import { openDatabase } from '../db/open-database.js';
 import {
   flushFailed,
   StartupError,
   VISIT_FLUSH_INTERVAL_MS,
   type DatabaseRuntime,
 } from './runtime.js';
-import { createSqliteStore } from './sqlite-store.js';
+import { createSqliteStore } from './store.sqlite.js';
 import { undoUnfinishedImports } from '../transfer/transfer-store.sqlite.js';
-import { writeWithoutWaiting } from './write-gate.js';
+import { writeWithoutWaiting } from '../db/write-gate.js';
 
 /** snip's embedded default: one SQLite file, opened once, its migrations checked. */
-export function openSqlite(
-  config: Config,
-  file: string,
-  logger: Logger,
-  redirectCache: RedirectCache,
-): DatabaseRuntime {
+export function openSqlite(config: Config, file: string, logger: Logger): DatabaseRuntime {
   const db = openDatabase(file);
   // Migrations run before the server (scripts/launch.sh); never serve a schema they have not reached.
   const pending = pendingMigrations(db, loadMigrations(config.migrationsDir));
@@ -69,7 +64,7 @@ export function openSqlite(
 
   return {
     store,
-    redirectCache,
+    limiter: createLimiter,
     location: file,
     startFlushing(counter) {
       const flushInSlices = createSlicedFlush({

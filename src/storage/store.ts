@@ -5,10 +5,8 @@ import type { KeyStore } from '../keys/key-store.js';
 import type { LinkStore } from '../links/link-store.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import type { TransferStore } from '../transfer/transfer-store.js';
-import type { Response } from 'express';
-import type { Limiter, RateLimitRule } from '../http/rate-limits.js';
-import type { DatabaseFileCheck } from './database-file.js';
-import type { WriteGate } from './write-gate.js';
+import type { DatabaseFileCheck } from '../db/database-file.js';
+import type { WriteGate } from '../db/write-gate.js';
 
 /** The one seam between snip and its database: every query goes through one of these. */
 export type Store = {
@@ -24,10 +22,12 @@ export type Store = {
   write: WriteGate;
   /** What is wrong with the storage under the database (SQLite's file), or null. */
   storageProblem: DatabaseFileCheck;
-  /** A rate limit whose counters every machine on this database shares. */
-  limiter: (name: string, rule: RateLimitRule) => Limiter;
-  /** Sends a copy of the database as a download; null where the engine has its own tools. */
-  sendBackup: ((res: Response) => Promise<void>) | null;
+  /**
+   * Writes a consistent copy of the database to `backups/` and resolves with its path, or with
+   * null when there is no file to copy (an in-memory database); null where the engine has its
+   * own tools. Sending it over HTTP is the admin's business (src/admin/backup-download.ts).
+   */
+  writeBackup: (() => Promise<string | null>) | null;
   /**
    * How long a value read once (a redirect row, the blocklist) may be served without reading it
    * again: for ever on one machine, which sees every change; briefly where others may write.
