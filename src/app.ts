@@ -6,7 +6,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { requireSqliteFile, type Config } from './config.js';
 import { watchDatabaseFile, type DatabaseFileCheck } from './db/database-file.js';
-import type { Db } from './db/open-database.js';
+import type { Db } from './db/open-database.sqlite.js';
 import { createSqliteStore } from './storage/store.sqlite.js';
 import type { Store } from './storage/store.js';
 import { createAbuseService } from './abuse/abuse-service.js';
@@ -46,7 +46,7 @@ import type { RenderGate } from './qr/render-gate.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
 import { createImportReportStore } from './transfer/import-report-store.js';
 import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
-import { pageHelpers } from './http/page-helpers.js';
+import { pageHelpers } from './page-helpers.js';
 import { serveRobotsTxt } from './http/robots.js';
 
 export type AppDeps = {

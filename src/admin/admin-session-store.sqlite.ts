@@ -1,4 +1,4 @@
-import type { Db } from '../db/open-database.js';
+import type { Db } from '../db/open-database.sqlite.js';
 import type { AdminSessionStore } from './admin-session-store.js';
 
 export type AdminSessionRepository = ReturnType<typeof createAdminSessionRepository>;

@@ -1,4 +1,4 @@
-import type { Db } from '../db/open-database.js';
+import type { Db } from '../db/open-database.sqlite.js';
 import type { HealthStore } from './health-store.js';
 
 export type HealthRepository = ReturnType<typeof createHealthRepository>;

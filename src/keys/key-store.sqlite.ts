@@ -1,4 +1,4 @@
-import type { Db } from '../db/open-database.js';
+import type { Db } from '../db/open-database.sqlite.js';
 import type { KeyScope, NewKey, ApiKey } from './key-store.js';
 import type { KeyStore } from './key-store.js';
 

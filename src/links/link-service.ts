@@ -3,7 +3,7 @@ import {
   hashManageToken,
   MANAGE_TOKEN_PATTERN,
   tokenMatches,
-} from '../manage/manage-token.js';
+} from './manage-token.js';
 import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
 import { checkLinkLimits, unstorableFields } from './link-limits.js';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { inTransaction } from '../db/postgres-transaction.js';
+import { inTransaction } from '../db/transaction.postgres.js';
 import type { LinkStore } from './link-store.js';
 import {
   ALL_LINKS_PAGE,
@@ -21,7 +21,7 @@ import {
   ORDER_SQL,
   STATE_SQL,
 } from './link-sql.js';
-import { LINK_CHANGED_CHANNEL } from './postgres-cache-invalidation.js';
+import { LINK_CHANGED_CHANNEL } from './cache-invalidation.postgres.js';
 
 /**
  * The PostgreSQL twin of link-store.sqlite.ts, with the same methods and results. Give it a pool

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { Db } from '../db/open-database.js';
+import type { Db } from '../db/open-database.sqlite.js';
 import type {
   InsertResult,
   LinkQuery,

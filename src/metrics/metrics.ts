@@ -12,16 +12,8 @@ import {
   type RedirectStatus,
 } from '../links/link.js';
 import type { Awaitable } from '../db/awaitable.js';
+import type { RedirectTally } from '../links/redirect-response.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
-
-/**
- * Redirects, counted where they are answered (the fast path and the Express route share the
- * responder that calls this). A counted redirect is one addition to a number held here, with no
- * label work: prom-client reads the numbers when /metrics is scraped.
- */
-export type RedirectTally = {
-  count(method: string | undefined, status: RedirectStatus): void;
-};
 
 export type Metrics = {
   redirects: RedirectTally;

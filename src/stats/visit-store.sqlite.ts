@@ -1,4 +1,4 @@
-import type { Db } from '../db/open-database.js';
+import type { Db } from '../db/open-database.sqlite.js';
 import {
   MAX_REFERRER_HOSTS,
   OTHER_REFERRERS,

@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { startCacheInvalidation } from '../links/postgres-cache-invalidation.js';
+import { startCacheInvalidation } from '../links/cache-invalidation.postgres.js';
 import type { RedirectCache } from '../links/redirect-cache.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
 import { redactDatabaseUrl } from '../db/database-url.js';
 import { postgresMigrationsDir } from '../db/migrations-dir.js';
 import { loadMigrations } from '../db/migrations.js';
 import { createPostgresLimiter } from '../http/rate-limits.postgres.js';
-import { createPostgresPool } from '../db/postgres-pool.js';
-import { readPostgresMigrationStatus } from '../db/postgres-migrations.js';
+import { createPostgresPool } from '../db/pool.postgres.js';
+import { readPostgresMigrationStatus } from '../db/migrations.postgres.js';
 import { createPostgresStore } from './store.postgres.js';
 import {
   flushFailed,

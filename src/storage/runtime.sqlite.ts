@@ -5,7 +5,7 @@ import { createSlicedFlush } from '../stats/sliced-flush.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
 import { watchDatabaseFile } from '../db/database-file.js';
 import { loadMigrations, pendingMigrations } from '../db/migrations.js';
-import { openDatabase } from '../db/open-database.js';
+import { openDatabase } from '../db/open-database.sqlite.js';
 import {
   flushFailed,
   StartupError,

@@ -5,9 +5,9 @@ import { createKeyRepository } from '../keys/key-store.sqlite.js';
 import { createLinkRepository } from '../links/link-store.sqlite.js';
 import { createVisitRepository } from '../stats/visit-store.sqlite.js';
 import { createTransferRepository } from '../transfer/transfer-store.sqlite.js';
-import { writeSnapshot } from '../db/snapshot.js';
+import { writeSnapshot } from '../db/snapshot.sqlite.js';
 import type { DatabaseFileCheck } from '../db/database-file.js';
-import type { Db } from '../db/open-database.js';
+import type { Db } from '../db/open-database.sqlite.js';
 import type { Store } from './store.js';
 import { createWriteGate } from '../db/write-gate.js';
 

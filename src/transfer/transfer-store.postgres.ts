@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { inTransaction } from '../db/postgres-transaction.js';
+import { inTransaction } from '../db/transaction.postgres.js';
 import type { TransferStore } from './transfer-store.js';
 import type { Link } from '../links/link.js';
 import {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/open-database.js';
+import type { Db } from '../../src/db/open-database.sqlite.js';
 import { LINK_STATES, type LinkSettings } from '../../src/links/link.js';
 import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { COUNT_BY_STATE_SQL } from '../../src/links/link-sql.js';

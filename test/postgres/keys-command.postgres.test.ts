@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
 import { runKeys } from '../../src/keys.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import { createPostgresKeyRepository } from '../../src/keys/key-store.postgres.js';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { expect, it } from 'vitest';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
 import {
   COMMIT_OUTCOME_WAIT_MS,
   createPostgresVisitRepository,

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
 import { createCodeGenerator } from '../../src/links/code-generator.js';
 import { createLinkService } from '../../src/links/link-service.js';
 import { createPostgresLinkRepository } from '../../src/links/link-store.postgres.js';

@@ -7,9 +7,9 @@ import { createAdminSessionRepository } from '../../src/admin/admin-session-stor
 import { createPostgresAdminSessionRepository } from '../../src/admin/admin-session-store.postgres.js';
 import { loadMigrations } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
-import type { Db } from '../../src/db/open-database.js';
-import { applyPostgresMigrations } from '../../src/db/postgres-migrations.js';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
+import type { Db } from '../../src/db/open-database.sqlite.js';
+import { applyPostgresMigrations } from '../../src/db/migrations.postgres.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
 import type { AbuseStore } from '../../src/abuse/abuse-store.js';
 import type { AdminSessionStore } from '../../src/admin/admin-session-store.js';
 import type { Awaitable } from '../../src/db/awaitable.js';
@@ -29,7 +29,7 @@ import {
   type LinkSettings,
 } from '../../src/links/link.js';
 import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
-import { LINK_CHANGED_CHANNEL } from '../../src/links/postgres-cache-invalidation.js';
+import { LINK_CHANGED_CHANNEL } from '../../src/links/cache-invalidation.postgres.js';
 import { createPostgresLinkRepository } from '../../src/links/link-store.postgres.js';
 import { createPostgresVisitRepository } from '../../src/stats/visit-store.postgres.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
 import { createPostgresVisitRepository } from '../../src/stats/visit-store.postgres.js';
 import { createVisitCounter } from '../../src/stats/visit-counter.js';
 import { createMachinesDatabase } from '../support/machines.js';

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { expect, it, onTestFinished } from 'vitest';
 import { loadMigrations } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
-import { applyPostgresMigrations } from '../../src/db/postgres-migrations.js';
+import { applyPostgresMigrations } from '../../src/db/migrations.postgres.js';
 import { createPostgresVisitRepository } from '../../src/stats/visit-store.postgres.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/open-database.js';
+import type { Db } from '../../src/db/open-database.sqlite.js';
 import { createLinkRepository, type LinkRepository } from '../../src/links/link-store.sqlite.js';
 import { createVisitCounter, utcDay } from '../../src/stats/visit-counter.js';
 import { createVisitRepository, type VisitRepository } from '../../src/stats/visit-store.sqlite.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Db } from '../../src/db/open-database.js';
+import type { Db } from '../../src/db/open-database.sqlite.js';
 import { checkAlias } from '../../src/links/alias-policy.js';
 import { checkTargetUrl } from '../../src/links/url-policy.js';
 import {

@@ -1,7 +1,7 @@
 import type { TransferStore } from '../../src/transfer/transfer-store.js';
 import { Writable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/open-database.js';
+import type { Db } from '../../src/db/open-database.sqlite.js';
 import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { parseCsv } from '../../src/transfer/csv.js';
 import { EXPORT_COLUMNS, exportLinks, linkExportChunks } from '../../src/transfer/link-export.js';

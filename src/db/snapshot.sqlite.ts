@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Db } from './open-database.js';
+import type { Db } from './open-database.sqlite.js';
 
 export type SnapshotOptions = {
   /** How many snapshots of this database and kind to keep, newest first (default 5). */

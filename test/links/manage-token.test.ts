@@ -5,7 +5,7 @@ import {
   hashManageToken,
   MANAGE_TOKEN_PATTERN,
   tokenMatches,
-} from '../../src/manage/manage-token.js';
+} from '../../src/links/manage-token.js';
 
 describe('management tokens', () => {
   it('when a token is made, then it has 192 random bits as 32 base64url characters and only its SHA-256 is kept', () => {

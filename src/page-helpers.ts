@@ -1,4 +1,4 @@
-import { formatInstant, lastDayBefore } from '../links/link-limits.js';
+import { formatInstant, lastDayBefore } from './links/link-limits.js';
 
 /** Helpers every view may call, kept out of the templates so they stay declarative. */
 export function pageHelpers(asset: (name: string) => string) {
