@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { AbuseStore } from './abuse-store.js';
 import {
   groupReports,
+  type AbuseStore,
   type BlockedHost,
   type OpenReportRow,
   type ReportGroup,

@@ -1,12 +1,12 @@
 import type { Db } from '../db/open-database.sqlite.js';
 import {
   groupReports,
-  type ReportReason,
+  type AbuseStore,
   type BlockedHost,
-  type ReportGroup,
   type OpenReportRow,
+  type ReportGroup,
+  type ReportReason,
 } from './abuse-store.js';
-import type { AbuseStore } from './abuse-store.js';
 
 export type AbuseRepository = ReturnType<typeof createAbuseRepository>;
 

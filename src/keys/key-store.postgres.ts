@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import type { KeyStore } from './key-store.js';
-import type { ApiKey, NewKey } from './key-store.js';
+import type { ApiKey, KeyStore, NewKey } from './key-store.js';
 
 /**
  * The PostgreSQL twin of key-store.sqlite.ts, with the same methods and results. Give it a pool

@@ -1,6 +1,5 @@
 import type { Db } from '../db/open-database.sqlite.js';
-import type { KeyScope, NewKey, ApiKey } from './key-store.js';
-import type { KeyStore } from './key-store.js';
+import type { ApiKey, KeyScope, KeyStore, NewKey } from './key-store.js';
 
 const COLUMNS = `id, name, scope, created, expires_at AS expiresAt, last_used AS lastUsed,
   revoked_at AS revokedAt, source`;

@@ -1,16 +1,17 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db/open-database.sqlite.js';
-import type {
-  InsertResult,
-  LinkQuery,
-  LinkSettings,
-  LinkStateName,
-  LinkWithTokenHash,
-  NewLink,
-  RedirectStatus,
-  RedirectTarget,
+import {
+  ALL_LINKS_PAGE,
+  type InsertResult,
+  type LinkPage,
+  type LinkQuery,
+  type LinkSettings,
+  type LinkStateName,
+  type LinkWithTokenHash,
+  type NewLink,
+  type RedirectStatus,
+  type RedirectTarget,
 } from './link.js';
-import { ALL_LINKS_PAGE, type LinkPage } from './link.js';
 import {
   COUNT_BY_STATE_SQL,
   likePattern,

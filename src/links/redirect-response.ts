@@ -3,14 +3,11 @@ import type { VisitCounter } from '../stats/visit-counter.js';
 import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
 import type { RedirectStatus, RedirectTarget } from './link.js';
 
-/*
- * RedirectTally is written here, beside the responder that calls it, and implemented by
- * metrics/: metrics reads links, so links must not import metrics.
- */
 /**
  * Redirects, counted where they are answered (the fast path and the Express route share the
  * responder that calls this). A counted redirect is one addition to a number held here, with no
- * label work: prom-client reads the numbers when /metrics is scraped.
+ * label work: prom-client reads the numbers when /metrics is scraped. Written here and
+ * implemented by metrics/, which reads links: links never import metrics.
  */
 export type RedirectTally = {
   count(method: string | undefined, status: RedirectStatus): void;

@@ -1,6 +1,5 @@
 import type { Awaitable } from '../db/awaitable.js';
-import type { VisitStore } from './visit-store.js';
-import type { VisitBatch } from './visit-store.js';
+import type { VisitBatch, VisitStore } from './visit-store.js';
 
 export type VisitCounter = ReturnType<typeof createVisitCounter>;
 

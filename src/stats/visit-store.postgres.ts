@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import type { VisitStore } from './visit-store.js';
 import {
   MAX_REFERRER_HOSTS,
   OTHER_REFERRERS,
   type DailyCount,
   type ReferrerCount,
   type VisitBatch,
+  type VisitStore,
 } from './visit-store.js';
 
 /**

@@ -2,11 +2,11 @@ import type { Db } from '../db/open-database.sqlite.js';
 import {
   MAX_REFERRER_HOSTS,
   OTHER_REFERRERS,
-  type VisitBatch,
   type DailyCount,
   type ReferrerCount,
+  type VisitBatch,
+  type VisitStore,
 } from './visit-store.js';
-import type { VisitStore } from './visit-store.js';
 
 export type VisitRepository = ReturnType<typeof createVisitRepository>;
 

@@ -18,12 +18,12 @@ import {
   type ImportFormatChoice,
   type RowReader,
 } from './import-formats.js';
-import type { TransferStore } from './transfer-store.js';
 import {
   IMPORT_RESULTS,
   type ImportResult,
   type ImportRowReport,
   type StagedRow,
+  type TransferStore,
 } from './transfer-store.js';
 
 export { IMPORT_RESULTS, type ImportResult, type ImportRowReport };

@@ -1,7 +1,5 @@
 import type pg from 'pg';
 import { inTransaction } from '../db/transaction.postgres.js';
-import type { TransferStore } from './transfer-store.js';
-import type { Link } from '../links/link.js';
 import {
   codeTakenReason,
   type ApplySteps,
@@ -9,7 +7,9 @@ import {
   type ImportRowReport,
   type ImportState,
   type StagedRow,
+  type TransferStore,
 } from './transfer-store.js';
+import type { Link } from '../links/link.js';
 
 /**
  * The PostgreSQL twin of transfer-store.sqlite.ts, with the same methods and results. Give it a

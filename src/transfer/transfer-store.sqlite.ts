@@ -2,14 +2,14 @@ import type { Db } from '../db/open-database.sqlite.js';
 import type { Link } from '../links/link.js';
 import {
   codeTakenReason,
-  type ImportedLink,
+  type ApplySteps,
   type ImportResult,
   type ImportRowReport,
   type ImportState,
+  type ImportedLink,
   type StagedRow,
-  type ApplySteps,
+  type TransferStore,
 } from './transfer-store.js';
-import type { TransferStore } from './transfer-store.js';
 
 /** Staged links written into urls per transaction on SQLite (a few milliseconds each). */
 export const APPLY_BATCH = 1_000;

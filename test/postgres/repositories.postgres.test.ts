@@ -16,7 +16,7 @@ import type { Awaitable } from '../../src/db/awaitable.js';
 import type { HealthStore } from '../../src/health/health-store.js';
 import type { KeyStore } from '../../src/keys/key-store.js';
 import type { LinkStore } from '../../src/links/link-store.js';
-import type { TransferStore } from '../../src/transfer/transfer-store.js';
+import type { ImportedLink, StagedRow, TransferStore } from '../../src/transfer/transfer-store.js';
 import type { VisitStore } from '../../src/stats/visit-store.js';
 import { createHealthRepository } from '../../src/health/health-store.sqlite.js';
 import { createPostgresHealthRepository } from '../../src/health/health-store.postgres.js';
@@ -35,7 +35,6 @@ import { createPostgresVisitRepository } from '../../src/stats/visit-store.postg
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import { createPostgresTransferRepository } from '../../src/transfer/transfer-store.postgres.js';
 import { createTransferRepository } from '../../src/transfer/transfer-store.sqlite.js';
-import { type ImportedLink, type StagedRow } from '../../src/transfer/transfer-store.js';
 import {
   createTestPgDatabase,
   describeWithPostgres,
