@@ -12,7 +12,7 @@ export default {
   vitest: { configFile: 'vitest.stryker.config.ts', related: false },
   mutate: [
     'src/links/url-policy.ts',
-    'src/manage/manage-token.ts',
+    'src/links/manage-token.ts',
     'src/links/link-service.ts',
     'src/stats/visit-counter.ts',
     'src/links/link-limits.ts',

@@ -8,7 +8,7 @@ import { assembleApp } from '../dist/app.js';
 import { loadConfig } from '../dist/config.js';
 import { applyMigrations, loadMigrations } from '../dist/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../dist/db/migrations-dir.js';
-import { openDatabase } from '../dist/db/open-database.js';
+import { openDatabase } from '../dist/db/open-database.sqlite.js';
 import { createMetrics } from '../dist/metrics/metrics.js';
 
 const ROUNDS = 9;

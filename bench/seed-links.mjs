@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { applyMigrations, loadMigrations } from '../dist/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../dist/db/migrations-dir.js';
-import { openDatabase } from '../dist/db/open-database.js';
+import { openDatabase } from '../dist/db/open-database.sqlite.js';
 
 export const CODE_PREFIX = 'b';
 /** A prefix no seeded link has, for 404s. */

@@ -2,16 +2,17 @@ import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { requireSqliteFile, type Config } from './config.js';
 import { watchDatabaseFile, type DatabaseFileCheck } from './db/database-file.js';
-import type { Db } from './db/open-database.js';
-import { createSqliteStore } from './db/sqlite-store.js';
-import type { Store } from './db/store.js';
+import type { Db } from './db/open-database.sqlite.js';
+import { createSqliteStore } from './storage/store.sqlite.js';
+import type { Store } from './storage/store.js';
 import { createAbuseService } from './abuse/abuse-service.js';
 import { createReportRoutes } from './abuse/report-routes.js';
 import { createAdminAuth } from './admin/admin-auth.js';
+import { sendBackup } from './admin/backup-download.js';
 import { ADMIN_LINKS_PER_PAGE, createAdminRoutes } from './admin/admin-routes.js';
 import { allowListedOrigins } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
@@ -25,7 +26,7 @@ import { handleErrors, handleNotFound } from './http/error-handlers.js';
 import { logRequests } from './http/request-logger.js';
 import { refuseOversizedHost } from './http/host-header.js';
 import { createPrintedHosts } from './http/printed-hosts.js';
-import { createRequestLimits } from './http/rate-limits.js';
+import { createLimiter, createRequestLimits, type LimiterFactory } from './http/rate-limits.js';
 import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadStaticAssets } from './http/static-assets.js';
@@ -45,15 +46,17 @@ import type { RenderGate } from './qr/render-gate.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
 import { createImportReportStore } from './transfer/import-report-store.js';
 import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
-import { pageHelpers } from './http/page-helpers.js';
+import { pageHelpers } from './page-helpers.js';
 import { serveRobotsTxt } from './http/robots.js';
 
 export type AppDeps = {
   config: Config;
   /** The SQLite database, for the embedded default; `store` instead for any engine. */
   db?: Db;
-  /** Every query snip makes (src/db/store.ts); built on `db` when absent. */
+  /** Every query snip makes (src/storage/store.ts); built on `db` when absent. */
   store?: Store;
+  /** Where the rate limits count: the storage's shared counters; this machine's memory otherwise. */
+  limiter?: LimiterFactory;
   logger: Logger;
   /** Visits are counted in memory; the server flushes them every second and at shutdown. */
   visitCounter?: VisitCounter;
@@ -114,6 +117,11 @@ function sqliteStoreOf(deps: AppDeps, now: () => number): Store {
     fileCheck: deps.databaseFile ?? watchDatabaseFile(file),
     now,
   });
+}
+
+/** A download of the backups `writeBackup` writes, for the admin's backup button. */
+function sendBackupOf(writeBackup: () => Promise<string | null>) {
+  return (res: Response) => sendBackup(writeBackup, res);
 }
 
 /** The Express app alone: every route, pages, 404 and error handler. Tests drive it with supertest. */
@@ -203,7 +211,7 @@ export function assembleApp(deps: AppDeps): {
     config.rateLimits,
     config.onFly,
     metrics.rateLimited,
-    store.limiter,
+    deps.limiter ?? createLimiter,
   );
   const keys = createKeyService({ keys: store.keys, now });
 
@@ -229,7 +237,7 @@ export function assembleApp(deps: AppDeps): {
   app.set('views', path.join(ROOT, 'views'));
   app.set('view engine', 'ejs');
   Object.assign(app.locals, pageHelpers(assets.url), {
-    backupDownload: store.sendBackup !== null,
+    backupDownload: store.writeBackup !== null,
   });
 
   app.use(logRequests(logger, redactPath));
@@ -311,7 +319,7 @@ export function assembleApp(deps: AppDeps): {
         ownHosts,
         limitSignIn: limits.signIn,
         limitAction: limits.manage,
-        sendBackup: store.sendBackup,
+        sendBackup: store.writeBackup === null ? null : sendBackupOf(store.writeBackup),
         transfer: {
           transfer: store.transfer,
           reports: createImportReportStore({ transfer: store.transfer, now, write }),

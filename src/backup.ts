@@ -2,8 +2,8 @@
 import '../scripts/check-node.mjs';
 import fs from 'node:fs';
 import { requireDatabaseFile, runIfEntryPoint, type CliOutput } from './cli.js';
-import { openDatabase } from './db/open-database.js';
-import { writeSnapshot } from './db/snapshot.js';
+import { openDatabase } from './db/open-database.sqlite.js';
+import { writeSnapshot } from './db/snapshot.sqlite.js';
 
 /**
  * The backup command: `node dist/backup.js`. Writes a consistent snapshot of the database named

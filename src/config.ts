@@ -185,7 +185,7 @@ export const ConfigSchema = z.object({
       : { error: `must be one of ${LOG_LEVELS.join(', ')}` },
   ),
   MIGRATIONS_DIR: setting<string | null>('MIGRATIONS_DIR', null, (raw) => raw),
-  // How long a PostgreSQL migration run waits for another machine's (src/db/postgres-migrations.ts).
+  // How long a PostgreSQL migration run waits for another machine's (src/db/migrations.postgres.ts).
   MIGRATION_LOCK_TIMEOUT: setting('MIGRATION_LOCK_TIMEOUT', 60_000, (raw) => {
     const match = /^(\d+)\s*(s|min)$/.exec(raw);
     const ms = match ? Number(match[1]) * (match[2] === 'min' ? 60_000 : 1000) : 0;

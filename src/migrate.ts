@@ -17,17 +17,17 @@ import {
   type Migration,
   type MigrationStatus,
 } from './db/migrations.js';
-import { openDatabase, type Db } from './db/open-database.js';
-import { writeSnapshot } from './db/snapshot.js';
+import { openDatabase, type Db } from './db/open-database.sqlite.js';
+import { writeSnapshot } from './db/snapshot.sqlite.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from './db/migrations-dir.js';
-import { applyPostgresMigrations, readPostgresMigrationStatus } from './db/postgres-migrations.js';
+import { applyPostgresMigrations, readPostgresMigrationStatus } from './db/migrations.postgres.js';
 
 /**
  * The migration command: `node dist/migrate.js [up|status|rollback [--yes]|new NAME]`.
  * scripts/run-migrations.sh runs `up` before the server starts; without a command it prints the
  * usage and the status, and changes nothing. A `sqlite:` DATABASE_URL uses the files in the
  * migrations folder; a `postgres://` one their twins in its `postgres/` folder
- * (src/db/postgres-migrations.ts), where `rollback` is not supported yet.
+ * (src/db/migrations.postgres.ts), where `rollback` is not supported yet.
  */
 
 export type MigrateCommand =

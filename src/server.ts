@@ -3,9 +3,8 @@ import '../scripts/check-node.mjs';
 import type { Server } from 'node:http';
 import { createRequestListener, REDIRECT_CACHE_SIZE } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { openPostgres } from './db/postgres-runtime.js';
-import { StartupError, type DatabaseRuntime } from './db/runtime.js';
-import { openSqlite } from './db/sqlite-runtime.js';
+import { openStorage } from './storage/open-storage.js';
+import { StartupError, type DatabaseRuntime } from './storage/runtime.js';
 import { createKeyService } from './keys/key-service.js';
 import { createRedirectCache } from './links/redirect-cache.js';
 import { createLogger } from './logger.js';
@@ -52,10 +51,7 @@ async function main(): Promise<void> {
   const redirectCache = createRedirectCache(REDIRECT_CACHE_SIZE);
   let database: DatabaseRuntime;
   try {
-    database =
-      config.databaseFile === null
-        ? await openPostgres(config, logger, redirectCache)
-        : openSqlite(config, config.databaseFile, logger, redirectCache);
+    database = await openStorage(config, { logger, redirectCache });
   } catch (error) {
     if (error instanceof StartupError) return stop(error.message);
     throw error;
@@ -104,7 +100,15 @@ async function main(): Promise<void> {
   const server = createServer(
     serverOptions(),
     limitRequestTime(
-      createRequestListener({ config, store, logger, visitCounter, metrics, redirectCache }),
+      createRequestListener({
+        config,
+        store,
+        limiter: database.limiter,
+        logger,
+        visitCounter,
+        metrics,
+        redirectCache,
+      }),
     ),
   );
   let shuttingDown = false;

@@ -9,7 +9,7 @@ import {
   waitForHealthy,
   type RunningProcess,
 } from './support/server-process.js';
-import { openDatabase } from '../src/db/open-database.js';
+import { openDatabase } from '../src/db/open-database.sqlite.js';
 import { readColumn } from './support/read-database.js';
 
 const SERVER = path.resolve('dist/server.js');

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { WriteGate } from '../db/write-gate.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 import { hostOf, type LinkService } from '../links/link-service.js';
-import type { AbuseStore } from '../db/store.js';
-import { REPORT_REASONS, type BlockedHost } from './abuse-repository.js';
+import { REPORT_REASONS, type AbuseStore, type BlockedHost } from './abuse-store.js';
 
 /** A visitor's report, as the form sends it. No address, agent or cookie of theirs is kept. */
 export const ReportFormSchema = z.object({

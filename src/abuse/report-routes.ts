@@ -3,7 +3,7 @@ import { HttpError } from '../http/http-error.js';
 import { requireFormBody, stringFields } from '../http/form-values.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import type { LinkService } from '../links/link-service.js';
-import { REPORT_REASONS } from './abuse-repository.js';
+import { REPORT_REASONS } from './abuse-store.js';
 import { ReportFormSchema, type AbuseService } from './abuse-service.js';
 
 /**

@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { WriteGate } from '../db/write-gate.js';
 import { hashSecret, secretMatches } from '../http/secret-hash.js';
-import type { AdminSessionStore } from '../db/store.js';
+import type { AdminSessionStore } from './admin-session-store.js';
 
 export const ADMIN_COOKIE = 'snip_admin';
 /** `last seen` is written at most this often: a busy admin page costs no write per request. */

@@ -4,14 +4,14 @@ import type { AbuseService } from '../abuse/abuse-service.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { requireFormBody, stringFields } from '../http/form-values.js';
-import { KEY_SCOPES, type KeyScope } from '../keys/key-repository.js';
+import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
 import { endOfUtcDay } from '../links/link-limits.js';
 import { parseLinkOptions, parseUtcDate } from '../links/link-options.js';
-import type { Link, LinkFilter, LinkQuery } from '../links/link-repository.js';
+import type { Link, LinkFilter, LinkQuery } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
-import type { VisitStore } from '../db/store.js';
+import type { VisitStore } from '../stats/visit-store.js';
 import { createTransferRoutes, type TransferDeps } from '../transfer/transfer-routes.js';
 import type { AdminAuth } from './admin-auth.js';
 

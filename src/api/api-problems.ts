@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { HttpError, isStorageUnavailable } from '../http/http-error.js';
+import { HttpError } from '../http/http-error.js';
+import { isStorageUnavailable } from '../db/storage-unavailable.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 
 /**

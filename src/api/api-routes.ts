@@ -1,6 +1,6 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
-import type { KeyScope } from '../keys/key-repository.js';
+import type { KeyScope } from '../keys/key-store.js';
 import type { KeyService } from '../keys/key-service.js';
 import {
   endOfUtcDay,
@@ -9,10 +9,10 @@ import {
   LATEST_INSTANT_TEXT,
 } from '../links/link-limits.js';
 import { parseUtcDate, type LinkOptions } from '../links/link-options.js';
-import type { Link, RedirectStatus } from '../links/link-repository.js';
+import type { Link, RedirectStatus } from '../links/link.js';
 import type { LinkService, UrlContext } from '../links/link-service.js';
 import { firstChartDay } from '../stats/visit-chart.js';
-import type { VisitStore } from '../db/store.js';
+import type { VisitStore } from '../stats/visit-store.js';
 import type { LimitVerdict } from '../http/rate-limits.js';
 import { comesFromAnotherSite } from '../http/same-origin.js';
 import {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LATEST_DAY_TEXT, LATEST_INSTANT_TEXT, MAX_VISIT_LIMIT } from '../links/link-limits.js';
-import { LINK_STATES, REDIRECT_STATUSES } from '../links/link-repository.js';
+import { LINK_STATES, REDIRECT_STATUSES } from '../links/link.js';
 import type { FieldError } from './api-problems.js';
 
 /**

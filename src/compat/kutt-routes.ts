@@ -10,10 +10,10 @@ import {
   type ApiDeps,
 } from '../api/api-routes.js';
 import { ApiProblem } from '../api/api-problems.js';
-import { isStorageUnavailable } from '../http/http-error.js';
+import { isStorageUnavailable } from '../db/storage-unavailable.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-limits.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 
 /**
  * Kutt's API v2 (`/api/v2`), so that Kutt's clients (ShareX's Kutt shortener, the Kutt browser

@@ -10,8 +10,8 @@ import {
   type ApiDeps,
 } from '../api/api-routes.js';
 import { ApiProblem } from '../api/api-problems.js';
-import type { HealthStore } from '../db/store.js';
-import { isStorageUnavailable } from '../http/http-error.js';
+import type { HealthStore } from '../health/health-store.js';
+import { isStorageUnavailable } from '../db/storage-unavailable.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import {
   formatInstant,
@@ -19,7 +19,7 @@ import {
   LATEST_INSTANT_TEXT,
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that

@@ -4,10 +4,11 @@ import type { Logger } from 'pino';
 import { ApiProblem } from '../api/api-problems.js';
 import type { ApiDeps } from '../api/api-routes.js';
 import { admitCreation, callerKeyId, identifyCaller } from '../api/api-routes.js';
-import { HttpError, isStorageUnavailable } from '../http/http-error.js';
+import { HttpError } from '../http/http-error.js';
+import { isStorageUnavailable } from '../db/storage-unavailable.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant } from '../links/link-limits.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 
 /**
  * The YOURLS API (`/yourls-api.php`), so that YOURLS's clients (ShareX's YOURLS shortener and

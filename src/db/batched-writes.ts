@@ -1,4 +1,4 @@
-import type { Awaitable } from './store.js';
+import type { Awaitable } from './awaitable.js';
 
 /**
  * How many rows one transaction of a bulk change writes. With synchronous=FULL each commit

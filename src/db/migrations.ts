@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Db } from './open-database.js';
+import type { Db } from './open-database.sqlite.js';
 
 /** One dbmate migration file, parsed. `version` is the file name's leading digits. */
 export type Migration = {

@@ -1,6 +1,6 @@
-import { isStorageUnavailable } from '../http/http-error.js';
+import { isStorageUnavailable } from './storage-unavailable.js';
 import { StorageUnavailableError, type DatabaseFileCheck } from './database-file.js';
-import { BUSY_TIMEOUT_MS, type Db } from './open-database.js';
+import { BUSY_TIMEOUT_MS, type Db } from './open-database.sqlite.js';
 
 /** After a write found the database locked, writes stop waiting for the lock for this long. */
 export const IMPATIENT_FOR_MS = 10_000;

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { DatabaseFileCheck } from '../db/database-file.js';
-import type { HealthStore } from '../db/store.js';
+import type { HealthStore } from './health-store.js';
 
 /**
  * `GET /healthz`: 200 while the database answers `SELECT 1` and its file is still the writable

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { HttpError, isStorageUnavailable } from './http-error.js';
+import { HttpError } from './http-error.js';
+import { isStorageUnavailable } from '../db/storage-unavailable.js';
 import { retryIn, type RequestLimit } from './rate-limits.js';
 import { noteStorageUnavailable } from './request-notes.js';
 

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Request, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { parseIpv6 } from '../links/url-policy.js';
+import { parseIpv6 } from './ip-address.js';
 
 /** `60/h`: at most `points` requests per client in each window of `seconds`. */
 export type RateLimitRule = { points: number; seconds: number; text: string };
@@ -31,6 +31,9 @@ export type Limiter = {
   rule: RateLimitRule;
   hit(key: string): Promise<LimitVerdict>;
 };
+
+/** Makes the limiter of one named limit: where its counters live is the storage's choice. */
+export type LimiterFactory = (name: string, rule: RateLimitRule) => Limiter;
 
 export function createLimiter(name: string, rule: RateLimitRule): Limiter {
   return limiterOver(rule, memoryStore(name, rule));

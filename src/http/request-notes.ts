@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { storageUnavailableCode, type StorageUnavailableCode } from './http-error.js';
+import { storageUnavailableCode, type StorageUnavailableCode } from '../db/storage-unavailable.js';
 
 /**
  * What a handler tells the request log and the request metrics (src/metrics/request-metrics.ts)

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hashSecret, secretMatches } from '../http/secret-hash.js';
-import type { KeyStore } from '../db/store.js';
-import type { ApiKey, KeyScope, NewKey } from './key-repository.js';
+import type { ApiKey, KeyScope, KeyStore, NewKey } from './key-store.js';
 
 /** `snip_` and 32 random bytes (256 bits) as base64url: recognisable in a leak scanner's eyes. */
 const KEY_PREFIX = 'snip_';

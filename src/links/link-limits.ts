@@ -1,4 +1,4 @@
-import type { Link } from './link-repository.js';
+import type { Link } from './link.js';
 
 /**
  * The range of every time and visit limit snip stores, in one place for every door (the form,

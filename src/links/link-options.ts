@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endOfUtcDay, lastDayBefore, MAX_VISIT_LIMIT } from './link-limits.js';
-import { REDIRECT_STATUSES, type RedirectStatus } from './link-repository.js';
+import { REDIRECT_STATUSES, type RedirectStatus } from './link.js';
 
 export type LinkOptions = {
   redirectStatus: RedirectStatus;

@@ -1,7 +1,7 @@
 import { domainToUnicode } from 'node:url';
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { rememberToken, readRememberedTokens } from '../manage/remembered-links.js';
+import { rememberToken, readRememberedTokens } from './remembered-links.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';

@@ -3,13 +3,14 @@ import {
   hashManageToken,
   MANAGE_TOKEN_PATTERN,
   tokenMatches,
-} from '../manage/manage-token.js';
+} from './manage-token.js';
 import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
 import { checkLinkLimits, unstorableFields } from './link-limits.js';
 import type { LinkOptions, OptionErrors } from './link-options.js';
-import type { Link, LinkQuery, LinkStateName, RedirectTarget } from './link-repository.js';
-import type { Awaitable, LinkStore } from '../db/store.js';
+import type { Link, LinkQuery, LinkStateName, RedirectTarget } from './link.js';
+import type { Awaitable } from '../db/awaitable.js';
+import type { LinkStore } from './link-store.js';
 import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
 import type { WriteGate } from '../db/write-gate.js';

@@ -1,4 +1,4 @@
-import type { LinkFilter, LinkQuery } from './link-repository.js';
+import type { LinkFilter, LinkQuery } from './link.js';
 
 /**
  * The SQL both engines' link repositories share, with named parameters (`:now`, `:pattern`):

@@ -1,10 +1,10 @@
-import type { RedirectTarget } from './link-repository.js';
+import type { RedirectTarget } from './link.js';
 import type { RedirectCache } from './redirect-cache.js';
 
 /**
  * A redirect cache whose entries expire: a row stored `ttlMs` or more ago is a miss, and is
  * dropped from `inner`. It is the safety net of the cross-machine invalidation
- * (postgres-cache-invalidation.ts): where LISTEN is unavailable (a transaction-mode pooler, a
+ * (cache-invalidation.postgres.ts): where LISTEN is unavailable (a transaction-mode pooler, a
  * read replica) or notifications were missed, no machine serves a changed link for longer than
  * `ttlMs`.
  *

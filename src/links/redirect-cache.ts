@@ -1,4 +1,4 @@
-import type { RedirectTarget } from './link-repository.js';
+import type { RedirectTarget } from './link.js';
 
 /**
  * Code → the row the redirect decides on, in front of the database. The link service is its only

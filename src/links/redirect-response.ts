@@ -1,8 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RedirectTally } from '../metrics/metrics.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
 import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
-import type { RedirectTarget } from './link-repository.js';
+import type { RedirectStatus, RedirectTarget } from './link.js';
+
+/**
+ * Redirects, counted where they are answered (the fast path and the Express route share the
+ * responder that calls this). A counted redirect is one addition to a number held here, with no
+ * label work: prom-client reads the numbers when /metrics is scraped. Written here and
+ * implemented by metrics/, which reads links: links never import metrics.
+ */
+export type RedirectTally = {
+  count(method: string | undefined, status: RedirectStatus): void;
+};
 
 /** What a code can look like; anything else is not a short link and falls through to 404. */
 export const CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

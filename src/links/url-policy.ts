@@ -1,4 +1,5 @@
 import { isValidPunycodeLabel } from './punycode-label.js';
+import { parseIpv4, parseIpv6 } from '../http/ip-address.js';
 
 /**
  * What may be shortened (PRODUCT.md §5, BAD-INPUTS.md rows 1–29). Pure: no I/O, no DNS —
@@ -335,19 +336,6 @@ function isPrivateHost(host: string): boolean {
   return matchesHostOrParent(host, PRIVATE_SUFFIXES);
 }
 
-/** Dotted quad as WHATWG serialises it (127.1, 0x7f.1 and 2130706433 are already 127.0.0.1). */
-function parseIpv4(host: string): number | null {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (!match) return null;
-  let value = 0;
-  for (const part of match.slice(1)) {
-    const octet = Number(part);
-    if (octet > 255) return null;
-    value = value * 256 + octet;
-  }
-  return value;
-}
-
 // IANA IPv4 special-purpose registry, plus multicast and the reserved 240/4 (which includes
 // 255.255.255.255).
 const PRIVATE_IPV4_RANGES: readonly (readonly [base: number, prefixLength: number])[] = (
@@ -382,36 +370,6 @@ function isPrivateIpv4(address: number): boolean {
     const size = 2 ** (32 - prefixLength);
     return Math.floor(address / size) === Math.floor(base / size);
   });
-}
-
-/** Eight 16-bit groups, or null. Accepts "::" compression and a dotted IPv4 tail. */
-export function parseIpv6(text: string): number[] | null {
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const parseSide = (side: string | undefined): number[] | null => {
-    if (side === undefined || side === '') return [];
-    const groups: number[] = [];
-    const parts = side.split(':');
-    for (const [index, part] of parts.entries()) {
-      if (index === parts.length - 1 && part.includes('.')) {
-        const ipv4 = parseIpv4(part);
-        if (ipv4 === null) return null;
-        groups.push(Math.floor(ipv4 / 0x10000), ipv4 % 0x10000);
-      } else if (/^[0-9a-f]{1,4}$/i.test(part)) {
-        groups.push(parseInt(part, 16));
-      } else {
-        return null;
-      }
-    }
-    return groups;
-  };
-  const head = parseSide(halves[0]);
-  const tail = parseSide(halves[1]);
-  if (head === null || tail === null) return null;
-  if (halves.length === 1) return head.length === 8 ? head : null;
-  const missing = 8 - head.length - tail.length;
-  if (missing < 1) return null;
-  return [...head, ...new Array<number>(missing).fill(0), ...tail];
 }
 
 /** True when the first `prefix.length` bits of the address equal those of the prefix. */

@@ -1,12 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { expiryDateValue, parseLinkOptions } from '../links/link-options.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
-import type { VisitStore } from '../db/store.js';
+import type { VisitStore } from '../stats/visit-store.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
-import { forgetToken } from './remembered-links.js';
+import { forgetToken } from '../links/remembered-links.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 

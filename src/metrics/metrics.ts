@@ -1,24 +1,19 @@
 import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
-import { STORAGE_UNAVAILABLE_CODES, type StorageUnavailableCode } from '../http/http-error.js';
+import {
+  STORAGE_UNAVAILABLE_CODES,
+  type StorageUnavailableCode,
+} from '../db/storage-unavailable.js';
 import { RATE_LIMIT_NAMES, type RateLimitName } from '../http/rate-limits.js';
 import {
   LINK_STATES,
   REDIRECT_STATUSES,
   type LinkStateName,
   type RedirectStatus,
-} from '../links/link-repository.js';
-import type { Awaitable } from '../db/store.js';
+} from '../links/link.js';
+import type { Awaitable } from '../db/awaitable.js';
+import type { RedirectTally } from '../links/redirect-response.js';
 import type { VisitCounter } from '../stats/visit-counter.js';
-
-/**
- * Redirects, counted where they are answered (the fast path and the Express route share the
- * responder that calls this). A counted redirect is one addition to a number held here, with no
- * label work: prom-client reads the numbers when /metrics is scraped.
- */
-export type RedirectTally = {
-  count(method: string | undefined, status: RedirectStatus): void;
-};
 
 export type Metrics = {
   redirects: RedirectTally;

@@ -1,4 +1,4 @@
-import type { DailyCount } from './visit-repository.js';
+import type { DailyCount } from './visit-store.js';
 import { utcDay } from './visit-counter.js';
 
 export type ChartBar = { day: string; count: number; x: number; y: number; height: number };

@@ -1,5 +1,5 @@
-import type { Awaitable, VisitStore } from '../db/store.js';
-import type { VisitBatch } from './visit-repository.js';
+import type { Awaitable } from '../db/awaitable.js';
+import type { VisitBatch, VisitStore } from './visit-store.js';
 
 export type VisitCounter = ReturnType<typeof createVisitCounter>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isStorableInstant, MAX_VISIT_LIMIT } from '../links/link-limits.js';
 import { restoreFormula } from './csv.js';
-import { REDIRECT_STATUSES, type RedirectStatus } from '../links/link-repository.js';
+import { REDIRECT_STATUSES, type RedirectStatus } from '../links/link.js';
 
 /**
  * The CSV files snip imports, told apart by their header row, and how each row becomes a link.

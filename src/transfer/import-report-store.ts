@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { TransferStore } from '../db/store.js';
+import type { TransferStore } from './transfer-store.js';
 import type { WriteGate } from '../db/write-gate.js';
 import { dropImport, writeImportReport } from './link-import.js';
 

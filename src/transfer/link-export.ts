@@ -2,10 +2,10 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { formatInstant, unstorableFields } from '../links/link-limits.js';
-import type { Link } from '../links/link-repository.js';
+import type { Link } from '../links/link.js';
 import { linkState } from '../links/link-service.js';
 import { csvRecord } from './csv.js';
-import type { TransferStore } from '../db/store.js';
+import type { TransferStore } from './transfer-store.js';
 
 /**
  * snip's export: every link, tombstones included (a deleted link's code stays taken), one row

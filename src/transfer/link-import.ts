@@ -18,13 +18,13 @@ import {
   type ImportFormatChoice,
   type RowReader,
 } from './import-formats.js';
-import type { TransferStore } from '../db/store.js';
 import {
   IMPORT_RESULTS,
   type ImportResult,
   type ImportRowReport,
   type StagedRow,
-} from './transfer-repository.js';
+  type TransferStore,
+} from './transfer-store.js';
 
 export { IMPORT_RESULTS, type ImportResult, type ImportRowReport };
 

@@ -17,7 +17,7 @@ import {
   type ImportReport,
   type ImportSource,
 } from './link-import.js';
-import type { TransferStore } from '../db/store.js';
+import type { TransferStore } from './transfer-store.js';
 
 export type TransferDeps = {
   transfer: TransferStore;

@@ -4,8 +4,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeSnapshot } from '../../src/db/snapshot.js';
-import { createKeyRepository } from '../../src/keys/key-repository.js';
+import { writeSnapshot } from '../../src/db/snapshot.sqlite.js';
+import { createKeyRepository } from '../../src/keys/key-store.sqlite.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import {
   buildTestApp,

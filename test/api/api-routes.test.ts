@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKeyRepository } from '../../src/keys/key-repository.js';
+import { createKeyRepository } from '../../src/keys/key-store.sqlite.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import { createVisitCounter } from '../../src/stats/visit-counter.js';
-import { createVisitRepository } from '../../src/stats/visit-repository.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import {
   buildTestApp,
   createTestDatabase,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyRepository } from '../../src/keys/key-repository.js';
+import { createKeyRepository } from '../../src/keys/key-store.sqlite.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyRepository } from '../../src/keys/key-repository.js';
+import { createKeyRepository } from '../../src/keys/key-store.sqlite.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import { refusedUrlRows } from '../support/bad-input-rows.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';

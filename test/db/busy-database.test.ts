@@ -4,9 +4,9 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase, type Db } from '../../src/db/open-database.js';
+import { openDatabase, type Db } from '../../src/db/open-database.sqlite.js';
 import { createVisitCounter } from '../../src/stats/visit-counter.js';
-import { createVisitRepository } from '../../src/stats/visit-repository.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import { createTempDir, createTestDatabase, SAME_ORIGIN } from '../support/test-app.js';
 
 /**

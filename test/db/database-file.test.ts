@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { watchDatabaseFile } from '../../src/db/database-file.js';
-import type { Db } from '../../src/db/open-database.js';
+import type { Db } from '../../src/db/open-database.sqlite.js';
 import { createTempDir, createTestDatabase, SAME_ORIGIN } from '../support/test-app.js';
 import { smallDiskUnavailable } from '../support/small-disk.js';
 

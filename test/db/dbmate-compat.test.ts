@@ -11,7 +11,7 @@ import {
   readAppliedVersions,
   rollbackMigration,
 } from '../../src/db/migrations.js';
-import { openDatabase } from '../../src/db/open-database.js';
+import { openDatabase } from '../../src/db/open-database.sqlite.js';
 import {
   MIGRATION_FILES,
   MIGRATION_VERSIONS,

@@ -4,9 +4,10 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase, type Db } from '../../src/db/open-database.js';
-import { createLinkRepository, type NewLink } from '../../src/links/link-repository.js';
-import { createVisitRepository } from '../../src/stats/visit-repository.js';
+import { openDatabase, type Db } from '../../src/db/open-database.sqlite.js';
+import { type NewLink } from '../../src/links/link.js';
+import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import { createTestDatabase, SAME_ORIGIN } from '../support/test-app.js';
 import { mountSmallDisk, smallDiskUnavailable, type SmallDisk } from '../support/small-disk.js';
 

@@ -12,7 +12,7 @@ import {
   readAppliedVersions,
   rollbackMigration,
 } from '../../src/db/migrations.js';
-import { openDatabase, type Db } from '../../src/db/open-database.js';
+import { openDatabase, type Db } from '../../src/db/open-database.sqlite.js';
 import {
   MIGRATION_FILES,
   MIGRATION_VERSIONS,

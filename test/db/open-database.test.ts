@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { BUSY_TIMEOUT_MS, openDatabase } from '../../src/db/open-database.js';
+import { BUSY_TIMEOUT_MS, openDatabase } from '../../src/db/open-database.sqlite.js';
 import { createTempDir } from '../support/test-app.js';
 
 describe('openDatabase', () => {

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { readColumn, withReadOnlyDatabase } from '../support/read-database.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/open-database.js';
-import { writeSnapshot } from '../../src/db/snapshot.js';
+import { openDatabase, type Db } from '../../src/db/open-database.sqlite.js';
+import { writeSnapshot } from '../../src/db/snapshot.sqlite.js';
 
 let tmp: string;
 let file: string;

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
  * fails here, not in production.
  */
 
-const OPEN_DATABASE = pathToFileURL(path.resolve('dist/db/open-database.js')).href;
+const OPEN_DATABASE = pathToFileURL(path.resolve('dist/db/open-database.sqlite.js')).href;
 const CHILD = path.resolve('test/fixtures/statement-churn.mjs');
 
 let dir: string | undefined;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWriteGate, IMPATIENT_FOR_MS } from '../../src/db/write-gate.js';
-import { BUSY_TIMEOUT_MS, type Db } from '../../src/db/open-database.js';
+import { BUSY_TIMEOUT_MS, type Db } from '../../src/db/open-database.sqlite.js';
 import { createTempDir, createTestDatabase } from '../support/test-app.js';
 
 let dir: string;

@@ -6,7 +6,7 @@ import { withReadOnlyDatabase } from '../support/read-database.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBackup } from '../../src/backup.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase, type Db } from '../../src/db/open-database.js';
+import { openDatabase, type Db } from '../../src/db/open-database.sqlite.js';
 import { childEnv } from '../support/server-process.js';
 
 let tmp: string;

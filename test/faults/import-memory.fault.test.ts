@@ -9,7 +9,7 @@ import {
 } from '../support/memory-cgroup.js';
 import { createTempDir } from '../support/test-app.js';
 import { countLinks } from '../support/link-transfer.js';
-import { openDatabase } from '../../src/db/open-database.js';
+import { openDatabase } from '../../src/db/open-database.sqlite.js';
 import {
   createDatabaseFile,
   killLeftovers,

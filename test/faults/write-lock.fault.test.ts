@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUSY_TIMEOUT_MS } from '../../src/db/open-database.js';
+import { BUSY_TIMEOUT_MS } from '../../src/db/open-database.sqlite.js';
 import { readColumn } from '../support/read-database.js';
 import { createTempDir } from '../support/test-app.js';
 import { faultReport } from './fault-report.js';

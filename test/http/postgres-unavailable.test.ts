@@ -3,9 +3,9 @@ import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
-import { createPostgresStore } from '../../src/db/postgres-store.js';
-import { storageUnavailableCode } from '../../src/http/http-error.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
+import { createPostgresStore } from '../../src/storage/store.postgres.js';
+import { storageUnavailableCode } from '../../src/db/storage-unavailable.js';
 import { SAME_ORIGIN } from '../support/test-app.js';
 
 // Nothing listens on port 1: every connection is refused at once.

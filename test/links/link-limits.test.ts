@@ -10,7 +10,7 @@ import {
   MAX_VISIT_LIMIT,
   unstorableFields,
 } from '../../src/links/link-limits.js';
-import { createLinkRepository } from '../../src/links/link-repository.js';
+import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { createLinkService } from '../../src/links/link-service.js';
 import { createRedirectCache } from '../../src/links/redirect-cache.js';
 import { parseCsv } from '../../src/transfer/csv.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RedirectTarget } from '../../src/links/link-repository.js';
+import type { RedirectTarget } from '../../src/links/link.js';
 import { createRedirectCache } from '../../src/links/redirect-cache.js';
 import { createTtlRedirectCache } from '../../src/links/redirect-cache-ttl.js';
 

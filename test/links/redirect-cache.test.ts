@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RedirectTarget } from '../../src/links/link-repository.js';
+import type { RedirectTarget } from '../../src/links/link.js';
 import { createRedirectCache, type RedirectCache } from '../../src/links/redirect-cache.js';
 import { createVisitCounter, type VisitCounter } from '../../src/stats/visit-counter.js';
-import { createVisitRepository } from '../../src/stats/visit-repository.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import {
   buildTestApp,
   createTestDatabase,

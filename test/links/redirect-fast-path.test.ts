@@ -6,9 +6,9 @@ import type { Express } from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assembleApp, createRequestListener } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { Db } from '../../src/db/open-database.js';
+import type { Db } from '../../src/db/open-database.sqlite.js';
 import { createVisitCounter, type VisitCounter } from '../../src/stats/visit-counter.js';
-import { createVisitRepository } from '../../src/stats/visit-repository.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import { createTestDatabase } from '../support/test-app.js';
 
 // The redirect fast path must answer exactly as the Express route does. Two identical snips are

@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import {
   checkTargetUrl,
-  parseIpv6,
   SHORTENER_HOSTS,
   type UrlPolicyOptions,
   type UrlRejection,
 } from '../../src/links/url-policy.js';
+import { parseIpv6 } from '../../src/http/ip-address.js';
 
 const api: UrlPolicyOptions = {
   maxLength: 2048,

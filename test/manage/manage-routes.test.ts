@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createVisitCounter } from '../../src/stats/visit-counter.js';
-import { createVisitRepository } from '../../src/stats/visit-repository.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import {
   buildTestApp,
   createTestDatabase,

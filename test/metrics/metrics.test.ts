@@ -6,13 +6,13 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRequestListener } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase, type Db } from '../../src/db/open-database.js';
-import { createLinkRepository } from '../../src/links/link-repository.js';
-import { createKeyRepository } from '../../src/keys/key-repository.js';
+import { openDatabase, type Db } from '../../src/db/open-database.sqlite.js';
+import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
+import { createKeyRepository } from '../../src/keys/key-store.sqlite.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { createVisitCounter, type VisitCounter } from '../../src/stats/visit-counter.js';
-import { createVisitRepository } from '../../src/stats/visit-repository.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import { parsePrometheusText, type Scrape } from '../support/prometheus-text.js';
 import { createTempDir, createTestDatabase } from '../support/test-app.js';
 

@@ -7,15 +7,15 @@ import pg from 'pg';
 import { expect, it, onTestFinished } from 'vitest';
 import { loadMigrations } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
-import { applyPostgresMigrations } from '../../src/db/postgres-migrations.js';
-import type { RedirectTarget } from '../../src/links/link-repository.js';
+import { applyPostgresMigrations } from '../../src/db/migrations.postgres.js';
+import type { RedirectTarget } from '../../src/links/link.js';
 import {
   notifyAllLinksChanged,
   notifyLinkChanged,
   startCacheInvalidation,
   type CacheInvalidation,
   type InvalidationLogger,
-} from '../../src/links/postgres-cache-invalidation.js';
+} from '../../src/links/cache-invalidation.postgres.js';
 import { createRedirectCache, type RedirectCache } from '../../src/links/redirect-cache.js';
 import { createTtlRedirectCache } from '../../src/links/redirect-cache-ttl.js';
 import { findFreePort } from '../support/server-process.js';
@@ -31,7 +31,7 @@ const STOP_FIXTURE = path.resolve('test/fixtures/cache-invalidation-stop.mjs');
 const MACHINE_FIXTURE = path.resolve('test/fixtures/cache-machine.mjs');
 const DIST_URL = `${pathToFileURL(path.resolve('dist')).href}/`;
 const INVALIDATION_MODULE = pathToFileURL(
-  path.resolve('dist/links/postgres-cache-invalidation.js'),
+  path.resolve('dist/links/cache-invalidation.postgres.js'),
 ).href;
 
 type LogEntry = { at: number; level: 'info' | 'warn'; message: string; fields: object };

@@ -8,7 +8,7 @@ import { postgresMigrationsDir } from '../../src/db/migrations-dir.js';
 import {
   applyPostgresMigrations,
   readPostgresMigrationStatus,
-} from '../../src/db/postgres-migrations.js';
+} from '../../src/db/migrations.postgres.js';
 import { MIGRATION_FILES, MIGRATION_VERSIONS } from '../support/migration-files.js';
 import { createTestPgDatabase, describeWithPostgres, withClient } from '../support/postgres.js';
 import { pgSchemaOf } from '../support/postgres-schema.js';

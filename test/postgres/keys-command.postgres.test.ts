@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
 import { runKeys } from '../../src/keys.js';
 import { createKeyService } from '../../src/keys/key-service.js';
-import { createPostgresKeyRepository } from '../../src/keys/postgres-key-repository.js';
+import { createPostgresKeyRepository } from '../../src/keys/key-store.postgres.js';
 import { createMachinesDatabase } from '../support/machines.js';
 import { createTestPgDatabase, describeWithPostgres } from '../support/postgres.js';
 

@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import { expect, it } from 'vitest';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
 import {
   COMMIT_OUTCOME_WAIT_MS,
   createPostgresVisitRepository,
-} from '../../src/stats/postgres-visit-repository.js';
-import type { VisitBatch } from '../../src/stats/visit-repository.js';
+} from '../../src/stats/visit-store.postgres.js';
+import type { VisitBatch } from '../../src/stats/visit-store.js';
 import { createMachinesDatabase } from '../support/machines.js';
 import { describeWithPostgres, withClient } from '../support/postgres.js';
 

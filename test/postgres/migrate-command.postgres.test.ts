@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import {
   MIGRATION_APPLICATION_NAME,
   MIGRATION_LOCK_KEY,
-} from '../../src/db/postgres-migrations.js';
+} from '../../src/db/migrations.postgres.js';
 import { MIGRATION_FILES, MIGRATION_VERSIONS } from '../support/migration-files.js';
 import { createTestPgDatabase, describeWithPostgres, withClient } from '../support/postgres.js';
 import { pgSchemaOf } from '../support/postgres-schema.js';

@@ -5,12 +5,12 @@ import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { applyMigrations, loadMigrations } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
-import { openDatabase } from '../../src/db/open-database.js';
+import { openDatabase } from '../../src/db/open-database.sqlite.js';
 import {
   applyPostgresMigrations,
   MIGRATION_LOCK_KEY,
   readPostgresMigrationStatus,
-} from '../../src/db/postgres-migrations.js';
+} from '../../src/db/migrations.postgres.js';
 import { MIGRATION_VERSIONS, MIGRATIONS, schemaAfterOldest } from '../support/migration-files.js';
 import { createTestPgDatabase, describeWithPostgres, withClient } from '../support/postgres.js';
 import { pgSchemaLikeSqlite, pgSchemaOf } from '../support/postgres-schema.js';

@@ -2,8 +2,8 @@ import pg from 'pg';
 import { expect, it, onTestFinished } from 'vitest';
 import { loadMigrations } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
-import { applyPostgresMigrations } from '../../src/db/postgres-migrations.js';
-import { createPostgresLimiter } from '../../src/http/postgres-rate-limits.js';
+import { applyPostgresMigrations } from '../../src/db/migrations.postgres.js';
+import { createPostgresLimiter } from '../../src/http/rate-limits.postgres.js';
 import { createLimiter, parseRateLimit } from '../../src/http/rate-limits.js';
 import { createTestPgDatabase, describeWithPostgres, withClient } from '../support/postgres.js';
 

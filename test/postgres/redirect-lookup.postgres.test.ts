@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
 import { createCodeGenerator } from '../../src/links/code-generator.js';
 import { createLinkService } from '../../src/links/link-service.js';
-import { createPostgresLinkRepository } from '../../src/links/postgres-link-repository.js';
+import { createPostgresLinkRepository } from '../../src/links/link-store.postgres.js';
 import { createRedirectCache } from '../../src/links/redirect-cache.js';
 import { createMachinesDatabase } from '../support/machines.js';
 import { describeWithPostgres, withClient } from '../support/postgres.js';

@@ -1,46 +1,40 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expect, it, onTestFinished } from 'vitest';
-import { createAbuseRepository } from '../../src/abuse/abuse-repository.js';
-import { createPostgresAbuseRepository } from '../../src/abuse/postgres-abuse-repository.js';
-import { createAdminSessionRepository } from '../../src/admin/admin-session-repository.js';
-import { createPostgresAdminSessionRepository } from '../../src/admin/postgres-admin-session-repository.js';
+import { createAbuseRepository } from '../../src/abuse/abuse-store.sqlite.js';
+import { createPostgresAbuseRepository } from '../../src/abuse/abuse-store.postgres.js';
+import { createAdminSessionRepository } from '../../src/admin/admin-session-store.sqlite.js';
+import { createPostgresAdminSessionRepository } from '../../src/admin/admin-session-store.postgres.js';
 import { loadMigrations } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
-import type { Db } from '../../src/db/open-database.js';
-import { applyPostgresMigrations } from '../../src/db/postgres-migrations.js';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
-import type {
-  AbuseStore,
-  AdminSessionStore,
-  Awaitable,
-  HealthStore,
-  KeyStore,
-  LinkStore,
-  TransferStore,
-  VisitStore,
-} from '../../src/db/store.js';
-import { createHealthRepository } from '../../src/health/health-repository.js';
-import { createPostgresHealthRepository } from '../../src/health/postgres-health-repository.js';
-import { createKeyRepository } from '../../src/keys/key-repository.js';
-import { createPostgresKeyRepository } from '../../src/keys/postgres-key-repository.js';
+import type { Db } from '../../src/db/open-database.sqlite.js';
+import { applyPostgresMigrations } from '../../src/db/migrations.postgres.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
+import type { AbuseStore } from '../../src/abuse/abuse-store.js';
+import type { AdminSessionStore } from '../../src/admin/admin-session-store.js';
+import type { Awaitable } from '../../src/db/awaitable.js';
+import type { HealthStore } from '../../src/health/health-store.js';
+import type { KeyStore } from '../../src/keys/key-store.js';
+import type { LinkStore } from '../../src/links/link-store.js';
+import type { ImportedLink, StagedRow, TransferStore } from '../../src/transfer/transfer-store.js';
+import type { VisitStore } from '../../src/stats/visit-store.js';
+import { createHealthRepository } from '../../src/health/health-store.sqlite.js';
+import { createPostgresHealthRepository } from '../../src/health/health-store.postgres.js';
+import { createKeyRepository } from '../../src/keys/key-store.sqlite.js';
+import { createPostgresKeyRepository } from '../../src/keys/key-store.postgres.js';
 import {
-  createLinkRepository,
   LINK_STATES,
   type LinkFilter,
   type LinkQuery,
   type LinkSettings,
-} from '../../src/links/link-repository.js';
-import { LINK_CHANGED_CHANNEL } from '../../src/links/postgres-cache-invalidation.js';
-import { createPostgresLinkRepository } from '../../src/links/postgres-link-repository.js';
-import { createPostgresVisitRepository } from '../../src/stats/postgres-visit-repository.js';
-import { createVisitRepository } from '../../src/stats/visit-repository.js';
-import { createPostgresTransferRepository } from '../../src/transfer/postgres-transfer-repository.js';
-import {
-  createTransferRepository,
-  type ImportedLink,
-  type StagedRow,
-} from '../../src/transfer/transfer-repository.js';
+} from '../../src/links/link.js';
+import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
+import { LINK_CHANGED_CHANNEL } from '../../src/links/cache-invalidation.postgres.js';
+import { createPostgresLinkRepository } from '../../src/links/link-store.postgres.js';
+import { createPostgresVisitRepository } from '../../src/stats/visit-store.postgres.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
+import { createPostgresTransferRepository } from '../../src/transfer/transfer-store.postgres.js';
+import { createTransferRepository } from '../../src/transfer/transfer-store.sqlite.js';
 import {
   createTestPgDatabase,
   describeWithPostgres,

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
-import { createPostgresVisitRepository } from '../../src/stats/postgres-visit-repository.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
+import { createPostgresVisitRepository } from '../../src/stats/visit-store.postgres.js';
 import { createVisitCounter } from '../../src/stats/visit-counter.js';
 import { createMachinesDatabase } from '../support/machines.js';
 import { describeWithPostgres, withClient } from '../support/postgres.js';

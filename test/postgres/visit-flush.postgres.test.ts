@@ -3,14 +3,14 @@ import pg from 'pg';
 import { expect, it, onTestFinished } from 'vitest';
 import { loadMigrations } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
-import { applyPostgresMigrations } from '../../src/db/postgres-migrations.js';
-import { createPostgresVisitRepository } from '../../src/stats/postgres-visit-repository.js';
+import { applyPostgresMigrations } from '../../src/db/migrations.postgres.js';
+import { createPostgresVisitRepository } from '../../src/stats/visit-store.postgres.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import {
-  createVisitRepository,
   MAX_REFERRER_HOSTS,
   OTHER_REFERRERS,
   type VisitBatch,
-} from '../../src/stats/visit-repository.js';
+} from '../../src/stats/visit-store.js';
 import { createTestPgDatabase, describeWithPostgres, withClient } from '../support/postgres.js';
 import { createTestDatabase } from '../support/test-app.js';
 
@@ -20,8 +20,7 @@ import { createTestDatabase } from '../support/test-app.js';
 const PG_MIGRATIONS = loadMigrations(postgresMigrationsDir(DEFAULT_MIGRATIONS_DIR));
 /** 2026-06-15 12:00 UTC. */
 const START = Date.UTC(2026, 5, 15, 12);
-const REPOSITORY_MODULE = new URL('../../dist/stats/postgres-visit-repository.js', import.meta.url)
-  .href;
+const REPOSITORY_MODULE = new URL('../../dist/stats/visit-store.postgres.js', import.meta.url).href;
 
 async function migratedDatabase(): Promise<string> {
   const { url } = await createTestPgDatabase();

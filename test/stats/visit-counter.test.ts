@@ -1,14 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/open-database.js';
-import { createLinkRepository, type LinkRepository } from '../../src/links/link-repository.js';
+import type { Db } from '../../src/db/open-database.sqlite.js';
+import { createLinkRepository, type LinkRepository } from '../../src/links/link-store.sqlite.js';
 import { createVisitCounter, utcDay } from '../../src/stats/visit-counter.js';
+import { createVisitRepository, type VisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import {
-  createVisitRepository,
   MAX_REFERRER_HOSTS,
   OTHER_REFERRERS,
   type VisitBatch,
-  type VisitRepository,
-} from '../../src/stats/visit-repository.js';
+} from '../../src/stats/visit-store.js';
 import { createTestDatabase } from '../support/test-app.js';
 
 /** 2026-06-15 12:00 UTC. */

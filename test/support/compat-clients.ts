@@ -1,4 +1,5 @@
-import { createKeyRepository, type KeyScope } from '../../src/keys/key-repository.js';
+import { createKeyRepository } from '../../src/keys/key-store.sqlite.js';
+import { type KeyScope } from '../../src/keys/key-store.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import type { TestApp } from './test-app.js';
 

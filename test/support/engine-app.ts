@@ -5,11 +5,13 @@ import { createApp, type AppDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
 import { loadMigrations } from '../../src/db/migrations.js';
-import { applyPostgresMigrations } from '../../src/db/postgres-migrations.js';
-import { createPostgresPool } from '../../src/db/postgres-pool.js';
-import { createPostgresStore } from '../../src/db/postgres-store.js';
-import { createSqliteStore } from '../../src/db/sqlite-store.js';
-import type { Store } from '../../src/db/store.js';
+import { applyPostgresMigrations } from '../../src/db/migrations.postgres.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
+import { createPostgresLimiter } from '../../src/http/rate-limits.postgres.js';
+import type { LimiterFactory } from '../../src/http/rate-limits.js';
+import { createPostgresStore } from '../../src/storage/store.postgres.js';
+import { createSqliteStore } from '../../src/storage/store.sqlite.js';
+import type { Store } from '../../src/storage/store.js';
 import { createVisitCounter, type VisitCounter } from '../../src/stats/visit-counter.js';
 import { createTestPgDatabase } from './postgres.js';
 import { createTestDatabase } from './test-app.js';
@@ -39,6 +41,7 @@ export async function buildEngineApp(
 ): Promise<EngineApp> {
   const now = overrides.now ?? Date.now;
   let store: Store;
+  let limiter: LimiterFactory | undefined;
   let execute: EngineApp['execute'];
   if (engine === 'sqlite') {
     const db = createTestDatabase();
@@ -57,6 +60,7 @@ export async function buildEngineApp(
     onTestFinished(() => pool.end());
     execute = async (sql) => void (await pool.query(sql));
     store = createPostgresStore(pool, { cacheTtlMs: 1000 });
+    limiter = (name, rule) => createPostgresLimiter(pool, name, rule);
   }
   const config = loadConfig({
     DATABASE_URL: engine === 'sqlite' ? 'sqlite::memory:' : 'postgres://snip@127.0.0.1/snip',
@@ -67,6 +71,7 @@ export async function buildEngineApp(
   const app = createApp({
     config,
     store,
+    limiter,
     logger: overrides.logger ?? pino({ level: 'silent' }),
     visitCounter,
     now,

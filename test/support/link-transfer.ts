@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Db } from '../../src/db/open-database.js';
+import type { Db } from '../../src/db/open-database.sqlite.js';
 import { checkAlias } from '../../src/links/alias-policy.js';
 import { checkTargetUrl } from '../../src/links/url-policy.js';
 import {
@@ -13,7 +13,7 @@ import {
   type ImportReport,
   type ImportSource,
 } from '../../src/transfer/link-import.js';
-import { createTransferRepository } from '../../src/transfer/transfer-repository.js';
+import { createTransferRepository } from '../../src/transfer/transfer-store.sqlite.js';
 import { createTestDatabase } from './test-app.js';
 
 /** 2026-06-15 12:00 UTC: the clock of every import test. */

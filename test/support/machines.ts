@@ -2,7 +2,7 @@ import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
 import { loadMigrations } from '../../src/db/migrations.js';
-import { applyPostgresMigrations } from '../../src/db/postgres-migrations.js';
+import { applyPostgresMigrations } from '../../src/db/migrations.postgres.js';
 import { BROWSER } from '../faults/snip-process.js';
 import { createTestPgDatabase } from './postgres.js';
 import {

@@ -1,6 +1,6 @@
 import { applyMigrations, loadMigrations, type Migration } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../../src/db/migrations-dir.js';
-import { openDatabase, type Db } from '../../src/db/open-database.js';
+import { openDatabase, type Db } from '../../src/db/open-database.sqlite.js';
 
 // The real migrations in migrations/, read once, so tests that run them expect whatever is there
 // today instead of a hard-coded list that goes stale with the next migration.

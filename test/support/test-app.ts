@@ -9,7 +9,7 @@ import { createApp, type AppDeps } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { applyMigrations, loadMigrations } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../../src/db/migrations-dir.js';
-import { openDatabase, type Db } from '../../src/db/open-database.js';
+import { openDatabase, type Db } from '../../src/db/open-database.sqlite.js';
 
 export type TestApp = {
   app: Express;

@@ -1,14 +1,14 @@
-import type { TransferStore } from '../../src/db/store.js';
+import type { TransferStore } from '../../src/transfer/transfer-store.js';
 import { Writable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/open-database.js';
-import { createLinkRepository } from '../../src/links/link-repository.js';
+import type { Db } from '../../src/db/open-database.sqlite.js';
+import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { parseCsv } from '../../src/transfer/csv.js';
 import { EXPORT_COLUMNS, exportLinks, linkExportChunks } from '../../src/transfer/link-export.js';
 import {
   createTransferRepository,
   type TransferRepository,
-} from '../../src/transfer/transfer-repository.js';
+} from '../../src/transfer/transfer-store.sqlite.js';
 import { megabytes, retainedHeap } from '../support/heap.js';
 import { createTestDatabase } from '../support/test-app.js';
 import {

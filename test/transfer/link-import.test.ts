@@ -1,6 +1,6 @@
 import { Readable, Writable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createLinkRepository } from '../../src/links/link-repository.js';
+import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { parseCsv } from '../../src/transfer/csv.js';
 import {
   importLinks,
@@ -10,7 +10,7 @@ import {
   type ImportOutcome,
   type ImportReport,
 } from '../../src/transfer/link-import.js';
-import { APPLY_BATCH, undoUnfinishedImports } from '../../src/transfer/transfer-repository.js';
+import { APPLY_BATCH, undoUnfinishedImports } from '../../src/transfer/transfer-store.sqlite.js';
 import { megabytes, retainedHeap } from '../support/heap.js';
 import {
   BLOCKED_HOST,

@@ -1,0 +1,81 @@
+/**
+ * What a link is, independent of the engine that stores it: the types every layer above the
+ * store speaks, and the states and statuses a link may have.
+ */
+
+export const REDIRECT_STATUSES = [302, 301, 307, 308] as const;
+export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
+
+export type Link = {
+  id: number;
+  code: string;
+  target: string;
+  created: number;
+  updated: number;
+  redirectStatus: RedirectStatus;
+  /** First instant (epoch ms) at which the link no longer redirects. */
+  expiresAt: number | null;
+  maxVisits: number | null;
+  /** Visits written to the database; the visit counter may hold a few more in memory. */
+  visits: number;
+  lastVisit: number | null;
+  disabledAt: number | null;
+  deletedAt: number | null;
+  /** Removed by the operator for abuse: answers 410 and keeps its code forever. */
+  bannedAt: number | null;
+  banReason: string | null;
+};
+
+export type LinkSettings = {
+  target: string;
+  redirectStatus: RedirectStatus;
+  expiresAt: number | null;
+  maxVisits: number | null;
+};
+
+export type NewLink = LinkSettings & {
+  code: string;
+  manageTokenHash: Buffer;
+  /** The API key that made the link; null (or absent) when none did. */
+  apiKeyId?: number | null;
+};
+
+export type LinkWithTokenHash = Link & { manageTokenHash: Buffer | null };
+
+/** What the redirect path needs to decide, and nothing more. */
+export type RedirectTarget = Pick<
+  Link,
+  | 'id'
+  | 'target'
+  | 'redirectStatus'
+  | 'expiresAt'
+  | 'maxVisits'
+  | 'visits'
+  | 'disabledAt'
+  | 'deletedAt'
+  | 'bannedAt'
+>;
+
+export type InsertResult = { ok: true; link: Link } | { ok: false; reason: 'code_taken' };
+
+export const LINK_STATES = ['active', 'expired', 'disabled', 'banned', 'deleted'] as const;
+export type LinkStateName = (typeof LINK_STATES)[number];
+/** What the admin may filter by: a state, or links with open abuse reports. */
+export type LinkFilter = LinkStateName | 'reported';
+
+export type LinkQuery = {
+  /** Matched anywhere in the code or the target, case-insensitively; '' matches every link. */
+  search: string;
+  state: LinkFilter | null;
+  /** Leave deleted links (tombstones) out of the page and the total; they stay in by default. */
+  excludeDeleted?: boolean;
+  orderBy: 'created' | 'visits' | 'lastVisit';
+  direction: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+};
+
+/** A page of links in the order of their ids: those whose id is above `after`, `limit` at most. */
+export type LinkPage = { after: number; limit: number };
+/** Every link: ids start at 1. */
+export const ALL_LINKS_PAGE: LinkPage = { after: 0, limit: Number.MAX_SAFE_INTEGER };

@@ -1,0 +1,25 @@
+import { formatInstant, lastDayBefore } from './links/link-limits.js';
+
+/** Helpers every view may call, kept out of the templates so they stay declarative. */
+export function pageHelpers(asset: (name: string) => string) {
+  return {
+    asset,
+    /** `2026-11-25 14:03 UTC`: one unambiguous format, whatever the reader's locale. */
+    formatTime(epochMs: number | null): string {
+      if (epochMs === null) return '—';
+      // A time damaged in the database is shown as such; the rest of the page still renders.
+      const iso = formatInstant(epochMs);
+      return iso === null ? 'invalid time' : `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+    },
+    formatDate(epochMs: number): string {
+      return formatInstant(epochMs)?.slice(0, 10) ?? 'invalid date';
+    },
+    /** The last UTC day on which a link that stops at `expiresAt` still works. */
+    formatLastDay(expiresAt: number): string {
+      return lastDayBefore(expiresAt) || 'invalid date';
+    },
+    formatCount(n: number): string {
+      return n.toLocaleString('en');
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { createAbuseRepository } from '../abuse/abuse-store.sqlite.js';
+import { createAdminSessionRepository } from '../admin/admin-session-store.sqlite.js';
+import { createHealthRepository } from '../health/health-store.sqlite.js';
+import { createKeyRepository } from '../keys/key-store.sqlite.js';
+import { createLinkRepository } from '../links/link-store.sqlite.js';
+import { createVisitRepository } from '../stats/visit-store.sqlite.js';
+import { createTransferRepository } from '../transfer/transfer-store.sqlite.js';
+import { writeSnapshot } from '../db/snapshot.sqlite.js';
+import type { DatabaseFileCheck } from '../db/database-file.js';
+import type { Db } from '../db/open-database.sqlite.js';
+import type { Store } from './store.js';
+import { createWriteGate } from '../db/write-gate.js';
+
+/**
+ * snip on one SQLite file, its embedded default: synchronous repositories of prepared statements
+ * behind the store interface. One machine sees every change, so what it caches never goes stale
+ * (and its rate limits live in memory: runtime.sqlite.ts).
+ */
+export function createSqliteStore(deps: {
+  db: Db;
+  /** The file behind `db` (`:memory:` for none), for backups. */
+  file: string;
+  fileCheck: DatabaseFileCheck;
+  now: () => number;
+}): Store {
+  const { db } = deps;
+  return {
+    engine: 'sqlite',
+    links: createLinkRepository(db),
+    visits: createVisitRepository(db),
+    keys: createKeyRepository(db),
+    abuse: createAbuseRepository(db),
+    adminSessions: createAdminSessionRepository(db),
+    health: createHealthRepository(db),
+    transfer: createTransferRepository(db),
+    write: createWriteGate({ db, fileCheck: deps.fileCheck, now: deps.now }),
+    storageProblem: deps.fileCheck,
+    // A download is kept among the newest five in backups/, beside the snapshots of migrations.
+    writeBackup: async () =>
+      deps.file === ':memory:' ? null : writeSnapshot(db, deps.file, { label: 'download' }),
+    cacheTtlMs: Number.POSITIVE_INFINITY,
+  };
+}

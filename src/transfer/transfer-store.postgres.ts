@@ -1,0 +1,219 @@
+import type pg from 'pg';
+import { inTransaction } from '../db/transaction.postgres.js';
+import {
+  codeTakenReason,
+  type ApplySteps,
+  type ImportResult,
+  type ImportRowReport,
+  type ImportState,
+  type StagedRow,
+  type TransferStore,
+} from './transfer-store.js';
+import type { Link } from '../links/link.js';
+
+/**
+ * The PostgreSQL twin of transfer-store.sqlite.ts, with the same methods and results. Give it a
+ * pool from createPostgresPool, which reads BIGINT as a JavaScript number.
+ */
+
+/** Staged rows written per statement of the apply: one statement's worth of a transaction. */
+export const INSERT_CHUNK = 5_000;
+
+/** Quoted: PostgreSQL folds unquoted names to lower case. */
+const PAGE = `SELECT id, code, target, created, updated, redirect_status AS "redirectStatus",
+    expires_at AS "expiresAt", max_visits AS "maxVisits", visits, last_visit AS "lastVisit",
+    disabled_at AS "disabledAt", deleted_at AS "deletedAt", banned_at AS "bannedAt",
+    ban_reason AS "banReason"
+  FROM urls WHERE id > $1 ORDER BY id LIMIT $2`;
+
+/** Rows of a file, a column per array. */
+const STAGE = `INSERT INTO import_rows (import_id, seq, line, code, target, result, reason, created,
+    updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at, banned_at,
+    ban_reason, deleted_at)
+  SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+    $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[],
+    $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::bigint[])`;
+
+/**
+ * A range of staged rows into urls, in one statement. The first row of each code in the range
+ * is inserted (a later one is taken by it); a code that exists already is left as it is (an
+ * import never overwrites a link). RETURNING names the codes that were inserted.
+ */
+const APPLY = `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
+    expires_at, max_visits, visits, last_visit, disabled_at, banned_at, ban_reason, deleted_at)
+  SELECT code, target, created, updated, NULL, redirect_status, expires_at, max_visits, visits,
+    last_visit, disabled_at, banned_at, ban_reason, deleted_at
+  FROM (SELECT DISTINCT ON (code) * FROM import_rows
+    WHERE import_id = $1 AND seq > $2 AND seq <= $3 AND result = 'created'
+    ORDER BY code, seq) AS firsts
+  ORDER BY seq
+  ON CONFLICT (code) DO NOTHING
+  RETURNING code`;
+
+/** The rows to create of a range, to tell which were not (a few thousand short rows). */
+const TO_CREATE = `SELECT seq, code FROM import_rows
+  WHERE import_id = $1 AND seq > $2 AND seq <= $3 AND result = 'created' ORDER BY seq`;
+
+const SKIP = `UPDATE import_rows SET result = 'skipped', reason = $3 || code || $4
+  WHERE import_id = $1 AND seq = ANY($2::bigint[])`;
+
+const REPORT_COLUMNS = 'line::integer AS line, code, target, result, reason';
+
+function columnsOf(firstSeq: number, rows: readonly StagedRow[]): unknown[][] {
+  return [
+    rows.map((_, index) => firstSeq + index),
+    rows.map((row) => row.line),
+    rows.map((row) => row.code),
+    rows.map((row) => row.target),
+    rows.map((row) => row.result),
+    rows.map((row) => row.reason),
+    rows.map((row) => row.link?.created ?? null),
+    rows.map((row) => row.link?.updated ?? null),
+    rows.map((row) => row.link?.redirectStatus ?? null),
+    rows.map((row) => row.link?.expiresAt ?? null),
+    rows.map((row) => row.link?.maxVisits ?? null),
+    rows.map((row) => row.link?.visits ?? null),
+    rows.map((row) => row.link?.lastVisit ?? null),
+    rows.map((row) => row.link?.disabledAt ?? null),
+    rows.map((row) => row.link?.bannedAt ?? null),
+    rows.map((row) => row.link?.banReason ?? null),
+    rows.map((row) => row.link?.deletedAt ?? null),
+  ];
+}
+
+/** The skip reason around the code, so that SQL can put the code in between. */
+const [TAKEN_BEFORE, TAKEN_AFTER] = codeTakenReason('\u0000').split('\u0000') as [string, string];
+
+export function createPostgresTransferRepository(pool: pg.Pool) {
+  return {
+    /**
+     * Calls `onLink` for up to `limit` links after `afterId`, in id order, and returns how many
+     * there were; every call is made before the promise settles.
+     */
+    async forEachLinkAfter(
+      afterId: number,
+      limit: number,
+      onLink: (link: Link) => void,
+    ): Promise<number> {
+      const { rows } = await pool.query<Link>(PAGE, [afterId, limit]);
+      for (const link of rows) onLink(link);
+      return rows.length;
+    },
+
+    async startImport(id: string, created: number): Promise<void> {
+      await pool.query(`INSERT INTO imports (id, created, state) VALUES ($1, $2, 'reading')`, [
+        id,
+        created,
+      ]);
+    },
+
+    async stageRows(id: string, firstSeq: number, rows: readonly StagedRow[]): Promise<void> {
+      if (rows.length === 0) return;
+      await pool.query(STAGE, [id, ...columnsOf(firstSeq, rows)]);
+    },
+
+    /**
+     * Writes an import's staged links into urls in one transaction, INSERT_CHUNK rows per
+     * statement: all or none, and no other connection waits for it (only a creation of one of
+     * its codes, until it commits). The event loop is free between statements.
+     */
+    async applyImport(id: string, _steps: ApplySteps): Promise<void> {
+      await inTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ last: number | null }>(
+          'SELECT max(seq) AS last FROM import_rows WHERE import_id = $1',
+          [id],
+        );
+        const last = rows[0]?.last ?? 0;
+        for (let after = 0; after < last; after += INSERT_CHUNK) {
+          const range = [id, after, after + INSERT_CHUNK];
+          const toCreate = await client.query<{ seq: number; code: string }>(TO_CREATE, range);
+          const { rows: inserted } = await client.query<{ code: string }>(APPLY, range);
+          // The first row of each inserted code is the one that created it; every other was
+          // skipped (its code taken before the import, or by an earlier row of the file).
+          const creators = new Set<number>();
+          const firstOf = new Map<string, number>();
+          for (const { seq, code } of toCreate.rows) if (!firstOf.has(code)) firstOf.set(code, seq);
+          for (const { code } of inserted) creators.add(firstOf.get(code)!);
+          const skipped = toCreate.rows
+            .filter((row) => !creators.has(row.seq))
+            .map((row) => row.seq);
+          if (skipped.length > 0) {
+            await client.query(SKIP, [id, skipped, TAKEN_BEFORE, TAKEN_AFTER]);
+          }
+        }
+        await client.query(`UPDATE imports SET state = 'done', applied_upto = $2 WHERE id = $1`, [
+          id,
+          last,
+        ]);
+      });
+    },
+
+    async findImport(id: string): Promise<{ created: number; state: ImportState } | null> {
+      const { rows } = await pool.query<{ created: number; state: ImportState }>(
+        'SELECT created, state FROM imports WHERE id = $1',
+        [id],
+      );
+      return rows[0] ?? null;
+    },
+
+    async importTotals(id: string): Promise<{ result: ImportResult; count: number }[]> {
+      const { rows } = await pool.query<{ result: ImportResult; count: number }>(
+        `SELECT result, count(*)::integer AS count FROM import_rows WHERE import_id = $1
+         GROUP BY result`,
+        [id],
+      );
+      return rows;
+    },
+
+    async shownRows(id: string, limit: number): Promise<ImportRowReport[]> {
+      const { rows } = await pool.query<ImportRowReport>(
+        `SELECT ${REPORT_COLUMNS} FROM import_rows WHERE import_id = $1
+         ORDER BY result = 'created', seq LIMIT $2`,
+        [id, limit],
+      );
+      return rows;
+    },
+
+    async forEachReportRow(
+      id: string,
+      afterSeq: number,
+      limit: number,
+      onRow: (row: ImportRowReport) => void,
+    ): Promise<number> {
+      const { rows } = await pool.query<ImportRowReport & { seq: number }>(
+        `SELECT seq, ${REPORT_COLUMNS} FROM import_rows WHERE import_id = $1 AND seq > $2
+         ORDER BY seq LIMIT $3`,
+        [id, afterSeq, limit],
+      );
+      let last = afterSeq;
+      for (const { seq, ...row } of rows) {
+        onRow(row);
+        last = seq;
+      }
+      return last;
+    },
+
+    async oldImports(before: number, keep: number): Promise<string[]> {
+      const { rows } = await pool.query<{ id: string }>(
+        `SELECT id FROM imports WHERE state <> 'applying' AND (created < $1 OR (state = 'done'
+           AND id NOT IN (SELECT id FROM imports WHERE state = 'done'
+             ORDER BY created DESC, id LIMIT $2)))`,
+        [before, keep],
+      );
+      return rows.map((row) => row.id);
+    },
+
+    async dropImportBatch(id: string, limit: number): Promise<number> {
+      const { rowCount } = await pool.query(
+        `DELETE FROM import_rows WHERE import_id = $1 AND seq IN
+           (SELECT seq FROM import_rows WHERE import_id = $1 ORDER BY seq LIMIT $2)`,
+        [id, limit],
+      );
+      const changes = rowCount ?? 0;
+      if (changes < limit) await pool.query('DELETE FROM imports WHERE id = $1', [id]);
+      return changes;
+    },
+  };
+}
+
+createPostgresTransferRepository satisfies (pool: pg.Pool) => TransferStore;

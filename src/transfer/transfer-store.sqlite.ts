@@ -1,0 +1,303 @@
+import type { Db } from '../db/open-database.sqlite.js';
+import type { Link } from '../links/link.js';
+import {
+  codeTakenReason,
+  type ApplySteps,
+  type ImportResult,
+  type ImportRowReport,
+  type ImportState,
+  type ImportedLink,
+  type StagedRow,
+  type TransferStore,
+} from './transfer-store.js';
+
+/** Staged links written into urls per transaction on SQLite (a few milliseconds each). */
+export const APPLY_BATCH = 1_000;
+
+export type TransferRepository = ReturnType<typeof createTransferRepository>;
+
+const REPORT_COLUMNS = 'line, code, target, result, reason';
+
+/** The SQL of import and export. Statements are prepared once. */
+export function createTransferRepository(db: Db) {
+  const page = db.prepare<[number, number], Link>(
+    `SELECT id, code, target, created, updated, redirect_status AS redirectStatus,
+       expires_at AS expiresAt, max_visits AS maxVisits, visits, last_visit AS lastVisit,
+       disabled_at AS disabledAt, deleted_at AS deletedAt, banned_at AS bannedAt,
+       ban_reason AS banReason
+     FROM urls WHERE id > ? ORDER BY id LIMIT ?`,
+  );
+  const insertImport = db.prepare<[string, number]>(
+    `INSERT INTO imports (id, created, state) VALUES (?, ?, 'reading')`,
+  );
+  const stage = db.prepare<unknown[]>(
+    `INSERT INTO import_rows (import_id, seq, line, code, target, result, reason, created,
+       updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at,
+       banned_at, ban_reason, deleted_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const stageAll = db.transaction((id: string, firstSeq: number, rows: readonly StagedRow[]) => {
+    rows.forEach((row, index) => {
+      const link = row.link;
+      stage.run(
+        id,
+        firstSeq + index,
+        row.line,
+        row.code,
+        row.target,
+        row.result,
+        row.reason,
+        link?.created ?? null,
+        link?.updated ?? null,
+        link?.redirectStatus ?? null,
+        link?.expiresAt ?? null,
+        link?.maxVisits ?? null,
+        link?.visits ?? null,
+        link?.lastVisit ?? null,
+        link?.disabledAt ?? null,
+        link?.bannedAt ?? null,
+        link?.banReason ?? null,
+        link?.deletedAt ?? null,
+      );
+    });
+  });
+
+  const setApplying = db.prepare<[string]>(
+    `UPDATE imports SET state = 'applying', applied_upto = 0 WHERE id = ?`,
+  );
+  const stagedLinks = db.prepare<[string, number, number], { seq: number } & ImportedLink>(
+    `SELECT seq, code, target, created, updated, redirect_status AS redirectStatus,
+       expires_at AS expiresAt, max_visits AS maxVisits, visits, last_visit AS lastVisit,
+       disabled_at AS disabledAt, banned_at AS bannedAt, ban_reason AS banReason,
+       deleted_at AS deletedAt
+     FROM import_rows WHERE import_id = ? AND seq > ? AND result = 'created'
+     ORDER BY seq LIMIT ?`,
+  );
+  // A code that exists already is left as it is: an import never overwrites a link.
+  const insert = db.prepare<unknown[]>(
+    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
+       expires_at, max_visits, visits, last_visit, disabled_at, banned_at, ban_reason, deleted_at)
+     VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (code) DO NOTHING`,
+  );
+  const markSkipped = db.prepare<[string, string, number]>(
+    `UPDATE import_rows SET result = 'skipped', reason = ? WHERE import_id = ? AND seq = ?`,
+  );
+  const setApplied = db.prepare<[string, number, string]>(
+    `UPDATE imports SET state = ?, applied_upto = ? WHERE id = ?`,
+  );
+  /**
+   * Writes the next batch of staged links and notes how far the import has got, in one
+   * transaction; returns the last row written, or null when the import is done.
+   */
+  const applyBatch = db.transaction((id: string, after: number): number | null => {
+    const links = stagedLinks.all(id, after, APPLY_BATCH);
+    for (const link of links) {
+      const { changes } = insert.run(
+        link.code,
+        link.target,
+        link.created,
+        link.updated,
+        link.redirectStatus,
+        link.expiresAt,
+        link.maxVisits,
+        link.visits,
+        link.lastVisit,
+        link.disabledAt,
+        link.bannedAt,
+        link.banReason,
+        link.deletedAt,
+      );
+      if (changes === 0) markSkipped.run(codeTakenReason(link.code), id, link.seq);
+    }
+    const last = links.at(-1)?.seq ?? after;
+    const done = links.length < APPLY_BATCH;
+    setApplied.run(done ? 'done' : 'applying', last, id);
+    return done ? null : last;
+  });
+
+  const undo = prepareUndo(db);
+  const dropRows = db.prepare<[string, string, number]>(
+    `DELETE FROM import_rows WHERE import_id = ? AND seq IN
+       (SELECT seq FROM import_rows WHERE import_id = ? ORDER BY seq LIMIT ?)`,
+  );
+  const dropImportRow = db.prepare<[string]>(`DELETE FROM imports WHERE id = ?`);
+  const findImport = db.prepare<[string], { created: number; state: ImportState }>(
+    `SELECT created, state FROM imports WHERE id = ?`,
+  );
+  const totals = db.prepare<[string], { result: ImportResult; count: number }>(
+    `SELECT result, count(*) AS count FROM import_rows WHERE import_id = ? GROUP BY result`,
+  );
+  // The rows a person reads first: those not created, then the created ones, each in file order.
+  const shown = db.prepare<[string, number], ImportRowReport>(
+    `SELECT ${REPORT_COLUMNS} FROM import_rows WHERE import_id = ?
+     ORDER BY result = 'created', seq LIMIT ?`,
+  );
+  const reportPage = db.prepare<[string, number, number], ImportRowReport & { seq: number }>(
+    `SELECT seq, ${REPORT_COLUMNS} FROM import_rows WHERE import_id = ? AND seq > ?
+     ORDER BY seq LIMIT ?`,
+  );
+  const oldImports = db.prepare<[number, number], { id: string }>(
+    `SELECT id FROM imports WHERE state <> 'applying' AND (created < ? OR (state = 'done' AND id NOT IN
+       (SELECT id FROM imports WHERE state = 'done' ORDER BY created DESC, id LIMIT ?)))`,
+  );
+
+  return {
+    /**
+     * Calls `onLink` for up to `limit` links after `afterId`, in id order, and returns how many
+     * there were. The statement's iterator is used up before this returns: while one is open,
+     * better-sqlite3 refuses every other statement on the connection, and the server has one.
+     */
+    forEachLinkAfter(afterId: number, limit: number, onLink: (link: Link) => void): number {
+      let seen = 0;
+      for (const link of page.iterate(afterId, limit)) {
+        onLink(link);
+        seen += 1;
+      }
+      return seen;
+    },
+
+    /** Notes a new import, whose rows are about to be staged. */
+    startImport(id: string, created: number): void {
+      insertImport.run(id, created);
+    },
+
+    /** Stages rows of the file, numbered from `firstSeq`, in one transaction. */
+    stageRows(id: string, firstSeq: number, rows: readonly StagedRow[]): void {
+      stageAll(id, firstSeq, rows);
+    },
+
+    /**
+     * Writes an import's staged links into urls, APPLY_BATCH per transaction with a pause between
+     * them, so redirects go on while a large file is written. A code that exists is skipped, and
+     * its row says so. All or nothing all the same: when a batch fails, the links of the batches
+     * before are deleted again before the error is thrown on; if that fails too (the disk is
+     * still full), the import stays 'applying' and undoUnfinishedImports finishes the undo at the
+     * next start. Nothing else writes an import's rows meanwhile.
+     */
+    async applyImport(id: string, steps: ApplySteps): Promise<void> {
+      steps.write(() => setApplying.run(id));
+      let after = 0;
+      try {
+        for (;;) {
+          const next = steps.write(() => applyBatch(id, after));
+          if (next === null) return;
+          after = next;
+          await steps.pause();
+        }
+      } catch (error) {
+        try {
+          while (after > 0) {
+            after = steps.write(() => undo.batch(id, after, APPLY_BATCH));
+            await steps.pause();
+          }
+          steps.write(() => setApplied.run('reading', 0, id));
+        } catch {
+          // Left 'applying': the next start undoes the rest.
+        }
+        throw error;
+      }
+    },
+
+    /** When and how far the import got, or null when it is unknown (or dropped). */
+    findImport(id: string): { created: number; state: ImportState } | null {
+      return findImport.get(id) ?? null;
+    },
+
+    /** How many rows had each result. */
+    importTotals(id: string): { result: ImportResult; count: number }[] {
+      return totals.all(id);
+    },
+
+    /** Up to `limit` rows of the report, those not created first, each group in file order. */
+    shownRows(id: string, limit: number): ImportRowReport[] {
+      return shown.all(id, limit);
+    },
+
+    /** Calls `onRow` for up to `limit` report rows after row `afterSeq`; returns the last seq. */
+    forEachReportRow(
+      id: string,
+      afterSeq: number,
+      limit: number,
+      onRow: (row: ImportRowReport) => void,
+    ): number {
+      let last = afterSeq;
+      for (const { seq, ...row } of reportPage.all(id, afterSeq, limit)) {
+        onRow(row);
+        last = seq;
+      }
+      return last;
+    },
+
+    /**
+     * Imports whose report is no longer kept: older than `before`, or done and not among the
+     * `keep` newest. An import being written is never among them.
+     */
+    oldImports(before: number, keep: number): string[] {
+      return oldImports.all(before, keep).map((row) => row.id);
+    },
+
+    /**
+     * Deletes up to `limit` staged rows of an import; once none are left, the import itself.
+     * Returns how many rows were deleted: fewer than `limit` means the import is gone.
+     */
+    dropImportBatch(id: string, limit: number): number {
+      const { changes } = dropRows.run(id, id, limit);
+      if (changes < limit) dropImportRow.run(id);
+      return changes;
+    },
+  };
+}
+
+/** The statements that take back what a failed import wrote, newest batch first. */
+function prepareUndo(db: Db) {
+  const lowerBound = db.prepare<[string, number, number], number>(
+    `SELECT seq FROM import_rows WHERE import_id = ? AND seq <= ? AND result = 'created'
+     ORDER BY seq DESC LIMIT 1 OFFSET ?`,
+  );
+  // Only rows still 'created' up to applied_upto: their links were inserted by this import.
+  const deleteLinks = db.prepare<[string, number, number]>(
+    `DELETE FROM urls WHERE code IN (SELECT code FROM import_rows
+       WHERE import_id = ? AND seq > ? AND seq <= ? AND result = 'created')`,
+  );
+  const setUpto = db.prepare<[number, string]>(`UPDATE imports SET applied_upto = ? WHERE id = ?`);
+  return {
+    /** Deletes the links of up to `limit` created rows up to `upto`; returns where it stopped. */
+    batch: db.transaction((id: string, upto: number, limit: number): number => {
+      const lower = (lowerBound.pluck().get(id, upto, limit) as number | undefined) ?? 0;
+      deleteLinks.run(id, lower, upto);
+      setUpto.run(lower, id);
+      return lower;
+    }),
+  };
+}
+
+/**
+ * Run once at start, before snip serves: an import that a crash (or a failed undo) left
+ * 'applying' has part of its links in urls; they are deleted, so a file is never left half in.
+ * Imports left 'reading' never wrote a link. Both are dropped with their rows. Returns how many
+ * links were deleted.
+ */
+export function undoUnfinishedImports(db: Db): number {
+  const unfinished = db
+    .prepare<[], { id: string; appliedUpto: number }>(
+      `SELECT id, applied_upto AS appliedUpto FROM imports WHERE state <> 'done'`,
+    )
+    .all();
+  if (unfinished.length === 0) return 0;
+  const undo = prepareUndo(db);
+  const dropRows = db.prepare<[string]>(`DELETE FROM import_rows WHERE import_id = ?`);
+  const dropImport = db.prepare<[string]>(`DELETE FROM imports WHERE id = ?`);
+  const before = db.prepare('SELECT count(*) FROM urls').pluck();
+  const count = before.get() as number;
+  db.transaction(() => {
+    for (const { id, appliedUpto } of unfinished) {
+      if (appliedUpto > 0) undo.batch(id, appliedUpto, Number.MAX_SAFE_INTEGER);
+      dropRows.run(id);
+      dropImport.run(id);
+    }
+  })();
+  return count - (before.get() as number);
+}
+
+createTransferRepository satisfies (db: Db) => TransferStore;
