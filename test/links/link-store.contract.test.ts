@@ -455,4 +455,71 @@ describeStoreContract('LinkStore', (open) => {
       deleted: 3,
     });
   });
+
+  it('gives each link one state: deleted over banned over disabled over expired', async () => {
+    const s = await open();
+    const link = settings('https://x.example/', { expiresAt: NOW });
+    await addLink(s, 'expired', link, NOW - DAY);
+    const disabled = await addLink(s, 'disabled', link, NOW - DAY);
+    await s.links.setDisabled(disabled, true, NOW - 1);
+    const banned = await addLink(s, 'banned', link, NOW - DAY);
+    await s.links.setDisabled(banned, true, NOW - 1);
+    await s.links.setBanned(banned, { reason: 'spam' }, NOW - 1);
+    const deleted = await addLink(s, 'deleted', link, NOW - DAY);
+    await s.links.setDisabled(deleted, true, NOW - 1);
+    await s.links.deleteLink(deleted, NOW - 1);
+    expect(await s.links.countByState(NOW)).toEqual({
+      active: 0,
+      expired: 1,
+      disabled: 1,
+      banned: 1,
+      deleted: 1,
+    });
+    for (const state of ['expired', 'disabled', 'banned', 'deleted'] as const) {
+      expect(await codes(s, { state })).toEqual([state]);
+    }
+    expect(await codes(s, { state: 'active' })).toEqual([]);
+    expect(await s.links.findActiveByTarget('https://x.example/', 1, NOW)).toBeNull();
+  });
+
+  it('changes many links all or nothing: when one fails, none of them changes', async () => {
+    const s = await open();
+    await seed(s);
+    await s.execute({
+      sqlite: `CREATE TRIGGER refuse BEFORE UPDATE ON urls
+        WHEN NEW.code = 'Bravo' BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+      postgres: `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN IF NEW.code = 'Bravo' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER refuse BEFORE UPDATE ON urls FOR EACH ROW EXECUTE FUNCTION refuse()`,
+    });
+    const before = await s.links.listLinks(ALL, NOW);
+    const ids = [await idOf(s, 'alpha'), await idOf(s, 'Bravo'), await idOf(s, 'LIMA%')];
+    // SQLite throws at once, PostgreSQL rejects: either way the caller's await sees it.
+    await expect((async () => s.links.setDisabledMany(ids, true, NOW + 5))()).rejects.toThrow(
+      'refused',
+    );
+    await expect((async () => s.links.deleteLinks(ids, NOW + 5))()).rejects.toThrow('refused');
+    expect(await s.links.listLinks(ALL, NOW)).toEqual(before);
+    expect(await s.visits.dailyCounts(ids[0]!, '2000-01-01')).toHaveLength(1);
+  });
+
+  it('deletes a link in one transaction: when erasing its statistics fails, it is kept whole', async () => {
+    const s = await open();
+    const id = await addLink(s, 'kept', settings('https://k.example/'), NOW);
+    await visit(s, id, 3, NOW + 1);
+    await s.execute({
+      sqlite: `CREATE TRIGGER refuse BEFORE DELETE ON visits_referrers
+        BEGIN SELECT RAISE(ABORT, 'refused'); END`,
+      postgres: `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'refused'; END $$;
+        CREATE TRIGGER refuse BEFORE DELETE ON visits_referrers
+        FOR EACH ROW EXECUTE FUNCTION refuse()`,
+    });
+    const before = await s.links.findLink('kept');
+    await expect((async () => s.links.deleteLink(id, NOW + 2))()).rejects.toThrow('refused');
+    expect(await s.links.findLink('kept')).toEqual(before);
+    expect(before).toMatchObject({ deletedAt: null, visits: 3 });
+    expect(await s.visits.dailyCounts(id, '2000-01-01')).toHaveLength(1);
+    expect(await s.visits.topReferrers(id, 10)).toEqual([{ host: 'r.example', count: 3 }]);
+  });
 });

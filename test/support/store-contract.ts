@@ -46,6 +46,12 @@ export type ContractStores = {
   transfer: TransferStore;
   health: HealthStore;
   close: () => Promise<void>;
+  /**
+   * Runs this engine's text of a statement past every interface: only to make the database
+   * refuse a write (a trigger), so a test can see a change made all or nothing; never to read
+   * or write rows.
+   */
+  execute: (sql: Record<Engine, string>) => Promise<void>;
 };
 
 /** Opens the stores on a new database, closed (and on PostgreSQL dropped) when the test ends. */
@@ -68,6 +74,7 @@ async function openSqliteStores(): Promise<ContractStores> {
     close: async () => {
       if (db.open) db.close();
     },
+    execute: async (sql) => void db.exec(sql.sqlite),
   };
 }
 
@@ -92,6 +99,7 @@ async function openPostgresStores(): Promise<ContractStores> {
     close: async () => {
       if (!pool.ended) await pool.end();
     },
+    execute: async (sql) => void (await pool.query(sql.postgres)),
   };
 }
 
