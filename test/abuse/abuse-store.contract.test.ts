@@ -72,6 +72,9 @@ describeStoreContract('AbuseStore', (open) => {
       ],
     });
     expect(await s.abuse.countOpenReports()).toBe(6);
+    await s.abuse.resolveReports(b, NOW + 11);
+    expect((await s.abuse.openReportGroups()).map((group) => group.code)).toEqual(['c', 'd', 'a']);
+    expect(await s.abuse.countOpenReports()).toBe(4);
   });
 
   it('resolves every open report of one link, and only those', async () => {
