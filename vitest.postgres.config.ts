@@ -9,8 +9,13 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    // The engines suite runs the same HTTP tests on SQLite and on PostgreSQL.
-    include: ['test/postgres/**/*.postgres.test.ts', 'test/engines/**/*.test.ts'],
+    // The engines suite runs the same HTTP tests on SQLite and on PostgreSQL; the store contract
+    // tests run in `npm test` on SQLite, and here on both engines (test/support/store-contract.ts).
+    include: [
+      'test/postgres/**/*.postgres.test.ts',
+      'test/engines/**/*.test.ts',
+      'test/**/*.contract.test.ts',
+    ],
     // global-setup.ts builds dist/, which the tests run as real processes.
     globalSetup: ['test/support/global-setup.ts', 'test/support/postgres-global-setup.ts'],
     testTimeout: 60_000,

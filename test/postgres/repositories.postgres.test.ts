@@ -46,6 +46,9 @@ import { createTestDatabase } from '../support/test-app.js';
 
 // Each PostgreSQL repository against its SQLite reference: the same calls on an in-memory SQLite
 // database and on a fresh PostgreSQL database, and the same results from both.
+// What each store must do on any engine, value by value, is its contract test beside the feature
+// (test/*/*-store.contract.test.ts, run on both engines by this suite); what stays here compares
+// the engines call by call over many combinations, other collations, and where they differ.
 
 const PG_MIGRATIONS = loadMigrations(postgresMigrationsDir(DEFAULT_MIGRATIONS_DIR));
 /** 2026-06-15 12:00 UTC. */
@@ -941,45 +944,6 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     await same(t, (e) => e.keys.countUsableKeys(NOW + DAY));
   });
 
-  it('keys: each keeps its source, and the keys INITIAL_API_KEY made are revoked the same when it changes', async () => {
-    const t = await twins();
-    const key = (name: string, hash: string, source: 'admin' | 'cli' | 'initial') => ({
-      name,
-      hash: Buffer.from(hash),
-      scope: 'full' as const,
-      expiresAt: null,
-      source,
-    });
-    await same(t, async (e) => {
-      await e.keys.insertKey(key('app', 'h1', 'admin'), NOW);
-      await e.keys.insertKey(key('ci', 'h2', 'cli'), NOW);
-      await e.keys.insertKey(key('initial', 'h3', 'initial'), NOW);
-      await e.keys.insertKey(key('initial-2', 'h4', 'initial'), NOW + 1);
-    });
-    expect((await same(t, (e) => e.keys.listKeys())).map((k) => [k.name, k.source])).toEqual([
-      ['app', 'admin'],
-      ['ci', 'cli'],
-      ['initial', 'initial'],
-      ['initial-2', 'initial'],
-    ]);
-    expect(
-      await same(t, (e) => e.keys.revokeInitialKeysExcept(Buffer.from('h4'), NOW + 2)),
-    ).toEqual(['initial']);
-    expect(
-      await same(t, (e) => e.keys.revokeInitialKeysExcept(Buffer.from('h4'), NOW + 3)),
-    ).toEqual([]);
-    expect(await same(t, (e) => e.keys.revokeInitialKeysExcept(null, NOW + 4))).toEqual([
-      'initial-2',
-    ]);
-    const listed = await same(t, (e) => e.keys.listKeys());
-    expect(listed.map((k) => [k.name, k.revokedAt])).toEqual([
-      ['app', null],
-      ['ci', null],
-      ['initial', NOW + 2],
-      ['initial-2', NOW + 4],
-    ]);
-  });
-
   it('keys: a key stored by INITIAL_API_KEY before keys had a source is recognised by the migration', async () => {
     // Rows as the earlier schema held them; then the migration that adds the source.
     const { url } = await createTestPgDatabase();
@@ -1018,38 +982,6 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     ]);
   });
 
-  it('abuse: reports grouped and ordered the same, and resolved the same', async () => {
-    const t = await twins();
-    await same(t, async (e) => {
-      const a = await addLink(e, 'a', settings('https://a.example/'), NOW);
-      const b = await addLink(e, 'b', settings('https://b.example/'), NOW);
-      const c = await addLink(e, 'c', settings('https://c.example/'), NOW);
-      const d = await addLink(e, 'd', settings('https://d.example/'), NOW);
-      const report = (urlId: number, at: number, reason: 'spam' | 'phishing' = 'spam') =>
-        e.abuse.addReport({ urlId, reason, details: `about ${urlId}`, contact: '' }, at);
-      await report(a, NOW + 1);
-      await report(b, NOW + 5, 'phishing');
-      await report(a, NOW + 3);
-      await report(c, NOW + 2);
-      await report(b, NOW + 4);
-      await report(d, NOW + 5);
-      await report(c, NOW + 9);
-      await e.abuse.resolveReports(c, NOW + 10);
-      await report(c, NOW + 6);
-    });
-    const groups = await same(t, (e) => e.abuse.openReportGroups());
-    expect(groups.map((group) => [group.code, group.reports.map((r) => r.created)])).toEqual([
-      ['c', [NOW + 6]],
-      ['b', [NOW + 5, NOW + 4]],
-      ['d', [NOW + 5]],
-      ['a', [NOW + 3, NOW + 1]],
-    ]);
-    expect(await same(t, (e) => e.abuse.countOpenReports())).toBe(6);
-    await same(t, async (e) => e.abuse.resolveReports(await idOf(e, 'b'), NOW + 11));
-    await same(t, (e) => e.abuse.openReportGroups());
-    expect(await same(t, (e) => e.abuse.countOpenReports())).toBe(4);
-  });
-
   it.each<Collation>(['cluster default', 'ICU en-US'])(
     'abuse: the blocklist is the same, in the order of the hosts (%s)',
     async (collation) => {
@@ -1073,57 +1005,6 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
       await same(t, (e) => e.abuse.blockedHosts());
     },
   );
-
-  it('admin sessions: inserted, found, touched and deleted the same', async () => {
-    const t = await twins();
-    const one = Buffer.alloc(32, 1);
-    const two = Buffer.alloc(32, 2);
-    await same(t, async (e) => {
-      await e.sessions.insertSession(one, NOW);
-      await e.sessions.insertSession(two, NOW + 10);
-    });
-    expect(await same(t, (e) => e.sessions.findSession(one))).toEqual({
-      idHash: one,
-      created: NOW,
-      lastSeen: NOW,
-    });
-    await same(t, (e) => e.sessions.touchSession(one, NOW + 20));
-    expect(await same(t, (e) => e.sessions.findSession(one))).toMatchObject({ lastSeen: NOW + 20 });
-    // Idle since before NOW + 15: two (last seen NOW + 10); one was seen at NOW + 20.
-    await same(t, (e) => e.sessions.deleteEndedSessions(NOW + 15, NOW - 1));
-    expect(await same(t, (e) => e.sessions.findSession(two))).toBeNull();
-    await same(t, (e) => e.sessions.findSession(one));
-    await same(t, (e) => e.sessions.deleteSession(one));
-    expect(await same(t, (e) => e.sessions.findSession(one))).toBeNull();
-    expect(await same(t, (e) => e.sessions.findSession(Buffer.alloc(32, 3)))).toBeNull();
-  });
-
-  it('admin sessions: ended by age however busy, and all ended at once, the same', async () => {
-    const t = await twins();
-    const [one, two, three] = [1, 2, 3].map((n) => Buffer.alloc(32, n));
-    await same(t, async (e) => {
-      await e.sessions.insertSession(one!, NOW);
-      await e.sessions.insertSession(two!, NOW + 10);
-      await e.sessions.insertSession(three!, NOW + 20);
-      await e.sessions.touchSession(one!, NOW + 100);
-    });
-    // Made before NOW + 5: one, however recently it was seen.
-    await same(t, (e) => e.sessions.deleteEndedSessions(NOW, NOW + 5));
-    expect(await same(t, (e) => e.sessions.findSession(one!))).toBeNull();
-    expect(await same(t, (e) => e.sessions.findSession(two!))).toMatchObject({ created: NOW + 10 });
-    expect(await same(t, (e) => e.sessions.deleteAllSessions())).toBe(2);
-    expect(await same(t, (e) => e.sessions.findSession(two!))).toBeNull();
-    expect(await same(t, (e) => e.sessions.findSession(three!))).toBeNull();
-    expect(await same(t, (e) => e.sessions.deleteAllSessions())).toBe(0);
-  });
-
-  it('health: ping is true while the database answers and false, not a rejection, once closed', async () => {
-    const t = await twins();
-    expect(await same(t, (e) => e.health.ping())).toBe(true);
-    t.db.close();
-    await t.pool.end();
-    expect(await same(t, (e) => e.health.ping())).toBe(false);
-  });
 
   it('health: ping is false when no server answers at the address', async () => {
     const pool = createPostgresPool('postgres://nobody@127.0.0.1:1/none');
