@@ -10,7 +10,7 @@ import {
   type ApiDeps,
 } from '../api/api-routes.js';
 import { ApiProblem } from '../api/api-problems.js';
-import { isStorageUnavailable } from '../db/storage-unavailable.js';
+import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-limits.js';
 import type { Link } from '../links/link.js';
@@ -215,15 +215,14 @@ function handleKuttErrors(logger: Logger): ErrorRequestHandler {
       if (error.kind === 'rate-limited') return send(429, error.message);
       return send(400, error.message);
     }
-    if (isStorageUnavailable(error)) {
+    const sorted = classifyError(error);
+    if (sorted.kind === 'storage-unavailable') {
       noteStorageUnavailable(res, error);
-      res.set('Retry-After', '5');
-      return send(503, 'Storage is busy or full; try again in a moment.');
+      res.set(sorted.headers);
+      return send(503, STORAGE_BUSY);
     }
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return send(status, 'The request could not be understood.');
-    }
+    // Kutt's clients get its one sentence for a refused request, with the status.
+    if (sorted.status >= 400 && sorted.status < 500) return send(sorted.status, NOT_UNDERSTOOD);
     logger.error({ err: error, reqId: req.id }, 'Kutt API request failed');
     send(500, `The request failed; quote request id ${req.id}.`);
   };

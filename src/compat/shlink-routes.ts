@@ -11,7 +11,7 @@ import {
 } from '../api/api-routes.js';
 import { ApiProblem } from '../api/api-problems.js';
 import type { HealthStore } from '../health/health-store.js';
-import { isStorageUnavailable } from '../db/storage-unavailable.js';
+import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import {
   formatInstant,
@@ -377,7 +377,8 @@ function handleShlinkErrors(logger: Logger): ErrorRequestHandler {
         });
       }
     }
-    if ((error as { type?: string }).type === 'entity.parse.failed') {
+    const sorted = classifyError(error);
+    if (sorted.kind === 'bad-request' && sorted.parserType === 'entity.parse.failed') {
       return send({
         status: 400,
         code: 'malformed-request-body',
@@ -385,23 +386,22 @@ function handleShlinkErrors(logger: Logger): ErrorRequestHandler {
         detail: 'Provided request does not contain a valid JSON body.',
       });
     }
-    if (isStorageUnavailable(error)) {
+    if (sorted.kind === 'storage-unavailable') {
       noteStorageUnavailable(res, error);
-      res.set('Retry-After', '5');
+      res.set(sorted.headers);
       return send({
         status: 503,
         code: 'storage-unavailable',
         title: 'Storage unavailable',
-        detail: 'Storage is busy or full; try again in a moment.',
+        detail: STORAGE_BUSY,
       });
     }
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (sorted.status >= 400 && sorted.status < 500) {
       return send({
-        status,
+        status: sorted.status,
         code: 'invalid-data',
         title: 'Invalid data',
-        detail: 'The request could not be understood.',
+        detail: NOT_UNDERSTOOD,
         extra: { invalidElements: [] },
       });
     }
