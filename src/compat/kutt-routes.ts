@@ -13,7 +13,7 @@ import { ApiProblem } from '../api/api-problems.js';
 import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-limits.js';
-import type { Link } from '../links/link.js';
+import { isLinkCode, type Link } from '../links/link.js';
 
 /**
  * Kutt's API v2 (`/api/v2`), so that Kutt's clients (ShareX's Kutt shortener, the Kutt browser
@@ -182,7 +182,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
   router.delete('/links/:id', async (req, res) => {
     requireFullKey(res);
     const code = String(req.params.id);
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
+    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
     if (!link || link.deletedAt !== null) throw new KuttError(404, 'Could not find the link.');
     await deps.links.delete(link);
     res.json({ message: 'Link has been deleted successfully.' });

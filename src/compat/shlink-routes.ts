@@ -19,7 +19,7 @@ import {
   LATEST_INSTANT_TEXT,
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
-import type { Link } from '../links/link.js';
+import { isLinkCode, type Link } from '../links/link.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
@@ -127,9 +127,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   }
 
   async function findLink(shortCode: string): Promise<Link> {
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(shortCode)
-      ? await deps.links.findLink(shortCode)
-      : null;
+    const link = isLinkCode(shortCode) ? await deps.links.findLink(shortCode) : null;
     if (!link || link.deletedAt !== null) throw notFound(shortCode);
     return link;
   }

@@ -8,7 +8,7 @@ import { HttpError } from '../http/http-error.js';
 import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant } from '../links/link-limits.js';
-import type { Link } from '../links/link.js';
+import { isLinkCode, type Link } from '../links/link.js';
 
 /**
  * The YOURLS API (`/yourls-api.php`), so that YOURLS's clients (ShareX's YOURLS shortener and
@@ -116,7 +116,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
 
   async function findLink(shorturl: string): Promise<Link | null> {
     const code = codeOf(shorturl);
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
+    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
     return link && link.deletedAt === null ? link : null;
   }
 
