@@ -10,6 +10,8 @@ import { applyMigrations, loadMigrations } from '../dist/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../dist/db/migrations-dir.js';
 import { openDatabase } from '../dist/db/open-database.sqlite.js';
 import { createMetrics } from '../dist/metrics/metrics.js';
+import { buildServices } from '../dist/services.js';
+import { createSqliteStore } from '../dist/storage/store.sqlite.js';
 
 const ROUNDS = 9;
 const BATCH = 100_000;
@@ -44,11 +46,14 @@ function fastPath(redirects) {
   db.prepare(
     `INSERT INTO urls (code, target, created, updated, redirect_status) VALUES ('bench01', 'https://example.com/a', 0, 0, 302)`,
   ).run();
-  const metrics = createMetrics({ enabled: true });
-  const { redirectFastPath } = assembleApp({
+  const services = buildServices({
     config: loadConfig({ DATABASE_URL: 'sqlite::memory:', METRICS_TOKEN: 'x'.repeat(32) }),
-    db,
+    store: createSqliteStore({ db, file: ':memory:', fileCheck: () => null, now: Date.now }),
     logger: pino({ level: 'info' }),
+  });
+  const { metrics } = services;
+  const { redirectFastPath } = assembleApp({
+    ...services,
     metrics: redirects === null ? metrics : { ...metrics, redirects },
   });
   return redirectFastPath(() => {

@@ -3,13 +3,6 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type Request, type Response } from 'express';
-import type { Logger } from 'pino';
-import { requireSqliteFile, type Config } from './config.js';
-import { watchDatabaseFile, type DatabaseFileCheck } from './db/database-file.js';
-import type { Db } from './db/open-database.sqlite.js';
-import { createSqliteStore } from './storage/store.sqlite.js';
-import type { Store } from './storage/store.js';
-import { createAbuseService } from './abuse/abuse-service.js';
 import { createReportRoutes } from './abuse/report-routes.js';
 import { createAdminAuth } from './admin/admin-auth.js';
 import { sendBackup } from './admin/backup-download.js';
@@ -20,70 +13,25 @@ import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
 import { createKuttRoutes } from './compat/kutt-routes.js';
 import { createShlinkRoutes } from './compat/shlink-routes.js';
 import { createYourlsRoutes } from './compat/yourls-routes.js';
-import { createKeyService } from './keys/key-service.js';
 import { createHealthHandler } from './health/health-routes.js';
 import { handleErrors, handleNotFound } from './http/error-handlers.js';
 import { logRequests } from './http/request-logger.js';
 import { refuseOversizedHost } from './http/host-header.js';
 import { createPrintedHosts } from './http/printed-hosts.js';
-import { createLimiter, createRequestLimits, type LimiterFactory } from './http/rate-limits.js';
 import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadStaticAssets } from './http/static-assets.js';
-import { createCodeGenerator, type CodeGenerator } from './links/code-generator.js';
 import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
-import { createLinkService } from './links/link-service.js';
 import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
-import { createRedirectCache, type RedirectCache } from './links/redirect-cache.js';
-import { createTtlRedirectCache } from './links/redirect-cache-ttl.js';
 import { createRedirectResponder } from './links/redirect-response.js';
 import { createManageRoutes } from './manage/manage-routes.js';
-import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { serveMetrics } from './metrics/metrics-routes.js';
 import { countRequests } from './metrics/request-metrics.js';
 import { createQrRoutes } from './qr/qr-routes.js';
-import type { RenderGate } from './qr/render-gate.js';
-import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
 import { createImportReportStore } from './transfer/import-report-store.js';
-import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
 import { pageHelpers } from './page-helpers.js';
 import { serveRobotsTxt } from './http/robots.js';
-
-export type AppDeps = {
-  config: Config;
-  /** The SQLite database, for the embedded default; `store` instead for any engine. */
-  db?: Db;
-  /** Every query snip makes (src/storage/store.ts); built on `db` when absent. */
-  store?: Store;
-  /** Where the rate limits count: the storage's shared counters; this machine's memory otherwise. */
-  limiter?: LimiterFactory;
-  logger: Logger;
-  /** Visits are counted in memory; the server flushes them every second and at shutdown. */
-  visitCounter?: VisitCounter;
-  /** Injected in tests; the real clock otherwise. */
-  now?: () => number;
-  /** Injected in tests to force collisions; nanoid otherwise. */
-  generateCode?: CodeGenerator;
-  /** Whether the database file is still the one opened; watched from config.databaseFile otherwise. */
-  databaseFile?: DatabaseFileCheck;
-  /** Injected in tests; a cache of REDIRECT_CACHE_SIZE links otherwise. */
-  redirectCache?: RedirectCache;
-  /** Shared with the server, which reports visit flushes to it; the app's own otherwise. */
-  metrics?: Metrics;
-  /** Injected in tests; how many QR images are drawn at once otherwise (src/qr/qr-routes.ts). */
-  qrGate?: RenderGate;
-  /** How long an import's upload may take; IMPORT_UPLOAD_TIMEOUT_MS unless a test says less. */
-  importUploadTimeoutMs?: number;
-};
-
-/**
- * Links whose redirect rows stay in memory. A row is a few hundred bytes, so this is a few MB;
- * it holds a busy site's popular links, while a visit to a rarely used one reads SQLite.
- */
-export const REDIRECT_CACHE_SIZE = 10_000;
-
-/** How long a machine that shares its database uses the blocklist it read: one query a second. */
-const SHARED_BLOCKLIST_TTL_MS = 1000;
+import type { Services } from './services.js';
 
 // Both src/app.ts and dist/app.js sit one level below the project root.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,34 +55,22 @@ function redactPath(requestPath: string): string {
   return requestPath.replace(/^\/manage\/[^/]+/i, '/manage/:token');
 }
 
-/** The SQLite store of `deps.db`: the app's default. */
-function sqliteStoreOf(deps: AppDeps, now: () => number): Store {
-  if (deps.db === undefined) throw new Error('createApp needs a store or an SQLite database');
-  const file = requireSqliteFile(deps.config);
-  return createSqliteStore({
-    db: deps.db,
-    file,
-    fileCheck: deps.databaseFile ?? watchDatabaseFile(file),
-    now,
-  });
-}
-
 /** A download of the backups `writeBackup` writes, for the admin's backup button. */
 function sendBackupOf(writeBackup: () => Promise<string | null>) {
   return (res: Response) => sendBackup(writeBackup, res);
 }
 
 /** The Express app alone: every route, pages, 404 and error handler. Tests drive it with supertest. */
-export function createApp(deps: AppDeps): Express {
-  return assembleApp(deps).app;
+export function createApp(services: Services): Express {
+  return assembleApp(services).app;
 }
 
 /**
  * What the server listens with: the redirect fast path in front of the Express app. Active
  * redirects are answered without Express; every other request reaches the app unchanged.
  */
-export function createRequestListener(deps: AppDeps): RequestListener {
-  const { app, redirectFastPath } = assembleApp(deps);
+export function createRequestListener(services: Services): RequestListener {
+  const { app, redirectFastPath } = assembleApp(services);
   return redirectFastPath(app);
 }
 
@@ -142,50 +78,14 @@ export function createRequestListener(deps: AppDeps): RequestListener {
  * Builds the app and the fast path on the same services, so they share one link lookup, one
  * visit counter and one responder. Exported for the test that holds the two side by side.
  */
-export function assembleApp(deps: AppDeps): {
+export function assembleApp(services: Services): {
   app: Express;
   redirectFastPath: (fallback: RequestListener) => RequestListener;
 } {
-  const { config, logger } = deps;
-  const now = deps.now ?? Date.now;
-  // A row that no door would have stored (the database edited by hand, an old bug) is still
-  // listed and exported, with its bad values shown as missing; the log says which.
-  const warnUnstorableLink = (link: { code: string }, fields: string[]) =>
-    logger.warn(
-      { code: link.code, fields },
-      'a stored link has values out of range; shown without them',
-    );
-  const store = deps.store ?? sqliteStoreOf(deps, now);
+  const { config, logger, store, now, links, abuse, keys, metrics, limits, redirectCache } =
+    services;
   const { visits, write } = store;
-  const counter = deps.visitCounter ?? createVisitCounter({ visits, now });
-  // A cache that outlives no change: on one machine every change invalidates it here; where
-  // other machines write too, entries also expire (and the server clears them on their news).
-  const inner = deps.redirectCache ?? createRedirectCache(REDIRECT_CACHE_SIZE);
-  const redirectCache = Number.isFinite(store.cacheTtlMs)
-    ? createTtlRedirectCache(inner, store.cacheTtlMs, now)
-    : inner;
-  // The link service asks the abuse service for the blocklist, which needs the link service.
-  const blocklist: { names: () => Promise<readonly string[]> } = { names: async () => [] };
-  const links = createLinkService({
-    links: store.links,
-    generateCode: deps.generateCode ?? createCodeGenerator(config.codeLength),
-    now,
-    maxUrlLength: config.maxUrlLength,
-    pendingVisits: counter.pendingFor,
-    write,
-    redirectCache,
-    blockedHosts: () => blocklist.names(),
-    onUnstorableLink: warnUnstorableLink,
-  });
-  const abuse = createAbuseService({
-    abuse: store.abuse,
-    links,
-    write,
-    now,
-    // Blocklist changes are not announced: where other machines write, read it again each second.
-    blocklistTtlMs: Number.isFinite(store.cacheTtlMs) ? SHARED_BLOCKLIST_TTL_MS : Infinity,
-  });
-  blocklist.names = abuse.blockedHostNames;
+  const counter = services.visitCounter;
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
   const baseHost = config.baseUrl ? new URL(config.baseUrl).hostname : null;
   // Served over HTTPS: BASE_URL says so, or the request came over it — which, behind a proxy,
@@ -205,16 +105,6 @@ export function assembleApp(deps: AppDeps): {
   };
   const ownHosts = (req: Request): string[] =>
     [baseHost ?? '', req.hostname, ...printedHosts.list()].filter(Boolean);
-  const metrics = deps.metrics ?? createMetrics({ enabled: config.metricsToken !== null, now });
-  metrics.countLinksWith(() => links.countByState());
-  const limits = createRequestLimits(
-    config.rateLimits,
-    config.onFly,
-    metrics.rateLimited,
-    deps.limiter ?? createLimiter,
-  );
-  const keys = createKeyService({ keys: store.keys, now });
-
   const app = express();
   // The fast path meets requests before Express has given them its prototype; with it, they read
   // `hostname` through Express's own getter (Host, or X-Forwarded-Host under `trust proxy`).
@@ -291,7 +181,7 @@ export function assembleApp(deps: AppDeps): {
       knownHost: (req) => config.baseUrl !== null || printedHosts.has(req.hostname),
       originFromRequest: config.baseUrl === null,
       limit: limits.qr,
-      gate: deps.qrGate,
+      gate: services.qrGate,
     }),
   );
   app.use(createReportRoutes({ links, abuse, limit: limits.report }));
@@ -326,11 +216,11 @@ export function assembleApp(deps: AppDeps): {
           now,
           maxUrlLength: config.maxUrlLength,
           write,
-          uploadTimeoutMs: deps.importUploadTimeoutMs ?? IMPORT_UPLOAD_TIMEOUT_MS,
+          uploadTimeoutMs: services.importUploadTimeoutMs,
           // A failed import takes back the links it wrote; a visitor may have cached one.
           linksUndone: () => redirectCache.clear(),
           pendingVisits: counter.pendingFor,
-          onUnstorableLink: warnUnstorableLink,
+          onUnstorableLink: services.warnUnstorableLink,
           ownHosts,
           blockedHosts: abuse.blockedHostNames,
           blocklist: abuse.blockedHosts,

@@ -1,17 +1,15 @@
 // First: on an older Node the SQLite driver crashes the process; this stops it with one line.
 import '../scripts/check-node.mjs';
 import type { Server } from 'node:http';
-import { createRequestListener, REDIRECT_CACHE_SIZE } from './app.js';
+import { createRequestListener } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openStorage } from './storage/open-storage.js';
 import { StartupError, type DatabaseRuntime } from './storage/runtime.js';
-import { createKeyService } from './keys/key-service.js';
 import { createRedirectCache } from './links/redirect-cache.js';
 import { createLogger } from './logger.js';
-import { createMetrics } from './metrics/metrics.js';
 import { limitRequestTime, serverOptions } from './http/server-timeouts.js';
+import { buildServices, REDIRECT_CACHE_SIZE } from './services.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
-import { createVisitCounter } from './stats/visit-counter.js';
 
 // Not `import … from 'node:http'`: an ES module import of node:http builds its whole namespace,
 // which runs the module's lazy getters and loads undici and http2 — a fifth of snip's cold
@@ -57,8 +55,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const { store } = database;
-
-  const keys = createKeyService({ keys: store.keys, now: Date.now });
+  // The one service graph: the app, the flush timer and the shutdown all use it.
+  const services = buildServices({
+    config,
+    store,
+    limiter: database.limiter,
+    logger,
+    redirectCache,
+  });
+  const { keys, visitCounter } = services;
   // A key INITIAL_API_KEY made lives only as long as the variable keeps its value. The log names
   // keys, never a key's value.
   const initial = await keys.syncInitialKey(config.initialApiKey);
@@ -88,29 +93,11 @@ async function main(): Promise<void> {
     );
   }
 
-  const metrics = createMetrics({ enabled: config.metricsToken !== null });
-  // Every flush reports its size, failure and time to /metrics.
-  const visitCounter = metrics.measureVisitFlushes(
-    createVisitCounter({ visits: store.visits, now: Date.now }),
-  );
   const stopFlushing = database.startFlushing(visitCounter);
 
   // The redirect fast path answers active links; the Express app behind it answers the rest.
   // Every request must arrive within 20 s, but an import's upload may take minutes.
-  const server = createServer(
-    serverOptions(),
-    limitRequestTime(
-      createRequestListener({
-        config,
-        store,
-        limiter: database.limiter,
-        logger,
-        visitCounter,
-        metrics,
-        redirectCache,
-      }),
-    ),
-  );
+  const server = createServer(serverOptions(), limitRequestTime(createRequestListener(services)));
   let shuttingDown = false;
   // Runs before the app: a response sent while stopping tells keep-alive clients to reconnect.
   server.prependListener('request', (_req, res) => {

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { HttpError } from '../http/http-error.js';
 import { requireFormBody, stringFields } from '../http/form-values.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
+import { isLinkCode } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { REPORT_REASONS } from './abuse-store.js';
 import { ReportFormSchema, type AbuseService } from './abuse-service.js';
@@ -19,7 +20,7 @@ export function createReportRoutes(deps: {
   const router = Router({ caseSensitive: true });
 
   async function findLink(code: string) {
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
+    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
     return link && link.deletedAt === null ? link : null;
   }
 

@@ -8,7 +8,7 @@ import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
 import { endOfUtcDay } from '../links/link-limits.js';
 import { parseLinkOptions, parseUtcDate } from '../links/link-options.js';
-import type { Link, LinkFilter, LinkQuery } from '../links/link.js';
+import { isLinkCode, type Link, type LinkFilter, type LinkQuery } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
@@ -165,7 +165,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   });
 
   async function findLink(code: string): Promise<Link> {
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
+    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
     if (!link) throw new HttpError(404, `There is no link with the code "${code}".`);
     return link;
   }

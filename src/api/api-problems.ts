@@ -1,7 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { HttpError } from '../http/http-error.js';
-import { isStorageUnavailable } from '../db/storage-unavailable.js';
+import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 
 /**
@@ -102,27 +101,23 @@ export function handleApiErrors(logger: Logger): ErrorRequestHandler {
       }
       return sendProblem(res, error.kind, error.message, error.errors);
     }
-    if (error instanceof HttpError) {
+    const sorted = classifyError(error);
+    if (sorted.kind === 'http') {
       const kind = (Object.keys(PROBLEMS) as ProblemKind[]).find(
-        (k) => PROBLEMS[k].status === error.status,
+        (k) => PROBLEMS[k].status === sorted.status,
       );
-      res.set(error.headers);
-      return sendProblem(res, kind ?? 'invalid-request', error.message);
+      res.set(sorted.headers);
+      return sendProblem(res, kind ?? 'invalid-request', sorted.message);
     }
-    if (isStorageUnavailable(error)) {
+    if (sorted.kind === 'storage-unavailable') {
       noteStorageUnavailable(res, error);
-      res.set('Retry-After', '5');
-      return sendProblem(
-        res,
-        'storage-unavailable',
-        'Storage is busy or full; try again in a moment.',
-      );
+      res.set(sorted.headers);
+      return sendProblem(res, 'storage-unavailable', STORAGE_BUSY);
     }
-    const parser = PARSER_PROBLEMS[(error as { type?: string })?.type ?? ''];
-    if (parser) return sendProblem(res, parser[0], parser[1]);
-    const status = (error as { status?: unknown })?.status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return sendProblem(res, 'invalid-request', 'The request could not be understood.');
+    if (sorted.kind === 'bad-request') {
+      const parser = PARSER_PROBLEMS[sorted.parserType ?? ''];
+      if (parser) return sendProblem(res, parser[0], parser[1]);
+      return sendProblem(res, 'invalid-request', NOT_UNDERSTOOD);
     }
     logger.error({ err: error, reqId: req.id }, 'API request failed');
     sendProblem(res, 'server-error', `The request failed; quote request id ${req.id}.`);

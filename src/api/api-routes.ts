@@ -9,7 +9,7 @@ import {
   LATEST_INSTANT_TEXT,
 } from '../links/link-limits.js';
 import { parseUtcDate, type LinkOptions } from '../links/link-options.js';
-import type { Link, RedirectStatus } from '../links/link.js';
+import { isLinkCode, type Link, type RedirectStatus } from '../links/link.js';
 import type { LinkService, UrlContext } from '../links/link-service.js';
 import { firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
@@ -258,7 +258,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
   router.use(identifyCaller(deps));
 
   async function findOr404(code: string): Promise<Link> {
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
+    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
     if (!link) throw new ApiProblem('not-found', `There is no link with the code "${code}".`);
     return link;
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CODE_PATTERN } from '../links/link.js';
 import { PROBLEMS, PROBLEM_TYPE_BASE, type ProblemKind } from './api-problems.js';
 import {
   CreatedLinkSchema,
@@ -34,7 +35,7 @@ const codeParameter = {
   in: 'path',
   required: true,
   description: 'The short code (or alias).',
-  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+  schema: { type: 'string', pattern: CODE_PATTERN.source },
 };
 
 /** One query parameter per field of the list query schema, each with its own JSON Schema. */

@@ -10,10 +10,10 @@ import {
   type ApiDeps,
 } from '../api/api-routes.js';
 import { ApiProblem } from '../api/api-problems.js';
-import { isStorageUnavailable } from '../db/storage-unavailable.js';
+import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-limits.js';
-import type { Link } from '../links/link.js';
+import { isLinkCode, type Link } from '../links/link.js';
 
 /**
  * Kutt's API v2 (`/api/v2`), so that Kutt's clients (ShareX's Kutt shortener, the Kutt browser
@@ -182,7 +182,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
   router.delete('/links/:id', async (req, res) => {
     requireFullKey(res);
     const code = String(req.params.id);
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
+    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
     if (!link || link.deletedAt !== null) throw new KuttError(404, 'Could not find the link.');
     await deps.links.delete(link);
     res.json({ message: 'Link has been deleted successfully.' });
@@ -215,15 +215,14 @@ function handleKuttErrors(logger: Logger): ErrorRequestHandler {
       if (error.kind === 'rate-limited') return send(429, error.message);
       return send(400, error.message);
     }
-    if (isStorageUnavailable(error)) {
+    const sorted = classifyError(error);
+    if (sorted.kind === 'storage-unavailable') {
       noteStorageUnavailable(res, error);
-      res.set('Retry-After', '5');
-      return send(503, 'Storage is busy or full; try again in a moment.');
+      res.set(sorted.headers);
+      return send(503, STORAGE_BUSY);
     }
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return send(status, 'The request could not be understood.');
-    }
+    // Kutt's clients get its one sentence for a refused request, with the status.
+    if (sorted.status >= 400 && sorted.status < 500) return send(sorted.status, NOT_UNDERSTOOD);
     logger.error({ err: error, reqId: req.id }, 'Kutt API request failed');
     send(500, `The request failed; quote request id ${req.id}.`);
   };

@@ -11,7 +11,7 @@ import {
 } from '../api/api-routes.js';
 import { ApiProblem } from '../api/api-problems.js';
 import type { HealthStore } from '../health/health-store.js';
-import { isStorageUnavailable } from '../db/storage-unavailable.js';
+import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import {
   formatInstant,
@@ -19,7 +19,7 @@ import {
   LATEST_INSTANT_TEXT,
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
-import type { Link } from '../links/link.js';
+import { isLinkCode, type Link } from '../links/link.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
@@ -127,9 +127,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   }
 
   async function findLink(shortCode: string): Promise<Link> {
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(shortCode)
-      ? await deps.links.findLink(shortCode)
-      : null;
+    const link = isLinkCode(shortCode) ? await deps.links.findLink(shortCode) : null;
     if (!link || link.deletedAt !== null) throw notFound(shortCode);
     return link;
   }
@@ -377,7 +375,8 @@ function handleShlinkErrors(logger: Logger): ErrorRequestHandler {
         });
       }
     }
-    if ((error as { type?: string }).type === 'entity.parse.failed') {
+    const sorted = classifyError(error);
+    if (sorted.kind === 'bad-request' && sorted.parserType === 'entity.parse.failed') {
       return send({
         status: 400,
         code: 'malformed-request-body',
@@ -385,23 +384,22 @@ function handleShlinkErrors(logger: Logger): ErrorRequestHandler {
         detail: 'Provided request does not contain a valid JSON body.',
       });
     }
-    if (isStorageUnavailable(error)) {
+    if (sorted.kind === 'storage-unavailable') {
       noteStorageUnavailable(res, error);
-      res.set('Retry-After', '5');
+      res.set(sorted.headers);
       return send({
         status: 503,
         code: 'storage-unavailable',
         title: 'Storage unavailable',
-        detail: 'Storage is busy or full; try again in a moment.',
+        detail: STORAGE_BUSY,
       });
     }
-    const status = (error as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (sorted.status >= 400 && sorted.status < 500) {
       return send({
-        status,
+        status: sorted.status,
         code: 'invalid-data',
         title: 'Invalid data',
-        detail: 'The request could not be understood.',
+        detail: NOT_UNDERSTOOD,
         extra: { invalidElements: [] },
       });
     }

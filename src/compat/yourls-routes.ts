@@ -5,10 +5,10 @@ import { ApiProblem } from '../api/api-problems.js';
 import type { ApiDeps } from '../api/api-routes.js';
 import { admitCreation, callerKeyId, identifyCaller } from '../api/api-routes.js';
 import { HttpError } from '../http/http-error.js';
-import { isStorageUnavailable } from '../db/storage-unavailable.js';
+import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant } from '../links/link-limits.js';
-import type { Link } from '../links/link.js';
+import { isLinkCode, type Link } from '../links/link.js';
 
 /**
  * The YOURLS API (`/yourls-api.php`), so that YOURLS's clients (ShareX's YOURLS shortener and
@@ -116,7 +116,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
 
   async function findLink(shorturl: string): Promise<Link | null> {
     const code = codeOf(shorturl);
-    const link = /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await deps.links.findLink(code) : null;
+    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
     return link && link.deletedAt === null ? link : null;
   }
 
@@ -252,6 +252,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
     if (res.headersSent) return next(error);
     const format = (res.locals.format as string | undefined) ?? 'xml';
     let answer: Answer;
+    const sorted = classifyError(error);
     if (
       error instanceof ApiProblem &&
       (error.kind === 'unauthorized' || error.kind === 'forbidden')
@@ -261,24 +262,20 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
       answer = { message: error.message, errorCode: '403', callback: '' };
     } else if (error instanceof ApiProblem && error.kind === 'rate-limited') {
       answer = { message: error.message, errorCode: '429' };
-    } else if (isStorageUnavailable(error)) {
+    } else if (sorted.kind === 'storage-unavailable') {
       noteStorageUnavailable(res, error);
-      res.set('Retry-After', '5');
+      res.set(sorted.headers);
       answer = {
         status: 'fail',
         code: 'error:db',
-        message: 'Storage is busy or full; try again in a moment.',
+        message: STORAGE_BUSY,
         errorCode: '503',
         statusCode: '503',
       };
-    } else if (
-      typeof (error as { status?: unknown }).status === 'number' &&
-      (error as { status: number }).status < 500
-    ) {
+    } else if (sorted.status < 500) {
       answer = {
-        message:
-          error instanceof HttpError ? error.message : 'The request could not be understood.',
-        errorCode: String((error as { status: number }).status),
+        message: sorted.kind === 'http' ? sorted.message : NOT_UNDERSTOOD,
+        errorCode: String(sorted.status),
       };
     } else {
       logger.error({ err: error, reqId: req.id }, 'YOURLS API request failed');

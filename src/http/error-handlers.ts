@@ -1,45 +1,11 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { classifyError } from './classify-error.js';
 import { HttpError } from './http-error.js';
-import { isStorageUnavailable } from '../db/storage-unavailable.js';
 import { retryIn, type RequestLimit } from './rate-limits.js';
 import { noteStorageUnavailable } from './request-notes.js';
 
-/** How long a client should wait before retrying when the database is busy or full. */
-const RETRY_AFTER_SECONDS = '5';
-
-/** Messages for the errors Express's body parsers and router raise, keyed by their `type`. */
-const PARSER_MESSAGES: Record<string, string> = {
-  'entity.too.large': 'The request is too large.',
-  'parameters.too.many': 'The form has too many fields.',
-  'entity.parse.failed': 'The request body could not be read.',
-  'encoding.unsupported': 'The request uses a content encoding snip does not accept.',
-  'charset.unsupported': 'The request uses a character set snip does not accept.',
-  'request.aborted': 'The request was cut off.',
-  'request.size.invalid': 'The request body does not match its declared length.',
-};
-
 type Problem = { status: number; message: string; headers: Record<string, string> };
-
-function describe(error: unknown): Problem {
-  if (error instanceof HttpError) {
-    return { status: error.status, message: error.message, headers: { ...error.headers } };
-  }
-  if (isStorageUnavailable(error)) {
-    return {
-      status: 503,
-      message: 'snip’s storage is busy or full right now. Please try again in a moment.',
-      headers: { 'Retry-After': RETRY_AFTER_SECONDS },
-    };
-  }
-  // Errors from body-parser, the router (malformed percent-encoding) and send carry a 4xx status.
-  const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    const known = typeof type === 'string' ? PARSER_MESSAGES[type] : undefined;
-    return { status, message: known ?? 'The request could not be understood.', headers: {} };
-  }
-  return { status: 500, message: 'Something went wrong on our side.', headers: {} };
-}
 
 /**
  * The one 404 page. Every unknown address counts against the client's not-found limit, so
@@ -71,7 +37,7 @@ export function handleNotFound(limit: RequestLimit): RequestHandler {
  */
 export function handleErrors(logger: Logger, pageHeaders: RequestHandler): ErrorRequestHandler {
   return (error, req, res, next) => {
-    const problem = describe(error);
+    const problem: Problem = classifyError(error);
     if (problem.status === 503) noteStorageUnavailable(res, error);
     if (problem.status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
     if (res.headersSent) return next(error);

@@ -7,10 +7,11 @@ import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { parseLinkOptions } from './link-options.js';
 import type { LinkService } from './link-service.js';
-import { CODE_PATTERN, type RedirectResponder } from './redirect-response.js';
+import { CODE_CHARS, CODE_PATTERN } from './link.js';
+import type { RedirectResponder } from './redirect-response.js';
 
 /** `/<code>+` is the preview of a link, as on other shorteners. */
-const PREVIEW_PATTERN = /^([A-Za-z0-9_-]{1,64})\+$/;
+const PREVIEW_PATTERN = new RegExp(`^(${CODE_CHARS})\\+$`);
 
 /**
  * The form's URL and alias. urlencoded bodies give a string, or an array when a field is

@@ -3,6 +3,17 @@
  * store speaks, and the states and statuses a link may have.
  */
 
+/** The characters and length of a code (an alias or a generated one) in a short link's path. */
+export const CODE_CHARS = '[A-Za-z0-9_-]{1,64}';
+
+/** What a code can look like; anything else is not a short link and falls through to 404. */
+export const CODE_PATTERN = new RegExp(`^${CODE_CHARS}$`);
+
+/** Whether `code` can be a link's code: only then is it looked up. */
+export function isLinkCode(code: string): boolean {
+  return CODE_PATTERN.test(code);
+}
+
 export const REDIRECT_STATUSES = [302, 301, 307, 308] as const;
 export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
 

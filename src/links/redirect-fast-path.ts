@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { logRequestLine, requestIdFor } from '../http/request-logger.js';
 import type { LinkService } from './link-service.js';
-import type { RedirectTarget } from './link.js';
-import { CODE_PATTERN, type RedirectResponder } from './redirect-response.js';
+import { CODE_PATTERN, type RedirectTarget } from './link.js';
+import type { RedirectResponder } from './redirect-response.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 

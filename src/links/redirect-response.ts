@@ -13,9 +13,6 @@ export type RedirectTally = {
   count(method: string | undefined, status: RedirectStatus): void;
 };
 
-/** What a code can look like; anything else is not a short link and falls through to 404. */
-export const CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
 /** Whether `host` (from a Referer) is snip itself, as this request reached it. */
 export type IsOwnHost = (req: IncomingMessage, host: string) => boolean;
 

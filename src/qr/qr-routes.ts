@@ -2,11 +2,11 @@ import { Router, type Request } from 'express';
 import QRCode from 'qrcode';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
+import { isLinkCode } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { renderQrPng } from './qr-png.js';
 import { createRenderGate, type RenderGate } from './render-gate.js';
 
-const CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Medium error correction survives a scuffed print; a 4-module quiet zone is what scanners expect. */
 const QR_OPTIONS = { errorCorrectionLevel: 'M', margin: 4 } as const;
 /** Rendered images kept in memory: drawing costs about a millisecond of CPU, a lookup nothing. */
@@ -87,7 +87,7 @@ export function createQrRoutes(deps: {
   for (const format of ['svg', 'png'] as const) {
     router.get(`/qr/:code.${format}`, async (req, res, next) => {
       const code = String(req.params.code);
-      if (!CODE_PATTERN.test(code)) return next();
+      if (!isLinkCode(code)) return next();
       const link = await deps.links.findLink(code);
       if (!link || link.deletedAt !== null) return next();
       const url = `${deps.publicOrigin(req)}/${link.code}`;

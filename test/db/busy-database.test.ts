@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -7,7 +6,12 @@ import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Db } from '../../src/db/open-database.sqlite.js';
 import { createVisitCounter } from '../../src/stats/visit-counter.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
-import { createTempDir, createTestDatabase, SAME_ORIGIN } from '../support/test-app.js';
+import {
+  buildTestServices,
+  createTempDir,
+  createTestDatabase,
+  SAME_ORIGIN,
+} from '../support/test-app.js';
 
 /**
  * A lock held past busy_timeout (PRODUCT §4): another connection holds the write lock with
@@ -38,13 +42,13 @@ afterEach(() => {
 function appOn(connection: Db) {
   const now = () => Date.UTC(2026, 10, 29, 12);
   const visitCounter = createVisitCounter({ visits: createVisitRepository(connection), now });
-  const app = createApp({
-    config: loadConfig({ DATABASE_URL: `sqlite:${file}`, RATE_LIMITS: 'off' }),
-    db: connection,
-    logger: pino({ level: 'silent' }),
-    visitCounter,
-    now,
-  });
+  const app = createApp(
+    buildTestServices(
+      loadConfig({ DATABASE_URL: `sqlite:${file}`, RATE_LIMITS: 'off' }),
+      connection,
+      { visitCounter, now },
+    ),
+  );
   return { app, visitCounter };
 }
 

@@ -8,7 +8,12 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { watchDatabaseFile } from '../../src/db/database-file.js';
 import type { Db } from '../../src/db/open-database.sqlite.js';
-import { createTempDir, createTestDatabase, SAME_ORIGIN } from '../support/test-app.js';
+import {
+  buildTestServices,
+  createTempDir,
+  createTestDatabase,
+  SAME_ORIGIN,
+} from '../support/test-app.js';
 import { smallDiskUnavailable } from '../support/small-disk.js';
 
 let dir: string | undefined;
@@ -32,11 +37,9 @@ function databaseIn(folder: string): string {
 function appOn(file: string) {
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-  const app = createApp({
-    config: loadConfig({ DATABASE_URL: `sqlite:${file}` }),
-    db: db!,
-    logger,
-  });
+  const app = createApp(
+    buildTestServices(loadConfig({ DATABASE_URL: `sqlite:${file}` }), db!, { logger }),
+  );
   return { app, lines };
 }
 

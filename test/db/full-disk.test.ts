@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
@@ -8,7 +7,7 @@ import { openDatabase, type Db } from '../../src/db/open-database.sqlite.js';
 import { type NewLink } from '../../src/links/link.js';
 import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
-import { createTestDatabase, SAME_ORIGIN } from '../support/test-app.js';
+import { buildTestServices, createTestDatabase, SAME_ORIGIN } from '../support/test-app.js';
 import { mountSmallDisk, smallDiskUnavailable, type SmallDisk } from '../support/small-disk.js';
 
 /**
@@ -154,11 +153,7 @@ describe.skipIf(unavailable !== null && !inCi)('writes on a full disk', () => {
   });
 
   it('row 57: when the form creates a link on a full disk, then it answers 503 with Retry-After, stores nothing, and works again once space returns', async () => {
-    const app = createApp({
-      config: loadConfig({ DATABASE_URL: `sqlite:${file}` }),
-      db,
-      logger: pino({ level: 'silent' }),
-    });
+    const app = createApp(buildTestServices(loadConfig({ DATABASE_URL: `sqlite:${file}` }), db));
     const count = () => committed((f) => f.prepare('SELECT COUNT(*) FROM urls').pluck().get());
     await request(app)
       .post('/shorten')

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { buildServices } from '../../src/services.js';
 import { loadConfig } from '../../src/config.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import { BROWSER } from '../faults/snip-process.js';
@@ -370,16 +371,18 @@ function suite(engine: 'sqlite' | 'postgres') {
     const first = await signIn(s);
     const second = await signIn(s);
     // Another machine (or a restart) on the same database with a new password.
-    const rotated = createApp({
-      config: loadConfig({
-        DATABASE_URL: engine === 'sqlite' ? 'sqlite::memory:' : 'postgres://snip@127.0.0.1/snip',
-        RATE_LIMITS: 'off',
-        BASE_URL: ORIGIN,
-        ADMIN_PASSWORD: 'the password after a leak',
+    const rotated = createApp(
+      buildServices({
+        config: loadConfig({
+          DATABASE_URL: engine === 'sqlite' ? 'sqlite::memory:' : 'postgres://snip@127.0.0.1/snip',
+          RATE_LIMITS: 'off',
+          BASE_URL: ORIGIN,
+          ADMIN_PASSWORD: 'the password after a leak',
+        }),
+        store: s.store,
+        logger: pino({ level: 'silent' }),
       }),
-      store: s.store,
-      logger: pino({ level: 'silent' }),
-    });
+    );
     await request(rotated).get('/admin').set('Cookie', first).expect(303);
     await request(s.app).get('/admin').set('Cookie', first).expect(200);
     await adminPost(s, first, '/admin/sessions/end').expect(303);

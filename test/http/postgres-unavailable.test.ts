@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
+import { buildServices } from '../../src/services.js';
 import { loadConfig } from '../../src/config.js';
 import { createPostgresPool } from '../../src/db/pool.postgres.js';
 import { createPostgresStore } from '../../src/storage/store.postgres.js';
@@ -12,11 +13,17 @@ import { SAME_ORIGIN } from '../support/test-app.js';
 const url = 'postgres://snip:secret@127.0.0.1:1/snip';
 const pool = createPostgresPool(url, { max: 2 });
 afterAll(() => pool.end());
-const app = createApp({
-  config: loadConfig({ DATABASE_URL: url, RATE_LIMITS: 'off', ADMIN_PASSWORD: 'a long password' }),
-  store: createPostgresStore(pool, { cacheTtlMs: 1000 }),
-  logger: pino({ level: 'silent' }),
-});
+const app = createApp(
+  buildServices({
+    config: loadConfig({
+      DATABASE_URL: url,
+      RATE_LIMITS: 'off',
+      ADMIN_PASSWORD: 'a long password',
+    }),
+    store: createPostgresStore(pool, { cacheTtlMs: 1000 }),
+    logger: pino({ level: 'silent' }),
+  }),
+);
 
 describe('when PostgreSQL cannot be reached', () => {
   it.each([

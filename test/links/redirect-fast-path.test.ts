@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/open-database.sqlite.js';
 import { createVisitCounter, type VisitCounter } from '../../src/stats/visit-counter.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
-import { createTestDatabase } from '../support/test-app.js';
+import { buildTestServices, createTestDatabase } from '../support/test-app.js';
 
 // The redirect fast path must answer exactly as the Express route does. Two identical snips are
 // built on two identical databases: one is the Express app alone, the other the fast path in
@@ -67,16 +67,20 @@ async function buildSide(
       done();
     },
   });
-  const { app, redirectFastPath } = assembleApp({
-    config: loadConfig({ DATABASE_URL: 'sqlite::memory:', BASE_URL: 'https://snip.example' }),
-    db,
-    logger: pino({ level: logLevel }, sink),
-    visitCounter: counter,
-    now,
-    generateCode: () => {
-      throw new Error('every link in this test has an alias');
-    },
-  });
+  const { app, redirectFastPath } = assembleApp(
+    buildTestServices(
+      loadConfig({ DATABASE_URL: 'sqlite::memory:', BASE_URL: 'https://snip.example' }),
+      db,
+      {
+        logger: pino({ level: logLevel }, sink),
+        visitCounter: counter,
+        now,
+        generateCode: () => {
+          throw new Error('every link in this test has an alias');
+        },
+      },
+    ),
+  );
   const toExpress: string[] = [];
   const server =
     name === 'express'
@@ -442,11 +446,7 @@ describe('createRequestListener', () => {
   it('when the server listens with it, then it redirects active links and serves pages', async () => {
     const db = createTestDatabase();
     const server = http.createServer(
-      createRequestListener({
-        config: loadConfig({ DATABASE_URL: 'sqlite::memory:' }),
-        db,
-        logger: pino({ level: 'silent' }),
-      }),
+      createRequestListener(buildTestServices(loadConfig({ DATABASE_URL: 'sqlite::memory:' }), db)),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const side = { port: (server.address() as AddressInfo).port } as Side;

@@ -5,6 +5,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import {
   buildTestApp,
+  buildTestServices,
   createManagedLink,
   createTestDatabase,
   type TestApp,
@@ -17,11 +18,11 @@ describe('management tokens and the request log', () => {
   it('when a management path is written in another case, then it is not a management page and the token never reaches the log', async () => {
     const lines: string[] = [];
     const db = createTestDatabase();
-    const app = createApp({
-      config: loadConfig({ DATABASE_URL: 'sqlite::memory:', RATE_LIMITS: 'off' }),
-      db,
-      logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
-    });
+    const app = createApp(
+      buildTestServices(loadConfig({ DATABASE_URL: 'sqlite::memory:', RATE_LIMITS: 'off' }), db, {
+        logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+      }),
+    );
     t = { app, db } as TestApp;
     const { token } = await createManagedLink(t.app);
     for (const path of [`/Manage/${token}`, `/MANAGE/${token}/delete`, `/mAnAgE/${token}`]) {

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRequestListener } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -10,11 +9,9 @@ import { openDatabase, type Db } from '../../src/db/open-database.sqlite.js';
 import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { createKeyRepository } from '../../src/keys/key-store.sqlite.js';
 import { createKeyService } from '../../src/keys/key-service.js';
-import { createMetrics } from '../../src/metrics/metrics.js';
-import { createVisitCounter, type VisitCounter } from '../../src/stats/visit-counter.js';
-import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
+import type { VisitCounter } from '../../src/stats/visit-counter.js';
 import { parsePrometheusText, type Scrape } from '../support/prometheus-text.js';
-import { createTempDir, createTestDatabase } from '../support/test-app.js';
+import { buildTestServices, createTempDir, createTestDatabase } from '../support/test-app.js';
 
 // Each test runs snip as the server does: the redirect fast path in front of the Express app on
 // a real loopback port, one metrics object shared with the visit counter the server flushes,
@@ -55,18 +52,10 @@ async function startSnip(env: Record<string, string> = {}, db = createTestDataba
   });
   const clock = { now: NOW };
   const now = () => clock.now;
-  const metrics = createMetrics({ enabled: true, now });
-  const visitCounter = metrics.measureVisitFlushes(
-    createVisitCounter({ visits: createVisitRepository(db), now }),
-  );
-  const listener = createRequestListener({
-    config,
-    db,
-    logger: pino({ level: 'silent' }),
-    visitCounter,
-    metrics,
-    now,
-  });
+  // The visit counter the server flushes: measured by the metrics, as the server measures it.
+  const services = buildTestServices(config, db, { now });
+  const { visitCounter } = services;
+  const listener = createRequestListener(services);
   const server = http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { pino } from 'pino';
 import { onTestFinished } from 'vitest';
-import { createApp, type AppDeps } from '../../src/app.js';
+import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
 import { loadMigrations } from '../../src/db/migrations.js';
@@ -12,7 +12,8 @@ import type { LimiterFactory } from '../../src/http/rate-limits.js';
 import { createPostgresStore } from '../../src/storage/store.postgres.js';
 import { createSqliteStore } from '../../src/storage/store.sqlite.js';
 import type { Store } from '../../src/storage/store.js';
-import { createVisitCounter, type VisitCounter } from '../../src/stats/visit-counter.js';
+import type { VisitCounter } from '../../src/stats/visit-counter.js';
+import { buildServices, type ServiceOptions } from '../../src/services.js';
 import { createTestPgDatabase } from './postgres.js';
 import { createTestDatabase } from './test-app.js';
 
@@ -37,7 +38,7 @@ export type EngineApp = {
 export async function buildEngineApp(
   engine: Engine,
   env: Record<string, string> = {},
-  overrides: Partial<Pick<AppDeps, 'now' | 'logger'>> = {},
+  overrides: Partial<Pick<ServiceOptions, 'now' | 'logger'>> = {},
 ): Promise<EngineApp> {
   const now = overrides.now ?? Date.now;
   let store: Store;
@@ -67,15 +68,15 @@ export async function buildEngineApp(
     RATE_LIMITS: 'off',
     ...env,
   });
-  const visitCounter = createVisitCounter({ visits: store.visits, now });
-  const app = createApp({
+  const services = buildServices({
     config,
     store,
     limiter,
     logger: overrides.logger ?? pino({ level: 'silent' }),
-    visitCounter,
     now,
   });
+  const { visitCounter } = services;
+  const app = createApp(services);
   return {
     engine,
     app,

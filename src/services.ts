@@ -1,0 +1,137 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Store } from './storage/store.js';
+import { createAbuseService, type AbuseService } from './abuse/abuse-service.js';
+import { createLimiter, createRequestLimits, type LimiterFactory } from './http/rate-limits.js';
+import { createKeyService, type KeyService } from './keys/key-service.js';
+import { createCodeGenerator, type CodeGenerator } from './links/code-generator.js';
+import { createLinkService, type LinkService } from './links/link-service.js';
+import { createRedirectCache, type RedirectCache } from './links/redirect-cache.js';
+import { createTtlRedirectCache } from './links/redirect-cache-ttl.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import type { RenderGate } from './qr/render-gate.js';
+import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
+import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
+
+/**
+ * Links whose redirect rows stay in memory. A row is a few hundred bytes, so this is a few MB;
+ * it holds a busy site's popular links, while a visit to a rarely used one reads SQLite.
+ */
+export const REDIRECT_CACHE_SIZE = 10_000;
+
+/** How long a machine that shares its database uses the blocklist it read: one query a second. */
+const SHARED_BLOCKLIST_TTL_MS = 1000;
+
+export type ServiceOptions = {
+  config: Config;
+  /** Every query snip makes, on either engine (src/storage/open-storage.ts opens it). */
+  store: Store;
+  logger: Logger;
+  /** Where the rate limits count: the storage's shared counters; this machine's memory otherwise. */
+  limiter?: LimiterFactory;
+  /** Injected in tests; the real clock otherwise. */
+  now?: () => number;
+  /** Injected in tests to force collisions; nanoid otherwise. */
+  generateCode?: CodeGenerator;
+  /**
+   * A cache of REDIRECT_CACHE_SIZE links unless given: the server hands over the one its storage
+   * clears on other machines' news; tests hand over one they can look into.
+   */
+  redirectCache?: RedirectCache;
+  /** Injected in tests that count visits themselves; one on `store.visits` otherwise. */
+  visitCounter?: VisitCounter;
+  /** Injected in tests; how many QR images are drawn at once otherwise (src/qr/qr-routes.ts). */
+  qrGate?: RenderGate;
+  /** How long an import's upload may take; IMPORT_UPLOAD_TIMEOUT_MS unless a test says less. */
+  importUploadTimeoutMs?: number;
+};
+
+/** The service graph: what the app, the redirect fast path and the server share. */
+export type Services = {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  now: () => number;
+  links: LinkService;
+  abuse: AbuseService;
+  keys: KeyService;
+  /** Visits are counted in memory; the server flushes them every second and at shutdown. */
+  visitCounter: VisitCounter;
+  redirectCache: RedirectCache;
+  metrics: Metrics;
+  limits: ReturnType<typeof createRequestLimits>;
+  qrGate: RenderGate | undefined;
+  importUploadTimeoutMs: number;
+  /** Logs a stored row that no door would have stored; it is shown without its bad values. */
+  warnUnstorableLink: (link: { code: string }, fields: string[]) => void;
+};
+
+/** Builds every service once, on one store: the server listens with them, the tests drive them. */
+export function buildServices(options: ServiceOptions): Services {
+  const { config, store, logger } = options;
+  const now = options.now ?? Date.now;
+  const { visits, write } = store;
+  // A row that no door would have stored (the database edited by hand, an old bug) is still
+  // listed and exported, with its bad values shown as missing; the log says which.
+  const warnUnstorableLink = (link: { code: string }, fields: string[]) =>
+    logger.warn(
+      { code: link.code, fields },
+      'a stored link has values out of range; shown without them',
+    );
+  const metrics = createMetrics({ enabled: config.metricsToken !== null, now });
+  // Every flush reports its size, failure and time to /metrics.
+  const visitCounter =
+    options.visitCounter ?? metrics.measureVisitFlushes(createVisitCounter({ visits, now }));
+  // A cache that outlives no change: on one machine every change invalidates it here; where
+  // other machines write too, entries also expire (and the server clears them on their news).
+  const inner = options.redirectCache ?? createRedirectCache(REDIRECT_CACHE_SIZE);
+  const redirectCache = Number.isFinite(store.cacheTtlMs)
+    ? createTtlRedirectCache(inner, store.cacheTtlMs, now)
+    : inner;
+  // The link service asks the abuse service for the blocklist, which needs the link service.
+  const blocklist: { names: () => Promise<readonly string[]> } = { names: async () => [] };
+  const links = createLinkService({
+    links: store.links,
+    generateCode: options.generateCode ?? createCodeGenerator(config.codeLength),
+    now,
+    maxUrlLength: config.maxUrlLength,
+    pendingVisits: visitCounter.pendingFor,
+    write,
+    redirectCache,
+    blockedHosts: () => blocklist.names(),
+    onUnstorableLink: warnUnstorableLink,
+  });
+  const abuse = createAbuseService({
+    abuse: store.abuse,
+    links,
+    write,
+    now,
+    // Blocklist changes are not announced: where other machines write, read it again each second.
+    blocklistTtlMs: Number.isFinite(store.cacheTtlMs) ? SHARED_BLOCKLIST_TTL_MS : Infinity,
+  });
+  blocklist.names = abuse.blockedHostNames;
+  metrics.countLinksWith(() => links.countByState());
+  const limits = createRequestLimits(
+    config.rateLimits,
+    config.onFly,
+    metrics.rateLimited,
+    options.limiter ?? createLimiter,
+  );
+  const keys = createKeyService({ keys: store.keys, now });
+  return {
+    config,
+    store,
+    logger,
+    now,
+    links,
+    abuse,
+    keys,
+    visitCounter,
+    redirectCache,
+    metrics,
+    limits,
+    qrGate: options.qrGate,
+    importUploadTimeoutMs: options.importUploadTimeoutMs ?? IMPORT_UPLOAD_TIMEOUT_MS,
+    warnUnstorableLink,
+  };
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { classifyError, NOT_UNDERSTOOD } from '../../src/http/classify-error.js';
+import { HttpError } from '../../src/http/http-error.js';
+
+describe('classifyError', () => {
+  it('when the code raised an HttpError, then its status, message and headers are kept', () => {
+    expect(classifyError(new HttpError(429, 'Slow down.', { 'Retry-After': '60' }))).toEqual({
+      kind: 'http',
+      status: 429,
+      message: 'Slow down.',
+      headers: { 'Retry-After': '60' },
+    });
+  });
+
+  it('when storage is busy or full, then it is a 503 with Retry-After', () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    expect(classifyError(busy)).toMatchObject({
+      kind: 'storage-unavailable',
+      status: 503,
+      headers: { 'Retry-After': '5' },
+    });
+  });
+
+  it('when a body parser refused the request, then it is its 4xx with the parser type', () => {
+    const tooLarge = Object.assign(new Error('too large'), {
+      status: 413,
+      type: 'entity.too.large',
+    });
+    expect(classifyError(tooLarge)).toEqual({
+      kind: 'bad-request',
+      status: 413,
+      parserType: 'entity.too.large',
+      message: 'The request is too large.',
+      headers: {},
+    });
+    expect(classifyError(Object.assign(new Error('x'), { status: 400 }))).toMatchObject({
+      kind: 'bad-request',
+      parserType: undefined,
+      message: NOT_UNDERSTOOD,
+    });
+  });
+
+  it('when the error is anything else, then it is a 500 without detail', () => {
+    for (const error of [new Error('bug'), null, 'text', { status: 502 }]) {
+      expect(classifyError(error)).toMatchObject({ kind: 'unexpected', status: 500 });
+    }
+  });
+});
