@@ -9,13 +9,16 @@ import type { LinkFilter, LinkQuery } from './link.js';
  */
 
 /**
- * A link's columns under the names of `LinkWithTokenHash`, so that a row is a link on either
- * engine without mapping. Aliases are quoted: PostgreSQL folds unquoted names to lower case.
+ * A link's columns under the names of `Link`, so that a row is a link on either engine without
+ * mapping. Aliases are quoted: PostgreSQL folds unquoted names to lower case.
  */
-export const LINK_COLUMNS = `id, code, target, created, updated, redirect_status AS "redirectStatus",
+export const LINK_FIELDS = `id, code, target, created, updated, redirect_status AS "redirectStatus",
   expires_at AS "expiresAt", max_visits AS "maxVisits", visits, last_visit AS "lastVisit",
   disabled_at AS "disabledAt", deleted_at AS "deletedAt", banned_at AS "bannedAt",
-  ban_reason AS "banReason", manage_token_hash AS "manageTokenHash"`;
+  ban_reason AS "banReason"`;
+
+/** The columns of `LinkWithTokenHash`: a link and the hash of its management token. */
+export const LINK_COLUMNS = `${LINK_FIELDS}, manage_token_hash AS "manageTokenHash"`;
 
 export const INSERT_LINK = sqlText(
   `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,

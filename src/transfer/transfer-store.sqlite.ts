@@ -10,6 +10,14 @@ import {
   type StagedRow,
   type TransferStore,
 } from './transfer-store.js';
+import {
+  DROP_IMPORT,
+  DROP_IMPORT_ROWS,
+  FIND_IMPORT,
+  INSERT_IMPORT,
+  LINKS_AFTER,
+  OLD_IMPORTS,
+} from './transfer-sql.js';
 
 /** Staged links written into urls per transaction on SQLite (a few milliseconds each). */
 export const APPLY_BATCH = 1_000;
@@ -20,16 +28,8 @@ const REPORT_COLUMNS = 'line, code, target, result, reason';
 
 /** The SQL of import and export. Statements are prepared once. */
 export function createTransferRepository(db: Db) {
-  const page = db.prepare<[number, number], Link>(
-    `SELECT id, code, target, created, updated, redirect_status AS redirectStatus,
-       expires_at AS expiresAt, max_visits AS maxVisits, visits, last_visit AS lastVisit,
-       disabled_at AS disabledAt, deleted_at AS deletedAt, banned_at AS bannedAt,
-       ban_reason AS banReason
-     FROM urls WHERE id > ? ORDER BY id LIMIT ?`,
-  );
-  const insertImport = db.prepare<[string, number]>(
-    `INSERT INTO imports (id, created, state) VALUES (?, ?, 'reading')`,
-  );
+  const page = db.prepare<[{ after: number; limit: number }], Link>(LINKS_AFTER.sqlite);
+  const insertImport = db.prepare<[{ id: string; created: number }]>(INSERT_IMPORT.sqlite);
   const stage = db.prepare<unknown[]>(
     `INSERT INTO import_rows (import_id, seq, line, code, target, result, reason, created,
        updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at,
@@ -117,13 +117,10 @@ export function createTransferRepository(db: Db) {
   });
 
   const undo = prepareUndo(db);
-  const dropRows = db.prepare<[string, string, number]>(
-    `DELETE FROM import_rows WHERE import_id = ? AND seq IN
-       (SELECT seq FROM import_rows WHERE import_id = ? ORDER BY seq LIMIT ?)`,
-  );
-  const dropImportRow = db.prepare<[string]>(`DELETE FROM imports WHERE id = ?`);
-  const findImport = db.prepare<[string], { created: number; state: ImportState }>(
-    `SELECT created, state FROM imports WHERE id = ?`,
+  const dropRows = db.prepare<[{ id: string; limit: number }]>(DROP_IMPORT_ROWS.sqlite);
+  const dropImportRow = db.prepare<[{ id: string }]>(DROP_IMPORT.sqlite);
+  const findImport = db.prepare<[{ id: string }], { created: number; state: ImportState }>(
+    FIND_IMPORT.sqlite,
   );
   const totals = db.prepare<[string], { result: ImportResult; count: number }>(
     `SELECT result, count(*) AS count FROM import_rows WHERE import_id = ? GROUP BY result`,
@@ -137,9 +134,8 @@ export function createTransferRepository(db: Db) {
     `SELECT seq, ${REPORT_COLUMNS} FROM import_rows WHERE import_id = ? AND seq > ?
      ORDER BY seq LIMIT ?`,
   );
-  const oldImports = db.prepare<[number, number], { id: string }>(
-    `SELECT id FROM imports WHERE state <> 'applying' AND (created < ? OR (state = 'done' AND id NOT IN
-       (SELECT id FROM imports WHERE state = 'done' ORDER BY created DESC, id LIMIT ?)))`,
+  const oldImports = db.prepare<[{ before: number; keep: number }], { id: string }>(
+    OLD_IMPORTS.sqlite,
   );
 
   return {
@@ -150,7 +146,7 @@ export function createTransferRepository(db: Db) {
      */
     forEachLinkAfter(afterId: number, limit: number, onLink: (link: Link) => void): number {
       let seen = 0;
-      for (const link of page.iterate(afterId, limit)) {
+      for (const link of page.iterate({ after: afterId, limit })) {
         onLink(link);
         seen += 1;
       }
@@ -159,7 +155,7 @@ export function createTransferRepository(db: Db) {
 
     /** Notes a new import, whose rows are about to be staged. */
     startImport(id: string, created: number): void {
-      insertImport.run(id, created);
+      insertImport.run({ id, created });
     },
 
     /** Stages rows of the file, numbered from `firstSeq`, in one transaction. */
@@ -201,7 +197,7 @@ export function createTransferRepository(db: Db) {
 
     /** When and how far the import got, or null when it is unknown (or dropped). */
     findImport(id: string): { created: number; state: ImportState } | null {
-      return findImport.get(id) ?? null;
+      return findImport.get({ id }) ?? null;
     },
 
     /** How many rows had each result. */
@@ -234,7 +230,7 @@ export function createTransferRepository(db: Db) {
      * `keep` newest. An import being written is never among them.
      */
     oldImports(before: number, keep: number): string[] {
-      return oldImports.all(before, keep).map((row) => row.id);
+      return oldImports.all({ before, keep }).map((row) => row.id);
     },
 
     /**
@@ -242,8 +238,8 @@ export function createTransferRepository(db: Db) {
      * Returns how many rows were deleted: fewer than `limit` means the import is gone.
      */
     dropImportBatch(id: string, limit: number): number {
-      const { changes } = dropRows.run(id, id, limit);
-      if (changes < limit) dropImportRow.run(id);
+      const { changes } = dropRows.run({ id, limit });
+      if (changes < limit) dropImportRow.run({ id });
       return changes;
     },
   };
