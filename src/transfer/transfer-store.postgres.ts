@@ -5,9 +5,12 @@ import {
   DROP_IMPORT,
   DROP_IMPORT_ROWS,
   FIND_IMPORT,
+  IMPORT_TOTALS,
   INSERT_IMPORT,
   LINKS_AFTER,
   OLD_IMPORTS,
+  REPORT_ROWS_AFTER,
+  SHOWN_ROWS,
 } from './transfer-sql.js';
 import {
   codeTakenReason,
@@ -58,8 +61,6 @@ const TO_CREATE = `SELECT seq, code FROM import_rows
 
 const SKIP = `UPDATE import_rows SET result = 'skipped', reason = $3 || code || $4
   WHERE import_id = $1 AND seq = ANY($2::bigint[])`;
-
-const REPORT_COLUMNS = 'line::integer AS line, code, target, result, reason';
 
 function columnsOf(firstSeq: number, rows: readonly StagedRow[]): unknown[][] {
   return [
@@ -158,19 +159,13 @@ export function createPostgresTransferRepository(pool: pg.Pool) {
 
     async importTotals(id: string): Promise<{ result: ImportResult; count: number }[]> {
       const { rows } = await pool.query<{ result: ImportResult; count: number }>(
-        `SELECT result, count(*)::integer AS count FROM import_rows WHERE import_id = $1
-         GROUP BY result`,
-        [id],
+        postgresQuery(IMPORT_TOTALS, { id }),
       );
       return rows;
     },
 
     async shownRows(id: string, limit: number): Promise<ImportRowReport[]> {
-      const { rows } = await pool.query<ImportRowReport>(
-        `SELECT ${REPORT_COLUMNS} FROM import_rows WHERE import_id = $1
-         ORDER BY result = 'created', seq LIMIT $2`,
-        [id, limit],
-      );
+      const { rows } = await pool.query<ImportRowReport>(postgresQuery(SHOWN_ROWS, { id, limit }));
       return rows;
     },
 
@@ -181,9 +176,7 @@ export function createPostgresTransferRepository(pool: pg.Pool) {
       onRow: (row: ImportRowReport) => void,
     ): Promise<number> {
       const { rows } = await pool.query<ImportRowReport & { seq: number }>(
-        `SELECT seq, ${REPORT_COLUMNS} FROM import_rows WHERE import_id = $1 AND seq > $2
-         ORDER BY seq LIMIT $3`,
-        [id, afterSeq, limit],
+        postgresQuery(REPORT_ROWS_AFTER, { id, after: afterSeq, limit }),
       );
       let last = afterSeq;
       for (const { seq, ...row } of rows) {

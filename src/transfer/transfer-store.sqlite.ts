@@ -14,17 +14,18 @@ import {
   DROP_IMPORT,
   DROP_IMPORT_ROWS,
   FIND_IMPORT,
+  IMPORT_TOTALS,
   INSERT_IMPORT,
   LINKS_AFTER,
   OLD_IMPORTS,
+  REPORT_ROWS_AFTER,
+  SHOWN_ROWS,
 } from './transfer-sql.js';
 
 /** Staged links written into urls per transaction on SQLite (a few milliseconds each). */
 export const APPLY_BATCH = 1_000;
 
 export type TransferRepository = ReturnType<typeof createTransferRepository>;
-
-const REPORT_COLUMNS = 'line, code, target, result, reason';
 
 /** The SQL of import and export. Statements are prepared once. */
 export function createTransferRepository(db: Db) {
@@ -122,18 +123,14 @@ export function createTransferRepository(db: Db) {
   const findImport = db.prepare<[{ id: string }], { created: number; state: ImportState }>(
     FIND_IMPORT.sqlite,
   );
-  const totals = db.prepare<[string], { result: ImportResult; count: number }>(
-    `SELECT result, count(*) AS count FROM import_rows WHERE import_id = ? GROUP BY result`,
+  const totals = db.prepare<[{ id: string }], { result: ImportResult; count: number }>(
+    IMPORT_TOTALS.sqlite,
   );
-  // The rows a person reads first: those not created, then the created ones, each in file order.
-  const shown = db.prepare<[string, number], ImportRowReport>(
-    `SELECT ${REPORT_COLUMNS} FROM import_rows WHERE import_id = ?
-     ORDER BY result = 'created', seq LIMIT ?`,
-  );
-  const reportPage = db.prepare<[string, number, number], ImportRowReport & { seq: number }>(
-    `SELECT seq, ${REPORT_COLUMNS} FROM import_rows WHERE import_id = ? AND seq > ?
-     ORDER BY seq LIMIT ?`,
-  );
+  const shown = db.prepare<[{ id: string; limit: number }], ImportRowReport>(SHOWN_ROWS.sqlite);
+  const reportPage = db.prepare<
+    [{ id: string; after: number; limit: number }],
+    ImportRowReport & { seq: number }
+  >(REPORT_ROWS_AFTER.sqlite);
   const oldImports = db.prepare<[{ before: number; keep: number }], { id: string }>(
     OLD_IMPORTS.sqlite,
   );
@@ -202,12 +199,12 @@ export function createTransferRepository(db: Db) {
 
     /** How many rows had each result. */
     importTotals(id: string): { result: ImportResult; count: number }[] {
-      return totals.all(id);
+      return totals.all({ id });
     },
 
     /** Up to `limit` rows of the report, those not created first, each group in file order. */
     shownRows(id: string, limit: number): ImportRowReport[] {
-      return shown.all(id, limit);
+      return shown.all({ id, limit });
     },
 
     /** Calls `onRow` for up to `limit` report rows after row `afterSeq`; returns the last seq. */
@@ -218,7 +215,7 @@ export function createTransferRepository(db: Db) {
       onRow: (row: ImportRowReport) => void,
     ): number {
       let last = afterSeq;
-      for (const { seq, ...row } of reportPage.all(id, afterSeq, limit)) {
+      for (const { seq, ...row } of reportPage.all({ id, after: afterSeq, limit })) {
         onRow(row);
         last = seq;
       }
