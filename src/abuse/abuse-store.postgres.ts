@@ -1,4 +1,12 @@
 import type pg from 'pg';
+import { postgresQuery } from '../db/sql-text.js';
+import {
+  BLOCK_HOST,
+  COUNT_OPEN_REPORTS,
+  INSERT_REPORT,
+  RESOLVE_REPORTS,
+  UNBLOCK_HOST,
+} from './abuse-sql.js';
 import {
   groupReports,
   type AbuseStore,
@@ -13,10 +21,9 @@ import {
  * from createPostgresPool, which reads BIGINT as a JavaScript number.
  */
 
-const INSERT_REPORT = `INSERT INTO abuse_reports (url_id, reason, details, contact, created)
-  VALUES ($1, $2, $3, $4, $5)`;
-// The links with the newest open report first, each link's reports newest first. The last key
-// only settles reports of one link made in the same millisecond, which SQLite leaves in any order.
+// Its own text: the links with the newest open report first, each link's reports newest first.
+// The last key only settles reports of one link made in the same millisecond, which SQLite leaves
+// in any order.
 const OPEN_REPORTS = `SELECT r.id, r.url_id AS "urlId", u.code, u.target, r.reason, r.details,
     r.contact, r.created
   FROM abuse_reports r JOIN urls u ON u.id = r.url_id
@@ -24,14 +31,8 @@ const OPEN_REPORTS = `SELECT r.id, r.url_id AS "urlId", u.code, u.target, r.reas
   ORDER BY (SELECT MAX(created) FROM abuse_reports
             WHERE url_id = r.url_id AND resolved_at IS NULL) DESC,
     r.url_id, r.created DESC, r.id DESC`;
-const OPEN_COUNT = 'SELECT COUNT(*) AS n FROM abuse_reports WHERE resolved_at IS NULL';
-const RESOLVE_FOR =
-  'UPDATE abuse_reports SET resolved_at = $1 WHERE url_id = $2 AND resolved_at IS NULL';
-// In the hosts' byte order, as SQLite sorts them, whatever the database's collation.
+// Its own text: in the hosts' byte order, as SQLite sorts them, whatever the database's collation.
 const ALL_BLOCKED = 'SELECT host, reason, created FROM blocked_hosts ORDER BY host COLLATE "C"';
-const BLOCK = `INSERT INTO blocked_hosts (host, reason, created) VALUES ($1, $2, $3)
-  ON CONFLICT (host) DO UPDATE SET reason = EXCLUDED.reason`;
-const UNBLOCK = 'DELETE FROM blocked_hosts WHERE host = $1';
 
 export function createPostgresAbuseRepository(pool: pg.Pool) {
   return {
@@ -39,34 +40,28 @@ export function createPostgresAbuseRepository(pool: pg.Pool) {
       report: { urlId: number; reason: ReportReason; details: string; contact: string },
       now: number,
     ): Promise<void> {
-      await pool.query(INSERT_REPORT, [
-        report.urlId,
-        report.reason,
-        report.details,
-        report.contact,
-        now,
-      ]);
+      await pool.query(postgresQuery(INSERT_REPORT, { ...report, now }));
     },
     async openReportGroups(): Promise<ReportGroup[]> {
       const { rows } = await pool.query<OpenReportRow>(OPEN_REPORTS);
       return groupReports(rows);
     },
     async countOpenReports(): Promise<number> {
-      const { rows } = await pool.query<{ n: number }>(OPEN_COUNT);
+      const { rows } = await pool.query<{ n: number }>(COUNT_OPEN_REPORTS.postgres);
       return rows[0]?.n ?? 0;
     },
     async resolveReports(urlId: number, now: number): Promise<void> {
-      await pool.query(RESOLVE_FOR, [now, urlId]);
+      await pool.query(postgresQuery(RESOLVE_REPORTS, { now, urlId }));
     },
     async blockedHosts(): Promise<BlockedHost[]> {
       const { rows } = await pool.query<BlockedHost>(ALL_BLOCKED);
       return rows;
     },
     async blockHost(host: string, reason: string, now: number): Promise<void> {
-      await pool.query(BLOCK, [host, reason, now]);
+      await pool.query(postgresQuery(BLOCK_HOST, { host, reason, now }));
     },
     async unblockHost(host: string): Promise<boolean> {
-      const { rowCount } = await pool.query(UNBLOCK, [host]);
+      const { rowCount } = await pool.query(postgresQuery(UNBLOCK_HOST, { host }));
       return (rowCount ?? 0) > 0;
     },
   };

@@ -1,4 +1,13 @@
 import type pg from 'pg';
+import { postgresQuery } from '../db/sql-text.js';
+import {
+  DELETE_ALL_SESSIONS,
+  DELETE_ENDED_SESSIONS,
+  DELETE_SESSION,
+  INSERT_SESSION,
+  SESSION_BY_HASH,
+  TOUCH_SESSION,
+} from './admin-session-sql.js';
 import type { AdminSessionStore } from './admin-session-store.js';
 
 /**
@@ -9,34 +18,26 @@ import type { AdminSessionStore } from './admin-session-store.js';
 
 type AdminSession = { idHash: Buffer; created: number; lastSeen: number };
 
-const INSERT = 'INSERT INTO admin_sessions (id_hash, created, last_seen) VALUES ($1, $2, $2)';
-const BY_HASH = `SELECT id_hash AS "idHash", created, last_seen AS "lastSeen"
-  FROM admin_sessions WHERE id_hash = $1`;
-const TOUCH = 'UPDATE admin_sessions SET last_seen = $1 WHERE id_hash = $2';
-const REMOVE = 'DELETE FROM admin_sessions WHERE id_hash = $1';
-const REMOVE_ENDED = 'DELETE FROM admin_sessions WHERE last_seen < $1 OR created < $2';
-const REMOVE_ALL = 'DELETE FROM admin_sessions';
-
 export function createPostgresAdminSessionRepository(pool: pg.Pool) {
   return {
     async insertSession(hash: Buffer, now: number): Promise<void> {
-      await pool.query(INSERT, [hash, now]);
+      await pool.query(postgresQuery(INSERT_SESSION, { hash, now }));
     },
     async findSession(hash: Buffer): Promise<AdminSession | null> {
-      const { rows } = await pool.query<AdminSession>(BY_HASH, [hash]);
+      const { rows } = await pool.query<AdminSession>(postgresQuery(SESSION_BY_HASH, { hash }));
       return rows[0] ?? null;
     },
     async touchSession(hash: Buffer, now: number): Promise<void> {
-      await pool.query(TOUCH, [now, hash]);
+      await pool.query(postgresQuery(TOUCH_SESSION, { now, hash }));
     },
     async deleteSession(hash: Buffer): Promise<void> {
-      await pool.query(REMOVE, [hash]);
+      await pool.query(postgresQuery(DELETE_SESSION, { hash }));
     },
     async deleteEndedSessions(idleBefore: number, createdBefore: number): Promise<void> {
-      await pool.query(REMOVE_ENDED, [idleBefore, createdBefore]);
+      await pool.query(postgresQuery(DELETE_ENDED_SESSIONS, { idleBefore, createdBefore }));
     },
     async deleteAllSessions(): Promise<number> {
-      const { rowCount } = await pool.query(REMOVE_ALL);
+      const { rowCount } = await pool.query(DELETE_ALL_SESSIONS.postgres);
       return rowCount ?? 0;
     },
   };

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { PING } from './health-sql.js';
 import type { HealthStore } from './health-store.js';
 
 /** The PostgreSQL twin of health-store.sqlite.ts. */
@@ -7,7 +8,7 @@ export function createPostgresHealthRepository(pool: pg.Pool) {
     /** True when the database answers a trivial query; false on any error, never a rejection. */
     async ping(): Promise<boolean> {
       try {
-        const { rows } = await pool.query<{ ok: number }>('SELECT 1 AS ok');
+        const { rows } = await pool.query<{ ok: number }>(PING.postgres);
         return rows[0]?.ok === 1;
       } catch {
         return false;

@@ -1,41 +1,41 @@
 import type { Db } from '../db/open-database.sqlite.js';
-import type { ApiKey, KeyScope, KeyStore, NewKey } from './key-store.js';
-
-const COLUMNS = `id, name, scope, created, expires_at AS expiresAt, last_used AS lastUsed,
-  revoked_at AS revokedAt, source`;
+import type { ApiKey, KeyStore, NewKey } from './key-store.js';
+import {
+  ALL_KEYS,
+  COUNT_USABLE_KEYS,
+  INSERT_KEY,
+  KEY_BY_HASH,
+  REVOKE_INITIAL_KEYS,
+  REVOKE_KEY,
+  TOUCH_KEY,
+} from './key-sql.js';
 
 export type KeyRepository = ReturnType<typeof createKeyRepository>;
 
 /** The only place that speaks SQL about API keys. */
 export function createKeyRepository(db: Db) {
-  const insert = db.prepare<[string, Buffer, KeyScope, number, number | null, string]>(
-    `INSERT INTO api_keys (name, key_hash, scope, created, expires_at, source)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+  const insert = db.prepare(INSERT_KEY.sqlite);
+  const byHash = db.prepare<[{ hash: Buffer }], ApiKey & { keyHash: Buffer }>(KEY_BY_HASH.sqlite);
+  const all = db.prepare<[], ApiKey>(ALL_KEYS.sqlite);
+  const revoke = db.prepare(REVOKE_KEY.sqlite);
+  const revokeInitial = db.prepare<[{ now: number; keep: Buffer | null }], { name: string }>(
+    REVOKE_INITIAL_KEYS.sqlite,
   );
-  const byHash = db.prepare<[Buffer], ApiKey & { keyHash: Buffer }>(
-    `SELECT ${COLUMNS}, key_hash AS keyHash FROM api_keys WHERE key_hash = ?`,
-  );
-  const all = db.prepare<[], ApiKey>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created, id`);
-  const revoke = db.prepare<[number, string]>(
-    'UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL',
-  );
-  // `IS NOT ?` with NULL is true of every row: no INITIAL_API_KEY revokes every key it made.
-  const revokeInitial = db.prepare<[number, Buffer | null], { name: string }>(
-    `UPDATE api_keys SET revoked_at = ?
-     WHERE source = 'initial' AND revoked_at IS NULL AND key_hash IS NOT ?
-     RETURNING name`,
-  );
-  const touch = db.prepare<[number, number]>('UPDATE api_keys SET last_used = ? WHERE id = ?');
-  const usable = db.prepare<[number], { n: number }>(
-    `SELECT COUNT(*) AS n FROM api_keys
-     WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`,
-  );
+  const touch = db.prepare(TOUCH_KEY.sqlite);
+  const usable = db.prepare<[{ now: number }], { n: number }>(COUNT_USABLE_KEYS.sqlite);
 
   return {
     /** False when an active key already has this name. */
     insertKey(key: NewKey, now: number): boolean {
       try {
-        insert.run(key.name, key.hash, key.scope, now, key.expiresAt, key.source);
+        insert.run({
+          name: key.name,
+          hash: key.hash,
+          scope: key.scope,
+          now,
+          expiresAt: key.expiresAt,
+          source: key.source,
+        });
         return true;
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
@@ -43,14 +43,14 @@ export function createKeyRepository(db: Db) {
       }
     },
     findKeyByHash(hash: Buffer): (ApiKey & { keyHash: Buffer }) | null {
-      return byHash.get(hash) ?? null;
+      return byHash.get({ hash }) ?? null;
     },
     listKeys(): ApiKey[] {
       return all.all();
     },
     /** True when an active key of that name was revoked. */
     revokeKey(name: string, now: number): boolean {
-      return revoke.run(now, name).changes > 0;
+      return revoke.run({ now, name }).changes > 0;
     },
     /**
      * Revokes every active key INITIAL_API_KEY made but the one with `keepHash` (all when null);
@@ -58,15 +58,15 @@ export function createKeyRepository(db: Db) {
      */
     revokeInitialKeysExcept(keepHash: Buffer | null, now: number): string[] {
       return revokeInitial
-        .all(now, keepHash)
+        .all({ now, keep: keepHash })
         .map((row) => row.name)
         .sort();
     },
     touchKey(id: number, now: number): void {
-      touch.run(now, id);
+      touch.run({ now, id });
     },
     countUsableKeys(now: number): number {
-      return usable.get(now)?.n ?? 0;
+      return usable.get({ now })?.n ?? 0;
     },
   };
 }

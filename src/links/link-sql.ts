@@ -1,10 +1,60 @@
+import { sqlText } from '../db/sql-text.js';
 import type { LinkFilter, LinkQuery } from './link.js';
 
 /**
  * The SQL both engines' link repositories share, with named parameters (`:now`, `:pattern`):
- * SQLite binds them by name, the PostgreSQL repository numbers them. One copy, so that a state
- * means the same thing on either engine.
+ * SQLite binds them by name, the PostgreSQL repository numbers them (see db/sql-text.ts). One
+ * copy, so that a state means the same thing on either engine. Statements that differ have a
+ * text in each engine's file, saying why.
  */
+
+/**
+ * A link's columns under the names of `Link`, so that a row is a link on either engine without
+ * mapping. Aliases are quoted: PostgreSQL folds unquoted names to lower case.
+ */
+export const LINK_FIELDS = `id, code, target, created, updated, redirect_status AS "redirectStatus",
+  expires_at AS "expiresAt", max_visits AS "maxVisits", visits, last_visit AS "lastVisit",
+  disabled_at AS "disabledAt", deleted_at AS "deletedAt", banned_at AS "bannedAt",
+  ban_reason AS "banReason"`;
+
+/** The columns of `LinkWithTokenHash`: a link and the hash of its management token. */
+export const LINK_COLUMNS = `${LINK_FIELDS}, manage_token_hash AS "manageTokenHash"`;
+
+export const INSERT_LINK = sqlText(
+  `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
+     expires_at, max_visits, api_key_id)
+   VALUES (:code, :target, :now, :now, :manageTokenHash, :redirectStatus, :expiresAt, :maxVisits,
+     :apiKeyId)
+   RETURNING ${LINK_COLUMNS}`,
+);
+export const LINK_BY_CODE = sqlText(`SELECT ${LINK_COLUMNS} FROM urls WHERE code = :code`);
+export const LINK_BY_TOKEN_HASH = sqlText(
+  `SELECT ${LINK_COLUMNS} FROM urls WHERE manage_token_hash = :hash`,
+);
+
+// The changes to one link. PostgreSQL runs each inside a statement that also notifies the other
+// machines (link-store.postgres.ts); the change itself is this text on both engines.
+export const UPDATE_SETTINGS = sqlText(
+  `UPDATE urls SET target = :target, redirect_status = :redirectStatus, expires_at = :expiresAt,
+     max_visits = :maxVisits, updated = :now
+   WHERE id = :id AND deleted_at IS NULL`,
+);
+export const SET_DISABLED = sqlText(
+  'UPDATE urls SET disabled_at = :disabledAt, updated = :now WHERE id = :id AND deleted_at IS NULL',
+);
+export const SET_BANNED = sqlText(
+  `UPDATE urls SET banned_at = :bannedAt, ban_reason = :reason, updated = :now
+   WHERE id = :id AND deleted_at IS NULL`,
+);
+// A tombstone: the code stays taken forever, everything else the owner gave us is erased.
+export const TOMBSTONE = sqlText(
+  `UPDATE urls SET target = '', manage_token_hash = NULL, expires_at = NULL, max_visits = NULL,
+     deleted_at = :now, updated = :now
+   WHERE id = :id`,
+);
+export const DELETE_DAILY = sqlText('DELETE FROM visits_daily WHERE url_id = :id');
+export const DELETE_REFERRERS = sqlText('DELETE FROM visits_referrers WHERE url_id = :id');
+export const COUNT_LINKS = sqlText('SELECT COUNT(*) AS n FROM urls WHERE deleted_at IS NULL');
 
 /**
  * The states. Visits still counted in memory are not seen here: a link at its visit limit may
@@ -23,17 +73,16 @@ export const STATE_SQL: Record<LinkFilter, string> = {
 };
 
 /**
- * The newest active link an API key made to a target (idempotent creation), with the columns
- * `columns`; `:code` narrows it to one code, '' to none. Only the key's own links: another
+ * The newest active link an API key made to a target (idempotent creation); `:code` narrows it to one code, '' to none. Only the key's own links: another
  * key's, or one made without a key, would hand out a link whose management token someone else
  * holds (idx_urls_api_key_target).
  */
-export function newestActiveByKeyAndTargetSql(columns: string): string {
-  return `SELECT ${columns} FROM urls
+export const NEWEST_ACTIVE_BY_KEY_AND_TARGET = sqlText(
+  `SELECT ${LINK_COLUMNS} FROM urls
     WHERE api_key_id = :key AND target = :target AND (code = :code OR :code = '')
       AND ${STATE_SQL.active}
-    ORDER BY id DESC LIMIT 1`;
-}
+    ORDER BY id DESC LIMIT 1`,
+);
 
 export const ORDER_SQL: Record<LinkQuery['orderBy'], string> = {
   created: 'created',
@@ -59,6 +108,21 @@ export const COUNT_BY_STATE_SQL = `SELECT CASE WHEN ${STATE_SQL.deleted} THEN 'd
     ELSE 'active' END AS state, COUNT(*) AS n
   FROM urls WHERE ${NOT_PLAIN_SQL} GROUP BY state
   UNION ALL SELECT 'all', COUNT(*) FROM urls`;
+export const COUNT_BY_STATE = sqlText(COUNT_BY_STATE_SQL);
+
+/**
+ * Active links whose target contains `:host`, a page at a time in the order of the ids, so a
+ * large result never holds the event loop. A prefilter in SQL; the caller compares the parsed
+ * host (a substring can be a false match). `position` is the engine's name for the position of
+ * a substring: SQLite's instr, PostgreSQL's strpos, with the same arguments.
+ */
+export function activeMentioningSql(position: 'instr' | 'strpos') {
+  return sqlText(
+    `SELECT id, code, target FROM urls
+     WHERE ${position}(target, :host) > 0 AND ${STATE_SQL.active} AND id > :after
+     ORDER BY id LIMIT :limit`,
+  );
+}
 
 /** Which statements a listing needs: one pair per combination of filter, search and order. */
 export function listingKey(query: LinkQuery): string {

@@ -9,133 +9,81 @@ import {
   type LinkStateName,
   type LinkWithTokenHash,
   type NewLink,
-  type RedirectStatus,
   type RedirectTarget,
 } from './link.js';
 import {
-  COUNT_BY_STATE_SQL,
+  activeMentioningSql,
+  COUNT_BY_STATE,
+  COUNT_LINKS,
+  DELETE_DAILY,
+  DELETE_REFERRERS,
+  INSERT_LINK,
+  LINK_BY_CODE,
+  LINK_BY_TOKEN_HASH,
+  LINK_COLUMNS,
   likePattern,
   listingKey,
   listingWhere,
-  newestActiveByKeyAndTargetSql,
+  NEWEST_ACTIVE_BY_KEY_AND_TARGET,
   ORDER_SQL,
-  STATE_SQL,
+  SET_BANNED,
+  SET_DISABLED,
+  TOMBSTONE,
+  UPDATE_SETTINGS,
 } from './link-sql.js';
 import type { LinkStore } from './link-store.js';
-
-type LinkRow = {
-  id: number;
-  code: string;
-  target: string;
-  created: number;
-  updated: number;
-  redirect_status: RedirectStatus;
-  expires_at: number | null;
-  max_visits: number | null;
-  visits: number;
-  last_visit: number | null;
-  disabled_at: number | null;
-  deleted_at: number | null;
-  banned_at: number | null;
-  ban_reason: string | null;
-  manage_token_hash: Buffer | null;
-};
-
-const COLUMNS =
-  'id, code, target, created, updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at, deleted_at, banned_at, ban_reason, manage_token_hash';
-
-function toLink(row: LinkRow): LinkWithTokenHash {
-  return {
-    id: row.id,
-    code: row.code,
-    target: row.target,
-    created: row.created,
-    updated: row.updated,
-    redirectStatus: row.redirect_status,
-    expiresAt: row.expires_at,
-    maxVisits: row.max_visits,
-    visits: row.visits,
-    lastVisit: row.last_visit,
-    disabledAt: row.disabled_at,
-    deletedAt: row.deleted_at,
-    bannedAt: row.banned_at,
-    banReason: row.ban_reason,
-    manageTokenHash: row.manage_token_hash,
-  };
-}
 
 export type LinkRepository = ReturnType<typeof createLinkRepository>;
 
 /** The only place that speaks SQL about links. Statements are prepared once. */
 export function createLinkRepository(db: Db) {
-  const insert = db.prepare<unknown[], LinkRow>(
-    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status, expires_at, max_visits, api_key_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
-  );
-  const byCode = db.prepare<[string], LinkRow>(`SELECT ${COLUMNS} FROM urls WHERE code = ?`);
+  const insert = db.prepare<[Record<string, unknown>], LinkWithTokenHash>(INSERT_LINK.sqlite);
+  const byCode = db.prepare<[{ code: string }], LinkWithTokenHash>(LINK_BY_CODE.sqlite);
+  // Its own text, positional: the redirect path's statement stays as lean as it can be. The
+  // PostgreSQL twin has its own text for the same columns.
   const redirectByCode = db.prepare<[string], RedirectTarget>(
     `SELECT id, target, redirect_status AS redirectStatus, expires_at AS expiresAt,
        max_visits AS maxVisits, visits, disabled_at AS disabledAt, deleted_at AS deletedAt,
        banned_at AS bannedAt
      FROM urls WHERE code = ?`,
   );
-  const byTokenHash = db.prepare<[Buffer], LinkRow>(
-    `SELECT ${COLUMNS} FROM urls WHERE manage_token_hash = ?`,
+  const byTokenHash = db.prepare<[{ hash: Buffer }], LinkWithTokenHash>(LINK_BY_TOKEN_HASH.sqlite);
+  const updateSettings = db.prepare(UPDATE_SETTINGS.sqlite);
+  const setDisabled = db.prepare<[{ disabledAt: number | null; now: number; id: number }]>(
+    SET_DISABLED.sqlite,
   );
-  const updateSettings = db.prepare<unknown[]>(
-    `UPDATE urls SET target = ?, redirect_status = ?, expires_at = ?, max_visits = ?, updated = ?
-     WHERE id = ? AND deleted_at IS NULL`,
-  );
-  const setDisabled = db.prepare<[number | null, number, number]>(
-    'UPDATE urls SET disabled_at = ?, updated = ? WHERE id = ? AND deleted_at IS NULL',
-  );
-  // A tombstone: the code stays taken forever, everything else the owner gave us is erased.
-  const tombstone = db.prepare<[number, number, number]>(
-    `UPDATE urls SET target = '', manage_token_hash = NULL, expires_at = NULL, max_visits = NULL,
-       deleted_at = ?, updated = ? WHERE id = ?`,
-  );
-  const deleteDaily = db.prepare<[number]>('DELETE FROM visits_daily WHERE url_id = ?');
-  const deleteReferrers = db.prepare<[number]>('DELETE FROM visits_referrers WHERE url_id = ?');
-  const count = db.prepare<[], { n: number }>(
-    'SELECT COUNT(*) AS n FROM urls WHERE deleted_at IS NULL',
-  );
+  const tombstone = db.prepare<[{ now: number; id: number }]>(TOMBSTONE.sqlite);
+  const deleteDaily = db.prepare<[{ id: number }]>(DELETE_DAILY.sqlite);
+  const deleteReferrers = db.prepare<[{ id: number }]>(DELETE_REFERRERS.sqlite);
+  const count = db.prepare<[], { n: number }>(COUNT_LINKS.sqlite);
   const countStates = db.prepare<{ now: number }, { state: LinkStateName | 'all'; n: number }>(
-    COUNT_BY_STATE_SQL,
+    COUNT_BY_STATE.sqlite,
   );
   // A write is acknowledged only after its commit: better-sqlite3's .get() on INSERT … RETURNING
   // outside a transaction steps once and resets, and a failed autocommit (SQLITE_FULL when the
   // WAL cannot grow) is reported only by that reset, which the driver ignores. In a transaction
   // the COMMIT is a statement of its own, and its failure throws.
   const insertRow = db.transaction((link: NewLink, now: number) =>
-    insert.get(
-      link.code,
-      link.target,
+    insert.get({
+      code: link.code,
+      target: link.target,
       now,
-      now,
-      link.manageTokenHash,
-      link.redirectStatus,
-      link.expiresAt,
-      link.maxVisits,
-      link.apiKeyId ?? null,
-    ),
+      manageTokenHash: link.manageTokenHash,
+      redirectStatus: link.redirectStatus,
+      expiresAt: link.expiresAt,
+      maxVisits: link.maxVisits,
+      apiKeyId: link.apiKeyId ?? null,
+    }),
   );
-  const setBanned = db.prepare<[number | null, string | null, number, number]>(
-    'UPDATE urls SET banned_at = ?, ban_reason = ?, updated = ? WHERE id = ? AND deleted_at IS NULL',
-  );
-  // A prefilter in SQL; the caller compares the parsed host (a substring can be a false match).
-  // Read a page at a time in the order of the ids, so a large result never holds the event loop.
+  const setBanned = db.prepare(SET_BANNED.sqlite);
   const activeMentioning = db.prepare<
     { host: string; now: number; after: number; limit: number },
     { id: number; code: string; target: string }
-  >(
-    `SELECT id, code, target FROM urls
-     WHERE instr(target, :host) > 0 AND ${STATE_SQL.active} AND id > :after
-     ORDER BY id LIMIT :limit`,
-  );
+  >(activeMentioningSql('instr').sqlite);
   const deleteOne = (id: number, now: number) => {
-    tombstone.run(now, now, id);
-    deleteDaily.run(id);
-    deleteReferrers.run(id);
+    tombstone.run({ now, id });
+    deleteDaily.run({ id });
+    deleteReferrers.run({ id });
   };
   const deleteLink = db.transaction(deleteOne);
   // A bulk change is one transaction (one commit, one fsync) for all its links, or none of them.
@@ -144,15 +92,16 @@ export function createLinkRepository(db: Db) {
   });
   const setDisabledMany = db.transaction(
     (ids: readonly number[], disabledAt: number | null, now: number) => {
-      for (const id of ids) setDisabled.run(disabledAt, now, id);
+      for (const id of ids) setDisabled.run({ disabledAt, now, id });
     },
   );
 
   const newestActiveByTarget = db.prepare<
     { target: string; key: number; now: number; code: string },
-    LinkRow
-  >(newestActiveByKeyAndTargetSql(COLUMNS));
+    LinkWithTokenHash
+  >(NEWEST_ACTIVE_BY_KEY_AND_TARGET.sqlite);
   // One statement per combination of filter, search and order, each prepared on first use.
+  // Their own text: SQLite's LIKE, and its NULLs sort first by themselves (see the twin).
   const listings = new Map<string, { page: Database.Statement; total: Database.Statement }>();
   function listing(query: LinkQuery) {
     const key = listingKey(query);
@@ -163,7 +112,7 @@ export function createLinkRepository(db: Db) {
       const order = ORDER_SQL[query.orderBy];
       statements = {
         page: db.prepare(
-          `SELECT ${COLUMNS} FROM urls WHERE ${where}
+          `SELECT ${LINK_COLUMNS} FROM urls WHERE ${where}
            ORDER BY ${order} ${direction}, id ${direction} LIMIT :limit OFFSET :offset`,
         ),
         total: db.prepare(`SELECT COUNT(*) AS n FROM urls WHERE ${where}`).pluck(),
@@ -178,7 +127,7 @@ export function createLinkRepository(db: Db) {
       try {
         const row = insertRow(link, now);
         if (!row) throw new Error('INSERT … RETURNING returned no row');
-        return { ok: true, link: toLink(row) };
+        return { ok: true, link: row };
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
           return { ok: false, reason: 'code_taken' };
@@ -191,25 +140,23 @@ export function createLinkRepository(db: Db) {
       return redirectByCode.get(code) ?? null;
     },
     findLink(code: string): LinkWithTokenHash | null {
-      const row = byCode.get(code);
-      return row ? toLink(row) : null;
+      return byCode.get({ code }) ?? null;
     },
     findLinkByTokenHash(hash: Buffer): LinkWithTokenHash | null {
-      const row = byTokenHash.get(hash);
-      return row ? toLink(row) : null;
+      return byTokenHash.get({ hash }) ?? null;
     },
     updateSettings(id: number, settings: LinkSettings, now: number): void {
-      updateSettings.run(
-        settings.target,
-        settings.redirectStatus,
-        settings.expiresAt,
-        settings.maxVisits,
+      updateSettings.run({
+        target: settings.target,
+        redirectStatus: settings.redirectStatus,
+        expiresAt: settings.expiresAt,
+        maxVisits: settings.maxVisits,
         now,
         id,
-      );
+      });
     },
     setDisabled(id: number, disabled: boolean, now: number): void {
-      setDisabled.run(disabled ? now : null, now, id);
+      setDisabled.run({ disabledAt: disabled ? now : null, now, id });
     },
     deleteLink(id: number, now: number): void {
       deleteLink(id, now);
@@ -223,7 +170,7 @@ export function createLinkRepository(db: Db) {
       setDisabledMany(ids, disabled ? now : null, now);
     },
     setBanned(id: number, ban: { reason: string } | null, now: number): void {
-      setBanned.run(ban ? now : null, ban?.reason ?? null, now, id);
+      setBanned.run({ bannedAt: ban ? now : null, reason: ban?.reason ?? null, now, id });
     },
     /**
      * Active links whose target contains `host` (to be checked on their parsed host), in the
@@ -259,8 +206,7 @@ export function createLinkRepository(db: Db) {
       now: number,
       code = '',
     ): LinkWithTokenHash | null {
-      const row = newestActiveByTarget.get({ target, key: apiKeyId, now, code });
-      return row ? toLink(row) : null;
+      return newestActiveByTarget.get({ target, key: apiKeyId, now, code }) ?? null;
     },
     /** One page of links and how many match in all. */
     listLinks(query: LinkQuery, now: number): { links: LinkWithTokenHash[]; total: number } {
@@ -274,7 +220,7 @@ export function createLinkRepository(db: Db) {
       const used = (sql: string) =>
         Object.fromEntries(Object.entries(params).filter(([name]) => sql.includes(`:${name}`)));
       return {
-        links: (page.all(used(page.source)) as LinkRow[]).map(toLink),
+        links: page.all(used(page.source)) as LinkWithTokenHash[],
         total: total.get(used(total.source)) as number,
       };
     },

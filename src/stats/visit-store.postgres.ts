@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
+import { postgresQuery } from '../db/sql-text.js';
+import { DAILY_COUNTS } from './visit-sql.js';
 import {
   MAX_REFERRER_HOSTS,
   OTHER_REFERRERS,
@@ -117,12 +119,11 @@ const ADD_REFERRERS = `WITH v AS (
   ORDER BY url_id, host
   ON CONFLICT (url_id, host) DO UPDATE SET count = visits_referrers.count + EXCLUDED.count`;
 
-// The reads return counts as they are: give the repository a pool from createPostgresPool, which
-// reads BIGINT as a JavaScript number.
-const DAILY = 'SELECT day, count FROM visits_daily WHERE url_id = $1 AND day >= $2 ORDER BY day';
 /**
- * Ties sorted by the hosts' bytes, as SQLite does: the database's collation may differ (en_US
- * ignores dots and hyphens at first). Days need no such care: all have the form YYYY-MM-DD.
+ * The reads return counts as they are: give the repository a pool from createPostgresPool, which
+ * reads BIGINT as a JavaScript number. The top referrers have their own text: ties sorted by the
+ * hosts' bytes, as SQLite does, where the database's collation may differ (en_US ignores dots and
+ * hyphens at first). Days need no such care: all have the form YYYY-MM-DD.
  */
 const TOP_REFERRERS = `SELECT host, count FROM visits_referrers WHERE url_id = $1
   ORDER BY count DESC, host COLLATE "C" LIMIT $2`;
@@ -314,7 +315,9 @@ export function createPostgresVisitRepository(
     },
     /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
     async dailyCounts(urlId: number, fromDay: string): Promise<DailyCount[]> {
-      const { rows } = await pool.query<DailyCount>(DAILY, [urlId, fromDay]);
+      const { rows } = await pool.query<DailyCount>(
+        postgresQuery(DAILY_COUNTS, { urlId, fromDay }),
+      );
       return rows;
     },
     async topReferrers(urlId: number, limit: number): Promise<ReferrerCount[]> {

@@ -7,6 +7,7 @@ import {
   type VisitBatch,
   type VisitStore,
 } from './visit-store.js';
+import { DAILY_COUNTS } from './visit-sql.js';
 
 export type VisitRepository = ReturnType<typeof createVisitRepository>;
 
@@ -29,9 +30,8 @@ export function createVisitRepository(db: Db) {
     `INSERT INTO visits_referrers (url_id, host, count) VALUES (?, ?, ?)
      ON CONFLICT (url_id, host) DO UPDATE SET count = count + excluded.count`,
   );
-  const daily = db.prepare<[number, string], DailyCount>(
-    'SELECT day, count FROM visits_daily WHERE url_id = ? AND day >= ? ORDER BY day',
-  );
+  const daily = db.prepare<[{ urlId: number; fromDay: string }], DailyCount>(DAILY_COUNTS.sqlite);
+  // Its own text: SQLite compares the hosts byte by byte already; PostgreSQL must be told to.
   const topReferrers = db.prepare<[number, number], ReferrerCount>(
     'SELECT host, count FROM visits_referrers WHERE url_id = ? ORDER BY count DESC, host LIMIT ?',
   );
@@ -66,7 +66,7 @@ export function createVisitRepository(db: Db) {
     },
     /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
     dailyCounts(urlId: number, fromDay: string): DailyCount[] {
-      return daily.all(urlId, fromDay);
+      return daily.all({ urlId, fromDay });
     },
     topReferrers(urlId: number, limit: number): ReferrerCount[] {
       return topReferrers.all(urlId, limit);

@@ -1,5 +1,17 @@
 import type pg from 'pg';
+import { postgresQuery } from '../db/sql-text.js';
 import { inTransaction } from '../db/transaction.postgres.js';
+import {
+  DROP_IMPORT,
+  DROP_IMPORT_ROWS,
+  FIND_IMPORT,
+  IMPORT_TOTALS,
+  INSERT_IMPORT,
+  LINKS_AFTER,
+  OLD_IMPORTS,
+  REPORT_ROWS_AFTER,
+  SHOWN_ROWS,
+} from './transfer-sql.js';
 import {
   codeTakenReason,
   type ApplySteps,
@@ -18,13 +30,6 @@ import type { Link } from '../links/link.js';
 
 /** Staged rows written per statement of the apply: one statement's worth of a transaction. */
 export const INSERT_CHUNK = 5_000;
-
-/** Quoted: PostgreSQL folds unquoted names to lower case. */
-const PAGE = `SELECT id, code, target, created, updated, redirect_status AS "redirectStatus",
-    expires_at AS "expiresAt", max_visits AS "maxVisits", visits, last_visit AS "lastVisit",
-    disabled_at AS "disabledAt", deleted_at AS "deletedAt", banned_at AS "bannedAt",
-    ban_reason AS "banReason"
-  FROM urls WHERE id > $1 ORDER BY id LIMIT $2`;
 
 /** Rows of a file, a column per array. */
 const STAGE = `INSERT INTO import_rows (import_id, seq, line, code, target, result, reason, created,
@@ -56,8 +61,6 @@ const TO_CREATE = `SELECT seq, code FROM import_rows
 
 const SKIP = `UPDATE import_rows SET result = 'skipped', reason = $3 || code || $4
   WHERE import_id = $1 AND seq = ANY($2::bigint[])`;
-
-const REPORT_COLUMNS = 'line::integer AS line, code, target, result, reason';
 
 function columnsOf(firstSeq: number, rows: readonly StagedRow[]): unknown[][] {
   return [
@@ -95,16 +98,15 @@ export function createPostgresTransferRepository(pool: pg.Pool) {
       limit: number,
       onLink: (link: Link) => void,
     ): Promise<number> {
-      const { rows } = await pool.query<Link>(PAGE, [afterId, limit]);
+      const { rows } = await pool.query<Link>(
+        postgresQuery(LINKS_AFTER, { after: afterId, limit }),
+      );
       for (const link of rows) onLink(link);
       return rows.length;
     },
 
     async startImport(id: string, created: number): Promise<void> {
-      await pool.query(`INSERT INTO imports (id, created, state) VALUES ($1, $2, 'reading')`, [
-        id,
-        created,
-      ]);
+      await pool.query(postgresQuery(INSERT_IMPORT, { id, created }));
     },
 
     async stageRows(id: string, firstSeq: number, rows: readonly StagedRow[]): Promise<void> {
@@ -150,27 +152,20 @@ export function createPostgresTransferRepository(pool: pg.Pool) {
 
     async findImport(id: string): Promise<{ created: number; state: ImportState } | null> {
       const { rows } = await pool.query<{ created: number; state: ImportState }>(
-        'SELECT created, state FROM imports WHERE id = $1',
-        [id],
+        postgresQuery(FIND_IMPORT, { id }),
       );
       return rows[0] ?? null;
     },
 
     async importTotals(id: string): Promise<{ result: ImportResult; count: number }[]> {
       const { rows } = await pool.query<{ result: ImportResult; count: number }>(
-        `SELECT result, count(*)::integer AS count FROM import_rows WHERE import_id = $1
-         GROUP BY result`,
-        [id],
+        postgresQuery(IMPORT_TOTALS, { id }),
       );
       return rows;
     },
 
     async shownRows(id: string, limit: number): Promise<ImportRowReport[]> {
-      const { rows } = await pool.query<ImportRowReport>(
-        `SELECT ${REPORT_COLUMNS} FROM import_rows WHERE import_id = $1
-         ORDER BY result = 'created', seq LIMIT $2`,
-        [id, limit],
-      );
+      const { rows } = await pool.query<ImportRowReport>(postgresQuery(SHOWN_ROWS, { id, limit }));
       return rows;
     },
 
@@ -181,9 +176,7 @@ export function createPostgresTransferRepository(pool: pg.Pool) {
       onRow: (row: ImportRowReport) => void,
     ): Promise<number> {
       const { rows } = await pool.query<ImportRowReport & { seq: number }>(
-        `SELECT seq, ${REPORT_COLUMNS} FROM import_rows WHERE import_id = $1 AND seq > $2
-         ORDER BY seq LIMIT $3`,
-        [id, afterSeq, limit],
+        postgresQuery(REPORT_ROWS_AFTER, { id, after: afterSeq, limit }),
       );
       let last = afterSeq;
       for (const { seq, ...row } of rows) {
@@ -195,22 +188,15 @@ export function createPostgresTransferRepository(pool: pg.Pool) {
 
     async oldImports(before: number, keep: number): Promise<string[]> {
       const { rows } = await pool.query<{ id: string }>(
-        `SELECT id FROM imports WHERE state <> 'applying' AND (created < $1 OR (state = 'done'
-           AND id NOT IN (SELECT id FROM imports WHERE state = 'done'
-             ORDER BY created DESC, id LIMIT $2)))`,
-        [before, keep],
+        postgresQuery(OLD_IMPORTS, { before, keep }),
       );
       return rows.map((row) => row.id);
     },
 
     async dropImportBatch(id: string, limit: number): Promise<number> {
-      const { rowCount } = await pool.query(
-        `DELETE FROM import_rows WHERE import_id = $1 AND seq IN
-           (SELECT seq FROM import_rows WHERE import_id = $1 ORDER BY seq LIMIT $2)`,
-        [id, limit],
-      );
+      const { rowCount } = await pool.query(postgresQuery(DROP_IMPORT_ROWS, { id, limit }));
       const changes = rowCount ?? 0;
-      if (changes < limit) await pool.query('DELETE FROM imports WHERE id = $1', [id]);
+      if (changes < limit) await pool.query(postgresQuery(DROP_IMPORT, { id }));
       return changes;
     },
   };

@@ -10,26 +10,27 @@ import {
   type StagedRow,
   type TransferStore,
 } from './transfer-store.js';
+import {
+  DROP_IMPORT,
+  DROP_IMPORT_ROWS,
+  FIND_IMPORT,
+  IMPORT_TOTALS,
+  INSERT_IMPORT,
+  LINKS_AFTER,
+  OLD_IMPORTS,
+  REPORT_ROWS_AFTER,
+  SHOWN_ROWS,
+} from './transfer-sql.js';
 
 /** Staged links written into urls per transaction on SQLite (a few milliseconds each). */
 export const APPLY_BATCH = 1_000;
 
 export type TransferRepository = ReturnType<typeof createTransferRepository>;
 
-const REPORT_COLUMNS = 'line, code, target, result, reason';
-
 /** The SQL of import and export. Statements are prepared once. */
 export function createTransferRepository(db: Db) {
-  const page = db.prepare<[number, number], Link>(
-    `SELECT id, code, target, created, updated, redirect_status AS redirectStatus,
-       expires_at AS expiresAt, max_visits AS maxVisits, visits, last_visit AS lastVisit,
-       disabled_at AS disabledAt, deleted_at AS deletedAt, banned_at AS bannedAt,
-       ban_reason AS banReason
-     FROM urls WHERE id > ? ORDER BY id LIMIT ?`,
-  );
-  const insertImport = db.prepare<[string, number]>(
-    `INSERT INTO imports (id, created, state) VALUES (?, ?, 'reading')`,
-  );
+  const page = db.prepare<[{ after: number; limit: number }], Link>(LINKS_AFTER.sqlite);
+  const insertImport = db.prepare<[{ id: string; created: number }]>(INSERT_IMPORT.sqlite);
   const stage = db.prepare<unknown[]>(
     `INSERT INTO import_rows (import_id, seq, line, code, target, result, reason, created,
        updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at,
@@ -117,29 +118,21 @@ export function createTransferRepository(db: Db) {
   });
 
   const undo = prepareUndo(db);
-  const dropRows = db.prepare<[string, string, number]>(
-    `DELETE FROM import_rows WHERE import_id = ? AND seq IN
-       (SELECT seq FROM import_rows WHERE import_id = ? ORDER BY seq LIMIT ?)`,
+  const dropRows = db.prepare<[{ id: string; limit: number }]>(DROP_IMPORT_ROWS.sqlite);
+  const dropImportRow = db.prepare<[{ id: string }]>(DROP_IMPORT.sqlite);
+  const findImport = db.prepare<[{ id: string }], { created: number; state: ImportState }>(
+    FIND_IMPORT.sqlite,
   );
-  const dropImportRow = db.prepare<[string]>(`DELETE FROM imports WHERE id = ?`);
-  const findImport = db.prepare<[string], { created: number; state: ImportState }>(
-    `SELECT created, state FROM imports WHERE id = ?`,
+  const totals = db.prepare<[{ id: string }], { result: ImportResult; count: number }>(
+    IMPORT_TOTALS.sqlite,
   );
-  const totals = db.prepare<[string], { result: ImportResult; count: number }>(
-    `SELECT result, count(*) AS count FROM import_rows WHERE import_id = ? GROUP BY result`,
-  );
-  // The rows a person reads first: those not created, then the created ones, each in file order.
-  const shown = db.prepare<[string, number], ImportRowReport>(
-    `SELECT ${REPORT_COLUMNS} FROM import_rows WHERE import_id = ?
-     ORDER BY result = 'created', seq LIMIT ?`,
-  );
-  const reportPage = db.prepare<[string, number, number], ImportRowReport & { seq: number }>(
-    `SELECT seq, ${REPORT_COLUMNS} FROM import_rows WHERE import_id = ? AND seq > ?
-     ORDER BY seq LIMIT ?`,
-  );
-  const oldImports = db.prepare<[number, number], { id: string }>(
-    `SELECT id FROM imports WHERE state <> 'applying' AND (created < ? OR (state = 'done' AND id NOT IN
-       (SELECT id FROM imports WHERE state = 'done' ORDER BY created DESC, id LIMIT ?)))`,
+  const shown = db.prepare<[{ id: string; limit: number }], ImportRowReport>(SHOWN_ROWS.sqlite);
+  const reportPage = db.prepare<
+    [{ id: string; after: number; limit: number }],
+    ImportRowReport & { seq: number }
+  >(REPORT_ROWS_AFTER.sqlite);
+  const oldImports = db.prepare<[{ before: number; keep: number }], { id: string }>(
+    OLD_IMPORTS.sqlite,
   );
 
   return {
@@ -150,7 +143,7 @@ export function createTransferRepository(db: Db) {
      */
     forEachLinkAfter(afterId: number, limit: number, onLink: (link: Link) => void): number {
       let seen = 0;
-      for (const link of page.iterate(afterId, limit)) {
+      for (const link of page.iterate({ after: afterId, limit })) {
         onLink(link);
         seen += 1;
       }
@@ -159,7 +152,7 @@ export function createTransferRepository(db: Db) {
 
     /** Notes a new import, whose rows are about to be staged. */
     startImport(id: string, created: number): void {
-      insertImport.run(id, created);
+      insertImport.run({ id, created });
     },
 
     /** Stages rows of the file, numbered from `firstSeq`, in one transaction. */
@@ -201,17 +194,17 @@ export function createTransferRepository(db: Db) {
 
     /** When and how far the import got, or null when it is unknown (or dropped). */
     findImport(id: string): { created: number; state: ImportState } | null {
-      return findImport.get(id) ?? null;
+      return findImport.get({ id }) ?? null;
     },
 
     /** How many rows had each result. */
     importTotals(id: string): { result: ImportResult; count: number }[] {
-      return totals.all(id);
+      return totals.all({ id });
     },
 
     /** Up to `limit` rows of the report, those not created first, each group in file order. */
     shownRows(id: string, limit: number): ImportRowReport[] {
-      return shown.all(id, limit);
+      return shown.all({ id, limit });
     },
 
     /** Calls `onRow` for up to `limit` report rows after row `afterSeq`; returns the last seq. */
@@ -222,7 +215,7 @@ export function createTransferRepository(db: Db) {
       onRow: (row: ImportRowReport) => void,
     ): number {
       let last = afterSeq;
-      for (const { seq, ...row } of reportPage.all(id, afterSeq, limit)) {
+      for (const { seq, ...row } of reportPage.all({ id, after: afterSeq, limit })) {
         onRow(row);
         last = seq;
       }
@@ -234,7 +227,7 @@ export function createTransferRepository(db: Db) {
      * `keep` newest. An import being written is never among them.
      */
     oldImports(before: number, keep: number): string[] {
-      return oldImports.all(before, keep).map((row) => row.id);
+      return oldImports.all({ before, keep }).map((row) => row.id);
     },
 
     /**
@@ -242,8 +235,8 @@ export function createTransferRepository(db: Db) {
      * Returns how many rows were deleted: fewer than `limit` means the import is gone.
      */
     dropImportBatch(id: string, limit: number): number {
-      const { changes } = dropRows.run(id, id, limit);
-      if (changes < limit) dropImportRow.run(id);
+      const { changes } = dropRows.run({ id, limit });
+      if (changes < limit) dropImportRow.run({ id });
       return changes;
     },
   };

@@ -1,0 +1,43 @@
+import { sqlText } from '../db/sql-text.js';
+import { LINK_FIELDS } from '../links/link-sql.js';
+
+/**
+ * The SQL both engines' transfer stores run, written once with named parameters (see
+ * db/sql-text.ts). Staging and applying an import differ by engine (PostgreSQL writes a whole
+ * range in one statement from arrays, SQLite a row at a time in short transactions): those have
+ * a text in each engine's file. PostgreSQL's BIGINT counts and line numbers come back as numbers
+ * from a pool made by createPostgresPool, as SQLite's do.
+ */
+
+const REPORT_COLUMNS = 'line, code, target, result, reason';
+
+/** A page of the export, in the order of the ids. */
+export const LINKS_AFTER = sqlText(
+  `SELECT ${LINK_FIELDS} FROM urls WHERE id > :after ORDER BY id LIMIT :limit`,
+);
+export const INSERT_IMPORT = sqlText(
+  `INSERT INTO imports (id, created, state) VALUES (:id, :created, 'reading')`,
+);
+export const FIND_IMPORT = sqlText('SELECT created, state FROM imports WHERE id = :id');
+export const IMPORT_TOTALS = sqlText(
+  'SELECT result, count(*) AS count FROM import_rows WHERE import_id = :id GROUP BY result',
+);
+// The rows a person reads first: those not created, then the created ones, each in file order.
+export const SHOWN_ROWS = sqlText(
+  `SELECT ${REPORT_COLUMNS} FROM import_rows WHERE import_id = :id
+   ORDER BY result = 'created', seq LIMIT :limit`,
+);
+export const REPORT_ROWS_AFTER = sqlText(
+  `SELECT seq, ${REPORT_COLUMNS} FROM import_rows WHERE import_id = :id AND seq > :after
+   ORDER BY seq LIMIT :limit`,
+);
+export const OLD_IMPORTS = sqlText(
+  `SELECT id FROM imports WHERE state <> 'applying' AND (created < :before OR (state = 'done'
+     AND id NOT IN (SELECT id FROM imports WHERE state = 'done'
+       ORDER BY created DESC, id LIMIT :keep)))`,
+);
+export const DROP_IMPORT_ROWS = sqlText(
+  `DELETE FROM import_rows WHERE import_id = :id AND seq IN
+     (SELECT seq FROM import_rows WHERE import_id = :id ORDER BY seq LIMIT :limit)`,
+);
+export const DROP_IMPORT = sqlText('DELETE FROM imports WHERE id = :id');
