@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { TransferStore } from './transfer-store.js';
+import { yieldToEventLoop } from '../db/batched-writes.js';
 import type { WriteGate } from '../db/write-gate.js';
 import { dropImport, writeImportReport } from './link-import.js';
 
@@ -32,7 +33,7 @@ export function createImportReportStore(deps: {
   write: WriteGate;
   pause?: () => Promise<void>;
 }): ImportReportStore {
-  const pause = deps.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+  const pause = deps.pause ?? yieldToEventLoop;
   return {
     async has(id) {
       const found = await deps.transfer.findImport(id);

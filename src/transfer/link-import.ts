@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { yieldToEventLoop } from '../db/batched-writes.js';
 import type { WriteGate } from '../db/write-gate.js';
 import { checkAlias } from '../links/alias-policy.js';
 import { checkTargetUrl, type UrlPolicyOptions } from '../links/url-policy.js';
@@ -109,8 +110,6 @@ export const ROWS_SHOWN = 500;
  */
 export const REPORT_CELL_MAX = 2_100;
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 function cell(value: string): string {
   return value.length <= REPORT_CELL_MAX ? value : `${value.slice(0, REPORT_CELL_MAX - 1)}…`;
 }
@@ -154,7 +153,7 @@ export async function importLinks(
   const bannedPolicy: UrlPolicyOptions = { ...policy, blockedHosts: [] };
 
   const write = deps.write ?? ((step) => step());
-  const pause = deps.pause ?? nextTurn;
+  const pause = deps.pause ?? yieldToEventLoop;
   let format: ImportFormat | null = null;
   let readRow: RowReader | null = null;
   let headerLength = 0;
