@@ -1,9 +1,7 @@
 // First: on an older Node the SQLite driver crashes the process; this stops it with one line.
 import '../scripts/check-node.mjs';
-import fs from 'node:fs';
 import { requireDatabaseFile, runIfEntryPoint, type CliOutput } from './cli.js';
-import { openDatabase } from './db/open-database.sqlite.js';
-import { writeSnapshot } from './db/snapshot.sqlite.js';
+import { openSnapshotSource } from './storage/command-storage.js';
 
 /**
  * The backup command: `node dist/backup.js`. Writes a consistent snapshot of the database named
@@ -22,13 +20,12 @@ export async function runBackup(
   try {
     const file = requireDatabaseFile(env, cwd);
     if (file === ':memory:') throw new Error('an in-memory database cannot be backed up');
-    // Opening a missing file would create an empty database and "back up" nothing.
-    if (!fs.existsSync(file)) throw new Error(`no database at ${file}`);
-    const db = openDatabase(file);
+    // Opening a missing file would create an empty database and "back up" nothing: refused.
+    const source = openSnapshotSource(file);
     try {
-      output.out(await writeSnapshot(db, file, { label: 'manual' }));
+      output.out(await source.writeSnapshot('manual'));
     } finally {
-      db.close();
+      source.close();
     }
     return 0;
   } catch (error) {

@@ -1,18 +1,11 @@
 // First: on an older Node the SQLite driver crashes the process; this stops it with one line.
 import '../scripts/check-node.mjs';
 import { requireDatabaseTarget, runIfEntryPoint, type CliOutput } from './cli.js';
-import { loadMigrations, pendingMigrations } from './db/migrations.js';
-import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from './db/migrations-dir.js';
-import { createPostgresPool } from './db/pool.postgres.js';
-import { readPostgresMigrationStatus } from './db/migrations.postgres.js';
-import { createPostgresKeyRepository } from './keys/key-store.postgres.js';
-import { openDatabase } from './db/open-database.sqlite.js';
 import { KEY_SCOPES, type KeyScope } from './keys/key-store.js';
-import { createKeyRepository } from './keys/key-store.sqlite.js';
 import { KEY_NAME_PATTERN, createKeyService, type KeyService } from './keys/key-service.js';
 import { endOfUtcDay, lastDayBefore } from './links/link-limits.js';
 import { parseUtcDate } from './links/link-options.js';
-import fs from 'node:fs';
+import { openKeyStore } from './storage/command-storage.js';
 
 /**
  * The API key command: `node dist/keys.js create NAME [--scope full|create-only]
@@ -23,7 +16,6 @@ import fs from 'node:fs';
 
 const USAGE =
   'usage: keys create NAME [--scope full|create-only] [--expires YYYY-MM-DD] | keys list | keys revoke NAME';
-const PENDING = 'the database has pending migrations; run `npm run migrate -- up` first';
 
 export type KeysCommand =
   | { kind: 'create'; name: string; scope: KeyScope; expiresAt: number | null }
@@ -115,40 +107,11 @@ export async function runKeys(
   try {
     const command = parseKeysArgs(args, Date.now());
     const target = requireDatabaseTarget(env, cwd);
-    if (target.engine === 'postgres') {
-      const direct = env.DATABASE_DIRECT_URL?.trim() || target.url;
-      const status = await readPostgresMigrationStatus(
-        direct,
-        loadMigrations(postgresMigrationsDir(DEFAULT_MIGRATIONS_DIR)),
-      );
-      if (status.some((migration) => !migration.applied)) throw new Error(PENDING);
-      const pool = createPostgresPool(target.url, { max: 1, applicationName: 'snip keys' });
-      try {
-        return await run(
-          command,
-          createKeyService({ keys: createPostgresKeyRepository(pool), now: Date.now }),
-          output,
-        );
-      } finally {
-        await pool.end();
-      }
-    }
-    const file = target.file;
-    if (file !== ':memory:' && !fs.existsSync(file)) {
-      throw new Error(`no database at ${file} (start snip or run the migrations first)`);
-    }
-    const db = openDatabase(file);
+    const store = await openKeyStore(target, env.DATABASE_DIRECT_URL?.trim());
     try {
-      if (pendingMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR)).length > 0) {
-        throw new Error(PENDING);
-      }
-      return await run(
-        command,
-        createKeyService({ keys: createKeyRepository(db), now: Date.now }),
-        output,
-      );
+      return await run(command, createKeyService({ keys: store.keys, now: Date.now }), output);
     } finally {
-      db.close();
+      await store.close();
     }
   } catch (error) {
     output.err(`keys: ${error instanceof Error ? error.message : String(error)}`);

@@ -5,22 +5,18 @@ import path from 'node:path';
 import { requireDatabaseTarget, runIfEntryPoint, type CliOutput } from './cli.js';
 import { loadConfig } from './config.js';
 import {
-  applyMigrations,
   createMigrationFile,
   dataLosses,
   loadMigrations,
-  newestApplied,
-  migrationStatus,
-  pendingMigrations,
-  readAppliedVersions,
-  rollbackMigration,
   type Migration,
   type MigrationStatus,
 } from './db/migrations.js';
-import { openDatabase, type Db } from './db/open-database.sqlite.js';
-import { writeSnapshot } from './db/snapshot.sqlite.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from './db/migrations-dir.js';
-import { applyPostgresMigrations, readPostgresMigrationStatus } from './db/migrations.postgres.js';
+import {
+  openFileMigrations,
+  serverMigrations,
+  type FileMigrations,
+} from './storage/command-storage.js';
 
 /**
  * The migration command: `node dist/migrate.js [up|status|rollback [--yes]|new NAME]`.
@@ -102,18 +98,18 @@ export async function runMigrate(
 async function migrateUp(file: string, migrations: Migration[], output: CliOutput) {
   const existed = file !== ':memory:' && fs.existsSync(file);
   await withDatabase(file, async (db) => {
-    const pending = pendingMigrations(db, migrations);
+    const pending = db.pending(migrations);
     const first = pending[0];
     if (!first) {
-      output.out(`nothing to migrate (${readAppliedVersions(db).length} applied)`);
+      output.out(`nothing to migrate (${db.appliedCount()} applied)`);
       return;
     }
     // A new database has nothing to lose; an existing one gets a copy to restore if this goes wrong.
     if (existed) {
-      const snapshot = await writeSnapshot(db, file, { label: `before-${first.version}` });
+      const snapshot = await db.writeSnapshot(`before-${first.version}`);
       output.out(`snapshot ${snapshot}`);
     }
-    applyMigrations(db, migrations, (m) => output.out(`applied ${m.filename}`));
+    db.apply(migrations, (m) => output.out(`applied ${m.filename}`));
   });
 }
 
@@ -125,7 +121,7 @@ function isMissing(file: string): boolean {
 function printStatus(file: string, migrations: Migration[], output: CliOutput): void {
   const statuses = isMissing(file)
     ? migrations.map((m) => ({ ...m, applied: false }))
-    : withDatabaseSync(file, (db) => migrationStatus(db, migrations));
+    : withDatabaseSync(file, (db) => db.status(migrations));
   printStatuses(statuses, output);
 }
 
@@ -153,7 +149,7 @@ async function rollbackNewest(
     return;
   }
   await withDatabase(file, async (db) => {
-    const newest = newestApplied(db, migrations);
+    const newest = db.newestApplied(migrations);
     if (newest === null) {
       output.out('nothing to roll back');
       return;
@@ -165,11 +161,9 @@ async function rollbackNewest(
       );
     }
     const snapshot =
-      file === ':memory:'
-        ? null
-        : await writeSnapshot(db, file, { label: `before-rollback-${newest.version}` });
+      file === ':memory:' ? null : await db.writeSnapshot(`before-rollback-${newest.version}`);
     if (snapshot) output.out(`snapshot ${snapshot}`);
-    rollbackMigration(db, migrations);
+    db.rollback(migrations);
     output.out(`rolled back ${newest.filename}`);
     if (snapshot) {
       output.out(
@@ -208,15 +202,16 @@ async function runOnPostgres(
   output: CliOutput,
 ): Promise<void> {
   if (command.kind === 'rollback') throw new Error(ROLLBACK_ON_POSTGRES);
+  const server = serverMigrations(url);
   const migrations = loadMigrations(dir);
   if (command.kind === 'help') output.out(USAGE);
   if (command.kind === 'help' || command.kind === 'status') {
-    printStatuses(await readPostgresMigrationStatus(url, migrations), output);
+    printStatuses(await server.status(migrations), output);
     return;
   }
   // The launch path: a configuration the server would refuse stops the migration too.
   const config = loadConfig(env, cwd);
-  const result = await applyPostgresMigrations(url, migrations, {
+  const result = await server.apply(migrations, {
     lockTimeoutMs: config.migrationLockTimeoutMs,
     onWaiting: (holder) => output.out(`waiting for the migration lock: ${holder}`),
     onApplied: (m) => output.out(`applied ${m.filename}`),
@@ -224,8 +219,8 @@ async function runOnPostgres(
   if (result.applied.length === 0) output.out(`nothing to migrate (${result.total} applied)`);
 }
 
-function withDatabaseSync<T>(file: string, use: (db: Db) => T): T {
-  const db = openDatabase(file);
+function withDatabaseSync<T>(file: string, use: (db: FileMigrations) => T): T {
+  const db = openFileMigrations(file);
   try {
     return use(db);
   } finally {
@@ -233,8 +228,8 @@ function withDatabaseSync<T>(file: string, use: (db: Db) => T): T {
   }
 }
 
-async function withDatabase<T>(file: string, use: (db: Db) => Promise<T>): Promise<T> {
-  const db = openDatabase(file);
+async function withDatabase<T>(file: string, use: (db: FileMigrations) => Promise<T>): Promise<T> {
+  const db = openFileMigrations(file);
   try {
     return await use(db);
   } finally {
