@@ -49,6 +49,15 @@ export function serverOptions(
 }
 
 /**
+ * Whether a request announces a body. One without (every redirect) has arrived whole with its
+ * headers, which headersTimeout already bounds, so it needs no clock of its own.
+ */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
  * Cuts a request whose body has not arrived whole within `requestTimeoutMs` (slowloris and its
  * kin), as Node's own request timeout would: a bare 408 if nothing was answered yet, and the
  * connection closed. An import's upload (isSlowUpload) is left to its route's longer limit.
@@ -58,7 +67,7 @@ export function limitRequestTime(
   requestTimeoutMs: number = SERVER_TIMEOUTS.requestTimeout,
 ): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
-    if (!isSlowUpload(req)) {
+    if (hasBody(req) && !isSlowUpload(req)) {
       const timer = setTimeout(() => {
         if (req.complete) return;
         const socket = req.socket;

@@ -372,7 +372,7 @@ describe('dataLosses', () => {
 });
 
 describe('the migration that records where API keys come from', () => {
-  it('when keys exist already, then only those INITIAL_API_KEY stored are marked initial, and admin sessions of the old kind are gone', () => {
+  it('when keys exist already, then only those INITIAL_API_KEY stored are marked initial, and admin sign-ins stored the old way are gone', () => {
     const db = openTempDb();
     const sources = MIGRATIONS_ON_DISK.findIndex((m) => m.name === 'add_api_key_sources');
     expect(sources).toBeGreaterThan(0);
