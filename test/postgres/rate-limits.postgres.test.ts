@@ -1,11 +1,15 @@
-import pg from 'pg';
-import { expect, it, onTestFinished } from 'vitest';
+import { expect, it } from 'vitest';
 import { loadMigrations } from '../../src/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
 import { applyPostgresMigrations } from '../../src/db/migrations.postgres.js';
 import { createPostgresLimiter } from '../../src/http/rate-limits.postgres.js';
 import { createLimiter, parseRateLimit } from '../../src/http/rate-limits.js';
-import { createTestPgDatabase, describeWithPostgres, withClient } from '../support/postgres.js';
+import {
+  createTestPgDatabase,
+  createTestPool,
+  describeWithPostgres,
+  withClient,
+} from '../support/postgres.js';
 
 // Rate limits shared through PostgreSQL: two machines (two pools, two limiters) count against one
 // allowance, and a machine whose database goes away still limits on its own.
@@ -19,17 +23,11 @@ async function migratedDatabase(): Promise<string> {
   return url;
 }
 
-function newPool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
-  onTestFinished(() => pool.end());
-  return pool;
-}
-
 describeWithPostgres('rate limits shared through PostgreSQL', () => {
   it('when one client alternates between two machines, then both count against one allowance', async () => {
     const url = await migratedDatabase();
-    const machineA = createPostgresLimiter(newPool(url), 'create', FIVE_A_MINUTE);
-    const machineB = createPostgresLimiter(newPool(url), 'create', FIVE_A_MINUTE);
+    const machineA = createPostgresLimiter(createTestPool(url, 2), 'create', FIVE_A_MINUTE);
+    const machineB = createPostgresLimiter(createTestPool(url, 2), 'create', FIVE_A_MINUTE);
     const verdicts = [];
     for (let i = 0; i < 8; i += 1) {
       verdicts.push(await (i % 2 === 0 ? machineA : machineB).hit('203.0.113.7'));
@@ -48,7 +46,7 @@ describeWithPostgres('rate limits shared through PostgreSQL', () => {
     expect(verdicts[5]!.resetSeconds).toBeGreaterThan(0);
     // Another client, and another limit, have allowances of their own.
     expect((await machineB.hit('198.51.100.1')).limited).toBe(false);
-    const notFound = createPostgresLimiter(newPool(url), 'notFound', FIVE_A_MINUTE);
+    const notFound = createPostgresLimiter(createTestPool(url, 2), 'notFound', FIVE_A_MINUTE);
     expect((await notFound.hit('203.0.113.7')).limited).toBe(false);
     const rows = await withClient(url, (client) =>
       client.query<{ key: string; points: number }>(
@@ -72,8 +70,7 @@ describeWithPostgres('rate limits shared through PostgreSQL', () => {
     // A pool that points at a port nothing listens on: every query fails to connect.
     const unreachable = new URL(url);
     unreachable.port = '1';
-    const pool = newPool(unreachable.href);
-    pool.on('error', () => {});
+    const pool = createTestPool(unreachable.href, 2);
     const limiter = createPostgresLimiter(pool, 'create', FIVE_A_MINUTE);
     const verdicts = [];
     for (let i = 0; i < 7; i += 1) verdicts.push((await limiter.hit('203.0.113.9')).limited);

@@ -11,7 +11,12 @@ import {
   OTHER_REFERRERS,
   type VisitBatch,
 } from '../../src/stats/visit-store.js';
-import { createTestPgDatabase, describeWithPostgres, withClient } from '../support/postgres.js';
+import {
+  createTestPgDatabase,
+  createTestPool,
+  describeWithPostgres,
+  withClient,
+} from '../support/postgres.js';
 import { createTestDatabase } from '../support/test-app.js';
 
 // The PostgreSQL visit flush against the real, throw-away cluster: the same stored figures as
@@ -26,12 +31,6 @@ async function migratedDatabase(): Promise<string> {
   const { url } = await createTestPgDatabase();
   await applyPostgresMigrations(url, PG_MIGRATIONS);
   return url;
-}
-
-function newPool(url: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  onTestFinished(() => pool.end());
-  return pool;
 }
 
 async function insertPgLinks(url: string, codes: string[]): Promise<number[]> {
@@ -266,7 +265,7 @@ describeWithPostgres('the PostgreSQL visit flush', () => {
     const gone = 9_999;
 
     const sqliteVisits = createVisitRepository(sqlite);
-    const pgVisits = createPostgresVisitRepository(newPool(url));
+    const pgVisits = createPostgresVisitRepository(createTestPool(url, 4));
     const flushBoth = async (batches: VisitBatch[]) => {
       sqliteVisits.addVisits(batches);
       await pgVisits.addVisits(batches);
@@ -456,7 +455,7 @@ describeWithPostgres('the PostgreSQL visit flush', () => {
       `h${i}.example`,
       1,
     ]) as [string, number][];
-    await createPostgresVisitRepository(newPool(url)).addVisits([
+    await createPostgresVisitRepository(createTestPool(url, 4)).addVisits([
       batch(link!, START + 1, [['2026-06-15', almost.length]], almost),
     ]);
 
@@ -470,7 +469,7 @@ describeWithPostgres('the PostgreSQL visit flush', () => {
     await holder.query('BEGIN');
     await holder.query('SELECT id FROM urls WHERE id = $1 FOR UPDATE', [link]);
     const flushes = ['first.example', 'second.example'].map((host, i) =>
-      createPostgresVisitRepository(newPool(url)).addVisits([
+      createPostgresVisitRepository(createTestPool(url, 4)).addVisits([
         batch(link!, START + 2 + i, [[`2026-06-1${6 + i}`, 1]], [[host, 1]]),
       ]),
     );
@@ -497,7 +496,7 @@ describeWithPostgres('the PostgreSQL visit flush', () => {
     const url = await migratedDatabase();
     const [first, second] = await insertPgLinks(url, ['first', 'second']);
     const retried: unknown[] = [];
-    const visits = createPostgresVisitRepository(newPool(url), {
+    const visits = createPostgresVisitRepository(createTestPool(url, 4), {
       onRetry: (error) => retried.push(error),
     });
     const other = new pg.Client({ connectionString: url });
@@ -550,7 +549,7 @@ describeWithPostgres('the PostgreSQL visit flush', () => {
       client.query('ALTER TABLE visits_referrers RENAME TO visits_referrers_away'),
     );
     const retried: unknown[] = [];
-    const visits = createPostgresVisitRepository(newPool(url), {
+    const visits = createPostgresVisitRepository(createTestPool(url, 4), {
       onRetry: (error) => retried.push(error),
     });
     const flush = [batch(only!, START + 1, [['2026-06-15', 2]], [['a.example', 2]])];

@@ -101,3 +101,15 @@ export async function withClient<T>(
     await client.end();
   }
 }
+
+/**
+ * A pool on a test's database, ended when the test finishes. The database is dropped then too,
+ * which may end an idle connection before the pool does: pg reports that as an 'error' event,
+ * which must not become an uncaught exception.
+ */
+export function createTestPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => {});
+  onTestFinished(() => pool.end());
+  return pool;
+}
