@@ -2,14 +2,9 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import type { z } from 'zod';
 import type { KeyScope } from '../keys/key-store.js';
 import type { KeyService } from '../keys/key-service.js';
-import {
-  endOfUtcDay,
-  formatInstant,
-  LATEST_INSTANT,
-  LATEST_INSTANT_TEXT,
-} from '../links/link-limits.js';
-import { parseUtcDate, type LinkOptions } from '../links/link-options.js';
-import { isLinkCode, type Link, type RedirectStatus } from '../links/link.js';
+import { formatInstant } from '../links/link-limits.js';
+import { DEFAULT_OPTIONS } from '../links/link-options.js';
+import { isLinkCode, type Link } from '../links/link.js';
 import type { LinkService, UrlContext } from '../links/link-service.js';
 import { firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
@@ -24,8 +19,11 @@ import {
 } from './api-problems.js';
 import { describeProblem, openApiDocument } from './openapi.js';
 import {
+  API_FIELDS,
   CreateLinkSchema,
   fieldErrors,
+  readApiOptions,
+  showApiOptions,
   ListLinksQuerySchema,
   UpdateLinkSchema,
   type LinkBody,
@@ -158,28 +156,6 @@ export function parseOrThrow<S extends z.ZodType>(
   );
 }
 
-/** An expiry as the API takes it, in epoch ms: a date works through that UTC day. */
-export function parseExpiry(value: string, now: number, pointer = '/expiresAt'): number {
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? parseUtcDate(value) : null;
-  const at = day !== null ? endOfUtcDay(day) : Date.parse(value);
-  if (!Number.isFinite(at)) {
-    throw new ApiProblem('invalid-request', 'The body has fields to fix.', [
-      { pointer, detail: 'is not a date' },
-    ]);
-  }
-  if (at <= now) {
-    throw new ApiProblem('refused', 'The expiry has already passed.', [
-      { pointer, detail: 'must be in the future' },
-    ]);
-  }
-  if (at > LATEST_INSTANT) {
-    throw new ApiProblem('refused', `The expiry is later than ${LATEST_INSTANT_TEXT}.`, [
-      { pointer, detail: `must be no later than ${LATEST_INSTANT_TEXT}` },
-    ]);
-  }
-  return at;
-}
-
 const iso = formatInstant;
 
 export function toApiLink(
@@ -192,18 +168,13 @@ export function toApiLink(
     code: link.code,
     shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
     url: state === 'deleted' ? null : link.target,
-    redirectType: link.redirectStatus,
+    ...showApiOptions(link),
     state,
-    expiresAt: iso(link.expiresAt),
-    maxVisits: link.maxVisits,
     visits: { total: deps.links.totalVisits(link), lastVisitAt: iso(link.lastVisit) },
     createdAt: iso(link.created),
     updatedAt: iso(link.updated),
   };
 }
-
-/** The form's field names that the API calls otherwise. */
-const API_FIELDS: Record<string, string> = { max_visits: 'maxVisits', expires_on: 'expiresAt' };
 
 /** The shortening form's refusals as problem documents: the same policy, another door. */
 export function creationProblem(
@@ -274,11 +245,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
     await admitCreation(deps, req, res);
     const body = parseOrThrow(CreateLinkSchema, req.body ?? {}, 'body');
     const now = deps.now();
-    const options: LinkOptions = {
-      redirectStatus: (body.redirectType ?? 302) as RedirectStatus,
-      expiresAt: body.expiresAt === undefined ? null : parseExpiry(body.expiresAt, now),
-      maxVisits: body.maxVisits ?? null,
-    };
+    const options = readApiOptions(body, DEFAULT_OPTIONS, now);
     const context = urlContext(deps, req);
     const apiKeyId = callerKeyId(res);
     const reused =
@@ -345,16 +312,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
     requireFullKey(res);
     const link = await findChangeable(String(req.params.code));
     const body = parseOrThrow(UpdateLinkSchema, req.body ?? {}, 'body');
-    const options: LinkOptions = {
-      redirectStatus: (body.redirectType ?? link.redirectStatus) as RedirectStatus,
-      expiresAt:
-        body.expiresAt === undefined
-          ? link.expiresAt
-          : body.expiresAt === null
-            ? null
-            : parseExpiry(body.expiresAt, deps.now()),
-      maxVisits: body.maxVisits === undefined ? link.maxVisits : body.maxVisits,
-    };
+    const options = readApiOptions(body, link, deps.now());
     const result = await deps.links.update(
       link,
       { url: body.url ?? link.target, options },

@@ -1,7 +1,22 @@
 import { z } from 'zod';
-import { LATEST_DAY_TEXT, LATEST_INSTANT_TEXT, MAX_VISIT_LIMIT } from '../links/link-limits.js';
-import { LINK_STATES, REDIRECT_STATUSES } from '../links/link.js';
-import type { FieldError } from './api-problems.js';
+import {
+  endOfUtcDay,
+  formatInstant,
+  LATEST_DAY_TEXT,
+  LATEST_INSTANT,
+  LATEST_INSTANT_TEXT,
+  MAX_VISIT_LIMIT,
+} from '../links/link-limits.js';
+import {
+  FORM_FIELDS,
+  parseUtcDate,
+  REDIRECT_STATUSES,
+  type LinkOptionName,
+  type LinkOptions,
+  type RedirectStatus,
+} from '../links/link-options.js';
+import { LINK_STATES } from '../links/link.js';
+import { ApiProblem, type FieldError } from './api-problems.js';
 
 /**
  * The API's requests and answers as zod schemas. They validate every request, and the OpenAPI
@@ -39,6 +54,127 @@ const MaxVisitsSchema = z
       "The link stops working after this many visits. Only people's browsers count: bots, link previews and scripts do not use it up.",
   });
 
+/** An expiry as the API takes it, in epoch ms: a date works through that UTC day. */
+export function parseExpiry(value: string, now: number, pointer = '/expiresAt'): number {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? parseUtcDate(value) : null;
+  const at = day !== null ? endOfUtcDay(day) : Date.parse(value);
+  if (!Number.isFinite(at)) {
+    throw new ApiProblem('invalid-request', 'The body has fields to fix.', [
+      { pointer, detail: 'is not a date' },
+    ]);
+  }
+  if (at <= now) {
+    throw new ApiProblem('refused', 'The expiry has already passed.', [
+      { pointer, detail: 'must be in the future' },
+    ]);
+  }
+  if (at > LATEST_INSTANT) {
+    throw new ApiProblem('refused', `The expiry is later than ${LATEST_INSTANT_TEXT}.`, [
+      { pointer, detail: `must be no later than ${LATEST_INSTANT_TEXT}` },
+    ]);
+  }
+  return at;
+}
+
+/** One link option (src/links/link-options.ts) as `/api/v1` names, takes and answers it. */
+type ApiOption<T, In extends z.ZodType = z.ZodType> = {
+  /** Its name in requests and answers. */
+  field: string;
+  /** What a request may send; absent is the option's empty value on creation, unchanged on update. */
+  input: In;
+  /** An update may send null: the option goes back to its empty value. */
+  clearable: boolean;
+  /** A valid input as the value at `now`; throws an ApiProblem for one that cannot be set. */
+  read: (input: z.output<In>, now: number) => T;
+  output: z.ZodType;
+  show: (value: T) => unknown;
+};
+
+function apiOption<T>() {
+  return <In extends z.ZodType>(spec: ApiOption<T, In>) => spec;
+}
+
+/**
+ * Every link option in `/api/v1`. The `satisfies` makes a new option in the catalogue a type
+ * error here until the API names it.
+ */
+export const API_OPTIONS = {
+  redirectStatus: apiOption<RedirectStatus>()({
+    field: 'redirectType',
+    input: RedirectTypeSchema,
+    clearable: false,
+    read: (input) => input as RedirectStatus,
+    output: z.union(
+      REDIRECT_STATUSES.map((s) => z.literal(s)) as [z.ZodLiteral<302>, ...z.ZodLiteral<number>[]],
+    ),
+    show: (value) => value,
+  }),
+  expiresAt: apiOption<number | null>()({
+    field: 'expiresAt',
+    input: ExpirySchema,
+    clearable: true,
+    read: (input, now) => parseExpiry(input, now),
+    output: z.iso
+      .datetime()
+      .nullable()
+      .meta({
+        description: `The first instant the link no longer works, at most ${LATEST_INSTANT_TEXT}; null when it never expires (or the stored time is damaged).`,
+      }),
+    show: (value) => formatInstant(value),
+  }),
+  maxVisits: apiOption<number | null>()({
+    field: 'maxVisits',
+    input: MaxVisitsSchema,
+    clearable: true,
+    read: (input) => input,
+    output: z.int().nullable(),
+    show: (value) => value,
+  }),
+} satisfies { [K in LinkOptionName]: ApiOption<LinkOptions[K]> };
+
+/** The options in the order the API lists them. */
+const API_OPTION_NAMES = Object.keys(API_OPTIONS) as LinkOptionName[];
+
+function apiSpec(name: LinkOptionName): ApiOption<unknown> {
+  return API_OPTIONS[name] as ApiOption<unknown>;
+}
+
+/** The form's field names of the options as the API calls them, for the service's refusals. */
+export const API_FIELDS: Record<string, string> = Object.fromEntries(
+  API_OPTION_NAMES.map((name) => [FORM_FIELDS[name], API_OPTIONS[name].field]),
+);
+
+/**
+ * The options of a request as the link will have them: each sent one read at `now`, null for a
+ * clearable one sent as null, and the rest from `base` (the link's, or the empty options).
+ */
+export function readApiOptions(body: object, base: LinkOptions, now: number): LinkOptions {
+  const sent = body as Record<string, unknown>;
+  return Object.fromEntries(
+    API_OPTION_NAMES.map((name) => {
+      const spec = apiSpec(name);
+      const value = sent[spec.field];
+      if (value === undefined) return [name, base[name]];
+      return [name, value === null ? null : spec.read(value, now)];
+    }),
+  ) as LinkOptions;
+}
+
+/** A link's options as an answer shows them. */
+export function showApiOptions(options: LinkOptions): Record<string, unknown> {
+  return Object.fromEntries(
+    API_OPTION_NAMES.map((name) => [apiSpec(name).field, apiSpec(name).show(options[name])]),
+  );
+}
+
+/** The options' shapes in a request (creation, update) and in an answer. Typed loosely: read
+ * through readApiOptions and showApiOptions. */
+function optionShape(of: (spec: ApiOption<unknown>) => z.ZodType): Record<never, never> {
+  return Object.fromEntries(
+    API_OPTION_NAMES.map((name) => [apiSpec(name).field, of(apiSpec(name))]),
+  );
+}
+
 export const CreateLinkSchema = z
   .strictObject({
     url: z
@@ -48,9 +184,7 @@ export const CreateLinkSchema = z
       .string({ error: 'must be a string' })
       .optional()
       .meta({ description: '3–64 of A–Z a–z 0–9 - _. Omitted or empty: a code is generated.' }),
-    redirectType: RedirectTypeSchema.optional(),
-    expiresAt: ExpirySchema.optional(),
-    maxVisits: MaxVisitsSchema.optional(),
+    ...optionShape((spec) => spec.input.optional()),
     reuse: z.boolean({ error: 'must be true or false' }).optional().meta({
       description:
         'true: answer the newest active link to the same URL that the same API key made (200) instead of making another (201). Never a link made without a key or by another key; without a key, a new link is always made.',
@@ -61,9 +195,7 @@ export const CreateLinkSchema = z
 export const UpdateLinkSchema = z
   .strictObject({
     url: z.string({ error: 'must be a string' }).optional(),
-    redirectType: RedirectTypeSchema.optional(),
-    expiresAt: ExpirySchema.nullable().optional(),
-    maxVisits: MaxVisitsSchema.nullable().optional(),
+    ...optionShape((spec) => (spec.clearable ? spec.input.nullable() : spec.input).optional()),
   })
   .refine((body) => Object.keys(body).length > 0, { error: 'send at least one field to change' })
   .meta({ id: 'UpdateLink', description: 'Fields to change; null clears an expiry.' });
@@ -110,17 +242,8 @@ export const LinkSchema = z
     code: z.string(),
     shortUrl: z.url().meta({ description: 'Always absolute.' }),
     url: z.string().nullable().meta({ description: 'The target; null once the link is deleted.' }),
-    redirectType: z.union(
-      REDIRECT_STATUSES.map((s) => z.literal(s)) as [z.ZodLiteral<302>, ...z.ZodLiteral<number>[]],
-    ),
+    ...optionShape((spec) => spec.output),
     state: z.enum(LINK_STATES),
-    expiresAt: z.iso
-      .datetime()
-      .nullable()
-      .meta({
-        description: `The first instant the link no longer works, at most ${LATEST_INSTANT_TEXT}; null when it never expires (or the stored time is damaged).`,
-      }),
-    maxVisits: z.int().nullable(),
     visits: z.object({ total: z.int(), lastVisitAt: z.iso.datetime().nullable() }),
     // Null only for a time that was damaged in the database: the row is still listed (ADR 019).
     createdAt: z.iso.datetime().nullable(),

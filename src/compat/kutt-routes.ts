@@ -14,6 +14,7 @@ import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-er
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-limits.js';
 import { isLinkCode, type Link } from '../links/link.js';
+import { DEFAULT_OPTIONS } from '../links/link-options.js';
 
 /**
  * Kutt's API v2 (`/api/v2`), so that Kutt's clients (ShareX's Kutt shortener, the Kutt browser
@@ -134,11 +135,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
         url: body.target,
         alias,
         apiKeyId,
-        options: {
-          redirectStatus: 302,
-          expiresAt,
-          maxVisits: null,
-        },
+        options: { ...DEFAULT_OPTIONS, expiresAt },
       },
       context,
     );

@@ -20,6 +20,7 @@ import {
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
 import { isLinkCode, type Link } from '../links/link.js';
+import { DEFAULT_OPTIONS } from '../links/link-options.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
@@ -192,7 +193,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         alias: slug,
         apiKeyId,
         codeLength: body.shortCodeLength ? Math.max(5, body.shortCodeLength) : undefined,
-        options: { redirectStatus: 302, expiresAt, maxVisits: body.maxVisits ?? null },
+        options: { ...DEFAULT_OPTIONS, expiresAt, maxVisits: body.maxVisits ?? null },
       },
       context,
     );

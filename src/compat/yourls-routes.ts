@@ -9,6 +9,7 @@ import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-er
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant } from '../links/link-limits.js';
 import { isLinkCode, type Link } from '../links/link.js';
+import { DEFAULT_OPTIONS } from '../links/link-options.js';
 
 /**
  * The YOURLS API (`/yourls-api.php`), so that YOURLS's clients (ShareX's YOURLS shortener and
@@ -160,7 +161,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
             url,
             alias: keyword,
             apiKeyId: callerKeyId(res),
-            options: { redirectStatus: 302, expiresAt: null, maxVisits: null },
+            options: DEFAULT_OPTIONS,
           },
           { ownHosts: deps.ownHosts(req), addMissingScheme: true },
         );

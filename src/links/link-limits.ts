@@ -1,5 +1,3 @@
-import type { Link } from './link.js';
-
 /**
  * The range of every time and visit limit snip stores, in one place for every door (the form,
  * `/api/v1` and its OpenAPI document, Shlink, Kutt, the import) and for the link service, which
@@ -76,7 +74,10 @@ const INSTANT_FIELDS = {
   deletedAt: true,
 } as const;
 
-type CheckedLink = Pick<Link, keyof typeof INSTANT_FIELDS | 'maxVisits' | 'visits'>;
+type CheckedLink = Record<keyof typeof INSTANT_FIELDS, number | null> & {
+  maxVisits: number | null;
+  visits: number;
+};
 
 /**
  * The fields of a stored link that hold what no door accepts: a time outside the range above
@@ -94,17 +95,63 @@ export function unstorableFields(link: CheckedLink): string[] {
   return fields;
 }
 
-/** What the link service refuses to store, in the form's field names; empty when all is well. */
-export function checkLinkLimits(options: {
-  expiresAt: number | null;
-  maxVisits: number | null;
-}): Partial<Record<'expires_on' | 'max_visits', string>> {
-  const errors: Partial<Record<'expires_on' | 'max_visits', string>> = {};
-  if (options.expiresAt !== null && !isStorableInstant(options.expiresAt)) {
-    errors.expires_on = `The expiry must be a time no later than ${LATEST_INSTANT_TEXT}.`;
-  }
-  if (options.maxVisits !== null && !isVisitLimit(options.maxVisits)) {
-    errors.max_visits = `The visit limit must be a whole number from 1 to ${MAX_VISIT_LIMIT.toLocaleString('en')}.`;
-  }
-  return errors;
+/** A text read as a value, or what is wrong with it, in words for the person who wrote it. */
+export type Reading<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/**
+ * A time as snip's export writes it: ISO 8601 in UTC, '' for none. One that no door accepts
+ * (written into the database by other means) is written as stored, so that the export goes on
+ * and an import reports that row rather than reading it as "never".
+ */
+export function exportTime(epochMs: number | null): string {
+  return epochMs === null ? '' : (formatInstant(epochMs) ?? String(epochMs));
+}
+
+/** A time as exports write it (see parseTimestamp); '' is none. */
+export function readTime(text: string): Reading<number | null> {
+  if (text === '') return { ok: true, value: null };
+  const parsed = parseTimestamp(text);
+  return parsed === null
+    ? {
+        ok: false,
+        problem: `“${text}” is not a date and time (ISO 8601, such as 2026-01-31T12:00:00Z).`,
+      }
+    : { ok: true, value: parsed };
+}
+
+// ISO 8601 as exporters write it: date, optional time (T or a space), optional fraction and
+// offset (Z, +01:00, +0100 or +01). Without an offset the time is UTC: YOURLS and Kutt (on
+// SQLite) store UTC without saying so.
+const TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/** Epoch ms of an ISO 8601 date or date-time, or null when it is not one (or not a real date). */
+export function parseTimestamp(value: string): number | null {
+  const match = TIME.exec(value);
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match
+    .slice(1, 7)
+    .map((part) => Number(part ?? 0));
+  const fraction = match[7] === undefined ? 0 : Math.floor(Number(`0.${match[7]}`) * 1000);
+  const time = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, fraction);
+  const date = new Date(time);
+  const real =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month! - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  if (!real) return null;
+  // The instant, not the written year, must lie in the range every door stores (1970 to the
+  // end of 9999, UTC), so that an export writes it back as it was read.
+  const instant = time - offsetMinutes(match[8]) * 60_000;
+  return isStorableInstant(instant) ? instant : null;
+}
+
+function offsetMinutes(offset: string | undefined): number {
+  if (offset === undefined || offset.toUpperCase() === 'Z') return 0;
+  const digits = offset.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
+  return offset.startsWith('-') ? -minutes : minutes;
 }

@@ -1,74 +1,259 @@
 import { z } from 'zod';
-import { endOfUtcDay, lastDayBefore, MAX_VISIT_LIMIT } from './link-limits.js';
-import { REDIRECT_STATUSES, type RedirectStatus } from './link.js';
-
-export type LinkOptions = {
-  redirectStatus: RedirectStatus;
-  expiresAt: number | null;
-  maxVisits: number | null;
-};
-
-export type OptionField = 'redirect' | 'expires_on' | 'max_visits';
-export type OptionErrors = Partial<Record<OptionField, string>>;
+import {
+  endOfUtcDay,
+  exportTime,
+  isStorableInstant,
+  isVisitLimit,
+  lastDayBefore,
+  LATEST_INSTANT_TEXT,
+  MAX_VISIT_LIMIT,
+  readTime,
+  type Reading,
+} from './link-limits.js';
 
 /**
- * The link options as the forms send them: strings, every one optional. An expiry date means
- * "works through that day (UTC)", so it is stored as the start of the next UTC day (for
- * 9999-12-31, the last instant of that day: src/links/link-limits.ts).
+ * The options a link's owner sets, each declared once, here: the column that stores it, the
+ * form field that carries it, the column of snip's export that writes it, and the check the
+ * link service makes whatever door it came through. The stores, the forms, the export and the
+ * import read this catalogue; `/api/v1` names each option in api/api-schemas.ts, whose table
+ * must cover every key of it. Adding an option is an entry here, an entry there, a migration
+ * per engine and the views that show it (docs/architecture.md).
  */
-export const LinkOptionsFormSchema = z.object({
-  redirect: z
-    .string({ error: 'Choose one of the redirect types listed.' })
-    .pipe(
-      z.enum(REDIRECT_STATUSES.map(String) as [string, ...string[]], {
-        error: 'Choose one of the redirect types listed.',
-      }),
-    )
-    .optional()
-    .default('302')
-    .transform((value) => Number(value) as RedirectStatus),
-  expires_on: z
-    .string()
-    .trim()
-    .optional()
-    .default('')
-    .refine((value) => value === '' || parseUtcDate(value) !== null, {
-      error: 'Enter a date as YYYY-MM-DD.',
-    })
-    .transform((value) => (value === '' ? null : endOfUtcDay(parseUtcDate(value)!))),
-  max_visits: z
-    .string()
-    .trim()
-    .optional()
-    .default('')
-    .refine((value) => value === '' || /^\d+$/.test(value), {
-      error: 'Enter a whole number of visits, or leave it empty.',
-    })
-    .transform((value) => (value === '' ? null : Number(value)))
-    .refine((value) => value === null || (value >= 1 && value <= MAX_VISIT_LIMIT), {
-      error: `Enter a number of visits from 1 to ${MAX_VISIT_LIMIT.toLocaleString('en')}.`,
-    }),
-});
+
+export const REDIRECT_STATUSES = [302, 301, 307, 308] as const;
+export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
+
+export type LinkOptionSpec<T> = {
+  /** Its column in `urls`, and in `import_rows`, where an import stages its links. */
+  column: string;
+  /** The column's type on PostgreSQL, for statements that pass a column as an array. */
+  sqlType: 'bigint' | 'text';
+  /** A link's value when nobody chose one; a deleted link keeps it too (see `kept`). */
+  empty: T;
+  /**
+   * Whether a deleted link keeps this option. A tombstone keeps its code and nothing its owner
+   * gave, so an option that says something about the owner's link is erased to `empty`.
+   */
+  kept: boolean;
+  /** The option in the forms (home page, admin, manage page). */
+  form: {
+    /** The field's name; its error message is keyed by it too. */
+    field: string;
+    /** The field's text (absent when the form leaves it out) to the value, with messages. */
+    schema: z.ZodType<T, string | undefined>;
+    /** What the form says about a value that parsed but cannot be set at `now`; null: nothing. */
+    refuseAt?: (value: T, now: number) => string | null;
+    /** The field's text for a stored value, to edit it. */
+    show: (value: T) => string;
+  };
+  /** The option in snip's export, and how snip's import reads it back. */
+  file: {
+    column: string;
+    write: (value: T) => string;
+    /** The trimmed cell; '' is an empty cell. */
+    read: (text: string) => Reading<T>;
+  };
+  /** The link service's last line: a message when the value is one no door may store. */
+  check: (value: T) => string | null;
+};
+
+/** Keeps the literal names of a spec (its form field) while checking it against its type. */
+function option<T>() {
+  return <const S extends LinkOptionSpec<T>>(spec: S): S => spec;
+}
+
+/** An optional form field: its text trimmed, '' when it is left out. */
+const formText = () => z.string().trim().optional().default('');
+
+export const LINK_OPTIONS = {
+  /** First instant (epoch ms) at which the link no longer redirects. */
+  expiresAt: option<number | null>()({
+    column: 'expires_at',
+    sqlType: 'bigint',
+    empty: null,
+    kept: false,
+    form: {
+      field: 'expires_on',
+      // A date means "works through that day (UTC)", so it is stored as the start of the next
+      // UTC day (for 9999-12-31, the last instant of that day: src/links/link-limits.ts).
+      schema: formText()
+        .refine((value) => value === '' || parseUtcDate(value) !== null, {
+          error: 'Enter a date as YYYY-MM-DD.',
+        })
+        .transform((value) => (value === '' ? null : endOfUtcDay(parseUtcDate(value)!))),
+      refuseAt: (value, now) =>
+        value !== null && value <= now ? 'Choose today or a later date.' : null,
+      show: (value) => expiryDateValue(value),
+    },
+    file: {
+      column: 'expires_at',
+      write: exportTime,
+      read: readTime,
+    },
+    check: (value) =>
+      value !== null && !isStorableInstant(value)
+        ? `The expiry must be a time no later than ${LATEST_INSTANT_TEXT}.`
+        : null,
+  }),
+  maxVisits: option<number | null>()({
+    column: 'max_visits',
+    sqlType: 'bigint',
+    empty: null,
+    kept: false,
+    form: {
+      field: 'max_visits',
+      schema: formText()
+        .refine((value) => value === '' || /^\d+$/.test(value), {
+          error: 'Enter a whole number of visits, or leave it empty.',
+        })
+        .transform((value) => (value === '' ? null : Number(value)))
+        .refine((value) => value === null || (value >= 1 && value <= MAX_VISIT_LIMIT), {
+          error: `Enter a number of visits from 1 to ${MAX_VISIT_LIMIT.toLocaleString('en')}.`,
+        }),
+      show: (value) => (value === null ? '' : String(value)),
+    },
+    file: {
+      column: 'max_visits',
+      write: (value) => (value === null ? '' : String(value)),
+      read: (text) =>
+        text === ''
+          ? { ok: true, value: null }
+          : /^\d+$/.test(text) && isVisitLimit(Number(text))
+            ? { ok: true, value: Number(text) }
+            : {
+                ok: false,
+                problem: `“${text}” is not a visit limit (a whole number from 1 to ${MAX_VISIT_LIMIT.toLocaleString('en')}).`,
+              },
+    },
+    check: (value) =>
+      value !== null && !isVisitLimit(value)
+        ? `The visit limit must be a whole number from 1 to ${MAX_VISIT_LIMIT.toLocaleString('en')}.`
+        : null,
+  }),
+  redirectStatus: option<RedirectStatus>()({
+    column: 'redirect_status',
+    sqlType: 'bigint',
+    empty: 302,
+    kept: true,
+    form: {
+      field: 'redirect',
+      schema: z
+        .string({ error: 'Choose one of the redirect types listed.' })
+        .pipe(
+          z.enum(REDIRECT_STATUSES.map(String) as [string, ...string[]], {
+            error: 'Choose one of the redirect types listed.',
+          }),
+        )
+        .optional()
+        .default('302')
+        .transform((value) => Number(value) as RedirectStatus),
+      show: (value) => String(value),
+    },
+    file: {
+      column: 'redirect_status',
+      write: (value) => String(value),
+      read: (text) => {
+        if (text === '') return { ok: true, value: 302 };
+        const status = REDIRECT_STATUSES.find((candidate) => String(candidate) === text);
+        return status === undefined
+          ? {
+              ok: false,
+              problem: `“${text}” is not a redirect type (${REDIRECT_STATUSES.join(', ')}).`,
+            }
+          : { ok: true, value: status };
+      },
+    },
+    check: (value) =>
+      REDIRECT_STATUSES.includes(value) ? null : 'Choose one of the redirect types listed.',
+  }),
+};
+
+type Catalogue = typeof LINK_OPTIONS;
+export type LinkOptionName = keyof Catalogue;
+type ValueOf<S> = S extends LinkOptionSpec<infer T> ? T : never;
+
+/** The options of a link, one value per entry of the catalogue. */
+export type LinkOptions = { [K in LinkOptionName]: ValueOf<Catalogue[K]> };
+
+/** The catalogue's entries, in its order (the order of the export's columns). */
+export const OPTION_NAMES = Object.keys(LINK_OPTIONS) as LinkOptionName[];
+
+function specOf(name: LinkOptionName): LinkOptionSpec<unknown> {
+  return LINK_OPTIONS[name] as LinkOptionSpec<unknown>;
+}
+
+/** Every option at its `empty` value: what a door that sets none of them gives. */
+export const DEFAULT_OPTIONS = Object.fromEntries(
+  OPTION_NAMES.map((name) => [name, specOf(name).empty]),
+) as LinkOptions;
+
+/** Just the options of anything that has them (a link, a row), in the catalogue's order. */
+export function pickOptions(from: LinkOptions): LinkOptions {
+  return Object.fromEntries(OPTION_NAMES.map((name) => [name, from[name]])) as LinkOptions;
+}
+
+/** The options a deleted link keeps; the others are back at `empty`. */
+export function keptOnDelete(options: LinkOptions): LinkOptions {
+  return Object.fromEntries(
+    OPTION_NAMES.map((name) => [name, specOf(name).kept ? options[name] : specOf(name).empty]),
+  ) as LinkOptions;
+}
+
+export type OptionField = Catalogue[LinkOptionName]['form']['field'];
+export type OptionErrors = Partial<Record<OptionField, string>>;
+
+/** The form's field name of each option, and back. */
+export const FORM_FIELDS = Object.fromEntries(
+  OPTION_NAMES.map((name) => [name, LINK_OPTIONS[name].form.field]),
+) as { [K in LinkOptionName]: Catalogue[K]['form']['field'] };
+
+/** The option fields as the forms send them: strings, every one optional. */
+export const LinkOptionsFormSchema = z.object(
+  Object.fromEntries(OPTION_NAMES.map((name) => [FORM_FIELDS[name], specOf(name).form.schema])),
+) as z.ZodObject<{ [K in LinkOptionName]: Catalogue[K]['form']['schema'] }>;
 
 export type LinkOptionsResult =
   { ok: true; options: LinkOptions } | { ok: false; errors: OptionErrors };
 
-/** Parses the option fields of a form body; a date that has already passed is refused. */
+/** Parses the option fields of a form body; a value that cannot be set now (a past date) is refused. */
 export function parseLinkOptions(body: unknown, now: number): LinkOptionsResult {
   const parsed = LinkOptionsFormSchema.safeParse(body ?? {});
+  const errors: Record<string, string> = {};
   if (!parsed.success) {
-    const errors: OptionErrors = {};
     for (const issue of parsed.error.issues) {
-      const field = issue.path[0] as OptionField | undefined;
+      const field = issue.path[0] as string | undefined;
       if (field && !errors[field]) errors[field] = fieldMessage(issue, body);
     }
     return { ok: false, errors };
   }
-  const { redirect, expires_on: expiresAt, max_visits: maxVisits } = parsed.data;
-  if (expiresAt !== null && expiresAt <= now) {
-    return { ok: false, errors: { expires_on: 'Choose today or a later date.' } };
+  const data = parsed.data as Record<string, unknown>;
+  const options = Object.fromEntries(
+    OPTION_NAMES.map((name) => [name, data[FORM_FIELDS[name]]]),
+  ) as LinkOptions;
+  for (const name of OPTION_NAMES) {
+    const refusal = specOf(name).form.refuseAt?.(options[name], now) ?? null;
+    if (refusal !== null) errors[FORM_FIELDS[name]] = refusal;
   }
-  return { ok: true, options: { redirectStatus: redirect, expiresAt, maxVisits } };
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, options };
+}
+
+/** The form's text of each option of a stored link, to edit it. */
+export function optionFormValues(options: LinkOptions): Record<OptionField, string> {
+  return Object.fromEntries(
+    OPTION_NAMES.map((name) => [FORM_FIELDS[name], specOf(name).form.show(options[name])]),
+  ) as Record<OptionField, string>;
+}
+
+/** What the link service refuses to store, in the form's field names; empty when all is well. */
+export function checkLinkLimits(options: Partial<LinkOptions>): OptionErrors {
+  const errors: Record<string, string> = {};
+  for (const name of OPTION_NAMES) {
+    if (!(name in options)) continue;
+    const problem = specOf(name).check(options[name]);
+    if (problem !== null) errors[FORM_FIELDS[name]] = problem;
+  }
+  return errors;
 }
 
 /** A repeated field arrives as an array; say so rather than zod's generic type message. */

@@ -6,8 +6,8 @@ import {
 } from './manage-token.js';
 import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
-import { checkLinkLimits, unstorableFields } from './link-limits.js';
-import type { LinkOptions, OptionErrors } from './link-options.js';
+import { unstorableFields } from './link-limits.js';
+import { checkLinkLimits, type LinkOptions, type OptionErrors } from './link-options.js';
 import type { Link, LinkQuery, LinkStateName, RedirectTarget } from './link.js';
 import type { Awaitable } from '../db/awaitable.js';
 import type { LinkStore } from './link-store.js';

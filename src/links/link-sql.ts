@@ -1,4 +1,5 @@
 import { sqlText } from '../db/sql-text.js';
+import { LINK_OPTIONS, OPTION_NAMES, type LinkOptions } from './link-options.js';
 import type { LinkFilter, LinkQuery } from './link.js';
 
 /**
@@ -8,23 +9,52 @@ import type { LinkFilter, LinkQuery } from './link.js';
  * text in each engine's file, saying why.
  */
 
+/** A column under the name of its field. Quoted: PostgreSQL folds unquoted names to lower case. */
+function selected(column: string, name: string): string {
+  return column === name ? column : `${column} AS "${name}"`;
+}
+
+/** The option columns of the catalogue (link-options.ts), each with its field's name. */
+export const OPTION_COLUMNS: readonly {
+  name: keyof LinkOptions;
+  column: string;
+  sqlType: string;
+}[] = OPTION_NAMES.map((name) => ({
+  name,
+  column: LINK_OPTIONS[name].column,
+  sqlType: LINK_OPTIONS[name].sqlType,
+}));
+/** The option columns under the names of their fields, for a SELECT list. */
+export const OPTION_FIELDS = OPTION_COLUMNS.map((c) => selected(c.column, c.name)).join(', ');
+const OPTION_COLUMN_LIST = OPTION_COLUMNS.map((c) => c.column).join(', ');
+const OPTION_PARAMS = OPTION_COLUMNS.map((c) => `:${c.name}`).join(', ');
+const OPTION_SETS = OPTION_COLUMNS.map((c) => `${c.column} = :${c.name}`).join(', ');
+/** The options a tombstone erases, back to their empty value (as SQL: NULL or a literal). */
+export const OPTION_ERASES = OPTION_NAMES.filter((name) => !LINK_OPTIONS[name].kept)
+  .map((name) => `${LINK_OPTIONS[name].column} = ${sqlLiteral(LINK_OPTIONS[name].empty)}`)
+  .join(', ');
+
+function sqlLiteral(value: unknown): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'number') return String(value);
+  return `'${String(value).replaceAll("'", "''")}'`;
+}
+
 /**
  * A link's columns under the names of `Link`, so that a row is a link on either engine without
- * mapping. Aliases are quoted: PostgreSQL folds unquoted names to lower case.
+ * mapping.
  */
-export const LINK_FIELDS = `id, code, target, created, updated, redirect_status AS "redirectStatus",
-  expires_at AS "expiresAt", max_visits AS "maxVisits", visits, last_visit AS "lastVisit",
-  disabled_at AS "disabledAt", deleted_at AS "deletedAt", banned_at AS "bannedAt",
-  ban_reason AS "banReason"`;
+export const LINK_FIELDS = `id, code, target, created, updated, ${OPTION_FIELDS}, visits,
+  last_visit AS "lastVisit", disabled_at AS "disabledAt", deleted_at AS "deletedAt",
+  banned_at AS "bannedAt", ban_reason AS "banReason"`;
 
 /** The columns of `LinkWithTokenHash`: a link and the hash of its management token. */
 export const LINK_COLUMNS = `${LINK_FIELDS}, manage_token_hash AS "manageTokenHash"`;
 
 export const INSERT_LINK = sqlText(
-  `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
-     expires_at, max_visits, api_key_id)
-   VALUES (:code, :target, :now, :now, :manageTokenHash, :redirectStatus, :expiresAt, :maxVisits,
-     :apiKeyId)
+  `INSERT INTO urls (code, target, created, updated, manage_token_hash, api_key_id,
+     ${OPTION_COLUMN_LIST})
+   VALUES (:code, :target, :now, :now, :manageTokenHash, :apiKeyId, ${OPTION_PARAMS})
    RETURNING ${LINK_COLUMNS}`,
 );
 export const LINK_BY_CODE = sqlText(`SELECT ${LINK_COLUMNS} FROM urls WHERE code = :code`);
@@ -35,8 +65,7 @@ export const LINK_BY_TOKEN_HASH = sqlText(
 // The changes to one link. PostgreSQL runs each inside a statement that also notifies the other
 // machines (link-store.postgres.ts); the change itself is this text on both engines.
 export const UPDATE_SETTINGS = sqlText(
-  `UPDATE urls SET target = :target, redirect_status = :redirectStatus, expires_at = :expiresAt,
-     max_visits = :maxVisits, updated = :now
+  `UPDATE urls SET target = :target, ${OPTION_SETS}, updated = :now
    WHERE id = :id AND deleted_at IS NULL`,
 );
 export const SET_DISABLED = sqlText(
@@ -48,7 +77,7 @@ export const SET_BANNED = sqlText(
 );
 // A tombstone: the code stays taken forever, everything else the owner gave us is erased.
 export const TOMBSTONE = sqlText(
-  `UPDATE urls SET target = '', manage_token_hash = NULL, expires_at = NULL, max_visits = NULL,
+  `UPDATE urls SET target = '', manage_token_hash = NULL, ${OPTION_ERASES},
      deleted_at = :now, updated = :now
    WHERE id = :id`,
 );

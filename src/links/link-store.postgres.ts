@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { postgresQuery, postgresValues, sqlText, type SqlText } from '../db/sql-text.js';
 import { inTransaction } from '../db/transaction.postgres.js';
 import type { LinkStore } from './link-store.js';
+import { pickOptions } from './link-options.js';
 import {
   ALL_LINKS_PAGE,
   type InsertResult,
@@ -24,6 +25,7 @@ import {
   LINK_BY_TOKEN_HASH,
   LINK_COLUMNS,
   likePattern,
+  OPTION_ERASES,
   listingKey,
   listingWhere,
   NEWEST_ACTIVE_BY_KEY_AND_TARGET,
@@ -85,7 +87,7 @@ const SET_DISABLED_MANY = `WITH changed AS (
     WHERE id = ANY($3) AND deleted_at IS NULL RETURNING code)
   SELECT pg_notify($4, code) FROM changed`;
 const TOMBSTONE_MANY = `WITH changed AS (
-    UPDATE urls SET target = '', manage_token_hash = NULL, expires_at = NULL, max_visits = NULL,
+    UPDATE urls SET target = '', manage_token_hash = NULL, ${OPTION_ERASES},
       deleted_at = $1, updated = $1
     WHERE id = ANY($2) RETURNING code)
   SELECT pg_notify($3, code) FROM changed`;
@@ -130,10 +132,8 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
             target: link.target,
             now,
             manageTokenHash: link.manageTokenHash,
-            redirectStatus: link.redirectStatus,
-            expiresAt: link.expiresAt,
-            maxVisits: link.maxVisits,
             apiKeyId: link.apiKeyId ?? null,
+            ...pickOptions(link),
           }),
         );
         const row = rows[0];
@@ -163,9 +163,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
       await pool.query(
         postgresQuery(UPDATE_SETTINGS_NOTIFYING, {
           target: settings.target,
-          redirectStatus: settings.redirectStatus,
-          expiresAt: settings.expiresAt,
-          maxVisits: settings.maxVisits,
+          ...pickOptions(settings),
           now,
           id,
           channel: LINK_CHANGED_CHANNEL,

@@ -32,6 +32,7 @@ import {
   UPDATE_SETTINGS,
 } from './link-sql.js';
 import type { LinkStore } from './link-store.js';
+import { pickOptions } from './link-options.js';
 
 export type LinkRepository = ReturnType<typeof createLinkRepository>;
 
@@ -69,10 +70,8 @@ export function createLinkRepository(db: Db) {
       target: link.target,
       now,
       manageTokenHash: link.manageTokenHash,
-      redirectStatus: link.redirectStatus,
-      expiresAt: link.expiresAt,
-      maxVisits: link.maxVisits,
       apiKeyId: link.apiKeyId ?? null,
+      ...pickOptions(link),
     }),
   );
   const setBanned = db.prepare(SET_BANNED.sqlite);
@@ -148,9 +147,7 @@ export function createLinkRepository(db: Db) {
     updateSettings(id: number, settings: LinkSettings, now: number): void {
       updateSettings.run({
         target: settings.target,
-        redirectStatus: settings.redirectStatus,
-        expiresAt: settings.expiresAt,
-        maxVisits: settings.maxVisits,
+        ...pickOptions(settings),
         now,
         id,
       });

@@ -2,6 +2,7 @@
  * What a link is, independent of the engine that stores it: the types every layer above the
  * store speaks, and the states and statuses a link may have.
  */
+import type { LinkOptions } from './link-options.js';
 
 /** The characters and length of a code (an alias or a generated one) in a short link's path. */
 export const CODE_CHARS = '[A-Za-z0-9_-]{1,64}';
@@ -14,19 +15,16 @@ export function isLinkCode(code: string): boolean {
   return CODE_PATTERN.test(code);
 }
 
-export const REDIRECT_STATUSES = [302, 301, 307, 308] as const;
-export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
-
+/**
+ * A link: its code and target, the options its owner set (declared once, in link-options.ts),
+ * and what happened to it since.
+ */
 export type Link = {
   id: number;
   code: string;
   target: string;
   created: number;
   updated: number;
-  redirectStatus: RedirectStatus;
-  /** First instant (epoch ms) at which the link no longer redirects. */
-  expiresAt: number | null;
-  maxVisits: number | null;
   /** Visits written to the database; the visit counter may hold a few more in memory. */
   visits: number;
   lastVisit: number | null;
@@ -35,14 +33,10 @@ export type Link = {
   /** Removed by the operator for abuse: answers 410 and keeps its code forever. */
   bannedAt: number | null;
   banReason: string | null;
-};
+} & LinkOptions;
 
-export type LinkSettings = {
-  target: string;
-  redirectStatus: RedirectStatus;
-  expiresAt: number | null;
-  maxVisits: number | null;
-};
+/** What an owner sets: the target and the options. */
+export type LinkSettings = { target: string } & LinkOptions;
 
 export type NewLink = LinkSettings & {
   code: string;

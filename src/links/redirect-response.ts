@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VisitCounter } from '../stats/visit-counter.js';
 import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
-import type { RedirectStatus, RedirectTarget } from './link.js';
+import type { RedirectStatus } from './link-options.js';
+import type { RedirectTarget } from './link.js';
 
 /**
  * Redirects, counted where they are answered (the fast path and the Express route share the

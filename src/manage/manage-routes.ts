@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { expiryDateValue, parseLinkOptions } from '../links/link-options.js';
+import { optionFormValues, parseLinkOptions } from '../links/link-options.js';
 import type { Link } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
@@ -76,9 +76,7 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       referrers,
       values: extra.values ?? {
         url: link.target,
-        redirect: String(link.redirectStatus),
-        expires_on: expiryDateValue(link.expiresAt),
-        max_visits: link.maxVisits === null ? '' : String(link.maxVisits),
+        ...optionFormValues(link),
       },
       errors: extra.errors ?? {},
     });

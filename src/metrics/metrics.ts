@@ -5,12 +5,8 @@ import {
   type StorageUnavailableCode,
 } from '../db/storage-unavailable.js';
 import { RATE_LIMIT_NAMES, type RateLimitName } from '../http/rate-limits.js';
-import {
-  LINK_STATES,
-  REDIRECT_STATUSES,
-  type LinkStateName,
-  type RedirectStatus,
-} from '../links/link.js';
+import { LINK_STATES, type LinkStateName } from '../links/link.js';
+import { REDIRECT_STATUSES, type RedirectStatus } from '../links/link-options.js';
 import type { Awaitable } from '../db/awaitable.js';
 import type { RedirectTally } from '../links/redirect-response.js';
 import type { VisitCounter } from '../stats/visit-counter.js';

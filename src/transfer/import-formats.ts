@@ -1,7 +1,14 @@
 import { z } from 'zod';
-import { isStorableInstant, MAX_VISIT_LIMIT } from '../links/link-limits.js';
+import { readTime } from '../links/link-limits.js';
+import {
+  DEFAULT_OPTIONS,
+  LINK_OPTIONS,
+  OPTION_NAMES,
+  type LinkOptions,
+} from '../links/link-options.js';
 import { restoreFormula } from './csv.js';
-import { REDIRECT_STATUSES, type RedirectStatus } from '../links/link.js';
+
+export { parseTimestamp } from '../links/link-limits.js';
 
 /**
  * The CSV files snip imports, told apart by their header row, and how each row becomes a link.
@@ -59,19 +66,16 @@ export type ImportedLinkFields = {
   updated: number | null;
   visits: number;
   lastVisit: number | null;
-  expiresAt: number | null;
-  maxVisits: number | null;
-  redirectStatus: RedirectStatus;
   disabledAt: number | null;
   /** Banned for abuse: imported banned (answering 410), whatever the blocklist says. */
   bannedAt: number | null;
   banReason: string | null;
   /** A deleted link of snip's own: imported as a tombstone so that its code is never reused. */
   deletedAt: number | null;
-};
+} & LinkOptions;
 
 export type RowReading =
-  | { kind: 'link'; link: ImportedLinkFields; note: string }
+  | { kind: 'link'; link: ImportedLinkFields; remark: string }
   | { kind: 'invalid'; code: string; target: string; reason: string }
   | { kind: 'refused'; code: string; target: string; reason: string };
 
@@ -117,54 +121,23 @@ function text(fields: readonly string[], column: Column | null): string {
   return column === null ? '' : restoreFormula((fields[column.index] ?? '').trim());
 }
 
-// ISO 8601 as exporters write it: date, optional time (T or a space), optional fraction and
-// offset (Z, +01:00, +0100 or +01). Without an offset the time is UTC: YOURLS and Kutt (on
-// SQLite) store UTC without saying so.
-const TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-/** Epoch ms of an ISO 8601 date or date-time, or null when it is not one (or not a real date). */
-export function parseTimestamp(value: string): number | null {
-  const match = TIME.exec(value);
-  if (!match) return null;
-  const [year, month, day, hour, minute, second] = match
-    .slice(1, 7)
-    .map((part) => Number(part ?? 0));
-  const fraction = match[7] === undefined ? 0 : Math.floor(Number(`0.${match[7]}`) * 1000);
-  const time = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, fraction);
-  const date = new Date(time);
-  const real =
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month! - 1 &&
-    date.getUTCDate() === day &&
-    date.getUTCHours() === hour &&
-    date.getUTCMinutes() === minute &&
-    date.getUTCSeconds() === second;
-  if (!real) return null;
-  // The instant, not the written year, must lie in the range every door stores (1970 to the
-  // end of 9999, UTC), so that an export writes it back as it was read.
-  const instant = time - offsetMinutes(match[8]) * 60_000;
-  return isStorableInstant(instant) ? instant : null;
-}
-
-function offsetMinutes(offset: string | undefined): number {
-  if (offset === undefined || offset.toUpperCase() === 'Z') return 0;
-  const digits = offset.slice(1).replace(':', '');
-  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
-  return offset.startsWith('-') ? -minutes : minutes;
-}
-
 function time(fields: readonly string[], column: Column | null): number | null {
-  const value = text(fields, column);
-  if (value === '') return null;
-  const parsed = parseTimestamp(value);
-  if (parsed === null) {
-    throw new ValueProblem(
-      column!.name,
-      `“${value}” is not a date and time (ISO 8601, such as 2026-01-31T12:00:00Z).`,
-    );
-  }
-  return parsed;
+  const reading = readTime(text(fields, column));
+  if (!reading.ok) throw new ValueProblem(column!.name, reading.problem);
+  return reading.value;
+}
+
+/** The options of snip's own export, each read by its entry of the catalogue. */
+function options(fields: readonly string[], columns: Columns): LinkOptions {
+  return Object.fromEntries(
+    OPTION_NAMES.map((name) => {
+      const file = LINK_OPTIONS[name].file;
+      const column = find(columns, normaliseHeaderName(file.column));
+      const reading = file.read(text(fields, column));
+      if (!reading.ok) throw new ValueProblem(column!.name, reading.problem);
+      return [name, reading.value];
+    }),
+  ) as LinkOptions;
 }
 
 /** Far above any real count, and exact in a double and in SQLite's integer. */
@@ -179,18 +152,6 @@ function count(fields: readonly string[], column: Column | null): number {
   return Number(value);
 }
 
-function visitLimit(fields: readonly string[], column: Column | null): number | null {
-  const value = text(fields, column);
-  if (value === '') return null;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > MAX_VISIT_LIMIT) {
-    throw new ValueProblem(
-      column!.name,
-      `“${value}” is not a visit limit (a whole number from 1 to ${MAX_VISIT_LIMIT.toLocaleString('en')}).`,
-    );
-  }
-  return Number(value);
-}
-
 /** As the admin's ban form: up to 200 characters. */
 function banReason(fields: readonly string[], column: Column | null): string | null {
   const value = text(fields, column);
@@ -198,19 +159,6 @@ function banReason(fields: readonly string[], column: Column | null): string | n
     throw new ValueProblem(column!.name, 'a ban reason is at most 200 characters.');
   }
   return value === '' ? null : value;
-}
-
-function redirectStatus(fields: readonly string[], column: Column | null): RedirectStatus {
-  const value = text(fields, column);
-  if (value === '') return 302;
-  const status = REDIRECT_STATUSES.find((candidate) => String(candidate) === value);
-  if (status === undefined) {
-    throw new ValueProblem(
-      column!.name,
-      `“${value}” is not a redirect type (${REDIRECT_STATUSES.join(', ')}).`,
-    );
-  }
-  return status;
 }
 
 /** A boolean as exports write one: true/false, 1/0, yes/no; empty is false. */
@@ -254,14 +202,14 @@ function rowReader(
   rest: (
     fields: readonly string[],
     now: number,
-  ) => Omit<ImportedLinkFields, 'code' | 'target'> & { note?: string; refusal?: string },
+  ) => Omit<ImportedLinkFields, 'code' | 'target'> & { remark?: string; refusal?: string },
 ): RowReader {
   return (fields, now) => {
     const codeValue = code.read(fields);
     const targetValue = target.read(fields);
     try {
       if (codeValue === '') throw new ValueProblem(code.column!.name, 'no short code.');
-      const { note = '', refusal, ...details } = rest(fields, now);
+      const { remark = '', refusal, ...details } = rest(fields, now);
       // A deleted link of snip's has no target left; every other link needs one.
       if (targetValue === '' && details.deletedAt === null) {
         throw new ValueProblem(target.column!.name, 'no target URL.');
@@ -269,7 +217,11 @@ function rowReader(
       if (refusal !== undefined) {
         return { kind: 'refused', code: codeValue, target: targetValue, reason: refusal };
       }
-      return { kind: 'link', link: { code: codeValue, target: targetValue, ...details }, note };
+      return {
+        kind: 'link',
+        link: { code: codeValue, target: targetValue, ...details },
+        remark,
+      };
     } catch (error) {
       if (!(error instanceof ValueProblem)) throw error;
       return { kind: 'invalid', code: codeValue, target: targetValue, reason: error.message };
@@ -278,9 +230,8 @@ function rowReader(
 }
 
 const plain = {
+  ...DEFAULT_OPTIONS,
   lastVisit: null,
-  expiresAt: null,
-  maxVisits: null,
   disabledAt: null,
   bannedAt: null,
   banReason: null,
@@ -299,9 +250,7 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
         visits: count(fields, c('visits')),
         lastVisit: time(fields, c('lastvisit')),
         // `state` is derived from the other columns, so it is not read back.
-        expiresAt: time(fields, c('expiresat')),
-        maxVisits: visitLimit(fields, c('maxvisits')),
-        redirectStatus: redirectStatus(fields, c('redirectstatus')),
+        ...options(fields, columns),
         disabledAt: time(fields, c('disabledat')),
         bannedAt: time(fields, c('bannedat')),
         banReason: banReason(fields, c('banreason')),
@@ -321,7 +270,6 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
         created: time(fields, created),
         updated: null,
         visits: count(fields, visits),
-        redirectStatus: 302,
       }));
     },
   },
@@ -338,7 +286,6 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
           updated: time(fields, c('updatedat')),
           visits: count(fields, c('visitcount')),
           expiresAt: time(fields, c('expirein')),
-          redirectStatus: 302 as const,
           // A banned link keeps its code taken and redirects nowhere, as in Kutt.
           bannedAt: banned ? now : null,
           banReason: banned ? 'Banned in Kutt.' : null,
@@ -350,7 +297,7 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
             refusal: 'This link is password-protected in Kutt; snip has no link passwords.',
           };
         }
-        return banned ? { ...details, note: 'Banned in Kutt: imported banned.' } : details;
+        return banned ? { ...details, remark: 'Banned in Kutt: imported banned.' } : details;
       });
     },
   },
@@ -374,7 +321,6 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
           created: time(fields, created),
           updated: null,
           visits: count(fields, visits),
-          redirectStatus: 302,
         }),
       );
     },
@@ -402,7 +348,6 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
           created: time(fields, created),
           updated: null,
           visits: 0,
-          redirectStatus: 302,
         }),
       );
     },

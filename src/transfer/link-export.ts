@@ -1,7 +1,8 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { formatInstant, unstorableFields } from '../links/link-limits.js';
+import { exportTime, unstorableFields } from '../links/link-limits.js';
+import { LINK_OPTIONS, OPTION_NAMES, type LinkOptionName } from '../links/link-options.js';
 import type { Link } from '../links/link.js';
 import { linkState } from '../links/link-service.js';
 import { csvRecord } from './csv.js';
@@ -12,7 +13,7 @@ import type { TransferStore } from './transfer-store.js';
  * each in id order. Times are ISO 8601 in UTC; an empty field is "none". `state` is derived
  * from the other columns at the time of the export and is not read back by the import.
  */
-export const EXPORT_COLUMNS = [
+export const EXPORT_COLUMNS: readonly string[] = [
   'code',
   'target',
   'created',
@@ -20,14 +21,12 @@ export const EXPORT_COLUMNS = [
   'visits',
   'last_visit',
   'state',
-  'expires_at',
-  'max_visits',
-  'redirect_status',
+  ...OPTION_NAMES.map((name) => LINK_OPTIONS[name].file.column),
   'disabled_at',
   'banned_at',
   'ban_reason',
   'deleted_at',
-] as const;
+];
 
 export type ExportOptions = {
   /** The time the states are judged at; now unless told. */
@@ -42,17 +41,12 @@ export type ExportOptions = {
 
 const PAGE_SIZE = 1000;
 
-/**
- * A time as ISO 8601 in UTC. One that no door accepts (written into the database by other means)
- * is written as stored, so that the export goes on and an import reports that row rather than
- * reading it as "never".
- */
-function isoTime(epochMs: number | null): string {
-  return epochMs === null ? '' : (formatInstant(epochMs) ?? String(epochMs));
-}
-
 function text(value: unknown): string {
   return value === null || value === undefined ? '' : String(value);
+}
+
+function optionText<K extends LinkOptionName>(name: K, link: Link): string {
+  return (LINK_OPTIONS[name].file.write as (value: Link[K]) => string)(link[name]);
 }
 
 function exportRow(link: Link, now: number, pending: number): string {
@@ -60,18 +54,16 @@ function exportRow(link: Link, now: number, pending: number): string {
   return csvRecord([
     text(link.code),
     text(link.target),
-    isoTime(link.created),
-    isoTime(link.updated),
+    exportTime(link.created),
+    exportTime(link.updated),
     text(counted.visits),
-    isoTime(link.lastVisit),
+    exportTime(link.lastVisit),
     linkState(counted, now).kind,
-    isoTime(link.expiresAt),
-    text(link.maxVisits),
-    text(link.redirectStatus),
-    isoTime(link.disabledAt),
-    isoTime(link.bannedAt),
+    ...OPTION_NAMES.map((name) => optionText(name, link)),
+    exportTime(link.disabledAt),
+    exportTime(link.bannedAt),
     text(link.banReason),
-    isoTime(link.deletedAt),
+    exportTime(link.deletedAt),
   ]);
 }
 

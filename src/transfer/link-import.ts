@@ -1,3 +1,4 @@
+import { keptOnDelete, pickOptions } from '../links/link-options.js';
 import { randomBytes } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -197,7 +198,7 @@ export async function importLinks(
       const { code, target, reason } = reading;
       return add({ line, code, target, result: reading.kind, reason, link: null });
     }
-    const { link, note } = reading;
+    const { link, remark } = reading;
     const refuse = (reason: string) =>
       add({ line, code: link.code, target: link.target, result: 'refused', reason, link: null });
     const alias = checkAlias(link.code);
@@ -219,17 +220,15 @@ export async function importLinks(
       result: 'created',
       reason:
         link.deletedAt === null
-          ? note
+          ? remark
           : 'Deleted in the file: imported deleted, so its code stays taken.',
       link: {
         code: link.code,
         target,
         created: link.created ?? now,
         updated: link.updated ?? now,
-        redirectStatus: link.redirectStatus,
         // A tombstone keeps nothing but its code and times, like a link deleted here.
-        expiresAt: target === '' ? null : link.expiresAt,
-        maxVisits: target === '' ? null : link.maxVisits,
+        ...(target === '' ? keptOnDelete(link) : pickOptions(link)),
         visits: link.visits,
         lastVisit: link.lastVisit,
         disabledAt: link.disabledAt,

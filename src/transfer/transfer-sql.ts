@@ -1,5 +1,6 @@
 import { sqlText } from '../db/sql-text.js';
-import { LINK_FIELDS } from '../links/link-sql.js';
+import { LINK_FIELDS, OPTION_COLUMNS } from '../links/link-sql.js';
+import type { ImportedLink } from './transfer-store.js';
 
 /**
  * The SQL both engines' transfer stores run, written once with named parameters (see
@@ -10,6 +11,35 @@ import { LINK_FIELDS } from '../links/link-sql.js';
  */
 
 const REPORT_COLUMNS = 'line, code, target, result, reason';
+
+type ImportedColumn = { name: keyof ImportedLink; column: string; sqlType: string };
+
+/**
+ * What an import writes of a link besides its code and target: the column in `urls` and in
+ * `import_rows` (the same name in both), the link's field, and the column's PostgreSQL type.
+ * The options come from their catalogue, so a new option is staged and applied with no change
+ * here.
+ */
+export const IMPORTED_COLUMNS: readonly ImportedColumn[] = [
+  { name: 'created', column: 'created', sqlType: 'bigint' },
+  { name: 'updated', column: 'updated', sqlType: 'bigint' },
+  ...OPTION_COLUMNS,
+  { name: 'visits', column: 'visits', sqlType: 'bigint' },
+  { name: 'lastVisit', column: 'last_visit', sqlType: 'bigint' },
+  { name: 'disabledAt', column: 'disabled_at', sqlType: 'bigint' },
+  { name: 'bannedAt', column: 'banned_at', sqlType: 'bigint' },
+  { name: 'banReason', column: 'ban_reason', sqlType: 'text' },
+  { name: 'deletedAt', column: 'deleted_at', sqlType: 'bigint' },
+];
+/** The imported columns, comma-separated. */
+export const IMPORTED_COLUMN_LIST = IMPORTED_COLUMNS.map((c) => c.column).join(', ');
+/** The imported columns under the names of their fields (quoted: PostgreSQL folds case). */
+export const IMPORTED_FIELDS = IMPORTED_COLUMNS.map((c) => `${c.column} AS "${c.name}"`).join(', ');
+
+/** An imported link's values in the order of IMPORTED_COLUMNS; nulls for a row not to create. */
+export function importedValues(link: ImportedLink | null): unknown[] {
+  return IMPORTED_COLUMNS.map((c) => link?.[c.name] ?? null);
+}
 
 /** A page of the export, in the order of the ids. */
 export const LINKS_AFTER = sqlText(

@@ -6,6 +6,9 @@ import {
   DROP_IMPORT_ROWS,
   FIND_IMPORT,
   IMPORT_TOTALS,
+  IMPORTED_COLUMN_LIST,
+  IMPORTED_COLUMNS,
+  importedValues,
   INSERT_IMPORT,
   LINKS_AFTER,
   OLD_IMPORTS,
@@ -31,23 +34,28 @@ import type { Link } from '../links/link.js';
 /** Staged rows written per statement of the apply: one statement's worth of a transaction. */
 export const INSERT_CHUNK = 5_000;
 
+/** The first parameter is the import's id; each column of the rows is an array after it. */
+const STAGED_COLUMNS = [
+  { column: 'seq', sqlType: 'bigint' },
+  { column: 'line', sqlType: 'bigint' },
+  { column: 'code', sqlType: 'text' },
+  { column: 'target', sqlType: 'text' },
+  { column: 'result', sqlType: 'text' },
+  { column: 'reason', sqlType: 'text' },
+  ...IMPORTED_COLUMNS,
+];
+
 /** Rows of a file, a column per array. */
-const STAGE = `INSERT INTO import_rows (import_id, seq, line, code, target, result, reason, created,
-    updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at, banned_at,
-    ban_reason, deleted_at)
-  SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[],
-    $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[],
-    $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::bigint[])`;
+const STAGE = `INSERT INTO import_rows (import_id, ${STAGED_COLUMNS.map((c) => c.column).join(', ')})
+  SELECT $1, * FROM unnest(${STAGED_COLUMNS.map((c, i) => `$${i + 2}::${c.sqlType}[]`).join(', ')})`;
 
 /**
  * A range of staged rows into urls, in one statement. The first row of each code in the range
  * is inserted (a later one is taken by it); a code that exists already is left as it is (an
  * import never overwrites a link). RETURNING names the codes that were inserted.
  */
-const APPLY = `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
-    expires_at, max_visits, visits, last_visit, disabled_at, banned_at, ban_reason, deleted_at)
-  SELECT code, target, created, updated, NULL, redirect_status, expires_at, max_visits, visits,
-    last_visit, disabled_at, banned_at, ban_reason, deleted_at
+const APPLY = `INSERT INTO urls (code, target, manage_token_hash, ${IMPORTED_COLUMN_LIST})
+  SELECT code, target, NULL, ${IMPORTED_COLUMN_LIST}
   FROM (SELECT DISTINCT ON (code) * FROM import_rows
     WHERE import_id = $1 AND seq > $2 AND seq <= $3 AND result = 'created'
     ORDER BY code, seq) AS firsts
@@ -63,6 +71,7 @@ const SKIP = `UPDATE import_rows SET result = 'skipped', reason = $3 || code || 
   WHERE import_id = $1 AND seq = ANY($2::bigint[])`;
 
 function columnsOf(firstSeq: number, rows: readonly StagedRow[]): unknown[][] {
+  const values = rows.map((row) => importedValues(row.link));
   return [
     rows.map((_, index) => firstSeq + index),
     rows.map((row) => row.line),
@@ -70,17 +79,7 @@ function columnsOf(firstSeq: number, rows: readonly StagedRow[]): unknown[][] {
     rows.map((row) => row.target),
     rows.map((row) => row.result),
     rows.map((row) => row.reason),
-    rows.map((row) => row.link?.created ?? null),
-    rows.map((row) => row.link?.updated ?? null),
-    rows.map((row) => row.link?.redirectStatus ?? null),
-    rows.map((row) => row.link?.expiresAt ?? null),
-    rows.map((row) => row.link?.maxVisits ?? null),
-    rows.map((row) => row.link?.visits ?? null),
-    rows.map((row) => row.link?.lastVisit ?? null),
-    rows.map((row) => row.link?.disabledAt ?? null),
-    rows.map((row) => row.link?.bannedAt ?? null),
-    rows.map((row) => row.link?.banReason ?? null),
-    rows.map((row) => row.link?.deletedAt ?? null),
+    ...IMPORTED_COLUMNS.map((_, column) => values.map((row) => row[column])),
   ];
 }
 

@@ -15,12 +15,21 @@ import {
   DROP_IMPORT_ROWS,
   FIND_IMPORT,
   IMPORT_TOTALS,
+  IMPORTED_COLUMN_LIST,
+  IMPORTED_COLUMNS,
+  IMPORTED_FIELDS,
+  importedValues,
   INSERT_IMPORT,
   LINKS_AFTER,
   OLD_IMPORTS,
   REPORT_ROWS_AFTER,
   SHOWN_ROWS,
 } from './transfer-sql.js';
+
+/** `?, ?, …`: n positional parameters. */
+function placeholders(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}
 
 /** Staged links written into urls per transaction on SQLite (a few milliseconds each). */
 export const APPLY_BATCH = 1_000;
@@ -32,14 +41,12 @@ export function createTransferRepository(db: Db) {
   const page = db.prepare<[{ after: number; limit: number }], Link>(LINKS_AFTER.sqlite);
   const insertImport = db.prepare<[{ id: string; created: number }]>(INSERT_IMPORT.sqlite);
   const stage = db.prepare<unknown[]>(
-    `INSERT INTO import_rows (import_id, seq, line, code, target, result, reason, created,
-       updated, redirect_status, expires_at, max_visits, visits, last_visit, disabled_at,
-       banned_at, ban_reason, deleted_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO import_rows (import_id, seq, line, code, target, result, reason,
+       ${IMPORTED_COLUMN_LIST})
+     VALUES (${placeholders(7 + IMPORTED_COLUMNS.length)})`,
   );
   const stageAll = db.transaction((id: string, firstSeq: number, rows: readonly StagedRow[]) => {
     rows.forEach((row, index) => {
-      const link = row.link;
       stage.run(
         id,
         firstSeq + index,
@@ -48,17 +55,7 @@ export function createTransferRepository(db: Db) {
         row.target,
         row.result,
         row.reason,
-        link?.created ?? null,
-        link?.updated ?? null,
-        link?.redirectStatus ?? null,
-        link?.expiresAt ?? null,
-        link?.maxVisits ?? null,
-        link?.visits ?? null,
-        link?.lastVisit ?? null,
-        link?.disabledAt ?? null,
-        link?.bannedAt ?? null,
-        link?.banReason ?? null,
-        link?.deletedAt ?? null,
+        ...importedValues(row.link),
       );
     });
   });
@@ -67,18 +64,14 @@ export function createTransferRepository(db: Db) {
     `UPDATE imports SET state = 'applying', applied_upto = 0 WHERE id = ?`,
   );
   const stagedLinks = db.prepare<[string, number, number], { seq: number } & ImportedLink>(
-    `SELECT seq, code, target, created, updated, redirect_status AS redirectStatus,
-       expires_at AS expiresAt, max_visits AS maxVisits, visits, last_visit AS lastVisit,
-       disabled_at AS disabledAt, banned_at AS bannedAt, ban_reason AS banReason,
-       deleted_at AS deletedAt
+    `SELECT seq, code, target, ${IMPORTED_FIELDS}
      FROM import_rows WHERE import_id = ? AND seq > ? AND result = 'created'
      ORDER BY seq LIMIT ?`,
   );
   // A code that exists already is left as it is: an import never overwrites a link.
   const insert = db.prepare<unknown[]>(
-    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
-       expires_at, max_visits, visits, last_visit, disabled_at, banned_at, ban_reason, deleted_at)
-     VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO urls (code, target, manage_token_hash, ${IMPORTED_COLUMN_LIST})
+     VALUES (?, ?, NULL, ${placeholders(IMPORTED_COLUMNS.length)})
      ON CONFLICT (code) DO NOTHING`,
   );
   const markSkipped = db.prepare<[string, string, number]>(
@@ -94,21 +87,7 @@ export function createTransferRepository(db: Db) {
   const applyBatch = db.transaction((id: string, after: number): number | null => {
     const links = stagedLinks.all(id, after, APPLY_BATCH);
     for (const link of links) {
-      const { changes } = insert.run(
-        link.code,
-        link.target,
-        link.created,
-        link.updated,
-        link.redirectStatus,
-        link.expiresAt,
-        link.maxVisits,
-        link.visits,
-        link.lastVisit,
-        link.disabledAt,
-        link.bannedAt,
-        link.banReason,
-        link.deletedAt,
-      );
+      const { changes } = insert.run(link.code, link.target, ...importedValues(link));
       if (changes === 0) markSkipped.run(codeTakenReason(link.code), id, link.seq);
     }
     const last = links.at(-1)?.seq ?? after;

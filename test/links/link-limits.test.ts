@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkLinkLimits } from '../../src/links/link-options.js';
 import {
-  checkLinkLimits,
   endOfUtcDay,
   formatInstant,
   lastDayBefore,
