@@ -1,7 +1,7 @@
 // First: on an older Node the SQLite driver crashes the process; this stops it with one line.
 import '../scripts/check-node.mjs';
-import { requireDatabaseFile, runIfEntryPoint, type CliOutput } from './cli.js';
-import { openSnapshotSource } from './storage/command-storage.js';
+import { requireStorageConfig, runIfEntryPoint, type CliOutput } from './cli.js';
+import { openStorage } from './storage/open-storage.js';
 
 /**
  * The backup command: `node dist/backup.js`. Writes a consistent snapshot of the database named
@@ -18,15 +18,7 @@ export async function runBackup(
   cwd: string = process.cwd(),
 ): Promise<number> {
   try {
-    const file = requireDatabaseFile(env, cwd);
-    if (file === ':memory:') throw new Error('an in-memory database cannot be backed up');
-    // Opening a missing file would create an empty database and "back up" nothing: refused.
-    const source = openSnapshotSource(file);
-    try {
-      output.out(await source.writeSnapshot('manual'));
-    } finally {
-      source.close();
-    }
+    output.out(await openStorage(requireStorageConfig(env, cwd)).backUp('manual'));
     return 0;
   } catch (error) {
     output.err(`backup: ${error instanceof Error ? error.message : String(error)}`);

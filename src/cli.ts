@@ -1,11 +1,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  isPostgresUrl,
-  parseDatabaseTarget,
-  parseDatabaseUrl,
-  type DatabaseTarget,
-} from './db/database-url.js';
+import { parseDatabaseTarget } from './db/database-url.js';
+import type { StorageConfig } from './storage/storage.js';
 
 /** Where a command writes: lines for a person, one per call. */
 export type CliOutput = { out: (line: string) => void; err: (line: string) => void };
@@ -18,20 +14,18 @@ function requireDatabaseUrl(env: NodeJS.ProcessEnv): string {
   return url;
 }
 
-/** The SQLite database file a command works on; an unset or blank DATABASE_URL is an error. */
-export function requireDatabaseFile(env: NodeJS.ProcessEnv, cwd: string): string {
-  const url = requireDatabaseUrl(env);
-  if (isPostgresUrl(url)) {
-    throw new Error(
-      'this command works on SQLite only; back up PostgreSQL with pg_dump or your provider’s backups',
-    );
-  }
-  return parseDatabaseUrl(url, cwd);
-}
-
-/** The database, SQLite or PostgreSQL, the migrate command works on. */
-export function requireDatabaseTarget(env: NodeJS.ProcessEnv, cwd: string): DatabaseTarget {
-  return parseDatabaseTarget(requireDatabaseUrl(env), cwd);
+/**
+ * Where a command's database is, SQLite or PostgreSQL, from DATABASE_URL (and on PostgreSQL
+ * DATABASE_DIRECT_URL); an unset or blank DATABASE_URL is an error.
+ */
+export function requireStorageConfig(env: NodeJS.ProcessEnv, cwd: string): StorageConfig {
+  const databaseUrl = requireDatabaseUrl(env);
+  const target = parseDatabaseTarget(databaseUrl, cwd);
+  return {
+    databaseUrl,
+    databaseFile: target.engine === 'sqlite' ? target.file : null,
+    databaseDirectUrl: env.DATABASE_DIRECT_URL?.trim() || databaseUrl,
+  };
 }
 
 /**

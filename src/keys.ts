@@ -1,11 +1,11 @@
 // First: on an older Node the SQLite driver crashes the process; this stops it with one line.
 import '../scripts/check-node.mjs';
-import { requireDatabaseTarget, runIfEntryPoint, type CliOutput } from './cli.js';
+import { requireStorageConfig, runIfEntryPoint, type CliOutput } from './cli.js';
 import { KEY_SCOPES, type KeyScope } from './keys/key-store.js';
 import { KEY_NAME_PATTERN, createKeyService, type KeyService } from './keys/key-service.js';
 import { endOfUtcDay, lastDayBefore } from './links/link-limits.js';
 import { parseUtcDate } from './links/link-options.js';
-import { openKeyStore } from './storage/command-storage.js';
+import { openStorage } from './storage/open-storage.js';
 
 /**
  * The API key command: `node dist/keys.js create NAME [--scope full|create-only]
@@ -106,8 +106,7 @@ export async function runKeys(
 ): Promise<number> {
   try {
     const command = parseKeysArgs(args, Date.now());
-    const target = requireDatabaseTarget(env, cwd);
-    const store = await openKeyStore(target, env.DATABASE_DIRECT_URL?.trim());
+    const store = await openStorage(requireStorageConfig(env, cwd)).openKeys();
     try {
       return await run(command, createKeyService({ keys: store.keys, now: Date.now }), output);
     } finally {

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const redirectCache = createRedirectCache(REDIRECT_CACHE_SIZE);
   let database: DatabaseRuntime;
   try {
-    database = await openStorage(config, { logger, redirectCache });
+    database = await openStorage(config).openRuntime(config, { logger, redirectCache });
   } catch (error) {
     if (error instanceof StartupError) return stop(error.message);
     throw error;
