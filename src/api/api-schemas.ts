@@ -9,6 +9,7 @@ import {
 } from '../links/link-limits.js';
 import {
   FORM_FIELDS,
+  OPTION_NAMES,
   parseUtcDate,
   REDIRECT_STATUSES,
   type LinkOptionName,
@@ -132,16 +133,13 @@ export const API_OPTIONS = {
   }),
 } satisfies { [K in LinkOptionName]: ApiOption<LinkOptions[K]> };
 
-/** The options in the order the API lists them. */
-const API_OPTION_NAMES = Object.keys(API_OPTIONS) as LinkOptionName[];
-
 function apiSpec(name: LinkOptionName): ApiOption<unknown> {
   return API_OPTIONS[name] as ApiOption<unknown>;
 }
 
 /** The form's field names of the options as the API calls them, for the service's refusals. */
 export const API_FIELDS: Record<string, string> = Object.fromEntries(
-  API_OPTION_NAMES.map((name) => [FORM_FIELDS[name], API_OPTIONS[name].field]),
+  OPTION_NAMES.map((name) => [FORM_FIELDS[name], API_OPTIONS[name].field]),
 );
 
 /**
@@ -151,7 +149,7 @@ export const API_FIELDS: Record<string, string> = Object.fromEntries(
 export function readApiOptions(body: object, base: LinkOptions, now: number): LinkOptions {
   const sent = body as Record<string, unknown>;
   return Object.fromEntries(
-    API_OPTION_NAMES.map((name) => {
+    OPTION_NAMES.map((name) => {
       const spec = apiSpec(name);
       const value = sent[spec.field];
       if (value === undefined) return [name, base[name]];
@@ -163,16 +161,14 @@ export function readApiOptions(body: object, base: LinkOptions, now: number): Li
 /** A link's options as an answer shows them. */
 export function showApiOptions(options: LinkOptions): Record<string, unknown> {
   return Object.fromEntries(
-    API_OPTION_NAMES.map((name) => [apiSpec(name).field, apiSpec(name).show(options[name])]),
+    OPTION_NAMES.map((name) => [apiSpec(name).field, apiSpec(name).show(options[name])]),
   );
 }
 
 /** The options' shapes in a request (creation, update) and in an answer. Typed loosely: read
  * through readApiOptions and showApiOptions. */
 function optionShape(of: (spec: ApiOption<unknown>) => z.ZodType): Record<never, never> {
-  return Object.fromEntries(
-    API_OPTION_NAMES.map((name) => [apiSpec(name).field, of(apiSpec(name))]),
-  );
+  return Object.fromEntries(OPTION_NAMES.map((name) => [apiSpec(name).field, of(apiSpec(name))]));
 }
 
 export const CreateLinkSchema = z

@@ -65,7 +65,44 @@ function option<T>() {
 /** An optional form field: its text trimmed, '' when it is left out. */
 const formText = () => z.string().trim().optional().default('');
 
+/** In the order the forms show them, which is also the order of the API's fields. */
 export const LINK_OPTIONS = {
+  redirectStatus: option<RedirectStatus>()({
+    column: 'redirect_status',
+    sqlType: 'bigint',
+    empty: 302,
+    kept: true,
+    form: {
+      field: 'redirect',
+      schema: z
+        .string({ error: 'Choose one of the redirect types listed.' })
+        .pipe(
+          z.enum(REDIRECT_STATUSES.map(String) as [string, ...string[]], {
+            error: 'Choose one of the redirect types listed.',
+          }),
+        )
+        .optional()
+        .default('302')
+        .transform((value) => Number(value) as RedirectStatus),
+      show: (value) => String(value),
+    },
+    file: {
+      column: 'redirect_status',
+      write: (value) => String(value),
+      read: (text) => {
+        if (text === '') return { ok: true, value: 302 };
+        const status = REDIRECT_STATUSES.find((candidate) => String(candidate) === text);
+        return status === undefined
+          ? {
+              ok: false,
+              problem: `“${text}” is not a redirect type (${REDIRECT_STATUSES.join(', ')}).`,
+            }
+          : { ok: true, value: status };
+      },
+    },
+    check: (value) =>
+      REDIRECT_STATUSES.includes(value) ? null : 'Choose one of the redirect types listed.',
+  }),
   /** First instant (epoch ms) at which the link no longer redirects. */
   expiresAt: option<number | null>()({
     column: 'expires_at',
@@ -130,42 +167,6 @@ export const LINK_OPTIONS = {
         ? `The visit limit must be a whole number from 1 to ${MAX_VISIT_LIMIT.toLocaleString('en')}.`
         : null,
   }),
-  redirectStatus: option<RedirectStatus>()({
-    column: 'redirect_status',
-    sqlType: 'bigint',
-    empty: 302,
-    kept: true,
-    form: {
-      field: 'redirect',
-      schema: z
-        .string({ error: 'Choose one of the redirect types listed.' })
-        .pipe(
-          z.enum(REDIRECT_STATUSES.map(String) as [string, ...string[]], {
-            error: 'Choose one of the redirect types listed.',
-          }),
-        )
-        .optional()
-        .default('302')
-        .transform((value) => Number(value) as RedirectStatus),
-      show: (value) => String(value),
-    },
-    file: {
-      column: 'redirect_status',
-      write: (value) => String(value),
-      read: (text) => {
-        if (text === '') return { ok: true, value: 302 };
-        const status = REDIRECT_STATUSES.find((candidate) => String(candidate) === text);
-        return status === undefined
-          ? {
-              ok: false,
-              problem: `“${text}” is not a redirect type (${REDIRECT_STATUSES.join(', ')}).`,
-            }
-          : { ok: true, value: status };
-      },
-    },
-    check: (value) =>
-      REDIRECT_STATUSES.includes(value) ? null : 'Choose one of the redirect types listed.',
-  }),
 };
 
 type Catalogue = typeof LINK_OPTIONS;
@@ -175,7 +176,7 @@ type ValueOf<S> = S extends LinkOptionSpec<infer T> ? T : never;
 /** The options of a link, one value per entry of the catalogue. */
 export type LinkOptions = { [K in LinkOptionName]: ValueOf<Catalogue[K]> };
 
-/** The catalogue's entries, in its order (the order of the export's columns). */
+/** The catalogue's entries, in its order. */
 export const OPTION_NAMES = Object.keys(LINK_OPTIONS) as LinkOptionName[];
 
 function specOf(name: LinkOptionName): LinkOptionSpec<unknown> {

@@ -13,6 +13,10 @@ import type { TransferStore } from './transfer-store.js';
  * each in id order. Times are ISO 8601 in UTC; an empty field is "none". `state` is derived
  * from the other columns at the time of the export and is not read back by the import.
  */
+/** The option columns the export has always had, in their place; a newer option comes last. */
+const FIRST_OPTIONS: readonly LinkOptionName[] = ['expiresAt', 'maxVisits', 'redirectStatus'];
+const LATER_OPTIONS = OPTION_NAMES.filter((name) => !FIRST_OPTIONS.includes(name));
+
 export const EXPORT_COLUMNS: readonly string[] = [
   'code',
   'target',
@@ -21,11 +25,12 @@ export const EXPORT_COLUMNS: readonly string[] = [
   'visits',
   'last_visit',
   'state',
-  ...OPTION_NAMES.map((name) => LINK_OPTIONS[name].file.column),
+  ...FIRST_OPTIONS.map((name) => LINK_OPTIONS[name].file.column),
   'disabled_at',
   'banned_at',
   'ban_reason',
   'deleted_at',
+  ...LATER_OPTIONS.map((name) => LINK_OPTIONS[name].file.column),
 ];
 
 export type ExportOptions = {
@@ -59,11 +64,12 @@ function exportRow(link: Link, now: number, pending: number): string {
     text(counted.visits),
     exportTime(link.lastVisit),
     linkState(counted, now).kind,
-    ...OPTION_NAMES.map((name) => optionText(name, link)),
+    ...FIRST_OPTIONS.map((name) => optionText(name, link)),
     exportTime(link.disabledAt),
     exportTime(link.bannedAt),
     text(link.banReason),
     exportTime(link.deletedAt),
+    ...LATER_OPTIONS.map((name) => optionText(name, link)),
   ]);
 }
 

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import type { ReportReason } from '../../src/abuse/abuse-store.js';
 import { describeStoreContract, type ContractStores } from '../support/store-contract.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 
 // The AbuseStore contract, through the interface only: the same expectations on every engine.
 
@@ -11,9 +12,7 @@ async function addLink(s: ContractStores, code: string): Promise<number> {
   const result = await s.links.insertLink(
     {
       target: `https://${code}.example/`,
-      redirectStatus: 302,
-      expiresAt: null,
-      maxVisits: null,
+      ...DEFAULT_OPTIONS,
       code,
       manageTokenHash: Buffer.from(`${code}-token`),
     },

@@ -9,6 +9,7 @@ import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import { buildTestServices, createTestDatabase, SAME_ORIGIN } from '../support/test-app.js';
 import { mountSmallDisk, smallDiskUnavailable, type SmallDisk } from '../support/small-disk.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 
 /**
  * A write is acknowledged only once it is committed (PRODUCT §4). On a real full disk each write
@@ -42,9 +43,7 @@ const newLink = (i: number): NewLink => ({
   code: `full${i}`,
   target: `https://example.com/${i}/${LONG}`,
   manageTokenHash: Buffer.alloc(32, i),
-  redirectStatus: 302,
-  expiresAt: null,
-  maxVisits: null,
+  ...DEFAULT_OPTIONS,
 });
 
 /** What a fresh connection reads: the committed truth. */

@@ -16,6 +16,7 @@ import {
 import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
 import { MANAGE_LOCATION, SAME_ORIGIN } from '../support/test-app.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 
 /**
  * One suite, every engine: the same requests through every door — the form, redirects,
@@ -415,9 +416,7 @@ function suite(engine: 'sqlite' | 'postgres') {
           code: `kit-${i}`,
           target: `https://kit.example/${i}`,
           manageTokenHash: Buffer.from(`kit-token-${i}`),
-          redirectStatus: 302,
-          expiresAt: null,
-          maxVisits: null,
+          ...DEFAULT_OPTIONS,
         },
         Date.now(),
       );

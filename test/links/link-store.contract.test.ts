@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import type { LinkQuery, LinkSettings } from '../../src/links/link.js';
 import { describeStoreContract, type ContractStores } from '../support/store-contract.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 
 // The LinkStore contract, through the interface only: the same expectations on every engine.
 
@@ -9,7 +10,7 @@ const NOW = Date.UTC(2026, 5, 15, 12);
 const DAY = 86_400_000;
 
 function settings(target: string, extra: Partial<LinkSettings> = {}): LinkSettings {
-  return { target, redirectStatus: 302, expiresAt: null, maxVisits: null, ...extra };
+  return { target, ...DEFAULT_OPTIONS, ...extra };
 }
 
 async function addLink(

@@ -6,6 +6,7 @@ import { COUNT_BY_STATE_SQL } from '../../src/links/link-sql.js';
 import { linkState } from '../../src/links/link-service.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import { createTestDatabase } from '../support/test-app.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 
 const NOW = Date.UTC(2026, 10, 29, 12);
 const DAY = 86_400_000;
@@ -14,9 +15,7 @@ afterEach(() => db?.close());
 
 const plain: LinkSettings = {
   target: 'https://a.example/',
-  redirectStatus: 302,
-  expiresAt: null,
-  maxVisits: null,
+  ...DEFAULT_OPTIONS,
 };
 
 /** One link of every kind whose state the count has to tell apart. */

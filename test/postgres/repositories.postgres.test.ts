@@ -43,6 +43,7 @@ import {
   withDatabase,
 } from '../support/postgres.js';
 import { createTestDatabase } from '../support/test-app.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 
 // Each PostgreSQL repository against its SQLite reference: the same calls on an in-memory SQLite
 // database and on a fresh PostgreSQL database, and the same results from both.
@@ -152,7 +153,7 @@ async function idOf(engine: Engine, code: string): Promise<number> {
 }
 
 function settings(target: string, extra: Partial<LinkSettings> = {}): LinkSettings {
-  return { target, redirectStatus: 302, expiresAt: null, maxVisits: null, ...extra };
+  return { target, ...DEFAULT_OPTIONS, ...extra };
 }
 
 async function addLink(
@@ -1059,9 +1060,7 @@ function imported(code: string, extra: Partial<ImportedLink> = {}): ImportedLink
     target: `https://${code}.example/`,
     created: NOW - DAY,
     updated: NOW - DAY,
-    redirectStatus: 302,
-    expiresAt: null,
-    maxVisits: null,
+    ...DEFAULT_OPTIONS,
     visits: 0,
     lastVisit: null,
     disabledAt: null,

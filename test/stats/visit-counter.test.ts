@@ -9,6 +9,7 @@ import {
   type VisitBatch,
 } from '../../src/stats/visit-store.js';
 import { createTestDatabase } from '../support/test-app.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 
 /** 2026-06-15 12:00 UTC. */
 const START = Date.UTC(2026, 5, 15, 12);
@@ -39,9 +40,7 @@ function addLink(code: string): number {
       code,
       target: `https://example.com/${code}`,
       manageTokenHash: Buffer.alloc(32, tokenSeed),
-      redirectStatus: 302,
-      expiresAt: null,
-      maxVisits: null,
+      ...DEFAULT_OPTIONS,
     },
     clock,
   );

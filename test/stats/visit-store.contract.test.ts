@@ -6,6 +6,7 @@ import {
   type VisitBatch,
 } from '../../src/stats/visit-store.js';
 import { describeStoreContract, type ContractStores } from '../support/store-contract.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 
 // The VisitStore contract, through the interface only: the same expectations on every engine.
 
@@ -15,9 +16,7 @@ const DAY = 86_400_000;
 
 const LINK: LinkSettings = {
   target: 'https://s.example/',
-  redirectStatus: 302,
-  expiresAt: null,
-  maxVisits: null,
+  ...DEFAULT_OPTIONS,
 };
 
 async function addLink(s: ContractStores, code: string): Promise<number> {

@@ -89,17 +89,21 @@ export type StoredLink = {
   ban_reason: string | null;
   deleted_at: number | null;
   manage_token_hash: Buffer | null;
+  /** A column a later migration added (a link option, say): compared like the rest. */
+  [column: string]: unknown;
 };
 
-/** Every row of `urls` in id order, as stored. */
+/** Columns that say where a row came from, not what the link is: they differ between databases. */
+const ORIGIN_COLUMNS = new Set(['id', 'api_key_id']);
+
+/** Every row of `urls` in id order, as stored: every column but the id and the key that made it. */
 export function storedLinks(db: Db): StoredLink[] {
-  return db
-    .prepare(
-      `SELECT code, target, created, updated, redirect_status, expires_at, max_visits, visits,
-         last_visit, disabled_at, banned_at, ban_reason, deleted_at, manage_token_hash
-       FROM urls ORDER BY id`,
-    )
-    .all() as StoredLink[];
+  const columns = (
+    db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('urls') as string[]
+  )
+    .filter((name) => !ORIGIN_COLUMNS.has(name))
+    .join(', ');
+  return db.prepare(`SELECT ${columns} FROM urls ORDER BY id`).all() as StoredLink[];
 }
 
 export function countLinks(db: Db): number {

@@ -28,6 +28,7 @@ import {
   storedLinks,
   type ImportTarget,
 } from '../support/link-transfer.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 
 /** Report rows as the store hands them out: a page at a time. */
 async function* pagesOf<T>(rows: T[]): AsyncGenerator<T[]> {
@@ -50,9 +51,7 @@ beforeEach(() => {
       code: 'taken',
       target: 'https://example.com/original',
       manageTokenHash: Buffer.alloc(32, 1),
-      redirectStatus: 302,
-      expiresAt: null,
-      maxVisits: null,
+      ...DEFAULT_OPTIONS,
     },
     NOW - 1000,
   );

@@ -7,6 +7,7 @@ import {
   type StagedRow,
 } from '../../src/transfer/transfer-store.js';
 import { describeStoreContract, type ContractStores } from '../support/store-contract.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 
 // The TransferStore contract, through the interface only: the same expectations on every engine.
 
@@ -23,9 +24,7 @@ function imported(code: string, extra: Partial<ImportedLink> = {}): ImportedLink
     target: `https://${code}.example/`,
     created: NOW - DAY,
     updated: NOW - DAY,
-    redirectStatus: 302,
-    expiresAt: null,
-    maxVisits: null,
+    ...DEFAULT_OPTIONS,
     visits: 0,
     lastVisit: null,
     disabledAt: null,
@@ -51,9 +50,7 @@ async function addLink(s: ContractStores, code: string): Promise<void> {
   const result = await s.links.insertLink(
     {
       target: `https://${code}.example/`,
-      redirectStatus: 302,
-      expiresAt: null,
-      maxVisits: null,
+      ...DEFAULT_OPTIONS,
       code,
       manageTokenHash: Buffer.from(`${code}-token`),
     },
