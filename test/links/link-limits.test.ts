@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkLinkLimits } from '../../src/links/link-options.js';
+import { checkLinkLimits, DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 import {
   endOfUtcDay,
   formatInstant,
@@ -198,7 +198,7 @@ describe('the latest expiry and the largest visit limit, at every door', () => {
     const context = { ownHosts: ['s.example'], addMissingScheme: false };
     const shorten = (options: { expiresAt: number | null; maxVisits: number | null }) =>
       service.shorten(
-        { url: 'https://a.example/', alias: '', options: { redirectStatus: 302, ...options } },
+        { url: 'https://a.example/', alias: '', options: { ...DEFAULT_OPTIONS, ...options } },
         context,
       );
     for (const options of [

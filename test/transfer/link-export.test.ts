@@ -18,6 +18,7 @@ import {
   requireReport,
   storedLinks,
 } from '../support/link-transfer.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 
 const DAY = 86_400_000;
 
@@ -58,7 +59,7 @@ function seedLinks(): void {
     target: string,
     extra: Partial<Parameters<typeof links.insertLink>[0]> = {},
   ) => {
-    const link = { code, target, redirectStatus: 302, expiresAt: null, maxVisits: null } as const;
+    const link = { code, target, ...DEFAULT_OPTIONS };
     const tokenHash = Buffer.alloc(32, (seeded += 1));
     const result = links.insertLink(
       { ...link, manageTokenHash: tokenHash, ...extra },
@@ -261,9 +262,7 @@ describe('spreadsheet formulas', () => {
         {
           code,
           target: `https://example.com/${index}`,
-          redirectStatus: 302,
-          expiresAt: null,
-          maxVisits: null,
+          ...DEFAULT_OPTIONS,
           manageTokenHash: Buffer.alloc(32, index + 1),
         },
         NOW - DAY,
@@ -341,9 +340,7 @@ describe('streaming', () => {
         code: 'during-export',
         target: 'https://example.com/new',
         manageTokenHash: Buffer.alloc(32, 9),
-        redirectStatus: 302,
-        expiresAt: null,
-        maxVisits: null,
+        ...DEFAULT_OPTIONS,
       },
       NOW,
     );
