@@ -56,7 +56,7 @@ const MaxVisitsSchema = z
   });
 
 /** An expiry as the API takes it, in epoch ms: a date works through that UTC day. */
-export function parseExpiry(value: string, now: number, pointer = '/expiresAt'): number {
+function parseExpiry(value: string, now: number, pointer = '/expiresAt'): number {
   const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? parseUtcDate(value) : null;
   const at = day !== null ? endOfUtcDay(day) : Date.parse(value);
   if (!Number.isFinite(at)) {

@@ -25,7 +25,7 @@ export const OPTION_COLUMNS: readonly {
   sqlType: LINK_OPTIONS[name].sqlType,
 }));
 /** The option columns under the names of their fields, for a SELECT list. */
-export const OPTION_FIELDS = OPTION_COLUMNS.map((c) => selected(c.column, c.name)).join(', ');
+const OPTION_FIELDS = OPTION_COLUMNS.map((c) => selected(c.column, c.name)).join(', ');
 const OPTION_COLUMN_LIST = OPTION_COLUMNS.map((c) => c.column).join(', ');
 const OPTION_PARAMS = OPTION_COLUMNS.map((c) => `:${c.name}`).join(', ');
 const OPTION_SETS = OPTION_COLUMNS.map((c) => `${c.column} = :${c.name}`).join(', ');

@@ -6,7 +6,7 @@ import { createPostgresKeyRepository } from '../keys/key-store.postgres.js';
 import { openPostgres } from './runtime.postgres.js';
 import { PENDING_MIGRATIONS, type Storage } from './storage.js';
 
-export const ROLLBACK_ON_POSTGRES =
+const ROLLBACK_ON_POSTGRES =
   "rollback is not supported on PostgreSQL yet; restore your PostgreSQL backup, or run the migration's '-- migrate:down' section from migrations/postgres/ and delete its version from schema_migrations";
 
 /**
