@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * `npm run test:mutation`: StrykerJS changes the URL policy, the management token, the link
- * service, the visit counter, the time and visit limits, CSV writing, the cross-site check, the
+ * service, the visit counter, the time and visit limits, the catalogue of link options, CSV writing, the cross-site check, the
  * QR drawing gate and batched writes one small edit at a time and runs the tests that cover each
  * edit; a mutant that no test notices "survives". Too slow for .ci/run on 2 cores;
  * docs/testing.md records the last score. Reports go to reports/mutation/.
@@ -16,6 +16,7 @@ export default {
     'src/links/link-service.ts',
     'src/stats/visit-counter.ts',
     'src/links/link-limits.ts',
+    'src/links/link-options.ts',
     'src/transfer/csv.ts',
     'src/http/same-origin.ts',
     'src/qr/render-gate.ts',

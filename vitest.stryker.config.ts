@@ -20,6 +20,8 @@ export default defineConfig({
       'test/db/busy-database.test.ts',
       'test/db/database-file.test.ts',
       'test/links/link-limits.test.ts',
+      'test/links/link-options*.test.ts',
+      'test/api/api-routes.test.ts',
       'test/transfer/csv.test.ts',
       'test/transfer/link-export.test.ts',
       'test/http/cross-site-creation.test.ts',
