@@ -21,6 +21,8 @@ export default defineConfig({
       'test/db/database-file.test.ts',
       'test/links/link-limits.test.ts',
       'test/links/link-options*.test.ts',
+      'test/links/link-store.contract.test.ts',
+      'test/transfer/import-formats.test.ts',
       'test/api/api-routes.test.ts',
       'test/transfer/csv.test.ts',
       'test/transfer/link-export.test.ts',

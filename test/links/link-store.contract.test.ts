@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { LinkQuery, LinkSettings } from '../../src/links/link.js';
 import { describeStoreContract, type ContractStores } from '../support/store-contract.js';
-import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
+import { DEFAULT_OPTIONS, pickOptions } from '../../src/links/link-options.js';
 
 // The LinkStore contract, through the interface only: the same expectations on every engine.
 
@@ -427,6 +427,20 @@ describeStoreContract('LinkStore', (open) => {
     expect(await mentioning('example', { after: 0, limit: 1 })).toEqual(['alpha']);
     expect(await mentioning('example', { after: alpha, limit: 2 })).toEqual(['LIMA%']);
     expect(await mentioning('example', { after: 1000, limit: 10 })).toEqual([]);
+  });
+
+  it('deletes one link or many, keeping of the options only the redirect type; the rest the owner set is erased', async () => {
+    const s = await open();
+    const set = { redirectStatus: 308, expiresAt: NOW + DAY, maxVisits: 7 } as const;
+    const one = await addLink(s, 'one', settings('https://one.example/', set), NOW);
+    const many = await addLink(s, 'many', settings('https://many.example/', set), NOW);
+    await s.links.deleteLink(one, NOW + 1);
+    await s.links.deleteLinks([many], NOW + 1);
+    for (const code of ['one', 'many']) {
+      const tombstone = await s.links.findLink(code);
+      expect(pickOptions(tombstone!)).toEqual({ ...DEFAULT_OPTIONS, redirectStatus: 308 });
+      expect(tombstone).toMatchObject({ target: '', deletedAt: NOW + 1 });
+    }
   });
 
   it('disables, enables and deletes many links at once, passing over tombstones and unknown ids', async () => {
