@@ -28,7 +28,7 @@ export type LinkOptionSpec<T> = {
   column: string;
   /** The column's type on PostgreSQL, for statements that pass a column as an array. */
   sqlType: 'bigint' | 'text';
-  /** A link's value when nobody chose one; a deleted link keeps it too (see `kept`). */
+  /** A link's value when nobody chose one, and a deleted link's when it does not keep it. */
   empty: T;
   /**
    * Whether a deleted link keeps this option. A tombstone keeps its code and nothing its owner
@@ -203,7 +203,7 @@ export function keptOnDelete(options: LinkOptions): LinkOptions {
 export type OptionField = Catalogue[LinkOptionName]['form']['field'];
 export type OptionErrors = Partial<Record<OptionField, string>>;
 
-/** The form's field name of each option, and back. */
+/** The form's field name of each option. */
 export const FORM_FIELDS = Object.fromEntries(
   OPTION_NAMES.map((name) => [name, LINK_OPTIONS[name].form.field]),
 ) as { [K in LinkOptionName]: Catalogue[K]['form']['field'] };
