@@ -73,10 +73,12 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
         link: await deps.links.findLinkByToken(token),
       })),
     );
+    const origin = deps.publicOrigin(req);
     const yourLinks = found.flatMap(({ token, link }) => {
       if (!link) return [];
       const state = deps.links.stateOf(link);
-      return [{ link, token, state, visits: deps.links.totalVisits(link) }];
+      const shortUrl = `${origin}/${link.code}`;
+      return [{ link, token, state, shortUrl, visits: deps.links.totalVisits(link) }];
     });
     return { values, errors, yourLinks, privateMode: deps.createAccess === 'private' };
   }

@@ -386,6 +386,19 @@ describe('your links (remembered in this browser)', () => {
     expect(home.text).toContain(`href="${first.manage}"`);
     expect(home.text).toContain(`href="${second.manage}"`);
     expect(home.text).toMatch(/first-one[\s\S]*?class="link-list__visits">1 visit</);
+    // Full short URLs, each a link to follow, not bare paths.
+    for (const alias of ['first-one', 'second-one']) {
+      expect(home.text).toMatch(
+        new RegExp(`<a href="(https?://[^"/]+)/${alias}"><code>\\1/${alias}</code></a>`),
+      );
+    }
+  });
+
+  it('when a link is made, then its result page shows the short URL as a real link', async () => {
+    setup();
+    const made = await create({ alias: 'result-link' });
+    const page = await request(t.app).get(`${made.manage}?created=1`).expect(200);
+    expect(page.text).toMatch(/<a href="https?:\/\/[^"/]+\/result-link">Open the short link/);
   });
 
   it('when the cookie is set, then it is HttpOnly, SameSite=Lax and Secure behind HTTPS', async () => {
