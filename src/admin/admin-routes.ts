@@ -7,7 +7,7 @@ import { requireFormBody, stringFields } from '../http/form-values.js';
 import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
 import { endOfUtcDay } from '../links/link-limits.js';
-import { parseLinkOptions, parseUtcDate } from '../links/link-options.js';
+import { optionFormValues, parseLinkOptions, parseUtcDate } from '../links/link-options.js';
 import { isLinkCode, type Link, type LinkFilter, type LinkQuery } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
@@ -85,6 +85,7 @@ const NOTICES: ReadonlyMap<string, string> = new Map([
   ['banned', 'The link is banned: visitors see that it was removed for abuse.'],
   ['unbanned', 'The ban is lifted.'],
   ['dismissed', 'The reports about this link are dismissed.'],
+  ['saved', 'The changes are saved.'],
   ['bulk', 'The selected links are changed.'],
   ['blocked', 'The host is on the blocklist.'],
   ['unblocked', 'The host is off the blocklist.'],
@@ -240,7 +241,14 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     req: Request,
     res: Response,
     link: Link,
-    page: { days: number; notice?: string; banErrors?: object; banValues?: object },
+    page: {
+      days: number;
+      notice?: string;
+      banErrors?: object;
+      banValues?: object;
+      editErrors?: object;
+      editValues?: object;
+    },
     status = 200,
   ) {
     const now = deps.now();
@@ -263,6 +271,9 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         reports: groups.find((group) => group.urlId === link.id)?.reports ?? [],
         banErrors: page.banErrors ?? {},
         banValues: page.banValues ?? {},
+        // The edit form starts from the link as it is, as the management page does.
+        errors: page.editErrors ?? {},
+        values: page.editValues ?? { url: link.target, ...optionFormValues(link) },
       },
       status,
     );
@@ -298,6 +309,33 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       throw new HttpError(409, 'This link is deleted; nothing more can change.');
     await actions[action]!(link);
     res.redirect(303, `/admin/links/${link.code}?done=${doneOf[action]}`);
+  });
+
+  /** The admin edits a link as its owner would on the management page: target and options. */
+  router.post('/links/:code/edit', async (req, res) => {
+    const link = await findLink(String(req.params.code));
+    if (link.deletedAt !== null)
+      throw new HttpError(409, 'This link is deleted; nothing more can change.');
+    const body: unknown = req.body ?? {};
+    const refuse = (status: number, errors: object) =>
+      renderLink(
+        req,
+        res,
+        link,
+        { days: 30, editErrors: errors, editValues: stringFields(body) },
+        status,
+      );
+    const url = stringFields(body).url;
+    if (typeof url !== 'string') return refuse(400, { url: 'Send one URL.' });
+    const options = parseLinkOptions(body, deps.now());
+    if (!options.ok) return refuse(422, options.errors);
+    const result = await deps.links.update(
+      link,
+      { url: url.trim(), options: options.options },
+      { ownHosts: deps.ownHosts(req), addMissingScheme: true },
+    );
+    if (!result.ok) return refuse(result.status, result.errors);
+    res.redirect(303, `/admin/links/${link.code}?done=saved`);
   });
 
   router.post('/links/:code/ban', async (req, res) => {

@@ -590,3 +590,86 @@ describe('API keys and backups in the admin', () => {
     await request(t.app).get('/limited').expect(302);
   });
 });
+
+describe('editing a link in the admin', () => {
+  const row = () =>
+    t.db
+      .prepare(
+        'SELECT target, redirect_status, expires_at, max_visits, updated FROM urls WHERE code = ?',
+      )
+      .get('edit-me') as Record<string, unknown>;
+
+  it('when the admin opens a link, then its page has the edit form filled with the link as it is', async () => {
+    setup();
+    await shorten('https://example.com/first', 'edit-me').expect(303);
+    const cookie = await signInAdmin(t.app, PASSWORD);
+    const page = await as(cookie).get('/admin/links/edit-me').expect(200);
+    expect(page.text).toContain('action="/admin/links/edit-me/edit"');
+    expect(page.text).toContain('value="https://example.com/first"');
+    expect(page.text).toMatch(/<option value="302" selected>/);
+  });
+
+  it('when the admin changes the target, the redirect type, the expiry and the visit limit, then the link answers with them', async () => {
+    setup();
+    await shorten('https://example.com/first', 'edit-me').expect(303);
+    const cookie = await signInAdmin(t.app, PASSWORD);
+    const saved = await as(cookie)
+      .post('/admin/links/edit-me/edit', {
+        url: 'example.org/second',
+        redirect: '308',
+        expires_on: '2027-01-31',
+        max_visits: '5',
+      })
+      .expect(303);
+    expect(saved.headers.location).toBe('/admin/links/edit-me?done=saved');
+    expect(row()).toMatchObject({
+      target: 'https://example.org/second',
+      redirect_status: 308,
+      expires_at: Date.UTC(2027, 1, 1),
+      max_visits: 5,
+    });
+    const redirect = await request(t.app).get('/edit-me').expect(308);
+    expect(redirect.headers.location).toBe('https://example.org/second');
+    const page = await as(cookie).get(saved.headers.location!).expect(200);
+    expect(page.text).toContain('The changes are saved.');
+  });
+
+  it.each([
+    ['a target that is not a web address', { url: 'ftp://example.com/x' }, 422],
+    ['a target on a private address', { url: 'http://127.0.0.1/' }, 422],
+    ['an expiry that has passed', { url: 'https://example.com/x', expires_on: '2020-01-01' }, 422],
+    ['a visit limit of zero', { url: 'https://example.com/x', max_visits: '0' }, 422],
+    ['a redirect type not offered', { url: 'https://example.com/x', redirect: '303' }, 422],
+    ['two targets', { url: ['https://a.example/', 'https://b.example/'] }, 400],
+    ['no target', {}, 400],
+  ])(
+    'when the admin sends %s, then the page says what is wrong and the link is unchanged',
+    async (_, body, status) => {
+      setup();
+      await shorten('https://example.com/first', 'edit-me').expect(303);
+      const before = row();
+      const cookie = await signInAdmin(t.app, PASSWORD);
+      const res = await as(cookie).post('/admin/links/edit-me/edit', body).expect(status);
+      expect(res.text).toContain('<title>Error: /edit-me');
+      expect(res.text).toContain('aria-invalid="true"');
+      expect(row()).toEqual(before);
+    },
+  );
+
+  it('when the link is deleted, or nobody is signed in, then nothing changes', async () => {
+    setup();
+    await shorten('https://example.com/first', 'edit-me').expect(303);
+    const before = row();
+    await request(t.app)
+      .post('/admin/links/edit-me/edit')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ url: 'https://example.org/' })
+      .expect(401);
+    expect(row()).toEqual(before);
+    const cookie = await signInAdmin(t.app, PASSWORD);
+    await as(cookie).post('/admin/links/edit-me/delete').expect(303);
+    await as(cookie).post('/admin/links/edit-me/edit', { url: 'https://example.org/' }).expect(409);
+    expect(row().target).toBe('');
+  });
+});
