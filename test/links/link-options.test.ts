@@ -38,7 +38,12 @@ describe('parseLinkOptions: defaults', () => {
     ['no body', undefined],
     ['a null body', null],
   ])('when the form sends %s, then the link is a 302 that never expires', (_, body) => {
-    expect(optionsOf(body)).toEqual({ redirectStatus: 302, expiresAt: null, maxVisits: null });
+    expect(optionsOf(body)).toEqual({
+      redirectStatus: 302,
+      expiresAt: null,
+      maxVisits: null,
+      forwardQuery: 1,
+    });
   });
 
   it('when the schema parses an empty object, then the redirect defaults to the number 302', () => {
@@ -46,6 +51,7 @@ describe('parseLinkOptions: defaults', () => {
       redirect: 302,
       expires_on: null,
       max_visits: null,
+      forwardQuery: 1,
     });
   });
 });
@@ -178,6 +184,7 @@ describe('parseLinkOptions: repeated and combined fields', () => {
       redirectStatus: 308,
       expiresAt: Date.UTC(2026, 6, 2),
       maxVisits: 50,
+      forwardQuery: 1,
     });
   });
 
