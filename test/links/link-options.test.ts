@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_OPTIONS,
   expiryDateValue,
   LinkOptionsFormSchema,
+  optionFormValues,
   parseLinkOptions,
   parseUtcDate,
   type LinkOptions,
@@ -156,6 +158,41 @@ describe('parseLinkOptions: maximum visits', () => {
     ['a plus sign', '+5'],
   ])('when the limit is %s, then the form asks for a whole number', (_, maxVisits) => {
     expect(errorsOf({ max_visits: maxVisits })).toEqual({ max_visits: WHOLE_NUMBER_MESSAGE });
+  });
+});
+
+describe('parseLinkOptions: query forwarding', () => {
+  const BOX_MESSAGE = 'Tick the box or leave it unticked.';
+
+  it.each([
+    ['a door without the box (no field, no marker)', {}, 1],
+    ['the box ticked', { forwardQuery: 'on', forwardQuery_shown: '1' }, 1],
+    ['the box ticked, without the marker', { forwardQuery: 'on' }, 1],
+    ['the box left unticked (only its marker)', { forwardQuery_shown: '1' }, 0],
+    ['the marker empty, the box unticked', { forwardQuery_shown: '' }, 0],
+    ['off, as a script may say it', { forwardQuery: 'off' }, 0],
+  ])('when the form sends %s, then forwarding is %i', (_, body, forwardQuery) => {
+    expect(optionsOf(body).forwardQuery).toBe(forwardQuery);
+  });
+
+  it.each([['true'], ['1'], ['yes'], [''], ['ON'], [' on ']])(
+    'when the box sends "%s", a value the checkbox never sends, then the form says so',
+    (value) => {
+      expect(errorsOf({ forwardQuery: value, forwardQuery_shown: '1' })).toEqual({
+        forwardQuery: BOX_MESSAGE,
+      });
+    },
+  );
+
+  it('when the box is sent twice, then the form asks for it once', () => {
+    expect(errorsOf({ forwardQuery: ['on', 'on'] })).toEqual({
+      forwardQuery: 'Send this field once.',
+    });
+  });
+
+  it('when a stored link is edited, then its forwarding is shown as the box’s value', () => {
+    expect(optionFormValues({ ...DEFAULT_OPTIONS, forwardQuery: 1 }).forwardQuery).toBe('on');
+    expect(optionFormValues({ ...DEFAULT_OPTIONS, forwardQuery: 0 }).forwardQuery).toBe('off');
   });
 });
 

@@ -264,9 +264,7 @@ describe('the redirect fast path, side by side with the Express route', () => {
     // Without a query string, the answer is the one a link that does not forward gives.
     const plain = await sendBoth({ path: '/fwd', headers });
     const off = await sendBoth({ path: '/nofwd', headers });
-    expect(plain.headers).toEqual(
-      off.headers.map((h) => h.replace('/nofwd?q=1', '/fwd?q=1')),
-    );
+    expect(plain.headers).toEqual(off.headers.map((h) => h.replace('/nofwd?q=1', '/fwd?q=1')));
     expect(plain.headers).toContain('Location: https://example.com/fwd?q=1');
     const notForwarded = await sendBoth({ path: '/nofwd?a=1', headers });
     expect(notForwarded.headers).toContain('Location: https://example.com/nofwd?q=1');
