@@ -58,7 +58,7 @@ const MaxVisitsSchema = z
 
 const ForwardQuerySchema = z.boolean({ error: 'must be true or false' }).meta({
   description:
-    "true (the default for a new link): a visit's query string is added to the target's, after the target's own parameters (docs/links.md). false: the target as it is.",
+    "true (the default for a new link): a visit's query string is added to the target, after the target's own parameters (which are kept, even with the same name) and before its fragment; a result longer than MAX_URL_LENGTH goes to the plain target. false: every visit goes to the target as it is.",
 });
 
 /** An expiry as the API takes it, in epoch ms: a date works through that UTC day. */
