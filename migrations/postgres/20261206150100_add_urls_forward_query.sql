@@ -3,7 +3,7 @@
 -- string is added to the target. Links made before it stay off (made when snip forwarded
 -- nothing); every door writes the column for a new link, on unless its owner says otherwise.
 -- A constant DEFAULT: PostgreSQL adds the column without rewriting the table.
-ALTER TABLE urls ADD COLUMN forward_query INTEGER NOT NULL DEFAULT 0
+ALTER TABLE urls ADD COLUMN forward_query BIGINT NOT NULL DEFAULT 0
   CHECK (forward_query IN (0, 1));
 -- Where an import stages its links; NULL for a row that creates nothing.
 ALTER TABLE import_rows ADD COLUMN forward_query BIGINT;
