@@ -11,6 +11,7 @@ import pg from 'pg';
 import { postgresUnavailable, startPostgresCluster } from '../scripts/postgres-cluster.mjs';
 import {
   CODE_PREFIX,
+  FORWARD_PREFIX,
   UNKNOWN_PREFIX,
   codeFor,
   seedLinks,
@@ -42,6 +43,9 @@ const CREATE_CONNECTIONS = 10;
 const CREATE_BODY = 'url=https%3A%2F%2Fexample.com%2Fa%2Fnew%2Fpage%3Fid%3D42';
 /** snip processes sharing one PostgreSQL database, as machines behind a load balancer would. */
 const PG_MACHINES = 2;
+/** The small table's server again, on its links that forward, each visit with a query string. */
+const FORWARD_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, forwarding ?query`;
+const FORWARDED_QUERY = 'utm_source=newsletter&utm_medium=email&utm_campaign=bench';
 const PG_NAME = `snip on PostgreSQL, ${PG_MACHINES} processes, ${SMALL_TABLE.toLocaleString('en')} links`;
 
 // The server gets core 0 and the load generator core 1, so they do not compete (where possible).
@@ -220,6 +224,7 @@ function wrkArgv({
   count = 1,
   post,
   bot,
+  query,
   connections,
   seconds,
 }) {
@@ -228,6 +233,7 @@ function wrkArgv({
   argv.push(post ? `${url}/shorten` : `${url}/`, '--', String(expected), prefix, String(count));
   if (post) argv.push('post', post);
   if (bot) argv.push('bot');
+  if (query) argv.push('query', query);
   return argv;
 }
 
@@ -256,7 +262,7 @@ function load(tool, options) {
   const c = options.connections ?? CONNECTIONS;
   const d = options.seconds ?? DURATION;
   if (tool === 'wrk') return parseWrk(run(wrkArgv({ ...options, connections: c, seconds: d })));
-  const { url, expected, prefix = CODE_PREFIX, count = 1, post } = options;
+  const { url, expected, prefix = CODE_PREFIX, count = 1, post, query } = options;
   const autocannonOptions = {
     url: post ? `${url}/shorten` : `${url}/`,
     connections: c,
@@ -265,6 +271,7 @@ function load(tool, options) {
     prefix,
     count,
     post,
+    query,
   };
   const out = run([
     'node',
@@ -496,7 +503,7 @@ async function main() {
     const large = path.join(dir, 'links-large.sqlite3');
     const ops = path.join(dir, 'links-ops.sqlite3');
     log(`seeding ${fmt.int(SMALL_TABLE)} and ${fmt.int(LARGE_TABLE)} links …`);
-    seedLinks(small, SMALL_TABLE);
+    seedLinks(small, SMALL_TABLE, { forwarding: SMALL_TABLE });
     seedLinks(ops, SMALL_TABLE);
     const seedMs = seedLinks(large, LARGE_TABLE);
     log(`  ${fmt.int(LARGE_TABLE)} links in ${(seedMs / 1000).toFixed(1)} s`);
@@ -550,6 +557,14 @@ async function main() {
       { server: express, count: SMALL_TABLE },
       { server: snipSmall, count: SMALL_TABLE },
       { server: snipLarge, count: LARGE_TABLE },
+      // The small table's forwarding links, each visit with a query string to add.
+      {
+        server: snipSmall,
+        name: FORWARD_NAME,
+        count: SMALL_TABLE,
+        prefix: FORWARD_PREFIX,
+        query: FORWARDED_QUERY,
+      },
     ];
     // PostgreSQL: PG_MACHINES snips on one database, loaded together (wrk only), in the same
     // interleaved rounds. Every 302 they answer is a visit; `sent` adds them up for the check.
@@ -585,7 +600,15 @@ async function main() {
     log('warming up …');
     for (const t of targets) {
       if (t.postgres) await loadPostgres(WARM_UP);
-      else load(TOOLS[0], { url: t.server.url, expected: 302, count: t.count, seconds: WARM_UP });
+      else
+        load(TOOLS[0], {
+          url: t.server.url,
+          expected: 302,
+          count: t.count,
+          prefix: t.prefix,
+          query: t.query,
+          seconds: WARM_UP,
+        });
     }
 
     const rows = [];
@@ -600,11 +623,17 @@ async function main() {
           const postgresCpuBefore = t.postgres ? postgresCpuTime(t.postgres.cluster) : NaN;
           const r = t.postgres
             ? await loadPostgres(DURATION)
-            : load(tool, { url: t.server.url, expected: 302, count: t.count });
+            : load(tool, {
+                url: t.server.url,
+                expected: 302,
+                count: t.count,
+                prefix: t.prefix,
+                query: t.query,
+              });
           const requests = r.requests ?? r.rps * DURATION;
           const cpuPerRequest = (cpuOfTarget(t) - cpuBefore) / requests;
           rows.push({
-            target: t.server.name,
+            target: t.name ?? t.server.name,
             tool,
             round,
             ...r,
@@ -778,10 +807,10 @@ async function main() {
       const ceilingCpu = median(of('node:http').map((r) => r.cpuPerRequest));
       for (const t of targets) {
         if (t.postgres && tool !== 'wrk') continue;
-        const own = of(t.server.name);
+        const own = of(t.name ?? t.server.name);
         const cpu = median(own.map((r) => r.cpuPerRequest));
         summary.push([
-          t.server.name,
+          t.name ?? t.server.name,
           tool,
           fmt.int(median(own.map((r) => r.rps))),
           fmt.pct(median(own.map((r) => r.ofCeiling))),

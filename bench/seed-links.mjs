@@ -10,6 +10,8 @@ import { DEFAULT_MIGRATIONS_DIR } from '../dist/db/migrations-dir.js';
 import { openDatabase } from '../dist/db/open-database.sqlite.js';
 
 export const CODE_PREFIX = 'b';
+/** Links that forward a visit's query string (`forward_query`), seeded beside the others. */
+export const FORWARD_PREFIX = 'f';
 /** A prefix no seeded link has, for 404s. */
 export const UNKNOWN_PREFIX = 'x';
 
@@ -17,16 +19,21 @@ export function codeFor(prefix, index) {
   return prefix + index.toString(16).padStart(7, '0');
 }
 
-/** @returns {number} milliseconds spent seeding */
-export function seedLinks(file, count) {
+/**
+ * `forwarding` more links, coded with FORWARD_PREFIX, forward the query string; the others do
+ * not (the column's default, as for links made before the option).
+ * @returns {number} milliseconds spent seeding
+ */
+export function seedLinks(file, count, { forwarding = 0 } = {}) {
   const started = performance.now();
   const db = openDatabase(file);
   applyMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR));
   // A bench file, not a user's database: a large page cache keeps the index inserts in memory.
   db.pragma('cache_size = -524288');
   const insert = db.prepare(
-    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status)
-     VALUES (?, ?, ?, ?, ?, 302)`,
+    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
+       forward_query)
+     VALUES (?, ?, ?, ?, ?, 302, ?)`,
   );
   const now = Date.now();
   db.transaction(() => {
@@ -34,7 +41,12 @@ export function seedLinks(file, count) {
       // A target of a realistic length, and a token hash like the ones real links carry.
       const target = `https://example.com/articles/${i}/a-readable-title?utm_source=snip`;
       const hash = createHash('sha256').update(`bench-${i}`).digest();
-      insert.run(codeFor(CODE_PREFIX, i), target, now, now, hash);
+      insert.run(codeFor(CODE_PREFIX, i), target, now, now, hash, 0);
+    }
+    for (let i = 0; i < forwarding; i++) {
+      const target = `https://example.com/articles/${i}/a-readable-title?utm_source=snip`;
+      const hash = createHash('sha256').update(`bench-forward-${i}`).digest();
+      insert.run(codeFor(FORWARD_PREFIX, i), target, now, now, hash, 1);
     }
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');

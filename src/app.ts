@@ -118,6 +118,7 @@ export function assembleApp(services: Services): {
     visits: counter,
     isOwnHost,
     redirects: metrics.redirects,
+    maxUrlLength: config.maxUrlLength,
   });
 
   app.disable('x-powered-by');

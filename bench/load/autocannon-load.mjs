@@ -1,7 +1,7 @@
 // One autocannon load, run as its own process so the bench can pin it to its own core:
 //   node autocannon-load.mjs '<json options>'   → prints one JSON line with the result.
 // Requests are the same as codes.lua sends with wrk: random codes of the seeded table with a
-// browser's User-Agent, or form posts.
+// browser's User-Agent (followed by `?<query>` when one is given), or form posts.
 import autocannon from 'autocannon';
 
 const options = JSON.parse(process.argv[2]);
@@ -26,7 +26,7 @@ const request = options.post
   : {
       method: 'GET',
       setupRequest: (req) => {
-        req.path = `/${randomCode()}`;
+        req.path = options.query ? `/${randomCode()}?${options.query}` : `/${randomCode()}`;
         return req;
       },
     };

@@ -1,9 +1,10 @@
 -- wrk script: every request asks for a random code of the seeded table, with a browser's
 -- User-Agent so snip counts it as a visit, and every answer's status is checked.
---   wrk ... -s codes.lua URL -- <expected status> <prefix> <count> [post <form body> | bot]
+--   wrk ... -s codes.lua URL -- <expected status> <prefix> <count> [post <form body> | bot | query <q>]
 -- Codes are <prefix> followed by a random index below <count> in seven hex digits, as
 -- bench/seed-links.mjs wrote them. With `post`, every request posts the form body to the URL's path;
--- with `bot`, requests come from a crawler, so snip does not count them (a diagnostic only).
+-- with `bot`, requests come from a crawler, so snip does not count them (a diagnostic only); with
+-- `query`, every code is followed by `?<q>`.
 --
 -- With SNIP_WRK_STOP_AFTER=<seconds> in the environment (the PostgreSQL row's exact-visits check),
 -- no request is started after that many seconds, and each thread stops as soon as every request
@@ -11,6 +12,7 @@
 -- the server has counted them as visits, but wrk never counts their answers. Give wrk a -d a
 -- second longer than <seconds>; `inflight` in the result says how many requests had no answer.
 local expected, prefix, count, post_body
+local query = ""
 -- Globals, not locals: done() reads them from each thread with thread:get().
 unexpected = 0
 redirects = 0
@@ -73,6 +75,9 @@ function init(args)
   if args[4] == "bot" then
     wrk.headers["User-Agent"] = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
   end
+  if args[4] == "query" then
+    query = "?" .. args[5]
+  end
   if args[4] == "post" then
     post_body = args[5]
     wrk.method = "POST"
@@ -86,7 +91,7 @@ function request()
   if post_body then
     return wrk.format(nil, nil, nil, post_body)
   end
-  return wrk.format(nil, string.format("/%s%07x", prefix, math.random(0, count - 1)))
+  return wrk.format(nil, string.format("/%s%07x%s", prefix, math.random(0, count - 1), query))
 end
 
 function response(status, headers, body)

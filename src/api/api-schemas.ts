@@ -15,6 +15,7 @@ import {
   type LinkOptionName,
   type LinkOptions,
   type RedirectStatus,
+  type Switch,
 } from '../links/link-options.js';
 import { LINK_STATES } from '../links/link.js';
 import { ApiProblem, type FieldError } from './api-problems.js';
@@ -54,6 +55,11 @@ const MaxVisitsSchema = z
     description:
       "The link stops working after this many visits. Only people's browsers count: bots, link previews and scripts do not use it up.",
   });
+
+const ForwardQuerySchema = z.boolean({ error: 'must be true or false' }).meta({
+  description:
+    "true (the default for a new link): a visit's query string is added to the target, after the target's own parameters (which are kept, even with the same name) and before its fragment; a result longer than MAX_URL_LENGTH goes to the plain target. false: every visit goes to the target as it is.",
+});
 
 /** An expiry as the API takes it, in epoch ms: a date works through that UTC day. */
 function parseExpiry(value: string, now: number, pointer = '/expiresAt'): number {
@@ -130,6 +136,14 @@ export const API_OPTIONS = {
     read: (input) => input,
     output: z.int().nullable(),
     show: (value) => value,
+  }),
+  forwardQuery: apiOption<Switch>()({
+    field: 'forwardQuery',
+    input: ForwardQuerySchema,
+    clearable: false,
+    read: (input): Switch => (input ? 1 : 0),
+    output: z.boolean(),
+    show: (value) => value === 1,
   }),
 } satisfies { [K in LinkOptionName]: ApiOption<LinkOptions[K]> };
 

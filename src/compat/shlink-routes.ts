@@ -20,7 +20,7 @@ import {
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
 import { isLinkCode, type Link } from '../links/link.js';
-import { DEFAULT_OPTIONS } from '../links/link-options.js';
+import { DEFAULT_OPTIONS, pickOptions } from '../links/link-options.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
@@ -85,6 +85,21 @@ const CreateShortUrlSchema = z.object({
   pathPrefix: z.string().nullish(),
 });
 
+/**
+ * Shlink's edition body (ShortUrlEdition): a field left out stays as it is; `null` clears
+ * validUntil and maxVisits, and leaves forwardQuery as it is (Shlink's `bool|null`).
+ */
+const EditShortUrlSchema = z.object({
+  longUrl: z.string().nullish(),
+  validSince: Iso.nullish(),
+  validUntil: Iso.nullish(),
+  maxVisits: z.int().min(1).max(MAX_VISIT_LIMIT).nullish(),
+  title: z.string().nullish(),
+  tags: z.array(z.string()).nullish(),
+  crawlable: z.boolean().nullish(),
+  forwardQuery: z.boolean().nullish(),
+});
+
 /** `2016-08-21T20:34:16+00:00`: Shlink's ATOM dates. */
 function atom(epochMs: number | null): string | null {
   return formatInstant(epochMs)?.replace(/\.\d{3}Z$/, '+00:00') ?? null;
@@ -100,6 +115,7 @@ const SHLINK_FIELDS: Record<string, string> = {
   alias: 'customSlug',
   expires_on: 'validUntil',
   max_visits: 'maxVisits',
+  forwardQuery: 'forwardQuery',
 };
 
 export type ShlinkDeps = ApiDeps & { health: HealthStore; version: string };
@@ -119,7 +135,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       domain: null,
       title: null,
       crawlable: false,
-      forwardQuery: false,
+      forwardQuery: link.forwardQuery === 1,
       visitsSummary: { total, nonBots: total, bots: 0 },
       // Shlink 3 answered this on /rest/v2; clients written then still read it.
       visitsCount: total,
@@ -193,7 +209,13 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         alias: slug,
         apiKeyId,
         codeLength: body.shortCodeLength ? Math.max(5, body.shortCodeLength) : undefined,
-        options: { ...DEFAULT_OPTIONS, expiresAt, maxVisits: body.maxVisits ?? null },
+        options: {
+          ...DEFAULT_OPTIONS,
+          expiresAt,
+          maxVisits: body.maxVisits ?? null,
+          // Shlink's default is on (ShortUrlCreation: `bool $forwardQuery = true`).
+          forwardQuery: body.forwardQuery === false ? 0 : 1,
+        },
       },
       context,
     );
@@ -261,6 +283,59 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   api.get('/short-urls/:shortCode', async (req, res) => {
     requireFullKey(res);
     res.json(shortUrlOf(req, await findLink(String(req.params.shortCode))));
+  });
+
+  // Shlink's EditShortUrlAction: PATCH, the fields to change, the short URL as it is now.
+  api.patch('/short-urls/:shortCode', async (req, res) => {
+    requireFullKey(res);
+    const link = await findLink(String(req.params.shortCode));
+    const parsed = EditShortUrlSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      throw invalidData('Provided data is not valid', [
+        ...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? 'body'))),
+      ]);
+    }
+    const body = parsed.data;
+    const now = deps.now();
+    if (body.validSince && Date.parse(body.validSince) > now) {
+      throw invalidData('snip cannot hold a short URL back until a later date (validSince)', [
+        'validSince',
+      ]);
+    }
+    let expiresAt = link.expiresAt;
+    if (body.validUntil !== undefined) {
+      expiresAt = body.validUntil === null ? null : Date.parse(body.validUntil);
+      if (expiresAt !== null && expiresAt <= now)
+        throw invalidData('validUntil has already passed', ['validUntil']);
+      if (expiresAt !== null && expiresAt > LATEST_INSTANT)
+        throw invalidData(`validUntil must be no later than ${LATEST_INSTANT_TEXT}`, [
+          'validUntil',
+        ]);
+    }
+    const forwardQuery =
+      body.forwardQuery === undefined || body.forwardQuery === null
+        ? link.forwardQuery
+        : body.forwardQuery
+          ? 1
+          : 0;
+    const result = await deps.links.update(
+      link,
+      {
+        url: body.longUrl ?? link.target,
+        options: {
+          ...pickOptions(link),
+          expiresAt,
+          maxVisits: body.maxVisits === undefined ? link.maxVisits : body.maxVisits,
+          forwardQuery,
+        },
+      },
+      urlContext(deps, req),
+    );
+    if (!result.ok) {
+      const fields = Object.keys(result.errors).map((f) => SHLINK_FIELDS[f] ?? 'longUrl');
+      throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
+    }
+    res.json(shortUrlOf(req, (await deps.links.findLink(link.code))!));
   });
 
   api.delete('/short-urls/:shortCode', async (req, res) => {

@@ -23,6 +23,12 @@ import {
 export const REDIRECT_STATUSES = [302, 301, 307, 308] as const;
 export type RedirectStatus = (typeof REDIRECT_STATUSES)[number];
 
+/**
+ * An on/off option as both engines store it: 1 is on, 0 is off. An INTEGER on either engine
+ * comes back as the same number, so a row stays a link without mapping (SQLite has no boolean).
+ */
+export type Switch = 0 | 1;
+
 export type LinkOptionSpec<T> = {
   /** Its column in `urls`, and in `import_rows`, where an import stages its links. */
   column: string;
@@ -45,6 +51,12 @@ export type LinkOptionSpec<T> = {
     refuseAt?: (value: T, now: number) => string | null;
     /** The field's text for a stored value, to edit it. */
     show: (value: T) => string;
+    /**
+     * A checkbox: a browser sends nothing for a box left unticked, as a door that has no such
+     * box does. The form therefore also sends the hidden field `marker`; with the marker and
+     * without the box, the schema reads `'off'`.
+     */
+    checkbox?: { marker: string };
   };
   /** The option in snip's export, and how snip's import reads it back. */
   file: {
@@ -64,6 +76,15 @@ function option<T>() {
 
 /** An optional form field: its text trimmed, '' when it is left out. */
 const formText = () => z.string().trim().optional().default('');
+
+/** An on/off cell of snip's export as it is read back: empty is on, as for a new link. */
+const SWITCH_CELLS: ReadonlyMap<string, Switch> = new Map([
+  ['', 1],
+  ['true', 1],
+  ['1', 1],
+  ['false', 0],
+  ['0', 0],
+]);
 
 /** In the order the forms show them, which is also the order of the API's fields. */
 export const LINK_OPTIONS = {
@@ -167,6 +188,39 @@ export const LINK_OPTIONS = {
         ? `The visit limit must be a whole number from 1 to ${MAX_VISIT_LIMIT.toLocaleString('en')}.`
         : null,
   }),
+  /**
+   * Whether a visit's query string is added to the target (src/links/query-forwarding.ts).
+   * On for a new link in every door, as Shlink's `forwardQuery`; links made before the option
+   * existed stay off (its migration).
+   */
+  forwardQuery: option<Switch>()({
+    column: 'forward_query',
+    sqlType: 'bigint',
+    empty: 1,
+    kept: false,
+    form: {
+      field: 'forwardQuery',
+      schema: z
+        .string({ error: 'Tick the box or leave it unticked.' })
+        .pipe(z.enum(['on', 'off'], { error: 'Tick the box or leave it unticked.' }))
+        .optional()
+        .transform((value): Switch => (value === 'off' ? 0 : 1)),
+      show: (value) => (value === 1 ? 'on' : 'off'),
+      checkbox: { marker: 'forwardQuery_shown' },
+    },
+    file: {
+      column: 'forward_query',
+      write: (value) => (value === 1 ? 'true' : 'false'),
+      // Empty (or a file from before the option): on, as for every new link.
+      read: (text) => {
+        const value = SWITCH_CELLS.get(text.toLowerCase());
+        return value === undefined
+          ? { ok: false, problem: `“${text}” is not true or false.` }
+          : { ok: true, value };
+      },
+    },
+    check: (value) => (value === 0 || value === 1 ? null : 'Query forwarding is on or off.'),
+  }),
 };
 
 type Catalogue = typeof LINK_OPTIONS;
@@ -218,7 +272,7 @@ export type LinkOptionsResult =
 
 /** Parses the option fields of a form body; a value that cannot be set now (a past date) is refused. */
 export function parseLinkOptions(body: unknown, now: number): LinkOptionsResult {
-  const parsed = LinkOptionsFormSchema.safeParse(body ?? {});
+  const parsed = LinkOptionsFormSchema.safeParse(withUntickedBoxes(body ?? {}));
   const errors: Record<string, string> = {};
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -237,6 +291,18 @@ export function parseLinkOptions(body: unknown, now: number): LinkOptionsResult 
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, options };
+}
+
+/** A form's checkboxes left unticked (their marker sent, the box not) as `'off'`. */
+function withUntickedBoxes(body: object): object {
+  const fields = body as Record<string, unknown>;
+  let result = fields;
+  for (const name of OPTION_NAMES) {
+    const { field, checkbox } = specOf(name).form;
+    if (checkbox === undefined || fields[field] !== undefined) continue;
+    if (fields[checkbox.marker] !== undefined) result = { ...result, [field]: 'off' };
+  }
+  return result;
 }
 
 /** The form's text of each option of a stored link, to edit it. */

@@ -43,7 +43,8 @@ export function createLinkRepository(db: Db) {
   // Its own text, positional: the redirect path's statement stays as lean as it can be. The
   // PostgreSQL twin has its own text for the same columns.
   const redirectByCode = db.prepare<[string], RedirectTarget>(
-    `SELECT id, target, redirect_status AS redirectStatus, expires_at AS expiresAt,
+    `SELECT id, target, redirect_status AS redirectStatus, forward_query AS forwardQuery,
+       expires_at AS expiresAt,
        max_visits AS maxVisits, visits, disabled_at AS disabledAt, deleted_at AS deletedAt,
        banned_at AS bannedAt
      FROM urls WHERE code = ?`,

@@ -53,6 +53,7 @@ export type RedirectTarget = Pick<
   | 'id'
   | 'target'
   | 'redirectStatus'
+  | 'forwardQuery'
   | 'expiresAt'
   | 'maxVisits'
   | 'visits'

@@ -3,6 +3,7 @@ import type { VisitCounter } from '../stats/visit-counter.js';
 import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
 import type { RedirectStatus } from './link-options.js';
 import type { RedirectTarget } from './link.js';
+import { forwardedLocation } from './query-forwarding.js';
 
 /**
  * Redirects, counted where they are answered (the fast path and the Express route share the
@@ -33,6 +34,8 @@ export function createRedirectResponder(deps: {
   visits: Pick<VisitCounter, 'record'>;
   isOwnHost: IsOwnHost;
   redirects: RedirectTally;
+  /** MAX_URL_LENGTH: a forwarded query that would make the target longer is not forwarded. */
+  maxUrlLength: number;
 }): RedirectResponder {
   return (req, res, link) => {
     deps.redirects.count(req.method, link.redirectStatus);
@@ -42,8 +45,15 @@ export function createRedirectResponder(deps: {
         referrerHost(req, (host) => deps.isOwnHost(req, host)),
       );
     }
+    // Only a link that forwards looks at the query string (query-forwarding.ts).
+    const location =
+      link.forwardQuery === 1
+        ? forwardedLocation(link.target, req.url ?? '', deps.maxUrlLength)
+        : link.target;
     res.writeHead(link.redirectStatus, {
-      Location: link.target,
+      Location: location,
+      // Every redirect, forwarded or not: `private`, so no shared cache keeps one visitor's
+      // parameters (or a link since changed) for another; `max-age=0`, so browsers ask again.
       'Cache-Control': 'private, max-age=0',
       'X-Robots-Tag': 'noindex',
       // Cross-origin targets learn at most snip's origin, never which short link was used.

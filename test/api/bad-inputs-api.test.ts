@@ -152,6 +152,20 @@ describe('BAD-INPUTS body rows', () => {
     );
   });
 
+  it.each([['true'], [1], [0], [null], [[true]], [{}], ['on']])(
+    'when forwardQuery is %j, not a boolean, then 400 names it and nothing is stored',
+    async (forwardQuery) => {
+      const res = await expectProblem(
+        post({ url: 'https://a.example/', forwardQuery }),
+        400,
+        'invalid-request',
+      );
+      expect(res.body.errors).toEqual([
+        { pointer: '/forwardQuery', detail: 'forwardQuery must be true or false' },
+      ]);
+    },
+  );
+
   it('when a field is unknown, then 400 names it rather than ignoring it', async () => {
     const res = await expectProblem(
       post({ url: 'https://a.example/', longUrl: 'x' }),

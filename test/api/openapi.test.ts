@@ -61,6 +61,7 @@ describe('the OpenAPI document', () => {
       'redirectType',
       'expiresAt',
       'maxVisits',
+      'forwardQuery',
       'reuse',
     ]);
     const list = res.body.paths['/links'].get.parameters.map((p: { name: string }) => p.name);

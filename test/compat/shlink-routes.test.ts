@@ -27,7 +27,7 @@ const ATOM_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/;
 const SHORT_CODE = /^[A-Za-z0-9_-]+$/;
 
 /** Every field of Shlink's ShortUrl that its SDK types declare, with the type clients rely on. */
-function expectShortUrl(body: Record<string, unknown>, longUrl: string) {
+function expectShortUrl(body: Record<string, unknown>, longUrl: string, forwardQuery = true) {
   const { meta, ...rest } = body as { meta: Record<string, unknown> } & Record<string, unknown>;
   expect(rest).toEqual({
     shortCode: expect.stringMatching(SHORT_CODE),
@@ -40,7 +40,7 @@ function expectShortUrl(body: Record<string, unknown>, longUrl: string) {
     visitsSummary: { total: expect.any(Number), nonBots: expect.any(Number), bots: 0 },
     visitsCount: expect.any(Number),
     crawlable: false,
-    forwardQuery: false,
+    forwardQuery,
     hasRedirectRules: false,
   });
   expect(Object.keys(meta).sort()).toEqual(['maxVisits', 'validSince', 'validUntil']);
@@ -64,7 +64,7 @@ function expectProblem(res: request.Response, status: number, code: string) {
 }
 
 /** The SDK's request: always /rest/v3, X-Api-Key and JSON. */
-function sdk(method: 'get' | 'post' | 'delete', path: string, apiKey = key) {
+function sdk(method: 'get' | 'post' | 'patch' | 'delete', path: string, apiKey = key) {
   return request(t.app)[method](`/rest/v3${path}`).set({
     'X-Api-Key': apiKey,
     'Content-Type': 'application/json',
@@ -381,6 +381,78 @@ describe('reading, listing and deleting (shlink-web-client and the SDK)', () => 
     const list = await sdk('get', '/short-urls').set('Origin', 'https://app.shlink.io');
     expect(list.status).toBe(200);
     expect(list.headers['access-control-allow-origin']).toBe('https://app.shlink.io');
+  });
+});
+
+describe('query forwarding (forwardQuery)', () => {
+  it('when the SDK creates without forwardQuery, then it is on, as in Shlink, and a visit’s query is added', async () => {
+    const { shortCode } = await createLink('https://long.example/fq?a=1');
+    const read = await sdk('get', `/short-urls/${shortCode}`);
+    expectShortUrl(read.body, 'https://long.example/fq?a=1', true);
+    const hit = await request(t.app).get(`/${shortCode}?b=2`).expect(302);
+    expect(hit.headers.location).toBe('https://long.example/fq?a=1&b=2');
+  });
+
+  it('when the SDK creates with forwardQuery false, then the answer says so and visits go to the plain URL', async () => {
+    const res = await sdk('post', '/short-urls').send({
+      longUrl: 'https://long.example/fq-off',
+      forwardQuery: false,
+    });
+    expectShortUrl(res.body, 'https://long.example/fq-off', false);
+    const hit = await request(t.app)
+      .get(`/${String(res.body.shortCode)}?b=2`)
+      .expect(302);
+    expect(hit.headers.location).toBe('https://long.example/fq-off');
+  });
+
+  it('when the web client edits a short URL (PATCH), then the fields sent change, the others stay, and the answer is the ShortUrl', async () => {
+    const { shortCode } = await createLink('https://long.example/edit', {
+      maxVisits: 5,
+      validUntil: '2099-01-01T00:00:00+00:00',
+    });
+    const off = await sdk('patch', `/short-urls/${shortCode}`).send({ forwardQuery: false });
+    expect(off.status).toBe(200);
+    expectShortUrl(off.body, 'https://long.example/edit', false);
+    expect(off.body.meta).toEqual({
+      validSince: null,
+      validUntil: '2099-01-01T00:00:00+00:00',
+      maxVisits: 5,
+    });
+    // null leaves forwardQuery as it is (Shlink's bool|null) and clears maxVisits and validUntil.
+    const cleared = await sdk('patch', `/short-urls/${shortCode}`).send({
+      forwardQuery: null,
+      maxVisits: null,
+      validUntil: null,
+      longUrl: 'https://long.example/edited',
+    });
+    expectShortUrl(cleared.body, 'https://long.example/edited', false);
+    expect(cleared.body.meta).toEqual({ validSince: null, validUntil: null, maxVisits: null });
+    const on = await sdk('patch', `/short-urls/${shortCode}`).send({ forwardQuery: true });
+    expectShortUrl(on.body, 'https://long.example/edited', true);
+    const hit = await request(t.app).get(`/${shortCode}?c=3`).expect(302);
+    expect(hit.headers.location).toBe('https://long.example/edited?c=3');
+  });
+
+  it.each([['yes'], [1], [[true]]])(
+    'when forwardQuery is %j, then it is invalid-data naming it and nothing changes',
+    async (forwardQuery) => {
+      const { shortCode } = await createLink('https://long.example/bad-fq');
+      const before = t.countLinks();
+      const created = await sdk('post', '/short-urls').send({
+        longUrl: 'https://long.example/bad-fq-2',
+        forwardQuery,
+      });
+      expect(expectProblem(created, 400, 'invalid-data').invalidElements).toEqual(['forwardQuery']);
+      expect(t.countLinks()).toBe(before);
+      const edited = await sdk('patch', `/short-urls/${shortCode}`).send({ forwardQuery });
+      expect(expectProblem(edited, 400, 'invalid-data').invalidElements).toEqual(['forwardQuery']);
+      expect((await sdk('get', `/short-urls/${shortCode}`)).body.forwardQuery).toBe(true);
+    },
+  );
+
+  it('when an unknown or deleted short URL is edited, then 404 short-url-not-found', async () => {
+    const res = await sdk('patch', '/short-urls/nope-nope').send({ forwardQuery: false });
+    expectProblem(res, 404, 'short-url-not-found');
   });
 });
 

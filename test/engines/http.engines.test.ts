@@ -572,6 +572,163 @@ function suite(engine: 'sqlite' | 'postgres') {
     const preview = await request(s.app).get('/coded+').expect(200);
     expect(preview.text).toContain('a.example');
   });
+
+  it('query forwarding: on for new links in every door, off when unticked or set off, and the redirect adds the query', async () => {
+    const s = await build({ MAX_URL_LENGTH: '80' });
+    const key = await apiKey(s);
+    const api = (method: 'get' | 'post' | 'patch', path: string) =>
+      request(s.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${key}`);
+    const locationOf = async (path: string, status = 302) =>
+      (await request(s.app).get(path).set('User-Agent', BROWSER).expect(status)).headers.location;
+    const box = { forwardQuery: 'on', forwardQuery_shown: '1' };
+
+    // The home form: ticked, unticked (only the marker), and a script without the box.
+    const manage = await managedLink(s, 'https://a.example/p?x=1#top', 'fwd', box);
+    await managedLink(s, 'https://a.example/off', 'unticked', { forwardQuery_shown: '1' });
+    await managedLink(s, 'https://a.example/script', 'script');
+    expect(await locationOf('/fwd?x=2&a=b%20c')).toBe('https://a.example/p?x=1&x=2&a=b%20c#top');
+    const head = await request(s.app).head('/fwd?a=1').expect(302);
+    expect(head.headers.location).toBe('https://a.example/p?x=1&a=1#top');
+    expect(head.headers['cache-control']).toBe('private, max-age=0');
+    expect(await locationOf('/fwd')).toBe('https://a.example/p?x=1#top');
+    expect(await locationOf('/unticked?a=1')).toBe('https://a.example/off');
+    expect(await locationOf('/script?a=1')).toBe('https://a.example/script?a=1');
+    // Longer than MAX_URL_LENGTH (80) once forwarded: the plain target, never an error.
+    expect(await locationOf(`/fwd?a=${'x'.repeat(60)}`)).toBe('https://a.example/p?x=1#top');
+    // Browser visits count, HEAD does not: as for every redirect.
+    expect(await s.flushVisits()).toBe(5);
+
+    // The management page shows the box as stored, and unticking it turns forwarding off.
+    expect((await request(s.app).get(manage).expect(200)).text).toMatch(
+      /name="forwardQuery" type="checkbox" value="on" checked/,
+    );
+    await request(s.app)
+      .post(manage)
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ url: 'https://a.example/p?x=1#top', redirect: '302', forwardQuery_shown: '1' })
+      .expect(303);
+    expect(await locationOf('/fwd?a=1')).toBe('https://a.example/p?x=1#top');
+    expect((await request(s.app).get(manage).expect(200)).text).toMatch(
+      /name="forwardQuery" type="checkbox" value="on"\s+aria-describedby/,
+    );
+    const refused = await request(s.app)
+      .post(manage)
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ url: 'https://a.example/changed', forwardQuery: 'yes', forwardQuery_shown: '1' });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('Tick the box or leave it unticked.');
+    expect(await locationOf('/fwd')).toBe('https://a.example/p?x=1#top');
+
+    // The admin's new link and its page.
+    const cookie = await signIn(s);
+    await adminPost(s, cookie, '/admin/links', {
+      url: 'https://a.example/admin',
+      alias: 'by-admin',
+      forwardQuery_shown: '1',
+    }).expect(303);
+    expect(await locationOf('/by-admin?a=1')).toBe('https://a.example/admin');
+    const adminPage = await request(s.app)
+      .get('/admin/links/fwd')
+      .set('Cookie', cookie)
+      .expect(200);
+    expect(adminPage.text).toContain('Query forwarding');
+
+    // /api/v1: omitted is on; false is off; PATCH changes it at once; a non-boolean is a 400.
+    const created = await api('post', '/links').send({
+      url: 'https://a.example/api',
+      alias: 'api-fwd',
+    });
+    expect(created.body.forwardQuery).toBe(true);
+    expect(await locationOf('/api-fwd?a=1')).toBe('https://a.example/api?a=1');
+    const off = await api('post', '/links').send({
+      url: 'https://a.example/api-off',
+      alias: 'api-off',
+      forwardQuery: false,
+    });
+    expect(off.body.forwardQuery).toBe(false);
+    expect(await locationOf('/api-off?a=1')).toBe('https://a.example/api-off');
+    const patched = await api('patch', '/links/api-fwd').send({ forwardQuery: false });
+    expect(patched.body.forwardQuery).toBe(false);
+    expect(await locationOf('/api-fwd?a=1')).toBe('https://a.example/api');
+    for (const bad of ['yes', 1, null, [true]]) {
+      const res = await api('patch', '/links/api-off').send({ forwardQuery: bad });
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+    }
+    expect(
+      (await api('post', '/links').send({ url: 'https://a.example/x', forwardQuery: 'true' }))
+        .status,
+    ).toBe(400);
+    expect((await api('get', '/links/api-off')).body.forwardQuery).toBe(false);
+
+    // Shlink: default on, false kept, PATCH sets it, answers say it.
+    const shlink = (method: 'post' | 'patch', path: string) =>
+      request(s.app)[method](`/rest/v3${path}`).set('X-Api-Key', key);
+    const shl = await shlink('post', '/short-urls').send({
+      longUrl: 'https://a.example/shl',
+      customSlug: 'shl',
+    });
+    expect(shl.body.forwardQuery).toBe(true);
+    const shlOff = await shlink('post', '/short-urls').send({
+      longUrl: 'https://a.example/shl-off',
+      customSlug: 'shl-off',
+      forwardQuery: false,
+    });
+    expect(shlOff.body.forwardQuery).toBe(false);
+    expect(await locationOf('/shl-off?a=1')).toBe('https://a.example/shl-off');
+    const shlOn = await shlink('patch', '/short-urls/shl-off').send({ forwardQuery: true });
+    expect(shlOn.status).toBe(200);
+    expect(shlOn.body).toMatchObject({ forwardQuery: true, longUrl: 'https://a.example/shl-off' });
+    expect(await locationOf('/shl-off?a=1')).toBe('https://a.example/shl-off?a=1');
+    expect((await shlink('patch', '/short-urls/shl-off').send({ forwardQuery: 'no' })).status).toBe(
+      400,
+    );
+
+    // Kutt and YOURLS have no such field: their links forward, as every new link does.
+    await request(s.app)
+      .post('/api/v2/links')
+      .set('X-API-KEY', key)
+      .send({ target: 'https://a.example/kutt', customurl: 'ktt' })
+      .expect(201);
+    expect(await locationOf('/ktt?a=1')).toBe('https://a.example/kutt?a=1');
+
+    // A link stored before the column existed (the migration's DEFAULT) does not forward.
+    await s.execute(
+      `INSERT INTO urls (code, target, created, updated) VALUES ('older', 'https://a.example/older', 1, 1)`,
+    );
+    expect(await locationOf('/older?a=1')).toBe('https://a.example/older');
+
+    // Export and import carry it.
+    const exported = await request(s.app).get('/admin/export.csv').set('Cookie', cookie);
+    expect(exported.status).toBe(200);
+    const header = exported.text.split('\r\n')[0]!.split(',');
+    const column = header.indexOf('forward_query');
+    expect(column).toBeGreaterThan(-1);
+    const rows = new Map(
+      exported.text
+        .split('\r\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((line) => line.split(','))
+        .map((fields) => [fields[0], fields[column]]),
+    );
+    expect([rows.get('fwd'), rows.get('script'), rows.get('older')]).toEqual([
+      'false',
+      'true',
+      'false',
+    ]);
+    const other = await build();
+    const imported = await request(other.app)
+      .post('/admin/import?format=snip')
+      .set({ ...SAME_ORIGIN, Cookie: await signIn(other), 'Content-Type': 'text/csv' })
+      .send(exported.text);
+    expect(imported.status).toBe(200);
+    const otherLocation = async (path: string) =>
+      (await request(other.app).get(path).expect(302)).headers.location;
+    expect(await otherLocation('/fwd?a=1')).toBe('https://a.example/p?x=1#top');
+    expect(await otherLocation('/script?a=1')).toBe('https://a.example/script?a=1');
+  });
 }
 
 describe('on sqlite', () => suite('sqlite'));

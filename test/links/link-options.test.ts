@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_OPTIONS,
   expiryDateValue,
   LinkOptionsFormSchema,
+  optionFormValues,
   parseLinkOptions,
   parseUtcDate,
   type LinkOptions,
@@ -38,7 +40,12 @@ describe('parseLinkOptions: defaults', () => {
     ['no body', undefined],
     ['a null body', null],
   ])('when the form sends %s, then the link is a 302 that never expires', (_, body) => {
-    expect(optionsOf(body)).toEqual({ redirectStatus: 302, expiresAt: null, maxVisits: null });
+    expect(optionsOf(body)).toEqual({
+      redirectStatus: 302,
+      expiresAt: null,
+      maxVisits: null,
+      forwardQuery: 1,
+    });
   });
 
   it('when the schema parses an empty object, then the redirect defaults to the number 302', () => {
@@ -46,6 +53,7 @@ describe('parseLinkOptions: defaults', () => {
       redirect: 302,
       expires_on: null,
       max_visits: null,
+      forwardQuery: 1,
     });
   });
 });
@@ -153,6 +161,41 @@ describe('parseLinkOptions: maximum visits', () => {
   });
 });
 
+describe('parseLinkOptions: query forwarding', () => {
+  const BOX_MESSAGE = 'Tick the box or leave it unticked.';
+
+  it.each([
+    ['a door without the box (no field, no marker)', {}, 1],
+    ['the box ticked', { forwardQuery: 'on', forwardQuery_shown: '1' }, 1],
+    ['the box ticked, without the marker', { forwardQuery: 'on' }, 1],
+    ['the box left unticked (only its marker)', { forwardQuery_shown: '1' }, 0],
+    ['the marker empty, the box unticked', { forwardQuery_shown: '' }, 0],
+    ['off, as a script may say it', { forwardQuery: 'off' }, 0],
+  ])('when the form sends %s, then forwarding is %i', (_, body, forwardQuery) => {
+    expect(optionsOf(body).forwardQuery).toBe(forwardQuery);
+  });
+
+  it.each([['true'], ['1'], ['yes'], [''], ['ON'], [' on ']])(
+    'when the box sends "%s", a value the checkbox never sends, then the form says so',
+    (value) => {
+      expect(errorsOf({ forwardQuery: value, forwardQuery_shown: '1' })).toEqual({
+        forwardQuery: BOX_MESSAGE,
+      });
+    },
+  );
+
+  it('when the box is sent twice, then the form asks for it once', () => {
+    expect(errorsOf({ forwardQuery: ['on', 'on'] })).toEqual({
+      forwardQuery: 'Send this field once.',
+    });
+  });
+
+  it('when a stored link is edited, then its forwarding is shown as the box’s value', () => {
+    expect(optionFormValues({ ...DEFAULT_OPTIONS, forwardQuery: 1 }).forwardQuery).toBe('on');
+    expect(optionFormValues({ ...DEFAULT_OPTIONS, forwardQuery: 0 }).forwardQuery).toBe('off');
+  });
+});
+
 describe('parseLinkOptions: repeated and combined fields', () => {
   // A form (or a crafted request) that sends a field twice arrives as an array. fieldMessage()
   // looks at the value itself, so the redirect field says so too, although z.enum reports an
@@ -178,6 +221,7 @@ describe('parseLinkOptions: repeated and combined fields', () => {
       redirectStatus: 308,
       expiresAt: Date.UTC(2026, 6, 2),
       maxVisits: 50,
+      forwardQuery: 1,
     });
   });
 

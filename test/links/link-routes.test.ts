@@ -20,6 +20,44 @@ describe('the shortening form', () => {
     expect(res.text).toMatch(/<form[^>]+method="post"[^>]+action="\/shorten"/);
   });
 
+  it('when the home page is opened, then query forwarding is a ticked box with its marker', async () => {
+    t = buildTestApp();
+    const res = await request(t.app).get('/').expect(200);
+    expect(res.text).toContain('<input type="hidden" name="forwardQuery_shown" value="1">');
+    expect(res.text).toMatch(
+      /id="forwardQuery" name="forwardQuery" type="checkbox" value="on" checked/,
+    );
+    expect(res.text).toContain('<label for="forwardQuery">Forward query parameters</label>');
+    expect(res.text).not.toMatch(/<details class="disclosure"\s+open>/);
+  });
+
+  it('when a form with the box unticked is refused, then it comes back unticked, with the options open', async () => {
+    t = buildTestApp();
+    const res = await shorten({ url: 'javascript:alert(1)', forwardQuery_shown: '1' }).expect(422);
+    expect(res.text).toMatch(
+      /id="forwardQuery" name="forwardQuery" type="checkbox" value="on"\s+aria-describedby/,
+    );
+    expect(res.text).toMatch(/<details class="disclosure"\s+open>/);
+    const ticked = await shorten({
+      url: 'javascript:alert(1)',
+      forwardQuery: 'on',
+      forwardQuery_shown: '1',
+    }).expect(422);
+    expect(ticked.text).toMatch(/type="checkbox" value="on" checked/);
+  });
+
+  it('when the box sends a value it never sends, then 422 with the message at the box, and nothing is stored', async () => {
+    t = buildTestApp();
+    const res = await shorten({
+      url: 'https://a.example/',
+      forwardQuery: 'yes',
+      forwardQuery_shown: '1',
+    }).expect(422);
+    expect(res.text).toContain('Tick the box or leave it unticked.');
+    expect(res.text).toMatch(/id="forwardQuery"[^>]*aria-invalid="true"/);
+    expect(t.countLinks()).toBe(0);
+  });
+
   it('when the visit limit is offered, then the form says in one sentence that only browsers use it up', async () => {
     t = buildTestApp();
     const res = await request(t.app).get('/').expect(200);

@@ -8,6 +8,7 @@ function row(id: number, target = `https://example.com/${id}`): RedirectTarget {
     id,
     target,
     redirectStatus: 302,
+    forwardQuery: 0,
     expiresAt: null,
     maxVisits: null,
     visits: 0,

@@ -19,6 +19,7 @@ function row(id: number): RedirectTarget {
     id,
     target: `https://example.com/${id}`,
     redirectStatus: 302,
+    forwardQuery: 0,
     expiresAt: null,
     maxVisits: null,
     visits: 0,

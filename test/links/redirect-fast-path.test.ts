@@ -240,6 +240,43 @@ describe('the redirect fast path, side by side with the Express route', () => {
     },
   );
 
+  it('when a forwarding link is followed with a query string, then both add it to the target, with the same head, HEAD and counting', async () => {
+    // The form's box ticked (as a browser sends it), and left unticked.
+    await createLink('fwd', { forwardQuery: 'on', forwardQuery_shown: '1' });
+    await createLink('nofwd', { forwardQuery_shown: '1' });
+    fast.toExpress.length = 0;
+    const headers = { 'User-Agent': CHROME };
+    const answer = await sendBoth({ path: '/fwd?q=2&utm_source=a%20b', headers });
+    expect(answer.status).toBe(302);
+    expect(answer.headers).toEqual([
+      `X-Request-Id: ${REQUEST_ID}`,
+      'Location: https://example.com/fwd?q=1&q=2&utm_source=a%20b',
+      'Cache-Control: private, max-age=0',
+      'X-Robots-Tag: noindex',
+      'Referrer-Policy: strict-origin-when-cross-origin',
+      'Content-Length: 0',
+      'Connection: close',
+    ]);
+    const head = await sendBoth({ method: 'HEAD', path: '/fwd?a=1', headers });
+    expect(head.headers).toContain('Location: https://example.com/fwd?q=1&a=1');
+    const bot = await sendBoth({ path: '/fwd?a=1', headers: { 'User-Agent': GOOGLEBOT } });
+    expect(bot.headers).toContain('Location: https://example.com/fwd?q=1&a=1');
+    // Without a query string, the answer is the one a link that does not forward gives.
+    const plain = await sendBoth({ path: '/fwd', headers });
+    const off = await sendBoth({ path: '/nofwd', headers });
+    expect(plain.headers).toEqual(off.headers.map((h) => h.replace('/nofwd?q=1', '/fwd?q=1')));
+    expect(plain.headers).toContain('Location: https://example.com/fwd?q=1');
+    const notForwarded = await sendBoth({ path: '/nofwd?a=1', headers });
+    expect(notForwarded.headers).toContain('Location: https://example.com/nofwd?q=1');
+    // A percent-encoded code goes through Express and is answered alike.
+    const viaExpress = await sendBoth({ path: '/%66wd?a=1', headers });
+    expect(viaExpress.headers).toContain('Location: https://example.com/fwd?q=1&a=1');
+    expect(fast.toExpress).toEqual(['GET /%66wd?a=1']);
+    // Counted once per browser visit (HEAD and the bot are not), as for every redirect.
+    expect(fast.counter.pendingTotal()).toBe(5);
+    expect(expectedVisits(fast)).toEqual(expectedVisits(express));
+  });
+
   it('when a request carries no usable id, then each side makes a new one in the same form', async () => {
     await createLink('fresh-id');
     const ids = [];

@@ -70,7 +70,7 @@ function seedLinks(): void {
   add('active', 'https://example.com/a?x=1,2');
   add('moved', 'https://example.com/b', { redirectStatus: 301, expiresAt: NOW + DAY });
   add('old', 'https://example.com/c', { expiresAt: NOW - DAY });
-  add('limited', 'https://example.com/d', { maxVisits: 5 });
+  add('limited', 'https://example.com/d', { maxVisits: 5, forwardQuery: 0 });
   add('off', 'https://example.com/e', { redirectStatus: 308 });
   add('gone', 'https://example.com/f');
   db.prepare('UPDATE urls SET visits = 5, last_visit = ? WHERE code = ?').run(NOW - DAY, 'limited');
@@ -112,6 +112,7 @@ describe('exporting links', () => {
         '',
         '',
         '',
+        'true',
       ],
       [
         'moved',
@@ -128,6 +129,7 @@ describe('exporting links', () => {
         '',
         '',
         '',
+        'true',
       ],
       [
         'old',
@@ -144,6 +146,7 @@ describe('exporting links', () => {
         '',
         '',
         '',
+        'true',
       ],
       [
         'limited',
@@ -160,6 +163,7 @@ describe('exporting links', () => {
         '',
         '',
         '',
+        'false',
       ],
       [
         'off',
@@ -176,6 +180,7 @@ describe('exporting links', () => {
         '',
         '',
         '',
+        'true',
       ],
       [
         'gone',
@@ -192,6 +197,7 @@ describe('exporting links', () => {
         '',
         '',
         iso(NOW - 4 * DAY),
+        'true',
       ],
       [
         'phish',
@@ -208,6 +214,7 @@ describe('exporting links', () => {
         iso(NOW - DAY),
         'phishing, "urgent"',
         '',
+        'true',
       ],
     ]);
   });
