@@ -8,6 +8,7 @@ import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
 import { endOfUtcDay } from '../links/link-limits.js';
 import { parseLinkOptions, parseUtcDate } from '../links/link-options.js';
+import { parseUtmFields } from '../links/utm.js';
 import { isLinkCode, type Link, type LinkFilter, type LinkQuery } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
@@ -222,12 +223,16 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     const refuse = async (status: number, errors: object) =>
       render(res, 'new', { values: fields, errors }, status);
     const options = parseLinkOptions(body, deps.now());
-    if (!options.ok) return refuse(422, options.errors);
+    const utm = parseUtmFields(body);
+    if (!options.ok || !utm.ok) {
+      return refuse(422, { ...(options.ok ? {} : options.errors), ...(utm.ok ? {} : utm.errors) });
+    }
     const result = await deps.links.shorten(
       {
         url: fields.url?.trim() ?? '',
         alias: fields.alias?.trim() ?? '',
         options: options.options,
+        utm: utm.utm,
       },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
