@@ -20,13 +20,14 @@ import {
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
 import { isLinkCode, type Link } from '../links/link.js';
-import { DEFAULT_OPTIONS } from '../links/link-options.js';
+import { DEFAULT_OPTIONS, LINK_OPTIONS, pickOptions, type LinkOptions } from '../links/link-options.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
  * Shlink's clients (its web client and SDK, ShareX's Shlink uploader, Raycast, PowerToys, the
  * GNOME extension) work against snip unchanged. Fields snip has no use for are accepted and
- * answered with Shlink's neutral values (no tags, no title, the default domain).
+ * answered with Shlink's neutral values (no tags, the default domain). A short URL's `title` is
+ * snip's title: set on creation and edition, answered, searched by `searchTerm`.
  */
 
 const ERROR_BASE = 'https://shlink.io/api/error/';
@@ -85,6 +86,41 @@ const CreateShortUrlSchema = z.object({
   pathPrefix: z.string().nullish(),
 });
 
+/** Shlink's edit body (ShortUrlEdition): a field sent as null goes back to none. */
+const EditShortUrlSchema = z.object({
+  longUrl: z.string().nullish(),
+  validSince: Iso.nullish(),
+  validUntil: Iso.nullish(),
+  maxVisits: z.int().min(1).max(MAX_VISIT_LIMIT).nullish(),
+  title: z.string().nullish(),
+});
+
+/** Shlink's `title` as snip keeps it: trimmed, '' is none; one snip cannot keep is invalid data. */
+function readTitle(value: string | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const reading = LINK_OPTIONS.title.file.read(value);
+  if (!reading.ok) throw invalidData(reading.problem, ['title']);
+  return reading.value;
+}
+
+/** `validUntil` as snip stores it; null when none is sent; refused when past or too late. */
+function readValidUntil(value: string | null | undefined, now: number): number | null {
+  const expiresAt = value ? Date.parse(value) : null;
+  if (expiresAt !== null && expiresAt <= now)
+    throw invalidData('validUntil has already passed', ['validUntil']);
+  if (expiresAt !== null && expiresAt > LATEST_INSTANT)
+    throw invalidData(`validUntil must be no later than ${LATEST_INSTANT_TEXT}`, ['validUntil']);
+  return expiresAt;
+}
+
+function refuseValidSince(value: string | null | undefined, now: number): void {
+  if (value && Date.parse(value) > now) {
+    throw invalidData('snip cannot hold a short URL back until a later date (validSince)', [
+      'validSince',
+    ]);
+  }
+}
+
 /** `2016-08-21T20:34:16+00:00`: Shlink's ATOM dates. */
 function atom(epochMs: number | null): string | null {
   return formatInstant(epochMs)?.replace(/\.\d{3}Z$/, '+00:00') ?? null;
@@ -100,6 +136,7 @@ const SHLINK_FIELDS: Record<string, string> = {
   alias: 'customSlug',
   expires_on: 'validUntil',
   max_visits: 'maxVisits',
+  title: 'title',
 };
 
 export type ShlinkDeps = ApiDeps & { health: HealthStore; version: string };
@@ -117,7 +154,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       tags: [],
       meta: { validSince: null, validUntil: atom(link.expiresAt), maxVisits: link.maxVisits },
       domain: null,
-      title: null,
+      title: link.title,
       crawlable: false,
       forwardQuery: false,
       visitsSummary: { total, nonBots: total, bots: 0 },
@@ -165,16 +202,9 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     }
     const body = parsed.data;
     const now = deps.now();
-    if (body.validSince && Date.parse(body.validSince) > now) {
-      throw invalidData('snip cannot hold a short URL back until a later date (validSince)', [
-        'validSince',
-      ]);
-    }
-    const expiresAt = body.validUntil ? Date.parse(body.validUntil) : null;
-    if (expiresAt !== null && expiresAt <= now)
-      throw invalidData('validUntil has already passed', ['validUntil']);
-    if (expiresAt !== null && expiresAt > LATEST_INSTANT)
-      throw invalidData(`validUntil must be no later than ${LATEST_INSTANT_TEXT}`, ['validUntil']);
+    refuseValidSince(body.validSince, now);
+    const expiresAt = readValidUntil(body.validUntil, now);
+    const title = readTitle(body.title) ?? null;
     const context = urlContext(deps, req);
     const slug = body.customSlug?.trim() ?? '';
     const apiKeyId = callerKeyId(res);
@@ -193,7 +223,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         alias: slug,
         apiKeyId,
         codeLength: body.shortCodeLength ? Math.max(5, body.shortCodeLength) : undefined,
-        options: { ...DEFAULT_OPTIONS, expiresAt, maxVisits: body.maxVisits ?? null },
+        options: { ...DEFAULT_OPTIONS, expiresAt, maxVisits: body.maxVisits ?? null, title },
       },
       context,
     );
@@ -256,6 +286,35 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         },
       },
     });
+  });
+
+  // Shlink's edition: the fields sent change, null clears one; the answer is the short URL.
+  api.patch('/short-urls/:shortCode', async (req, res) => {
+    requireFullKey(res);
+    const link = await findLink(String(req.params.shortCode));
+    const parsed = EditShortUrlSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      throw invalidData('Provided data is not valid', [
+        ...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? 'body'))),
+      ]);
+    }
+    const body = parsed.data;
+    const now = deps.now();
+    refuseValidSince(body.validSince, now);
+    const options: LinkOptions = pickOptions(link);
+    if (body.validUntil !== undefined) options.expiresAt = readValidUntil(body.validUntil, now);
+    if (body.maxVisits !== undefined) options.maxVisits = body.maxVisits;
+    if (body.title !== undefined) options.title = readTitle(body.title) ?? null;
+    const result = await deps.links.update(
+      link,
+      { url: body.longUrl ?? link.target, options },
+      urlContext(deps, req),
+    );
+    if (!result.ok) {
+      const fields = Object.keys(result.errors).map((f) => SHLINK_FIELDS[f] ?? 'longUrl');
+      throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
+    }
+    res.json(shortUrlOf(req, (await deps.links.findLink(link.code))!));
   });
 
   api.get('/short-urls/:shortCode', async (req, res) => {
