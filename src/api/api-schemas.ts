@@ -154,7 +154,10 @@ export const API_OPTIONS = {
   }),
   title: apiOption<string | null>()({
     field: 'title',
-    input: textInput({ max: TITLE_MAX }, 'A link’s name, shown where it is listed and on its preview'),
+    input: textInput(
+      { max: TITLE_MAX },
+      'A link’s name, shown where it is listed and on its preview',
+    ),
     clearable: true,
     read: (input) => input,
     output: z.string().nullable(),

@@ -234,7 +234,8 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
       { url: target, options },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
-    if (!result.ok) throw new KuttError(400, Object.values(result.errors)[0] ?? 'URL is not valid.');
+    if (!result.ok)
+      throw new KuttError(400, Object.values(result.errors)[0] ?? 'URL is not valid.');
     res.json(kuttLink(req, (await deps.links.findLink(link.code))!));
   });
 

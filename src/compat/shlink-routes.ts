@@ -20,7 +20,12 @@ import {
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
 import { isLinkCode, type Link } from '../links/link.js';
-import { DEFAULT_OPTIONS, LINK_OPTIONS, pickOptions, type LinkOptions } from '../links/link-options.js';
+import {
+  DEFAULT_OPTIONS,
+  LINK_OPTIONS,
+  pickOptions,
+  type LinkOptions,
+} from '../links/link-options.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
