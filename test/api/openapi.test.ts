@@ -61,6 +61,8 @@ describe('the OpenAPI document', () => {
       'redirectType',
       'expiresAt',
       'maxVisits',
+      'title',
+      'note',
       'reuse',
     ]);
     const list = res.body.paths['/links'].get.parameters.map((p: { name: string }) => p.name);

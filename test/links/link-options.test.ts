@@ -38,7 +38,13 @@ describe('parseLinkOptions: defaults', () => {
     ['no body', undefined],
     ['a null body', null],
   ])('when the form sends %s, then the link is a 302 that never expires', (_, body) => {
-    expect(optionsOf(body)).toEqual({ redirectStatus: 302, expiresAt: null, maxVisits: null });
+    expect(optionsOf(body)).toEqual({
+      redirectStatus: 302,
+      expiresAt: null,
+      maxVisits: null,
+      title: null,
+      note: null,
+    });
   });
 
   it('when the schema parses an empty object, then the redirect defaults to the number 302', () => {
@@ -46,6 +52,8 @@ describe('parseLinkOptions: defaults', () => {
       redirect: 302,
       expires_on: null,
       max_visits: null,
+      title: null,
+      note: null,
     });
   });
 });
@@ -178,6 +186,8 @@ describe('parseLinkOptions: repeated and combined fields', () => {
       redirectStatus: 308,
       expiresAt: Date.UTC(2026, 6, 2),
       maxVisits: 50,
+      title: null,
+      note: null,
     });
   });
 
