@@ -7,9 +7,9 @@
  * no UTF-8 text can hold, are refused too.
  */
 const REFUSED =
-  /[\p{Cc}\p{Cs}\p{Bidi_Control}\u2028\u2029]|(?![\u200d\ufe0e\ufe0f])\p{Default_Ignorable_Code_Point}/u;
+  /[\p{Cc}\p{Cs}\p{Bidi_Control}\u2028\u2029]|(?!\u200d|\ufe0e|\ufe0f)\p{Default_Ignorable_Code_Point}/u;
 const REFUSED_BUT_LF =
-  /(?!\n)[\p{Cc}\p{Cs}\p{Bidi_Control}\u2028\u2029]|(?![\u200d\ufe0e\ufe0f])\p{Default_Ignorable_Code_Point}/u;
+  /(?!\n)[\p{Cc}\p{Cs}\p{Bidi_Control}\u2028\u2029]|(?!\u200d|\ufe0e|\ufe0f)\p{Default_Ignorable_Code_Point}/u;
 
 export type TextRule = {
   /** Most characters (code points) it may have. */
