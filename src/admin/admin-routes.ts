@@ -8,6 +8,7 @@ import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
 import { endOfUtcDay } from '../links/link-limits.js';
 import { optionFormValues, parseLinkOptions, parseUtcDate } from '../links/link-options.js';
+import { parseUtmFields, splitUtm } from '../links/utm.js';
 import { isLinkCode, type Link, type LinkFilter, type LinkQuery } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
@@ -223,12 +224,16 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     const refuse = async (status: number, errors: object) =>
       render(res, 'new', { values: fields, errors }, status);
     const options = parseLinkOptions(body, deps.now());
-    if (!options.ok) return refuse(422, options.errors);
+    const utm = parseUtmFields(body);
+    if (!options.ok || !utm.ok) {
+      return refuse(422, { ...(options.ok ? {} : options.errors), ...(utm.ok ? {} : utm.errors) });
+    }
     const result = await deps.links.shorten(
       {
         url: fields.url?.trim() ?? '',
         alias: fields.alias?.trim() ?? '',
         options: options.options,
+        utm: utm.utm,
       },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
@@ -273,7 +278,11 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         banValues: page.banValues ?? {},
         // The edit form starts from the link as it is, as the management page does.
         errors: page.editErrors ?? {},
-        values: page.editValues ?? { url: link.target, ...optionFormValues(link) },
+        values: page.editValues ?? {
+          ...splitUtm(link.target).utm,
+          url: splitUtm(link.target).url,
+          ...optionFormValues(link),
+        },
       },
       status,
     );
@@ -328,10 +337,13 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     const url = stringFields(body).url;
     if (typeof url !== 'string') return refuse(400, { url: 'Send one URL.' });
     const options = parseLinkOptions(body, deps.now());
-    if (!options.ok) return refuse(422, options.errors);
+    const utm = parseUtmFields(body);
+    if (!options.ok || !utm.ok) {
+      return refuse(422, { ...(options.ok ? {} : options.errors), ...(utm.ok ? {} : utm.errors) });
+    }
     const result = await deps.links.update(
       link,
-      { url: url.trim(), options: options.options },
+      { url: url.trim(), options: options.options, utm: utm.utm },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);

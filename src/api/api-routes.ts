@@ -162,13 +162,15 @@ export function toApiLink(
   deps: Pick<ApiDeps, 'links' | 'publicOrigin'>,
   req: Request,
   link: Link,
+  /** Whether a key of scope `full` asks: only it sees the private options (the note). */
+  full = true,
 ): LinkBody {
   const state = deps.links.stateOf(link).kind;
   return {
     code: link.code,
     shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
     url: state === 'deleted' ? null : link.target,
-    ...showApiOptions(link),
+    ...showApiOptions(link, { full }),
     state,
     visits: { total: deps.links.totalVisits(link), lastVisitAt: iso(link.lastVisit) },
     createdAt: iso(link.created),
@@ -263,7 +265,9 @@ export function createApiRoutes(deps: ApiDeps): Router {
       link = result.link;
       manageUrl = `${deps.publicOrigin(req)}/manage/${result.manageToken}`;
     }
-    const answer = { ...toApiLink(deps, req, link), ...(manageUrl ? { manageUrl } : {}) };
+    // A create-only key, or no key, makes links but is not shown their private options.
+    const full = callerOf(res)?.scope === 'full';
+    const answer = { ...toApiLink(deps, req, link, full), ...(manageUrl ? { manageUrl } : {}) };
     res.status(reused ? 200 : 201);
     if (!reused) res.location(answer.shortUrl);
     // `Accept: text/plain`: the bare short URL, for shell scripts and clipboard tools.

@@ -7,11 +7,14 @@ import {
   LATEST_INSTANT_TEXT,
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
+import { cleanText, textProblem, type TextRule } from '../links/link-text.js';
 import {
   FORM_FIELDS,
+  NOTE_MAX,
   OPTION_NAMES,
   parseUtcDate,
   REDIRECT_STATUSES,
+  TITLE_MAX,
   type LinkOptionName,
   type LinkOptions,
   type RedirectStatus,
@@ -83,6 +86,22 @@ function parseExpiry(value: string, now: number, pointer = '/expiresAt'): number
   return at;
 }
 
+/** A text the owner writes: trimmed, empty is none (null); control and invisible characters refused. */
+function textInput(rule: TextRule, description: string) {
+  return z
+    .string({ error: 'must be a string' })
+    .transform((text, context) => {
+      const value = cleanText(text, rule);
+      const problem = textProblem(value, rule, 'It');
+      if (problem === null) return value || null;
+      context.addIssue({ code: 'custom', message: problem.replace(/^It can/, 'can') });
+      return z.NEVER;
+    })
+    .meta({
+      description: `${description}. At most ${rule.max.toLocaleString('en')} characters, trimmed; empty is none (null). Control and invisible characters are refused.`,
+    });
+}
+
 /** One link option (src/links/link-options.ts) as `/api/v1` names, takes and answers it. */
 type ApiOption<T, In extends z.ZodType = z.ZodType> = {
   /** Its name in requests and answers. */
@@ -95,6 +114,8 @@ type ApiOption<T, In extends z.ZodType = z.ZodType> = {
   read: (input: z.output<In>, now: number) => T;
   output: z.ZodType;
   show: (value: T) => unknown;
+  /** Shown only to keys of scope `full`; answers to others leave the field out. */
+  private?: true;
 };
 
 function apiOption<T>() {
@@ -145,6 +166,29 @@ export const API_OPTIONS = {
     output: z.boolean(),
     show: (value) => value === 1,
   }),
+  title: apiOption<string | null>()({
+    field: 'title',
+    input: textInput(
+      { max: TITLE_MAX },
+      'A link’s name, shown where it is listed and on its preview',
+    ),
+    clearable: true,
+    read: (input) => input,
+    output: z.string().nullable(),
+    show: (value) => value,
+  }),
+  note: apiOption<string | null>()({
+    field: 'note',
+    input: textInput(
+      { max: NOTE_MAX, lines: true },
+      'The owner’s own words about the link, line breaks allowed. Private: answered only to keys of scope full (never on a public page)',
+    ),
+    clearable: true,
+    read: (input) => input,
+    output: z.string().nullable().optional(),
+    show: (value) => value,
+    private: true,
+  }),
 } satisfies { [K in LinkOptionName]: ApiOption<LinkOptions[K]> };
 
 function apiSpec(name: LinkOptionName): ApiOption<unknown> {
@@ -172,10 +216,16 @@ export function readApiOptions(body: object, base: LinkOptions, now: number): Li
   ) as LinkOptions;
 }
 
-/** A link's options as an answer shows them. */
-export function showApiOptions(options: LinkOptions): Record<string, unknown> {
+/** A link's options as an answer shows them; the private ones only to a `full` key. */
+export function showApiOptions(
+  options: LinkOptions,
+  audience: { full: boolean } = { full: true },
+): Record<string, unknown> {
   return Object.fromEntries(
-    OPTION_NAMES.map((name) => [apiSpec(name).field, apiSpec(name).show(options[name])]),
+    OPTION_NAMES.filter((name) => audience.full || !apiSpec(name).private).map((name) => [
+      apiSpec(name).field,
+      apiSpec(name).show(options[name]),
+    ]),
   );
 }
 
@@ -232,7 +282,7 @@ export const ListLinksQuerySchema = z.strictObject({
     .max(200, { error: 'search can have at most 200 characters' })
     .optional()
     .default('')
-    .meta({ description: 'Part of the code or of the URL, any case.' }),
+    .meta({ description: 'Part of the code, of the URL or of the title, any case.' }),
   state: z
     .enum(LINK_STATES, { error: `state must be one of ${LINK_STATES.join(', ')}` })
     .optional()

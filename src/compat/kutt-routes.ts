@@ -14,12 +14,12 @@ import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-er
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-limits.js';
 import { isLinkCode, type Link } from '../links/link.js';
-import { DEFAULT_OPTIONS } from '../links/link-options.js';
+import { DEFAULT_OPTIONS, LINK_OPTIONS, pickOptions } from '../links/link-options.js';
 
 /**
  * Kutt's API v2 (`/api/v2`), so that Kutt's clients (ShareX's Kutt shortener, the Kutt browser
  * extension, Raycast) work against snip unchanged. Kutt's `id` is snip's code, so the id a
- * client keeps also deletes the link.
+ * client keeps also deletes the link. Kutt's `description` is snip's title.
  */
 
 class KuttError extends Error {
@@ -41,6 +41,40 @@ const CreateSchema = z.object({
   domain: z.string().nullish(),
   apikey: z.string().nullish(),
 });
+
+/** Kutt's edit: an empty or missing field is left as it is, as Kutt does. */
+const EditSchema = z.object({
+  target: z.string().nullish(),
+  address: z.string().nullish(),
+  expire_in: z.string().nullish(),
+  description: z.string().max(2040).nullish(),
+  password: z.string().nullish(),
+  apikey: z.string().nullish(),
+});
+
+/** A description as snip's title; one snip cannot keep is refused in Kutt's words. */
+function readDescription(value: string | null | undefined): string | null {
+  if (!value) return null;
+  const reading = LINK_OPTIONS.title.file.read(value);
+  if (!reading.ok) throw new KuttError(400, reading.problem.replace(/^A title/, 'Description'));
+  return reading.value;
+}
+
+/** Kutt's `expire_in` as the first instant the link no longer works, from `now`. */
+function readExpireIn(value: string, now: number): number {
+  const duration = parseExpireIn(value);
+  if (duration === null) {
+    throw new KuttError(
+      400,
+      'Expire time should be a duration such as "2 minutes", at least one minute.',
+    );
+  }
+  const expiresAt = now + duration;
+  if (!(expiresAt <= LATEST_INSTANT)) {
+    throw new KuttError(400, `Expire time should end no later than ${LATEST_DAY_TEXT}.`);
+  }
+  return expiresAt;
+}
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,
@@ -73,7 +107,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     return {
       id: link.code,
       address: link.code,
-      description: null,
+      description: link.title,
       banned: false,
       password: false,
       expire_in: iso(link.expiresAt),
@@ -109,17 +143,8 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     if (body.domain && body.domain !== new URL(deps.publicOrigin(req)).host) {
       throw new KuttError(400, 'Domain is not valid.');
     }
-    const duration = body.expire_in ? parseExpireIn(body.expire_in) : null;
-    if (body.expire_in && duration === null) {
-      throw new KuttError(
-        400,
-        'Expire time should be a duration such as "2 minutes", at least one minute.',
-      );
-    }
-    const expiresAt = duration === null ? null : deps.now() + duration;
-    if (expiresAt !== null && !(expiresAt <= LATEST_INSTANT)) {
-      throw new KuttError(400, `Expire time should end no later than ${LATEST_DAY_TEXT}.`);
-    }
+    const expiresAt = body.expire_in ? readExpireIn(body.expire_in, deps.now()) : null;
+    const title = readDescription(body.description);
     // Kutt, like the form, adds a scheme to an address that has none.
     const context = { ownHosts: deps.ownHosts(req), addMissingScheme: true };
     const alias = body.customurl?.trim() ?? '';
@@ -135,7 +160,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
         url: body.target,
         alias,
         apiKeyId,
-        options: { ...DEFAULT_OPTIONS, expiresAt },
+        options: { ...DEFAULT_OPTIONS, expiresAt, title },
       },
       context,
     );
@@ -174,6 +199,44 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
       skip,
       data: links.map((link) => ({ ...kuttLink(req, link), domain: null })),
     });
+  });
+
+  // Kutt's edit: target, description and expire_in; what is empty or the same is left alone.
+  router.patch('/links/:id', async (req, res) => {
+    requireFullKey(res);
+    const code = String(req.params.id);
+    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
+    if (!link || link.deletedAt !== null) throw new KuttError(404, 'Could not find the link.');
+    const parsed = EditSchema.safeParse(req.body ?? {});
+    if (!parsed.success)
+      throw new KuttError(400, parsed.error.issues[0]?.message ?? 'Invalid input.');
+    const body = parsed.data;
+    if (body.password) throw new KuttError(400, 'Password-protected links are not supported here.');
+    if (body.address && body.address.trim() !== link.code) {
+      throw new KuttError(400, 'The address of a link cannot be changed here.');
+    }
+    const options = pickOptions(link);
+    let changed = false;
+    const target = body.target?.trim() || link.target;
+    if (target !== link.target) changed = true;
+    const title = readDescription(body.description);
+    if (title !== null && title !== link.title) {
+      options.title = title;
+      changed = true;
+    }
+    if (body.expire_in) {
+      options.expiresAt = readExpireIn(body.expire_in, deps.now());
+      changed = true;
+    }
+    if (!changed) throw new KuttError(400, 'Should at least update one field.');
+    const result = await deps.links.update(
+      link,
+      { url: target, options },
+      { ownHosts: deps.ownHosts(req), addMissingScheme: true },
+    );
+    if (!result.ok)
+      throw new KuttError(400, Object.values(result.errors)[0] ?? 'URL is not valid.');
+    res.json(kuttLink(req, (await deps.links.findLink(link.code))!));
   });
 
   router.delete('/links/:id', async (req, res) => {

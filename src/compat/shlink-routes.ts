@@ -20,13 +20,19 @@ import {
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
 import { isLinkCode, type Link } from '../links/link.js';
-import { DEFAULT_OPTIONS, pickOptions } from '../links/link-options.js';
+import {
+  DEFAULT_OPTIONS,
+  LINK_OPTIONS,
+  pickOptions,
+  type LinkOptions,
+} from '../links/link-options.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
  * Shlink's clients (its web client and SDK, ShareX's Shlink uploader, Raycast, PowerToys, the
  * GNOME extension) work against snip unchanged. Fields snip has no use for are accepted and
- * answered with Shlink's neutral values (no tags, no title, the default domain).
+ * answered with Shlink's neutral values (no tags, the default domain). A short URL's `title` is
+ * snip's title: set on creation and edition, answered, searched by `searchTerm`.
  */
 
 const ERROR_BASE = 'https://shlink.io/api/error/';
@@ -87,7 +93,7 @@ const CreateShortUrlSchema = z.object({
 
 /**
  * Shlink's edition body (ShortUrlEdition): a field left out stays as it is; `null` clears
- * validUntil and maxVisits, and leaves forwardQuery as it is (Shlink's `bool|null`).
+ * validUntil, maxVisits and title, and leaves forwardQuery as it is (Shlink's `bool|null`).
  */
 const EditShortUrlSchema = z.object({
   longUrl: z.string().nullish(),
@@ -99,6 +105,32 @@ const EditShortUrlSchema = z.object({
   crawlable: z.boolean().nullish(),
   forwardQuery: z.boolean().nullish(),
 });
+
+/** Shlink's `title` as snip keeps it: trimmed, '' is none; one snip cannot keep is invalid data. */
+function readTitle(value: string | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const reading = LINK_OPTIONS.title.file.read(value);
+  if (!reading.ok) throw invalidData(reading.problem, ['title']);
+  return reading.value;
+}
+
+/** `validUntil` as snip stores it; null when none is sent; refused when past or too late. */
+function readValidUntil(value: string | null | undefined, now: number): number | null {
+  const expiresAt = value ? Date.parse(value) : null;
+  if (expiresAt !== null && expiresAt <= now)
+    throw invalidData('validUntil has already passed', ['validUntil']);
+  if (expiresAt !== null && expiresAt > LATEST_INSTANT)
+    throw invalidData(`validUntil must be no later than ${LATEST_INSTANT_TEXT}`, ['validUntil']);
+  return expiresAt;
+}
+
+function refuseValidSince(value: string | null | undefined, now: number): void {
+  if (value && Date.parse(value) > now) {
+    throw invalidData('snip cannot hold a short URL back until a later date (validSince)', [
+      'validSince',
+    ]);
+  }
+}
 
 /** `2016-08-21T20:34:16+00:00`: Shlink's ATOM dates. */
 function atom(epochMs: number | null): string | null {
@@ -116,6 +148,7 @@ const SHLINK_FIELDS: Record<string, string> = {
   expires_on: 'validUntil',
   max_visits: 'maxVisits',
   forwardQuery: 'forwardQuery',
+  title: 'title',
 };
 
 export type ShlinkDeps = ApiDeps & { health: HealthStore; version: string };
@@ -133,7 +166,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       tags: [],
       meta: { validSince: null, validUntil: atom(link.expiresAt), maxVisits: link.maxVisits },
       domain: null,
-      title: null,
+      title: link.title,
       crawlable: false,
       forwardQuery: link.forwardQuery === 1,
       visitsSummary: { total, nonBots: total, bots: 0 },
@@ -181,16 +214,9 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     }
     const body = parsed.data;
     const now = deps.now();
-    if (body.validSince && Date.parse(body.validSince) > now) {
-      throw invalidData('snip cannot hold a short URL back until a later date (validSince)', [
-        'validSince',
-      ]);
-    }
-    const expiresAt = body.validUntil ? Date.parse(body.validUntil) : null;
-    if (expiresAt !== null && expiresAt <= now)
-      throw invalidData('validUntil has already passed', ['validUntil']);
-    if (expiresAt !== null && expiresAt > LATEST_INSTANT)
-      throw invalidData(`validUntil must be no later than ${LATEST_INSTANT_TEXT}`, ['validUntil']);
+    refuseValidSince(body.validSince, now);
+    const expiresAt = readValidUntil(body.validUntil, now);
+    const title = readTitle(body.title) ?? null;
     const context = urlContext(deps, req);
     const slug = body.customSlug?.trim() ?? '';
     const apiKeyId = callerKeyId(res);
@@ -213,6 +239,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
           ...DEFAULT_OPTIONS,
           expiresAt,
           maxVisits: body.maxVisits ?? null,
+          title,
           // Shlink's default is on (ShortUrlCreation: `bool $forwardQuery = true`).
           forwardQuery: body.forwardQuery === false ? 0 : 1,
         },
@@ -280,12 +307,8 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     });
   });
 
-  api.get('/short-urls/:shortCode', async (req, res) => {
-    requireFullKey(res);
-    res.json(shortUrlOf(req, await findLink(String(req.params.shortCode))));
-  });
-
-  // Shlink's EditShortUrlAction: PATCH, the fields to change, the short URL as it is now.
+  // Shlink's EditShortUrlAction: the fields sent change, null clears one; the answer is the short
+  // URL as it is now.
   api.patch('/short-urls/:shortCode', async (req, res) => {
     requireFullKey(res);
     const link = await findLink(String(req.params.shortCode));
@@ -297,38 +320,16 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     }
     const body = parsed.data;
     const now = deps.now();
-    if (body.validSince && Date.parse(body.validSince) > now) {
-      throw invalidData('snip cannot hold a short URL back until a later date (validSince)', [
-        'validSince',
-      ]);
-    }
-    let expiresAt = link.expiresAt;
-    if (body.validUntil !== undefined) {
-      expiresAt = body.validUntil === null ? null : Date.parse(body.validUntil);
-      if (expiresAt !== null && expiresAt <= now)
-        throw invalidData('validUntil has already passed', ['validUntil']);
-      if (expiresAt !== null && expiresAt > LATEST_INSTANT)
-        throw invalidData(`validUntil must be no later than ${LATEST_INSTANT_TEXT}`, [
-          'validUntil',
-        ]);
-    }
-    const forwardQuery =
-      body.forwardQuery === undefined || body.forwardQuery === null
-        ? link.forwardQuery
-        : body.forwardQuery
-          ? 1
-          : 0;
+    refuseValidSince(body.validSince, now);
+    const options: LinkOptions = pickOptions(link);
+    if (body.validUntil !== undefined) options.expiresAt = readValidUntil(body.validUntil, now);
+    if (body.maxVisits !== undefined) options.maxVisits = body.maxVisits;
+    if (body.title !== undefined) options.title = readTitle(body.title) ?? null;
+    // null leaves it as it is (Shlink's `bool|null`).
+    if (typeof body.forwardQuery === 'boolean') options.forwardQuery = body.forwardQuery ? 1 : 0;
     const result = await deps.links.update(
       link,
-      {
-        url: body.longUrl ?? link.target,
-        options: {
-          ...pickOptions(link),
-          expiresAt,
-          maxVisits: body.maxVisits === undefined ? link.maxVisits : body.maxVisits,
-          forwardQuery,
-        },
-      },
+      { url: body.longUrl ?? link.target, options },
       urlContext(deps, req),
     );
     if (!result.ok) {
@@ -336,6 +337,11 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
     }
     res.json(shortUrlOf(req, (await deps.links.findLink(link.code))!));
+  });
+
+  api.get('/short-urls/:shortCode', async (req, res) => {
+    requireFullKey(res);
+    res.json(shortUrlOf(req, await findLink(String(req.params.shortCode))));
   });
 
   api.delete('/short-urls/:shortCode', async (req, res) => {

@@ -9,13 +9,14 @@ import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-er
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant } from '../links/link-limits.js';
 import { isLinkCode, type Link } from '../links/link.js';
-import { DEFAULT_OPTIONS } from '../links/link-options.js';
+import { DEFAULT_OPTIONS, LINK_OPTIONS } from '../links/link-options.js';
 
 /**
  * The YOURLS API (`/yourls-api.php`), so that YOURLS's clients (ShareX's YOURLS shortener and
  * uploaders, Raycast, scripts) work against snip unchanged: GET or POST (form or multipart), the
  * key as `signature`, `action=shorturl|expand|url-stats`, `format=json|xml|simple` (XML when
- * absent, as YOURLS does). snip keeps no IP address and no title, so those fields are empty.
+ * absent, as YOURLS does). `shorturl` takes a `title` (snip's title; snip never fetches one from
+ * the page), and every answer carries it. snip keeps no IP address, so that field is empty.
  */
 
 type Answer = Record<string, unknown>;
@@ -156,12 +157,23 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
         await admitCreation(deps, req, res);
         const url = params.url ?? '';
         const keyword = params.keyword?.trim() ?? '';
+        const title = LINK_OPTIONS.title.file.read(params.title ?? '');
+        if (!title.ok) {
+          const answer = {
+            status: 'fail',
+            code: 'error:title',
+            message: title.problem,
+            errorCode: '400',
+            statusCode: '400',
+          };
+          return reply(res, format, answer, '');
+        }
         const result = await deps.links.shorten(
           {
             url,
             alias: keyword,
             apiKeyId: callerKeyId(res),
-            options: DEFAULT_OPTIONS,
+            options: { ...DEFAULT_OPTIONS, title: title.value },
           },
           { ownHosts: deps.ownHosts(req), addMissingScheme: true },
         );
@@ -185,11 +197,11 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
           url: {
             keyword: link.code,
             url: link.target,
-            title: '',
+            title: link.title ?? '',
             date: yourlsTime(link.created),
             ip: '',
           },
-          title: '',
+          title: link.title ?? '',
           shorturl,
         };
         return reply(res, format, answer, shorturl);
@@ -222,7 +234,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
             keyword: link.code,
             shorturl,
             longurl: link.target,
-            title: '',
+            title: link.title ?? '',
             message: 'success',
             statusCode: '200',
           };
@@ -234,7 +246,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
           link: {
             shorturl,
             url: link.target,
-            title: '',
+            title: link.title ?? '',
             timestamp: yourlsTime(link.created),
             ip: '',
             clicks: String(deps.links.totalVisits(link)),

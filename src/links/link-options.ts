@@ -10,6 +10,7 @@ import {
   readTime,
   type Reading,
 } from './link-limits.js';
+import { cleanText, textProblem, type TextRule } from './link-text.js';
 
 /**
  * The options a link's owner sets, each declared once, here: the column that stores it, the
@@ -85,6 +86,42 @@ const SWITCH_CELLS: ReadonlyMap<string, Switch> = new Map([
   ['false', 0],
   ['0', 0],
 ]);
+export const TITLE_MAX = 200;
+export const NOTE_MAX = 1000;
+
+/**
+ * A text the owner writes, null when there is none: its column, its form field and its export
+ * column share one name. Trimmed; empty is none; `what` names it in messages.
+ */
+function textOption<const N extends string>(name: N, rule: TextRule, what: string) {
+  const read = (text: string): Reading<string | null> => {
+    const value = cleanText(text, rule);
+    const problem = textProblem(value, rule, what);
+    return problem !== null ? { ok: false, problem } : { ok: true, value: value || null };
+  };
+  return option<string | null>()({
+    column: name,
+    sqlType: 'text',
+    empty: null,
+    kept: false,
+    form: {
+      field: name,
+      schema: z
+        .string({ error: 'Send this field once.' })
+        .optional()
+        .default('')
+        .transform((text, context) => {
+          const reading = read(text);
+          if (reading.ok) return reading.value;
+          context.addIssue({ code: 'custom', message: reading.problem });
+          return z.NEVER;
+        }),
+      show: (value) => value ?? '',
+    },
+    file: { column: name, write: (value) => value ?? '', read },
+    check: (value) => (value === null ? null : textProblem(value, rule, what)),
+  });
+}
 
 /** In the order the forms show them, which is also the order of the API's fields. */
 export const LINK_OPTIONS = {
@@ -221,6 +258,10 @@ export const LINK_OPTIONS = {
     },
     check: (value) => (value === 0 || value === 1 ? null : 'Query forwarding is on or off.'),
   }),
+  /** A name for the link, shown where it is listed and on its preview. */
+  title: textOption('title', { max: TITLE_MAX }, 'A title'),
+  /** The owner's own words about the link: shown to the owner and the admin only. */
+  note: textOption('note', { max: NOTE_MAX, lines: true }, 'A note'),
 };
 
 type Catalogue = typeof LINK_OPTIONS;

@@ -13,6 +13,7 @@ import type { Awaitable } from '../db/awaitable.js';
 import type { LinkStore } from './link-store.js';
 import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
+import { mergeUtm, type Utm } from './utm.js';
 import type { WriteGate } from '../db/write-gate.js';
 import { WRITE_BATCH_SIZE, writeInBatches, yieldToEventLoop } from '../db/batched-writes.js';
 
@@ -24,6 +25,8 @@ export type ShortenInput = {
   codeLength?: number;
   /** The API key that asks; only its own links are ever reused (findReusable). */
   apiKeyId?: number | null;
+  /** The forms' UTM fields, written into the URL once the policy has normalised it. */
+  utm?: Utm;
 };
 
 export type UrlContext = {
@@ -116,14 +119,28 @@ function isHostOrSubdomain(host: string, parent: string): boolean {
 export type LinkService = ReturnType<typeof createLinkService>;
 
 export function createLinkService(deps: LinkServiceDeps) {
-  async function checkUrl(url: string, context: UrlContext, purpose: 'shorten' | 'change') {
-    return checkTargetUrl(url, {
+  async function checkUrl(
+    url: string,
+    context: UrlContext,
+    purpose: 'shorten' | 'change',
+    utm?: Utm,
+  ) {
+    const policy = {
       maxLength: deps.maxUrlLength,
       ownHosts: context.ownHosts,
       addMissingScheme: context.addMissingScheme,
       blockedHosts: await deps.blockedHosts(),
       purpose,
-    });
+    };
+    const checked = checkTargetUrl(url, policy);
+    if (!checked.ok || utm === undefined) return checked;
+    const merged = mergeUtm(checked.url, utm);
+    // With its UTM parameters the URL must still pass: the length limit above all.
+    if (merged === checked.url) return checked;
+    const withUtm = checkTargetUrl(merged, { ...policy, addMissingScheme: false });
+    return withUtm.ok
+      ? withUtm
+      : { ...withUtm, message: `With its UTM parameters: ${withUtm.message}` };
   }
 
   async function insertWithGeneratedCode(
@@ -170,7 +187,7 @@ export function createLinkService(deps: LinkServiceDeps) {
 
   return {
     async shorten(input: ShortenInput, context: UrlContext): Promise<ShortenResult> {
-      const url = await checkUrl(input.url, context, 'shorten');
+      const url = await checkUrl(input.url, context, 'shorten', input.utm);
       const alias = checkAlias(input.alias);
       // Every door bounds these already; this is the last line, so that none can store more.
       const errors: FieldErrors = checkLinkLimits(input.options);
@@ -278,10 +295,10 @@ export function createLinkService(deps: LinkServiceDeps) {
 
     async update(
       link: Link,
-      input: { url: string; options: LinkOptions },
+      input: { url: string; options: LinkOptions; utm?: Utm },
       context: UrlContext,
     ): Promise<UpdateResult> {
-      const url = await checkUrl(input.url, context, 'change');
+      const url = await checkUrl(input.url, context, 'change', input.utm);
       const errors: FieldErrors = checkLinkLimits(input.options);
       if (!url.ok) errors.url = url.message;
       if (!url.ok || Object.keys(errors).length > 0) return { ok: false, status: 422, errors };

@@ -171,7 +171,7 @@ export function listingWhere(query: LinkQuery, like: 'LIKE' | 'ILIKE'): string {
       : '1 = 1';
   const search =
     query.search !== ''
-      ? `(code ${like} :pattern ESCAPE '\\' OR target ${like} :pattern ESCAPE '\\')`
+      ? `(code ${like} :pattern ESCAPE '\\' OR target ${like} :pattern ESCAPE '\\' OR title ${like} :pattern ESCAPE '\\')`
       : '1 = 1';
   return `${scope} AND ${search}`;
 }

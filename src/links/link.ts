@@ -70,7 +70,7 @@ export type LinkStateName = (typeof LINK_STATES)[number];
 export type LinkFilter = LinkStateName | 'reported';
 
 export type LinkQuery = {
-  /** Matched anywhere in the code or the target, case-insensitively; '' matches every link. */
+  /** Matched anywhere in the code, the target or the title, case-insensitively; '' matches every link. */
   search: string;
   state: LinkFilter | null;
   /** Leave deleted links (tombstones) out of the page and the total; they stay in by default. */

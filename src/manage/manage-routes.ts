@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { optionFormValues, parseLinkOptions } from '../links/link-options.js';
+import { parseUtmFields, splitUtm } from '../links/utm.js';
 import type { Link } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
@@ -74,8 +75,10 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       totalVisits: deps.links.totalVisits(link),
       chart: buildVisitChart(daily, days, now),
       referrers,
+      // The URL field holds the target without its UTM parameters; the UTM fields hold them.
       values: extra.values ?? {
-        url: link.target,
+        ...splitUtm(link.target).utm,
+        url: splitUtm(link.target).url,
         ...optionFormValues(link),
       },
       errors: extra.errors ?? {},
@@ -114,10 +117,13 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     const fields = UpdateFormSchema.safeParse(body);
     if (!fields.success) return refuse(400, { url: 'Send one URL.' });
     const options = parseLinkOptions(body, deps.now());
-    if (!options.ok) return refuse(422, options.errors);
+    const utm = parseUtmFields(body);
+    if (!options.ok || !utm.ok) {
+      return refuse(422, { ...(options.ok ? {} : options.errors), ...(utm.ok ? {} : utm.errors) });
+    }
     const result = await deps.links.update(
       link,
-      { url: fields.data.url, options: options.options },
+      { url: fields.data.url, options: options.options, utm: utm.utm },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);

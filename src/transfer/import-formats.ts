@@ -38,6 +38,9 @@ export { parseTimestamp } from '../links/link-limits.js';
  *   (`2019-03-29T17:04:55+0000`), archived, tags, custom_bitlinks (custom back-halves as URLs),
  *   created_by, group_guid. A column named `bitlink` is read as `link`.
  *
+ * Each format's own title column (Shlink's, YOURLS's and Bitly's `title`, Kutt's `description`)
+ * becomes the link's title.
+ *
  * Header names are compared without case, spaces, underscores, hyphens and dots, so `long_url`,
  * `longUrl` and `Long URL` are one name.
  */
@@ -138,6 +141,13 @@ function options(fields: readonly string[], columns: Columns): LinkOptions {
       return [name, reading.value];
     }),
   ) as LinkOptions;
+}
+
+/** A product's own title column, read as snip's title (trimmed, at most 200 characters). */
+function title(fields: readonly string[], column: Column | null): string | null {
+  const reading = LINK_OPTIONS.title.file.read(text(fields, column));
+  if (!reading.ok) throw new ValueProblem(column!.name, reading.problem);
+  return reading.value;
 }
 
 /** Far above any real count, and exact in a double and in SQLite's integer. */
@@ -267,6 +277,7 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
       const visits = find(columns, 'visits', 'visitscount');
       return rowReader(part(code), part(target), (fields) => ({
         ...plain,
+        title: title(fields, find(columns, 'title')),
         created: time(fields, created),
         updated: null,
         visits: count(fields, visits),
@@ -282,6 +293,7 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
         const banned = flag(fields, c('banned'));
         const details = {
           ...plain,
+          title: title(fields, c('description')),
           created: time(fields, c('createdat')),
           updated: time(fields, c('updatedat')),
           visits: count(fields, c('visitcount')),
@@ -318,6 +330,7 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
         part(target),
         (fields) => ({
           ...plain,
+          title: title(fields, find(columns, 'title')),
           created: time(fields, created),
           updated: null,
           visits: count(fields, visits),
@@ -345,6 +358,7 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
         part(target),
         (fields) => ({
           ...plain,
+          title: title(fields, find(columns, 'title')),
           created: time(fields, created),
           updated: null,
           visits: 0,

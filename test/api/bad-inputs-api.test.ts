@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyRepository } from '../../src/keys/key-store.sqlite.js';
 import { createKeyService } from '../../src/keys/key-service.js';
-import { refusedUrlRows } from '../support/bad-input-rows.js';
+import { BAD_API_TEXTS, refusedUrlRows } from '../support/bad-input-rows.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 // The API rows of BAD-INPUTS.md: `POST /api/v1/links` with a JSON body and a valid key. The API
@@ -44,6 +44,39 @@ async function expectProblem(
   expect(t.countLinks()).toBe(before);
   return answer;
 }
+
+describe('a link’s title and note through the API', () => {
+  it.each(BAD_API_TEXTS)(
+    'when a creation sends a %s with %s, then 400 points at it and nothing is stored',
+    async (field, _what, value) => {
+      const res = await expectProblem(
+        post({ url: 'https://a.example/', [field]: value }),
+        400,
+        'invalid-request',
+      );
+      expect(res.body.errors[0].pointer).toBe(`/${field}`);
+    },
+  );
+
+  it.each(BAD_API_TEXTS)(
+    'when an update sends a %s with %s, then 400 points at it and the link is unchanged',
+    async (field, _what, value) => {
+      const made = await post({ url: 'https://a.example/', title: 'Kept', note: 'Kept' });
+      const code = made.body.code as string;
+      const res = await request(t.app)
+        .patch(`/api/v1/links/${code}`)
+        .set({ 'X-Api-Key': key })
+        .send({ [field]: value, url: 'https://changed.example/' });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].pointer).toBe(`/${field}`);
+      expect(await t.services.links.findLink(code)).toMatchObject({
+        target: 'https://a.example/',
+        title: 'Kept',
+        note: 'Kept',
+      });
+    },
+  );
+});
 
 describe('BAD-INPUTS URL rows through the API', () => {
   it.each([

@@ -62,6 +62,8 @@ describe('the OpenAPI document', () => {
       'expiresAt',
       'maxVisits',
       'forwardQuery',
+      'title',
+      'note',
       'reuse',
     ]);
     const list = res.body.paths['/links'].get.parameters.map((p: { name: string }) => p.name);

@@ -56,15 +56,15 @@ function expectText(res: request.Response, status: number, text: string) {
 }
 
 /** YOURLS's shorturl success answer, every field a string (statusCode too). */
-function expectAdded(body: Record<string, unknown>, url: string, keyword: string) {
+function expectAdded(body: Record<string, unknown>, url: string, keyword: string, title = '') {
   expect(body).toEqual({
     status: 'success',
     code: '',
     message: `${url} added to database`,
     errorCode: '',
     statusCode: '200',
-    url: { keyword, url, title: '', date: YOURLS_NOW, ip: '' },
-    title: '',
+    url: { keyword, url, title, date: YOURLS_NOW, ip: '' },
+    title,
     shorturl: `${ORIGIN}/${keyword}`,
   });
 }
@@ -203,7 +203,7 @@ describe('tny.im (w Keyword).sxcu', () => {
 });
 
 describe("Raycast's YOURLS extension", () => {
-  it('when it shortens with GET, signature, format=json, a title and a lowercased keyword, then it reads shorturl (title and ip stay empty: snip stores neither)', async () => {
+  it('when it shortens with GET, signature, format=json, a title and a lowercased keyword, then it reads shorturl and the title (ip stays empty: snip stores none)', async () => {
     const res = await ask({
       signature: key,
       format: 'json',
@@ -214,7 +214,7 @@ describe("Raycast's YOURLS extension", () => {
     });
 
     const body = expectJson(res, 200);
-    expectAdded(body, 'https://long.example/raycast', 'raycast-kw');
+    expectAdded(body, 'https://long.example/raycast', 'raycast-kw', 'A page');
     expect(body.shorturl).toBe(`${ORIGIN}/raycast-kw`);
   });
 

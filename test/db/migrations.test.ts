@@ -368,6 +368,7 @@ describe('dataLosses', () => {
       add_api_key_sources: true,
       add_imports: true,
       add_urls_forward_query: true,
+      add_urls_title_note: true,
     });
   });
 });

@@ -7,6 +7,8 @@ import { loadConfig } from '../../src/config.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import { BROWSER } from '../faults/snip-process.js';
 import {
+  BAD_API_TEXTS,
+  BAD_LINK_TEXTS,
   BODY_DOORS,
   linesAboveWarn,
   MALFORMED_BODIES,
@@ -560,6 +562,148 @@ function suite(engine: 'sqlite' | 'postgres') {
       .set('Authorization', `Bearer ${METRICS_TOKEN}`)
       .expect(200);
     expect(metrics.text).toMatch(/^snip_rate_limited_total\{limit="qr"\} 1$/m);
+  });
+
+  it('a title and a private note go through the form, management, the API, Shlink, Kutt, YOURLS, search and export/import, and are erased with the link', async () => {
+    const s = await build();
+    const manage = await managedLink(s, 'https://a.example/', 'titled', {
+      title: ' Quarterly Report ',
+      note: 'first line\r\nsecond, line',
+      utm_source: 'news letter',
+    });
+    const key = await apiKey(s);
+    const auth = { Authorization: `Bearer ${key}` };
+    const read = await request(s.app).get('/api/v1/links/titled').set(auth).expect(200);
+    expect(read.body).toMatchObject({
+      url: 'https://a.example/?utm_source=news%20letter',
+      title: 'Quarterly Report',
+      note: 'first line\nsecond, line',
+    });
+    // The management page splits the UTM parameters off the URL; the preview has no note.
+    const page = await request(s.app).get(manage).expect(200);
+    expect(page.text).toMatch(/<input id="url" name="url"[^>]*value="https:\/\/a.example\/"/);
+    expect(page.text).toMatch(/<input id="utm_source" name="utm_source"[^>]*value="news letter"/);
+    expect(page.text).toContain('second, line');
+    const preview = await request(s.app).get('/titled+').expect(200);
+    expect(preview.text).toContain('Quarterly Report');
+    expect(preview.text).not.toContain('second, line');
+    // Searched by title, any case: /api/v1, Shlink's searchTerm, the admin list.
+    const found = await request(s.app).get('/api/v1/links?search=QUARTERLY').set(auth).expect(200);
+    expect(found.body.data.map((l: { code: string }) => l.code)).toEqual(['titled']);
+    const shlink = await request(s.app)
+      .get('/rest/v3/short-urls?searchTerm=quarterly')
+      .set('X-Api-Key', key)
+      .expect(200);
+    expect(shlink.body.shortUrls.data[0]).toMatchObject({
+      shortCode: 'titled',
+      title: 'Quarterly Report',
+    });
+    const cookie = await signIn(s);
+    const admin = await request(s.app).get('/admin?q=quarterly').set('Cookie', cookie).expect(200);
+    expect(admin.text).toContain('/titled');
+    // A create-only key never sees a note; the API clears with null.
+    const limited = await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
+      name: 'limited',
+      scope: 'create-only',
+      expiresAt: null,
+    });
+    const made = await request(s.app)
+      .post('/api/v1/links')
+      .set('Authorization', `Bearer ${limited}`)
+      .send({ url: 'https://b.example/', alias: 'limited', title: 'T', note: 'hidden' })
+      .expect(201);
+    expect(made.body).not.toHaveProperty('note');
+    await request(s.app)
+      .patch('/api/v1/links/limited')
+      .set(auth)
+      .send({ title: null, note: null })
+      .expect(200);
+    const cleared = await request(s.app).get('/api/v1/links/limited').set(auth).expect(200);
+    expect(cleared.body).toMatchObject({ title: null, note: null });
+    // The other products' names.
+    const shl = await request(s.app)
+      .patch('/rest/v3/short-urls/limited')
+      .set('X-Api-Key', key)
+      .send({ title: 'Via Shlink' })
+      .expect(200);
+    expect(shl.body.title).toBe('Via Shlink');
+    const kutt = await request(s.app)
+      .post('/api/v2/links')
+      .set('X-API-KEY', key)
+      .send({ target: 'https://c.example/', customurl: 'kuttd', description: 'Via Kutt' })
+      .expect(201);
+    expect(kutt.body.description).toBe('Via Kutt');
+    const yourls = await request(s.app).get('/yourls-api.php').query({
+      signature: key,
+      action: 'shorturl',
+      url: 'https://d.example/',
+      keyword: 'yourlsd',
+      title: 'Via YOURLS',
+      format: 'json',
+    });
+    expect(yourls.body.url.title).toBe('Via YOURLS');
+    // Export and import on another instance of the same engine keep both.
+    const exported = await request(s.app)
+      .get('/admin/export.csv')
+      .set('Cookie', cookie)
+      .expect(200);
+    const other = await build();
+    const otherCookie = await signIn(other);
+    await request(other.app)
+      .post('/admin/import?format=snip')
+      .set({ ...SAME_ORIGIN, Cookie: otherCookie, 'Content-Type': 'text/csv' })
+      .send(exported.text)
+      .expect(200);
+    const otherKey = await apiKey(other);
+    const moved = await request(other.app)
+      .get('/api/v1/links/titled')
+      .set('Authorization', `Bearer ${otherKey}`)
+      .expect(200);
+    expect(moved.body).toMatchObject({
+      title: 'Quarterly Report',
+      note: 'first line\nsecond, line',
+    });
+    // Deleted, the link keeps neither.
+    await request(s.app).delete('/api/v1/links/titled').set(auth).expect(204);
+    const gone = await request(s.app).get('/api/v1/links/titled').set(auth).expect(200);
+    expect(gone.body).toMatchObject({ title: null, note: null, url: null });
+  });
+
+  it('bad titles, notes and UTM values get a 4xx on the form, the management page and the API, and change nothing', async () => {
+    const s = await build();
+    const manage = await managedLink(s, 'https://a.example/kept', 'kept', { title: 'Kept' });
+    const key = await apiKey(s);
+    for (const [field, what, value] of BAD_LINK_TEXTS) {
+      const row = `${field} with ${what}`;
+      const form = await shorten(s, 'https://b.example/', '', { [field]: value });
+      expect(form.status, row).toBe(422);
+      expect(form.text, row).toContain(`id="${field}-error"`);
+      const change = await request(s.app)
+        .post(manage)
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send({ url: 'https://changed.example/', [field]: value });
+      expect(change.status, row).toBe(422);
+    }
+    for (const [field, what, value] of BAD_API_TEXTS) {
+      const row = `${field} with ${what}`;
+      const create = await request(s.app)
+        .post('/api/v1/links')
+        .set('Authorization', `Bearer ${key}`)
+        .send({ url: 'https://b.example/', [field]: value });
+      expect(create.status, row).toBe(400);
+      const update = await request(s.app)
+        .patch('/api/v1/links/kept')
+        .set('Authorization', `Bearer ${key}`)
+        .send({ [field]: value });
+      expect(update.status, row).toBe(400);
+    }
+    expect(await s.store.links.countLinks()).toBe(1);
+    const kept = await request(s.app)
+      .get('/api/v1/links/kept')
+      .set('Authorization', `Bearer ${key}`)
+      .expect(200);
+    expect(kept.body).toMatchObject({ url: 'https://a.example/kept', title: 'Kept', note: null });
   });
 
   it('health, QR codes and previews answer', async () => {

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import {
+  BAD_LINK_TEXTS,
   BODY_DOORS,
   linesAboveWarn,
   MALFORMED_BODIES,
@@ -325,6 +326,51 @@ describe('BAD-INPUTS rows 36–38: the parser layer', () => {
     });
     server.close();
     expect(raw).toMatch(/^HTTP\/1\.1 400/);
+  });
+});
+
+describe('a link’s title, note and UTM fields', () => {
+  it.each(BAD_LINK_TEXTS)(
+    'when the form sends a %s with %s, then 422 names the field and nothing is stored',
+    async (field, _what, value) => {
+      const before = t.countLinks();
+      const res = await postForm({ url: 'https://a.example/', [field]: value });
+      expect(res.status).toBe(422);
+      expect(res.text).toContain(`id="${field}-error"`);
+      expectSafe(res, value);
+      expect(t.countLinks()).toBe(before);
+    },
+  );
+
+  it.each(BAD_LINK_TEXTS)(
+    'when the management page sends a %s with %s, then 422 names the field and the link is unchanged',
+    async (field, _what, value) => {
+      const { manage } = await createManagedLink(t.app, `bad-${++seq}`);
+      const code = t.lastCode()!;
+      const res = await request(t.app)
+        .post(manage)
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send({ url: 'https://changed.example/', [field]: value });
+      expect(res.status).toBe(422);
+      expect(res.text).toContain(`id="${field}-error"`);
+      expect(await t.services.links.findLink(code)).toMatchObject({
+        target: 'https://a.example/',
+        title: null,
+        note: null,
+      });
+    },
+  );
+
+  it('when the form sends a title that is not UTF-8, then it is refused and nothing is stored', async () => {
+    const before = t.countLinks();
+    const res = await request(t.app)
+      .post('/shorten')
+      .set({ ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' })
+      .send(Buffer.from('url=https%3A%2F%2Fa.example%2F&title=caf\xe9', 'latin1'));
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(t.countLinks()).toBe(before);
   });
 });
 

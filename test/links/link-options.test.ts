@@ -45,6 +45,8 @@ describe('parseLinkOptions: defaults', () => {
       expiresAt: null,
       maxVisits: null,
       forwardQuery: 1,
+      title: null,
+      note: null,
     });
   });
 
@@ -54,6 +56,8 @@ describe('parseLinkOptions: defaults', () => {
       expires_on: null,
       max_visits: null,
       forwardQuery: 1,
+      title: null,
+      note: null,
     });
   });
 });
@@ -222,6 +226,8 @@ describe('parseLinkOptions: repeated and combined fields', () => {
       expiresAt: Date.UTC(2026, 6, 2),
       maxVisits: 50,
       forwardQuery: 1,
+      title: null,
+      note: null,
     });
   });
 

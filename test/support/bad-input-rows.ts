@@ -211,3 +211,33 @@ export function linesAboveWarn(lines: readonly string[]): string[] {
     .filter((line) => line.level > WARN_LEVEL)
     .map((line) => `${line.msg ?? ''}: ${line.err?.message ?? ''}`);
 }
+
+/**
+ * Values of a link's texts (title, note) and of the UTM fields that every door refuses with a
+ * 4xx, changing nothing: too long, control characters, characters a reader cannot see. The form
+ * and the management page name the field; `/api/v1` points at it.
+ */
+export const BAD_LINK_TEXTS: [field: string, what: string, value: string][] = [
+  ['title', '201 characters', 'x'.repeat(201)],
+  ['title', 'a line break', 'one\ntwo'],
+  ['title', 'a tab', 'a\tb'],
+  ['title', 'NUL', 'a\u0000b'],
+  ['title', 'a right-to-left override', 'evil\u202etxt.exe'],
+  ['title', 'a zero-width space', 'a\u200bb'],
+  ['title', 'a byte-order mark', 'a\ufeffb'],
+  ['note', '1,001 characters', 'x'.repeat(1001)],
+  ['note', 'a bell', 'ring\u0007'],
+  ['note', 'a left-to-right isolate', 'a\u2066b'],
+  ['utm_source', '201 characters', 'x'.repeat(201)],
+  ['utm_medium', 'a line break', 'a\r\nb'],
+  ['utm_campaign', 'a soft hyphen', 'a\u00adb'],
+];
+
+/**
+ * The rows of BAD_LINK_TEXTS that `/api/v1` takes (it has no UTM builder), and a lone surrogate,
+ * which JSON can escape (`"\ud800"`) and a form cannot carry.
+ */
+export const BAD_API_TEXTS: [field: string, what: string, value: string][] = [
+  ...BAD_LINK_TEXTS.filter(([field]) => field === 'title' || field === 'note'),
+  ['title', 'a lone surrogate', 'a\ud800b'],
+];

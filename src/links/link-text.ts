@@ -1,0 +1,44 @@
+/**
+ * Short texts a link's owner writes (its title and note, UTM values): what they may hold. Control
+ * characters are refused (a note may have line breaks, nothing else), and so are characters a
+ * reader cannot see: the bidirectional controls, which reorder what is shown around them, and the
+ * default-ignorable code points (zero-width space, soft hyphen, U+FEFF), except the zero-width
+ * joiner and the emoji variation selectors that emoji are written with. Lone surrogates, which
+ * no UTF-8 text can hold, are refused too.
+ */
+const REFUSED =
+  /[\p{Cc}\p{Cs}\p{Bidi_Control}\u2028\u2029]|(?!\u200d|\ufe0e|\ufe0f)\p{Default_Ignorable_Code_Point}/u;
+const REFUSED_BUT_LF =
+  /(?!\n)[\p{Cc}\p{Cs}\p{Bidi_Control}\u2028\u2029]|(?!\u200d|\ufe0e|\ufe0f)\p{Default_Ignorable_Code_Point}/u;
+
+export type TextRule = {
+  /** Most characters (code points) it may have. */
+  max: number;
+  /** Whether line breaks are allowed (stored as `\n`). */
+  lines?: boolean;
+};
+
+/** How long a text is, in characters as a reader counts them (code points). */
+export function textLength(value: string): number {
+  let length = 0;
+  for (const _ of value) length++;
+  return length;
+}
+
+/** A text as stored: line breaks as `\n` where they are allowed, trimmed. */
+export function cleanText(value: string, rule: TextRule): string {
+  return (rule.lines ? value.replace(/\r\n?/g, '\n') : value).trim();
+}
+
+/** What is wrong with a (cleaned) text, in words for the person who wrote it; null: nothing. */
+export function textProblem(value: string, rule: TextRule, what: string): string | null {
+  if (textLength(value) > rule.max) {
+    return `${what} can have at most ${rule.max.toLocaleString('en')} characters.`;
+  }
+  if ((rule.lines ? REFUSED_BUT_LF : REFUSED).test(value)) {
+    return rule.lines
+      ? `${what} can't contain control or invisible characters (line breaks are fine).`
+      : `${what} can't contain line breaks, tabs, or other control or invisible characters.`;
+  }
+  return null;
+}
