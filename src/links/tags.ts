@@ -107,3 +107,14 @@ export const NO_TAG_FILTER: TagFilter = { any: [], all: [], none: [] };
 
 /** A tag as the lists show it: how many links (not deleted) carry it and their visits. */
 export type TagSummary = { name: string; links: number; visits: number };
+
+/** The form field that carries a link's tags, comma-separated. */
+export const TAGS_FIELD = 'tags';
+
+/** The tags of a form body's `tags` field: absent is none; sent twice is refused. */
+export function readTagsField(body: unknown): TagsResult {
+  const value = (body as Record<string, unknown> | null | undefined)?.[TAGS_FIELD];
+  if (value === undefined) return { ok: true, tags: [] };
+  if (typeof value !== 'string') return { ok: false, message: 'Send this field once.' };
+  return parseTagList(value);
+}

@@ -7,6 +7,7 @@ import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { forgetToken } from '../links/remembered-links.js';
+import { formatTagList, readTagsField } from '../links/tags.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 
@@ -77,6 +78,7 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       values: extra.values ?? {
         url: link.target,
         ...optionFormValues(link),
+        tags: formatTagList((await deps.links.tagsOf([link])).get(link.id) ?? []),
       },
       errors: extra.errors ?? {},
     });
@@ -114,10 +116,16 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     const fields = UpdateFormSchema.safeParse(body);
     if (!fields.success) return refuse(400, { url: 'Send one URL.' });
     const options = parseLinkOptions(body, deps.now());
-    if (!options.ok) return refuse(422, options.errors);
+    const tags = readTagsField(body);
+    if (!options.ok || !tags.ok) {
+      return refuse(422, {
+        ...(options.ok ? {} : options.errors),
+        ...(tags.ok ? {} : { tags: tags.message }),
+      });
+    }
     const result = await deps.links.update(
       link,
-      { url: fields.data.url, options: options.options },
+      { url: fields.data.url, options: options.options, tags: tags.tags },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);
