@@ -160,7 +160,7 @@ export function listingKey(query: LinkQuery): string {
   const scope = query.state ?? (query.excludeDeleted ? 'undeleted' : 'all');
   const tags = query.tags;
   const tagScope = tags
-    ? `${tags.any.length > 0} ${tags.all.length > 0} ${tags.none.length > 0}`
+    ? [tags.any, tags.all, tags.none, tags.notAll ?? []].map((keys) => keys.length > 0).join(' ')
     : '';
   return `${scope} ${query.search !== ''} ${query.orderBy} ${query.direction} ${tagScope}`;
 }
@@ -171,11 +171,14 @@ export function listingKey(query: LinkQuery): string {
  */
 export function tagParams(query: LinkQuery, toList: (keys: readonly string[]) => unknown) {
   const all = [...new Set(query.tags?.all ?? [])];
+  const notAll = [...new Set(query.tags?.notAll ?? [])];
   return {
     anyTags: toList(query.tags?.any ?? []),
     allTags: toList(all),
     noneTags: toList(query.tags?.none ?? []),
+    notAllTags: toList(notAll),
     allCount: all.length,
+    notAllCount: notAll.length,
   };
 }
 
@@ -188,11 +191,12 @@ function tagWhere(query: LinkQuery, inList: (param: string) => string): string {
   const tags = query.tags;
   const parts: string[] = [];
   if (tags && tags.any.length > 0) parts.push(`urls.id IN (${carries(inList('anyTags'))})`);
-  if (tags && tags.all.length > 0) {
-    parts.push(
-      `(SELECT COUNT(*) FROM link_tags lt JOIN tags t ON t.id = lt.tag_id
-        WHERE lt.url_id = urls.id AND t.key ${inList('allTags')}) = :allCount`,
-    );
+  const carried = (param: string) =>
+    `(SELECT COUNT(*) FROM link_tags lt JOIN tags t ON t.id = lt.tag_id
+      WHERE lt.url_id = urls.id AND t.key ${inList(param)})`;
+  if (tags && tags.all.length > 0) parts.push(`${carried('allTags')} = :allCount`);
+  if (tags && (tags.notAll ?? []).length > 0) {
+    parts.push(`${carried('notAllTags')} < :notAllCount`);
   }
   if (tags && tags.none.length > 0) parts.push(`urls.id NOT IN (${carries(inList('noneTags'))})`);
   return parts.length > 0 ? parts.join(' AND ') : '1 = 1';

@@ -101,6 +101,8 @@ export type TagFilter = {
   all: readonly string[];
   /** Links carrying none of these. */
   none: readonly string[];
+  /** Links not carrying every one of these (Shlink's excludeTagsMode=all). */
+  notAll?: readonly string[];
 };
 
 export const NO_TAG_FILTER: TagFilter = { any: [], all: [], none: [] };

@@ -41,6 +41,7 @@ async function codesWith(s: ContractStores, filter: Partial<TagFilter>): Promise
       any: (filter.any ?? []).map(tagKey),
       all: (filter.all ?? []).map(tagKey),
       none: (filter.none ?? []).map(tagKey),
+      notAll: (filter.notAll ?? []).map(tagKey),
     },
   };
   const { links, total } = await s.links.listLinks(query, NOW);
@@ -148,6 +149,7 @@ describeStoreContract('TagStore', (open) => {
     expect(await codesWith(s, { none: ['red'] })).toEqual(['four', 'three']);
     expect(await codesWith(s, { any: ['blue'], none: ['green'] })).toEqual(['one']);
     expect(await codesWith(s, { any: ['nothing'] })).toEqual([]);
+    expect(await codesWith(s, { notAll: ['red', 'blue'] })).toEqual(['four', 'three', 'two']);
     await s.links.deleteLink(ids.one, NOW);
     expect(await codesWith(s, { any: ['blue'] })).toEqual(['three']);
   });
