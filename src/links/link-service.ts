@@ -412,7 +412,11 @@ export function createLinkService(deps: LinkServiceDeps) {
 
     /** Every tag some link carries, by name, with its links and their written visits. */
     async listTags(): Promise<TagSummary[]> {
-      return deps.tags.listTags();
+      // By key in code point order, the same on both engines whatever their collation.
+      const byKey = (tag: TagSummary) => tagKey(tag.name);
+      return [...(await deps.tags.listTags())].sort((a, b) =>
+        byKey(a) < byKey(b) ? -1 : byKey(a) > byKey(b) ? 1 : 0,
+      );
     },
 
     /**
