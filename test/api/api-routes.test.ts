@@ -64,6 +64,7 @@ describe('POST /api/v1/links', () => {
       state: 'active',
       expiresAt: '2027-02-01T00:00:00.000Z',
       maxVisits: 10,
+      tags: [],
       visits: { total: 0, lastVisitAt: null },
       createdAt: '2026-11-29T12:00:00.000Z',
       updatedAt: '2026-11-29T12:00:00.000Z',
