@@ -113,6 +113,7 @@ describeStoreContract('TagStore', (open) => {
     ]);
     await s.links.deleteLinks([a, b], NOW);
     expect(await s.tags.listTags()).toEqual([]);
+    expect(await tagsByLink(s, [a, b])).toEqual({ [a]: [], [b]: [] });
   });
 
   it('adds and removes one tag on many links, all at once', async () => {
