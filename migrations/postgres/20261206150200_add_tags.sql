@@ -12,7 +12,7 @@ CREATE TABLE tags (
 CREATE TABLE link_tags (
   url_id BIGINT NOT NULL REFERENCES urls (id) ON DELETE CASCADE,
   tag_id BIGINT NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
-  position INTEGER NOT NULL,
+  position BIGINT NOT NULL,
   PRIMARY KEY (url_id, tag_id)
 );
 CREATE INDEX idx_link_tags_tag ON link_tags (tag_id, url_id);

@@ -82,7 +82,7 @@ const INSERT_TAGS = `INSERT INTO tags (key, name, created)
   ORDER BY r.seq, j.n
   ON CONFLICT (key) DO NOTHING`;
 const INSERT_LINK_TAGS = `INSERT INTO link_tags (url_id, tag_id, position)
-  SELECT u.id, t.id, (j.n - 1)::integer
+  SELECT u.id, t.id, j.n - 1
   FROM import_rows r JOIN urls u ON u.code = r.code
     CROSS JOIN LATERAL jsonb_array_elements(r.tags::jsonb) WITH ORDINALITY AS j(value, n)
     JOIN tags t ON t.key = j.value->>0
