@@ -16,11 +16,11 @@ export const TAG_SEPARATOR = ',';
 /**
  * Characters a tag may not hold: controls, format characters (zero-width spaces and joiners,
  * direction marks), unassigned and private-use code points, lone surrogates, every separator but
- * the plain space (line and paragraph separators, no-break and other odd spaces), and the
- * comma, which separates tags.
+ * the plain space (line and paragraph separators, no-break and other odd spaces), U+FFFD (what
+ * bytes that are not UTF-8 decode to), and the comma, which separates tags.
  */
 const REFUSED =
-  /[\p{C}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u3164\u115f\u1160\uffa0,]/u;
+  /[\p{C}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u3164\u115f\u1160\uffa0\ufffd,]/u;
 
 /** The key a tag is compared by: NFC, lower case. */
 export function tagKey(name: string): string {
@@ -44,12 +44,15 @@ export function checkTags(input: readonly string[]): TagsResult {
     if (name === '') continue;
     const bad = REFUSED.exec(name);
     if (bad) {
+      const messages: Record<string, string> = {
+        ',': `The tag “${name}” holds a comma, which separates tags.`,
+        '\ufffd': 'A tag holds bytes that are not UTF-8 (U+FFFD).',
+      };
       return {
         ok: false,
         message:
-          bad[0] === ','
-            ? `The tag “${name}” holds a comma, which separates tags.`
-            : `A tag holds an invisible or control character (U+${codePoint(bad[0])}).`,
+          messages[bad[0]] ??
+          `A tag holds an invisible or control character (U+${codePoint(bad[0])}).`,
       };
     }
     if ([...name].length > MAX_TAG_LENGTH) {

@@ -52,6 +52,7 @@ describe('the rules of a tag', () => {
     ['a line separator', 'a\u2028b'],
     ['a lone surrogate', 'a\ud800b'],
     ['a private-use character', 'a\ue000b'],
+    ['a replacement character (bytes that were not UTF-8)', 'caf\ufffd'],
     ['a comma', 'a,b'],
   ])('refuses %s', (_what, tag) => {
     expect(checkTags([tag]).ok).toBe(false);
@@ -136,6 +137,40 @@ describe('tags on the form and the management page', () => {
     expect(res.status).toBe(422);
     expect(await tagsOf('kept')).toEqual(['good']);
     expect((await t.services.links.findLink('kept'))!.target).toBe('https://a.example/');
+  });
+});
+
+describe('tags sent in bytes that are not UTF-8', () => {
+  it('the form and the API refuse them with 422 and store nothing', async () => {
+    setup();
+    const key = (await createKeyService({ keys: t.services.store.keys, now: Date.now }).createKey({
+      name: 'bytes',
+      scope: 'full',
+      expiresAt: null,
+    }))!;
+    const form = await request(t.app)
+      .post('/shorten')
+      .set({ ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' })
+      .send(
+        Buffer.concat([
+          Buffer.from('url=https%3A%2F%2Fa.example%2F&alias=latin&tags=caf'),
+          Buffer.from([0xe9]),
+        ]),
+      );
+    // The form's body is not read as UTF-8 text at all: nothing of it is taken.
+    expect(form.status).toBe(422);
+    const body = Buffer.concat([
+      Buffer.from('{"url":"https://a.example/","alias":"latin","tags":["caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('"]}'),
+    ]);
+    const api = await request(t.app)
+      .post('/api/v1/links')
+      .set({ Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' })
+      .send(body);
+    expect(api.status).toBe(422);
+    expect(api.body.errors).toEqual([{ pointer: '/tags', detail: expect.stringMatching(/UTF-8/) }]);
+    expect(t.countLinks()).toBe(0);
   });
 });
 
