@@ -141,7 +141,7 @@ describe('tags on the form and the management page', () => {
 });
 
 describe('tags sent in bytes that are not UTF-8', () => {
-  it('the form and the API refuse them with 422 and store nothing', async () => {
+  it('the form and the API refuse them with a 4xx and store nothing', async () => {
     setup();
     const key = (await createKeyService({ keys: t.services.store.keys, now: Date.now }).createKey({
       name: 'bytes',
@@ -168,8 +168,18 @@ describe('tags sent in bytes that are not UTF-8', () => {
       .post('/api/v1/links')
       .set({ Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' })
       .send(body);
-    expect(api.status).toBe(422);
-    expect(api.body.errors).toEqual([{ pointer: '/tags', detail: expect.stringMatching(/UTF-8/) }]);
+    // Bytes that are not UTF-8 are refused before any field is read…
+    expect(api.status).toBe(400);
+    expect(api.headers['content-type']).toMatch(/^application\/problem\+json/);
+    // …and a tag holding U+FFFD, what such bytes decode to elsewhere, is refused on its own.
+    const replaced = await request(t.app)
+      .post('/api/v1/links')
+      .set({ Authorization: `Bearer ${key}` })
+      .send({ url: 'https://a.example/', alias: 'latin', tags: ['caf\ufffd'] });
+    expect(replaced.status).toBe(422);
+    expect(replaced.body.errors).toEqual([
+      { pointer: '/tags', detail: expect.stringMatching(/not UTF-8/) },
+    ]);
     expect(t.countLinks()).toBe(0);
   });
 });
