@@ -213,6 +213,7 @@ export function assembleApp(services: Services): {
         sendBackup: store.writeBackup === null ? null : sendBackupOf(store.writeBackup),
         transfer: {
           transfer: store.transfer,
+          tags: store.tags,
           reports: createImportReportStore({ transfer: store.transfer, now, write }),
           now,
           maxUrlLength: config.maxUrlLength,

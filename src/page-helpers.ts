@@ -1,17 +1,20 @@
 import { formatInstant, lastDayBefore } from './links/link-limits.js';
 import { DEFAULT_OPTIONS, FORM_FIELDS, optionFormValues } from './links/link-options.js';
+import { TAGS_FIELD } from './links/tags.js';
 import { NO_UTM, UTM_FIELDS } from './links/utm.js';
 
 /** Helpers every view may call, kept out of the templates so they stay declarative. */
 export function pageHelpers(asset: (name: string) => string) {
   return {
     asset,
-    /** The form fields of the link options, then the UTM builder's, in the forms' order. */
-    optionFields: [...Object.values(FORM_FIELDS), ...UTM_FIELDS] as readonly string[],
+    /** The form fields of the link options, the tags, then the UTM builder's, in the forms' order. */
+    optionFields: [...Object.values(FORM_FIELDS), TAGS_FIELD, ...UTM_FIELDS] as readonly string[],
     /** What each of those fields holds when nobody changed it (the redirect: 302). */
-    optionDefaults: { ...optionFormValues(DEFAULT_OPTIONS), ...NO_UTM } as Readonly<
-      Record<string, string>
-    >,
+    optionDefaults: {
+      ...optionFormValues(DEFAULT_OPTIONS),
+      [TAGS_FIELD]: '',
+      ...NO_UTM,
+    } as Readonly<Record<string, string>>,
     /** `2026-11-25 14:03 UTC`: one unambiguous format, whatever the reader's locale. */
     formatTime(epochMs: number | null): string {
       if (epochMs === null) return '—';

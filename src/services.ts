@@ -92,6 +92,7 @@ export function buildServices(options: ServiceOptions): Services {
   const blocklist: { names: () => Promise<readonly string[]> } = { names: async () => [] };
   const links = createLinkService({
     links: store.links,
+    tags: store.tags,
     generateCode: options.generateCode ?? createCodeGenerator(config.codeLength),
     now,
     maxUrlLength: config.maxUrlLength,

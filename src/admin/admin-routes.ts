@@ -11,6 +11,13 @@ import { optionFormValues, parseLinkOptions, parseUtcDate } from '../links/link-
 import { parseUtmFields, splitUtm } from '../links/utm.js';
 import { isLinkCode, type Link, type LinkFilter, type LinkQuery } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
+import {
+  formatTagList,
+  parseTagList,
+  readTagsField,
+  tagKey,
+  type TagFilter,
+} from '../links/tags.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import { createTransferRoutes, type TransferDeps } from '../transfer/transfer-routes.js';
@@ -56,6 +63,8 @@ const ListQuerySchema = z.object({
     .optional()
     .default('all'),
   sort: z.enum(['created', 'visits', 'lastVisit']).optional().default('created'),
+  tags: z.string().max(400).optional().default(''),
+  tagMode: z.enum(['any', 'all', 'none']).optional().default('any'),
   dir: z.enum(['asc', 'desc']).optional().default('desc'),
   page: z
     .string()
@@ -67,7 +76,9 @@ const ListQuerySchema = z.object({
 });
 
 const BulkSchema = z.object({
-  action: z.enum(['disable', 'enable', 'delete']),
+  action: z.enum(['disable', 'enable', 'delete', 'tag', 'untag']),
+  /** The tag to add (`tag`) or remove (`untag`). */
+  tag: z.string().max(400).optional().default(''),
   code: z.union([z.string(), z.array(z.string()).max(PER_PAGE)]).transform((c) => [c].flat()),
 });
 
@@ -88,6 +99,8 @@ const NOTICES: ReadonlyMap<string, string> = new Map([
   ['dismissed', 'The reports about this link are dismissed.'],
   ['saved', 'The changes are saved.'],
   ['bulk', 'The selected links are changed.'],
+  ['tagged', 'The tag is added to the selected links.'],
+  ['untagged', 'The tag is removed from the selected links.'],
   ['blocked', 'The host is on the blocklist.'],
   ['unblocked', 'The host is off the blocklist.'],
   ['revoked', 'The key is revoked.'],
@@ -175,6 +188,14 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   router.get('/', async (req, res) => {
     const parsed = ListQuerySchema.safeParse(req.query);
     const query = parsed.success ? parsed.data : ListQuerySchema.parse({});
+    const filterTags = parseTagList(query.tags);
+    if (!filterTags.ok) throw new HttpError(400, `Tags to filter by: ${filterTags.message}`);
+    const keys = filterTags.tags.map(tagKey);
+    const tagFilter: TagFilter = {
+      any: query.tagMode === 'any' ? keys : [],
+      all: query.tagMode === 'all' ? keys : [],
+      none: query.tagMode === 'none' ? keys : [],
+    };
     const listing: LinkQuery = {
       search: query.q,
       state: query.state === 'all' ? null : (query.state as LinkFilter),
@@ -182,8 +203,10 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       direction: query.dir,
       limit: PER_PAGE,
       offset: (query.page - 1) * PER_PAGE,
+      tags: tagFilter,
     };
     const { links, total } = await deps.links.listLinks(listing);
+    const tags = await deps.links.tagsOf(links);
     await render(res, 'links', {
       query,
       filters: FILTERS,
@@ -192,6 +215,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         link,
         state: deps.links.stateOf(link),
         visits: deps.links.totalVisits(link),
+        tags: tags.get(link.id) ?? [],
       })),
       total,
       pages: Math.max(1, Math.ceil(total / PER_PAGE)),
@@ -209,8 +233,17 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       const link = await findLink(code);
       if (link.deletedAt === null) selected.push(link);
     }
-    if (parsed.data.action === 'delete') await deps.links.deleteMany(selected);
-    else await deps.links.setDisabledMany(selected, parsed.data.action === 'disable');
+    const { action, tag } = parsed.data;
+    if (action === 'tag' || action === 'untag') {
+      const result =
+        action === 'tag'
+          ? await deps.links.addTag(selected, tag)
+          : await deps.links.removeTag(selected, tag);
+      if (!result.ok) throw new HttpError(422, result.message);
+      return res.redirect(303, `/admin?done=${action}ged`);
+    }
+    if (action === 'delete') await deps.links.deleteMany(selected);
+    else await deps.links.setDisabledMany(selected, action === 'disable');
     res.redirect(303, `/admin?done=bulk`);
   });
 
@@ -225,8 +258,13 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       render(res, 'new', { values: fields, errors }, status);
     const options = parseLinkOptions(body, deps.now());
     const utm = parseUtmFields(body);
-    if (!options.ok || !utm.ok) {
-      return refuse(422, { ...(options.ok ? {} : options.errors), ...(utm.ok ? {} : utm.errors) });
+    const tags = readTagsField(body);
+    if (!options.ok || !utm.ok || !tags.ok) {
+      return refuse(422, {
+        ...(options.ok ? {} : options.errors),
+        ...(utm.ok ? {} : utm.errors),
+        ...(tags.ok ? {} : { tags: tags.message }),
+      });
     }
     const result = await deps.links.shorten(
       {
@@ -234,6 +272,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         alias: fields.alias?.trim() ?? '',
         options: options.options,
         utm: utm.utm,
+        tags: tags.tags,
       },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
@@ -271,6 +310,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         notice: page.notice,
         shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
         totalVisits: deps.links.totalVisits(link),
+        tags: formatTagList((await deps.links.tagsOf([link])).get(link.id) ?? []),
         chart: buildVisitChart(daily, page.days, now),
         referrers,
         reports: groups.find((group) => group.urlId === link.id)?.reports ?? [],
@@ -377,6 +417,10 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       303,
       `/admin/links/${link.code}?done=banned&blocked=${outcome.blocked ? 1 : 0}&disabled=${outcome.disabled.length}`,
     );
+  });
+
+  router.get('/tags', async (_req, res) => {
+    await render(res, 'tags', { tags: await deps.links.listTags() });
   });
 
   router.get('/reports', async (req, res) => {

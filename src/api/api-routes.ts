@@ -162,6 +162,7 @@ export function toApiLink(
   deps: Pick<ApiDeps, 'links' | 'publicOrigin'>,
   req: Request,
   link: Link,
+  tags: readonly string[],
   /** Whether a key of scope `full` asks: only it sees the private options (the note). */
   full = true,
 ): LinkBody {
@@ -171,6 +172,7 @@ export function toApiLink(
     shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
     url: state === 'deleted' ? null : link.target,
     ...showApiOptions(link, { full }),
+    tags: [...tags],
     state,
     visits: { total: deps.links.totalVisits(link), lastVisitAt: iso(link.lastVisit) },
     createdAt: iso(link.created),
@@ -243,6 +245,20 @@ export function createApiRoutes(deps: ApiDeps): Router {
     return link;
   }
 
+  async function tagsOf(link: Link): Promise<string[]> {
+    return (await deps.links.tagsOf([link])).get(link.id) ?? [];
+  }
+
+  async function changedLink(req: Request, code: string): Promise<LinkBody> {
+    const link = (await deps.links.findLink(code))!;
+    return toApiLink(deps, req, link, await tagsOf(link));
+  }
+
+  router.get('/tags', async (_req, res) => {
+    requireFullKey(res);
+    res.json({ data: await deps.links.listTags() });
+  });
+
   router.post('/links', ...readJsonBody, async (req, res) => {
     await admitCreation(deps, req, res);
     const body = parseOrThrow(CreateLinkSchema, req.body ?? {}, 'body');
@@ -258,7 +274,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
       link = reused;
     } else {
       const result = await deps.links.shorten(
-        { url: body.url, alias: body.alias?.trim() ?? '', options, apiKeyId },
+        { url: body.url, alias: body.alias?.trim() ?? '', options, tags: body.tags, apiKeyId },
         context,
       );
       if (!result.ok) throw creationProblem(result.status, result.errors);
@@ -267,7 +283,10 @@ export function createApiRoutes(deps: ApiDeps): Router {
     }
     // A create-only key, or no key, makes links but is not shown their private options.
     const full = callerOf(res)?.scope === 'full';
-    const answer = { ...toApiLink(deps, req, link, full), ...(manageUrl ? { manageUrl } : {}) };
+    const answer = {
+      ...toApiLink(deps, req, link, await tagsOf(link), full),
+      ...(manageUrl ? { manageUrl } : {}),
+    };
     res.status(reused ? 200 : 201);
     if (!reused) res.location(answer.shortUrl);
     // `Accept: text/plain`: the bare short URL, for shell scripts and clipboard tools.
@@ -288,9 +307,15 @@ export function createApiRoutes(deps: ApiDeps): Router {
       direction: query.direction,
       limit: query.perPage,
       offset: (query.page - 1) * query.perPage,
+      tags: {
+        any: query.tagMode === 'any' ? query.tag : [],
+        all: query.tagMode === 'all' ? query.tag : [],
+        none: query.excludeTag,
+      },
     });
+    const tags = await deps.links.tagsOf(links);
     res.json({
-      data: links.map((link) => toApiLink(deps, req, link)),
+      data: links.map((link) => toApiLink(deps, req, link, tags.get(link.id) ?? [])),
       pagination: {
         page: query.page,
         perPage: query.perPage,
@@ -304,7 +329,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
     requireFullKey(res);
     const link = await findOr404(String(req.params.code));
     res.json({
-      ...toApiLink(deps, req, link),
+      ...toApiLink(deps, req, link, await tagsOf(link)),
       stats: {
         perDay: await deps.visits.dailyCounts(link.id, firstChartDay(STATS_DAYS, deps.now())),
         topReferrers: await deps.visits.topReferrers(link.id, TOP_REFERRERS),
@@ -319,11 +344,11 @@ export function createApiRoutes(deps: ApiDeps): Router {
     const options = readApiOptions(body, link, deps.now());
     const result = await deps.links.update(
       link,
-      { url: body.url ?? link.target, options },
+      { url: body.url ?? link.target, options, tags: body.tags },
       urlContext(deps, req),
     );
     if (!result.ok) throw creationProblem(422, result.errors);
-    res.json(toApiLink(deps, req, (await deps.links.findLink(link.code))!));
+    res.json(await changedLink(req, link.code));
   });
 
   router.delete('/links/:code', async (_req, res) => {
@@ -340,7 +365,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
       requireFullKey(res);
       const link = await findChangeable(String(req.params.code));
       await deps.links.setDisabled(link, disabled);
-      res.json(toApiLink(deps, req, (await deps.links.findLink(link.code))!));
+      res.json(await changedLink(req, link.code));
     });
   }
 

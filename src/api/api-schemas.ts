@@ -21,6 +21,7 @@ import {
   type Switch,
 } from '../links/link-options.js';
 import { LINK_STATES } from '../links/link.js';
+import { checkTags, MAX_TAG_LENGTH, MAX_TAGS, tagKey } from '../links/tags.js';
 import { ApiProblem, type FieldError } from './api-problems.js';
 
 /**
@@ -235,6 +236,14 @@ function optionShape(of: (spec: ApiOption<unknown>) => z.ZodType): Record<never,
   return Object.fromEntries(OPTION_NAMES.map((name) => [apiSpec(name).field, of(apiSpec(name))]));
 }
 
+/** A link's tags in a request: the array is checked as a list here, each tag by the service. */
+const TagsInputSchema = z
+  .array(z.string({ error: 'must be strings' }), { error: 'must be an array of strings' })
+  .max(100, { error: `must have at most ${MAX_TAGS} tags` })
+  .meta({
+    description: `Up to ${MAX_TAGS} tags, each 1–${MAX_TAG_LENGTH} characters once trimmed, without commas or invisible characters. Compared ignoring case (and Unicode normalisation): a tag shows the spelling it was first stored with, on every link; empty ones are dropped; the same tag in two spellings is refused (422).`,
+  });
+
 export const CreateLinkSchema = z
   .strictObject({
     url: z
@@ -245,6 +254,7 @@ export const CreateLinkSchema = z
       .optional()
       .meta({ description: '3–64 of A–Z a–z 0–9 - _. Omitted or empty: a code is generated.' }),
     ...optionShape((spec) => spec.input.optional()),
+    tags: TagsInputSchema.optional(),
     reuse: z.boolean({ error: 'must be true or false' }).optional().meta({
       description:
         'true: answer the newest active link to the same URL that the same API key made (200) instead of making another (201). Never a link made without a key or by another key; without a key, a new link is always made.',
@@ -256,6 +266,9 @@ export const UpdateLinkSchema = z
   .strictObject({
     url: z.string({ error: 'must be a string' }).optional(),
     ...optionShape((spec) => (spec.clearable ? spec.input.nullable() : spec.input).optional()),
+    tags: TagsInputSchema.optional().meta({
+      description: 'Replaces every tag of the link; [] removes them all.',
+    }),
   })
   .refine((body) => Object.keys(body).length > 0, { error: 'send at least one field to change' })
   .meta({ id: 'UpdateLink', description: 'Fields to change; null clears an expiry.' });
@@ -295,7 +308,35 @@ export const ListLinksQuerySchema = z.strictObject({
     .enum(['asc', 'desc'], { error: 'direction must be asc or desc' })
     .optional()
     .default('desc'),
+  tag: tagFilter('tag').meta({
+    description: 'Only links with this tag (any case); repeat it for several (see tagMode).',
+  }),
+  tagMode: z
+    .enum(['any', 'all'], { error: 'tagMode must be any or all' })
+    .optional()
+    .default('any')
+    .meta({ description: 'any: links with at least one of the tags; all: with every one.' }),
+  excludeTag: tagFilter('excludeTag').meta({
+    description: 'Leave out links with this tag (any case); may be repeated.',
+  }),
 });
+
+/** A tag filter of a query, once or repeated, as the keys tags are compared by. */
+function tagFilter(name: string) {
+  return z
+    .union([z.string(), z.array(z.string()).max(MAX_TAGS * 2)], {
+      error: `${name} must be a tag, given at most ${MAX_TAGS * 2} times`,
+    })
+    .optional()
+    .transform((value, ctx) => {
+      const checked = checkTags(value === undefined ? [] : [value].flat());
+      if (!checked.ok) {
+        ctx.addIssue({ code: 'custom', message: `${name}: ${checked.message}` });
+        return z.NEVER;
+      }
+      return checked.tags.map(tagKey);
+    });
+}
 
 export const LinkSchema = z
   .object({
@@ -303,6 +344,9 @@ export const LinkSchema = z
     shortUrl: z.url().meta({ description: 'Always absolute.' }),
     url: z.string().nullable().meta({ description: 'The target; null once the link is deleted.' }),
     ...optionShape((spec) => spec.output),
+    tags: z
+      .array(z.string())
+      .meta({ description: "The link's tags, in the order they were given." }),
     state: z.enum(LINK_STATES),
     visits: z.object({ total: z.int(), lastVisitAt: z.iso.datetime().nullable() }),
     // Null only for a time that was damaged in the database: the row is still listed (ADR 019).
@@ -340,6 +384,18 @@ export const LinkPageSchema = z
     }),
   })
   .meta({ id: 'LinkPage' });
+
+export const TagListSchema = z
+  .object({
+    data: z.array(
+      z.object({
+        name: z.string().meta({ description: 'The tag as it was first stored.' }),
+        links: z.int().meta({ description: 'Links with this tag (deleted links carry none).' }),
+        visits: z.int().meta({ description: 'The visits of those links, as last written.' }),
+      }),
+    ),
+  })
+  .meta({ id: 'TagList' });
 
 export const ProblemSchema = z
   .object({

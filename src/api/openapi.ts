@@ -9,6 +9,7 @@ import {
   LinkSchema,
   ListLinksQuerySchema,
   ProblemSchema,
+  TagListSchema,
   UpdateLinkSchema,
 } from './api-schemas.js';
 
@@ -58,6 +59,7 @@ function componentSchemas() {
     LinkDetail: LinkDetailSchema,
     LinkPage: LinkPageSchema,
     Problem: ProblemSchema,
+    TagList: TagListSchema,
   })) {
     registry.add(schema as z.ZodType, { id });
   }
@@ -147,7 +149,7 @@ function buildDocument() {
         },
         patch: {
           operationId: 'updateLink',
-          summary: "Change a link's target, redirect type or expiry",
+          summary: "Change a link's target, options or tags",
           requestBody: { required: true, content: json(ref('UpdateLink')) },
           responses: {
             '200': { description: 'The changed link', content: json(ref('Link')) },
@@ -203,6 +205,16 @@ function buildDocument() {
           },
         ]),
       ),
+      '/tags': {
+        get: {
+          operationId: 'listTags',
+          summary: 'The tags links carry, with how many links and visits each has',
+          responses: {
+            '200': { description: 'Every tag in use, by name', content: json(ref('TagList')) },
+            ...problems('unauthorized', 'forbidden', 'rate-limited'),
+          },
+        },
+      },
       '/openapi.json': {
         get: {
           operationId: 'getOpenApi',

@@ -26,13 +26,16 @@ import {
   pickOptions,
   type LinkOptions,
 } from '../links/link-options.js';
+import { checkTags, MAX_TAGS, tagKey, type TagSummary } from '../links/tags.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
  * Shlink's clients (its web client and SDK, ShareX's Shlink uploader, Raycast, PowerToys, the
  * GNOME extension) work against snip unchanged. Fields snip has no use for are accepted and
- * answered with Shlink's neutral values (no tags, the default domain). A short URL's `title` is
- * snip's title: set on creation and edition, answered, searched by `searchTerm`.
+ * answered with Shlink's neutral values (the default domain). A short URL's `title` is snip's
+ * title: set on creation and edition, answered, searched by `searchTerm`. Tags are snip's own:
+ * Shlink's `tags` on creation, edition and the list (with `tags[]`, `tagsMode`, `excludeTags[]`
+ * and `excludeTagsMode`), and its `/tags` and `/tags/stats`, in Shlink's shapes.
  */
 
 const ERROR_BASE = 'https://shlink.io/api/error/';
@@ -101,7 +104,7 @@ const EditShortUrlSchema = z.object({
   validUntil: Iso.nullish(),
   maxVisits: z.int().min(1).max(MAX_VISIT_LIMIT).nullish(),
   title: z.string().nullish(),
-  tags: z.array(z.string()).nullish(),
+  tags: z.array(z.string()).max(100).nullish(),
   crawlable: z.boolean().nullish(),
   forwardQuery: z.boolean().nullish(),
 });
@@ -149,21 +152,94 @@ const SHLINK_FIELDS: Record<string, string> = {
   max_visits: 'maxVisits',
   forwardQuery: 'forwardQuery',
   title: 'title',
+  tags: 'tags',
 };
+
+/** A query parameter Shlink takes as a list: `tags[]=a&tags[]=b` (or `tags=a`), as tag keys. */
+function tagsParam(query: Record<string, unknown>, name: string): string[] {
+  const values = [query[`${name}[]`], query[name]].flatMap((v) =>
+    v === undefined ? [] : [v].flat(),
+  );
+  if (values.length > MAX_TAGS * 2 || values.some((v) => typeof v !== 'string')) {
+    throw invalidData(`${name} must be a list of at most ${MAX_TAGS * 2} tags`, [name]);
+  }
+  const checked = checkTags(values as string[]);
+  if (!checked.ok) throw invalidData(checked.message, [name]);
+  return checked.tags.map(tagKey);
+}
+
+/** `any` (Shlink's default) or `all`. */
+function modeParam(query: Record<string, unknown>, name: string): 'any' | 'all' {
+  const value = query[name];
+  if (value === undefined || value === 'any') return 'any';
+  if (value === 'all') return 'all';
+  throw invalidData(`${name} must be any or all`, [name]);
+}
+
+/** Shlink's pagination of a list it holds whole: `itemsPerPage` absent or -1 is every item. */
+function paginate<T>(items: readonly T[], query: Record<string, unknown>) {
+  const number = (name: string): number | null => {
+    const value = query[name];
+    if (value === undefined) return null;
+    if (typeof value !== 'string' || !/^-?\d{1,9}$/.test(value)) {
+      throw invalidData(`${name} must be a number`, [name]);
+    }
+    return Number(value);
+  };
+  const page = Math.max(1, number('page') ?? 1);
+  const asked = number('itemsPerPage');
+  const perPage = asked === null || asked < 0 ? items.length : Math.max(1, asked);
+  const data = perPage === 0 ? [] : items.slice((page - 1) * perPage, page * perPage);
+  return {
+    data,
+    pagination: {
+      currentPage: page,
+      pagesCount: perPage === 0 ? 0 : Math.ceil(items.length / perPage),
+      itemsPerPage: perPage,
+      itemsInCurrentPage: data.length,
+      totalItems: items.length,
+    },
+  };
+}
+
+/** Shlink's `searchTerm` and `orderBy` over the tags: by name unless told otherwise. */
+function sortedTags(tags: readonly TagSummary[], query: Record<string, unknown>): TagSummary[] {
+  const term = typeof query.searchTerm === 'string' ? tagKey(query.searchTerm.slice(0, 200)) : '';
+  const orderBy = typeof query.orderBy === 'string' ? query.orderBy : 'tag-ASC';
+  const order = /^(tag|shortUrlsCount|visits|nonBotVisits)-(ASC|DESC)$/.exec(orderBy);
+  if (!order) {
+    throw invalidData(
+      'orderBy can be tag, shortUrlsCount, visits or nonBotVisits, with -ASC or -DESC',
+      ['orderBy'],
+    );
+  }
+  const sign = order[2] === 'ASC' ? 1 : -1;
+  const byName = (a: TagSummary, b: TagSummary) => (tagKey(a.name) < tagKey(b.name) ? -1 : 1);
+  const value = (tag: TagSummary) => (order[1] === 'shortUrlsCount' ? tag.links : tag.visits);
+  return tags
+    .filter((tag) => term === '' || tagKey(tag.name).includes(term))
+    .sort((a, b) =>
+      order[1] === 'tag' ? sign * byName(a, b) : sign * (value(a) - value(b)) || byName(a, b),
+    );
+}
 
 export type ShlinkDeps = ApiDeps & { health: HealthStore; version: string };
 
 export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   const router = Router({ caseSensitive: true });
 
-  function shortUrlOf(req: Request, link: Link) {
+  async function tagsOf(link: Link): Promise<string[]> {
+    return (await deps.links.tagsOf([link])).get(link.id) ?? [];
+  }
+
+  function shortUrlOf(req: Request, link: Link, tags: readonly string[]) {
     const total = deps.links.totalVisits(link);
     return {
       shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
       shortCode: link.code,
       longUrl: link.target,
       dateCreated: atom(link.created),
-      tags: [],
+      tags: [...tags],
       meta: { validSince: null, validUntil: atom(link.expiresAt), maxVisits: link.maxVisits },
       domain: null,
       title: link.title,
@@ -225,7 +301,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     if (body.findIfExists) {
       const found = await deps.links.findReusable(body.longUrl, apiKeyId, context, slug);
       if (found) {
-        res.json(shortUrlOf(req, found));
+        res.json(shortUrlOf(req, found, await tagsOf(found)));
         return;
       }
     }
@@ -243,6 +319,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
           // Shlink's default is on (ShortUrlCreation: `bool $forwardQuery = true`).
           forwardQuery: body.forwardQuery === false ? 0 : 1,
         },
+        tags: body.tags ?? [],
       },
       context,
     );
@@ -259,7 +336,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       const fields = Object.keys(result.errors).map((f) => SHLINK_FIELDS[f] ?? 'longUrl');
       throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
     }
-    res.json(shortUrlOf(req, result.link));
+    res.json(shortUrlOf(req, result.link, await tagsOf(result.link)));
   });
 
   api.get('/short-urls', async (req, res) => {
@@ -283,6 +360,10 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         'orderBy',
       ]);
     const search = typeof query.searchTerm === 'string' ? query.searchTerm.slice(0, 200) : '';
+    const tags = tagsParam(query, 'tags');
+    const excluded = tagsParam(query, 'excludeTags');
+    const tagsMode = modeParam(query, 'tagsMode');
+    const excludeMode = modeParam(query, 'excludeTagsMode');
     // Shlink forgets a deleted short URL: it is in no page and no total.
     const { links, total } = await deps.links.listLinks({
       search,
@@ -292,10 +373,17 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       direction: order[2] === 'ASC' ? 'asc' : 'desc',
       limit: perPage,
       offset: (page - 1) * perPage,
+      tags: {
+        any: tagsMode === 'any' ? tags : [],
+        all: tagsMode === 'all' ? tags : [],
+        none: excludeMode === 'any' ? excluded : [],
+        notAll: excludeMode === 'all' ? excluded : [],
+      },
     });
+    const linkTags = await deps.links.tagsOf(links);
     res.json({
       shortUrls: {
-        data: links.map((link) => shortUrlOf(req, link)),
+        data: links.map((link) => shortUrlOf(req, link, linkTags.get(link.id) ?? [])),
         pagination: {
           currentPage: page,
           pagesCount: Math.ceil(total / perPage),
@@ -329,19 +417,22 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     if (typeof body.forwardQuery === 'boolean') options.forwardQuery = body.forwardQuery ? 1 : 0;
     const result = await deps.links.update(
       link,
-      { url: body.longUrl ?? link.target, options },
+      // null or left out: the tags stay as they are.
+      { url: body.longUrl ?? link.target, options, tags: body.tags ?? undefined },
       urlContext(deps, req),
     );
     if (!result.ok) {
       const fields = Object.keys(result.errors).map((f) => SHLINK_FIELDS[f] ?? 'longUrl');
       throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
     }
-    res.json(shortUrlOf(req, (await deps.links.findLink(link.code))!));
+    const changed = await findLink(link.code);
+    res.json(shortUrlOf(req, changed, await tagsOf(changed)));
   });
 
   api.get('/short-urls/:shortCode', async (req, res) => {
     requireFullKey(res);
-    res.json(shortUrlOf(req, await findLink(String(req.params.shortCode))));
+    const link = await findLink(String(req.params.shortCode));
+    res.json(shortUrlOf(req, link, await tagsOf(link)));
   });
 
   api.delete('/short-urls/:shortCode', async (req, res) => {
@@ -363,18 +454,33 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     });
   });
 
-  api.get('/tags', async (_req, res) => {
+  // A create-only key may read the list too (Raycast loads it before it offers to shorten), but
+  // it holds nothing about the links: it gets an empty one.
+  api.get('/tags', async (req, res) => {
     requireAnyKey(res);
+    const query = req.query as Record<string, unknown>;
+    const full = (res.locals.caller as { scope?: string } | null)?.scope === 'full';
+    const tags = full ? sortedTags(await deps.links.listTags(), query) : [];
+    const page = paginate(
+      tags.map((tag) => tag.name),
+      query,
+    );
+    res.json({ tags: page });
+  });
+
+  api.get('/tags/stats', async (req, res) => {
+    requireFullKey(res);
+    const query = req.query as Record<string, unknown>;
+    const page = paginate(sortedTags(await deps.links.listTags(), query), query);
     res.json({
       tags: {
-        data: [],
-        pagination: {
-          currentPage: 1,
-          pagesCount: 0,
-          itemsPerPage: 10,
-          itemsInCurrentPage: 0,
-          totalItems: 0,
-        },
+        data: page.data.map((tag) => ({
+          tag: tag.name,
+          shortUrlsCount: tag.links,
+          // snip counts no bot visits: every visit it counts is a person's.
+          visitsSummary: { total: tag.visits, nonBots: tag.visits, bots: 0 },
+        })),
+        pagination: page.pagination,
       },
     });
   });

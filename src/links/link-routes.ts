@@ -6,6 +6,7 @@ import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { parseLinkOptions } from './link-options.js';
+import { readTagsField } from './tags.js';
 import { parseUtmFields } from './utm.js';
 import type { LinkService } from './link-service.js';
 import { CODE_CHARS, CODE_PATTERN } from './link.js';
@@ -110,11 +111,16 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     if (!fields.success) return refuse(400, { url: 'Send one URL and at most one alias.' });
     const options = parseLinkOptions(body, deps.now());
     const utm = parseUtmFields(body);
-    if (!options.ok || !utm.ok) {
-      return refuse(422, { ...(options.ok ? {} : options.errors), ...(utm.ok ? {} : utm.errors) });
+    const tags = readTagsField(body);
+    if (!options.ok || !utm.ok || !tags.ok) {
+      return refuse(422, {
+        ...(options.ok ? {} : options.errors),
+        ...(utm.ok ? {} : utm.errors),
+        ...(tags.ok ? {} : { tags: tags.message }),
+      });
     }
     const result = await deps.links.shorten(
-      { ...fields.data, options: options.options, utm: utm.utm },
+      { ...fields.data, options: options.options, utm: utm.utm, tags: tags.tags },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);

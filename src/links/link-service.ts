@@ -11,6 +11,8 @@ import { checkLinkLimits, type LinkOptions, type OptionErrors } from './link-opt
 import type { Link, LinkQuery, LinkStateName, RedirectTarget } from './link.js';
 import type { Awaitable } from '../db/awaitable.js';
 import type { LinkStore } from './link-store.js';
+import type { TagStore } from './tag-store.js';
+import { checkTags, MAX_TAGS, tagKey, type TagSummary } from './tags.js';
 import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
 import { mergeUtm, type Utm } from './utm.js';
@@ -21,6 +23,8 @@ export type ShortenInput = {
   url: string;
   alias: string;
   options: LinkOptions;
+  /** The link's tags, as a door read them (checked again here); none when absent. */
+  tags?: readonly string[];
   /** A generated code's length when a client asks for one (Shlink's shortCodeLength). */
   codeLength?: number;
   /** The API key that asks; only its own links are ever reused (findReusable). */
@@ -36,7 +40,12 @@ export type UrlContext = {
   addMissingScheme: boolean;
 };
 
-export type FieldErrors = Partial<Record<'url' | 'alias', string>> & OptionErrors;
+export type FieldErrors = Partial<Record<'url' | 'alias' | 'tags', string>> & OptionErrors;
+
+/** A link and its tags, in their owner's order. */
+export type TaggedLink = Link & { tags: string[] };
+
+export type TagChangeResult = { ok: true } | { ok: false; message: string };
 
 export type ShortenResult =
   | { ok: true; link: Link; manageToken: string }
@@ -53,6 +62,7 @@ export type LinkState =
 
 export type LinkServiceDeps = {
   links: LinkStore;
+  tags: TagStore;
   generateCode: CodeGenerator;
   now: () => number;
   maxUrlLength: number;
@@ -185,17 +195,34 @@ export function createLinkService(deps: LinkServiceDeps) {
     return link;
   }
 
+  async function tagsOf(links: readonly Pick<Link, 'id'>[]): Promise<Map<number, string[]>> {
+    const byLink = new Map<number, string[]>(links.map((link) => [link.id, []]));
+    if (links.length === 0) return byLink;
+    for (const row of await deps.tags.tagsOf(links.map((link) => link.id))) {
+      byLink.get(row.linkId)?.push(row.name);
+    }
+    return byLink;
+  }
+
   return {
     async shorten(input: ShortenInput, context: UrlContext): Promise<ShortenResult> {
       const url = await checkUrl(input.url, context, 'shorten', input.utm);
       const alias = checkAlias(input.alias);
       // Every door bounds these already; this is the last line, so that none can store more.
       const errors: FieldErrors = checkLinkLimits(input.options);
+      const tags = checkTags(input.tags ?? []);
       if (!url.ok) errors.url = url.message;
       if (!alias.ok) errors.alias = alias.message;
-      if (!url.ok || !alias.ok || Object.keys(errors).length > 0) {
+      if (!tags.ok) errors.tags = tags.message;
+      if (!url.ok || !alias.ok || !tags.ok || Object.keys(errors).length > 0) {
         return { ok: false, status: 422, errors };
       }
+      const tagged = async (link: Link): Promise<Link> => {
+        if (tags.tags.length > 0) {
+          await deps.write(() => deps.tags.setTags(link.id, tags.tags, deps.now()));
+        }
+        return link;
+      };
 
       const { token, hash } = createManageToken();
       const apiKeyId = input.apiKeyId ?? null;
@@ -203,7 +230,7 @@ export function createLinkService(deps: LinkServiceDeps) {
         const link = await deps.write(() =>
           insertWithGeneratedCode(url.url, input.options, hash, input.codeLength, apiKeyId),
         );
-        return { ok: true, link, manageToken: token };
+        return { ok: true, link: await tagged(link), manageToken: token };
       }
       const code = alias.alias;
       const result = await deps.write(() =>
@@ -212,7 +239,7 @@ export function createLinkService(deps: LinkServiceDeps) {
           deps.now(),
         ),
       );
-      if (result.ok) return { ok: true, link: result.link, manageToken: token };
+      if (result.ok) return { ok: true, link: await tagged(result.link), manageToken: token };
       return {
         ok: false,
         status: 409,
@@ -295,16 +322,19 @@ export function createLinkService(deps: LinkServiceDeps) {
 
     async update(
       link: Link,
-      input: { url: string; options: LinkOptions; utm?: Utm },
+      input: { url: string; options: LinkOptions; utm?: Utm; tags?: readonly string[] },
       context: UrlContext,
     ): Promise<UpdateResult> {
       const url = await checkUrl(input.url, context, 'change', input.utm);
       const errors: FieldErrors = checkLinkLimits(input.options);
+      const tags = input.tags === undefined ? null : checkTags(input.tags);
       if (!url.ok) errors.url = url.message;
+      if (tags !== null && !tags.ok) errors.tags = tags.message;
       if (!url.ok || Object.keys(errors).length > 0) return { ok: false, status: 422, errors };
       await deps.write(() =>
         deps.links.updateSettings(link.id, { target: url.url, ...input.options }, deps.now()),
       );
+      if (tags?.ok) await deps.write(() => deps.tags.setTags(link.id, tags.tags, deps.now()));
       deps.redirectCache.invalidate(link.code);
       return { ok: true };
     },
@@ -386,6 +416,75 @@ export function createLinkService(deps: LinkServiceDeps) {
         );
         for (const link of batch) deps.redirectCache.invalidate(link.code);
       });
+    },
+
+    /** The tags of these links, by link id, each in its owner's order (none: an empty list). */
+    tagsOf,
+
+    /** These links, each with its tags. */
+    async withTags(links: readonly Link[]): Promise<TaggedLink[]> {
+      const tags = await tagsOf(links);
+      return links.map((link) => ({ ...link, tags: tags.get(link.id) ?? [] }));
+    },
+
+    /** Every tag some link carries, by name, with its links and their written visits. */
+    async listTags(): Promise<TagSummary[]> {
+      // By key in code point order, the same on both engines whatever their collation.
+      const byKey = (tag: TagSummary) => tagKey(tag.name);
+      return [...(await deps.tags.listTags())].sort((a, b) =>
+        byKey(a) < byKey(b) ? -1 : byKey(a) > byKey(b) ? 1 : 0,
+      );
+    },
+
+    /**
+     * Adds one tag to each of these links (deleted ones are left alone) that has not got it:
+     * refused, changing nothing, when the tag is not one or a link would carry more than MAX_TAGS.
+     */
+    async addTag(links: readonly Link[], name: string): Promise<TagChangeResult> {
+      const checked = checkTags([name]);
+      if (!checked.ok) return checked;
+      const [tag] = checked.tags;
+      if (tag === undefined) return { ok: false, message: 'Enter the tag to add.' };
+      const live = links.filter((link) => link.deletedAt === null);
+      const current = await tagsOf(live);
+      const key = tagKey(tag);
+      const full = live.find((link) => {
+        const tags = current.get(link.id) ?? [];
+        return tags.length >= MAX_TAGS && !tags.some((t) => tagKey(t) === key);
+      });
+      if (full) {
+        return {
+          ok: false,
+          message: `“${full.code}” already has ${MAX_TAGS} tags, the most a link can have.`,
+        };
+      }
+      if (live.length > 0) {
+        await deps.write(() =>
+          deps.tags.addTag(
+            live.map((link) => link.id),
+            tag,
+            deps.now(),
+          ),
+        );
+      }
+      return { ok: true };
+    },
+
+    /** Takes one tag (any case) off each of these links that has it. */
+    async removeTag(links: readonly Link[], name: string): Promise<TagChangeResult> {
+      const checked = checkTags([name]);
+      if (!checked.ok) return checked;
+      const [tag] = checked.tags;
+      if (tag === undefined) return { ok: false, message: 'Enter the tag to remove.' };
+      if (links.length > 0) {
+        await deps.write(() =>
+          deps.tags.removeTag(
+            links.map((link) => link.id),
+            tagKey(tag),
+          ),
+        );
+      }
+      return { ok: true };
     },
 
     async delete(link: Link): Promise<void> {

@@ -83,6 +83,8 @@ export const TOMBSTONE = sqlText(
 );
 export const DELETE_DAILY = sqlText('DELETE FROM visits_daily WHERE url_id = :id');
 export const DELETE_REFERRERS = sqlText('DELETE FROM visits_referrers WHERE url_id = :id');
+/** A tombstone carries no tags (tag-store.ts), so no tag counts a deleted link. */
+export const DELETE_LINK_TAGS = sqlText('DELETE FROM link_tags WHERE url_id = :id');
 export const COUNT_LINKS = sqlText('SELECT COUNT(*) AS n FROM urls WHERE deleted_at IS NULL');
 
 /**
@@ -156,14 +158,60 @@ export function activeMentioningSql(position: 'instr' | 'strpos') {
 /** Which statements a listing needs: one pair per combination of filter, search and order. */
 export function listingKey(query: LinkQuery): string {
   const scope = query.state ?? (query.excludeDeleted ? 'undeleted' : 'all');
-  return `${scope} ${query.search !== ''} ${query.orderBy} ${query.direction}`;
+  const tags = query.tags;
+  const tagScope = tags
+    ? [tags.any, tags.all, tags.none, tags.notAll ?? []].map((keys) => keys.length > 0).join(' ')
+    : '';
+  return `${scope} ${query.search !== ''} ${query.orderBy} ${query.direction} ${tagScope}`;
+}
+
+/**
+ * The listing's parameters for its tag filter: each list of keys as `toList` makes it (SQLite a
+ * JSON text, PostgreSQL an array), and how many keys "all of" needs.
+ */
+export function tagParams(query: LinkQuery, toList: (keys: readonly string[]) => unknown) {
+  const all = [...new Set(query.tags?.all ?? [])];
+  const notAll = [...new Set(query.tags?.notAll ?? [])];
+  return {
+    anyTags: toList(query.tags?.any ?? []),
+    allTags: toList(all),
+    noneTags: toList(query.tags?.none ?? []),
+    notAllTags: toList(notAll),
+    allCount: all.length,
+    notAllCount: notAll.length,
+  };
+}
+
+/** Links carrying a tag whose key is in the list `inList` tests (tag-store.ts). */
+function carries(inList: string): string {
+  return `SELECT lt.url_id FROM link_tags lt JOIN tags t ON t.id = lt.tag_id WHERE t.key ${inList}`;
+}
+
+function tagWhere(query: LinkQuery, inList: (param: string) => string): string {
+  const tags = query.tags;
+  const parts: string[] = [];
+  if (tags && tags.any.length > 0) parts.push(`urls.id IN (${carries(inList('anyTags'))})`);
+  const carried = (param: string) =>
+    `(SELECT COUNT(*) FROM link_tags lt JOIN tags t ON t.id = lt.tag_id
+      WHERE lt.url_id = urls.id AND t.key ${inList(param)})`;
+  if (tags && tags.all.length > 0) parts.push(`${carried('allTags')} = :allCount`);
+  if (tags && (tags.notAll ?? []).length > 0) {
+    parts.push(`${carried('notAllTags')} < :notAllCount`);
+  }
+  if (tags && tags.none.length > 0) parts.push(`urls.id NOT IN (${carries(inList('noneTags'))})`);
+  return parts.length > 0 ? parts.join(' AND ') : '1 = 1';
 }
 
 /**
  * A listing's WHERE. `like` is the operator that ignores the case of ASCII letters: SQLite's
- * LIKE does, PostgreSQL's ILIKE does.
+ * LIKE does, PostgreSQL's ILIKE does. `inList` tests a value against a list parameter: SQLite
+ * reads it from a JSON array, PostgreSQL from an array.
  */
-export function listingWhere(query: LinkQuery, like: 'LIKE' | 'ILIKE'): string {
+export function listingWhere(
+  query: LinkQuery,
+  like: 'LIKE' | 'ILIKE',
+  inList: (param: string) => string,
+): string {
   const scope = query.state
     ? STATE_SQL[query.state]
     : query.excludeDeleted
@@ -173,7 +221,7 @@ export function listingWhere(query: LinkQuery, like: 'LIKE' | 'ILIKE'): string {
     query.search !== ''
       ? `(code ${like} :pattern ESCAPE '\\' OR target ${like} :pattern ESCAPE '\\' OR title ${like} :pattern ESCAPE '\\')`
       : '1 = 1';
-  return `${scope} AND ${search}`;
+  return `${scope} AND ${search} AND ${tagWhere(query, inList)}`;
 }
 
 /** `%` and `_` typed by a person are literal characters, not wildcards. */

@@ -19,6 +19,7 @@ import {
   COUNT_BY_STATE,
   COUNT_LINKS,
   DELETE_DAILY,
+  DELETE_LINK_TAGS,
   DELETE_REFERRERS,
   INSERT_LINK,
   LINK_BY_CODE,
@@ -28,6 +29,7 @@ import {
   OPTION_ERASES,
   listingKey,
   listingWhere,
+  tagParams,
   NEWEST_ACTIVE_BY_KEY_AND_TARGET,
   ORDER_SQL,
   SET_BANNED,
@@ -94,6 +96,7 @@ const TOMBSTONE_MANY = `WITH changed AS (
   SELECT pg_notify($3, code) FROM changed`;
 const DELETE_DAILY_MANY = 'DELETE FROM visits_daily WHERE url_id = ANY($1)';
 const DELETE_REFERRERS_MANY = 'DELETE FROM visits_referrers WHERE url_id = ANY($1)';
+const DELETE_LINK_TAGS_MANY = 'DELETE FROM link_tags WHERE url_id = ANY($1)';
 
 const ACTIVE_MENTIONING = activeMentioningSql('strpos');
 
@@ -109,7 +112,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
     let statements = listings.get(key);
     if (!statements) {
       // ILIKE: SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's LIKE does not.
-      const where = listingWhere(query, 'ILIKE');
+      const where = listingWhere(query, 'ILIKE', (param) => `= ANY(:${param})`);
       const direction = query.direction === 'asc' ? 'ASC' : 'DESC';
       const order = `${ORDER_SQL[query.orderBy]} ${DIRECTION_SQL[query.direction]}, id ${direction}`;
       statements = {
@@ -188,6 +191,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         );
         await client.query(postgresQuery(DELETE_DAILY, { id }));
         await client.query(postgresQuery(DELETE_REFERRERS, { id }));
+        await client.query(postgresQuery(DELETE_LINK_TAGS, { id }));
       });
     },
     /** Deletes these links in one transaction: all of them or, when it fails, none. */
@@ -197,6 +201,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         await client.query(TOMBSTONE_MANY, [now, list, LINK_CHANGED_CHANNEL]);
         await client.query(DELETE_DAILY_MANY, [list]);
         await client.query(DELETE_REFERRERS_MANY, [list]);
+        await client.query(DELETE_LINK_TAGS_MANY, [list]);
       });
     },
     /** Disables or enables these links in one statement: all of them or none. */
@@ -276,6 +281,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         pattern: likePattern(query.search),
         limit: query.limit,
         offset: query.offset,
+        ...tagParams(query, (keys) => [...keys]),
       };
       const [links, counted] = await Promise.all([
         pool.query<LinkWithTokenHash>(page.postgres, postgresValues(page, params)),

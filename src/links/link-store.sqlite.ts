@@ -16,6 +16,7 @@ import {
   COUNT_BY_STATE,
   COUNT_LINKS,
   DELETE_DAILY,
+  DELETE_LINK_TAGS,
   DELETE_REFERRERS,
   INSERT_LINK,
   LINK_BY_CODE,
@@ -24,6 +25,7 @@ import {
   likePattern,
   listingKey,
   listingWhere,
+  tagParams,
   NEWEST_ACTIVE_BY_KEY_AND_TARGET,
   ORDER_SQL,
   SET_BANNED,
@@ -57,6 +59,7 @@ export function createLinkRepository(db: Db) {
   const tombstone = db.prepare<[{ now: number; id: number }]>(TOMBSTONE.sqlite);
   const deleteDaily = db.prepare<[{ id: number }]>(DELETE_DAILY.sqlite);
   const deleteReferrers = db.prepare<[{ id: number }]>(DELETE_REFERRERS.sqlite);
+  const deleteLinkTags = db.prepare<[{ id: number }]>(DELETE_LINK_TAGS.sqlite);
   const count = db.prepare<[], { n: number }>(COUNT_LINKS.sqlite);
   const countStates = db.prepare<{ now: number }, { state: LinkStateName | 'all'; n: number }>(
     COUNT_BY_STATE.sqlite,
@@ -84,6 +87,7 @@ export function createLinkRepository(db: Db) {
     tombstone.run({ now, id });
     deleteDaily.run({ id });
     deleteReferrers.run({ id });
+    deleteLinkTags.run({ id });
   };
   const deleteLink = db.transaction(deleteOne);
   // A bulk change is one transaction (one commit, one fsync) for all its links, or none of them.
@@ -107,7 +111,11 @@ export function createLinkRepository(db: Db) {
     const key = listingKey(query);
     let statements = listings.get(key);
     if (!statements) {
-      const where = listingWhere(query, 'LIKE');
+      const where = listingWhere(
+        query,
+        'LIKE',
+        (param) => `IN (SELECT value FROM json_each(:${param}))`,
+      );
       const direction = query.direction === 'asc' ? 'ASC' : 'DESC';
       const order = ORDER_SQL[query.orderBy];
       statements = {
@@ -214,6 +222,7 @@ export function createLinkRepository(db: Db) {
         pattern: likePattern(query.search),
         limit: query.limit,
         offset: query.offset,
+        ...tagParams(query, (keys) => JSON.stringify(keys)),
       };
       const used = (sql: string) =>
         Object.fromEntries(Object.entries(params).filter(([name]) => sql.includes(`:${name}`)));

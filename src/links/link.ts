@@ -3,6 +3,7 @@
  * store speaks, and the states and statuses a link may have.
  */
 import type { LinkOptions } from './link-options.js';
+import type { TagFilter } from './tags.js';
 
 /** The characters and length of a code (an alias or a generated one) in a short link's path. */
 export const CODE_CHARS = '[A-Za-z0-9_-]{1,64}';
@@ -75,6 +76,8 @@ export type LinkQuery = {
   state: LinkFilter | null;
   /** Leave deleted links (tombstones) out of the page and the total; they stay in by default. */
   excludeDeleted?: boolean;
+  /** Keep only links with any, all or none of these tags (their keys); none: every link. */
+  tags?: TagFilter;
   orderBy: 'created' | 'visits' | 'lastVisit';
   direction: 'asc' | 'desc';
   limit: number;

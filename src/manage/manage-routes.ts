@@ -8,6 +8,7 @@ import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { forgetToken } from '../links/remembered-links.js';
+import { formatTagList, readTagsField } from '../links/tags.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 
@@ -80,6 +81,7 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
         ...splitUtm(link.target).utm,
         url: splitUtm(link.target).url,
         ...optionFormValues(link),
+        tags: formatTagList((await deps.links.tagsOf([link])).get(link.id) ?? []),
       },
       errors: extra.errors ?? {},
     });
@@ -118,12 +120,17 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     if (!fields.success) return refuse(400, { url: 'Send one URL.' });
     const options = parseLinkOptions(body, deps.now());
     const utm = parseUtmFields(body);
-    if (!options.ok || !utm.ok) {
-      return refuse(422, { ...(options.ok ? {} : options.errors), ...(utm.ok ? {} : utm.errors) });
+    const tags = readTagsField(body);
+    if (!options.ok || !utm.ok || !tags.ok) {
+      return refuse(422, {
+        ...(options.ok ? {} : options.errors),
+        ...(utm.ok ? {} : utm.errors),
+        ...(tags.ok ? {} : { tags: tags.message }),
+      });
     }
     const result = await deps.links.update(
       link,
-      { url: fields.data.url, options: options.options, utm: utm.utm },
+      { url: fields.data.url, options: options.options, utm: utm.utm, tags: tags.tags },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);

@@ -4,6 +4,7 @@ import { createPostgresAdminSessionRepository } from '../admin/admin-session-sto
 import { createPostgresHealthRepository } from '../health/health-store.postgres.js';
 import { createPostgresKeyRepository } from '../keys/key-store.postgres.js';
 import { createPostgresLinkRepository } from '../links/link-store.postgres.js';
+import { createPostgresTagRepository } from '../links/tag-store.postgres.js';
 import {
   createPostgresVisitRepository,
   type PostgresVisitRepositoryOptions,
@@ -24,6 +25,7 @@ export function createPostgresStore(
   return {
     engine: 'postgres',
     links: createPostgresLinkRepository(pool),
+    tags: createPostgresTagRepository(pool),
     visits: createPostgresVisitRepository(pool, options.visits),
     keys: createPostgresKeyRepository(pool),
     abuse: createPostgresAbuseRepository(pool),

@@ -3,6 +3,7 @@ import { createAdminSessionRepository } from '../admin/admin-session-store.sqlit
 import { createHealthRepository } from '../health/health-store.sqlite.js';
 import { createKeyRepository } from '../keys/key-store.sqlite.js';
 import { createLinkRepository } from '../links/link-store.sqlite.js';
+import { createTagRepository } from '../links/tag-store.sqlite.js';
 import { createVisitRepository } from '../stats/visit-store.sqlite.js';
 import { createTransferRepository } from '../transfer/transfer-store.sqlite.js';
 import { writeSnapshot } from '../db/snapshot.sqlite.js';
@@ -27,6 +28,7 @@ export function createSqliteStore(deps: {
   return {
     engine: 'sqlite',
     links: createLinkRepository(db),
+    tags: createTagRepository(db),
     visits: createVisitRepository(db),
     keys: createKeyRepository(db),
     abuse: createAbuseRepository(db),

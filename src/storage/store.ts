@@ -3,6 +3,7 @@ import type { AdminSessionStore } from '../admin/admin-session-store.js';
 import type { HealthStore } from '../health/health-store.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { LinkStore } from '../links/link-store.js';
+import type { TagStore } from '../links/tag-store.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import type { TransferStore } from '../transfer/transfer-store.js';
 import type { DatabaseFileCheck } from '../db/database-file.js';
@@ -12,6 +13,7 @@ import type { WriteGate } from '../db/write-gate.js';
 export type Store = {
   engine: 'sqlite' | 'postgres';
   links: LinkStore;
+  tags: TagStore;
   visits: VisitStore;
   keys: KeyStore;
   abuse: AbuseStore;

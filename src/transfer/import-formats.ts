@@ -6,6 +6,7 @@ import {
   OPTION_NAMES,
   type LinkOptions,
 } from '../links/link-options.js';
+import { checkTags } from '../links/tags.js';
 import { restoreFormula } from './csv.js';
 
 export { parseTimestamp } from '../links/link-limits.js';
@@ -17,10 +18,12 @@ export { parseTimestamp } from '../links/link-limits.js';
  *
  * - snip: its own export (src/transfer/link-export.ts): code, target, created, updated, visits,
  *   last_visit, state, expires_at, max_visits, redirect_status, disabled_at, banned_at,
- *   ban_reason, deleted_at (banned_at and ban_reason may be missing: files from before bans).
+ *   ban_reason, deleted_at (banned_at and ban_reason may be missing: files from before bans),
+ *   then the newer options and `tags` (comma-separated; missing in older files: no tags).
  * - Shlink: the web client's "Export" button on the short URL list (shlink-web-component,
  *   src/short-urls/helpers/ExportShortUrlsBtn.tsx, written by @json2csv/plainjs with a header of
- *   the property names): createdAt, domain, shortCode, shortUrl, longUrl, title, tags, visits.
+ *   the property names): createdAt, domain, shortCode, shortUrl, longUrl, title, tags (joined
+ *   with `|`), visits.
  *   `shlink short-url:list` prints a table, not CSV, but its headings (Short Code, Title,
  *   Short URL, Long URL, Date created, Visits count) are read too, and so is the CSV that
  *   Shlink's own importer reads (shlink-importer, src/Sources/Csv/CsvImporter.php: longUrl,
@@ -75,6 +78,8 @@ export type ImportedLinkFields = {
   banReason: string | null;
   /** A deleted link of snip's own: imported as a tombstone so that its code is never reused. */
   deletedAt: number | null;
+  /** Its tags, checked as every door checks them (links/tags.ts). */
+  tags: string[];
 } & LinkOptions;
 
 export type RowReading =
@@ -148,6 +153,29 @@ function title(fields: readonly string[], column: Column | null): string | null 
   const reading = LINK_OPTIONS.title.file.read(text(fields, column));
   if (!reading.ok) throw new ValueProblem(column!.name, reading.problem);
   return reading.value;
+}
+
+/**
+ * A cell of tags, split by `separator` (snip's export: a comma, as in its forms; Shlink's: `|`),
+ * or a JSON array of strings (as Bitly's API gives them). Checked as every door checks tags.
+ */
+function tags(fields: readonly string[], column: Column | null, separator: RegExp): string[] {
+  const value = text(fields, column);
+  if (value === '') return [];
+  let names: unknown = value.split(separator);
+  if (value.startsWith('[')) {
+    try {
+      names = JSON.parse(value);
+    } catch {
+      names = null;
+    }
+    if (!Array.isArray(names) || names.some((tag) => typeof tag !== 'string')) {
+      throw new ValueProblem(column!.name, `“${value}” is not a list of tags.`);
+    }
+  }
+  const checked = checkTags(names as string[]);
+  if (!checked.ok) throw new ValueProblem(column!.name, checked.message);
+  return checked.tags;
 }
 
 /** Far above any real count, and exact in a double and in SQLite's integer. */
@@ -241,6 +269,7 @@ function rowReader(
 
 const plain = {
   ...DEFAULT_OPTIONS,
+  tags: [] as string[],
   lastVisit: null,
   disabledAt: null,
   bannedAt: null,
@@ -265,6 +294,7 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
         bannedAt: time(fields, c('bannedat')),
         banReason: banReason(fields, c('banreason')),
         deletedAt: time(fields, c('deletedat')),
+        tags: tags(fields, c('tags'), /,/),
       }));
     },
   },
@@ -275,12 +305,16 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
       const target = find(columns, 'longurl');
       const created = find(columns, 'createdat', 'datecreated');
       const visits = find(columns, 'visits', 'visitscount');
+      const tagList = find(columns, 'tags');
       return rowReader(part(code), part(target), (fields) => ({
         ...plain,
         title: title(fields, find(columns, 'title')),
         created: time(fields, created),
         updated: null,
         visits: count(fields, visits),
+        // The web client joins a short URL's tags with `|`, and Shlink's importer splits them so;
+        // a comma separates them too, since no tag of snip's holds one.
+        tags: tags(fields, tagList, /[|,]/),
       }));
     },
   },
@@ -350,6 +384,7 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
       const custom = find(columns, 'custombitlinks');
       const target = find(columns, 'longurl');
       const created = find(columns, 'createdat');
+      const tagList = find(columns, 'tags');
       return rowReader(
         // A custom back-half is the code people were given, so it wins over the generated one.
         part(link ?? custom, (fields) =>
@@ -362,6 +397,8 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
           created: time(fields, created),
           updated: null,
           visits: 0,
+          // A Bitlink's tags are a list: a JSON array, or names separated by commas or `|`.
+          tags: tags(fields, tagList, /[,|]/),
         }),
       );
     },

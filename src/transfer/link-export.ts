@@ -4,6 +4,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { exportTime, unstorableFields } from '../links/link-limits.js';
 import { LINK_OPTIONS, OPTION_NAMES, type LinkOptionName } from '../links/link-options.js';
 import type { Link } from '../links/link.js';
+import type { TagStore } from '../links/tag-store.js';
+import { formatTagList } from '../links/tags.js';
 import { linkState } from '../links/link-service.js';
 import { csvRecord } from './csv.js';
 import type { TransferStore } from './transfer-store.js';
@@ -31,6 +33,8 @@ export const EXPORT_COLUMNS: readonly string[] = [
   'ban_reason',
   'deleted_at',
   ...LATER_OPTIONS.map((name) => LINK_OPTIONS[name].file.column),
+  // A link's tags, separated by commas (which no tag holds), as in the forms.
+  'tags',
 ];
 
 export type ExportOptions = {
@@ -40,6 +44,8 @@ export type ExportOptions = {
   pendingVisits?: (linkId: number) => number;
   /** Links read per statement (and per chunk written); tests make it small. */
   pageSize?: number;
+  /** The links' tags; without it the column is empty. */
+  tags?: Pick<TagStore, 'tagsOf'>;
   /** Told of each link with values no door accepts; the row is written all the same. */
   onUnstorableLink?: (link: Link, fields: string[]) => void;
 };
@@ -54,7 +60,7 @@ function optionText<K extends LinkOptionName>(name: K, link: Link): string {
   return (LINK_OPTIONS[name].file.write as (value: Link[K]) => string)(link[name]);
 }
 
-function exportRow(link: Link, now: number, pending: number): string {
+function exportRow(link: Link, now: number, pending: number, tags: readonly string[]): string {
   const counted = { ...link, visits: link.visits + pending };
   return csvRecord([
     text(link.code),
@@ -70,6 +76,7 @@ function exportRow(link: Link, now: number, pending: number): string {
     text(link.banReason),
     exportTime(link.deletedAt),
     ...LATER_OPTIONS.map((name) => optionText(name, link)),
+    formatTagList(tags),
   ]);
 }
 
@@ -97,13 +104,24 @@ async function* exportChunks(
   yield csvRecord(EXPORT_COLUMNS);
   let afterId = 0;
   for (;;) {
-    let chunk = '';
+    const page: Link[] = [];
     const seen = await links.forEachLinkAfter(afterId, pageSize, (link) => {
       afterId = link.id;
+      page.push(link);
+    });
+    // The page's tags in one query, once its statement has finished.
+    const tags = new Map<number, string[]>();
+    if (options.tags && page.length > 0) {
+      for (const row of await options.tags.tagsOf(page.map((link) => link.id))) {
+        tags.set(row.linkId, [...(tags.get(row.linkId) ?? []), row.name]);
+      }
+    }
+    let chunk = '';
+    for (const link of page) {
       const unstorable = options.onUnstorableLink ? unstorableFields(link) : [];
       if (unstorable.length > 0) options.onUnstorableLink!(link, unstorable);
-      chunk += exportRow(link, now, pending(link.id));
-    });
+      chunk += exportRow(link, now, pending(link.id), tags.get(link.id) ?? []);
+    }
     tally.links += seen;
     if (seen > 0) yield chunk;
     if (seen < pageSize) return;

@@ -235,6 +235,7 @@ export async function importLinks(
         bannedAt: link.bannedAt,
         banReason: link.bannedAt === null ? null : (link.banReason ?? ''),
         deletedAt: link.deletedAt,
+        tags: target === '' ? [] : link.tags,
       },
     });
   }

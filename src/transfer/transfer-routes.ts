@@ -18,9 +18,12 @@ import {
   type ImportSource,
 } from './link-import.js';
 import type { TransferStore } from './transfer-store.js';
+import type { TagStore } from '../links/tag-store.js';
 
 export type TransferDeps = {
   transfer: TransferStore;
+  /** The links' tags, for the export's `tags` column. */
+  tags: Pick<TagStore, 'tagsOf'>;
   reports: ImportReportStore;
   now: () => number;
   maxUrlLength: number;
@@ -86,6 +89,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
         now: deps.now(),
         pendingVisits: deps.pendingVisits,
         onUnstorableLink: deps.onUnstorableLink,
+        tags: deps.tags,
       });
     } catch (error) {
       // A client that goes away mid-download ends the export; nothing is left to answer.

@@ -1,5 +1,6 @@
 import { sqlText } from '../db/sql-text.js';
 import { LINK_FIELDS, OPTION_COLUMNS } from '../links/link-sql.js';
+import { tagKey } from '../links/tags.js';
 import type { ImportedLink } from './transfer-store.js';
 
 /**
@@ -71,3 +72,13 @@ export const DROP_IMPORT_ROWS = sqlText(
      (SELECT seq FROM import_rows WHERE import_id = :id ORDER BY seq LIMIT :limit)`,
 );
 export const DROP_IMPORT = sqlText('DELETE FROM imports WHERE id = :id');
+
+/**
+ * A staged link's tags in `import_rows.tags`: a JSON array of [key, name] pairs, so that SQL can
+ * match tags by key (which SQL cannot compute: NFC and Unicode lower case) and store a new one
+ * with its name. Null for none.
+ */
+export function stagedTags(link: ImportedLink | null): string | null {
+  const tags = link?.tags ?? [];
+  return tags.length === 0 ? null : JSON.stringify(tags.map((name) => [tagKey(name), name]));
+}

@@ -9,6 +9,7 @@ import {
   IMPORTED_COLUMN_LIST,
   IMPORTED_COLUMNS,
   importedValues,
+  stagedTags,
   INSERT_IMPORT,
   LINKS_AFTER,
   OLD_IMPORTS,
@@ -43,6 +44,7 @@ const STAGED_COLUMNS = [
   { column: 'result', sqlType: 'text' },
   { column: 'reason', sqlType: 'text' },
   ...IMPORTED_COLUMNS,
+  { column: 'tags', sqlType: 'text' },
 ];
 
 /** Rows of a file, a column per array. */
@@ -67,6 +69,27 @@ const APPLY = `INSERT INTO urls (code, target, manage_token_hash, ${IMPORTED_COL
 const TO_CREATE = `SELECT seq, code FROM import_rows
   WHERE import_id = $1 AND seq > $2 AND seq <= $3 AND result = 'created' ORDER BY seq`;
 
+/**
+ * The tags of the links a range created, after them in its transaction: each new tag stored with
+ * the spelling of the first row that has it, then the links' tags in their order (SQLite's twin
+ * reads the staged pairs with json_each).
+ */
+const INSERT_TAGS = `INSERT INTO tags (key, name, created)
+  SELECT j.value->>0, j.value->>1, r.created
+  FROM import_rows r CROSS JOIN LATERAL jsonb_array_elements(r.tags::jsonb) WITH ORDINALITY AS j(value, n)
+  WHERE r.import_id = $1 AND r.seq > $2 AND r.seq <= $3 AND r.result = 'created'
+    AND r.tags IS NOT NULL
+  ORDER BY r.seq, j.n
+  ON CONFLICT (key) DO NOTHING`;
+const INSERT_LINK_TAGS = `INSERT INTO link_tags (url_id, tag_id, position)
+  SELECT u.id, t.id, j.n - 1
+  FROM import_rows r JOIN urls u ON u.code = r.code
+    CROSS JOIN LATERAL jsonb_array_elements(r.tags::jsonb) WITH ORDINALITY AS j(value, n)
+    JOIN tags t ON t.key = j.value->>0
+  WHERE r.import_id = $1 AND r.seq > $2 AND r.seq <= $3 AND r.result = 'created'
+    AND r.tags IS NOT NULL AND u.deleted_at IS NULL
+  ON CONFLICT DO NOTHING`;
+
 const SKIP = `UPDATE import_rows SET result = 'skipped', reason = $3 || code || $4
   WHERE import_id = $1 AND seq = ANY($2::bigint[])`;
 
@@ -80,6 +103,7 @@ function columnsOf(firstSeq: number, rows: readonly StagedRow[]): unknown[][] {
     rows.map((row) => row.result),
     rows.map((row) => row.reason),
     ...IMPORTED_COLUMNS.map((_, column) => values.map((row) => row[column])),
+    rows.map((row) => stagedTags(row.link)),
   ];
 }
 
@@ -141,6 +165,8 @@ export function createPostgresTransferRepository(pool: pg.Pool) {
           if (skipped.length > 0) {
             await client.query(SKIP, [id, skipped, TAKEN_BEFORE, TAKEN_AFTER]);
           }
+          await client.query(INSERT_TAGS, range);
+          await client.query(INSERT_LINK_TAGS, range);
         }
         await client.query(`UPDATE imports SET state = 'done', applied_upto = $2 WHERE id = $1`, [
           id,

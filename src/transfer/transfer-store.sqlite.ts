@@ -19,6 +19,7 @@ import {
   IMPORTED_COLUMNS,
   IMPORTED_FIELDS,
   importedValues,
+  stagedTags,
   INSERT_IMPORT,
   LINKS_AFTER,
   OLD_IMPORTS,
@@ -42,8 +43,8 @@ export function createTransferRepository(db: Db) {
   const insertImport = db.prepare<[{ id: string; created: number }]>(INSERT_IMPORT.sqlite);
   const stage = db.prepare<unknown[]>(
     `INSERT INTO import_rows (import_id, seq, line, code, target, result, reason,
-       ${IMPORTED_COLUMN_LIST})
-     VALUES (${placeholders(7 + IMPORTED_COLUMNS.length)})`,
+       ${IMPORTED_COLUMN_LIST}, tags)
+     VALUES (${placeholders(8 + IMPORTED_COLUMNS.length)})`,
   );
   const stageAll = db.transaction((id: string, firstSeq: number, rows: readonly StagedRow[]) => {
     rows.forEach((row, index) => {
@@ -56,6 +57,7 @@ export function createTransferRepository(db: Db) {
         row.result,
         row.reason,
         ...importedValues(row.link),
+        stagedTags(row.link),
       );
     });
   });
@@ -74,6 +76,27 @@ export function createTransferRepository(db: Db) {
      VALUES (?, ?, NULL, ${placeholders(IMPORTED_COLUMNS.length)})
      ON CONFLICT (code) DO NOTHING`,
   );
+  // The tags of the links a batch created, after them in its transaction: each new tag stored
+  // with the spelling of the first row that has it, then the links' tags in their order. Its own
+  // text: SQLite reads the staged pairs with json_each, PostgreSQL with jsonb_array_elements.
+  const insertTags = db.prepare<[string, number, number]>(
+    `INSERT INTO tags (key, name, created)
+     SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), r.created
+     FROM import_rows r, json_each(r.tags) j
+     WHERE r.import_id = ? AND r.seq > ? AND r.seq <= ? AND r.result = 'created'
+       AND r.tags IS NOT NULL
+     ORDER BY r.seq, j.key
+     ON CONFLICT (key) DO NOTHING`,
+  );
+  const insertLinkTags = db.prepare<[string, number, number]>(
+    `INSERT INTO link_tags (url_id, tag_id, position)
+     SELECT u.id, t.id, j.key
+     FROM import_rows r JOIN urls u ON u.code = r.code, json_each(r.tags) j
+       JOIN tags t ON t.key = json_extract(j.value, '$[0]')
+     WHERE r.import_id = ? AND r.seq > ? AND r.seq <= ? AND r.result = 'created'
+       AND r.tags IS NOT NULL AND u.deleted_at IS NULL
+     ON CONFLICT DO NOTHING`,
+  );
   const markSkipped = db.prepare<[string, string, number]>(
     `UPDATE import_rows SET result = 'skipped', reason = ? WHERE import_id = ? AND seq = ?`,
   );
@@ -91,6 +114,8 @@ export function createTransferRepository(db: Db) {
       if (changes === 0) markSkipped.run(codeTakenReason(link.code), id, link.seq);
     }
     const last = links.at(-1)?.seq ?? after;
+    insertTags.run(id, after, last);
+    insertLinkTags.run(id, after, last);
     const done = links.length < APPLY_BATCH;
     setApplied.run(done ? 'done' : 'applying', last, id);
     return done ? null : last;

@@ -6,7 +6,10 @@ import type { Link } from '../links/link.js';
  * A link as the import stores it: a link without its id. Imported links have no management token
  * (NULL); a deleted link's target is '' (a tombstone).
  */
-export type ImportedLink = Omit<Link, 'id'>;
+export type ImportedLink = Omit<Link, 'id'> & {
+  /** Its tags, checked (links/tags.ts); none for a tombstone. */
+  tags?: readonly string[];
+};
 
 export const IMPORT_RESULTS = ['created', 'skipped', 'refused', 'invalid'] as const;
 export type ImportResult = (typeof IMPORT_RESULTS)[number];

@@ -64,10 +64,23 @@ describe('the OpenAPI document', () => {
       'forwardQuery',
       'title',
       'note',
+      'tags',
       'reuse',
     ]);
     const list = res.body.paths['/links'].get.parameters.map((p: { name: string }) => p.name);
-    expect(list).toEqual(['page', 'perPage', 'search', 'state', 'orderBy', 'direction']);
+    expect(list).toEqual([
+      'page',
+      'perPage',
+      'search',
+      'state',
+      'orderBy',
+      'direction',
+      'tag',
+      'tagMode',
+      'excludeTag',
+    ]);
+    expect(res.body.paths['/tags'].get.responses['200']).toBeDefined();
+    expect(res.body.components.schemas.Link.properties.tags).toMatchObject({ type: 'array' });
   });
 
   it('when a client reads the limits, then the document states the latest expiry and the largest visit limit every door takes', async () => {

@@ -369,6 +369,7 @@ describe('dataLosses', () => {
       add_imports: true,
       add_urls_forward_query: true,
       add_urls_title_note: true,
+      add_tags: true,
     });
   });
 });

@@ -11,6 +11,7 @@ import {
   unstorableFields,
 } from '../../src/links/link-limits.js';
 import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
+import { createTagRepository } from '../../src/links/tag-store.sqlite.js';
 import { createLinkService } from '../../src/links/link-service.js';
 import { createRedirectCache } from '../../src/links/redirect-cache.js';
 import { parseCsv } from '../../src/transfer/csv.js';
@@ -187,6 +188,7 @@ describe('the latest expiry and the largest visit limit, at every door', () => {
     t = buildTestApp();
     const service = createLinkService({
       links: createLinkRepository(t.db),
+      tags: createTagRepository(t.db),
       generateCode: () => 'generated',
       now: () => NOW,
       maxUrlLength: 2048,

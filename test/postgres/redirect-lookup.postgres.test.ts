@@ -3,6 +3,7 @@ import { createPostgresPool } from '../../src/db/pool.postgres.js';
 import { createCodeGenerator } from '../../src/links/code-generator.js';
 import { createLinkService } from '../../src/links/link-service.js';
 import { createPostgresLinkRepository } from '../../src/links/link-store.postgres.js';
+import { createPostgresTagRepository } from '../../src/links/tag-store.postgres.js';
 import { createRedirectCache } from '../../src/links/redirect-cache.js';
 import { createMachinesDatabase } from '../support/machines.js';
 import { describeWithPostgres, withClient } from '../support/postgres.js';
@@ -20,6 +21,7 @@ describeWithPostgres('a redirect lookup on PostgreSQL', () => {
       const cache = createRedirectCache(100);
       const links = createLinkService({
         links: createPostgresLinkRepository(pool),
+        tags: createPostgresTagRepository(pool),
         generateCode: createCodeGenerator(7),
         now: Date.now,
         maxUrlLength: 2048,

@@ -18,6 +18,9 @@ import type { KeyStore } from '../../src/keys/key-store.js';
 import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { createPostgresLinkRepository } from '../../src/links/link-store.postgres.js';
 import type { LinkStore } from '../../src/links/link-store.js';
+import { createTagRepository } from '../../src/links/tag-store.sqlite.js';
+import { createPostgresTagRepository } from '../../src/links/tag-store.postgres.js';
+import type { TagStore } from '../../src/links/tag-store.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import { createPostgresVisitRepository } from '../../src/stats/visit-store.postgres.js';
 import type { VisitStore } from '../../src/stats/visit-store.js';
@@ -39,6 +42,7 @@ import { createTestDatabase } from './test-app.js';
 export type ContractStores = {
   engine: Engine;
   links: LinkStore;
+  tags: TagStore;
   visits: VisitStore;
   keys: KeyStore;
   abuse: AbuseStore;
@@ -65,6 +69,7 @@ async function openSqliteStores(): Promise<ContractStores> {
   return {
     engine: 'sqlite',
     links: createLinkRepository(db),
+    tags: createTagRepository(db),
     visits: createVisitRepository(db),
     keys: createKeyRepository(db),
     abuse: createAbuseRepository(db),
@@ -90,6 +95,7 @@ async function openPostgresStores(): Promise<ContractStores> {
   return {
     engine: 'postgres',
     links: createPostgresLinkRepository(pool),
+    tags: createPostgresTagRepository(pool),
     visits: createPostgresVisitRepository(pool),
     keys: createPostgresKeyRepository(pool),
     abuse: createPostgresAbuseRepository(pool),
