@@ -8,6 +8,7 @@ import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
 import { endOfUtcDay } from '../links/link-limits.js';
 import { parseLinkOptions, parseUtcDate } from '../links/link-options.js';
+import { PasswordFieldSchema } from '../links/link-password.js';
 import { isLinkCode, type Link, type LinkFilter, type LinkQuery } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
@@ -85,6 +86,7 @@ const NOTICES: ReadonlyMap<string, string> = new Map([
   ['banned', 'The link is banned: visitors see that it was removed for abuse.'],
   ['unbanned', 'The ban is lifted.'],
   ['dismissed', 'The reports about this link are dismissed.'],
+  ['password-removed', 'The password is removed: the link redirects without it.'],
   ['bulk', 'The selected links are changed.'],
   ['blocked', 'The host is on the blocklist.'],
   ['unblocked', 'The host is off the blocklist.'],
@@ -223,11 +225,14 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       render(res, 'new', { values: fields, errors }, status);
     const options = parseLinkOptions(body, deps.now());
     if (!options.ok) return refuse(422, options.errors);
+    const password = PasswordFieldSchema.safeParse(body);
+    if (!password.success) return refuse(400, { password: 'Send the password once.' });
     const result = await deps.links.shorten(
       {
         url: fields.url?.trim() ?? '',
         alias: fields.alias?.trim() ?? '',
         options: options.options,
+        password: password.data.password,
       },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
@@ -282,6 +287,9 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     delete: (link) => deps.links.delete(link),
     unban: (link) => deps.abuse.unban(link),
     dismiss: (link) => deps.abuse.dismissReports(link),
+    'remove-password': async (link) => {
+      await deps.links.setPassword(link, null);
+    },
   };
   const doneOf: Record<string, string> = {
     disable: 'disabled',
@@ -289,6 +297,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     delete: 'deleted',
     unban: 'unbanned',
     dismiss: 'dismissed',
+    'remove-password': 'password-removed',
   };
   router.post('/links/:code/:action', async (req, res, next) => {
     const action = String(req.params.action);

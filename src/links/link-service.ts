@@ -13,6 +13,7 @@ import type { Awaitable } from '../db/awaitable.js';
 import type { LinkStore } from './link-store.js';
 import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
+import { hashPassword, newSigningKey, passwordProblem, verifyPassword } from './link-password.js';
 import type { WriteGate } from '../db/write-gate.js';
 import { WRITE_BATCH_SIZE, writeInBatches, yieldToEventLoop } from '../db/batched-writes.js';
 
@@ -24,6 +25,8 @@ export type ShortenInput = {
   codeLength?: number;
   /** The API key that asks; only its own links are ever reused (findReusable). */
   apiKeyId?: number | null;
+  /** The link's password; null, absent or '' for none (link-password.ts). */
+  password?: string | null;
 };
 
 export type UrlContext = {
@@ -33,7 +36,7 @@ export type UrlContext = {
   addMissingScheme: boolean;
 };
 
-export type FieldErrors = Partial<Record<'url' | 'alias', string>> & OptionErrors;
+export type FieldErrors = Partial<Record<'url' | 'alias' | 'password', string>> & OptionErrors;
 
 export type ShortenResult =
   | { ok: true; link: Link; manageToken: string }
@@ -132,12 +135,13 @@ export function createLinkService(deps: LinkServiceDeps) {
     manageTokenHash: Buffer,
     codeLength: number | undefined,
     apiKeyId: number | null,
+    passwordHash: string | null,
   ): Promise<Link> {
     for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
       const code = deps.generateCode(codeLength);
       if (reserved.has(code.toLowerCase())) continue;
       const result = await deps.links.insertLink(
-        { code, target, manageTokenHash, apiKeyId, ...options },
+        { code, target, manageTokenHash, apiKeyId, passwordHash, ...options },
         deps.now(),
       );
       if (result.ok) return result.link;
@@ -168,12 +172,19 @@ export function createLinkService(deps: LinkServiceDeps) {
     return link;
   }
 
+  // The key that signs unlock cookies: generated once and kept in the database, so every
+  // machine on it signs with the same (ADR 027). Read once per process.
+  let unlockKey: Promise<Buffer> | null = null;
+
   return {
     async shorten(input: ShortenInput, context: UrlContext): Promise<ShortenResult> {
       const url = await checkUrl(input.url, context, 'shorten');
       const alias = checkAlias(input.alias);
       // Every door bounds these already; this is the last line, so that none can store more.
       const errors: FieldErrors = checkLinkLimits(input.options);
+      const password = input.password ?? '';
+      const refusedPassword = password === '' ? null : passwordProblem(password);
+      if (refusedPassword !== null) errors.password = refusedPassword;
       if (!url.ok) errors.url = url.message;
       if (!alias.ok) errors.alias = alias.message;
       if (!url.ok || !alias.ok || Object.keys(errors).length > 0) {
@@ -182,16 +193,24 @@ export function createLinkService(deps: LinkServiceDeps) {
 
       const { token, hash } = createManageToken();
       const apiKeyId = input.apiKeyId ?? null;
+      const passwordHash = password === '' ? null : await hashPassword(password);
       if (alias.alias === null) {
         const link = await deps.write(() =>
-          insertWithGeneratedCode(url.url, input.options, hash, input.codeLength, apiKeyId),
+          insertWithGeneratedCode(
+            url.url,
+            input.options,
+            hash,
+            input.codeLength,
+            apiKeyId,
+            passwordHash,
+          ),
         );
         return { ok: true, link, manageToken: token };
       }
       const code = alias.alias;
       const result = await deps.write(() =>
         deps.links.insertLink(
-          { code, target: url.url, manageTokenHash: hash, apiKeyId, ...input.options },
+          { code, target: url.url, manageTokenHash: hash, apiKeyId, passwordHash, ...input.options },
           deps.now(),
         ),
       );
@@ -290,6 +309,44 @@ export function createLinkService(deps: LinkServiceDeps) {
       );
       deps.redirectCache.invalidate(link.code);
       return { ok: true };
+    },
+
+    /**
+     * Sets or changes (a string) or removes (null) a link's password. A new password has a new
+     * salt, so every unlock cookie issued before no longer unlocks the link.
+     */
+    async setPassword(
+      link: Pick<Link, 'id' | 'code'>,
+      password: string | null,
+    ): Promise<{ ok: true } | { ok: false; status: 422; errors: FieldErrors }> {
+      const problem = password === null ? null : passwordProblem(password);
+      if (problem !== null) return { ok: false, status: 422, errors: { password: problem } };
+      const passwordHash = password === null ? null : await hashPassword(password);
+      await deps.write(() => deps.links.setPasswordHash(link.id, passwordHash, deps.now()));
+      deps.redirectCache.invalidate(link.code);
+      return { ok: true };
+    },
+
+    /** Whether `password` is the password of this protected link (false for one without). */
+    async passwordMatches(
+      link: Pick<Link, 'passwordHash'>,
+      password: string,
+    ): Promise<boolean> {
+      return link.passwordHash !== null && verifyPassword(password, link.passwordHash);
+    },
+
+    /** The key unlock cookies are signed with, the same on every machine of one database. */
+    unlockKey(): Promise<Buffer> {
+      unlockKey ??= Promise.resolve(
+        deps.write(() => deps.links.keepSecret('unlock-cookie', newSigningKey())),
+      ).then(
+        (value) => Buffer.from(value, 'base64url'),
+        (error: unknown) => {
+          unlockKey = null;
+          throw error;
+        },
+      );
+      return unlockKey;
     },
 
     async setDisabled(link: Link, disabled: boolean): Promise<void> {

@@ -17,10 +17,18 @@ export type RedirectTally = {
 /** Whether `host` (from a Referer) is snip itself, as this request reached it. */
 export type IsOwnHost = (req: IncomingMessage, host: string) => boolean;
 
+/**
+ * A redirect that unlocked a password-protected link: `303 See Other` whatever the link's own
+ * status (the browser follows with a GET and never replays the password to the target), with the
+ * unlock cookie, and it counts as a visit as the GET it stands for would.
+ */
+export type Unlocked = { status: 303; cookie: string };
+
 export type RedirectResponder = (
   req: IncomingMessage,
   res: ServerResponse,
   link: RedirectTarget,
+  unlocked?: Unlocked,
 ) => void;
 
 /**
@@ -34,15 +42,16 @@ export function createRedirectResponder(deps: {
   isOwnHost: IsOwnHost;
   redirects: RedirectTally;
 }): RedirectResponder {
-  return (req, res, link) => {
-    deps.redirects.count(req.method, link.redirectStatus);
-    if (isCountedVisit(req)) {
+  return (req, res, link, unlocked) => {
+    if (unlocked === undefined) deps.redirects.count(req.method, link.redirectStatus);
+    if (isCountedVisit(unlocked === undefined ? req : { method: 'GET', headers: req.headers })) {
       deps.visits.record(
         link.id,
         referrerHost(req, (host) => deps.isOwnHost(req, host)),
       );
     }
-    res.writeHead(link.redirectStatus, {
+    if (unlocked !== undefined) res.setHeader('Set-Cookie', unlocked.cookie);
+    res.writeHead(unlocked?.status ?? link.redirectStatus, {
       Location: link.target,
       'Cache-Control': 'private, max-age=0',
       'X-Robots-Tag': 'noindex',

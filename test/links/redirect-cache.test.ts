@@ -25,6 +25,7 @@ function row(id: number): RedirectTarget {
     disabledAt: null,
     deletedAt: null,
     bannedAt: null,
+    passwordHash: null,
   };
 }
 
