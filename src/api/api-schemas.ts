@@ -17,6 +17,7 @@ import {
   type RedirectStatus,
 } from '../links/link-options.js';
 import { LINK_STATES } from '../links/link.js';
+import { PASSWORD_MAX_BYTES, passwordProblem } from '../links/link-password.js';
 import { ApiProblem, type FieldError } from './api-problems.js';
 
 /**
@@ -53,6 +54,18 @@ const MaxVisitsSchema = z
   .meta({
     description:
       "The link stops working after this many visits. Only people's browsers count: bots, link previews and scripts do not use it up.",
+  });
+
+/** A link's password as a request sends it: write-only, never in an answer. */
+const PasswordSchema = z
+  .string({ error: 'must be a string' })
+  .check((ctx) => {
+    const problem = passwordProblem(ctx.value);
+    if (problem !== null) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+  })
+  .meta({
+    description: `Write-only. Visitors must give it before they are redirected (a page that asks for it, or HTTP Basic auth with any user name). 1–${PASSWORD_MAX_BYTES} bytes of UTF-8, no control characters. Stored only as a salted scrypt hash; answers say \`hasPassword\` instead.`,
+    writeOnly: true,
   });
 
 /** An expiry as the API takes it, in epoch ms: a date works through that UTC day. */
@@ -183,8 +196,9 @@ export const CreateLinkSchema = z
     ...optionShape((spec) => spec.input.optional()),
     reuse: z.boolean({ error: 'must be true or false' }).optional().meta({
       description:
-        'true: answer the newest active link to the same URL that the same API key made (200) instead of making another (201). Never a link made without a key or by another key; without a key, a new link is always made.',
+        'true: answer the newest active link to the same URL that the same API key made (200) instead of making another (201). Never a link made without a key or by another key; without a key, a new link is always made. Ignored when a password is sent: a new link is made.',
     }),
+    password: PasswordSchema.optional(),
   })
   .meta({ id: 'CreateLink' });
 
@@ -192,6 +206,9 @@ export const UpdateLinkSchema = z
   .strictObject({
     url: z.string({ error: 'must be a string' }).optional(),
     ...optionShape((spec) => (spec.clearable ? spec.input.nullable() : spec.input).optional()),
+    password: PasswordSchema.nullable()
+      .optional()
+      .meta({ description: 'A new password (every unlock given before no longer works), or null to remove it.' }),
   })
   .refine((body) => Object.keys(body).length > 0, { error: 'send at least one field to change' })
   .meta({ id: 'UpdateLink', description: 'Fields to change; null clears an expiry.' });
@@ -244,6 +261,9 @@ export const LinkSchema = z
     // Null only for a time that was damaged in the database: the row is still listed (ADR 019).
     createdAt: z.iso.datetime().nullable(),
     updatedAt: z.iso.datetime().nullable(),
+    hasPassword: z.boolean().meta({
+      description: 'Whether visitors must give a password (the password itself is never answered).',
+    }),
   })
   .meta({ id: 'Link' });
 

@@ -31,6 +31,9 @@ export const EXPORT_COLUMNS: readonly string[] = [
   'ban_reason',
   'deleted_at',
   ...LATER_OPTIONS.map((name) => LINK_OPTIONS[name].file.column),
+  // Whether visitors must give a password: never the password or its hash (ADR 027). snip's
+  // import refuses such a row rather than open the link to anyone.
+  'has_password',
 ];
 
 export type ExportOptions = {
@@ -70,6 +73,7 @@ function exportRow(link: Link, now: number, pending: number): string {
     text(link.banReason),
     exportTime(link.deletedAt),
     ...LATER_OPTIONS.map((name) => optionText(name, link)),
+    link.passwordHash === null ? '' : 'true',
   ]);
 }
 

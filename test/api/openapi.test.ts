@@ -62,6 +62,7 @@ describe('the OpenAPI document', () => {
       'expiresAt',
       'maxVisits',
       'reuse',
+      'password',
     ]);
     const list = res.body.paths['/links'].get.parameters.map((p: { name: string }) => p.name);
     expect(list).toEqual(['page', 'perPage', 'search', 'state', 'orderBy', 'direction']);

@@ -367,6 +367,7 @@ describe('dataLosses', () => {
       add_urls_api_key_id: true,
       add_api_key_sources: true,
       add_imports: true,
+      add_urls_password: true,
     });
   });
 });

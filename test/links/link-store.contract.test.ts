@@ -126,6 +126,7 @@ describeStoreContract('LinkStore', (open) => {
       deletedAt: null,
       bannedAt: null,
       banReason: null,
+      passwordHash: null,
     };
     expect(inserted.link).toMatchObject(expected);
     const withToken = { ...expected, manageTokenHash: Buffer.from('abc-token') };
@@ -141,6 +142,7 @@ describeStoreContract('LinkStore', (open) => {
       disabledAt: null,
       deletedAt: null,
       bannedAt: null,
+      passwordHash: null,
     });
     // Codes are case-sensitive; unknown codes and hashes find nothing.
     expect(await s.links.findLink('ABC')).toBeNull();

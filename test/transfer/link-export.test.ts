@@ -112,6 +112,7 @@ describe('exporting links', () => {
         '',
         '',
         '',
+        '',
       ],
       [
         'moved',
@@ -124,6 +125,7 @@ describe('exporting links', () => {
         iso(NOW + DAY),
         '',
         '301',
+        '',
         '',
         '',
         '',
@@ -144,6 +146,7 @@ describe('exporting links', () => {
         '',
         '',
         '',
+        '',
       ],
       [
         'limited',
@@ -156,6 +159,7 @@ describe('exporting links', () => {
         '',
         '5',
         '302',
+        '',
         '',
         '',
         '',
@@ -176,6 +180,7 @@ describe('exporting links', () => {
         '',
         '',
         '',
+        '',
       ],
       [
         'gone',
@@ -192,6 +197,7 @@ describe('exporting links', () => {
         '',
         '',
         iso(NOW - 4 * DAY),
+        '',
       ],
       [
         'phish',
@@ -207,6 +213,7 @@ describe('exporting links', () => {
         '',
         iso(NOW - DAY),
         'phishing, "urgent"',
+        '',
         '',
       ],
     ]);
