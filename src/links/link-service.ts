@@ -243,7 +243,8 @@ export function createLinkService(deps: LinkServiceDeps) {
       const checked = await checkUrl(url, context, 'shorten');
       if (!checked.ok) return null;
       const existing = await deps.links.findActiveByTarget(checked.url, apiKeyId, deps.now(), code);
-      if (!existing) return null;
+      // A protected link is not the plain link asked for (and with a password, nothing is reused).
+      if (!existing || existing.passwordHash !== null) return null;
       return linkState(existing, deps.now(), deps.pendingVisits(existing.id)).kind === 'active'
         ? existing
         : null;
