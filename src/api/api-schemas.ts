@@ -208,7 +208,10 @@ export const UpdateLinkSchema = z
     ...optionShape((spec) => (spec.clearable ? spec.input.nullable() : spec.input).optional()),
     password: PasswordSchema.nullable()
       .optional()
-      .meta({ description: 'A new password (every unlock given before no longer works), or null to remove it.' }),
+      .meta({
+        description:
+          'A new password (every unlock given before no longer works), or null to remove it.',
+      }),
   })
   .refine((body) => Object.keys(body).length > 0, { error: 'send at least one field to change' })
   .meta({ id: 'UpdateLink', description: 'Fields to change; null clears an expiry.' });

@@ -210,7 +210,14 @@ export function createLinkService(deps: LinkServiceDeps) {
       const code = alias.alias;
       const result = await deps.write(() =>
         deps.links.insertLink(
-          { code, target: url.url, manageTokenHash: hash, apiKeyId, passwordHash, ...input.options },
+          {
+            code,
+            target: url.url,
+            manageTokenHash: hash,
+            apiKeyId,
+            passwordHash,
+            ...input.options,
+          },
           deps.now(),
         ),
       );
@@ -329,10 +336,7 @@ export function createLinkService(deps: LinkServiceDeps) {
     },
 
     /** Whether `password` is the password of this protected link (false for one without). */
-    async passwordMatches(
-      link: Pick<Link, 'passwordHash'>,
-      password: string,
-    ): Promise<boolean> {
+    async passwordMatches(link: Pick<Link, 'passwordHash'>, password: string): Promise<boolean> {
       return link.passwordHash !== null && verifyPassword(password, link.passwordHash);
     },
 

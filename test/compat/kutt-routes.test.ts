@@ -263,11 +263,14 @@ describe("Raycast's Kutt extension", () => {
     ['a password over 1,024 bytes', 'é'.repeat(513)],
     ['a password with a control character', 'hunter\u00072'],
     ['a password that is not a string', 1234],
-  ])('when it sends %s, then it gets 400 with an error and nothing is stored', async (_name, password) => {
-    const res = await post({ target: 'https://long.example/secret', password });
-    expectKuttError(res, 400);
-    expect(t.countLinks()).toBe(0);
-  });
+  ])(
+    'when it sends %s, then it gets 400 with an error and nothing is stored',
+    async (_name, password) => {
+      const res = await post({ target: 'https://long.example/secret', password });
+      expectKuttError(res, 400);
+      expect(t.countLinks()).toBe(0);
+    },
+  );
 
   it.each([
     ['2 minutes', 2 * 60_000],

@@ -528,7 +528,14 @@ function suite(engine: 'sqlite' | 'postgres') {
     const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
     const s = await buildEngineApp(engine, { BASE_URL: ORIGIN, ADMIN_PASSWORD }, { logger });
     const manage = await managedLink(s, 'https://a.example/kept', 'kept');
-    const context = { key: await apiKey(s), code: 'kept', manage, adminCookie: await signIn(s) };
+    await managedLink(s, 'https://a.example/locked', 'locked', { password: 'open sesame' });
+    const context = {
+      key: await apiKey(s),
+      code: 'kept',
+      manage,
+      adminCookie: await signIn(s),
+      locked: 'locked',
+    };
     const statuses: Record<string, number> = {};
     for (const door of BODY_DOORS) {
       for (const body of MALFORMED_BODIES) {
@@ -541,7 +548,8 @@ function suite(engine: 'sqlite' | 'postgres') {
       }
     }
     console.log(`${engine}: malformed bodies by status ${JSON.stringify(statuses)}`);
-    expect(await s.store.links.countLinks()).toBe(1);
+    expect(await s.store.links.countLinks()).toBe(2);
+    await request(s.app).get('/locked').auth('', 'open sesame').expect(302);
     expect((await request(s.app).get('/kept').expect(302)).headers.location).toBe(
       'https://a.example/kept',
     );
