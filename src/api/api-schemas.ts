@@ -206,12 +206,10 @@ export const UpdateLinkSchema = z
   .strictObject({
     url: z.string({ error: 'must be a string' }).optional(),
     ...optionShape((spec) => (spec.clearable ? spec.input.nullable() : spec.input).optional()),
-    password: PasswordSchema.nullable()
-      .optional()
-      .meta({
-        description:
-          'A new password (every unlock given before no longer works), or null to remove it.',
-      }),
+    password: PasswordSchema.nullable().optional().meta({
+      description:
+        'A new password (every unlock given before no longer works), or null to remove it.',
+    }),
   })
   .refine((body) => Object.keys(body).length > 0, { error: 'send at least one field to change' })
   .meta({ id: 'UpdateLink', description: 'Fields to change; null clears an expiry.' });
