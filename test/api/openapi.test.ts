@@ -78,3 +78,17 @@ describe('the OpenAPI document', () => {
     expect(link.properties.expiresAt.description).toContain('9999-12-31T23:59:59.999Z');
   });
 });
+
+describe('the OpenAPI document on passwords', () => {
+  it('when a client reads it, then password is write-only on creation and update, and links answer hasPassword', async () => {
+    t = buildTestApp();
+    const res = await request(t.app).get('/api/v1/openapi.json').expect(200);
+    const { CreateLink, UpdateLink, Link } = res.body.components.schemas;
+    expect(CreateLink.properties.password).toMatchObject({ type: 'string', writeOnly: true });
+    expect(CreateLink.properties.password.description).toContain('1024');
+    expect(JSON.stringify(UpdateLink.properties.password)).toContain('null');
+    expect(Link.properties.hasPassword).toMatchObject({ type: 'boolean' });
+    expect(Link.required).toContain('hasPassword');
+    expect(Link.properties).not.toHaveProperty('password');
+  });
+});

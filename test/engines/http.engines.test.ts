@@ -745,6 +745,9 @@ function suite(engine: 'sqlite' | 'postgres') {
       expect(adminPage.text).toContain('Protected');
       expect(adminPage.text).toContain('/admin/links/adminlock/remove-password');
       expect(adminPage.text).not.toContain('scrypt');
+      const list = await request(s.app).get('/admin?q=adminlock').set('Cookie', cookie).expect(200);
+      expect(list.text).toMatch(/<span class="badge">password<\/span>/);
+      expect(list.text).not.toContain('scrypt');
       await adminPost(s, cookie, '/admin/links/adminlock/remove-password').expect(303);
       await visit(s, 'adminlock').expect(302);
       expect(
