@@ -41,6 +41,15 @@ type Protected = Link & { passwordHash: string };
  */
 export function createPasswordGate(deps: PasswordGateDeps) {
   function showForm(req: Request, res: Response, link: Link, status: number, error?: string) {
+    // The form's answer is a redirect to the target, wherever it is: a CSP `form-action 'self'`
+    // would make the browser stop there. Any web origin, then — naming the target's would show it.
+    const policy = res.getHeader('Content-Security-Policy');
+    if (typeof policy === 'string') {
+      res.setHeader(
+        'Content-Security-Policy',
+        policy.replace("form-action 'self'", "form-action 'self' https: http:"),
+      );
+    }
     res
       .status(status)
       .set({

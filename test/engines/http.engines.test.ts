@@ -608,6 +608,9 @@ function suite(engine: 'sqlite' | 'postgres') {
       expect(page.headers['www-authenticate']).not.toMatch(/^\s*basic/i);
       expect(page.text).toMatch(/<form[^>]*method="post"[^>]*action="\/locked"/);
       expect(page.text).toContain('name="password"');
+      // The form's answer redirects to the target's origin: the page's CSP must let it.
+      expect(page.headers['content-security-policy']).toContain("form-action 'self' https: http:");
+      expect(page.headers['content-security-policy']).not.toContain('secret.example');
       expectNoTarget(await request(s.app).head('/locked').expect(401));
       const preview = await request(s.app).get('/locked+').expect(200);
       expectNoTarget(preview);
