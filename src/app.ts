@@ -24,6 +24,7 @@ import { loadStaticAssets } from './http/static-assets.js';
 import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
 import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
 import { createRedirectResponder } from './links/redirect-response.js';
+import { createPasswordGate } from './links/password-gate.js';
 import { createManageRoutes } from './manage/manage-routes.js';
 import { serveMetrics } from './metrics/metrics-routes.js';
 import { countRequests } from './metrics/request-metrics.js';
@@ -250,6 +251,14 @@ export function assembleApp(services: Services): {
       secureCookies: secure,
       limitCreate: limits.create,
       createAccess: config.createAccess,
+      passwordGate: createPasswordGate({
+        links,
+        respond,
+        now,
+        secureCookies: secure,
+        limit: limits.password,
+        onFailure: () => metrics.passwordFailed(),
+      }),
     }),
   );
 

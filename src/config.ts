@@ -201,6 +201,7 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_MANAGE: rateLimit('RATE_LIMIT_MANAGE', '120/min'),
   RATE_LIMIT_API: rateLimit('RATE_LIMIT_API', '600/min'),
   RATE_LIMIT_QR: rateLimit('RATE_LIMIT_QR', '120/min'),
+  RATE_LIMIT_PASSWORD: rateLimit('RATE_LIMIT_PASSWORD', '10/15min'),
   // Set by Fly.io on its machines: there the client's address is in Fly-Client-IP.
   FLY_APP_NAME: setting<string | null>('FLY_APP_NAME', null, (raw) => raw),
   CREATE_ACCESS: setting<'public' | 'private'>('CREATE_ACCESS', 'public', (raw) =>
@@ -265,6 +266,8 @@ export type Config = Readonly<{
     manage: RateLimitRule;
     api: RateLimitRule;
     qr: RateLimitRule;
+    /** Wrong passwords per protected link and client. */
+    password: RateLimitRule;
   }> | null;
   /** Running on Fly.io (FLY_APP_NAME is set): clients are told apart by Fly-Client-IP. */
   onFly: boolean;
@@ -323,6 +326,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
           manage: parsed.RATE_LIMIT_MANAGE,
           api: parsed.RATE_LIMIT_API,
           qr: parsed.RATE_LIMIT_QR,
+          password: parsed.RATE_LIMIT_PASSWORD,
         })
       : null,
     onFly: parsed.FLY_APP_NAME !== null,

@@ -7,8 +7,13 @@ import { NO_UTM, UTM_FIELDS } from './links/utm.js';
 export function pageHelpers(asset: (name: string) => string) {
   return {
     asset,
-    /** The form fields of the link options, the tags, then the UTM builder's, in the forms' order. */
-    optionFields: [...Object.values(FORM_FIELDS), TAGS_FIELD, ...UTM_FIELDS] as readonly string[],
+    /** The form fields of the link options, the tags, the UTM builder's and the password, in the forms' order. */
+    optionFields: [
+      ...Object.values(FORM_FIELDS),
+      TAGS_FIELD,
+      ...UTM_FIELDS,
+      'password',
+    ] as readonly string[],
     /** What each of those fields holds when nobody changed it (the redirect: 302). */
     optionDefaults: {
       ...optionFormValues(DEFAULT_OPTIONS),

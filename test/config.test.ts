@@ -27,6 +27,7 @@ describe('loadConfig', () => {
         manage: { points: 120, seconds: 60, text: '120/min' },
         api: { points: 600, seconds: 60, text: '600/min' },
         qr: { points: 120, seconds: 60, text: '120/min' },
+        password: { points: 10, seconds: 900, text: '10/15min' },
       },
       onFly: false,
       createAccess: 'public',

@@ -9,6 +9,7 @@ import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
 import { endOfUtcDay } from '../links/link-limits.js';
 import { optionFormValues, parseLinkOptions, parseUtcDate } from '../links/link-options.js';
 import { parseUtmFields, splitUtm } from '../links/utm.js';
+import { PasswordFieldSchema } from '../links/link-password.js';
 import { isLinkCode, type Link, type LinkFilter, type LinkQuery } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import {
@@ -98,6 +99,7 @@ const NOTICES: ReadonlyMap<string, string> = new Map([
   ['unbanned', 'The ban is lifted.'],
   ['dismissed', 'The reports about this link are dismissed.'],
   ['saved', 'The changes are saved.'],
+  ['password-removed', 'The password is removed: the link redirects without it.'],
   ['bulk', 'The selected links are changed.'],
   ['tagged', 'The tag is added to the selected links.'],
   ['untagged', 'The tag is removed from the selected links.'],
@@ -266,6 +268,8 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         ...(tags.ok ? {} : { tags: tags.message }),
       });
     }
+    const password = PasswordFieldSchema.safeParse(body);
+    if (!password.success) return refuse(400, { password: 'Send the password once.' });
     const result = await deps.links.shorten(
       {
         url: fields.url?.trim() ?? '',
@@ -273,6 +277,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         options: options.options,
         utm: utm.utm,
         tags: tags.tags,
+        password: password.data.password,
       },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
@@ -342,6 +347,9 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     delete: (link) => deps.links.delete(link),
     unban: (link) => deps.abuse.unban(link),
     dismiss: (link) => deps.abuse.dismissReports(link),
+    'remove-password': async (link) => {
+      await deps.links.setPassword(link, null);
+    },
   };
   const doneOf: Record<string, string> = {
     disable: 'disabled',
@@ -349,6 +357,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     delete: 'deleted',
     unban: 'unbanned',
     dismiss: 'dismissed',
+    'remove-password': 'password-removed',
   };
   router.post('/links/:code/:action', async (req, res, next) => {
     const action = String(req.params.action);

@@ -177,6 +177,7 @@ export function toApiLink(
     visits: { total: deps.links.totalVisits(link), lastVisitAt: iso(link.lastVisit) },
     createdAt: iso(link.created),
     updatedAt: iso(link.updated),
+    hasPassword: link.passwordHash !== null,
   };
 }
 
@@ -266,15 +267,25 @@ export function createApiRoutes(deps: ApiDeps): Router {
     const options = readApiOptions(body, DEFAULT_OPTIONS, now);
     const context = urlContext(deps, req);
     const apiKeyId = callerKeyId(res);
+    // A password asks for a protected link: an existing one is never handed out instead.
     const reused =
-      body.reuse && !body.alias ? await deps.links.findReusable(body.url, apiKeyId, context) : null;
+      body.reuse && !body.alias && body.password === undefined
+        ? await deps.links.findReusable(body.url, apiKeyId, context)
+        : null;
     let link: Link;
     let manageUrl: string | undefined;
     if (reused) {
       link = reused;
     } else {
       const result = await deps.links.shorten(
-        { url: body.url, alias: body.alias?.trim() ?? '', options, tags: body.tags, apiKeyId },
+        {
+          url: body.url,
+          alias: body.alias?.trim() ?? '',
+          options,
+          tags: body.tags,
+          apiKeyId,
+          password: body.password ?? null,
+        },
         context,
       );
       if (!result.ok) throw creationProblem(result.status, result.errors);
@@ -348,6 +359,11 @@ export function createApiRoutes(deps: ApiDeps): Router {
       urlContext(deps, req),
     );
     if (!result.ok) throw creationProblem(422, result.errors);
+    // Absent: the password stays; a string replaces it; null removes it (checked by the schema).
+    if (body.password !== undefined) {
+      const changed = await deps.links.setPassword(link, body.password);
+      if (!changed.ok) throw creationProblem(422, changed.errors);
+    }
     res.json(await changedLink(req, link.code));
   });
 

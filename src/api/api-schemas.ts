@@ -22,6 +22,7 @@ import {
 } from '../links/link-options.js';
 import { LINK_STATES } from '../links/link.js';
 import { checkTags, MAX_TAG_LENGTH, MAX_TAGS, tagKey } from '../links/tags.js';
+import { PASSWORD_MAX_BYTES, passwordProblem } from '../links/link-password.js';
 import { ApiProblem, type FieldError } from './api-problems.js';
 
 /**
@@ -64,6 +65,18 @@ const ForwardQuerySchema = z.boolean({ error: 'must be true or false' }).meta({
   description:
     "true (the default for a new link): a visit's query string is added to the target, after the target's own parameters (which are kept, even with the same name) and before its fragment; a result longer than MAX_URL_LENGTH goes to the plain target. false: every visit goes to the target as it is.",
 });
+
+/** A link's password as a request sends it: write-only, never in an answer. */
+const PasswordSchema = z
+  .string({ error: 'must be a string' })
+  .check((ctx) => {
+    const problem = passwordProblem(ctx.value);
+    if (problem !== null) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+  })
+  .meta({
+    description: `Write-only. Visitors must give it before they are redirected (a page that asks for it, or HTTP Basic auth with any user name). 1–${PASSWORD_MAX_BYTES} bytes of UTF-8, no control characters. Stored only as a salted scrypt hash; answers say \`hasPassword\` instead.`,
+    writeOnly: true,
+  });
 
 /** An expiry as the API takes it, in epoch ms: a date works through that UTC day. */
 function parseExpiry(value: string, now: number, pointer = '/expiresAt'): number {
@@ -257,8 +270,9 @@ export const CreateLinkSchema = z
     tags: TagsInputSchema.optional(),
     reuse: z.boolean({ error: 'must be true or false' }).optional().meta({
       description:
-        'true: answer the newest active link to the same URL that the same API key made (200) instead of making another (201). Never a link made without a key or by another key; without a key, a new link is always made.',
+        'true: answer the newest active link to the same URL that the same API key made (200) instead of making another (201). Never a link made without a key or by another key; without a key, a new link is always made. Ignored when a password is sent: a new link is made.',
     }),
+    password: PasswordSchema.optional(),
   })
   .meta({ id: 'CreateLink' });
 
@@ -268,6 +282,10 @@ export const UpdateLinkSchema = z
     ...optionShape((spec) => (spec.clearable ? spec.input.nullable() : spec.input).optional()),
     tags: TagsInputSchema.optional().meta({
       description: 'Replaces every tag of the link; [] removes them all.',
+    }),
+    password: PasswordSchema.nullable().optional().meta({
+      description:
+        'A new password (every unlock given before no longer works), or null to remove it.',
     }),
   })
   .refine((body) => Object.keys(body).length > 0, { error: 'send at least one field to change' })
@@ -352,6 +370,9 @@ export const LinkSchema = z
     // Null only for a time that was damaged in the database: the row is still listed (ADR 019).
     createdAt: z.iso.datetime().nullable(),
     updatedAt: z.iso.datetime().nullable(),
+    hasPassword: z.boolean().meta({
+      description: 'Whether visitors must give a password (the password itself is never answered).',
+    }),
   })
   .meta({ id: 'Link' });
 

@@ -15,6 +15,7 @@ import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-limits.js';
 import { isLinkCode, type Link } from '../links/link.js';
 import { DEFAULT_OPTIONS, LINK_OPTIONS, pickOptions } from '../links/link-options.js';
+import { passwordProblem } from '../links/link-password.js';
 
 /**
  * Kutt's API v2 (`/api/v2`), so that Kutt's clients (ShareX's Kutt shortener, the Kutt browser
@@ -109,7 +110,8 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
       address: link.code,
       description: link.title,
       banned: false,
-      password: false,
+      // Kutt answers whether a link has a password (`!!link.password`), never the password.
+      password: link.passwordHash !== null,
       expire_in: iso(link.expiresAt),
       target: link.target,
       visit_count: deps.links.totalVisits(link),
@@ -139,7 +141,10 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     if (!parsed.success)
       throw new KuttError(400, parsed.error.issues[0]?.message ?? 'Invalid input.');
     const body = parsed.data;
-    if (body.password) throw new KuttError(400, 'Password-protected links are not supported here.');
+    // Kutt's `password`: empty or null is none (as Kutt reads it); snip's rules for the rest.
+    const password = body.password ? body.password : null;
+    const refusedPassword = password === null ? null : passwordProblem(password);
+    if (refusedPassword !== null) throw new KuttError(400, refusedPassword);
     if (body.domain && body.domain !== new URL(deps.publicOrigin(req)).host) {
       throw new KuttError(400, 'Domain is not valid.');
     }
@@ -149,8 +154,11 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     const context = { ownHosts: deps.ownHosts(req), addMissingScheme: true };
     const alias = body.customurl?.trim() ?? '';
     const apiKeyId = callerKeyId(res);
+    // A password asks for a protected link: an existing one is never handed out instead.
     const reused =
-      body.reuse && !alias ? await deps.links.findReusable(body.target, apiKeyId, context) : null;
+      body.reuse && !alias && password === null
+        ? await deps.links.findReusable(body.target, apiKeyId, context)
+        : null;
     if (reused) {
       res.status(200).json(kuttLink(req, reused));
       return;
@@ -161,6 +169,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
         alias,
         apiKeyId,
         options: { ...DEFAULT_OPTIONS, expiresAt, title },
+        password,
       },
       context,
     );

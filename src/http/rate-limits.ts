@@ -30,6 +30,8 @@ export type LimitVerdict =
 export type Limiter = {
   rule: RateLimitRule;
   hit(key: string): Promise<LimitVerdict>;
+  /** Where `key` stands, counting nothing: for limits that count only failures. */
+  peek(key: string): Promise<LimitVerdict>;
 };
 
 /** Makes the limiter of one named limit: where its counters live is the storage's choice. */
@@ -47,10 +49,18 @@ export function memoryStore(name: string, rule: RateLimitRule): RateLimiterMemor
 /** A limit whose counters are in `store`, answering in snip's terms. */
 export function limiterOver(
   rule: RateLimitRule,
-  store: Pick<RateLimiterMemory, 'consume'>,
+  store: Pick<RateLimiterMemory, 'consume' | 'get'>,
 ): Limiter {
   return {
     rule,
+    async peek(key) {
+      const res = await store.get(key);
+      if (res === null) return { limited: false, remaining: rule.points, resetSeconds: 0 };
+      const resetSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+      return res.consumedPoints >= rule.points
+        ? { limited: true, remaining: 0, resetSeconds }
+        : { limited: false, remaining: rule.points - res.consumedPoints, resetSeconds };
+    },
     async hit(key) {
       try {
         const res = await store.consume(key);
@@ -131,6 +141,15 @@ export function retryIn(seconds: number): string {
 /** Counts a request against one limit; null when limits are off. */
 export type RequestLimit = (req: Request, res: Response) => Promise<LimitVerdict | null>;
 
+/**
+ * A limit on failures only, per client and per thing (a link's code): `check` says whether the
+ * client is past it and counts nothing, `fail` counts one failure. Null verdicts: limits are off.
+ */
+export type FailureLimit = {
+  check(req: Request, thing: string, res: Response): Promise<LimitVerdict | null>;
+  fail(req: Request, thing: string): Promise<LimitVerdict | null>;
+};
+
 export type RequestLimits = {
   create: RequestLimit;
   notFound: RequestLimit;
@@ -146,6 +165,8 @@ export type RequestLimits = {
   qr: RequestLimit;
   /** An API key's requests, counted per key (RATE_LIMIT_API), wherever they come from. */
   apiKey: (keyId: number, res: Response) => Promise<LimitVerdict | null>;
+  /** Wrong passwords of a protected link, per link and client (RATE_LIMIT_PASSWORD). */
+  password: FailureLimit;
 };
 
 /** Every limit a request can be refused by, as the metrics name them. */
@@ -157,10 +178,11 @@ export const RATE_LIMIT_NAMES = [
   'signIn',
   'report',
   'qr',
+  'password',
 ] as const;
 export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 
-type Rules = Record<'create' | 'notFound' | 'manage' | 'api' | 'qr', RateLimitRule>;
+type Rules = Record<'create' | 'notFound' | 'manage' | 'api' | 'qr' | 'password', RateLimitRule>;
 
 const FIXED_RULES = {
   signIn: { points: 10, seconds: 900, text: '10/15min' },
@@ -197,6 +219,9 @@ export function createRequestLimits(
   };
   const api = limiter('api');
   const apiRefused = heard('api');
+  const password = limiter('password');
+  const passwordRefused = heard('password');
+  const passwordKey = (req: Request, code: string) => `${code} ${clientKey(req, onFly)}`;
   return {
     create: perClient('create'),
     notFound: perClient('notFound'),
@@ -205,5 +230,16 @@ export function createRequestLimits(
     report: perClient('report'),
     qr: perClient('qr'),
     apiKey: (keyId, res) => checkLimit(api, `key:${keyId}`, res).then(apiRefused),
+    password: {
+      async check(req, code, res) {
+        if (password === null) return null;
+        const verdict = await password.peek(passwordKey(req, code));
+        if (verdict.limited) res.set('Retry-After', String(verdict.resetSeconds));
+        return passwordRefused(verdict);
+      },
+      async fail(req, code) {
+        return password === null ? null : password.hit(passwordKey(req, code));
+      },
+    },
   };
 }

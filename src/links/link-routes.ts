@@ -11,6 +11,8 @@ import { parseUtmFields } from './utm.js';
 import type { LinkService } from './link-service.js';
 import { CODE_CHARS, CODE_PATTERN } from './link.js';
 import type { RedirectResponder } from './redirect-response.js';
+import type { PasswordGate } from './password-gate.js';
+import { PasswordFieldSchema } from './link-password.js';
 
 /** `/<code>+` is the preview of a link, as on other shorteners. */
 const PREVIEW_PATTERN = new RegExp(`^(${CODE_CHARS})\\+$`);
@@ -40,6 +42,8 @@ export type LinkRouteDeps = {
   limitCreate: RequestLimit;
   /** `private`: the form is not offered; links come from API keys (and the admin). */
   createAccess: 'public' | 'private';
+  /** Password-protected links: the page that asks, and what unlocks them. */
+  passwordGate: PasswordGate;
 };
 
 /**
@@ -57,7 +61,8 @@ export function createRedirectHandler(deps: {
     const code = req.params.code;
     if (typeof code !== 'string' || !CODE_PATTERN.test(code)) return next();
     const link = await deps.links.findActiveRedirect(code);
-    if (link === null) return next();
+    // A password-protected link asks for its password on a page (createLinkPages).
+    if (link === null || link.passwordHash !== null) return next();
     // The responder counts it for the metrics, as on the fast path.
     res.locals.routeName = 'redirect';
     deps.respond(req, res, link);
@@ -119,8 +124,16 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
         ...(tags.ok ? {} : { tags: tags.message }),
       });
     }
+    const password = PasswordFieldSchema.safeParse(body);
+    if (!password.success) return refuse(400, { password: 'Send the password once.' });
     const result = await deps.links.shorten(
-      { ...fields.data, options: options.options, utm: utm.utm, tags: tags.tags },
+      {
+        ...fields.data,
+        options: options.options,
+        utm: utm.utm,
+        tags: tags.tags,
+        password: password.data.password,
+      },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);
@@ -128,7 +141,8 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     res.redirect(303, `/manage/${result.manageToken}?created=1`);
   });
 
-  // Reached only when the redirect handler passed: a preview, or a link that is gone (410).
+  // Reached only when the redirect handler passed: a preview, a password-protected link, or a
+  // link that is gone (410).
   router.get('/:code', async (req, res, next) => {
     const param = String(req.params.code);
     const preview = PREVIEW_PATTERN.exec(param)?.[1];
@@ -140,12 +154,31 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
       res.status(410).render('gone', { link, state });
       return;
     }
-    if (preview === undefined) return next();
+    if (preview === undefined) {
+      if (link.passwordHash === null) return next();
+      return deps.passwordGate.get(req, res, { ...link, passwordHash: link.passwordHash });
+    }
+    // A protected link's preview shows neither its target nor its host.
+    const locked = link.passwordHash !== null;
     res.render('preview', {
-      link,
+      link: locked ? { code: link.code, created: link.created } : link,
+      locked,
       shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
-      host: describeHost(link.target),
+      host: locked ? null : describeHost(link.target),
     });
+  });
+
+  // The password form of a protected link posts here; any other link is not a form (404).
+  router.post('/:code', async (req, res, next) => {
+    const code = String(req.params.code);
+    const link = CODE_PATTERN.test(code) ? await deps.links.findLink(code) : null;
+    if (!link || link.passwordHash === null) return next();
+    const state = deps.links.stateOf(link);
+    if (state.kind !== 'active') {
+      res.status(410).render('gone', { link, state });
+      return;
+    }
+    return deps.passwordGate.post(req, res, { ...link, passwordHash: link.passwordHash });
   });
 
   return router;

@@ -16,6 +16,7 @@ import { checkTags, MAX_TAGS, tagKey, type TagSummary } from './tags.js';
 import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
 import { mergeUtm, type Utm } from './utm.js';
+import { hashPassword, newSigningKey, passwordProblem, verifyPassword } from './link-password.js';
 import type { WriteGate } from '../db/write-gate.js';
 import { WRITE_BATCH_SIZE, writeInBatches, yieldToEventLoop } from '../db/batched-writes.js';
 
@@ -31,6 +32,8 @@ export type ShortenInput = {
   apiKeyId?: number | null;
   /** The forms' UTM fields, written into the URL once the policy has normalised it. */
   utm?: Utm;
+  /** The link's password; null, absent or '' for none (link-password.ts). */
+  password?: string | null;
 };
 
 export type UrlContext = {
@@ -40,7 +43,8 @@ export type UrlContext = {
   addMissingScheme: boolean;
 };
 
-export type FieldErrors = Partial<Record<'url' | 'alias' | 'tags', string>> & OptionErrors;
+export type FieldErrors = Partial<Record<'url' | 'alias' | 'tags' | 'password', string>> &
+  OptionErrors;
 
 /** A link and its tags, in their owner's order. */
 export type TaggedLink = Link & { tags: string[] };
@@ -159,12 +163,13 @@ export function createLinkService(deps: LinkServiceDeps) {
     manageTokenHash: Buffer,
     codeLength: number | undefined,
     apiKeyId: number | null,
+    passwordHash: string | null,
   ): Promise<Link> {
     for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
       const code = deps.generateCode(codeLength);
       if (reserved.has(code.toLowerCase())) continue;
       const result = await deps.links.insertLink(
-        { code, target, manageTokenHash, apiKeyId, ...options },
+        { code, target, manageTokenHash, apiKeyId, passwordHash, ...options },
         deps.now(),
       );
       if (result.ok) return result.link;
@@ -204,6 +209,10 @@ export function createLinkService(deps: LinkServiceDeps) {
     return byLink;
   }
 
+  // The key that signs unlock cookies: generated once and kept in the database, so every
+  // machine on it signs with the same (ADR 027). Read once per process.
+  let unlockKey: Promise<Buffer> | null = null;
+
   return {
     async shorten(input: ShortenInput, context: UrlContext): Promise<ShortenResult> {
       const url = await checkUrl(input.url, context, 'shorten', input.utm);
@@ -211,6 +220,9 @@ export function createLinkService(deps: LinkServiceDeps) {
       // Every door bounds these already; this is the last line, so that none can store more.
       const errors: FieldErrors = checkLinkLimits(input.options);
       const tags = checkTags(input.tags ?? []);
+      const password = input.password ?? '';
+      const refusedPassword = password === '' ? null : passwordProblem(password);
+      if (refusedPassword !== null) errors.password = refusedPassword;
       if (!url.ok) errors.url = url.message;
       if (!alias.ok) errors.alias = alias.message;
       if (!tags.ok) errors.tags = tags.message;
@@ -226,16 +238,31 @@ export function createLinkService(deps: LinkServiceDeps) {
 
       const { token, hash } = createManageToken();
       const apiKeyId = input.apiKeyId ?? null;
+      const passwordHash = password === '' ? null : await hashPassword(password);
       if (alias.alias === null) {
         const link = await deps.write(() =>
-          insertWithGeneratedCode(url.url, input.options, hash, input.codeLength, apiKeyId),
+          insertWithGeneratedCode(
+            url.url,
+            input.options,
+            hash,
+            input.codeLength,
+            apiKeyId,
+            passwordHash,
+          ),
         );
         return { ok: true, link: await tagged(link), manageToken: token };
       }
       const code = alias.alias;
       const result = await deps.write(() =>
         deps.links.insertLink(
-          { code, target: url.url, manageTokenHash: hash, apiKeyId, ...input.options },
+          {
+            code,
+            target: url.url,
+            manageTokenHash: hash,
+            apiKeyId,
+            passwordHash,
+            ...input.options,
+          },
           deps.now(),
         ),
       );
@@ -268,7 +295,8 @@ export function createLinkService(deps: LinkServiceDeps) {
       const checked = await checkUrl(url, context, 'shorten');
       if (!checked.ok) return null;
       const existing = await deps.links.findActiveByTarget(checked.url, apiKeyId, deps.now(), code);
-      if (!existing) return null;
+      // A protected link is not the plain link asked for (and with a password, nothing is reused).
+      if (!existing || existing.passwordHash !== null) return null;
       return linkState(existing, deps.now(), deps.pendingVisits(existing.id)).kind === 'active'
         ? existing
         : null;
@@ -337,6 +365,41 @@ export function createLinkService(deps: LinkServiceDeps) {
       if (tags?.ok) await deps.write(() => deps.tags.setTags(link.id, tags.tags, deps.now()));
       deps.redirectCache.invalidate(link.code);
       return { ok: true };
+    },
+
+    /**
+     * Sets or changes (a string) or removes (null) a link's password. A new password has a new
+     * salt, so every unlock cookie issued before no longer unlocks the link.
+     */
+    async setPassword(
+      link: Pick<Link, 'id' | 'code'>,
+      password: string | null,
+    ): Promise<{ ok: true } | { ok: false; status: 422; errors: FieldErrors }> {
+      const problem = password === null ? null : passwordProblem(password);
+      if (problem !== null) return { ok: false, status: 422, errors: { password: problem } };
+      const passwordHash = password === null ? null : await hashPassword(password);
+      await deps.write(() => deps.links.setPasswordHash(link.id, passwordHash, deps.now()));
+      deps.redirectCache.invalidate(link.code);
+      return { ok: true };
+    },
+
+    /** Whether `password` is the password of this protected link (false for one without). */
+    async passwordMatches(link: Pick<Link, 'passwordHash'>, password: string): Promise<boolean> {
+      return link.passwordHash !== null && verifyPassword(password, link.passwordHash);
+    },
+
+    /** The key unlock cookies are signed with, the same on every machine of one database. */
+    unlockKey(): Promise<Buffer> {
+      unlockKey ??= Promise.resolve(
+        deps.write(() => deps.links.keepSecret('unlock-cookie', newSigningKey())),
+      ).then(
+        (value) => Buffer.from(value, 'base64url'),
+        (error: unknown) => {
+          unlockKey = null;
+          throw error;
+        },
+      );
+      return unlockKey;
     },
 
     async setDisabled(link: Link, disabled: boolean): Promise<void> {

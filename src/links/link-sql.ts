@@ -46,15 +46,16 @@ function sqlLiteral(value: unknown): string {
  */
 export const LINK_FIELDS = `id, code, target, created, updated, ${OPTION_FIELDS}, visits,
   last_visit AS "lastVisit", disabled_at AS "disabledAt", deleted_at AS "deletedAt",
-  banned_at AS "bannedAt", ban_reason AS "banReason"`;
+  banned_at AS "bannedAt", ban_reason AS "banReason", password_hash AS "passwordHash"`;
 
 /** The columns of `LinkWithTokenHash`: a link and the hash of its management token. */
 export const LINK_COLUMNS = `${LINK_FIELDS}, manage_token_hash AS "manageTokenHash"`;
 
 export const INSERT_LINK = sqlText(
   `INSERT INTO urls (code, target, created, updated, manage_token_hash, api_key_id,
-     ${OPTION_COLUMN_LIST})
-   VALUES (:code, :target, :now, :now, :manageTokenHash, :apiKeyId, ${OPTION_PARAMS})
+     password_hash, ${OPTION_COLUMN_LIST})
+   VALUES (:code, :target, :now, :now, :manageTokenHash, :apiKeyId, :passwordHash,
+     ${OPTION_PARAMS})
    RETURNING ${LINK_COLUMNS}`,
 );
 export const LINK_BY_CODE = sqlText(`SELECT ${LINK_COLUMNS} FROM urls WHERE code = :code`);
@@ -71,13 +72,23 @@ export const UPDATE_SETTINGS = sqlText(
 export const SET_DISABLED = sqlText(
   'UPDATE urls SET disabled_at = :disabledAt, updated = :now WHERE id = :id AND deleted_at IS NULL',
 );
+/** Sets, changes (a new hash) or removes (NULL) a link's password. */
+export const SET_PASSWORD = sqlText(
+  `UPDATE urls SET password_hash = :passwordHash, updated = :now
+   WHERE id = :id AND deleted_at IS NULL`,
+);
+/** Keeps `:value` under `:name` unless a secret of that name is kept already. */
+export const KEEP_SECRET = sqlText(
+  'INSERT INTO app_secrets (name, value) VALUES (:name, :value) ON CONFLICT (name) DO NOTHING',
+);
+export const SECRET_BY_NAME = sqlText('SELECT value FROM app_secrets WHERE name = :name');
 export const SET_BANNED = sqlText(
   `UPDATE urls SET banned_at = :bannedAt, ban_reason = :reason, updated = :now
    WHERE id = :id AND deleted_at IS NULL`,
 );
 // A tombstone: the code stays taken forever, everything else the owner gave us is erased.
 export const TOMBSTONE = sqlText(
-  `UPDATE urls SET target = '', manage_token_hash = NULL, ${OPTION_ERASES},
+  `UPDATE urls SET target = '', manage_token_hash = NULL, password_hash = NULL, ${OPTION_ERASES},
      deleted_at = :now, updated = :now
    WHERE id = :id`,
 );

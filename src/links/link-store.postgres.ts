@@ -32,8 +32,11 @@ import {
   tagParams,
   NEWEST_ACTIVE_BY_KEY_AND_TARGET,
   ORDER_SQL,
+  KEEP_SECRET,
+  SECRET_BY_NAME,
   SET_BANNED,
   SET_DISABLED,
+  SET_PASSWORD,
   TOMBSTONE,
   UPDATE_SETTINGS,
 } from './link-sql.js';
@@ -64,7 +67,7 @@ const DIRECTION_SQL: Record<LinkQuery['direction'], string> = {
 const REDIRECT_BY_CODE = `SELECT id, target, redirect_status AS "redirectStatus",
     forward_query AS "forwardQuery",
     expires_at AS "expiresAt", max_visits AS "maxVisits", visits, disabled_at AS "disabledAt",
-    deleted_at AS "deletedAt", banned_at AS "bannedAt"
+    deleted_at AS "deletedAt", banned_at AS "bannedAt", password_hash AS "passwordHash"
   FROM urls WHERE code = $1`;
 
 /**
@@ -81,6 +84,7 @@ function notifying(change: SqlText): SqlText {
 const UPDATE_SETTINGS_NOTIFYING = notifying(UPDATE_SETTINGS);
 const SET_DISABLED_NOTIFYING = notifying(SET_DISABLED);
 const SET_BANNED_NOTIFYING = notifying(SET_BANNED);
+const SET_PASSWORD_NOTIFYING = notifying(SET_PASSWORD);
 const TOMBSTONE_NOTIFYING = notifying(TOMBSTONE);
 // The bulk twins, their own texts: one statement for many ids (an array), each changed link
 // notified by its code. SQLite has no arrays; it runs the one-link statement per id in one
@@ -90,7 +94,7 @@ const SET_DISABLED_MANY = `WITH changed AS (
     WHERE id = ANY($3) AND deleted_at IS NULL RETURNING code)
   SELECT pg_notify($4, code) FROM changed`;
 const TOMBSTONE_MANY = `WITH changed AS (
-    UPDATE urls SET target = '', manage_token_hash = NULL, ${OPTION_ERASES},
+    UPDATE urls SET target = '', manage_token_hash = NULL, password_hash = NULL, ${OPTION_ERASES},
       deleted_at = $1, updated = $1
     WHERE id = ANY($2) RETURNING code)
   SELECT pg_notify($3, code) FROM changed`;
@@ -137,6 +141,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
             now,
             manageTokenHash: link.manageTokenHash,
             apiKeyId: link.apiKeyId ?? null,
+            passwordHash: link.passwordHash ?? null,
             ...pickOptions(link),
           }),
         );
@@ -223,6 +228,21 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
           channel: LINK_CHANGED_CHANNEL,
         }),
       );
+    },
+    async setPasswordHash(id: number, passwordHash: string | null, now: number): Promise<void> {
+      await pool.query(
+        postgresQuery(SET_PASSWORD_NOTIFYING, {
+          passwordHash,
+          now,
+          id,
+          channel: LINK_CHANGED_CHANNEL,
+        }),
+      );
+    },
+    async keepSecret(name: string, candidate: string): Promise<string> {
+      await pool.query(postgresQuery(KEEP_SECRET, { name, value: candidate }));
+      const { rows } = await pool.query<{ value: string }>(postgresQuery(SECRET_BY_NAME, { name }));
+      return rows[0]!.value;
     },
     /**
      * Active links whose target contains `host` (to be checked on their parsed host), in the

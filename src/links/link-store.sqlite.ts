@@ -28,8 +28,11 @@ import {
   tagParams,
   NEWEST_ACTIVE_BY_KEY_AND_TARGET,
   ORDER_SQL,
+  KEEP_SECRET,
+  SECRET_BY_NAME,
   SET_BANNED,
   SET_DISABLED,
+  SET_PASSWORD,
   TOMBSTONE,
   UPDATE_SETTINGS,
 } from './link-sql.js';
@@ -48,7 +51,7 @@ export function createLinkRepository(db: Db) {
     `SELECT id, target, redirect_status AS redirectStatus, forward_query AS forwardQuery,
        expires_at AS expiresAt,
        max_visits AS maxVisits, visits, disabled_at AS disabledAt, deleted_at AS deletedAt,
-       banned_at AS bannedAt
+       banned_at AS bannedAt, password_hash AS passwordHash
      FROM urls WHERE code = ?`,
   );
   const byTokenHash = db.prepare<[{ hash: Buffer }], LinkWithTokenHash>(LINK_BY_TOKEN_HASH.sqlite);
@@ -75,10 +78,16 @@ export function createLinkRepository(db: Db) {
       now,
       manageTokenHash: link.manageTokenHash,
       apiKeyId: link.apiKeyId ?? null,
+      passwordHash: link.passwordHash ?? null,
       ...pickOptions(link),
     }),
   );
   const setBanned = db.prepare(SET_BANNED.sqlite);
+  const setPassword = db.prepare<[{ passwordHash: string | null; now: number; id: number }]>(
+    SET_PASSWORD.sqlite,
+  );
+  const keepSecret = db.prepare<[{ name: string; value: string }]>(KEEP_SECRET.sqlite);
+  const secretByName = db.prepare<[{ name: string }], { value: string }>(SECRET_BY_NAME.sqlite);
   const activeMentioning = db.prepare<
     { host: string; now: number; after: number; limit: number },
     { id: number; code: string; target: string }
@@ -177,6 +186,13 @@ export function createLinkRepository(db: Db) {
     },
     setBanned(id: number, ban: { reason: string } | null, now: number): void {
       setBanned.run({ bannedAt: ban ? now : null, reason: ban?.reason ?? null, now, id });
+    },
+    setPasswordHash(id: number, passwordHash: string | null, now: number): void {
+      setPassword.run({ passwordHash, now, id });
+    },
+    keepSecret(name: string, candidate: string): string {
+      keepSecret.run({ name, value: candidate });
+      return secretByName.get({ name })!.value;
     },
     /**
      * Active links whose target contains `host` (to be checked on their parsed host), in the

@@ -29,6 +29,13 @@ export interface LinkStore {
   deleteLinks(ids: readonly number[], now: number): Awaitable<void>;
   /** Disables or enables these links in one transaction: all of them or none. */
   setDisabledMany(ids: readonly number[], disabled: boolean, now: number): Awaitable<void>;
+  /** Sets, changes or (null) removes the hash of a link's password; a deleted link keeps none. */
+  setPasswordHash(id: number, passwordHash: string | null, now: number): Awaitable<void>;
+  /**
+   * The secret kept under `name`: `candidate`, kept now, when none was; the one kept first
+   * otherwise, so every machine on the database reads the same.
+   */
+  keepSecret(name: string, candidate: string): Awaitable<string>;
   setBanned(
     id: number,
     ban: {

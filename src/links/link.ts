@@ -34,6 +34,8 @@ export type Link = {
   /** Removed by the operator for abuse: answers 410 and keeps its code forever. */
   bannedAt: number | null;
   banReason: string | null;
+  /** The scrypt hash of the link's password (link-password.ts); null: no password. */
+  passwordHash: string | null;
 } & LinkOptions;
 
 /** What an owner sets: the target and the options. */
@@ -44,6 +46,8 @@ export type NewLink = LinkSettings & {
   manageTokenHash: Buffer;
   /** The API key that made the link; null (or absent) when none did. */
   apiKeyId?: number | null;
+  /** The hash of its password (link-password.ts); null (or absent): none. */
+  passwordHash?: string | null;
 };
 
 export type LinkWithTokenHash = Link & { manageTokenHash: Buffer | null };
@@ -61,6 +65,7 @@ export type RedirectTarget = Pick<
   | 'disabledAt'
   | 'deletedAt'
   | 'bannedAt'
+  | 'passwordHash'
 >;
 
 export type InsertResult = { ok: true; link: Link } | { ok: false; reason: 'code_taken' };

@@ -20,7 +20,7 @@ export type RedirectFastPathDeps = {
  * it: the same lookup, the same visit counting and response (redirect-response.ts), the same
  * request id and log fields (http/request-logger.ts), logged at debug level (ADR 011).
  * Everything else — unknown codes (404 and its
- * rate limit), links that are gone (410), previews, other methods and any path that is not
+ * rate limit), links that are gone (410), password-protected links, previews, other methods and any path that is not
  * plainly `/<code>` — goes to `fallback`, the Express app, untouched.
  * test/links/redirect-fast-path.test.ts holds the two side by side.
  */
@@ -35,7 +35,8 @@ export function createRedirectFastPath(
     started: bigint,
     fallback: RequestListener,
   ): void {
-    if (link === null) return fallback(req, res);
+    // A password-protected link is Express's to answer: it asks for the password first.
+    if (link === null || link.passwordHash !== null) return fallback(req, res);
     const reqId = requestIdFor(req.headers);
     res.setHeader('X-Request-Id', reqId);
     deps.respond(req, res, link);

@@ -18,10 +18,18 @@ export type RedirectTally = {
 /** Whether `host` (from a Referer) is snip itself, as this request reached it. */
 export type IsOwnHost = (req: IncomingMessage, host: string) => boolean;
 
+/**
+ * A redirect that unlocked a password-protected link: `303 See Other` whatever the link's own
+ * status (the browser follows with a GET and never replays the password to the target), with the
+ * unlock cookie, and it counts as a visit as the GET it stands for would.
+ */
+export type Unlocked = { status: 303; cookie: string };
+
 export type RedirectResponder = (
   req: IncomingMessage,
   res: ServerResponse,
   link: RedirectTarget,
+  unlocked?: Unlocked,
 ) => void;
 
 /**
@@ -37,9 +45,9 @@ export function createRedirectResponder(deps: {
   /** MAX_URL_LENGTH: a forwarded query that would make the target longer is not forwarded. */
   maxUrlLength: number;
 }): RedirectResponder {
-  return (req, res, link) => {
-    deps.redirects.count(req.method, link.redirectStatus);
-    if (isCountedVisit(req)) {
+  return (req, res, link, unlocked) => {
+    if (unlocked === undefined) deps.redirects.count(req.method, link.redirectStatus);
+    if (isCountedVisit(unlocked === undefined ? req : { method: 'GET', headers: req.headers })) {
       deps.visits.record(
         link.id,
         referrerHost(req, (host) => deps.isOwnHost(req, host)),
@@ -50,7 +58,8 @@ export function createRedirectResponder(deps: {
       link.forwardQuery === 1
         ? forwardedLocation(link.target, req.url ?? '', deps.maxUrlLength)
         : link.target;
-    res.writeHead(link.redirectStatus, {
+    if (unlocked !== undefined) res.setHeader('Set-Cookie', unlocked.cookie);
+    res.writeHead(unlocked?.status ?? link.redirectStatus, {
       Location: location,
       // Every redirect, forwarded or not: `private`, so no shared cache keeps one visitor's
       // parameters (or a link since changed) for another; `max-age=0`, so browsers ask again.

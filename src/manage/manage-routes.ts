@@ -4,6 +4,7 @@ import { optionFormValues, parseLinkOptions } from '../links/link-options.js';
 import { parseUtmFields, splitUtm } from '../links/utm.js';
 import type { Link } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
+import { passwordProblem } from '../links/link-password.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
@@ -30,6 +31,14 @@ const ChartQuerySchema = z.object({
   days: z.enum(['30', '90']).optional().default('30').transform(Number),
 });
 const UpdateFormSchema = z.object({ url: z.string().trim() });
+/**
+ * The password fields of the management page: an empty `password` keeps the current one, a new
+ * one replaces it, and `remove_password` removes it.
+ */
+const PasswordChangeSchema = z.object({
+  password: z.string().optional().default(''),
+  remove_password: z.literal('1').optional(),
+});
 
 /**
  * Notices shown once after a change (Post/Redirect/Get), keyed by a fixed query value. A Map, so
@@ -113,8 +122,10 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     const link = await requireLink(req);
     if (!link) return next();
     const body: unknown = req.body ?? {};
+    // The password typed is never shown again.
+    const { password: _typed, ...shown } = stringFields(body);
     const refuse = async (status: number, errors: object) =>
-      renderManage(req, res, link, { values: stringFields(body), errors, status });
+      renderManage(req, res, link, { values: shown, errors, status });
     if (!isFormPost(req)) return refuse(415, { url: FORM_ONLY });
     const fields = UpdateFormSchema.safeParse(body);
     if (!fields.success) return refuse(400, { url: 'Send one URL.' });
@@ -128,12 +139,27 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
         ...(tags.ok ? {} : { tags: tags.message }),
       });
     }
+    const passwordFields = PasswordChangeSchema.safeParse(body);
+    if (!passwordFields.success) return refuse(400, { password: 'Send the password once.' });
+    const { password, remove_password: remove } = passwordFields.data;
+    // Checked before anything is saved, so a refused password changes nothing.
+    const refusedPassword =
+      password !== '' && remove !== undefined
+        ? 'Type a new password or remove the password, not both.'
+        : password === ''
+          ? null
+          : passwordProblem(password);
+    if (refusedPassword !== null) return refuse(422, { password: refusedPassword });
     const result = await deps.links.update(
       link,
       { url: fields.data.url, options: options.options, utm: utm.utm, tags: tags.tags },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);
+    if (password !== '' || (remove !== undefined && link.passwordHash !== null)) {
+      // An empty field keeps the password; a new one replaces it; the checkbox removes it.
+      await deps.links.setPassword(link, password === '' ? null : password);
+    }
     res.redirect(303, `/manage/${String(req.params.token)}?done=saved`);
   });
 

@@ -16,6 +16,8 @@ export type Metrics = {
   /** A request Express answered (not a redirect: the tally has those). */
   requestAnswered(route: string, method: string, status: number, seconds: number): void;
   rateLimited(limit: RateLimitName): void;
+  /** A wrong password for a protected link (a form post or HTTP Basic auth). */
+  passwordFailed(): void;
   storageUnavailable(code: StorageUnavailableCode): void;
   /** Where snip_links reads its figures at scrape time (the app's link service). */
   countLinksWith(count: () => Awaitable<Record<LinkStateName, number>>): void;
@@ -47,6 +49,7 @@ const UNMEASURED: Metrics = {
   redirects: { count() {} },
   requestAnswered() {},
   rateLimited() {},
+  passwordFailed() {},
   storageUnavailable() {},
   countLinksWith() {},
   measureVisitFlushes: (counter) => counter,
@@ -171,11 +174,17 @@ function createPrometheusMetrics(
 
   const rateLimited = new Counter({
     name: 'snip_rate_limited_total',
-    help: 'Requests refused with 429 by a rate limit: create, notFound, manage, api, signIn or report.',
+    help: 'Requests refused with 429 by a rate limit: create, notFound, manage, api, signIn, report, qr or password.',
     labelNames: ['limit'] as const,
     registers,
   });
   for (const limit of RATE_LIMIT_NAMES) rateLimited.inc({ limit }, 0);
+
+  const passwordFailures = new Counter({
+    name: 'snip_password_failures_total',
+    help: 'Wrong passwords given for password-protected links (form posts and HTTP Basic auth).',
+    registers,
+  });
 
   const storageUnavailable = new Counter({
     name: 'snip_storage_unavailable_total',
@@ -193,6 +202,9 @@ function createPrometheusMetrics(
     },
     rateLimited(limit: RateLimitName): void {
       rateLimited.inc({ limit });
+    },
+    passwordFailed(): void {
+      passwordFailures.inc();
     },
     storageUnavailable(code: StorageUnavailableCode): void {
       storageUnavailable.inc({ code });

@@ -267,6 +267,10 @@ function rowReader(
   };
 }
 
+/** A password-protected link in a file: an import sets no password, so it is not imported. */
+const PROTECTED_REFUSAL =
+  'This link is password-protected; an import cannot carry its password, so it is not imported open to anyone. Create it again with its password.';
+
 const plain = {
   ...DEFAULT_OPTIONS,
   tags: [] as string[],
@@ -283,19 +287,26 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
     reader(columns) {
       const c = (name: string) => find(columns, name);
       const [code, target] = [c('code'), c('target')];
-      return rowReader(part(code), part(target), (fields) => ({
-        created: time(fields, c('created')),
-        updated: time(fields, c('updated')),
-        visits: count(fields, c('visits')),
-        lastVisit: time(fields, c('lastvisit')),
-        // `state` is derived from the other columns, so it is not read back.
-        ...options(fields, columns),
-        disabledAt: time(fields, c('disabledat')),
-        bannedAt: time(fields, c('bannedat')),
-        banReason: banReason(fields, c('banreason')),
-        deletedAt: time(fields, c('deletedat')),
-        tags: tags(fields, c('tags'), /,/),
-      }));
+      return rowReader(part(code), part(target), (fields) => {
+        const details = {
+          created: time(fields, c('created')),
+          updated: time(fields, c('updated')),
+          visits: count(fields, c('visits')),
+          lastVisit: time(fields, c('lastvisit')),
+          // `state` is derived from the other columns, so it is not read back.
+          ...options(fields, columns),
+          disabledAt: time(fields, c('disabledat')),
+          bannedAt: time(fields, c('bannedat')),
+          banReason: banReason(fields, c('banreason')),
+          deletedAt: time(fields, c('deletedat')),
+          tags: tags(fields, c('tags'), /,/),
+        };
+        // The file says whether a link had a password, never which: imported, it would open
+        // to anyone, so it is refused (a deleted link has none to lose).
+        return flag(fields, c('haspassword')) && details.deletedAt === null
+          ? { ...details, refusal: PROTECTED_REFUSAL }
+          : details;
+      });
     },
   },
   shlink: {
@@ -337,11 +348,8 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
           banReason: banned ? 'Banned in Kutt.' : null,
         };
         if (flag(fields, c('password'))) {
-          // snip has no link passwords: imported, the link would open to anyone.
-          return {
-            ...details,
-            refusal: 'This link is password-protected in Kutt; snip has no link passwords.',
-          };
+          // The file says only that there was a password: imported, the link would open to anyone.
+          return { ...details, refusal: PROTECTED_REFUSAL };
         }
         return banned ? { ...details, remark: 'Banned in Kutt: imported banned.' } : details;
       });

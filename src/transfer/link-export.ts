@@ -35,6 +35,9 @@ export const EXPORT_COLUMNS: readonly string[] = [
   ...LATER_OPTIONS.map((name) => LINK_OPTIONS[name].file.column),
   // A link's tags, separated by commas (which no tag holds), as in the forms.
   'tags',
+  // Whether visitors must give a password: never the password or its hash (ADR 027). snip's
+  // import refuses such a row rather than open the link to anyone.
+  'has_password',
 ];
 
 export type ExportOptions = {
@@ -77,6 +80,7 @@ function exportRow(link: Link, now: number, pending: number, tags: readonly stri
     exportTime(link.deletedAt),
     ...LATER_OPTIONS.map((name) => optionText(name, link)),
     formatTagList(tags),
+    link.passwordHash === null ? '' : 'true',
   ]);
 }
 

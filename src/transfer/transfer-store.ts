@@ -6,7 +6,8 @@ import type { Link } from '../links/link.js';
  * A link as the import stores it: a link without its id. Imported links have no management token
  * (NULL); a deleted link's target is '' (a tombstone).
  */
-export type ImportedLink = Omit<Link, 'id'> & {
+/** A link as an import stages it: never a password (an import does not set one). */
+export type ImportedLink = Omit<Link, 'id' | 'passwordHash'> & {
   /** Its tags, checked (links/tags.ts); none for a tombstone. */
   tags?: readonly string[];
 };

@@ -70,6 +70,7 @@ describe('POST /api/v1/links', () => {
       visits: { total: 0, lastVisitAt: null },
       createdAt: '2026-11-29T12:00:00.000Z',
       updatedAt: '2026-11-29T12:00:00.000Z',
+      hasPassword: false,
       manageUrl: expect.stringMatching(/^https:\/\/s\.example\/manage\/[A-Za-z0-9_-]{32}$/),
     });
     await api().get(new URL(res.body.manageUrl).pathname).expect(200);

@@ -66,6 +66,7 @@ describe('the OpenAPI document', () => {
       'note',
       'tags',
       'reuse',
+      'password',
     ]);
     const list = res.body.paths['/links'].get.parameters.map((p: { name: string }) => p.name);
     expect(list).toEqual([
@@ -91,5 +92,19 @@ describe('the OpenAPI document', () => {
     expect(create.properties.maxVisits.maximum).toBe(1_000_000_000);
     const link = res.body.components.schemas.Link;
     expect(link.properties.expiresAt.description).toContain('9999-12-31T23:59:59.999Z');
+  });
+});
+
+describe('the OpenAPI document on passwords', () => {
+  it('when a client reads it, then password is write-only on creation and update, and links answer hasPassword', async () => {
+    t = buildTestApp();
+    const res = await request(t.app).get('/api/v1/openapi.json').expect(200);
+    const { CreateLink, UpdateLink, Link } = res.body.components.schemas;
+    expect(CreateLink.properties.password).toMatchObject({ type: 'string', writeOnly: true });
+    expect(CreateLink.properties.password.description).toContain('1024');
+    expect(JSON.stringify(UpdateLink.properties.password)).toContain('null');
+    expect(Link.properties.hasPassword).toMatchObject({ type: 'boolean' });
+    expect(Link.required).toContain('hasPassword');
+    expect(Link.properties).not.toHaveProperty('password');
   });
 });

@@ -243,17 +243,34 @@ describe("Raycast's Kutt extension", () => {
     expect(t.countLinks()).toBe(1);
   });
 
-  it('when it sends a password (snip has no password-protected links), then it gets 400 with an error and nothing is stored', async () => {
+  it('when it sends a password, then the link is protected by it and answered with password: true, as Kutt does', async () => {
     const res = await post({
       target: 'https://long.example/secret',
-      customurl: '',
+      customurl: 'secret',
       password: 'hunter2',
       expire_in: '',
       description: '',
     });
-    expectKuttError(res, 400);
-    expect(t.countLinks()).toBe(0);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ id: 'secret', password: true });
+    const page = await request(t.app).get('/secret').expect(401);
+    expect(page.headers.location).toBeUndefined();
+    expect(page.text).not.toContain('long.example');
+    await request(t.app).get('/secret').auth('kutt', 'hunter2').expect(302);
   });
+
+  it.each([
+    ['a password over 1,024 bytes', 'é'.repeat(513)],
+    ['a password with a control character', 'hunter\u00072'],
+    ['a password that is not a string', 1234],
+  ])(
+    'when it sends %s, then it gets 400 with an error and nothing is stored',
+    async (_name, password) => {
+      const res = await post({ target: 'https://long.example/secret', password });
+      expectKuttError(res, 400);
+      expect(t.countLinks()).toBe(0);
+    },
+  );
 
   it.each([
     ['2 minutes', 2 * 60_000],

@@ -370,6 +370,7 @@ describe('dataLosses', () => {
       add_urls_forward_query: true,
       add_urls_title_note: true,
       add_tags: true,
+      add_urls_password: true,
     });
   });
 });

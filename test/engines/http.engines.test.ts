@@ -530,7 +530,14 @@ function suite(engine: 'sqlite' | 'postgres') {
     const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
     const s = await buildEngineApp(engine, { BASE_URL: ORIGIN, ADMIN_PASSWORD }, { logger });
     const manage = await managedLink(s, 'https://a.example/kept', 'kept');
-    const context = { key: await apiKey(s), code: 'kept', manage, adminCookie: await signIn(s) };
+    await managedLink(s, 'https://a.example/locked', 'locked', { password: 'open sesame' });
+    const context = {
+      key: await apiKey(s),
+      code: 'kept',
+      manage,
+      adminCookie: await signIn(s),
+      locked: 'locked',
+    };
     const statuses: Record<string, number> = {};
     for (const door of BODY_DOORS) {
       for (const body of MALFORMED_BODIES) {
@@ -543,7 +550,8 @@ function suite(engine: 'sqlite' | 'postgres') {
       }
     }
     console.log(`${engine}: malformed bodies by status ${JSON.stringify(statuses)}`);
-    expect(await s.store.links.countLinks()).toBe(1);
+    expect(await s.store.links.countLinks()).toBe(2);
+    await request(s.app).get('/locked').auth('', 'open sesame').expect(302);
     expect((await request(s.app).get('/kept').expect(302)).headers.location).toBe(
       'https://a.example/kept',
     );
@@ -704,6 +712,330 @@ function suite(engine: 'sqlite' | 'postgres') {
       .set('Authorization', `Bearer ${key}`)
       .expect(200);
     expect(kept.body).toMatchObject({ url: 'https://a.example/kept', title: 'Kept', note: null });
+  });
+
+  describe('password-protected links', () => {
+    const PASSWORD = 'open sesame ☂';
+    const TARGET = 'https://secret.example/plans?q=1';
+
+    /** The unlock cookie a response sets, as `name=value`, and its attributes. */
+    function unlockCookie(res: request.Response): { pair: string; attributes: string[] } {
+      const cookies = (res.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
+      const line = cookies.find((cookie) => cookie.startsWith('snip_unlock='));
+      expect(line).toBeDefined();
+      const [pair, ...attributes] = line!.split(';').map((part) => part.trim());
+      return { pair: pair!, attributes };
+    }
+
+    function unlock(s: EngineApp, code: string, password: string) {
+      return request(s.app)
+        .post(`/${code}`)
+        .set({ ...SAME_ORIGIN, 'User-Agent': BROWSER })
+        .type('form')
+        .send({ password });
+    }
+
+    /** Nothing in an answer tells where the link goes. */
+    function expectNoTarget(res: request.Response) {
+      expect(res.headers.location).toBeUndefined();
+      expect(res.text ?? '').not.toContain('secret.example');
+      expect(JSON.stringify(res.headers)).not.toContain('secret.example');
+    }
+
+    it('the form protects a link: GET answers a 401 page with a form and no target, the preview and the fast path hide it too', async () => {
+      const s = await build();
+      await managedLink(s, TARGET, 'locked', { password: PASSWORD, redirect: '301' });
+      const page = await visit(s, 'locked').expect(401);
+      expectNoTarget(page);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.headers['www-authenticate']).toBeDefined();
+      expect(page.headers['www-authenticate']).not.toMatch(/^\s*basic/i);
+      expect(page.text).toMatch(/<form[^>]*method="post"[^>]*action="\/locked"/);
+      expect(page.text).toContain('name="password"');
+      // The form's answer redirects to the target's origin: the page's CSP must let it.
+      expect(page.headers['content-security-policy']).toContain("form-action 'self' https: http:");
+      expect(page.headers['content-security-policy']).not.toContain('secret.example');
+      expectNoTarget(await request(s.app).head('/locked').expect(401));
+      const preview = await request(s.app).get('/locked+').expect(200);
+      expectNoTarget(preview);
+      // The server's own listener: the fast path hands a protected link to Express.
+      expectNoTarget(
+        await request(s.listener).get('/locked').set('User-Agent', BROWSER).expect(401),
+      );
+      expectNoTarget(await request(s.listener).head('/locked').expect(401));
+      // No visit is counted before the unlock.
+      expect(await s.flushVisits()).toBe(0);
+      // The password never comes back in a page.
+      const key = await apiKey(s);
+      const listed = await request(s.app)
+        .get('/api/v1/links/locked')
+        .set('Authorization', `Bearer ${key}`);
+      expect(listed.body.hasPassword).toBe(true);
+      expect(JSON.stringify(listed.body)).not.toContain('scrypt');
+      expect(JSON.stringify(listed.body)).not.toContain('sesame');
+    });
+
+    it('the right password answers 303 with a signed unlock cookie for that link alone, counts one visit, and the cookie or Basic auth redirect with the link’s status', async () => {
+      const s = await build();
+      await managedLink(s, TARGET, 'locked', { password: PASSWORD, redirect: '308' });
+      await managedLink(s, 'https://other.example/', 'other', { password: 'another one' });
+      const wrong = await unlock(s, 'locked', 'not it').expect(401);
+      expectNoTarget(wrong);
+      expect(wrong.text).toContain('name="password"');
+      expect(wrong.headers['set-cookie']).toBeUndefined();
+      const right = await unlock(s, 'locked', PASSWORD).expect(303);
+      expect(right.headers.location).toBe(TARGET);
+      expect(await s.flushVisits()).toBe(1);
+      const { pair, attributes } = unlockCookie(right);
+      expect(pair).not.toContain('sesame');
+      expect(pair).toMatch(/^snip_unlock=locked\./);
+      expect(attributes).toEqual(
+        expect.arrayContaining(['Path=/locked', 'HttpOnly', 'SameSite=Lax']),
+      );
+      // The test app's BASE_URL is https: the cookie is Secure.
+      expect(attributes).toContain('Secure');
+      const maxAge = Number(attributes.find((a) => a.startsWith('Max-Age='))!.slice(8));
+      expect(maxAge).toBeGreaterThan(0);
+      expect(maxAge).toBeLessThanOrEqual(86_400);
+
+      const withCookie = await visit(s, 'locked').set('Cookie', pair).expect(308);
+      expect(withCookie.headers.location).toBe(TARGET);
+      expect(await s.flushVisits()).toBe(1);
+      // HTTP Basic auth with any user name.
+      await visit(s, 'locked').auth('anyone', PASSWORD).expect(308).expect('Location', TARGET);
+      await visit(s, 'locked').auth('', PASSWORD).expect(308);
+      expectNoTarget(await visit(s, 'locked').auth('anyone', 'not it').expect(401));
+      // Another link's cookie, and a tampered one, unlock nothing.
+      const value = pair.slice('snip_unlock='.length);
+      expectNoTarget(await visit(s, 'other').set('Cookie', pair).expect(401));
+      const renamed = `snip_unlock=other.${value.split('.').slice(1).join('.')}`;
+      expectNoTarget(await visit(s, 'other').set('Cookie', renamed).expect(401));
+      const [code, expires, signature] = value.split('.');
+      const flipped = `${signature!.slice(0, -2)}${signature!.endsWith('AA') ? 'AB' : 'AA'}`;
+      for (const forged of [
+        `snip_unlock=${code}.${expires}.${flipped}`,
+        `snip_unlock=${code}.${Number(expires) + 3600}.${signature}`,
+        `snip_unlock=${code}.${expires}`,
+        'snip_unlock=',
+      ]) {
+        expectNoTarget(await visit(s, 'locked').set('Cookie', forged).expect(401));
+      }
+    });
+
+    it('changing or removing the password invalidates every unlock cookie, on the management page and through the admin', async () => {
+      const s = await build();
+      const manage = await managedLink(s, TARGET, 'locked', { password: PASSWORD });
+      const page = await request(s.app).get(manage).expect(200);
+      expect(page.text).not.toContain('sesame');
+      expect(page.text).toContain('name="remove_password"');
+      const first = unlockCookie(await unlock(s, 'locked', PASSWORD).expect(303)).pair;
+      // An empty field keeps the password, and the cookie.
+      await request(s.app)
+        .post(manage)
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send({ url: TARGET, password: '' })
+        .expect(303);
+      await visit(s, 'locked').set('Cookie', first).expect(302);
+      await unlock(s, 'locked', PASSWORD).expect(303);
+      // A new password: the old one and the old cookie no longer work.
+      await request(s.app)
+        .post(manage)
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send({ url: TARGET, password: 'the new one' })
+        .expect(303);
+      expectNoTarget(await visit(s, 'locked').set('Cookie', first).expect(401));
+      await unlock(s, 'locked', PASSWORD).expect(401);
+      const second = unlockCookie(await unlock(s, 'locked', 'the new one').expect(303)).pair;
+      await visit(s, 'locked').set('Cookie', second).expect(302);
+      // The same password set again is a new hash: cookies issued before still stop working.
+      await request(s.app)
+        .post(manage)
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send({ url: TARGET, password: 'the new one' })
+        .expect(303);
+      expectNoTarget(await visit(s, 'locked').set('Cookie', second).expect(401));
+      // Both a new password and the remove box: refused, nothing changes.
+      const both = await request(s.app)
+        .post(manage)
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send({ url: TARGET, password: 'x', remove_password: '1' })
+        .expect(422);
+      expect(both.text).not.toContain('value="x"');
+      await unlock(s, 'locked', 'the new one').expect(303);
+      // Removed: the link redirects to anyone, and the form offers no remove box any more.
+      await request(s.app)
+        .post(manage)
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send({ url: TARGET, remove_password: '1' })
+        .expect(303);
+      await visit(s, 'locked').expect(302).expect('Location', TARGET);
+      expect((await request(s.app).get(manage)).text).not.toContain('name="remove_password"');
+
+      // The admin sees that a link is protected, and removes the password.
+      const cookie = await signIn(s);
+      const created = await adminPost(s, cookie, '/admin/links', {
+        url: TARGET,
+        alias: 'adminlock',
+        password: PASSWORD,
+      });
+      expect(created.status).toBe(303);
+      const unlocked = unlockCookie(await unlock(s, 'adminlock', PASSWORD).expect(303)).pair;
+      const adminPage = await request(s.app)
+        .get('/admin/links/adminlock')
+        .set('Cookie', cookie)
+        .expect(200);
+      expect(adminPage.text).toContain('Protected');
+      expect(adminPage.text).toContain('/admin/links/adminlock/remove-password');
+      expect(adminPage.text).not.toContain('scrypt');
+      const list = await request(s.app).get('/admin?q=adminlock').set('Cookie', cookie).expect(200);
+      expect(list.text).toMatch(/<span class="badge">password<\/span>/);
+      expect(list.text).not.toContain('scrypt');
+      await adminPost(s, cookie, '/admin/links/adminlock/remove-password').expect(303);
+      await visit(s, 'adminlock').expect(302);
+      expect(
+        (await request(s.app).get('/admin/links/adminlock').set('Cookie', cookie)).text,
+      ).toContain('None');
+      // Set again through the API, the earlier cookie does not come back to life.
+      const key = await apiKey(s);
+      await request(s.app)
+        .patch('/api/v1/links/adminlock')
+        .set('Authorization', `Bearer ${key}`)
+        .send({ password: PASSWORD })
+        .expect(200);
+      expectNoTarget(await visit(s, 'adminlock').set('Cookie', unlocked).expect(401));
+    });
+
+    it('RATE_LIMIT_PASSWORD counts wrong attempts per link and client; past it even the right password and Basic auth get 429, and /metrics counts the failures', async () => {
+      const s = await build({ RATE_LIMITS: 'on', RATE_LIMIT_PASSWORD: '3/15min', METRICS_TOKEN });
+      await managedLink(s, TARGET, 'locked', { password: PASSWORD });
+      await managedLink(s, 'https://other.example/', 'other', { password: PASSWORD });
+      // The right password counts nothing.
+      await unlock(s, 'locked', PASSWORD).expect(303);
+      await unlock(s, 'locked', 'wrong 1').expect(401);
+      await visit(s, 'locked').auth('x', 'wrong 2').expect(401);
+      await unlock(s, 'locked', 'wrong 3').expect(401);
+      for (const attempt of [
+        unlock(s, 'locked', PASSWORD),
+        visit(s, 'locked').auth('x', PASSWORD),
+        unlock(s, 'locked', 'wrong 4'),
+      ]) {
+        const refused = await attempt.expect(429);
+        expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+        expectNoTarget(refused);
+      }
+      // Another link, from the same client, is not limited.
+      await unlock(s, 'other', PASSWORD).expect(303);
+      const metrics = await request(s.app)
+        .get('/metrics')
+        .set('Authorization', `Bearer ${METRICS_TOKEN}`)
+        .expect(200);
+      expect(metrics.text).toMatch(/^snip_password_failures_total 3$/m);
+      expect(metrics.text).toMatch(/^snip_rate_limited_total\{limit="password"\} 3$/m);
+
+      // RATE_LIMITS=off turns it off like the others.
+      const open = await build({ RATE_LIMITS: 'off', RATE_LIMIT_PASSWORD: '1/15min' });
+      await managedLink(open, TARGET, 'locked', { password: PASSWORD });
+      for (let i = 0; i < 3; i++) await unlock(open, 'locked', 'wrong').expect(401);
+      await unlock(open, 'locked', PASSWORD).expect(303);
+    });
+
+    it('/api/v1 takes a write-only password on POST and PATCH, null removes it, and bad passwords are 4xx that change nothing', async () => {
+      const s = await build();
+      const key = await apiKey(s);
+      const api = (method: 'post' | 'patch', path: string, body: object) =>
+        request(s.app)[method](path).set('Authorization', `Bearer ${key}`).send(body);
+      const created = await api('post', '/api/v1/links', {
+        url: TARGET,
+        alias: 'apilock',
+        password: PASSWORD,
+      }).expect(201);
+      expect(created.body.hasPassword).toBe(true);
+      expect(created.body).not.toHaveProperty('password');
+      expectNoTarget(await visit(s, 'apilock').expect(401));
+      await visit(s, 'apilock').auth('api', PASSWORD).expect(302);
+      // `reuse` never hands out a link without the password asked for.
+      const plain = await api('post', '/api/v1/links', { url: TARGET, reuse: true }).expect(201);
+      expect(plain.body.hasPassword).toBe(false);
+      const again = await api('post', '/api/v1/links', {
+        url: TARGET,
+        reuse: true,
+        password: 'x',
+      }).expect(201);
+      expect(again.body.code).not.toBe(plain.body.code);
+
+      const tooLong = 'é'.repeat(512) + 'a';
+      for (const [body, status] of [
+        [{ password: tooLong }, 400],
+        [{ password: 'tab\there' }, 400],
+        [{ password: '' }, 400],
+        [{ password: 1234 }, 400],
+        [{ password: ['a'] }, 400],
+      ] as const) {
+        const refused = await api('post', '/api/v1/links', {
+          url: 'https://new.example/',
+          ...body,
+        });
+        expect(refused.status).toBe(status);
+        expect(refused.headers['content-type']).toMatch(/problem\+json/);
+        const patched = await api('patch', '/api/v1/links/apilock', { maxVisits: 9, ...body });
+        expect(patched.status).toBe(status);
+      }
+      // Exactly 1,024 bytes is fine.
+      await api('patch', '/api/v1/links/apilock', { password: 'é'.repeat(512) }).expect(200);
+      const unchanged = await api('get' as 'post', '/api/v1/links/apilock', {});
+      expect(unchanged.body.maxVisits).toBeNull();
+      await visit(s, 'apilock').auth('api', 'é'.repeat(512)).expect(302);
+      const removed = await api('patch', '/api/v1/links/apilock', { password: null }).expect(200);
+      expect(removed.body.hasPassword).toBe(false);
+      await visit(s, 'apilock').expect(302);
+      const listed = await request(s.app)
+        .get('/api/v1/links')
+        .set('Authorization', `Bearer ${key}`)
+        .expect(200);
+      for (const link of listed.body.data) expect(typeof link.hasPassword).toBe('boolean');
+    });
+
+    it('the forms refuse a bad password with a 4xx that stores nothing, never echo it, and the export says only has_password', async () => {
+      const s = await build();
+      for (const password of ['é'.repeat(513), 'bell\u0007', 'new\nline']) {
+        const res = await shorten(s, TARGET, 'refused', { password });
+        expect(res.status).toBe(422);
+        expect(res.text).not.toContain(password);
+        expect(res.text).toMatch(/<details[^>]*open/);
+      }
+      const twice = await request(s.app)
+        .post('/shorten')
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send('url=https%3A%2F%2Fa.example%2F&password=a&password=b');
+      expect(twice.status).toBe(400);
+      await request(s.app).get('/refused').expect(404);
+      const manage = await managedLink(s, TARGET, 'kept', { password: PASSWORD });
+      const bad = await request(s.app)
+        .post(manage)
+        .set(SAME_ORIGIN)
+        .type('form')
+        .send({ url: 'https://changed.example/', password: 'x'.repeat(1025) })
+        .expect(422);
+      expect(bad.text).not.toContain('x'.repeat(1025));
+      await visit(s, 'kept').auth('x', PASSWORD).expect(302).expect('Location', TARGET);
+
+      const cookie = await signIn(s);
+      const exported = await request(s.app)
+        .get('/admin/export.csv')
+        .set('Cookie', cookie)
+        .expect(200);
+      const [header, row] = exported.text.split('\r\n');
+      expect(header!.split(',').at(-1)).toBe('has_password');
+      expect(row!.split(',').at(-1)).toBe('true');
+      expect(exported.text).not.toContain('scrypt');
+      expect(exported.text).not.toContain('sesame');
+    });
   });
 
   it('health, QR codes and previews answer', async () => {

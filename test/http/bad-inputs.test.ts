@@ -555,11 +555,18 @@ describe('malformed bodies on every door', () => {
           .type('form')
           .send({ password: ADMIN_PASSWORD })
           .expect(303);
+        await request(local.app)
+          .post('/shorten')
+          .set(SAME_ORIGIN)
+          .type('form')
+          .send({ url: 'https://a.example/locked', alias: 'locked-link', password: 'open sesame' })
+          .expect(303);
         const context: DoorContext = {
           key: await createApiKey(local),
           code: 'target-link',
           manage,
           adminCookie: (signIn.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!,
+          locked: 'locked-link',
         };
         for (const body of MALFORMED_BODIES) {
           lines.length = 0;
@@ -569,12 +576,13 @@ describe('malformed bodies on every door', () => {
           );
           expectSafe(res);
           expect(linesAboveWarn(lines), body.name).toEqual([]);
-          expect(local.countLinks(), body.name).toBe(1);
+          expect(local.countLinks(), body.name).toBe(2);
         }
         await request(local.app)
           .get('/target-link')
           .expect(302)
           .expect('Location', 'https://a.example/');
+        await request(local.app).get('/locked-link').auth('', 'open sesame').expect(302);
       } finally {
         local.db.close();
       }

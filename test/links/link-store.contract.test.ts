@@ -132,6 +132,7 @@ describeStoreContract('LinkStore', (open) => {
       deletedAt: null,
       bannedAt: null,
       banReason: null,
+      passwordHash: null,
     };
     expect(inserted.link).toMatchObject(expected);
     const withToken = { ...expected, manageTokenHash: Buffer.from('abc-token') };
@@ -148,6 +149,7 @@ describeStoreContract('LinkStore', (open) => {
       disabledAt: null,
       deletedAt: null,
       bannedAt: null,
+      passwordHash: null,
     });
     // Codes are case-sensitive; unknown codes and hashes find nothing.
     expect(await s.links.findLink('ABC')).toBeNull();
@@ -543,5 +545,51 @@ describeStoreContract('LinkStore', (open) => {
     expect(before).toMatchObject({ deletedAt: null, visits: 3 });
     expect(await s.visits.dailyCounts(id, '2000-01-01')).toHaveLength(1);
     expect(await s.visits.topReferrers(id, 10)).toEqual([{ host: 'r.example', count: 3 }]);
+  });
+});
+
+describeStoreContract('LinkStore: passwords', (open) => {
+  it('stores, changes and removes a password hash, reads it on the redirect lookup, and a tombstone erases it', async () => {
+    const s = await open();
+    const result = await s.links.insertLink(
+      {
+        ...settings('https://a.example/'),
+        code: 'locked',
+        manageTokenHash: Buffer.from('locked-token'),
+        passwordHash: 'scrypt$15$8$1$salt$hash',
+      },
+      NOW,
+    );
+    expect(result.ok && result.link.passwordHash).toBe('scrypt$15$8$1$salt$hash');
+    expect(await s.links.findRedirect('locked')).toMatchObject({
+      passwordHash: 'scrypt$15$8$1$salt$hash',
+    });
+    const id = await idOf(s, 'locked');
+    await s.links.setPasswordHash(id, 'scrypt$15$8$1$other$hash', NOW + 1);
+    expect(await s.links.findLink('locked')).toMatchObject({
+      passwordHash: 'scrypt$15$8$1$other$hash',
+      updated: NOW + 1,
+    });
+    await s.links.setPasswordHash(id, null, NOW + 2);
+    expect((await s.links.findRedirect('locked'))?.passwordHash).toBeNull();
+    await s.links.setPasswordHash(id, 'scrypt$15$8$1$again$hash', NOW + 3);
+    await s.links.deleteLink(id, NOW + 4);
+    expect((await s.links.findLink('locked'))?.passwordHash).toBeNull();
+    // A deleted link takes no password any more.
+    await s.links.setPasswordHash(id, 'scrypt$15$8$1$late$hash', NOW + 5);
+    expect((await s.links.findLink('locked'))?.passwordHash).toBeNull();
+    // Links made without one have none; many deleted at once lose theirs too.
+    const plain = await addLink(s, 'plain', settings('https://b.example/'), NOW);
+    expect((await s.links.findLink('plain'))?.passwordHash).toBeNull();
+    await s.links.setPasswordHash(plain, 'scrypt$15$8$1$x$y', NOW);
+    await s.links.deleteLinks([plain], NOW + 6);
+    expect((await s.links.findLink('plain'))?.passwordHash).toBeNull();
+  });
+
+  it('keeps the first secret stored under a name, whoever asks later', async () => {
+    const s = await open();
+    expect(await s.links.keepSecret('unlock-cookie', 'first')).toBe('first');
+    expect(await s.links.keepSecret('unlock-cookie', 'second')).toBe('first');
+    expect(await s.links.keepSecret('another', 'third')).toBe('third');
   });
 });

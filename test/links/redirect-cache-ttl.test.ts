@@ -15,6 +15,7 @@ function row(id: number, target = `https://example.com/${id}`): RedirectTarget {
     disabledAt: null,
     deletedAt: null,
     bannedAt: null,
+    passwordHash: null,
   };
 }
 

@@ -26,6 +26,7 @@ function row(id: number): RedirectTarget {
     disabledAt: null,
     deletedAt: null,
     bannedAt: null,
+    passwordHash: null,
   };
 }
 

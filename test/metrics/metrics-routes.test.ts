@@ -73,6 +73,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
         snip_visit_flush_batch_size: 'histogram',
         snip_visit_flush_failures_total: 'counter',
         snip_rate_limited_total: 'counter',
+        snip_password_failures_total: 'counter',
         snip_storage_unavailable_total: 'counter',
       });
       for (const [, { help }] of snip) expect(help.length).toBeGreaterThan(20);

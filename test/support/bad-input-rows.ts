@@ -112,7 +112,14 @@ export const MALFORMED_BODIES: MalformedBody[] = [
 ];
 
 /** What a door needs to be reached: a key, a link's code or management path, an admin session. */
-export type DoorContext = { key: string; code: string; manage: string; adminCookie: string };
+export type DoorContext = {
+  key: string;
+  code: string;
+  manage: string;
+  adminCookie: string;
+  /** A password-protected link's code, for its password form; `code` when there is none. */
+  locked?: string;
+};
 
 /** Every door that reads a request body, as a client reaches it. */
 export const BODY_DOORS: {
@@ -163,6 +170,12 @@ export const BODY_DOORS: {
     door: 'management',
     method: 'post',
     path: (c) => c.manage,
+    headers: () => ({ 'Sec-Fetch-Site': 'same-origin' }),
+  },
+  {
+    door: 'password form',
+    method: 'post',
+    path: (c) => `/${c.locked ?? c.code}`,
     headers: () => ({ 'Sec-Fetch-Site': 'same-origin' }),
   },
   {

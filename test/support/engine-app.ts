@@ -1,7 +1,8 @@
 import type { Express } from 'express';
 import { pino } from 'pino';
 import { onTestFinished } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createApp, createRequestListener } from '../../src/app.js';
+import type { RequestListener } from '../../src/links/redirect-fast-path.js';
 import { loadConfig } from '../../src/config.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
 import { loadMigrations } from '../../src/db/migrations.js';
@@ -22,6 +23,8 @@ export type Engine = 'sqlite' | 'postgres';
 export type EngineApp = {
   engine: Engine;
   app: Express;
+  /** What the server listens with: the redirect fast path in front of `app`, on the same services. */
+  listener: RequestListener;
   store: Store;
   visitCounter: VisitCounter;
   /** Writes the visits counted in memory, as the server does every second. */
@@ -80,6 +83,7 @@ export async function buildEngineApp(
   return {
     engine,
     app,
+    listener: createRequestListener(services),
     store,
     visitCounter,
     flushVisits: async () => {

@@ -97,7 +97,8 @@ describe('importing Kutt links', () => {
         code: 'private-doc',
         target: 'https://example.org/private',
         result: 'refused',
-        reason: 'This link is password-protected in Kutt; snip has no link passwords.',
+        reason:
+          'This link is password-protected; an import cannot carry its password, so it is not imported open to anyone. Create it again with its password.',
       },
       {
         line: 4,

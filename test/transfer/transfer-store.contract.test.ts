@@ -115,8 +115,11 @@ describeStoreContract('TransferStore', (open) => {
     expect(all?.map((link) => link.code)).toEqual(['made', 'one', 'gone', 'banned']);
     const ids = all!.map((link) => link.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
-    // An imported link is stored as it came, without its id and without a management token.
-    const withoutId = ({ id: _id, ...rest }: Link): ImportedLink => rest;
+    // An imported link is stored as it came, without its id, a management token or a password.
+    const withoutId = ({ id: _id, passwordHash, ...rest }: Link): ImportedLink => {
+      expect(passwordHash).toBeNull();
+      return rest;
+    };
     expect(all!.slice(1).map(withoutId)).toEqual([imported('one'), tombstone, banned]);
     expect(await s.links.findLink('one')).toMatchObject({ manageTokenHash: null });
     for (const limit of [1, 3]) {
