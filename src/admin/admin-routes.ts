@@ -301,11 +301,13 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     status = 200,
   ) {
     const now = deps.now();
-    const [daily, referrers, groups] = await Promise.all([
+    const [daily, referrers, groups, tagged] = await Promise.all([
       deps.visits.dailyCounts(link.id, firstChartDay(page.days, now)),
       deps.visits.topReferrers(link.id, 10),
       deps.abuse.openReports(),
+      deps.links.tagsOf([link]),
     ]);
+    const tags = formatTagList(tagged.get(link.id) ?? []);
     await render(
       res,
       'link',
@@ -315,7 +317,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         notice: page.notice,
         shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
         totalVisits: deps.links.totalVisits(link),
-        tags: formatTagList((await deps.links.tagsOf([link])).get(link.id) ?? []),
+        tags,
         chart: buildVisitChart(daily, page.days, now),
         referrers,
         reports: groups.find((group) => group.urlId === link.id)?.reports ?? [],
@@ -327,6 +329,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
           ...splitUtm(link.target).utm,
           url: splitUtm(link.target).url,
           ...optionFormValues(link),
+          tags,
         },
       },
       status,
@@ -387,12 +390,17 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     if (typeof url !== 'string') return refuse(400, { url: 'Send one URL.' });
     const options = parseLinkOptions(body, deps.now());
     const utm = parseUtmFields(body);
-    if (!options.ok || !utm.ok) {
-      return refuse(422, { ...(options.ok ? {} : options.errors), ...(utm.ok ? {} : utm.errors) });
+    const tags = readTagsField(body);
+    if (!options.ok || !utm.ok || !tags.ok) {
+      return refuse(422, {
+        ...(options.ok ? {} : options.errors),
+        ...(utm.ok ? {} : utm.errors),
+        ...(tags.ok ? {} : { tags: tags.message }),
+      });
     }
     const result = await deps.links.update(
       link,
-      { url: url.trim(), options: options.options, utm: utm.utm },
+      { url: url.trim(), options: options.options, utm: utm.utm, tags: tags.tags },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);

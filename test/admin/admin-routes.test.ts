@@ -619,19 +619,31 @@ describe('editing a link in the admin', () => {
         redirect: '308',
         expires_on: '2027-01-31',
         max_visits: '5',
+        title: 'Second page',
+        tags: 'launch, Q3',
+        utm_source: 'news',
       })
       .expect(303);
     expect(saved.headers.location).toBe('/admin/links/edit-me?done=saved');
     expect(row()).toMatchObject({
-      target: 'https://example.org/second',
+      target: 'https://example.org/second?utm_source=news',
       redirect_status: 308,
       expires_at: Date.UTC(2027, 1, 1),
       max_visits: 5,
     });
     const redirect = await request(t.app).get('/edit-me').expect(308);
-    expect(redirect.headers.location).toBe('https://example.org/second');
+    expect(redirect.headers.location).toBe('https://example.org/second?utm_source=news');
     const page = await as(cookie).get(saved.headers.location!).expect(200);
     expect(page.text).toContain('The changes are saved.');
+    // The form shows the link as it now is: title, tags, and the UTM parameter in its field.
+    expect(page.text).toMatch(/<input id="title" name="title"[^>]*value="Second page"/);
+    expect(page.text).toMatch(/<input id="tags" name="tags"[^>]*\s+value="launch, Q3"/);
+    expect(page.text).toMatch(/<input id="utm_source" name="utm_source"[^>]*\s+value="news"/);
+    expect(page.text).toMatch(
+      /<input id="url" name="url"[^>]*\s+value="https:\/\/example.org\/second"/,
+    );
+    // A password is its owner's to set: the admin's form has no such field.
+    expect(page.text).not.toContain('id="password"');
   });
 
   it.each([
