@@ -25,16 +25,16 @@ import {
  */
 
 const BROKEN_VERSION = '20991231000000';
-const BROKEN = `${BROKEN_VERSION}_add_link_tags.sql`;
+const BROKEN = `${BROKEN_VERSION}_add_link_labels.sql`;
 // Creates a table, fills it, rewrites every link's target, then fails on a table that is not there.
 const BROKEN_SQL = `-- migrate:up
-CREATE TABLE link_tags (url_id INTEGER NOT NULL REFERENCES urls (id), tag TEXT NOT NULL);
-INSERT INTO link_tags (url_id, tag) SELECT id, 'imported' FROM urls;
+CREATE TABLE link_labels (url_id INTEGER NOT NULL REFERENCES urls (id), tag TEXT NOT NULL);
+INSERT INTO link_labels (url_id, tag) SELECT id, 'imported' FROM urls;
 UPDATE urls SET target = 'https://broken.example/';
-INSERT INTO link_tags (url_id, tag) SELECT url_id, tag FROM legacy_tags;
+INSERT INTO link_labels (url_id, tag) SELECT url_id, tag FROM legacy_labels;
 
 -- migrate:down
-DROP TABLE link_tags;
+DROP TABLE link_labels;
 `;
 const LINKS = 5;
 
@@ -135,7 +135,7 @@ describe('a broken migration', () => {
     const failed = await launchBroken(BROKEN_SQL);
     expect(failed.code).not.toBe(0);
     expect(failed.error).toEqual([
-      `migrate: ${BROKEN} failed: no such table: legacy_tags`,
+      `migrate: ${BROKEN} failed: no such table: legacy_labels`,
       'launch: migrations failed; not starting the server',
     ]);
     expect(contentsOf(file)).toEqual(before);
@@ -149,7 +149,7 @@ describe('a broken migration', () => {
     expect(untransacted.code).not.toBe(0);
     expect(untransacted.error).toEqual(failed.error);
     const halfMigrated = contentsOf(file);
-    expect(halfMigrated.rows.link_tags).toHaveLength(LINKS);
+    expect(halfMigrated.rows.link_labels).toHaveLength(LINKS);
     expect(halfMigrated.rows.urls!.every((row) => row.includes('https://broken.example/'))).toBe(
       true,
     );
@@ -182,7 +182,7 @@ describe('a broken migration', () => {
     const tables = Object.keys(before.rows).length;
     const rows = Object.values(before.rows).reduce((sum, r) => sum + r.length, 0);
     fault.survived(
-      `broken migration: launch exited ${failed.code} with "${failed.error[0]}", no server started, ${tables} tables and ${rows} rows unchanged; with transaction:false the half-migrated database (link_tags created, ${LINKS} targets rewritten) came back from ${path.basename(untransacted.snapshot!)}; the restored database launches and serves all ${links.length} links; load ${describeTally(tally)}`,
+      `broken migration: launch exited ${failed.code} with "${failed.error[0]}", no server started, ${tables} tables and ${rows} rows unchanged; with transaction:false the half-migrated database (link_labels created, ${LINKS} targets rewritten) came back from ${path.basename(untransacted.snapshot!)}; the restored database launches and serves all ${links.length} links; load ${describeTally(tally)}`,
     );
   });
 });
