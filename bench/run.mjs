@@ -10,9 +10,13 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { postgresUnavailable, startPostgresCluster } from '../scripts/postgres-cluster.mjs';
 import {
+  BENCH_PASSWORD,
   CODE_PREFIX,
   FORWARD_PREFIX,
+  PROTECTED_PREFIX,
+  TAGGED_PREFIX,
   UNKNOWN_PREFIX,
+  benchPasswordHash,
   codeFor,
   seedLinks,
   seedPostgresLinks,
@@ -46,6 +50,10 @@ const PG_MACHINES = 2;
 /** The small table's server again, on its links that forward, each visit with a query string. */
 const FORWARD_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, forwarding ?query`;
 const FORWARDED_QUERY = 'utm_source=newsletter&utm_medium=email&utm_campaign=bench';
+/** The small table's server again, on its links that carry three tags each. */
+const TAGGED_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, tagged`;
+/** The small table's server again, on one password-protected link, with its unlock cookie. */
+const PROTECTED_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, protected (unlocked by cookie)`;
 const PG_NAME = `snip on PostgreSQL, ${PG_MACHINES} processes, ${SMALL_TABLE.toLocaleString('en')} links`;
 
 // The server gets core 0 and the load generator core 1, so they do not compete (where possible).
@@ -129,6 +137,30 @@ function snipEnv(databaseFile, port, extra = {}) {
     PORT: String(port),
     ...extra,
   };
+}
+
+/**
+ * The unlock cookie of the protected link `code`, as a browser gets it: the password posted to
+ * `POST /<code>` from snip's own form, answered 303 with `Set-Cookie`. Returns `name=value`, what
+ * a browser sends back in its `Cookie` header.
+ */
+async function unlock(url, code) {
+  const res = await fetch(`${url}/${code}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'sec-fetch-site': 'same-origin',
+    },
+    body: `password=${encodeURIComponent(BENCH_PASSWORD)}`,
+  });
+  await res.arrayBuffer();
+  const setCookie = res.headers.get('set-cookie');
+  if (res.status !== 303 || setCookie === null) {
+    throw new Error(`POST /${code} with the password answered ${res.status}, no unlock cookie`);
+  }
+  // The cookie's name and value; its attributes (Path, Max-Age …) are the browser's to keep.
+  return setCookie.split(';', 1)[0];
 }
 
 /** Starts a server process on the server core; its output goes to a file, as a log shipper would take it. */
@@ -225,6 +257,7 @@ function wrkArgv({
   post,
   bot,
   query,
+  cookie,
   connections,
   seconds,
 }) {
@@ -234,6 +267,7 @@ function wrkArgv({
   if (post) argv.push('post', post);
   if (bot) argv.push('bot');
   if (query) argv.push('query', query);
+  if (cookie) argv.push('cookie', cookie);
   return argv;
 }
 
@@ -262,7 +296,7 @@ function load(tool, options) {
   const c = options.connections ?? CONNECTIONS;
   const d = options.seconds ?? DURATION;
   if (tool === 'wrk') return parseWrk(run(wrkArgv({ ...options, connections: c, seconds: d })));
-  const { url, expected, prefix = CODE_PREFIX, count = 1, post, query } = options;
+  const { url, expected, prefix = CODE_PREFIX, count = 1, post, query, cookie } = options;
   const autocannonOptions = {
     url: post ? `${url}/shorten` : `${url}/`,
     connections: c,
@@ -272,6 +306,7 @@ function load(tool, options) {
     count,
     post,
     query,
+    cookie,
   };
   const out = run([
     'node',
@@ -503,7 +538,12 @@ async function main() {
     const large = path.join(dir, 'links-large.sqlite3');
     const ops = path.join(dir, 'links-ops.sqlite3');
     log(`seeding ${fmt.int(SMALL_TABLE)} and ${fmt.int(LARGE_TABLE)} links …`);
-    seedLinks(small, SMALL_TABLE, { forwarding: SMALL_TABLE });
+    seedLinks(small, SMALL_TABLE, {
+      forwarding: SMALL_TABLE,
+      tagged: SMALL_TABLE,
+      protected: SMALL_TABLE,
+      passwordHash: await benchPasswordHash(),
+    });
     seedLinks(ops, SMALL_TABLE);
     const seedMs = seedLinks(large, LARGE_TABLE);
     log(`  ${fmt.int(LARGE_TABLE)} links in ${(seedMs / 1000).toFixed(1)} s`);
@@ -552,6 +592,7 @@ async function main() {
       logFile: path.join(dir, 'snip-large.log'),
     });
     servers.push(nodeHttp, express, snipSmall, snipLarge);
+    const unlockCookie = await unlock(snipSmall.url, codeFor(PROTECTED_PREFIX, 0));
     const targets = [
       { server: nodeHttp, count: SMALL_TABLE },
       { server: express, count: SMALL_TABLE },
@@ -564,6 +605,16 @@ async function main() {
         count: SMALL_TABLE,
         prefix: FORWARD_PREFIX,
         query: FORWARDED_QUERY,
+      },
+      // The small table's tagged links, loaded as its plain ones are.
+      { server: snipSmall, name: TAGGED_NAME, count: SMALL_TABLE, prefix: TAGGED_PREFIX },
+      // One protected link of the small table, every request with its unlock cookie.
+      {
+        server: snipSmall,
+        name: PROTECTED_NAME,
+        count: 1,
+        prefix: PROTECTED_PREFIX,
+        cookie: unlockCookie,
       },
     ];
     // PostgreSQL: PG_MACHINES snips on one database, loaded together (wrk only), in the same
@@ -607,6 +658,7 @@ async function main() {
           count: t.count,
           prefix: t.prefix,
           query: t.query,
+          cookie: t.cookie,
           seconds: WARM_UP,
         });
     }
@@ -629,6 +681,7 @@ async function main() {
                 count: t.count,
                 prefix: t.prefix,
                 query: t.query,
+                cookie: t.cookie,
               });
           const requests = r.requests ?? r.rps * DURATION;
           const cpuPerRequest = (cpuOfTarget(t) - cpuBefore) / requests;

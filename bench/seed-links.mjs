@@ -8,10 +8,21 @@ import pg from 'pg';
 import { applyMigrations, loadMigrations } from '../dist/db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../dist/db/migrations-dir.js';
 import { openDatabase } from '../dist/db/open-database.sqlite.js';
+import { hashPassword } from '../dist/links/link-password.js';
+import { tagKey } from '../dist/links/tags.js';
 
 export const CODE_PREFIX = 'b';
 /** Links that forward a visit's query string (`forward_query`), seeded beside the others. */
 export const FORWARD_PREFIX = 'f';
+/** Links that carry TAGS_PER_LINK tags each, seeded beside the others. */
+export const TAGGED_PREFIX = 't';
+/** Password-protected links (BENCH_PASSWORD), seeded beside the others. */
+export const PROTECTED_PREFIX = 'p';
+/** The password of every protected link. */
+export const BENCH_PASSWORD = 'correct horse battery staple';
+export const TAGS_PER_LINK = 3;
+/** The tagged links draw their tags from this many, so every tag is shared by many links. */
+const TAG_POOL = 50;
 /** A prefix no seeded link has, for 404s. */
 export const UNKNOWN_PREFIX = 'x';
 
@@ -20,11 +31,28 @@ export function codeFor(prefix, index) {
 }
 
 /**
+ * The stored form of BENCH_PASSWORD, made once by snip's own function (scrypt takes tens of
+ * milliseconds: every protected link reuses this one hash, salt included).
+ * @returns {Promise<string>}
+ */
+export function benchPasswordHash() {
+  return hashPassword(BENCH_PASSWORD);
+}
+
+/**
  * `forwarding` more links, coded with FORWARD_PREFIX, forward the query string; the others do
- * not (the column's default, as for links made before the option).
+ * not (the column's default, as for links made before the option). `tagged` more, coded with
+ * TAGGED_PREFIX, carry TAGS_PER_LINK tags each (rows in `tags` and `link_tags`, as the tag store
+ * writes them). `protected` more, coded with PROTECTED_PREFIX, are protected by the password
+ * whose stored form is `passwordHash` (see benchPasswordHash()).
  * @returns {number} milliseconds spent seeding
  */
-export function seedLinks(file, count, { forwarding = 0 } = {}) {
+export function seedLinks(
+  file,
+  count,
+  { forwarding = 0, tagged = 0, protected: protectedCount = 0, passwordHash = null } = {},
+) {
+  if (protectedCount > 0 && passwordHash === null) throw new Error('protected links need a hash');
   const started = performance.now();
   const db = openDatabase(file);
   applyMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR));
@@ -34,6 +62,15 @@ export function seedLinks(file, count, { forwarding = 0 } = {}) {
     `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
        forward_query)
      VALUES (?, ?, ?, ?, ?, 302, ?)`,
+  );
+  const insertProtected = db.prepare(
+    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
+       password_hash)
+     VALUES (?, ?, ?, ?, ?, 302, ?)`,
+  );
+  const insertTag = db.prepare('INSERT INTO tags (key, name, created) VALUES (?, ?, ?)');
+  const addLinkTag = db.prepare(
+    'INSERT INTO link_tags (url_id, tag_id, position) VALUES (?, ?, ?)',
   );
   const now = Date.now();
   db.transaction(() => {
@@ -47,6 +84,29 @@ export function seedLinks(file, count, { forwarding = 0 } = {}) {
       const target = `https://example.com/articles/${i}/a-readable-title?utm_source=snip`;
       const hash = createHash('sha256').update(`bench-forward-${i}`).digest();
       insert.run(codeFor(FORWARD_PREFIX, i), target, now, now, hash, 1);
+    }
+    const tagIds = [];
+    if (tagged > 0) {
+      for (let t = 0; t < TAG_POOL; t++) {
+        // A display name with capitals, stored under its key (NFC, lower case) as snip does.
+        const name = `Campaign-${t}`;
+        tagIds.push(Number(insertTag.run(tagKey(name), name, now).lastInsertRowid));
+      }
+    }
+    for (let i = 0; i < tagged; i++) {
+      const target = `https://example.com/articles/${i}/a-readable-title?utm_source=snip`;
+      const hash = createHash('sha256').update(`bench-tagged-${i}`).digest();
+      const linkId = Number(
+        insert.run(codeFor(TAGGED_PREFIX, i), target, now, now, hash, 0).lastInsertRowid,
+      );
+      for (let position = 0; position < TAGS_PER_LINK; position++) {
+        addLinkTag.run(linkId, tagIds[(i + position * 7) % TAG_POOL], position);
+      }
+    }
+    for (let i = 0; i < protectedCount; i++) {
+      const target = `https://example.com/articles/${i}/a-readable-title?utm_source=snip`;
+      const hash = createHash('sha256').update(`bench-protected-${i}`).digest();
+      insertProtected.run(codeFor(PROTECTED_PREFIX, i), target, now, now, hash, passwordHash);
     }
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');

@@ -1,10 +1,11 @@
 -- wrk script: every request asks for a random code of the seeded table, with a browser's
 -- User-Agent so snip counts it as a visit, and every answer's status is checked.
---   wrk ... -s codes.lua URL -- <expected status> <prefix> <count> [post <form body> | bot | query <q>]
+--   wrk ... -s codes.lua URL -- <expected status> <prefix> <count> [post <form body> | bot | query <q>
+--     | cookie <value>]...
 -- Codes are <prefix> followed by a random index below <count> in seven hex digits, as
 -- bench/seed-links.mjs wrote them. With `post`, every request posts the form body to the URL's path;
 -- with `bot`, requests come from a crawler, so snip does not count them (a diagnostic only); with
--- `query`, every code is followed by `?<q>`.
+-- `query`, every code is followed by `?<q>`; with `cookie`, every request sends `Cookie: <value>`.
 --
 -- With SNIP_WRK_STOP_AFTER=<seconds> in the environment (the PostgreSQL row's exact-visits check),
 -- no request is started after that many seconds, and each thread stops as soon as every request
@@ -72,17 +73,27 @@ function init(args)
   expected = tonumber(args[1])
   prefix = args[2]
   count = tonumber(args[3])
-  if args[4] == "bot" then
-    wrk.headers["User-Agent"] = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
-  end
-  if args[4] == "query" then
-    query = "?" .. args[5]
-  end
-  if args[4] == "post" then
-    post_body = args[5]
-    wrk.method = "POST"
-    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-    wrk.headers["Sec-Fetch-Site"] = "same-origin"
+  local i = 4
+  while args[i] do
+    local option = args[i]
+    if option == "bot" then
+      wrk.headers["User-Agent"] = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+      i = i + 1
+    elseif option == "query" then
+      query = "?" .. args[i + 1]
+      i = i + 2
+    elseif option == "cookie" then
+      wrk.headers["Cookie"] = args[i + 1]
+      i = i + 2
+    elseif option == "post" then
+      post_body = args[i + 1]
+      wrk.method = "POST"
+      wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+      wrk.headers["Sec-Fetch-Site"] = "same-origin"
+      i = i + 2
+    else
+      error("codes.lua: unknown option " .. option)
+    end
   end
   math.randomseed(os.time())
 end
