@@ -7,18 +7,13 @@ import { requireFormBody, stringFields } from '../http/form-values.js';
 import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
 import { endOfUtcDay } from '../links/link-limits.js';
-import { optionFormValues, parseLinkOptions, parseUtcDate } from '../links/link-options.js';
-import { parseUtmFields, splitUtm } from '../links/utm.js';
+import { parseLinkForm } from '../links/link-form.js';
+import { optionFormValues, parseUtcDate } from '../links/link-options.js';
+import { splitUtm } from '../links/utm.js';
 import { PasswordFieldSchema } from '../links/link-password.js';
 import { isLinkCode, type Link, type LinkFilter, type LinkQuery } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
-import {
-  formatTagList,
-  parseTagList,
-  readTagsField,
-  tagKey,
-  type TagFilter,
-} from '../links/tags.js';
+import { formatTagList, parseTagList, tagKey, type TagFilter } from '../links/tags.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import { createTransferRoutes, type TransferDeps } from '../transfer/transfer-routes.js';
@@ -258,25 +253,17 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     const fields = stringFields(body);
     const refuse = async (status: number, errors: object) =>
       render(res, 'new', { values: fields, errors }, status);
-    const options = parseLinkOptions(body, deps.now());
-    const utm = parseUtmFields(body);
-    const tags = readTagsField(body);
-    if (!options.ok || !utm.ok || !tags.ok) {
-      return refuse(422, {
-        ...(options.ok ? {} : options.errors),
-        ...(utm.ok ? {} : utm.errors),
-        ...(tags.ok ? {} : { tags: tags.message }),
-      });
-    }
+    const form = parseLinkForm(body, deps.now());
+    if (!form.ok) return refuse(422, form.errors);
     const password = PasswordFieldSchema.safeParse(body);
     if (!password.success) return refuse(400, { password: 'Send the password once.' });
     const result = await deps.links.shorten(
       {
         url: fields.url?.trim() ?? '',
         alias: fields.alias?.trim() ?? '',
-        options: options.options,
-        utm: utm.utm,
-        tags: tags.tags,
+        options: form.options,
+        utm: form.utm,
+        tags: form.tags,
         password: password.data.password,
       },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
@@ -388,19 +375,11 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       );
     const url = stringFields(body).url;
     if (typeof url !== 'string') return refuse(400, { url: 'Send one URL.' });
-    const options = parseLinkOptions(body, deps.now());
-    const utm = parseUtmFields(body);
-    const tags = readTagsField(body);
-    if (!options.ok || !utm.ok || !tags.ok) {
-      return refuse(422, {
-        ...(options.ok ? {} : options.errors),
-        ...(utm.ok ? {} : utm.errors),
-        ...(tags.ok ? {} : { tags: tags.message }),
-      });
-    }
+    const form = parseLinkForm(body, deps.now());
+    if (!form.ok) return refuse(422, form.errors);
     const result = await deps.links.update(
       link,
-      { url: url.trim(), options: options.options, utm: utm.utm, tags: tags.tags },
+      { url: url.trim(), options: form.options, utm: form.utm, tags: form.tags },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);

@@ -5,9 +5,7 @@ import { rememberToken, readRememberedTokens } from './remembered-links.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
-import { parseLinkOptions } from './link-options.js';
-import { readTagsField } from './tags.js';
-import { parseUtmFields } from './utm.js';
+import { parseLinkForm } from './link-form.js';
 import type { LinkService } from './link-service.js';
 import { CODE_CHARS, CODE_PATTERN } from './link.js';
 import type { RedirectResponder } from './redirect-response.js';
@@ -114,24 +112,16 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     if (!isFormPost(req)) return refuse(415, { url: FORM_ONLY });
     const fields = ShortenFormSchema.safeParse(body);
     if (!fields.success) return refuse(400, { url: 'Send one URL and at most one alias.' });
-    const options = parseLinkOptions(body, deps.now());
-    const utm = parseUtmFields(body);
-    const tags = readTagsField(body);
-    if (!options.ok || !utm.ok || !tags.ok) {
-      return refuse(422, {
-        ...(options.ok ? {} : options.errors),
-        ...(utm.ok ? {} : utm.errors),
-        ...(tags.ok ? {} : { tags: tags.message }),
-      });
-    }
+    const form = parseLinkForm(body, deps.now());
+    if (!form.ok) return refuse(422, form.errors);
     const password = PasswordFieldSchema.safeParse(body);
     if (!password.success) return refuse(400, { password: 'Send the password once.' });
     const result = await deps.links.shorten(
       {
         ...fields.data,
-        options: options.options,
-        utm: utm.utm,
-        tags: tags.tags,
+        options: form.options,
+        utm: form.utm,
+        tags: form.tags,
         password: password.data.password,
       },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },

@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { optionFormValues, parseLinkOptions } from '../links/link-options.js';
-import { parseUtmFields, splitUtm } from '../links/utm.js';
+import { parseLinkForm } from '../links/link-form.js';
+import { optionFormValues } from '../links/link-options.js';
+import { splitUtm } from '../links/utm.js';
 import type { Link } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { passwordProblem } from '../links/link-password.js';
@@ -9,7 +10,7 @@ import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { forgetToken } from '../links/remembered-links.js';
-import { formatTagList, readTagsField } from '../links/tags.js';
+import { formatTagList } from '../links/tags.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 
@@ -129,16 +130,8 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     if (!isFormPost(req)) return refuse(415, { url: FORM_ONLY });
     const fields = UpdateFormSchema.safeParse(body);
     if (!fields.success) return refuse(400, { url: 'Send one URL.' });
-    const options = parseLinkOptions(body, deps.now());
-    const utm = parseUtmFields(body);
-    const tags = readTagsField(body);
-    if (!options.ok || !utm.ok || !tags.ok) {
-      return refuse(422, {
-        ...(options.ok ? {} : options.errors),
-        ...(utm.ok ? {} : utm.errors),
-        ...(tags.ok ? {} : { tags: tags.message }),
-      });
-    }
+    const form = parseLinkForm(body, deps.now());
+    if (!form.ok) return refuse(422, form.errors);
     const passwordFields = PasswordChangeSchema.safeParse(body);
     if (!passwordFields.success) return refuse(400, { password: 'Send the password once.' });
     const { password, remove_password: remove } = passwordFields.data;
@@ -152,7 +145,7 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     if (refusedPassword !== null) return refuse(422, { password: refusedPassword });
     const result = await deps.links.update(
       link,
-      { url: fields.data.url, options: options.options, utm: utm.utm, tags: tags.tags },
+      { url: fields.data.url, options: form.options, utm: form.utm, tags: form.tags },
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);
