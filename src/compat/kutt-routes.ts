@@ -43,7 +43,13 @@ const CreateSchema = z.object({
   apikey: z.string().nullish(),
 });
 
-/** Kutt's edit: an empty or missing field is left as it is, as Kutt does. */
+/**
+ * Kutt's edit: an empty or missing field is left as it is, as Kutt does. Its `password` sets or
+ * changes the password; `null` or '' removes it. Kutt's own handler also removes it when the field
+ * is missing (its web form always sends the field); snip leaves an omitted password alone, as it
+ * leaves every other omitted field, so that a client changing only the target cannot unprotect a
+ * link by accident. A value of only bullets (`••••`, what Kutt's form shows) keeps it.
+ */
 const EditSchema = z.object({
   target: z.string().nullish(),
   address: z.string().nullish(),
@@ -59,6 +65,22 @@ function readDescription(value: string | null | undefined): string | null {
   const reading = LINK_OPTIONS.title.file.read(value);
   if (!reading.ok) throw new KuttError(400, reading.problem.replace(/^A title/, 'Description'));
   return reading.value;
+}
+
+/**
+ * What Kutt's edit asks of a link's password: a new one (checked by snip's rules), null to remove
+ * it, or undefined to leave it as it is (see EditSchema).
+ */
+function readEditedPassword(
+  value: string | null | undefined,
+  link: Pick<Link, 'passwordHash'>,
+): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || value === '') return link.passwordHash === null ? undefined : null;
+  if (/^•+$/.test(value)) return undefined;
+  const problem = passwordProblem(value);
+  if (problem !== null) throw new KuttError(400, problem);
+  return value;
 }
 
 /** Kutt's `expire_in` as the first instant the link no longer works, from `now`. */
@@ -210,7 +232,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     });
   });
 
-  // Kutt's edit: target, description and expire_in; what is empty or the same is left alone.
+  // Kutt's edit: target, description, expire_in and password; what is empty or the same is left alone.
   router.patch('/links/:id', async (req, res) => {
     requireFullKey(res);
     const code = String(req.params.id);
@@ -220,7 +242,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     if (!parsed.success)
       throw new KuttError(400, parsed.error.issues[0]?.message ?? 'Invalid input.');
     const body = parsed.data;
-    if (body.password) throw new KuttError(400, 'Password-protected links are not supported here.');
+    const password = readEditedPassword(body.password, link);
     if (body.address && body.address.trim() !== link.code) {
       throw new KuttError(400, 'The address of a link cannot be changed here.');
     }
@@ -237,6 +259,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
       options.expiresAt = readExpireIn(body.expire_in, deps.now());
       changed = true;
     }
+    if (password !== undefined) changed = true;
     if (!changed) throw new KuttError(400, 'Should at least update one field.');
     const result = await deps.links.update(
       link,
@@ -245,6 +268,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     );
     if (!result.ok)
       throw new KuttError(400, Object.values(result.errors)[0] ?? 'URL is not valid.');
+    if (password !== undefined) await deps.links.setPassword(link, password);
     res.json(kuttLink(req, (await deps.links.findLink(link.code))!));
   });
 

@@ -345,6 +345,53 @@ describe("Raycast's Kutt extension", () => {
   });
 });
 
+describe('the Kutt client’s links.update (PATCH /api/v2/links/:id)', () => {
+  function patch(id: string, body: Record<string, unknown>) {
+    return request(t.app).patch(`/api/v2/links/${id}`).set('X-API-Key', key).send(body);
+  }
+  const opens = async (password: string) =>
+    (await request(t.app).get('/guarded').auth('kutt', password)).status;
+
+  it('when it sends a password, then it sets, changes, keeps (omitted or bullets) and removes (null or "") it, as Kutt’s edit does', async () => {
+    await createLink('https://long.example/guarded', { customurl: 'guarded' });
+    const set = await patch('guarded', { password: 'first one' });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ id: 'guarded', password: true });
+    expect(await opens('first one')).toBe(302);
+    await patch('guarded', { password: 'second one' }).expect(200);
+    expect(await opens('first one')).toBe(401);
+    expect(await opens('second one')).toBe(302);
+    // What Kutt's form shows in place of a password, and a field left out, keep it.
+    await patch('guarded', { password: '••••••••', description: 'kept' }).expect(200);
+    await patch('guarded', { target: 'https://long.example/moved' }).expect(200);
+    expect(await opens('second one')).toBe(302);
+    const removed = await patch('guarded', { password: null });
+    expect(removed.body).toMatchObject({ password: false });
+    expect((await request(t.app).get('/guarded')).status).toBe(302);
+    await patch('guarded', { password: 'third one' }).expect(200);
+    expect((await patch('guarded', { password: '' })).body).toMatchObject({ password: false });
+    // Removing a password the link does not have changes nothing.
+    expectKuttError(await patch('guarded', { password: '' }), 400);
+  });
+
+  it.each([
+    ['a password over 1,024 bytes', 'é'.repeat(513)],
+    ['a password with a control character', 'hunter\u00072'],
+    ['a password that is not a string', 1234],
+  ])(
+    'when it sends %s, then it gets 400 and neither the password nor the target changes',
+    async (_name, password) => {
+      await createLink('https://long.example/guarded', { customurl: 'guarded', password: 'kept' });
+      const res = await patch('guarded', { target: 'https://long.example/changed', password });
+      expectKuttError(res, 400);
+      expect(await opens('kept')).toBe(302);
+      expect((await t.services.links.findLink('guarded'))!.target).toBe(
+        'https://long.example/guarded',
+      );
+    },
+  );
+});
+
 describe('keys and access', () => {
   it('when ShareX creates with a create-only key, then it gets 201; when Raycast lists or deletes with it, then it gets 403 with an error', async () => {
     const createOnly = await createApiKey(t, 'create-only');
