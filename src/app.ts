@@ -33,6 +33,7 @@ import { createImportReportStore } from './transfer/import-report-store.js';
 import { pageHelpers } from './page-helpers.js';
 import { serveRobotsTxt } from './http/robots.js';
 import type { Services } from './services.js';
+import { verifyUtf8Form } from './http/utf8-body.js';
 
 // Both src/app.ts and dist/app.js sit one level below the project root.
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -172,6 +173,7 @@ export function assembleApp(services: Services): {
       extended: false,
       limit: FORM_BODY_LIMIT,
       parameterLimit: FORM_FIELD_LIMIT,
+      verify: verifyUtf8Form,
     }),
   );
   app.use(requireSameOrigin(publicOrigin));

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
+import { NOT_UTF8 } from '../http/utf8-body.js';
 
 /**
  * Every error of the API is `application/problem+json` (RFC 9457) with a stable `type` per kind
@@ -89,6 +90,7 @@ const PARSER_PROBLEMS: Record<string, [ProblemKind, string]> = {
   'charset.unsupported': ['unsupported-media-type', 'The body must be UTF-8 JSON.'],
   'request.aborted': ['invalid-request', 'The request was cut off.'],
   'request.size.invalid': ['invalid-request', 'The body does not match its declared length.'],
+  [NOT_UTF8]: ['invalid-request', 'The body is not UTF-8 text.'],
 };
 
 /** The API's one error handler: problem documents only, never a page, never a stack trace. */

@@ -28,6 +28,7 @@ import {
   UpdateLinkSchema,
   type LinkBody,
 } from './api-schemas.js';
+import { verifyUtf8Json } from '../http/utf8-body.js';
 
 const STATS_DAYS = 30;
 const TOP_REFERRERS = 10;
@@ -214,7 +215,11 @@ export const readJsonBody: RequestHandler[] = [
     }
     next();
   },
-  express.json({ limit: API_BODY_LIMIT, type: ['application/json', 'application/*+json'] }),
+  express.json({
+    limit: API_BODY_LIMIT,
+    type: ['application/json', 'application/*+json'],
+    verify: verifyUtf8Json,
+  }),
 ];
 
 /**

@@ -16,6 +16,7 @@ import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-li
 import { isLinkCode, type Link } from '../links/link.js';
 import { DEFAULT_OPTIONS, LINK_OPTIONS, pickOptions } from '../links/link-options.js';
 import { passwordProblem } from '../links/link-password.js';
+import { verifyUtf8Json } from '../http/utf8-body.js';
 
 /**
  * Kutt's API v2 (`/api/v2`), so that Kutt's clients (ShareX's Kutt shortener, the Kutt browser
@@ -143,7 +144,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     };
   }
 
-  router.use(express.json({ limit: '32kb' }));
+  router.use(express.json({ limit: '32kb', verify: verifyUtf8Json }));
   // Kutt takes the key from the X-API-KEY header, or an `apikey` field of the body or query.
   router.use(
     identifyCaller(deps, (req) => {

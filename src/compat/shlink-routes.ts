@@ -27,6 +27,7 @@ import {
   type LinkOptions,
 } from '../links/link-options.js';
 import { checkTags, MAX_TAGS, tagKey, type TagSummary } from '../links/tags.js';
+import { verifyUtf8Form, verifyUtf8Json } from '../http/utf8-body.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
@@ -278,7 +279,10 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   // Shlink's key header is X-Api-Key; it is the one snip reads too (Bearer works as well).
   api.use(identifyCaller(deps));
   // JSON, and the form encoding the GNOME extension still sends.
-  api.use(express.json({ limit: '32kb' }), express.urlencoded({ extended: false, limit: '32kb' }));
+  api.use(
+    express.json({ limit: '32kb', verify: verifyUtf8Json }),
+    express.urlencoded({ extended: false, limit: '32kb', verify: verifyUtf8Form }),
+  );
 
   api.post('/short-urls', async (req, res) => {
     await admitCreation(deps, req, res);

@@ -10,6 +10,7 @@ import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant } from '../links/link-limits.js';
 import { isLinkCode, type Link } from '../links/link.js';
 import { DEFAULT_OPTIONS, LINK_OPTIONS } from '../links/link-options.js';
+import { hasUtf8Query, notUtf8, verifyUtf8Form } from '../http/utf8-body.js';
 
 /**
  * The YOURLS API (`/yourls-api.php`), so that YOURLS's clients (ShareX's YOURLS shortener and
@@ -93,11 +94,14 @@ function formatOf(asked: string | undefined): string {
 
 /** `$_REQUEST`: query and body together, single strings only (the body wins). */
 async function readParams(req: Request): Promise<Params> {
+  if (!hasUtf8Query(req.originalUrl)) throw notUtf8();
   let body: Record<string, unknown> = (req.body as Record<string, unknown> | undefined) ?? {};
   if (Buffer.isBuffer(req.body)) {
     // ShareX posts multipart/form-data. A body that cannot be read is the client's mistake.
     const fields = await readMultipartFields(req.body, req.get('content-type') ?? '');
     if (fields === null) throw new HttpError(400, 'The multipart body could not be read.');
+    // busboy decodes bytes that are not UTF-8 to U+FFFD, which no one types.
+    if (Object.values(fields).some((value) => value.includes('\ufffd'))) throw notUtf8();
     body = fields;
   }
   const params: Params = {};
@@ -124,7 +128,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
 
   router.all(
     '/yourls-api.php',
-    express.urlencoded({ extended: false, limit: '32kb' }),
+    express.urlencoded({ extended: false, limit: '32kb', verify: verifyUtf8Form }),
     express.raw({ type: 'multipart/form-data', limit: MULTIPART_LIMIT }),
     async (req, res, next) => {
       // The query's format already, so that a body that cannot be read is answered in it.

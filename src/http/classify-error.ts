@@ -1,5 +1,6 @@
 import { HttpError } from './http-error.js';
 import { isStorageUnavailable } from '../db/storage-unavailable.js';
+import { NOT_UTF8 } from './utf8-body.js';
 
 /** How long a client should wait before retrying when the database is busy or full. */
 const RETRY_AFTER_SECONDS = '5';
@@ -19,6 +20,7 @@ const PARSER_MESSAGES: Record<string, string> = {
   'charset.unsupported': 'The request uses a character set snip does not accept.',
   'request.aborted': 'The request was cut off.',
   'request.size.invalid': 'The request body does not match its declared length.',
+  [NOT_UTF8]: 'The request is not UTF-8 text: send every field as UTF-8.',
 };
 
 /**

@@ -30,10 +30,11 @@ export function tagKey(name: string): string {
 export type TagsResult = { ok: true; tags: string[] } | { ok: false; message: string };
 
 /**
- * Checks a link's tags as a door received them: each trimmed and in NFC, empty ones dropped,
- * the same tag twice with the same spelling kept once. Refused: a tag too long or holding a
- * refused character, more than MAX_TAGS, and one tag given in two spellings that differ only in
- * case or normalisation (which one should the link show?).
+ * Checks a link's tags as a door received them: each trimmed and stored in NFC, empty ones
+ * dropped, the same tag twice in exactly the same spelling kept once. Refused: a tag too long or
+ * holding a refused character, more than MAX_TAGS, and one tag given in two spellings that differ
+ * only in case or in Unicode normalisation (`é` as one code point or as `e` and an accent):
+ * which one should the link show?
  */
 export function checkTags(input: readonly string[]): TagsResult {
   const tags: string[] = [];
@@ -62,15 +63,20 @@ export function checkTags(input: readonly string[]): TagsResult {
       };
     }
     const key = tagKey(name);
+    const spelling = raw.trim();
     const seen = byKey.get(key);
-    if (seen === name) continue;
+    if (seen === spelling) continue;
     if (seen !== undefined) {
+      const why =
+        seen.normalize('NFC') === name
+          ? 'they differ only in how their accents are encoded'
+          : 'tags ignore case';
       return {
         ok: false,
-        message: `“${seen}” and “${name}” are the same tag (tags ignore case); give it once.`,
+        message: `“${seen}” and “${spelling}” are the same tag (${why}); give it once.`,
       };
     }
-    byKey.set(key, name);
+    byKey.set(key, spelling);
     tags.push(name);
   }
   if (tags.length > MAX_TAGS) {

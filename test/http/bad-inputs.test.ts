@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import {
   BAD_LINK_TEXTS,
+  sendRawBody,
   BODY_DOORS,
   linesAboveWarn,
   MALFORMED_BODIES,
@@ -362,15 +363,37 @@ describe('a link’s title, note and UTM fields', () => {
     },
   );
 
-  it('when the form sends a title that is not UTF-8, then it is refused and nothing is stored', async () => {
-    const before = t.countLinks();
-    const res = await request(t.app)
-      .post('/shorten')
-      .set({ ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' })
-      .send(Buffer.from('url=https%3A%2F%2Fa.example%2F&title=caf\xe9', 'latin1'));
-    expect(res.status).toBeGreaterThanOrEqual(400);
-    expect(res.status).toBeLessThan(500);
-    expect(t.countLinks()).toBe(before);
+  it.each([
+    ['a byte', Buffer.from('title=caf\xe9', 'latin1')],
+    ['an escape', 'title=caf%E9'],
+    ['an escape in the tags', 'tags=caf%E9'],
+    ['an escape in the password', 'password=caf%E9'],
+    ['an escape in a field’s name', 'titl%E9=cafe'],
+  ])(
+    'when the form sends %s that is not UTF-8, then 400 says so and nothing is stored',
+    async (_what, field) => {
+      const before = t.countLinks();
+      const res = await sendRawBody(
+        request(t.app).post('/shorten'),
+        { ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+        Buffer.concat([Buffer.from('url=https%3A%2F%2Fa.example%2F&'), Buffer.from(field)]),
+      );
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('not UTF-8');
+      expect(t.countLinks()).toBe(before);
+    },
+  );
+
+  it('when the form’s text is UTF-8, with escapes, then it is stored as typed', async () => {
+    const res = await sendRawBody(
+      request(t.app).post('/shorten'),
+      { ...SAME_ORIGIN, 'Content-Type': 'application/x-www-form-urlencoded' },
+      'url=https%3A%2F%2Fa.example%2F&alias=utf8-ok&title=caf%C3%A9+%E2%9C%93+100%25+sure&tags=caf\u00e9',
+    );
+    expect(res.status).toBe(303);
+    expect(await t.services.links.findLink('utf8-ok')).toMatchObject({
+      title: 'café ✓ 100% sure',
+    });
   });
 });
 

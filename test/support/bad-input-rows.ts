@@ -46,7 +46,8 @@ export function refusedUrlRows(ourHost: string): [row: string, url: string][] {
 export type MalformedBody = {
   name: string;
   contentType: string;
-  body: string;
+  /** The bytes sent, as they are (a string is sent as UTF-8). */
+  body: string | Buffer;
   headers?: Record<string, string>;
 };
 
@@ -108,6 +109,21 @@ export const MALFORMED_BODIES: MalformedBody[] = [
     name: 'a form in UTF-16',
     contentType: 'application/x-www-form-urlencoded; charset=utf-16',
     body: 'url=https%3A%2F%2Fa.example%2F',
+  },
+  {
+    name: 'a form with a byte that is not UTF-8',
+    contentType: 'application/x-www-form-urlencoded',
+    body: Buffer.from('url=https%3A%2F%2Fa.example%2F&title=caf\xe9&tags=caf\xe9', 'latin1'),
+  },
+  {
+    name: 'a form with an escape that is not UTF-8',
+    contentType: 'application/x-www-form-urlencoded',
+    body: 'url=https%3A%2F%2Fa.example%2F&title=caf%E9&tags=caf%E9&password=caf%E9',
+  },
+  {
+    name: 'JSON with a byte that is not UTF-8',
+    contentType: 'application/json',
+    body: Buffer.from('{"url":"https://a.example/","title":"caf\xe9"}', 'latin1'),
   },
 ];
 
@@ -211,10 +227,26 @@ export function sendMalformedBody(
   body: MalformedBody,
   context: DoorContext,
 ): request.Test {
-  const agent = request(app);
-  return agent[door.method](door.path(context))
-    .set({ ...door.headers(context), ...body.headers, 'Content-Type': body.contentType })
-    .send(Buffer.from(body.body));
+  return sendRawBody(
+    request(app)[door.method](door.path(context)),
+    { ...door.headers(context), ...body.headers, 'Content-Type': body.contentType },
+    body.body,
+  );
+}
+
+/**
+ * Sends bytes exactly as given. supertest would serialise a Buffer itself (as a form, for a
+ * form's Content-Type: `0=117&1=114…`), so serialisation is turned off.
+ */
+export function sendRawBody(
+  test: request.Test,
+  headers: Record<string, string>,
+  body: string | Buffer,
+): request.Test {
+  return test
+    .set(headers)
+    .serialize((bytes: unknown) => bytes as string)
+    .send(Buffer.from(body));
 }
 
 /** The log lines above `warn`, as messages. */
@@ -253,4 +285,44 @@ export const BAD_LINK_TEXTS: [field: string, what: string, value: string][] = [
 export const BAD_API_TEXTS: [field: string, what: string, value: string][] = [
   ...BAD_LINK_TEXTS.filter(([field]) => field === 'title' || field === 'note'),
   ['title', 'a lone surrogate', 'a\ud800b'],
+];
+
+/**
+ * A link's tags that every door refuses with a 4xx, changing nothing: too long, too many,
+ * characters a reader cannot see, one tag in two spellings (case, Unicode normalisation), and
+ * U+FFFD, what bytes that are not UTF-8 become. Given as a list; a form joins it with commas.
+ */
+export const BAD_TAGS: [what: string, tags: string[]][] = [
+  ['a tag of 33 characters', ['x'.repeat(33)]],
+  ['11 tags', Array.from({ length: 11 }, (_, i) => `t${i + 1}`)],
+  ['a control character', ['a\u0007b']],
+  ['a zero-width space', ['a\u200bb']],
+  ['a right-to-left override', ['evil\u202etxt']],
+  ['a no-break space', ['a\u00a0b']],
+  ['one tag in two cases', ['Sale', 'sale']],
+  ['one tag in two Unicode normalisations', ['caf\u00e9', 'cafe\u0301']],
+  ['U+FFFD', ['caf\ufffd']],
+];
+
+/** BAD_TAGS, and what only JSON can carry: a comma inside a tag, a lone surrogate, a number. */
+export const BAD_API_TAGS: [what: string, tags: unknown][] = [
+  ...BAD_TAGS,
+  ['a comma inside a tag', ['a,b']],
+  ['a lone surrogate', ['a\ud800']],
+  ['a number', [1]],
+  ['a string, not a list', 'launch'],
+];
+
+/** Passwords every door that sets one refuses with a 4xx, changing nothing. */
+export const BAD_PASSWORDS: [what: string, password: string][] = [
+  ['1,025 bytes', `${'é'.repeat(512)}x`],
+  ['a control character', 'bell\u0007'],
+  ['a line break', 'new\nline'],
+];
+
+/** BAD_PASSWORDS, and what only JSON can carry. `null` is not here: it removes a password. */
+export const BAD_API_PASSWORDS: [what: string, password: unknown][] = [
+  ...BAD_PASSWORDS,
+  ['a lone surrogate', 'a\ud800b'],
+  ['a number', 1234],
 ];
