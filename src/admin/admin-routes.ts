@@ -71,6 +71,41 @@ const ListQuerySchema = z.object({
     .default(1),
 });
 
+type ListQuery = z.infer<typeof ListQuerySchema>;
+const DEFAULT_LIST: ListQuery = ListQuerySchema.parse({});
+
+/**
+ * Where the bulk form was sent from, as its hidden `list` field carries it: `/admin` and a query
+ * of the list's own parameters, each once, in printable ASCII without `#` (so no scheme, no host,
+ * no second path, no line break). The answer's address is rebuilt from the parsed values
+ * (`listPath`), never echoed; whatever does not parse reads as the default list.
+ */
+const ListPathSchema = z
+  .string()
+  .max(8000)
+  .regex(/^\/admin(?:\?[\x21\x22\x24-\x7e]*)?$/)
+  .transform((path) => [...new URLSearchParams(path.slice('/admin'.length))])
+  .refine((params) => new Set(params.map(([name]) => name)).size === params.length)
+  .transform((params) => Object.fromEntries(params))
+  .pipe(z.strictObject(ListQuerySchema.shape));
+
+/** The list at `query`: `/admin` with the values that differ from the default list's, then `done`. */
+function listPath(query: ListQuery, done?: string): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== DEFAULT_LIST[name as keyof ListQuery]) params.set(name, String(value));
+  }
+  if (done !== undefined) params.set('done', done);
+  return params.size === 0 ? '/admin' : `/admin?${params}`;
+}
+
+/** The list a bulk form came from; the default list when its `list` field is missing or forged. */
+function listOfBulkForm(body: unknown): ListQuery {
+  const list = (body as { list?: unknown } | null)?.list;
+  const parsed = ListPathSchema.safeParse(list);
+  return parsed.success && parseTagList(parsed.data.tags).ok ? parsed.data : DEFAULT_LIST;
+}
+
 const BulkSchema = z.object({
   action: z.enum(['disable', 'enable', 'delete', 'tag', 'untag']),
   /** The tag to add (`tag`) or remove (`untag`). */
@@ -182,9 +217,13 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     return link;
   }
 
-  router.get('/', async (req, res) => {
-    const parsed = ListQuerySchema.safeParse(req.query);
-    const query = parsed.success ? parsed.data : ListQuerySchema.parse({});
+  /** The list of links at `query`; after a refused bulk action, with that form as it was sent. */
+  async function renderList(
+    res: Response,
+    query: ListQuery,
+    page: { notice?: string; bulk?: { tag: string; codes: string[]; error: string } },
+    status = 200,
+  ) {
     const filterTags = parseTagList(query.tags);
     if (!filterTags.ok) throw new HttpError(400, `Tags to filter by: ${filterTags.message}`);
     const keys = filterTags.tags.map(tagKey);
@@ -204,27 +243,41 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     };
     const { links, total } = await deps.links.listLinks(listing);
     const tags = await deps.links.tagsOf(links);
-    await render(res, 'links', {
-      query,
-      filters: FILTERS,
-      notice: noticeOf(req),
-      rows: links.map((link) => ({
-        link,
-        state: deps.links.stateOf(link),
-        visits: deps.links.totalVisits(link),
-        tags: tags.get(link.id) ?? [],
-      })),
-      total,
-      pages: Math.max(1, Math.ceil(total / PER_PAGE)),
-      pageHref: (page: number) => `/admin?${new URLSearchParams({ ...query, page: String(page) })}`,
-    });
+    await render(
+      res,
+      'links',
+      {
+        query,
+        filters: FILTERS,
+        notice: page.notice,
+        list: listPath(query),
+        bulk: page.bulk ?? { tag: '', codes: [], error: null },
+        rows: links.map((link) => ({
+          link,
+          state: deps.links.stateOf(link),
+          visits: deps.links.totalVisits(link),
+          tags: tags.get(link.id) ?? [],
+        })),
+        total,
+        pages: Math.max(1, Math.ceil(total / PER_PAGE)),
+        pageHref: (to: number) => `/admin?${new URLSearchParams({ ...query, page: String(to) })}`,
+      },
+      status,
+    );
+  }
+
+  router.get('/', async (req, res) => {
+    const parsed = ListQuerySchema.safeParse(req.query);
+    await renderList(res, parsed.success ? parsed.data : DEFAULT_LIST, { notice: noticeOf(req) });
   });
 
   // All or nothing: every selected code is looked up before anything changes, and a page of
-  // selections (PER_PAGE, fewer than a write batch) is then changed in one transaction.
+  // selections (PER_PAGE, fewer than a write batch) is then changed in one transaction. The
+  // answer returns to the list the form was sent from, filters, sort and page kept.
   router.post('/links/bulk', async (req, res) => {
     const parsed = BulkSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new HttpError(400, 'Choose an action and at least one link.');
+    const list = listOfBulkForm(req.body);
     const selected: Link[] = [];
     for (const code of new Set(parsed.data.code)) {
       const link = await findLink(code);
@@ -236,12 +289,20 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         action === 'tag'
           ? await deps.links.addTag(selected, tag)
           : await deps.links.removeTag(selected, tag);
-      if (!result.ok) throw new HttpError(422, result.message);
-      return res.redirect(303, `/admin?done=${action}ged`);
+      if (!result.ok) {
+        // Refused before anything is written: the same list, the form as sent, the error at the tag.
+        return renderList(
+          res,
+          list,
+          { bulk: { tag, codes: parsed.data.code, error: result.message } },
+          422,
+        );
+      }
+      return res.redirect(303, listPath(list, `${action}ged`));
     }
     if (action === 'delete') await deps.links.deleteMany(selected);
     else await deps.links.setDisabledMany(selected, action === 'disable');
-    res.redirect(303, `/admin?done=bulk`);
+    res.redirect(303, listPath(list, 'bulk'));
   });
 
   router.get('/new', async (_req, res) => {

@@ -319,6 +319,183 @@ describe('the admin’s links', () => {
     await request(t.app).get('/many-one').expect(302);
   });
 
+  /** Three links for the bulk form: two on a.example tagged `keep`, one on b.example. */
+  async function bulkLinks(cookie: string) {
+    for (const [alias, url, tags] of [
+      ['bt-one', 'https://a.example/1', 'keep'],
+      ['bt-two', 'https://a.example/2', 'keep, other'],
+      ['bt-three', 'https://b.example/3', ''],
+    ]) {
+      clock += 1000;
+      await as(cookie).post('/admin/links', { url: url!, alias: alias!, tags: tags! }).expect(303);
+    }
+  }
+
+  /** What the bulk form's hidden field carries back: the list it was sent from. */
+  function listField(html: string): string | undefined {
+    return /<input type="hidden" name="list" value="([^"]*)">/
+      .exec(html)?.[1]
+      ?.replaceAll('&amp;', '&');
+  }
+
+  const everything = () => ({
+    urls: t.db.prepare('SELECT * FROM urls ORDER BY id').all(),
+    tags: t.db.prepare('SELECT * FROM tags ORDER BY id').all(),
+    linkTags: t.db.prepare('SELECT * FROM link_tags ORDER BY url_id, tag_id').all(),
+  });
+
+  it('when a bulk tag is refused, then the same filtered list is shown again with 422, the error at the tag field, the form as sent, and nothing changes', async () => {
+    setup();
+    const cookie = await signInAdmin(t.app, PASSWORD);
+    await bulkLinks(cookie);
+    const shown = await as(cookie)
+      .get('/admin?q=A.EXAMPLE&state=active&tags=keep&tagMode=any&sort=created&dir=asc&page=1')
+      .expect(200);
+    const list = listField(shown.text);
+    expect(list).toBe('/admin?q=A.EXAMPLE&state=active&tags=keep&dir=asc');
+    const before = everything();
+    for (const [action, tag, message] of [
+      ['tag', 'x'.repeat(33), `The tag “${'x'.repeat(32)}…” is longer than 32 characters.`],
+      ['tag', 'a,b', 'The tag “a,b” holds a comma, which separates tags.'],
+      ['tag', 'a\u0007b', 'A tag holds an invisible or control character (U+0007).'],
+      ['untag', 'a\u200bb', 'A tag holds an invisible or control character (U+200B).'],
+      ['tag', ' ', 'Enter the tag to add.'],
+    ] as const) {
+      const res = await as(cookie).post('/admin/links/bulk', {
+        list: list!,
+        action,
+        tag,
+        code: ['bt-one', 'bt-two'],
+      });
+      expect(res.status).toBe(422);
+      expect(res.headers['content-type']).toMatch(/^text\/html/);
+      expect(res.text).toContain('<title>Error: Links · Admin');
+      // The list as it was: the search, state, tag filter and order, and only its links.
+      expect(res.text).toContain('2 links match');
+      expect(res.text).toMatch(/<input id="q" name="q" type="search" value="A.EXAMPLE"/);
+      expect(res.text).toMatch(/<option value="active" selected>/);
+      expect(res.text).toMatch(/<input id="tags" name="tags" type="text" value="keep"/);
+      expect(res.text).toMatch(/<option value="asc" selected>/);
+      expect(res.text).not.toContain('/bt-three');
+      expect(res.text.indexOf('/bt-one')).toBeLessThan(res.text.indexOf('/bt-two'));
+      expect(listField(res.text)).toBe(list);
+      // The form as sent: both links ticked, the tag typed, the error at its field.
+      for (const code of ['bt-one', 'bt-two'])
+        expect(res.text).toMatch(new RegExp(`id="pick-${code}"[^>]* checked>`));
+      const input = /<input id="bulk-tag"[^>]*>/.exec(res.text)![0];
+      expect(input).toContain(`value="${tag}"`);
+      expect(input).toContain('aria-invalid="true"');
+      expect(input).toContain('aria-describedby="bulk-tag-error"');
+      const error = /<p class="field-error" id="bulk-tag-error">.*?<\/p>/s.exec(res.text)![0];
+      expect(error).toContain(message);
+      expect(everything()).toEqual(before);
+    }
+    // Not ticked when the form did not tick it.
+    const one = await as(cookie).post('/admin/links/bulk', {
+      list: list!,
+      action: 'tag',
+      tag: ',',
+      code: 'bt-two',
+    });
+    expect(one.status).toBe(422);
+    expect(one.text).toMatch(/id="pick-bt-one"[^>]*aria-label="Select \/bt-one" >/);
+    expect(one.text).toMatch(/id="pick-bt-two"[^>]* checked>/);
+    expect(everything()).toEqual(before);
+    // Shown normally, the list has no error and no ticked link.
+    expect(shown.text).toContain('<title>Links · Admin');
+    expect(shown.text).not.toContain('bulk-tag-error');
+    expect(shown.text).not.toContain(' checked>');
+  });
+
+  it('when a bulk action succeeds, then it returns to the filtered list the form was sent from', async () => {
+    setup();
+    const cookie = await signInAdmin(t.app, PASSWORD);
+    await bulkLinks(cookie);
+    const list = listField(
+      (await as(cookie).get('/admin?q=a+b%26c&tags=keep,%20other&tagMode=all&sort=visits&page=2'))
+        .text,
+    )!;
+    expect(list).toBe('/admin?q=a+b%26c&sort=visits&tags=keep%2C+other&tagMode=all&page=2');
+    await as(cookie)
+      .post('/admin/links/bulk', { list, action: 'disable', code: ['bt-one'] })
+      .expect(303)
+      .expect('Location', `${list}&done=bulk`);
+    await as(cookie)
+      .post('/admin/links/bulk', { list, action: 'tag', tag: 'new', code: ['bt-one'] })
+      .expect(303)
+      .expect('Location', `${list}&done=tagged`);
+    await as(cookie)
+      .post('/admin/links/bulk', { list, action: 'untag', tag: 'NEW', code: ['bt-one'] })
+      .expect(303)
+      .expect('Location', `${list}&done=untagged`);
+    const back = await as(cookie).get('/admin?q=a.example&state=disabled').expect(200);
+    const disabled = listField(back.text)!;
+    expect(disabled).toBe('/admin?q=a.example&state=disabled');
+    const done = await as(cookie)
+      .post('/admin/links/bulk', { list: disabled, action: 'enable', code: ['bt-one'] })
+      .expect(303)
+      .expect('Location', '/admin?q=a.example&state=disabled&done=bulk');
+    const page = await as(cookie).get(done.headers.location!).expect(200);
+    expect(page.text).toContain('The selected links are changed.');
+    expect(page.text).toContain('0 links match');
+    expect(listField(page.text)).toBe(disabled);
+    await request(t.app).get('/bt-one').expect(302);
+  });
+
+  it('when the list the bulk form returns to is forged, then the answer is the default list and the forged address is never followed', async () => {
+    setup();
+    const cookie = await signInAdmin(t.app, PASSWORD);
+    await bulkLinks(cookie);
+    const forged = [
+      'https://evil.example/',
+      'https://evil.example/admin?q=a',
+      '//evil.example',
+      '//evil.example/admin',
+      '/\\evil.example',
+      '/adminx',
+      '/adminx?q=a',
+      '/admin/../evil',
+      '/admin?q=a\r\nLocation: https://evil.example/',
+      '/admin\r\nSet-Cookie: x=1',
+      '/admin?q=a b',
+      '/admin?q=a#x',
+      '/admin?next=https://evil.example/',
+      '/admin?q=a&q=b',
+      '/admin?state=nope',
+      '/admin?page=0',
+      `/admin?tags=${'x'.repeat(33)}`,
+      `/admin?q=${'a'.repeat(8000)}`,
+      'admin?q=a',
+      '',
+    ];
+    for (const list of forged) {
+      const res = await as(cookie)
+        .post('/admin/links/bulk', { list, action: 'disable', code: ['bt-three'] })
+        .expect(303);
+      expect(res.headers.location, JSON.stringify(list)).toBe('/admin?done=bulk');
+      const refused = await as(cookie).post('/admin/links/bulk', {
+        list,
+        action: 'tag',
+        tag: 'x,y',
+        code: ['bt-three'],
+      });
+      expect(refused.status).toBe(422);
+      expect(refused.headers['set-cookie']).toBeUndefined();
+      expect(refused.text).toContain('3 links match');
+      expect(listField(refused.text)).toBe('/admin');
+      expect(refused.text).not.toContain('evil');
+    }
+    // A list field that is not one string is not followed either.
+    const twice = await request(t.app)
+      .post('/admin/links/bulk')
+      .set({ ...SAME_ORIGIN, Cookie: cookie })
+      .type('form')
+      .send('list=%2Fadmin%3Fq%3Da&list=%2Fadmin%3Fq%3Db&action=enable&code=bt-three');
+    expect(twice.status).toBe(303);
+    expect(twice.headers.location).toBe('/admin?done=bulk');
+    await request(t.app).get('/bt-three').expect(302);
+  });
+
   it('when the admin creates a link, then it redirects and its page shows its statistics', async () => {
     setup();
     const cookie = await signInAdmin(t.app, PASSWORD);

@@ -215,17 +215,25 @@ function suite(engine: 'sqlite' | 'postgres') {
     await form(
       s,
       '/admin/links/bulk',
-      { action: 'untag', tag: 'y', code: ['adm-one', 'adm-two'] },
+      { list: '/admin?tags=y', action: 'untag', tag: 'y', code: ['adm-one', 'adm-two'] },
       cookie,
-    ).expect(303);
+    )
+      .expect(303)
+      .expect('Location', '/admin?tags=y&done=untagged');
     expect(await tagsOf(s, 'adm-one')).toEqual(['x']);
     expect(await tagsOf(s, 'adm-two')).toEqual(['Z']);
-    await form(
+    // Refused, the list the form came from comes back with the error at the tag field.
+    const refused = await form(
       s,
       '/admin/links/bulk',
-      { action: 'tag', tag: 'a\u0000b', code: ['adm-one'] },
+      { list: '/admin?tags=x', action: 'tag', tag: 'a\u0000b', code: ['adm-one'] },
       cookie,
     ).expect(422);
+    expect(
+      [...refused.text.matchAll(/href="\/admin\/links\/([a-z-]+)"/g)].map((m) => m[1]),
+    ).toEqual(['adm-one']);
+    expect(refused.text).toMatch(/<input id="bulk-tag"[^>]*aria-invalid="true"/);
+    expect(refused.text).toContain('control character (U+0000)');
     expect(await tagsOf(s, 'adm-one')).toEqual(['x']);
     const tags = await request(s.app).get('/admin/tags').set('Cookie', cookie).expect(200);
     expect(tags.text).toMatch(/>Z<\/a><\/td>\s*<td class="num">2<\/td>/);
