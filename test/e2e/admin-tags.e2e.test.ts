@@ -78,12 +78,17 @@ async function bulkTag(
   page: Page,
   codes: string[],
   tag: string,
-  action: 'tag' | 'untag',
+  action: 'tag' | 'untag' | 'Enter',
 ): Promise<void> {
   await page.goto('/admin');
   for (const code of codes) await page.check(`#pick-${code}`);
   await page.fill('#bulk-tag', tag);
-  await submit(page, `button[name=action][value=${action}]`);
+  // Enter in the tag field presses the form's first button: it must add the tag, not disable.
+  if (action === 'Enter') {
+    await Promise.all([page.waitForNavigation(), page.press('#bulk-tag', 'Enter')]);
+  } else {
+    await submit(page, `button[name=action][value=${action}]`);
+  }
 }
 
 /** The Tags page's rows: name → [links, visits]. */
@@ -189,7 +194,7 @@ describeInBrowser('tags in the admin in Chromium', () => {
         expect(await page.locator('main').innerText()).toContain('No link matches.');
 
         // The bulk form adds a tag to the selected links, then removes another (any case).
-        await bulkTag(page, ['alpha', 'gamma'], 'sale', 'tag');
+        await bulkTag(page, ['alpha', 'gamma'], 'sale', 'Enter');
         expect(await page.locator('.notice--success').innerText()).toContain(
           'The tag is added to the selected links.',
         );
