@@ -2,7 +2,7 @@
 /**
  * `npm run test:mutation`: StrykerJS changes the URL policy, the management token, the link
  * service, the visit counter, the time and visit limits, the catalogue of link options, CSV writing, the cross-site check, the
- * QR drawing gate and batched writes one small edit at a time and runs the tests that cover each
+ * QR drawing gate, batched writes, the UTF-8 check of bodies and tags one small edit at a time and runs the tests that cover each
  * edit; a mutant that no test notices "survives". Too slow for .ci/run on 2 cores;
  * docs/testing.md records the last score. Reports go to reports/mutation/.
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
@@ -21,6 +21,8 @@ export default {
     'src/http/same-origin.ts',
     'src/qr/render-gate.ts',
     'src/db/batched-writes.ts',
+    'src/http/utf8-body.ts',
+    'src/links/tags.ts',
   ],
   coverageAnalysis: 'perTest',
   concurrency: 2,

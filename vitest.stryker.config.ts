@@ -29,6 +29,9 @@ export default defineConfig({
       'test/http/cross-site-creation.test.ts',
       'test/qr/qr-routes.test.ts',
       'test/db/batched-writes.test.ts',
+      'test/http/utf8-body.test.ts',
+      'test/links/tags.test.ts',
+      'test/links/link-password.test.ts',
     ],
     // Each test runs once per mutant that it covers: a tenth of the property runs keeps a
     // full run of the suite to seconds (the regular suite keeps 10 000).

@@ -15,7 +15,6 @@ export function notUtf8(): Error {
   return Object.assign(new Error('The request is not UTF-8 text.'), {
     status: 400,
     type: NOT_UTF8,
-    expose: true,
   });
 }
 

@@ -8,10 +8,12 @@ describe('form-encoded text must be UTF-8, escapes included', () => {
     ['an escaped four-byte character in lower case', 'title=%f0%9f%98%80', true],
     ['UTF-8 bytes as they are', 'title=café', true],
     ['a % that starts no escape', 'title=100%+sure&x=%zz&y=%', true],
+    ['a lone % just before an escape', 'title=100%%C3%A9', true],
     ['an escaped Latin-1 byte', 'title=caf%E9', false],
     ['an escape cut in half', 'title=%C3', false],
     ['an escaped byte that never starts UTF-8', 'title=%FF', false],
     ['an escaped surrogate', 'title=%ED%A0%80', false],
+    ['a character cut in two by a plain one', 'title=%C3x%A9', false],
   ])('%s: %s', (_what, text, expected) => {
     expect(isUtf8FormEncoded(Buffer.from(text))).toBe(expected);
   });
@@ -26,5 +28,8 @@ describe('form-encoded text must be UTF-8, escapes included', () => {
     expect(hasUtf8Query('/yourls-api.php?title=caf%E9')).toBe(false);
     expect(hasUtf8Query(Buffer.from('/y?title=café').toString('latin1'))).toBe(true);
     expect(hasUtf8Query('/y?title=caf\xe9')).toBe(false);
+    // Only the query: a path's bytes are the router's business.
+    expect(hasUtf8Query('/caf\xe9')).toBe(true);
+    expect(hasUtf8Query('/caf\xe9?title=ok')).toBe(true);
   });
 });

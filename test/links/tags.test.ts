@@ -40,6 +40,26 @@ describe('the rules of a tag', () => {
     });
   });
 
+  it('says what is wrong with a refused tag, naming the character by its code point', () => {
+    expect(checkTags(['a,b'])).toEqual({
+      ok: false,
+      message: 'The tag “a,b” holds a comma, which separates tags.',
+    });
+    expect(checkTags(['a\u200bb'])).toEqual({
+      ok: false,
+      message: 'A tag holds an invisible or control character (U+200B).',
+    });
+    expect(checkTags(['a\u0007'])).toMatchObject({ message: expect.stringContaining('(U+0007)') });
+    expect(checkTags([`${'x'.repeat(32)}yz`])).toEqual({
+      ok: false,
+      message: `The tag “${'x'.repeat(32)}…” is longer than 32 characters.`,
+    });
+    expect(checkTags([1 as unknown as string])).toEqual({
+      ok: false,
+      message: 'Each tag must be a string.',
+    });
+  });
+
   it('allows 1–32 characters and 10 tags, and refuses more', () => {
     expect(checkTags(['x'.repeat(32)]).ok).toBe(true);
     expect(checkTags(['😀'.repeat(32)]).ok).toBe(true);
