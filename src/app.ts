@@ -121,6 +121,7 @@ export function assembleApp(services: Services): {
     isOwnHost,
     redirects: metrics.redirects,
     maxUrlLength: config.maxUrlLength,
+    now,
   });
 
   app.disable('x-powered-by');

@@ -1,5 +1,14 @@
 import { z } from 'zod';
 import {
+  canonicalRules,
+  DEVICES,
+  MAX_CONDITIONS,
+  MAX_RULES,
+  rulesFromText,
+  RulesSchema,
+  type RedirectRule,
+} from '../links/redirect-rules.js';
+import {
   endOfUtcDay,
   formatInstant,
   LATEST_DAY_TEXT,
@@ -202,6 +211,26 @@ export const API_OPTIONS = {
     output: z.string().nullable().optional(),
     show: (value) => value,
     private: true,
+  }),
+  rules: apiOption<string | null>()({
+    field: 'rules',
+    input: RulesSchema.meta({
+      description: `Redirect rules, in order: the first whose conditions all hold decides the target, otherwise \`url\` does. At most ${MAX_RULES} rules, each with a \`url\` (checked as a link's target is) and 1–${MAX_CONDITIONS} conditions: \`device\` (${DEVICES.join(', ')}), \`language\` (de, de-AT), \`query\` (\`name\`; without \`value\` present with any value, \`""\` present without one, else equal to it), \`before\`/\`after\` (a date-time with its zone, or a date). [] or null removes them.`,
+    }),
+    clearable: true,
+    read: (input) => canonicalRules(input as RedirectRule[]),
+    output: z.array(
+      z.object({
+        url: z.string(),
+        conditions: z.array(
+          z.object({ type: z.string(), name: z.string().optional(), value: z.string().optional() }),
+        ),
+      }),
+    ),
+    show: (value) => {
+      const reading = rulesFromText(value);
+      return reading.ok ? reading.rules : [];
+    },
   }),
 } satisfies { [K in LinkOptionName]: ApiOption<LinkOptions[K]> };
 

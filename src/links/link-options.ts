@@ -11,6 +11,7 @@ import {
   type Reading,
 } from './link-limits.js';
 import { cleanText, textProblem, type TextRule } from './link-text.js';
+import { canonicalRules, rulesFromLines, rulesFromText, rulesToLines } from './redirect-rules.js';
 
 /**
  * The options a link's owner sets, each declared once, here: the column that stores it, the
@@ -262,6 +263,51 @@ export const LINK_OPTIONS = {
   title: textOption('title', { max: TITLE_MAX }, 'A title'),
   /** The owner's own words about the link: shown to the owner and the admin only. */
   note: textOption('note', { max: NOTE_MAX, lines: true }, 'A note'),
+  /**
+   * Redirect rules (src/links/redirect-rules.ts), stored as their canonical JSON text, null for
+   * none. The forms write one rule per line; the export writes the JSON. Each rule's target is
+   * checked by the URL policy where the link is saved, as the link's own target is.
+   */
+  rules: option<string | null>()({
+    column: 'redirect_rules',
+    sqlType: 'text',
+    empty: null,
+    kept: false,
+    form: {
+      field: 'rules',
+      schema: z
+        .string({ error: 'Send this field once.' })
+        .optional()
+        .default('')
+        .transform((text, context) => {
+          const reading = rulesFromLines(text);
+          if (reading.ok) return canonicalRules(reading.rules);
+          context.addIssue({ code: 'custom', message: reading.problem });
+          return z.NEVER;
+        }),
+      show: (value) => {
+        const reading = rulesFromText(value);
+        return reading.ok ? rulesToLines(reading.rules) : '';
+      },
+    },
+    file: {
+      column: 'rules',
+      write: (value) => value ?? '',
+      read: (text) => {
+        const reading = rulesFromText(text);
+        return reading.ok
+          ? { ok: true, value: canonicalRules(reading.rules) }
+          : { ok: false, problem: reading.problem };
+      },
+    },
+    check: (value) => {
+      const reading = rulesFromText(value);
+      if (!reading.ok) return reading.problem;
+      return canonicalRules(reading.rules) === value
+        ? null
+        : 'Redirect rules are not in their stored form.';
+    },
+  }),
 };
 
 type Catalogue = typeof LINK_OPTIONS;

@@ -16,6 +16,7 @@ import { checkTags, MAX_TAGS, tagKey, type TagSummary } from './tags.js';
 import type { RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
 import { mergeUtm, type Utm } from './utm.js';
+import { canonicalRules, rulesFromText, type RedirectRule } from './redirect-rules.js';
 import { hashPassword, newSigningKey, passwordProblem, verifyPassword } from './link-password.js';
 import type { WriteGate } from '../db/write-gate.js';
 import { WRITE_BATCH_SIZE, writeInBatches, yieldToEventLoop } from '../db/batched-writes.js';
@@ -157,6 +158,27 @@ export function createLinkService(deps: LinkServiceDeps) {
       : { ...withUtm, message: `With its UTM parameters: ${withUtm.message}` };
   }
 
+  /**
+   * A link's rules with every rule's target through the URL policy, as the link's own target
+   * goes; the rules' text is rewritten with the targets as the policy stores them.
+   */
+  async function checkRuleTargets(
+    options: LinkOptions,
+    context: UrlContext,
+    purpose: 'shorten' | 'change',
+  ): Promise<{ ok: true; options: LinkOptions } | { ok: false; message: string }> {
+    if (options.rules === null) return { ok: true, options };
+    const reading = rulesFromText(options.rules);
+    if (!reading.ok) return { ok: false, message: reading.problem };
+    const rules: RedirectRule[] = [];
+    for (const [index, rule] of reading.rules.entries()) {
+      const url = await checkUrl(rule.url, context, purpose);
+      if (!url.ok) return { ok: false, message: `Redirect rule ${index + 1}: ${url.message}` };
+      rules.push({ ...rule, url: url.url });
+    }
+    return { ok: true, options: { ...options, rules: canonicalRules(rules) } };
+  }
+
   async function insertWithGeneratedCode(
     target: string,
     options: LinkOptions,
@@ -219,6 +241,9 @@ export function createLinkService(deps: LinkServiceDeps) {
       const alias = checkAlias(input.alias);
       // Every door bounds these already; this is the last line, so that none can store more.
       const errors: FieldErrors = checkLinkLimits(input.options);
+      const ruled = await checkRuleTargets(input.options, context, 'shorten');
+      if (!ruled.ok) errors.rules ??= ruled.message;
+      const options = ruled.ok ? ruled.options : input.options;
       const tags = checkTags(input.tags ?? []);
       const password = input.password ?? '';
       const refusedPassword = password === '' ? null : passwordProblem(password);
@@ -241,14 +266,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       const passwordHash = password === '' ? null : await hashPassword(password);
       if (alias.alias === null) {
         const link = await deps.write(() =>
-          insertWithGeneratedCode(
-            url.url,
-            input.options,
-            hash,
-            input.codeLength,
-            apiKeyId,
-            passwordHash,
-          ),
+          insertWithGeneratedCode(url.url, options, hash, input.codeLength, apiKeyId, passwordHash),
         );
         return { ok: true, link: await tagged(link), manageToken: token };
       }
@@ -261,7 +279,7 @@ export function createLinkService(deps: LinkServiceDeps) {
             manageTokenHash: hash,
             apiKeyId,
             passwordHash,
-            ...input.options,
+            ...options,
           },
           deps.now(),
         ),
@@ -355,12 +373,15 @@ export function createLinkService(deps: LinkServiceDeps) {
     ): Promise<UpdateResult> {
       const url = await checkUrl(input.url, context, 'change', input.utm);
       const errors: FieldErrors = checkLinkLimits(input.options);
+      const ruled = await checkRuleTargets(input.options, context, 'change');
+      if (!ruled.ok) errors.rules ??= ruled.message;
+      const options = ruled.ok ? ruled.options : input.options;
       const tags = input.tags === undefined ? null : checkTags(input.tags);
       if (!url.ok) errors.url = url.message;
       if (tags !== null && !tags.ok) errors.tags = tags.message;
       if (!url.ok || Object.keys(errors).length > 0) return { ok: false, status: 422, errors };
       await deps.write(() =>
-        deps.links.updateSettings(link.id, { target: url.url, ...input.options }, deps.now()),
+        deps.links.updateSettings(link.id, { target: url.url, ...options }, deps.now()),
       );
       if (tags?.ok) await deps.write(() => deps.tags.setTags(link.id, tags.tags, deps.now()));
       deps.redirectCache.invalidate(link.code);

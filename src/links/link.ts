@@ -59,6 +59,7 @@ export type RedirectTarget = Pick<
   | 'target'
   | 'redirectStatus'
   | 'forwardQuery'
+  | 'rules'
   | 'expiresAt'
   | 'maxVisits'
   | 'visits'

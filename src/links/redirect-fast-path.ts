@@ -43,7 +43,7 @@ export function createRedirectFastPath(
     // One line per redirect would cost a fifth of the redirect's time: debug level (ADR 011).
     logRequestLine(
       deps.logger,
-      { reqId, method: req.method, path: `/${code}`, status: link.redirectStatus, started },
+      { reqId, method: req.method, path: `/${code}`, status: res.statusCode, started },
       'debug',
     );
   }

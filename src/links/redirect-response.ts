@@ -4,6 +4,7 @@ import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
 import type { RedirectStatus } from './link-options.js';
 import type { RedirectTarget } from './link.js';
 import { forwardedLocation } from './query-forwarding.js';
+import { chooseRuleTarget, headersRead, parsedRules, statusWithRules } from './redirect-rules.js';
 
 /**
  * Redirects, counted where they are answered (the fast path and the Express route share the
@@ -44,22 +45,37 @@ export function createRedirectResponder(deps: {
   redirects: RedirectTally;
   /** MAX_URL_LENGTH: a forwarded query that would make the target longer is not forwarded. */
   maxUrlLength: number;
+  /** The time, for rules that hold before or after an instant. */
+  now: () => number;
 }): RedirectResponder {
   return (req, res, link, unlocked) => {
-    if (unlocked === undefined) deps.redirects.count(req.method, link.redirectStatus);
     if (isCountedVisit(unlocked === undefined ? req : { method: 'GET', headers: req.headers })) {
       deps.visits.record(
         link.id,
         referrerHost(req, (host) => deps.isOwnHost(req, host)),
       );
     }
+    // A link with rules goes where its first matching rule says (redirect-rules.ts), with a
+    // status browsers do not keep and `Vary` naming what its rules read.
+    let target = link.target;
+    let status = link.redirectStatus;
+    if (link.rules !== null) {
+      const rules = parsedRules(link.rules);
+      target =
+        chooseRuleTarget(rules, { url: req.url ?? '', headers: req.headers, now: deps.now() }) ??
+        target;
+      status = statusWithRules(status);
+      const vary = headersRead(rules);
+      if (vary !== '') res.setHeader('Vary', vary);
+    }
+    if (unlocked === undefined) deps.redirects.count(req.method, status);
     // Only a link that forwards looks at the query string (query-forwarding.ts).
     const location =
       link.forwardQuery === 1
-        ? forwardedLocation(link.target, req.url ?? '', deps.maxUrlLength)
-        : link.target;
+        ? forwardedLocation(target, req.url ?? '', deps.maxUrlLength)
+        : target;
     if (unlocked !== undefined) res.setHeader('Set-Cookie', unlocked.cookie);
-    res.writeHead(unlocked?.status ?? link.redirectStatus, {
+    res.writeHead(unlocked?.status ?? status, {
       Location: location,
       // Every redirect, forwarded or not: `private`, so no shared cache keeps one visitor's
       // parameters (or a link since changed) for another; `max-age=0`, so browsers ask again.

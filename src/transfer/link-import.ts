@@ -6,6 +6,7 @@ import { yieldToEventLoop } from '../db/batched-writes.js';
 import type { WriteGate } from '../db/write-gate.js';
 import { checkAlias } from '../links/alias-policy.js';
 import { checkTargetUrl, type UrlPolicyOptions } from '../links/url-policy.js';
+import { canonicalRules, rulesFromText, type RedirectRule } from '../links/redirect-rules.js';
 import {
   createCsvParser,
   csvRecord,
@@ -213,6 +214,18 @@ export async function importLinks(
       }
       target = url.url;
     }
+    // Each redirect rule's target passes the same policy as the link's own.
+    let rules = link.rules;
+    if (target !== '' && rules !== null) {
+      const reading = rulesFromText(rules);
+      const checked: RedirectRule[] = [];
+      for (const [index, rule] of (reading.ok ? reading.rules : []).entries()) {
+        const url = checkTargetUrl(rule.url, link.bannedAt === null ? policy : bannedPolicy);
+        if (!url.ok) return void refuse(`Redirect rule ${index + 1}: ${url.message}`);
+        checked.push({ ...rule, url: url.url });
+      }
+      rules = canonicalRules(checked);
+    }
     add({
       line,
       code: link.code,
@@ -228,7 +241,7 @@ export async function importLinks(
         created: link.created ?? now,
         updated: link.updated ?? now,
         // A tombstone keeps nothing but its code and times, like a link deleted here.
-        ...(target === '' ? keptOnDelete(link) : pickOptions(link)),
+        ...(target === '' ? keptOnDelete(link) : { ...pickOptions(link), rules }),
         visits: link.visits,
         lastVisit: link.lastVisit,
         disabledAt: link.disabledAt,

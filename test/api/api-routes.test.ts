@@ -66,6 +66,7 @@ describe('POST /api/v1/links', () => {
       maxVisits: 10,
       forwardQuery: true,
       title: null,
+      rules: [],
       tags: [],
       visits: { total: 0, lastVisitAt: null },
       createdAt: '2026-11-29T12:00:00.000Z',

@@ -64,6 +64,7 @@ describe('the OpenAPI document', () => {
       'forwardQuery',
       'title',
       'note',
+      'rules',
       'tags',
       'reuse',
       'password',

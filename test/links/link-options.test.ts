@@ -47,6 +47,7 @@ describe('parseLinkOptions: defaults', () => {
       forwardQuery: 1,
       title: null,
       note: null,
+      rules: null,
     });
   });
 
@@ -58,6 +59,7 @@ describe('parseLinkOptions: defaults', () => {
       forwardQuery: 1,
       title: null,
       note: null,
+      rules: null,
     });
   });
 });
@@ -228,6 +230,7 @@ describe('parseLinkOptions: repeated and combined fields', () => {
       forwardQuery: 1,
       title: null,
       note: null,
+      rules: null,
     });
   });
 

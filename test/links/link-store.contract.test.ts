@@ -3,6 +3,9 @@ import type { LinkQuery, LinkSettings } from '../../src/links/link.js';
 import { describeStoreContract, type ContractStores } from '../support/store-contract.js';
 import { DEFAULT_OPTIONS, pickOptions } from '../../src/links/link-options.js';
 
+/** Redirect rules as a link stores them: their canonical JSON text. */
+const RULES = '[{"url":"https://apps.example/","conditions":[{"type":"device","value":"ios"}]}]';
+
 // The LinkStore contract, through the interface only: the same expectations on every engine.
 
 /** 2026-06-15 12:00 UTC. */
@@ -106,6 +109,7 @@ describeStoreContract('LinkStore', (open) => {
           forwardQuery: 0,
           title: 'A title',
           note: 'A note\nof two lines',
+          rules: RULES,
         }),
         code: 'abc',
         manageTokenHash: Buffer.from('abc-token'),
@@ -126,6 +130,7 @@ describeStoreContract('LinkStore', (open) => {
       forwardQuery: 0,
       title: 'A title',
       note: 'A note\nof two lines',
+      rules: RULES,
       visits: 0,
       lastVisit: null,
       disabledAt: null,
@@ -143,6 +148,7 @@ describeStoreContract('LinkStore', (open) => {
       target: 'https://example.com/a',
       redirectStatus: 301,
       forwardQuery: 0,
+      rules: RULES,
       expiresAt: NOW + DAY,
       maxVisits: 7,
       visits: 0,

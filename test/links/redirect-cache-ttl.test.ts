@@ -9,6 +9,7 @@ function row(id: number, target = `https://example.com/${id}`): RedirectTarget {
     target,
     redirectStatus: 302,
     forwardQuery: 0,
+    rules: null,
     expiresAt: null,
     maxVisits: null,
     visits: 0,

@@ -20,6 +20,7 @@ function row(id: number): RedirectTarget {
     target: `https://example.com/${id}`,
     redirectStatus: 302,
     forwardQuery: 0,
+    rules: null,
     expiresAt: null,
     maxVisits: null,
     visits: 0,

@@ -96,11 +96,11 @@ describe('exporting links', () => {
     expect(records[0]).toEqual([...EXPORT_COLUMNS]);
     const iso = (ms: number) => new Date(ms).toISOString();
     const made = iso(NOW - 10 * DAY);
-    // The title, the note, the tags and whether a password is set come last; none of these
-    // links has any.
+    // The title, the note, the redirect rules, the tags and whether a password is set come
+    // last; none of these links has any.
     const later = EXPORT_COLUMNS.indexOf('title');
     expect(records.slice(1).map((row) => row.slice(later))).toEqual(
-      records.slice(1).map(() => ['', '', '', '']),
+      records.slice(1).map(() => ['', '', '', '', '']),
     );
     expect(records.slice(1).map((row) => row.slice(0, later))).toEqual([
       [
