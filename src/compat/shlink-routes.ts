@@ -28,6 +28,8 @@ import {
 } from '../links/link-options.js';
 import { checkTags, MAX_TAGS, tagKey, type TagSummary } from '../links/tags.js';
 import { verifyUtf8Form, verifyUtf8Json } from '../http/utf8-body.js';
+import { canonicalRules, readRules, rulesFromText } from '../links/redirect-rules.js';
+import { rulesFromShlink, rulesToShlink, ShlinkRulesBodySchema } from './shlink-redirect-rules.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
@@ -249,7 +251,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       visitsSummary: { total, nonBots: total, bots: 0 },
       // Shlink 3 answered this on /rest/v2; clients written then still read it.
       visitsCount: total,
-      hasRedirectRules: false,
+      hasRedirectRules: link.rules !== null,
     };
   }
 
@@ -432,6 +434,46 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     const changed = await findLink(link.code);
     res.json(shortUrlOf(req, changed, await tagsOf(changed)));
   });
+
+  // Shlink's redirect rules of a short URL, read and replaced in Shlink's shape.
+  const answerRules = (res: Response, link: Link) => {
+    const reading = rulesFromText(link.rules);
+    res.json({
+      defaultLongUrl: link.target,
+      redirectRules: rulesToShlink(reading.ok ? reading.rules : []),
+    });
+  };
+  api.get('/short-urls/:shortCode/redirect-rules', async (req, res) => {
+    requireFullKey(res);
+    answerRules(res, await findLink(String(req.params.shortCode)));
+  });
+  const setRules = async (req: Request, res: Response) => {
+    requireFullKey(res);
+    const link = await findLink(String(req.params.shortCode));
+    const parsed = ShlinkRulesBodySchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw invalidData('Provided data is not valid', ['redirectRules']);
+    const mapped = rulesFromShlink(parsed.data);
+    if (!mapped.ok) {
+      throw invalidData(`"${mapped.type}" is not a redirect condition snip supports`, [
+        'redirectRules',
+      ]);
+    }
+    const reading = readRules(mapped.rules);
+    if (!reading.ok) throw invalidData(reading.problem, ['redirectRules']);
+    const result = await deps.links.update(
+      link,
+      { url: link.target, options: { ...pickOptions(link), rules: canonicalRules(reading.rules) } },
+      urlContext(deps, req),
+    );
+    if (!result.ok) {
+      throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', [
+        'redirectRules',
+      ]);
+    }
+    answerRules(res, await findLink(link.code));
+  };
+  api.post('/short-urls/:shortCode/redirect-rules', setRules);
+  api.patch('/short-urls/:shortCode/redirect-rules', setRules);
 
   api.get('/short-urls/:shortCode', async (req, res) => {
     requireFullKey(res);

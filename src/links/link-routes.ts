@@ -11,6 +11,7 @@ import { CODE_CHARS, CODE_PATTERN } from './link.js';
 import type { RedirectResponder } from './redirect-response.js';
 import type { PasswordGate } from './password-gate.js';
 import { PasswordFieldSchema } from './link-password.js';
+import { describeConditions, parsedRules } from './redirect-rules.js';
 
 /** `/<code>+` is the preview of a link, as on other shorteners. */
 const PREVIEW_PATTERN = new RegExp(`^(${CODE_CHARS})\\+$`);
@@ -155,6 +156,13 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
       locked,
       shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
       host: locked ? null : describeHost(link.target),
+      // Every other place the link can send a visit, with when (redirect-rules.ts).
+      destinations: locked
+        ? []
+        : parsedRules(link.rules ?? '[]').map((rule) => ({
+            url: rule.url,
+            when: describeConditions(rule.conditions),
+          })),
     });
   });
 

@@ -386,3 +386,35 @@ export function statusWithRules(status: RedirectStatus): RedirectStatus {
   if (status === 308) return 307;
   return status;
 }
+
+const DEVICE_WORDS: Record<Device, string> = {
+  ios: 'an iPhone or iPad',
+  android: 'an Android device',
+  mobile: 'a phone or tablet',
+  desktop: 'a computer',
+  windows: 'Windows',
+  macos: 'macOS',
+  linux: 'Linux',
+  chromeos: 'ChromeOS',
+};
+
+/** A rule's conditions in words, for the preview page: "on an iPhone or iPad, in de". */
+export function describeConditions(conditions: readonly RuleCondition[]): string {
+  return conditions
+    .map((condition) => {
+      switch (condition.type) {
+        case 'device':
+          return `on ${DEVICE_WORDS[condition.value]}`;
+        case 'language':
+          return `for readers of ${condition.value}`;
+        case 'query':
+          return condition.value === undefined
+            ? `with ?${condition.name}`
+            : `with ?${condition.name}=${condition.value}`;
+        case 'before':
+        case 'after':
+          return `${condition.type} ${condition.value.replace('.000Z', 'Z')}`;
+      }
+    })
+    .join(', ');
+}

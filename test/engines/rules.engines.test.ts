@@ -62,6 +62,12 @@ function suite(engine: 'sqlite' | 'postgres') {
       .expect(201);
     expect(made.body.rules).toEqual(RULES);
     expect(made.body.redirectType).toBe(301);
+    // The preview lists every destination, and when each is chosen.
+    const preview = await request(s.app).get('/launch+').expect(200);
+    expect(preview.text).toContain('https://apps.example/ios');
+    expect(preview.text).toContain('on an iPhone or iPad');
+    expect(preview.text).toContain('https://news.example/de?from=rule');
+    expect(preview.text).toContain('for readers of de, with ?ref=news');
 
     const ios = await go(s, '/launch', IPHONE).expect(302);
     expect(ios.headers.location).toBe('https://apps.example/ios');
@@ -252,6 +258,7 @@ function suite(engine: 'sqlite' | 'postgres') {
       })
       .expect(303);
     await go(s, '/locked', IPHONE).expect(401);
+    expect((await request(s.app).get('/locked+').expect(200)).text).not.toContain('apps.example');
     const unlocked = await go(s, '/locked', IPHONE).auth('', 'open sesame').expect(302);
     expect(unlocked.headers.location).toBe('https://apps.example/ios');
     expect(unlocked.headers.vary).toContain('User-Agent');
