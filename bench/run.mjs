@@ -14,6 +14,8 @@ import {
   CODE_PREFIX,
   FORWARD_PREFIX,
   PROTECTED_PREFIX,
+  RULED_PREFIX,
+  RULES_PER_LINK,
   TAGGED_PREFIX,
   UNKNOWN_PREFIX,
   benchPasswordHash,
@@ -54,6 +56,8 @@ const FORWARDED_QUERY = 'utm_source=newsletter&utm_medium=email&utm_campaign=ben
 const TAGGED_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, tagged`;
 /** The small table's server again, on one password-protected link, with its unlock cookie. */
 const PROTECTED_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, protected (unlocked by cookie)`;
+/** The small table's server again, on its links with redirect rules (the last one matching). */
+const RULED_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, ${RULES_PER_LINK} rules (last matches)`;
 const PG_NAME = `snip on PostgreSQL, ${PG_MACHINES} processes, ${SMALL_TABLE.toLocaleString('en')} links`;
 
 // The server gets core 0 and the load generator core 1, so they do not compete (where possible).
@@ -543,6 +547,7 @@ async function main() {
       tagged: SMALL_TABLE,
       protected: SMALL_TABLE,
       passwordHash: await benchPasswordHash(),
+      ruled: SMALL_TABLE,
     });
     seedLinks(ops, SMALL_TABLE);
     const seedMs = seedLinks(large, LARGE_TABLE);
@@ -608,6 +613,8 @@ async function main() {
       },
       // The small table's tagged links, loaded as its plain ones are.
       { server: snipSmall, name: TAGGED_NAME, count: SMALL_TABLE, prefix: TAGGED_PREFIX },
+      // The small table's links with rules: every visit tries all of them, the last one wins.
+      { server: snipSmall, name: RULED_NAME, count: SMALL_TABLE, prefix: RULED_PREFIX },
       // One protected link of the small table, every request with its unlock cookie.
       {
         server: snipSmall,

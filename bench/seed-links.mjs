@@ -20,6 +20,20 @@ export const TAGGED_PREFIX = 't';
 export const PROTECTED_PREFIX = 'p';
 /** The password of every protected link. */
 export const BENCH_PASSWORD = 'correct horse battery staple';
+/** Links with redirect rules: RULES_PER_LINK each, only the last one matching the loads' browser. */
+export const RULED_PREFIX = 'r';
+export const RULES_PER_LINK = 5;
+/**
+ * The rules of every ruled link, as snip stores them (canonical JSON): four that the loads'
+ * browser (Chrome on Linux, English) does not match, then one it does.
+ */
+const BENCH_RULES = JSON.stringify([
+  { url: 'https://apps.example/ios', conditions: [{ type: 'device', value: 'ios' }] },
+  { url: 'https://apps.example/android', conditions: [{ type: 'device', value: 'android' }] },
+  { url: 'https://example.jp/', conditions: [{ type: 'language', value: 'ja' }] },
+  { url: 'https://example.com/beta', conditions: [{ type: 'query', name: 'beta' }] },
+  { url: 'https://example.com/linux', conditions: [{ type: 'device', value: 'linux' }] },
+]);
 export const TAGS_PER_LINK = 3;
 /** The tagged links draw their tags from this many, so every tag is shared by many links. */
 const TAG_POOL = 50;
@@ -50,7 +64,13 @@ export function benchPasswordHash() {
 export function seedLinks(
   file,
   count,
-  { forwarding = 0, tagged = 0, protected: protectedCount = 0, passwordHash = null } = {},
+  {
+    forwarding = 0,
+    tagged = 0,
+    protected: protectedCount = 0,
+    passwordHash = null,
+    ruled = 0,
+  } = {},
 ) {
   if (protectedCount > 0 && passwordHash === null) throw new Error('protected links need a hash');
   const started = performance.now();
@@ -66,6 +86,11 @@ export function seedLinks(
   const insertProtected = db.prepare(
     `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
        password_hash)
+     VALUES (?, ?, ?, ?, ?, 302, ?)`,
+  );
+  const insertRuled = db.prepare(
+    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
+       redirect_rules)
      VALUES (?, ?, ?, ?, ?, 302, ?)`,
   );
   const insertTag = db.prepare('INSERT INTO tags (key, name, created) VALUES (?, ?, ?)');
@@ -107,6 +132,11 @@ export function seedLinks(
       const target = `https://example.com/articles/${i}/a-readable-title?utm_source=snip`;
       const hash = createHash('sha256').update(`bench-protected-${i}`).digest();
       insertProtected.run(codeFor(PROTECTED_PREFIX, i), target, now, now, hash, passwordHash);
+    }
+    for (let i = 0; i < ruled; i++) {
+      const target = `https://example.com/articles/${i}/a-readable-title?utm_source=snip`;
+      const hash = createHash('sha256').update(`bench-ruled-${i}`).digest();
+      insertRuled.run(codeFor(RULED_PREFIX, i), target, now, now, hash, BENCH_RULES);
     }
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
