@@ -137,7 +137,7 @@ describeWithPostgres('several snip machines on one PostgreSQL', () => {
     figures.push('created on A → redirected by B and C on their first request');
   });
 
-  it('an edit, disable, delete or ban on one machine takes effect on the others within a second', async () => {
+  it('an edit, new redirect rules, disable, delete or ban on one machine take effect on the others within a second', async () => {
     const url = await createMachinesDatabase();
     // With a minute of TTL, only the notification can make B drop its cached row in time.
     const [a, b] = await Promise.all([
@@ -166,6 +166,26 @@ describeWithPostgres('several snip machines on one PostgreSQL', () => {
         () => a.fetch('/api/v1/links/changing', json({ url: 'https://a.example/2' }, 'PATCH')),
         'changing',
         (v) => v.location === 'https://a.example/2',
+      ],
+      [
+        'rules',
+        () =>
+          a.fetch(
+            '/api/v1/links/changing',
+            json(
+              {
+                rules: [
+                  {
+                    url: 'https://a.example/by-rule',
+                    conditions: [{ type: 'after', value: '2000-01-01' }],
+                  },
+                ],
+              },
+              'PATCH',
+            ),
+          ),
+        'changing',
+        (v) => v.location === 'https://a.example/by-rule',
       ],
       [
         'disable',
