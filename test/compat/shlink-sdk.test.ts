@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { ShlinkApiClient } from '@shlinkio/shlink-js-sdk';
+import { NodeHttpClient } from '@shlinkio/shlink-js-sdk/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  findFreePort,
+  startProcess,
+  waitForHealthy,
+  type RunningProcess,
+} from '../support/server-process.js';
+import { createTempDir, createTestDatabase } from '../support/test-app.js';
+
+/**
+ * Shlink's official JS SDK (the library shlink-web-client is built on) against a running snip:
+ * the real client's requests, over HTTP, to the real server process. Each call asserts the data
+ * it returns, not only that it did not throw.
+ */
+const KEY = 'snip_shlink-sdk-test-key-0123456789abcdefghijklmn';
+let proc: RunningProcess | undefined;
+let client: ShlinkApiClient;
+let origin: string;
+
+beforeAll(async () => {
+  const file = path.join(createTempDir(), 'db', 'snip.sqlite3');
+  createTestDatabase(file).close();
+  const port = await findFreePort();
+  origin = `http://127.0.0.1:${port}`;
+  proc = startProcess('node', [path.resolve('dist/server.js')], {
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${file}`,
+    BASE_URL: origin,
+    INITIAL_API_KEY: KEY,
+  });
+  await waitForHealthy(port, proc);
+  client = new ShlinkApiClient(new NodeHttpClient(), { baseUrl: origin, apiKey: KEY });
+});
+
+afterAll(() => {
+  if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
+});
+
+describe("Shlink's JS SDK against a running snip", () => {
+  it('creates a short URL with tags and a title, edits it, and lists it by tag and by title', async () => {
+    const created = await client.createShortUrl({
+      longUrl: 'https://example.com/sdk',
+      customSlug: 'sdk-link',
+      tags: ['Launch', 'sdk'],
+      title: 'From the SDK',
+    });
+    expect(created).toMatchObject({
+      shortCode: 'sdk-link',
+      shortUrl: `${origin}/sdk-link`,
+      longUrl: 'https://example.com/sdk',
+      tags: ['Launch', 'sdk'],
+      title: 'From the SDK',
+      forwardQuery: true,
+      hasRedirectRules: false,
+    });
+    const updated = await client.updateShortUrl(
+      { shortCode: 'sdk-link' },
+      { tags: ['sdk', 'edited'], title: 'Edited' },
+    );
+    expect(updated).toMatchObject({ tags: ['sdk', 'edited'], title: 'Edited' });
+    const byTag = await client.listShortUrls({ tags: ['EDITED'], tagsMode: 'any' });
+    expect(byTag.data.map((s) => s.shortCode)).toEqual(['sdk-link']);
+    const byTitle = await client.listShortUrls({ searchTerm: 'edited' });
+    expect(byTitle.data.map((s) => s.shortCode)).toEqual(['sdk-link']);
+    expect((await client.listTags()).data).toEqual(['edited', 'sdk']);
+    const stats = await client.tagsStats();
+    expect(stats.data.map((tag) => [tag.tag, tag.shortUrlsCount])).toEqual([
+      ['edited', 1],
+      ['sdk', 1],
+    ]);
+  });
+
+  it('lists the domains', async () => {
+    const domains = await client.listDomains();
+    expect(domains.data).toContainEqual(
+      expect.objectContaining({ domain: new URL(origin).host, isDefault: true }),
+    );
+  });
+
+  it('sets redirect rules and reads them back, and the short URL follows them', async () => {
+    await client.createShortUrl({ longUrl: 'https://example.com/app', customSlug: 'sdk-rules' });
+    const set = await client.setShortUrlRedirectRules(
+      { shortCode: 'sdk-rules' },
+      {
+        redirectRules: [
+          {
+            longUrl: 'https://apps.example/ios',
+            conditions: [{ type: 'device', matchKey: null, matchValue: 'ios' }],
+          },
+          {
+            longUrl: 'https://example.com/news',
+            conditions: [{ type: 'query-param', matchKey: 'ref', matchValue: 'news' }],
+          },
+        ],
+      },
+    );
+    expect(set.defaultLongUrl).toBe('https://example.com/app');
+    expect(set.redirectRules.map((rule) => [rule.priority, rule.longUrl])).toEqual([
+      [1, 'https://apps.example/ios'],
+      [2, 'https://example.com/news'],
+    ]);
+    const read = await client.getShortUrlRedirectRules({ shortCode: 'sdk-rules' });
+    expect(read).toEqual(set);
+    expect((await client.getShortUrl({ shortCode: 'sdk-rules' })).hasRedirectRules).toBe(true);
+    const visit = await fetch(`${origin}/sdk-rules?ref=news`, { redirect: 'manual' });
+    expect(visit.status).toBe(302);
+    expect(visit.headers.get('location')).toBe('https://example.com/news?ref=news');
+  });
+});
