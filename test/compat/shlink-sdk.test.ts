@@ -1,6 +1,4 @@
 import path from 'node:path';
-import { ShlinkApiClient } from '@shlinkio/shlink-js-sdk';
-import { NodeHttpClient } from '@shlinkio/shlink-js-sdk/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   findFreePort,
@@ -16,8 +14,50 @@ import { createTempDir, createTestDatabase } from '../support/test-app.js';
  * it returns, not only that it did not throw.
  */
 const KEY = 'snip_shlink-sdk-test-key-0123456789abcdefghijklmn';
+
+/**
+ * The part of the SDK these tests call. Its own type declarations re-export without file
+ * extensions, which TypeScript's NodeNext resolution cannot follow, so the module is imported
+ * at run time and typed here by what the SDK's documentation and source say it returns.
+ */
+type ShortUrl = {
+  shortCode: string;
+  shortUrl: string;
+  longUrl: string;
+  tags: string[];
+  title: string | null;
+  forwardQuery: boolean;
+  hasRedirectRules: boolean;
+};
+type RedirectRules = {
+  defaultLongUrl: string;
+  redirectRules: {
+    longUrl: string;
+    priority: number;
+    conditions: { type: string; matchKey: string | null; matchValue: string | null }[];
+  }[];
+};
+type Client = {
+  createShortUrl(data: object): Promise<ShortUrl>;
+  updateShortUrl(id: { shortCode: string }, data: object): Promise<ShortUrl>;
+  getShortUrl(id: { shortCode: string }): Promise<ShortUrl>;
+  listShortUrls(params: object): Promise<{ data: ShortUrl[] }>;
+  listTags(): Promise<{ data: string[] }>;
+  tagsStats(): Promise<{ data: { tag: string; shortUrlsCount: number }[] }>;
+  listDomains(): Promise<{ data: { domain: string; isDefault: boolean }[] }>;
+  setShortUrlRedirectRules(
+    id: { shortCode: string },
+    data: { redirectRules: Omit<RedirectRules['redirectRules'][number], 'priority'>[] },
+  ): Promise<RedirectRules>;
+  getShortUrlRedirectRules(id: { shortCode: string }): Promise<RedirectRules>;
+};
+type Sdk = {
+  ShlinkApiClient: new (http: unknown, server: { baseUrl: string; apiKey: string }) => Client;
+};
+type SdkNode = { NodeHttpClient: new () => unknown };
+
 let proc: RunningProcess | undefined;
-let client: ShlinkApiClient;
+let client: Client;
 let origin: string;
 
 beforeAll(async () => {
@@ -32,6 +72,8 @@ beforeAll(async () => {
     INITIAL_API_KEY: KEY,
   });
   await waitForHealthy(port, proc);
+  const { ShlinkApiClient } = (await import('@shlinkio/shlink-js-sdk')) as unknown as Sdk;
+  const { NodeHttpClient } = (await import('@shlinkio/shlink-js-sdk/node')) as unknown as SdkNode;
   client = new ShlinkApiClient(new NodeHttpClient(), { baseUrl: origin, apiKey: KEY });
 });
 
