@@ -52,7 +52,8 @@ export type AddDomainResult =
 
 export type RemoveDomainResult =
   | { ok: true }
-  | { ok: false; reason: 'unknown' | 'default' }
+  | { ok: false; reason: 'unknown' }
+  | { ok: false; reason: 'default' }
   | { ok: false; reason: 'aliased'; aliases: number };
 
 export type DomainServiceDeps = {
