@@ -206,7 +206,7 @@ export function assembleApp(services: Services): {
   app.use('/api/v1', cors, createApiRoutes(apiDeps), handleApiErrors(logger));
   // The APIs of Shlink, Kutt and YOURLS, for the clients people already use.
   app.use(['/rest', '/api/v2', '/yourls-api.php'], cors);
-  app.use(createShlinkRoutes({ ...apiDeps, health, version: VERSION }, logger));
+  app.use(createShlinkRoutes({ ...apiDeps, health, version: VERSION, domains }, logger));
   app.use('/api/v2', createKuttRoutes(apiDeps, logger));
   app.use(createYourlsRoutes(apiDeps, logger));
   app.use(

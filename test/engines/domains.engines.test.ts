@@ -425,6 +425,38 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(form.status).toBe(422);
     expect(await s.store.links.findLink('loop')).toBeNull();
   });
+
+  it('Shlink’s GET /rest/v3/domains lists the added domains in Shlink’s shape', async () => {
+    const s = await build();
+    const secret = await key(s);
+    await addDomain(s, secret, {
+      host: 'go.example',
+      rootRedirect: 'https://home.example/',
+      notFoundRedirect: 'https://home.example/missing',
+      expiredRedirect: 'https://home.example/gone',
+    }).expect(201);
+    await addDomain(s, secret, { host: 'old.example', aliasOf: 's.example' }).expect(201);
+    const none = { baseUrlRedirect: null, regular404Redirect: null, invalidShortUrlRedirect: null };
+    const res = await request(s.app).get('/rest/v3/domains').set('X-Api-Key', secret).expect(200);
+    expect(res.body).toEqual({
+      domains: {
+        data: [
+          { domain: 's.example', isDefault: true, redirects: none },
+          {
+            domain: 'go.example',
+            isDefault: false,
+            redirects: {
+              baseUrlRedirect: 'https://home.example/',
+              regular404Redirect: 'https://home.example/missing',
+              invalidShortUrlRedirect: 'https://home.example/missing',
+            },
+          },
+          { domain: 'old.example', isDefault: false, redirects: none },
+        ],
+        defaultRedirects: none,
+      },
+    });
+  });
 }
 
 describe('domains on sqlite', () => suite('sqlite'));
