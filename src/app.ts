@@ -252,6 +252,7 @@ export function assembleApp(services: Services): {
         now,
         publicOrigin,
         ownHosts,
+        domains,
         limitSignIn: limits.signIn,
         limitAction: limits.manage,
         sendBackup: store.writeBackup === null ? null : sendBackupOf(store.writeBackup),

@@ -4,6 +4,7 @@ import { createKeyService } from '../../src/keys/key-service.js';
 import { BROWSER } from '../faults/snip-process.js';
 import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
+import { SAME_ORIGIN } from '../support/test-app.js';
 
 /**
  * Domains on every engine (ADR 028): /api/v1/domains, the host gate in front of every page (a
@@ -14,6 +15,7 @@ import { describeWithPostgres } from '../support/postgres.js';
  */
 const ORIGIN = 'https://s.example';
 const METRICS_TOKEN = 'metrics-token-of-the-domain-tests';
+const ADMIN_PASSWORD = 'correct horse battery';
 
 type Doors = 'app' | 'listener';
 
@@ -424,6 +426,76 @@ function suite(engine: 'sqlite' | 'postgres') {
       .send({ url: 'https://bücher.example/', alias: 'loop' });
     expect(form.status).toBe(422);
     expect(await s.store.links.findLink('loop')).toBeNull();
+  });
+
+  async function signIn(s: EngineApp): Promise<string> {
+    const res = await request(s.app)
+      .post('/admin/sign-in')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ password: ADMIN_PASSWORD });
+    expect(res.status).toBe(303);
+    return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+  }
+
+  it('the admin’s Domains page lists, adds (field errors at the field) and deletes domains', async () => {
+    const s = await build({ BASE_URL: ORIGIN, ADMIN_PASSWORD });
+    const cookie = await signIn(s);
+    const page = await request(s.app).get('/admin/domains').set('Cookie', cookie).expect(200);
+    expect(page.text).toContain('href="/admin/domains" aria-current="page"');
+    expect(page.text).toContain('<code>s.example</code> (default)');
+    const post = (path: string, fields: Record<string, string>) =>
+      request(s.app)
+        .post(path)
+        .set({ ...SAME_ORIGIN, Cookie: cookie })
+        .type('form')
+        .send(fields);
+    const added = await post('/admin/domains', {
+      host: 'Go.Example',
+      rootRedirect: 'https://home.example/',
+      notFoundRedirect: '',
+      expiredRedirect: '',
+      aliasOf: '',
+    });
+    expect([added.status, added.headers.location]).toEqual([303, '/admin/domains?done=added']);
+    await post('/admin/domains', { host: 'old.example', aliasOf: 's.example' }).expect(303);
+    const listed = await request(s.app).get('/admin/domains?done=added').set('Cookie', cookie);
+    expect(listed.text).toContain('The domain is added.');
+    expect(listed.text).toContain('<code>go.example</code>');
+    expect(listed.text).toContain('https://home.example/');
+    expect(listed.text).toMatch(/<option value="go\.example">go\.example<\/option>/);
+    // A refusal keeps what was typed and says what is wrong at the field.
+    const refused = await post('/admin/domains', {
+      host: 'a_b.example',
+      rootRedirect: 'javascript:alert(1)',
+      aliasOf: 'nowhere.example',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toMatch(/<title>Error: Domains/);
+    expect(refused.text).toMatch(
+      /id="domain-host"[^>]*value="a_b\.example"[^>]*aria-invalid="true"/s,
+    );
+    expect(refused.text).toContain('id="domain-host-error"');
+    expect(refused.text).toContain('id="domain-rootRedirect-error"');
+    expect(refused.text).toContain('id="domain-aliasOf-error"');
+    const taken = await post('/admin/domains', { host: 'GO.example.' });
+    expect(taken.status).toBe(409);
+    expect(taken.text).toContain('id="domain-host-error"');
+    expect(await hosts(s)).toEqual(['go.example', 'old.example']);
+    // Delete: the alias first; a domain something is an alias of is refused.
+    expect((await post('/admin/domains/delete', { host: 's.example' })).status).toBe(409);
+    await post('/admin/domains/delete', { host: 'old.example' }).expect(303);
+    await post('/admin/domains/delete', { host: 'go.example' }).expect(303);
+    expect((await post('/admin/domains/delete', { host: 'go.example' })).status).toBe(404);
+    expect(await hosts(s)).toEqual([]);
+    // Without a session, nothing.
+    const anonymous = await request(s.app)
+      .post('/admin/domains')
+      .set(SAME_ORIGIN)
+      .type('form')
+      .send({ host: 'x.example' });
+    expect(anonymous.status).toBe(401);
+    expect(await hosts(s)).toEqual([]);
   });
 
   it('Shlink’s GET /rest/v3/domains lists the added domains in Shlink’s shape', async () => {
