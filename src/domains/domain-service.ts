@@ -73,6 +73,9 @@ export type DomainServiceDeps = {
   ttlMs: number;
 };
 
+/** Host keys remembered at most; anyone can send any Host, so the memory is bounded. */
+const HOST_KEYS_KEPT = 256;
+
 const EMPTY: DomainTable = { domains: [], byHost: new Map(), hosts: [] };
 
 export type DomainService = ReturnType<typeof createDomainService>;
@@ -134,8 +137,21 @@ export function createDomainService(deps: DomainServiceDeps) {
     return snapshot() ?? read();
   }
 
+  // Requests name a handful of hosts: their keys are kept rather than converted each time.
+  const keys = new Map<string, string>();
+  function keyOf(hostname: string): string {
+    let key = keys.get(hostname);
+    if (key === undefined) {
+      if (keys.size >= HOST_KEYS_KEPT) keys.clear();
+      key = hostKey(hostname);
+      keys.set(hostname, key);
+    }
+    return key;
+  }
+
   function resolve(current: DomainTable, hostname: string | undefined): HostScope {
-    const key = hostKey(hostname ?? '');
+    if (defaultHost === null && current.domains.length === 0) return { kind: 'open' };
+    const key = keyOf(hostname ?? '');
     const domain = current.byHost.get(key);
     if (domain !== undefined) {
       const aliased = domain.aliasOf === null ? undefined : current.byHost.get(domain.aliasOf);
@@ -145,7 +161,6 @@ export function createDomainService(deps: DomainServiceDeps) {
       const servesDefaultLinks = domain.aliasOf !== null && domain.aliasOf === defaultHost;
       return { kind: 'domain', domain, servesDefaultLinks, redirects };
     }
-    if (defaultHost === null && current.domains.length === 0) return { kind: 'open' };
     if (key === defaultHost || isLoopbackHost(key)) return { kind: 'default' };
     return { kind: 'foreign' };
   }

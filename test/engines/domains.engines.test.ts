@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createKeyService } from '../../src/keys/key-service.js';
+import { createDomainService } from '../../src/domains/domain-service.js';
 import { BROWSER } from '../faults/snip-process.js';
 import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
@@ -496,6 +497,33 @@ function suite(engine: 'sqlite' | 'postgres') {
       .send({ host: 'x.example' });
     expect(anonymous.status).toBe(401);
     expect(await hosts(s)).toEqual([]);
+  });
+
+  it('another machine on the same database sees a change once its list is a second old, without waiting for it', async () => {
+    const s = await build();
+    const clock = { now: 0 };
+    // A second machine's domain service on the same database, with its own clock.
+    const other = createDomainService({
+      domains: s.store.domains,
+      write: s.store.write,
+      now: () => clock.now,
+      defaultHost: 's.example',
+      maxUrlLength: 2048,
+      blockedHosts: () => [],
+      ttlMs: 1000,
+    });
+    const scopeOf = async (host: string) => other.resolve(await other.current(), host).kind;
+    expect(await scopeOf('go.example')).toBe('foreign');
+    await addDomain(s, await key(s), { host: 'go.example' }).expect(201);
+    clock.now = 999;
+    expect(await scopeOf('go.example')).toBe('foreign');
+    clock.now = 1000;
+    // The old list answers while the new one is read: on SQLite at once, on PostgreSQL later.
+    other.snapshot();
+    await other.current();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await scopeOf('GO.example')).toBe('domain');
+    expect(other.hosts()).toEqual(['s.example', 'go.example']);
   });
 
   it('Shlink’s GET /rest/v3/domains lists the added domains in Shlink’s shape', async () => {
