@@ -10,6 +10,8 @@ import { ADMIN_LINKS_PER_PAGE, createAdminRoutes } from './admin/admin-routes.js
 import { allowListedOrigins } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
+import { createDomainApiRoutes } from './api/domain-routes.js';
+import { answerTlsAsk, gateHosts, redirectUnknown } from './domains/domain-routes.js';
 import { createKuttRoutes } from './compat/kutt-routes.js';
 import { createShlinkRoutes } from './compat/shlink-routes.js';
 import { createYourlsRoutes } from './compat/yourls-routes.js';
@@ -84,8 +86,19 @@ export function assembleApp(services: Services): {
   app: Express;
   redirectFastPath: (fallback: RequestListener) => RequestListener;
 } {
-  const { config, logger, store, now, links, abuse, keys, metrics, limits, redirectCache } =
-    services;
+  const {
+    config,
+    logger,
+    store,
+    now,
+    links,
+    abuse,
+    keys,
+    domains,
+    metrics,
+    limits,
+    redirectCache,
+  } = services;
   const { visits, write } = store;
   const counter = services.visitCounter;
   const assets = loadStaticAssets(path.join(ROOT, 'public'));
@@ -106,7 +119,7 @@ export function assembleApp(services: Services): {
     return requestOrigin(req);
   };
   const ownHosts = (req: Request): string[] =>
-    [baseHost ?? '', req.hostname, ...printedHosts.list()].filter(Boolean);
+    [baseHost ?? '', req.hostname, ...printedHosts.list(), ...domains.hosts()].filter(Boolean);
   const app = express();
   // The fast path meets requests before Express has given them its prototype; with it, they read
   // `hostname` through Express's own getter (Host, or X-Forwarded-Host under `trust proxy`).
@@ -115,7 +128,19 @@ export function assembleApp(services: Services): {
     return (req as Request).hostname;
   };
   const isOwnHost = (req: IncomingMessage, host: string): boolean =>
-    host === baseHost || host === hostnameOf(req);
+    host === baseHost || host === hostnameOf(req) || domains.hosts().includes(host);
+  // The fast path answers a link only where the host serves the default domain's links; before
+  // the domains were first read, and on any other host, Express decides (gateHosts).
+  const servesLinks = (req: IncomingMessage): boolean => {
+    const table = domains.snapshot();
+    if (table === null) return false;
+    const scope = domains.resolve(table, hostnameOf(req));
+    return (
+      scope.kind === 'open' ||
+      scope.kind === 'default' ||
+      (scope.kind === 'domain' && scope.servesDefaultLinks)
+    );
+  };
   const respond = createRedirectResponder({
     visits: counter,
     isOwnHost,
@@ -143,10 +168,20 @@ export function assembleApp(services: Services): {
   app.use(refuseOversizedHost);
   const { health } = store;
   app.get('/healthz', createHealthHandler(health, store.storageProblem, logger));
+  // Answered on any host, like /healthz and /metrics; every other address checks the host.
+  app.get('/_/tls-ask', answerTlsAsk(domains));
+  const pageHeaders = securityHeaders({ https: secure });
+  const notFound = handleNotFound(limits.notFound);
+  app.use(
+    gateHosts({
+      domains,
+      links,
+      notFound: (req, res, next) => void pageHeaders(req, res, () => notFound(req, res, next)),
+    }),
+  );
   app.get('/robots.txt', serveRobotsTxt);
   app.get('/:code', createRedirectHandler({ links, respond }));
 
-  const pageHeaders = securityHeaders({ https: secure });
   app.use(pageHeaders);
   app.use('/static', assets.serve);
   // The API comes before the form parser and the same-origin check: it reads JSON, and its
@@ -163,10 +198,16 @@ export function assembleApp(services: Services): {
     limitAnonymousCreate: limits.create,
   };
   const cors = allowListedOrigins(config.corsOrigins);
+  app.use(
+    '/api/v1/domains',
+    cors,
+    createDomainApiRoutes({ ...apiDeps, domains }),
+    handleApiErrors(logger),
+  );
   app.use('/api/v1', cors, createApiRoutes(apiDeps), handleApiErrors(logger));
   // The APIs of Shlink, Kutt and YOURLS, for the clients people already use.
   app.use(['/rest', '/api/v2', '/yourls-api.php'], cors);
-  app.use(createShlinkRoutes({ ...apiDeps, health, version: VERSION }, logger));
+  app.use(createShlinkRoutes({ ...apiDeps, health, version: VERSION, domains }, logger));
   app.use('/api/v2', createKuttRoutes(apiDeps, logger));
   app.use(createYourlsRoutes(apiDeps, logger));
   app.use(
@@ -212,6 +253,7 @@ export function assembleApp(services: Services): {
         now,
         publicOrigin,
         ownHosts,
+        domains,
         limitSignIn: limits.signIn,
         limitAction: limits.manage,
         sendBackup: store.writeBackup === null ? null : sendBackupOf(store.writeBackup),
@@ -265,7 +307,10 @@ export function assembleApp(services: Services): {
     }),
   );
 
-  app.use(handleNotFound(limits.notFound));
+  app.use(redirectUnknown, notFound);
   app.use(handleErrors(logger, pageHeaders));
-  return { app, redirectFastPath: createRedirectFastPath({ links, respond, logger }) };
+  return {
+    app,
+    redirectFastPath: createRedirectFastPath({ links, respond, logger, servesLinks }),
+  };
 }

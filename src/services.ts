@@ -4,6 +4,7 @@ import type { Store } from './storage/store.js';
 import { createAbuseService, type AbuseService } from './abuse/abuse-service.js';
 import { createLimiter, createRequestLimits, type LimiterFactory } from './http/rate-limits.js';
 import { createKeyService, type KeyService } from './keys/key-service.js';
+import { createDomainService, type DomainService } from './domains/domain-service.js';
 import { createCodeGenerator, type CodeGenerator } from './links/code-generator.js';
 import { createLinkService, type LinkService } from './links/link-service.js';
 import { createRedirectCache, type RedirectCache } from './links/redirect-cache.js';
@@ -19,7 +20,10 @@ import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
  */
 export const REDIRECT_CACHE_SIZE = 10_000;
 
-/** How long a machine that shares its database uses the blocklist it read: one query a second. */
+/**
+ * How long a machine that shares its database uses the blocklist and the domains it read: one
+ * query a second each.
+ */
 const SHARED_BLOCKLIST_TTL_MS = 1000;
 
 export type ServiceOptions = {
@@ -55,6 +59,8 @@ export type Services = {
   links: LinkService;
   abuse: AbuseService;
   keys: KeyService;
+  /** The domains snip answers on besides BASE_URL's host, kept in memory. */
+  domains: DomainService;
   /** Visits are counted in memory; the server flushes them every second and at shutdown. */
   visitCounter: VisitCounter;
   redirectCache: RedirectCache;
@@ -119,6 +125,16 @@ export function buildServices(options: ServiceOptions): Services {
     options.limiter ?? createLimiter,
   );
   const keys = createKeyService({ keys: store.keys, now });
+  const domains = createDomainService({
+    domains: store.domains,
+    write,
+    now,
+    defaultHost: config.baseUrl === null ? null : new URL(config.baseUrl).hostname,
+    maxUrlLength: config.maxUrlLength,
+    blockedHosts: abuse.blockedHostNames,
+    // Domain changes are not announced: where other machines write, read the list each second.
+    ttlMs: Number.isFinite(store.cacheTtlMs) ? SHARED_BLOCKLIST_TTL_MS : Infinity,
+  });
   return {
     config,
     store,
@@ -127,6 +143,7 @@ export function buildServices(options: ServiceOptions): Services {
     links,
     abuse,
     keys,
+    domains,
     visitCounter,
     redirectCache,
     metrics,

@@ -18,6 +18,8 @@ import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import { createTransferRoutes, type TransferDeps } from '../transfer/transfer-routes.js';
 import type { AdminAuth } from './admin-auth.js';
+import type { DomainService } from '../domains/domain-service.js';
+import { createDomainAdminRoutes } from './domain-admin-routes.js';
 
 export type AdminDeps = {
   auth: AdminAuth;
@@ -37,6 +39,8 @@ export type AdminDeps = {
   sendBackup: ((res: Response) => Promise<void>) | null;
   /** CSV export and import. */
   transfer: TransferDeps;
+  /** The domains page; without it, /admin/domains is a 404. */
+  domains?: DomainService;
 };
 
 /** Links on a page of the admin's list, and so the most its bulk form selects at once. */
@@ -591,6 +595,9 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     await deps.sendBackup(res);
   });
 
+  if (deps.domains) {
+    router.use(createDomainAdminRoutes({ domains: deps.domains, ownHosts: deps.ownHosts, render }));
+  }
   router.use(createTransferRoutes(deps.transfer, render));
 
   return router;

@@ -21,6 +21,8 @@ export const PROBLEMS = {
   'rate-limited': { status: 429, title: 'Too many requests' },
   'server-error': { status: 500, title: 'Something went wrong on our side' },
   'storage-unavailable': { status: 503, title: 'Storage is busy or full' },
+  'domain-conflict': { status: 409, title: 'The domain is taken, or in use' },
+  'domain-refused': { status: 422, title: 'The domain was refused' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEMS;

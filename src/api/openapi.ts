@@ -12,6 +12,7 @@ import {
   TagListSchema,
   UpdateLinkSchema,
 } from './api-schemas.js';
+import { CreateDomainSchema, DomainListSchema, DomainSchema } from './domain-schemas.js';
 
 /**
  * The OpenAPI 3.1 document of `/api/v1`, built from the zod schemas that validate the requests
@@ -60,6 +61,9 @@ function componentSchemas() {
     LinkPage: LinkPageSchema,
     Problem: ProblemSchema,
     TagList: TagListSchema,
+    CreateDomain: CreateDomainSchema,
+    Domain: DomainSchema,
+    DomainList: DomainListSchema,
   })) {
     registry.add(schema as z.ZodType, { id });
   }
@@ -212,6 +216,60 @@ function buildDocument() {
           responses: {
             '200': { description: 'Every tag in use, by name', content: json(ref('TagList')) },
             ...problems('unauthorized', 'forbidden', 'rate-limited'),
+          },
+        },
+      },
+      '/domains': {
+        get: {
+          operationId: 'listDomains',
+          summary: 'The domains snip answers on: the default one (BASE_URL’s host) first',
+          responses: {
+            '200': { description: 'Every domain', content: json(ref('DomainList')) },
+            ...problems('unauthorized', 'forbidden', 'rate-limited'),
+          },
+        },
+        post: {
+          operationId: 'addDomain',
+          summary: 'Add a domain, with its own redirects or as an alias of another',
+          requestBody: { required: true, content: json(ref('CreateDomain')) },
+          responses: {
+            '201': { description: 'Added', content: json(ref('Domain')) },
+            ...problems(
+              'invalid-request',
+              'unauthorized',
+              'forbidden',
+              'domain-conflict',
+              'unsupported-media-type',
+              'domain-refused',
+              'rate-limited',
+              'storage-unavailable',
+            ),
+          },
+        },
+      },
+      '/domains/{host}': {
+        parameters: [
+          {
+            name: 'host',
+            in: 'path',
+            required: true,
+            description: 'The domain’s host, in any spelling that canonicalises to it.',
+            schema: { type: 'string' },
+          },
+        ],
+        delete: {
+          operationId: 'deleteDomain',
+          summary: 'Delete a domain (409 while another domain is an alias of it)',
+          responses: {
+            '204': { description: 'Deleted' },
+            ...problems(
+              'unauthorized',
+              'forbidden',
+              'not-found',
+              'domain-conflict',
+              'rate-limited',
+              'storage-unavailable',
+            ),
           },
         },
       },

@@ -1,4 +1,5 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import type { DomainService } from '../domains/domain-service.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
@@ -226,7 +227,12 @@ function sortedTags(tags: readonly TagSummary[], query: Record<string, unknown>)
     );
 }
 
-export type ShlinkDeps = ApiDeps & { health: HealthStore; version: string };
+export type ShlinkDeps = ApiDeps & {
+  health: HealthStore;
+  version: string;
+  /** The added domains, listed after the default one. */
+  domains?: Pick<DomainService, 'list'>;
+};
 
 export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   const router = Router({ caseSensitive: true });
@@ -492,9 +498,22 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   api.get('/domains', async (req, res) => {
     requireAnyKey(res);
     const none = { baseUrlRedirect: null, regular404Redirect: null, invalidShortUrlRedirect: null };
+    // Shlink's DomainItem: snip's not-found redirect is both of Shlink's 404 redirects.
+    const added = ((await deps.domains?.list()) ?? []).filter((domain) => !domain.isDefault);
     res.json({
       domains: {
-        data: [{ domain: new URL(deps.publicOrigin(req)).host, isDefault: true, redirects: none }],
+        data: [
+          { domain: new URL(deps.publicOrigin(req)).host, isDefault: true, redirects: none },
+          ...added.map((domain) => ({
+            domain: domain.host,
+            isDefault: false,
+            redirects: {
+              baseUrlRedirect: domain.rootRedirect,
+              regular404Redirect: domain.notFoundRedirect,
+              invalidShortUrlRedirect: domain.notFoundRedirect,
+            },
+          })),
+        ],
         defaultRedirects: none,
       },
     });

@@ -11,6 +11,11 @@ export type RedirectFastPathDeps = {
   links: Pick<LinkService, 'findActiveRedirect'>;
   respond: RedirectResponder;
   logger: Logger;
+  /**
+   * Whether this request's host answers the links at all (src/domains/); when it does not, or
+   * cannot say yet, Express answers. Every host does without it.
+   */
+  servesLinks?: (req: IncomingMessage) => boolean;
 };
 
 /**
@@ -51,7 +56,9 @@ export function createRedirectFastPath(
   return (fallback) => (req, res) => {
     const started = process.hrtime.bigint();
     const code = redirectCode(req);
-    if (code === null) return fallback(req, res);
+    if (code === null || (deps.servesLinks !== undefined && !deps.servesLinks(req))) {
+      return fallback(req, res);
+    }
     let found;
     try {
       found = deps.links.findActiveRedirect(code);

@@ -5,6 +5,7 @@ import { createPostgresHealthRepository } from '../health/health-store.postgres.
 import { createPostgresKeyRepository } from '../keys/key-store.postgres.js';
 import { createPostgresLinkRepository } from '../links/link-store.postgres.js';
 import { createPostgresTagRepository } from '../links/tag-store.postgres.js';
+import { createPostgresDomainRepository } from '../domains/domain-store.postgres.js';
 import {
   createPostgresVisitRepository,
   type PostgresVisitRepositoryOptions,
@@ -26,6 +27,7 @@ export function createPostgresStore(
     engine: 'postgres',
     links: createPostgresLinkRepository(pool),
     tags: createPostgresTagRepository(pool),
+    domains: createPostgresDomainRepository(pool),
     visits: createPostgresVisitRepository(pool, options.visits),
     keys: createPostgresKeyRepository(pool),
     abuse: createPostgresAbuseRepository(pool),

@@ -4,6 +4,7 @@ import { createHealthRepository } from '../health/health-store.sqlite.js';
 import { createKeyRepository } from '../keys/key-store.sqlite.js';
 import { createLinkRepository } from '../links/link-store.sqlite.js';
 import { createTagRepository } from '../links/tag-store.sqlite.js';
+import { createDomainRepository } from '../domains/domain-store.sqlite.js';
 import { createVisitRepository } from '../stats/visit-store.sqlite.js';
 import { createTransferRepository } from '../transfer/transfer-store.sqlite.js';
 import { writeSnapshot } from '../db/snapshot.sqlite.js';
@@ -29,6 +30,7 @@ export function createSqliteStore(deps: {
     engine: 'sqlite',
     links: createLinkRepository(db),
     tags: createTagRepository(db),
+    domains: createDomainRepository(db),
     visits: createVisitRepository(db),
     keys: createKeyRepository(db),
     abuse: createAbuseRepository(db),

@@ -4,6 +4,7 @@ import type { HealthStore } from '../health/health-store.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { LinkStore } from '../links/link-store.js';
 import type { TagStore } from '../links/tag-store.js';
+import type { DomainStore } from '../domains/domain-store.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import type { TransferStore } from '../transfer/transfer-store.js';
 import type { DatabaseFileCheck } from '../db/database-file.js';
@@ -14,6 +15,7 @@ export type Store = {
   engine: 'sqlite' | 'postgres';
   links: LinkStore;
   tags: TagStore;
+  domains: DomainStore;
   visits: VisitStore;
   keys: KeyStore;
   abuse: AbuseStore;

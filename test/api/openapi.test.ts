@@ -2,6 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiRoutes, type ApiDeps } from '../../src/api/api-routes.js';
+import { createDomainApiRoutes } from '../../src/api/domain-routes.js';
 import { openApiDocument } from '../../src/api/openapi.js';
 import { buildTestApp, type TestApp } from '../support/test-app.js';
 
@@ -12,13 +13,25 @@ type Layer = { route?: { path: string | string[]; methods: Record<string, boolea
 
 /** Every method and path the API router answers, in OpenAPI's spelling (`{code}`). */
 function answeredRoutes(): string[] {
-  const router = createApiRoutes({} as ApiDeps) as unknown as { stack: Layer[] };
+  // `/domains` is a router of its own, mounted at /api/v1/domains.
+  return [
+    ...routesOf(createApiRoutes({} as ApiDeps), ''),
+    ...routesOf(
+      createDomainApiRoutes({} as Parameters<typeof createDomainApiRoutes>[0]),
+      '/domains',
+    ),
+  ];
+}
+
+function routesOf(created: unknown, prefix: string): string[] {
+  const router = created as { stack: Layer[] };
   return router.stack.flatMap((layer) => {
     if (!layer.route) return [];
     const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
     return paths.flatMap((path) =>
       Object.keys(layer.route!.methods).map(
-        (method) => `${method.toUpperCase()} ${path.replace(/:(\w+)/g, '{$1}')}`,
+        (method) =>
+          `${method.toUpperCase()} ${`${prefix}${path}`.replace(/\/$/, '').replace(/:(\w+)/g, '{$1}')}`,
       ),
     );
   });
@@ -83,6 +96,20 @@ describe('the OpenAPI document', () => {
     ]);
     expect(res.body.paths['/tags'].get.responses['200']).toBeDefined();
     expect(res.body.components.schemas.Link.properties.tags).toMatchObject({ type: 'array' });
+    const domain = res.body.components.schemas.CreateDomain;
+    expect(domain.required).toEqual(['host']);
+    expect(domain.additionalProperties).toBe(false);
+    expect(Object.keys(domain.properties)).toEqual([
+      'host',
+      'rootRedirect',
+      'notFoundRedirect',
+      'expiredRedirect',
+      'aliasOf',
+    ]);
+    expect(res.body.paths['/domains'].get.responses['200'].content).toEqual({
+      'application/json': { schema: { $ref: '#/components/schemas/DomainList' } },
+    });
+    expect(res.body.paths['/domains/{host}'].delete.responses['409']).toBeDefined();
   });
 
   it('when a client reads the limits, then the document states the latest expiry and the largest visit limit every door takes', async () => {

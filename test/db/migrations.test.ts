@@ -371,6 +371,7 @@ describe('dataLosses', () => {
       add_urls_title_note: true,
       add_tags: true,
       add_urls_password: true,
+      add_domains: true,
       add_urls_redirect_rules: true,
     });
   });

@@ -93,10 +93,15 @@ describe('the shortening form', () => {
     const res = await shorten({ url: 'https://example.com/' }).expect(303);
     const page = await request(t.app)
       .get(res.headers.location!)
-      .set('Host', 'evil.example')
+      .set('Host', 'SNIP.example.:8443')
       .expect(200);
     expect(page.text).toContain('https://snip.example/Abc4567');
-    expect(page.text).not.toContain('evil.example');
+    // A host that is not snip's gets a bare 404, never the page under its name (ADR 028).
+    const spoofed = await request(t.app)
+      .get(res.headers.location!)
+      .set('Host', 'evil.example')
+      .expect(404);
+    expect(spoofed.text).toBe('Not found\n');
   });
 
   it('when a custom alias is given, then the link uses it', async () => {

@@ -21,6 +21,9 @@ import type { LinkStore } from '../../src/links/link-store.js';
 import { createTagRepository } from '../../src/links/tag-store.sqlite.js';
 import { createPostgresTagRepository } from '../../src/links/tag-store.postgres.js';
 import type { TagStore } from '../../src/links/tag-store.js';
+import { createDomainRepository } from '../../src/domains/domain-store.sqlite.js';
+import { createPostgresDomainRepository } from '../../src/domains/domain-store.postgres.js';
+import type { DomainStore } from '../../src/domains/domain-store.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import { createPostgresVisitRepository } from '../../src/stats/visit-store.postgres.js';
 import type { VisitStore } from '../../src/stats/visit-store.js';
@@ -43,6 +46,7 @@ export type ContractStores = {
   engine: Engine;
   links: LinkStore;
   tags: TagStore;
+  domains: DomainStore;
   visits: VisitStore;
   keys: KeyStore;
   abuse: AbuseStore;
@@ -70,6 +74,7 @@ async function openSqliteStores(): Promise<ContractStores> {
     engine: 'sqlite',
     links: createLinkRepository(db),
     tags: createTagRepository(db),
+    domains: createDomainRepository(db),
     visits: createVisitRepository(db),
     keys: createKeyRepository(db),
     abuse: createAbuseRepository(db),
@@ -96,6 +101,7 @@ async function openPostgresStores(): Promise<ContractStores> {
     engine: 'postgres',
     links: createPostgresLinkRepository(pool),
     tags: createPostgresTagRepository(pool),
+    domains: createPostgresDomainRepository(pool),
     visits: createPostgresVisitRepository(pool),
     keys: createPostgresKeyRepository(pool),
     abuse: createPostgresAbuseRepository(pool),

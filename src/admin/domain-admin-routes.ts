@@ -1,0 +1,81 @@
+import { Router, type Request, type Response } from 'express';
+import { stringFields } from '../http/form-values.js';
+import { HttpError } from '../http/http-error.js';
+import type { DomainService } from '../domains/domain-service.js';
+
+type Render = (res: Response, view: string, locals?: object, status?: number) => Promise<void>;
+
+const NOTICES: ReadonlyMap<string, string> = new Map([
+  ['added', 'The domain is added.'],
+  ['deleted', 'The domain is deleted.'],
+]);
+
+/** The form's fields, in the order of the page: its errors come back at the same names. */
+const FIELDS = ['host', 'rootRedirect', 'notFoundRedirect', 'expiredRedirect', 'aliasOf'] as const;
+
+/**
+ * `/admin/domains`: the domains snip answers on (ADR 028). A list, a form to add one (field
+ * errors come back at their fields, 422 or 409) and a delete button per domain. Mounted inside
+ * the admin's router, behind its session and its action limit.
+ */
+export function createDomainAdminRoutes(deps: {
+  domains: DomainService;
+  ownHosts: (req: Request) => string[];
+  render: Render;
+}): Router {
+  const router = Router({ caseSensitive: true });
+
+  async function page(
+    res: Response,
+    locals: { notice?: string; values?: object; errors?: object },
+    status = 200,
+  ) {
+    await deps.render(
+      res,
+      'domains',
+      {
+        domains: await deps.domains.list(),
+        defaultHost: deps.domains.defaultHost,
+        notice: locals.notice,
+        values: locals.values ?? {},
+        errors: locals.errors ?? {},
+      },
+      status,
+    );
+  }
+
+  router.get('/domains', async (req, res) => {
+    const done = typeof req.query.done === 'string' ? NOTICES.get(req.query.done) : undefined;
+    await page(res, { notice: done });
+  });
+
+  router.post('/domains', async (req, res) => {
+    const fields = stringFields(req.body);
+    const input = Object.fromEntries(FIELDS.map((name) => [name, fields[name] ?? ''])) as Record<
+      (typeof FIELDS)[number],
+      string
+    >;
+    const result = await deps.domains.add(input, deps.ownHosts(req));
+    if (!result.ok) return page(res, { values: input, errors: result.errors }, result.status);
+    res.redirect(303, '/admin/domains?done=added');
+  });
+
+  router.post('/domains/delete', async (req, res) => {
+    const host = typeof req.body?.host === 'string' ? req.body.host : '';
+    const result = await deps.domains.remove(host);
+    if (result.ok) return res.redirect(303, '/admin/domains?done=deleted');
+    if (result.reason === 'aliased') {
+      const n = result.aliases;
+      throw new HttpError(
+        409,
+        `${n} ${n === 1 ? 'domain is an alias' : 'domains are aliases'} of ${host}: delete ${n === 1 ? 'it' : 'them'} first.`,
+      );
+    }
+    if (result.reason === 'default') {
+      throw new HttpError(409, 'The default domain is set by BASE_URL.');
+    }
+    throw new HttpError(404, `“${host}” is not an added domain.`);
+  });
+
+  return router;
+}

@@ -1,0 +1,79 @@
+import { Router, type Request } from 'express';
+import type { DomainService, DomainErrors } from '../domains/domain-service.js';
+import { ApiProblem, type FieldError } from './api-problems.js';
+import { CreateDomainSchema } from './domain-schemas.js';
+import {
+  identifyCaller,
+  parseOrThrow,
+  readJsonBody,
+  requireFullKey,
+  type ApiDeps,
+} from './api-routes.js';
+
+function domainProblem(status: 409 | 422, errors: DomainErrors): ApiProblem {
+  const fields: FieldError[] = Object.entries(errors).map(([field, detail]) => ({
+    pointer: `/${field}`,
+    detail: detail!,
+  }));
+  return new ApiProblem(
+    status === 409 ? 'domain-conflict' : 'domain-refused',
+    fields[0]?.detail ?? 'The domain was refused.',
+    fields,
+  );
+}
+
+/**
+ * `/api/v1/domains`, for keys of scope `full` (a create-only key gets 403): list, add and
+ * delete the domains snip answers on (ADR 028). Mounted before the rest of `/api/v1`.
+ */
+export function createDomainApiRoutes(deps: ApiDeps & { domains: DomainService }): Router {
+  const router = Router({ caseSensitive: true, strict: false });
+  router.use(identifyCaller(deps));
+  router.use((_req, res, next) => {
+    requireFullKey(res);
+    next();
+  });
+
+  router.get('/', async (_req, res) => {
+    res.json({ data: await deps.domains.list() });
+  });
+
+  router.post('/', ...readJsonBody, async (req: Request, res) => {
+    const body = parseOrThrow(CreateDomainSchema, req.body ?? {}, 'body');
+    const result = await deps.domains.add(body, deps.ownHosts(req));
+    if (!result.ok) throw domainProblem(result.status, result.errors);
+    const listed = (await deps.domains.list()).find((d) => d.host === result.domain.host)!;
+    res
+      .status(201)
+      .location(`${req.baseUrl}/${encodeURIComponent(listed.host)}`)
+      .json(listed);
+  });
+
+  router.delete('/:host', async (req, res) => {
+    const host = String(req.params.host);
+    const result = await deps.domains.remove(host);
+    if (result.ok) {
+      res.status(204).end();
+      return;
+    }
+    if (result.reason === 'default') {
+      throw new ApiProblem(
+        'domain-conflict',
+        `${host} is the default domain: BASE_URL sets it, it cannot be deleted here.`,
+      );
+    }
+    if (result.reason === 'unknown') {
+      throw new ApiProblem('not-found', `"${host}" is not an added domain.`);
+    }
+    const n = result.aliases;
+    throw new ApiProblem(
+      'domain-conflict',
+      `${n} ${n === 1 ? 'domain is an alias' : 'domains are aliases'} of ${host}: delete ${n === 1 ? 'it' : 'them'} first.`,
+    );
+  });
+
+  router.use((req) => {
+    throw new ApiProblem('not-found', `The API has no ${req.method} ${req.baseUrl}${req.path}.`);
+  });
+  return router;
+}

@@ -1,0 +1,105 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { RESERVED_WORDS } from '../links/alias-policy.js';
+import type { LinkService } from '../links/link-service.js';
+import { CODE_CHARS } from '../links/link.js';
+import type { DomainService, HostScope } from './domain-service.js';
+
+/** `/<code>` or its preview `/<code>+`, as the link pages read the path once decoded. */
+const CODE_PATH = new RegExp(`^/(${CODE_CHARS})(\\+?)$`);
+const RESERVED = new Set(RESERVED_WORDS);
+
+/** What a host that is not snip's is told: nothing about any link, not even snip's own page. */
+export function sendForeignHost(res: Response): void {
+  res
+    .status(404)
+    .set({ 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' })
+    .type('text/plain')
+    .send('Not found\n');
+}
+
+/** The scope `gateHosts` found for this request; `open` when it did not run. */
+export function hostScopeOf(res: Response): HostScope {
+  return (res.locals.hostScope as HostScope | undefined) ?? { kind: 'open' };
+}
+
+/** The code a path names (`/abc`, `/abc+`, `/%61bc`), unless it is a word no link can have. */
+function codeOfPath(path: string): { code: string; preview: boolean } | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return null;
+  }
+  const match = CODE_PATH.exec(decoded);
+  if (match === null || RESERVED.has(match[1]!.toLowerCase())) return null;
+  return { code: match[1]!, preview: match[2] === '+' };
+}
+
+const readsOnly = (req: Request) => req.method === 'GET' || req.method === 'HEAD';
+
+/**
+ * The host check and an added domain's own answers, before every page (ADR 028). A host that is
+ * not snip's gets a bare 404. On an added domain: `/` goes to its root redirect; a link code it
+ * does not serve (every code, unless it is an alias of the default domain) is unknown — its
+ * not-found redirect, or snip's 404 page; a link that is gone goes to its expired redirect.
+ * Everything else goes on to the pages, which read `hostScopeOf(res)` no further.
+ */
+export function gateHosts(deps: {
+  domains: DomainService;
+  links: Pick<LinkService, 'findLink' | 'stateOf'>;
+  /** snip's 404 page and its rate limit. */
+  notFound: RequestHandler;
+}): RequestHandler {
+  return async (req, res, next) => {
+    const scope = deps.domains.resolve(await deps.domains.current(), req.hostname);
+    res.locals.hostScope = scope;
+    if (scope.kind === 'foreign') return sendForeignHost(res);
+    if (scope.kind !== 'domain') return next();
+    const { redirects } = scope;
+    if (req.path === '/' && readsOnly(req) && redirects.rootRedirect !== null) {
+      return res.redirect(302, redirects.rootRedirect);
+    }
+    const named = codeOfPath(req.path);
+    if (named === null) return next();
+    if (!scope.servesDefaultLinks) {
+      if (readsOnly(req) && redirects.notFoundRedirect !== null) {
+        return res.redirect(302, redirects.notFoundRedirect);
+      }
+      return deps.notFound(req, res, next);
+    }
+    if (readsOnly(req) && !named.preview && redirects.expiredRedirect !== null) {
+      const link = await deps.links.findLink(named.code);
+      if (link !== null && deps.links.stateOf(link).kind !== 'active') {
+        return res.redirect(302, redirects.expiredRedirect);
+      }
+    }
+    next();
+  };
+}
+
+/** Before snip's 404 page: an added domain with a not-found redirect sends the visitor there. */
+export const redirectUnknown: RequestHandler = (req, res, next) => {
+  const scope = hostScopeOf(res);
+  if (scope.kind === 'domain' && readsOnly(req) && scope.redirects.notFoundRedirect !== null) {
+    return res.redirect(302, scope.redirects.notFoundRedirect);
+  }
+  next();
+};
+
+/**
+ * `GET /_/tls-ask?domain=go.example`: whether a reverse proxy may get a certificate for the name
+ * (Caddy's on-demand TLS `ask`). 200 for the default domain and every added one, in any spelling;
+ * 404 for any other; 400 without one name. Answered on any host.
+ */
+export function answerTlsAsk(domains: DomainService): RequestHandler {
+  return async (req, res) => {
+    const name = req.query.domain;
+    res.set('Cache-Control', 'no-store').type('text/plain');
+    if (typeof name !== 'string' || name === '') {
+      res.status(400).send('Send one name: /_/tls-ask?domain=go.example\n');
+      return;
+    }
+    const known = domains.isOwnHost(await domains.current(), name);
+    res.status(known ? 200 : 404).send(known ? 'ok\n' : 'not a domain of this snip\n');
+  };
+}

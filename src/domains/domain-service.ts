@@ -1,0 +1,291 @@
+import type { Awaitable } from '../db/awaitable.js';
+import type { WriteGate } from '../db/write-gate.js';
+import { checkTargetUrl } from '../links/url-policy.js';
+import { canonicalHost, hostKey, isLoopbackHost } from './canonical-host.js';
+import { REDIRECT_FIELDS, type Domain, type DomainRedirects, type NewDomain } from './domain.js';
+import type { DomainStore } from './domain-store.js';
+
+/** What snip knows of the domains at one moment: read once, kept in memory (it is tiny). */
+export type DomainTable = {
+  domains: readonly Domain[];
+  byHost: ReadonlyMap<string, Domain>;
+  /** Every host that is snip's: the default's (when BASE_URL names one) and each added one. */
+  hosts: readonly string[];
+};
+
+/** How a request's host is answered. */
+export type HostScope =
+  /** No BASE_URL and no added domain: any host is the default domain, as before domains. */
+  | { kind: 'open' }
+  | { kind: 'default' }
+  | {
+      kind: 'domain';
+      domain: Domain;
+      /** Whether the default domain's links answer here: an alias of the default domain. */
+      servesDefaultLinks: boolean;
+      /** Its own redirects, each falling back to those of the domain it aliases. */
+      redirects: DomainRedirects;
+    }
+  /** A host that is not snip's: a bare 404. */
+  | { kind: 'foreign' };
+
+/** A domain as `/api/v1/domains` and the admin list it, the default one first. */
+export type ListedDomain = DomainRedirects & {
+  host: string;
+  isDefault: boolean;
+  aliasOf: string | null;
+};
+
+export type DomainInput = {
+  host: string;
+  rootRedirect?: string | null;
+  notFoundRedirect?: string | null;
+  expiredRedirect?: string | null;
+  aliasOf?: string | null;
+};
+
+export type DomainField = 'host' | 'aliasOf' | (typeof REDIRECT_FIELDS)[number];
+export type DomainErrors = Partial<Record<DomainField, string>>;
+
+export type AddDomainResult =
+  { ok: true; domain: Domain } | { ok: false; status: 409 | 422; errors: DomainErrors };
+
+export type RemoveDomainResult =
+  | { ok: true }
+  | { ok: false; reason: 'unknown' }
+  | { ok: false; reason: 'default' }
+  | { ok: false; reason: 'aliased'; aliases: number };
+
+export type DomainServiceDeps = {
+  domains: DomainStore;
+  write: WriteGate;
+  now: () => number;
+  /** BASE_URL's host, or null without BASE_URL. */
+  defaultHost: string | null;
+  /** MAX_URL_LENGTH, for the redirects. */
+  maxUrlLength: number;
+  /** The admin's blocklist, as for link targets. */
+  blockedHosts: () => Awaitable<readonly string[]>;
+  /**
+   * How long the list read once is used before it is read again in the background: for ever on
+   * one machine (each change here reloads it), briefly where other machines change it too.
+   */
+  ttlMs: number;
+};
+
+/** Host keys remembered at most; anyone can send any Host, so the memory is bounded. */
+const HOST_KEYS_KEPT = 256;
+
+const EMPTY: DomainTable = { domains: [], byHost: new Map(), hosts: [] };
+
+export type DomainService = ReturnType<typeof createDomainService>;
+
+/**
+ * Domains: adding, listing and deleting them, and which one a request's host names. The list
+ * lives in memory and is read again after every change made here, and — where other machines
+ * share the database — after `ttlMs`, in the background, so that a request never waits for it
+ * once it has been read.
+ */
+export function createDomainService(deps: DomainServiceDeps) {
+  const defaultHost = deps.defaultHost === null ? null : hostKey(deps.defaultHost);
+  let table: DomainTable | null = null;
+  let readAt = 0;
+  let reading: Promise<DomainTable> | null = null;
+
+  function build(domains: Domain[]): DomainTable {
+    const byHost = new Map(domains.map((domain) => [domain.host, domain]));
+    const hosts = [...(defaultHost === null ? [] : [defaultHost]), ...byHost.keys()];
+    return { domains, byHost, hosts };
+  }
+
+  function keep(domains: Domain[], at: number): DomainTable {
+    table = build(domains);
+    readAt = at;
+    return table;
+  }
+
+  /** Reads the list now: at once on SQLite, a promise on PostgreSQL. */
+  function read(): Awaitable<DomainTable> {
+    const at = deps.now();
+    const listed = deps.domains.listDomains();
+    if (!(listed instanceof Promise)) return keep(listed, at);
+    reading ??= listed.then(
+      (domains) => {
+        reading = null;
+        return keep(domains, at);
+      },
+      (error: unknown) => {
+        reading = null;
+        throw error;
+      },
+    );
+    return reading;
+  }
+
+  /** The list in memory, or null before it was first read; an old list starts a new read. */
+  function snapshot(): DomainTable | null {
+    if (table !== null && deps.now() - readAt >= deps.ttlMs && reading === null) {
+      const next = read();
+      // A failed background read keeps the old list; the next request tries again.
+      if (next instanceof Promise) next.catch(() => {});
+    }
+    return table;
+  }
+
+  /** The list, read first if it never was. */
+  function current(): Awaitable<DomainTable> {
+    return snapshot() ?? read();
+  }
+
+  // Requests name a handful of hosts: their keys are kept rather than converted each time.
+  const keys = new Map<string, string>();
+  function keyOf(hostname: string): string {
+    let key = keys.get(hostname);
+    if (key === undefined) {
+      if (keys.size >= HOST_KEYS_KEPT) keys.clear();
+      key = hostKey(hostname);
+      keys.set(hostname, key);
+    }
+    return key;
+  }
+
+  function resolve(current: DomainTable, hostname: string | undefined): HostScope {
+    if (defaultHost === null && current.domains.length === 0) return { kind: 'open' };
+    const key = keyOf(hostname ?? '');
+    const domain = current.byHost.get(key);
+    if (domain !== undefined) {
+      const aliased = domain.aliasOf === null ? undefined : current.byHost.get(domain.aliasOf);
+      const redirects = Object.fromEntries(
+        REDIRECT_FIELDS.map((field) => [field, domain[field] ?? aliased?.[field] ?? null]),
+      ) as DomainRedirects;
+      const servesDefaultLinks = domain.aliasOf !== null && domain.aliasOf === defaultHost;
+      return { kind: 'domain', domain, servesDefaultLinks, redirects };
+    }
+    if (key === defaultHost || isLoopbackHost(key)) return { kind: 'default' };
+    return { kind: 'foreign' };
+  }
+
+  /** Whether a host (any spelling) is the default domain or an added one. */
+  function isOwnHost(current: DomainTable, name: string): boolean {
+    const key = hostKey(name);
+    return key === defaultHost || current.byHost.has(key);
+  }
+
+  async function checkRedirect(url: string, ownHosts: readonly string[]) {
+    return checkTargetUrl(url, {
+      maxLength: deps.maxUrlLength,
+      ownHosts,
+      blockedHosts: await deps.blockedHosts(),
+      addMissingScheme: false,
+      purpose: 'change',
+    });
+  }
+
+  async function add(input: DomainInput, ownHosts: readonly string[]): Promise<AddDomainResult> {
+    const known = await current();
+    const errors: DomainErrors = {};
+    const host = canonicalHost(input.host);
+    if (host === null) {
+      errors.host =
+        'Enter a host name such as go.example: letters, digits, hyphens and dots, without a scheme, a path or a port; an IP address is no domain.';
+    } else if (host === defaultHost) {
+      return conflict('host', `${host} is the default domain (BASE_URL) already.`);
+    } else if (known.byHost.has(host)) {
+      return conflict('host', `${host} is a domain already.`);
+    }
+    let aliasOf: string | null = null;
+    if (input.aliasOf !== undefined && input.aliasOf !== null && input.aliasOf.trim() !== '') {
+      const target = hostKey(input.aliasOf);
+      const aliased = known.byHost.get(target);
+      if (target !== defaultHost && aliased === undefined) {
+        errors.aliasOf = 'Name the default domain or a domain that exists.';
+      } else if (target === host) {
+        errors.aliasOf = 'A domain cannot be an alias of itself.';
+      } else if (aliased?.aliasOf != null) {
+        errors.aliasOf = `${target} is an alias itself: name the domain it is an alias of (${aliased.aliasOf}).`;
+      } else {
+        aliasOf = target;
+      }
+    }
+    const redirects: DomainRedirects = {
+      rootRedirect: null,
+      notFoundRedirect: null,
+      expiredRedirect: null,
+    };
+    // A redirect to the new domain itself, or any of snip's, would be a loop.
+    const own = [...ownHosts, ...known.hosts, ...(host === null ? [] : [host])];
+    for (const field of REDIRECT_FIELDS) {
+      const value = input[field]?.trim() ?? '';
+      if (value === '') continue;
+      const checked = await checkRedirect(value, own);
+      if (checked.ok) redirects[field] = checked.url;
+      else errors[field] = checked.message;
+    }
+    if (host === null || Object.keys(errors).length > 0) {
+      return { ok: false, status: 422, errors };
+    }
+    const looping = await deps.domains.countLinksTargeting(host);
+    if (looping > 0) {
+      return conflict(
+        'host',
+        `${looping} ${looping === 1 ? 'link points' : 'links point'} to ${host}: on snip's own domain ${looping === 1 ? 'it' : 'they'} would redirect to snip itself. Change or delete ${looping === 1 ? 'it' : 'them'} first.`,
+      );
+    }
+    const domain: NewDomain = { host, aliasOf, ...redirects };
+    const inserted = await deps.write(() => deps.domains.insertDomain(domain, deps.now()));
+    await read();
+    if (!inserted.ok) return conflict('host', `${host} is a domain already.`);
+    return { ok: true, domain: inserted.domain };
+  }
+
+  async function remove(name: string): Promise<RemoveDomainResult> {
+    const known = await current();
+    const host = hostKey(name);
+    if (host === defaultHost) return { ok: false, reason: 'default' };
+    if (!known.byHost.has(host)) return { ok: false, reason: 'unknown' };
+    const deleted = await deps.write(() => deps.domains.deleteDomain(host));
+    const after = await read();
+    if (deleted) return { ok: true };
+    const aliases = after.domains.filter((domain) => domain.aliasOf === host).length;
+    return aliases > 0
+      ? { ok: false, reason: 'aliased', aliases }
+      : { ok: false, reason: 'unknown' };
+  }
+
+  async function list(): Promise<ListedDomain[]> {
+    const known = await read();
+    const none = { rootRedirect: null, notFoundRedirect: null, expiredRedirect: null };
+    return [
+      ...(defaultHost === null
+        ? []
+        : [{ host: defaultHost, isDefault: true, aliasOf: null, ...none }]),
+      ...known.domains.map((domain) => ({
+        host: domain.host,
+        isDefault: false,
+        rootRedirect: domain.rootRedirect,
+        notFoundRedirect: domain.notFoundRedirect,
+        expiredRedirect: domain.expiredRedirect,
+        aliasOf: domain.aliasOf,
+      })),
+    ];
+  }
+
+  return {
+    defaultHost,
+    snapshot,
+    current,
+    resolve,
+    isOwnHost,
+    add,
+    remove,
+    list,
+    /** Every host that is snip's, for the URL policy; none before the list was first read. */
+    hosts(): readonly string[] {
+      return (snapshot() ?? EMPTY).hosts;
+    },
+  };
+}
+
+function conflict(field: DomainField, message: string): AddDomainResult {
+  return { ok: false, status: 409, errors: { [field]: message } };
+}

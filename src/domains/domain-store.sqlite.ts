@@ -1,0 +1,30 @@
+import type { Db } from '../db/open-database.sqlite.js';
+import type { Domain, NewDomain } from './domain.js';
+import { COUNT_LINKS_TARGETING, DELETE_DOMAIN, INSERT_DOMAIN, LIST_DOMAINS } from './domain-sql.js';
+import type { DomainStore, InsertDomainResult } from './domain-store.js';
+
+/** Domains on SQLite: statements prepared once. */
+export function createDomainRepository(db: Db) {
+  const list = db.prepare<[], Domain>(LIST_DOMAINS.sqlite);
+  const insert = db.prepare<[NewDomain & { now: number }], Domain>(INSERT_DOMAIN.sqlite);
+  const remove = db.prepare<[{ host: string }]>(DELETE_DOMAIN.sqlite);
+  const count = db.prepare<[{ host: string }], { n: number }>(COUNT_LINKS_TARGETING.sqlite);
+
+  return {
+    listDomains(): Domain[] {
+      return list.all();
+    },
+    insertDomain(domain: NewDomain, now: number): InsertDomainResult {
+      const row = insert.get({ ...domain, now });
+      return row === undefined ? { ok: false, reason: 'host_taken' } : { ok: true, domain: row };
+    },
+    deleteDomain(host: string): boolean {
+      return remove.run({ host }).changes > 0;
+    },
+    countLinksTargeting(host: string): number {
+      return count.get({ host })?.n ?? 0;
+    },
+  };
+}
+
+createDomainRepository satisfies (db: Db) => DomainStore;

@@ -1,0 +1,25 @@
+import type { Awaitable } from '../db/awaitable.js';
+import type { Domain, NewDomain } from './domain.js';
+
+export type InsertDomainResult = { ok: true; domain: Domain } | { ok: false; reason: 'host_taken' };
+
+/**
+ * The storage contract of domains, written by hand: what every engine must do. Hosts given here
+ * are canonical already (canonicalHost); the service checks everything else.
+ */
+export interface DomainStore {
+  /** Every added domain, by host. */
+  listDomains(): Awaitable<Domain[]>;
+  /** Adds a domain; a host that is already one is `host_taken` and changes nothing. */
+  insertDomain(domain: NewDomain, now: number): Awaitable<InsertDomainResult>;
+  /**
+   * Deletes the domain with this host unless another domain is an alias of it: true when a
+   * row was deleted.
+   */
+  deleteDomain(host: string): Awaitable<boolean>;
+  /**
+   * Links that are not deleted whose target's host is exactly this one (any scheme, any port,
+   * a trailing dot or not): they would redirect to snip itself if it answered on that host.
+   */
+  countLinksTargeting(host: string): Awaitable<number>;
+}
