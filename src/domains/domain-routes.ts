@@ -44,6 +44,11 @@ const readsOnly = (req: Request) => req.method === 'GET' || req.method === 'HEAD
  * not-found redirect, or snip's 404 page; a link that is gone goes to its expired redirect.
  * Everything else goes on to the pages, which read `hostScopeOf(res)` no further.
  */
+/** The APIs' paths: `/api/v1`, Kutt's `/api/v2`, Shlink's `/rest`, YOURLS's endpoint. */
+function isApiPath(path: string): boolean {
+  return path.startsWith('/api/') || path.startsWith('/rest/') || path === '/yourls-api.php';
+}
+
 export function gateHosts(deps: {
   domains: DomainService;
   links: Pick<LinkService, 'findLink' | 'stateOf'>;
@@ -53,7 +58,9 @@ export function gateHosts(deps: {
   return async (req, res, next) => {
     const scope = deps.domains.resolve(await deps.domains.current(), req.hostname);
     res.locals.hostScope = scope;
-    if (scope.kind === 'foreign') return sendForeignHost(res);
+    // The APIs answer scripts, which may call snip by an internal name or address; what they
+    // print never comes from the Host (BAD-INPUTS row 56), so no page is served under it.
+    if (scope.kind === 'foreign') return isApiPath(req.path) ? next() : sendForeignHost(res);
     if (scope.kind !== 'domain') return next();
     const { redirects } = scope;
     if (req.path === '/' && readsOnly(req) && redirects.rootRedirect !== null) {

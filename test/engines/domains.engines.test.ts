@@ -222,12 +222,12 @@ function suite(engine: 'sqlite' | 'postgres') {
   });
 
   it.each(['app', 'listener'] as const)(
-    "a host that is not snip's gets a bare 404 that names no link (%s); health, metrics and the TLS check answer on any host",
+    "a host that is not snip's gets a bare 404 that names no link (%s); health, metrics, the TLS check and the APIs answer on any host",
     async (which) => {
       const s = await build();
       const secret = await key(s);
       await link(s, secret, 'known');
-      for (const path of ['/known', '/known+', '/', '/admin', '/api/v1/links/known', '/nope']) {
+      for (const path of ['/known', '/known+', '/', '/admin', '/manage/x', '/nope']) {
         const res = await door(s, which)
           .get(path)
           .set({ Host: 'evil.example', 'User-Agent': BROWSER });
@@ -236,6 +236,13 @@ function suite(engine: 'sqlite' | 'postgres') {
         expect(res.text).toBe('Not found\n');
         expect(res.headers.location).toBeUndefined();
       }
+      // The APIs answer scripts on any host, and print short URLs under BASE_URL only.
+      const api = await door(s, which)
+        .get('/api/v1/links/known')
+        .set({ Host: 'evil.example', Authorization: `Bearer ${secret}` })
+        .expect(200);
+      expect(api.body.shortUrl).toBe('https://s.example/known');
+      expect(api.text).not.toContain('evil.example');
       await door(s, which).get('/healthz').set('Host', '10.1.2.3').expect(200);
       const metrics = await door(s, which)
         .get('/metrics')
