@@ -54,7 +54,8 @@ const STAGE = `INSERT INTO import_rows (import_id, ${STAGED_COLUMNS.map((c) => c
 /**
  * A range of staged rows into urls, in one statement. The first row of each code in the range
  * is inserted (a later one is taken by it); a code that exists already is left as it is (an
- * import never overwrites a link). RETURNING names the codes that were inserted.
+ * import never overwrites a link). RETURNING names the codes that were inserted. An import makes
+ * links on the default domain (domain_id NULL, ADR 031).
  */
 const APPLY = `INSERT INTO urls (code, target, manage_token_hash, ${IMPORTED_COLUMN_LIST})
   SELECT code, target, NULL, ${IMPORTED_COLUMN_LIST}
@@ -62,7 +63,7 @@ const APPLY = `INSERT INTO urls (code, target, manage_token_hash, ${IMPORTED_COL
     WHERE import_id = $1 AND seq > $2 AND seq <= $3 AND result = 'created'
     ORDER BY code, seq) AS firsts
   ORDER BY seq
-  ON CONFLICT (code) DO NOTHING
+  ON CONFLICT (code, (COALESCE(domain_id, 0))) DO NOTHING
   RETURNING code`;
 
 /** The rows to create of a range, to tell which were not (a few thousand short rows). */
@@ -83,7 +84,7 @@ const INSERT_TAGS = `INSERT INTO tags (key, name, created)
   ON CONFLICT (key) DO NOTHING`;
 const INSERT_LINK_TAGS = `INSERT INTO link_tags (url_id, tag_id, position)
   SELECT u.id, t.id, j.n - 1
-  FROM import_rows r JOIN urls u ON u.code = r.code
+  FROM import_rows r JOIN urls u ON u.code = r.code AND u.domain_id IS NULL
     CROSS JOIN LATERAL jsonb_array_elements(r.tags::jsonb) WITH ORDINALITY AS j(value, n)
     JOIN tags t ON t.key = j.value->>0
   WHERE r.import_id = $1 AND r.seq > $2 AND r.seq <= $3 AND r.result = 'created'

@@ -70,11 +70,12 @@ export function createTransferRepository(db: Db) {
      FROM import_rows WHERE import_id = ? AND seq > ? AND result = 'created'
      ORDER BY seq LIMIT ?`,
   );
-  // A code that exists already is left as it is: an import never overwrites a link.
+  // A code that exists already is left as it is: an import never overwrites a link. An import
+  // makes links on the default domain (domain_id NULL, ADR 031).
   const insert = db.prepare<unknown[]>(
     `INSERT INTO urls (code, target, manage_token_hash, ${IMPORTED_COLUMN_LIST})
      VALUES (?, ?, NULL, ${placeholders(IMPORTED_COLUMNS.length)})
-     ON CONFLICT (code) DO NOTHING`,
+     ON CONFLICT (code, COALESCE(domain_id, 0)) DO NOTHING`,
   );
   // The tags of the links a batch created, after them in its transaction: each new tag stored
   // with the spelling of the first row that has it, then the links' tags in their order. Its own
@@ -91,7 +92,7 @@ export function createTransferRepository(db: Db) {
   const insertLinkTags = db.prepare<[string, number, number]>(
     `INSERT INTO link_tags (url_id, tag_id, position)
      SELECT u.id, t.id, j.key
-     FROM import_rows r JOIN urls u ON u.code = r.code, json_each(r.tags) j
+     FROM import_rows r JOIN urls u ON u.code = r.code AND u.domain_id IS NULL, json_each(r.tags) j
        JOIN tags t ON t.key = json_extract(j.value, '$[0]')
      WHERE r.import_id = ? AND r.seq > ? AND r.seq <= ? AND r.result = 'created'
        AND r.tags IS NOT NULL AND u.deleted_at IS NULL
@@ -254,7 +255,7 @@ function prepareUndo(db: Db) {
   );
   // Only rows still 'created' up to applied_upto: their links were inserted by this import.
   const deleteLinks = db.prepare<[string, number, number]>(
-    `DELETE FROM urls WHERE code IN (SELECT code FROM import_rows
+    `DELETE FROM urls WHERE domain_id IS NULL AND code IN (SELECT code FROM import_rows
        WHERE import_id = ? AND seq > ? AND seq <= ? AND result = 'created')`,
   );
   const setUpto = db.prepare<[number, string]>(`UPDATE imports SET applied_upto = ? WHERE id = ?`);
