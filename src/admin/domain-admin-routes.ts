@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { stringFields } from '../http/form-values.js';
 import { HttpError } from '../http/http-error.js';
-import type { DomainService } from '../domains/domain-service.js';
+import { linksOnDomainMessage, type DomainService } from '../domains/domain-service.js';
 
 type Render = (res: Response, view: string, locals?: object, status?: number) => Promise<void>;
 
@@ -73,6 +73,9 @@ export function createDomainAdminRoutes(deps: {
     }
     if (result.reason === 'default') {
       throw new HttpError(409, 'The default domain is set by BASE_URL.');
+    }
+    if (result.reason === 'in_use') {
+      throw new HttpError(409, linksOnDomainMessage(host, result.links));
     }
     throw new HttpError(404, `“${host}” is not an added domain.`);
   });

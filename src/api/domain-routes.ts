@@ -1,5 +1,9 @@
 import { Router, type Request } from 'express';
-import type { DomainService, DomainErrors } from '../domains/domain-service.js';
+import {
+  linksOnDomainMessage,
+  type DomainService,
+  type DomainErrors,
+} from '../domains/domain-service.js';
 import { ApiProblem, type FieldError } from './api-problems.js';
 import { CreateDomainSchema } from './domain-schemas.js';
 import {
@@ -64,6 +68,9 @@ export function createDomainApiRoutes(deps: ApiDeps & { domains: DomainService }
     }
     if (result.reason === 'unknown') {
       throw new ApiProblem('not-found', `"${host}" is not an added domain.`);
+    }
+    if (result.reason === 'in_use') {
+      throw new ApiProblem('domain-conflict', linksOnDomainMessage(host, result.links));
     }
     const n = result.aliases;
     throw new ApiProblem(

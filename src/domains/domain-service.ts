@@ -54,7 +54,9 @@ export type RemoveDomainResult =
   | { ok: true }
   | { ok: false; reason: 'unknown' }
   | { ok: false; reason: 'default' }
-  | { ok: false; reason: 'aliased'; aliases: number };
+  | { ok: false; reason: 'aliased'; aliases: number }
+  /** Links (deleted ones too) are on it. */
+  | { ok: false; reason: 'in_use'; links: number };
 
 export type DomainServiceDeps = {
   domains: DomainStore;
@@ -247,9 +249,9 @@ export function createDomainService(deps: DomainServiceDeps) {
     const after = await read();
     if (deleted) return { ok: true };
     const aliases = after.domains.filter((domain) => domain.aliasOf === host).length;
-    return aliases > 0
-      ? { ok: false, reason: 'aliased', aliases }
-      : { ok: false, reason: 'unknown' };
+    if (aliases > 0) return { ok: false, reason: 'aliased', aliases };
+    const links = await deps.domains.countLinksOn(host);
+    return links > 0 ? { ok: false, reason: 'in_use', links } : { ok: false, reason: 'unknown' };
   }
 
   async function list(): Promise<ListedDomain[]> {
@@ -284,6 +286,11 @@ export function createDomainService(deps: DomainServiceDeps) {
       return (snapshot() ?? EMPTY).hosts;
     },
   };
+}
+
+/** Why a domain with links on it cannot be deleted, for every door. */
+export function linksOnDomainMessage(host: string, links: number): string {
+  return `${links} ${links === 1 ? 'link is' : 'links are'} on ${host}, deleted ones included (a deleted link keeps its code for ever): a domain with links cannot be deleted.`;
 }
 
 function conflict(field: DomainField, message: string): AddDomainResult {

@@ -1,7 +1,13 @@
 import type pg from 'pg';
 import { postgresQuery } from '../db/sql-text.js';
 import type { Domain, NewDomain } from './domain.js';
-import { COUNT_LINKS_TARGETING, DELETE_DOMAIN, INSERT_DOMAIN, LIST_DOMAINS } from './domain-sql.js';
+import {
+  COUNT_LINKS_ON,
+  COUNT_LINKS_TARGETING,
+  DELETE_DOMAIN,
+  INSERT_DOMAIN,
+  LIST_DOMAINS,
+} from './domain-sql.js';
 import type { DomainStore, InsertDomainResult } from './domain-store.js';
 
 /**
@@ -22,6 +28,10 @@ export function createPostgresDomainRepository(pool: pg.Pool) {
     async deleteDomain(host: string): Promise<boolean> {
       const { rowCount } = await pool.query(postgresQuery(DELETE_DOMAIN, { host }));
       return (rowCount ?? 0) > 0;
+    },
+    async countLinksOn(host: string): Promise<number> {
+      const { rows } = await pool.query<{ n: number }>(postgresQuery(COUNT_LINKS_ON, { host }));
+      return Number(rows[0]?.n ?? 0);
     },
     async countLinksTargeting(host: string): Promise<number> {
       const { rows } = await pool.query<{ n: number }>(

@@ -1,6 +1,12 @@
 import type { Db } from '../db/open-database.sqlite.js';
 import type { Domain, NewDomain } from './domain.js';
-import { COUNT_LINKS_TARGETING, DELETE_DOMAIN, INSERT_DOMAIN, LIST_DOMAINS } from './domain-sql.js';
+import {
+  COUNT_LINKS_ON,
+  COUNT_LINKS_TARGETING,
+  DELETE_DOMAIN,
+  INSERT_DOMAIN,
+  LIST_DOMAINS,
+} from './domain-sql.js';
 import type { DomainStore, InsertDomainResult } from './domain-store.js';
 
 /** Domains on SQLite: statements prepared once. */
@@ -9,6 +15,7 @@ export function createDomainRepository(db: Db) {
   const insert = db.prepare<[NewDomain & { now: number }], Domain>(INSERT_DOMAIN.sqlite);
   const remove = db.prepare<[{ host: string }]>(DELETE_DOMAIN.sqlite);
   const count = db.prepare<[{ host: string }], { n: number }>(COUNT_LINKS_TARGETING.sqlite);
+  const countOn = db.prepare<[{ host: string }], { n: number }>(COUNT_LINKS_ON.sqlite);
 
   return {
     listDomains(): Domain[] {
@@ -20,6 +27,9 @@ export function createDomainRepository(db: Db) {
     },
     deleteDomain(host: string): boolean {
       return remove.run({ host }).changes > 0;
+    },
+    countLinksOn(host: string): number {
+      return countOn.get({ host })?.n ?? 0;
     },
     countLinksTargeting(host: string): number {
       return count.get({ host })?.n ?? 0;

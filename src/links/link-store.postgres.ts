@@ -5,6 +5,7 @@ import type { LinkStore } from './link-store.js';
 import { pickOptions } from './link-options.js';
 import {
   ALL_LINKS_PAGE,
+  DEFAULT_DOMAIN_KEY,
   type InsertResult,
   type LinkPage,
   type LinkQuery,
@@ -68,7 +69,7 @@ const REDIRECT_BY_CODE = `SELECT id, target, redirect_status AS "redirectStatus"
     forward_query AS "forwardQuery", redirect_rules AS rules,
     expires_at AS "expiresAt", max_visits AS "maxVisits", visits, disabled_at AS "disabledAt",
     deleted_at AS "deletedAt", banned_at AS "bannedAt", password_hash AS "passwordHash"
-  FROM urls WHERE code = $1`;
+  FROM urls WHERE code = $1 AND COALESCE(domain_id, 0) = $2`;
 
 /**
  * A change shared with SQLite, wrapped so that it returns the code of the row it changed and
@@ -137,6 +138,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         const { rows } = await pool.query<LinkWithTokenHash>(
           postgresQuery(INSERT_LINK, {
             code: link.code,
+            domainId: link.domainId ?? null,
             target: link.target,
             now,
             manageTokenHash: link.manageTokenHash,
@@ -154,12 +156,20 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         throw error;
       }
     },
-    async findRedirect(code: string): Promise<RedirectTarget | null> {
-      const { rows } = await pool.query<RedirectTarget>(REDIRECT_BY_CODE, [code]);
+    async findRedirect(
+      code: string,
+      domainKey = DEFAULT_DOMAIN_KEY,
+    ): Promise<RedirectTarget | null> {
+      const { rows } = await pool.query<RedirectTarget>(REDIRECT_BY_CODE, [code, domainKey]);
       return rows[0] ?? null;
     },
-    async findLink(code: string): Promise<LinkWithTokenHash | null> {
-      const { rows } = await pool.query<LinkWithTokenHash>(postgresQuery(LINK_BY_CODE, { code }));
+    async findLink(
+      code: string,
+      domainKey = DEFAULT_DOMAIN_KEY,
+    ): Promise<LinkWithTokenHash | null> {
+      const { rows } = await pool.query<LinkWithTokenHash>(
+        postgresQuery(LINK_BY_CODE, { code, domainKey }),
+      );
       return rows[0] ?? null;
     },
     async findLinkByTokenHash(hash: Buffer): Promise<LinkWithTokenHash | null> {
@@ -275,18 +285,25 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
       return states;
     },
     /**
-     * The newest link this API key made to this exact target that still redirects, for
-     * idempotent creation; links made without a key or by another key are never found. With a
-     * code, only the link with that code.
+     * The newest link this API key made to this exact target on this domain that still
+     * redirects, for idempotent creation; links made without a key or by another key are never
+     * found. With a code, only the link with that code.
      */
     async findActiveByTarget(
       target: string,
       apiKeyId: number,
       now: number,
       code = '',
+      domainKey = DEFAULT_DOMAIN_KEY,
     ): Promise<LinkWithTokenHash | null> {
       const { rows } = await pool.query<LinkWithTokenHash>(
-        postgresQuery(NEWEST_ACTIVE_BY_KEY_AND_TARGET, { target, key: apiKeyId, now, code }),
+        postgresQuery(NEWEST_ACTIVE_BY_KEY_AND_TARGET, {
+          target,
+          key: apiKeyId,
+          now,
+          code,
+          domainKey,
+        }),
       );
       return rows[0] ?? null;
     },

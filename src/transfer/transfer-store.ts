@@ -7,7 +7,7 @@ import type { Link } from '../links/link.js';
  * (NULL); a deleted link's target is '' (a tombstone).
  */
 /** A link as an import stages it: never a password (an import does not set one). */
-export type ImportedLink = Omit<Link, 'id' | 'passwordHash'> & {
+export type ImportedLink = Omit<Link, 'id' | 'passwordHash' | 'domainId'> & {
   /** Its tags, checked (links/tags.ts); none for a tombstone. */
   tags?: readonly string[];
 };

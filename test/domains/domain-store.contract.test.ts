@@ -88,6 +88,31 @@ describeStoreContract('DomainStore', (open) => {
     expect(await s.domains.listDomains()).toEqual([]);
   });
 
+  it('deletes no domain while a link is on it, a deleted one too, and counts those links', async () => {
+    const s = await open();
+    const added = await s.domains.insertDomain(domain('go.example'), NOW);
+    if (!added.ok) throw new Error('not added');
+    const result = await s.links.insertLink(
+      {
+        code: 'abc',
+        domainId: added.domain.id,
+        target: 'https://example.com/',
+        manageTokenHash: Buffer.from('abc-token'),
+        ...DEFAULT_OPTIONS,
+      },
+      NOW,
+    );
+    if (!result.ok) throw new Error('taken');
+    await addLink(s, 'on-default', 'https://example.com/');
+    expect(await s.domains.countLinksOn('go.example')).toBe(1);
+    expect(await s.domains.countLinksOn('nowhere.example')).toBe(0);
+
+    await s.links.deleteLink(result.link.id, NOW + 1);
+    expect(await s.domains.deleteDomain('go.example')).toBe(false);
+    expect(await s.domains.countLinksOn('go.example')).toBe(1);
+    expect((await s.domains.listDomains()).map((d) => d.host)).toEqual(['go.example']);
+  });
+
   it('counts the links that are not deleted whose target is on a host, in every notation', async () => {
     const s = await open();
     await addLink(s, 'a', 'https://go.example/');

@@ -748,8 +748,9 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
         let last = after;
         const n = await e.transfer.forEachLinkAfter(after, limit, (link) => {
           // An import sets no password.
-          const { id, passwordHash, ...rest } = link;
+          const { id, passwordHash, domainId, ...rest } = link;
           expect(passwordHash).toBeNull();
+          expect(domainId).toBeNull();
           expect(id).toBeGreaterThan(last);
           last = id;
           page.push(rest);

@@ -116,8 +116,10 @@ describeStoreContract('TransferStore', (open) => {
     const ids = all!.map((link) => link.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     // An imported link is stored as it came, without its id, a management token or a password.
-    const withoutId = ({ id: _id, passwordHash, ...rest }: Link): ImportedLink => {
+    const withoutId = ({ id: _id, passwordHash, domainId, ...rest }: Link): ImportedLink => {
       expect(passwordHash).toBeNull();
+      // An import makes links on the default domain (ADR 031).
+      expect(domainId).toBeNull();
       return rest;
     };
     expect(all!.slice(1).map(withoutId)).toEqual([imported('one'), tombstone, banned]);
