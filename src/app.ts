@@ -12,6 +12,7 @@ import { handleApiErrors } from './api/api-problems.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
 import { createDomainApiRoutes } from './api/domain-routes.js';
 import { answerTlsAsk, gateHosts, redirectUnknown } from './domains/domain-routes.js';
+import { linkDomainKeyOf } from './domains/domain-service.js';
 import { createKuttRoutes } from './compat/kutt-routes.js';
 import { createShlinkRoutes } from './compat/shlink-routes.js';
 import { createYourlsRoutes } from './compat/yourls-routes.js';
@@ -129,17 +130,12 @@ export function assembleApp(services: Services): {
   };
   const isOwnHost = (req: IncomingMessage, host: string): boolean =>
     host === baseHost || host === hostnameOf(req) || domains.hosts().includes(host);
-  // The fast path answers a link only where the host serves the default domain's links; before
-  // the domains were first read, and on any other host, Express decides (gateHosts).
-  const servesLinks = (req: IncomingMessage): boolean => {
+  // The fast path looks a code up on the domain the host names (an alias: the domain it aliases,
+  // ADR 031); before the domains were first read, and on a host that answers no links, Express
+  // decides (gateHosts).
+  const linkDomain = (req: IncomingMessage): number | null => {
     const table = domains.snapshot();
-    if (table === null) return false;
-    const scope = domains.resolve(table, hostnameOf(req));
-    return (
-      scope.kind === 'open' ||
-      scope.kind === 'default' ||
-      (scope.kind === 'domain' && scope.servesDefaultLinks)
-    );
+    return table === null ? null : linkDomainKeyOf(domains.resolve(table, hostnameOf(req)));
   };
   const respond = createRedirectResponder({
     visits: counter,
@@ -172,13 +168,7 @@ export function assembleApp(services: Services): {
   app.get('/_/tls-ask', answerTlsAsk(domains));
   const pageHeaders = securityHeaders({ https: secure });
   const notFound = handleNotFound(limits.notFound);
-  app.use(
-    gateHosts({
-      domains,
-      links,
-      notFound: (req, res, next) => void pageHeaders(req, res, () => notFound(req, res, next)),
-    }),
-  );
+  app.use(gateHosts({ domains, links }));
   app.get('/robots.txt', serveRobotsTxt);
   app.get('/:code', createRedirectHandler({ links, respond }));
 
@@ -311,6 +301,6 @@ export function assembleApp(services: Services): {
   app.use(handleErrors(logger, pageHeaders));
   return {
     app,
-    redirectFastPath: createRedirectFastPath({ links, respond, logger, servesLinks }),
+    redirectFastPath: createRedirectFastPath({ links, respond, logger, linkDomain }),
   };
 }

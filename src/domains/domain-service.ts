@@ -1,5 +1,6 @@
 import type { Awaitable } from '../db/awaitable.js';
 import type { WriteGate } from '../db/write-gate.js';
+import { DEFAULT_DOMAIN_KEY } from '../links/link.js';
 import { checkTargetUrl } from '../links/url-policy.js';
 import { canonicalHost, hostKey, isLoopbackHost } from './canonical-host.js';
 import { REDIRECT_FIELDS, type Domain, type DomainRedirects, type NewDomain } from './domain.js';
@@ -21,13 +22,26 @@ export type HostScope =
   | {
       kind: 'domain';
       domain: Domain;
-      /** Whether the default domain's links answer here: an alias of the default domain. */
-      servesDefaultLinks: boolean;
+      /**
+       * The domain key (links/link.ts) of the links that answer here: its own id, or for an
+       * alias the key of the domain it aliases (DEFAULT_DOMAIN_KEY for the default domain);
+       * null when that domain is gone, so no link answers (ADR 031).
+       */
+      linkDomainKey: number | null;
       /** Its own redirects, each falling back to those of the domain it aliases. */
       redirects: DomainRedirects;
     }
   /** A host that is not snip's: a bare 404. */
   | { kind: 'foreign' };
+
+/**
+ * The domain key of the links a request's host answers: DEFAULT_DOMAIN_KEY for the default domain
+ * (and any host while snip is open), the scope's for an added domain; null for none.
+ */
+export function linkDomainKeyOf(scope: HostScope): number | null {
+  if (scope.kind === 'open' || scope.kind === 'default') return DEFAULT_DOMAIN_KEY;
+  return scope.kind === 'domain' ? scope.linkDomainKey : null;
+}
 
 /** A domain as `/api/v1/domains` and the admin list it, the default one first. */
 export type ListedDomain = DomainRedirects & {
@@ -160,8 +174,13 @@ export function createDomainService(deps: DomainServiceDeps) {
       const redirects = Object.fromEntries(
         REDIRECT_FIELDS.map((field) => [field, domain[field] ?? aliased?.[field] ?? null]),
       ) as DomainRedirects;
-      const servesDefaultLinks = domain.aliasOf !== null && domain.aliasOf === defaultHost;
-      return { kind: 'domain', domain, servesDefaultLinks, redirects };
+      const linkDomainKey =
+        domain.aliasOf === null
+          ? domain.id
+          : domain.aliasOf === defaultHost
+            ? DEFAULT_DOMAIN_KEY
+            : (aliased?.id ?? null);
+      return { kind: 'domain', domain, linkDomainKey, redirects };
     }
     if (key === defaultHost || isLoopbackHost(key)) return { kind: 'default' };
     return { kind: 'foreign' };

@@ -1,5 +1,5 @@
 import { domainToUnicode } from 'node:url';
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { rememberToken, readRememberedTokens } from './remembered-links.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
@@ -7,7 +7,7 @@ import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { parseLinkForm } from './link-form.js';
 import type { LinkService } from './link-service.js';
-import { CODE_CHARS, CODE_PATTERN } from './link.js';
+import { CODE_CHARS, CODE_PATTERN, DEFAULT_DOMAIN_KEY } from './link.js';
 import type { RedirectResponder } from './redirect-response.js';
 import type { PasswordGate } from './password-gate.js';
 import { PasswordFieldSchema } from './link-password.js';
@@ -46,6 +46,15 @@ export type LinkRouteDeps = {
 };
 
 /**
+ * The domain key (link.ts) of the links this request's host answers, as the host gate found it
+ * (src/domains/domain-routes.ts, ADR 031); null: none. Without the gate, the default domain's.
+ */
+export function linkDomainKeyOf(res: Response): number | null {
+  const key = res.locals.linkDomainKey as number | null | undefined;
+  return key === undefined ? DEFAULT_DOMAIN_KEY : key;
+}
+
+/**
  * `GET /:code` (Express answers `HEAD` with it too). In the server, the fast path
  * (redirect-fast-path.ts) answers plain `/<code>` requests before they reach Express; this route
  * answers the rest the same way (`/%41bc`, `/abc/`, and every test that drives the app alone).
@@ -59,7 +68,9 @@ export function createRedirectHandler(deps: {
   return async (req, res, next) => {
     const code = req.params.code;
     if (typeof code !== 'string' || !CODE_PATTERN.test(code)) return next();
-    const link = await deps.links.findActiveRedirect(code);
+    const domainKey = linkDomainKeyOf(res);
+    if (domainKey === null) return next();
+    const link = await deps.links.findActiveRedirect(code, domainKey);
     // A password-protected link asks for its password on a page (createLinkPages).
     if (link === null || link.passwordHash !== null) return next();
     // The responder counts it for the metrics, as on the fast path.
@@ -138,7 +149,11 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     const param = String(req.params.code);
     const preview = PREVIEW_PATTERN.exec(param)?.[1];
     const code = preview ?? param;
-    const link = CODE_PATTERN.test(code) ? await deps.links.findLink(code) : null;
+    const domainKey = linkDomainKeyOf(res);
+    const link =
+      CODE_PATTERN.test(code) && domainKey !== null
+        ? await deps.links.findLink(code, domainKey)
+        : null;
     if (!link) return next();
     const state = deps.links.stateOf(link);
     if (state.kind !== 'active') {
@@ -169,7 +184,11 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
   // The password form of a protected link posts here; any other link is not a form (404).
   router.post('/:code', async (req, res, next) => {
     const code = String(req.params.code);
-    const link = CODE_PATTERN.test(code) ? await deps.links.findLink(code) : null;
+    const domainKey = linkDomainKeyOf(res);
+    const link =
+      CODE_PATTERN.test(code) && domainKey !== null
+        ? await deps.links.findLink(code, domainKey)
+        : null;
     if (!link || link.passwordHash === null) return next();
     const state = deps.links.stateOf(link);
     if (state.kind !== 'active') {

@@ -168,7 +168,7 @@ export const COUNT_BY_STATE = sqlText(COUNT_BY_STATE_SQL);
  */
 export function activeMentioningSql(position: 'instr' | 'strpos') {
   return sqlText(
-    `SELECT id, code, target FROM urls
+    `SELECT id, code, domain_id AS "domainId", target FROM urls
      WHERE ${position}(target, :host) > 0 AND ${STATE_SQL.active} AND id > :after
      ORDER BY id LIMIT :limit`,
   );

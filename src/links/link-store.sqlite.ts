@@ -94,7 +94,7 @@ export function createLinkRepository(db: Db) {
   const secretByName = db.prepare<[{ name: string }], { value: string }>(SECRET_BY_NAME.sqlite);
   const activeMentioning = db.prepare<
     { host: string; now: number; after: number; limit: number },
-    { id: number; code: string; target: string }
+    { id: number; code: string; domainId: number | null; target: string }
   >(activeMentioningSql('instr').sqlite);
   const deleteOne = (id: number, now: number) => {
     tombstone.run({ now, id });
@@ -206,7 +206,7 @@ export function createLinkRepository(db: Db) {
       host: string,
       now: number,
       page: LinkPage = ALL_LINKS_PAGE,
-    ): { id: number; code: string; target: string }[] {
+    ): { id: number; code: string; domainId: number | null; target: string }[] {
       return activeMentioning.all({ host, now, after: page.after, limit: page.limit });
     },
     countLinks(): number {

@@ -56,13 +56,7 @@ export interface LinkStore {
     host: string,
     now: number,
     page?: LinkPage,
-  ): Awaitable<
-    {
-      id: number;
-      code: string;
-      target: string;
-    }[]
-  >;
+  ): Awaitable<{ id: number; code: string; domainId: number | null; target: string }[]>;
   countLinks(): Awaitable<number>;
   /** How many links are in each state at `now` (visits still in memory are not seen). */
   countByState(now: number): Awaitable<Record<LinkStateName, number>>;

@@ -438,7 +438,7 @@ describeStoreContract('LinkStore', (open) => {
     expect(await mentioning('j.example')).toEqual([]);
     const alpha = await idOf(s, 'alpha');
     expect(await s.links.activeLinksMentioning('a.example', NOW)).toEqual([
-      { id: alpha, code: 'alpha', target: 'https://a.example/one' },
+      { id: alpha, code: 'alpha', domainId: null, target: 'https://a.example/one' },
     ]);
     expect(await mentioning('example', { after: 0, limit: 1 })).toEqual(['alpha']);
     expect(await mentioning('example', { after: alpha, limit: 2 })).toEqual(['LIMA%']);

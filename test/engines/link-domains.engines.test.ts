@@ -1,0 +1,158 @@
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { createKeyService } from '../../src/keys/key-service.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
+import { BROWSER } from '../faults/snip-process.js';
+import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
+import { describeWithPostgres } from '../support/postgres.js';
+
+/**
+ * Links that belong to a domain (ADR 031), on every engine: a code is unique per domain, a
+ * request's host names the domain whose code answers (an alias: the domain it aliases), the
+ * redirect cache keeps each domain's link apart, and a domain with links cannot be deleted. The
+ * same requests against SQLite and PostgreSQL, through the Express app and the server's listener
+ * (the redirect fast path in front of it).
+ */
+const ORIGIN = 'https://s.example';
+
+type Doors = 'app' | 'listener';
+
+function suite(engine: 'sqlite' | 'postgres') {
+  const build = () => buildEngineApp(engine, { BASE_URL: ORIGIN });
+
+  async function key(s: EngineApp) {
+    return (await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
+      name: 'link-domains',
+      scope: 'full',
+      expiresAt: null,
+    }))!;
+  }
+
+  async function addDomain(s: EngineApp, secret: string, body: object) {
+    await request(s.app).post('/api/v1/domains').set('X-Api-Key', secret).send(body).expect(201);
+    const domain = (await s.store.domains.listDomains()).find(
+      (d) => d.host === (body as { host: string }).host,
+    );
+    return domain!.id;
+  }
+
+  /** A link on a domain, written through the store: the doors that take a domain come later. */
+  async function linkOn(s: EngineApp, domainId: number | null, code: string, target: string) {
+    const result = await s.store.links.insertLink(
+      {
+        ...DEFAULT_OPTIONS,
+        code,
+        domainId,
+        target,
+        manageTokenHash: Buffer.from(`${code}-${domainId}`),
+      },
+      Date.now(),
+    );
+    expect(result.ok).toBe(true);
+  }
+
+  const door = (s: EngineApp, which: Doors) => request(which === 'app' ? s.app : s.listener);
+
+  /** Two domains and their aliases, and `docs` on the default domain and on go.example. */
+  async function twoDomains() {
+    const s = await build();
+    const secret = await key(s);
+    const go = await addDomain(s, secret, { host: 'go.example' });
+    await addDomain(s, secret, { host: 'other.example' });
+    await addDomain(s, secret, { host: 'old-go.example', aliasOf: 'go.example' });
+    await addDomain(s, secret, { host: 'old-s.example', aliasOf: 's.example' });
+    await linkOn(s, null, 'docs', 'https://default-target.example/');
+    await linkOn(s, go, 'docs', 'https://go-target.example/');
+    await linkOn(s, go, 'only-go', 'https://go-target.example/only');
+    return { s, secret, go };
+  }
+
+  it.each<Doors>(['app', 'listener'])(
+    'the same code on two domains is two links: each host answers its own, an alias the one of the domain it aliases (%s)',
+    async (which) => {
+      const { s } = await twoDomains();
+      const get = (host: string, path: string) =>
+        door(s, which).get(path).set({ Host: host, 'User-Agent': BROWSER });
+
+      // Each twice: the second answer comes from the redirect cache, which keeps them apart.
+      for (let round = 0; round < 2; round++) {
+        expect((await get('s.example', '/docs')).headers.location).toBe(
+          'https://default-target.example/',
+        );
+        expect((await get('go.example', '/docs')).headers.location).toBe(
+          'https://go-target.example/',
+        );
+        expect((await get('GO.example.:443', '/docs')).headers.location).toBe(
+          'https://go-target.example/',
+        );
+        expect((await get('old-go.example', '/docs')).headers.location).toBe(
+          'https://go-target.example/',
+        );
+        expect((await get('old-s.example', '/docs')).headers.location).toBe(
+          'https://default-target.example/',
+        );
+      }
+      // A code on go.example is on no other domain, nor on an alias of another.
+      expect((await get('go.example', '/only-go')).headers.location).toBe(
+        'https://go-target.example/only',
+      );
+      expect((await get('old-go.example', '/only-go')).status).toBe(302);
+      expect((await get('s.example', '/only-go')).status).toBe(404);
+      expect((await get('old-s.example', '/only-go')).status).toBe(404);
+      expect((await get('other.example', '/only-go')).status).toBe(404);
+      expect((await get('other.example', '/docs')).status).toBe(404);
+      // Percent-escaped, the Express route answers the same.
+      expect((await get('go.example', '/%64ocs')).headers.location).toBe(
+        'https://go-target.example/',
+      );
+      await s.flushVisits();
+      expect((await s.store.links.findLink('docs', 0))!.visits).toBe(4);
+    },
+  );
+
+  it('the preview of a code shows the link of the host’s domain', async () => {
+    const { s } = await twoDomains();
+    const preview = (host: string, path: string) =>
+      request(s.app).get(path).set({ Host: host, 'User-Agent': BROWSER });
+    const onGo = await preview('go.example', '/docs+');
+    expect(onGo.status).toBe(200);
+    expect(onGo.text).toContain('go-target.example');
+    expect(onGo.text).not.toContain('default-target.example');
+    const onDefault = await preview('s.example', '/docs+');
+    expect(onDefault.text).toContain('default-target.example');
+    expect((await preview('s.example', '/only-go+')).status).toBe(404);
+  });
+
+  it('a link gone on one domain leaves the same code on another answering', async () => {
+    const { s, go } = await twoDomains();
+    const get = (host: string) =>
+      request(s.listener).get('/docs').set({ Host: host, 'User-Agent': BROWSER });
+    const onGo = (await s.store.links.findLink('docs', go))!;
+    await s.store.links.setDisabled(onGo.id, true, Date.now());
+    // Nothing cached yet: the database answers, per domain.
+    expect((await get('go.example')).status).toBe(410);
+    expect((await get('s.example')).headers.location).toBe('https://default-target.example/');
+  });
+
+  it('DELETE /api/v1/domains/{host} answers 409 while links are on the domain, a deleted one too, and keeps it', async () => {
+    const { s, secret, go } = await twoDomains();
+    const remove = (host: string) =>
+      request(s.app).delete(`/api/v1/domains/${host}`).set('X-Api-Key', secret);
+    // An alias of it keeps it first; once that is gone, its links do.
+    expect((await remove('go.example')).body.detail).toContain('alias');
+    await remove('old-go.example').expect(204);
+    const refused = await remove('go.example');
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain('2 links are on go.example');
+    for (const code of ['docs', 'only-go']) {
+      const link = (await s.store.links.findLink(code, go))!;
+      await s.store.links.deleteLink(link.id, Date.now());
+    }
+    expect((await remove('go.example')).status).toBe(409);
+    expect((await s.store.domains.listDomains()).map((d) => d.host)).toContain('go.example');
+    await remove('other.example').expect(204);
+  });
+}
+
+describe('links on domains on sqlite', () => suite('sqlite'));
+describeWithPostgres('links on domains on postgres', () => suite('postgres'));
