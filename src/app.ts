@@ -186,6 +186,7 @@ export function assembleApp(services: Services): {
     createAccess: config.createAccess,
     limitKey: limits.apiKey,
     limitAnonymousCreate: limits.create,
+    linkDomains: domains,
   };
   const cors = allowListedOrigins(config.corsOrigins);
   app.use(

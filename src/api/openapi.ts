@@ -40,6 +40,16 @@ const codeParameter = {
   schema: { type: 'string', pattern: CODE_PATTERN.source },
 };
 
+/** `?domain=host`: the domain of the code, for a code on an added domain (ADR 031). */
+const domainParameter = {
+  name: 'domain',
+  in: 'query',
+  required: false,
+  description:
+    "The host of the link's domain, in any spelling; omitted: the default domain. An unknown domain answers 404.",
+  schema: { type: 'string' },
+};
+
 /** One query parameter per field of the list query schema, each with its own JSON Schema. */
 function queryParameters() {
   return Object.entries(ListLinksQuerySchema.shape).map(([name, field]) => {
@@ -142,7 +152,7 @@ function buildDocument() {
         },
       },
       '/links/{code}': {
-        parameters: [codeParameter],
+        parameters: [codeParameter, domainParameter],
         get: {
           operationId: 'getLink',
           summary: 'A link with its statistics',
@@ -188,7 +198,7 @@ function buildDocument() {
         (['disable', 'enable'] as const).map((action) => [
           `/links/{code}/${action}`,
           {
-            parameters: [codeParameter],
+            parameters: [codeParameter, domainParameter],
             post: {
               operationId: `${action}Link`,
               summary:

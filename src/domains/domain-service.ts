@@ -273,6 +273,38 @@ export function createDomainService(deps: DomainServiceDeps) {
     return links > 0 ? { ok: false, reason: 'in_use', links } : { ok: false, reason: 'unknown' };
   }
 
+  /**
+   * The domain a door names for a link by its host, in any spelling: the default domain (null)
+   * or an added domain that is no alias (a link lives on the domain an alias answers for).
+   */
+  async function domainForLinks(
+    name: string,
+  ): Promise<{ ok: true; domainId: number | null } | { ok: false; message: string }> {
+    const known = await current();
+    const host = hostKey(name);
+    if (defaultHost !== null && host === defaultHost) return { ok: true, domainId: null };
+    const domain = known.byHost.get(host);
+    if (domain === undefined) {
+      return { ok: false, message: `“${name}” is not one of this snip's domains.` };
+    }
+    if (domain.aliasOf !== null) {
+      return {
+        ok: false,
+        message: `${host} is an alias of ${domain.aliasOf}: its links are those of ${domain.aliasOf}, name that domain.`,
+      };
+    }
+    return { ok: true, domainId: domain.id };
+  }
+
+  /**
+   * The host of a link's domain (its domain id; null: the default domain, BASE_URL's host), or
+   * null when there is none to name: no BASE_URL, or a list not read yet.
+   */
+  function hostOfDomainId(domainId: number | null): string | null {
+    if (domainId === null) return defaultHost;
+    return snapshot()?.domains.find((domain) => domain.id === domainId)?.host ?? null;
+  }
+
   async function list(): Promise<ListedDomain[]> {
     const known = await read();
     const none = { rootRedirect: null, notFoundRedirect: null, expiredRedirect: null };
@@ -300,6 +332,8 @@ export function createDomainService(deps: DomainServiceDeps) {
     add,
     remove,
     list,
+    domainForLinks,
+    hostOfDomainId,
     /** Every host that is snip's, for the URL policy; none before the list was first read. */
     hosts(): readonly string[] {
       return (snapshot() ?? EMPTY).hosts;

@@ -47,6 +47,8 @@ export type ShortenInput = {
   utm?: Utm;
   /** The link's password; null, absent or '' for none (link-password.ts). */
   password?: string | null;
+  /** The added domain the link goes on (domains.id); null or absent: the default domain. */
+  domainId?: number | null;
 };
 
 export type UrlContext = {
@@ -198,12 +200,13 @@ export function createLinkService(deps: LinkServiceDeps) {
     codeLength: number | undefined,
     apiKeyId: number | null,
     passwordHash: string | null,
+    domainId: number | null,
   ): Promise<Link> {
     for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
       const code = deps.generateCode(codeLength);
       if (reserved.has(code.toLowerCase())) continue;
       const result = await deps.links.insertLink(
-        { code, target, manageTokenHash, apiKeyId, passwordHash, ...options },
+        { code, domainId, target, manageTokenHash, apiKeyId, passwordHash, ...options },
         deps.now(),
       );
       if (result.ok) return result.link;
@@ -275,10 +278,19 @@ export function createLinkService(deps: LinkServiceDeps) {
 
       const { token, hash } = createManageToken();
       const apiKeyId = input.apiKeyId ?? null;
+      const domainId = input.domainId ?? null;
       const passwordHash = password === '' ? null : await hashPassword(password);
       if (alias.alias === null) {
         const link = await deps.write(() =>
-          insertWithGeneratedCode(url.url, options, hash, input.codeLength, apiKeyId, passwordHash),
+          insertWithGeneratedCode(
+            url.url,
+            options,
+            hash,
+            input.codeLength,
+            apiKeyId,
+            passwordHash,
+            domainId,
+          ),
         );
         return { ok: true, link: await tagged(link), manageToken: token };
       }
@@ -287,6 +299,7 @@ export function createLinkService(deps: LinkServiceDeps) {
         deps.links.insertLink(
           {
             code,
+            domainId,
             target: url.url,
             manageTokenHash: hash,
             apiKeyId,
@@ -321,11 +334,18 @@ export function createLinkService(deps: LinkServiceDeps) {
       apiKeyId: number | null,
       context: UrlContext,
       code = '',
+      domainKey: number = DEFAULT_DOMAIN_KEY,
     ): Promise<Link | null> {
       if (apiKeyId === null) return null;
       const checked = await checkUrl(url, context, 'shorten');
       if (!checked.ok) return null;
-      const existing = await deps.links.findActiveByTarget(checked.url, apiKeyId, deps.now(), code);
+      const existing = await deps.links.findActiveByTarget(
+        checked.url,
+        apiKeyId,
+        deps.now(),
+        code,
+        domainKey,
+      );
       // A protected link is not the plain link asked for (and with a password, nothing is reused).
       if (!existing || existing.passwordHash !== null) return null;
       return linkState(existing, deps.now(), deps.pendingVisits(existing.id)).kind === 'active'

@@ -81,6 +81,7 @@ describe('the OpenAPI document', () => {
       'tags',
       'reuse',
       'password',
+      'domain',
     ]);
     const list = res.body.paths['/links'].get.parameters.map((p: { name: string }) => p.name);
     expect(list).toEqual([

@@ -53,7 +53,7 @@ function suite(engine: 'sqlite' | 'postgres') {
 
   const door = (s: EngineApp, which: Doors) => request(which === 'app' ? s.app : s.listener);
 
-  /** Two domains and their aliases, and `docs` on the default domain and on go.example. */
+  /** Two domains and their aliases, and `guide` on the default domain and on go.example. */
   async function twoDomains() {
     const s = await build();
     const secret = await key(s);
@@ -61,8 +61,8 @@ function suite(engine: 'sqlite' | 'postgres') {
     await addDomain(s, secret, { host: 'other.example' });
     await addDomain(s, secret, { host: 'old-go.example', aliasOf: 'go.example' });
     await addDomain(s, secret, { host: 'old-s.example', aliasOf: 's.example' });
-    await linkOn(s, null, 'docs', 'https://default-target.example/');
-    await linkOn(s, go, 'docs', 'https://go-target.example/');
+    await linkOn(s, null, 'guide', 'https://default-target.example/');
+    await linkOn(s, go, 'guide', 'https://go-target.example/');
     await linkOn(s, go, 'only-go', 'https://go-target.example/only');
     return { s, secret, go };
   }
@@ -76,19 +76,19 @@ function suite(engine: 'sqlite' | 'postgres') {
 
       // Each twice: the second answer comes from the redirect cache, which keeps them apart.
       for (let round = 0; round < 2; round++) {
-        expect((await get('s.example', '/docs')).headers.location).toBe(
+        expect((await get('s.example', '/guide')).headers.location).toBe(
           'https://default-target.example/',
         );
-        expect((await get('go.example', '/docs')).headers.location).toBe(
+        expect((await get('go.example', '/guide')).headers.location).toBe(
           'https://go-target.example/',
         );
-        expect((await get('GO.example.:443', '/docs')).headers.location).toBe(
+        expect((await get('GO.example.:443', '/guide')).headers.location).toBe(
           'https://go-target.example/',
         );
-        expect((await get('old-go.example', '/docs')).headers.location).toBe(
+        expect((await get('old-go.example', '/guide')).headers.location).toBe(
           'https://go-target.example/',
         );
-        expect((await get('old-s.example', '/docs')).headers.location).toBe(
+        expect((await get('old-s.example', '/guide')).headers.location).toBe(
           'https://default-target.example/',
         );
       }
@@ -100,13 +100,13 @@ function suite(engine: 'sqlite' | 'postgres') {
       expect((await get('s.example', '/only-go')).status).toBe(404);
       expect((await get('old-s.example', '/only-go')).status).toBe(404);
       expect((await get('other.example', '/only-go')).status).toBe(404);
-      expect((await get('other.example', '/docs')).status).toBe(404);
+      expect((await get('other.example', '/guide')).status).toBe(404);
       // Percent-escaped, the Express route answers the same.
-      expect((await get('go.example', '/%64ocs')).headers.location).toBe(
+      expect((await get('go.example', '/%67uide')).headers.location).toBe(
         'https://go-target.example/',
       );
       await s.flushVisits();
-      expect((await s.store.links.findLink('docs', 0))!.visits).toBe(4);
+      expect((await s.store.links.findLink('guide', 0))!.visits).toBe(4);
     },
   );
 
@@ -114,11 +114,11 @@ function suite(engine: 'sqlite' | 'postgres') {
     const { s } = await twoDomains();
     const preview = (host: string, path: string) =>
       request(s.app).get(path).set({ Host: host, 'User-Agent': BROWSER });
-    const onGo = await preview('go.example', '/docs+');
+    const onGo = await preview('go.example', '/guide+');
     expect(onGo.status).toBe(200);
     expect(onGo.text).toContain('go-target.example');
     expect(onGo.text).not.toContain('default-target.example');
-    const onDefault = await preview('s.example', '/docs+');
+    const onDefault = await preview('s.example', '/guide+');
     expect(onDefault.text).toContain('default-target.example');
     expect((await preview('s.example', '/only-go+')).status).toBe(404);
   });
@@ -126,8 +126,8 @@ function suite(engine: 'sqlite' | 'postgres') {
   it('a link gone on one domain leaves the same code on another answering', async () => {
     const { s, go } = await twoDomains();
     const get = (host: string) =>
-      request(s.listener).get('/docs').set({ Host: host, 'User-Agent': BROWSER });
-    const onGo = (await s.store.links.findLink('docs', go))!;
+      request(s.listener).get('/guide').set({ Host: host, 'User-Agent': BROWSER });
+    const onGo = (await s.store.links.findLink('guide', go))!;
     await s.store.links.setDisabled(onGo.id, true, Date.now());
     // Nothing cached yet: the database answers, per domain.
     expect((await get('go.example')).status).toBe(410);
@@ -144,13 +144,86 @@ function suite(engine: 'sqlite' | 'postgres') {
     const refused = await remove('go.example');
     expect(refused.status).toBe(409);
     expect(refused.body.detail).toContain('2 links are on go.example');
-    for (const code of ['docs', 'only-go']) {
+    for (const code of ['guide', 'only-go']) {
       const link = (await s.store.links.findLink(code, go))!;
       await s.store.links.deleteLink(link.id, Date.now());
     }
     expect((await remove('go.example')).status).toBe(409);
     expect((await s.store.domains.listDomains()).map((d) => d.host)).toContain('go.example');
     await remove('other.example').expect(204);
+  });
+
+  it('/api/v1: a link is made on the domain named, carries it and its short URL there, and ?domain= addresses it', async () => {
+    const s = await build();
+    const secret = await key(s);
+    await addDomain(s, secret, { host: 'go.example' });
+    await addDomain(s, secret, { host: 'old-go.example', aliasOf: 'go.example' });
+    const api = () => ({
+      post: (body: object) =>
+        request(s.app).post('/api/v1/links').set('X-Api-Key', secret).send(body),
+      get: (path: string) => request(s.app).get(path).set('X-Api-Key', secret),
+    });
+
+    const onGo = await api().post({
+      url: 'https://go-target.example/',
+      alias: 'guide',
+      domain: 'GO.example.',
+    });
+    expect(onGo.status, JSON.stringify(onGo.body)).toBe(201);
+    expect(onGo.body).toMatchObject({
+      code: 'guide',
+      domain: 'go.example',
+      shortUrl: 'https://go.example/guide',
+    });
+    expect(onGo.headers.location).toBe('https://go.example/guide');
+    const onDefault = await api().post({ url: 'https://default-target.example/', alias: 'guide' });
+    expect(onDefault.status).toBe(201);
+    expect(onDefault.body).toMatchObject({ domain: 's.example', shortUrl: `${ORIGIN}/guide` });
+    expect(
+      (await api().post({ url: 'https://x.example/', alias: 'guide', domain: 'go.example' }))
+        .status,
+    ).toBe(409);
+
+    // An unknown domain, or an alias, is refused and makes nothing.
+    const before = await s.store.links.countLinks();
+    for (const domain of ['nowhere.example', 'old-go.example', 'not a host']) {
+      const refused = await api().post({ url: 'https://x.example/', alias: 'other', domain });
+      expect(refused.status, domain).toBe(422);
+      expect(refused.body.errors[0].pointer).toBe('/domain');
+    }
+    expect(await s.store.links.countLinks()).toBe(before);
+
+    const got = await api().get('/api/v1/links/guide?domain=go.example').expect(200);
+    expect(got.body).toMatchObject({ url: 'https://go-target.example/', domain: 'go.example' });
+    expect((await api().get('/api/v1/links/guide').expect(200)).body.url).toBe(
+      'https://default-target.example/',
+    );
+    expect((await api().get('/api/v1/links/guide?domain=nowhere.example')).status).toBe(404);
+    expect((await api().get('/api/v1/links/guide?domain=a&domain=b')).status).toBe(400);
+    const listed = await api().get('/api/v1/links').expect(200);
+    expect(listed.body.data.map((l: { domain: string }) => l.domain).sort()).toEqual([
+      'go.example',
+      's.example',
+    ]);
+
+    // PATCH and DELETE change the link on the domain named, and the redirect follows at once.
+    const visit = (host: string) =>
+      request(s.listener).get('/guide').set({ Host: host, 'User-Agent': BROWSER });
+    expect((await visit('go.example')).headers.location).toBe('https://go-target.example/');
+    const patched = await request(s.app)
+      .patch('/api/v1/links/guide?domain=go.example')
+      .set('X-Api-Key', secret)
+      .send({ url: 'https://go-new.example/' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ domain: 'go.example', url: 'https://go-new.example/' });
+    expect((await visit('go.example')).headers.location).toBe('https://go-new.example/');
+    expect((await visit('s.example')).headers.location).toBe('https://default-target.example/');
+    await request(s.app)
+      .delete('/api/v1/links/guide?domain=go.example')
+      .set('X-Api-Key', secret)
+      .expect(204);
+    expect((await visit('go.example')).status).toBe(410);
+    expect((await visit('s.example')).status).toBe(302);
   });
 }
 
