@@ -12,7 +12,7 @@ import { handleApiErrors } from './api/api-problems.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
 import { createDomainApiRoutes } from './api/domain-routes.js';
 import { answerTlsAsk, gateHosts, redirectUnknown } from './domains/domain-routes.js';
-import { linkDomainKeyOf } from './domains/domain-service.js';
+import { linkAddressFor, linkDomainKeyOf } from './domains/domain-service.js';
 import { createKuttRoutes } from './compat/kutt-routes.js';
 import { createShlinkRoutes } from './compat/shlink-routes.js';
 import { createYourlsRoutes } from './compat/yourls-routes.js';
@@ -119,6 +119,9 @@ export function assembleApp(services: Services): {
     if (config.baseUrl === null) printedHosts.remember(req.hostname);
     return requestOrigin(req);
   };
+  // A link's short URL on its domain (ADR 031), for the pages.
+  const shortUrlOf = (req: Request, link: { code: string; domainId: number | null }): string =>
+    linkAddressFor(publicOrigin(req), domains.hostOfDomainId(link.domainId), link).shortUrl;
   const ownHosts = (req: Request): string[] =>
     [baseHost ?? '', req.hostname, ...printedHosts.list(), ...domains.hosts()].filter(Boolean);
   const app = express();
@@ -273,6 +276,7 @@ export function assembleApp(services: Services): {
       visits,
       now,
       publicOrigin,
+      shortUrlOf,
       ownHosts,
       secureCookies: secure,
       limit: limits.manage,
@@ -283,6 +287,7 @@ export function assembleApp(services: Services): {
       links,
       now,
       publicOrigin,
+      shortUrlOf,
       ownHosts,
       secureCookies: secure,
       limitCreate: limits.create,

@@ -5,7 +5,7 @@ import type { KeyService } from '../keys/key-service.js';
 import { formatInstant } from '../links/link-limits.js';
 import { DEFAULT_OPTIONS } from '../links/link-options.js';
 import { domainKeyOf, isLinkCode, type Link } from '../links/link.js';
-import type { DomainService } from '../domains/domain-service.js';
+import { linkAddressFor, type DomainService } from '../domains/domain-service.js';
 import type { LinkService, UrlContext } from '../links/link-service.js';
 import { firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
@@ -171,12 +171,11 @@ export function linkAddress(
   req: Request,
   link: Pick<Link, 'code' | 'domainId'>,
 ): { domain: string; shortUrl: string } {
-  const origin = new URL(deps.publicOrigin(req));
-  const host = deps.linkDomains.hostOfDomainId(link.domainId);
-  if (link.domainId === null || host === null) {
-    return { domain: host ?? origin.hostname, shortUrl: `${origin.origin}/${link.code}` };
-  }
-  return { domain: host, shortUrl: `${origin.protocol}//${host}/${link.code}` };
+  return linkAddressFor(
+    deps.publicOrigin(req),
+    deps.linkDomains.hostOfDomainId(link.domainId),
+    link,
+  );
 }
 
 export function toApiLink(

@@ -43,6 +43,23 @@ export function linkDomainKeyOf(scope: HostScope): number | null {
   return scope.kind === 'domain' ? scope.linkDomainKey : null;
 }
 
+/**
+ * A link's domain and short URL, every door's (ADR 031): an added domain's host under the public
+ * origin's scheme (BASE_URL's), the default domain's under the public origin itself. `host` is
+ * the host of the link's domain (hostOfDomainId), null when there is none to name.
+ */
+export function linkAddressFor(
+  publicOrigin: string,
+  host: string | null,
+  link: { code: string; domainId: number | null },
+): { domain: string; shortUrl: string } {
+  const origin = new URL(publicOrigin);
+  if (link.domainId === null || host === null) {
+    return { domain: host ?? origin.hostname, shortUrl: `${origin.origin}/${link.code}` };
+  }
+  return { domain: host, shortUrl: `${origin.protocol}//${host}/${link.code}` };
+}
+
 /** A domain as `/api/v1/domains` and the admin list it, the default one first. */
 export type ListedDomain = DomainRedirects & {
   host: string;

@@ -7,7 +7,7 @@ import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { parseLinkForm } from './link-form.js';
 import type { LinkService } from './link-service.js';
-import { CODE_CHARS, CODE_PATTERN, DEFAULT_DOMAIN_KEY } from './link.js';
+import { CODE_CHARS, CODE_PATTERN, DEFAULT_DOMAIN_KEY, type Link } from './link.js';
 import type { RedirectResponder } from './redirect-response.js';
 import type { PasswordGate } from './password-gate.js';
 import { PasswordFieldSchema } from './link-password.js';
@@ -29,10 +29,14 @@ export const ShortenFormSchema = z.object({
 
 export type PublicOrigin = (req: Request) => string;
 
+/** A link's short URL, on its domain (ADR 031). */
+export type ShortUrlOf = (req: Request, link: Pick<Link, 'code' | 'domainId'>) => string;
+
 export type LinkRouteDeps = {
   links: LinkService;
   now: () => number;
   publicOrigin: PublicOrigin;
+  shortUrlOf: ShortUrlOf;
   /** Host names under which snip is reachable, for the no-loops rule. */
   ownHosts: (req: Request) => string[];
   /** Whether this request came over HTTPS: the cookie is then Secure. */
@@ -90,11 +94,10 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
         link: await deps.links.findLinkByToken(token),
       })),
     );
-    const origin = deps.publicOrigin(req);
     const yourLinks = found.flatMap(({ token, link }) => {
       if (!link) return [];
       const state = deps.links.stateOf(link);
-      const shortUrl = `${origin}/${link.code}`;
+      const shortUrl = deps.shortUrlOf(req, link);
       return [{ link, token, state, shortUrl, visits: deps.links.totalVisits(link) }];
     });
     return { values, errors, yourLinks, privateMode: deps.createAccess === 'private' };
@@ -169,7 +172,7 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     res.render('preview', {
       link: locked ? { code: link.code, created: link.created } : link,
       locked,
-      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+      shortUrl: deps.shortUrlOf(req, link),
       host: locked ? null : describeHost(link.target),
       // Every other place the link can send a visit, with when (redirect-rules.ts).
       destinations: locked

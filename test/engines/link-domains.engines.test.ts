@@ -193,6 +193,18 @@ function suite(engine: 'sqlite' | 'postgres') {
     }
     expect(await s.store.links.countLinks()).toBe(before);
 
+    // The preview and the management page print the short URL on the link's domain.
+    const preview = await request(s.app)
+      .get('/guide+')
+      .set({ Host: 'go.example', 'User-Agent': BROWSER })
+      .expect(200);
+    expect(preview.text).toContain('https://go.example/guide');
+    const manage = await request(s.app)
+      .get(new URL(onGo.body.manageUrl).pathname)
+      .set({ Host: 's.example', 'User-Agent': BROWSER })
+      .expect(200);
+    expect(manage.text).toContain('https://go.example/guide');
+    expect(manage.text).not.toContain(`${ORIGIN}/guide`);
     const got = await api().get('/api/v1/links/guide?domain=go.example').expect(200);
     expect(got.body).toMatchObject({ url: 'https://go-target.example/', domain: 'go.example' });
     expect((await api().get('/api/v1/links/guide').expect(200)).body.url).toBe(
