@@ -143,7 +143,8 @@ describe('the forms’ lines, the API’s JSON and the stored text', () => {
     expect(parsedRules(text)).toBe(parsedRules(text));
     expect(canonicalRules([])).toBeNull();
     expect(rulesFromText(null)).toEqual({ ok: true, rules: [] });
-    expect(parsedRules('not json')).toEqual([]);
+    expect(parsedRules('not json')).toEqual({ rules: [], vary: '' });
+    expect(parsedRules(text).vary).toBe('Accept-Language');
   });
 
   it('turns a date into midnight UTC and keeps instants with their zone', () => {
