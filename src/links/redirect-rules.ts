@@ -101,6 +101,11 @@ const ConditionSchema = z.discriminatedUnion(
         return z.NEVER;
       }),
     }),
+    // A visitor's country needs a lookup snip does not make yet: refused, saying so.
+    z.strictObject({ type: z.literal('country'), value: z.string() }).refine(() => false, {
+      error: 'needs each visitor’s country, which snip does not look up yet',
+      path: ['type'],
+    }),
   ],
   {
     error: (issue) =>

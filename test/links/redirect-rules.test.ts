@@ -213,6 +213,17 @@ describe('the forms’ lines, the API’s JSON and the stored text', () => {
     if (!reading.ok) expect(reading.problem).toContain(message);
   });
 
+  it('refuses a country condition, which needs a lookup snip does not make yet', () => {
+    const reading = readRules([
+      { url: 'https://a.example/', conditions: [{ type: 'country', value: 'DE' }] },
+    ]);
+    expect(reading).toEqual({
+      ok: false,
+      problem:
+        'Redirect rule 1, condition 1: needs each visitor’s country, which snip does not look up yet',
+    });
+  });
+
   it.each([
     ['a line without an arrow', 'device:ios https://a.example/', 'Line 1'],
     ['a condition without a type', 'ios -> https://a.example/', '“ios” is not a condition'],
