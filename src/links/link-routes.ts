@@ -177,7 +177,7 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
       // Every other place the link can send a visit, with when (redirect-rules.ts).
       destinations: locked
         ? []
-        : parsedRules(link.rules ?? '[]').map((rule) => ({
+        : parsedRules(link.rules ?? '[]').rules.map((rule) => ({
             url: rule.url,
             when: describeConditions(rule.conditions),
           })),

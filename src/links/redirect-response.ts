@@ -4,7 +4,7 @@ import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
 import type { RedirectStatus } from './link-options.js';
 import type { RedirectTarget } from './link.js';
 import { forwardedLocation } from './query-forwarding.js';
-import { chooseRuleTarget, headersRead, parsedRules, statusWithRules } from './redirect-rules.js';
+import { chooseRuleTarget, parsedRules, statusWithRules } from './redirect-rules.js';
 
 /**
  * Redirects, counted where they are answered (the fast path and the Express route share the
@@ -60,12 +60,11 @@ export function createRedirectResponder(deps: {
     let target = link.target;
     let status = link.redirectStatus;
     if (link.rules !== null) {
-      const rules = parsedRules(link.rules);
+      const { rules, vary } = parsedRules(link.rules);
       target =
         chooseRuleTarget(rules, { url: req.url ?? '', headers: req.headers, now: deps.now() }) ??
         target;
       status = statusWithRules(status);
-      const vary = headersRead(rules);
       if (vary !== '') res.setHeader('Vary', vary);
     }
     if (unlocked === undefined) deps.redirects.count(req.method, status);

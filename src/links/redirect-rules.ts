@@ -101,6 +101,11 @@ const ConditionSchema = z.discriminatedUnion(
         return z.NEVER;
       }),
     }),
+    // A visitor's country needs a lookup snip does not make yet: refused, saying so.
+    z.strictObject({ type: z.literal('country'), value: z.string() }).refine(() => false, {
+      error: 'needs each visitor’s country, which snip does not look up yet',
+      path: ['type'],
+    }),
   ],
   {
     error: (issue) =>
@@ -175,21 +180,24 @@ export function rulesFromText(text: string | null): RulesReading {
 }
 
 const PARSED_LIMIT = 1000;
-const parsedTexts = new Map<string, RedirectRule[]>();
+/** Rules ready for the redirect path: parsed, with the `Vary` they need worked out once. */
+export type ParsedRules = { rules: RedirectRule[]; vary: string };
+const parsedTexts = new Map<string, ParsedRules>();
 
 /**
  * The rules of a stored text, parsed once per text and kept (a bounded map, emptied when full):
  * the redirect path asks for them on every visit. A damaged text has no rules.
  */
-export function parsedRules(text: string): RedirectRule[] {
-  let rules = parsedTexts.get(text);
-  if (rules === undefined) {
+export function parsedRules(text: string): ParsedRules {
+  let parsed = parsedTexts.get(text);
+  if (parsed === undefined) {
     const reading = rulesFromText(text);
-    rules = reading.ok ? reading.rules : [];
+    const rules = reading.ok ? reading.rules : [];
+    parsed = { rules, vary: headersRead(rules) };
     if (parsedTexts.size >= PARSED_LIMIT) parsedTexts.clear();
-    parsedTexts.set(text, rules);
+    parsedTexts.set(text, parsed);
   }
-  return rules;
+  return parsed;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,6 +345,7 @@ function holds(condition: RuleCondition, visit: Visit, query: () => URLSearchPar
     case 'language':
       return languageMatches(condition.value, preferredLanguages(visit.headers['accept-language']));
     case 'query': {
+      if (!visit.url.includes('?')) return false;
       const value = query().get(condition.name);
       if (condition.value === undefined) return value !== null;
       return value === condition.value;

@@ -1,11 +1,11 @@
 import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  DESKTOP_LIGHT,
   describeInBrowser,
+  DESKTOP_LIGHT,
+  expectNoViolations,
   launchChromium,
   MOBILE_DARK,
-  runAxe,
   startSnip,
   watchForProblems,
 } from './browser-harness.js';
@@ -24,12 +24,6 @@ let browser: Browser;
 async function submit(page: Page, button: string): Promise<Response | null> {
   const [response] = await Promise.all([page.waitForNavigation(), page.click(button)]);
   return response;
-}
-
-async function expectNoViolations(page: Page, javaScriptEnabled: boolean): Promise<void> {
-  if (!javaScriptEnabled) return;
-  const axe = await runAxe(page);
-  expect(axe.violations).toEqual([]);
 }
 
 async function listedHosts(page: Page): Promise<string[]> {

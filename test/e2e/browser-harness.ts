@@ -8,7 +8,7 @@ import {
   type BrowserContextOptions,
   type Page,
 } from 'playwright-core';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findFreePort, startProcess, waitForHealthy } from '../support/server-process.js';
 import { createTempDir, createTestDatabase } from '../support/test-app.js';
 
@@ -232,6 +232,22 @@ export async function runAxe(page: Page): Promise<AxeSummary> {
     rulesRun:
       results.passes + results.incomplete.length + results.inapplicable + results.violations.length,
   };
+}
+
+/**
+ * axe-core finds no violation on the page. It runs as a script in the page, so only where
+ * JavaScript is on; the markup is the same without it.
+ */
+export async function expectNoViolations(page: Page, javaScriptEnabled: boolean): Promise<void> {
+  if (!javaScriptEnabled) return;
+  const axe = await runAxe(page);
+  expect(axe.violations).toEqual([]);
+}
+
+/** Clicks a form's button and waits until the browser has left the page. */
+export async function submitAndFollow(page: Page, button: string): Promise<void> {
+  const leaving = page.url();
+  await Promise.all([page.waitForURL((url) => url.href !== leaving), page.click(button)]);
 }
 
 /** The day the committed screenshots show as "today"; dates on the page are shifted to it. */

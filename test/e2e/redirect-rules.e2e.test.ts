@@ -1,12 +1,13 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
-  DESKTOP_LIGHT,
   describeInBrowser,
+  DESKTOP_LIGHT,
+  expectNoViolations,
   launchChromium,
   MOBILE_DARK,
-  runAxe,
   startSnip,
+  submitAndFollow,
   watchForProblems,
   type SnipServer,
 } from './browser-harness.js';
@@ -27,17 +28,6 @@ const RULES = [
 
 let server: SnipServer;
 let browser: Browser;
-
-async function submitAndFollow(page: Page, button: string): Promise<void> {
-  const leaving = page.url();
-  await Promise.all([page.waitForURL((url) => url.href !== leaving), page.click(button)]);
-}
-
-async function expectNoViolations(page: Page, javaScriptEnabled: boolean): Promise<void> {
-  if (!javaScriptEnabled) return;
-  const axe = await runAxe(page);
-  expect(axe.violations).toEqual([]);
-}
 
 describeInBrowser('the redirect rules editor in Chromium', () => {
   beforeAll(async () => {

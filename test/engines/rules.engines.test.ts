@@ -199,6 +199,8 @@ function suite(engine: 'sqlite' | 'postgres') {
       'device:ios -&gt; https://apps.example/ios\nquery:ref=a%20b -&gt; https://q.example/',
     );
     expect(page.text).toContain('answers 302 (or 307) even when set to 301 (or 308)');
+    // Set to 308 with rules: the page says what it answers instead.
+    expect(page.text).toContain('While this link has redirect rules it answers 307 instead');
     // A 308 with rules answers 307.
     expect((await go(s, '/lined?ref=a%20b').expect(307)).headers.location).toBe(
       'https://q.example/?ref=a%20b',

@@ -143,7 +143,8 @@ describe('the forms’ lines, the API’s JSON and the stored text', () => {
     expect(parsedRules(text)).toBe(parsedRules(text));
     expect(canonicalRules([])).toBeNull();
     expect(rulesFromText(null)).toEqual({ ok: true, rules: [] });
-    expect(parsedRules('not json')).toEqual([]);
+    expect(parsedRules('not json')).toEqual({ rules: [], vary: '' });
+    expect(parsedRules(text).vary).toBe('Accept-Language');
   });
 
   it('turns a date into midnight UTC and keeps instants with their zone', () => {
@@ -210,6 +211,17 @@ describe('the forms’ lines, the API’s JSON and the stored text', () => {
     const reading = readRules(input);
     expect(reading.ok).toBe(false);
     if (!reading.ok) expect(reading.problem).toContain(message);
+  });
+
+  it('refuses a country condition, which needs a lookup snip does not make yet', () => {
+    const reading = readRules([
+      { url: 'https://a.example/', conditions: [{ type: 'country', value: 'DE' }] },
+    ]);
+    expect(reading).toEqual({
+      ok: false,
+      problem:
+        'Redirect rule 1, condition 1: needs each visitor’s country, which snip does not look up yet',
+    });
   });
 
   it.each([
