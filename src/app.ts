@@ -217,7 +217,8 @@ export function assembleApp(services: Services): {
     createQrRoutes({
       links,
       // An image only draws the link; it is not a page that prints it under a new host.
-      publicOrigin: requestOrigin,
+      shortUrlOf: (req, link) =>
+        linkAddressFor(requestOrigin(req), domains.hostOfDomainId(link.domainId), link).shortUrl,
       knownHost: (req) => config.baseUrl !== null || printedHosts.has(req.hostname),
       originFromRequest: config.baseUrl === null,
       limit: limits.qr,

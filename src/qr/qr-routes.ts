@@ -4,6 +4,7 @@ import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { isLinkCode } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
+import { linkDomainKeyOf, type ShortUrlOf } from '../links/link-routes.js';
 import { renderQrPng } from './qr-png.js';
 import { createRenderGate, type RenderGate } from './render-gate.js';
 
@@ -71,7 +72,8 @@ async function render(url: string, format: Format): Promise<Image> {
  */
 export function createQrRoutes(deps: {
   links: LinkService;
-  publicOrigin: (req: Request) => string;
+  /** The short URL the image draws: the link's, on its domain (ADR 031). */
+  shortUrlOf: ShortUrlOf;
   /** Whether images drawn for this request's host may be kept: BASE_URL, or a host snip printed. */
   knownHost: (req: Request) => boolean;
   originFromRequest: boolean;
@@ -88,9 +90,11 @@ export function createQrRoutes(deps: {
     router.get(`/qr/:code.${format}`, async (req, res, next) => {
       const code = String(req.params.code);
       if (!isLinkCode(code)) return next();
-      const link = await deps.links.findLink(code);
+      // The code on the domain this host serves, as the redirect finds it.
+      const domainKey = linkDomainKeyOf(res);
+      const link = domainKey === null ? null : await deps.links.findLink(code, domainKey);
       if (!link || link.deletedAt !== null) return next();
-      const url = `${deps.publicOrigin(req)}/${link.code}`;
+      const url = deps.shortUrlOf(req, link);
       const key = `${format} ${url}`;
       const keep = deps.knownHost(req);
       let image = keep ? cache.get(key) : undefined;

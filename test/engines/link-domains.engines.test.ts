@@ -123,6 +123,32 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect((await preview('s.example', '/only-go+')).status).toBe(404);
   });
 
+  it('the QR code of a code draws the short URL of the host’s domain', async () => {
+    const { s } = await twoDomains();
+    const qr = (host: string, path: string) =>
+      request(s.app)
+        .get(path)
+        .set('Host', host)
+        .buffer(true)
+        .parse((res, done) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => done(null, text));
+        });
+    const onGo = await qr('go.example', '/qr/only-go.svg');
+    expect(onGo.status).toBe(200);
+    expect(onGo.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    // The same code on two domains draws two different images: each its own short URL.
+    const guideGo = await qr('go.example', '/qr/guide.svg').expect(200);
+    const guideDefault = await qr('s.example', '/qr/guide.svg').expect(200);
+    expect(guideGo.body).not.toBe(guideDefault.body);
+    const again = await qr('old-go.example', '/qr/guide.svg').expect(200);
+    expect(again.body).toBe(guideGo.body);
+    // A code on go.example has no image on the default domain.
+    expect((await qr('s.example', '/qr/only-go.svg')).status).toBe(404);
+  });
+
   it('a link gone on one domain leaves the same code on another answering', async () => {
     const { s, go } = await twoDomains();
     const get = (host: string) =>
