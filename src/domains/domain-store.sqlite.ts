@@ -17,12 +17,18 @@ export function createDomainRepository(db: Db) {
   const count = db.prepare<[{ host: string }], { n: number }>(COUNT_LINKS_TARGETING.sqlite);
   const countOn = db.prepare<[{ host: string }], { n: number }>(COUNT_LINKS_ON.sqlite);
 
+  // In a transaction of its own: `.get()` alone would not report a commit that failed (a full
+  // disk), and the RETURNING row would claim a domain that was never written.
+  const insertRow = db.transaction((domain: NewDomain, now: number) =>
+    insert.get({ ...domain, now }),
+  );
+
   return {
     listDomains(): Domain[] {
       return list.all();
     },
     insertDomain(domain: NewDomain, now: number): InsertDomainResult {
-      const row = insert.get({ ...domain, now });
+      const row = insertRow(domain, now);
       return row === undefined ? { ok: false, reason: 'host_taken' } : { ok: true, domain: row };
     },
     deleteDomain(host: string): boolean {
