@@ -181,7 +181,8 @@ export function listingKey(query: LinkQuery): string {
   const tagScope = tags
     ? [tags.any, tags.all, tags.none, tags.notAll ?? []].map((keys) => keys.length > 0).join(' ')
     : '';
-  return `${scope} ${query.search !== ''} ${query.orderBy} ${query.direction} ${tagScope}`;
+  const onDomain = query.domainKey !== undefined;
+  return `${scope} ${query.search !== ''} ${onDomain} ${query.orderBy} ${query.direction} ${tagScope}`;
 }
 
 /**
@@ -240,7 +241,8 @@ export function listingWhere(
     query.search !== ''
       ? `(code ${like} :pattern ESCAPE '\\' OR target ${like} :pattern ESCAPE '\\' OR title ${like} :pattern ESCAPE '\\')`
       : '1 = 1';
-  return `${scope} AND ${search} AND ${tagWhere(query, inList)}`;
+  const domain = query.domainKey !== undefined ? 'COALESCE(domain_id, 0) = :domainKey' : '1 = 1';
+  return `${scope} AND ${search} AND ${domain} AND ${tagWhere(query, inList)}`;
 }
 
 /** `%` and `_` typed by a person are literal characters, not wildcards. */

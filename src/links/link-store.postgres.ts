@@ -327,6 +327,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         pattern: likePattern(query.search),
         limit: query.limit,
         offset: query.offset,
+        domainKey: query.domainKey ?? DEFAULT_DOMAIN_KEY,
         ...tagParams(query, (keys) => [...keys]),
       };
       const [links, counted] = await Promise.all([

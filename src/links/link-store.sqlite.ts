@@ -243,6 +243,7 @@ export function createLinkRepository(db: Db) {
         pattern: likePattern(query.search),
         limit: query.limit,
         offset: query.offset,
+        domainKey: query.domainKey ?? DEFAULT_DOMAIN_KEY,
         ...tagParams(query, (keys) => JSON.stringify(keys)),
       };
       const used = (sql: string) =>

@@ -100,6 +100,8 @@ export type LinkQuery = {
   excludeDeleted?: boolean;
   /** Keep only links with any, all or none of these tags (their keys); none: every link. */
   tags?: TagFilter;
+  /** Keep only the links on this domain (its domain key); absent: links on every domain. */
+  domainKey?: number;
   orderBy: 'created' | 'visits' | 'lastVisit';
   direction: 'asc' | 'desc';
   limit: number;

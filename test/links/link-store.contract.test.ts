@@ -690,6 +690,14 @@ describeStoreContract('LinkStore: domains', (open) => {
       ['on-go', go],
       ['on-default', null],
     ]);
+    const onDomain = async (domainKey: number) => {
+      const query = { search: '', state: null, orderBy: 'created', direction: 'asc' } as const;
+      const found = await s.links.listLinks({ ...query, domainKey, limit: 10, offset: 0 }, NOW);
+      return [found.links.map((link) => link.code), found.total];
+    };
+    expect(await onDomain(go)).toEqual([['on-go'], 1]);
+    expect(await onDomain(0)).toEqual([['on-default'], 1]);
+    expect(await onDomain(go + 1)).toEqual([[], 0]);
     expect((await s.links.findActiveByTarget(target, key, NOW))?.code).toBe('on-default');
     expect((await s.links.findActiveByTarget(target, key, NOW, '', go))?.code).toBe('on-go');
     expect(await s.links.findActiveByTarget(target, key, NOW, 'on-default', go)).toBeNull();
