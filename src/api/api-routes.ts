@@ -364,7 +364,15 @@ export function createApiRoutes(deps: ApiDeps): Router {
   router.get('/links', async (req, res) => {
     requireFullKey(res);
     const query = parseOrThrow(ListLinksQuerySchema, req.query, 'query');
+    const onDomain =
+      query.domain === undefined ? null : await deps.linkDomains.domainForLinks(query.domain);
+    if (onDomain?.ok === false) {
+      throw new ApiProblem('invalid-request', 'The query has parameters to fix.', [
+        { pointer: '/domain', detail: onDomain.message },
+      ]);
+    }
     const { links, total } = await deps.links.listLinks({
+      domainKey: onDomain === null ? undefined : domainKeyOf(onDomain.domainId),
       search: query.search,
       state: query.state ?? null,
       orderBy: query.orderBy,

@@ -374,6 +374,13 @@ export const ListLinksQuerySchema = z.strictObject({
   excludeTag: tagFilter('excludeTag').meta({
     description: 'Leave out links with this tag (any case); may be repeated.',
   }),
+  domain: z
+    .string({ error: 'domain must be one host name, given once' })
+    .min(1, { error: 'domain must be one host name, given once' })
+    .optional()
+    .meta({
+      description: 'Only links on this domain (its host, in any spelling); omitted: every domain.',
+    }),
 });
 
 /** A tag filter of a query, once or repeated, as the keys tags are compared by. */

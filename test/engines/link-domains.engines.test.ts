@@ -243,6 +243,19 @@ function suite(engine: 'sqlite' | 'postgres') {
       'go.example',
       's.example',
     ]);
+    // ?domain= keeps one domain's links (any spelling); an unknown one or an alias is refused.
+    const codesOn = async (domain: string) => {
+      const page = await api().get(`/api/v1/links?domain=${encodeURIComponent(domain)}`);
+      expect(page.status, domain).toBe(200);
+      return page.body.data.map((l: { domain: string; url: string }) => `${l.domain} ${l.url}`);
+    };
+    expect(await codesOn('Go.Example.')).toEqual(['go.example https://go-target.example/']);
+    expect(await codesOn('s.example:443')).toEqual(['s.example https://default-target.example/']);
+    for (const domain of ['nowhere.example', 'old-go.example']) {
+      const refused = await api().get(`/api/v1/links?domain=${domain}`);
+      expect(refused.status, domain).toBe(400);
+      expect(refused.body.errors[0].pointer).toBe('/domain');
+    }
 
     // PATCH and DELETE change the link on the domain named, and the redirect follows at once.
     const visit = (host: string) =>
