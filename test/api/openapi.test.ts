@@ -94,6 +94,7 @@ describe('the OpenAPI document', () => {
       'tag',
       'tagMode',
       'excludeTag',
+      'domain',
     ]);
     expect(res.body.paths['/tags'].get.responses['200']).toBeDefined();
     expect(res.body.components.schemas.Link.properties.tags).toMatchObject({ type: 'array' });
