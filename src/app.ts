@@ -202,7 +202,7 @@ export function assembleApp(services: Services): {
   // The APIs of Shlink, Kutt and YOURLS, for the clients people already use.
   app.use(['/rest', '/api/v2', '/yourls-api.php'], cors);
   app.use(createShlinkRoutes({ ...apiDeps, health, version: VERSION, domains }, logger));
-  app.use('/api/v2', createKuttRoutes(apiDeps, logger));
+  app.use('/api/v2', createKuttRoutes({ ...apiDeps, domains }, logger));
   app.use(createYourlsRoutes(apiDeps, logger));
   app.use(
     express.urlencoded({

@@ -81,6 +81,14 @@ export type DomainErrors = Partial<Record<DomainField, string>>;
 export type AddDomainResult =
   { ok: true; domain: Domain } | { ok: false; status: 409 | 422; errors: DomainErrors };
 
+export type EditRedirectsResult =
+  | { ok: true; domain: Domain }
+  /** No added domain has this host. */
+  | { ok: false; reason: 'unknown' }
+  /** The default domain has no redirects of its own (ADR 028). */
+  | { ok: false; reason: 'default' }
+  | { ok: false; reason: 'invalid'; errors: DomainErrors };
+
 export type RemoveDomainResult =
   | { ok: true }
   | { ok: false; reason: 'unknown' }
@@ -276,6 +284,51 @@ export function createDomainService(deps: DomainServiceDeps) {
     return { ok: true, domain: inserted.domain };
   }
 
+  /**
+   * Changes an added domain's redirects (an alias's too: they are its own): a field given as a
+   * URL replaces that redirect, null or '' removes it, a field left out stays. Each URL is
+   * checked as `add` checks it; one refused changes nothing.
+   */
+  async function editRedirects(
+    name: string,
+    changes: Partial<Record<(typeof REDIRECT_FIELDS)[number], string | null>>,
+    ownHosts: readonly string[],
+  ): Promise<EditRedirectsResult> {
+    const known = await current();
+    const host = hostKey(name);
+    if (defaultHost !== null && host === defaultHost) return { ok: false, reason: 'default' };
+    const domain = known.byHost.get(host);
+    if (domain === undefined) return { ok: false, reason: 'unknown' };
+    const redirects: DomainRedirects = {
+      rootRedirect: domain.rootRedirect,
+      notFoundRedirect: domain.notFoundRedirect,
+      expiredRedirect: domain.expiredRedirect,
+    };
+    const errors: DomainErrors = {};
+    // A redirect to any of snip's domains, this one included, would be a loop.
+    const own = [...ownHosts, ...known.hosts];
+    for (const field of REDIRECT_FIELDS) {
+      const value = changes[field];
+      if (value === undefined) continue;
+      const text = value?.trim() ?? '';
+      if (text === '') {
+        redirects[field] = null;
+        continue;
+      }
+      const checked = await checkRedirect(text, own);
+      if (checked.ok) redirects[field] = checked.url;
+      else errors[field] = checked.message;
+    }
+    if (Object.keys(errors).length > 0) return { ok: false, reason: 'invalid', errors };
+    const updated = await deps.write(() =>
+      deps.domains.updateRedirects(host, redirects, deps.now()),
+    );
+    await read();
+    // Deleted by another request meanwhile.
+    if (updated === null) return { ok: false, reason: 'unknown' };
+    return { ok: true, domain: updated };
+  }
+
   async function remove(name: string): Promise<RemoveDomainResult> {
     const known = await current();
     const host = hostKey(name);
@@ -347,6 +400,7 @@ export function createDomainService(deps: DomainServiceDeps) {
     resolve,
     isOwnHost,
     add,
+    editRedirects,
     remove,
     list,
     domainForLinks,

@@ -15,6 +15,14 @@ export const INSERT_DOMAIN = sqlText(
    RETURNING ${COLUMNS}`,
 );
 
+/** Replaces a domain's three redirects; a host that is no domain returns no row. */
+export const UPDATE_DOMAIN_REDIRECTS = sqlText(
+  `UPDATE domains SET root_redirect = :rootRedirect, not_found_redirect = :notFoundRedirect,
+     expired_redirect = :expiredRedirect, updated = :now
+   WHERE host = :host
+   RETURNING ${COLUMNS}`,
+);
+
 /**
  * One statement: an alias or a link added at the same moment cannot slip between a check and the
  * delete. Any link on the domain keeps it, a deleted one too: its tombstone keeps its code from

@@ -1,11 +1,12 @@
 import type { Db } from '../db/open-database.sqlite.js';
-import type { Domain, NewDomain } from './domain.js';
+import type { Domain, DomainRedirects, NewDomain } from './domain.js';
 import {
   COUNT_LINKS_ON,
   COUNT_LINKS_TARGETING,
   DELETE_DOMAIN,
   INSERT_DOMAIN,
   LIST_DOMAINS,
+  UPDATE_DOMAIN_REDIRECTS,
 } from './domain-sql.js';
 import type { DomainStore, InsertDomainResult } from './domain-store.js';
 
@@ -13,6 +14,9 @@ import type { DomainStore, InsertDomainResult } from './domain-store.js';
 export function createDomainRepository(db: Db) {
   const list = db.prepare<[], Domain>(LIST_DOMAINS.sqlite);
   const insert = db.prepare<[NewDomain & { now: number }], Domain>(INSERT_DOMAIN.sqlite);
+  const update = db.prepare<[DomainRedirects & { host: string; now: number }], Domain>(
+    UPDATE_DOMAIN_REDIRECTS.sqlite,
+  );
   const remove = db.prepare<[{ host: string }]>(DELETE_DOMAIN.sqlite);
   const count = db.prepare<[{ host: string }], { n: number }>(COUNT_LINKS_TARGETING.sqlite);
   const countOn = db.prepare<[{ host: string }], { n: number }>(COUNT_LINKS_ON.sqlite);
@@ -23,6 +27,10 @@ export function createDomainRepository(db: Db) {
     insert.get({ ...domain, now }),
   );
 
+  const updateRow = db.transaction((host: string, redirects: DomainRedirects, now: number) =>
+    update.get({ ...redirects, host, now }),
+  );
+
   return {
     listDomains(): Domain[] {
       return list.all();
@@ -30,6 +38,9 @@ export function createDomainRepository(db: Db) {
     insertDomain(domain: NewDomain, now: number): InsertDomainResult {
       const row = insertRow(domain, now);
       return row === undefined ? { ok: false, reason: 'host_taken' } : { ok: true, domain: row };
+    },
+    updateRedirects(host: string, redirects: DomainRedirects, now: number): Domain | null {
+      return updateRow(host, redirects, now) ?? null;
     },
     deleteDomain(host: string): boolean {
       return remove.run({ host }).changes > 0;

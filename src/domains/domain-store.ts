@@ -1,5 +1,5 @@
 import type { Awaitable } from '../db/awaitable.js';
-import type { Domain, NewDomain } from './domain.js';
+import type { Domain, DomainRedirects, NewDomain } from './domain.js';
 
 export type InsertDomainResult = { ok: true; domain: Domain } | { ok: false; reason: 'host_taken' };
 
@@ -12,6 +12,11 @@ export interface DomainStore {
   listDomains(): Awaitable<Domain[]>;
   /** Adds a domain; a host that is already one is `host_taken` and changes nothing. */
   insertDomain(domain: NewDomain, now: number): Awaitable<InsertDomainResult>;
+  /**
+   * Replaces the three redirects of the domain with this host (checked by the service): the
+   * domain as it is now, or null when no domain has this host.
+   */
+  updateRedirects(host: string, redirects: DomainRedirects, now: number): Awaitable<Domain | null>;
   /**
    * Deletes the domain with this host unless another domain is an alias of it or a link (a
    * deleted one too) is on it: true when a row was deleted.

@@ -73,6 +73,49 @@ describeStoreContract('DomainStore', (open) => {
     expect(listed[0]).toMatchObject({ rootRedirect: null, created: NOW });
   });
 
+  it("replaces a domain's redirects and its updated time, and no other domain's", async () => {
+    const s = await open();
+    await s.domains.insertDomain(
+      domain('go.example', { rootRedirect: 'https://home.example/', aliasOf: null }),
+      NOW,
+    );
+    await s.domains.insertDomain(
+      domain('other.example', { notFoundRedirect: 'https://other.example.org/404' }),
+      NOW,
+    );
+    const updated = await s.domains.updateRedirects(
+      'go.example',
+      {
+        rootRedirect: null,
+        notFoundRedirect: 'https://home.example/404',
+        expiredRedirect: 'https://home.example/gone',
+      },
+      NOW + 7,
+    );
+    expect(updated).toEqual({
+      id: expect.any(Number),
+      host: 'go.example',
+      rootRedirect: null,
+      notFoundRedirect: 'https://home.example/404',
+      expiredRedirect: 'https://home.example/gone',
+      aliasOf: null,
+      created: NOW,
+      updated: NOW + 7,
+    });
+    const listed = await s.domains.listDomains();
+    expect(listed).toEqual([
+      updated,
+      expect.objectContaining({
+        host: 'other.example',
+        notFoundRedirect: 'https://other.example.org/404',
+        updated: NOW,
+      }),
+    ]);
+    const none = { rootRedirect: null, notFoundRedirect: null, expiredRedirect: null };
+    expect(await s.domains.updateRedirects('nowhere.example', none, NOW + 8)).toBeNull();
+    expect(await s.domains.listDomains()).toEqual(listed);
+  });
+
   it('deletes a domain, but not one another domain is an alias of', async () => {
     const s = await open();
     await s.domains.insertDomain(domain('go.example'), NOW);
