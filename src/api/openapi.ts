@@ -12,7 +12,12 @@ import {
   TagListSchema,
   UpdateLinkSchema,
 } from './api-schemas.js';
-import { CreateDomainSchema, DomainListSchema, DomainSchema } from './domain-schemas.js';
+import {
+  CreateDomainSchema,
+  DomainListSchema,
+  DomainSchema,
+  EditDomainSchema,
+} from './domain-schemas.js';
 
 /**
  * The OpenAPI 3.1 document of `/api/v1`, built from the zod schemas that validate the requests
@@ -72,6 +77,7 @@ function componentSchemas() {
     Problem: ProblemSchema,
     TagList: TagListSchema,
     CreateDomain: CreateDomainSchema,
+    EditDomain: EditDomainSchema,
     Domain: DomainSchema,
     DomainList: DomainListSchema,
   })) {
@@ -267,6 +273,26 @@ function buildDocument() {
             schema: { type: 'string' },
           },
         ],
+        patch: {
+          operationId: 'editDomain',
+          summary:
+            'Change an added domain’s redirects: one left out stays, null clears it (the host and aliasOf stay)',
+          requestBody: { required: true, content: json(ref('EditDomain')) },
+          responses: {
+            '200': { description: 'Changed', content: json(ref('Domain')) },
+            ...problems(
+              'invalid-request',
+              'unauthorized',
+              'forbidden',
+              'not-found',
+              'domain-conflict',
+              'unsupported-media-type',
+              'domain-refused',
+              'rate-limited',
+              'storage-unavailable',
+            ),
+          },
+        },
         delete: {
           operationId: 'deleteDomain',
           summary: 'Delete a domain (409 while another domain is an alias of it)',

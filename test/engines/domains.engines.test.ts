@@ -221,6 +221,67 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(gone.text).toBe('Not found\n');
   });
 
+  it('PATCH /api/v1/domains/{host} changes its redirects (left out stays, null clears) and the redirect follows; bad ones change nothing', async () => {
+    const s = await build();
+    const secret = await key(s);
+    await addDomain(s, secret, {
+      host: 'go.example',
+      rootRedirect: 'https://home.example/',
+      notFoundRedirect: 'https://missing.example/',
+    }).expect(201);
+    const patch = (host: string, body: object) =>
+      request(s.app).patch(`/api/v1/domains/${host}`).set('X-Api-Key', secret).send(body);
+    const root = async () =>
+      (await request(s.listener).get('/').set({ Host: 'go.example', 'User-Agent': BROWSER }))
+        .headers.location;
+    expect(await root()).toBe('https://home.example/');
+
+    const changed = await patch('GO.example.', {
+      rootRedirect: 'https://new-home.example/',
+      notFoundRedirect: null,
+    });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body).toEqual({
+      host: 'go.example',
+      isDefault: false,
+      rootRedirect: 'https://new-home.example/',
+      notFoundRedirect: null,
+      expiredRedirect: null,
+      aliasOf: null,
+    });
+    expect(await root()).toBe('https://new-home.example/');
+    const unknownCode = await request(s.listener)
+      .get('/nothing-here')
+      .set({ Host: 'go.example', 'User-Agent': BROWSER });
+    expect(unknownCode.status).toBe(404);
+
+    const stored = async () => (await s.store.domains.listDomains())[0];
+    const before = await stored();
+    for (const [host, body, status] of [
+      ['go.example', { rootRedirect: 'javascript:alert(1)' }, 422],
+      ['go.example', { rootRedirect: 'https://go.example/loop' }, 422],
+      ['go.example', { host: 'other.example' }, 400],
+      ['go.example', { aliasOf: 's.example' }, 400],
+      ['nowhere.example', { rootRedirect: 'https://x.example/' }, 404],
+      ['s.example', { rootRedirect: 'https://x.example/' }, 409],
+    ] as const) {
+      const refused = await patch(host, body);
+      expect([host, JSON.stringify(body), refused.status]).toEqual([
+        host,
+        JSON.stringify(body),
+        status,
+      ]);
+    }
+    expect(await stored()).toEqual(before);
+    const createOnly = await key(s, 'create-only');
+    await request(s.app)
+      .patch('/api/v1/domains/go.example')
+      .set('X-Api-Key', createOnly)
+      .send({ rootRedirect: null })
+      .expect(403);
+    expect(await stored()).toEqual(before);
+  });
+
   it.each(['app', 'listener'] as const)(
     "a host that is not snip's gets a bare 404 that names no link (%s); health, metrics, the TLS check and the APIs answer on any host",
     async (which) => {
