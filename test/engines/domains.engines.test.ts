@@ -567,6 +567,67 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(await hosts(s)).toEqual([]);
   });
 
+  it('the admin edits an added domain’s redirects on a page of its own; a bad one comes back at its field and changes nothing', async () => {
+    const s = await build({ BASE_URL: ORIGIN, ADMIN_PASSWORD });
+    const cookie = await signIn(s);
+    const secret = await key(s);
+    await addDomain(s, secret, { host: 'go.example', rootRedirect: 'https://home.example/' });
+    const post = (fields: Record<string, string>) =>
+      request(s.app)
+        .post('/admin/domains/edit')
+        .set({ ...SAME_ORIGIN, Cookie: cookie })
+        .type('form')
+        .send(fields);
+    const list = await request(s.app).get('/admin/domains').set('Cookie', cookie).expect(200);
+    expect(list.text).toContain('href="/admin/domains/edit?host=go.example"');
+    const form = await request(s.app)
+      .get('/admin/domains/edit?host=GO.example.')
+      .set('Cookie', cookie)
+      .expect(200);
+    expect(form.text).toMatch(/id="domain-rootRedirect"[^>]*value="https:\/\/home\.example\/"/s);
+    expect(form.text).toContain('<input type="hidden" name="host" value="go.example">');
+
+    const stored = async () => (await s.store.domains.listDomains())[0];
+    const before = await stored();
+    const refused = await post({
+      host: 'go.example',
+      rootRedirect: 'https://go.example/loop',
+      notFoundRedirect: 'https://fine.example/',
+      expiredRedirect: '',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toMatch(/<title>Error: go\.example/);
+    expect(refused.text).toMatch(/id="domain-rootRedirect"[^>]*aria-invalid="true"/s);
+    expect(refused.text).toContain('id="domain-rootRedirect-error"');
+    expect(refused.text).toMatch(
+      /id="domain-notFoundRedirect"[^>]*value="https:\/\/fine\.example\/"/s,
+    );
+    expect(await stored()).toEqual(before);
+    expect((await post({ host: 's.example', rootRedirect: '' })).status).toBe(409);
+    expect((await post({ host: 'nowhere.example', rootRedirect: '' })).status).toBe(404);
+    await request(s.app)
+      .get('/admin/domains/edit?host=nowhere.example')
+      .set('Cookie', cookie)
+      .expect(404);
+
+    const saved = await post({
+      host: 'go.example',
+      rootRedirect: '',
+      notFoundRedirect: 'https://missing.example/',
+      expiredRedirect: '',
+    });
+    expect([saved.status, saved.headers.location]).toEqual([303, '/admin/domains?done=edited']);
+    expect(await stored()).toMatchObject({
+      rootRedirect: null,
+      notFoundRedirect: 'https://missing.example/',
+      expiredRedirect: null,
+    });
+    const unknown = await request(s.listener)
+      .get('/nothing-here')
+      .set({ Host: 'go.example', 'User-Agent': BROWSER });
+    expect(unknown.headers.location).toBe('https://missing.example/');
+  });
+
   it('another machine on the same database sees a change once its list is a second old, without waiting for it', async () => {
     const s = await build();
     const clock = { now: 0 };
