@@ -293,6 +293,7 @@ export function assembleApp(services: Services): {
       secureCookies: secure,
       limitCreate: limits.create,
       createAccess: config.createAccess,
+      domains,
       passwordGate: createPasswordGate({
         links,
         respond,
