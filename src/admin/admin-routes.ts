@@ -327,6 +327,8 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         list: listPath(query),
         bulk: page.bulk ?? { tag: '', codes: [], error: null },
         // The domain filter and column: only when links can be on several domains.
+        byDomain: options.length > 1,
+        // Without BASE_URL the default domain has no host to filter by ('' is every domain).
         domainOptions: options.filter((option) => option.value !== ''),
         rows: links.map((link) => ({
           link,

@@ -257,6 +257,25 @@ describe('the admin list of links on several domains', () => {
     expect(list.text).toMatch(/value="twin" id="pick-twin" aria-label="Select s\.example\/twin"/);
   });
 
+  it('when snip has no BASE_URL, then the default domain is named as the host asked, and the filter offers the added domains', async () => {
+    t = buildTestApp({ ADMIN_PASSWORD: PASSWORD });
+    expect((await t.services.domains.add({ host: 'go.example' }, [])).ok).toBe(true);
+    cookie = await signInAdmin(t.app, PASSWORD);
+    await post('/admin/links', { url: 'https://a.example/', alias: 'here', domain: '' }).expect(
+      303,
+    );
+    await post('/admin/links', { url: 'https://a.example/', alias: 'there', domain: 'go.example' });
+    const list = await get('/admin').set('Host', 'localhost').expect(200);
+    expect(list.text).toContain('<th scope="col">Domain</th>');
+    expect(list.text).toContain('<td>localhost</td>');
+    expect(list.text).toContain('<td>go.example</td>');
+    const filter = /<select id="domain" name="domain">([\s\S]*?)<\/select>/.exec(list.text)![1]!;
+    expect([...filter.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1])).toEqual([
+      '',
+      'go.example',
+    ]);
+  });
+
   it('when no domain was added, then the list has neither the column nor the filter', async () => {
     await setup(false);
     await post('/admin/links', { url: 'https://a.example/', alias: 'alone' }).expect(303);
