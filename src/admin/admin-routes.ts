@@ -255,7 +255,11 @@ export function createAdminRoutes(deps: AdminDeps): Router {
    * A link's admin page, or one of its actions (`suffix`), with `?domain=` when the link is on
    * an added domain, so that the same code on another domain is never the one reached.
    */
-  function linkPath(link: Link, suffix = '', params: Record<string, string> = {}): string {
+  function linkPath(
+    link: Pick<Link, 'code' | 'domainId'>,
+    suffix = '',
+    params: Record<string, string> = {},
+  ): string {
     const query = new URLSearchParams();
     const host = hostOf(link);
     if (host !== null) query.set('domain', host);
@@ -592,7 +596,13 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   });
 
   router.get('/reports', async (req, res) => {
-    await render(res, 'reports', { groups: await deps.abuse.openReports(), notice: noticeOf(req) });
+    await deps.domains?.current();
+    await render(res, 'reports', {
+      groups: await deps.abuse.openReports(),
+      notice: noticeOf(req),
+      // Each link's page on its domain (ADR 031).
+      linkHref: (group: Pick<Link, 'code' | 'domainId'>, suffix = '') => linkPath(group, suffix),
+    });
   });
 
   router.get('/blocklist', async (req, res) => {

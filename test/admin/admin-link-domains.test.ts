@@ -334,3 +334,43 @@ describe('the admin list of links on several domains', () => {
     expect(rows()).toEqual(before);
   });
 });
+
+describe('reports about a link on an added domain', () => {
+  it('when a visitor reports twin on go.example, then the report is about that link, and the reports page reaches and dismisses it on go.example', async () => {
+    await setup();
+    await twins();
+    const onGo = (path: string) => request(t.app).get(path).set('Host', 'go.example');
+    const form = await onGo('/report/twin').expect(200);
+    expect(form.text).toContain('/twin');
+    await request(t.app)
+      .post('/report/twin')
+      .set({ ...SAME_ORIGIN, Host: 'go.example' })
+      .type('form')
+      .send({ reason: 'phishing', details: 'on go' })
+      .expect(200);
+    const reported = t.db
+      .prepare('SELECT u.domain_id AS domainId FROM abuse_reports r JOIN urls u ON u.id = r.url_id')
+      .all();
+    expect(reported).toEqual([{ domainId: 1 }]);
+    // A code only on go.example cannot be reported on the default domain.
+    await post('/admin/links', {
+      url: 'https://a.example/',
+      alias: 'only-go',
+      domain: 'go.example',
+    });
+    await request(t.app).get('/report/only-go').set('Host', 's.example').expect(404);
+
+    const page = await get('/admin/reports').expect(200);
+    expect(page.text).toContain(
+      '<a href="/admin/links/twin?domain=go.example"><code>/twin</code></a>',
+    );
+    expect(page.text).toContain('href="/admin/links/twin?domain=go.example#ban-title"');
+    expect(page.text).toContain('action="/admin/links/twin/dismiss?domain=go.example"');
+    const linkPage = await get('/admin/links/twin?domain=go.example').expect(200);
+    expect(linkPage.text).toContain('on go');
+    const plain = await get('/admin/links/twin').expect(200);
+    expect(plain.text).not.toContain('on go');
+    await post('/admin/links/twin/dismiss?domain=go.example').expect(303);
+    expect((await get('/admin/reports').expect(200)).text).toContain('No open reports.');
+  });
+});
