@@ -25,6 +25,7 @@ import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadStaticAssets } from './http/static-assets.js';
 import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
+import { domainKeyOf } from './links/link.js';
 import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
 import { createRedirectResponder } from './links/redirect-response.js';
 import { createPasswordGate } from './links/password-gate.js';
@@ -223,6 +224,10 @@ export function assembleApp(services: Services): {
       originFromRequest: config.baseUrl === null,
       limit: limits.qr,
       gate: services.qrGate,
+      domainKeyOfName: async (name) => {
+        const found = await domains.domainForLinks(name);
+        return found.ok ? domainKeyOf(found.domainId) : null;
+      },
     }),
   );
   app.use(createReportRoutes({ links, abuse, limit: limits.report }));
@@ -293,6 +298,7 @@ export function assembleApp(services: Services): {
       secureCookies: secure,
       limitCreate: limits.create,
       createAccess: config.createAccess,
+      domains,
       passwordGate: createPasswordGate({
         links,
         respond,

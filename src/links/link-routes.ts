@@ -12,6 +12,7 @@ import type { RedirectResponder } from './redirect-response.js';
 import type { PasswordGate } from './password-gate.js';
 import { PasswordFieldSchema } from './link-password.js';
 import { describeConditions, parsedRules } from './redirect-rules.js';
+import { chooseDomain, domainOptions, type LinkDomains } from './link-domains.js';
 
 /** `/<code>+` is the preview of a link, as on other shorteners. */
 const PREVIEW_PATTERN = new RegExp(`^(${CODE_CHARS})\\+$`);
@@ -47,6 +48,8 @@ export type LinkRouteDeps = {
   createAccess: 'public' | 'private';
   /** Password-protected links: the page that asks, and what unlocks them. */
   passwordGate: PasswordGate;
+  /** The domains a link can be made on (the form's select); without them, the default only. */
+  domains?: LinkDomains;
 };
 
 /**
@@ -100,7 +103,13 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
       const shortUrl = deps.shortUrlOf(req, link);
       return [{ link, token, state, shortUrl, visits: deps.links.totalVisits(link) }];
     });
-    return { values, errors, yourLinks, privateMode: deps.createAccess === 'private' };
+    return {
+      values,
+      errors,
+      yourLinks,
+      privateMode: deps.createAccess === 'private',
+      domainOptions: await domainOptions(deps.domains, req.hostname),
+    };
   }
 
   router.get('/', async (req, res) => {
@@ -128,12 +137,19 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     const fields = ShortenFormSchema.safeParse(body);
     if (!fields.success) return refuse(400, { url: 'Send one URL and at most one alias.' });
     const form = parseLinkForm(body, deps.now());
-    if (!form.ok) return refuse(422, form.errors);
+    const domain = await chooseDomain(deps.domains, body);
+    if (!form.ok || !domain.ok) {
+      return refuse(422, {
+        ...(domain.ok ? {} : { domain: domain.message }),
+        ...(form.ok ? {} : form.errors),
+      });
+    }
     const password = PasswordFieldSchema.safeParse(body);
     if (!password.success) return refuse(400, { password: 'Send the password once.' });
     const result = await deps.links.shorten(
       {
         ...fields.data,
+        domainId: domain.domainId,
         options: form.options,
         utm: form.utm,
         tags: form.tags,

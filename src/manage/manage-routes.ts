@@ -78,13 +78,17 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       deps.visits.dailyCounts(link.id, firstChartDay(days, now)),
       deps.visits.topReferrers(link.id, TOP_REFERRERS),
     ]);
+    const shortUrl = deps.shortUrlOf(req, link);
     res.status(extra.status ?? 200).render('manage', {
       link,
       token,
+      // A link on an added domain: its QR code is asked for by naming its domain (ADR 031).
+      qrQuery:
+        link.domainId === null ? '' : `domain=${encodeURIComponent(new URL(shortUrl).hostname)}`,
       state: deps.links.stateOf(link),
       created: req.query.created !== undefined,
       notice: NOTICES.get(String(req.query.done)),
-      shortUrl: deps.shortUrlOf(req, link),
+      shortUrl,
       manageUrl: `${deps.publicOrigin(req)}/manage/${token}`,
       totalVisits: deps.links.totalVisits(link),
       chart: buildVisitChart(daily, days, now),

@@ -80,6 +80,11 @@ export function createQrRoutes(deps: {
   limit: RequestLimit;
   /** Injected in tests; GATE otherwise. */
   gate?: RenderGate;
+  /**
+   * The domain key of the domain `?domain=` names (any spelling; null: none of snip's, or an
+   * alias), for pages that show a link on another domain than their own (the management page).
+   */
+  domainKeyOfName?: (name: string) => Promise<number | null>;
 }): Router {
   const router = Router({ caseSensitive: true });
   const cache = createImageCache(CACHE_ENTRIES);
@@ -90,8 +95,13 @@ export function createQrRoutes(deps: {
     router.get(`/qr/:code.${format}`, async (req, res, next) => {
       const code = String(req.params.code);
       if (!isLinkCode(code)) return next();
-      // The code on the domain this host serves, as the redirect finds it.
-      const domainKey = linkDomainKeyOf(res);
+      // The code on the domain `?domain=` names, or else on the one this host serves, as the
+      // redirect finds it.
+      const named = req.query.domain;
+      let domainKey: number | null;
+      if (named === undefined) domainKey = linkDomainKeyOf(res);
+      else if (typeof named !== 'string' || deps.domainKeyOfName === undefined) return next();
+      else domainKey = await deps.domainKeyOfName(named);
       const link = domainKey === null ? null : await deps.links.findLink(code, domainKey);
       if (!link || link.deletedAt !== null) return next();
       const url = deps.shortUrlOf(req, link);
