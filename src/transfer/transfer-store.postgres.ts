@@ -25,7 +25,7 @@ import {
   type StagedRow,
   type TransferStore,
 } from './transfer-store.js';
-import type { Link } from '../links/link.js';
+import { DEFAULT_DOMAIN_KEY, type Link } from '../links/link.js';
 
 /**
  * The PostgreSQL twin of transfer-store.sqlite.ts, with the same methods and results. Give it a
@@ -97,8 +97,10 @@ const INSERT_LINK_TAGS = `INSERT INTO link_tags (url_id, tag_id, position)
     AND r.tags IS NOT NULL AND u.deleted_at IS NULL
   ON CONFLICT DO NOTHING`;
 
-const SKIP = `UPDATE import_rows SET result = 'skipped', reason = $3 || code || $4
-  WHERE import_id = $1 AND seq = ANY($2::bigint[])`;
+/** Marks rows skipped, each with its reason: `$2` their seqs, `$3` the reasons. */
+const SKIP = `UPDATE import_rows SET result = 'skipped', reason = skips.reason
+  FROM unnest($2::bigint[], $3::text[]) AS skips(seq, reason)
+  WHERE import_rows.import_id = $1 AND import_rows.seq = skips.seq`;
 
 function columnsOf(firstSeq: number, rows: readonly StagedRow[]): unknown[][] {
   const values = rows.map((row) => importedValues(row.link));
@@ -113,9 +115,6 @@ function columnsOf(firstSeq: number, rows: readonly StagedRow[]): unknown[][] {
     rows.map((row) => stagedTags(row.link)),
   ];
 }
-
-/** The skip reason around the code, so that SQL can put the code in between. */
-const [TAKEN_BEFORE, TAKEN_AFTER] = codeTakenReason('\u0000').split('\u0000') as [string, string];
 
 export function createPostgresTransferRepository(pool: pg.Pool) {
   return {
@@ -156,6 +155,12 @@ export function createPostgresTransferRepository(pool: pg.Pool) {
           [id],
         );
         const last = rows[0]?.last ?? 0;
+        // The hosts of the domains, to name the one a skipped row's code is taken on.
+        const hosts = new Map(
+          (
+            await client.query<{ id: number; host: string }>('SELECT id, host FROM domains')
+          ).rows.map((domain) => [domain.id, domain.host]),
+        );
         for (let after = 0; after < last; after += INSERT_CHUNK) {
           const range = [id, after, after + INSERT_CHUNK];
           type Row = { domainKey: number; code: string };
@@ -169,11 +174,18 @@ export function createPostgresTransferRepository(pool: pg.Pool) {
             if (!firstOf.has(linkKey(row))) firstOf.set(linkKey(row), row.seq);
           }
           for (const row of inserted) creators.add(firstOf.get(linkKey(row))!);
-          const skipped = toCreate.rows
-            .filter((row) => !creators.has(row.seq))
-            .map((row) => row.seq);
+          const skipped = toCreate.rows.filter((row) => !creators.has(row.seq));
           if (skipped.length > 0) {
-            await client.query(SKIP, [id, skipped, TAKEN_BEFORE, TAKEN_AFTER]);
+            await client.query(SKIP, [
+              id,
+              skipped.map((row) => row.seq),
+              skipped.map((row) =>
+                codeTakenReason(
+                  row.code,
+                  row.domainKey === DEFAULT_DOMAIN_KEY ? null : (hosts.get(row.domainKey) ?? null),
+                ),
+              ),
+            ]);
           }
           await client.query(INSERT_TAGS, range);
           await client.query(INSERT_LINK_TAGS, range);

@@ -100,6 +100,7 @@ export function createTransferRepository(db: Db) {
        AND r.tags IS NOT NULL AND u.deleted_at IS NULL
      ON CONFLICT DO NOTHING`,
   );
+  const hostOf = db.prepare<[number], string>('SELECT host FROM domains WHERE id = ?').pluck();
   const markSkipped = db.prepare<[string, string, number]>(
     `UPDATE import_rows SET result = 'skipped', reason = ? WHERE import_id = ? AND seq = ?`,
   );
@@ -114,7 +115,10 @@ export function createTransferRepository(db: Db) {
     const links = stagedLinks.all(id, after, APPLY_BATCH);
     for (const link of links) {
       const { changes } = insert.run(link.code, link.target, ...importedValues(link));
-      if (changes === 0) markSkipped.run(codeTakenReason(link.code), id, link.seq);
+      if (changes === 0) {
+        const host = link.domainId == null ? null : (hostOf.get(link.domainId) ?? null);
+        markSkipped.run(codeTakenReason(link.code, host), id, link.seq);
+      }
     }
     const last = links.at(-1)?.seq ?? after;
     insertTags.run(id, after, last);

@@ -41,9 +41,12 @@ export type ApplySteps = {
   pause: () => Promise<void>;
 };
 
-/** The reason of a row whose code turned out to be taken when its link was to be written. */
-export function codeTakenReason(code: string): string {
-  return `The code “${code}” is already taken; the existing link was kept.`;
+/**
+ * The reason of a row whose code turned out to be taken when its link was to be written: on the
+ * default domain (`host` null), or on the added domain of that host (ADR 031).
+ */
+export function codeTakenReason(code: string, host: string | null = null): string {
+  return `The code “${code}” is already taken${host === null ? '' : ` on ${host}`}; the existing link was kept.`;
 }
 
 /**

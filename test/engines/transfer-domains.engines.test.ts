@@ -195,6 +195,11 @@ function suite(engine: 'sqlite' | 'postgres') {
       ['11', 'ip', 'invalid'],
     ]);
     const reason = (line: number) => report.find((row) => row.line === String(line))!.reason;
+    // A code is taken on the domain the reason names.
+    expect(reason(3)).toBe('The code “taken” is already taken; the existing link was kept.');
+    expect(reason(6)).toBe(
+      'The code “fresh” is already taken on go.example; the existing link was kept.',
+    );
     expect(reason(8)).toBe(
       'The domain old-go.example is an alias of go.example and holds no links of its own: name go.example instead.',
     );
