@@ -33,7 +33,8 @@ export { parseTimestamp } from '../links/link-limits.js';
  * - Kutt: has no CSV export (kutt v3, server/). Its API's link object (GET /api/v2/links,
  *   server/utils/utils.js `sanitize.link` over server/queries/link.queries.js) is what people
  *   save as CSV, and what Shlink's Kutt importer reads: id, address, banned, created_at,
- *   updated_at, password, description, expire_in, target, visit_count, domain, link.
+ *   updated_at, password, description, expire_in, target, visit_count, domain, link. Its
+ *   `domain` names Kutt's own hosts (its default domain for most links), not snip's: not read.
  * - YOURLS: its table and API (includes/functions-install.php: keyword, url, title, timestamp,
  *   ip, clicks; timestamps are UTC, `Y-m-d H:i:s`), as a database dump or the list plugins
  *   write it; and the YOURLS-Import-Export plugin's CSV (fileio/csv.php: source, target, hits,
