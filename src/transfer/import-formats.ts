@@ -34,7 +34,8 @@ export { parseTimestamp } from '../links/link-limits.js';
  *   server/utils/utils.js `sanitize.link` over server/queries/link.queries.js) is what people
  *   save as CSV, and what Shlink's Kutt importer reads: id, address, banned, created_at,
  *   updated_at, password, description, expire_in, target, visit_count, domain, link. Its
- *   `domain` names Kutt's own hosts (its default domain for most links), not snip's: not read.
+ *   `domain` (a Kutt custom domain's address, empty for Kutt's default domain) is not read: the
+ *   links go on snip's default domain.
  * - YOURLS: its table and API (includes/functions-install.php: keyword, url, title, timestamp,
  *   ip, clicks; timestamps are UTC, `Y-m-d H:i:s`), as a database dump or the list plugins
  *   write it; and the YOURLS-Import-Export plugin's CSV (fileio/csv.php: source, target, hits,

@@ -268,7 +268,7 @@ function suite(engine: 'sqlite' | 'postgres') {
     });
     expect(await linkOf(t, 'plain')).toMatchObject({ domain: 's.example' });
 
-    // Kutt's API writes its own default domain in every link's `domain`: not snip's domains.
+    // Kutt's link objects name a Kutt custom domain in `domain`; an import does not read it.
     const kutt = await importFile(
       t,
       'id,address,target,domain\n1,kutted,https://t.example/kutt,go.example\n',
