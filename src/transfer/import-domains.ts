@@ -35,6 +35,8 @@ export function importDomains(
   const known = new Map<string, ImportDomain>([['', DEFAULT]]);
 
   function resolve(cell: string): ImportDomain {
+    // BASE_URL may name an IP address, which is no domain name but is what the export writes.
+    if (home !== null && hostKey(cell) === home) return DEFAULT;
     const host = canonicalHost(cell);
     if (host === null) {
       return {
@@ -43,7 +45,6 @@ export function importDomains(
         reason: `domain: “${cell}” is not a host name; write a domain's host, such as go.example, or leave it empty for the default domain.`,
       };
     }
-    if (host === home) return DEFAULT;
     const domain = byHost.get(host);
     if (domain === undefined) {
       return {

@@ -93,6 +93,12 @@ describe('which domain a row names', () => {
     }
   });
 
+  it('a BASE_URL on an IP address names the default domain by that address, as the export writes it', () => {
+    const byAddress = importDomains([], '192.0.2.7');
+    expect(byAddress('192.0.2.7')).toEqual({ ok: true, domainId: null });
+    expect(byAddress('192.0.2.8')).toMatchObject({ ok: false, result: 'invalid' });
+  });
+
   it('without BASE_URL only an empty cell is the default domain', () => {
     const open = importDomains([domain(1, 'go.example')], null);
     expect(open('')).toEqual({ ok: true, domainId: null });
