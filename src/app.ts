@@ -260,6 +260,7 @@ export function assembleApp(services: Services): {
         transfer: {
           transfer: store.transfer,
           tags: store.tags,
+          domains: { defaultHost: domains.defaultHost, list: () => store.domains.listDomains() },
           reports: createImportReportStore({ transfer: store.transfer, now, write }),
           now,
           maxUrlLength: config.maxUrlLength,
