@@ -1,8 +1,12 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createKeyService } from '../../src/keys/key-service.js';
 import { BROWSER } from '../faults/snip-process.js';
-import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
+import {
+  buildEngineApp,
+  type EngineApp,
+  engineKey,
+  addEngineDomains,
+} from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
 
 /**
@@ -16,17 +20,11 @@ const ORIGIN = 'https://s.example';
 function suite(engine: 'sqlite' | 'postgres') {
   async function setUp() {
     const s = await buildEngineApp(engine, { BASE_URL: ORIGIN });
-    const secret = (await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
-      name: 'compat-domains',
-      scope: 'full',
-      expiresAt: null,
-    }))!;
-    for (const body of [
+    const secret = await engineKey(s, 'compat-domains');
+    await addEngineDomains(s, secret, [
       { host: 'go.example' },
       { host: 'old-go.example', aliasOf: 'go.example' },
-    ]) {
-      await request(s.app).post('/api/v1/domains').set('X-Api-Key', secret).send(body).expect(201);
-    }
+    ]);
     return { s, secret };
   }
 

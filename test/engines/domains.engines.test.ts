@@ -1,9 +1,13 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createKeyService } from '../../src/keys/key-service.js';
 import { createDomainService } from '../../src/domains/domain-service.js';
 import { BROWSER } from '../faults/snip-process.js';
-import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
+import {
+  buildEngineApp,
+  type EngineApp,
+  engineKey,
+  engineAdminCookie,
+} from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
 import { SAME_ORIGIN } from '../support/test-app.js';
 
@@ -24,13 +28,8 @@ function suite(engine: 'sqlite' | 'postgres') {
   const build = (env: Record<string, string> = { BASE_URL: ORIGIN }) =>
     buildEngineApp(engine, { METRICS_TOKEN, ...env });
 
-  async function key(s: EngineApp, scope: 'full' | 'create-only' = 'full') {
-    return (await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
-      name: `domains-${scope}`,
-      scope,
-      expiresAt: null,
-    }))!;
-  }
+  const key = (s: EngineApp, scope: 'full' | 'create-only' = 'full') =>
+    engineKey(s, `domains-${scope}`, scope);
 
   function addDomain(s: EngineApp, secret: string, body: object) {
     return request(s.app).post('/api/v1/domains').set('X-Api-Key', secret).send(body);
@@ -497,15 +496,7 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(await s.store.links.findLink('loop')).toBeNull();
   });
 
-  async function signIn(s: EngineApp): Promise<string> {
-    const res = await request(s.app)
-      .post('/admin/sign-in')
-      .set(SAME_ORIGIN)
-      .type('form')
-      .send({ password: ADMIN_PASSWORD });
-    expect(res.status).toBe(303);
-    return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
-  }
+  const signIn = (s: EngineApp) => engineAdminCookie(s, ADMIN_PASSWORD);
 
   it('the admin’s Domains page lists, adds (field errors at the field) and deletes domains', async () => {
     const s = await build({ BASE_URL: ORIGIN, ADMIN_PASSWORD });

@@ -1,7 +1,12 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createKeyService } from '../../src/keys/key-service.js';
-import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
+import {
+  buildEngineApp,
+  type EngineApp,
+  engineKey,
+  addEngineDomains,
+  engineAdminCookie,
+} from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
 import { SAME_ORIGIN } from '../support/test-app.js';
 
@@ -17,25 +22,13 @@ const ADMIN_PASSWORD = 'correct horse battery';
 function suite(engine: 'sqlite' | 'postgres') {
   async function setup() {
     const s = await buildEngineApp(engine, { BASE_URL: ORIGIN, ADMIN_PASSWORD });
-    const secret = (await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
-      name: 'form-domains',
-      scope: 'full',
-      expiresAt: null,
-    }))!;
-    for (const body of [
+    const secret = await engineKey(s, 'form-domains');
+    await addEngineDomains(s, secret, [
       { host: 'go.example' },
       { host: 'old-go.example', aliasOf: 'go.example' },
-    ]) {
-      await request(s.app).post('/api/v1/domains').set('X-Api-Key', secret).send(body).expect(201);
-    }
+    ]);
     const go = (await s.store.domains.listDomains()).find((d) => d.host === 'go.example')!.id;
-    const signIn = await request(s.app)
-      .post('/admin/sign-in')
-      .set(SAME_ORIGIN)
-      .type('form')
-      .send({ password: ADMIN_PASSWORD })
-      .expect(303);
-    const cookie = (signIn.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+    const cookie = await engineAdminCookie(s, ADMIN_PASSWORD);
     const form = (path: string, fields: Record<string, string | string[]>, admin = false) =>
       request(s.app)
         .post(path)

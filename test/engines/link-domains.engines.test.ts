@@ -1,9 +1,8 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createKeyService } from '../../src/keys/key-service.js';
 import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 import { BROWSER } from '../faults/snip-process.js';
-import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
+import { buildEngineApp, type EngineApp, engineKey } from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
 
 /**
@@ -20,13 +19,7 @@ type Doors = 'app' | 'listener';
 function suite(engine: 'sqlite' | 'postgres') {
   const build = () => buildEngineApp(engine, { BASE_URL: ORIGIN });
 
-  async function key(s: EngineApp) {
-    return (await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
-      name: 'link-domains',
-      scope: 'full',
-      expiresAt: null,
-    }))!;
-  }
+  const key = (s: EngineApp) => engineKey(s, 'link-domains');
 
   async function addDomain(s: EngineApp, secret: string, body: object) {
     await request(s.app).post('/api/v1/domains').set('X-Api-Key', secret).send(body).expect(201);

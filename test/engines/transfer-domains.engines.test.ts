@@ -1,9 +1,14 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createKeyService } from '../../src/keys/key-service.js';
 import { parseCsv } from '../../src/transfer/csv.js';
 import { BROWSER } from '../faults/snip-process.js';
-import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
+import {
+  buildEngineApp,
+  type EngineApp,
+  engineKey,
+  addEngineDomains,
+  engineAdminCookie,
+} from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
 import { SAME_ORIGIN } from '../support/test-app.js';
 
@@ -24,25 +29,9 @@ function suite(engine: 'sqlite' | 'postgres') {
   /** An app with BASE_URL, a full-scope key, a signed-in admin and the domains named, in order. */
   async function snip(domains: { host: string; aliasOf?: string }[]): Promise<Snip> {
     const s = await buildEngineApp(engine, { BASE_URL: ORIGIN, ADMIN_PASSWORD });
-    const secret = (await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
-      name: 'transfer-domains',
-      scope: 'full',
-      expiresAt: null,
-    }))!;
-    for (const domain of domains) {
-      await request(s.app)
-        .post('/api/v1/domains')
-        .set('X-Api-Key', secret)
-        .send(domain)
-        .expect(201);
-    }
-    const signIn = await request(s.app)
-      .post('/admin/sign-in')
-      .set(SAME_ORIGIN)
-      .type('form')
-      .send({ password: ADMIN_PASSWORD })
-      .expect(303);
-    const cookie = (signIn.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+    const secret = await engineKey(s, 'transfer-domains');
+    await addEngineDomains(s, secret, domains);
+    const cookie = await engineAdminCookie(s, ADMIN_PASSWORD);
     return { s, secret, cookie };
   }
 
