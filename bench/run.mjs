@@ -15,6 +15,8 @@ import {
   FORWARD_PREFIX,
   PROTECTED_PREFIX,
   RULED_PREFIX,
+  DOMAIN_PREFIX,
+  BENCH_DOMAIN,
   RULES_PER_LINK,
   TAGGED_PREFIX,
   UNKNOWN_PREFIX,
@@ -58,6 +60,8 @@ const TAGGED_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, tagged`;
 const PROTECTED_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, protected (unlocked by cookie)`;
 /** The small table's server again, on its links with redirect rules (the last one matching). */
 const RULED_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, ${RULES_PER_LINK} rules (last matches)`;
+/** The small table's server again, on its links on an added domain, asked for by that host. */
+const DOMAIN_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, on a second domain`;
 const PG_NAME = `snip on PostgreSQL, ${PG_MACHINES} processes, ${SMALL_TABLE.toLocaleString('en')} links`;
 
 // The server gets core 0 and the load generator core 1, so they do not compete (where possible).
@@ -262,10 +266,12 @@ function wrkArgv({
   bot,
   query,
   cookie,
+  host,
   connections,
   seconds,
 }) {
   const argv = ['wrk', '-t1', `-c${connections}`, `-d${seconds}s`];
+  if (host) argv.push('-H', `Host: ${host}`);
   argv.push('-s', path.join(BENCH, 'load', 'codes.lua'));
   argv.push(post ? `${url}/shorten` : `${url}/`, '--', String(expected), prefix, String(count));
   if (post) argv.push('post', post);
@@ -300,7 +306,7 @@ function load(tool, options) {
   const c = options.connections ?? CONNECTIONS;
   const d = options.seconds ?? DURATION;
   if (tool === 'wrk') return parseWrk(run(wrkArgv({ ...options, connections: c, seconds: d })));
-  const { url, expected, prefix = CODE_PREFIX, count = 1, post, query, cookie } = options;
+  const { url, expected, prefix = CODE_PREFIX, count = 1, post, query, cookie, host } = options;
   const autocannonOptions = {
     url: post ? `${url}/shorten` : `${url}/`,
     connections: c,
@@ -311,6 +317,7 @@ function load(tool, options) {
     post,
     query,
     cookie,
+    host,
   };
   const out = run([
     'node',
@@ -548,6 +555,7 @@ async function main() {
       protected: SMALL_TABLE,
       passwordHash: await benchPasswordHash(),
       ruled: SMALL_TABLE,
+      onDomain: SMALL_TABLE,
     });
     seedLinks(ops, SMALL_TABLE);
     const seedMs = seedLinks(large, LARGE_TABLE);
@@ -615,6 +623,14 @@ async function main() {
       { server: snipSmall, name: TAGGED_NAME, count: SMALL_TABLE, prefix: TAGGED_PREFIX },
       // The small table's links with rules: every visit tries all of them, the last one wins.
       { server: snipSmall, name: RULED_NAME, count: SMALL_TABLE, prefix: RULED_PREFIX },
+      // The small table's links on its added domain, every request naming that host.
+      {
+        server: snipSmall,
+        name: DOMAIN_NAME,
+        count: SMALL_TABLE,
+        prefix: DOMAIN_PREFIX,
+        host: BENCH_DOMAIN,
+      },
       // One protected link of the small table, every request with its unlock cookie.
       {
         server: snipSmall,
@@ -666,6 +682,7 @@ async function main() {
           prefix: t.prefix,
           query: t.query,
           cookie: t.cookie,
+          host: t.host,
           seconds: WARM_UP,
         });
     }
@@ -689,6 +706,7 @@ async function main() {
                 prefix: t.prefix,
                 query: t.query,
                 cookie: t.cookie,
+                host: t.host,
               });
           const requests = r.requests ?? r.rps * DURATION;
           const cpuPerRequest = (cpuOfTarget(t) - cpuBefore) / requests;

@@ -34,6 +34,10 @@ const BENCH_RULES = JSON.stringify([
   { url: 'https://example.com/beta', conditions: [{ type: 'query', name: 'beta' }] },
   { url: 'https://example.com/linux', conditions: [{ type: 'device', value: 'linux' }] },
 ]);
+/** Links on an added domain (BENCH_DOMAIN), the same codes' pattern as the others. */
+export const DOMAIN_PREFIX = 'd';
+/** The added domain of the DOMAIN_PREFIX links; the loads name it in their Host header. */
+export const BENCH_DOMAIN = 'go.example';
 export const TAGS_PER_LINK = 3;
 /** The tagged links draw their tags from this many, so every tag is shared by many links. */
 const TAG_POOL = 50;
@@ -58,7 +62,9 @@ export function benchPasswordHash() {
  * not (the column's default, as for links made before the option). `tagged` more, coded with
  * TAGGED_PREFIX, carry TAGS_PER_LINK tags each (rows in `tags` and `link_tags`, as the tag store
  * writes them). `protected` more, coded with PROTECTED_PREFIX, are protected by the password
- * whose stored form is `passwordHash` (see benchPasswordHash()).
+ * whose stored form is `passwordHash` (see benchPasswordHash()). `ruled` more, coded with
+ * RULED_PREFIX, carry BENCH_RULES. `onDomain` more, coded with DOMAIN_PREFIX, are on the added
+ * domain BENCH_DOMAIN.
  * @returns {number} milliseconds spent seeding
  */
 export function seedLinks(
@@ -70,6 +76,7 @@ export function seedLinks(
     protected: protectedCount = 0,
     passwordHash = null,
     ruled = 0,
+    onDomain = 0,
   } = {},
 ) {
   if (protectedCount > 0 && passwordHash === null) throw new Error('protected links need a hash');
@@ -91,6 +98,11 @@ export function seedLinks(
   const insertRuled = db.prepare(
     `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
        redirect_rules)
+     VALUES (?, ?, ?, ?, ?, 302, ?)`,
+  );
+  const insertOnDomain = db.prepare(
+    `INSERT INTO urls (code, target, created, updated, manage_token_hash, redirect_status,
+       domain_id)
      VALUES (?, ?, ?, ?, ?, 302, ?)`,
   );
   const insertTag = db.prepare('INSERT INTO tags (key, name, created) VALUES (?, ?, ?)');
@@ -137,6 +149,18 @@ export function seedLinks(
       const target = `https://example.com/articles/${i}/a-readable-title?utm_source=snip`;
       const hash = createHash('sha256').update(`bench-ruled-${i}`).digest();
       insertRuled.run(codeFor(RULED_PREFIX, i), target, now, now, hash, BENCH_RULES);
+    }
+    if (onDomain > 0) {
+      const domainId = Number(
+        db
+          .prepare('INSERT INTO domains (host, created, updated) VALUES (?, ?, ?)')
+          .run(BENCH_DOMAIN, now, now).lastInsertRowid,
+      );
+      for (let i = 0; i < onDomain; i++) {
+        const target = `https://example.com/articles/${i}/a-readable-title?utm_source=snip`;
+        const hash = createHash('sha256').update(`bench-domain-${i}`).digest();
+        insertOnDomain.run(codeFor(DOMAIN_PREFIX, i), target, now, now, hash, domainId);
+      }
     }
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');

@@ -12,6 +12,7 @@ import { handleApiErrors } from './api/api-problems.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
 import { createDomainApiRoutes } from './api/domain-routes.js';
 import { answerTlsAsk, gateHosts, redirectUnknown } from './domains/domain-routes.js';
+import { linkAddressFor, linkDomainKeyOf } from './domains/domain-service.js';
 import { createKuttRoutes } from './compat/kutt-routes.js';
 import { createShlinkRoutes } from './compat/shlink-routes.js';
 import { createYourlsRoutes } from './compat/yourls-routes.js';
@@ -24,6 +25,7 @@ import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadStaticAssets } from './http/static-assets.js';
 import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
+import { domainKeyOf } from './links/link.js';
 import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
 import { createRedirectResponder } from './links/redirect-response.js';
 import { createPasswordGate } from './links/password-gate.js';
@@ -118,6 +120,9 @@ export function assembleApp(services: Services): {
     if (config.baseUrl === null) printedHosts.remember(req.hostname);
     return requestOrigin(req);
   };
+  // A link's short URL on its domain (ADR 031), for the pages.
+  const shortUrlOf = (req: Request, link: { code: string; domainId: number | null }): string =>
+    linkAddressFor(publicOrigin(req), domains.hostOfDomainId(link.domainId), link).shortUrl;
   const ownHosts = (req: Request): string[] =>
     [baseHost ?? '', req.hostname, ...printedHosts.list(), ...domains.hosts()].filter(Boolean);
   const app = express();
@@ -129,17 +134,12 @@ export function assembleApp(services: Services): {
   };
   const isOwnHost = (req: IncomingMessage, host: string): boolean =>
     host === baseHost || host === hostnameOf(req) || domains.hosts().includes(host);
-  // The fast path answers a link only where the host serves the default domain's links; before
-  // the domains were first read, and on any other host, Express decides (gateHosts).
-  const servesLinks = (req: IncomingMessage): boolean => {
+  // The fast path looks a code up on the domain the host names (an alias: the domain it aliases,
+  // ADR 031); before the domains were first read, and on a host that answers no links, Express
+  // decides (gateHosts).
+  const linkDomain = (req: IncomingMessage): number | null => {
     const table = domains.snapshot();
-    if (table === null) return false;
-    const scope = domains.resolve(table, hostnameOf(req));
-    return (
-      scope.kind === 'open' ||
-      scope.kind === 'default' ||
-      (scope.kind === 'domain' && scope.servesDefaultLinks)
-    );
+    return table === null ? null : linkDomainKeyOf(domains.resolve(table, hostnameOf(req)));
   };
   const respond = createRedirectResponder({
     visits: counter,
@@ -172,13 +172,7 @@ export function assembleApp(services: Services): {
   app.get('/_/tls-ask', answerTlsAsk(domains));
   const pageHeaders = securityHeaders({ https: secure });
   const notFound = handleNotFound(limits.notFound);
-  app.use(
-    gateHosts({
-      domains,
-      links,
-      notFound: (req, res, next) => void pageHeaders(req, res, () => notFound(req, res, next)),
-    }),
-  );
+  app.use(gateHosts({ domains, links }));
   app.get('/robots.txt', serveRobotsTxt);
   app.get('/:code', createRedirectHandler({ links, respond }));
 
@@ -196,6 +190,7 @@ export function assembleApp(services: Services): {
     createAccess: config.createAccess,
     limitKey: limits.apiKey,
     limitAnonymousCreate: limits.create,
+    linkDomains: domains,
   };
   const cors = allowListedOrigins(config.corsOrigins);
   app.use(
@@ -208,7 +203,7 @@ export function assembleApp(services: Services): {
   // The APIs of Shlink, Kutt and YOURLS, for the clients people already use.
   app.use(['/rest', '/api/v2', '/yourls-api.php'], cors);
   app.use(createShlinkRoutes({ ...apiDeps, health, version: VERSION, domains }, logger));
-  app.use('/api/v2', createKuttRoutes(apiDeps, logger));
+  app.use('/api/v2', createKuttRoutes({ ...apiDeps, domains }, logger));
   app.use(createYourlsRoutes(apiDeps, logger));
   app.use(
     express.urlencoded({
@@ -223,11 +218,16 @@ export function assembleApp(services: Services): {
     createQrRoutes({
       links,
       // An image only draws the link; it is not a page that prints it under a new host.
-      publicOrigin: requestOrigin,
+      shortUrlOf: (req, link) =>
+        linkAddressFor(requestOrigin(req), domains.hostOfDomainId(link.domainId), link).shortUrl,
       knownHost: (req) => config.baseUrl !== null || printedHosts.has(req.hostname),
       originFromRequest: config.baseUrl === null,
       limit: limits.qr,
       gate: services.qrGate,
+      domainKeyOfName: async (name) => {
+        const found = await domains.domainForLinks(name);
+        return found.ok ? domainKeyOf(found.domainId) : null;
+      },
     }),
   );
   app.use(createReportRoutes({ links, abuse, limit: limits.report }));
@@ -260,6 +260,7 @@ export function assembleApp(services: Services): {
         transfer: {
           transfer: store.transfer,
           tags: store.tags,
+          domains: { defaultHost: domains.defaultHost, list: () => store.domains.listDomains() },
           reports: createImportReportStore({ transfer: store.transfer, now, write }),
           now,
           maxUrlLength: config.maxUrlLength,
@@ -282,6 +283,7 @@ export function assembleApp(services: Services): {
       visits,
       now,
       publicOrigin,
+      shortUrlOf,
       ownHosts,
       secureCookies: secure,
       limit: limits.manage,
@@ -292,10 +294,12 @@ export function assembleApp(services: Services): {
       links,
       now,
       publicOrigin,
+      shortUrlOf,
       ownHosts,
       secureCookies: secure,
       limitCreate: limits.create,
       createAccess: config.createAccess,
+      domains,
       passwordGate: createPasswordGate({
         links,
         respond,
@@ -311,6 +315,6 @@ export function assembleApp(services: Services): {
   app.use(handleErrors(logger, pageHeaders));
   return {
     app,
-    redirectFastPath: createRedirectFastPath({ links, respond, logger, servesLinks }),
+    redirectFastPath: createRedirectFastPath({ links, respond, logger, linkDomain }),
   };
 }

@@ -1,8 +1,8 @@
 // One autocannon load, run as its own process so the bench can pin it to its own core:
 //   node autocannon-load.mjs '<json options>'   → prints one JSON line with the result.
 // Requests are the same as codes.lua sends with wrk: random codes of the seeded table with a
-// browser's User-Agent (followed by `?<query>` when one is given, with `Cookie: <cookie>` when one
-// is given), or form posts.
+// browser's User-Agent (followed by `?<query>` when one is given, with `Cookie: <cookie>` and
+// `Host: <host>` when they are given), or form posts.
 import autocannon from 'autocannon';
 
 const options = JSON.parse(process.argv[2]);
@@ -36,7 +36,11 @@ const result = await autocannon({
   url: options.url,
   connections: options.connections,
   duration: options.duration,
-  headers: { 'user-agent': USER_AGENT, ...(options.cookie ? { cookie: options.cookie } : {}) },
+  headers: {
+    'user-agent': USER_AGENT,
+    ...(options.cookie ? { cookie: options.cookie } : {}),
+    ...(options.host ? { host: options.host } : {}),
+  },
   requests: [request],
 });
 

@@ -24,8 +24,8 @@ import {
 // Its own text: the links with the newest open report first, each link's reports newest first.
 // The last key only settles reports of one link made in the same millisecond, which SQLite leaves
 // in any order.
-const OPEN_REPORTS = `SELECT r.id, r.url_id AS "urlId", u.code, u.target, r.reason, r.details,
-    r.contact, r.created
+const OPEN_REPORTS = `SELECT r.id, r.url_id AS "urlId", u.code, u.domain_id AS "domainId",
+    u.target, r.reason, r.details, r.contact, r.created
   FROM abuse_reports r JOIN urls u ON u.id = r.url_id
   WHERE r.resolved_at IS NULL
   ORDER BY (SELECT MAX(created) FROM abuse_reports

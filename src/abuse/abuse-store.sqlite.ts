@@ -23,7 +23,7 @@ export function createAbuseRepository(db: Db) {
   // Its own text: SQLite leaves reports of one link made in the same millisecond in the order it
   // reads them, where PostgreSQL's twin needs a last key to be stable.
   const openReports = db.prepare<[], OpenReportRow>(
-    `SELECT r.id, r.url_id AS urlId, u.code, u.target, r.reason, r.details, r.contact, r.created
+    `SELECT r.id, r.url_id AS urlId, u.code, u.domain_id AS domainId, u.target, r.reason, r.details, r.contact, r.created
      FROM abuse_reports r JOIN urls u ON u.id = r.url_id
      WHERE r.resolved_at IS NULL
      ORDER BY (SELECT MAX(created) FROM abuse_reports WHERE url_id = r.url_id AND resolved_at IS NULL) DESC,

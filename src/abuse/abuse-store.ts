@@ -9,6 +9,8 @@ export type BlockedHost = { host: string; reason: string; created: number };
 export type ReportGroup = {
   urlId: number;
   code: string;
+  /** The link's domain (domains.id); null: the default domain. */
+  domainId: number | null;
   target: string;
   reports: {
     id: number;
@@ -24,6 +26,7 @@ export type OpenReportRow = {
   id: number;
   urlId: number;
   code: string;
+  domainId: number | null;
   target: string;
   reason: ReportReason;
   details: string;
@@ -37,7 +40,13 @@ export function groupReports(rows: readonly OpenReportRow[]): ReportGroup[] {
   for (const row of rows) {
     let group = groups.get(row.urlId);
     if (!group) {
-      group = { urlId: row.urlId, code: row.code, target: row.target, reports: [] };
+      group = {
+        urlId: row.urlId,
+        code: row.code,
+        domainId: row.domainId,
+        target: row.target,
+        reports: [],
+      };
       groups.set(row.urlId, group);
     }
     group.reports.push({

@@ -1,9 +1,10 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { HttpError } from '../http/http-error.js';
 import { requireFormBody, stringFields } from '../http/form-values.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { isLinkCode } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
+import { linkDomainKeyOf } from '../links/link-routes.js';
 import { REPORT_REASONS } from './abuse-store.js';
 import { ReportFormSchema, type AbuseService } from './abuse-service.js';
 
@@ -19,19 +20,22 @@ export function createReportRoutes(deps: {
 }): Router {
   const router = Router({ caseSensitive: true });
 
-  async function findLink(code: string) {
-    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
+  /** The code on the domain this host serves (ADR 031), as its preview and 410 page found it. */
+  async function findLink(code: string, res: Response) {
+    const domainKey = linkDomainKeyOf(res);
+    const link =
+      isLinkCode(code) && domainKey !== null ? await deps.links.findLink(code, domainKey) : null;
     return link && link.deletedAt === null ? link : null;
   }
 
   router.get('/report/:code', async (req, res, next) => {
-    const link = await findLink(String(req.params.code));
+    const link = await findLink(String(req.params.code), res);
     if (!link) return next();
     res.render('report', { link, reasons: REPORT_REASONS, values: {}, errors: {} });
   });
 
   router.post('/report/:code', requireFormBody(), async (req, res, next) => {
-    const link = await findLink(String(req.params.code));
+    const link = await findLink(String(req.params.code), res);
     if (!link) return next();
     const verdict = await deps.limit(req, res);
     if (verdict?.limited) {

@@ -11,14 +11,22 @@ import { parseLinkForm } from '../links/link-form.js';
 import { optionFormValues, parseUtcDate } from '../links/link-options.js';
 import { splitUtm } from '../links/utm.js';
 import { PasswordFieldSchema } from '../links/link-password.js';
-import { isLinkCode, type Link, type LinkFilter, type LinkQuery } from '../links/link.js';
+import {
+  DEFAULT_DOMAIN_KEY,
+  domainKeyOf,
+  isLinkCode,
+  type Link,
+  type LinkFilter,
+  type LinkQuery,
+} from '../links/link.js';
+import { chooseDomain, domainOptions } from '../links/link-domains.js';
 import type { LinkService } from '../links/link-service.js';
 import { formatTagList, parseTagList, tagKey, type TagFilter } from '../links/tags.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import { createTransferRoutes, type TransferDeps } from '../transfer/transfer-routes.js';
 import type { AdminAuth } from './admin-auth.js';
-import type { DomainService } from '../domains/domain-service.js';
+import { linkAddressFor, type DomainService } from '../domains/domain-service.js';
 import { createDomainAdminRoutes } from './domain-admin-routes.js';
 
 export type AdminDeps = {
@@ -65,6 +73,8 @@ const ListQuerySchema = z.object({
   sort: z.enum(['created', 'visits', 'lastVisit']).optional().default('created'),
   tags: z.string().max(400).optional().default(''),
   tagMode: z.enum(['any', 'all', 'none']).optional().default('any'),
+  /** Only the links on this domain (its host); '': every domain. */
+  domain: z.string().max(300).optional().default(''),
   dir: z.enum(['asc', 'desc']).optional().default('desc'),
   page: z
     .string()
@@ -114,6 +124,7 @@ const BulkSchema = z.object({
   action: z.enum(['disable', 'enable', 'delete', 'tag', 'untag']),
   /** The tag to add (`tag`) or remove (`untag`). */
   tag: z.string().max(400).optional().default(''),
+  /** A link on the default domain by its code, one on an added domain as `host/code`. */
   code: z.union([z.string(), z.array(z.string()).max(PER_PAGE)]).transform((c) => [c].flat()),
 });
 
@@ -215,14 +226,74 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     res.redirect(303, '/admin/sign-in');
   });
 
-  async function findLink(code: string): Promise<Link> {
-    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
-    if (!link) throw new HttpError(404, `There is no link with the code "${code}".`);
+  /**
+   * The domain key a host names (any spelling; '' or none: the default domain), as `?domain=`
+   * names the domain of the code on a link's page and its actions (ADR 031). An unknown domain
+   * or an alias (which holds no links) is a 404.
+   */
+  async function domainKeyOfName(name: unknown): Promise<number> {
+    if (name === undefined || name === '') return DEFAULT_DOMAIN_KEY;
+    if (typeof name !== 'string') throw new HttpError(400, 'Name one domain.');
+    const found = deps.domains
+      ? await deps.domains.domainForLinks(name)
+      : { ok: false as const, message: `“${name}” is not one of this snip's domains.` };
+    if (!found.ok) throw new HttpError(404, found.message);
+    return domainKeyOf(found.domainId);
+  }
+
+  /** The host of a link's domain, null for the default domain. */
+  function hostOf(link: Pick<Link, 'domainId'>): string | null {
+    return link.domainId === null ? null : (deps.domains?.hostOfDomainId(link.domainId) ?? null);
+  }
+
+  /** Whether links can be on several domains: then the pages name each link's domain. */
+  async function severalDomains(req: Request): Promise<boolean> {
+    return (await domainOptions(deps.domains, req.hostname)).length > 1;
+  }
+
+  /**
+   * A link's admin page, or one of its actions (`suffix`), with `?domain=` when the link is on
+   * an added domain, so that the same code on another domain is never the one reached.
+   */
+  function linkPath(
+    link: Pick<Link, 'code' | 'domainId'>,
+    suffix = '',
+    params: Record<string, string> = {},
+  ): string {
+    const query = new URLSearchParams();
+    const host = hostOf(link);
+    if (host !== null) query.set('domain', host);
+    for (const [name, value] of Object.entries(params)) query.set(name, value);
+    return `/admin/links/${link.code}${suffix}${query.size === 0 ? '' : `?${query}`}`;
+  }
+
+  async function findLink(code: string, domainKey = DEFAULT_DOMAIN_KEY): Promise<Link> {
+    const link = isLinkCode(code) ? await deps.links.findLink(code, domainKey) : null;
+    if (!link) throw new HttpError(404, `There is no link with the code "${code}" on this domain.`);
     return link;
+  }
+
+  /** The link a page or an action names: its code in the path, its domain in `?domain=`. */
+  async function linkOfRequest(req: Request): Promise<Link> {
+    return findLink(String(req.params.code), await domainKeyOfName(req.query.domain));
+  }
+
+  /** A link the bulk form selected: `code` on the default domain, `host/code` on another. */
+  async function findSelected(value: string): Promise<Link> {
+    const slash = value.indexOf('/');
+    if (slash === -1) return findLink(value);
+    return findLink(value.slice(slash + 1), await domainKeyOfName(value.slice(0, slash)));
+  }
+
+  /** The value of a link's checkbox in the bulk form (findSelected reads it). */
+  function selectionOf(link: Link): string {
+    const host = hostOf(link);
+    return host === null ? link.code : `${host}/${link.code}`;
   }
 
   /** The list of links at `query`; after a refused bulk action, with that form as it was sent. */
   async function renderList(
+    req: Request,
     res: Response,
     query: ListQuery,
     page: { notice?: string; bulk?: { tag: string; codes: string[]; error: string } },
@@ -236,7 +307,10 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       all: query.tagMode === 'all' ? keys : [],
       none: query.tagMode === 'none' ? keys : [],
     };
+    const options = await domainOptions(deps.domains, req.hostname);
+    const domainKey = query.domain === '' ? undefined : await domainKeyOfName(query.domain);
     const listing: LinkQuery = {
+      ...(domainKey === undefined ? {} : { domainKey }),
       search: query.q,
       state: query.state === 'all' ? null : (query.state as LinkFilter),
       orderBy: query.sort,
@@ -256,8 +330,15 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         notice: page.notice,
         list: listPath(query),
         bulk: page.bulk ?? { tag: '', codes: [], error: null },
+        // The domain filter and column: only when links can be on several domains.
+        byDomain: options.length > 1,
+        // Without BASE_URL the default domain has no host to filter by ('' is every domain).
+        domainOptions: options.filter((option) => option.value !== ''),
         rows: links.map((link) => ({
           link,
+          href: linkPath(link),
+          selection: selectionOf(link),
+          host: hostOf(link) ?? options[0]?.host ?? '',
           state: deps.links.stateOf(link),
           visits: deps.links.totalVisits(link),
           tags: tags.get(link.id) ?? [],
@@ -272,7 +353,9 @@ export function createAdminRoutes(deps: AdminDeps): Router {
 
   router.get('/', async (req, res) => {
     const parsed = ListQuerySchema.safeParse(req.query);
-    await renderList(res, parsed.success ? parsed.data : DEFAULT_LIST, { notice: noticeOf(req) });
+    await renderList(req, res, parsed.success ? parsed.data : DEFAULT_LIST, {
+      notice: noticeOf(req),
+    });
   });
 
   // All or nothing: every selected code is looked up before anything changes, and a page of
@@ -283,8 +366,8 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     if (!parsed.success) throw new HttpError(400, 'Choose an action and at least one link.');
     const list = listOfBulkForm(req.body);
     const selected: Link[] = [];
-    for (const code of new Set(parsed.data.code)) {
-      const link = await findLink(code);
+    for (const value of new Set(parsed.data.code)) {
+      const link = await findSelected(value);
       if (link.deletedAt === null) selected.push(link);
     }
     const { action, tag } = parsed.data;
@@ -296,6 +379,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       if (!result.ok) {
         // Refused before anything is written: the same list, the form as sent, the error at the tag.
         return renderList(
+          req,
           res,
           list,
           { bulk: { tag, codes: parsed.data.code, error: result.message } },
@@ -309,23 +393,39 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     res.redirect(303, listPath(list, 'bulk'));
   });
 
-  router.get('/new', async (_req, res) => {
-    await render(res, 'new', { values: {}, errors: {} });
+  router.get('/new', async (req, res) => {
+    await render(res, 'new', {
+      values: {},
+      errors: {},
+      domainOptions: await domainOptions(deps.domains, req.hostname),
+    });
   });
 
   router.post('/links', async (req, res) => {
     const body: unknown = req.body ?? {};
     const fields = stringFields(body);
     const refuse = async (status: number, errors: object) =>
-      render(res, 'new', { values: fields, errors }, status);
+      render(
+        res,
+        'new',
+        { values: fields, errors, domainOptions: await domainOptions(deps.domains, req.hostname) },
+        status,
+      );
     const form = parseLinkForm(body, deps.now());
-    if (!form.ok) return refuse(422, form.errors);
+    const domain = await chooseDomain(deps.domains, body);
+    if (!form.ok || !domain.ok) {
+      return refuse(422, {
+        ...(domain.ok ? {} : { domain: domain.message }),
+        ...(form.ok ? {} : form.errors),
+      });
+    }
     const password = PasswordFieldSchema.safeParse(body);
     if (!password.success) return refuse(400, { password: 'Send the password once.' });
     const result = await deps.links.shorten(
       {
         url: fields.url?.trim() ?? '',
         alias: fields.alias?.trim() ?? '',
+        domainId: domain.domainId,
         options: form.options,
         utm: form.utm,
         tags: form.tags,
@@ -334,7 +434,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);
-    res.redirect(303, `/admin/links/${result.link.code}?done=created`);
+    res.redirect(303, linkPath(result.link, '', { done: 'created' }));
   });
 
   /** A link's admin page: its facts, statistics, open reports and the ban form. */
@@ -367,7 +467,14 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         link,
         state: deps.links.stateOf(link),
         notice: page.notice,
-        shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+        shortUrl: linkAddressFor(deps.publicOrigin(req), hostOf(link), link).shortUrl,
+        // Named on the page where links can be on several domains.
+        domainHost: (await severalDomains(req))
+          ? (hostOf(link) ?? new URL(deps.publicOrigin(req)).hostname)
+          : null,
+        // Every form of the page posts back to the link on its domain.
+        actionPath: (action: string) => linkPath(link, `/${action}`),
+        chartQuery: hostOf(link) === null ? '' : `domain=${encodeURIComponent(hostOf(link)!)}&`,
         totalVisits: deps.links.totalVisits(link),
         tags,
         chart: buildVisitChart(daily, page.days, now),
@@ -389,7 +496,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   }
 
   router.get('/links/:code', async (req, res) => {
-    const link = await findLink(String(req.params.code));
+    const link = await linkOfRequest(req);
     await renderLink(req, res, link, {
       days: req.query.days === '90' ? 90 : 30,
       notice: noticeOf(req),
@@ -417,16 +524,16 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   router.post('/links/:code/:action', async (req, res, next) => {
     const action = String(req.params.action);
     if (!Object.hasOwn(actions, action)) return next();
-    const link = await findLink(String(req.params.code));
+    const link = await linkOfRequest(req);
     if (link.deletedAt !== null)
       throw new HttpError(409, 'This link is deleted; nothing more can change.');
     await actions[action]!(link);
-    res.redirect(303, `/admin/links/${link.code}?done=${doneOf[action]}`);
+    res.redirect(303, linkPath(link, '', { done: doneOf[action]! }));
   });
 
   /** The admin edits a link as its owner would on the management page: target and options. */
   router.post('/links/:code/edit', async (req, res) => {
-    const link = await findLink(String(req.params.code));
+    const link = await linkOfRequest(req);
     if (link.deletedAt !== null)
       throw new HttpError(409, 'This link is deleted; nothing more can change.');
     const body: unknown = req.body ?? {};
@@ -448,11 +555,11 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok) return refuse(result.status, result.errors);
-    res.redirect(303, `/admin/links/${link.code}?done=saved`);
+    res.redirect(303, linkPath(link, '', { done: 'saved' }));
   });
 
   router.post('/links/:code/ban', async (req, res) => {
-    const link = await findLink(String(req.params.code));
+    const link = await linkOfRequest(req);
     if (link.deletedAt !== null)
       throw new HttpError(409, 'This link is deleted; nothing more can change.');
     const parsed = BanSchema.safeParse(req.body ?? {});
@@ -476,7 +583,11 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     });
     res.redirect(
       303,
-      `/admin/links/${link.code}?done=banned&blocked=${outcome.blocked ? 1 : 0}&disabled=${outcome.disabled.length}`,
+      linkPath(link, '', {
+        done: 'banned',
+        blocked: outcome.blocked ? '1' : '0',
+        disabled: String(outcome.disabled.length),
+      }),
     );
   });
 
@@ -485,7 +596,13 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   });
 
   router.get('/reports', async (req, res) => {
-    await render(res, 'reports', { groups: await deps.abuse.openReports(), notice: noticeOf(req) });
+    await deps.domains?.current();
+    await render(res, 'reports', {
+      groups: await deps.abuse.openReports(),
+      notice: noticeOf(req),
+      // Each link's page on its domain (ADR 031).
+      linkHref: (group: Pick<Link, 'code' | 'domainId'>, suffix = '') => linkPath(group, suffix),
+    });
   });
 
   router.get('/blocklist', async (req, res) => {

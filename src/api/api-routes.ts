@@ -4,7 +4,8 @@ import type { KeyScope } from '../keys/key-store.js';
 import type { KeyService } from '../keys/key-service.js';
 import { formatInstant } from '../links/link-limits.js';
 import { DEFAULT_OPTIONS } from '../links/link-options.js';
-import { isLinkCode, type Link } from '../links/link.js';
+import { domainKeyOf, isLinkCode, type Link } from '../links/link.js';
+import { linkAddressFor, type DomainService } from '../domains/domain-service.js';
 import type { LinkService, UrlContext } from '../links/link-service.js';
 import { firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
@@ -48,6 +49,8 @@ export type ApiDeps = {
   limitKey: (keyId: number, res: Response) => Promise<LimitVerdict | null>;
   /** Counts an anonymous creation against the client's RATE_LIMIT_CREATE (shared with the form). */
   limitAnonymousCreate: (req: Request, res: Response) => Promise<LimitVerdict | null>;
+  /** The domains a link can be on, by host (ADR 031). */
+  linkDomains: Pick<DomainService, 'domainForLinks' | 'hostOfDomainId'>;
 };
 
 /** The key a request presents: `Authorization: Bearer <key>` or `X-Api-Key: <key>`. */
@@ -159,8 +162,24 @@ export function parseOrThrow<S extends z.ZodType>(
 
 const iso = formatInstant;
 
+/**
+ * A link's domain and short URL: an added domain's host under the public origin's scheme
+ * (BASE_URL's), the default domain's under the public origin itself (ADR 031).
+ */
+export function linkAddress(
+  deps: Pick<ApiDeps, 'publicOrigin' | 'linkDomains'>,
+  req: Request,
+  link: Pick<Link, 'code' | 'domainId'>,
+): { domain: string; shortUrl: string } {
+  return linkAddressFor(
+    deps.publicOrigin(req),
+    deps.linkDomains.hostOfDomainId(link.domainId),
+    link,
+  );
+}
+
 export function toApiLink(
-  deps: Pick<ApiDeps, 'links' | 'publicOrigin'>,
+  deps: Pick<ApiDeps, 'links' | 'publicOrigin' | 'linkDomains'>,
   req: Request,
   link: Link,
   tags: readonly string[],
@@ -168,9 +187,11 @@ export function toApiLink(
   full = true,
 ): LinkBody {
   const state = deps.links.stateOf(link).kind;
+  const { domain, shortUrl } = linkAddress(deps, req, link);
   return {
     code: link.code,
-    shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+    domain,
+    shortUrl,
     url: state === 'deleted' ? null : link.target,
     ...showApiOptions(link, { full }),
     tags: [...tags],
@@ -238,14 +259,29 @@ export function createApiRoutes(deps: ApiDeps): Router {
   });
   router.use(identifyCaller(deps));
 
-  async function findOr404(code: string): Promise<Link> {
-    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
+  /** The domain key `?domain=host` names (the default domain without it); unknown: 404. */
+  async function domainKeyOfQuery(req: Request): Promise<number> {
+    const name = req.query.domain;
+    if (name === undefined) return domainKeyOf(null);
+    if (typeof name !== 'string' || name === '') {
+      throw new ApiProblem('invalid-request', 'The query has parameters to fix.', [
+        { pointer: '/domain', detail: 'domain must be one host name, given once' },
+      ]);
+    }
+    const found = await deps.linkDomains.domainForLinks(name);
+    if (!found.ok) throw new ApiProblem('not-found', found.message);
+    return domainKeyOf(found.domainId);
+  }
+
+  async function findOr404(req: Request, code: string): Promise<Link> {
+    const domainKey = await domainKeyOfQuery(req);
+    const link = isLinkCode(code) ? await deps.links.findLink(code, domainKey) : null;
     if (!link) throw new ApiProblem('not-found', `There is no link with the code "${code}".`);
     return link;
   }
 
-  async function findChangeable(code: string): Promise<Link> {
-    const link = await findOr404(code);
+  async function findChangeable(req: Request, code: string): Promise<Link> {
+    const link = await findOr404(req, code);
     if (link.deletedAt !== null)
       throw new ApiProblem('not-found', `The link "${code}" was deleted.`);
     return link;
@@ -255,8 +291,8 @@ export function createApiRoutes(deps: ApiDeps): Router {
     return (await deps.links.tagsOf([link])).get(link.id) ?? [];
   }
 
-  async function changedLink(req: Request, code: string): Promise<LinkBody> {
-    const link = (await deps.links.findLink(code))!;
+  async function changedLink(req: Request, changed: Link): Promise<LinkBody> {
+    const link = (await deps.links.findLink(changed.code, domainKeyOf(changed.domainId)))!;
     return toApiLink(deps, req, link, await tagsOf(link));
   }
 
@@ -272,10 +308,21 @@ export function createApiRoutes(deps: ApiDeps): Router {
     const options = readApiOptions(body, DEFAULT_OPTIONS, now);
     const context = urlContext(deps, req);
     const apiKeyId = callerKeyId(res);
+    const onDomain =
+      body.domain === undefined
+        ? ({ ok: true, domainId: null } as const)
+        : await deps.linkDomains.domainForLinks(body.domain);
+    if (!onDomain.ok) throw creationProblem(422, { domain: onDomain.message });
     // A password asks for a protected link: an existing one is never handed out instead.
     const reused =
       body.reuse && !body.alias && body.password === undefined
-        ? await deps.links.findReusable(body.url, apiKeyId, context)
+        ? await deps.links.findReusable(
+            body.url,
+            apiKeyId,
+            context,
+            '',
+            domainKeyOf(onDomain.domainId),
+          )
         : null;
     let link: Link;
     let manageUrl: string | undefined;
@@ -290,6 +337,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
           tags: body.tags,
           apiKeyId,
           password: body.password ?? null,
+          domainId: onDomain.domainId,
         },
         context,
       );
@@ -316,7 +364,15 @@ export function createApiRoutes(deps: ApiDeps): Router {
   router.get('/links', async (req, res) => {
     requireFullKey(res);
     const query = parseOrThrow(ListLinksQuerySchema, req.query, 'query');
+    const onDomain =
+      query.domain === undefined ? null : await deps.linkDomains.domainForLinks(query.domain);
+    if (onDomain?.ok === false) {
+      throw new ApiProblem('invalid-request', 'The query has parameters to fix.', [
+        { pointer: '/domain', detail: onDomain.message },
+      ]);
+    }
     const { links, total } = await deps.links.listLinks({
+      domainKey: onDomain === null ? undefined : domainKeyOf(onDomain.domainId),
       search: query.search,
       state: query.state ?? null,
       orderBy: query.orderBy,
@@ -343,7 +399,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
 
   router.get('/links/:code', async (req, res) => {
     requireFullKey(res);
-    const link = await findOr404(String(req.params.code));
+    const link = await findOr404(req, String(req.params.code));
     res.json({
       ...toApiLink(deps, req, link, await tagsOf(link)),
       stats: {
@@ -355,7 +411,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
 
   router.patch('/links/:code', ...readJsonBody, async (req, res) => {
     requireFullKey(res);
-    const link = await findChangeable(String(req.params.code));
+    const link = await findChangeable(req, String(req.params.code));
     const body = parseOrThrow(UpdateLinkSchema, req.body ?? {}, 'body');
     const options = readApiOptions(body, link, deps.now());
     const result = await deps.links.update(
@@ -369,12 +425,12 @@ export function createApiRoutes(deps: ApiDeps): Router {
       const changed = await deps.links.setPassword(link, body.password);
       if (!changed.ok) throw creationProblem(422, changed.errors);
     }
-    res.json(await changedLink(req, link.code));
+    res.json(await changedLink(req, link));
   });
 
   router.delete('/links/:code', async (_req, res) => {
     requireFullKey(res);
-    await deps.links.delete(await findChangeable(String(_req.params.code)));
+    await deps.links.delete(await findChangeable(_req, String(_req.params.code)));
     res.status(204).end();
   });
 
@@ -384,9 +440,9 @@ export function createApiRoutes(deps: ApiDeps): Router {
   ] as const) {
     router.post(`/links/:code/${action}`, async (req, res) => {
       requireFullKey(res);
-      const link = await findChangeable(String(req.params.code));
+      const link = await findChangeable(req, String(req.params.code));
       await deps.links.setDisabled(link, disabled);
-      res.json(await changedLink(req, link.code));
+      res.json(await changedLink(req, link));
     });
   }
 

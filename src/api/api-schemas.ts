@@ -302,6 +302,14 @@ export const CreateLinkSchema = z
         'true: answer the newest active link to the same URL that the same API key made (200) instead of making another (201). Never a link made without a key or by another key; without a key, a new link is always made. Ignored when a password is sent: a new link is made.',
     }),
     password: PasswordSchema.optional(),
+    domain: z
+      .string({ error: 'must be a string' })
+      .max(300, { error: 'must be a host name' })
+      .optional()
+      .meta({
+        description:
+          "The domain the link goes on: the default domain's host or an added domain's (not an alias), in any spelling. Omitted: the default domain. An unknown domain is refused (422).",
+      }),
   })
   .meta({ id: 'CreateLink' });
 
@@ -366,6 +374,13 @@ export const ListLinksQuerySchema = z.strictObject({
   excludeTag: tagFilter('excludeTag').meta({
     description: 'Leave out links with this tag (any case); may be repeated.',
   }),
+  domain: z
+    .string({ error: 'domain must be one host name, given once' })
+    .min(1, { error: 'domain must be one host name, given once' })
+    .optional()
+    .meta({
+      description: 'Only links on this domain (its host, in any spelling); omitted: every domain.',
+    }),
 });
 
 /** A tag filter of a query, once or repeated, as the keys tags are compared by. */
@@ -388,7 +403,13 @@ function tagFilter(name: string) {
 export const LinkSchema = z
   .object({
     code: z.string(),
-    shortUrl: z.url().meta({ description: 'Always absolute.' }),
+    domain: z.string().meta({
+      description:
+        "The host of the link's domain: the default domain's (BASE_URL's host, or the host asked without BASE_URL) or an added domain's.",
+    }),
+    shortUrl: z
+      .url()
+      .meta({ description: "Always absolute: on the link's domain, with BASE_URL's scheme." }),
     url: z.string().nullable().meta({ description: 'The target; null once the link is deleted.' }),
     ...optionShape((spec) => spec.output),
     tags: z

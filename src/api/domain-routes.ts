@@ -1,7 +1,11 @@
 import { Router, type Request } from 'express';
-import type { DomainService, DomainErrors } from '../domains/domain-service.js';
+import {
+  linksOnDomainMessage,
+  type DomainService,
+  type DomainErrors,
+} from '../domains/domain-service.js';
 import { ApiProblem, type FieldError } from './api-problems.js';
-import { CreateDomainSchema } from './domain-schemas.js';
+import { CreateDomainSchema, EditDomainSchema } from './domain-schemas.js';
 import {
   identifyCaller,
   parseOrThrow,
@@ -22,9 +26,20 @@ function domainProblem(status: 409 | 422, errors: DomainErrors): ApiProblem {
   );
 }
 
+function defaultDomainProblem(host: string): ApiProblem {
+  return new ApiProblem(
+    'domain-conflict',
+    `${host} is the default domain: BASE_URL sets it, it cannot be changed here.`,
+  );
+}
+
+function unknownDomainProblem(host: string): ApiProblem {
+  return new ApiProblem('not-found', `"${host}" is not an added domain.`);
+}
+
 /**
- * `/api/v1/domains`, for keys of scope `full` (a create-only key gets 403): list, add and
- * delete the domains snip answers on (ADR 028). Mounted before the rest of `/api/v1`.
+ * `/api/v1/domains`, for keys of scope `full` (a create-only key gets 403): list, add, edit the
+ * redirects of and delete the domains snip answers on (ADR 028). Mounted before the rest of `/api/v1`.
  */
 export function createDomainApiRoutes(deps: ApiDeps & { domains: DomainService }): Router {
   const router = Router({ caseSensitive: true, strict: false });
@@ -49,6 +64,19 @@ export function createDomainApiRoutes(deps: ApiDeps & { domains: DomainService }
       .json(listed);
   });
 
+  router.patch('/:host', ...readJsonBody, async (req: Request, res) => {
+    const host = String(req.params.host);
+    const body = parseOrThrow(EditDomainSchema, req.body ?? {}, 'body');
+    const result = await deps.domains.editRedirects(host, body, deps.ownHosts(req));
+    if (result.ok) {
+      res.json((await deps.domains.list()).find((d) => d.host === result.domain.host)!);
+      return;
+    }
+    if (result.reason === 'default') throw defaultDomainProblem(host);
+    if (result.reason === 'unknown') throw unknownDomainProblem(host);
+    throw domainProblem(422, result.errors);
+  });
+
   router.delete('/:host', async (req, res) => {
     const host = String(req.params.host);
     const result = await deps.domains.remove(host);
@@ -56,14 +84,10 @@ export function createDomainApiRoutes(deps: ApiDeps & { domains: DomainService }
       res.status(204).end();
       return;
     }
-    if (result.reason === 'default') {
-      throw new ApiProblem(
-        'domain-conflict',
-        `${host} is the default domain: BASE_URL sets it, it cannot be deleted here.`,
-      );
-    }
-    if (result.reason === 'unknown') {
-      throw new ApiProblem('not-found', `"${host}" is not an added domain.`);
+    if (result.reason === 'default') throw defaultDomainProblem(host);
+    if (result.reason === 'unknown') throw unknownDomainProblem(host);
+    if (result.reason === 'in_use') {
+      throw new ApiProblem('domain-conflict', linksOnDomainMessage(host, result.links));
     }
     const n = result.aliases;
     throw new ApiProblem(

@@ -33,6 +33,13 @@ export const CreateDomainSchema = z
   })
   .meta({ id: 'CreateDomain' });
 
+/** `PATCH /api/v1/domains/{host}`: the redirects to change; one left out stays, null clears it. */
+export const EditDomainSchema = CreateDomainSchema.pick({
+  rootRedirect: true,
+  notFoundRedirect: true,
+  expiredRedirect: true,
+}).meta({ id: 'EditDomain' });
+
 export const DomainSchema = z
   .object({
     host: z.string(),

@@ -12,7 +12,12 @@ import {
   TagListSchema,
   UpdateLinkSchema,
 } from './api-schemas.js';
-import { CreateDomainSchema, DomainListSchema, DomainSchema } from './domain-schemas.js';
+import {
+  CreateDomainSchema,
+  DomainListSchema,
+  DomainSchema,
+  EditDomainSchema,
+} from './domain-schemas.js';
 
 /**
  * The OpenAPI 3.1 document of `/api/v1`, built from the zod schemas that validate the requests
@@ -40,6 +45,16 @@ const codeParameter = {
   schema: { type: 'string', pattern: CODE_PATTERN.source },
 };
 
+/** `?domain=host`: the domain of the code, for a code on an added domain (ADR 031). */
+const domainParameter = {
+  name: 'domain',
+  in: 'query',
+  required: false,
+  description:
+    "The host of the link's domain, in any spelling; omitted: the default domain. An unknown domain answers 404.",
+  schema: { type: 'string' },
+};
+
 /** One query parameter per field of the list query schema, each with its own JSON Schema. */
 function queryParameters() {
   return Object.entries(ListLinksQuerySchema.shape).map(([name, field]) => {
@@ -62,6 +77,7 @@ function componentSchemas() {
     Problem: ProblemSchema,
     TagList: TagListSchema,
     CreateDomain: CreateDomainSchema,
+    EditDomain: EditDomainSchema,
     Domain: DomainSchema,
     DomainList: DomainListSchema,
   })) {
@@ -142,7 +158,7 @@ function buildDocument() {
         },
       },
       '/links/{code}': {
-        parameters: [codeParameter],
+        parameters: [codeParameter, domainParameter],
         get: {
           operationId: 'getLink',
           summary: 'A link with its statistics',
@@ -188,7 +204,7 @@ function buildDocument() {
         (['disable', 'enable'] as const).map((action) => [
           `/links/{code}/${action}`,
           {
-            parameters: [codeParameter],
+            parameters: [codeParameter, domainParameter],
             post: {
               operationId: `${action}Link`,
               summary:
@@ -257,6 +273,26 @@ function buildDocument() {
             schema: { type: 'string' },
           },
         ],
+        patch: {
+          operationId: 'editDomain',
+          summary:
+            'Change an added domain’s redirects: one left out stays, null clears it (the host and aliasOf stay)',
+          requestBody: { required: true, content: json(ref('EditDomain')) },
+          responses: {
+            '200': { description: 'Changed', content: json(ref('Domain')) },
+            ...problems(
+              'invalid-request',
+              'unauthorized',
+              'forbidden',
+              'not-found',
+              'domain-conflict',
+              'unsupported-media-type',
+              'domain-refused',
+              'rate-limited',
+              'storage-unavailable',
+            ),
+          },
+        },
         delete: {
           operationId: 'deleteDomain',
           summary: 'Delete a domain (409 while another domain is an alias of it)',

@@ -5,24 +5,37 @@ import {
   admitCreation,
   callerKeyId,
   identifyCaller,
+  linkAddress,
   presentedKey,
   requireFullKey,
   type ApiDeps,
 } from '../api/api-routes.js';
+import { hostKey } from '../domains/canonical-host.js';
+import type { DomainService } from '../domains/domain-service.js';
 import { ApiProblem } from '../api/api-problems.js';
 import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant, LATEST_DAY_TEXT, LATEST_INSTANT } from '../links/link-limits.js';
-import { isLinkCode, type Link } from '../links/link.js';
+import { DEFAULT_DOMAIN_KEY, domainKeyOf, isLinkCode, type Link } from '../links/link.js';
 import { DEFAULT_OPTIONS, LINK_OPTIONS, pickOptions } from '../links/link-options.js';
 import { passwordProblem } from '../links/link-password.js';
 import { verifyUtf8Json } from '../http/utf8-body.js';
 
 /**
  * Kutt's API v2 (`/api/v2`), so that Kutt's clients (ShareX's Kutt shortener, the Kutt browser
- * extension, Raycast) work against snip unchanged. Kutt's `id` is snip's code, so the id a
- * client keeps also deletes the link. Kutt's `description` is snip's title.
+ * extension, Raycast) work against snip unchanged. Kutt's `id` is snip's code (`code@host` for a
+ * link on an added domain, since a code is unique only per domain), so the id a client keeps also
+ * deletes the link. Kutt's `description` is snip's title. Kutt's `domain` puts a link on one of
+ * snip's domains; a link's `domain` is null on the default domain, as Kutt answers, or the host.
  */
+
+export type KuttDeps = ApiDeps & {
+  /** snip's domains, which `GET /users` lists as the user's domains. */
+  domains?: Pick<DomainService, 'current'>;
+};
+
+/** Between a code and its domain's host in the `id` of a link on an added domain. */
+const ID_SEPARATOR = '@';
 
 class KuttError extends Error {
   constructor(
@@ -124,12 +137,14 @@ export function parseExpireIn(text: string): number | null {
 
 const iso = formatInstant;
 
-export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
+export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
   const router = Router({ caseSensitive: true });
 
   function kuttLink(req: Request, link: Link) {
+    const address = linkAddress(deps, req, link);
+    const domain = link.domainId === null ? null : address.domain;
     return {
-      id: link.code,
+      id: domain === null ? link.code : `${link.code}${ID_SEPARATOR}${domain}`,
       address: link.code,
       description: link.title,
       banned: false,
@@ -140,8 +155,31 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
       visit_count: deps.links.totalVisits(link),
       created_at: iso(link.created),
       updated_at: iso(link.updated),
-      link: `${deps.publicOrigin(req)}/${link.code}`,
+      link: address.shortUrl,
+      domain,
     };
+  }
+
+  /** Whether a host names the default domain: the public origin's host, any spelling. */
+  function isDefaultHost(req: Request, name: string): boolean {
+    return hostKey(name) === hostKey(new URL(deps.publicOrigin(req)).hostname);
+  }
+
+  /** The link a Kutt `id` names (`code`, or `code@host` on an added domain), or a 404. */
+  async function findById(req: Request): Promise<Link> {
+    const id = String(req.params.id);
+    const at = id.lastIndexOf(ID_SEPARATOR);
+    const code = at === -1 ? id : id.slice(0, at);
+    const host = at === -1 ? null : id.slice(at + 1);
+    let domainKey: number | null = DEFAULT_DOMAIN_KEY;
+    if (host !== null && !isDefaultHost(req, host)) {
+      const found = await deps.linkDomains.domainForLinks(host);
+      domainKey = found.ok ? domainKeyOf(found.domainId) : null;
+    }
+    const link =
+      isLinkCode(code) && domainKey !== null ? await deps.links.findLink(code, domainKey) : null;
+    if (!link || link.deletedAt !== null) throw new KuttError(404, 'Could not find the link.');
+    return link;
   }
 
   router.use(express.json({ limit: '32kb', verify: verifyUtf8Json }));
@@ -168,8 +206,13 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     const password = body.password ? body.password : null;
     const refusedPassword = password === null ? null : passwordProblem(password);
     if (refusedPassword !== null) throw new KuttError(400, refusedPassword);
-    if (body.domain && body.domain !== new URL(deps.publicOrigin(req)).host) {
-      throw new KuttError(400, 'Domain is not valid.');
+    // Kutt's `domain`: empty or its default domain is the default; a domain of snip's that
+    // takes links (not an alias) puts the link there; any other is refused in Kutt's words.
+    let domainId: number | null = null;
+    if (body.domain && !isDefaultHost(req, body.domain)) {
+      const found = await deps.linkDomains.domainForLinks(body.domain);
+      if (!found.ok) throw new KuttError(400, "You can't use this domain.");
+      domainId = found.domainId;
     }
     const expiresAt = body.expire_in ? readExpireIn(body.expire_in, deps.now()) : null;
     const title = readDescription(body.description);
@@ -180,7 +223,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     // A password asks for a protected link: an existing one is never handed out instead.
     const reused =
       body.reuse && !alias && password === null
-        ? await deps.links.findReusable(body.target, apiKeyId, context)
+        ? await deps.links.findReusable(body.target, apiKeyId, context, '', domainKeyOf(domainId))
         : null;
     if (reused) {
       res.status(200).json(kuttLink(req, reused));
@@ -193,6 +236,7 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
         apiKeyId,
         options: { ...DEFAULT_OPTIONS, expiresAt, title },
         password,
+        domainId,
       },
       context,
     );
@@ -229,16 +273,14 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
       total,
       limit,
       skip,
-      data: links.map((link) => ({ ...kuttLink(req, link), domain: null })),
+      data: links.map((link) => kuttLink(req, link)),
     });
   });
 
   // Kutt's edit: target, description, expire_in and password; what is empty or the same is left alone.
   router.patch('/links/:id', async (req, res) => {
     requireFullKey(res);
-    const code = String(req.params.id);
-    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
-    if (!link || link.deletedAt !== null) throw new KuttError(404, 'Could not find the link.');
+    const link = await findById(req);
     const parsed = EditSchema.safeParse(req.body ?? {});
     if (!parsed.success)
       throw new KuttError(400, parsed.error.issues[0]?.message ?? 'Invalid input.');
@@ -270,23 +312,38 @@ export function createKuttRoutes(deps: ApiDeps, logger: Logger): Router {
     if (!result.ok)
       throw new KuttError(400, Object.values(result.errors)[0] ?? 'URL is not valid.');
     if (password !== undefined) await deps.links.setPassword(link, password);
-    res.json(kuttLink(req, (await deps.links.findLink(link.code))!));
+    res.json(kuttLink(req, (await deps.links.findLink(link.code, domainKeyOf(link.domainId)))!));
   });
 
   router.delete('/links/:id', async (req, res) => {
     requireFullKey(res);
-    const code = String(req.params.id);
-    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
-    if (!link || link.deletedAt !== null) throw new KuttError(404, 'Could not find the link.');
+    const link = await findById(req);
     await deps.links.delete(link);
     res.json({ message: 'Link has been deleted successfully.' });
   });
 
-  // The Kutt browser extension checks a key here and reads the user's custom domains: any valid
-  // key passes, a create-only one too, since the answer holds nothing about any link.
-  router.get('/users', async (_req, res) => {
+  // The Kutt browser extension checks a key here and reads the user's custom domains, which it
+  // offers when shortening: any valid key passes, a create-only one too, since the answer holds
+  // nothing about any link. snip's domains that take links (not the aliases) are Kutt's domain
+  // objects: the host is their `id` and `address`, their `homepage` where their root sends a
+  // visitor (Kutt's default domain without one).
+  router.get('/users', async (req, res) => {
     if (!res.locals.caller) throw new ApiProblem('unauthorized', 'Send an API key (X-API-KEY).');
-    res.json({ email: '', domains: [] });
+    const known = deps.domains ? await deps.domains.current() : { domains: [] };
+    const home = new URL(deps.publicOrigin(req)).host;
+    res.json({
+      email: '',
+      domains: known.domains
+        .filter((domain) => domain.aliasOf === null)
+        .map((domain) => ({
+          id: domain.host,
+          address: domain.host,
+          banned: false,
+          homepage: domain.rootRedirect ?? home,
+          created_at: iso(domain.created),
+          updated_at: iso(domain.updated),
+        })),
+    });
   });
 
   router.use(() => {

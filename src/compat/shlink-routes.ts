@@ -6,10 +6,12 @@ import {
   admitCreation,
   callerKeyId,
   identifyCaller,
+  linkAddress,
   requireFullKey,
   urlContext,
   type ApiDeps,
 } from '../api/api-routes.js';
+import { canonicalHost, hostKey } from '../domains/canonical-host.js';
 import { ApiProblem } from '../api/api-problems.js';
 import type { HealthStore } from '../health/health-store.js';
 import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
@@ -20,7 +22,7 @@ import {
   LATEST_INSTANT_TEXT,
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
-import { isLinkCode, type Link } from '../links/link.js';
+import { DEFAULT_DOMAIN_KEY, domainKeyOf, isLinkCode, type Link } from '../links/link.js';
 import {
   DEFAULT_OPTIONS,
   LINK_OPTIONS,
@@ -36,7 +38,9 @@ import { rulesFromShlink, rulesToShlink, ShlinkRulesBodySchema } from './shlink-
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
  * Shlink's clients (its web client and SDK, ShareX's Shlink uploader, Raycast, PowerToys, the
  * GNOME extension) work against snip unchanged. Fields snip has no use for are accepted and
- * answered with Shlink's neutral values (the default domain). A short URL's `title` is snip's
+ * answered with Shlink's neutral values. A short URL's `domain` is snip's: `domain` on creation
+ * puts it on that domain, `?domain=` addresses a short code on it, and the answer's `domain` is
+ * null for the default domain (as Shlink answers) or the host. A short URL's `title` is snip's
  * title: set on creation and edition, answered, searched by `searchTerm`. Tags are snip's own:
  * Shlink's `tags` on creation, edition and the list (with `tags[]`, `tagsMode`, `excludeTags[]`
  * and `excludeTagsMode`), and its `/tags` and `/tags/stats`, in Shlink's shapes.
@@ -69,15 +73,27 @@ function invalidData(detail: string, invalidElements: string[]): ShlinkProblem {
   });
 }
 
-function notFound(shortCode: string): ShlinkProblem {
+/** Shlink's ShortUrlNotFoundException: the domain named, if any, in the detail and the extra. */
+function notFound(shortCode: string, domain: string | null = null): ShlinkProblem {
   return new ShlinkProblem({
     status: 404,
     code: 'short-url-not-found',
     title: 'Short URL not found',
-    detail: `No URL found with short code "${shortCode}"`,
-    extra: { shortCode },
+    detail: `No URL found with short code "${shortCode}"${domain === null ? '' : ` for domain "${domain}"`}`,
+    extra: { shortCode, ...(domain === null ? {} : { domain }) },
   });
 }
+
+/**
+ * Shlink's edit-domain-redirects body (DomainRedirectsRequest): a redirect left out stays, null
+ * removes it.
+ */
+const DomainRedirectsSchema = z.object({
+  domain: z.string().min(1),
+  baseUrlRedirect: z.string().nullish(),
+  regular404Redirect: z.string().nullish(),
+  invalidShortUrlRedirect: z.string().nullish(),
+});
 
 const Iso = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
@@ -230,8 +246,18 @@ function sortedTags(tags: readonly TagSummary[], query: Record<string, unknown>)
 export type ShlinkDeps = ApiDeps & {
   health: HealthStore;
   version: string;
-  /** The added domains, listed after the default one. */
-  domains?: Pick<DomainService, 'list'>;
+  /** The added domains, listed after the default one, and their redirects, edited. */
+  domains?: Pick<DomainService, 'list' | 'editRedirects'>;
+};
+
+/** Where a Shlink request puts or looks for a short code: a domain key, and the name it gave. */
+type NamedDomain = {
+  /** The domain key (links/link.ts); null when the name is none of snip's domains for links. */
+  key: number | null;
+  /** The domain as the request named it, for Shlink's messages; null for the default domain. */
+  name: string | null;
+  /** Why the name is none of snip's domains for links. */
+  problem?: string;
 };
 
 export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
@@ -241,16 +267,39 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     return (await deps.links.tagsOf([link])).get(link.id) ?? [];
   }
 
+  /**
+   * The domain a request names (its body's or query's `domain`): absent, '' or the default
+   * domain's host in any spelling is the default domain, as Shlink drops its default domain
+   * from a request (DropDefaultDomainFromRequestMiddleware); an alias takes no links.
+   */
+  async function namedDomain(req: Request, name: unknown): Promise<NamedDomain> {
+    if (name === undefined || name === null || name === '') {
+      return { key: DEFAULT_DOMAIN_KEY, name: null };
+    }
+    if (typeof name !== 'string') {
+      throw invalidData('domain must be one host name, given once', ['domain']);
+    }
+    if (hostKey(name) === hostKey(new URL(deps.publicOrigin(req)).hostname)) {
+      return { key: DEFAULT_DOMAIN_KEY, name: null };
+    }
+    const found = await deps.linkDomains.domainForLinks(name);
+    return found.ok
+      ? { key: domainKeyOf(found.domainId), name }
+      : { key: null, name, problem: found.message };
+  }
+
   function shortUrlOf(req: Request, link: Link, tags: readonly string[]) {
     const total = deps.links.totalVisits(link);
+    const address = linkAddress(deps, req, link);
     return {
-      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+      shortUrl: address.shortUrl,
       shortCode: link.code,
       longUrl: link.target,
       dateCreated: atom(link.created),
       tags: [...tags],
       meta: { validSince: null, validUntil: atom(link.expiresAt), maxVisits: link.maxVisits },
-      domain: null,
+      // Shlink's default domain is null; an added domain is its host.
+      domain: link.domainId === null ? null : address.domain,
       title: link.title,
       crawlable: false,
       forwardQuery: link.forwardQuery === 1,
@@ -261,10 +310,23 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     };
   }
 
-  async function findLink(shortCode: string): Promise<Link> {
-    const link = isLinkCode(shortCode) ? await deps.links.findLink(shortCode) : null;
-    if (!link || link.deletedAt !== null) throw notFound(shortCode);
+  /** The short code of the path on the domain of `?domain=` (Shlink's ShortUrlIdentifier). */
+  async function findLink(req: Request): Promise<Link> {
+    const shortCode = String(req.params.shortCode);
+    const domain = await namedDomain(req, req.query.domain);
+    const link =
+      isLinkCode(shortCode) && domain.key !== null
+        ? await deps.links.findLink(shortCode, domain.key)
+        : null;
+    if (!link || link.deletedAt !== null) throw notFound(shortCode, domain.name);
     return link;
+  }
+
+  /** A link as it is now, on its domain. */
+  async function reread(link: Link): Promise<Link> {
+    const now = await deps.links.findLink(link.code, domainKeyOf(link.domainId));
+    if (!now || now.deletedAt !== null) throw notFound(link.code);
+    return now;
   }
 
   const health = async (req: Request, res: Response) => {
@@ -305,13 +367,22 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     refuseValidSince(body.validSince, now);
     const expiresAt = readValidUntil(body.validUntil, now);
     const title = readTitle(body.title) ?? null;
+    // Shlink makes a domain it does not know; snip adds domains only on purpose (/api/v1/domains).
+    const domain = await namedDomain(req, body.domain);
+    if (domain.key === null) throw invalidData(domain.problem!, ['domain']);
     const context = urlContext(deps, req);
     const slug = body.customSlug?.trim() ?? '';
     const apiKeyId = callerKeyId(res);
-    // findIfExists: the newest active link this key made to the URL, or the slug's link when
-    // this key made it and it goes there. Never someone else's link (ADR 020).
+    // findIfExists: the newest active link this key made to the URL on the domain, or the slug's
+    // link when this key made it and it goes there. Never someone else's link (ADR 020).
     if (body.findIfExists) {
-      const found = await deps.links.findReusable(body.longUrl, apiKeyId, context, slug);
+      const found = await deps.links.findReusable(
+        body.longUrl,
+        apiKeyId,
+        context,
+        slug,
+        domain.key,
+      );
       if (found) {
         res.json(shortUrlOf(req, found, await tagsOf(found)));
         return;
@@ -332,6 +403,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
           forwardQuery: body.forwardQuery === false ? 0 : 1,
         },
         tags: body.tags ?? [],
+        domainId: domain.key === DEFAULT_DOMAIN_KEY ? null : domain.key,
       },
       context,
     );
@@ -341,8 +413,8 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
           status: 400,
           code: 'non-unique-slug',
           title: 'Invalid custom slug',
-          detail: `Provided slug "${slug}" is already in use.`,
-          extra: { customSlug: slug },
+          detail: `Provided slug "${slug}" is already in use${domain.name === null ? '' : ` for domain "${domain.name}"`}.`,
+          extra: { customSlug: slug, ...(domain.name === null ? {} : { domain: domain.name }) },
         });
       }
       const fields = Object.keys(result.errors).map((f) => SHLINK_FIELDS[f] ?? 'longUrl');
@@ -376,22 +448,34 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     const excluded = tagsParam(query, 'excludeTags');
     const tagsMode = modeParam(query, 'tagsMode');
     const excludeMode = modeParam(query, 'excludeTagsMode');
+    // `domain`: that domain's short URLs only, `DEFAULT` the default domain's; a domain that is
+    // none of snip's has none, as Shlink answers.
+    const domain =
+      query.domain === 'DEFAULT'
+        ? { key: DEFAULT_DOMAIN_KEY }
+        : query.domain === undefined
+          ? { key: undefined }
+          : await namedDomain(req, query.domain);
     // Shlink forgets a deleted short URL: it is in no page and no total.
-    const { links, total } = await deps.links.listLinks({
-      search,
-      state: null,
-      excludeDeleted: true,
-      orderBy: order[1] === 'dateCreated' ? 'created' : 'visits',
-      direction: order[2] === 'ASC' ? 'asc' : 'desc',
-      limit: perPage,
-      offset: (page - 1) * perPage,
-      tags: {
-        any: tagsMode === 'any' ? tags : [],
-        all: tagsMode === 'all' ? tags : [],
-        none: excludeMode === 'any' ? excluded : [],
-        notAll: excludeMode === 'all' ? excluded : [],
-      },
-    });
+    const { links, total } =
+      domain.key === null
+        ? { links: [], total: 0 }
+        : await deps.links.listLinks({
+            search,
+            state: null,
+            excludeDeleted: true,
+            orderBy: order[1] === 'dateCreated' ? 'created' : 'visits',
+            direction: order[2] === 'ASC' ? 'asc' : 'desc',
+            limit: perPage,
+            offset: (page - 1) * perPage,
+            tags: {
+              any: tagsMode === 'any' ? tags : [],
+              all: tagsMode === 'all' ? tags : [],
+              none: excludeMode === 'any' ? excluded : [],
+              notAll: excludeMode === 'all' ? excluded : [],
+            },
+            ...(domain.key === undefined ? {} : { domainKey: domain.key }),
+          });
     const linkTags = await deps.links.tagsOf(links);
     res.json({
       shortUrls: {
@@ -411,7 +495,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   // URL as it is now.
   api.patch('/short-urls/:shortCode', async (req, res) => {
     requireFullKey(res);
-    const link = await findLink(String(req.params.shortCode));
+    const link = await findLink(req);
     const parsed = EditShortUrlSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
       throw invalidData('Provided data is not valid', [
@@ -437,7 +521,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       const fields = Object.keys(result.errors).map((f) => SHLINK_FIELDS[f] ?? 'longUrl');
       throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
     }
-    const changed = await findLink(link.code);
+    const changed = await reread(link);
     res.json(shortUrlOf(req, changed, await tagsOf(changed)));
   });
 
@@ -451,11 +535,11 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   };
   api.get('/short-urls/:shortCode/redirect-rules', async (req, res) => {
     requireFullKey(res);
-    answerRules(res, await findLink(String(req.params.shortCode)));
+    answerRules(res, await findLink(req));
   });
   const setRules = async (req: Request, res: Response) => {
     requireFullKey(res);
-    const link = await findLink(String(req.params.shortCode));
+    const link = await findLink(req);
     const parsed = ShlinkRulesBodySchema.safeParse(req.body ?? {});
     if (!parsed.success) throw invalidData('Provided data is not valid', ['redirectRules']);
     const mapped = rulesFromShlink(parsed.data);
@@ -476,20 +560,20 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         'redirectRules',
       ]);
     }
-    answerRules(res, await findLink(link.code));
+    answerRules(res, await reread(link));
   };
   api.post('/short-urls/:shortCode/redirect-rules', setRules);
   api.patch('/short-urls/:shortCode/redirect-rules', setRules);
 
   api.get('/short-urls/:shortCode', async (req, res) => {
     requireFullKey(res);
-    const link = await findLink(String(req.params.shortCode));
+    const link = await findLink(req);
     res.json(shortUrlOf(req, link, await tagsOf(link)));
   });
 
   api.delete('/short-urls/:shortCode', async (req, res) => {
     requireFullKey(res);
-    await deps.links.delete(await findLink(String(req.params.shortCode)));
+    await deps.links.delete(await findLink(req));
     res.status(204).end();
   });
 
@@ -516,6 +600,72 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         ],
         defaultRedirects: none,
       },
+    });
+  });
+
+  // Shlink's edit-domain-redirects. snip keeps one not-found redirect where Shlink keeps two
+  // (regular404Redirect and invalidShortUrlRedirect): the two must agree, or one be null or left
+  // out. Shlink makes a domain it does not know; snip answers that it does not know it.
+  api.patch('/domains/redirects', async (req, res) => {
+    requireFullKey(res);
+    const parsed = DomainRedirectsSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      throw invalidData('Provided data is not valid', [
+        ...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? 'body'))),
+      ]);
+    }
+    const body = parsed.data;
+    if (canonicalHost(body.domain) === null) {
+      throw invalidData(`"${body.domain}" is not a host name`, ['domain']);
+    }
+    const notFoundFields = (['regular404Redirect', 'invalidShortUrlRedirect'] as const).filter(
+      (field) => body[field] !== undefined,
+    );
+    const notFoundValues = [
+      ...new Set(notFoundFields.map((field) => body[field]?.trim() || null)),
+    ].filter((value) => value !== null);
+    if (notFoundValues.length > 1) {
+      throw invalidData(
+        'snip sends an unknown short code and any other unknown address to one redirect: give regular404Redirect and invalidShortUrlRedirect the same URL, or one of them only',
+        [...notFoundFields],
+      );
+    }
+    const changes = {
+      ...(body.baseUrlRedirect === undefined ? {} : { rootRedirect: body.baseUrlRedirect }),
+      ...(notFoundFields.length === 0 ? {} : { notFoundRedirect: notFoundValues[0] ?? null }),
+    };
+    const isDefault = hostKey(body.domain) === hostKey(new URL(deps.publicOrigin(req)).hostname);
+    const edited = isDefault
+      ? ({ ok: false, reason: 'default' } as const)
+      : deps.domains
+        ? await deps.domains.editRedirects(body.domain, changes, deps.ownHosts(req))
+        : ({ ok: false, reason: 'unknown' } as const);
+    if (!edited.ok) {
+      if (edited.reason === 'default') {
+        throw invalidData(
+          "The default domain (BASE_URL's host) has no redirects of its own in snip",
+          ['domain'],
+        );
+      }
+      if (edited.reason === 'unknown') {
+        throw new ShlinkProblem({
+          status: 404,
+          code: 'domain-not-found',
+          title: 'Domain not found',
+          detail: `Domain with authority "${body.domain}" could not be found`,
+          extra: { authority: body.domain },
+        });
+      }
+      const fields = [
+        ...(edited.errors.rootRedirect ? ['baseUrlRedirect'] : []),
+        ...(edited.errors.notFoundRedirect ? notFoundFields : []),
+      ];
+      throw invalidData(Object.values(edited.errors)[0] ?? 'Provided data is not valid', fields);
+    }
+    res.json({
+      baseUrlRedirect: edited.domain.rootRedirect,
+      regular404Redirect: edited.domain.notFoundRedirect,
+      invalidShortUrlRedirect: edited.domain.notFoundRedirect,
     });
   });
 

@@ -3,12 +3,12 @@ import express, { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiProblem } from '../api/api-problems.js';
 import type { ApiDeps } from '../api/api-routes.js';
-import { admitCreation, callerKeyId, identifyCaller } from '../api/api-routes.js';
+import { admitCreation, callerKeyId, identifyCaller, linkAddress } from '../api/api-routes.js';
 import { HttpError } from '../http/http-error.js';
 import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant } from '../links/link-limits.js';
-import { isLinkCode, type Link } from '../links/link.js';
+import { DEFAULT_DOMAIN_KEY, domainKeyOf, isLinkCode, type Link } from '../links/link.js';
 import { DEFAULT_OPTIONS, LINK_OPTIONS } from '../links/link-options.js';
 import { hasUtf8Query, notUtf8, verifyUtf8Form } from '../http/utf8-body.js';
 
@@ -120,9 +120,20 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
     return shorturl.replace(/\/+$/, '').split('/').at(-1) ?? '';
   }
 
+  /**
+   * The link a short URL or keyword names. YOURLS has no domains: a keyword, or a short URL on
+   * any other host, is the default domain's; a short URL on an added domain of snip's is that
+   * domain's code.
+   */
   async function findLink(shorturl: string): Promise<Link | null> {
     const code = codeOf(shorturl);
-    const link = isLinkCode(code) ? await deps.links.findLink(code) : null;
+    let domainKey = DEFAULT_DOMAIN_KEY;
+    const host = URL.parse(shorturl)?.hostname;
+    if (host) {
+      const found = await deps.linkDomains.domainForLinks(host);
+      if (found.ok) domainKey = domainKeyOf(found.domainId);
+    }
+    const link = isLinkCode(code) ? await deps.links.findLink(code, domainKey) : null;
     return link && link.deletedAt === null ? link : null;
   }
 
@@ -155,7 +166,6 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
     async (req, res) => {
       const params = res.locals.yourls as Params;
       const format = res.locals.format as string;
-      const origin = deps.publicOrigin(req);
 
       if (params.action === 'shorturl') {
         await admitCreation(deps, req, res);
@@ -191,7 +201,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
           return reply(res, format, answer, '');
         }
         const link = result.link;
-        const shorturl = `${origin}/${link.code}`;
+        const shorturl = linkAddress(deps, req, link).shortUrl;
         const answer = {
           status: 'success',
           code: '',
@@ -232,7 +242,7 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
             stats ? 'Need either XML or JSON format for stats' : 'not found',
           );
         }
-        const shorturl = `${origin}/${link.code}`;
+        const shorturl = linkAddress(deps, req, link).shortUrl;
         if (!stats) {
           const answer = {
             keyword: link.code,

@@ -220,11 +220,18 @@ export function rollbackMigration(db: Db, migrations: Migration[]): Migration | 
 }
 
 function runStep(db: Db, migration: Migration, inTransaction: boolean, step: () => void): void {
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
   try {
     // Statements such as VACUUM cannot run inside a transaction; dbmate's `transaction:false`.
     if (inTransaction) db.transaction(step)();
     else step();
   } catch (error) {
+    // A section without the runner's transaction may open its own (a table rebuild does, with
+    // foreign keys off): when it fails, its transaction is rolled back and the setting restored.
+    if (!inTransaction) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      db.pragma(`foreign_keys = ${foreignKeys === 1 ? 'ON' : 'OFF'}`);
+    }
     throw new Error(`${migration.filename} failed: ${messageOf(error)}`, { cause: error });
   }
 }

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { RESERVED_WORDS } from '../links/alias-policy.js';
 import type { LinkService } from '../links/link-service.js';
 import { CODE_CHARS } from '../links/link.js';
-import type { DomainService, HostScope } from './domain-service.js';
+import { linkDomainKeyOf, type DomainService, type HostScope } from './domain-service.js';
 
 /** `/<code>` or its preview `/<code>+`, as the link pages read the path once decoded. */
 const CODE_PATH = new RegExp(`^/(${CODE_CHARS})(\\+?)$`);
@@ -37,27 +37,27 @@ function codeOfPath(path: string): { code: string; preview: boolean } | null {
 
 const readsOnly = (req: Request) => req.method === 'GET' || req.method === 'HEAD';
 
-/**
- * The host check and an added domain's own answers, before every page (ADR 028). A host that is
- * not snip's gets a bare 404. On an added domain: `/` goes to its root redirect; a link code it
- * does not serve (every code, unless it is an alias of the default domain) is unknown — its
- * not-found redirect, or snip's 404 page; a link that is gone goes to its expired redirect.
- * Everything else goes on to the pages, which read `hostScopeOf(res)` no further.
- */
 /** The APIs' paths: `/api/v1`, Kutt's `/api/v2`, Shlink's `/rest`, YOURLS's endpoint. */
 function isApiPath(path: string): boolean {
   return path.startsWith('/api/') || path.startsWith('/rest/') || path === '/yourls-api.php';
 }
 
+/**
+ * The host check and an added domain's own answers, before every page (ADR 028). A host that is
+ * not snip's gets a bare 404. On an added domain: `/` goes to its root redirect; a link that is
+ * gone goes to its expired redirect. The links a host answers are those of its domain key (ADR
+ * 031), kept in `res.locals.linkDomainKey` for the link routes; a code unknown there reaches
+ * `redirectUnknown` and the 404 page like any other address.
+ */
 export function gateHosts(deps: {
   domains: DomainService;
   links: Pick<LinkService, 'findLink' | 'stateOf'>;
-  /** snip's 404 page and its rate limit. */
-  notFound: RequestHandler;
 }): RequestHandler {
   return async (req, res, next) => {
     const scope = deps.domains.resolve(await deps.domains.current(), req.hostname);
     res.locals.hostScope = scope;
+    const linkDomainKey = linkDomainKeyOf(scope);
+    res.locals.linkDomainKey = linkDomainKey;
     // The APIs answer scripts, which may call snip by an internal name or address; what they
     // print never comes from the Host (BAD-INPUTS row 56), so no page is served under it.
     if (scope.kind === 'foreign') return isApiPath(req.path) ? next() : sendForeignHost(res);
@@ -67,15 +67,9 @@ export function gateHosts(deps: {
       return res.redirect(302, redirects.rootRedirect);
     }
     const named = codeOfPath(req.path);
-    if (named === null) return next();
-    if (!scope.servesDefaultLinks) {
-      if (readsOnly(req) && redirects.notFoundRedirect !== null) {
-        return res.redirect(302, redirects.notFoundRedirect);
-      }
-      return deps.notFound(req, res, next);
-    }
+    if (named === null || linkDomainKey === null) return next();
     if (readsOnly(req) && !named.preview && redirects.expiredRedirect !== null) {
-      const link = await deps.links.findLink(named.code);
+      const link = await deps.links.findLink(named.code, linkDomainKey);
       if (link !== null && deps.links.stateOf(link).kind !== 'active') {
         return res.redirect(302, redirects.expiredRedirect);
       }

@@ -1,5 +1,6 @@
 import type { Awaitable } from '../db/awaitable.js';
 import type { WriteGate } from '../db/write-gate.js';
+import { DEFAULT_DOMAIN_KEY } from '../links/link.js';
 import { checkTargetUrl } from '../links/url-policy.js';
 import { canonicalHost, hostKey, isLoopbackHost } from './canonical-host.js';
 import { REDIRECT_FIELDS, type Domain, type DomainRedirects, type NewDomain } from './domain.js';
@@ -21,13 +22,43 @@ export type HostScope =
   | {
       kind: 'domain';
       domain: Domain;
-      /** Whether the default domain's links answer here: an alias of the default domain. */
-      servesDefaultLinks: boolean;
+      /**
+       * The domain key (links/link.ts) of the links that answer here: its own id, or for an
+       * alias the key of the domain it aliases (DEFAULT_DOMAIN_KEY for the default domain);
+       * null when that domain is gone, so no link answers (ADR 031).
+       */
+      linkDomainKey: number | null;
       /** Its own redirects, each falling back to those of the domain it aliases. */
       redirects: DomainRedirects;
     }
   /** A host that is not snip's: a bare 404. */
   | { kind: 'foreign' };
+
+/**
+ * The domain key of the links a request's host answers: DEFAULT_DOMAIN_KEY for the default domain
+ * (and any host while snip is open), the scope's for an added domain; null for none.
+ */
+export function linkDomainKeyOf(scope: HostScope): number | null {
+  if (scope.kind === 'open' || scope.kind === 'default') return DEFAULT_DOMAIN_KEY;
+  return scope.kind === 'domain' ? scope.linkDomainKey : null;
+}
+
+/**
+ * A link's domain and short URL, every door's (ADR 031): an added domain's host under the public
+ * origin's scheme (BASE_URL's), the default domain's under the public origin itself. `host` is
+ * the host of the link's domain (hostOfDomainId), null when there is none to name.
+ */
+export function linkAddressFor(
+  publicOrigin: string,
+  host: string | null,
+  link: { code: string; domainId: number | null },
+): { domain: string; shortUrl: string } {
+  const origin = new URL(publicOrigin);
+  if (link.domainId === null || host === null) {
+    return { domain: host ?? origin.hostname, shortUrl: `${origin.origin}/${link.code}` };
+  }
+  return { domain: host, shortUrl: `${origin.protocol}//${host}/${link.code}` };
+}
 
 /** A domain as `/api/v1/domains` and the admin list it, the default one first. */
 export type ListedDomain = DomainRedirects & {
@@ -50,11 +81,21 @@ export type DomainErrors = Partial<Record<DomainField, string>>;
 export type AddDomainResult =
   { ok: true; domain: Domain } | { ok: false; status: 409 | 422; errors: DomainErrors };
 
+export type EditRedirectsResult =
+  | { ok: true; domain: Domain }
+  /** No added domain has this host. */
+  | { ok: false; reason: 'unknown' }
+  /** The default domain has no redirects of its own (ADR 028). */
+  | { ok: false; reason: 'default' }
+  | { ok: false; reason: 'invalid'; errors: DomainErrors };
+
 export type RemoveDomainResult =
   | { ok: true }
   | { ok: false; reason: 'unknown' }
   | { ok: false; reason: 'default' }
-  | { ok: false; reason: 'aliased'; aliases: number };
+  | { ok: false; reason: 'aliased'; aliases: number }
+  /** Links (deleted ones too) are on it. */
+  | { ok: false; reason: 'in_use'; links: number };
 
 export type DomainServiceDeps = {
   domains: DomainStore;
@@ -158,8 +199,13 @@ export function createDomainService(deps: DomainServiceDeps) {
       const redirects = Object.fromEntries(
         REDIRECT_FIELDS.map((field) => [field, domain[field] ?? aliased?.[field] ?? null]),
       ) as DomainRedirects;
-      const servesDefaultLinks = domain.aliasOf !== null && domain.aliasOf === defaultHost;
-      return { kind: 'domain', domain, servesDefaultLinks, redirects };
+      const linkDomainKey =
+        domain.aliasOf === null
+          ? domain.id
+          : domain.aliasOf === defaultHost
+            ? DEFAULT_DOMAIN_KEY
+            : (aliased?.id ?? null);
+      return { kind: 'domain', domain, linkDomainKey, redirects };
     }
     if (key === defaultHost || isLoopbackHost(key)) return { kind: 'default' };
     return { kind: 'foreign' };
@@ -238,6 +284,51 @@ export function createDomainService(deps: DomainServiceDeps) {
     return { ok: true, domain: inserted.domain };
   }
 
+  /**
+   * Changes an added domain's redirects (an alias's too: they are its own): a field given as a
+   * URL replaces that redirect, null or '' removes it, a field left out stays. Each URL is
+   * checked as `add` checks it; one refused changes nothing.
+   */
+  async function editRedirects(
+    name: string,
+    changes: Partial<Record<(typeof REDIRECT_FIELDS)[number], string | null>>,
+    ownHosts: readonly string[],
+  ): Promise<EditRedirectsResult> {
+    const known = await current();
+    const host = hostKey(name);
+    if (defaultHost !== null && host === defaultHost) return { ok: false, reason: 'default' };
+    const domain = known.byHost.get(host);
+    if (domain === undefined) return { ok: false, reason: 'unknown' };
+    const redirects: DomainRedirects = {
+      rootRedirect: domain.rootRedirect,
+      notFoundRedirect: domain.notFoundRedirect,
+      expiredRedirect: domain.expiredRedirect,
+    };
+    const errors: DomainErrors = {};
+    // A redirect to any of snip's domains, this one included, would be a loop.
+    const own = [...ownHosts, ...known.hosts];
+    for (const field of REDIRECT_FIELDS) {
+      const value = changes[field];
+      if (value === undefined) continue;
+      const text = value?.trim() ?? '';
+      if (text === '') {
+        redirects[field] = null;
+        continue;
+      }
+      const checked = await checkRedirect(text, own);
+      if (checked.ok) redirects[field] = checked.url;
+      else errors[field] = checked.message;
+    }
+    if (Object.keys(errors).length > 0) return { ok: false, reason: 'invalid', errors };
+    const updated = await deps.write(() =>
+      deps.domains.updateRedirects(host, redirects, deps.now()),
+    );
+    await read();
+    // Deleted by another request meanwhile.
+    if (updated === null) return { ok: false, reason: 'unknown' };
+    return { ok: true, domain: updated };
+  }
+
   async function remove(name: string): Promise<RemoveDomainResult> {
     const known = await current();
     const host = hostKey(name);
@@ -247,9 +338,41 @@ export function createDomainService(deps: DomainServiceDeps) {
     const after = await read();
     if (deleted) return { ok: true };
     const aliases = after.domains.filter((domain) => domain.aliasOf === host).length;
-    return aliases > 0
-      ? { ok: false, reason: 'aliased', aliases }
-      : { ok: false, reason: 'unknown' };
+    if (aliases > 0) return { ok: false, reason: 'aliased', aliases };
+    const links = await deps.domains.countLinksOn(host);
+    return links > 0 ? { ok: false, reason: 'in_use', links } : { ok: false, reason: 'unknown' };
+  }
+
+  /**
+   * The domain a door names for a link by its host, in any spelling: the default domain (null)
+   * or an added domain that is no alias (a link lives on the domain an alias answers for).
+   */
+  async function domainForLinks(
+    name: string,
+  ): Promise<{ ok: true; domainId: number | null } | { ok: false; message: string }> {
+    const known = await current();
+    const host = hostKey(name);
+    if (defaultHost !== null && host === defaultHost) return { ok: true, domainId: null };
+    const domain = known.byHost.get(host);
+    if (domain === undefined) {
+      return { ok: false, message: `“${name}” is not one of this snip's domains.` };
+    }
+    if (domain.aliasOf !== null) {
+      return {
+        ok: false,
+        message: `${host} is an alias of ${domain.aliasOf}: its links are those of ${domain.aliasOf}, name that domain.`,
+      };
+    }
+    return { ok: true, domainId: domain.id };
+  }
+
+  /**
+   * The host of a link's domain (its domain id; null: the default domain, BASE_URL's host), or
+   * null when there is none to name: no BASE_URL, or a list not read yet.
+   */
+  function hostOfDomainId(domainId: number | null): string | null {
+    if (domainId === null) return defaultHost;
+    return snapshot()?.domains.find((domain) => domain.id === domainId)?.host ?? null;
   }
 
   async function list(): Promise<ListedDomain[]> {
@@ -277,13 +400,21 @@ export function createDomainService(deps: DomainServiceDeps) {
     resolve,
     isOwnHost,
     add,
+    editRedirects,
     remove,
     list,
+    domainForLinks,
+    hostOfDomainId,
     /** Every host that is snip's, for the URL policy; none before the list was first read. */
     hosts(): readonly string[] {
       return (snapshot() ?? EMPTY).hosts;
     },
   };
+}
+
+/** Why a domain with links on it cannot be deleted, for every door. */
+export function linksOnDomainMessage(host: string, links: number): string {
+  return `${links} ${links === 1 ? 'link is' : 'links are'} on ${host}, deleted ones included (a deleted link keeps its code for ever): a domain with links cannot be deleted.`;
 }
 
 function conflict(field: DomainField, message: string): AddDomainResult {

@@ -15,10 +15,29 @@ export const INSERT_DOMAIN = sqlText(
    RETURNING ${COLUMNS}`,
 );
 
-/** One statement: an alias added at the same moment cannot slip between a check and the delete. */
+/** Replaces a domain's three redirects; a host that is no domain returns no row. */
+export const UPDATE_DOMAIN_REDIRECTS = sqlText(
+  `UPDATE domains SET root_redirect = :rootRedirect, not_found_redirect = :notFoundRedirect,
+     expired_redirect = :expiredRedirect, updated = :now
+   WHERE host = :host
+   RETURNING ${COLUMNS}`,
+);
+
+/**
+ * One statement: an alias or a link added at the same moment cannot slip between a check and the
+ * delete. Any link on the domain keeps it, a deleted one too: its tombstone keeps its code from
+ * ever being taken again (ADR 031). idx_urls_domain answers the link check.
+ */
 export const DELETE_DOMAIN = sqlText(
   `DELETE FROM domains WHERE host = :host
-   AND NOT EXISTS (SELECT 1 FROM domains AS alias WHERE alias.alias_of = :host)`,
+   AND NOT EXISTS (SELECT 1 FROM domains AS alias WHERE alias.alias_of = :host)
+   AND NOT EXISTS (SELECT 1 FROM urls WHERE urls.domain_id = domains.id)`,
+);
+
+/** How many links (deleted ones too) are on the domain with this host. */
+export const COUNT_LINKS_ON = sqlText(
+  `SELECT COUNT(*) AS n FROM urls
+   WHERE domain_id = (SELECT id FROM domains WHERE host = :host) AND domain_id IS NOT NULL`,
 );
 
 /**

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import pg from 'pg';
-import type { RedirectCache } from './redirect-cache.js';
+import { linkKeyOfPayload, type RedirectCache } from './redirect-cache.js';
 
 /** The channel every snip machine on one PostgreSQL database listens on. */
 export const LINK_CHANGED_CHANNEL = 'snip_link_changed';
@@ -14,13 +14,14 @@ export const ALL_LINKS = '*';
 export type Queryable = { query(text: string, values?: unknown[]): Promise<unknown> };
 
 /**
- * Tells every listening machine that the link `code` changed. Inside a transaction, PostgreSQL
+ * Tells every listening machine that the link `key` changed: its linkKey (`<domain key>/<code>`,
+ * redirect-cache.ts); a bare code is the default domain's. Inside a transaction, PostgreSQL
  * sends it at the commit (and not at all on a rollback), so call it with the change. This works
  * through any connection, a transaction-mode pooler included.
  */
-export async function notifyLinkChanged(db: Queryable, code: string): Promise<void> {
-  if (code === '' || code === ALL_LINKS) throw new Error(`not a link code: "${code}"`);
-  await db.query('SELECT pg_notify($1, $2)', [LINK_CHANGED_CHANNEL, code]);
+export async function notifyLinkChanged(db: Queryable, key: string): Promise<void> {
+  if (key === '' || key === ALL_LINKS) throw new Error(`not a link key: "${key}"`);
+  await db.query('SELECT pg_notify($1, $2)', [LINK_CHANGED_CHANNEL, key]);
 }
 
 /** Tells every listening machine to clear its whole cache, after a change to many links. */
@@ -139,7 +140,7 @@ export function startCacheInvalidation(options: CacheInvalidationOptions): Cache
     if (message.channel !== LINK_CHANGED_CHANNEL) return;
     const payload = message.payload ?? '';
     if (payload === '' || payload === ALL_LINKS) cache.clear();
-    else cache.invalidate(payload);
+    else cache.invalidate(linkKeyOfPayload(payload));
   }
 
   function schedule(run: () => void, ms: number): void {

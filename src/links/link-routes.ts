@@ -1,5 +1,5 @@
 import { domainToUnicode } from 'node:url';
-import { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { rememberToken, readRememberedTokens } from './remembered-links.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
@@ -7,11 +7,12 @@ import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { parseLinkForm } from './link-form.js';
 import type { LinkService } from './link-service.js';
-import { CODE_CHARS, CODE_PATTERN } from './link.js';
+import { CODE_CHARS, CODE_PATTERN, DEFAULT_DOMAIN_KEY, type Link } from './link.js';
 import type { RedirectResponder } from './redirect-response.js';
 import type { PasswordGate } from './password-gate.js';
 import { PasswordFieldSchema } from './link-password.js';
 import { describeConditions, parsedRules } from './redirect-rules.js';
+import { chooseDomain, domainOptions, type LinkDomains } from './link-domains.js';
 
 /** `/<code>+` is the preview of a link, as on other shorteners. */
 const PREVIEW_PATTERN = new RegExp(`^(${CODE_CHARS})\\+$`);
@@ -29,10 +30,14 @@ export const ShortenFormSchema = z.object({
 
 export type PublicOrigin = (req: Request) => string;
 
+/** A link's short URL, on its domain (ADR 031). */
+export type ShortUrlOf = (req: Request, link: Pick<Link, 'code' | 'domainId'>) => string;
+
 export type LinkRouteDeps = {
   links: LinkService;
   now: () => number;
   publicOrigin: PublicOrigin;
+  shortUrlOf: ShortUrlOf;
   /** Host names under which snip is reachable, for the no-loops rule. */
   ownHosts: (req: Request) => string[];
   /** Whether this request came over HTTPS: the cookie is then Secure. */
@@ -43,7 +48,18 @@ export type LinkRouteDeps = {
   createAccess: 'public' | 'private';
   /** Password-protected links: the page that asks, and what unlocks them. */
   passwordGate: PasswordGate;
+  /** The domains a link can be made on (the form's select); without them, the default only. */
+  domains?: LinkDomains;
 };
+
+/**
+ * The domain key (link.ts) of the links this request's host answers, as the host gate found it
+ * (src/domains/domain-routes.ts, ADR 031); null: none. Without the gate, the default domain's.
+ */
+export function linkDomainKeyOf(res: Response): number | null {
+  const key = res.locals.linkDomainKey as number | null | undefined;
+  return key === undefined ? DEFAULT_DOMAIN_KEY : key;
+}
 
 /**
  * `GET /:code` (Express answers `HEAD` with it too). In the server, the fast path
@@ -59,7 +75,9 @@ export function createRedirectHandler(deps: {
   return async (req, res, next) => {
     const code = req.params.code;
     if (typeof code !== 'string' || !CODE_PATTERN.test(code)) return next();
-    const link = await deps.links.findActiveRedirect(code);
+    const domainKey = linkDomainKeyOf(res);
+    if (domainKey === null) return next();
+    const link = await deps.links.findActiveRedirect(code, domainKey);
     // A password-protected link asks for its password on a page (createLinkPages).
     if (link === null || link.passwordHash !== null) return next();
     // The responder counts it for the metrics, as on the fast path.
@@ -79,14 +97,19 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
         link: await deps.links.findLinkByToken(token),
       })),
     );
-    const origin = deps.publicOrigin(req);
     const yourLinks = found.flatMap(({ token, link }) => {
       if (!link) return [];
       const state = deps.links.stateOf(link);
-      const shortUrl = `${origin}/${link.code}`;
+      const shortUrl = deps.shortUrlOf(req, link);
       return [{ link, token, state, shortUrl, visits: deps.links.totalVisits(link) }];
     });
-    return { values, errors, yourLinks, privateMode: deps.createAccess === 'private' };
+    return {
+      values,
+      errors,
+      yourLinks,
+      privateMode: deps.createAccess === 'private',
+      domainOptions: await domainOptions(deps.domains, req.hostname),
+    };
   }
 
   router.get('/', async (req, res) => {
@@ -114,12 +137,19 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     const fields = ShortenFormSchema.safeParse(body);
     if (!fields.success) return refuse(400, { url: 'Send one URL and at most one alias.' });
     const form = parseLinkForm(body, deps.now());
-    if (!form.ok) return refuse(422, form.errors);
+    const domain = await chooseDomain(deps.domains, body);
+    if (!form.ok || !domain.ok) {
+      return refuse(422, {
+        ...(domain.ok ? {} : { domain: domain.message }),
+        ...(form.ok ? {} : form.errors),
+      });
+    }
     const password = PasswordFieldSchema.safeParse(body);
     if (!password.success) return refuse(400, { password: 'Send the password once.' });
     const result = await deps.links.shorten(
       {
         ...fields.data,
+        domainId: domain.domainId,
         options: form.options,
         utm: form.utm,
         tags: form.tags,
@@ -138,7 +168,11 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     const param = String(req.params.code);
     const preview = PREVIEW_PATTERN.exec(param)?.[1];
     const code = preview ?? param;
-    const link = CODE_PATTERN.test(code) ? await deps.links.findLink(code) : null;
+    const domainKey = linkDomainKeyOf(res);
+    const link =
+      CODE_PATTERN.test(code) && domainKey !== null
+        ? await deps.links.findLink(code, domainKey)
+        : null;
     if (!link) return next();
     const state = deps.links.stateOf(link);
     if (state.kind !== 'active') {
@@ -154,7 +188,7 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     res.render('preview', {
       link: locked ? { code: link.code, created: link.created } : link,
       locked,
-      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+      shortUrl: deps.shortUrlOf(req, link),
       host: locked ? null : describeHost(link.target),
       // Every other place the link can send a visit, with when (redirect-rules.ts).
       destinations: locked
@@ -169,7 +203,11 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
   // The password form of a protected link posts here; any other link is not a form (404).
   router.post('/:code', async (req, res, next) => {
     const code = String(req.params.code);
-    const link = CODE_PATTERN.test(code) ? await deps.links.findLink(code) : null;
+    const domainKey = linkDomainKeyOf(res);
+    const link =
+      CODE_PATTERN.test(code) && domainKey !== null
+        ? await deps.links.findLink(code, domainKey)
+        : null;
     if (!link || link.passwordHash === null) return next();
     const state = deps.links.stateOf(link);
     if (state.kind !== 'active') {

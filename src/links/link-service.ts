@@ -8,18 +8,30 @@ import { checkAlias, RESERVED_WORDS } from './alias-policy.js';
 import type { CodeGenerator } from './code-generator.js';
 import { unstorableFields } from './link-limits.js';
 import { checkLinkLimits, type LinkOptions, type OptionErrors } from './link-options.js';
-import type { Link, LinkQuery, LinkStateName, RedirectTarget } from './link.js';
+import {
+  DEFAULT_DOMAIN_KEY,
+  domainKeyOf,
+  type Link,
+  type LinkQuery,
+  type LinkStateName,
+  type RedirectTarget,
+} from './link.js';
 import type { Awaitable } from '../db/awaitable.js';
 import type { LinkStore } from './link-store.js';
 import type { TagStore } from './tag-store.js';
 import { checkTags, MAX_TAGS, tagKey, type TagSummary } from './tags.js';
-import type { RedirectCache } from './redirect-cache.js';
+import { linkKey, type RedirectCache } from './redirect-cache.js';
 import { checkTargetUrl } from './url-policy.js';
 import { mergeUtm, type Utm } from './utm.js';
 import { canonicalRules, rulesFromText, type RedirectRule } from './redirect-rules.js';
 import { hashPassword, newSigningKey, passwordProblem, verifyPassword } from './link-password.js';
 import type { WriteGate } from '../db/write-gate.js';
 import { WRITE_BATCH_SIZE, writeInBatches, yieldToEventLoop } from '../db/batched-writes.js';
+
+/** A link's key in the redirect cache: its code on its domain (ADR 031). */
+function cacheKeyOf(link: Pick<Link, 'code' | 'domainId'>): string {
+  return linkKey(domainKeyOf(link.domainId), link.code);
+}
 
 export type ShortenInput = {
   url: string;
@@ -35,6 +47,8 @@ export type ShortenInput = {
   utm?: Utm;
   /** The link's password; null, absent or '' for none (link-password.ts). */
   password?: string | null;
+  /** The added domain the link goes on (domains.id); null or absent: the default domain. */
+  domainId?: number | null;
 };
 
 export type UrlContext = {
@@ -186,12 +200,13 @@ export function createLinkService(deps: LinkServiceDeps) {
     codeLength: number | undefined,
     apiKeyId: number | null,
     passwordHash: string | null,
+    domainId: number | null,
   ): Promise<Link> {
     for (let attempt = 0; attempt < MAX_CODE_ATTEMPTS; attempt++) {
       const code = deps.generateCode(codeLength);
       if (reserved.has(code.toLowerCase())) continue;
       const result = await deps.links.insertLink(
-        { code, target, manageTokenHash, apiKeyId, passwordHash, ...options },
+        { code, domainId, target, manageTokenHash, apiKeyId, passwordHash, ...options },
         deps.now(),
       );
       if (result.ok) return result.link;
@@ -204,12 +219,12 @@ export function createLinkService(deps: LinkServiceDeps) {
     return linkState(link, deps.now(), deps.pendingVisits(link.id)).kind === 'active' ? link : null;
   }
 
-  function remember(code: string, link: RedirectTarget | null): RedirectTarget | null {
+  function remember(key: string, link: RedirectTarget | null): RedirectTarget | null {
     if (link === null) return null;
     // Unknown codes are not cached (a miss stays a miss only until someone takes the code).
     // Nor are links with a visit limit: every flush raises their count in the database, so a
     // cached row would let them run past the limit.
-    if (link.maxVisits === null) deps.redirectCache.set(code, link);
+    if (link.maxVisits === null) deps.redirectCache.set(key, link);
     return activeOrNull(link);
   }
 
@@ -263,10 +278,19 @@ export function createLinkService(deps: LinkServiceDeps) {
 
       const { token, hash } = createManageToken();
       const apiKeyId = input.apiKeyId ?? null;
+      const domainId = input.domainId ?? null;
       const passwordHash = password === '' ? null : await hashPassword(password);
       if (alias.alias === null) {
         const link = await deps.write(() =>
-          insertWithGeneratedCode(url.url, options, hash, input.codeLength, apiKeyId, passwordHash),
+          insertWithGeneratedCode(
+            url.url,
+            options,
+            hash,
+            input.codeLength,
+            apiKeyId,
+            passwordHash,
+            domainId,
+          ),
         );
         return { ok: true, link: await tagged(link), manageToken: token };
       }
@@ -275,6 +299,7 @@ export function createLinkService(deps: LinkServiceDeps) {
         deps.links.insertLink(
           {
             code,
+            domainId,
             target: url.url,
             manageTokenHash: hash,
             apiKeyId,
@@ -292,8 +317,9 @@ export function createLinkService(deps: LinkServiceDeps) {
       };
     },
 
-    async findLink(code: string): Promise<Link | null> {
-      return inspect(await deps.links.findLink(code));
+    /** The link with this code on this domain (its domain key; the default domain without one). */
+    async findLink(code: string, domainKey = DEFAULT_DOMAIN_KEY): Promise<Link | null> {
+      return inspect(await deps.links.findLink(code, domainKey));
     },
 
     /**
@@ -308,11 +334,18 @@ export function createLinkService(deps: LinkServiceDeps) {
       apiKeyId: number | null,
       context: UrlContext,
       code = '',
+      domainKey: number = DEFAULT_DOMAIN_KEY,
     ): Promise<Link | null> {
       if (apiKeyId === null) return null;
       const checked = await checkUrl(url, context, 'shorten');
       if (!checked.ok) return null;
-      const existing = await deps.links.findActiveByTarget(checked.url, apiKeyId, deps.now(), code);
+      const existing = await deps.links.findActiveByTarget(
+        checked.url,
+        apiKeyId,
+        deps.now(),
+        code,
+        domainKey,
+      );
       // A protected link is not the plain link asked for (and with a password, nothing is reused).
       if (!existing || existing.passwordHash !== null) return null;
       return linkState(existing, deps.now(), deps.pendingVisits(existing.id)).kind === 'active'
@@ -331,16 +364,20 @@ export function createLinkService(deps: LinkServiceDeps) {
      * The link to redirect to, or null when the code is unknown or the link is not active. The
      * state is judged on every call, cached row or not, so a link stops at its expiry date.
      */
-    findActiveRedirect(code: string): Awaitable<RedirectTarget | null> {
-      const cached = deps.redirectCache.get(code);
+    findActiveRedirect(
+      code: string,
+      domainKey: number = DEFAULT_DOMAIN_KEY,
+    ): Awaitable<RedirectTarget | null> {
+      const key = linkKey(domainKey, code);
+      const cached = deps.redirectCache.get(key);
       if (cached !== undefined) return activeOrNull(cached);
-      const found = deps.links.findRedirect(code);
+      const found = deps.links.findRedirect(code, domainKey);
       // SQLite answers at once: no promise, no microtask on the redirect path.
-      if (!(found instanceof Promise)) return remember(code, found);
+      if (!(found instanceof Promise)) return remember(key, found);
       const changesBefore = deps.redirectCache.changes();
       return found.then((link) =>
         // A change heard while the query ran may be newer than its row: serve it, do not keep it.
-        deps.redirectCache.changes() === changesBefore ? remember(code, link) : activeOrNull(link),
+        deps.redirectCache.changes() === changesBefore ? remember(key, link) : activeOrNull(link),
       );
     },
 
@@ -384,7 +421,7 @@ export function createLinkService(deps: LinkServiceDeps) {
         deps.links.updateSettings(link.id, { target: url.url, ...options }, deps.now()),
       );
       if (tags?.ok) await deps.write(() => deps.tags.setTags(link.id, tags.tags, deps.now()));
-      deps.redirectCache.invalidate(link.code);
+      deps.redirectCache.invalidate(cacheKeyOf(link));
       return { ok: true };
     },
 
@@ -393,14 +430,14 @@ export function createLinkService(deps: LinkServiceDeps) {
      * salt, so every unlock cookie issued before no longer unlocks the link.
      */
     async setPassword(
-      link: Pick<Link, 'id' | 'code'>,
+      link: Pick<Link, 'id' | 'code' | 'domainId'>,
       password: string | null,
     ): Promise<{ ok: true } | { ok: false; status: 422; errors: FieldErrors }> {
       const problem = password === null ? null : passwordProblem(password);
       if (problem !== null) return { ok: false, status: 422, errors: { password: problem } };
       const passwordHash = password === null ? null : await hashPassword(password);
       await deps.write(() => deps.links.setPasswordHash(link.id, passwordHash, deps.now()));
-      deps.redirectCache.invalidate(link.code);
+      deps.redirectCache.invalidate(cacheKeyOf(link));
       return { ok: true };
     },
 
@@ -425,18 +462,18 @@ export function createLinkService(deps: LinkServiceDeps) {
 
     async setDisabled(link: Link, disabled: boolean): Promise<void> {
       await deps.write(() => deps.links.setDisabled(link.id, disabled, deps.now()));
-      deps.redirectCache.invalidate(link.code);
+      deps.redirectCache.invalidate(cacheKeyOf(link));
     },
 
     /** Removes a link for abuse: 410 for visitors, whatever its owner does; its code stays taken. */
     async ban(link: Link, reason: string): Promise<void> {
       await deps.write(() => deps.links.setBanned(link.id, { reason }, deps.now()));
-      deps.redirectCache.invalidate(link.code);
+      deps.redirectCache.invalidate(cacheKeyOf(link));
     },
 
     async unban(link: Link): Promise<void> {
       await deps.write(() => deps.links.setBanned(link.id, null, deps.now()));
-      deps.redirectCache.invalidate(link.code);
+      deps.redirectCache.invalidate(cacheKeyOf(link));
     },
 
     /**
@@ -461,7 +498,7 @@ export function createLinkService(deps: LinkServiceDeps) {
               now,
             ),
           );
-          for (const link of matches) deps.redirectCache.invalidate(link.code);
+          for (const link of matches) deps.redirectCache.invalidate(cacheKeyOf(link));
           disabled.push(...matches.map((link) => link.code));
         }
         await yieldToEventLoop();
@@ -484,7 +521,7 @@ export function createLinkService(deps: LinkServiceDeps) {
             now,
           ),
         );
-        for (const link of batch) deps.redirectCache.invalidate(link.code);
+        for (const link of batch) deps.redirectCache.invalidate(cacheKeyOf(link));
       });
     },
 
@@ -498,7 +535,7 @@ export function createLinkService(deps: LinkServiceDeps) {
             now,
           ),
         );
-        for (const link of batch) deps.redirectCache.invalidate(link.code);
+        for (const link of batch) deps.redirectCache.invalidate(cacheKeyOf(link));
       });
     },
 
@@ -573,7 +610,7 @@ export function createLinkService(deps: LinkServiceDeps) {
 
     async delete(link: Link): Promise<void> {
       await deps.write(() => deps.links.deleteLink(link.id, deps.now()));
-      deps.redirectCache.invalidate(link.code);
+      deps.redirectCache.invalidate(cacheKeyOf(link));
     },
   };
 }

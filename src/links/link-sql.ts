@@ -44,7 +44,7 @@ function sqlLiteral(value: unknown): string {
  * A link's columns under the names of `Link`, so that a row is a link on either engine without
  * mapping.
  */
-export const LINK_FIELDS = `id, code, target, created, updated, ${OPTION_FIELDS}, visits,
+export const LINK_FIELDS = `id, code, domain_id AS "domainId", target, created, updated, ${OPTION_FIELDS}, visits,
   last_visit AS "lastVisit", disabled_at AS "disabledAt", deleted_at AS "deletedAt",
   banned_at AS "bannedAt", ban_reason AS "banReason", password_hash AS "passwordHash"`;
 
@@ -52,13 +52,19 @@ export const LINK_FIELDS = `id, code, target, created, updated, ${OPTION_FIELDS}
 export const LINK_COLUMNS = `${LINK_FIELDS}, manage_token_hash AS "manageTokenHash"`;
 
 export const INSERT_LINK = sqlText(
-  `INSERT INTO urls (code, target, created, updated, manage_token_hash, api_key_id,
+  `INSERT INTO urls (code, domain_id, target, created, updated, manage_token_hash, api_key_id,
      password_hash, ${OPTION_COLUMN_LIST})
-   VALUES (:code, :target, :now, :now, :manageTokenHash, :apiKeyId, :passwordHash,
+   VALUES (:code, :domainId, :target, :now, :now, :manageTokenHash, :apiKeyId, :passwordHash,
      ${OPTION_PARAMS})
    RETURNING ${LINK_COLUMNS}`,
 );
-export const LINK_BY_CODE = sqlText(`SELECT ${LINK_COLUMNS} FROM urls WHERE code = :code`);
+/**
+ * A code on one domain: `:domainKey` is the domain's id, or 0 for the default domain (ADR 031),
+ * the expression of idx_urls_code_domain, so this is one lookup in it.
+ */
+export const LINK_BY_CODE = sqlText(
+  `SELECT ${LINK_COLUMNS} FROM urls WHERE code = :code AND COALESCE(domain_id, 0) = :domainKey`,
+);
 export const LINK_BY_TOKEN_HASH = sqlText(
   `SELECT ${LINK_COLUMNS} FROM urls WHERE manage_token_hash = :hash`,
 );
@@ -115,13 +121,15 @@ export const STATE_SQL: Record<LinkFilter, string> = {
 };
 
 /**
- * The newest active link an API key made to a target (idempotent creation); `:code` narrows it to one code, '' to none. Only the key's own links: another
+ * The newest active link an API key made to a target on one domain (idempotent creation);
+ * `:code` narrows it to one code, '' to none. Only the key's own links: another
  * key's, or one made without a key, would hand out a link whose management token someone else
  * holds (idx_urls_api_key_target).
  */
 export const NEWEST_ACTIVE_BY_KEY_AND_TARGET = sqlText(
   `SELECT ${LINK_COLUMNS} FROM urls
     WHERE api_key_id = :key AND target = :target AND (code = :code OR :code = '')
+      AND COALESCE(domain_id, 0) = :domainKey
       AND ${STATE_SQL.active}
     ORDER BY id DESC LIMIT 1`,
 );
@@ -160,7 +168,7 @@ export const COUNT_BY_STATE = sqlText(COUNT_BY_STATE_SQL);
  */
 export function activeMentioningSql(position: 'instr' | 'strpos') {
   return sqlText(
-    `SELECT id, code, target FROM urls
+    `SELECT id, code, domain_id AS "domainId", target FROM urls
      WHERE ${position}(target, :host) > 0 AND ${STATE_SQL.active} AND id > :after
      ORDER BY id LIMIT :limit`,
   );
@@ -173,7 +181,8 @@ export function listingKey(query: LinkQuery): string {
   const tagScope = tags
     ? [tags.any, tags.all, tags.none, tags.notAll ?? []].map((keys) => keys.length > 0).join(' ')
     : '';
-  return `${scope} ${query.search !== ''} ${query.orderBy} ${query.direction} ${tagScope}`;
+  const onDomain = query.domainKey !== undefined;
+  return `${scope} ${query.search !== ''} ${onDomain} ${query.orderBy} ${query.direction} ${tagScope}`;
 }
 
 /**
@@ -232,7 +241,8 @@ export function listingWhere(
     query.search !== ''
       ? `(code ${like} :pattern ESCAPE '\\' OR target ${like} :pattern ESCAPE '\\' OR title ${like} :pattern ESCAPE '\\')`
       : '1 = 1';
-  return `${scope} AND ${search} AND ${tagWhere(query, inList)}`;
+  const domain = query.domainKey !== undefined ? 'COALESCE(domain_id, 0) = :domainKey' : '1 = 1';
+  return `${scope} AND ${search} AND ${domain} AND ${tagWhere(query, inList)}`;
 }
 
 /** `%` and `_` typed by a person are literal characters, not wildcards. */

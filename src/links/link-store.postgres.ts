@@ -5,6 +5,7 @@ import type { LinkStore } from './link-store.js';
 import { pickOptions } from './link-options.js';
 import {
   ALL_LINKS_PAGE,
+  DEFAULT_DOMAIN_KEY,
   type InsertResult,
   type LinkPage,
   type LinkQuery,
@@ -46,8 +47,8 @@ import { LINK_CHANGED_CHANNEL } from './cache-invalidation.postgres.js';
  * The PostgreSQL twin of link-store.sqlite.ts, with the same methods and results. Give it a pool
  * from createPostgresPool, which reads BIGINT as a JavaScript number.
  *
- * Every change to an existing link also sends `pg_notify('snip_link_changed', code)` in the same
- * statement, so other machines drop the link from their redirect cache once it commits (and never
+ * Every change to an existing link also sends `pg_notify('snip_link_changed', key)` in the same
+ * statement, the key being the link's `<domain key>/<code>` (linkKey, redirect-cache.ts), so other machines drop the link from their redirect cache once it commits (and never
  * for a change that rolled back or changed nothing).
  */
 
@@ -68,16 +69,22 @@ const REDIRECT_BY_CODE = `SELECT id, target, redirect_status AS "redirectStatus"
     forward_query AS "forwardQuery", redirect_rules AS rules,
     expires_at AS "expiresAt", max_visits AS "maxVisits", visits, disabled_at AS "disabledAt",
     deleted_at AS "deletedAt", banned_at AS "bannedAt", password_hash AS "passwordHash"
-  FROM urls WHERE code = $1`;
+  FROM urls WHERE code = $1 AND COALESCE(domain_id, 0) = $2`;
 
 /**
- * A change shared with SQLite, wrapped so that it returns the code of the row it changed and
+ * What a change returns for the notification: the changed link's cache key, linkKey in
+ * redirect-cache.ts (`<domain key>/<code>`).
+ */
+const CHANGED_KEY = `CAST(COALESCE(domain_id, 0) AS TEXT) || '/' || code AS key`;
+
+/**
+ * A change shared with SQLite, wrapped so that it returns the key of the row it changed and
  * notifies with it in the same statement; no row, no message. SQLite has one process and nobody
  * to notify.
  */
 function notifying(change: SqlText): SqlText {
   return sqlText(
-    `WITH changed AS (${change.sqlite} RETURNING code) SELECT pg_notify(:channel, code) FROM changed`,
+    `WITH changed AS (${change.sqlite} RETURNING ${CHANGED_KEY}) SELECT pg_notify(:channel, key) FROM changed`,
   );
 }
 
@@ -87,17 +94,17 @@ const SET_BANNED_NOTIFYING = notifying(SET_BANNED);
 const SET_PASSWORD_NOTIFYING = notifying(SET_PASSWORD);
 const TOMBSTONE_NOTIFYING = notifying(TOMBSTONE);
 // The bulk twins, their own texts: one statement for many ids (an array), each changed link
-// notified by its code. SQLite has no arrays; it runs the one-link statement per id in one
+// notified by its key. SQLite has no arrays; it runs the one-link statement per id in one
 // transaction instead.
 const SET_DISABLED_MANY = `WITH changed AS (
     UPDATE urls SET disabled_at = $1, updated = $2
-    WHERE id = ANY($3) AND deleted_at IS NULL RETURNING code)
-  SELECT pg_notify($4, code) FROM changed`;
+    WHERE id = ANY($3) AND deleted_at IS NULL RETURNING ${CHANGED_KEY})
+  SELECT pg_notify($4, key) FROM changed`;
 const TOMBSTONE_MANY = `WITH changed AS (
     UPDATE urls SET target = '', manage_token_hash = NULL, password_hash = NULL, ${OPTION_ERASES},
       deleted_at = $1, updated = $1
-    WHERE id = ANY($2) RETURNING code)
-  SELECT pg_notify($3, code) FROM changed`;
+    WHERE id = ANY($2) RETURNING ${CHANGED_KEY})
+  SELECT pg_notify($3, key) FROM changed`;
 const DELETE_DAILY_MANY = 'DELETE FROM visits_daily WHERE url_id = ANY($1)';
 const DELETE_REFERRERS_MANY = 'DELETE FROM visits_referrers WHERE url_id = ANY($1)';
 const DELETE_LINK_TAGS_MANY = 'DELETE FROM link_tags WHERE url_id = ANY($1)';
@@ -137,6 +144,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         const { rows } = await pool.query<LinkWithTokenHash>(
           postgresQuery(INSERT_LINK, {
             code: link.code,
+            domainId: link.domainId ?? null,
             target: link.target,
             now,
             manageTokenHash: link.manageTokenHash,
@@ -154,12 +162,20 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         throw error;
       }
     },
-    async findRedirect(code: string): Promise<RedirectTarget | null> {
-      const { rows } = await pool.query<RedirectTarget>(REDIRECT_BY_CODE, [code]);
+    async findRedirect(
+      code: string,
+      domainKey = DEFAULT_DOMAIN_KEY,
+    ): Promise<RedirectTarget | null> {
+      const { rows } = await pool.query<RedirectTarget>(REDIRECT_BY_CODE, [code, domainKey]);
       return rows[0] ?? null;
     },
-    async findLink(code: string): Promise<LinkWithTokenHash | null> {
-      const { rows } = await pool.query<LinkWithTokenHash>(postgresQuery(LINK_BY_CODE, { code }));
+    async findLink(
+      code: string,
+      domainKey = DEFAULT_DOMAIN_KEY,
+    ): Promise<LinkWithTokenHash | null> {
+      const { rows } = await pool.query<LinkWithTokenHash>(
+        postgresQuery(LINK_BY_CODE, { code, domainKey }),
+      );
       return rows[0] ?? null;
     },
     async findLinkByTokenHash(hash: Buffer): Promise<LinkWithTokenHash | null> {
@@ -252,10 +268,13 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
       host: string,
       now: number,
       page: LinkPage = ALL_LINKS_PAGE,
-    ): Promise<{ id: number; code: string; target: string }[]> {
-      const { rows } = await pool.query<{ id: number; code: string; target: string }>(
-        postgresQuery(ACTIVE_MENTIONING, { host, now, after: page.after, limit: page.limit }),
-      );
+    ): Promise<{ id: number; code: string; domainId: number | null; target: string }[]> {
+      const { rows } = await pool.query<{
+        id: number;
+        code: string;
+        domainId: number | null;
+        target: string;
+      }>(postgresQuery(ACTIVE_MENTIONING, { host, now, after: page.after, limit: page.limit }));
       return rows;
     },
     async countLinks(): Promise<number> {
@@ -275,18 +294,25 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
       return states;
     },
     /**
-     * The newest link this API key made to this exact target that still redirects, for
-     * idempotent creation; links made without a key or by another key are never found. With a
-     * code, only the link with that code.
+     * The newest link this API key made to this exact target on this domain that still
+     * redirects, for idempotent creation; links made without a key or by another key are never
+     * found. With a code, only the link with that code.
      */
     async findActiveByTarget(
       target: string,
       apiKeyId: number,
       now: number,
       code = '',
+      domainKey = DEFAULT_DOMAIN_KEY,
     ): Promise<LinkWithTokenHash | null> {
       const { rows } = await pool.query<LinkWithTokenHash>(
-        postgresQuery(NEWEST_ACTIVE_BY_KEY_AND_TARGET, { target, key: apiKeyId, now, code }),
+        postgresQuery(NEWEST_ACTIVE_BY_KEY_AND_TARGET, {
+          target,
+          key: apiKeyId,
+          now,
+          code,
+          domainKey,
+        }),
       );
       return rows[0] ?? null;
     },
@@ -301,6 +327,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         pattern: likePattern(query.search),
         limit: query.limit,
         offset: query.offset,
+        domainKey: query.domainKey ?? DEFAULT_DOMAIN_KEY,
         ...tagParams(query, (keys) => [...keys]),
       };
       const [links, counted] = await Promise.all([

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Db } from '../db/open-database.sqlite.js';
 import {
   ALL_LINKS_PAGE,
+  DEFAULT_DOMAIN_KEY,
   type InsertResult,
   type LinkPage,
   type LinkQuery,
@@ -44,15 +45,17 @@ export type LinkRepository = ReturnType<typeof createLinkRepository>;
 /** The only place that speaks SQL about links. Statements are prepared once. */
 export function createLinkRepository(db: Db) {
   const insert = db.prepare<[Record<string, unknown>], LinkWithTokenHash>(INSERT_LINK.sqlite);
-  const byCode = db.prepare<[{ code: string }], LinkWithTokenHash>(LINK_BY_CODE.sqlite);
+  const byCode = db.prepare<[{ code: string; domainKey: number }], LinkWithTokenHash>(
+    LINK_BY_CODE.sqlite,
+  );
   // Its own text, positional: the redirect path's statement stays as lean as it can be. The
   // PostgreSQL twin has its own text for the same columns.
-  const redirectByCode = db.prepare<[string], RedirectTarget>(
+  const redirectByCode = db.prepare<[string, number], RedirectTarget>(
     `SELECT id, target, redirect_status AS redirectStatus, forward_query AS forwardQuery,
        redirect_rules AS rules, expires_at AS expiresAt,
        max_visits AS maxVisits, visits, disabled_at AS disabledAt, deleted_at AS deletedAt,
        banned_at AS bannedAt, password_hash AS passwordHash
-     FROM urls WHERE code = ?`,
+     FROM urls WHERE code = ? AND COALESCE(domain_id, 0) = ?`,
   );
   const byTokenHash = db.prepare<[{ hash: Buffer }], LinkWithTokenHash>(LINK_BY_TOKEN_HASH.sqlite);
   const updateSettings = db.prepare(UPDATE_SETTINGS.sqlite);
@@ -74,6 +77,7 @@ export function createLinkRepository(db: Db) {
   const insertRow = db.transaction((link: NewLink, now: number) =>
     insert.get({
       code: link.code,
+      domainId: link.domainId ?? null,
       target: link.target,
       now,
       manageTokenHash: link.manageTokenHash,
@@ -90,7 +94,7 @@ export function createLinkRepository(db: Db) {
   const secretByName = db.prepare<[{ name: string }], { value: string }>(SECRET_BY_NAME.sqlite);
   const activeMentioning = db.prepare<
     { host: string; now: number; after: number; limit: number },
-    { id: number; code: string; target: string }
+    { id: number; code: string; domainId: number | null; target: string }
   >(activeMentioningSql('instr').sqlite);
   const deleteOne = (id: number, now: number) => {
     tombstone.run({ now, id });
@@ -110,7 +114,7 @@ export function createLinkRepository(db: Db) {
   );
 
   const newestActiveByTarget = db.prepare<
-    { target: string; key: number; now: number; code: string },
+    { target: string; key: number; now: number; code: string; domainKey: number },
     LinkWithTokenHash
   >(NEWEST_ACTIVE_BY_KEY_AND_TARGET.sqlite);
   // One statement per combination of filter, search and order, each prepared on first use.
@@ -153,11 +157,11 @@ export function createLinkRepository(db: Db) {
       }
     },
     /** The redirect path's only query: one indexed lookup of the columns it needs. */
-    findRedirect(code: string): RedirectTarget | null {
-      return redirectByCode.get(code) ?? null;
+    findRedirect(code: string, domainKey = DEFAULT_DOMAIN_KEY): RedirectTarget | null {
+      return redirectByCode.get(code, domainKey) ?? null;
     },
-    findLink(code: string): LinkWithTokenHash | null {
-      return byCode.get({ code }) ?? null;
+    findLink(code: string, domainKey = DEFAULT_DOMAIN_KEY): LinkWithTokenHash | null {
+      return byCode.get({ code, domainKey }) ?? null;
     },
     findLinkByTokenHash(hash: Buffer): LinkWithTokenHash | null {
       return byTokenHash.get({ hash }) ?? null;
@@ -202,7 +206,7 @@ export function createLinkRepository(db: Db) {
       host: string,
       now: number,
       page: LinkPage = ALL_LINKS_PAGE,
-    ): { id: number; code: string; target: string }[] {
+    ): { id: number; code: string; domainId: number | null; target: string }[] {
       return activeMentioning.all({ host, now, after: page.after, limit: page.limit });
     },
     countLinks(): number {
@@ -218,17 +222,18 @@ export function createLinkRepository(db: Db) {
       return states;
     },
     /**
-     * The newest link this API key made to this exact target that still redirects, for
-     * idempotent creation; links made without a key or by another key are never found. With a
-     * code, only the link with that code.
+     * The newest link this API key made to this exact target on this domain that still
+     * redirects, for idempotent creation; links made without a key or by another key are never
+     * found. With a code, only the link with that code.
      */
     findActiveByTarget(
       target: string,
       apiKeyId: number,
       now: number,
       code = '',
+      domainKey = DEFAULT_DOMAIN_KEY,
     ): LinkWithTokenHash | null {
-      return newestActiveByTarget.get({ target, key: apiKeyId, now, code }) ?? null;
+      return newestActiveByTarget.get({ target, key: apiKeyId, now, code, domainKey }) ?? null;
     },
     /** One page of links and how many match in all. */
     listLinks(query: LinkQuery, now: number): { links: LinkWithTokenHash[]; total: number } {
@@ -238,6 +243,7 @@ export function createLinkRepository(db: Db) {
         pattern: likePattern(query.search),
         limit: query.limit,
         offset: query.offset,
+        domainKey: query.domainKey ?? DEFAULT_DOMAIN_KEY,
         ...tagParams(query, (keys) => JSON.stringify(keys)),
       };
       const used = (sql: string) =>

@@ -18,9 +18,14 @@ import type {
  */
 export interface LinkStore {
   insertLink(link: NewLink, now: number): Awaitable<InsertResult>;
-  /** The redirect path's only query: one indexed lookup of the columns it needs. */
-  findRedirect(code: string): Awaitable<RedirectTarget | null>;
-  findLink(code: string): Awaitable<LinkWithTokenHash | null>;
+  /**
+   * The redirect path's only query: one indexed lookup of the columns it needs, for a code on
+   * one domain (its domain key: the domain's id; DEFAULT_DOMAIN_KEY, the default domain's, when
+   * not given).
+   */
+  findRedirect(code: string, domainKey?: number): Awaitable<RedirectTarget | null>;
+  /** The link with this code on this domain (its domain key; the default domain without one). */
+  findLink(code: string, domainKey?: number): Awaitable<LinkWithTokenHash | null>;
   findLinkByTokenHash(hash: Buffer): Awaitable<LinkWithTokenHash | null>;
   updateSettings(id: number, settings: LinkSettings, now: number): Awaitable<void>;
   setDisabled(id: number, disabled: boolean, now: number): Awaitable<void>;
@@ -51,26 +56,21 @@ export interface LinkStore {
     host: string,
     now: number,
     page?: LinkPage,
-  ): Awaitable<
-    {
-      id: number;
-      code: string;
-      target: string;
-    }[]
-  >;
+  ): Awaitable<{ id: number; code: string; domainId: number | null; target: string }[]>;
   countLinks(): Awaitable<number>;
   /** How many links are in each state at `now` (visits still in memory are not seen). */
   countByState(now: number): Awaitable<Record<LinkStateName, number>>;
   /**
-   * The newest link this API key made to this exact target that still redirects, for
-   * idempotent creation; links made without a key or by another key are never found. With a
-   * code, only the link with that code.
+   * The newest link this API key made to this exact target on this domain (its domain key; the
+   * default domain without one) that still redirects, for idempotent creation; links made without a key or by another key
+   * are never found. With a code, only the link with that code.
    */
   findActiveByTarget(
     target: string,
     apiKeyId: number,
     now: number,
     code?: string,
+    domainKey?: number,
   ): Awaitable<LinkWithTokenHash | null>;
   /** One page of links and how many match in all. */
   listLinks(

@@ -17,12 +17,26 @@ export function isLinkCode(code: string): boolean {
 }
 
 /**
+ * The domain key of the default domain (BASE_URL's host, not stored): the value of
+ * `COALESCE(domain_id, 0)` in SQL, which the per-domain unique index and the redirect lookup use.
+ * Added domains' ids start at 1 (ADR 031).
+ */
+export const DEFAULT_DOMAIN_KEY = 0;
+
+/** The domain key of a link's domain id: its id, or DEFAULT_DOMAIN_KEY for the default domain. */
+export function domainKeyOf(domainId: number | null | undefined): number {
+  return domainId ?? DEFAULT_DOMAIN_KEY;
+}
+
+/**
  * A link: its code and target, the options its owner set (declared once, in link-options.ts),
  * and what happened to it since.
  */
 export type Link = {
   id: number;
   code: string;
+  /** The added domain the link belongs to (domains.id); null: the default domain. */
+  domainId: number | null;
   target: string;
   created: number;
   updated: number;
@@ -43,6 +57,8 @@ export type LinkSettings = { target: string } & LinkOptions;
 
 export type NewLink = LinkSettings & {
   code: string;
+  /** The added domain it goes on; null (or absent): the default domain. */
+  domainId?: number | null;
   manageTokenHash: Buffer;
   /** The API key that made the link; null (or absent) when none did. */
   apiKeyId?: number | null;
@@ -84,6 +100,8 @@ export type LinkQuery = {
   excludeDeleted?: boolean;
   /** Keep only links with any, all or none of these tags (their keys); none: every link. */
   tags?: TagFilter;
+  /** Keep only the links on this domain (its domain key); absent: links on every domain. */
+  domainKey?: number;
   orderBy: 'created' | 'visits' | 'lastVisit';
   direction: 'asc' | 'desc';
   limit: number;

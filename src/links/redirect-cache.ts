@@ -1,16 +1,32 @@
-import type { RedirectTarget } from './link.js';
+import { DEFAULT_DOMAIN_KEY, type RedirectTarget } from './link.js';
 
 /**
- * Code → the row the redirect decides on, in front of the database. The link service is its only
- * user: it fills it on lookups and invalidates a code after every change to that link (target,
+ * The key of a code on a domain, in the cache and in the notifications of
+ * cache-invalidation.postgres.ts: `<domain key>/<code>` (ADR 031). Neither part holds a `/`.
+ */
+export function linkKey(domainKey: number, code: string): string {
+  return `${domainKey}/${code}`;
+}
+
+/**
+ * The cache key a notification names: `<domain key>/<code>`, or a bare code, which a machine of
+ * the version before domains sent and which means the default domain's.
+ */
+export function linkKeyOfPayload(payload: string): string {
+  return payload.includes('/') ? payload : linkKey(DEFAULT_DOMAIN_KEY, payload);
+}
+
+/**
+ * A link's key (linkKey) → the row the redirect decides on, in front of the database. The link service is its only
+ * user: it fills it on lookups and invalidates a link's key after every change to that link (target,
  * redirect type, expiry, visit limit, disabling, enabling, deletion). It is an interface because
  * several snip machines on one shared database (PRODUCT §10) will each keep one and invalidate it
  * on the others' changes, which needs nothing more than `invalidate` and `clear`.
  */
 export type RedirectCache = {
-  get(code: string): RedirectTarget | undefined;
-  set(code: string, link: RedirectTarget): void;
-  invalidate(code: string): void;
+  get(key: string): RedirectTarget | undefined;
+  set(key: string, link: RedirectTarget): void;
+  invalidate(key: string): void;
   clear(): void;
   /**
    * How many invalidations and clears there have been. A lookup that waits for the database

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { logRequestLine, requestIdFor } from '../http/request-logger.js';
 import type { LinkService } from './link-service.js';
-import { CODE_PATTERN, type RedirectTarget } from './link.js';
+import { CODE_PATTERN, DEFAULT_DOMAIN_KEY, type RedirectTarget } from './link.js';
 import type { RedirectResponder } from './redirect-response.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -12,10 +12,11 @@ export type RedirectFastPathDeps = {
   respond: RedirectResponder;
   logger: Logger;
   /**
-   * Whether this request's host answers the links at all (src/domains/); when it does not, or
-   * cannot say yet, Express answers. Every host does without it.
+   * The domain key (link.ts) of the links this request's host answers (src/domains/, ADR 031);
+   * null when it answers none or cannot say yet: Express answers then. Without it, every host
+   * answers the default domain's links.
    */
-  servesLinks?: (req: IncomingMessage) => boolean;
+  linkDomain?: (req: IncomingMessage) => number | null;
 };
 
 /**
@@ -56,12 +57,12 @@ export function createRedirectFastPath(
   return (fallback) => (req, res) => {
     const started = process.hrtime.bigint();
     const code = redirectCode(req);
-    if (code === null || (deps.servesLinks !== undefined && !deps.servesLinks(req))) {
-      return fallback(req, res);
-    }
+    if (code === null) return fallback(req, res);
+    const domainKey = deps.linkDomain === undefined ? DEFAULT_DOMAIN_KEY : deps.linkDomain(req);
+    if (domainKey === null) return fallback(req, res);
     let found;
     try {
-      found = deps.links.findActiveRedirect(code);
+      found = deps.links.findActiveRedirect(code, domainKey);
     } catch {
       // A database error is Express's to answer: the route meets it again and the error
       // handler answers 503 or 500 with a page and a log line, as for any other request.

@@ -5,6 +5,7 @@ import { optionFormValues } from '../links/link-options.js';
 import { splitUtm } from '../links/utm.js';
 import type { Link } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
+import type { ShortUrlOf } from '../links/link-routes.js';
 import { passwordProblem } from '../links/link-password.js';
 import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
 import type { VisitStore } from '../stats/visit-store.js';
@@ -19,6 +20,8 @@ export type ManageRouteDeps = {
   visits: VisitStore;
   now: () => number;
   publicOrigin: (req: Request) => string;
+  /** A link's short URL, on its domain (ADR 031). */
+  shortUrlOf: ShortUrlOf;
   ownHosts: (req: Request) => string[];
   /** Whether this request came over HTTPS: the cookie is then Secure. */
   secureCookies: (req: Request) => boolean;
@@ -75,13 +78,17 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       deps.visits.dailyCounts(link.id, firstChartDay(days, now)),
       deps.visits.topReferrers(link.id, TOP_REFERRERS),
     ]);
+    const shortUrl = deps.shortUrlOf(req, link);
     res.status(extra.status ?? 200).render('manage', {
       link,
       token,
+      // A link on an added domain: its QR code is asked for by naming its domain (ADR 031).
+      qrQuery:
+        link.domainId === null ? '' : `domain=${encodeURIComponent(new URL(shortUrl).hostname)}`,
       state: deps.links.stateOf(link),
       created: req.query.created !== undefined,
       notice: NOTICES.get(String(req.query.done)),
-      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+      shortUrl,
       manageUrl: `${deps.publicOrigin(req)}/manage/${token}`,
       totalVisits: deps.links.totalVisits(link),
       chart: buildVisitChart(daily, days, now),
@@ -174,7 +181,7 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     res.render('manage-delete', {
       link,
       token: String(req.params.token),
-      shortUrl: `${deps.publicOrigin(req)}/${link.code}`,
+      shortUrl: deps.shortUrlOf(req, link),
     });
   });
 

@@ -4,6 +4,7 @@ import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { isLinkCode } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
+import { linkDomainKeyOf, type ShortUrlOf } from '../links/link-routes.js';
 import { renderQrPng } from './qr-png.js';
 import { createRenderGate, type RenderGate } from './render-gate.js';
 
@@ -71,13 +72,19 @@ async function render(url: string, format: Format): Promise<Image> {
  */
 export function createQrRoutes(deps: {
   links: LinkService;
-  publicOrigin: (req: Request) => string;
+  /** The short URL the image draws: the link's, on its domain (ADR 031). */
+  shortUrlOf: ShortUrlOf;
   /** Whether images drawn for this request's host may be kept: BASE_URL, or a host snip printed. */
   knownHost: (req: Request) => boolean;
   originFromRequest: boolean;
   limit: RequestLimit;
   /** Injected in tests; GATE otherwise. */
   gate?: RenderGate;
+  /**
+   * The domain key of the domain `?domain=` names (any spelling; null: none of snip's, or an
+   * alias), for pages that show a link on another domain than their own (the management page).
+   */
+  domainKeyOfName?: (name: string) => Promise<number | null>;
 }): Router {
   const router = Router({ caseSensitive: true });
   const cache = createImageCache(CACHE_ENTRIES);
@@ -88,9 +95,16 @@ export function createQrRoutes(deps: {
     router.get(`/qr/:code.${format}`, async (req, res, next) => {
       const code = String(req.params.code);
       if (!isLinkCode(code)) return next();
-      const link = await deps.links.findLink(code);
+      // The code on the domain `?domain=` names, or else on the one this host serves, as the
+      // redirect finds it.
+      const named = req.query.domain;
+      let domainKey: number | null;
+      if (named === undefined) domainKey = linkDomainKeyOf(res);
+      else if (typeof named !== 'string' || deps.domainKeyOfName === undefined) return next();
+      else domainKey = await deps.domainKeyOfName(named);
+      const link = domainKey === null ? null : await deps.links.findLink(code, domainKey);
       if (!link || link.deletedAt !== null) return next();
-      const url = `${deps.publicOrigin(req)}/${link.code}`;
+      const url = deps.shortUrlOf(req, link);
       const key = `${format} ${url}`;
       const keep = deps.knownHost(req);
       let image = keep ? cache.get(key) : undefined;

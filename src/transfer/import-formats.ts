@@ -19,11 +19,14 @@ export { parseTimestamp } from '../links/link-limits.js';
  * - snip: its own export (src/transfer/link-export.ts): code, target, created, updated, visits,
  *   last_visit, state, expires_at, max_visits, redirect_status, disabled_at, banned_at,
  *   ban_reason, deleted_at (banned_at and ban_reason may be missing: files from before bans),
- *   then the newer options and `tags` (comma-separated; missing in older files: no tags).
+ *   then the newer options and `tags` (comma-separated; missing in older files: no tags),
+ *   `has_password` and `domain` (the host of the link's added domain; empty for the default
+ *   domain, and missing in files from before domains).
  * - Shlink: the web client's "Export" button on the short URL list (shlink-web-component,
  *   src/short-urls/helpers/ExportShortUrlsBtn.tsx, written by @json2csv/plainjs with a header of
  *   the property names): createdAt, domain, shortCode, shortUrl, longUrl, title, tags (joined
- *   with `|`), visits.
+ *   with `|`), visits. `domain` is the host of each short URL, the default domain's included: one that is not snip's is
+ *   snip's default domain (import-domains.ts).
  *   `shlink short-url:list` prints a table, not CSV, but its headings (Short Code, Title,
  *   Short URL, Long URL, Date created, Visits count) are read too, and so is the CSV that
  *   Shlink's own importer reads (shlink-importer, src/Sources/Csv/CsvImporter.php: longUrl,
@@ -31,7 +34,9 @@ export { parseTimestamp } from '../links/link-limits.js';
  * - Kutt: has no CSV export (kutt v3, server/). Its API's link object (GET /api/v2/links,
  *   server/utils/utils.js `sanitize.link` over server/queries/link.queries.js) is what people
  *   save as CSV, and what Shlink's Kutt importer reads: id, address, banned, created_at,
- *   updated_at, password, description, expire_in, target, visit_count, domain, link.
+ *   updated_at, password, description, expire_in, target, visit_count, domain, link. Its
+ *   `domain` is a Kutt custom domain's address (empty for Kutt's default domain): read as
+ *   Shlink's is.
  * - YOURLS: its table and API (includes/functions-install.php: keyword, url, title, timestamp,
  *   ip, clicks; timestamps are UTC, `Y-m-d H:i:s`), as a database dump or the list plugins
  *   write it; and the YOURLS-Import-Export plugin's CSV (fileio/csv.php: source, target, hits,
@@ -80,6 +85,11 @@ export type ImportedLinkFields = {
   deletedAt: number | null;
   /** Its tags, checked as every door checks them (links/tags.ts). */
   tags: string[];
+  /**
+   * The host of the domain it goes on, as the file spells it (snip's and Shlink's `domain`
+   * column); '' for the default domain. The import resolves it (ADR 031).
+   */
+  domain: string;
 } & LinkOptions;
 
 export type RowReading =
@@ -279,6 +289,8 @@ const plain = {
   bannedAt: null,
   banReason: null,
   deletedAt: null,
+  // Only snip's, Shlink's and Kutt's files name a link's domain; the others' go on the default one.
+  domain: '',
 };
 
 const SPECS: Record<ImportFormat, FormatSpec> = {
@@ -300,6 +312,8 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
           banReason: banReason(fields, c('banreason')),
           deletedAt: time(fields, c('deletedat')),
           tags: tags(fields, c('tags'), /,/),
+          // Missing in files from before domains: the default domain.
+          domain: text(fields, c('domain')),
         };
         // The file says whether a link had a password, never which: imported, it would open
         // to anyone, so it is refused (a deleted link has none to lose).
@@ -326,6 +340,9 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
         // The web client joins a short URL's tags with `|`, and Shlink's importer splits them so;
         // a comma separates them too, since no tag of snip's holds one.
         tags: tags(fields, tagList, /[|,]/),
+        // The web client writes every short URL's host, the default domain's too; Shlink's
+        // importer reads an empty cell as the default domain.
+        domain: text(fields, find(columns, 'domain')),
       }));
     },
   },
@@ -343,6 +360,8 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
           updated: time(fields, c('updatedat')),
           visits: count(fields, c('visitcount')),
           expiresAt: time(fields, c('expirein')),
+          // A Kutt custom domain's address; empty for Kutt's default domain.
+          domain: text(fields, c('domain')),
           // A banned link keeps its code taken and redirects nowhere, as in Kutt.
           bannedAt: banned ? now : null,
           banReason: banned ? 'Banned in Kutt.' : null,

@@ -7,6 +7,7 @@ import type { Link } from '../links/link.js';
 import type { TagStore } from '../links/tag-store.js';
 import { formatTagList } from '../links/tags.js';
 import { linkState } from '../links/link-service.js';
+import type { Awaitable } from '../db/awaitable.js';
 import { csvRecord } from './csv.js';
 import type { TransferStore } from './transfer-store.js';
 
@@ -38,7 +39,17 @@ export const EXPORT_COLUMNS: readonly string[] = [
   // Whether visitors must give a password: never the password or its hash (ADR 027). snip's
   // import refuses such a row rather than open the link to anyone.
   'has_password',
+  // The host of the link's added domain (ADR 031); empty for the default domain, which is
+  // BASE_URL's host wherever the file is imported. Last, so that every older column keeps its
+  // place; a file without it imports onto the default domain.
+  'domain',
 ];
+
+/** The hosts of the added domains, as the export writes them. */
+export type ExportDomains = {
+  /** Every added domain's host by its id, read when the export starts (and again on a miss). */
+  hosts: () => Awaitable<ReadonlyMap<number, string>>;
+};
 
 export type ExportOptions = {
   /** The time the states are judged at; now unless told. */
@@ -51,6 +62,8 @@ export type ExportOptions = {
   tags?: Pick<TagStore, 'tagsOf'>;
   /** Told of each link with values no door accepts; the row is written all the same. */
   onUnstorableLink?: (link: Link, fields: string[]) => void;
+  /** The hosts of the links' added domains; without them every cell is empty (the default domain). */
+  domains?: ExportDomains;
 };
 
 const PAGE_SIZE = 1000;
@@ -63,7 +76,13 @@ function optionText<K extends LinkOptionName>(name: K, link: Link): string {
   return (LINK_OPTIONS[name].file.write as (value: Link[K]) => string)(link[name]);
 }
 
-function exportRow(link: Link, now: number, pending: number, tags: readonly string[]): string {
+function exportRow(
+  link: Link,
+  now: number,
+  pending: number,
+  tags: readonly string[],
+  domain: string,
+): string {
   const counted = { ...link, visits: link.visits + pending };
   return csvRecord([
     text(link.code),
@@ -81,6 +100,7 @@ function exportRow(link: Link, now: number, pending: number, tags: readonly stri
     ...LATER_OPTIONS.map((name) => optionText(name, link)),
     formatTagList(tags),
     link.passwordHash === null ? '' : 'true',
+    domain,
   ]);
 }
 
@@ -105,6 +125,18 @@ async function* exportChunks(
   const now = options.now ?? Date.now();
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const pending = options.pendingVisits ?? (() => 0);
+  let hosts: ReadonlyMap<number, string> = options.domains
+    ? await options.domains.hosts()
+    : new Map();
+  /** The link's domain, as the `domain` cell writes it. */
+  const hostOf = (link: Link): string => {
+    if (link.domainId === null) return '';
+    const host = hosts.get(link.domainId);
+    // A domain cannot be deleted while a link names it (ADR 031): never written as the default.
+    if (host === undefined)
+      throw new Error(`Link ${link.id} is on domain ${link.domainId}, which is unknown`);
+    return host;
+  };
   yield csvRecord(EXPORT_COLUMNS);
   let afterId = 0;
   for (;;) {
@@ -120,11 +152,18 @@ async function* exportChunks(
         tags.set(row.linkId, [...(tags.get(row.linkId) ?? []), row.name]);
       }
     }
+    // A domain added since the list was read (by another machine, or during a long export).
+    if (
+      options.domains &&
+      page.some((link) => link.domainId !== null && !hosts.has(link.domainId))
+    ) {
+      hosts = await options.domains.hosts();
+    }
     let chunk = '';
     for (const link of page) {
       const unstorable = options.onUnstorableLink ? unstorableFields(link) : [];
       if (unstorable.length > 0) options.onUnstorableLink!(link, unstorable);
-      chunk += exportRow(link, now, pending(link.id), tags.get(link.id) ?? []);
+      chunk += exportRow(link, now, pending(link.id), tags.get(link.id) ?? [], hostOf(link));
     }
     tally.links += seen;
     if (seen > 0) yield chunk;

@@ -21,6 +21,7 @@ import {
   type ImportFormatChoice,
   type RowReader,
 } from './import-formats.js';
+import { importDomains, type ImportDomains } from './import-domains.js';
 import {
   IMPORT_RESULTS,
   type ImportResult,
@@ -41,7 +42,7 @@ export { IMPORT_RESULTS, type ImportResult, type ImportRowReport };
  *    `maxRows` rows, not UTF-8) stops the import there: no link is written, the staged rows are
  *    dropped, and the answer says on which line.
  * 2. The staged links are then written into urls (TransferStore.applyImport): all or none; a code
- *    that exists is skipped, never overwritten. A crash or a full disk in the middle leaves the
+ *    that exists on the row's domain is skipped, never overwritten. A crash or a full disk in the middle leaves the
  *    links as they were. The staged rows stay as the import's report.
  */
 
@@ -60,6 +61,11 @@ export type ImportOptions = {
   blockedHosts: readonly string[];
   /** Why each host is blocked, to say so in the report of a refused row. */
   blockReasons?: ReadonlyMap<string, string>;
+  /**
+   * Which domain a row's `domain` cell names, answered from memory (import-domains.ts). Without
+   * it, only an empty cell is accepted: the default domain.
+   */
+  domains?: ImportDomains;
   /** More data rows than this and the file is refused as a whole. */
   maxRows?: number;
   /** How many rows of the report the outcome carries (ROWS_SHOWN by default). */
@@ -154,6 +160,7 @@ export async function importLinks(
   };
   const bannedPolicy: UrlPolicyOptions = { ...policy, blockedHosts: [] };
 
+  const domainOf = options.domains ?? importDomains([], null);
   const write = deps.write ?? ((step) => step());
   const pause = deps.pause ?? yieldToEventLoop;
   let format: ImportFormat | null = null;
@@ -200,8 +207,11 @@ export async function importLinks(
       return add({ line, code, target, result: reading.kind, reason, link: null });
     }
     const { link, remark } = reading;
-    const refuse = (reason: string) =>
-      add({ line, code: link.code, target: link.target, result: 'refused', reason, link: null });
+    const refuse = (reason: string, result: 'refused' | 'invalid' = 'refused') =>
+      add({ line, code: link.code, target: link.target, result, reason, link: null });
+    // Another product's host is its own default domain, not snip's (import-domains.ts).
+    const domain = domainOf(link.domain, format !== 'snip');
+    if (!domain.ok) return void refuse(domain.reason, domain.result);
     const alias = checkAlias(link.code);
     if (!alias.ok) return void refuse(alias.message);
     let target = '';
@@ -237,6 +247,7 @@ export async function importLinks(
           : 'Deleted in the file: imported deleted, so its code stays taken.',
       link: {
         code: link.code,
+        domainId: domain.domainId,
         target,
         created: link.created ?? now,
         updated: link.updated ?? now,

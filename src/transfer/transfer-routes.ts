@@ -19,11 +19,19 @@ import {
 } from './link-import.js';
 import type { TransferStore } from './transfer-store.js';
 import type { TagStore } from '../links/tag-store.js';
+import type { Awaitable } from '../db/awaitable.js';
+import type { Domain } from '../domains/domain.js';
+import { importDomains } from './import-domains.js';
 
 export type TransferDeps = {
   transfer: TransferStore;
   /** The links' tags, for the export's `tags` column. */
   tags: Pick<TagStore, 'tagsOf'>;
+  /**
+   * The links' domains, for the `domain` column (ADR 031): BASE_URL's host (canonical; null
+   * without BASE_URL), and the added domains, read from the database once per export or import.
+   */
+  domains: { defaultHost: string | null; list: () => Awaitable<readonly Domain[]> };
   reports: ImportReportStore;
   now: () => number;
   maxUrlLength: number;
@@ -90,6 +98,10 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
         pendingVisits: deps.pendingVisits,
         onUnstorableLink: deps.onUnstorableLink,
         tags: deps.tags,
+        domains: {
+          hosts: async () =>
+            new Map((await deps.domains.list()).map((domain) => [domain.id, domain.host])),
+        },
       });
     } catch (error) {
       // A client that goes away mid-download ends the export; nothing is left to answer.
@@ -132,7 +144,11 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
     );
     let format: ImportFormatChoice = 'auto';
     try {
-      const [blockedHosts, blocklist] = await Promise.all([deps.blockedHosts(), deps.blocklist()]);
+      const [blockedHosts, blocklist, domains] = await Promise.all([
+        deps.blockedHosts(),
+        deps.blocklist(),
+        deps.domains.list(),
+      ]);
       const received = await receiveUpload(req, slow.signal, (source, chosen) => {
         format = chosen;
         return importLinks(
@@ -142,6 +158,8 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
             ownHosts: deps.ownHosts(req),
             blockedHosts,
             blockReasons: new Map(blocklist.map(({ host, reason }) => [host, reason])),
+            // Every row's domain from this one reading of the list, never a query per row.
+            domains: importDomains(domains, deps.domains.defaultHost),
             maxRows: IMPORT_MAX_ROWS,
           },
           {

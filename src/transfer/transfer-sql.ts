@@ -22,6 +22,8 @@ type ImportedColumn = { name: keyof ImportedLink; column: string; sqlType: strin
  * here.
  */
 export const IMPORTED_COLUMNS: readonly ImportedColumn[] = [
+  // The link's domain: null for the default domain (ADR 031).
+  { name: 'domainId', column: 'domain_id', sqlType: 'bigint' },
   { name: 'created', column: 'created', sqlType: 'bigint' },
   { name: 'updated', column: 'updated', sqlType: 'bigint' },
   ...OPTION_COLUMNS,

@@ -25,7 +25,7 @@ import {
   type StagedRow,
   type TransferStore,
 } from './transfer-store.js';
-import type { Link } from '../links/link.js';
+import { DEFAULT_DOMAIN_KEY, type Link } from '../links/link.js';
 
 /**
  * The PostgreSQL twin of transfer-store.sqlite.ts, with the same methods and results. Give it a
@@ -52,22 +52,28 @@ const STAGE = `INSERT INTO import_rows (import_id, ${STAGED_COLUMNS.map((c) => c
   SELECT $1, * FROM unnest(${STAGED_COLUMNS.map((c, i) => `$${i + 2}::${c.sqlType}[]`).join(', ')})`;
 
 /**
- * A range of staged rows into urls, in one statement. The first row of each code in the range
- * is inserted (a later one is taken by it); a code that exists already is left as it is (an
- * import never overwrites a link). RETURNING names the codes that were inserted.
+ * A range of staged rows into urls, in one statement. The first row of each code on each domain
+ * in the range is inserted (a later one is taken by it); a code that exists already on its
+ * domain is left as it is (an import never overwrites a link). RETURNING names the links that
+ * were inserted, by their domain key (ADR 031) and code.
  */
 const APPLY = `INSERT INTO urls (code, target, manage_token_hash, ${IMPORTED_COLUMN_LIST})
   SELECT code, target, NULL, ${IMPORTED_COLUMN_LIST}
-  FROM (SELECT DISTINCT ON (code) * FROM import_rows
+  FROM (SELECT DISTINCT ON (code, COALESCE(domain_id, 0)) * FROM import_rows
     WHERE import_id = $1 AND seq > $2 AND seq <= $3 AND result = 'created'
-    ORDER BY code, seq) AS firsts
+    ORDER BY code, COALESCE(domain_id, 0), seq) AS firsts
   ORDER BY seq
-  ON CONFLICT (code) DO NOTHING
-  RETURNING code`;
+  ON CONFLICT (code, (COALESCE(domain_id, 0))) DO NOTHING
+  RETURNING COALESCE(domain_id, 0) AS "domainKey", code`;
 
 /** The rows to create of a range, to tell which were not (a few thousand short rows). */
-const TO_CREATE = `SELECT seq, code FROM import_rows
+const TO_CREATE = `SELECT seq, COALESCE(domain_id, 0) AS "domainKey", code FROM import_rows
   WHERE import_id = $1 AND seq > $2 AND seq <= $3 AND result = 'created' ORDER BY seq`;
+
+/** A link's key within an import: its domain key and code (a code holds no `/`). */
+function linkKey(row: { domainKey: number; code: string }): string {
+  return `${row.domainKey}/${row.code}`;
+}
 
 /**
  * The tags of the links a range created, after them in its transaction: each new tag stored with
@@ -83,15 +89,18 @@ const INSERT_TAGS = `INSERT INTO tags (key, name, created)
   ON CONFLICT (key) DO NOTHING`;
 const INSERT_LINK_TAGS = `INSERT INTO link_tags (url_id, tag_id, position)
   SELECT u.id, t.id, j.n - 1
-  FROM import_rows r JOIN urls u ON u.code = r.code
+  FROM import_rows r
+    JOIN urls u ON u.code = r.code AND COALESCE(u.domain_id, 0) = COALESCE(r.domain_id, 0)
     CROSS JOIN LATERAL jsonb_array_elements(r.tags::jsonb) WITH ORDINALITY AS j(value, n)
     JOIN tags t ON t.key = j.value->>0
   WHERE r.import_id = $1 AND r.seq > $2 AND r.seq <= $3 AND r.result = 'created'
     AND r.tags IS NOT NULL AND u.deleted_at IS NULL
   ON CONFLICT DO NOTHING`;
 
-const SKIP = `UPDATE import_rows SET result = 'skipped', reason = $3 || code || $4
-  WHERE import_id = $1 AND seq = ANY($2::bigint[])`;
+/** Marks rows skipped, each with its reason: `$2` their seqs, `$3` the reasons. */
+const SKIP = `UPDATE import_rows SET result = 'skipped', reason = skips.reason
+  FROM unnest($2::bigint[], $3::text[]) AS skips(seq, reason)
+  WHERE import_rows.import_id = $1 AND import_rows.seq = skips.seq`;
 
 function columnsOf(firstSeq: number, rows: readonly StagedRow[]): unknown[][] {
   const values = rows.map((row) => importedValues(row.link));
@@ -106,9 +115,6 @@ function columnsOf(firstSeq: number, rows: readonly StagedRow[]): unknown[][] {
     rows.map((row) => stagedTags(row.link)),
   ];
 }
-
-/** The skip reason around the code, so that SQL can put the code in between. */
-const [TAKEN_BEFORE, TAKEN_AFTER] = codeTakenReason('\u0000').split('\u0000') as [string, string];
 
 export function createPostgresTransferRepository(pool: pg.Pool) {
   return {
@@ -149,21 +155,37 @@ export function createPostgresTransferRepository(pool: pg.Pool) {
           [id],
         );
         const last = rows[0]?.last ?? 0;
+        // The hosts of the domains, to name the one a skipped row's code is taken on.
+        const hosts = new Map(
+          (
+            await client.query<{ id: number; host: string }>('SELECT id, host FROM domains')
+          ).rows.map((domain) => [domain.id, domain.host]),
+        );
         for (let after = 0; after < last; after += INSERT_CHUNK) {
           const range = [id, after, after + INSERT_CHUNK];
-          const toCreate = await client.query<{ seq: number; code: string }>(TO_CREATE, range);
-          const { rows: inserted } = await client.query<{ code: string }>(APPLY, range);
-          // The first row of each inserted code is the one that created it; every other was
-          // skipped (its code taken before the import, or by an earlier row of the file).
+          type Row = { domainKey: number; code: string };
+          const toCreate = await client.query<Row & { seq: number }>(TO_CREATE, range);
+          const { rows: inserted } = await client.query<Row>(APPLY, range);
+          // The first row of each inserted link (code on its domain) is the one that created
+          // it; every other was skipped (taken before the import, or by an earlier row).
           const creators = new Set<number>();
           const firstOf = new Map<string, number>();
-          for (const { seq, code } of toCreate.rows) if (!firstOf.has(code)) firstOf.set(code, seq);
-          for (const { code } of inserted) creators.add(firstOf.get(code)!);
-          const skipped = toCreate.rows
-            .filter((row) => !creators.has(row.seq))
-            .map((row) => row.seq);
+          for (const row of toCreate.rows) {
+            if (!firstOf.has(linkKey(row))) firstOf.set(linkKey(row), row.seq);
+          }
+          for (const row of inserted) creators.add(firstOf.get(linkKey(row))!);
+          const skipped = toCreate.rows.filter((row) => !creators.has(row.seq));
           if (skipped.length > 0) {
-            await client.query(SKIP, [id, skipped, TAKEN_BEFORE, TAKEN_AFTER]);
+            await client.query(SKIP, [
+              id,
+              skipped.map((row) => row.seq),
+              skipped.map((row) =>
+                codeTakenReason(
+                  row.code,
+                  row.domainKey === DEFAULT_DOMAIN_KEY ? null : (hosts.get(row.domainKey) ?? null),
+                ),
+              ),
+            ]);
           }
           await client.query(INSERT_TAGS, range);
           await client.query(INSERT_LINK_TAGS, range);

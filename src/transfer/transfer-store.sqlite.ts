@@ -70,11 +70,12 @@ export function createTransferRepository(db: Db) {
      FROM import_rows WHERE import_id = ? AND seq > ? AND result = 'created'
      ORDER BY seq LIMIT ?`,
   );
-  // A code that exists already is left as it is: an import never overwrites a link.
+  // A code that exists already on the row's domain is left as it is: an import never overwrites
+  // a link. The domain is among the imported columns (domain_id NULL: the default domain).
   const insert = db.prepare<unknown[]>(
     `INSERT INTO urls (code, target, manage_token_hash, ${IMPORTED_COLUMN_LIST})
      VALUES (?, ?, NULL, ${placeholders(IMPORTED_COLUMNS.length)})
-     ON CONFLICT (code) DO NOTHING`,
+     ON CONFLICT (code, COALESCE(domain_id, 0)) DO NOTHING`,
   );
   // The tags of the links a batch created, after them in its transaction: each new tag stored
   // with the spelling of the first row that has it, then the links' tags in their order. Its own
@@ -91,12 +92,15 @@ export function createTransferRepository(db: Db) {
   const insertLinkTags = db.prepare<[string, number, number]>(
     `INSERT INTO link_tags (url_id, tag_id, position)
      SELECT u.id, t.id, j.key
-     FROM import_rows r JOIN urls u ON u.code = r.code, json_each(r.tags) j
+     FROM import_rows r
+       JOIN urls u ON u.code = r.code AND COALESCE(u.domain_id, 0) = COALESCE(r.domain_id, 0),
+       json_each(r.tags) j
        JOIN tags t ON t.key = json_extract(j.value, '$[0]')
      WHERE r.import_id = ? AND r.seq > ? AND r.seq <= ? AND r.result = 'created'
        AND r.tags IS NOT NULL AND u.deleted_at IS NULL
      ON CONFLICT DO NOTHING`,
   );
+  const hostOf = db.prepare<[number], string>('SELECT host FROM domains WHERE id = ?').pluck();
   const markSkipped = db.prepare<[string, string, number]>(
     `UPDATE import_rows SET result = 'skipped', reason = ? WHERE import_id = ? AND seq = ?`,
   );
@@ -111,7 +115,10 @@ export function createTransferRepository(db: Db) {
     const links = stagedLinks.all(id, after, APPLY_BATCH);
     for (const link of links) {
       const { changes } = insert.run(link.code, link.target, ...importedValues(link));
-      if (changes === 0) markSkipped.run(codeTakenReason(link.code), id, link.seq);
+      if (changes === 0) {
+        const host = link.domainId == null ? null : (hostOf.get(link.domainId) ?? null);
+        markSkipped.run(codeTakenReason(link.code, host), id, link.seq);
+      }
     }
     const last = links.at(-1)?.seq ?? after;
     insertTags.run(id, after, last);
@@ -252,10 +259,12 @@ function prepareUndo(db: Db) {
     `SELECT seq FROM import_rows WHERE import_id = ? AND seq <= ? AND result = 'created'
      ORDER BY seq DESC LIMIT 1 OFFSET ?`,
   );
-  // Only rows still 'created' up to applied_upto: their links were inserted by this import.
+  // Only rows still 'created' up to applied_upto: their links were inserted by this import. A
+  // link is its code on its domain: the same code on another domain is not this import's.
   const deleteLinks = db.prepare<[string, number, number]>(
-    `DELETE FROM urls WHERE code IN (SELECT code FROM import_rows
-       WHERE import_id = ? AND seq > ? AND seq <= ? AND result = 'created')`,
+    `DELETE FROM urls WHERE id IN (SELECT u.id FROM import_rows r
+       JOIN urls u ON u.code = r.code AND COALESCE(u.domain_id, 0) = COALESCE(r.domain_id, 0)
+       WHERE r.import_id = ? AND r.seq > ? AND r.seq <= ? AND r.result = 'created')`,
   );
   const setUpto = db.prepare<[number, string]>(`UPDATE imports SET applied_upto = ? WHERE id = ?`);
   return {

@@ -7,7 +7,9 @@ import type { Link } from '../links/link.js';
  * (NULL); a deleted link's target is '' (a tombstone).
  */
 /** A link as an import stages it: never a password (an import does not set one). */
-export type ImportedLink = Omit<Link, 'id' | 'passwordHash'> & {
+export type ImportedLink = Omit<Link, 'id' | 'passwordHash' | 'domainId'> & {
+  /** The added domain it goes on (domains.id); null or absent: the default domain (ADR 031). */
+  domainId?: number | null;
   /** Its tags, checked (links/tags.ts); none for a tombstone. */
   tags?: readonly string[];
 };
@@ -39,9 +41,12 @@ export type ApplySteps = {
   pause: () => Promise<void>;
 };
 
-/** The reason of a row whose code turned out to be taken when its link was to be written. */
-export function codeTakenReason(code: string): string {
-  return `The code “${code}” is already taken; the existing link was kept.`;
+/**
+ * The reason of a row whose code turned out to be taken when its link was to be written: on the
+ * default domain (`host` null), or on the added domain of that host (ADR 031).
+ */
+export function codeTakenReason(code: string, host: string | null = null): string {
+  return `The code “${code}” is already taken${host === null ? '' : ` on ${host}`}; the existing link was kept.`;
 }
 
 /**
@@ -63,8 +68,8 @@ export interface TransferStore {
   stageRows(id: string, firstSeq: number, rows: readonly StagedRow[]): Awaitable<void>;
   /**
    * Writes an import's staged links into urls, APPLY_BATCH per transaction with a pause between
-   * them, so redirects go on while a large file is written. A code that exists is skipped, and
-   * its row says so. All or nothing all the same: when a batch fails, the links of the batches
+   * them, so redirects go on while a large file is written. A code that exists on the row's
+   * domain is skipped, and its row says so. All or nothing all the same: when a batch fails, the links of the batches
    * before are deleted again before the error is thrown on; if that fails too (the disk is
    * still full), the import stays 'applying' and undoUnfinishedImports finishes the undo at the
    * next start. Nothing else writes an import's rows meanwhile.

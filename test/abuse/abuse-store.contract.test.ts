@@ -52,6 +52,7 @@ describeStoreContract('AbuseStore', (open) => {
     expect(groups[1]).toEqual({
       urlId: b,
       code: 'b',
+      domainId: null,
       target: 'https://b.example/',
       reports: [
         {

@@ -58,6 +58,7 @@ describe('POST /api/v1/links', () => {
     expect(res.headers.location).toBe('https://s.example/launch');
     expect(res.body).toEqual({
       code: 'launch',
+      domain: 's.example',
       shortUrl: 'https://s.example/launch',
       url: 'https://example.com/a%20b',
       redirectType: 308,

@@ -81,6 +81,7 @@ describe('the OpenAPI document', () => {
       'tags',
       'reuse',
       'password',
+      'domain',
     ]);
     const list = res.body.paths['/links'].get.parameters.map((p: { name: string }) => p.name);
     expect(list).toEqual([
@@ -93,6 +94,7 @@ describe('the OpenAPI document', () => {
       'tag',
       'tagMode',
       'excludeTag',
+      'domain',
     ]);
     expect(res.body.paths['/tags'].get.responses['200']).toBeDefined();
     expect(res.body.components.schemas.Link.properties.tags).toMatchObject({ type: 'array' });

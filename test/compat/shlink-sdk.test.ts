@@ -1,3 +1,4 @@
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,6 +24,7 @@ const KEY = 'snip_shlink-sdk-test-key-0123456789abcdefghijklmn';
 type ShortUrl = {
   shortCode: string;
   shortUrl: string;
+  domain: string | null;
   longUrl: string;
   tags: string[];
   title: string | null;
@@ -37,14 +39,24 @@ type RedirectRules = {
     conditions: { type: string; matchKey: string | null; matchValue: string | null }[];
   }[];
 };
+type DomainRedirects = {
+  baseUrlRedirect: string | null;
+  regular404Redirect: string | null;
+  invalidShortUrlRedirect: string | null;
+};
 type Client = {
   createShortUrl(data: object): Promise<ShortUrl>;
-  updateShortUrl(id: { shortCode: string }, data: object): Promise<ShortUrl>;
-  getShortUrl(id: { shortCode: string }): Promise<ShortUrl>;
+  updateShortUrl(id: { shortCode: string; domain?: string }, data: object): Promise<ShortUrl>;
+  getShortUrl(id: { shortCode: string; domain?: string }): Promise<ShortUrl>;
   listShortUrls(params: object): Promise<{ data: ShortUrl[] }>;
   listTags(): Promise<{ data: string[] }>;
   tagsStats(): Promise<{ data: { tag: string; shortUrlsCount: number }[] }>;
-  listDomains(): Promise<{ data: { domain: string; isDefault: boolean }[] }>;
+  listDomains(): Promise<{
+    data: { domain: string; isDefault: boolean; redirects: DomainRedirects }[];
+  }>;
+  editDomainRedirects(
+    data: { domain: string } & Partial<DomainRedirects>,
+  ): Promise<DomainRedirects>;
   setShortUrlRedirectRules(
     id: { shortCode: string },
     data: { redirectRules: Omit<RedirectRules['redirectRules'][number], 'priority'>[] },
@@ -76,6 +88,19 @@ beforeAll(async () => {
   const { NodeHttpClient } = (await import('@shlinkio/shlink-js-sdk/node')) as unknown as SdkNode;
   client = new ShlinkApiClient(new NodeHttpClient(), { baseUrl: origin, apiKey: KEY });
 });
+
+/** A visit to a path on a host, as a browser sends it: the status and where it is sent. */
+function visitOn(host: string, pathname: string): Promise<{ status: number; location?: string }> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    http
+      .get({ hostname, port, path: pathname, headers: { Host: host } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+      })
+      .on('error', reject);
+  });
+}
 
 afterAll(() => {
   if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
@@ -120,6 +145,56 @@ describe("Shlink's JS SDK against a running snip", () => {
     expect(domains.data).toContainEqual(
       expect.objectContaining({ domain: new URL(origin).host, isDefault: true }),
     );
+  });
+
+  it('creates a short URL on an added domain, reads it back with its domain, and edits the domain’s redirects', async () => {
+    const added = await fetch(`${origin}/api/v1/domains`, {
+      method: 'POST',
+      headers: { 'X-Api-Key': KEY, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ host: 'go.example' }),
+    });
+    expect(added.status).toBe(201);
+    const created = await client.createShortUrl({
+      longUrl: 'https://example.com/on-go',
+      customSlug: 'sdk-domain',
+      domain: 'go.example',
+    });
+    expect(created).toMatchObject({
+      shortCode: 'sdk-domain',
+      domain: 'go.example',
+      shortUrl: 'http://go.example/sdk-domain',
+    });
+    const read = await client.getShortUrl({ shortCode: 'sdk-domain', domain: 'go.example' });
+    expect(read).toMatchObject({ domain: 'go.example', longUrl: 'https://example.com/on-go' });
+    // Not on the default domain.
+    await expect(client.getShortUrl({ shortCode: 'sdk-domain' })).rejects.toMatchObject({
+      type: 'https://shlink.io/api/error/short-url-not-found',
+    });
+    expect(await visitOn('go.example', '/sdk-domain')).toEqual({
+      status: 302,
+      location: 'https://example.com/on-go',
+    });
+
+    const redirects = await client.editDomainRedirects({
+      domain: 'go.example',
+      baseUrlRedirect: 'https://example.com/home',
+      regular404Redirect: 'https://example.com/404',
+    });
+    expect(redirects).toEqual({
+      baseUrlRedirect: 'https://example.com/home',
+      regular404Redirect: 'https://example.com/404',
+      invalidShortUrlRedirect: 'https://example.com/404',
+    });
+    const domains = await client.listDomains();
+    expect(domains.data).toContainEqual({
+      domain: 'go.example',
+      isDefault: false,
+      redirects,
+    });
+    expect(await visitOn('go.example', '/')).toEqual({
+      status: 302,
+      location: 'https://example.com/home',
+    });
   });
 
   it('sets redirect rules and reads them back, and the short URL follows them', async () => {

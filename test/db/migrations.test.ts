@@ -373,7 +373,100 @@ describe('dataLosses', () => {
       add_urls_password: true,
       add_domains: true,
       add_urls_redirect_rules: true,
+      add_urls_domain: true,
     });
+  });
+});
+
+describe('the migration that gives links a domain', () => {
+  function beforeDomains(): Db {
+    const db = openTempDb();
+    const index = MIGRATIONS_ON_DISK.findIndex((m) => m.name === 'add_urls_domain');
+    expect(index).toBeGreaterThan(0);
+    applyMigrations(db, MIGRATIONS_ON_DISK.slice(0, index));
+    db.exec(`
+      INSERT INTO urls (id, code, target, created, updated, visits, title, redirect_rules)
+        VALUES (7, 'abc', 'https://example.com/', 1, 2, 5, 'A title', '[]'),
+               (9, 'gone', '', 3, 4, 0, NULL, NULL);
+      UPDATE urls SET deleted_at = 4 WHERE id = 9;
+      INSERT INTO visits_daily VALUES (7, '2026-12-06', 5);
+      INSERT INTO visits_referrers VALUES (7, 'ref.example', 2);
+      INSERT INTO tags (id, key, name, created) VALUES (1, 'docs', 'Docs', 1);
+      INSERT INTO link_tags VALUES (7, 1, 0);
+      INSERT INTO abuse_reports (url_id, reason, created) VALUES (7, 'spam', 1);
+      INSERT INTO domains (id, host, created, updated) VALUES (1, 'go.example', 1, 1);`);
+    return db;
+  }
+
+  const rowsOf = (db: Db, sql: string) => db.prepare(sql).raw().all() as unknown[][];
+
+  it('when applied to links with visits, tags and reports, then every row and id stays, on the default domain, and nothing cascades', () => {
+    const db = beforeDomains();
+    const links = rowsOf(db, 'SELECT * FROM urls ORDER BY id');
+    applyMigrations(db, MIGRATIONS_ON_DISK);
+
+    expect(rowsOf(db, 'SELECT * FROM urls ORDER BY id')).toEqual(
+      links.map((row) => [...row, null]),
+    );
+    expect(rowsOf(db, 'SELECT * FROM visits_daily')).toEqual([[7, '2026-12-06', 5]]);
+    expect(rowsOf(db, 'SELECT * FROM visits_referrers')).toEqual([[7, 'ref.example', 2]]);
+    expect(rowsOf(db, 'SELECT url_id, tag_id FROM link_tags')).toEqual([[7, 1]]);
+    expect(rowsOf(db, 'SELECT url_id FROM abuse_reports')).toEqual([[7]]);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.inTransaction).toBe(false);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    // The children still point at urls: deleting a link cascades into its counts as before.
+    db.prepare('DELETE FROM urls WHERE id = 7').run();
+    expect(rowsOf(db, 'SELECT * FROM visits_daily')).toEqual([]);
+  });
+
+  it('when applied, then a code is unique per domain: the same code on another domain is a second link, twice on one domain is refused', () => {
+    const db = beforeDomains();
+    applyMigrations(db, MIGRATIONS_ON_DISK);
+    const insert = db.prepare(
+      "INSERT INTO urls (code, target, created, updated, domain_id) VALUES (?, 'https://example.org/', 1, 1, ?)",
+    );
+
+    insert.run('abc', 1);
+    expect(() => insert.run('abc', 1)).toThrow(/UNIQUE/);
+    expect(() => insert.run('abc', null)).toThrow(/UNIQUE/);
+    expect(() => insert.run('new', 2)).toThrow(/FOREIGN KEY/);
+    expect(rowsOf(db, "SELECT id, domain_id FROM urls WHERE code = 'abc' ORDER BY id")).toEqual([
+      [7, null],
+      [10, 1],
+    ]);
+    expect(
+      db
+        .prepare(
+          'EXPLAIN QUERY PLAN SELECT id FROM urls WHERE code = ? AND COALESCE(domain_id, 0) = ?',
+        )
+        .all('abc', 0),
+    ).toEqual([
+      expect.objectContaining({
+        detail: expect.stringContaining('USING INDEX idx_urls_code_domain'),
+      }),
+    ]);
+  });
+
+  it('when rolled back, then links are back on the one domain; while a code is on two domains, the rollback fails and changes nothing', () => {
+    const db = beforeDomains();
+    const before = rowsOf(db, 'SELECT * FROM urls ORDER BY id');
+    applyMigrations(db, MIGRATIONS_ON_DISK);
+    db.prepare(
+      "INSERT INTO urls (code, target, created, updated, domain_id) VALUES ('abc', 'https://example.org/', 1, 1, 1)",
+    ).run();
+
+    expect(() => rollbackMigration(db, MIGRATIONS_ON_DISK)).toThrow(/UNIQUE/);
+    expect(db.inTransaction).toBe(false);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(readAppliedVersions(db).at(-1)).toBe('20261206180000');
+    expect(rowsOf(db, 'SELECT COUNT(*) FROM urls')).toEqual([[3]]);
+
+    db.prepare("DELETE FROM urls WHERE code = 'abc' AND domain_id = 1").run();
+    rollbackMigration(db, MIGRATIONS_ON_DISK);
+    expect(rowsOf(db, 'SELECT * FROM urls ORDER BY id')).toEqual(before);
+    expect(rowsOf(db, 'SELECT * FROM visits_daily')).toEqual([[7, '2026-12-06', 5]]);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 });
 

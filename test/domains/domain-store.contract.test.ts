@@ -73,6 +73,49 @@ describeStoreContract('DomainStore', (open) => {
     expect(listed[0]).toMatchObject({ rootRedirect: null, created: NOW });
   });
 
+  it("replaces a domain's redirects and its updated time, and no other domain's", async () => {
+    const s = await open();
+    await s.domains.insertDomain(
+      domain('go.example', { rootRedirect: 'https://home.example/', aliasOf: null }),
+      NOW,
+    );
+    await s.domains.insertDomain(
+      domain('other.example', { notFoundRedirect: 'https://other.example.org/404' }),
+      NOW,
+    );
+    const updated = await s.domains.updateRedirects(
+      'go.example',
+      {
+        rootRedirect: null,
+        notFoundRedirect: 'https://home.example/404',
+        expiredRedirect: 'https://home.example/gone',
+      },
+      NOW + 7,
+    );
+    expect(updated).toEqual({
+      id: expect.any(Number),
+      host: 'go.example',
+      rootRedirect: null,
+      notFoundRedirect: 'https://home.example/404',
+      expiredRedirect: 'https://home.example/gone',
+      aliasOf: null,
+      created: NOW,
+      updated: NOW + 7,
+    });
+    const listed = await s.domains.listDomains();
+    expect(listed).toEqual([
+      updated,
+      expect.objectContaining({
+        host: 'other.example',
+        notFoundRedirect: 'https://other.example.org/404',
+        updated: NOW,
+      }),
+    ]);
+    const none = { rootRedirect: null, notFoundRedirect: null, expiredRedirect: null };
+    expect(await s.domains.updateRedirects('nowhere.example', none, NOW + 8)).toBeNull();
+    expect(await s.domains.listDomains()).toEqual(listed);
+  });
+
   it('deletes a domain, but not one another domain is an alias of', async () => {
     const s = await open();
     await s.domains.insertDomain(domain('go.example'), NOW);
@@ -86,6 +129,31 @@ describeStoreContract('DomainStore', (open) => {
     expect(await s.domains.deleteDomain('alias.example')).toBe(true);
     expect(await s.domains.deleteDomain('go.example')).toBe(true);
     expect(await s.domains.listDomains()).toEqual([]);
+  });
+
+  it('deletes no domain while a link is on it, a deleted one too, and counts those links', async () => {
+    const s = await open();
+    const added = await s.domains.insertDomain(domain('go.example'), NOW);
+    if (!added.ok) throw new Error('not added');
+    const result = await s.links.insertLink(
+      {
+        code: 'abc',
+        domainId: added.domain.id,
+        target: 'https://example.com/',
+        manageTokenHash: Buffer.from('abc-token'),
+        ...DEFAULT_OPTIONS,
+      },
+      NOW,
+    );
+    if (!result.ok) throw new Error('taken');
+    await addLink(s, 'on-default', 'https://example.com/');
+    expect(await s.domains.countLinksOn('go.example')).toBe(1);
+    expect(await s.domains.countLinksOn('nowhere.example')).toBe(0);
+
+    await s.links.deleteLink(result.link.id, NOW + 1);
+    expect(await s.domains.deleteDomain('go.example')).toBe(false);
+    expect(await s.domains.countLinksOn('go.example')).toBe(1);
+    expect((await s.domains.listDomains()).map((d) => d.host)).toEqual(['go.example']);
   });
 
   it('counts the links that are not deleted whose target is on a host, in every notation', async () => {

@@ -13,7 +13,7 @@ import {
 /**
  * The admin's Domains page in a real browser, with and without JavaScript: a refused domain
  * comes back with its message at the field, which has the focus; a good one is listed and can be
- * picked as the domain an alias names; both are deleted. axe-core finds no violation where it
+ * picked as the domain an alias names, its redirects are edited on their own page; both are deleted. axe-core finds no violation where it
  * can run (with JavaScript).
  */
 
@@ -85,6 +85,21 @@ describeInBrowser('domains in the admin in Chromium', () => {
         await submit(page, 'form[action="/admin/domains"] button[type=submit]');
         expect(await listedHosts(page)).toEqual(['go.example', 'old.example']);
         await expectNoViolations(page, javaScriptEnabled);
+
+        // Its redirects are edited on a page of their own; a refused one keeps the focus.
+        await page.click('a[href="/admin/domains/edit?host=go.example"]');
+        await page.waitForURL('**/admin/domains/edit?host=go.example');
+        await expectNoViolations(page, javaScriptEnabled);
+        await page.fill('#domain-notFoundRedirect', 'javascript:alert(1)');
+        const badEdit = await submit(page, 'form[action="/admin/domains/edit"] button');
+        expect(badEdit?.status()).toBe(422);
+        expect(await page.evaluate('document.activeElement?.id')).toBe('domain-notFoundRedirect');
+        expect(await page.locator('#domain-notFoundRedirect-error').innerText()).not.toBe('');
+        await expectNoViolations(page, javaScriptEnabled);
+        await page.fill('#domain-notFoundRedirect', 'https://missing.example/');
+        await submit(page, 'form[action="/admin/domains/edit"] button');
+        expect(await page.locator('[role=status]').innerText()).toContain('redirects are saved');
+        expect(await page.locator('tbody').innerText()).toContain('https://missing.example/');
 
         await submit(
           page,

@@ -1,9 +1,13 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createKeyService } from '../../src/keys/key-service.js';
 import { createDomainService } from '../../src/domains/domain-service.js';
 import { BROWSER } from '../faults/snip-process.js';
-import { buildEngineApp, type EngineApp } from '../support/engine-app.js';
+import {
+  buildEngineApp,
+  type EngineApp,
+  engineKey,
+  engineAdminCookie,
+} from '../support/engine-app.js';
 import { describeWithPostgres } from '../support/postgres.js';
 import { SAME_ORIGIN } from '../support/test-app.js';
 
@@ -24,13 +28,8 @@ function suite(engine: 'sqlite' | 'postgres') {
   const build = (env: Record<string, string> = { BASE_URL: ORIGIN }) =>
     buildEngineApp(engine, { METRICS_TOKEN, ...env });
 
-  async function key(s: EngineApp, scope: 'full' | 'create-only' = 'full') {
-    return (await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
-      name: `domains-${scope}`,
-      scope,
-      expiresAt: null,
-    }))!;
-  }
+  const key = (s: EngineApp, scope: 'full' | 'create-only' = 'full') =>
+    engineKey(s, `domains-${scope}`, scope);
 
   function addDomain(s: EngineApp, secret: string, body: object) {
     return request(s.app).post('/api/v1/domains').set('X-Api-Key', secret).send(body);
@@ -219,6 +218,67 @@ function suite(engine: 'sqlite' | 'postgres') {
     const gone = await request(s.app).get('/').set('Host', 'go.example');
     expect(gone.status).toBe(404);
     expect(gone.text).toBe('Not found\n');
+  });
+
+  it('PATCH /api/v1/domains/{host} changes its redirects (left out stays, null clears) and the redirect follows; bad ones change nothing', async () => {
+    const s = await build();
+    const secret = await key(s);
+    await addDomain(s, secret, {
+      host: 'go.example',
+      rootRedirect: 'https://home.example/',
+      notFoundRedirect: 'https://missing.example/',
+    }).expect(201);
+    const patch = (host: string, body: object) =>
+      request(s.app).patch(`/api/v1/domains/${host}`).set('X-Api-Key', secret).send(body);
+    const root = async () =>
+      (await request(s.listener).get('/').set({ Host: 'go.example', 'User-Agent': BROWSER }))
+        .headers.location;
+    expect(await root()).toBe('https://home.example/');
+
+    const changed = await patch('GO.example.', {
+      rootRedirect: 'https://new-home.example/',
+      notFoundRedirect: null,
+    });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body).toEqual({
+      host: 'go.example',
+      isDefault: false,
+      rootRedirect: 'https://new-home.example/',
+      notFoundRedirect: null,
+      expiredRedirect: null,
+      aliasOf: null,
+    });
+    expect(await root()).toBe('https://new-home.example/');
+    const unknownCode = await request(s.listener)
+      .get('/nothing-here')
+      .set({ Host: 'go.example', 'User-Agent': BROWSER });
+    expect(unknownCode.status).toBe(404);
+
+    const stored = async () => (await s.store.domains.listDomains())[0];
+    const before = await stored();
+    for (const [host, body, status] of [
+      ['go.example', { rootRedirect: 'javascript:alert(1)' }, 422],
+      ['go.example', { rootRedirect: 'https://go.example/loop' }, 422],
+      ['go.example', { host: 'other.example' }, 400],
+      ['go.example', { aliasOf: 's.example' }, 400],
+      ['nowhere.example', { rootRedirect: 'https://x.example/' }, 404],
+      ['s.example', { rootRedirect: 'https://x.example/' }, 409],
+    ] as const) {
+      const refused = await patch(host, body);
+      expect([host, JSON.stringify(body), refused.status]).toEqual([
+        host,
+        JSON.stringify(body),
+        status,
+      ]);
+    }
+    expect(await stored()).toEqual(before);
+    const createOnly = await key(s, 'create-only');
+    await request(s.app)
+      .patch('/api/v1/domains/go.example')
+      .set('X-Api-Key', createOnly)
+      .send({ rootRedirect: null })
+      .expect(403);
+    expect(await stored()).toEqual(before);
   });
 
   it.each(['app', 'listener'] as const)(
@@ -436,15 +496,7 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(await s.store.links.findLink('loop')).toBeNull();
   });
 
-  async function signIn(s: EngineApp): Promise<string> {
-    const res = await request(s.app)
-      .post('/admin/sign-in')
-      .set(SAME_ORIGIN)
-      .type('form')
-      .send({ password: ADMIN_PASSWORD });
-    expect(res.status).toBe(303);
-    return (res.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
-  }
+  const signIn = (s: EngineApp) => engineAdminCookie(s, ADMIN_PASSWORD);
 
   it('the admin’s Domains page lists, adds (field errors at the field) and deletes domains', async () => {
     const s = await build({ BASE_URL: ORIGIN, ADMIN_PASSWORD });
@@ -504,6 +556,67 @@ function suite(engine: 'sqlite' | 'postgres') {
       .send({ host: 'x.example' });
     expect(anonymous.status).toBe(401);
     expect(await hosts(s)).toEqual([]);
+  });
+
+  it('the admin edits an added domain’s redirects on a page of its own; a bad one comes back at its field and changes nothing', async () => {
+    const s = await build({ BASE_URL: ORIGIN, ADMIN_PASSWORD });
+    const cookie = await signIn(s);
+    const secret = await key(s);
+    await addDomain(s, secret, { host: 'go.example', rootRedirect: 'https://home.example/' });
+    const post = (fields: Record<string, string>) =>
+      request(s.app)
+        .post('/admin/domains/edit')
+        .set({ ...SAME_ORIGIN, Cookie: cookie })
+        .type('form')
+        .send(fields);
+    const list = await request(s.app).get('/admin/domains').set('Cookie', cookie).expect(200);
+    expect(list.text).toContain('href="/admin/domains/edit?host=go.example"');
+    const form = await request(s.app)
+      .get('/admin/domains/edit?host=GO.example.')
+      .set('Cookie', cookie)
+      .expect(200);
+    expect(form.text).toMatch(/id="domain-rootRedirect"[^>]*value="https:\/\/home\.example\/"/s);
+    expect(form.text).toContain('<input type="hidden" name="host" value="go.example">');
+
+    const stored = async () => (await s.store.domains.listDomains())[0];
+    const before = await stored();
+    const refused = await post({
+      host: 'go.example',
+      rootRedirect: 'https://go.example/loop',
+      notFoundRedirect: 'https://fine.example/',
+      expiredRedirect: '',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toMatch(/<title>Error: go\.example/);
+    expect(refused.text).toMatch(/id="domain-rootRedirect"[^>]*aria-invalid="true"/s);
+    expect(refused.text).toContain('id="domain-rootRedirect-error"');
+    expect(refused.text).toMatch(
+      /id="domain-notFoundRedirect"[^>]*value="https:\/\/fine\.example\/"/s,
+    );
+    expect(await stored()).toEqual(before);
+    expect((await post({ host: 's.example', rootRedirect: '' })).status).toBe(409);
+    expect((await post({ host: 'nowhere.example', rootRedirect: '' })).status).toBe(404);
+    await request(s.app)
+      .get('/admin/domains/edit?host=nowhere.example')
+      .set('Cookie', cookie)
+      .expect(404);
+
+    const saved = await post({
+      host: 'go.example',
+      rootRedirect: '',
+      notFoundRedirect: 'https://missing.example/',
+      expiredRedirect: '',
+    });
+    expect([saved.status, saved.headers.location]).toEqual([303, '/admin/domains?done=edited']);
+    expect(await stored()).toMatchObject({
+      rootRedirect: null,
+      notFoundRedirect: 'https://missing.example/',
+      expiredRedirect: null,
+    });
+    const unknown = await request(s.listener)
+      .get('/nothing-here')
+      .set({ Host: 'go.example', 'User-Agent': BROWSER });
+    expect(unknown.headers.location).toBe('https://missing.example/');
   });
 
   it('another machine on the same database sees a change once its list is a second old, without waiting for it', async () => {

@@ -121,6 +121,7 @@ describeStoreContract('LinkStore', (open) => {
     const expected = {
       id: inserted.link.id,
       code: 'abc',
+      domainId: null,
       target: 'https://example.com/a',
       created: NOW,
       updated: NOW,
@@ -437,7 +438,7 @@ describeStoreContract('LinkStore', (open) => {
     expect(await mentioning('j.example')).toEqual([]);
     const alpha = await idOf(s, 'alpha');
     expect(await s.links.activeLinksMentioning('a.example', NOW)).toEqual([
-      { id: alpha, code: 'alpha', target: 'https://a.example/one' },
+      { id: alpha, code: 'alpha', domainId: null, target: 'https://a.example/one' },
     ]);
     expect(await mentioning('example', { after: 0, limit: 1 })).toEqual(['alpha']);
     expect(await mentioning('example', { after: alpha, limit: 2 })).toEqual(['LIMA%']);
@@ -597,5 +598,114 @@ describeStoreContract('LinkStore: passwords', (open) => {
     expect(await s.links.keepSecret('unlock-cookie', 'first')).toBe('first');
     expect(await s.links.keepSecret('unlock-cookie', 'second')).toBe('first');
     expect(await s.links.keepSecret('another', 'third')).toBe('third');
+  });
+});
+
+describeStoreContract('LinkStore: domains', (open) => {
+  async function addDomain(s: ContractStores, host: string): Promise<number> {
+    const added = await s.domains.insertDomain(
+      { host, rootRedirect: null, notFoundRedirect: null, expiredRedirect: null, aliasOf: null },
+      NOW,
+    );
+    if (!added.ok) throw new Error(`${host} was taken`);
+    return added.domain.id;
+  }
+
+  async function addOn(s: ContractStores, domainId: number | null, code: string, target: string) {
+    return s.links.insertLink(
+      {
+        ...settings(target),
+        code,
+        domainId,
+        manageTokenHash: Buffer.from(`${code}-${domainId}-token`),
+      },
+      NOW,
+    );
+  }
+
+  it('keeps a code unique per domain: the same code on two domains is two links, each found only on its own', async () => {
+    const s = await open();
+    const go = await addDomain(s, 'go.example');
+    const other = await addDomain(s, 'other.example');
+    expect(go).toBeGreaterThan(0);
+
+    const onDefault = await addOn(s, null, 'docs', 'https://default.example/');
+    const onGo = await addOn(s, go, 'docs', 'https://go-target.example/');
+    expect(onDefault).toMatchObject({ ok: true, link: { code: 'docs', domainId: null } });
+    expect(onGo).toMatchObject({ ok: true, link: { code: 'docs', domainId: go } });
+    // Taken on its own domain, whichever domain it is.
+    expect(await addOn(s, go, 'docs', 'https://x.example/')).toEqual({
+      ok: false,
+      reason: 'code_taken',
+    });
+    expect(await addOn(s, null, 'docs', 'https://x.example/')).toEqual({
+      ok: false,
+      reason: 'code_taken',
+    });
+
+    expect((await s.links.findLink('docs', 0))?.target).toBe('https://default.example/');
+    expect((await s.links.findLink('docs'))?.target).toBe('https://default.example/');
+    expect((await s.links.findLink('docs', go))?.target).toBe('https://go-target.example/');
+    expect(await s.links.findLink('docs', other)).toBeNull();
+    expect((await s.links.findRedirect('docs', go))?.target).toBe('https://go-target.example/');
+    expect((await s.links.findRedirect('docs', 0))?.target).toBe('https://default.example/');
+    expect(await s.links.findRedirect('docs', other)).toBeNull();
+
+    // A code only on go.example is not on the default domain.
+    await addOn(s, go, 'only-go', 'https://go-target.example/only');
+    expect(await s.links.findRedirect('only-go', 0)).toBeNull();
+    expect(await s.links.findLink('only-go')).toBeNull();
+    expect((await s.links.findLink('only-go', go))?.domainId).toBe(go);
+
+    // A deleted link keeps its code on its domain only.
+    await s.links.deleteLink((await s.links.findLink('docs', go))!.id, NOW + 1);
+    expect(await addOn(s, go, 'docs', 'https://x.example/')).toMatchObject({ ok: false });
+    expect((await s.links.findRedirect('docs', 0))?.deletedAt).toBeNull();
+  });
+
+  it('lists each link with its domain, and finds a link to reuse only on the domain asked for', async () => {
+    const s = await open();
+    const go = await addDomain(s, 'go.example');
+    await s.keys.insertKey(
+      { name: 'k', hash: Buffer.from('k-hash'), scope: 'full', expiresAt: null, source: 'cli' },
+      NOW,
+    );
+    const key = (await s.keys.findKeyByHash(Buffer.from('k-hash')))!.id;
+    const target = 'https://r.example/';
+    for (const [domainId, code] of [
+      [go, 'on-go'],
+      [null, 'on-default'],
+    ] as const) {
+      await s.links.insertLink(
+        { ...settings(target), code, domainId, apiKeyId: key, manageTokenHash: Buffer.from(code) },
+        NOW,
+      );
+    }
+
+    const { links } = await s.links.listLinks(
+      { search: '', state: null, orderBy: 'created', direction: 'asc', limit: 10, offset: 0 },
+      NOW,
+    );
+    expect(links.map((link) => [link.code, link.domainId])).toEqual([
+      ['on-go', go],
+      ['on-default', null],
+    ]);
+    const onDomain = async (domainKey: number) => {
+      const query = { search: '', state: null, orderBy: 'created', direction: 'asc' } as const;
+      const found = await s.links.listLinks({ ...query, domainKey, limit: 10, offset: 0 }, NOW);
+      return [found.links.map((link) => link.code), found.total];
+    };
+    expect(await onDomain(go)).toEqual([['on-go'], 1]);
+    expect(await onDomain(0)).toEqual([['on-default'], 1]);
+    expect(await onDomain(go + 1)).toEqual([[], 0]);
+    expect((await s.links.findActiveByTarget(target, key, NOW))?.code).toBe('on-default');
+    expect((await s.links.findActiveByTarget(target, key, NOW, '', go))?.code).toBe('on-go');
+    expect(await s.links.findActiveByTarget(target, key, NOW, 'on-default', go)).toBeNull();
+  });
+
+  it('refuses a link on a domain that does not exist, and changes nothing', async () => {
+    const s = await open();
+    await expect(addOn(s, 999, 'nowhere', 'https://x.example/')).rejects.toThrow();
+    expect(await s.links.countLinks()).toBe(0);
   });
 });

@@ -1,7 +1,11 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RedirectTarget } from '../../src/links/link.js';
-import { createRedirectCache, type RedirectCache } from '../../src/links/redirect-cache.js';
+import { DEFAULT_DOMAIN_KEY, type RedirectTarget } from '../../src/links/link.js';
+import {
+  createRedirectCache,
+  linkKey,
+  type RedirectCache,
+} from '../../src/links/redirect-cache.js';
 import { createVisitCounter, type VisitCounter } from '../../src/stats/visit-counter.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import {
@@ -112,7 +116,7 @@ describe('invalidation by the link service', () => {
   /** Follows the link and checks that its row is now in the cache. */
   async function followCached(status = 302) {
     await follow().expect(status);
-    expect(cache.get('cached')).toBeDefined();
+    expect(cache.get(linkKey(DEFAULT_DOMAIN_KEY, 'cached'))).toBeDefined();
   }
 
   const manage = (path: string, fields: Record<string, string> = {}) =>
@@ -175,7 +179,7 @@ describe('invalidation by the link service', () => {
     await follow().expect(302);
     counter.flush();
     await follow().expect(410);
-    expect(cache.get('cached')).toBeUndefined();
+    expect(cache.get(linkKey(DEFAULT_DOMAIN_KEY, 'cached'))).toBeUndefined();
   });
 
   it('when a visit limit is added to a cached link, then the visits already made count', async () => {

@@ -16,8 +16,15 @@ import {
   type CacheInvalidation,
   type InvalidationLogger,
 } from '../../src/links/cache-invalidation.postgres.js';
-import { createRedirectCache, type RedirectCache } from '../../src/links/redirect-cache.js';
+import {
+  createRedirectCache,
+  linkKey,
+  type RedirectCache,
+} from '../../src/links/redirect-cache.js';
 import { createTtlRedirectCache } from '../../src/links/redirect-cache-ttl.js';
+import { createPostgresPool } from '../../src/db/pool.postgres.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
+import { createPostgresLinkRepository } from '../../src/links/link-store.postgres.js';
 import { findFreePort } from '../support/server-process.js';
 import { createTestPgDatabase, describeWithPostgres } from '../support/postgres.js';
 
@@ -26,6 +33,8 @@ import { createTestPgDatabase, describeWithPostgres } from '../support/postgres.
 // read links from the `urls` table with a real query and fill their cache on a miss, as the
 // redirect does. Only the clock of the TTL unit tests is fake; here everything runs in real time.
 
+/** A default-domain link's key in a redirect cache (ADR 031). */
+const keyOf = (code: string) => linkKey(0, code);
 const PG_MIGRATIONS = loadMigrations(postgresMigrationsDir(DEFAULT_MIGRATIONS_DIR));
 const STOP_FIXTURE = path.resolve('test/fixtures/cache-invalidation-stop.mjs');
 const MACHINE_FIXTURE = path.resolve('test/fixtures/cache-machine.mjs');
@@ -115,19 +124,19 @@ async function startMachine(url: string, name: string, options: MachineOptions =
     invalidation,
     query: reader.query.bind(reader) as pg.Client['query'],
     async read(code) {
-      const hit = cache.get(code);
+      const hit = cache.get(keyOf(code));
       if (hit !== undefined) return hit.target;
       const { rows } = await reader.query<RedirectTarget>(
         `SELECT id::float8 AS id, target, redirect_status AS "redirectStatus",
            expires_at::float8 AS "expiresAt", max_visits::float8 AS "maxVisits",
            visits::float8 AS visits, disabled_at::float8 AS "disabledAt",
            deleted_at::float8 AS "deletedAt", banned_at::float8 AS "bannedAt"
-         FROM urls WHERE code = $1`,
+         FROM urls WHERE code = $1 AND domain_id IS NULL`,
         [code],
       );
       const row = rows[0];
       if (row === undefined) return null;
-      cache.set(code, row);
+      cache.set(keyOf(code), row);
       return row.target;
     },
     async edit(code, target) {
@@ -137,9 +146,10 @@ async function startMachine(url: string, name: string, options: MachineOptions =
         Date.now(),
         code,
       ]);
+      // A bare code, as a machine of the version before domains sends it: the default domain's.
       await notifyLinkChanged(reader, code);
       await reader.query('COMMIT');
-      cache.invalidate(code);
+      cache.invalidate(keyOf(code));
     },
     async listenerPid() {
       const { rows } = await reader.query<{ pid: number }>(
@@ -254,6 +264,45 @@ describeWithPostgres('cache invalidation across machines through LISTEN/NOTIFY',
     expect(await a.read('spread')).toBe(NEW);
   });
 
+  it('when a link on a domain changes, then the notification names its domain and code, and only that key leaves the other machine’s cache', async () => {
+    const url = await migratedDatabase();
+    const a = await startMachine(url, 'A');
+    const b = await startMachine(url, 'B');
+    await a.query(
+      "INSERT INTO domains (host, created, updated) VALUES ('go.example', 1, 1) RETURNING id",
+    );
+    const { rows } = await a.query<{ id: number }>(
+      "SELECT id::float8 AS id FROM domains WHERE host = 'go.example'",
+    );
+    const go = rows[0]!.id;
+    const pool = createPostgresPool(url, { max: 1 });
+    onTestFinished(() => pool.end());
+    const links = createPostgresLinkRepository(pool);
+    const made = await links.insertLink(
+      {
+        ...DEFAULT_OPTIONS,
+        code: 'same',
+        domainId: go,
+        target: OLD,
+        manageTokenHash: Buffer.from('t'),
+      },
+      Date.now(),
+    );
+    if (!made.ok) throw new Error('taken');
+    await insertLink(a, 'same', OLD);
+    const row = { id: 1, target: OLD } as RedirectTarget;
+    b.cache.set(linkKey(go, 'same'), row);
+    b.cache.set(keyOf('same'), row);
+
+    await links.updateSettings(made.link.id, { ...DEFAULT_OPTIONS, target: NEW }, Date.now());
+
+    expect(
+      await waitFor(() => b.cache.get(linkKey(go, 'same')) === undefined, 1000),
+    ).not.toBeNull();
+    // The default domain's link of the same code stays cached.
+    expect(b.cache.get(keyOf('same'))).toEqual(row);
+  });
+
   it('when a bulk change is announced, then every listening machine clears its whole cache', async () => {
     const url = await migratedDatabase();
     const a = await startMachine(url, 'A');
@@ -265,11 +314,11 @@ describeWithPostgres('cache invalidation across machines through LISTEN/NOTIFY',
 
     await a.query("UPDATE urls SET target = 'https://example.com/new'");
     // `*` means every link, so it cannot be sent as one link's code.
-    await expect(notifyLinkChanged(a, '*')).rejects.toThrow(/not a link code/);
+    await expect(notifyLinkChanged(a, '*')).rejects.toThrow(/not a link key/);
     await notifyAllLinksChanged(a);
 
-    expect(await waitFor(() => b.cache.get('one') === undefined, 1000)).not.toBeNull();
-    expect(b.cache.get('two')).toBeUndefined();
+    expect(await waitFor(() => b.cache.get(keyOf('one')) === undefined, 1000)).not.toBeNull();
+    expect(b.cache.get(keyOf('two'))).toBeUndefined();
     expect(await b.read('one')).toBe(NEW);
   });
 
@@ -349,7 +398,7 @@ describeWithPostgres('cache invalidation across machines through LISTEN/NOTIFY',
     expect(noticedMs).not.toBeNull();
     expect(noticedMs).toBeLessThanOrEqual(2 * heartbeatMs + 200);
     expect(lost?.fields).toMatchObject({ reason: 'heartbeat failed' });
-    expect(b.cache.get('hang')).toBeUndefined();
+    expect(b.cache.get(keyOf('hang'))).toBeUndefined();
     // It listens again on a new backend.
     expect(
       await waitFor(async () => ![null, pid].includes(await b.listenerPid()), 3000),

@@ -226,6 +226,72 @@ describeWithPostgres('several snip machines on one PostgreSQL', () => {
     figures.push(`change on A seen by B (TTL 60 s, so by NOTIFY): ${timings.join(', ')}`);
   });
 
+  it('a domain added on A answers on B, with its own link of a code the default domain has too, and a rule edited on A reaches B', async () => {
+    const url = await createMachinesDatabase();
+    const [a, b] = await Promise.all([
+      startMachine('A', url, { REDIRECT_CACHE_TTL: '60s' }),
+      startMachine('B', url, { REDIRECT_CACHE_TTL: '60s' }),
+    ]);
+    // B has read its domains before go.example exists: a host it does not serve.
+    expect((await visit(b, 'guide', 'go.example')).status).toBe(404);
+    const added = await a.fetch('/api/v1/domains', json({ host: 'go.example' }));
+    expect(added.status).toBe(201);
+    for (const [domain, target] of [
+      ['go.example', 'https://a.example/go'],
+      [undefined, 'https://a.example/default'],
+    ] as const) {
+      const made = await a.fetch('/api/v1/links', json({ url: target, alias: 'guide', domain }));
+      expect(made.status).toBe(201);
+    }
+    const domainMs = await waitFor(
+      async () => (await visit(b, 'guide', 'go.example')).location === 'https://a.example/go',
+      5000,
+      POLL_MS,
+    );
+    expect(domainMs, 'go.example reached B').not.toBeNull();
+    expect(await visit(b, 'guide')).toEqual({
+      status: 302,
+      location: 'https://a.example/default',
+    });
+
+    // A rule on go.example's link: B serves it, and the default domain's link is untouched.
+    const ruled = await a.fetch(
+      '/api/v1/links/guide?domain=go.example',
+      json(
+        {
+          rules: [
+            {
+              url: 'https://a.example/go-rule',
+              conditions: [{ type: 'after', value: '2000-01-01' }],
+            },
+          ],
+        },
+        'PATCH',
+      ),
+    );
+    expect(ruled.status).toBe(200);
+    const ruleMs = await waitFor(
+      async () => (await visit(b, 'guide', 'go.example')).location === 'https://a.example/go-rule',
+      1000,
+      POLL_MS,
+    );
+    expect(ruleMs, 'the rule reached B').not.toBeNull();
+    expect((await visit(b, 'guide')).location).toBe('https://a.example/default');
+
+    // Deleted on go.example by A: gone on B there, still answering on the default domain.
+    await a.fetch('/api/v1/links/guide?domain=go.example', { method: 'DELETE', ...withKey });
+    const deleteMs = await waitFor(
+      async () => (await visit(b, 'guide', 'go.example')).status === 410,
+      1000,
+      POLL_MS,
+    );
+    expect(deleteMs, 'the delete reached B').not.toBeNull();
+    expect((await visit(b, 'guide')).status).toBe(302);
+    figures.push(
+      `a domain on A served by B after ${domainMs} ms (domain list read each second); its rule ${ruleMs} ms, its delete ${deleteMs} ms`,
+    );
+  });
+
   it('when the listener’s backend is killed and a link is edited in the gap, the other machine serves the new target within the TTL', async () => {
     const url = await createMachinesDatabase();
     const [a, b] = await Promise.all([

@@ -4,7 +4,7 @@ import { createCodeGenerator } from '../../src/links/code-generator.js';
 import { createLinkService } from '../../src/links/link-service.js';
 import { createPostgresLinkRepository } from '../../src/links/link-store.postgres.js';
 import { createPostgresTagRepository } from '../../src/links/tag-store.postgres.js';
-import { createRedirectCache } from '../../src/links/redirect-cache.js';
+import { createRedirectCache, linkKey } from '../../src/links/redirect-cache.js';
 import { createMachinesDatabase } from '../support/machines.js';
 import { describeWithPostgres, withClient } from '../support/postgres.js';
 
@@ -33,12 +33,12 @@ describeWithPostgres('a redirect lookup on PostgreSQL', () => {
       const lookup = links.findActiveRedirect('racy');
       expect(lookup).toBeInstanceOf(Promise);
       // Another machine's change, heard while the query runs: the row it reads may predate it.
-      cache.invalidate('racy');
+      cache.invalidate(linkKey(0, 'racy'));
       expect((await lookup)?.target).toBe('https://a.example/');
-      expect(cache.get('racy')).toBeUndefined();
+      expect(cache.get(linkKey(0, 'racy'))).toBeUndefined();
       // Without a change meanwhile, the row is kept.
       await links.findActiveRedirect('racy');
-      expect(cache.get('racy')?.target).toBe('https://a.example/');
+      expect(cache.get(linkKey(0, 'racy'))?.target).toBe('https://a.example/');
     } finally {
       await pool.end();
     }

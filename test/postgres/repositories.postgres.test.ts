@@ -619,7 +619,10 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     await same(t, (e) => e.links.countByState(NOW));
     await same(t, (e) => e.links.findLink('delta'));
 
-    const expected = ['alpha', 'november', 'november', 'fox_trot', 'charlie', 'oscar'];
+    // Each notified by its key: the default domain's `0/<code>` (ADR 031).
+    const expected = ['alpha', 'november', 'november', 'fox_trot', 'charlie', 'oscar'].map(
+      (code) => `0/${code}`,
+    );
     const deadline = Date.now() + 5000;
     while (heard.length < expected.length && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -628,7 +631,7 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     expect([...heard].sort()).toEqual([...expected].sort());
   });
 
-  it('links: every change to an existing link notifies its code, at the commit, and nothing else does', async () => {
+  it('links: every change to an existing link notifies its key, at the commit, and nothing else does', async () => {
     const t = await twins();
     const listener = new pg.Client({ connectionString: t.url });
     await listener.connect();
@@ -667,7 +670,9 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
     await addLink(t.postgres, 'c-link', settings('https://c.example/'), NOW);
     await links.setDisabled(a, true, NOW + 1);
 
-    const expected = ['a-link', 'a-link', 'a-link', 'b-link', 'b-link', 'b-link', 'a-link'];
+    const expected = ['a-link', 'a-link', 'a-link', 'b-link', 'b-link', 'b-link', 'a-link'].map(
+      (code) => `0/${code}`,
+    );
     const deadline = Date.now() + 5000;
     while (heard.length < expected.length && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -748,8 +753,9 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
         let last = after;
         const n = await e.transfer.forEachLinkAfter(after, limit, (link) => {
           // An import sets no password.
-          const { id, passwordHash, ...rest } = link;
+          const { id, passwordHash, domainId, ...rest } = link;
           expect(passwordHash).toBeNull();
+          expect(domainId).toBeNull();
           expect(id).toBeGreaterThan(last);
           last = id;
           page.push(rest);

@@ -1,7 +1,9 @@
 import type { Express } from 'express';
 import { pino } from 'pino';
+import request from 'supertest';
 import { onTestFinished } from 'vitest';
 import { createApp, createRequestListener } from '../../src/app.js';
+import { createKeyService } from '../../src/keys/key-service.js';
 import type { RequestListener } from '../../src/links/redirect-fast-path.js';
 import { loadConfig } from '../../src/config.js';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
@@ -16,7 +18,7 @@ import type { Store } from '../../src/storage/store.js';
 import type { VisitCounter } from '../../src/stats/visit-counter.js';
 import { buildServices, type ServiceOptions } from '../../src/services.js';
 import { createTestPgDatabase } from './postgres.js';
-import { createTestDatabase } from './test-app.js';
+import { createTestDatabase, SAME_ORIGIN } from './test-app.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -92,4 +94,40 @@ export async function buildEngineApp(
     },
     execute,
   };
+}
+
+/** A new API key of `scope` on the app's store; its secret. */
+export async function engineKey(
+  s: EngineApp,
+  name: string,
+  scope: 'full' | 'create-only' = 'full',
+): Promise<string> {
+  const secret = await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
+    name,
+    scope,
+    expiresAt: null,
+  });
+  return secret!;
+}
+
+/** Adds each domain through `POST /api/v1/domains` with a full key, expecting 201. */
+export async function addEngineDomains(
+  s: EngineApp,
+  secret: string,
+  domains: readonly object[],
+): Promise<void> {
+  for (const domain of domains) {
+    await request(s.app).post('/api/v1/domains').set('X-Api-Key', secret).send(domain).expect(201);
+  }
+}
+
+/** Signs in to the admin with `password` (the app's ADMIN_PASSWORD); the session cookie. */
+export async function engineAdminCookie(s: EngineApp, password: string): Promise<string> {
+  const signIn = await request(s.app)
+    .post('/admin/sign-in')
+    .set(SAME_ORIGIN)
+    .type('form')
+    .send({ password })
+    .expect(303);
+  return (signIn.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
 }

@@ -13,16 +13,25 @@ import {
   type ImportReport,
   type ImportSource,
 } from '../../src/transfer/link-import.js';
+import { importDomains } from '../../src/transfer/import-domains.js';
 import { createTransferRepository } from '../../src/transfer/transfer-store.sqlite.js';
 import { createTestDatabase } from './test-app.js';
 
 /** 2026-06-15 12:00 UTC: the clock of every import test. */
 export const NOW = Date.UTC(2026, 5, 15, 12);
 
-export const OWN_HOST = 'snip.example';
+/**
+ * The importing snip's host (BASE_URL's): its default domain. The Shlink samples were exported
+ * from a Shlink on this host, whose links snip now serves, so their `domain` cells name it.
+ */
+export const OWN_HOST = 's.test';
 export const BLOCKED_HOST = 'blocked.example';
 
-export const IMPORT_OPTIONS: ImportOptions = { ownHosts: [OWN_HOST], blockedHosts: [BLOCKED_HOST] };
+export const IMPORT_OPTIONS: ImportOptions = {
+  ownHosts: [OWN_HOST],
+  blockedHosts: [BLOCKED_HOST],
+  domains: importDomains([], OWN_HOST),
+};
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/import');
 

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { DEFAULT_MIGRATIONS_DIR, postgresMigrationsDir } from '../../src/db/migrations-dir.js';
@@ -107,10 +108,29 @@ export async function adminSignIn(machine: Machine): Promise<string> {
 }
 
 /** A visit as a person's browser makes it: the status and Location. */
+/**
+ * A browser's visit to `/code` on `machine`, as sent to `host` when one is given (fetch cannot
+ * set a Host header, so that visit goes through node:http).
+ */
 export async function visit(
   machine: Machine,
   code: string,
+  host?: string,
 ): Promise<{ status: number; location: string | null }> {
+  if (host !== undefined) {
+    return new Promise((resolve, reject) => {
+      const req = http.get(
+        { port: machine.port, path: `/${code}`, headers: { Host: host, 'User-Agent': BROWSER } },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, location: res.headers.location ?? null }),
+          );
+        },
+      );
+      req.on('error', reject);
+    });
+  }
   const res = await machine.fetch(`/${code}`, { headers: { 'User-Agent': BROWSER } });
   await res.arrayBuffer();
   return { status: res.status, location: res.headers.get('location') };

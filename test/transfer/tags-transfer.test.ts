@@ -11,7 +11,8 @@ let t: TestApp;
 afterEach(() => t?.db.close());
 
 async function setup(): Promise<string> {
-  t = buildTestApp({ ADMIN_PASSWORD: PASSWORD, BASE_URL: 'https://s.example' });
+  // The host the Shlink sample was exported from: snip serves its links now.
+  t = buildTestApp({ ADMIN_PASSWORD: PASSWORD, BASE_URL: 'https://s.test' });
   return signInAdmin(t.app, PASSWORD);
 }
 

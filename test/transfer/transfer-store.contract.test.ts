@@ -116,8 +116,10 @@ describeStoreContract('TransferStore', (open) => {
     const ids = all!.map((link) => link.id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     // An imported link is stored as it came, without its id, a management token or a password.
-    const withoutId = ({ id: _id, passwordHash, ...rest }: Link): ImportedLink => {
+    const withoutId = ({ id: _id, passwordHash, domainId, ...rest }: Link): ImportedLink => {
       expect(passwordHash).toBeNull();
+      // An import makes links on the default domain (ADR 031).
+      expect(domainId).toBeNull();
       return rest;
     };
     expect(all!.slice(1).map(withoutId)).toEqual([imported('one'), tombstone, banned]);
@@ -185,6 +187,67 @@ describeStoreContract('TransferStore', (open) => {
       [5, 'skipped'],
       [6, 'refused'],
     ]);
+  });
+
+  it('writes each link on its row’s domain: a code is taken per domain, tags join the link of the row’s domain, and an undo takes back only its own links', async () => {
+    const s = await open();
+    const added = await s.domains.insertDomain(
+      {
+        host: 'go.example',
+        aliasOf: null,
+        rootRedirect: null,
+        notFoundRedirect: null,
+        expiredRedirect: null,
+      },
+      NOW,
+    );
+    if (!added.ok) throw new Error('go.example was not added');
+    const go = added.domain.id;
+    await addLink(s, 'existing');
+    // A row's target is its link's: the staged row holds it once.
+    const onGo = (line: number, code: string, tags: string[] = []): StagedRow => ({
+      ...row(line, code, 'created'),
+      target: `https://go.example.org/${code}`,
+      link: imported(code, { domainId: go, target: `https://go.example.org/${code}`, tags }),
+    });
+    await s.transfer.startImport('domains', NOW);
+    await s.transfer.stageRows('domains', 1, [
+      onGo(2, 'existing', ['theirs']),
+      { ...row(3, 'existing', 'created'), link: imported('existing', { tags: ['lost'] }) },
+      onGo(4, 'both'),
+      { ...row(5, 'both', 'created'), link: imported('both', { domainId: null }) },
+      onGo(6, 'both'),
+    ]);
+    await s.transfer.applyImport('domains', STEPS);
+    expect((await reportRows(s, 'domains')).map((r) => [r.line, r.result])).toEqual([
+      [2, 'created'],
+      [3, 'skipped'],
+      [4, 'created'],
+      [5, 'created'],
+      [6, 'skipped'],
+    ]);
+    const existing = await s.links.findLink('existing', 0);
+    const existingOnGo = await s.links.findLink('existing', go);
+    expect(existing).toMatchObject({ domainId: null, target: 'https://existing.example/' });
+    expect(existingOnGo).toMatchObject({ domainId: go, target: 'https://go.example.org/existing' });
+    expect(await s.links.findLink('both', 0)).toMatchObject({ target: 'https://both.example/' });
+    expect(await s.links.findLink('both', go)).toMatchObject({
+      target: 'https://go.example.org/both',
+    });
+    expect(await s.tags.tagsOf([existing!.id, existingOnGo!.id])).toEqual([
+      { linkId: existingOnGo!.id, name: 'theirs' },
+    ]);
+
+    // A batch that fails takes back the links of the batches before: those on go.example only.
+    const links = Array.from({ length: 1_500 }, (_, i) =>
+      imported(i === 0 ? 'existing-2' : `go${i}`, { domainId: go }),
+    );
+    await addLink(s, 'existing-2');
+    links[1_200] = imported('bad', { domainId: go, maxVisits: 0 });
+    await expect(importLinks(s, 'broken', links)).rejects.toThrow(/check/i);
+    expect(await s.links.findLink('existing-2', 0)).toMatchObject({ domainId: null });
+    expect(await s.links.findLink('existing-2', go)).toBeNull();
+    expect(await s.links.countLinks()).toBe(5);
   });
 
   it('pages through the report rows by their sequence number', async () => {
