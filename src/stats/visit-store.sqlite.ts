@@ -1,25 +1,67 @@
 import type { Db } from '../db/open-database.sqlite.js';
 import {
+  MAX_DIMENSION_VALUES,
   MAX_REFERRER_HOSTS,
   OTHER_REFERRERS,
+  OTHER_VALUES,
   type DailyCount,
+  type DayRow,
+  type Dimension,
+  type DimensionCount,
+  type DimensionRow,
+  type EncodedVisitors,
+  type MergeVisitors,
   type ReferrerCount,
   type VisitBatch,
   type VisitStore,
 } from './visit-store.js';
-import { DAILY_COUNTS } from './visit-sql.js';
+import { DAILY_COUNTS, DAY_ROWS, DIMENSION_ROWS } from './visit-sql.js';
+import { mergeEncodedVisitors } from './visitor-sketch.js';
 
 export type VisitRepository = ReturnType<typeof createVisitRepository>;
 
-export function createVisitRepository(db: Db) {
+/**
+ * `mergeVisitors` merges a stored sketch of unique visitors with the one a flush adds; SQLite
+ * calls it inside the upsert, as the SQL function `snip_merge_visitors`.
+ */
+export function createVisitRepository(
+  db: Db,
+  mergeVisitors: MergeVisitors = mergeEncodedVisitors,
+) {
+  db.function(
+    'snip_merge_visitors',
+    { deterministic: true, varargs: false },
+    (stored: unknown, added: unknown) =>
+      mergeVisitors(stored as EncodedVisitors, added as EncodedVisitors),
+  );
   const addToLink = db.prepare<[number, number, number]>(
     `UPDATE urls SET visits = visits + ?, last_visit = MAX(COALESCE(last_visit, 0), ?)
      WHERE id = ? AND deleted_at IS NULL`,
   );
-  const addDaily = db.prepare<[number, string, number]>(
-    `INSERT INTO visits_daily (url_id, day, count) VALUES (?, ?, ?)
-     ON CONFLICT (url_id, day) DO UPDATE SET count = count + excluded.count`,
+  const addDaily = db.prepare<[number, string, number, EncodedVisitors]>(
+    `INSERT INTO visits_daily (url_id, day, count, visitors) VALUES (?, ?, ?, ?)
+     ON CONFLICT (url_id, day) DO UPDATE SET count = count + excluded.count,
+       visitors = snip_merge_visitors(visitors, excluded.visitors)`,
   );
+  const dimensionKnown = db.prepare<[number, string, string, string], { one: number }>(
+    'SELECT 1 AS one FROM visit_dimensions WHERE url_id = ? AND dimension = ? AND day = ? AND value = ?',
+  );
+  const dimensionValues = db.prepare<[number, string, string], { n: number }>(
+    'SELECT COUNT(*) AS n FROM visit_dimensions WHERE url_id = ? AND dimension = ? AND day = ?',
+  );
+  const addDimension = db.prepare<[number, string, string, string, number, EncodedVisitors]>(
+    `INSERT INTO visit_dimensions (url_id, dimension, day, value, count, visitors)
+     VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (url_id, dimension, day, value) DO UPDATE SET count = count + excluded.count,
+       visitors = snip_merge_visitors(visitors, excluded.visitors)`,
+  );
+  const dayRows = db.prepare<[{ urlId: number; fromDay: string; toDay: string }], DayRow>(
+    DAY_ROWS.sqlite,
+  );
+  const dimensionRows = db.prepare<
+    [{ urlId: number; dimension: string; fromDay: string; toDay: string }],
+    DimensionRow
+  >(DIMENSION_ROWS.sqlite);
   const referrerKnown = db.prepare<[number, string], { one: number }>(
     'SELECT 1 AS one FROM visits_referrers WHERE url_id = ? AND host = ?',
   );
@@ -46,6 +88,20 @@ export function createVisitRepository(db: Db) {
   }
 
   /**
+   * A value of a dimension on a day, under its own name while the link has fewer than
+   * MAX_DIMENSION_VALUES values of that dimension that day, and under OTHER_VALUES after that:
+   * visitors can send any Referer, so the table cannot grow without bound.
+   */
+  function storeDimension(urlId: number, entry: DimensionCount): void {
+    const { dimension, day, value } = entry;
+    const full =
+      dimensionKnown.get(urlId, dimension, day, value) === undefined &&
+      (dimensionValues.get(urlId, dimension, day)?.n ?? 0) >= MAX_DIMENSION_VALUES;
+    const stored = full ? OTHER_VALUES : value;
+    addDimension.run(urlId, dimension, day, stored, entry.count, entry.visitors);
+  }
+
+  /**
    * Writes every batch in one transaction: one fsync for a second's worth of visits. With many
    * links visited once each (a large table), the flush is a statement or three per link, so each
    * link costs as few as it can: no separate existence check, and links in id order so that
@@ -55,8 +111,11 @@ export function createVisitRepository(db: Db) {
     for (const batch of batches.toSorted((a, b) => a.urlId - b.urlId)) {
       // A link deleted since the visit keeps no statistics: the update finds no row to change.
       if (addToLink.run(batch.count, batch.lastVisit, batch.urlId).changes === 0) continue;
-      for (const [day, count] of batch.byDay) addDaily.run(batch.urlId, day, count);
+      for (const [day, count] of batch.byDay) {
+        addDaily.run(batch.urlId, day, count, batch.dayVisitors?.get(day) ?? null);
+      }
       for (const [host, count] of batch.byReferrer) storeReferrer(batch.urlId, host, count);
+      for (const entry of batch.dimensions ?? []) storeDimension(batch.urlId, entry);
     }
   });
 
@@ -70,6 +129,17 @@ export function createVisitRepository(db: Db) {
     },
     topReferrers(urlId: number, limit: number): ReferrerCount[] {
       return topReferrers.all(urlId, limit);
+    },
+    dayRows(urlId: number, fromDay: string, toDay: string): DayRow[] {
+      return dayRows.all({ urlId, fromDay, toDay });
+    },
+    dimensionRows(
+      urlId: number,
+      dimension: Dimension,
+      fromDay: string,
+      toDay: string,
+    ): DimensionRow[] {
+      return dimensionRows.all({ urlId, dimension, fromDay, toDay });
     },
   };
 }

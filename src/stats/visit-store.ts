@@ -1,5 +1,26 @@
 import type { Awaitable } from '../db/awaitable.js';
 
+/** What a visit is counted by besides its day (the statistics' dimensions). */
+export const DIMENSIONS = ['country', 'browser', 'os', 'device', 'language', 'referrer'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/**
+ * An encoded sketch of unique visitors (src/stats/visitor-sketch.ts), or null for none: it is
+ * merged with what is stored, never written over, so several flushes and machines add up.
+ */
+export type EncodedVisitors = Uint8Array | null;
+/** Merges two encoded sketches: the sketch of the union of their visitors. */
+export type MergeVisitors = (stored: EncodedVisitors, added: EncodedVisitors) => EncodedVisitors;
+
+/** One value of one dimension on one UTC day, gathered since the last flush. */
+export type DimensionCount = {
+  day: string;
+  dimension: Dimension;
+  value: string;
+  count: number;
+  visitors: EncodedVisitors;
+};
+
 /** Visits of one link gathered in memory since the last flush. */
 export type VisitBatch = {
   urlId: number;
@@ -8,7 +29,20 @@ export type VisitBatch = {
   byDay: Map<string, number>;
   /** Referring host → visits; '' for visits without a (usable) referrer. */
   byReferrer: Map<string, number>;
+  /** The unique visitors of each day with visits, encoded; a day without an entry adds none. */
+  dayVisitors?: Map<string, EncodedVisitors>;
+  /** Visits by dimension value per day, in the order first seen. */
+  dimensions?: DimensionCount[];
 };
+
+/** Values kept per link, day and dimension; the rest are counted under OTHER_VALUES. */
+export const MAX_DIMENSION_VALUES = 100;
+export const OTHER_VALUES = '(other)';
+
+/** A stored row of one dimension: a value's visits on a day, and their visitors' sketch. */
+export type DimensionRow = { day: string; value: string; count: number; visitors: EncodedVisitors };
+/** A stored day of one link: its visits and their visitors' sketch. */
+export type DayRow = { day: string; count: number; visitors: EncodedVisitors };
 
 /** Referrer hosts kept per link; the rest are counted under OTHER_REFERRERS, so junk Referer headers cannot grow the table without bound. */
 export const MAX_REFERRER_HOSTS = 100;
@@ -28,4 +62,13 @@ export interface VisitStore {
   /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
   dailyCounts(urlId: number, fromDay: string): Awaitable<DailyCount[]>;
   topReferrers(urlId: number, limit: number): Awaitable<ReferrerCount[]>;
+  /** A link's days from `fromDay` to `toDay` (both included), in order, with their sketches. */
+  dayRows(urlId: number, fromDay: string, toDay: string): Awaitable<DayRow[]>;
+  /** A link's rows of one dimension from `fromDay` to `toDay` (both included), by day and value. */
+  dimensionRows(
+    urlId: number,
+    dimension: Dimension,
+    fromDay: string,
+    toDay: string,
+  ): Awaitable<DimensionRow[]>;
 }
