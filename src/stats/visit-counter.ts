@@ -1,5 +1,19 @@
 import type { Awaitable } from '../db/awaitable.js';
-import type { VisitBatch, VisitStore } from './visit-store.js';
+import {
+  DIMENSIONS,
+  type Dimension,
+  type DimensionCount,
+  type VisitBatch,
+  type VisitStore,
+} from './visit-store.js';
+import {
+  addToSketch,
+  encodeSketch,
+  mergeSketches,
+  newSketch,
+  type Sketch,
+  type VisitorHash,
+} from './visitor-sketch.js';
 
 export type VisitCounter = ReturnType<typeof createVisitCounter>;
 
@@ -14,6 +28,66 @@ function increment<K>(map: Map<K, number>, key: K, by = 1): void {
 }
 
 /**
+ * What one visit says, worked out in memory for it and then dropped: its visitor's keyed hash
+ * (visitor-key.ts) and its value of each dimension but the referrer, which `record` takes as a
+ * host. A visit with `DNT: 1` or `Sec-GPC: 1` has none (null): it counts toward the total, the
+ * day and the visit limit, and nothing else is derived from it.
+ */
+export type VisitFacts = { visitor: VisitorHash } & Record<Exclude<Dimension, 'referrer'>, string>;
+
+/** The referrer dimension's value of a visit without a (usable) referrer. */
+export const DIRECT = 'direct';
+
+/** One value's visits and visitors, gathered in memory. */
+type Tally = { count: number; visitors: Sketch };
+/** Per day: per dimension (DIMENSIONS' order), value → tally. */
+type DayTallies = Map<string, Map<string, Tally>[]>;
+
+/** The visits of one link since the last flush, with the sketches still open. */
+type Pending = VisitBatch & { visitorsByDay: Map<string, Sketch>; tallies: DayTallies };
+
+function newPending(urlId: number, now: number): Pending {
+  return {
+    urlId,
+    count: 0,
+    lastVisit: now,
+    byDay: new Map(),
+    byReferrer: new Map(),
+    visitorsByDay: new Map(),
+    tallies: new Map(),
+  };
+}
+
+function tally(table: Map<string, Tally>, value: string, visitor: VisitorHash): void {
+  let entry = table.get(value);
+  if (entry === undefined) {
+    entry = { count: 0, visitors: newSketch() };
+    table.set(value, entry);
+  }
+  entry.count += 1;
+  addToSketch(entry.visitors, visitor);
+}
+
+/** A pending batch as the store takes it: each sketch encoded once, at the flush. */
+function sealed(batch: Pending): VisitBatch {
+  const dimensions: DimensionCount[] = [];
+  for (const [day, tables] of batch.tallies) {
+    tables.forEach((table, index) => {
+      for (const [value, entry] of table) {
+        const dimension = DIMENSIONS[index]!;
+        const visitors = encodeSketch(entry.visitors);
+        dimensions.push({ day, dimension, value, count: entry.count, visitors });
+      }
+    });
+  }
+  const dayVisitors = new Map(
+    [...batch.visitorsByDay].map(([day, sketch]) => [day, encodeSketch(sketch)] as const),
+  );
+  const { urlId, count, lastVisit, byDay, byReferrer } = batch;
+  return { urlId, count, lastVisit, byDay, byReferrer, dayVisitors, dimensions };
+}
+
+/**
  * Counts visits in memory and writes them in one transaction per flush, so a redirect never
  * waits for a disk write. The server flushes every second and on shutdown; a hard crash loses at
  * most the counts of the last second, never a link.
@@ -23,14 +97,14 @@ function increment<K>(map: Map<K, number>, key: K, by = 1): void {
  * meanwhile writes nothing (it returns 0), so one machine's flushes never overtake each other.
  */
 export function createVisitCounter(deps: { visits: VisitStore; now: () => number }) {
-  let pending = new Map<number, VisitBatch>();
+  let pending = new Map<number, Pending>();
   let pendingTotal = 0;
-  let inFlight: { batches: Map<number, VisitBatch>; done: Promise<unknown> } | null = null;
+  let inFlight: { batches: Map<number, Pending>; done: Promise<unknown> } | null = null;
   // The day's name is computed once per UTC day, not once per visit.
   let dayStart = Number.NEGATIVE_INFINITY;
   let dayName = '';
 
-  function merge(into: Map<number, VisitBatch>, batch: VisitBatch): void {
+  function merge(into: Map<number, Pending>, batch: Pending): void {
     const existing = into.get(batch.urlId);
     if (!existing) {
       into.set(batch.urlId, batch);
@@ -40,10 +114,36 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     existing.lastVisit = Math.max(existing.lastVisit, batch.lastVisit);
     for (const [day, n] of batch.byDay) increment(existing.byDay, day, n);
     for (const [host, n] of batch.byReferrer) increment(existing.byReferrer, host, n);
+    for (const [day, sketch] of batch.visitorsByDay) {
+      const kept = existing.visitorsByDay.get(day);
+      existing.visitorsByDay.set(day, kept ? mergeSketches(kept, sketch) : sketch);
+    }
+    for (const [day, tables] of batch.tallies) {
+      const kept = existing.tallies.get(day);
+      if (!kept) {
+        existing.tallies.set(day, tables);
+        continue;
+      }
+      tables.forEach((table, index) => {
+        for (const [value, entry] of table) {
+          const into = kept[index]!.get(value);
+          if (!into) kept[index]!.set(value, entry);
+          else {
+            into.count += entry.count;
+            into.visitors = mergeSketches(into.visitors, entry.visitors);
+          }
+        }
+      });
+    }
   }
 
   return {
-    record(urlId: number, referrerHost: string): void {
+    /**
+     * Counts a visit of a link: its day always; its referring host ('' for none) unless the visit
+     * asked not to be tracked (`facts` null: DNT or GPC); and, with its facts, its visitor and
+     * every dimension's value, each into a sketch of that day's unique visitors.
+     */
+    record(urlId: number, referrerHost: string, facts?: VisitFacts | null): void {
       const now = deps.now();
       if (now < dayStart || now >= dayStart + DAY_MS) {
         dayStart = now - (now % DAY_MS);
@@ -51,14 +151,32 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       }
       let batch = pending.get(urlId);
       if (!batch) {
-        batch = { urlId, count: 0, lastVisit: now, byDay: new Map(), byReferrer: new Map() };
+        batch = newPending(urlId, now);
         pending.set(urlId, batch);
       }
       batch.count += 1;
       batch.lastVisit = Math.max(batch.lastVisit, now);
       increment(batch.byDay, dayName);
-      increment(batch.byReferrer, referrerHost);
       pendingTotal += 1;
+      if (facts === null) return;
+      increment(batch.byReferrer, referrerHost);
+      if (facts === undefined) return;
+      let visitors = batch.visitorsByDay.get(dayName);
+      if (visitors === undefined) {
+        visitors = newSketch();
+        batch.visitorsByDay.set(dayName, visitors);
+      }
+      addToSketch(visitors, facts.visitor);
+      let tables = batch.tallies.get(dayName);
+      if (tables === undefined) {
+        tables = DIMENSIONS.map(() => new Map<string, Tally>());
+        batch.tallies.set(dayName, tables);
+      }
+      for (let index = 0; index < DIMENSIONS.length; index++) {
+        const dimension = DIMENSIONS[index]!;
+        const value = dimension === 'referrer' ? referrerHost || DIRECT : facts[dimension];
+        tally(tables[index]!, value, facts.visitor);
+      }
     },
 
     /** Visits recorded for this link and not yet written. */
@@ -88,7 +206,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
      */
     flush(maxLinks = Number.POSITIVE_INFINITY): Awaitable<number> {
       if (pending.size === 0 || inFlight !== null) return 0;
-      let batches: VisitBatch[];
+      let batches: Pending[];
       if (pending.size <= maxLinks) {
         batches = [...pending.values()];
         pending = new Map();
@@ -110,7 +228,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       };
       let written;
       try {
-        written = deps.visits.addVisits(batches);
+        written = deps.visits.addVisits(batches.map(sealed));
       } catch (error) {
         return restore(error);
       }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { postgresQuery } from '../db/sql-text.js';
 import { DAILY_COUNTS, DAY_ROWS, DIMENSION_ROWS_POSTGRES } from './visit-sql.js';
-import { mergeEncodedVisitors } from './visitor-sketch.js';
+import { mergeEncoded } from './visitor-sketch.js';
 import {
   MAX_DIMENSION_VALUES,
   MAX_REFERRER_HOSTS,
@@ -228,7 +228,7 @@ function toBytes(visitors: EncodedVisitors): Buffer | null {
 export function createPostgresVisitRepository(
   pool: pg.Pool,
   options: PostgresVisitRepositoryOptions = {},
-  mergeVisitors: MergeVisitors = mergeEncodedVisitors,
+  mergeVisitors: MergeVisitors = mergeEncoded,
 ) {
   /** The days' counts and merged sketches of the links kept, as ADD_DAILY takes them. */
   async function dailyRows(client: pg.PoolClient, kept: VisitBatch[]) {

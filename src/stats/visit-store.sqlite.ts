@@ -16,7 +16,7 @@ import {
   type VisitStore,
 } from './visit-store.js';
 import { DAILY_COUNTS, DAY_ROWS, DIMENSION_ROWS } from './visit-sql.js';
-import { mergeEncodedVisitors } from './visitor-sketch.js';
+import { mergeEncoded } from './visitor-sketch.js';
 
 export type VisitRepository = ReturnType<typeof createVisitRepository>;
 
@@ -24,15 +24,15 @@ export type VisitRepository = ReturnType<typeof createVisitRepository>;
  * `mergeVisitors` merges a stored sketch of unique visitors with the one a flush adds; SQLite
  * calls it inside the upsert, as the SQL function `snip_merge_visitors`.
  */
-export function createVisitRepository(
-  db: Db,
-  mergeVisitors: MergeVisitors = mergeEncodedVisitors,
-) {
+export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mergeEncoded) {
   db.function(
     'snip_merge_visitors',
     { deterministic: true, varargs: false },
     (stored: unknown, added: unknown) =>
-      mergeVisitors(stored as EncodedVisitors, added as EncodedVisitors),
+      // A day or value that never had a visitor's hash stays without a sketch.
+      stored === null && added === null
+        ? null
+        : mergeVisitors(stored as EncodedVisitors, added as EncodedVisitors),
   );
   const addToLink = db.prepare<[number, number, number]>(
     `UPDATE urls SET visits = visits + ?, last_visit = MAX(COALESCE(last_visit, 0), ?)
