@@ -100,6 +100,7 @@ export const TOMBSTONE = sqlText(
 );
 export const DELETE_DAILY = sqlText('DELETE FROM visits_daily WHERE url_id = :id');
 export const DELETE_REFERRERS = sqlText('DELETE FROM visits_referrers WHERE url_id = :id');
+export const DELETE_DIMENSIONS = sqlText('DELETE FROM visit_dimensions WHERE url_id = :id');
 /** A tombstone carries no tags (tag-store.ts), so no tag counts a deleted link. */
 export const DELETE_LINK_TAGS = sqlText('DELETE FROM link_tags WHERE url_id = :id');
 export const COUNT_LINKS = sqlText('SELECT COUNT(*) AS n FROM urls WHERE deleted_at IS NULL');

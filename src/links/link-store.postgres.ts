@@ -22,6 +22,7 @@ import {
   DELETE_DAILY,
   DELETE_LINK_TAGS,
   DELETE_REFERRERS,
+  DELETE_DIMENSIONS,
   INSERT_LINK,
   LINK_BY_CODE,
   LINK_BY_TOKEN_HASH,
@@ -107,6 +108,7 @@ const TOMBSTONE_MANY = `WITH changed AS (
   SELECT pg_notify($3, key) FROM changed`;
 const DELETE_DAILY_MANY = 'DELETE FROM visits_daily WHERE url_id = ANY($1)';
 const DELETE_REFERRERS_MANY = 'DELETE FROM visits_referrers WHERE url_id = ANY($1)';
+const DELETE_DIMENSIONS_MANY = 'DELETE FROM visit_dimensions WHERE url_id = ANY($1)';
 const DELETE_LINK_TAGS_MANY = 'DELETE FROM link_tags WHERE url_id = ANY($1)';
 
 const ACTIVE_MENTIONING = activeMentioningSql('strpos');
@@ -212,6 +214,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         );
         await client.query(postgresQuery(DELETE_DAILY, { id }));
         await client.query(postgresQuery(DELETE_REFERRERS, { id }));
+        await client.query(postgresQuery(DELETE_DIMENSIONS, { id }));
         await client.query(postgresQuery(DELETE_LINK_TAGS, { id }));
       });
     },
@@ -222,6 +225,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         await client.query(TOMBSTONE_MANY, [now, list, LINK_CHANGED_CHANNEL]);
         await client.query(DELETE_DAILY_MANY, [list]);
         await client.query(DELETE_REFERRERS_MANY, [list]);
+        await client.query(DELETE_DIMENSIONS_MANY, [list]);
         await client.query(DELETE_LINK_TAGS_MANY, [list]);
       });
     },

@@ -19,6 +19,7 @@ import {
   DELETE_DAILY,
   DELETE_LINK_TAGS,
   DELETE_REFERRERS,
+  DELETE_DIMENSIONS,
   INSERT_LINK,
   LINK_BY_CODE,
   LINK_BY_TOKEN_HASH,
@@ -65,6 +66,7 @@ export function createLinkRepository(db: Db) {
   const tombstone = db.prepare<[{ now: number; id: number }]>(TOMBSTONE.sqlite);
   const deleteDaily = db.prepare<[{ id: number }]>(DELETE_DAILY.sqlite);
   const deleteReferrers = db.prepare<[{ id: number }]>(DELETE_REFERRERS.sqlite);
+  const deleteDimensions = db.prepare<[{ id: number }]>(DELETE_DIMENSIONS.sqlite);
   const deleteLinkTags = db.prepare<[{ id: number }]>(DELETE_LINK_TAGS.sqlite);
   const count = db.prepare<[], { n: number }>(COUNT_LINKS.sqlite);
   const countStates = db.prepare<{ now: number }, { state: LinkStateName | 'all'; n: number }>(
@@ -100,6 +102,7 @@ export function createLinkRepository(db: Db) {
     tombstone.run({ now, id });
     deleteDaily.run({ id });
     deleteReferrers.run({ id });
+    deleteDimensions.run({ id });
     deleteLinkTags.run({ id });
   };
   const deleteLink = db.transaction(deleteOne);
