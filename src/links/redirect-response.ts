@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { VisitCounter } from '../stats/visit-counter.js';
+import type { VisitCounter, VisitFacts } from '../stats/visit-counter.js';
 import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
 import type { RedirectStatus } from './link-options.js';
 import type { RedirectTarget } from './link.js';
@@ -41,6 +41,11 @@ export type RedirectResponder = (
  */
 export function createRedirectResponder(deps: {
   visits: Pick<VisitCounter, 'record'>;
+  /**
+   * What the statistics derive from a counted visit (stats/visit-facts.ts): null for one that
+   * asks not to be tracked. Without it, visits count by day and referrer only.
+   */
+  factsOf?: (req: IncomingMessage) => VisitFacts | null;
   isOwnHost: IsOwnHost;
   redirects: RedirectTally;
   /** MAX_URL_LENGTH: a forwarded query that would make the target longer is not forwarded. */
@@ -53,6 +58,7 @@ export function createRedirectResponder(deps: {
       deps.visits.record(
         link.id,
         referrerHost(req, (host) => deps.isOwnHost(req, host)),
+        deps.factsOf?.(req),
       );
     }
     // A link with rules goes where its first matching rule says (redirect-rules.ts), with a
