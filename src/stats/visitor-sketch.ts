@@ -304,7 +304,9 @@ export function decodeSketch(bytes: Uint8Array): Sketch | null {
   if (form === FORM_SPARSE) {
     const entries = decodeSparse(bytes);
     if (entries === null) return null;
-    const sketch = newSketch();
+    let size = INITIAL_TABLE;
+    while (size < 2 * entries.length) size *= 2;
+    const sketch: Sketch = { table: new Uint32Array(size), count: 0, dense: null };
     for (const entry of entries) addSparseEntry(sketch, entry);
     return sketch;
   }
@@ -334,31 +336,35 @@ function decodeDense(bytes: Uint8Array): Uint8Array | null {
 /** The sorted entries of a sparse encoding, or null when anything about them is wrong. */
 function decodeSparse(bytes: Uint8Array): Uint32Array | null {
   let at = HEADER_BYTES;
-  const readVarint = (): number => {
-    let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (at >= bytes.length) return -1;
-      const byte = bytes[at++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if ((byte & 0x80) === 0) return value;
-    }
-    return -1;
-  };
-  const count = readVarint();
-  if (count < 0 || count > SPARSE_LIMIT) return null;
-  const entries = new Uint32Array(count);
+  let count = 0;
+  let entries: Uint32Array | null = null;
   let previous = 0;
-  for (let i = 0; i < count; i += 1) {
-    const delta = readVarint();
-    if (delta < 0 || (i > 0 && delta === 0)) return null;
-    const entry = previous + delta;
+  // Varint i = −1 is the count, then the entries' differences.
+  for (let i = -1; i < count; i += 1) {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      if (at >= bytes.length || scale > 2 ** 28) return null; // truncated, or beyond 35 bits
+      const byte = bytes[at++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) break;
+      scale *= 128;
+    }
+    if (i < 0) {
+      if (value > SPARSE_LIMIT) return null;
+      count = value;
+      entries = new Uint32Array(count);
+      continue;
+    }
+    if (i > 0 && value === 0) return null;
+    const entry = previous + value;
     const rank = entry & RANK_MASK;
     if (entry >= 2 ** (SPARSE_PRECISION + RANK_BITS) || rank === 0 || rank > MAX_SPARSE_RANK) {
       return null;
     }
     // Entries are sorted by index then rank: one index twice is not something encodeSketch writes.
     if (i > 0 && entry >>> RANK_BITS === previous >>> RANK_BITS) return null;
-    entries[i] = entry;
+    entries![i] = entry;
     previous = entry;
   }
   return at === bytes.length ? entries : null;
