@@ -73,6 +73,16 @@ describe('the daily visitor key', () => {
     expect(state.draws).toBe(2);
   });
 
+  it('when a stale key was dropped and the clock then goes back to its day, then the dropped key is not used again', () => {
+    const { state, keys } = setup();
+    const today = keys.hashOf('203.0.113.7', CHROME);
+    state.now = MIDNIGHT;
+    keys.dropStaleKey();
+    state.now = NOON;
+    expect(keys.hashOf('203.0.113.7', CHROME)).not.toEqual(today);
+    expect(state.draws).toBe(2);
+  });
+
   it('when the address or the User-Agent differs, then the hash differs, and the two fields cannot run into each other', () => {
     const { keys } = setup();
     const base = keys.hashOf('203.0.113.7', CHROME);
