@@ -19,8 +19,8 @@ import type { VisitorHash } from './visitor-sketch.js';
  *
  * The hash is SipHash-2-4 (Aumasson and Bernstein, 2012) of the UTF-8 bytes of
  * `address NUL userAgent`: a pseudorandom function under a 128-bit key, built for short inputs.
- * HMAC-SHA-256 would do as well but costs about 2.8 µs a visit in Node (an Hmac object and a
- * digest buffer each time) against about 0.3 µs here, on a redirect whose whole CPU cost is
+ * HMAC-SHA-256 would do as well but costs 2.5–2.8 µs a visit in Node (an Hmac object and a
+ * digest buffer each time) against 0.4–0.9 µs here, on a redirect whose whole CPU cost is
  * 20–30 µs (bench/sketch.mjs prints both). An address never holds a NUL byte, so two pairs never
  * give one input. Without the key a hash cannot be linked to an address, nor one day's hashes to
  * another's. The bytes of the visit are written into a scratch buffer that is wiped after each
