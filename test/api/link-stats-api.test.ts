@@ -3,6 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { createKeyService } from '../../src/keys/key-service.js';
 import type { VisitFacts } from '../../src/stats/visit-counter.js';
 import { buildTestApp } from '../support/test-app.js';
+import { createVisitorKeys } from '../../src/stats/visitor-key.js';
+
+/** Visitors' keyed hashes under one fixed key: visitor n is the address 10.x.y.z numbered n. */
+const VISITORS = createVisitorKeys({ now: () => 0, randomBytes: (n) => Buffer.alloc(n, 7) });
+const visitorHash = (n: number) =>
+  VISITORS.hashOf(`10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, 'Mozilla/5.0');
 
 /**
  * `GET /api/v1/links/{code}/stats`: a link's visits and unique visitors over a range of UTC
@@ -15,7 +21,7 @@ const NOW = Date.UTC(2026, 5, 15, 12);
 
 function visitor(n: number, country: string): VisitFacts {
   return {
-    visitor: { hi: Math.imul(n + 1, 0x9e3779b1) >>> 0, lo: Math.imul(n + 3, 0x85ebca6b) >>> 0 },
+    visitor: visitorHash(n),
     country,
     browser: 'chrome',
     os: 'windows',
@@ -36,14 +42,14 @@ async function setUp() {
   await request(t.app)
     .post('/api/v1/links')
     .set('X-Api-Key', full)
-    .send({ url: 'https://t.example/', alias: 'stats' })
+    .send({ url: 'https://t.example/', alias: 'launch' })
     .expect(201);
-  const link = (await t.services.store.links.findLink('stats'))!;
+  const link = (await t.services.store.links.findLink('launch'))!;
   for (let i = 0; i < 3; i++) t.services.visitCounter.record(link.id, '', visitor(i, 'DE'));
   t.services.visitCounter.record(link.id, 'news.example', visitor(9, 'FR'));
   await t.services.visitCounter.flush();
   const get = (query: string, key = full) =>
-    request(t.app).get(`/api/v1/links/stats/stats${query}`).set('X-Api-Key', key);
+    request(t.app).get(`/api/v1/links/launch/stats${query}`).set('X-Api-Key', key);
   return { t, get, createOnly };
 }
 
@@ -52,7 +58,7 @@ describe('GET /api/v1/links/{code}/stats', () => {
     const { get } = await setUp();
     const byDay = await get('').expect(200);
     expect(byDay.body).toEqual({
-      link: 'stats',
+      link: 'launch',
       from: '2026-05-17',
       to: '2026-06-15',
       groupBy: 'day',

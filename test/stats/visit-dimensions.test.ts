@@ -7,6 +7,12 @@ import { createVisitCounter, DIRECT, type VisitFacts } from '../../src/stats/vis
 import { createVisitRepository, type VisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import type { VisitStore } from '../../src/stats/visit-store.js';
 import { createTestDatabase } from '../support/test-app.js';
+import { createVisitorKeys } from '../../src/stats/visitor-key.js';
+
+/** Visitors' keyed hashes under one fixed key: visitor n is the address 10.x.y.z numbered n. */
+const VISITORS = createVisitorKeys({ now: () => 0, randomBytes: (n) => Buffer.alloc(n, 7) });
+const visitorHash = (n: number) =>
+  VISITORS.hashOf(`10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, 'Mozilla/5.0');
 
 /**
  * The visit counter's dimensions and unique visitors, flushed into a real SQLite file and read
@@ -47,7 +53,7 @@ function addLink(code: string): number {
 /** Visitor `n`'s facts: a distinct hash per visitor, as the keyed hash gives them. */
 function facts(n: number, values: Partial<Omit<VisitFacts, 'visitor'>> = {}): VisitFacts {
   return {
-    visitor: { hi: Math.imul(n + 1, 0x9e3779b1) >>> 0, lo: Math.imul(n + 11, 0x85ebca6b) >>> 0 },
+    visitor: visitorHash(n),
     country: 'DE',
     browser: 'firefox',
     os: 'linux',
