@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { isIP } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import path from 'node:path';
 import { Reader } from 'mmdb-lib';
 
@@ -197,31 +197,61 @@ function sourceOf(databaseType: string, file: string): CountrySource {
  */
 export function lookupAddress(address: string): string | null {
   if (address.length > 64) return null;
-  if (isIP(address) === 4) return isPublicV4(address) ? address : null;
+  if (isIPv4(address)) return isPublicV4(address) ? address : null;
   // The common case behind a dual-stack listener: `::ffff:a.b.c.d`.
   if (address.length > 7 && address.slice(0, 7).toLowerCase() === '::ffff:') {
     const v4 = address.slice(7);
-    if (isIP(v4) === 4) return isPublicV4(v4) ? v4 : null;
+    if (isIPv4(v4)) return isPublicV4(v4) ? v4 : null;
   }
-  if (isIP(address) !== 6) return null;
+  if (!isIPv6(address)) return null;
   const zone = address.indexOf('%');
   const v6 = zone === -1 ? address : address.slice(0, zone);
-  const groups = hextets(v6);
-  if (groups === null) return null;
-  const [h0 = 0, h1 = 0, h2 = 0, h3 = 0, h4 = 0, h5 = 0, h6 = 0, h7 = 0] = groups;
-  if (h0 === 0 && h1 === 0 && h2 === 0 && h3 === 0 && h4 === 0 && h5 === 0xffff) {
-    // IPv4-mapped, written in hex (`::ffff:808:808`).
-    const v4 = `${h6 >> 8}.${h6 & 0xff}.${h7 >> 8}.${h7 & 0xff}`;
-    return isPublicV4(v4) ? v4 : null;
-  }
+  readLeadingGroups(v6);
+  const h0 = LEADING[0]!;
+  const h1 = LEADING[1]!;
   // Only 2000::/3 is global unicast; everything else (::, ::1, IPv4-compatible, fc00::/7,
-  // fe80::/10, ff00::/8, 64:ff9b::/96 translation, 100::/64 discard …) has no country.
-  if ((h0 & 0xe000) !== 0x2000) return null;
+  // fe80::/10, ff00::/8, 64:ff9b::/96 translation, 100::/64 discard …) has no country, but for
+  // IPv4-mapped addresses written otherwise than `::ffff:a.b.c.d` (rare), which start with 0.
+  if ((h0 & 0xe000) !== 0x2000) return h0 === 0 ? mappedV4(v6) : null;
   // Documentation: 2001:db8::/32 and 3fff::/20; benchmarking: 2001:2::/48.
   if (h0 === 0x2001 && h1 === 0x0db8) return null;
   if (h0 === 0x3fff && h1 < 0x1000) return null;
-  if (h0 === 0x2001 && h1 === 0x0002 && h2 === 0) return null;
+  if (h0 === 0x2001 && h1 === 0x0002 && LEADING[2] === 0) return null;
   return v6;
+}
+
+// The first three 16-bit groups of the IPv6 address being looked at, reused by every call.
+const LEADING = new Uint16Array(3);
+
+/**
+ * Reads the first three groups of an IPv6 address that isIPv6 accepted (no zone) into
+ * LEADING. A `::` stands for at least one group of zeros, so once it is met every group still to
+ * read is 0; a dotted IPv4 part can only come after it or after six groups.
+ */
+function readLeadingGroups(address: string): void {
+  LEADING.fill(0);
+  let i = 0;
+  for (let group = 0; group < 3 && i < address.length; group++) {
+    if (address.charCodeAt(i) === 58) return; // ':' where a group should start: `::`
+    let value = 0;
+    for (; i < address.length; i++) {
+      const char = address.charCodeAt(i);
+      if (char === 58) break;
+      value = value * 16 + (char <= 57 ? char - 48 : (char | 32) - 87);
+    }
+    LEADING[group] = value;
+    i++;
+  }
+}
+
+/** The IPv4 address of an IPv4-mapped IPv6 address (`::ffff:0:0/96`) if it is public, or null. */
+function mappedV4(address: string): string | null {
+  const groups = hextets(address);
+  if (groups === null) return null;
+  const [h0, h1, h2, h3, h4, h5, h6 = 0, h7 = 0] = groups;
+  if (h0 !== 0 || h1 !== 0 || h2 !== 0 || h3 !== 0 || h4 !== 0 || h5 !== 0xffff) return null;
+  const v4 = `${h6 >> 8}.${h6 & 0xff}.${h7 >> 8}.${h7 & 0xff}`;
+  return isPublicV4(v4) ? v4 : null;
 }
 
 function isPublicV4(address: string): boolean {
@@ -230,7 +260,7 @@ function isPublicV4(address: string): boolean {
   let c = 0;
   let part = 0;
   let value = 0;
-  // isIP has checked the form: four decimal parts of 0–255.
+  // isIPv4 has checked the form: four decimal parts of 0–255.
   for (let i = 0; i <= address.length; i++) {
     const char = i < address.length ? address.charCodeAt(i) : 46; // '.'
     if (char === 46) {
@@ -255,7 +285,7 @@ function isPublicV4(address: string): boolean {
   return true;
 }
 
-/** The eight 16-bit groups of an IPv6 address that isIP accepted (no zone), or null. */
+/** The eight 16-bit groups of an IPv6 address that isIPv6 accepted (no zone), or null. */
 function hextets(address: string): number[] | null {
   let text = address;
   const groups: number[] = [];

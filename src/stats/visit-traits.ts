@@ -98,12 +98,12 @@ const DEVICE_BY_TYPE: ReadonlyMap<string, DeviceKey> = new Map([
 ]);
 
 /**
- * Only this much of a User-Agent is parsed: real ones are under 500 characters, and bowser's
+ * Only the first 512 characters of a User-Agent are read: real ones are shorter, and bowser's
  * regular expressions would otherwise run over whatever a client sends (8 KB headers and more).
+ * A longer agent is remembered under those first characters, so the memo holds at most
+ * REMEMBERED_TRAITS strings of this length (a few MB) and an 8 KB agent costs a lookup, not a parse.
  */
-export const PARSED_AGENT_LENGTH = 1024;
-/** Longer agents are parsed each time and never kept, so the memo stays a few MB at most. */
-export const REMEMBERED_AGENT_LENGTH = 512;
+export const PARSED_AGENT_LENGTH = 512;
 /** Agents whose traits are remembered; the memo is emptied when it is full. */
 export const REMEMBERED_TRAITS = 10_000;
 
@@ -117,13 +117,13 @@ let parses = 0;
 
 /** The browser family, operating system family and device class a User-Agent names. */
 export function traitsOf(userAgent: string): VisitTraits {
-  let traits = traitsByAgent.get(userAgent);
+  const agent =
+    userAgent.length > PARSED_AGENT_LENGTH ? userAgent.slice(0, PARSED_AGENT_LENGTH) : userAgent;
+  let traits = traitsByAgent.get(agent);
   if (traits === undefined) {
-    traits = parseTraits(userAgent);
-    if (userAgent.length <= REMEMBERED_AGENT_LENGTH) {
-      if (traitsByAgent.size >= REMEMBERED_TRAITS) traitsByAgent.clear();
-      traitsByAgent.set(userAgent, traits);
-    }
+    traits = parseTraits(agent);
+    if (traitsByAgent.size >= REMEMBERED_TRAITS) traitsByAgent.clear();
+    traitsByAgent.set(agent, traits);
   }
   return traits;
 }
@@ -133,10 +133,8 @@ export function traitsParseCount(): number {
   return parses;
 }
 
-function parseTraits(userAgent: string): VisitTraits {
+function parseTraits(agent: string): VisitTraits {
   parses++;
-  const agent =
-    userAgent.length > PARSED_AGENT_LENGTH ? userAgent.slice(0, PARSED_AGENT_LENGTH) : userAgent;
   if (agent.trim() === '') return UNKNOWN_TRAITS;
   try {
     // `true`: parse lazily, only what is asked for below (the engine is never needed).

@@ -70,6 +70,8 @@ const WITHOUT_COUNTRY = [
   'ff02::1',
   '2001:db8::1',
   '2001:DB8:ffff::1',
+  '2001:0db8:0:0:0:0:0:1',
+  '2001:db8::1%eth0',
   '3fff::1',
   '3fff:fff::1',
   '2001:2::1',
@@ -124,6 +126,29 @@ describe('countryOf with the shipped database', () => {
       expect(lookup.countryOf(address)).toBe('unknown');
     });
   }
+
+  it('when an address is looked up, then it is handed to the database in the form it reads', () => {
+    expect(lookupAddress('193.99.144.80')).toBe('193.99.144.80');
+    expect(lookupAddress('::ffff:193.99.144.80')).toBe('193.99.144.80');
+    expect(lookupAddress('::ffff:c163:9050')).toBe('193.99.144.80');
+    expect(lookupAddress('0:0:0:0:0:ffff:1.2.3.4')).toBe('1.2.3.4');
+    expect(lookupAddress('2003::1')).toBe('2003::1');
+    expect(lookupAddress('2003::1%eth0')).toBe('2003::1');
+    // Just outside the reserved ranges.
+    expect(lookupAddress('2001:db9::1')).toBe('2001:db9::1');
+    expect(lookupAddress('3fff:1000::1')).toBe('3fff:1000::1');
+    expect(lookupAddress('2001:2:1::1')).toBe('2001:2:1::1');
+    expect(lookupAddress('2001:3::1')).toBe('2001:3::1');
+    expect(lookupAddress('100.63.255.255')).toBe('100.63.255.255');
+    expect(lookupAddress('100.128.0.1')).toBe('100.128.0.1');
+    expect(lookupAddress('172.15.255.255')).toBe('172.15.255.255');
+    expect(lookupAddress('172.32.0.1')).toBe('172.32.0.1');
+    expect(lookupAddress('192.0.1.1')).toBe('192.0.1.1');
+    expect(lookupAddress('198.17.0.1')).toBe('198.17.0.1');
+    expect(lookupAddress('198.20.0.1')).toBe('198.20.0.1');
+    expect(lookupAddress('223.255.255.255')).toBe('223.255.255.255');
+    expect(lookupAddress('1.0.0.0')).toBe('1.0.0.0');
+  });
 
   it('when the database itself places private and documentation ranges in a country, then they are still unknown', () => {
     // The shipped data holds registrations for some of these ranges; without the range checks

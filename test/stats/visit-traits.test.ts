@@ -5,7 +5,7 @@ import {
   firstLanguage,
   LANGUAGE_HEADER_LENGTH,
   OS_KEYS,
-  REMEMBERED_AGENT_LENGTH,
+  PARSED_AGENT_LENGTH,
   REMEMBERED_TRAITS,
   traitsOf,
   traitsParseCount,
@@ -175,13 +175,19 @@ describe('traitsOf', () => {
     }
   });
 
-  it('when an agent is 8 KB long, then it is read from its start without throwing, and parsed each time', () => {
+  it('when an agent is 8 KB long, then its start is read without throwing, and remembered under it', () => {
     const agent = `${AGENTS['Windows Chrome'][0]} ${'x'.repeat(8192)}`;
+    const sameStart = `${agent.slice(0, PARSED_AGENT_LENGTH)}${'y'.repeat(8192)}`;
     const before = traitsParseCount();
     expect(traitsOf(agent)).toEqual({ browser: 'chrome', os: 'windows', device: 'desktop' });
     expect(traitsOf(agent)).toEqual({ browser: 'chrome', os: 'windows', device: 'desktop' });
-    // Too long to be remembered: the memo keeps only agents up to REMEMBERED_AGENT_LENGTH.
-    expect(traitsParseCount()).toBe(before + 2);
+    expect(traitsOf(sameStart)).toBe(traitsOf(agent));
+    expect(traitsParseCount()).toBe(before + 1);
+  });
+
+  it('when an agent names its browser only after the first characters read, then that part is not read', () => {
+    const agent = `Mozilla/5.0 (Windows NT 10.0; Win64; x64) ${'x'.repeat(PARSED_AGENT_LENGTH)} Firefox/133.0`;
+    expect(traitsOf(agent).browser).not.toBe('firefox');
   });
 
   it('when agents are odd bytes, then the answer is a set of keys and nothing throws', () => {
@@ -211,7 +217,7 @@ describe('traitsOf', () => {
 
   it(`when more than ${REMEMBERED_TRAITS} agents are seen, then answers stay right and a forgotten agent is parsed again`, () => {
     const agent = (n: number) => `${AGENTS['Linux Firefox'][0]} probe/${n}`;
-    expect(agent(0).length).toBeLessThanOrEqual(REMEMBERED_AGENT_LENGTH);
+    expect(agent(0).length).toBeLessThanOrEqual(PARSED_AGENT_LENGTH);
     traitsOf(agent(0));
     const before = traitsParseCount();
     for (let n = 1; n <= REMEMBERED_TRAITS + 10; n++) {
