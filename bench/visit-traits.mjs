@@ -120,7 +120,7 @@ console.log(
 );
 console.log(
   `RSS added by loading it: ${mb(after.rss - before.rss)} MB (RSS ${mb(before.rss)} → ${mb(after.rss)} MB; ` +
-    `external memory ${mb(before.external + before.arrayBuffers)} → ${mb(after.external + after.arrayBuffers)} MB; ` +
+    `external memory (Buffers) ${mb(before.external)} → ${mb(after.external)} MB; ` +
     `heap used ${mb(before.heapUsed)} → ${mb(after.heapUsed)} MB). The limit is 40 MB.`,
 );
 if (sink === -1) console.log('');
