@@ -81,7 +81,7 @@ export function openCountryLookup(options: { file?: string | undefined } = {}): 
   }
   let reader: Reader<Record<string, unknown>>;
   try {
-    reader = new Reader<Record<string, unknown>>(buffer);
+    reader = new Reader<Record<string, unknown>>(buffer, { cache: recordCache() });
   } catch (error) {
     throw new Error(
       `The country database ${file} is not a MaxMind DB (.mmdb) file ` +
@@ -110,7 +110,8 @@ export function openCountryLookup(options: { file?: string | undefined } = {}): 
     countryOf(address: string): string {
       const lookup = lookupAddress(address);
       if (lookup === null || (!v6 && lookup.includes(':'))) return 'unknown';
-      return codeOf(reader.get(lookup));
+      // A damaged region of a file must cost a visit its country, never its redirect.
+      return codeOf(safeGet(reader, lookup));
     },
     source: options.file === undefined ? PACKAGED_SOURCE : sourceOf(databaseType, file),
     builtAt: buildEpoch,
@@ -121,6 +122,23 @@ export function openCountryLookup(options: { file?: string | undefined } = {}): 
 // decades, in every registry's data.
 const PROBES_V4 = ['8.8.8.8', '1.1.1.1', '193.99.144.80', '133.0.0.1', '200.160.2.3'];
 const PROBES_V6 = ['2001:4860:4860::8888', '2606:4700:4700::1111', '2001:12ff::1'];
+
+/**
+ * Decoded records, keyed by their offset in the file's data section — not by address: a country
+ * database holds a few hundred records (one per country), shared by all of its networks, so this
+ * keeps mmdb-lib from decoding the same record (with its names in eight languages, in MaxMind's
+ * and DB-IP's files) on every visit. Bounded for larger files such as a city database.
+ */
+function recordCache(): { get(key: number): unknown; set(key: number, value: unknown): void } {
+  const records = new Map<number, unknown>();
+  return {
+    get: (offset) => records.get(offset),
+    set(offset, record) {
+      if (records.size >= 4096) records.clear();
+      records.set(offset, record);
+    },
+  };
+}
 
 function safeGet(reader: Reader<Record<string, unknown>>, address: string): unknown {
   try {

@@ -237,6 +237,17 @@ describe('openCountryLookup with a file', () => {
     );
   });
 
+  it('when a region of the file is damaged, then its addresses are unknown and nothing throws', () => {
+    const file = path.join(tmp, 'damaged.mmdb');
+    fs.writeFileSync(
+      file,
+      tinyMmdb('country ipv4', { country_code: 'FI' }, { damagedUpperHalf: true }),
+    );
+    const damaged = openCountryLookup({ file });
+    expect(damaged.countryOf('8.8.8.8')).toBe('FI');
+    expect(damaged.countryOf('193.99.144.80')).toBe('unknown');
+  });
+
   it('when a record holds something that is not a two-letter code, then opening fails', () => {
     const file = path.join(tmp, 'odd.mmdb');
     fs.writeFileSync(file, tinyMmdb('country ipv4', { country_code: 'Germany' }));
@@ -307,11 +318,18 @@ function encode(value: Value): Buffer {
   ]);
 }
 
-function tinyMmdb(databaseType: string, record: { [key: string]: Value }): Buffer {
+function tinyMmdb(
+  databaseType: string,
+  record: { [key: string]: Value },
+  options: { damagedUpperHalf?: boolean } = {},
+): Buffer {
   const nodeCount = 1;
   // A record value of node_count + 16 + offset points at the data section's offset (0).
   const pointer = nodeCount + 16;
-  const tree = Buffer.from([0, 0, pointer, 0, 0, pointer]); // 24-bit records
+  // 24-bit records: the left one for 0.0.0.0/1, the right one for 128.0.0.0/1; a damaged file
+  // points the right one far beyond its end.
+  const right = options.damagedUpperHalf ? [0xff, 0xff, 0xf0] : [0, 0, pointer];
+  const tree = Buffer.from([0, 0, pointer, ...right]);
   const metadata = encode({
     node_count: nodeCount,
     record_size: 24,
