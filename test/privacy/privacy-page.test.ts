@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -212,5 +213,39 @@ describe('the privacy page', () => {
       .expect(201);
     const res = await request(t.app).get('/privacy').set('Host', 'go.example').expect(200);
     expect(res.text).toContain('<h1 class="page-title">Privacy</h1>');
+  });
+
+  it('when src/ sets a cookie, then it is in a file that names it from the one list the page reads', () => {
+    const src = path.resolve('src');
+    const files = (fs.readdirSync(src, { recursive: true }) as string[])
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => file.split(path.sep).join('/'));
+    const setting = files.filter((file) =>
+      /res\.cookie\(|clearCookie\(|Set-Cookie/i.test(fs.readFileSync(path.join(src, file), 'utf8')),
+    );
+    // A new place that sets a cookie: add the cookie to SNIP_COOKIES (src/http/cookies.ts) and here.
+    expect(setting.sort()).toEqual([
+      'admin/admin-auth.ts',
+      'links/redirect-response.ts',
+      'links/remembered-links.ts',
+    ]);
+    // The responder only passes on the unlock cookie the password gate made.
+    for (const file of [
+      'admin/admin-auth.ts',
+      'links/remembered-links.ts',
+      'links/link-password.ts',
+    ]) {
+      expect(fs.readFileSync(path.join(src, file), 'utf8')).toContain('SNIP_COOKIES.');
+    }
+    expect(fs.readFileSync(path.join(src, 'links/password-gate.ts'), 'utf8')).toContain(
+      '`${UNLOCK_COOKIE}=${value}`',
+    );
+    // None of them writes a cookie's name out as a string (a metric may be called snip_links).
+    for (const file of [...setting, 'links/link-password.ts', 'links/password-gate.ts']) {
+      const text = fs.readFileSync(path.join(src, file), 'utf8');
+      for (const cookie of Object.values(SNIP_COOKIES)) {
+        expect(text, file).not.toMatch(new RegExp(`['"]${cookie.name}['"=]`));
+      }
+    }
   });
 });
