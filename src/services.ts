@@ -13,7 +13,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { RenderGate } from './qr/render-gate.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
 import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
-import type { GeoSource } from './privacy/privacy-facts.js';
+import type { GeoSource } from './stats/geo-source.js';
 
 /**
  * Links whose redirect rows stay in memory. A row is a few hundred bytes, so this is a few MB;

@@ -2,7 +2,10 @@ import type { Config } from '../config.js';
 import { SNIP_COOKIES, type SnipCookie } from '../http/cookies.js';
 import { FIXED_RULES, type RateLimitRule } from '../http/rate-limits.js';
 import { MAX_REMEMBERED_LINKS } from '../links/remembered-links.js';
+import type { GeoSource } from '../stats/geo-source.js';
 import { MAX_REFERRER_HOSTS, OTHER_REFERRERS } from '../stats/visit-store.js';
+
+export type { GeoSource };
 
 /**
  * What the privacy page (`GET /privacy`) says, built from the configuration the server runs with
@@ -19,22 +22,10 @@ import { MAX_REFERRER_HOSTS, OTHER_REFERRERS } from '../stats/visit-store.js';
  * FIXED_RULES, the log from LOG_LEVEL.
  */
 
-/** The country database a visitor's address is looked up in, as its licence asks it be named. */
-export type GeoSource = Readonly<{
-  /** e.g. "geo-whois-asn-country" */
-  name: string;
-  /** e.g. "CC BY 4.0" */
-  licence: string;
-  /** The attribution the licence asks for, as a sentence or a name. */
-  attribution: string;
-  /** Where the database and its licence are described. */
-  url: string;
-}>;
-
 /** What a counted visit may add to its link's statistics, besides the totals and days. */
 export type VisitDimension = 'country' | 'browser' | 'os' | 'device' | 'language' | 'referrer';
 
-/** What the statistics keep of a visit: the lead adjusts this when the statistics change. */
+/** What the statistics keep of a visit: changed here when the statistics change. */
 export type VisitStatistics = Readonly<{
   /** Counted per link, per UTC day and per value, in the order the page lists them. */
   dimensions: readonly VisitDimension[];

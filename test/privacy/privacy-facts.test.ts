@@ -19,7 +19,7 @@ const config = (env: Record<string, string> = {}) =>
   loadConfig({ DATABASE_URL: 'sqlite::memory:', ...env });
 
 describe('privacy facts', () => {
-  it('when the statistics are as the issue specifies them, then every dimension, unique visitors and DNT/GPC are described', () => {
+  it('when the statistics keep everything they can, then every dimension, unique visitors and DNT/GPC are described', () => {
     const facts = privacyFacts(config(), GEO);
     expect(VISIT_STATISTICS.dimensions).toEqual([
       'country',
