@@ -228,7 +228,7 @@ function clientAddressSentences(
 ): string[] {
   const trust = config.trustProxy;
   const rule =
-    trust === false
+    trust === false || trust === 0
       ? 'the address of the connection; X-Forwarded-For is ignored (TRUST_PROXY is off), so a forged one changes nothing.'
       : trust === true
         ? 'the first address in X-Forwarded-For, because every proxy is trusted (TRUST_PROXY=true).'

@@ -131,7 +131,9 @@ describe('the privacy page', () => {
   });
 
   it('when TRUST_PROXY or Fly.io changes where the address comes from, then the page says so', async () => {
-    expect(await privacyText()).toContain('X-Forwarded-For is ignored (TRUST_PROXY is off)');
+    for (const off of [{}, { TRUST_PROXY: 'false' }, { TRUST_PROXY: '0' }]) {
+      expect(await privacyText(off)).toContain('X-Forwarded-For is ignored (TRUST_PROXY is off)');
+    }
     expect(await privacyText({ TRUST_PROXY: '1' })).toContain(
       'the address X-Forwarded-For names 1 proxy back (TRUST_PROXY=1)',
     );
