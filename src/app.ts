@@ -32,6 +32,7 @@ import { createPasswordGate } from './links/password-gate.js';
 import { createManageRoutes } from './manage/manage-routes.js';
 import { serveMetrics } from './metrics/metrics-routes.js';
 import { countRequests } from './metrics/request-metrics.js';
+import { createPrivacyRoutes } from './privacy/privacy-routes.js';
 import { createQrRoutes } from './qr/qr-routes.js';
 import { createImportReportStore } from './transfer/import-report-store.js';
 import { pageHelpers } from './page-helpers.js';
@@ -231,6 +232,7 @@ export function assembleApp(services: Services): {
     }),
   );
   app.use(createReportRoutes({ links, abuse, limit: limits.report }));
+  app.use(createPrivacyRoutes({ config, geoSource: services.geoSource }));
   // No ADMIN_PASSWORD, no admin: /admin stays a 404 like any unknown page.
   if (config.adminPassword !== null) {
     const auth = createAdminAuth({

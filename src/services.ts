@@ -13,6 +13,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { RenderGate } from './qr/render-gate.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
 import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
+import type { GeoSource } from './stats/geo-source.js';
 
 /**
  * Links whose redirect rows stay in memory. A row is a few hundred bytes, so this is a few MB;
@@ -48,6 +49,8 @@ export type ServiceOptions = {
   qrGate?: RenderGate;
   /** How long an import's upload may take; IMPORT_UPLOAD_TIMEOUT_MS unless a test says less. */
   importUploadTimeoutMs?: number;
+  /** The country database visitors' addresses are looked up in, as the privacy page names it. */
+  geoSource?: GeoSource | null;
 };
 
 /** The service graph: what the app, the redirect fast path and the server share. */
@@ -68,6 +71,8 @@ export type Services = {
   limits: ReturnType<typeof createRequestLimits>;
   qrGate: RenderGate | undefined;
   importUploadTimeoutMs: number;
+  /** The country database in use; null: no country lookup is configured. */
+  geoSource: GeoSource | null;
   /** Logs a stored row that no door would have stored; it is shown without its bad values. */
   warnUnstorableLink: (link: { code: string }, fields: string[]) => void;
 };
@@ -150,6 +155,7 @@ export function buildServices(options: ServiceOptions): Services {
     limits,
     qrGate: options.qrGate,
     importUploadTimeoutMs: options.importUploadTimeoutMs ?? IMPORT_UPLOAD_TIMEOUT_MS,
+    geoSource: options.geoSource ?? null,
     warnUnstorableLink,
   };
 }

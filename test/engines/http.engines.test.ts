@@ -1206,6 +1206,15 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(await otherLocation('/fwd?a=1')).toBe('https://a.example/p?x=1#top');
     expect(await otherLocation('/script?a=1')).toBe('https://a.example/script?a=1');
   });
+
+  it('the privacy page names the engine and where the rate limits keep their counters', async () => {
+    const s = await build({ RATE_LIMITS: 'on' });
+    const page = (await request(s.app).get('/privacy').expect(200)).text;
+    expect(page).toContain(`Its database is ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'}.`);
+    expect(page).toContain(
+      engine === 'sqlite' ? 'kept in this server’s memory only' : 'rate_limits table',
+    );
+  });
 }
 
 describe('on sqlite', () => suite('sqlite'));
