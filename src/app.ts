@@ -28,6 +28,8 @@ import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
 import { domainKeyOf } from './links/link.js';
 import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
 import { createRedirectResponder } from './links/redirect-response.js';
+import { createClientAddress } from './http/client-address.js';
+import { createVisitFactsOf } from './stats/visit-facts.js';
 import { createPasswordGate } from './links/password-gate.js';
 import { createManageRoutes } from './manage/manage-routes.js';
 import { serveMetrics } from './metrics/metrics-routes.js';
@@ -144,6 +146,10 @@ export function assembleApp(services: Services): {
   };
   const respond = createRedirectResponder({
     visits: counter,
+    factsOf: createVisitFactsOf(
+      services.visitLookups,
+      createClientAddress(config.trustProxy, config.onFly),
+    ),
     isOwnHost,
     redirects: metrics.redirects,
     maxUrlLength: config.maxUrlLength,

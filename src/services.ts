@@ -4,7 +4,12 @@ import type { Store } from './storage/store.js';
 import { createAbuseService, type AbuseService } from './abuse/abuse-service.js';
 import { createLimiter, createRequestLimits, type LimiterFactory } from './http/rate-limits.js';
 import { createKeyService, type KeyService } from './keys/key-service.js';
+import { randomBytes } from 'node:crypto';
 import { createDomainService, type DomainService } from './domains/domain-service.js';
+import { countryLookupFor, type CountryLookup } from './stats/geo-country.js';
+import type { VisitLookups } from './stats/visit-facts.js';
+import { firstLanguage, traitsOf } from './stats/visit-traits.js';
+import { createVisitorKeys } from './stats/visitor-key.js';
 import { createCodeGenerator, type CodeGenerator } from './links/code-generator.js';
 import { createLinkService, type LinkService } from './links/link-service.js';
 import { createRedirectCache, type RedirectCache } from './links/redirect-cache.js';
@@ -50,7 +55,8 @@ export type ServiceOptions = {
   /** How long an import's upload may take; IMPORT_UPLOAD_TIMEOUT_MS unless a test says less. */
   importUploadTimeoutMs?: number;
   /** The country database visitors' addresses are looked up in, as the privacy page names it. */
-  geoSource?: GeoSource | null;
+  /** The country lookup; without it, GEOIP_DATABASE's or the shipped database (geo-country.ts). */
+  countryLookup?: CountryLookup;
 };
 
 /** The service graph: what the app, the redirect fast path and the server share. */
@@ -72,7 +78,13 @@ export type Services = {
   qrGate: RenderGate | undefined;
   importUploadTimeoutMs: number;
   /** The country database in use; null: no country lookup is configured. */
-  geoSource: GeoSource | null;
+  /** The country database in use, as its licence asks it be named. */
+  geoSource: GeoSource;
+  /** What the statistics derive from a counted visit, each in memory for that visit only. */
+  visitLookups: VisitLookups & {
+    /** Forgets the day's visitor key once its UTC day is over; the flush timer calls it. */
+    dropStaleKey(): void;
+  };
   /** Logs a stored row that no door would have stored; it is shown without its bad values. */
   warnUnstorableLink: (link: { code: string }, fields: string[]) => void;
 };
@@ -93,6 +105,16 @@ export function buildServices(options: ServiceOptions): Services {
   // Every flush reports its size, failure and time to /metrics.
   const visitCounter =
     options.visitCounter ?? metrics.measureVisitFlushes(createVisitCounter({ visits, now }));
+  // Opened at start: a GEOIP_DATABASE that is no country database stops the server here.
+  const country = options.countryLookup ?? countryLookupFor(config.geoipDatabase);
+  const visitorKeys = createVisitorKeys({ now, randomBytes });
+  const visitLookups = {
+    hashOf: visitorKeys.hashOf,
+    dropStaleKey: visitorKeys.dropStaleKey,
+    countryOf: country.countryOf,
+    traitsOf,
+    firstLanguage,
+  };
   // A cache that outlives no change: on one machine every change invalidates it here; where
   // other machines write too, entries also expire (and the server clears them on their news).
   const inner = options.redirectCache ?? createRedirectCache(REDIRECT_CACHE_SIZE);
@@ -155,7 +177,8 @@ export function buildServices(options: ServiceOptions): Services {
     limits,
     qrGate: options.qrGate,
     importUploadTimeoutMs: options.importUploadTimeoutMs ?? IMPORT_UPLOAD_TIMEOUT_MS,
-    geoSource: options.geoSource ?? null,
+    geoSource: country.source,
+    visitLookups,
     warnUnstorableLink,
   };
 }

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import proxyaddr from 'proxy-addr';
-import type { TrustProxy } from '../config.js';
 
 /**
  * The address a request comes from, the same wherever it is asked (the redirect fast path has
@@ -11,7 +10,7 @@ import type { TrustProxy } from '../config.js';
  * forged header from an untrusted client changes nothing. '' when there is none.
  */
 export function createClientAddress(
-  trustProxy: TrustProxy,
+  trustProxy: boolean | number | string,
   onFly: boolean,
 ): (req: IncomingMessage) => string {
   const trust = compileTrust(trustProxy);
@@ -32,7 +31,7 @@ export function createClientAddress(
 
 /** TRUST_PROXY as proxy-addr takes it, as Express compiles its `trust proxy` setting. */
 function compileTrust(
-  trustProxy: TrustProxy,
+  trustProxy: boolean | number | string,
 ): ((address: string, hop: number) => boolean) | null {
   if (trustProxy === false) return null;
   if (trustProxy === true) return () => true;

@@ -57,6 +57,18 @@ export function packagedCountryDatabase(): string {
   return createRequire(import.meta.url).resolve(PACKAGED_DATABASE);
 }
 
+let shipped: CountryLookup | undefined;
+
+/**
+ * The country database to use: `file` opened anew, or without it the shipped one, opened once
+ * per process (it is 7.5 MB, and every service graph of a test run would read it again).
+ */
+export function countryLookupFor(file: string | null): CountryLookup {
+  if (file !== null) return openCountryLookup({ file });
+  shipped ??= openCountryLookup();
+  return shipped;
+}
+
 /**
  * Opens the country database: the shipped one, or `file`. Throws an Error meant for the
  * operator when the file cannot be read, is not an `.mmdb` file, or holds no country codes.

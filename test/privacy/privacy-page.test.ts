@@ -5,6 +5,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { SNIP_COOKIES } from '../../src/http/cookies.js';
 import type { GeoSource } from '../../src/privacy/privacy-facts.js';
+import { countryLookupFor } from '../../src/stats/geo-country.js';
 import { buildTestApp, createTempDir, SAME_ORIGIN } from '../support/test-app.js';
 
 const ADMIN_PASSWORD = 'a long admin password';
@@ -16,11 +17,17 @@ const GEO: GeoSource = {
 };
 
 /** The privacy page's text as a reader gets it: tags dropped, entities and spaces plain. */
+/** The test app with the shipped country database, or with it named as `source`. */
+function appWith(env: Record<string, string>, source?: GeoSource) {
+  const shipped = countryLookupFor(null);
+  return buildTestApp(env, source ? { countryLookup: { ...shipped, source } } : {});
+}
+
 async function privacyText(
   env: Record<string, string> = {},
-  geoSource: GeoSource | null = null,
+  geoSource?: GeoSource,
 ): Promise<string> {
-  const { app } = buildTestApp(env, { geoSource });
+  const { app } = appWith(env, geoSource);
   const res = await request(app).get('/privacy').expect(200);
   expect(res.headers['content-type']).toMatch(/^text\/html/);
   return res.text
@@ -94,14 +101,14 @@ describe('the privacy page', () => {
     );
   });
 
-  it('when a country database is in use or none is, then the page names it with its licence and attribution, or says there is none', async () => {
-    const none = await privacyText();
-    expect(none).toContain(
-      'No country lookup is configured, so no country is derived from a visit.',
+  it('when a country database is in use, then the page names it with its licence and attribution', async () => {
+    // The database snip ships with, named as its licence asks.
+    const shipped = await privacyText();
+    expect(shipped).toContain(
+      `Countries come from the ${countryLookupFor(null).source.name} database`,
     );
-    expect(none).not.toContain('The country (its ISO code)');
 
-    const { app } = buildTestApp({}, { geoSource: GEO });
+    const { app } = appWith({}, GEO);
     const html = (await request(app).get('/privacy').expect(200)).text;
     expect(html).toContain(`<a href="${GEO.url}">${GEO.attribution}</a>`);
     const geo = await privacyText({}, GEO);
@@ -131,7 +138,10 @@ describe('the privacy page', () => {
   });
 
   it('when TRUST_PROXY or Fly.io changes where the address comes from, then the page says so', async () => {
-    for (const off of [{}, { TRUST_PROXY: 'false' }, { TRUST_PROXY: '0' }]) {
+    for (const off of [{}, { TRUST_PROXY: 'false' }, { TRUST_PROXY: '0' }] as Record<
+      string,
+      string
+    >[]) {
       expect(await privacyText(off)).toContain('X-Forwarded-For is ignored (TRUST_PROXY is off)');
     }
     expect(await privacyText({ TRUST_PROXY: '1' })).toContain(
