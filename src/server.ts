@@ -9,6 +9,7 @@ import { createRedirectCache } from './links/redirect-cache.js';
 import { createLogger } from './logger.js';
 import { limitRequestTime, serverOptions } from './http/server-timeouts.js';
 import { buildServices, REDIRECT_CACHE_SIZE } from './services.js';
+import { countryLookupFor } from './stats/geo-country.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
 
 // Not `import … from 'node:http'`: an ES module import of node:http builds its whole namespace,
@@ -56,12 +57,20 @@ async function main(): Promise<void> {
   }
   const { store } = database;
   // The one service graph: the app, the flush timer and the shutdown all use it.
+  let countryLookup;
+  try {
+    countryLookup = countryLookupFor(config.geoipDatabase);
+  } catch (error) {
+    await database.close();
+    return stop(`GEOIP_DATABASE: ${(error as Error).message}`);
+  }
   const services = buildServices({
     config,
     store,
     limiter: database.limiter,
     logger,
     redirectCache,
+    countryLookup,
   });
   const { keys, visitCounter } = services;
   // A key INITIAL_API_KEY made lives only as long as the variable keeps its value. The log names
@@ -94,6 +103,9 @@ async function main(): Promise<void> {
   }
 
   const stopFlushing = database.startFlushing(visitCounter);
+  // The day's visitor key is forgotten within a second of its UTC day's end, visits or not.
+  const forgetKeys = setInterval(services.visitLookups.dropStaleKey, 1000);
+  forgetKeys.unref();
 
   // The redirect fast path answers active links; the Express app behind it answers the rest.
   // Every request must arrive within 20 s, but an import's upload may take minutes.
@@ -134,6 +146,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await closeServer(server, SHUTDOWN_GRACE_MS);
     stopFlushing();
+    clearInterval(forgetKeys);
     const flushed = await database.finalFlush(visitCounter);
     logger.info({ visits: flushed }, 'visit counts flushed');
     await database.close();

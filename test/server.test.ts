@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -172,6 +173,27 @@ describe('the server process', () => {
     const { code } = await proc.exited;
     expect(code).toBe(1);
     expect(proc.output()).toContain('pending migrations');
+  });
+
+  it('when GEOIP_DATABASE is not a country database, then it says so in one line and exits 1', async () => {
+    const dir = createTempDir();
+    const file = path.join(dir, 'snip.sqlite3');
+    createTestDatabase(file).close();
+    const notMmdb = path.join(dir, 'country.mmdb');
+    fs.writeFileSync(notMmdb, 'not a database\n');
+    const port = await findFreePort();
+    proc = startProcess('node', [SERVER], {
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${file}`,
+      GEOIP_DATABASE: notMmdb,
+    });
+    const { code } = await proc.exited;
+    expect(code).toBe(1);
+    const lines = proc.output().trim().split('\n');
+    const last = JSON.parse(lines.at(-1)!) as { level: number; msg: string };
+    expect(last.level).toBe(60);
+    expect(last.msg).toMatch(/^GEOIP_DATABASE: .*is not a MaxMind DB \(\.mmdb\) file/);
+    expect(proc.output()).not.toMatch(/\n\s+at /);
   });
 
   it.each(['postgres://snip:secret@127.0.0.1:1/snip', 'postgresql://127.0.0.1:1/snip'])(
