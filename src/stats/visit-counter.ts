@@ -40,11 +40,30 @@ export const DIRECT = 'direct';
 
 /** One value's visits and visitors, gathered in memory. */
 type Tally = { count: number; visitors: Sketch };
-/** Per day: per dimension (DIMENSIONS' order), value → tally. */
-type DayTallies = Map<string, Map<string, Tally>[]>;
+/** One day of a link: its visitors, and per dimension, value → tally (fixed names: a visit touches each). */
+type DayTally = { visitors: Sketch } & Record<Dimension, Map<string, Tally>>;
 
-/** The visits of one link since the last flush, with the sketches still open. */
-type Pending = VisitBatch & { visitorsByDay: Map<string, Sketch>; tallies: DayTallies };
+function newDayTally(): DayTally {
+  return {
+    visitors: newSketch(),
+    country: new Map(),
+    browser: new Map(),
+    os: new Map(),
+    device: new Map(),
+    language: new Map(),
+    referrer: new Map(),
+  };
+}
+
+/**
+ * The visits of one link since the last flush, with the sketches still open. `today` is the day
+ * tally of `todayName`, kept at hand since nearly every visit falls on it.
+ */
+type Pending = VisitBatch & {
+  days: Map<string, DayTally>;
+  todayName: string;
+  today: DayTally | null;
+};
 
 function newPending(urlId: number, now: number): Pending {
   return {
@@ -53,8 +72,9 @@ function newPending(urlId: number, now: number): Pending {
     lastVisit: now,
     byDay: new Map(),
     byReferrer: new Map(),
-    visitorsByDay: new Map(),
-    tallies: new Map(),
+    days: new Map(),
+    todayName: '',
+    today: null,
   };
 }
 
@@ -71,20 +91,33 @@ function tally(table: Map<string, Tally>, value: string, visitor: VisitorHash): 
 /** A pending batch as the store takes it: each sketch encoded once, at the flush. */
 function sealed(batch: Pending): VisitBatch {
   const dimensions: DimensionCount[] = [];
-  for (const [day, tables] of batch.tallies) {
-    tables.forEach((table, index) => {
-      for (const [value, entry] of table) {
-        const dimension = DIMENSIONS[index]!;
+  const dayVisitors = new Map<string, Uint8Array>();
+  for (const [day, tallies] of batch.days) {
+    dayVisitors.set(day, encodeSketch(tallies.visitors));
+    for (const dimension of DIMENSIONS) {
+      for (const [value, entry] of tallies[dimension]) {
         const visitors = encodeSketch(entry.visitors);
         dimensions.push({ day, dimension, value, count: entry.count, visitors });
       }
-    });
+    }
   }
-  const dayVisitors = new Map(
-    [...batch.visitorsByDay].map(([day, sketch]) => [day, encodeSketch(sketch)] as const),
-  );
   const { urlId, count, lastVisit, byDay, byReferrer } = batch;
   return { urlId, count, lastVisit, byDay, byReferrer, dayVisitors, dimensions };
+}
+
+/** Adds `from`'s tallies into `into`'s, merging the sketches of the values both have. */
+function mergeDay(into: DayTally, from: DayTally): void {
+  into.visitors = mergeSketches(into.visitors, from.visitors);
+  for (const dimension of DIMENSIONS) {
+    for (const [value, entry] of from[dimension]) {
+      const kept = into[dimension].get(value);
+      if (!kept) into[dimension].set(value, entry);
+      else {
+        kept.count += entry.count;
+        kept.visitors = mergeSketches(kept.visitors, entry.visitors);
+      }
+    }
+  }
 }
 
 /**
@@ -114,26 +147,10 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     existing.lastVisit = Math.max(existing.lastVisit, batch.lastVisit);
     for (const [day, n] of batch.byDay) increment(existing.byDay, day, n);
     for (const [host, n] of batch.byReferrer) increment(existing.byReferrer, host, n);
-    for (const [day, sketch] of batch.visitorsByDay) {
-      const kept = existing.visitorsByDay.get(day);
-      existing.visitorsByDay.set(day, kept ? mergeSketches(kept, sketch) : sketch);
-    }
-    for (const [day, tables] of batch.tallies) {
-      const kept = existing.tallies.get(day);
-      if (!kept) {
-        existing.tallies.set(day, tables);
-        continue;
-      }
-      tables.forEach((table, index) => {
-        for (const [value, entry] of table) {
-          const into = kept[index]!.get(value);
-          if (!into) kept[index]!.set(value, entry);
-          else {
-            into.count += entry.count;
-            into.visitors = mergeSketches(into.visitors, entry.visitors);
-          }
-        }
-      });
+    for (const [day, tallies] of batch.days) {
+      const kept = existing.days.get(day);
+      if (kept) mergeDay(kept, tallies);
+      else existing.days.set(day, tallies);
     }
   }
 
@@ -161,22 +178,21 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       if (facts === null) return;
       increment(batch.byReferrer, referrerHost);
       if (facts === undefined) return;
-      let visitors = batch.visitorsByDay.get(dayName);
-      if (visitors === undefined) {
-        visitors = newSketch();
-        batch.visitorsByDay.set(dayName, visitors);
+      let today = batch.today;
+      if (today === null || batch.todayName !== dayName) {
+        today = batch.days.get(dayName) ?? newDayTally();
+        batch.days.set(dayName, today);
+        batch.today = today;
+        batch.todayName = dayName;
       }
-      addToSketch(visitors, facts.visitor);
-      let tables = batch.tallies.get(dayName);
-      if (tables === undefined) {
-        tables = DIMENSIONS.map(() => new Map<string, Tally>());
-        batch.tallies.set(dayName, tables);
-      }
-      for (let index = 0; index < DIMENSIONS.length; index++) {
-        const dimension = DIMENSIONS[index]!;
-        const value = dimension === 'referrer' ? referrerHost || DIRECT : facts[dimension];
-        tally(tables[index]!, value, facts.visitor);
-      }
+      const visitor = facts.visitor;
+      addToSketch(today.visitors, visitor);
+      tally(today.country, facts.country, visitor);
+      tally(today.browser, facts.browser, visitor);
+      tally(today.os, facts.os, visitor);
+      tally(today.device, facts.device, visitor);
+      tally(today.language, facts.language, visitor);
+      tally(today.referrer, referrerHost === '' ? DIRECT : referrerHost, visitor);
     },
 
     /** Visits recorded for this link and not yet written. */

@@ -43,8 +43,9 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
      ON CONFLICT (url_id, day) DO UPDATE SET count = count + excluded.count,
        visitors = snip_merge_visitors(visitors, excluded.visitors)`,
   );
-  const dimensionKnown = db.prepare<[number, string, string, string], { one: number }>(
-    'SELECT 1 AS one FROM visit_dimensions WHERE url_id = ? AND dimension = ? AND day = ? AND value = ?',
+  const addToDimension = db.prepare<[number, EncodedVisitors, number, string, string, string]>(
+    `UPDATE visit_dimensions SET count = count + ?, visitors = snip_merge_visitors(visitors, ?)
+     WHERE url_id = ? AND dimension = ? AND day = ? AND value = ?`,
   );
   const dimensionValues = db.prepare<[number, string, string], { n: number }>(
     'SELECT COUNT(*) AS n FROM visit_dimensions WHERE url_id = ? AND dimension = ? AND day = ?',
@@ -93,12 +94,11 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
    * visitors can send any Referer, so the table cannot grow without bound.
    */
   function storeDimension(urlId: number, entry: DimensionCount): void {
-    const { dimension, day, value } = entry;
-    const full =
-      dimensionKnown.get(urlId, dimension, day, value) === undefined &&
-      (dimensionValues.get(urlId, dimension, day)?.n ?? 0) >= MAX_DIMENSION_VALUES;
-    const stored = full ? OTHER_VALUES : value;
-    addDimension.run(urlId, dimension, day, stored, entry.count, entry.visitors);
+    const { dimension, day, value, count, visitors } = entry;
+    // Most flushes add to values already stored: one statement, and the cap is not asked.
+    if (addToDimension.run(count, visitors, urlId, dimension, day, value).changes > 0) return;
+    const full = (dimensionValues.get(urlId, dimension, day)?.n ?? 0) >= MAX_DIMENSION_VALUES;
+    addDimension.run(urlId, dimension, day, full ? OTHER_VALUES : value, count, visitors);
   }
 
   /**
