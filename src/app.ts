@@ -144,12 +144,11 @@ export function assembleApp(services: Services): {
     const table = domains.snapshot();
     return table === null ? null : linkDomainKeyOf(domains.resolve(table, hostnameOf(req)));
   };
+  const clientAddress = createClientAddress(config.trustProxy, config.onFly);
   const respond = createRedirectResponder({
     visits: counter,
-    factsOf: createVisitFactsOf(
-      services.visitLookups,
-      createClientAddress(config.trustProxy, config.onFly),
-    ),
+    factsOf: createVisitFactsOf(services.visitLookups, clientAddress),
+    countryOf: (req) => services.visitLookups.countryOf(clientAddress(req)),
     isOwnHost,
     redirects: metrics.redirects,
     maxUrlLength: config.maxUrlLength,

@@ -46,6 +46,8 @@ export function createRedirectResponder(deps: {
    * asks not to be tracked. Without it, visits count by day and referrer only.
    */
   factsOf?: (req: IncomingMessage) => VisitFacts | null;
+  /** The country of a request's client address, for rules with a country condition. */
+  countryOf?: (req: IncomingMessage) => string;
   isOwnHost: IsOwnHost;
   redirects: RedirectTally;
   /** MAX_URL_LENGTH: a forwarded query that would make the target longer is not forwarded. */
@@ -68,8 +70,12 @@ export function createRedirectResponder(deps: {
     if (link.rules !== null) {
       const { rules, vary } = parsedRules(link.rules);
       target =
-        chooseRuleTarget(rules, { url: req.url ?? '', headers: req.headers, now: deps.now() }) ??
-        target;
+        chooseRuleTarget(rules, {
+          url: req.url ?? '',
+          headers: req.headers,
+          now: deps.now(),
+          country: () => deps.countryOf?.(req) ?? 'unknown',
+        }) ?? target;
       status = statusWithRules(status);
       if (vary !== '') res.setHeader('Vary', vary);
     }

@@ -103,6 +103,35 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(await keys('day')).toEqual([[new Date().toISOString().slice(0, 10), 8]]);
   });
 
+  it('a rule with a country condition sends visitors from that country to its target, looked up from the trusted address', async () => {
+    const s = await buildEngineApp(engine, {
+      BASE_URL: 'https://s.example',
+      TRUST_PROXY: 'loopback',
+    });
+    const secret = await engineKey(s, 'country-rule');
+    await request(s.app)
+      .post('/api/v1/links')
+      .set('X-Api-Key', secret)
+      .send({
+        url: 'https://t.example/',
+        alias: 'local',
+        rules: [{ url: 'https://de.example/', conditions: [{ type: 'country', value: 'de' }] }],
+      })
+      .expect(201);
+    const from = async (address: string, door = s.listener) =>
+      (
+        await request(door)
+          .get('/local')
+          .set({ Host: 's.example', 'User-Agent': LINUX_FIREFOX, 'X-Forwarded-For': address })
+      ).headers.location;
+    for (const door of [s.listener, s.app]) {
+      expect(await from('193.99.144.80', door)).toBe('https://de.example/');
+      expect(await from('2003::1', door)).toBe('https://de.example/');
+      expect(await from('8.8.8.8', door)).toBe('https://t.example/');
+      expect(await from('10.0.0.1', door)).toBe('https://t.example/');
+    }
+  });
+
   it('without a trusted proxy, a forged X-Forwarded-For is ignored: the visit is the socket’s (unknown country)', async () => {
     const { visit, stats } = await setUp({});
     await visit({ 'X-Forwarded-For': '193.99.144.80', 'User-Agent': LINUX_FIREFOX });
