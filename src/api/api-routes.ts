@@ -53,7 +53,7 @@ export type ApiDeps = {
   /** Counts an anonymous creation against the client's RATE_LIMIT_CREATE (shared with the form). */
   limitAnonymousCreate: (req: Request, res: Response) => Promise<LimitVerdict | null>;
   /** The domains a link can be on, by host (ADR 031). */
-  linkDomains: Pick<DomainService, 'domainForLinks' | 'hostOfDomainId'>;
+  linkDomains: Pick<DomainService, 'domainForLinks' | 'hostOfDomainId' | 'linkKeyOfHost'>;
 };
 
 /** The key a request presents: `Authorization: Bearer <key>` or `X-Api-Key: <key>`. */

@@ -8,7 +8,7 @@ import { HttpError } from '../http/http-error.js';
 import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
 import { formatInstant } from '../links/link-limits.js';
-import { DEFAULT_DOMAIN_KEY, domainKeyOf, isLinkCode, type Link } from '../links/link.js';
+import { DEFAULT_DOMAIN_KEY, isLinkCode, type Link } from '../links/link.js';
 import { DEFAULT_OPTIONS, LINK_OPTIONS } from '../links/link-options.js';
 import { hasUtf8Query, notUtf8, verifyUtf8Form } from '../http/utf8-body.js';
 
@@ -122,17 +122,14 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
 
   /**
    * The link a short URL or keyword names. YOURLS has no domains: a keyword, or a short URL on
-   * any other host, is the default domain's; a short URL on an added domain of snip's is that
-   * domain's code.
+   * any other host, is the default domain's; a short URL on one of snip's domains is the code a
+   * visit there would find (on an alias, the domain it aliases).
    */
   async function findLink(shorturl: string): Promise<Link | null> {
     const code = codeOf(shorturl);
-    let domainKey = DEFAULT_DOMAIN_KEY;
     const host = URL.parse(shorturl)?.hostname;
-    if (host) {
-      const found = await deps.linkDomains.domainForLinks(host);
-      if (found.ok) domainKey = domainKeyOf(found.domainId);
-    }
+    const domainKey =
+      (host ? await deps.linkDomains.linkKeyOfHost(host) : null) ?? DEFAULT_DOMAIN_KEY;
     const link = isLinkCode(code) ? await deps.links.findLink(code, domainKey) : null;
     return link && link.deletedAt === null ? link : null;
   }

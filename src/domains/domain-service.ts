@@ -405,6 +405,13 @@ export function createDomainService(deps: DomainServiceDeps) {
     list,
     domainForLinks,
     hostOfDomainId,
+    /**
+     * The domain key of the links a host answers, in any spelling (an alias: those of the
+     * domain it aliases), or null for a host that is not snip's: what a request to it would find.
+     */
+    async linkKeyOfHost(hostname: string): Promise<number | null> {
+      return linkDomainKeyOf(resolve(await current(), hostname));
+    },
     /** Every host that is snip's, for the URL policy; none before the list was first read. */
     hosts(): readonly string[] {
       return (snapshot() ?? EMPTY).hosts;

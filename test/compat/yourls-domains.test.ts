@@ -5,7 +5,8 @@ import { buildTestApp, type TestApp } from '../support/test-app.js';
 
 /**
  * YOURLS has no domains: its links are on the default domain with the short URLs they always had,
- * and `expand` and `url-stats` of a short URL on an added domain answer that domain's link.
+ * and `expand` and `url-stats` of a short URL on an added domain (or an alias of it) answer that
+ * domain's link.
  */
 
 let t: TestApp;
@@ -18,6 +19,11 @@ beforeEach(async () => {
     .post('/api/v1/domains')
     .set('X-Api-Key', key)
     .send({ host: 'go.example' })
+    .expect(201);
+  await request(t.app)
+    .post('/api/v1/domains')
+    .set('X-Api-Key', key)
+    .send({ host: 'old-go.example', aliasOf: 'go.example' })
     .expect(201);
   for (const [url, domain] of [
     ['https://default-target.example/', undefined],
@@ -67,6 +73,10 @@ describe('YOURLS on a snip with domains', () => {
     expect(stats.link).toMatchObject({
       shorturl: 'https://go.example/guide',
       url: 'https://go-target.example/',
+    });
+    // On an alias, the link of the domain it aliases, as a visit there would find.
+    expect(await expand('https://old-go.example./guide')).toMatchObject({
+      longurl: 'https://go-target.example/',
     });
     // A host that is not snip's is taken as before: the keyword on the default domain.
     expect(await expand('https://elsewhere.example/guide')).toMatchObject({

@@ -244,6 +244,24 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(JSON.parse(res.text).shorturl).toBe(`${ORIGIN}/yourls-link`);
     expect(await visit(s, 's.example', '/yourls-link')).toBe('https://y.example/');
     expect(await visit(s, 'go.example', '/yourls-link')).toBe('404');
+
+    // expand of a short URL finds the link a visit to it would: on an alias, its domain's.
+    await request(s.app)
+      .post('/api/v1/links')
+      .set('X-Api-Key', secret)
+      .send({ url: 'https://go-target.example/', alias: 'yourls-link', domain: 'go.example' })
+      .expect(201);
+    const expand = async (shorturl: string) =>
+      JSON.parse(
+        (
+          await request(s.app)
+            .get('/yourls-api.php')
+            .query({ action: 'expand', shorturl, signature: secret, format: 'json' })
+        ).text,
+      ).longurl;
+    expect(await expand('https://old-go.example/yourls-link')).toBe('https://go-target.example/');
+    expect(await expand('https://go.example/yourls-link')).toBe('https://go-target.example/');
+    expect(await expand(`${ORIGIN}/yourls-link`)).toBe('https://y.example/');
   });
 }
 
