@@ -136,6 +136,34 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
   // The day's name is computed once per UTC day, not once per visit.
   let dayStart = Number.NEGATIVE_INFINITY;
   let dayName = '';
+  // A visit's facts wait here until the next flush tallies them (drain): the redirect only
+  // appends, and the sketches are worked in one loop. Each visit is its day tally, its
+  // visitor's hash, and its six values in DIMENSIONS' order.
+  let logTallies: DayTally[] = [];
+  let logHashes: VisitorHash[] = [];
+  let logValues: string[] = [];
+
+  /** Tallies every logged visit into its day: before a flush looks at the tallies. */
+  function drain(): void {
+    const tallies = logTallies;
+    const hashes = logHashes;
+    const values = logValues;
+    logTallies = [];
+    logHashes = [];
+    logValues = [];
+    for (let i = 0; i < tallies.length; i++) {
+      const today = tallies[i]!;
+      const visitor = hashes[i]!;
+      const at = i * 6;
+      addToSketch(today.visitors, visitor);
+      tally(today.country, values[at]!, visitor);
+      tally(today.browser, values[at + 1]!, visitor);
+      tally(today.os, values[at + 2]!, visitor);
+      tally(today.device, values[at + 3]!, visitor);
+      tally(today.language, values[at + 4]!, visitor);
+      tally(today.referrer, values[at + 5]!, visitor);
+    }
+  }
 
   function merge(into: Map<number, Pending>, batch: Pending): void {
     const existing = into.get(batch.urlId);
@@ -185,14 +213,16 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
         batch.today = today;
         batch.todayName = dayName;
       }
-      const visitor = facts.visitor;
-      addToSketch(today.visitors, visitor);
-      tally(today.country, facts.country, visitor);
-      tally(today.browser, facts.browser, visitor);
-      tally(today.os, facts.os, visitor);
-      tally(today.device, facts.device, visitor);
-      tally(today.language, facts.language, visitor);
-      tally(today.referrer, referrerHost === '' ? DIRECT : referrerHost, visitor);
+      logTallies.push(today);
+      logHashes.push(facts.visitor);
+      logValues.push(
+        facts.country,
+        facts.browser,
+        facts.os,
+        facts.device,
+        facts.language,
+        referrerHost === '' ? DIRECT : referrerHost,
+      );
     },
 
     /** Visits recorded for this link and not yet written. */
@@ -222,6 +252,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
      */
     flush(maxLinks = Number.POSITIVE_INFINITY): Awaitable<number> {
       if (pending.size === 0 || inFlight !== null) return 0;
+      drain();
       let batches: Pending[];
       if (pending.size <= maxLinks) {
         batches = [...pending.values()];
