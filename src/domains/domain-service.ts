@@ -10,6 +10,8 @@ import type { DomainStore } from './domain-store.js';
 export type DomainTable = {
   domains: readonly Domain[];
   byHost: ReadonlyMap<string, Domain>;
+  /** Each added domain's scope, worked out once per read of the list: a request only looks it up. */
+  scopes: ReadonlyMap<string, HostScope & { kind: 'domain' }>;
   /** Every host that is snip's: the default's (when BASE_URL names one) and each added one. */
   hosts: readonly string[];
 };
@@ -117,7 +119,10 @@ export type DomainServiceDeps = {
 /** Host keys remembered at most; anyone can send any Host, so the memory is bounded. */
 const HOST_KEYS_KEPT = 256;
 
-const EMPTY: DomainTable = { domains: [], byHost: new Map(), hosts: [] };
+const EMPTY: DomainTable = { domains: [], byHost: new Map(), scopes: new Map(), hosts: [] };
+const OPEN: HostScope = { kind: 'open' };
+const DEFAULT: HostScope = { kind: 'default' };
+const FOREIGN: HostScope = { kind: 'foreign' };
 
 export type DomainService = ReturnType<typeof createDomainService>;
 
@@ -136,7 +141,28 @@ export function createDomainService(deps: DomainServiceDeps) {
   function build(domains: Domain[]): DomainTable {
     const byHost = new Map(domains.map((domain) => [domain.host, domain]));
     const hosts = [...(defaultHost === null ? [] : [defaultHost]), ...byHost.keys()];
-    return { domains, byHost, hosts };
+    const scopes = new Map(
+      domains.map((domain) => [domain.host, scopeOf(domain, byHost)] as const),
+    );
+    return { domains, byHost, scopes, hosts };
+  }
+
+  /** An added domain's scope: its redirects (an alias's falling back to its domain's) and links. */
+  function scopeOf(
+    domain: Domain,
+    byHost: ReadonlyMap<string, Domain>,
+  ): HostScope & { kind: 'domain' } {
+    const aliased = domain.aliasOf === null ? undefined : byHost.get(domain.aliasOf);
+    const redirects = Object.fromEntries(
+      REDIRECT_FIELDS.map((field) => [field, domain[field] ?? aliased?.[field] ?? null]),
+    ) as DomainRedirects;
+    const linkDomainKey =
+      domain.aliasOf === null
+        ? domain.id
+        : domain.aliasOf === defaultHost
+          ? DEFAULT_DOMAIN_KEY
+          : (aliased?.id ?? null);
+    return { kind: 'domain', domain, linkDomainKey, redirects };
   }
 
   function keep(domains: Domain[], at: number): DomainTable {
@@ -191,24 +217,11 @@ export function createDomainService(deps: DomainServiceDeps) {
   }
 
   function resolve(current: DomainTable, hostname: string | undefined): HostScope {
-    if (defaultHost === null && current.domains.length === 0) return { kind: 'open' };
+    if (defaultHost === null && current.domains.length === 0) return OPEN;
     const key = keyOf(hostname ?? '');
-    const domain = current.byHost.get(key);
-    if (domain !== undefined) {
-      const aliased = domain.aliasOf === null ? undefined : current.byHost.get(domain.aliasOf);
-      const redirects = Object.fromEntries(
-        REDIRECT_FIELDS.map((field) => [field, domain[field] ?? aliased?.[field] ?? null]),
-      ) as DomainRedirects;
-      const linkDomainKey =
-        domain.aliasOf === null
-          ? domain.id
-          : domain.aliasOf === defaultHost
-            ? DEFAULT_DOMAIN_KEY
-            : (aliased?.id ?? null);
-      return { kind: 'domain', domain, linkDomainKey, redirects };
-    }
-    if (key === defaultHost || isLoopbackHost(key)) return { kind: 'default' };
-    return { kind: 'foreign' };
+    const scope = current.scopes.get(key);
+    if (scope !== undefined) return scope;
+    return key === defaultHost || isLoopbackHost(key) ? DEFAULT : FOREIGN;
   }
 
   /** Whether a host (any spelling) is the default domain or an added one. */
