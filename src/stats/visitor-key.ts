@@ -17,14 +17,18 @@ import type { VisitorHash } from './visitor-sketch.js';
  * when no visit comes, so it lives at most a flush interval past midnight. A clock set back to
  * an earlier day draws a new key too: an old key is never restored.
  *
- * The hash is SipHash-2-4 (Aumasson and Bernstein, 2012) of the UTF-8 bytes of
- * `address NUL userAgent`: a pseudorandom function under a 128-bit key, built for short inputs.
- * HMAC-SHA-256 would do as well but costs 2.5–2.8 µs a visit in Node (an Hmac object and a
- * digest buffer each time) against 0.4–0.9 µs here, on a redirect whose whole CPU cost is
- * 20–30 µs (bench/sketch.mjs prints both). An address never holds a NUL byte, so two pairs never
- * give one input. Without the key a hash cannot be linked to an address, nor one day's hashes to
- * another's. The bytes of the visit are written into a scratch buffer that is wiped after each
- * hash, so nothing of the visitor stays in memory.
+ * The hash is SipHash-2-4 (Aumasson and Bernstein, 2012) of the UTF-8 bytes of the User-Agent,
+ * padded with 1 to 8 NUL bytes to a whole number of 8-byte blocks, then of the address: a
+ * pseudorandom function under a 128-bit key, built for short inputs. A User-Agent never holds a
+ * NUL byte, so its end is where the padding starts and two pairs never give one input. SipHash
+ * reads its input block by block, so the state after an agent's padded bytes is remembered for
+ * the day (REMEMBERED_AGENTS of them, wiped with the key): a returning browser costs the hash of
+ * its address alone, 0.1–0.2 µs. HMAC-SHA-256 would do as well but costs 2.5–2.8 µs a visit in
+ * Node (an Hmac object and a digest buffer each time), on a redirect whose whole CPU cost is
+ * 20–30 µs (bench/sketch.mjs prints both). Without the key a hash cannot be linked to an
+ * address, nor one day's hashes to another's. The address's bytes are written into a scratch
+ * buffer that is wiped after each hash; the agents' strings are held as the statistics' own
+ * traits cache holds them (visit-traits.ts), never written.
  */
 
 const DAY_MS = 86_400_000;
@@ -45,39 +49,89 @@ export type VisitorKeys = {
   dropStaleKey(): void;
 };
 
+/** User-Agents whose hashed prefix is remembered for the day; the map is emptied when full. */
+export const REMEMBERED_AGENTS = 1000;
+/** Longer agents are hashed whole each time, so the map stays small. */
+const REMEMBERED_AGENT_LENGTH = 512;
+
 export function createVisitorKeys(deps: VisitorKeysDeps): VisitorKeys {
   /** SipHash's initial state under the key (v0…v3, high and low words); empty without a key. */
-  const state = new Uint32Array(8);
+  const state = new Int32Array(8);
   let hasKey = false;
   let keyDay = Number.NaN;
   let scratch = Buffer.alloc(1024);
+  const work = new Int32Array(9);
+  /**
+   * User-Agent → SipHash's state once its padded bytes are absorbed: a visitor's browser sends
+   * the same string on every visit, so only the address is hashed then. The states derive from
+   * the key: they are wiped with it.
+   */
+  const agents = new Map<string, Int32Array>();
+
+  const forgetAgents = (): void => {
+    for (const prefix of agents.values()) prefix.fill(0);
+    agents.clear();
+  };
 
   const ensureKey = (): void => {
     const day = Math.floor(deps.now() / DAY_MS);
     if (hasKey && day === keyDay) return;
     const bytes = deps.randomBytes(VISITOR_KEY_BYTES);
     if (bytes.length !== VISITOR_KEY_BYTES) throw new Error('randomBytes gave the wrong length');
-    initialState(bytes, state);
+    const fresh = initialState(bytes);
+    state.set(fresh);
+    fresh.fill(0);
     bytes.fill(0);
+    forgetAgents();
     hasKey = true;
     keyDay = day;
+  };
+
+  const room = (bytes: number): void => {
+    if (scratch.length < bytes) scratch = Buffer.alloc(bytes);
+  };
+
+  /**
+   * The state after the agent's UTF-8 bytes and 1 to 8 NUL bytes (a whole number of blocks), and
+   * in its ninth word that padded length.
+   */
+  const agentPrefix = (userAgent: string): Int32Array => {
+    room(3 * userAgent.length + 8);
+    const length = scratch.write(userAgent, 0, 'utf8');
+    const padded = (length + 8) & ~7;
+    scratch.fill(0, length, padded);
+    const prefix = new Int32Array(9);
+    prefix.set(state);
+    prefix[8] = padded;
+    sipRun(prefix, scratch, 0, padded, null);
+    scratch.fill(0, 0, padded);
+    return prefix;
   };
 
   return {
     hashOf(address, userAgent) {
       ensureKey();
-      const needed = 3 * (address.length + userAgent.length) + 1;
-      if (scratch.length < needed) scratch = Buffer.alloc(needed);
-      let length = scratch.write(address, 0, 'utf8');
-      scratch[length++] = 0;
-      length += scratch.write(userAgent, length, 'utf8');
-      const hash = sipHash24(state, scratch, length);
+      let prefix = agents.get(userAgent);
+      if (prefix === undefined) {
+        prefix = agentPrefix(userAgent);
+        if (userAgent.length <= REMEMBERED_AGENT_LENGTH) {
+          if (agents.size >= REMEMBERED_AGENTS) forgetAgents();
+          agents.set(userAgent, prefix);
+        }
+      }
+      room(3 * address.length);
+      const length = scratch.write(address, 0, 'utf8');
+      work.set(prefix);
+      // The final block counts the whole message: the padded agent's bytes and the address's.
+      const hash = sipRun(work, scratch, 0, length, prefix[8]! + length)!;
       scratch.fill(0, 0, length);
+      work.fill(0);
       return hash;
     },
     dropStaleKey() {
       if (hasKey && Math.floor(deps.now() / DAY_MS) !== keyDay) {
         state.fill(0);
+        forgetAgents();
         hasKey = false;
       }
     },
@@ -109,38 +163,57 @@ function readLE32(bytes: Uint8Array, at: number): number {
 
 /**
  * SipHash-2-4 of the first `length` bytes of `message`, from an initial state of initialState(),
- * as its 64-bit result's high and low words. 64-bit words are pairs of unsigned 32-bit numbers;
- * the round is written once and run twice per block, four times to finish.
+ * as its 64-bit result's high and low words.
  */
 export function sipHash24(initial: Uint32Array, message: Uint8Array, length: number): VisitorHash {
-  let v0h = initial[0]! | 0;
-  let v0l = initial[1]! | 0;
-  let v1h = initial[2]! | 0;
-  let v1l = initial[3]! | 0;
-  let v2h = initial[4]! | 0;
-  let v2l = initial[5]! | 0;
-  let v3h = initial[6]! | 0;
-  let v3l = initial[7]! | 0;
-  const blocks = length >>> 3;
+  const state = Int32Array.from(initial);
+  return sipRun(state, message, 0, length, length) as VisitorHash;
+}
+
+/**
+ * Runs SipHash-2-4 from `state` (eight words: v0…v3, high and low) over `message` from byte `at`
+ * to `end`. With `total` null, `end − at` is a whole number of 8-byte blocks: they are absorbed
+ * into `state`, and null is returned — the state of a prefix, to be resumed. With `total` (the
+ * length of the whole message, prefix included), the rest is the message's end: the last block
+ * with the length, the finalization, and the hash; `state` is then spent. 64-bit words are pairs
+ * of 32-bit numbers; the round is written once and run twice per block, four times to finish.
+ */
+function sipRun(
+  state: Int32Array,
+  message: Uint8Array,
+  at: number,
+  end: number,
+  total: number | null,
+): VisitorHash | null {
+  let v0h = state[0]!;
+  let v0l = state[1]!;
+  let v1h = state[2]!;
+  let v1l = state[3]!;
+  let v2h = state[4]!;
+  let v2l = state[5]!;
+  let v3h = state[6]!;
+  let v3l = state[7]!;
+  const blocks = (end - at) >>> 3;
+  const last = total === null ? blocks - 1 : blocks + 1;
   let mh = 0;
   let ml = 0;
   let t: number;
   let lo: number;
-  for (let block = 0; block <= blocks + 1; block += 1) {
+  for (let block = 0; block <= last; block += 1) {
     let rounds = 2;
     if (block < blocks) {
-      const at = block << 3;
-      ml = readLE32(message, at) | 0;
-      mh = readLE32(message, at + 4) | 0;
+      const from = at + (block << 3);
+      ml = readLE32(message, from) | 0;
+      mh = readLE32(message, from + 4) | 0;
     } else if (block === blocks) {
-      // The last block: the remaining bytes, and the length's low byte in the top byte.
-      const at = block << 3;
-      const left = length & 7;
+      // The last block: the remaining bytes, and the whole length's low byte in the top byte.
+      const from = at + (block << 3);
+      const left = (end - at) & 7;
       ml = 0;
-      mh = (length & 0xff) << 24;
+      mh = (total! & 0xff) << 24;
       for (let i = 0; i < left; i += 1) {
-        if (i < 4) ml |= message[at + i]! << (8 * i);
-        else mh |= message[at + i]! << (8 * (i - 4));
+        if (i < 4) ml |= message[from + i]! << (8 * i);
+        else mh |= message[from + i]! << (8 * (i - 4));
       }
     } else {
       rounds = 4;
@@ -198,6 +271,17 @@ export function sipHash24(initial: Uint32Array, message: Uint8Array, length: num
       v0h ^= mh;
       v0l ^= ml;
     }
+  }
+  if (total === null) {
+    state[0] = v0h;
+    state[1] = v0l;
+    state[2] = v1h;
+    state[3] = v1l;
+    state[4] = v2h;
+    state[5] = v2l;
+    state[6] = v3h;
+    state[7] = v3l;
+    return null;
   }
   return { hi: (v0h ^ v1h ^ v2h ^ v3h) >>> 0, lo: (v0l ^ v1l ^ v2l ^ v3l) >>> 0 };
 }

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
+  REMEMBERED_AGENTS,
   VISITOR_KEY_BYTES,
   createVisitorKeys,
   initialState,
@@ -91,13 +92,44 @@ describe('the daily visitor key', () => {
     expect(keys.hashOf('2001:db8::1', '')).not.toEqual(keys.hashOf('2001:db8::', '1'));
   });
 
-  it('when hashing, then the result is SipHash-2-4 under the drawn key of address NUL User-Agent in UTF-8', () => {
+  /** The message hashOf hashes: the agent in UTF-8, 1 to 8 NUL bytes to a block's end, the address. */
+  const messageOf = (address: string, agent: string) => {
+    const bytes = Buffer.from(agent, 'utf8');
+    const padding = 8 - (bytes.length % 8);
+    return Buffer.concat([bytes, Buffer.alloc(padding), Buffer.from(address, 'utf8')]);
+  };
+
+  it('when hashing, then the result is SipHash-2-4 under the drawn key of the User-Agent in UTF-8, NUL-padded to a block, then the address', () => {
     const { state, keys } = setup();
     const agent = FIREFOX + ' Überblick';
     const hash = keys.hashOf('198.51.100.4', agent);
-    const message = Buffer.from('198.51.100.4\0' + agent, 'utf8');
-    expect(hash).toEqual(referenceSipHash(state.keys[0]!, message));
+    expect(hash).toEqual(referenceSipHash(state.keys[0]!, messageOf('198.51.100.4', agent)));
     expect(state.keys[0]!.length).toBe(VISITOR_KEY_BYTES);
+  });
+
+  it('when agents of every length up to 40 bytes are hashed twice (the second time from the remembered prefix), then both agree with the reference', () => {
+    const { state, keys } = setup();
+    keys.hashOf('203.0.113.7', ''); // draws the day's key
+    for (let n = 0; n <= 40; n += 1) {
+      const agent = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH'.slice(0, n);
+      for (const address of ['203.0.113.7', '2001:db8:85a3::8a2e:370:7334']) {
+        const expected = referenceSipHash(state.keys[0]!, messageOf(address, agent));
+        expect(keys.hashOf(address, agent)).toEqual(expected);
+        expect(keys.hashOf(address, agent)).toEqual(expected);
+      }
+    }
+  });
+
+  it("when more agents come than are remembered, or the day changes, then every hash is still the reference one under the day's key", () => {
+    const { state, keys } = setup();
+    for (let i = 0; i < REMEMBERED_AGENTS + 5; i += 1) keys.hashOf('203.0.113.7', `${CHROME} ${i}`);
+    expect(keys.hashOf('203.0.113.7', `${CHROME} 1`)).toEqual(
+      referenceSipHash(state.keys[0]!, messageOf('203.0.113.7', `${CHROME} 1`)),
+    );
+    state.now = MIDNIGHT;
+    expect(keys.hashOf('203.0.113.7', `${CHROME} 1`)).toEqual(
+      referenceSipHash(state.keys[1]!, messageOf('203.0.113.7', `${CHROME} 1`)),
+    );
   });
 
   it('when the User-Agent is 8 KB long or not ASCII, then it hashes like any other, its every byte counting', () => {
