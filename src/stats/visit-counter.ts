@@ -55,28 +55,33 @@ function newDayTally(): DayTally {
   };
 }
 
+/** The visits of one link since the last flush: what its visit limit and counts need. */
+type Pending = VisitBatch;
+
+function newPending(urlId: number, now: number): Pending {
+  return { urlId, count: 0, lastVisit: now, byDay: new Map(), byReferrer: new Map() };
+}
+
 /**
- * The visits of one link since the last flush, with the sketches still open. `today` is the day
- * tally of `todayName`, kept at hand since nearly every visit falls on it.
+ * The dimensions and visitors of one link's visits since its tallies were last written, with
+ * the sketches still open; `since` is when the first of them came. `today` is the day tally of
+ * `todayName`, kept at hand since nearly every visit falls on it.
  */
-type Pending = VisitBatch & {
+type Tallies = {
+  urlId: number;
+  since: number;
   days: Map<string, DayTally>;
   todayName: string;
   today: DayTally | null;
 };
 
-function newPending(urlId: number, now: number): Pending {
-  return {
-    urlId,
-    count: 0,
-    lastVisit: now,
-    byDay: new Map(),
-    byReferrer: new Map(),
-    days: new Map(),
-    todayName: '',
-    today: null,
-  };
-}
+/**
+ * How long the periodic flush keeps a link's tallies in memory before it writes them (the final
+ * flush, at shutdown, writes them all): a link visited every second then costs its six dimension
+ * rows and their sketches once in five flushes, not in each (ADR 034). Its counts are still
+ * written every second; a hard crash loses at most this long of its dimensions.
+ */
+export const TALLY_HOLD_MS = 5000;
 
 function tally(table: Map<string, Tally>, value: string, visitor: VisitorHash): void {
   let entry = table.get(value);
@@ -88,11 +93,12 @@ function tally(table: Map<string, Tally>, value: string, visitor: VisitorHash): 
   addToSketch(entry.visitors, visitor);
 }
 
-/** A pending batch as the store takes it: each sketch encoded once, at the flush. */
-function sealed(batch: Pending): VisitBatch {
+/** A batch as the store takes it, with its link's tallies if they are due: each sketch encoded once. */
+function sealed(batch: Pending, due: Tallies | undefined): VisitBatch {
+  if (due === undefined) return batch;
   const dimensions: DimensionCount[] = [];
   const dayVisitors = new Map<string, Uint8Array>();
-  for (const [day, tallies] of batch.days) {
+  for (const [day, tallies] of due.days) {
     dayVisitors.set(day, encodeSketch(tallies.visitors));
     for (const dimension of DIMENSIONS) {
       for (const [value, entry] of tallies[dimension]) {
@@ -123,7 +129,8 @@ function mergeDay(into: DayTally, from: DayTally): void {
 /**
  * Counts visits in memory and writes them in one transaction per flush, so a redirect never
  * waits for a disk write. The server flushes every second and on shutdown; a hard crash loses at
- * most the counts of the last second, never a link.
+ * most the counts of the last second, never a link (and the dimensions of the last
+ * TALLY_HOLD_MS, which the periodic flush holds back).
  *
  * On SQLite a flush is done when `flush` returns. On PostgreSQL it is done later: until then its
  * batches are "in flight" — still counted for each link's visit limit — and a flush asked for
@@ -132,38 +139,13 @@ function mergeDay(into: DayTally, from: DayTally): void {
 export function createVisitCounter(deps: { visits: VisitStore; now: () => number }) {
   let pending = new Map<number, Pending>();
   let pendingTotal = 0;
+  // Links' tallies, oldest first (a link's entry is made when its first tallied visit comes, and
+  // removed when written), so the due ones lead.
+  let tallies = new Map<number, Tallies>();
   let inFlight: { batches: Map<number, Pending>; done: Promise<unknown> } | null = null;
   // The day's name is computed once per UTC day, not once per visit.
   let dayStart = Number.NEGATIVE_INFINITY;
   let dayName = '';
-  // A visit's facts wait here until the next flush tallies them (drain): the redirect only
-  // appends, and the sketches are worked in one loop. Each visit is its day tally, its
-  // visitor's hash, and its six values in DIMENSIONS' order.
-  let logTallies: DayTally[] = [];
-  let logHashes: VisitorHash[] = [];
-  let logValues: string[] = [];
-
-  /** Tallies every logged visit into its day: before a flush looks at the tallies. */
-  function drain(): void {
-    const tallies = logTallies;
-    const hashes = logHashes;
-    const values = logValues;
-    logTallies = [];
-    logHashes = [];
-    logValues = [];
-    for (let i = 0; i < tallies.length; i++) {
-      const today = tallies[i]!;
-      const visitor = hashes[i]!;
-      const at = i * 6;
-      addToSketch(today.visitors, visitor);
-      tally(today.country, values[at]!, visitor);
-      tally(today.browser, values[at + 1]!, visitor);
-      tally(today.os, values[at + 2]!, visitor);
-      tally(today.device, values[at + 3]!, visitor);
-      tally(today.language, values[at + 4]!, visitor);
-      tally(today.referrer, values[at + 5]!, visitor);
-    }
-  }
 
   function merge(into: Map<number, Pending>, batch: Pending): void {
     const existing = into.get(batch.urlId);
@@ -175,11 +157,31 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     existing.lastVisit = Math.max(existing.lastVisit, batch.lastVisit);
     for (const [day, n] of batch.byDay) increment(existing.byDay, day, n);
     for (const [host, n] of batch.byReferrer) increment(existing.byReferrer, host, n);
-    for (const [day, tallies] of batch.days) {
-      const kept = existing.days.get(day);
-      if (kept) mergeDay(kept, tallies);
-      else existing.days.set(day, tallies);
+  }
+
+  /**
+   * Puts tallies taken for a write that failed back, first. A link's tallies gathered since
+   * stay the ones new visits are tallied into; the older ones are merged into them.
+   */
+  function restoreTallies(taken: Tallies[]): void {
+    const kept = tallies;
+    tallies = new Map();
+    for (const entry of taken) {
+      const later = kept.get(entry.urlId);
+      if (!later) {
+        tallies.set(entry.urlId, entry);
+        continue;
+      }
+      for (const [day, dayTally] of entry.days) {
+        const live = later.days.get(day);
+        if (live) mergeDay(live, dayTally);
+        else later.days.set(day, dayTally);
+      }
+      later.since = entry.since;
+      tallies.set(entry.urlId, later);
+      kept.delete(entry.urlId);
     }
+    for (const [urlId, entry] of kept) tallies.set(urlId, entry);
   }
 
   return {
@@ -206,23 +208,26 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       if (facts === null) return;
       increment(batch.byReferrer, referrerHost);
       if (facts === undefined) return;
-      let today = batch.today;
-      if (today === null || batch.todayName !== dayName) {
-        today = batch.days.get(dayName) ?? newDayTally();
-        batch.days.set(dayName, today);
-        batch.today = today;
-        batch.todayName = dayName;
+      let link = tallies.get(urlId);
+      if (!link) {
+        link = { urlId, since: now, days: new Map(), todayName: '', today: null };
+        tallies.set(urlId, link);
       }
-      logTallies.push(today);
-      logHashes.push(facts.visitor);
-      logValues.push(
-        facts.country,
-        facts.browser,
-        facts.os,
-        facts.device,
-        facts.language,
-        referrerHost === '' ? DIRECT : referrerHost,
-      );
+      let today = link.today;
+      if (today === null || link.todayName !== dayName) {
+        today = link.days.get(dayName) ?? newDayTally();
+        link.days.set(dayName, today);
+        link.today = today;
+        link.todayName = dayName;
+      }
+      const visitor = facts.visitor;
+      addToSketch(today.visitors, visitor);
+      tally(today.country, facts.country, visitor);
+      tally(today.browser, facts.browser, visitor);
+      tally(today.os, facts.os, visitor);
+      tally(today.device, facts.device, visitor);
+      tally(today.language, facts.language, visitor);
+      tally(today.referrer, referrerHost === '' ? DIRECT : referrerHost, visitor);
     },
 
     /** Visits recorded for this link and not yet written. */
@@ -239,20 +244,25 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       return pendingTotal;
     },
 
-    /** Links with visits not yet written. */
+    /** Links with visits or tallies not yet written (either kind, whichever has more). */
     pendingLinks(): number {
-      return pending.size;
+      return Math.max(pending.size, tallies.size);
     },
 
     /**
      * Writes what is pending — the visits of at most `maxLinks` links, those recorded first —
      * and returns how many visits it handed to the database (visits of links deleted meanwhile
-     * are dropped there). If the write fails (database busy or full), the counts go back into
-     * memory for the next flush.
+     * are dropped there). A link's tallies go with its visits once they are `holdMs` old (the
+     * periodic flush passes TALLY_HOLD_MS; by default every tally goes), and due tallies of links
+     * without new visits fill the rest of the `maxLinks`. If the write fails (database busy or
+     * full), everything goes back into memory for the next flush.
      */
-    flush(maxLinks = Number.POSITIVE_INFINITY): Awaitable<number> {
-      if (pending.size === 0 || inFlight !== null) return 0;
-      drain();
+    flush(maxLinks = Number.POSITIVE_INFINITY, holdMs = 0): Awaitable<number> {
+      if (inFlight !== null) return 0;
+      const now = deps.now();
+      const isDue = (entry: Tallies | undefined) =>
+        entry !== undefined && now - entry.since >= holdMs;
+      if (pending.size === 0 && !isDue(tallies.values().next().value)) return 0;
       let batches: Pending[];
       if (pending.size <= maxLinks) {
         batches = [...pending.values()];
@@ -265,22 +275,36 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
           pending.delete(urlId);
         }
       }
+      const taken: Tallies[] = [];
+      const take = (urlId: number): Tallies | undefined => {
+        const entry = tallies.get(urlId);
+        if (!isDue(entry)) return undefined;
+        tallies.delete(urlId);
+        taken.push(entry!);
+        return entry;
+      };
+      const written: VisitBatch[] = batches.map((batch) => sealed(batch, take(batch.urlId)));
+      for (const entry of tallies.values()) {
+        if (written.length >= maxLinks || !isDue(entry)) break;
+        written.push(sealed(newPending(entry.urlId, entry.since), take(entry.urlId)));
+      }
       let total = 0;
       for (const batch of batches) total += batch.count;
       pendingTotal -= total;
       const restore = (error: unknown): never => {
         for (const batch of batches) merge(pending, batch);
+        restoreTallies(taken);
         pendingTotal += total;
         throw error;
       };
-      let written;
+      let result;
       try {
-        written = deps.visits.addVisits(batches.map(sealed));
+        result = deps.visits.addVisits(written);
       } catch (error) {
         return restore(error);
       }
-      if (!(written instanceof Promise)) return total;
-      const done = written.then(
+      if (!(result instanceof Promise)) return total;
+      const done = result.then(
         () => {
           inFlight = null;
           return total;

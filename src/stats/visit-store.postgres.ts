@@ -17,6 +17,7 @@ import {
   type EncodedVisitors,
   type MergeVisitors,
   type ReferrerCount,
+  daysOf,
   type VisitBatch,
   type VisitStore,
 } from './visit-store.js';
@@ -93,7 +94,7 @@ const ADD_DAILY = `INSERT INTO visits_daily (url_id, day, count, visitors)
   FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bytea[]) AS v (url_id, day, count, visitors)
   ORDER BY url_id, day
   ON CONFLICT (url_id, day) DO UPDATE SET count = visits_daily.count + EXCLUDED.count,
-    visitors = EXCLUDED.visitors`;
+    visitors = COALESCE(EXCLUDED.visitors, visits_daily.visitors)`;
 
 const STORED_DAYS = `SELECT d.url_id, d.day, d.visitors FROM visits_daily d
   JOIN unnest($1::bigint[], $2::text[]) AS v (url_id, day) ON d.url_id = v.url_id AND d.day = v.day
@@ -235,7 +236,7 @@ export function createPostgresVisitRepository(
     const rows: [number[], string[], number[], (Buffer | null)[]] = [[], [], [], []];
     const withVisitors: [number[], string[]] = [[], []];
     for (const batch of kept) {
-      for (const [day, count] of batch.byDay) {
+      for (const [day, count] of daysOf(batch)) {
         rows[0].push(batch.urlId);
         rows[1].push(day);
         rows[2].push(count);
@@ -254,11 +255,11 @@ export function createPostgresVisitRepository(
       );
       for (const row of found.rows) stored.set(`${Number(row.url_id)} ${row.day}`, row.visitors);
     }
-    // A day whose sketch is not stored and not added stays without one: null merges to null.
+    // A day without an added sketch keeps its stored one (null: ADD_DAILY leaves it).
     for (let i = 0; i < rows[0].length; i++) {
-      const before = stored.get(`${rows[0][i]} ${rows[1][i]}`) ?? null;
       const added = rows[3][i] ?? null;
-      rows[3][i] = toBytes(added === null && before === null ? null : mergeVisitors(before, added));
+      if (added === null) continue;
+      rows[3][i] = toBytes(mergeVisitors(stored.get(`${rows[0][i]} ${rows[1][i]}`) ?? null, added));
     }
     return rows;
   }

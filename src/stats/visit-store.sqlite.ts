@@ -12,6 +12,7 @@ import {
   type EncodedVisitors,
   type MergeVisitors,
   type ReferrerCount,
+  daysOf,
   type VisitBatch,
   type VisitStore,
 } from './visit-store.js';
@@ -41,7 +42,8 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
   const addDaily = db.prepare<[number, string, number, EncodedVisitors]>(
     `INSERT INTO visits_daily (url_id, day, count, visitors) VALUES (?, ?, ?, ?)
      ON CONFLICT (url_id, day) DO UPDATE SET count = count + excluded.count,
-       visitors = snip_merge_visitors(visitors, excluded.visitors)`,
+       visitors = CASE WHEN excluded.visitors IS NULL THEN visitors
+         ELSE snip_merge_visitors(visitors, excluded.visitors) END`,
   );
   const addToDimension = db.prepare<[number, EncodedVisitors, number, string, string, string]>(
     `UPDATE visit_dimensions SET count = count + ?, visitors = snip_merge_visitors(visitors, ?)
@@ -111,7 +113,7 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
     for (const batch of batches.toSorted((a, b) => a.urlId - b.urlId)) {
       // A link deleted since the visit keeps no statistics: the update finds no row to change.
       if (addToLink.run(batch.count, batch.lastVisit, batch.urlId).changes === 0) continue;
-      for (const [day, count] of batch.byDay) {
+      for (const [day, count] of daysOf(batch)) {
         addDaily.run(batch.urlId, day, count, batch.dayVisitors?.get(day) ?? null);
       }
       for (const [host, count] of batch.byReferrer) storeReferrer(batch.urlId, host, count);

@@ -35,6 +35,14 @@ export type VisitBatch = {
   dimensions?: DimensionCount[];
 };
 
+/** A batch's days with their visits: those counted, and those whose sketch alone it carries (0). */
+export function daysOf(batch: VisitBatch): Map<string, number> {
+  if (batch.dayVisitors === undefined) return batch.byDay;
+  const days = new Map(batch.byDay);
+  for (const day of batch.dayVisitors.keys()) if (!days.has(day)) days.set(day, 0);
+  return days;
+}
+
 /** Values kept per link, day and dimension; the rest are counted under OTHER_VALUES. */
 export const MAX_DIMENSION_VALUES = 100;
 export const OTHER_VALUES = '(other)';

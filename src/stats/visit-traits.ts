@@ -175,6 +175,23 @@ const WEIGHT = /^q=(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/i;
 export function firstLanguage(acceptLanguage: string | undefined): string {
   if (acceptLanguage === undefined || acceptLanguage.length > LANGUAGE_HEADER_LENGTH)
     return 'unknown';
+  let language = languageByHeader.get(acceptLanguage);
+  if (language === undefined) {
+    language = parseFirstLanguage(acceptLanguage);
+    if (languageByHeader.size >= REMEMBERED_LANGUAGE_HEADERS) languageByHeader.clear();
+    languageByHeader.set(acceptLanguage, language);
+  }
+  return language;
+}
+
+/**
+ * `Accept-Language` headers whose first language is remembered: browsers send a few hundred
+ * distinct ones, so a visit costs a lookup, not a parse; the memo is emptied when it is full.
+ */
+export const REMEMBERED_LANGUAGE_HEADERS = 1000;
+const languageByHeader = new Map<string, string>();
+
+function parseFirstLanguage(acceptLanguage: string): string {
   let best = 'unknown';
   let bestWeight = 0;
   let start = 0;

@@ -121,6 +121,54 @@ describeStoreContract('VisitStore: dimensions and unique visitors', (open) => {
     ]);
   });
 
+  it('a batch with a day’s count and no sketch keeps the stored sketch, and one with a sketch and no visit adds it (tallies written later than counts)', async () => {
+    const s = await open();
+    const a = await addLink(s, 'a');
+    await s.visits.addVisits([batch(a, '2026-06-15', [])]);
+    await s.visits.addVisits([
+      { ...batch(a, '2026-06-15', []), dayVisitors: new Map([['2026-06-15', visitors(0, 3)]]) },
+    ]);
+    // Counts alone: 2 more visits that day, their visitors not yet sent.
+    await s.visits.addVisits([
+      {
+        urlId: a,
+        count: 2,
+        lastVisit: NOW,
+        byDay: new Map([['2026-06-15', 2]]),
+        byReferrer: new Map(),
+      },
+    ]);
+    // Their tallies, later, without a visit: the day's sketch grows, its count does not.
+    await s.visits.addVisits([
+      {
+        urlId: a,
+        count: 0,
+        lastVisit: NOW,
+        byDay: new Map(),
+        byReferrer: new Map(),
+        dayVisitors: new Map([
+          ['2026-06-15', visitors(2, 5)],
+          ['2026-06-16', visitors(7, 8)],
+        ]),
+        dimensions: [
+          {
+            day: '2026-06-15',
+            dimension: 'country',
+            value: 'DE',
+            count: 2,
+            visitors: visitors(2, 5),
+          },
+        ],
+      },
+    ]);
+    const days = await s.visits.dayRows(a, '2026-06-01', '2026-06-30');
+    expect(days.map((day) => [day.day, day.count, estimate(day.visitors)])).toEqual([
+      ['2026-06-15', 2, 5],
+      ['2026-06-16', 0, 1],
+    ]);
+    expect((await s.links.findLink('a'))?.visits).toBe(2);
+  });
+
   it('keeps MAX_DIMENSION_VALUES values per link, day and dimension, and counts the rest under OTHER_VALUES', async () => {
     const s = await open();
     const a = await addLink(s, 'a');

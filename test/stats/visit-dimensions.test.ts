@@ -3,7 +3,12 @@ import type { Db } from '../../src/db/open-database.sqlite.js';
 import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 import { createLinkRepository, type LinkRepository } from '../../src/links/link-store.sqlite.js';
 import { linkStats } from '../../src/stats/link-stats.js';
-import { createVisitCounter, DIRECT, type VisitFacts } from '../../src/stats/visit-counter.js';
+import {
+  createVisitCounter,
+  DIRECT,
+  TALLY_HOLD_MS,
+  type VisitFacts,
+} from '../../src/stats/visit-counter.js';
 import { createVisitRepository, type VisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import type { VisitStore } from '../../src/stats/visit-store.js';
 import { createTestDatabase } from '../support/test-app.js';
@@ -173,6 +178,110 @@ describe('visits by dimension', () => {
         { key: 'DE', visits: 2, uniqueVisitors: 1 },
         { key: 'AT', visits: 1, uniqueVisitors: 1 },
       ],
+    });
+  });
+
+  describe('the periodic flush, which holds tallies back for TALLY_HOLD_MS', () => {
+    const day = '2026-06-15';
+    const hold = (counter: ReturnType<typeof createVisitCounter>) =>
+      counter.flush(Number.POSITIVE_INFINITY, TALLY_HOLD_MS);
+
+    it('writes the counts every time and the dimensions and visitors once they are due, with no visit lost or counted twice', async () => {
+      const id = addLink('a');
+      const counter = createVisitCounter({ visits, now: () => clock });
+      counter.record(id, '', facts(1));
+      counter.record(id, '', facts(2, { country: 'AT' }));
+      expect(await hold(counter)).toBe(2);
+      expect(links.findLink('a')?.visits).toBe(2);
+      expect(await linkStats(visits, id, 'country', day, day)).toMatchObject({
+        visits: 2,
+        uniqueVisitors: 0,
+        data: [],
+      });
+      clock += TALLY_HOLD_MS - 1;
+      counter.record(id, '', facts(1));
+      await hold(counter);
+      expect((await linkStats(visits, id, 'country', day, day)).data).toEqual([]);
+      clock += 1;
+      counter.record(id, '', facts(3, { country: 'AT' }));
+      await hold(counter);
+      expect(await linkStats(visits, id, 'country', day, day)).toEqual({
+        from: day,
+        to: day,
+        groupBy: 'country',
+        visits: 4,
+        uniqueVisitors: 3,
+        data: [
+          { key: 'AT', visits: 2, uniqueVisitors: 2 },
+          { key: 'DE', visits: 2, uniqueVisitors: 1 },
+        ],
+      });
+      expect(links.findLink('a')?.visits).toBe(4);
+    });
+
+    it('writes the due tallies of a link no longer visited without adding a visit, and a flush without a hold writes every tally', async () => {
+      const quiet = addLink('q');
+      const busy = addLink('b');
+      const counter = createVisitCounter({ visits, now: () => clock });
+      counter.record(quiet, 'news.example', facts(1));
+      await hold(counter);
+      clock += TALLY_HOLD_MS;
+      counter.record(busy, '', facts(2));
+      expect(counter.pendingLinks()).toBe(2);
+      await hold(counter);
+      expect(links.findLink('q')?.visits).toBe(1);
+      expect(await linkStats(visits, quiet, 'referrer', day, day)).toMatchObject({
+        visits: 1,
+        uniqueVisitors: 1,
+        data: [{ key: 'news.example', visits: 1, uniqueVisitors: 1 }],
+      });
+      // The busy link's tallies are new: held, until a flush without a hold.
+      expect((await linkStats(visits, busy, 'country', day, day)).data).toEqual([]);
+      expect(counter.pendingLinks()).toBe(1);
+      await counter.flush();
+      expect(counter.pendingLinks()).toBe(0);
+      expect((await linkStats(visits, busy, 'country', day, day)).data).toEqual([
+        { key: 'DE', visits: 1, uniqueVisitors: 1 },
+      ]);
+      expect(links.findLink('b')?.visits).toBe(1);
+    });
+
+    it('a failed write puts the taken tallies back, merged with those gathered meanwhile (a write in flight, as on PostgreSQL)', async () => {
+      const id = addLink('a');
+      let reject: (error: Error) => void = () => {};
+      let fail = false;
+      const slow: VisitStore = {
+        ...visits,
+        addVisits(batches) {
+          if (!fail) return visits.addVisits(batches);
+          return new Promise<void>((_resolve, rejectWrite) => (reject = rejectWrite));
+        },
+      };
+      const counter = createVisitCounter({ visits: slow, now: () => clock });
+      counter.record(id, '', facts(1));
+      await hold(counter);
+      clock += TALLY_HOLD_MS;
+      fail = true;
+      counter.record(id, '', facts(2, { browser: 'chrome' }));
+      const inFlight = hold(counter);
+      // Visits while the write is in flight go into new tallies…
+      counter.record(id, '', facts(1));
+      counter.record(id, '', facts(3, { browser: 'chrome' }));
+      reject(new Error('could not serialize access'));
+      await expect(inFlight).rejects.toThrow('could not serialize access');
+      // …which the failed write's tallies are merged into: due at once, as the older ones were.
+      fail = false;
+      await hold(counter);
+      expect(links.findLink('a')?.visits).toBe(4);
+      expect(await linkStats(visits, id, 'browser', day, day)).toMatchObject({
+        visits: 4,
+        uniqueVisitors: 3,
+        data: [
+          { key: 'chrome', visits: 2, uniqueVisitors: 2 },
+          { key: 'firefox', visits: 2, uniqueVisitors: 1 },
+        ],
+      });
+      expect(counter.pendingLinks()).toBe(0);
     });
   });
 });
