@@ -147,7 +147,7 @@ export function assembleApp(services: Services): {
   const clientAddress = createClientAddress(config.trustProxy, config.onFly);
   const respond = createRedirectResponder({
     visits: counter,
-    factsOf: createVisitFactsOf(services.visitLookups, clientAddress),
+    factsOf: createVisitFactsOf(services.visitLookups, clientAddress, config.statistics === 'full'),
     countryOf: (req) => services.visitLookups.countryOf(clientAddress(req)),
     isOwnHost,
     redirects: metrics.redirects,

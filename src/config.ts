@@ -187,6 +187,10 @@ export const ConfigSchema = z.object({
   MIGRATIONS_DIR: setting<string | null>('MIGRATIONS_DIR', null, (raw) => raw),
   // A newer country database (.mmdb) on the volume, instead of the one snip ships with.
   GEOIP_DATABASE: setting<string | null>('GEOIP_DATABASE', null, (raw) => raw),
+  // What a visit adds to the statistics: every dimension and unique visitors, or days and referrers.
+  STATISTICS: setting<'full' | 'basic'>('STATISTICS', 'full', (raw) =>
+    raw === 'full' || raw === 'basic' ? raw : { error: 'must be full or basic' },
+  ),
   // How long a PostgreSQL migration run waits for another machine's (src/db/migrations.postgres.ts).
   MIGRATION_LOCK_TIMEOUT: setting('MIGRATION_LOCK_TIMEOUT', 60_000, (raw) => {
     const match = /^(\d+)\s*(s|min)$/.exec(raw);
@@ -264,6 +268,11 @@ export type Config = Readonly<{
    * snip ships with; null for the shipped one. Resolved against the working directory.
    */
   geoipDatabase: string | null;
+  /**
+   * `full`: a counted visit adds its country, browser, OS, device, language and referrer and its
+   * visitor's keyed hash to the statistics; `basic`: its day and referring host only.
+   */
+  statistics: 'full' | 'basic';
   /** How long a PostgreSQL migration run waits for the lock another run holds. */
   migrationLockTimeoutMs: number;
   /** null when RATE_LIMITS=off. */
@@ -328,6 +337,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     geoipDatabase: parsed.GEOIP_DATABASE
       ? path.resolve(cwd ?? process.cwd(), parsed.GEOIP_DATABASE)
       : null,
+    statistics: parsed.STATISTICS,
     migrationLockTimeoutMs: parsed.MIGRATION_LOCK_TIMEOUT,
     rateLimits: parsed.RATE_LIMITS
       ? Object.freeze({

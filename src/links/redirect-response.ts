@@ -43,9 +43,9 @@ export function createRedirectResponder(deps: {
   visits: Pick<VisitCounter, 'record'>;
   /**
    * What the statistics derive from a counted visit (stats/visit-facts.ts): null for one that
-   * asks not to be tracked. Without it, visits count by day and referrer only.
+   * asks not to be tracked; undefined (or no factsOf) for one counted by day and referrer only.
    */
-  factsOf?: (req: IncomingMessage) => VisitFacts | null;
+  factsOf?: (req: IncomingMessage) => VisitFacts | null | undefined;
   /** The country of a request's client address, for rules with a country condition. */
   countryOf?: (req: IncomingMessage) => string;
   isOwnHost: IsOwnHost;

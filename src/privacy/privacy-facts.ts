@@ -49,6 +49,18 @@ export const VISIT_STATISTICS: VisitStatistics = Object.freeze({
   doNotTrack: true,
 });
 
+/** STATISTICS=basic: visits per day and referring hosts, as before the dimensions; DNT honoured. */
+export const BASIC_STATISTICS: VisitStatistics = Object.freeze({
+  dimensions: Object.freeze(['referrer'] as const),
+  uniqueVisitors: false,
+  doNotTrack: true,
+});
+
+/** What the statistics keep under the running configuration (STATISTICS). */
+export function statisticsOf(config: Pick<Config, 'statistics'>): VisitStatistics {
+  return config.statistics === 'full' ? VISIT_STATISTICS : BASIC_STATISTICS;
+}
+
 export type CookieFact = Readonly<{
   name: string;
   path: string;
@@ -306,7 +318,9 @@ export function privacyFacts(
         ? 'A visit whose browser sends DNT: 1 (Do Not Track) or Sec-GPC: 1 (Global Privacy Control) counts toward the link’s total and its visit limit only; nothing else is derived from it.'
         : null,
       notCounted:
-        'Known bots, link prefetches and HEAD requests are not counted at all. Counts are gathered in memory and written to the database about once a second.',
+        statistics.dimensions.length > 1
+          ? 'Known bots, link prefetches and HEAD requests are not counted at all. Counts are gathered in memory and written to the database about once a second; what a visit adds to the other figures above, within five seconds.'
+          : 'Known bots, link prefetches and HEAD requests are not counted at all. Counts are gathered in memory and written to the database about once a second.',
       country: {
         source: countryKept ? geoSource : null,
         sentence: !countryKept

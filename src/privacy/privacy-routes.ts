@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Config } from '../config.js';
 import {
   privacyFacts,
-  VISIT_STATISTICS,
+  statisticsOf,
   type GeoSource,
   type VisitStatistics,
 } from './privacy-facts.js';
@@ -16,9 +16,14 @@ export function createPrivacyRoutes(deps: {
   config: Config;
   /** The country database in use; null when no country lookup is configured. */
   geoSource: GeoSource | null;
+  /** What the statistics keep; without it, what STATISTICS says. */
   statistics?: VisitStatistics;
 }): Router {
-  const facts = privacyFacts(deps.config, deps.geoSource, deps.statistics ?? VISIT_STATISTICS);
+  const facts = privacyFacts(
+    deps.config,
+    deps.geoSource,
+    deps.statistics ?? statisticsOf(deps.config),
+  );
   const router = Router({ caseSensitive: true });
   router.get('/privacy', (_req, res) => {
     res.render('privacy', { facts });

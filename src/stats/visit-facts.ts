@@ -22,12 +22,15 @@ export function asksNotToBeTracked(headers: IncomingHttpHeaders): boolean {
 
 /**
  * A visit's facts for the counter, or null for a visit that asks not to be tracked: nothing
- * is derived from it (not even its country), it only counts.
+ * is derived from it (not even its country), it only counts. With STATISTICS=basic (`full`
+ * false), undefined for the others: the counter keeps their day and referrer only.
  */
 export function createVisitFactsOf(
   lookups: VisitLookups,
   clientAddress: (req: IncomingMessage) => string,
-): (req: IncomingMessage) => VisitFacts | null {
+  full = true,
+): (req: IncomingMessage) => VisitFacts | null | undefined {
+  if (!full) return (req) => (asksNotToBeTracked(req.headers) ? null : undefined);
   return (req) => {
     if (asksNotToBeTracked(req.headers)) return null;
     const address = clientAddress(req);
