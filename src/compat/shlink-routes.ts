@@ -248,14 +248,24 @@ function pageParams(query: Record<string, unknown>): { page: number; perPage: nu
   };
 }
 
+/** A visits query's date: an ISO 8601 date, or a date-time with or without an offset. */
+const VisitsDate = z.union([z.iso.datetime({ offset: true, local: true }), z.iso.date()]);
+
 /** The UTC day of Shlink's `startDate`/`endDate` (an ISO 8601 date or date-time), or null when absent. */
 function dayParam(query: Record<string, unknown>, name: string): string | null {
   const value = query[name];
   if (value === undefined || value === '') return null;
-  if (typeof value !== 'string' || !Iso.safeParse(value).success) {
+  if (typeof value !== 'string' || !VisitsDate.safeParse(value).success) {
     throw invalidData(`${name} must be an ISO 8601 date or date-time`, [name]);
   }
-  const time = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  // A date, or a date-time without an offset (Shlink reads it in its own zone), is UTC here.
+  const utc =
+    value.length === 10
+      ? `${value}T00:00:00Z`
+      : /[zZ]|[+-]\d{2}:?\d{2}$/.test(value.slice(10))
+        ? value
+        : `${value}Z`;
+  const time = Date.parse(utc);
   if (!Number.isFinite(time)) {
     throw invalidData(`${name} must be an ISO 8601 date or date-time`, [name]);
   }

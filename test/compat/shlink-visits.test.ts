@@ -196,6 +196,9 @@ describe('Shlink: GET /short-urls/{shortCode}/visits', () => {
       `/short-urls/launch/visits?startDate=${encodeURIComponent('2030-01-15T00:30:00+01:00')}&endDate=${encodeURIComponent('2030-01-15T23:59:59+01:00')}`,
     ).expect(200);
     expect(today.body.visits.pagination.totalItems).toBe(4);
+    // A date-time without an offset is read as UTC.
+    const local = await sdk('/short-urls/launch/visits?startDate=2030-01-14T23:30:00').expect(200);
+    expect(local.body.visits.pagination.totalItems).toBe(4);
     const before = await sdk('/short-urls/launch/visits?endDate=2030-01-14').expect(200);
     expect(before.body.visits.pagination.totalItems).toBe(1);
     expect(before.body.visits.data).toEqual([visit('2030-01-13', '', location('DE', 'Germany'))]);
