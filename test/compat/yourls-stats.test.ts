@@ -67,6 +67,11 @@ describe('YOURLS: db-stats and stats', () => {
       statusCode: '200',
       message: 'success',
     });
+    const xml = await ask({ signature: key, action: 'db-stats', format: 'xml' }).expect(200);
+    expect(xml.headers['content-type']).toMatch(/^application\/xml/);
+    expect(xml.text).toContain(
+      '<db-stats><total_links>3</total_links><total_clicks>5</total_clicks></db-stats>',
+    );
     const simple = await ask({ signature: key, action: 'db-stats', format: 'simple' }).expect(200);
     expect(simple.text).toBe('Need either XML or JSON format for stats');
   });
