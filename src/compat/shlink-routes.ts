@@ -33,6 +33,8 @@ import { checkTags, MAX_TAGS, tagKey, type TagSummary } from '../links/tags.js';
 import { verifyUtf8Form, verifyUtf8Json } from '../http/utf8-body.js';
 import { canonicalRules, readRules, rulesFromText } from '../links/redirect-rules.js';
 import { rulesFromShlink, rulesToShlink, ShlinkRulesBodySchema } from './shlink-redirect-rules.js';
+import { shlinkVisitsPage } from './compat-stats.js';
+import { utcDay } from '../stats/visit-counter.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
@@ -220,6 +222,54 @@ function paginate<T>(items: readonly T[], query: Record<string, unknown>) {
       totalItems: items.length,
     },
   };
+}
+
+/** The most visits one page of a short URL's visits holds (what Shlink's web client asks for). */
+const MAX_VISITS_PER_PAGE = 5000;
+
+/**
+ * Shlink's `page` (1 and up; less is 1) and `itemsPerPage` (absent or negative: every item,
+ * here null; snip answers at most MAX_VISITS_PER_PAGE).
+ */
+function pageParams(query: Record<string, unknown>): { page: number; perPage: number | null } {
+  const number = (name: string): number | null => {
+    const value = query[name];
+    if (value === undefined) return null;
+    if (typeof value !== 'string' || !/^-?\d{1,9}$/.test(value)) {
+      throw invalidData(`${name} must be a number`, [name]);
+    }
+    return Number(value);
+  };
+  const page = Math.max(1, number('page') ?? 1);
+  const asked = number('itemsPerPage');
+  return {
+    page,
+    perPage: asked === null || asked < 0 ? null : Math.min(Math.max(1, asked), MAX_VISITS_PER_PAGE),
+  };
+}
+
+/** A visits query's date: an ISO 8601 date, or a date-time with or without an offset. */
+const VisitsDate = z.union([z.iso.datetime({ offset: true, local: true }), z.iso.date()]);
+
+/** The UTC day of Shlink's `startDate`/`endDate` (an ISO 8601 date or date-time), or null when absent. */
+function dayParam(query: Record<string, unknown>, name: string): string | null {
+  const value = query[name];
+  if (value === undefined || value === '') return null;
+  if (typeof value !== 'string' || !VisitsDate.safeParse(value).success) {
+    throw invalidData(`${name} must be an ISO 8601 date or date-time`, [name]);
+  }
+  // A date, or a date-time without an offset (Shlink reads it in its own zone), is UTC here.
+  const utc =
+    value.length === 10
+      ? `${value}T00:00:00Z`
+      : /[zZ]|[+-]\d{2}:?\d{2}$/.test(value.slice(10))
+        ? value
+        : `${value}Z`;
+  const time = Date.parse(utc);
+  if (!Number.isFinite(time)) {
+    throw invalidData(`${name} must be an ISO 8601 date or date-time`, [name]);
+  }
+  return utcDay(time);
 }
 
 /** Shlink's `searchTerm` and `orderBy` over the tags: by name unless told otherwise. */
@@ -666,6 +716,56 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       baseUrlRedirect: edited.domain.rootRedirect,
       regular404Redirect: edited.domain.notFoundRedirect,
       invalidShortUrlRedirect: edited.domain.notFoundRedirect,
+    });
+  });
+
+  // Shlink's visits overview. snip counts no bot visit, so every visit is a non-bot's; the
+  // orphan visits (to the root, to unknown codes) are not counted yet and are 0.
+  api.get('/visits', async (_req, res) => {
+    requireFullKey(res);
+    const total = await deps.links.totalVisitsOfAllLinks();
+    res.json({
+      visits: {
+        nonOrphanVisits: { total, nonBots: total, bots: 0 },
+        orphanVisits: { total: 0, nonBots: 0, bots: 0 },
+      },
+    });
+  });
+
+  // A short URL's visits, built from snip's daily aggregates (ADR 034): the totals are the real
+  // ones of the range, the rows carry the day, the country and the referring host only.
+  api.get('/short-urls/:shortCode/visits', async (req, res) => {
+    requireFullKey(res);
+    const query = req.query as Record<string, unknown>;
+    const link = await findLink(req);
+    const today = utcDay(deps.now());
+    const range = {
+      from: dayParam(query, 'startDate') ?? utcDay(0),
+      to: dayParam(query, 'endDate') ?? today,
+    };
+    const { page, perPage } = pageParams(query);
+    const limit = perPage ?? MAX_VISITS_PER_PAGE;
+    const visitedUrl = linkAddress(deps, req, link).shortUrl;
+    const { data, total } = await shlinkVisitsPage(
+      deps.visits,
+      link.id,
+      range,
+      { offset: (page - 1) * limit, limit },
+      visitedUrl,
+    );
+    // Without itemsPerPage Shlink answers every visit; snip at most MAX_VISITS_PER_PAGE.
+    const itemsPerPage = perPage ?? Math.min(total, MAX_VISITS_PER_PAGE);
+    res.json({
+      visits: {
+        data,
+        pagination: {
+          currentPage: page,
+          pagesCount: itemsPerPage === 0 ? 0 : Math.ceil(total / itemsPerPage),
+          itemsPerPage,
+          itemsInCurrentPage: data.length,
+          totalItems: total,
+        },
+      },
     });
   });
 

@@ -19,6 +19,7 @@ import {
   activeMentioningSql,
   COUNT_BY_STATE,
   COUNT_LINKS,
+  SUM_VISITS,
   DELETE_DAILY,
   DELETE_LINK_TAGS,
   DELETE_REFERRERS,
@@ -284,6 +285,11 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
     async countLinks(): Promise<number> {
       const { rows } = await pool.query<{ n: number }>(COUNT_LINKS.postgres);
       return rows[0]?.n ?? 0;
+    },
+    async sumVisits(): Promise<number> {
+      // SUM of an integer column is a bigint, which pg answers as a string.
+      const { rows } = await pool.query<{ n: string | number }>(SUM_VISITS.postgres);
+      return Number(rows[0]?.n ?? 0);
     },
     /** How many links are in each state at `now` (visits still in memory are not seen). */
     async countByState(now: number): Promise<Record<LinkStateName, number>> {

@@ -16,6 +16,7 @@ import {
   activeMentioningSql,
   COUNT_BY_STATE,
   COUNT_LINKS,
+  SUM_VISITS,
   DELETE_DAILY,
   DELETE_LINK_TAGS,
   DELETE_REFERRERS,
@@ -69,6 +70,7 @@ export function createLinkRepository(db: Db) {
   const deleteDimensions = db.prepare<[{ id: number }]>(DELETE_DIMENSIONS.sqlite);
   const deleteLinkTags = db.prepare<[{ id: number }]>(DELETE_LINK_TAGS.sqlite);
   const count = db.prepare<[], { n: number }>(COUNT_LINKS.sqlite);
+  const sumVisits = db.prepare<[], { n: number }>(SUM_VISITS.sqlite);
   const countStates = db.prepare<{ now: number }, { state: LinkStateName | 'all'; n: number }>(
     COUNT_BY_STATE.sqlite,
   );
@@ -214,6 +216,9 @@ export function createLinkRepository(db: Db) {
     },
     countLinks(): number {
       return count.get()?.n ?? 0;
+    },
+    sumVisits(): number {
+      return sumVisits.get()?.n ?? 0;
     },
     /** How many links are in each state at `now` (visits still in memory are not seen). */
     countByState(now: number): Record<LinkStateName, number> {
