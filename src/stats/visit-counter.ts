@@ -7,7 +7,7 @@ import {
   type VisitStore,
 } from './visit-store.js';
 import {
-  addToSketch,
+  addHashToSketch,
   encodeSketch,
   mergeSketches,
   newSketch,
@@ -64,16 +64,9 @@ function newPending(urlId: number, now: number): Pending {
 
 /**
  * The dimensions and visitors of one link's visits since its tallies were last written, with
- * the sketches still open; `since` is when the first of them came. `today` is the day tally of
- * `todayName`, kept at hand since nearly every visit falls on it.
+ * the sketches still open; `since` is when the first of them was tallied.
  */
-type Tallies = {
-  urlId: number;
-  since: number;
-  days: Map<string, DayTally>;
-  todayName: string;
-  today: DayTally | null;
-};
+type Tallies = { urlId: number; since: number; days: Map<string, DayTally> };
 
 /**
  * How long the periodic flush keeps a link's tallies in memory before it writes them (the final
@@ -83,15 +76,20 @@ type Tallies = {
  */
 export const TALLY_HOLD_MS = 5000;
 
-function tally(table: Map<string, Tally>, value: string, visitor: VisitorHash): void {
+function tally(table: Map<string, Tally>, value: string, hi: number, lo: number): void {
   let entry = table.get(value);
   if (entry === undefined) {
     entry = { count: 0, visitors: newSketch() };
     table.set(value, entry);
   }
   entry.count += 1;
-  addToSketch(entry.visitors, visitor);
+  addHashToSketch(entry.visitors, hi, lo);
 }
+
+/** Ints a logged visit takes: its visitor's hash (two words) and its six values' ids. */
+const LOGGED = 8;
+/** Distinct values the log names before its names are forgotten at the next drain. */
+const LOG_NAMES = 4096;
 
 /** A batch as the store takes it, with its link's tallies if they are due: each sketch encoded once. */
 function sealed(batch: Pending, due: Tallies | undefined): VisitBatch {
@@ -146,6 +144,72 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
   // The day's name is computed once per UTC day, not once per visit.
   let dayStart = Number.NEGATIVE_INFINITY;
   let dayName = '';
+  // A visit's facts wait in this log until the next flush tallies them (drain): the redirect
+  // only writes a few numbers one after the other, and the tallies' sketches — thousands of
+  // small tables spread over the heap — are worked in one tight loop, where they stay in the
+  // CPU's caches, instead of one visit at a time between requests, where each add is a cache
+  // miss. Per visit: its link and day (`logLinks`), and LOGGED ints (`logInts`): the hash and
+  // the ids of its values in DIMENSIONS' order, names kept once in `logNames`.
+  let logCount = 0;
+  let logLinks = new Float64Array(2 * 1024);
+  let logInts = new Int32Array(LOGGED * 1024);
+  const logNames: string[] = [];
+  const nameIds = new Map<string, number>();
+  const nameId = (name: string): number => {
+    let id = nameIds.get(name);
+    if (id === undefined) {
+      id = logNames.length;
+      logNames.push(name);
+      nameIds.set(name, id);
+    }
+    return id;
+  };
+
+  /** Tallies every logged visit into its link's day: before a flush looks at the tallies. */
+  function drain(now: number): void {
+    let dayNumber = Number.NaN;
+    let day = '';
+    for (let i = 0; i < logCount; i++) {
+      const urlId = logLinks[2 * i]!;
+      if (logLinks[2 * i + 1] !== dayNumber) {
+        dayNumber = logLinks[2 * i + 1]!;
+        day = utcDay(dayNumber * DAY_MS);
+      }
+      let link = tallies.get(urlId);
+      if (!link) {
+        link = { urlId, since: now, days: new Map() };
+        tallies.set(urlId, link);
+      }
+      let today = link.days.get(day);
+      if (!today) link.days.set(day, (today = newDayTally()));
+      const at = i * LOGGED;
+      const hi = logInts[at]!;
+      const lo = logInts[at + 1]!;
+      addHashToSketch(today.visitors, hi, lo);
+      tally(today.country, logNames[logInts[at + 2]!]!, hi, lo);
+      tally(today.browser, logNames[logInts[at + 3]!]!, hi, lo);
+      tally(today.os, logNames[logInts[at + 4]!]!, hi, lo);
+      tally(today.device, logNames[logInts[at + 5]!]!, hi, lo);
+      tally(today.language, logNames[logInts[at + 6]!]!, hi, lo);
+      tally(today.referrer, logNames[logInts[at + 7]!]!, hi, lo);
+    }
+    logCount = 0;
+    if (logNames.length > LOG_NAMES) {
+      logNames.length = 0;
+      nameIds.clear();
+    }
+  }
+
+  /** Room in the log for one more visit. */
+  function logRoom(): void {
+    if (logCount * 2 < logLinks.length) return;
+    const links = new Float64Array(logLinks.length * 2);
+    links.set(logLinks);
+    logLinks = links;
+    const ints = new Int32Array(logInts.length * 2);
+    ints.set(logInts);
+    logInts = ints;
+  }
 
   function merge(into: Map<number, Pending>, batch: Pending): void {
     const existing = into.get(batch.urlId);
@@ -208,26 +272,19 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       if (facts === null) return;
       increment(batch.byReferrer, referrerHost);
       if (facts === undefined) return;
-      let link = tallies.get(urlId);
-      if (!link) {
-        link = { urlId, since: now, days: new Map(), todayName: '', today: null };
-        tallies.set(urlId, link);
-      }
-      let today = link.today;
-      if (today === null || link.todayName !== dayName) {
-        today = link.days.get(dayName) ?? newDayTally();
-        link.days.set(dayName, today);
-        link.today = today;
-        link.todayName = dayName;
-      }
-      const visitor = facts.visitor;
-      addToSketch(today.visitors, visitor);
-      tally(today.country, facts.country, visitor);
-      tally(today.browser, facts.browser, visitor);
-      tally(today.os, facts.os, visitor);
-      tally(today.device, facts.device, visitor);
-      tally(today.language, facts.language, visitor);
-      tally(today.referrer, referrerHost === '' ? DIRECT : referrerHost, visitor);
+      logRoom();
+      logLinks[2 * logCount] = urlId;
+      logLinks[2 * logCount + 1] = dayStart / DAY_MS;
+      const at = logCount * LOGGED;
+      logInts[at] = facts.visitor.hi;
+      logInts[at + 1] = facts.visitor.lo;
+      logInts[at + 2] = nameId(facts.country);
+      logInts[at + 3] = nameId(facts.browser);
+      logInts[at + 4] = nameId(facts.os);
+      logInts[at + 5] = nameId(facts.device);
+      logInts[at + 6] = nameId(facts.language);
+      logInts[at + 7] = nameId(referrerHost === '' ? DIRECT : referrerHost);
+      logCount += 1;
     },
 
     /** Visits recorded for this link and not yet written. */
@@ -263,6 +320,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       const isDue = (entry: Tallies | undefined) =>
         entry !== undefined && now - entry.since >= holdMs;
       if (pending.size === 0 && !isDue(tallies.values().next().value)) return 0;
+      drain(now);
       let batches: Pending[];
       if (pending.size <= maxLinks) {
         batches = [...pending.values()];

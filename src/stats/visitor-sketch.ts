@@ -9,6 +9,7 @@
  *   const hash = visitorKeys.hashOf(address, userAgent);   // VisitorHash, src/stats/visitor-key.ts
  *   const sketch = newSketch();                             // one per (link, day, dimension, value)
  *   addToSketch(sketch, hash);                              // every counted visit; mutates sketch
+ *   addHashToSketch(sketch, hash.hi, hash.lo);              // the same, from the hash's words
  *   const bytes = encodeSketch(sketch);                     // Buffer for a BLOB / BYTEA column
  *   const stored = mergeEncoded(rowBytesOrNull, bytes);     // a flush adding to a stored row
  *   estimateSketch(decodeSketch(stored) ?? newSketch());    // unique visitors, an integer
@@ -70,8 +71,13 @@ export function newSketch(): Sketch {
 
 /** Adds one visitor's hash. Allocates nothing except when the sparse table grows or turns dense. */
 export function addToSketch(sketch: Sketch, hash: VisitorHash): void {
-  const hi = hash.hi >>> 0;
-  const lo = hash.lo >>> 0;
+  addHashToSketch(sketch, hash.hi, hash.lo);
+}
+
+/** addToSketch with the hash's two words apart, as a log of visits holds them (signed or not). */
+export function addHashToSketch(sketch: Sketch, high: number, low: number): void {
+  const hi = high >>> 0;
+  const lo = low >>> 0;
   const dense = sketch.dense;
   if (dense !== null) {
     const index = hi >>> (32 - SKETCH_PRECISION);
