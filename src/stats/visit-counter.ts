@@ -71,7 +71,7 @@ type Tallies = { urlId: number; since: number; days: Map<string, DayTally> };
 /**
  * How long the periodic flush keeps a link's tallies in memory before it writes them (the final
  * flush, at shutdown, writes them all): a link visited every second then costs its six dimension
- * rows and their sketches once in five flushes, not in each (ADR 034). Its counts are still
+ * rows and their sketches once in five flushes, not in each (ADR 035). Its counts are still
  * written every second; a hard crash loses at most this long of its dimensions.
  */
 export const TALLY_HOLD_MS = 5000;
