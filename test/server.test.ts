@@ -128,9 +128,57 @@ describe('the server process', () => {
       visits: number;
     };
     const daily = db.prepare('SELECT SUM(count) AS n FROM visits_daily').get() as { n: number };
+    const browsers = db
+      .prepare("SELECT SUM(count) AS n FROM visit_dimensions WHERE dimension = 'browser'")
+      .get() as { n: number };
     db.close();
     expect(row.visits).toBe(visits);
     expect(daily.n).toBe(visits);
+    expect(browsers.n).toBe(visits);
+  });
+
+  it('when SIGTERM arrives after the periodic flush wrote the counts and held the dimensions back, then the shutdown writes the dimensions', async () => {
+    const { port, file } = await startServer();
+    const base = `http://127.0.0.1:${port}`;
+    const created = await fetch(`${base}/shorten`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Sec-Fetch-Site': 'same-origin',
+      },
+      body: 'url=https%3A%2F%2Fexample.com%2F&alias=held',
+      redirect: 'manual',
+    });
+    expect(created.status).toBe(303);
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${base}/held`, {
+        redirect: 'manual',
+        headers: { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0' },
+      });
+      expect(res.status).toBe(302);
+    }
+    const read = () => {
+      const db = openDatabase(file, { readonly: true });
+      const visits = (
+        db.prepare("SELECT visits FROM urls WHERE code = 'held'").get() as { visits: number }
+      ).visits;
+      const browsers = (
+        db
+          .prepare(
+            "SELECT COALESCE(SUM(count), 0) AS n FROM visit_dimensions WHERE dimension = 'browser'",
+          )
+          .get() as { n: number }
+      ).n;
+      db.close();
+      return { visits, browsers };
+    };
+    // A periodic flush writes the counts within about a second; the dimensions wait 5 s.
+    const deadline = Date.now() + 4000;
+    while (read().visits < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(read()).toEqual({ visits: 3, browsers: 0 });
+    proc!.child.kill('SIGTERM');
+    expect((await proc!.exited).code).toBe(0);
+    expect(read()).toEqual({ visits: 3, browsers: 3 });
   });
 
   it('when a link is visited on a running server, then the visit reaches the database file within about a second, without a shutdown', async () => {
