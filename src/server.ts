@@ -104,14 +104,26 @@ async function main(): Promise<void> {
 
   const stopFlushing = database.startFlushing(visitCounter);
   // Requests for unknown codes per domain and day, written beside the visits every second.
+  // The counts stay in memory until a flush succeeds; one line per kind of failure, not per second.
+  let notFoundFailure: string | null = null;
   const flushNotFound = () =>
-    notFoundCounter.flush().catch((error: unknown) => {
-      logger.warn(
-        { err: error, pending: notFoundCounter.pendingTotal() },
-        'not-found count flush failed',
-      );
-      return 0;
-    });
+    notFoundCounter.flush().then(
+      (written) => {
+        notFoundFailure = null;
+        return written;
+      },
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== notFoundFailure) {
+          logger.warn(
+            { err: error, pending: notFoundCounter.pendingTotal() },
+            'not-found count flush failed',
+          );
+        }
+        notFoundFailure = message;
+        return 0;
+      },
+    );
   const notFoundFlushes = setInterval(() => void flushNotFound(), VISIT_FLUSH_INTERVAL_MS);
   notFoundFlushes.unref();
   // The day's visitor key is forgotten within a second of its UTC day's end, visits or not.

@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/open-database.sqlite.js';
 import { createNotFoundCounter } from '../../src/stats/not-found-counter.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
-import { createTestDatabase } from '../support/test-app.js';
+import { createTempDir, createTestDatabase } from '../support/test-app.js';
 
 /**
  * Requests for unknown codes, counted in memory per domain key and UTC day and written in one
@@ -77,6 +79,25 @@ describe('the not-found counter', () => {
     await expect(counter.flush()).rejects.toThrow('refused');
     expect(await stored()).toEqual([]);
     expect(counter.pendingTotal()).toBe(2);
+  });
+
+  it('never waits for another process’s lock on SQLite: the counts wait for the next flush', async () => {
+    const file = path.join(createTempDir(), 'snip.sqlite3');
+    const db = createTestDatabase(file);
+    const visits = createVisitRepository(db);
+    const counter = createNotFoundCounter({ visits, now: () => DAY });
+    const other = openDatabase(file);
+    other.exec('BEGIN IMMEDIATE');
+    counter.count(0);
+    const started = Date.now();
+    await expect(counter.flush()).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(counter.pendingTotal()).toBe(1);
+    other.exec('ROLLBACK');
+    other.close();
+    expect(await counter.flush()).toBe(1);
+    expect(visits.notFoundCounts('2026-06-15', '2026-06-15')).toEqual([{ domainKey: 0, count: 1 }]);
+    db.close();
   });
 
   it('lets one flush run at a time; the last one waits for it', async () => {
