@@ -79,17 +79,20 @@ export function gateHosts(deps: {
 }
 
 /**
- * Before the not-found redirect and snip's 404 page: a request for a code (or its preview) that
- * reached them names no link of the domain the host answers, and is counted for that domain's
- * key (an alias's under the domain it aliases), whatever its method and whoever asks — a bot's
- * probing too. The redirect fast path hands unknown codes to Express, so they all pass here,
- * those the not-found rate limit refuses included. Only the count is kept: never the code, nor
- * who asked.
+ * Before the not-found redirect and snip's 404 page: a `GET` or `HEAD` of a code (or its
+ * preview) that reached them names no link of the domain the host answers — any link would have
+ * been answered — and is counted for that domain's key (an alias's under the domain it aliases),
+ * whoever asks: a bot's probing too. Other methods are not asked of codes (and reach the 404 for
+ * links that exist too), so they are not counted. The redirect fast path hands unknown codes to
+ * Express, so they all pass here, those the not-found rate limit refuses included. Only the count
+ * is kept: never the code, nor who asked.
  */
 export function countUnknownCodes(count: (domainKey: number) => void): RequestHandler {
   return (req, res, next) => {
-    const domainKey = linkDomainKeyOf(hostScopeOf(res));
-    if (domainKey !== null && codeOfPath(req.path) !== null) count(domainKey);
+    if (readsOnly(req)) {
+      const domainKey = linkDomainKeyOf(hostScopeOf(res));
+      if (domainKey !== null && codeOfPath(req.path) !== null) count(domainKey);
+    }
     next();
   };
 }

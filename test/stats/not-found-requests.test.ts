@@ -31,6 +31,8 @@ describe('requests for unknown codes', () => {
     await request(listener).get('/static/nothing.css').expect(429);
     await request(listener).get('/other').expect(429);
     await request(listener).head('/other').expect(429);
+    // A post to a link that takes none ends here as well: not an unknown code.
+    await request(listener).post('/known').expect(429);
     const counter = t.services.notFoundCounter;
     expect(counter.pendingTotal()).toBe(4);
     expect(await counter.flush()).toBe(4);
