@@ -293,6 +293,10 @@ function sortedTags(tags: readonly TagSummary[], query: Record<string, unknown>)
     );
 }
 
+/** Every day a count can have, for totals of all time. */
+const FIRST_DAY = '0000-01-01';
+const LAST_DAY = '9999-12-31';
+
 export type ShlinkDeps = ApiDeps & {
   health: HealthStore;
   version: string;
@@ -724,10 +728,14 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
   api.get('/visits', async (_req, res) => {
     requireFullKey(res);
     const total = await deps.links.totalVisitsOfAllLinks();
+    // Orphan visits are the requests for codes that do not exist, counted per domain and day
+    // (bots' included: snip does not tell them apart there, so all count as nonBots).
+    const unknown = await deps.visits.notFoundCounts(FIRST_DAY, LAST_DAY);
+    const orphans = unknown.reduce((sum, row) => sum + row.count, 0);
     res.json({
       visits: {
         nonOrphanVisits: { total, nonBots: total, bots: 0 },
-        orphanVisits: { total: 0, nonBots: 0, bots: 0 },
+        orphanVisits: { total: orphans, nonBots: orphans, bots: 0 },
       },
     });
   });

@@ -93,7 +93,7 @@ const visit = (day: string, referer: string, country: ReturnType<typeof location
 });
 
 describe('Shlink: visit summaries', () => {
-  it('answers the overview with every counted visit as a non-bot one, and no orphan visits yet', async () => {
+  it('answers the overview with every counted visit as a non-bot one, and the requests for unknown codes as orphan visits', async () => {
     await launchWithVisits();
     const res = await sdk('/visits').expect(200);
     expect(res.body).toEqual({
@@ -101,6 +101,14 @@ describe('Shlink: visit summaries', () => {
         nonOrphanVisits: { total: 6, nonBots: 6, bots: 0 },
         orphanVisits: { total: 0, nonBots: 0, bots: 0 },
       },
+    });
+    for (const code of ['nope1', 'nope2', 'nope3'])
+      await request(t.app).get(`/${code}`).expect(404);
+    await t.services.notFoundCounter.flush();
+    expect((await sdk('/visits').expect(200)).body.visits.orphanVisits).toEqual({
+      total: 3,
+      nonBots: 3,
+      bots: 0,
     });
     // A deleted short URL's visits are gone from the overview, as in Shlink.
     await request(t.app).delete('/rest/v3/short-urls/other').set('X-Api-Key', key).expect(204);
