@@ -165,33 +165,42 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     return id;
   };
 
-  /** Tallies every logged visit into its link's day: before a flush looks at the tallies. */
+  /**
+   * Tallies every logged visit into its link's day: before a flush looks at the tallies. The
+   * visits are taken link by link (sorted by link, in order within one), so a link's sketches
+   * are worked while they are in the caches.
+   */
   function drain(now: number): void {
+    const order = new Uint32Array(logCount);
+    for (let i = 0; i < logCount; i++) order[i] = i;
+    order.sort((a, b) => logLinks[2 * a]! - logLinks[2 * b]! || a - b);
+    let urlId = Number.NaN;
     let dayNumber = Number.NaN;
-    let day = '';
-    for (let i = 0; i < logCount; i++) {
-      const urlId = logLinks[2 * i]!;
-      if (logLinks[2 * i + 1] !== dayNumber) {
+    let link: Tallies | undefined;
+    let today: DayTally | undefined;
+    for (const i of order) {
+      if (logLinks[2 * i] !== urlId || logLinks[2 * i + 1] !== dayNumber) {
+        urlId = logLinks[2 * i]!;
         dayNumber = logLinks[2 * i + 1]!;
-        day = utcDay(dayNumber * DAY_MS);
+        link = tallies.get(urlId);
+        if (!link) {
+          link = { urlId, since: now, days: new Map() };
+          tallies.set(urlId, link);
+        }
+        const day = utcDay(dayNumber * DAY_MS);
+        today = link.days.get(day);
+        if (!today) link.days.set(day, (today = newDayTally()));
       }
-      let link = tallies.get(urlId);
-      if (!link) {
-        link = { urlId, since: now, days: new Map() };
-        tallies.set(urlId, link);
-      }
-      let today = link.days.get(day);
-      if (!today) link.days.set(day, (today = newDayTally()));
       const at = i * LOGGED;
       const hi = logInts[at]!;
       const lo = logInts[at + 1]!;
-      addHashToSketch(today.visitors, hi, lo);
-      tally(today.country, logNames[logInts[at + 2]!]!, hi, lo);
-      tally(today.browser, logNames[logInts[at + 3]!]!, hi, lo);
-      tally(today.os, logNames[logInts[at + 4]!]!, hi, lo);
-      tally(today.device, logNames[logInts[at + 5]!]!, hi, lo);
-      tally(today.language, logNames[logInts[at + 6]!]!, hi, lo);
-      tally(today.referrer, logNames[logInts[at + 7]!]!, hi, lo);
+      addHashToSketch(today!.visitors, hi, lo);
+      tally(today!.country, logNames[logInts[at + 2]!]!, hi, lo);
+      tally(today!.browser, logNames[logInts[at + 3]!]!, hi, lo);
+      tally(today!.os, logNames[logInts[at + 4]!]!, hi, lo);
+      tally(today!.device, logNames[logInts[at + 5]!]!, hi, lo);
+      tally(today!.language, logNames[logInts[at + 6]!]!, hi, lo);
+      tally(today!.referrer, logNames[logInts[at + 7]!]!, hi, lo);
     }
     logCount = 0;
     if (logNames.length > LOG_NAMES) {

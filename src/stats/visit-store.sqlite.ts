@@ -32,7 +32,7 @@ import {
 import {
   decodeSketch,
   encodeSketch,
-  mergeEncoded,
+  mergeEncodedView,
   mergeInto,
   type Sketch,
 } from './visitor-sketch.js';
@@ -48,9 +48,10 @@ export type VisitRepository = ReturnType<typeof createVisitRepository>;
 
 /**
  * `mergeVisitors` merges a stored sketch of unique visitors with the one a flush adds; SQLite
- * calls it inside the upsert, as the SQL function `snip_merge_visitors`.
+ * calls it inside the upsert, as the SQL function `snip_merge_visitors`, and copies its result at
+ * once (so the default merges into one reused buffer).
  */
-export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mergeEncoded) {
+export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mergeEncodedView) {
   db.function(
     'snip_merge_visitors',
     { deterministic: true, varargs: false },

@@ -60,7 +60,6 @@ export function createVisitorKeys(deps: VisitorKeysDeps): VisitorKeys {
   let hasKey = false;
   let keyDay = Number.NaN;
   let scratch = Buffer.alloc(1024);
-  const work = new Int32Array(9);
   /**
    * User-Agent → SipHash's state once its padded bytes are absorbed: a visitor's browser sends
    * the same string on every visit, so only the address is hashed then. The states derive from
@@ -120,12 +119,20 @@ export function createVisitorKeys(deps: VisitorKeysDeps): VisitorKeys {
         }
       }
       room(3 * address.length);
-      const length = scratch.write(address, 0, 'utf8');
-      work.set(prefix);
+      // An address is ASCII: its characters are its bytes (anything else goes through UTF-8).
+      let length = address.length;
+      for (let i = 0; i < length; i++) {
+        const char = address.charCodeAt(i);
+        if (char > 0x7f) {
+          length = scratch.write(address, 0, 'utf8');
+          break;
+        }
+        scratch[i] = char;
+      }
       // The final block counts the whole message: the padded agent's bytes and the address's.
-      const hash = sipRun(work, scratch, 0, length, prefix[8]! + length)!;
-      scratch.fill(0, 0, length);
-      work.fill(0);
+      // With the total given, sipRun reads the remembered state and leaves it as it is.
+      const hash = sipRun(prefix, scratch, 0, length, prefix[8]! + length)!;
+      for (let i = 0; i < length; i++) scratch[i] = 0;
       return hash;
     },
     dropStaleKey() {
@@ -175,7 +182,7 @@ export function sipHash24(initial: Uint32Array, message: Uint8Array, length: num
  * to `end`. With `total` null, `end − at` is a whole number of 8-byte blocks: they are absorbed
  * into `state`, and null is returned — the state of a prefix, to be resumed. With `total` (the
  * length of the whole message, prefix included), the rest is the message's end: the last block
- * with the length, the finalization, and the hash; `state` is then spent. 64-bit words are pairs
+ * with the length, the finalization, and the hash; `state` is only read. 64-bit words are pairs
  * of 32-bit numbers; the round is written once and run twice per block, four times to finish.
  */
 function sipRun(

@@ -6,6 +6,7 @@ import {
   encodeSketch,
   estimateSketch,
   mergeEncoded,
+  mergeEncodedView,
   mergeSketches,
   newSketch,
   type Sketch,
@@ -183,6 +184,11 @@ describe('merging sketches', () => {
       expect(encodeSketch(mergeSketches(b, a)).equals(union)).toBe(true);
       expect(mergeEncoded(beforeA, beforeB).equals(union)).toBe(true);
       expect(mergeEncoded(beforeB, beforeA).equals(union)).toBe(true);
+      // The view into the reused buffer has the same bytes, until the next merge overwrites it.
+      const view = mergeEncodedView(beforeA, beforeB);
+      expect(view.equals(union)).toBe(true);
+      mergeEncodedView(null, null);
+      if (union.length > 3) expect(view.equals(union)).toBe(false);
       // The inputs are not changed.
       expect(encodeSketch(a).equals(beforeA)).toBe(true);
       expect(encodeSketch(b).equals(beforeB)).toBe(true);
