@@ -261,6 +261,7 @@ export function assembleApp(services: Services): {
         publicOrigin,
         ownHosts,
         domains,
+        geoSource: services.geoSource,
         limitSignIn: limits.signIn,
         limitAction: limits.manage,
         sendBackup: store.writeBackup === null ? null : sendBackupOf(store.writeBackup),
@@ -294,6 +295,7 @@ export function assembleApp(services: Services): {
       ownHosts,
       secureCookies: secure,
       limit: limits.manage,
+      geoSource: services.geoSource,
     }),
   );
   app.use(
