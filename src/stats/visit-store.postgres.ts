@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { postgresQuery } from '../db/sql-text.js';
-import { DAILY_COUNTS, DAY_ROWS, DIMENSION_ROWS_POSTGRES } from './visit-sql.js';
+import {
+  DAILY_COUNTS,
+  DAY_ROWS,
+  DIMENSION_ROWS_POSTGRES,
+  NOT_FOUND_COUNTS,
+  SITE_DAY_ROWS,
+  SITE_DIMENSION_ROWS,
+  TOP_LINK_ROWS,
+} from './visit-sql.js';
 import { mergeEncoded } from './visitor-sketch.js';
 import {
   MAX_DIMENSION_VALUES,
@@ -16,7 +24,10 @@ import {
   type DimensionRow,
   type EncodedVisitors,
   type MergeVisitors,
+  type NotFoundCount,
   type ReferrerCount,
+  type SiteRow,
+  type TopLinkRow,
   type VisitBatch,
   type VisitStore,
 } from './visit-store.js';
@@ -157,6 +168,24 @@ const ADD_REFERRERS = `WITH v AS (
  */
 const TOP_REFERRERS = `SELECT host, count FROM visits_referrers WHERE url_id = $1
   ORDER BY count DESC, host COLLATE "C" LIMIT $2`;
+
+/**
+ * Requests for unknown codes, added per domain key and day: one statement, so one transaction;
+ * rows in key order, so two machines' flushes never wait for each other in a circle.
+ */
+const ADD_NOT_FOUND = `INSERT INTO not_found_daily (domain_key, day, count)
+  SELECT domain_key, day, SUM(count) FROM unnest($1::bigint[], $2::text[], $3::bigint[])
+    AS v (domain_key, day, count)
+  GROUP BY domain_key, day
+  ORDER BY domain_key, day
+  ON CONFLICT (domain_key, day) DO UPDATE SET count = not_found_daily.count + EXCLUDED.count`;
+
+/** A site row as pg reads it: the sketches' array is null for a group without any. */
+function withSketches<T extends { visitors: Uint8Array[] }>(
+  row: Omit<T, 'visitors'> & { visitors: Buffer[] | null },
+): T {
+  return { ...row, visitors: row.visitors ?? [] } as unknown as T;
+}
 
 /**
  * Whether the server answered COMMIT with an error of the transaction (then it rolled back),
@@ -481,6 +510,43 @@ export function createPostgresVisitRepository(
     ): Promise<DimensionRow[]> {
       const { rows } = await pool.query<DimensionRow>(
         postgresQuery(DIMENSION_ROWS_POSTGRES, { urlId, dimension, fromDay, toDay }),
+      );
+      return rows;
+    },
+    async siteDayRows(fromDay: string, toDay: string): Promise<SiteRow[]> {
+      const { rows } = await pool.query(postgresQuery(SITE_DAY_ROWS.postgres, { fromDay, toDay }));
+      return rows.map(withSketches<SiteRow>);
+    },
+    async siteDimensionRows(
+      dimension: Dimension,
+      fromDay: string,
+      toDay: string,
+    ): Promise<SiteRow[]> {
+      const { rows } = await pool.query(
+        postgresQuery(SITE_DIMENSION_ROWS.postgres, { dimension, fromDay, toDay }),
+      );
+      return rows.map(withSketches<SiteRow>);
+    },
+    async topLinkRows(fromDay: string, toDay: string, limit: number): Promise<TopLinkRow[]> {
+      const { rows } = await pool.query(
+        postgresQuery(TOP_LINK_ROWS.postgres, { fromDay, toDay, limit }),
+      );
+      return rows.map(withSketches<TopLinkRow>);
+    },
+    async addNotFound(counts: NotFoundCount[]): Promise<void> {
+      if (counts.length === 0) return;
+      await pool.query(ADD_NOT_FOUND, [
+        counts.map((c) => c.domainKey),
+        counts.map((c) => c.day),
+        counts.map((c) => c.count),
+      ]);
+    },
+    async notFoundCounts(
+      fromDay: string,
+      toDay: string,
+    ): Promise<{ domainKey: number; count: number }[]> {
+      const { rows } = await pool.query<{ domainKey: number; count: number }>(
+        postgresQuery(NOT_FOUND_COUNTS.postgres, { fromDay, toDay }),
       );
       return rows;
     },

@@ -11,12 +11,36 @@ import {
   type DimensionRow,
   type EncodedVisitors,
   type MergeVisitors,
+  type NotFoundCount,
   type ReferrerCount,
+  type SiteRow,
+  type TopLinkRow,
   type VisitBatch,
   type VisitStore,
 } from './visit-store.js';
-import { DAILY_COUNTS, DAY_ROWS, DIMENSION_ROWS } from './visit-sql.js';
-import { mergeEncoded } from './visitor-sketch.js';
+import {
+  DAILY_COUNTS,
+  DAY_ROWS,
+  DIMENSION_ROWS,
+  NOT_FOUND_COUNTS,
+  SITE_DAY_ROWS,
+  SITE_DIMENSION_ROWS,
+  TOP_LINK_ROWS,
+} from './visit-sql.js';
+import {
+  decodeSketch,
+  encodeSketch,
+  mergeEncoded,
+  mergeInto,
+  type Sketch,
+} from './visitor-sketch.js';
+
+/** A row of the site's statistics as SQLite answers it: one merged sketch, or none. */
+type MergedRow<T> = Omit<T, 'visitors'> & { visitors: Buffer | null };
+
+function withSketches<T extends { visitors: Uint8Array[] }>(row: MergedRow<T>): T {
+  return { ...row, visitors: row.visitors === null ? [] : [row.visitors] } as unknown as T;
+}
 
 export type VisitRepository = ReturnType<typeof createVisitRepository>;
 
@@ -34,6 +58,41 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
         ? null
         : mergeVisitors(stored as EncodedVisitors, added as EncodedVisitors),
   );
+  // The union of a group's sketches, merged in place as SQLite walks the rows: the site's
+  // statistics get one sketch per day or value instead of one per link. A damaged sketch adds none.
+  db.aggregate('snip_union_visitors', {
+    start: (): Sketch | null => null,
+    step: (union: Sketch | null, encoded: unknown) => {
+      const sketch = encoded instanceof Uint8Array ? decodeSketch(encoded) : null;
+      if (sketch === null) return union;
+      if (union === null) return sketch;
+      mergeInto(union, sketch);
+      return union;
+    },
+    result: (union: Sketch | null) => (union === null ? null : encodeSketch(union)),
+  });
+  const siteDayRows = db.prepare<[{ fromDay: string; toDay: string }], MergedRow<SiteRow>>(
+    SITE_DAY_ROWS.sqlite,
+  );
+  const siteDimensionRows = db.prepare<
+    [{ dimension: string; fromDay: string; toDay: string }],
+    MergedRow<SiteRow>
+  >(SITE_DIMENSION_ROWS.sqlite);
+  const topLinkRows = db.prepare<
+    [{ fromDay: string; toDay: string; limit: number }],
+    MergedRow<TopLinkRow>
+  >(TOP_LINK_ROWS.sqlite);
+  const notFoundCounts = db.prepare<
+    [{ fromDay: string; toDay: string }],
+    { domainKey: number; count: number }
+  >(NOT_FOUND_COUNTS.sqlite);
+  const addNotFoundRow = db.prepare<[number, string, number]>(
+    `INSERT INTO not_found_daily (domain_key, day, count) VALUES (?, ?, ?)
+     ON CONFLICT (domain_key, day) DO UPDATE SET count = count + excluded.count`,
+  );
+  const addNotFound = db.transaction((counts: NotFoundCount[]) => {
+    for (const { domainKey, day, count } of counts) addNotFoundRow.run(domainKey, day, count);
+  });
   const addToLink = db.prepare<[number, number, number]>(
     `UPDATE urls SET visits = visits + ?, last_visit = MAX(COALESCE(last_visit, 0), ?)
      WHERE id = ? AND deleted_at IS NULL`,
@@ -140,6 +199,21 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
       toDay: string,
     ): DimensionRow[] {
       return dimensionRows.all({ urlId, dimension, fromDay, toDay });
+    },
+    siteDayRows(fromDay: string, toDay: string): SiteRow[] {
+      return siteDayRows.all({ fromDay, toDay }).map(withSketches<SiteRow>);
+    },
+    siteDimensionRows(dimension: Dimension, fromDay: string, toDay: string): SiteRow[] {
+      return siteDimensionRows.all({ dimension, fromDay, toDay }).map(withSketches<SiteRow>);
+    },
+    topLinkRows(fromDay: string, toDay: string, limit: number): TopLinkRow[] {
+      return topLinkRows.all({ fromDay, toDay, limit }).map(withSketches<TopLinkRow>);
+    },
+    addNotFound(counts: NotFoundCount[]): void {
+      if (counts.length > 0) addNotFound(counts);
+    },
+    notFoundCounts(fromDay: string, toDay: string): { domainKey: number; count: number }[] {
+      return notFoundCounts.all({ fromDay, toDay });
     },
   };
 }

@@ -49,6 +49,24 @@ export const MAX_REFERRER_HOSTS = 100;
 export const OTHER_REFERRERS = '(other)';
 
 export type DailyCount = { day: string; count: number };
+
+/**
+ * A key of the whole site's statistics (a day, or a dimension's value) over every link: its
+ * visits, summed by the database, and sketches whose union is its unique visitors — one merged
+ * sketch where the engine merges them itself (SQLite), each stored one where it cannot
+ * (PostgreSQL). Rows without a sketch add none.
+ */
+export type SiteRow = { key: string; count: number; visitors: Uint8Array[] };
+/** A link among the most visited of a range: its visits and its days' sketches, as SiteRow's. */
+export type TopLinkRow = {
+  urlId: number;
+  code: string;
+  domainId: number | null;
+  count: number;
+  visitors: Uint8Array[];
+};
+/** Requests for unknown codes on one domain key (link.ts) on one UTC day, never which codes. */
+export type NotFoundCount = { domainKey: number; day: string; count: number };
 export type ReferrerCount = { host: string; count: number };
 
 /**
@@ -71,4 +89,17 @@ export interface VisitStore {
     fromDay: string,
     toDay: string,
   ): Awaitable<DimensionRow[]>;
+  /** Every link's visits per day from `fromDay` to `toDay` (both included), in day order. */
+  siteDayRows(fromDay: string, toDay: string): Awaitable<SiteRow[]>;
+  /** Every link's visits per value of one dimension from `fromDay` to `toDay`, in no set order. */
+  siteDimensionRows(dimension: Dimension, fromDay: string, toDay: string): Awaitable<SiteRow[]>;
+  /**
+   * The `limit` links with the most visits from `fromDay` to `toDay`, most first (ties by id);
+   * links without a visit in the range are not among them.
+   */
+  topLinkRows(fromDay: string, toDay: string, limit: number): Awaitable<TopLinkRow[]>;
+  /** Adds requests for unknown codes per domain key and day, all in one transaction. */
+  addNotFound(counts: NotFoundCount[]): Awaitable<void>;
+  /** Requests for unknown codes per domain key from `fromDay` to `toDay`, most first (ties by key). */
+  notFoundCounts(fromDay: string, toDay: string): Awaitable<{ domainKey: number; count: number }[]>;
 }

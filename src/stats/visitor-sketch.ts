@@ -225,7 +225,8 @@ function copySketch(sketch: Sketch): Sketch {
   };
 }
 
-function mergeInto(target: Sketch, source: Sketch): void {
+/** Adds `source`'s visitors to `target`, which changes: a union of many without a copy per merge. */
+export function mergeInto(target: Sketch, source: Sketch): void {
   if (source.dense !== null) {
     if (target.dense === null) toDense(target);
     const dense = target.dense!;
