@@ -36,6 +36,7 @@ import { createTransferRoutes, type TransferDeps } from '../transfer/transfer-ro
 import type { AdminAuth } from './admin-auth.js';
 import { linkAddressFor, type DomainService } from '../domains/domain-service.js';
 import { createDomainAdminRoutes } from './domain-admin-routes.js';
+import { createStatsAdminRoutes } from './stats-admin-routes.js';
 
 export type AdminDeps = {
   auth: AdminAuth;
@@ -742,6 +743,17 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   if (deps.domains) {
     router.use(createDomainAdminRoutes({ domains: deps.domains, ownHosts: deps.ownHosts, render }));
   }
+  router.use(
+    createStatsAdminRoutes({
+      visits: deps.visits,
+      now: deps.now,
+      render,
+      linkPath: (link) => linkPath(link),
+      hostOfDomainId: (domainId) => deps.domains?.hostOfDomainId(domainId) ?? null,
+      defaultHost: (req) => new URL(deps.publicOrigin(req)).hostname,
+      geoSource: deps.geoSource ?? null,
+    }),
+  );
   router.use(createTransferRoutes(deps.transfer, render));
 
   return router;

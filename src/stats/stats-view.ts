@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { countryName } from './geo-country.js';
 import type { GeoSource } from './geo-source.js';
 import { linkStats, SPECIAL_KEYS, type StatsEntry } from './link-stats.js';
+import { notFoundByDomain, siteStats, topLinks, type TopLink } from './site-stats.js';
 import { utcDay } from './visit-counter.js';
 import { DIMENSIONS, type Dimension, type VisitStore } from './visit-store.js';
 import { decodeSketch, estimateSketch } from './visitor-sketch.js';
@@ -495,5 +496,84 @@ export async function linkStatsSection(
     stats: await buildLinkStatsView(visits, link.id, parsed.range, pageLanguage),
     errors: {},
     values: { from: '', to: '' },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The admin's overview: the whole site.
+
+export type SiteStatsView = {
+  range: StatsRange;
+  rangeText: string;
+  visits: number;
+  uniqueVisitors: number;
+  chart: RangeChart;
+  topLinks: BarList;
+  /** Countries and referrers over every link. */
+  lists: BarList[];
+  /** Requests for unknown codes per domain, most first. */
+  notFound: { domain: string; count: number }[];
+  notFoundTotal: number;
+};
+
+/** Where the overview finds a link's and a domain's names. */
+export type SiteNames = {
+  /** A top link's label (`/code`, or `host/code` on an added domain) and its admin page. */
+  link: (link: TopLink) => { label: string; href: string };
+  /** A domain key's host (link.ts: 0 is the default domain). */
+  domain: (domainKey: string) => string;
+};
+
+/**
+ * The admin's overview of the whole site for `range`: visits and unique visitors over time, the
+ * most visited links, countries and referrers, and requests for unknown codes per domain. All
+ * time starts on the first day with a visit.
+ */
+export async function buildSiteStatsView(
+  visits: Pick<VisitStore, 'siteDayRows' | 'siteDimensionRows' | 'topLinkRows' | 'notFoundCounts'>,
+  asked: StatsRange,
+  pageLanguage: string,
+  names: SiteNames,
+): Promise<SiteStatsView> {
+  let days = await siteStats(visits, 'day', asked.from, asked.to);
+  let range = asked;
+  if (asked.preset === 'all' && days.data.length > 0 && days.data[0]!.key > asked.from) {
+    const from = days.data[0]!.key;
+    range = { ...asked, from, days: dayNumber(asked.to) - dayNumber(from) + 1 };
+    days = { ...days, from };
+  }
+  const [countries, referrers, top, notFound] = await Promise.all([
+    siteStats(visits, 'country', range.from, range.to),
+    siteStats(visits, 'referrer', range.from, range.to),
+    topLinks(visits, range.from, range.to, BAR_LIST_LIMIT),
+    notFoundByDomain(visits, range.from, range.to),
+  ]);
+  const linkNames = new Map(top.map((link) => [String(link.urlId), names.link(link)]));
+  const topList = buildBarList(
+    { id: 'links', title: 'Top links', keyHeading: 'Link' },
+    top.map((link) => ({
+      key: String(link.urlId),
+      visits: link.visits,
+      uniqueVisitors: link.uniqueVisitors,
+    })),
+    (key) => linkNames.get(key)!.label,
+  );
+  for (const row of topList.rows) row.href = linkNames.get(row.key)!.href;
+  return {
+    range,
+    rangeText: describeRange(range),
+    visits: days.visits,
+    uniqueVisitors: days.uniqueVisitors,
+    chart: buildRangeChart(days.data, range),
+    topLinks: topList,
+    lists: (['country', 'referrer'] as const).map((dimension) =>
+      buildBarList(
+        { id: dimension, ...DIMENSION_TITLES[dimension] },
+        (dimension === 'country' ? countries : referrers).data,
+        (key) => valueLabel(dimension, key, pageLanguage),
+      ),
+    ),
+    notFound: notFound.map((row) => ({ domain: names.domain(row.domainKey), count: row.count })),
+    notFoundTotal: notFound.reduce((sum, row) => sum + row.count, 0),
   };
 }

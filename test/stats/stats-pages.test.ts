@@ -357,3 +357,88 @@ describe('the statistics on the admin link page', () => {
     expect(anonymous.text).not.toContain('day,dimension');
   });
 });
+
+describe('the admin overview of the whole site', () => {
+  async function overviewSetUp() {
+    setup();
+    expect((await t.services.domains.add({ host: 'go.example' }, [])).ok).toBe(true);
+    const cookie = await signInAdmin(t.app, PASSWORD);
+    const made = await request(t.app)
+      .post('/admin/links')
+      .set({ ...SAME_ORIGIN, Cookie: cookie })
+      .type('form')
+      .send({ url: 'https://b.example/', alias: 'other', domain: 'go.example' })
+      .expect(303);
+    expect(made.headers.location).toBe('/admin/links/other?domain=go.example&done=created');
+    const { id } = await create();
+    const other = (await t.services.store.links.listLinks({
+      search: 'other',
+      state: null,
+      orderBy: 'created',
+      direction: 'desc',
+      limit: 1,
+      offset: 0,
+      tags: { any: [], all: [], none: [] },
+    }))!.links[0]!;
+    await recordVisits(id);
+    t.services.visitCounter.record(other.id, 'news.example', facts(1, { country: 'FR' }));
+    await t.services.visitCounter.flush();
+    const goKey = other.domainId!;
+    await t.services.store.visits.addNotFound([
+      { domainKey: 0, day: '2026-06-15', count: 3 },
+      { domainKey: goKey, day: '2026-06-14', count: 2 },
+      { domainKey: goKey, day: '2026-06-15', count: 5 },
+    ]);
+    return { cookie };
+  }
+
+  it('when the admin opens it, then it shows visits over time, top links, countries, referrers and unknown codes per domain', async () => {
+    const { cookie } = await overviewSetUp();
+    const res = await request(t.app).get('/admin/stats').set('Cookie', cookie).expect(200);
+    const html = res.text;
+    expect(html).toMatch(/<a href="\/admin\/stats" aria-current="page">Statistics<\/a>/);
+    expect(html).toMatch(/<dt>Visits<\/dt><dd>8</);
+    // Visitor 1 visited both links today: one visitor of the site.
+    expect(html).toMatch(/<dt>Unique visitors<\/dt><dd>5</);
+    expect(html).toMatch(/<dt>Requests for unknown codes<\/dt><dd>10</);
+    expect(html).toContain(
+      '<tr><td>2026-06-15</td><td class="num">7</td><td class="num">4</td></tr>',
+    );
+    const links = listOf(html, 'links');
+    expect(links).toMatch(
+      /<a href="\/admin\/links\/launch">\/launch<\/a><\/th>\s*<td class="num">7<\/td>\s*<td class="num">5<\/td>/,
+    );
+    expect(links).toMatch(
+      /<a href="\/admin\/links\/other\?domain=go\.example">go\.example\/other<\/a><\/th>\s*<td class="num">1<\/td>/,
+    );
+    expect(listOf(html, 'country')).toMatch(barRow('Germany', 4, 3));
+    expect(listOf(html, 'country')).toMatch(barRow('France', 2, 2));
+    expect(listOf(html, 'referrer')).toMatch(barRow('news\\.example', 2, 2));
+    expect(html).toMatch(/go\.example<\/th><td class="num">7<\/td>/);
+    expect(html).toMatch(/s\.example<\/th><td class="num">3<\/td>/);
+    expect(html).toContain(t.services.geoSource.attribution);
+    expect(html).toContain('count in the totals and the days only');
+  });
+
+  it('when a period is chosen, then it covers it; all time starts on the first day with a visit', async () => {
+    const { cookie } = await overviewSetUp();
+    const get = (query: string) => request(t.app).get(`/admin/stats${query}`).set('Cookie', cookie);
+    const all = (await get('?days=all').expect(200)).text;
+    expect(all).toContain('Visits, all time (since 2026-06-05)');
+    expect(all).toMatch(/<dt>Visits<\/dt><dd>8</);
+    const day = (await get('?from=2026-06-14&to=2026-06-14').expect(200)).text;
+    expect(day).toMatch(/<dt>Visits<\/dt><dd>0</);
+    expect(day).toMatch(/<dt>Requests for unknown codes<\/dt><dd>2</);
+    expect(listOf(day, 'links')).toContain('None in this range.');
+    const bad = await get('?from=2026-06-15&to=2026-06-01').expect(400);
+    expect(bad.text).toContain('The last day must not be before the first day.');
+    expect(bad.text).toMatch(/<title>Error: Statistics/);
+  });
+
+  it('when nobody is signed in, then the overview sends to the sign-in and shows nothing', async () => {
+    await overviewSetUp();
+    const res = await request(t.app).get('/admin/stats').expect(303);
+    expect(res.headers.location).toBe('/admin/sign-in');
+    expect(res.text).not.toContain('Top links');
+  });
+});
