@@ -489,7 +489,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         tags,
         stats: section.stats,
         range: {
-          action: `/admin/links/${link.code}`,
+          action: `/admin/links/${link.code}#stats-title`,
           hidden: host === null ? {} : { domain: host },
           // The period links keep the domain.
           query: host === null ? '' : `domain=${encodeURIComponent(host)}&`,

@@ -101,7 +101,8 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       totalVisits: deps.links.totalVisits(link),
       stats: section.stats,
       range: {
-        action: `/manage/${token}`,
+        // Back to the statistics section after the page loads.
+        action: `/manage/${token}#stats-title`,
         hidden: {},
         query: '',
         errors: section.errors,

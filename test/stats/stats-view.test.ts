@@ -54,7 +54,11 @@ describe('parseStatsRange', () => {
   });
 
   it('when a range is parsed, then its query gives it back', () => {
-    for (const query of [{ days: '7' }, { from: '2026-06-01', to: '2026-06-03' }]) {
+    const queries: Record<string, string>[] = [
+      { days: '7' },
+      { from: '2026-06-01', to: '2026-06-03' },
+    ];
+    for (const query of queries) {
       const parsed = parseStatsRange(query, CREATED, NOW);
       expect(parsed.ok && rangeQuery(parsed.range)).toBe(new URLSearchParams(query).toString());
     }
