@@ -60,8 +60,8 @@ const RangeQuerySchema = z.object({
 
 /**
  * The range a page's query asks for: `?days=7|30|90|all` (the links above the chart; `all`
- * starts on the day the link was made, `created`), or `?from=&to=` (the form; an empty `from`
- * is that first day too, an empty `to` today). No query: the last 30 days. Days are UTC. A
+ * starts on the day the link was made, `created`, at most MAX_RANGE_DAYS ago), or `?from=&to=`
+ * (the form; an empty `from` is that first day too, an empty `to` today). No query: the last 30 days. Days are UTC. A
  * range that is not one (a day that does not exist, the last before the first, a day after
  * today, more than MAX_RANGE_DAYS) comes back as field errors, with what was typed.
  */
@@ -79,14 +79,14 @@ export function parseStatsRange(query: unknown, created: number, now: number): R
     return { ok: false, errors, values };
   }
   const today = utcDay(now);
-  const firstDay = utcDay(Math.min(created, now));
+  // The day the link was made, no longer ago than a range reaches (a damaged stored time, one
+  // before 1970 or none at all, reads as that far back).
+  const made = Number.isFinite(created) ? Math.min(Math.max(created, 0), now) : 0;
+  const firstDay = [utcDay(made), addDays(today, 1 - MAX_RANGE_DAYS)].toSorted().at(-1)!;
   const { days, from, to } = parsed.data;
   if (from === undefined && to === undefined) {
     const preset = days ?? DEFAULT_PRESET;
-    const start =
-      preset === 'all'
-        ? [firstDay, addDays(today, 1 - MAX_RANGE_DAYS)].toSorted().at(-1)!
-        : addDays(today, 1 - Number(preset));
+    const start = preset === 'all' ? firstDay : addDays(today, 1 - Number(preset));
     return {
       ok: true,
       range: { from: start, to: today, days: dayNumber(today) - dayNumber(start) + 1, preset },

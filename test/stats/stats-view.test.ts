@@ -53,6 +53,19 @@ describe('parseStatsRange', () => {
     expect(Object.keys(!result.ok ? result.errors : {})).toEqual([field]);
   });
 
+  it('when the stored creation time is damaged or before 1970, then all time is the longest range', () => {
+    for (const created of [-9e15, Number.NaN, 1e300]) {
+      expect(parseStatsRange({ days: 'all' }, created, NOW)).toMatchObject({
+        ok: true,
+        range: { to: '2026-06-15' },
+      });
+    }
+    expect(parseStatsRange({ from: '' }, -9e15, NOW)).toMatchObject({
+      ok: true,
+      range: { from: '2016-06-08', days: 3660 },
+    });
+  });
+
   it('when a range is parsed, then its query gives it back', () => {
     const queries: Record<string, string>[] = [
       { days: '7' },
