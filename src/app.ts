@@ -11,7 +11,12 @@ import { allowListedOrigins } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
 import { createDomainApiRoutes } from './api/domain-routes.js';
-import { answerTlsAsk, gateHosts, redirectUnknown } from './domains/domain-routes.js';
+import {
+  answerTlsAsk,
+  countUnknownCodes,
+  gateHosts,
+  redirectUnknown,
+} from './domains/domain-routes.js';
 import { linkAddressFor, linkDomainKeyOf } from './domains/domain-service.js';
 import { createKuttRoutes } from './compat/kutt-routes.js';
 import { createShlinkRoutes } from './compat/shlink-routes.js';
@@ -320,7 +325,7 @@ export function assembleApp(services: Services): {
     }),
   );
 
-  app.use(redirectUnknown, notFound);
+  app.use(countUnknownCodes(services.notFoundCounter.count), redirectUnknown, notFound);
   app.use(handleErrors(logger, pageHeaders));
   return {
     app,

@@ -17,6 +17,7 @@ import { createTtlRedirectCache } from './links/redirect-cache-ttl.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { RenderGate } from './qr/render-gate.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
+import { createNotFoundCounter, type NotFoundCounter } from './stats/not-found-counter.js';
 import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
 import type { GeoSource } from './stats/geo-source.js';
 
@@ -50,6 +51,8 @@ export type ServiceOptions = {
   redirectCache?: RedirectCache;
   /** Injected in tests that count visits themselves; one on `store.visits` otherwise. */
   visitCounter?: VisitCounter;
+  /** Injected in tests that count unknown codes themselves; one on `store.visits` otherwise. */
+  notFoundCounter?: NotFoundCounter;
   /** Injected in tests; how many QR images are drawn at once otherwise (src/qr/qr-routes.ts). */
   qrGate?: RenderGate;
   /** How long an import's upload may take; IMPORT_UPLOAD_TIMEOUT_MS unless a test says less. */
@@ -72,6 +75,8 @@ export type Services = {
   domains: DomainService;
   /** Visits are counted in memory; the server flushes them every second and at shutdown. */
   visitCounter: VisitCounter;
+  /** Requests for unknown codes per domain and day, flushed with the visits. */
+  notFoundCounter: NotFoundCounter;
   redirectCache: RedirectCache;
   metrics: Metrics;
   limits: ReturnType<typeof createRequestLimits>;
@@ -172,6 +177,7 @@ export function buildServices(options: ServiceOptions): Services {
     keys,
     domains,
     visitCounter,
+    notFoundCounter: options.notFoundCounter ?? createNotFoundCounter({ visits, now, write }),
     redirectCache,
     metrics,
     limits,

@@ -165,6 +165,28 @@ describe('the server process', () => {
     expect(proc!.child.exitCode).toBeNull();
   });
 
+  it('when unknown codes are asked for, then their count reaches the database within about a second, and the last ones at SIGTERM', async () => {
+    const { port, file } = await startServer();
+    const base = `http://127.0.0.1:${port}`;
+    const ask = async (code: string) =>
+      expect((await fetch(`${base}/${code}`, { redirect: 'manual' })).status).toBe(404);
+    await ask('nope1');
+    await ask('nope2');
+    const stored = () =>
+      readColumn<number>(file, 'SELECT COALESCE(SUM(count), 0) FROM not_found_daily')[0];
+    const started = Date.now();
+    while (stored() !== 2 && Date.now() - started < 4000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(stored()).toBe(2);
+    await ask('nope3');
+    proc!.child.kill('SIGTERM');
+    expect((await proc!.exited).code).toBe(0);
+    expect(
+      readColumn<string>(file, "SELECT domain_key || ' ' || count FROM not_found_daily"),
+    ).toEqual(['0 3']);
+  });
+
   it('when the database has pending migrations, then it refuses to start', async () => {
     const file = path.join(createTempDir(), 'empty.sqlite3');
     openDatabase(file).close();

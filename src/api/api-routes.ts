@@ -10,6 +10,7 @@ import type { LinkService, UrlContext } from '../links/link-service.js';
 import { firstChartDay } from '../stats/visit-chart.js';
 import { utcDay } from '../stats/visit-counter.js';
 import { linkStats } from '../stats/link-stats.js';
+import { siteStats } from '../stats/site-stats.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import type { LimitVerdict } from '../http/rate-limits.js';
 import { comesFromAnotherSite } from '../http/same-origin.js';
@@ -29,6 +30,7 @@ import {
   showApiOptions,
   LinkStatsQuerySchema,
   ListLinksQuerySchema,
+  SiteStatsQuerySchema,
   UpdateLinkSchema,
   type LinkBody,
 } from './api-schemas.js';
@@ -183,6 +185,20 @@ export function statsRange(
   const first = from ?? utcDay(Date.parse(`${last}T00:00:00Z`) - (STATS_DAYS - 1) * DAY_MS);
   const days = (Date.parse(`${last}T00:00:00Z`) - Date.parse(`${first}T00:00:00Z`)) / DAY_MS + 1;
   return days > MAX_STATS_DAYS ? null : { from: first, to: last };
+}
+
+/** statsRange's range of a parsed query, or the 400 that says it is too long. */
+function statsRangeOrThrow(
+  query: { from?: string | undefined; to?: string | undefined },
+  now: number,
+): { from: string; to: string } {
+  const range = statsRange(query.from, query.to, now);
+  if (range === null) {
+    throw new ApiProblem('invalid-request', 'The query has parameters to fix.', [
+      { pointer: '/from', detail: `a range has at most ${MAX_STATS_DAYS} days` },
+    ]);
+  }
+  return range;
 }
 
 /**
@@ -436,14 +452,18 @@ export function createApiRoutes(deps: ApiDeps): Router {
     requireFullKey(res);
     const query = parseOrThrow(LinkStatsQuerySchema, req.query, 'query');
     const link = await findOr404(req, String(req.params.code));
-    const range = statsRange(query.from, query.to, deps.now());
-    if (range === null) {
-      throw new ApiProblem('invalid-request', 'The query has parameters to fix.', [
-        { pointer: '/from', detail: `a range has at most ${MAX_STATS_DAYS} days` },
-      ]);
-    }
+    const range = statsRangeOrThrow(query, deps.now());
     const stats = await linkStats(deps.visits, link.id, query.groupBy, range.from, range.to);
     res.json({ link: link.code, ...stats });
+  });
+
+  // Every link's statistics: for keys that may do everything (an admin session is a cookie of
+  // the admin pages, which show the same figures; the API takes keys only).
+  router.get('/stats', async (req, res) => {
+    requireFullKey(res);
+    const query = parseOrThrow(SiteStatsQuerySchema, req.query, 'query');
+    const range = statsRangeOrThrow(query, deps.now());
+    res.json(await siteStats(deps.visits, query.groupBy, range.from, range.to));
   });
 
   router.patch('/links/:code', ...readJsonBody, async (req, res) => {

@@ -544,6 +544,20 @@ export const LinkStatsSchema = z
   })
   .meta({ id: 'LinkStats' });
 
+/** `GET /api/v1/stats`: the link statistics' grouping and range, over every link. */
+export const SiteStatsQuerySchema = z
+  .strictObject({
+    groupBy: LinkStatsQuerySchema.shape.groupBy,
+    from: LinkStatsQuerySchema.shape.from,
+    to: LinkStatsQuerySchema.shape.to,
+  })
+  .refine((query) => query.from === undefined || query.to === undefined || query.from <= query.to, {
+    error: 'from must not be after to',
+    path: ['from'],
+  });
+
+export const SiteStatsSchema = LinkStatsSchema.omit({ link: true }).meta({ id: 'SiteStats' });
+
 export type ListLinksQuery = z.infer<typeof ListLinksQuerySchema>;
 export type LinkBody = z.infer<typeof LinkSchema>;
 

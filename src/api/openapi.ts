@@ -11,6 +11,9 @@ import {
   LinkStatsSchema,
   ListLinksQuerySchema,
   ProblemSchema,
+  SiteStatsQuerySchema,
+  SiteStatsSchema,
+  StatsEntrySchema,
   TagListSchema,
   UpdateLinkSchema,
 } from './api-schemas.js';
@@ -77,6 +80,8 @@ function componentSchemas() {
     LinkDetail: LinkDetailSchema,
     LinkPage: LinkPageSchema,
     LinkStats: LinkStatsSchema,
+    SiteStats: SiteStatsSchema,
+    StatsEntry: StatsEntrySchema,
     Problem: ProblemSchema,
     TagList: TagListSchema,
     CreateDomain: CreateDomainSchema,
@@ -176,6 +181,20 @@ function buildDocument() {
               'not-found',
               'rate-limited',
             ),
+          },
+        },
+      },
+      '/stats': {
+        get: {
+          operationId: 'getSiteStats',
+          summary:
+            'Every link’s visits and unique visitors over a range of UTC days, by day or by one dimension',
+          description:
+            'For keys of scope `full`. A visitor of several links on a day counts once. Without `from` and `to`, the last 30 days.',
+          parameters: queryParameters(SiteStatsQuerySchema),
+          responses: {
+            '200': { description: 'The statistics', content: json(ref('SiteStats')) },
+            ...problems('invalid-request', 'unauthorized', 'forbidden', 'rate-limited'),
           },
         },
       },

@@ -297,6 +297,7 @@ export function privacyFacts(
       stored: [
         'The number of visits in total, and the time of the last one.',
         'The number of visits per UTC day.',
+        'The number of requests for short codes that do not exist, per domain and UTC day, bots’ and HEAD requests included — never the code asked for, nor anything about who asked.',
       ],
       perValue,
       uniqueVisitors: statistics.uniqueVisitors

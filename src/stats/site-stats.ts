@@ -77,13 +77,17 @@ export async function siteStats(
   return { from, to, groupBy, visits: total, uniqueVisitors, data };
 }
 
-/** The `limit` most visited links from `from` to `to`, most visits first (ties by id). */
+/**
+ * The `limit` most visited links from `from` to `to`, most visits first (ties by id); links
+ * without a visit in the range are not among them. Only their sketches are read.
+ */
 export async function topLinks(
   visits: Pick<VisitStore, 'topLinkRows'>,
   from: string,
   to: string,
   limit: number,
 ): Promise<TopLink[]> {
+  if (!Number.isInteger(limit) || limit < 1) return [];
   const rows = await visits.topLinkRows(from, to, limit);
   return rows.map((row) => ({
     urlId: row.urlId,

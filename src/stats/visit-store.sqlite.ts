@@ -1,4 +1,5 @@
 import type { Db } from '../db/open-database.sqlite.js';
+import { writeWithoutWaiting } from '../db/write-gate.js';
 import {
   MAX_DIMENSION_VALUES,
   MAX_REFERRER_HOSTS,
@@ -209,8 +210,12 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
     topLinkRows(fromDay: string, toDay: string, limit: number): TopLinkRow[] {
       return topLinkRows.all({ fromDay, toDay, limit }).map(withSketches<TopLinkRow>);
     },
+    /**
+     * Never waits for another process's lock (it would stop every redirect, as the visits' flush
+     * would): a locked database throws, and the counts wait in memory for the next flush.
+     */
     addNotFound(counts: NotFoundCount[]): void {
-      if (counts.length > 0) addNotFound(counts);
+      if (counts.length > 0) writeWithoutWaiting(db, () => addNotFound(counts));
     },
     notFoundCounts(fromDay: string, toDay: string): { domainKey: number; count: number }[] {
       return notFoundCounts.all({ fromDay, toDay });

@@ -57,6 +57,9 @@ describe('the privacy page', () => {
     expect(text).toContain('No IP address of a visitor is stored.');
     expect(text).toContain('No User-Agent string of a visitor is stored.');
     expect(text).toContain('The number of visits per UTC day.');
+    expect(text).toContain(
+      'The number of requests for short codes that do not exist, per domain and UTC day',
+    );
     expect(text).toContain('DNT: 1');
     expect(text).toContain('Sec-GPC: 1');
     expect(text).toContain('replaced every UTC day');

@@ -189,6 +189,7 @@ describeStoreContract('VisitStore: the whole site’s statistics', (open) => {
     ]);
     expect(await topLinks(s.visits, '2026-06-14', '2026-06-15', 10)).toHaveLength(4);
     expect(await topLinks(s.visits, '2026-07-01', '2026-07-30', 10)).toEqual([]);
+    expect(await topLinks(s.visits, '2026-06-14', '2026-06-15', 0)).toEqual([]);
   });
 
   it('adds requests for unknown codes per domain key and day, and sums them over a range', async () => {
