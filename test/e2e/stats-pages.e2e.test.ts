@@ -148,6 +148,13 @@ describeInBrowser('the statistics pages, checked with axe-core and photographed'
         },
       });
     }
+    // Two requests for a code that is no link: counted per domain, never stored.
+    for (const code of ['spring-lunch', 'sprnig-launch']) {
+      const res = await fetch(`${server.baseUrl}/${code}`, {
+        headers: { 'User-Agent': AGENTS.windowsChrome },
+      });
+      expect(res.status).toBe(404);
+    }
     // One visit that asks not to be tracked: counted, nothing derived.
     await fetch(`${server.baseUrl}/${ALIAS}`, {
       redirect: 'manual',
@@ -265,6 +272,13 @@ describeInBrowser('the statistics pages, checked with axe-core and photographed'
           `/${ALIAS}`,
           '/pricing',
         ]);
+        const unknown = page.getByRole('table', { name: 'Requests for unknown codes per domain' });
+        await expect(
+          unknown
+            .getByRole('row', { name: /snip\.example/ })
+            .getByRole('cell')
+            .allTextContents(),
+        ).resolves.toEqual(['2']);
         await expectAccessible(page);
         await expectNoSidewaysScroll(page);
         await steadyForScreenshot(page);
