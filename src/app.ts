@@ -266,6 +266,7 @@ export function assembleApp(services: Services): {
         publicOrigin,
         ownHosts,
         domains,
+        geoSource: services.geoSource,
         limitSignIn: limits.signIn,
         limitAction: limits.manage,
         sendBackup: store.writeBackup === null ? null : sendBackupOf(store.writeBackup),
@@ -299,6 +300,7 @@ export function assembleApp(services: Services): {
       ownHosts,
       secureCookies: secure,
       limit: limits.manage,
+      geoSource: services.geoSource,
     }),
   );
   app.use(
