@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TALLY_HOLD_MS } from '../../src/stats/visit-counter.js';
 import {
   DESKTOP_LIGHT,
   MOBILE_DARK,
@@ -160,8 +161,8 @@ describeInBrowser('the statistics pages, checked with axe-core and photographed'
       redirect: 'manual',
       headers: { 'User-Agent': AGENTS.windowsChrome, DNT: '1', 'X-Forwarded-For': '133.0.0.2' },
     });
-    // Visits reach the database within a second.
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // Counts reach the database within a second, what the visits say within TALLY_HOLD_MS more.
+    await new Promise((resolve) => setTimeout(resolve, TALLY_HOLD_MS + 1500));
     fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   });
 
