@@ -433,7 +433,16 @@ export function mergeEncodedView(a: Uint8Array | null, b: Uint8Array | null): Bu
     for (const entry of merged) addEntryToDense(dense, entry);
     return encodeDense(dense, MERGE.bytes);
   }
+  // Returning visitors add nothing: the stored bytes are the union's, so SQLite rewrites none of
+  // the pages they fill.
+  if (entriesA !== null && Buffer.isBuffer(a) && sameEntries(merged, entriesA)) return a;
   return encodeSparse(merged, MERGE.bytes);
+}
+
+function sameEntries(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Two sorted entry lists as one, an index held by both keeping its larger rank (in `into`). */
