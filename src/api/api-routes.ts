@@ -7,7 +7,6 @@ import { DEFAULT_OPTIONS } from '../links/link-options.js';
 import { domainKeyOf, isLinkCode, type Link } from '../links/link.js';
 import { linkAddressFor, type DomainService } from '../domains/domain-service.js';
 import type { LinkService, UrlContext } from '../links/link-service.js';
-import { firstChartDay } from '../stats/visit-chart.js';
 import { utcDay } from '../stats/visit-counter.js';
 import { linkStats } from '../stats/link-stats.js';
 import { siteStats } from '../stats/site-stats.js';
@@ -442,7 +441,10 @@ export function createApiRoutes(deps: ApiDeps): Router {
     res.json({
       ...toApiLink(deps, req, link, await tagsOf(link)),
       stats: {
-        perDay: await deps.visits.dailyCounts(link.id, firstChartDay(STATS_DAYS, deps.now())),
+        perDay: await deps.visits.dailyCounts(
+          link.id,
+          statsRange(undefined, undefined, deps.now())!.from,
+        ),
         topReferrers: await deps.visits.topReferrers(link.id, TOP_REFERRERS),
       },
     });
