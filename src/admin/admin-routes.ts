@@ -23,12 +23,7 @@ import { chooseDomain, domainOptions } from '../links/link-domains.js';
 import type { LinkService } from '../links/link-service.js';
 import { formatTagList, parseTagList, tagKey, type TagFilter } from '../links/tags.js';
 import type { GeoSource } from '../stats/geo-source.js';
-import {
-  linkStatsSection,
-  parseStatsRange,
-  statsCsvName,
-  statsCsvRows,
-} from '../stats/stats-view.js';
+import { linkStatsSection, statsCsvDownload } from '../stats/stats-view.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import { pageLanguageOf } from '../http/page-language.js';
 import { csvRecord } from '../transfer/csv.js';
@@ -523,12 +518,9 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   // The aggregates of the page's range as CSV, behind the admin's sign-in like the page.
   router.get('/links/:code/stats.csv', async (req, res) => {
     const link = await linkOfRequest(req);
-    const parsed = parseStatsRange(req.query, link.created, deps.now());
-    if (!parsed.ok) throw new HttpError(400, Object.values(parsed.errors).join(' '));
-    const rows = await statsCsvRows(deps.visits, link.id, parsed.range);
-    res.attachment(statsCsvName(link.code, parsed.range));
-    res.type('text/csv; charset=utf-8');
-    res.send(rows.map(csvRecord).join(''));
+    const csv = await statsCsvDownload(deps.visits, link, req.query, deps.now());
+    if (!csv.ok) throw new HttpError(400, csv.problem);
+    res.attachment(csv.name).type('text/csv; charset=utf-8').send(csv.rows.map(csvRecord).join(''));
   });
 
   const actions: Record<string, (link: Link) => Promise<void>> = {

@@ -198,16 +198,19 @@ function modeParam(query: Record<string, unknown>, name: string): 'any' | 'all' 
   throw invalidData(`${name} must be any or all`, [name]);
 }
 
+/** A whole-number query parameter of Shlink's paging (`page`, `itemsPerPage`), or null. */
+function numberParam(query: Record<string, unknown>, name: string): number | null {
+  const value = query[name];
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || !/^-?\d{1,9}$/.test(value)) {
+    throw invalidData(`${name} must be a number`, [name]);
+  }
+  return Number(value);
+}
+
 /** Shlink's pagination of a list it holds whole: `itemsPerPage` absent or -1 is every item. */
 function paginate<T>(items: readonly T[], query: Record<string, unknown>) {
-  const number = (name: string): number | null => {
-    const value = query[name];
-    if (value === undefined) return null;
-    if (typeof value !== 'string' || !/^-?\d{1,9}$/.test(value)) {
-      throw invalidData(`${name} must be a number`, [name]);
-    }
-    return Number(value);
-  };
+  const number = (name: string) => numberParam(query, name);
   const page = Math.max(1, number('page') ?? 1);
   const asked = number('itemsPerPage');
   const perPage = asked === null || asked < 0 ? items.length : Math.max(1, asked);
@@ -232,14 +235,7 @@ const MAX_VISITS_PER_PAGE = 5000;
  * here null; snip answers at most MAX_VISITS_PER_PAGE).
  */
 function pageParams(query: Record<string, unknown>): { page: number; perPage: number | null } {
-  const number = (name: string): number | null => {
-    const value = query[name];
-    if (value === undefined) return null;
-    if (typeof value !== 'string' || !/^-?\d{1,9}$/.test(value)) {
-      throw invalidData(`${name} must be a number`, [name]);
-    }
-    return Number(value);
-  };
+  const number = (name: string) => numberParam(query, name);
   const page = Math.max(1, number('page') ?? 1);
   const asked = number('itemsPerPage');
   return {

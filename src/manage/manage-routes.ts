@@ -8,12 +8,7 @@ import type { LinkService } from '../links/link-service.js';
 import type { ShortUrlOf } from '../links/link-routes.js';
 import { passwordProblem } from '../links/link-password.js';
 import type { GeoSource } from '../stats/geo-source.js';
-import {
-  linkStatsSection,
-  parseStatsRange,
-  statsCsvName,
-  statsCsvRows,
-} from '../stats/stats-view.js';
+import { linkStatsSection, statsCsvDownload } from '../stats/stats-view.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import { csvRecord } from '../transfer/csv.js';
 import { pageLanguageOf } from '../http/page-language.js';
@@ -196,12 +191,9 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
   router.get('/manage/:token/stats.csv', async (req, res, next) => {
     const link = await requireLink(req);
     if (!link) return next();
-    const parsed = parseStatsRange(req.query, link.created, deps.now());
-    if (!parsed.ok) throw new HttpError(400, Object.values(parsed.errors).join(' '));
-    const rows = await statsCsvRows(deps.visits, link.id, parsed.range);
-    res.attachment(statsCsvName(link.code, parsed.range));
-    res.type('text/csv; charset=utf-8');
-    res.send(rows.map(csvRecord).join(''));
+    const csv = await statsCsvDownload(deps.visits, link, req.query, deps.now());
+    if (!csv.ok) throw new HttpError(400, csv.problem);
+    res.attachment(csv.name).type('text/csv; charset=utf-8').send(csv.rows.map(csvRecord).join(''));
   });
 
   router.get('/manage/:token/delete', async (req, res, next) => {

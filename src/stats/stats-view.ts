@@ -472,6 +472,22 @@ export function statsCsvName(code: string, range: Pick<StatsRange, 'from' | 'to'
   return `snip-${code}-stats-${range.from}-to-${range.to}.csv`;
 }
 
+/**
+ * A link's statistics download for a page's query (its range, as the page takes it): the file's
+ * name and rows, or what is wrong with the range (the door answers 400 with it).
+ */
+export async function statsCsvDownload(
+  visits: Pick<VisitStore, 'dayRows' | 'dimensionRows'>,
+  link: { id: number; code: string; created: number },
+  query: unknown,
+  now: number,
+): Promise<{ ok: true; name: string; rows: string[][] } | { ok: false; problem: string }> {
+  const parsed = parseStatsRange(query, link.created, now);
+  if (!parsed.ok) return { ok: false, problem: Object.values(parsed.errors).join(' ') };
+  const rows = await statsCsvRows(visits, link.id, parsed.range);
+  return { ok: true, name: statsCsvName(link.code, parsed.range), rows };
+}
+
 /** A link's statistics section for a page's query: the view, or the range's errors (then 400). */
 export type LinkStatsSection = {
   stats: LinkStatsView | null;
