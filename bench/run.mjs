@@ -62,6 +62,17 @@ const PROTECTED_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, protected (unl
 const RULED_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, ${RULES_PER_LINK} rules (last matches)`;
 /** The small table's server again, on its links on an added domain, asked for by that host. */
 const DOMAIN_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, on a second domain`;
+/**
+ * The statistics (every dimension and unique visitors, the default) against the redirect as it
+ * was before them: a second snip on its own copy of the small table with STATISTICS=basic, which
+ * counts visits by day and referrer only. Both are loaded with one browser, with a cycling set of
+ * 1,000 User-Agents, and with `DNT: 1`, and each row is compared with the same load on the other.
+ */
+const BASIC_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, STATISTICS=basic`;
+const AGENTS_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, 1,000 User-Agents`;
+const DNT_NAME = `snip ${SMALL_TABLE.toLocaleString('en')}, DNT: 1`;
+const BASIC_AGENTS_NAME = `${BASIC_NAME}, 1,000 User-Agents`;
+const BASIC_DNT_NAME = `${BASIC_NAME}, DNT: 1`;
 const PG_NAME = `snip on PostgreSQL, ${PG_MACHINES} processes, ${SMALL_TABLE.toLocaleString('en')} links`;
 
 // The server gets core 0 and the load generator core 1, so they do not compete (where possible).
@@ -267,6 +278,8 @@ function wrkArgv({
   query,
   cookie,
   host,
+  agents,
+  dnt,
   connections,
   seconds,
 }) {
@@ -278,6 +291,8 @@ function wrkArgv({
   if (bot) argv.push('bot');
   if (query) argv.push('query', query);
   if (cookie) argv.push('cookie', cookie);
+  if (agents) argv.push('agents');
+  if (dnt) argv.push('dnt');
   return argv;
 }
 
@@ -307,6 +322,7 @@ function load(tool, options) {
   const d = options.seconds ?? DURATION;
   if (tool === 'wrk') return parseWrk(run(wrkArgv({ ...options, connections: c, seconds: d })));
   const { url, expected, prefix = CODE_PREFIX, count = 1, post, query, cookie, host } = options;
+  const { agents, dnt } = options;
   const autocannonOptions = {
     url: post ? `${url}/shorten` : `${url}/`,
     connections: c,
@@ -318,6 +334,8 @@ function load(tool, options) {
     query,
     cookie,
     host,
+    agents,
+    dnt,
   };
   const out = run([
     'node',
@@ -558,6 +576,8 @@ async function main() {
       onDomain: SMALL_TABLE,
     });
     seedLinks(ops, SMALL_TABLE);
+    const basic = path.join(dir, 'links-basic.sqlite3');
+    seedLinks(basic, SMALL_TABLE);
     const seedMs = seedLinks(large, LARGE_TABLE);
     log(`  ${fmt.int(LARGE_TABLE)} links in ${(seedMs / 1000).toFixed(1)} s`);
 
@@ -604,13 +624,27 @@ async function main() {
       readyStatus: 200,
       logFile: path.join(dir, 'snip-large.log'),
     });
-    servers.push(nodeHttp, express, snipSmall, snipLarge);
+    const snipBasic = await startServer({
+      name: BASIC_NAME,
+      argv: ['node', 'dist/server.js'],
+      env: snipEnv(basic, await freePort(), { STATISTICS: 'basic' }),
+      readyPath: '/healthz',
+      readyStatus: 200,
+      logFile: path.join(dir, 'snip-basic.log'),
+    });
+    servers.push(nodeHttp, express, snipSmall, snipLarge, snipBasic);
     const unlockCookie = await unlock(snipSmall.url, codeFor(PROTECTED_PREFIX, 0));
     const targets = [
       { server: nodeHttp, count: SMALL_TABLE },
       { server: express, count: SMALL_TABLE },
       { server: snipSmall, count: SMALL_TABLE },
       { server: snipLarge, count: LARGE_TABLE },
+      // The statistics: the redirect as before them, and the default with many visitors and DNT.
+      { server: snipBasic, count: SMALL_TABLE },
+      { server: snipSmall, name: AGENTS_NAME, count: SMALL_TABLE, agents: true },
+      { server: snipBasic, name: BASIC_AGENTS_NAME, count: SMALL_TABLE, agents: true },
+      { server: snipSmall, name: DNT_NAME, count: SMALL_TABLE, dnt: true },
+      { server: snipBasic, name: BASIC_DNT_NAME, count: SMALL_TABLE, dnt: true },
       // The small table's forwarding links, each visit with a query string to add.
       {
         server: snipSmall,
@@ -683,6 +717,8 @@ async function main() {
           query: t.query,
           cookie: t.cookie,
           host: t.host,
+          agents: t.agents,
+          dnt: t.dnt,
           seconds: WARM_UP,
         });
     }
@@ -707,6 +743,8 @@ async function main() {
                 query: t.query,
                 cookie: t.cookie,
                 host: t.host,
+                agents: t.agents,
+                dnt: t.dnt,
               });
           const requests = r.requests ?? r.rps * DURATION;
           const cpuPerRequest = (cpuOfTarget(t) - cpuBefore) / requests;
@@ -915,6 +953,29 @@ async function main() {
         '',
         fmt.pct(flatCpu),
       ]);
+      // What the statistics cost a redirect: each row with every dimension on against the
+      // redirect that counts by day and referrer only, loaded in the same rounds.
+      for (const [name, basicName] of [
+        [snipSmall.name, BASIC_NAME],
+        [AGENTS_NAME, BASIC_AGENTS_NAME],
+        [DNT_NAME, BASIC_DNT_NAME],
+      ]) {
+        const rps = median(of(name).map((r) => r.rps)) / median(of(basicName).map((r) => r.rps));
+        const cpu =
+          median(of(basicName).map((r) => r.cpuPerRequest)) /
+          median(of(name).map((r) => r.cpuPerRequest));
+        summary.push([
+          `${name} ÷ the same load on STATISTICS=basic`,
+          tool,
+          '',
+          fmt.pct(rps),
+          '',
+          '',
+          '',
+          '',
+          fmt.pct(cpu),
+        ]);
+      }
     }
     print(
       'Medians over the runs (worst p99, summed errors). The last column compares CPU time per ' +

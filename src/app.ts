@@ -11,7 +11,12 @@ import { allowListedOrigins } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
 import { createDomainApiRoutes } from './api/domain-routes.js';
-import { answerTlsAsk, gateHosts, redirectUnknown } from './domains/domain-routes.js';
+import {
+  answerTlsAsk,
+  countUnknownCodes,
+  gateHosts,
+  redirectUnknown,
+} from './domains/domain-routes.js';
 import { linkAddressFor, linkDomainKeyOf } from './domains/domain-service.js';
 import { createKuttRoutes } from './compat/kutt-routes.js';
 import { createShlinkRoutes } from './compat/shlink-routes.js';
@@ -28,10 +33,13 @@ import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
 import { domainKeyOf } from './links/link.js';
 import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
 import { createRedirectResponder } from './links/redirect-response.js';
+import { createClientAddress } from './http/client-address.js';
+import { createVisitFactsOf } from './stats/visit-facts.js';
 import { createPasswordGate } from './links/password-gate.js';
 import { createManageRoutes } from './manage/manage-routes.js';
 import { serveMetrics } from './metrics/metrics-routes.js';
 import { countRequests } from './metrics/request-metrics.js';
+import { createPrivacyRoutes } from './privacy/privacy-routes.js';
 import { createQrRoutes } from './qr/qr-routes.js';
 import { createImportReportStore } from './transfer/import-report-store.js';
 import { pageHelpers } from './page-helpers.js';
@@ -141,8 +149,11 @@ export function assembleApp(services: Services): {
     const table = domains.snapshot();
     return table === null ? null : linkDomainKeyOf(domains.resolve(table, hostnameOf(req)));
   };
+  const clientAddress = createClientAddress(config.trustProxy, config.onFly);
   const respond = createRedirectResponder({
     visits: counter,
+    factsOf: createVisitFactsOf(services.visitLookups, clientAddress, config.statistics === 'full'),
+    countryOf: (req) => services.visitLookups.countryOf(clientAddress(req)),
     isOwnHost,
     redirects: metrics.redirects,
     maxUrlLength: config.maxUrlLength,
@@ -231,6 +242,7 @@ export function assembleApp(services: Services): {
     }),
   );
   app.use(createReportRoutes({ links, abuse, limit: limits.report }));
+  app.use(createPrivacyRoutes({ config, geoSource: services.geoSource }));
   // No ADMIN_PASSWORD, no admin: /admin stays a 404 like any unknown page.
   if (config.adminPassword !== null) {
     const auth = createAdminAuth({
@@ -254,6 +266,7 @@ export function assembleApp(services: Services): {
         publicOrigin,
         ownHosts,
         domains,
+        geoSource: services.geoSource,
         limitSignIn: limits.signIn,
         limitAction: limits.manage,
         sendBackup: store.writeBackup === null ? null : sendBackupOf(store.writeBackup),
@@ -287,6 +300,7 @@ export function assembleApp(services: Services): {
       ownHosts,
       secureCookies: secure,
       limit: limits.manage,
+      geoSource: services.geoSource,
     }),
   );
   app.use(
@@ -311,7 +325,7 @@ export function assembleApp(services: Services): {
     }),
   );
 
-  app.use(redirectUnknown, notFound);
+  app.use(countUnknownCodes(services.notFoundCounter.count), redirectUnknown, notFound);
   app.use(handleErrors(logger, pageHeaders));
   return {
     app,

@@ -185,6 +185,12 @@ export const ConfigSchema = z.object({
       : { error: `must be one of ${LOG_LEVELS.join(', ')}` },
   ),
   MIGRATIONS_DIR: setting<string | null>('MIGRATIONS_DIR', null, (raw) => raw),
+  // A newer country database (.mmdb) on the volume, instead of the one snip ships with.
+  GEOIP_DATABASE: setting<string | null>('GEOIP_DATABASE', null, (raw) => raw),
+  // What a visit adds to the statistics: every dimension and unique visitors, or days and referrers.
+  STATISTICS: setting<'full' | 'basic'>('STATISTICS', 'full', (raw) =>
+    raw === 'full' || raw === 'basic' ? raw : { error: 'must be full or basic' },
+  ),
   // How long a PostgreSQL migration run waits for another machine's (src/db/migrations.postgres.ts).
   MIGRATION_LOCK_TIMEOUT: setting('MIGRATION_LOCK_TIMEOUT', 60_000, (raw) => {
     const match = /^(\d+)\s*(s|min)$/.exec(raw);
@@ -257,6 +263,16 @@ export type Config = Readonly<{
   logLevel: (typeof LOG_LEVELS)[number];
   /** Where the migration files are; the server refuses to start while any of them is pending. */
   migrationsDir: string;
+  /**
+   * A country database (.mmdb, DB-IP or MaxMind GeoLite2-Country format) that replaces the one
+   * snip ships with; null for the shipped one. Resolved against the working directory.
+   */
+  geoipDatabase: string | null;
+  /**
+   * `full`: a counted visit adds its country, browser, OS, device, language and referrer and its
+   * visitor's keyed hash to the statistics; `basic`: its day and referring host only.
+   */
+  statistics: 'full' | 'basic';
   /** How long a PostgreSQL migration run waits for the lock another run holds. */
   migrationLockTimeoutMs: number;
   /** null when RATE_LIMITS=off. */
@@ -318,6 +334,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     migrationsDir: parsed.MIGRATIONS_DIR
       ? path.resolve(cwd ?? process.cwd(), parsed.MIGRATIONS_DIR)
       : DEFAULT_MIGRATIONS_DIR,
+    geoipDatabase: parsed.GEOIP_DATABASE
+      ? path.resolve(cwd ?? process.cwd(), parsed.GEOIP_DATABASE)
+      : null,
+    statistics: parsed.STATISTICS,
     migrationLockTimeoutMs: parsed.MIGRATION_LOCK_TIMEOUT,
     rateLimits: parsed.RATE_LIMITS
       ? Object.freeze({

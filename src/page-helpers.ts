@@ -1,3 +1,4 @@
+import { PAGE_LANGUAGE } from './http/page-language.js';
 import { formatInstant, lastDayBefore } from './links/link-limits.js';
 import { DEFAULT_OPTIONS, FORM_FIELDS, optionFormValues } from './links/link-options.js';
 import { TAGS_FIELD } from './links/tags.js';
@@ -7,6 +8,8 @@ import { NO_UTM, UTM_FIELDS } from './links/utm.js';
 export function pageHelpers(asset: (name: string) => string) {
   return {
     asset,
+    /** The language pages are written in (`<html lang>`); a request may choose another in res.locals. */
+    pageLanguage: PAGE_LANGUAGE,
     /** The form fields of the link options, the tags, the UTM builder's and the password, in the forms' order. */
     optionFields: [
       ...Object.values(FORM_FIELDS),

@@ -4,11 +4,12 @@ import type { Server } from 'node:http';
 import { createRequestListener } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openStorage } from './storage/open-storage.js';
-import { StartupError, type DatabaseRuntime } from './storage/runtime.js';
+import { StartupError, VISIT_FLUSH_INTERVAL_MS, type DatabaseRuntime } from './storage/runtime.js';
 import { createRedirectCache } from './links/redirect-cache.js';
 import { createLogger } from './logger.js';
 import { limitRequestTime, serverOptions } from './http/server-timeouts.js';
 import { buildServices, REDIRECT_CACHE_SIZE } from './services.js';
+import { countryLookupFor } from './stats/geo-country.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
 
 // Not `import … from 'node:http'`: an ES module import of node:http builds its whole namespace,
@@ -56,14 +57,22 @@ async function main(): Promise<void> {
   }
   const { store } = database;
   // The one service graph: the app, the flush timer and the shutdown all use it.
+  let countryLookup;
+  try {
+    countryLookup = countryLookupFor(config.geoipDatabase);
+  } catch (error) {
+    await database.close();
+    return stop(`GEOIP_DATABASE: ${(error as Error).message}`);
+  }
   const services = buildServices({
     config,
     store,
     limiter: database.limiter,
     logger,
     redirectCache,
+    countryLookup,
   });
-  const { keys, visitCounter } = services;
+  const { keys, visitCounter, notFoundCounter } = services;
   // A key INITIAL_API_KEY made lives only as long as the variable keeps its value. The log names
   // keys, never a key's value.
   const initial = await keys.syncInitialKey(config.initialApiKey);
@@ -94,6 +103,32 @@ async function main(): Promise<void> {
   }
 
   const stopFlushing = database.startFlushing(visitCounter);
+  // Requests for unknown codes per domain and day, written beside the visits every second.
+  // The counts stay in memory until a flush succeeds; one line per kind of failure, not per second.
+  let notFoundFailure: string | null = null;
+  const flushNotFound = () =>
+    notFoundCounter.flush().then(
+      (written) => {
+        notFoundFailure = null;
+        return written;
+      },
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== notFoundFailure) {
+          logger.warn(
+            { err: error, pending: notFoundCounter.pendingTotal() },
+            'not-found count flush failed',
+          );
+        }
+        notFoundFailure = message;
+        return 0;
+      },
+    );
+  const notFoundFlushes = setInterval(() => void flushNotFound(), VISIT_FLUSH_INTERVAL_MS);
+  notFoundFlushes.unref();
+  // The day's visitor key is forgotten within a second of its UTC day's end, visits or not.
+  const forgetKeys = setInterval(services.visitLookups.dropStaleKey, 1000);
+  forgetKeys.unref();
 
   // The redirect fast path answers active links; the Express app behind it answers the rest.
   // Every request must arrive within 20 s, but an import's upload may take minutes.
@@ -134,8 +169,12 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await closeServer(server, SHUTDOWN_GRACE_MS);
     stopFlushing();
+    clearInterval(notFoundFlushes);
+    clearInterval(forgetKeys);
     const flushed = await database.finalFlush(visitCounter);
     logger.info({ visits: flushed }, 'visit counts flushed');
+    await notFoundCounter.idle();
+    await flushNotFound();
     await database.close();
     logger.info('stopped');
     logger.flush();

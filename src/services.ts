@@ -4,7 +4,12 @@ import type { Store } from './storage/store.js';
 import { createAbuseService, type AbuseService } from './abuse/abuse-service.js';
 import { createLimiter, createRequestLimits, type LimiterFactory } from './http/rate-limits.js';
 import { createKeyService, type KeyService } from './keys/key-service.js';
+import { randomBytes } from 'node:crypto';
 import { createDomainService, type DomainService } from './domains/domain-service.js';
+import { countryLookupFor, type CountryLookup } from './stats/geo-country.js';
+import type { VisitLookups } from './stats/visit-facts.js';
+import { firstLanguage, traitsOf } from './stats/visit-traits.js';
+import { createVisitorKeys } from './stats/visitor-key.js';
 import { createCodeGenerator, type CodeGenerator } from './links/code-generator.js';
 import { createLinkService, type LinkService } from './links/link-service.js';
 import { createRedirectCache, type RedirectCache } from './links/redirect-cache.js';
@@ -12,7 +17,9 @@ import { createTtlRedirectCache } from './links/redirect-cache-ttl.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { RenderGate } from './qr/render-gate.js';
 import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js';
+import { createNotFoundCounter, type NotFoundCounter } from './stats/not-found-counter.js';
 import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
+import type { GeoSource } from './stats/geo-source.js';
 
 /**
  * Links whose redirect rows stay in memory. A row is a few hundred bytes, so this is a few MB;
@@ -44,10 +51,15 @@ export type ServiceOptions = {
   redirectCache?: RedirectCache;
   /** Injected in tests that count visits themselves; one on `store.visits` otherwise. */
   visitCounter?: VisitCounter;
+  /** Injected in tests that count unknown codes themselves; one on `store.visits` otherwise. */
+  notFoundCounter?: NotFoundCounter;
   /** Injected in tests; how many QR images are drawn at once otherwise (src/qr/qr-routes.ts). */
   qrGate?: RenderGate;
   /** How long an import's upload may take; IMPORT_UPLOAD_TIMEOUT_MS unless a test says less. */
   importUploadTimeoutMs?: number;
+  /** The country database visitors' addresses are looked up in, as the privacy page names it. */
+  /** The country lookup; without it, GEOIP_DATABASE's or the shipped database (geo-country.ts). */
+  countryLookup?: CountryLookup;
 };
 
 /** The service graph: what the app, the redirect fast path and the server share. */
@@ -63,11 +75,21 @@ export type Services = {
   domains: DomainService;
   /** Visits are counted in memory; the server flushes them every second and at shutdown. */
   visitCounter: VisitCounter;
+  /** Requests for unknown codes per domain and day, flushed with the visits. */
+  notFoundCounter: NotFoundCounter;
   redirectCache: RedirectCache;
   metrics: Metrics;
   limits: ReturnType<typeof createRequestLimits>;
   qrGate: RenderGate | undefined;
   importUploadTimeoutMs: number;
+  /** The country database in use; null: no country lookup is configured. */
+  /** The country database in use, as its licence asks it be named. */
+  geoSource: GeoSource;
+  /** What the statistics derive from a counted visit, each in memory for that visit only. */
+  visitLookups: VisitLookups & {
+    /** Forgets the day's visitor key once its UTC day is over; the flush timer calls it. */
+    dropStaleKey(): void;
+  };
   /** Logs a stored row that no door would have stored; it is shown without its bad values. */
   warnUnstorableLink: (link: { code: string }, fields: string[]) => void;
 };
@@ -88,6 +110,16 @@ export function buildServices(options: ServiceOptions): Services {
   // Every flush reports its size, failure and time to /metrics.
   const visitCounter =
     options.visitCounter ?? metrics.measureVisitFlushes(createVisitCounter({ visits, now }));
+  // Opened at start: a GEOIP_DATABASE that is no country database stops the server here.
+  const country = options.countryLookup ?? countryLookupFor(config.geoipDatabase);
+  const visitorKeys = createVisitorKeys({ now, randomBytes });
+  const visitLookups = {
+    hashOf: visitorKeys.hashOf,
+    dropStaleKey: visitorKeys.dropStaleKey,
+    countryOf: country.countryOf,
+    traitsOf,
+    firstLanguage,
+  };
   // A cache that outlives no change: on one machine every change invalidates it here; where
   // other machines write too, entries also expire (and the server clears them on their news).
   const inner = options.redirectCache ?? createRedirectCache(REDIRECT_CACHE_SIZE);
@@ -145,11 +177,14 @@ export function buildServices(options: ServiceOptions): Services {
     keys,
     domains,
     visitCounter,
+    notFoundCounter: options.notFoundCounter ?? createNotFoundCounter({ visits, now, write }),
     redirectCache,
     metrics,
     limits,
     qrGate: options.qrGate,
     importUploadTimeoutMs: options.importUploadTimeoutMs ?? IMPORT_UPLOAD_TIMEOUT_MS,
+    geoSource: country.source,
+    visitLookups,
     warnUnstorableLink,
   };
 }

@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       maxUrlLength: 2048,
       logLevel: 'info',
       migrationsDir: DEFAULT_MIGRATIONS_DIR,
+      geoipDatabase: null,
+      statistics: 'full',
       migrationLockTimeoutMs: 60_000,
       rateLimits: {
         create: { points: 60, seconds: 3600, text: '60/h' },

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -127,9 +128,57 @@ describe('the server process', () => {
       visits: number;
     };
     const daily = db.prepare('SELECT SUM(count) AS n FROM visits_daily').get() as { n: number };
+    const browsers = db
+      .prepare("SELECT SUM(count) AS n FROM visit_dimensions WHERE dimension = 'browser'")
+      .get() as { n: number };
     db.close();
     expect(row.visits).toBe(visits);
     expect(daily.n).toBe(visits);
+    expect(browsers.n).toBe(visits);
+  });
+
+  it('when SIGTERM arrives after the periodic flush wrote the counts and held the dimensions back, then the shutdown writes the dimensions', async () => {
+    const { port, file } = await startServer();
+    const base = `http://127.0.0.1:${port}`;
+    const created = await fetch(`${base}/shorten`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Sec-Fetch-Site': 'same-origin',
+      },
+      body: 'url=https%3A%2F%2Fexample.com%2F&alias=held',
+      redirect: 'manual',
+    });
+    expect(created.status).toBe(303);
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${base}/held`, {
+        redirect: 'manual',
+        headers: { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0' },
+      });
+      expect(res.status).toBe(302);
+    }
+    const read = () => {
+      const db = openDatabase(file, { readonly: true });
+      const visits = (
+        db.prepare("SELECT visits FROM urls WHERE code = 'held'").get() as { visits: number }
+      ).visits;
+      const browsers = (
+        db
+          .prepare(
+            "SELECT COALESCE(SUM(count), 0) AS n FROM visit_dimensions WHERE dimension = 'browser'",
+          )
+          .get() as { n: number }
+      ).n;
+      db.close();
+      return { visits, browsers };
+    };
+    // A periodic flush writes the counts within about a second; the dimensions wait 5 s.
+    const deadline = Date.now() + 4000;
+    while (read().visits < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(read()).toEqual({ visits: 3, browsers: 0 });
+    proc!.child.kill('SIGTERM');
+    expect((await proc!.exited).code).toBe(0);
+    expect(read()).toEqual({ visits: 3, browsers: 3 });
   });
 
   it('when a link is visited on a running server, then the visit reaches the database file within about a second, without a shutdown', async () => {
@@ -164,6 +213,28 @@ describe('the server process', () => {
     expect(proc!.child.exitCode).toBeNull();
   });
 
+  it('when unknown codes are asked for, then their count reaches the database within about a second, and the last ones at SIGTERM', async () => {
+    const { port, file } = await startServer();
+    const base = `http://127.0.0.1:${port}`;
+    const ask = async (code: string) =>
+      expect((await fetch(`${base}/${code}`, { redirect: 'manual' })).status).toBe(404);
+    await ask('nope1');
+    await ask('nope2');
+    const stored = () =>
+      readColumn<number>(file, 'SELECT COALESCE(SUM(count), 0) FROM not_found_daily')[0];
+    const started = Date.now();
+    while (stored() !== 2 && Date.now() - started < 4000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(stored()).toBe(2);
+    await ask('nope3');
+    proc!.child.kill('SIGTERM');
+    expect((await proc!.exited).code).toBe(0);
+    expect(
+      readColumn<string>(file, "SELECT domain_key || ' ' || count FROM not_found_daily"),
+    ).toEqual(['0 3']);
+  });
+
   it('when the database has pending migrations, then it refuses to start', async () => {
     const file = path.join(createTempDir(), 'empty.sqlite3');
     openDatabase(file).close();
@@ -172,6 +243,27 @@ describe('the server process', () => {
     const { code } = await proc.exited;
     expect(code).toBe(1);
     expect(proc.output()).toContain('pending migrations');
+  });
+
+  it('when GEOIP_DATABASE is not a country database, then it says so in one line and exits 1', async () => {
+    const dir = createTempDir();
+    const file = path.join(dir, 'snip.sqlite3');
+    createTestDatabase(file).close();
+    const notMmdb = path.join(dir, 'country.mmdb');
+    fs.writeFileSync(notMmdb, 'not a database\n');
+    const port = await findFreePort();
+    proc = startProcess('node', [SERVER], {
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${file}`,
+      GEOIP_DATABASE: notMmdb,
+    });
+    const { code } = await proc.exited;
+    expect(code).toBe(1);
+    const lines = proc.output().trim().split('\n');
+    const last = JSON.parse(lines.at(-1)!) as { level: number; msg: string };
+    expect(last.level).toBe(60);
+    expect(last.msg).toMatch(/^GEOIP_DATABASE: .*is not a MaxMind DB \(\.mmdb\) file/);
+    expect(proc.output()).not.toMatch(/\n\s+at /);
   });
 
   it.each(['postgres://snip:secret@127.0.0.1:1/snip', 'postgresql://127.0.0.1:1/snip'])(

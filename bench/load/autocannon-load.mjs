@@ -2,7 +2,8 @@
 //   node autocannon-load.mjs '<json options>'   → prints one JSON line with the result.
 // Requests are the same as codes.lua sends with wrk: random codes of the seeded table with a
 // browser's User-Agent (followed by `?<query>` when one is given, with `Cookie: <cookie>` and
-// `Host: <host>` when they are given), or form posts.
+// `Host: <host>` when they are given; with `agents`, one of 1,000 browser versions in turn; with
+// `dnt`, `DNT: 1`), or form posts.
 import autocannon from 'autocannon';
 
 const options = JSON.parse(process.argv[2]);
@@ -28,6 +29,13 @@ const request = options.post
       method: 'GET',
       setupRequest: (req) => {
         req.path = options.query ? `/${randomCode()}?${options.query}` : `/${randomCode()}`;
+        if (options.agents) {
+          const version = Math.floor(Math.random() * 1000);
+          req.headers = {
+            ...req.headers,
+            'user-agent': USER_AGENT.replace('142.0.0.0', `142.0.${version}.0`),
+          };
+        }
         return req;
       },
     };
@@ -40,6 +48,7 @@ const result = await autocannon({
     'user-agent': USER_AGENT,
     ...(options.cookie ? { cookie: options.cookie } : {}),
     ...(options.host ? { host: options.host } : {}),
+    ...(options.dnt ? { dnt: '1' } : {}),
   },
   requests: [request],
 });

@@ -1,11 +1,13 @@
 -- wrk script: every request asks for a random code of the seeded table, with a browser's
 -- User-Agent so snip counts it as a visit, and every answer's status is checked.
 --   wrk ... -s codes.lua URL -- <expected status> <prefix> <count> [post <form body> | bot | query <q>
---     | cookie <value>]...
+--     | cookie <value> | agents | dnt]...
 -- Codes are <prefix> followed by a random index below <count> in seven hex digits, as
 -- bench/seed-links.mjs wrote them. With `post`, every request posts the form body to the URL's path;
 -- with `bot`, requests come from a crawler, so snip does not count them (a diagnostic only); with
--- `query`, every code is followed by `?<q>`; with `cookie`, every request sends `Cookie: <value>`.
+-- `query`, every code is followed by `?<q>`; with `cookie`, every request sends `Cookie: <value>`;
+-- with `agents`, each request's User-Agent is one of 1,000 browser versions in turn (as many
+-- visitors would send); with `dnt`, every request sends `DNT: 1`.
 --
 -- With SNIP_WRK_STOP_AFTER=<seconds> in the environment (the PostgreSQL row's exact-visits check),
 -- no request is started after that many seconds, and each thread stops as soon as every request
@@ -14,6 +16,7 @@
 -- second longer than <seconds>; `inflight` in the result says how many requests had no answer.
 local expected, prefix, count, post_body
 local query = ""
+local agents = false
 -- Globals, not locals: done() reads them from each thread with thread:get().
 unexpected = 0
 redirects = 0
@@ -85,6 +88,12 @@ function init(args)
     elseif option == "cookie" then
       wrk.headers["Cookie"] = args[i + 1]
       i = i + 2
+    elseif option == "agents" then
+      agents = true
+      i = i + 1
+    elseif option == "dnt" then
+      wrk.headers["DNT"] = "1"
+      i = i + 1
     elseif option == "post" then
       post_body = args[i + 1]
       wrk.method = "POST"
@@ -102,7 +111,16 @@ function request()
   if post_body then
     return wrk.format(nil, nil, nil, post_body)
   end
-  return wrk.format(nil, string.format("/%s%07x%s", prefix, math.random(0, count - 1), query))
+  local path = string.format("/%s%07x%s", prefix, math.random(0, count - 1), query)
+  if agents then
+    local headers = {}
+    for name, value in pairs(wrk.headers) do headers[name] = value end
+    headers["User-Agent"] = string.format(
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.%d.0 Safari/537.36",
+      math.random(0, 999))
+    return wrk.format(nil, path, headers)
+  end
+  return wrk.format(nil, path)
 end
 
 function response(status, headers, body)

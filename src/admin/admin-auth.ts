@@ -1,10 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { WriteGate } from '../db/write-gate.js';
+import { SNIP_COOKIES } from '../http/cookies.js';
 import { hashSecret, secretMatches } from '../http/secret-hash.js';
 import type { AdminSessionStore } from './admin-session-store.js';
 
-export const ADMIN_COOKIE = 'snip_admin';
+export const ADMIN_COOKIE = SNIP_COOKIES.admin.name;
 /** `last seen` is written at most this often: a busy admin page costs no write per request. */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -52,7 +53,7 @@ export function createAdminAuth(deps: {
     httpOnly: true,
     sameSite: 'strict' as const,
     secure: deps.secureCookies(req),
-    path: '/admin',
+    path: SNIP_COOKIES.admin.path,
   });
 
   return {

@@ -22,12 +22,16 @@ import {
 import { chooseDomain, domainOptions } from '../links/link-domains.js';
 import type { LinkService } from '../links/link-service.js';
 import { formatTagList, parseTagList, tagKey, type TagFilter } from '../links/tags.js';
-import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
+import type { GeoSource } from '../stats/geo-source.js';
+import { linkStatsSection, statsCsvDownload } from '../stats/stats-view.js';
 import type { VisitStore } from '../stats/visit-store.js';
+import { pageLanguageOf } from '../http/page-language.js';
+import { csvRecord } from '../transfer/csv.js';
 import { createTransferRoutes, type TransferDeps } from '../transfer/transfer-routes.js';
 import type { AdminAuth } from './admin-auth.js';
 import { linkAddressFor, type DomainService } from '../domains/domain-service.js';
 import { createDomainAdminRoutes } from './domain-admin-routes.js';
+import { createStatsAdminRoutes } from './stats-admin-routes.js';
 
 export type AdminDeps = {
   auth: AdminAuth;
@@ -49,6 +53,8 @@ export type AdminDeps = {
   transfer: TransferDeps;
   /** The domains page; without it, /admin/domains is a 404. */
   domains?: DomainService;
+  /** The country database, named on the statistics as its licence asks; null: none. */
+  geoSource?: GeoSource | null;
 };
 
 /** Links on a page of the admin's list, and so the most its bulk form selects at once. */
@@ -443,7 +449,8 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     res: Response,
     link: Link,
     page: {
-      days: number;
+      /** The statistics' period as the page's query asks for it (?days=, ?from=&to=). */
+      statsQuery: unknown;
       notice?: string;
       banErrors?: object;
       banValues?: object;
@@ -452,13 +459,12 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     },
     status = 200,
   ) {
-    const now = deps.now();
-    const [daily, referrers, groups, tagged] = await Promise.all([
-      deps.visits.dailyCounts(link.id, firstChartDay(page.days, now)),
-      deps.visits.topReferrers(link.id, 10),
+    const [section, groups, tagged] = await Promise.all([
+      linkStatsSection(deps.visits, link, page.statsQuery, deps.now(), pageLanguageOf(res)),
       deps.abuse.openReports(),
       deps.links.tagsOf([link]),
     ]);
+    const host = hostOf(link);
     const tags = formatTagList(tagged.get(link.id) ?? []);
     await render(
       res,
@@ -474,11 +480,19 @@ export function createAdminRoutes(deps: AdminDeps): Router {
           : null,
         // Every form of the page posts back to the link on its domain.
         actionPath: (action: string) => linkPath(link, `/${action}`),
-        chartQuery: hostOf(link) === null ? '' : `domain=${encodeURIComponent(hostOf(link)!)}&`,
         totalVisits: deps.links.totalVisits(link),
         tags,
-        chart: buildVisitChart(daily, page.days, now),
-        referrers,
+        stats: section.stats,
+        range: {
+          action: `/admin/links/${link.code}#stats-title`,
+          hidden: host === null ? {} : { domain: host },
+          // The period links keep the domain.
+          query: host === null ? '' : `domain=${encodeURIComponent(host)}&`,
+          errors: section.errors,
+          values: section.values,
+        },
+        csvPath: `/admin/links/${link.code}/stats.csv`,
+        geoSource: deps.geoSource ?? null,
         reports: groups.find((group) => group.urlId === link.id)?.reports ?? [],
         banErrors: page.banErrors ?? {},
         banValues: page.banValues ?? {},
@@ -491,16 +505,22 @@ export function createAdminRoutes(deps: AdminDeps): Router {
           tags,
         },
       },
-      status,
+      // A statistics period that is no range: the page says what to fix.
+      section.stats === null && status === 200 ? 400 : status,
     );
   }
 
   router.get('/links/:code', async (req, res) => {
     const link = await linkOfRequest(req);
-    await renderLink(req, res, link, {
-      days: req.query.days === '90' ? 90 : 30,
-      notice: noticeOf(req),
-    });
+    await renderLink(req, res, link, { statsQuery: req.query, notice: noticeOf(req) });
+  });
+
+  // The aggregates of the page's range as CSV, behind the admin's sign-in like the page.
+  router.get('/links/:code/stats.csv', async (req, res) => {
+    const link = await linkOfRequest(req);
+    const csv = await statsCsvDownload(deps.visits, link, req.query, deps.now());
+    if (!csv.ok) throw new HttpError(400, csv.problem);
+    res.attachment(csv.name).type('text/csv; charset=utf-8').send(csv.rows.map(csvRecord).join(''));
   });
 
   const actions: Record<string, (link: Link) => Promise<void>> = {
@@ -542,7 +562,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         req,
         res,
         link,
-        { days: 30, editErrors: errors, editValues: stringFields(body) },
+        { statsQuery: {}, editErrors: errors, editValues: stringFields(body) },
         status,
       );
     const url = stringFields(body).url;
@@ -569,7 +589,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         res,
         link,
         {
-          days: 30,
+          statsQuery: {},
           banErrors: { reason: parsed.error.issues[0]?.message ?? 'Say why the link is banned.' },
           banValues: stringFields(req.body),
         },
@@ -715,6 +735,17 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   if (deps.domains) {
     router.use(createDomainAdminRoutes({ domains: deps.domains, ownHosts: deps.ownHosts, render }));
   }
+  router.use(
+    createStatsAdminRoutes({
+      visits: deps.visits,
+      now: deps.now,
+      render,
+      linkPath: (link) => linkPath(link),
+      hostOfDomainId: (domainId) => deps.domains?.hostOfDomainId(domainId) ?? null,
+      defaultHost: (req) => new URL(deps.publicOrigin(req)).hostname,
+      geoSource: deps.geoSource ?? null,
+    }),
+  );
   router.use(createTransferRoutes(deps.transfer, render));
 
   return router;

@@ -7,7 +7,9 @@ import { DEFAULT_OPTIONS } from '../links/link-options.js';
 import { domainKeyOf, isLinkCode, type Link } from '../links/link.js';
 import { linkAddressFor, type DomainService } from '../domains/domain-service.js';
 import type { LinkService, UrlContext } from '../links/link-service.js';
-import { firstChartDay } from '../stats/visit-chart.js';
+import { utcDay } from '../stats/visit-counter.js';
+import { linkStats } from '../stats/link-stats.js';
+import { siteStats } from '../stats/site-stats.js';
 import type { VisitStore } from '../stats/visit-store.js';
 import type { LimitVerdict } from '../http/rate-limits.js';
 import { comesFromAnotherSite } from '../http/same-origin.js';
@@ -25,7 +27,9 @@ import {
   fieldErrors,
   readApiOptions,
   showApiOptions,
+  LinkStatsQuerySchema,
   ListLinksQuerySchema,
+  SiteStatsQuerySchema,
   UpdateLinkSchema,
   type LinkBody,
 } from './api-schemas.js';
@@ -161,6 +165,40 @@ export function parseOrThrow<S extends z.ZodType>(
 }
 
 const iso = formatInstant;
+
+/** The most days one statistics answer covers: ten years. */
+export const MAX_STATS_DAYS = 3660;
+const DAY_MS = 86_400_000;
+
+/**
+ * The range of UTC days a statistics query asks for: `from` to `to`, both included; without
+ * `to`, today; without `from`, the 30 days that end on `to`. Null when it is longer than
+ * MAX_STATS_DAYS.
+ */
+export function statsRange(
+  from: string | undefined,
+  to: string | undefined,
+  now: number,
+): { from: string; to: string } | null {
+  const last = to ?? utcDay(now);
+  const first = from ?? utcDay(Date.parse(`${last}T00:00:00Z`) - (STATS_DAYS - 1) * DAY_MS);
+  const days = (Date.parse(`${last}T00:00:00Z`) - Date.parse(`${first}T00:00:00Z`)) / DAY_MS + 1;
+  return days > MAX_STATS_DAYS ? null : { from: first, to: last };
+}
+
+/** statsRange's range of a parsed query, or the 400 that says it is too long. */
+function statsRangeOrThrow(
+  query: { from?: string | undefined; to?: string | undefined },
+  now: number,
+): { from: string; to: string } {
+  const range = statsRange(query.from, query.to, now);
+  if (range === null) {
+    throw new ApiProblem('invalid-request', 'The query has parameters to fix.', [
+      { pointer: '/from', detail: `a range has at most ${MAX_STATS_DAYS} days` },
+    ]);
+  }
+  return range;
+}
 
 /**
  * A link's domain and short URL: an added domain's host under the public origin's scheme
@@ -403,10 +441,31 @@ export function createApiRoutes(deps: ApiDeps): Router {
     res.json({
       ...toApiLink(deps, req, link, await tagsOf(link)),
       stats: {
-        perDay: await deps.visits.dailyCounts(link.id, firstChartDay(STATS_DAYS, deps.now())),
+        perDay: await deps.visits.dailyCounts(
+          link.id,
+          statsRange(undefined, undefined, deps.now())!.from,
+        ),
         topReferrers: await deps.visits.topReferrers(link.id, TOP_REFERRERS),
       },
     });
+  });
+
+  router.get('/links/:code/stats', async (req, res) => {
+    requireFullKey(res);
+    const query = parseOrThrow(LinkStatsQuerySchema, req.query, 'query');
+    const link = await findOr404(req, String(req.params.code));
+    const range = statsRangeOrThrow(query, deps.now());
+    const stats = await linkStats(deps.visits, link.id, query.groupBy, range.from, range.to);
+    res.json({ link: link.code, ...stats });
+  });
+
+  // Every link's statistics: for keys that may do everything (an admin session is a cookie of
+  // the admin pages, which show the same figures; the API takes keys only).
+  router.get('/stats', async (req, res) => {
+    requireFullKey(res);
+    const query = parseOrThrow(SiteStatsQuerySchema, req.query, 'query');
+    const range = statsRangeOrThrow(query, deps.now());
+    res.json(await siteStats(deps.visits, query.groupBy, range.from, range.to));
   });
 
   router.patch('/links/:code', ...readJsonBody, async (req, res) => {

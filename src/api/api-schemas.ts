@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GROUP_BY } from '../stats/link-stats.js';
 import {
   canonicalRules,
   DEVICES,
@@ -485,6 +486,78 @@ export const ProblemSchema = z
 
 export type CreateLinkBody = z.infer<typeof CreateLinkSchema>;
 export type UpdateLinkBody = z.infer<typeof UpdateLinkSchema>;
+/** A UTC day, YYYY-MM-DD, that exists on the calendar. */
+function calendarDay(name: string) {
+  return z
+    .string({ error: `${name} must be a day, YYYY-MM-DD, given once` })
+    .refine(
+      (text) =>
+        /^\d{4}-\d{2}-\d{2}$/.test(text) &&
+        new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text,
+      { error: `${name} must be a day that exists, YYYY-MM-DD` },
+    )
+    .optional();
+}
+
+/** `GET /api/v1/links/{code}/stats`: a grouping and a range of UTC days. */
+export const LinkStatsQuerySchema = z
+  .strictObject({
+    groupBy: z
+      .enum(GROUP_BY, { error: `groupBy must be one of ${GROUP_BY.join(', ')}` })
+      .optional()
+      .default('day')
+      .meta({ description: 'What the entries are: days, or the values of one dimension.' }),
+    from: calendarDay('from').meta({
+      description: 'The first UTC day, YYYY-MM-DD; 29 days before `to` without it.',
+    }),
+    to: calendarDay('to').meta({ description: 'The last UTC day, YYYY-MM-DD; today without it.' }),
+    domain: z
+      .string({ error: 'domain must be one host name, given once' })
+      .optional()
+      .meta({ description: "The host of the link's domain; omitted: the default domain." }),
+  })
+  .refine((query) => query.from === undefined || query.to === undefined || query.from <= query.to, {
+    error: 'from must not be after to',
+    path: ['from'],
+  });
+
+export const StatsEntrySchema = z
+  .object({
+    key: z.string().meta({
+      description:
+        'A day (YYYY-MM-DD), an ISO country code, a lower-case browser or OS family, desktop/mobile/tablet, a language tag or a referring host; direct, unknown or (other) where no value applies.',
+    }),
+    visits: z.number().int(),
+    uniqueVisitors: z.number().int(),
+  })
+  .meta({ id: 'StatsEntry' });
+
+export const LinkStatsSchema = z
+  .object({
+    link: z.string(),
+    from: z.string(),
+    to: z.string(),
+    groupBy: z.enum(GROUP_BY),
+    visits: z.number().int(),
+    uniqueVisitors: z.number().int(),
+    data: z.array(StatsEntrySchema),
+  })
+  .meta({ id: 'LinkStats' });
+
+/** `GET /api/v1/stats`: the link statistics' grouping and range, over every link. */
+export const SiteStatsQuerySchema = z
+  .strictObject({
+    groupBy: LinkStatsQuerySchema.shape.groupBy,
+    from: LinkStatsQuerySchema.shape.from,
+    to: LinkStatsQuerySchema.shape.to,
+  })
+  .refine((query) => query.from === undefined || query.to === undefined || query.from <= query.to, {
+    error: 'from must not be after to',
+    path: ['from'],
+  });
+
+export const SiteStatsSchema = LinkStatsSchema.omit({ link: true }).meta({ id: 'SiteStats' });
+
 export type ListLinksQuery = z.infer<typeof ListLinksQuerySchema>;
 export type LinkBody = z.infer<typeof LinkSchema>;
 

@@ -7,8 +7,13 @@ import {
   LinkDetailSchema,
   LinkPageSchema,
   LinkSchema,
+  LinkStatsQuerySchema,
+  LinkStatsSchema,
   ListLinksQuerySchema,
   ProblemSchema,
+  SiteStatsQuerySchema,
+  SiteStatsSchema,
+  StatsEntrySchema,
   TagListSchema,
   UpdateLinkSchema,
 } from './api-schemas.js';
@@ -55,9 +60,9 @@ const domainParameter = {
   schema: { type: 'string' },
 };
 
-/** One query parameter per field of the list query schema, each with its own JSON Schema. */
-function queryParameters() {
-  return Object.entries(ListLinksQuerySchema.shape).map(([name, field]) => {
+/** One query parameter per field of a query schema, each with its own JSON Schema. */
+function queryParameters(query: z.ZodObject) {
+  return Object.entries(query.shape).map(([name, field]) => {
     const { $schema: _dialect, ...schema } = z.toJSONSchema(field as z.ZodType, {
       io: 'input',
     }) as Record<string, unknown>;
@@ -74,6 +79,9 @@ function componentSchemas() {
     CreatedLink: CreatedLinkSchema,
     LinkDetail: LinkDetailSchema,
     LinkPage: LinkPageSchema,
+    LinkStats: LinkStatsSchema,
+    SiteStats: SiteStatsSchema,
+    StatsEntry: StatsEntrySchema,
     Problem: ProblemSchema,
     TagList: TagListSchema,
     CreateDomain: CreateDomainSchema,
@@ -150,9 +158,42 @@ function buildDocument() {
         get: {
           operationId: 'listLinks',
           summary: 'List links, a page at a time',
-          parameters: queryParameters(),
+          parameters: queryParameters(ListLinksQuerySchema),
           responses: {
             '200': { description: 'A page of links', content: json(ref('LinkPage')) },
+            ...problems('invalid-request', 'unauthorized', 'forbidden', 'rate-limited'),
+          },
+        },
+      },
+      '/links/{code}/stats': {
+        parameters: [codeParameter],
+        get: {
+          operationId: 'getLinkStats',
+          summary:
+            'A link’s visits and unique visitors over a range of UTC days, by day or by one dimension',
+          parameters: queryParameters(LinkStatsQuerySchema),
+          responses: {
+            '200': { description: 'The statistics', content: json(ref('LinkStats')) },
+            ...problems(
+              'invalid-request',
+              'unauthorized',
+              'forbidden',
+              'not-found',
+              'rate-limited',
+            ),
+          },
+        },
+      },
+      '/stats': {
+        get: {
+          operationId: 'getSiteStats',
+          summary:
+            'Every link’s visits and unique visitors over a range of UTC days, by day or by one dimension',
+          description:
+            'For keys of scope `full`. A visitor of several links on a day counts once. Without `from` and `to`, the last 30 days.',
+          parameters: queryParameters(SiteStatsQuerySchema),
+          responses: {
+            '200': { description: 'The statistics', content: json(ref('SiteStats')) },
             ...problems('invalid-request', 'unauthorized', 'forbidden', 'rate-limited'),
           },
         },

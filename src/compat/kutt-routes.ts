@@ -20,6 +20,7 @@ import { DEFAULT_DOMAIN_KEY, domainKeyOf, isLinkCode, type Link } from '../links
 import { DEFAULT_OPTIONS, LINK_OPTIONS, pickOptions } from '../links/link-options.js';
 import { passwordProblem } from '../links/link-password.js';
 import { verifyUtf8Json } from '../http/utf8-body.js';
+import { kuttStats } from './compat-stats.js';
 
 /**
  * Kutt's API v2 (`/api/v2`), so that Kutt's clients (ShareX's Kutt shortener, the Kutt browser
@@ -166,7 +167,7 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
   }
 
   /** The link a Kutt `id` names (`code`, or `code@host` on an added domain), or a 404. */
-  async function findById(req: Request): Promise<Link> {
+  async function findById(req: Request, missing = 'Could not find the link.'): Promise<Link> {
     const id = String(req.params.id);
     const at = id.lastIndexOf(ID_SEPARATOR);
     const code = at === -1 ? id : id.slice(0, at);
@@ -178,7 +179,7 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
     }
     const link =
       isLinkCode(code) && domainKey !== null ? await deps.links.findLink(code, domainKey) : null;
-    if (!link || link.deletedAt !== null) throw new KuttError(404, 'Could not find the link.');
+    if (!link || link.deletedAt !== null) throw new KuttError(404, missing);
     return link;
   }
 
@@ -313,6 +314,15 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
       throw new KuttError(400, Object.values(result.errors)[0] ?? 'URL is not valid.');
     if (password !== undefined) await deps.links.setPassword(link, password);
     res.json(kuttLink(req, (await deps.links.findLink(link.code, domainKeyOf(link.domainId)))!));
+  });
+
+  // Kutt's stats of a link: its periods from snip's daily counts (src/compat/compat-stats.ts),
+  // then the link's fields, as Kutt answers. Kutt's own message for an unknown link.
+  router.get('/links/:id/stats', async (req, res) => {
+    requireFullKey(res);
+    const link = await findById(req, 'Link could not be found.');
+    const stats = await kuttStats(deps.visits, link.id, deps.now());
+    res.json({ ...stats, ...kuttLink(req, link) });
   });
 
   router.delete('/links/:id', async (req, res) => {

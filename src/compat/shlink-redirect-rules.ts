@@ -14,9 +14,10 @@ import type { RedirectRule, RuleCondition } from '../links/redirect-rules.js';
  * | any-value-query-param (key)  | query without `value`                 |
  * | valueless-query-param (key)  | query with `value: ''`                |
  * | before-date / after-date     | before / after                        |
+ * | geolocation-country-code     | country                               |
  *
- * Shlink's `ip-address`, `geolocation-country-code`, `geolocation-city-name` and `browser`
- * have no counterpart in snip (it keeps no visitor's address): they are refused.
+ * Shlink's `ip-address`, `geolocation-city-name` and `browser` have no counterpart in snip (it
+ * keeps no visitor's address and looks up no city): they are refused.
  */
 
 const ShlinkConditionSchema = z.object({
@@ -76,6 +77,8 @@ function conditionFromShlink(condition: ShlinkCondition): unknown {
       return { type: 'before', value: value ?? '' };
     case 'after-date':
       return { type: 'after', value: value ?? '' };
+    case 'geolocation-country-code':
+      return { type: 'country', value: value ?? '' };
     default:
       return null;
   }
@@ -95,6 +98,8 @@ function conditionToShlink(condition: RuleCondition) {
     case 'device':
     case 'language':
       return { type: condition.type, matchKey: null, matchValue: condition.value };
+    case 'country':
+      return { type: 'geolocation-country-code', matchKey: null, matchValue: condition.value };
     case 'query':
       if (condition.value === undefined) {
         return { type: 'any-value-query-param', matchKey: condition.name, matchValue: null };

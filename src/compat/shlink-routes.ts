@@ -33,6 +33,8 @@ import { checkTags, MAX_TAGS, tagKey, type TagSummary } from '../links/tags.js';
 import { verifyUtf8Form, verifyUtf8Json } from '../http/utf8-body.js';
 import { canonicalRules, readRules, rulesFromText } from '../links/redirect-rules.js';
 import { rulesFromShlink, rulesToShlink, ShlinkRulesBodySchema } from './shlink-redirect-rules.js';
+import { shlinkVisitsPage } from './compat-stats.js';
+import { utcDay } from '../stats/visit-counter.js';
 
 /**
  * Shlink's REST API (`/rest/v1`, `/rest/v2`, `/rest/v3` — Shlink answers all three alike), so that
@@ -196,16 +198,19 @@ function modeParam(query: Record<string, unknown>, name: string): 'any' | 'all' 
   throw invalidData(`${name} must be any or all`, [name]);
 }
 
+/** A whole-number query parameter of Shlink's paging (`page`, `itemsPerPage`), or null. */
+function numberParam(query: Record<string, unknown>, name: string): number | null {
+  const value = query[name];
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || !/^-?\d{1,9}$/.test(value)) {
+    throw invalidData(`${name} must be a number`, [name]);
+  }
+  return Number(value);
+}
+
 /** Shlink's pagination of a list it holds whole: `itemsPerPage` absent or -1 is every item. */
 function paginate<T>(items: readonly T[], query: Record<string, unknown>) {
-  const number = (name: string): number | null => {
-    const value = query[name];
-    if (value === undefined) return null;
-    if (typeof value !== 'string' || !/^-?\d{1,9}$/.test(value)) {
-      throw invalidData(`${name} must be a number`, [name]);
-    }
-    return Number(value);
-  };
+  const number = (name: string) => numberParam(query, name);
   const page = Math.max(1, number('page') ?? 1);
   const asked = number('itemsPerPage');
   const perPage = asked === null || asked < 0 ? items.length : Math.max(1, asked);
@@ -220,6 +225,47 @@ function paginate<T>(items: readonly T[], query: Record<string, unknown>) {
       totalItems: items.length,
     },
   };
+}
+
+/** The most visits one page of a short URL's visits holds (what Shlink's web client asks for). */
+const MAX_VISITS_PER_PAGE = 5000;
+
+/**
+ * Shlink's `page` (1 and up; less is 1) and `itemsPerPage` (absent or negative: every item,
+ * here null; snip answers at most MAX_VISITS_PER_PAGE).
+ */
+function pageParams(query: Record<string, unknown>): { page: number; perPage: number | null } {
+  const number = (name: string) => numberParam(query, name);
+  const page = Math.max(1, number('page') ?? 1);
+  const asked = number('itemsPerPage');
+  return {
+    page,
+    perPage: asked === null || asked < 0 ? null : Math.min(Math.max(1, asked), MAX_VISITS_PER_PAGE),
+  };
+}
+
+/** A visits query's date: an ISO 8601 date, or a date-time with or without an offset. */
+const VisitsDate = z.union([z.iso.datetime({ offset: true, local: true }), z.iso.date()]);
+
+/** The UTC day of Shlink's `startDate`/`endDate` (an ISO 8601 date or date-time), or null when absent. */
+function dayParam(query: Record<string, unknown>, name: string): string | null {
+  const value = query[name];
+  if (value === undefined || value === '') return null;
+  if (typeof value !== 'string' || !VisitsDate.safeParse(value).success) {
+    throw invalidData(`${name} must be an ISO 8601 date or date-time`, [name]);
+  }
+  // A date, or a date-time without an offset (Shlink reads it in its own zone), is UTC here.
+  const utc =
+    value.length === 10
+      ? `${value}T00:00:00Z`
+      : /[zZ]|[+-]\d{2}:?\d{2}$/.test(value.slice(10))
+        ? value
+        : `${value}Z`;
+  const time = Date.parse(utc);
+  if (!Number.isFinite(time)) {
+    throw invalidData(`${name} must be an ISO 8601 date or date-time`, [name]);
+  }
+  return utcDay(time);
 }
 
 /** Shlink's `searchTerm` and `orderBy` over the tags: by name unless told otherwise. */
@@ -242,6 +288,10 @@ function sortedTags(tags: readonly TagSummary[], query: Record<string, unknown>)
       order[1] === 'tag' ? sign * byName(a, b) : sign * (value(a) - value(b)) || byName(a, b),
     );
 }
+
+/** Every day a count can have, for totals of all time. */
+const FIRST_DAY = '0000-01-01';
+const LAST_DAY = '9999-12-31';
 
 export type ShlinkDeps = ApiDeps & {
   health: HealthStore;
@@ -666,6 +716,60 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       baseUrlRedirect: edited.domain.rootRedirect,
       regular404Redirect: edited.domain.notFoundRedirect,
       invalidShortUrlRedirect: edited.domain.notFoundRedirect,
+    });
+  });
+
+  // Shlink's visits overview. snip counts no bot visit, so every visit is a non-bot's; the
+  // orphan visits (to the root, to unknown codes) are not counted yet and are 0.
+  api.get('/visits', async (_req, res) => {
+    requireFullKey(res);
+    const total = await deps.links.totalVisitsOfAllLinks();
+    // Orphan visits are the requests for codes that do not exist, counted per domain and day
+    // (bots' included: snip does not tell them apart there, so all count as nonBots).
+    const unknown = await deps.visits.notFoundCounts(FIRST_DAY, LAST_DAY);
+    const orphans = unknown.reduce((sum, row) => sum + row.count, 0);
+    res.json({
+      visits: {
+        nonOrphanVisits: { total, nonBots: total, bots: 0 },
+        orphanVisits: { total: orphans, nonBots: orphans, bots: 0 },
+      },
+    });
+  });
+
+  // A short URL's visits, built from snip's daily aggregates (ADR 034): the totals are the real
+  // ones of the range, the rows carry the day, the country and the referring host only.
+  api.get('/short-urls/:shortCode/visits', async (req, res) => {
+    requireFullKey(res);
+    const query = req.query as Record<string, unknown>;
+    const link = await findLink(req);
+    const today = utcDay(deps.now());
+    const range = {
+      from: dayParam(query, 'startDate') ?? utcDay(0),
+      to: dayParam(query, 'endDate') ?? today,
+    };
+    const { page, perPage } = pageParams(query);
+    const limit = perPage ?? MAX_VISITS_PER_PAGE;
+    const visitedUrl = linkAddress(deps, req, link).shortUrl;
+    const { data, total } = await shlinkVisitsPage(
+      deps.visits,
+      link.id,
+      range,
+      { offset: (page - 1) * limit, limit },
+      visitedUrl,
+    );
+    // Without itemsPerPage Shlink answers every visit; snip at most MAX_VISITS_PER_PAGE.
+    const itemsPerPage = perPage ?? Math.min(total, MAX_VISITS_PER_PAGE);
+    res.json({
+      visits: {
+        data,
+        pagination: {
+          currentPage: page,
+          pagesCount: itemsPerPage === 0 ? 0 : Math.ceil(total / itemsPerPage),
+          itemsPerPage,
+          itemsInCurrentPage: data.length,
+          totalItems: total,
+        },
+      },
     });
   });
 

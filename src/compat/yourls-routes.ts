@@ -15,7 +15,7 @@ import { hasUtf8Query, notUtf8, verifyUtf8Form } from '../http/utf8-body.js';
 /**
  * The YOURLS API (`/yourls-api.php`), so that YOURLS's clients (ShareX's YOURLS shortener and
  * uploaders, Raycast, scripts) work against snip unchanged: GET or POST (form or multipart), the
- * key as `signature`, `action=shorturl|expand|url-stats`, `format=json|xml|simple` (XML when
+ * key as `signature`, `action=shorturl|expand|url-stats|db-stats|stats`, `format=json|xml|simple` (XML when
  * absent, as YOURLS does). `shorturl` takes a `title` (snip's title; snip never fetches one from
  * the page), and every answer carries it. snip keeps no IP address, so that field is empty.
  */
@@ -48,6 +48,16 @@ function toXml(value: unknown, name: string): string {
  * Sends an answer the way YOURLS does: the HTTP status from `statusCode` or `errorCode`, and the
  * body as JSON, XML (root element `<root>`, as since YOURLS 1.8) or the one line `simple` asks for.
  */
+/** The most links YOURLS's `stats` answers at once. */
+const MAX_STATS_LINKS = 1000;
+
+/** PHP's intval of a parameter: its leading integer, 0 for none; `fallback` when absent. */
+function intval(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const match = /^\s*([+-]?\d{1,9})/.exec(value);
+  return match ? Number(match[1]) : 0;
+}
+
 function reply(res: Response, format: string, answer: Answer, simple: string): void {
   const status = Number(answer.statusCode ?? answer.errorCode ?? 200);
   res.status(status);
@@ -264,6 +274,65 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
           },
         };
         return reply(res, format, answer, 'Need either XML or JSON format for stats');
+      }
+
+      // YOURLS's totals of the links (not deleted) and their clicks; `stats` adds the links of
+      // its `filter` (top, bottom, last; rand a window of them at a random place) from `start`.
+      if (params.action === 'db-stats' || params.action === 'stats') {
+        if (res.locals.caller === null || res.locals.caller?.scope !== 'full') {
+          throw new ApiProblem('unauthorized', 'Please log in');
+        }
+        const states = await deps.links.countByState();
+        const totals = {
+          total_links: Object.values(states).reduce((sum, n) => sum + n, 0) - states.deleted,
+          total_clicks: await deps.links.totalVisitsOfAllLinks(),
+        };
+        const simple = 'Need either XML or JSON format for stats';
+        if (params.action === 'db-stats') {
+          const answer = { 'db-stats': totals, statusCode: '200', message: 'success' };
+          return reply(res, format, answer, simple);
+        }
+        const limit = Math.min(intval(params.limit, 10), MAX_STATS_LINKS);
+        const filter = params.filter ?? 'top';
+        const random = filter === 'rand' || filter === 'random';
+        const start = random
+          ? Math.floor(Math.random() * Math.max(0, totals.total_links - limit + 1))
+          : Math.max(0, intval(params.start, 0));
+        const { links } =
+          limit > 0
+            ? await deps.links.listLinks({
+                search: '',
+                state: null,
+                excludeDeleted: true,
+                orderBy: filter === 'last' || random ? 'created' : 'visits',
+                direction: filter === 'bottom' ? 'asc' : 'desc',
+                limit,
+                offset: start,
+              })
+            : { links: [] };
+        const answer: Answer = {
+          ...(links.length === 0
+            ? {}
+            : {
+                links: Object.fromEntries(
+                  links.map((link, i) => [
+                    `link_${i + 1}`,
+                    {
+                      shorturl: linkAddress(deps, req, link).shortUrl,
+                      url: link.target,
+                      title: link.title ?? '',
+                      timestamp: yourlsTime(link.created),
+                      ip: '',
+                      clicks: String(deps.links.totalVisits(link)),
+                    },
+                  ]),
+                ),
+              }),
+          stats: totals,
+          statusCode: '200',
+          message: 'success',
+        };
+        return reply(res, format, answer, simple);
       }
 
       const message = 'Unknown or missing "action" parameter';

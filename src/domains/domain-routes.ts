@@ -78,6 +78,25 @@ export function gateHosts(deps: {
   };
 }
 
+/**
+ * Before the not-found redirect and snip's 404 page: a `GET` or `HEAD` of a code (or its
+ * preview) that reached them names no link of the domain the host answers — any link would have
+ * been answered — and is counted for that domain's key (an alias's under the domain it aliases),
+ * whoever asks: a bot's probing too. Other methods are not asked of codes (and reach the 404 for
+ * links that exist too), so they are not counted. The redirect fast path hands unknown codes to
+ * Express, so they all pass here, those the not-found rate limit refuses included. Only the count
+ * is kept: never the code, nor who asked.
+ */
+export function countUnknownCodes(count: (domainKey: number) => void): RequestHandler {
+  return (req, res, next) => {
+    if (readsOnly(req)) {
+      const domainKey = linkDomainKeyOf(hostScopeOf(res));
+      if (domainKey !== null && codeOfPath(req.path) !== null) count(domainKey);
+    }
+    next();
+  };
+}
+
 /** Before snip's 404 page: an added domain with a not-found redirect sends the visitor there. */
 export const redirectUnknown: RequestHandler = (req, res, next) => {
   const scope = hostScopeOf(res);

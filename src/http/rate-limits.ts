@@ -184,7 +184,8 @@ export type RateLimitName = (typeof RATE_LIMIT_NAMES)[number];
 
 type Rules = Record<'create' | 'notFound' | 'manage' | 'api' | 'qr' | 'password', RateLimitRule>;
 
-const FIXED_RULES = {
+/** The limits no setting changes: admin sign-in (always on) and abuse reports. */
+export const FIXED_RULES = {
   signIn: { points: 10, seconds: 900, text: '10/15min' },
   report: { points: 10, seconds: 3600, text: '10/h' },
 } as const;

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { SNIP_COOKIES } from '../http/cookies.js';
 
 /**
  * A link's password: how it is checked, stored and proved afterwards (ADR 027).
@@ -86,9 +87,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** The cookie that unlocks one protected link in one browser. */
-export const UNLOCK_COOKIE = 'snip_unlock';
+export const UNLOCK_COOKIE = SNIP_COOKIES.unlock.name;
 /** How long an unlock lasts: a day at most. */
-export const UNLOCK_SECONDS = 86_400;
+export const UNLOCK_SECONDS = SNIP_COOKIES.unlock.maxAgeSeconds;
 
 /**
  * The signature of an unlock: HMAC-SHA256 under the signing key of the link's code and id, the

@@ -394,6 +394,11 @@ export function createLinkService(deps: LinkServiceDeps) {
       return link.visits + deps.pendingVisits(link.id);
     },
 
+    /** The visits written of every link not deleted (those of the last second may be in memory still). */
+    async totalVisitsOfAllLinks(): Promise<number> {
+      return deps.links.sumVisits();
+    },
+
     /** How many links are active, expired, disabled and deleted now. */
     async countByState(): Promise<Record<LinkStateName, number>> {
       return deps.links.countByState(deps.now());

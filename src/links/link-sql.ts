@@ -100,9 +100,15 @@ export const TOMBSTONE = sqlText(
 );
 export const DELETE_DAILY = sqlText('DELETE FROM visits_daily WHERE url_id = :id');
 export const DELETE_REFERRERS = sqlText('DELETE FROM visits_referrers WHERE url_id = :id');
+export const DELETE_DIMENSIONS = sqlText('DELETE FROM visit_dimensions WHERE url_id = :id');
 /** A tombstone carries no tags (tag-store.ts), so no tag counts a deleted link. */
 export const DELETE_LINK_TAGS = sqlText('DELETE FROM link_tags WHERE url_id = :id');
 export const COUNT_LINKS = sqlText('SELECT COUNT(*) AS n FROM urls WHERE deleted_at IS NULL');
+
+/** The visits written to the database of every link not deleted. */
+export const SUM_VISITS = sqlText(
+  'SELECT COALESCE(SUM(visits), 0) AS n FROM urls WHERE deleted_at IS NULL',
+);
 
 /**
  * The states. Visits still counted in memory are not seen here: a link at its visit limit may

@@ -19,9 +19,11 @@ import {
   activeMentioningSql,
   COUNT_BY_STATE,
   COUNT_LINKS,
+  SUM_VISITS,
   DELETE_DAILY,
   DELETE_LINK_TAGS,
   DELETE_REFERRERS,
+  DELETE_DIMENSIONS,
   INSERT_LINK,
   LINK_BY_CODE,
   LINK_BY_TOKEN_HASH,
@@ -107,6 +109,7 @@ const TOMBSTONE_MANY = `WITH changed AS (
   SELECT pg_notify($3, key) FROM changed`;
 const DELETE_DAILY_MANY = 'DELETE FROM visits_daily WHERE url_id = ANY($1)';
 const DELETE_REFERRERS_MANY = 'DELETE FROM visits_referrers WHERE url_id = ANY($1)';
+const DELETE_DIMENSIONS_MANY = 'DELETE FROM visit_dimensions WHERE url_id = ANY($1)';
 const DELETE_LINK_TAGS_MANY = 'DELETE FROM link_tags WHERE url_id = ANY($1)';
 
 const ACTIVE_MENTIONING = activeMentioningSql('strpos');
@@ -212,6 +215,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         );
         await client.query(postgresQuery(DELETE_DAILY, { id }));
         await client.query(postgresQuery(DELETE_REFERRERS, { id }));
+        await client.query(postgresQuery(DELETE_DIMENSIONS, { id }));
         await client.query(postgresQuery(DELETE_LINK_TAGS, { id }));
       });
     },
@@ -222,6 +226,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         await client.query(TOMBSTONE_MANY, [now, list, LINK_CHANGED_CHANNEL]);
         await client.query(DELETE_DAILY_MANY, [list]);
         await client.query(DELETE_REFERRERS_MANY, [list]);
+        await client.query(DELETE_DIMENSIONS_MANY, [list]);
         await client.query(DELETE_LINK_TAGS_MANY, [list]);
       });
     },
@@ -280,6 +285,11 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
     async countLinks(): Promise<number> {
       const { rows } = await pool.query<{ n: number }>(COUNT_LINKS.postgres);
       return rows[0]?.n ?? 0;
+    },
+    async sumVisits(): Promise<number> {
+      // SUM of an integer column is a bigint, which pg answers as a string.
+      const { rows } = await pool.query<{ n: string | number }>(SUM_VISITS.postgres);
+      return Number(rows[0]?.n ?? 0);
     },
     /** How many links are in each state at `now` (visits still in memory are not seen). */
     async countByState(now: number): Promise<Record<LinkStateName, number>> {

@@ -16,9 +16,11 @@ import {
   activeMentioningSql,
   COUNT_BY_STATE,
   COUNT_LINKS,
+  SUM_VISITS,
   DELETE_DAILY,
   DELETE_LINK_TAGS,
   DELETE_REFERRERS,
+  DELETE_DIMENSIONS,
   INSERT_LINK,
   LINK_BY_CODE,
   LINK_BY_TOKEN_HASH,
@@ -65,8 +67,10 @@ export function createLinkRepository(db: Db) {
   const tombstone = db.prepare<[{ now: number; id: number }]>(TOMBSTONE.sqlite);
   const deleteDaily = db.prepare<[{ id: number }]>(DELETE_DAILY.sqlite);
   const deleteReferrers = db.prepare<[{ id: number }]>(DELETE_REFERRERS.sqlite);
+  const deleteDimensions = db.prepare<[{ id: number }]>(DELETE_DIMENSIONS.sqlite);
   const deleteLinkTags = db.prepare<[{ id: number }]>(DELETE_LINK_TAGS.sqlite);
   const count = db.prepare<[], { n: number }>(COUNT_LINKS.sqlite);
+  const sumVisits = db.prepare<[], { n: number }>(SUM_VISITS.sqlite);
   const countStates = db.prepare<{ now: number }, { state: LinkStateName | 'all'; n: number }>(
     COUNT_BY_STATE.sqlite,
   );
@@ -100,6 +104,7 @@ export function createLinkRepository(db: Db) {
     tombstone.run({ now, id });
     deleteDaily.run({ id });
     deleteReferrers.run({ id });
+    deleteDimensions.run({ id });
     deleteLinkTags.run({ id });
   };
   const deleteLink = db.transaction(deleteOne);
@@ -211,6 +216,9 @@ export function createLinkRepository(db: Db) {
     },
     countLinks(): number {
       return count.get()?.n ?? 0;
+    },
+    sumVisits(): number {
+      return sumVisits.get()?.n ?? 0;
     },
     /** How many links are in each state at `now` (visits still in memory are not seen). */
     countByState(now: number): Record<LinkStateName, number> {

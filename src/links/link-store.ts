@@ -58,6 +58,8 @@ export interface LinkStore {
     page?: LinkPage,
   ): Awaitable<{ id: number; code: string; domainId: number | null; target: string }[]>;
   countLinks(): Awaitable<number>;
+  /** The visits written to the database of every link not deleted. */
+  sumVisits(): Awaitable<number>;
   /** How many links are in each state at `now` (visits still in memory are not seen). */
   countByState(now: number): Awaitable<Record<LinkStateName, number>>;
   /**

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { VisitCounter } from '../stats/visit-counter.js';
+import type { VisitCounter, VisitFacts } from '../stats/visit-counter.js';
 import { isCountedVisit, referrerHost } from '../stats/visit-rules.js';
 import type { RedirectStatus } from './link-options.js';
 import type { RedirectTarget } from './link.js';
@@ -41,6 +41,13 @@ export type RedirectResponder = (
  */
 export function createRedirectResponder(deps: {
   visits: Pick<VisitCounter, 'record'>;
+  /**
+   * What the statistics derive from a counted visit (stats/visit-facts.ts): null for one that
+   * asks not to be tracked; undefined (or no factsOf) for one counted by day and referrer only.
+   */
+  factsOf?: (req: IncomingMessage) => VisitFacts | null | undefined;
+  /** The country of a request's client address, for rules with a country condition. */
+  countryOf?: (req: IncomingMessage) => string;
   isOwnHost: IsOwnHost;
   redirects: RedirectTally;
   /** MAX_URL_LENGTH: a forwarded query that would make the target longer is not forwarded. */
@@ -53,6 +60,7 @@ export function createRedirectResponder(deps: {
       deps.visits.record(
         link.id,
         referrerHost(req, (host) => deps.isOwnHost(req, host)),
+        deps.factsOf?.(req),
       );
     }
     // A link with rules goes where its first matching rule says (redirect-rules.ts), with a
@@ -62,8 +70,12 @@ export function createRedirectResponder(deps: {
     if (link.rules !== null) {
       const { rules, vary } = parsedRules(link.rules);
       target =
-        chooseRuleTarget(rules, { url: req.url ?? '', headers: req.headers, now: deps.now() }) ??
-        target;
+        chooseRuleTarget(rules, {
+          url: req.url ?? '',
+          headers: req.headers,
+          now: deps.now(),
+          country: () => deps.countryOf?.(req) ?? 'unknown',
+        }) ?? target;
       status = statusWithRules(status);
       if (vary !== '') res.setHeader('Vary', vary);
     }

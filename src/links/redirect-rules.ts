@@ -37,7 +37,9 @@ export type RuleCondition =
   /** Absent `value`: present with any value; `''`: present without a value; else equal to it. */
   | { type: 'query'; name: string; value?: string }
   /** An instant (ISO 8601, UTC): the visit is before it, or after it. */
-  | { type: 'before' | 'after'; value: string };
+  | { type: 'before' | 'after'; value: string }
+  /** An ISO 3166-1 country code, upper-case: the country of the visitor's address. */
+  | { type: 'country'; value: string };
 
 export type RedirectRule = { url: string; conditions: RuleCondition[] };
 
@@ -101,16 +103,18 @@ const ConditionSchema = z.discriminatedUnion(
         return z.NEVER;
       }),
     }),
-    // A visitor's country needs a lookup snip does not make yet: refused, saying so.
-    z.strictObject({ type: z.literal('country'), value: z.string() }).refine(() => false, {
-      error: 'needs each visitor’s country, which snip does not look up yet',
-      path: ['type'],
+    z.strictObject({
+      type: z.literal('country'),
+      value: z
+        .string()
+        .regex(/^[A-Za-z]{2}$/, { error: 'must be a two-letter country code such as DE' })
+        .transform((code) => code.toUpperCase()),
     }),
   ],
   {
     error: (issue) =>
       issue.code === 'invalid_union'
-        ? `is not a condition snip knows (device, language, query, before, after)`
+        ? `is not a condition snip knows (device, language, query, before, after, country)`
         : undefined,
   },
 );
@@ -336,7 +340,13 @@ function languageMatches(rule: string, accepted: readonly string[]): boolean {
 }
 
 /** A visit as the rules see it. */
-export type Visit = { url: string; headers: IncomingHttpHeaders; now: number };
+export type Visit = {
+  url: string;
+  headers: IncomingHttpHeaders;
+  now: number;
+  /** The country of the visitor's address, looked up only when a rule asks (in memory only). */
+  country?: () => string;
+};
 
 function holds(condition: RuleCondition, visit: Visit, query: () => URLSearchParams): boolean {
   switch (condition.type) {
@@ -354,6 +364,8 @@ function holds(condition: RuleCondition, visit: Visit, query: () => URLSearchPar
       return visit.now < Date.parse(condition.value);
     case 'after':
       return visit.now > Date.parse(condition.value);
+    case 'country':
+      return visit.country?.() === condition.value;
   }
 }
 
@@ -407,6 +419,8 @@ const DEVICE_WORDS: Record<Device, string> = {
   chromeos: 'ChromeOS',
 };
 
+const COUNTRY_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+
 /** A rule's conditions in words, for the preview page: "on an iPhone or iPad, in de". */
 export function describeConditions(conditions: readonly RuleCondition[]): string {
   return conditions
@@ -423,6 +437,8 @@ export function describeConditions(conditions: readonly RuleCondition[]): string
         case 'before':
         case 'after':
           return `${condition.type} ${condition.value.replace('.000Z', 'Z')}`;
+        case 'country':
+          return `from ${COUNTRY_NAMES.of(condition.value) ?? condition.value}`;
       }
     })
     .join(', ');

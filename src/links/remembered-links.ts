@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { SNIP_COOKIES } from '../http/cookies.js';
 import { MANAGE_TOKEN_PATTERN } from './manage-token.js';
 
 /**
@@ -6,9 +7,9 @@ import { MANAGE_TOKEN_PATTERN } from './manage-token.js';
  * home page can list "your links". Only the newest few are kept: the cookie stays small and
  * old tokens are forgotten rather than growing it forever.
  */
-export const REMEMBERED_LINKS_COOKIE = 'snip_links';
+export const REMEMBERED_LINKS_COOKIE = SNIP_COOKIES.rememberedLinks.name;
 export const MAX_REMEMBERED_LINKS = 20;
-const ONE_YEAR_MS = 365 * 86_400_000;
+const MAX_AGE_MS = SNIP_COOKIES.rememberedLinks.maxAgeSeconds * 1000;
 
 export function readRememberedTokens(req: Request): string[] {
   const header = req.headers.cookie;
@@ -40,7 +41,7 @@ export function writeRememberedTokens(res: Response, tokens: string[], secure: b
     httpOnly: true,
     sameSite: 'lax',
     secure,
-    maxAge: ONE_YEAR_MS,
+    maxAge: MAX_AGE_MS,
     // Tokens are base64url and the separator is '.', so the value needs no encoding.
     encode: (value) => value,
   });

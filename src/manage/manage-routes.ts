@@ -7,8 +7,11 @@ import type { Link } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import type { ShortUrlOf } from '../links/link-routes.js';
 import { passwordProblem } from '../links/link-password.js';
-import { buildVisitChart, firstChartDay } from '../stats/visit-chart.js';
+import type { GeoSource } from '../stats/geo-source.js';
+import { linkStatsSection, statsCsvDownload } from '../stats/stats-view.js';
 import type { VisitStore } from '../stats/visit-store.js';
+import { csvRecord } from '../transfer/csv.js';
+import { pageLanguageOf } from '../http/page-language.js';
 import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { forgetToken } from '../links/remembered-links.js';
 import { formatTagList } from '../links/tags.js';
@@ -27,13 +30,10 @@ export type ManageRouteDeps = {
   secureCookies: (req: Request) => boolean;
   /** Counts a management action (a POST) against the client's RATE_LIMIT_MANAGE. */
   limit: RequestLimit;
+  /** The country database, named on the statistics as its licence asks; null: none. */
+  geoSource?: GeoSource | null;
 };
 
-const TOP_REFERRERS = 10;
-
-const ChartQuerySchema = z.object({
-  days: z.enum(['30', '90']).optional().default('30').transform(Number),
-});
 const UpdateFormSchema = z.object({ url: z.string().trim() });
 /**
  * The password fields of the management page: an empty `password` keeps the current one, a new
@@ -72,14 +72,17 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
     extra: { values?: object; errors?: object; status?: number } = {},
   ) {
     const token = String(req.params.token);
-    const { days } = ChartQuerySchema.safeParse(req.query).data ?? { days: 30 };
-    const now = deps.now();
-    const [daily, referrers] = await Promise.all([
-      deps.visits.dailyCounts(link.id, firstChartDay(days, now)),
-      deps.visits.topReferrers(link.id, TOP_REFERRERS),
-    ]);
+    // The statistics' period: ?days=7|30|90|all or ?from=&to=; a range that is none is a 400
+    // page that says what to fix.
+    const section = await linkStatsSection(
+      deps.visits,
+      link,
+      req.query,
+      deps.now(),
+      pageLanguageOf(res),
+    );
     const shortUrl = deps.shortUrlOf(req, link);
-    res.status(extra.status ?? 200).render('manage', {
+    res.status(extra.status ?? (section.stats === null ? 400 : 200)).render('manage', {
       link,
       token,
       // A link on an added domain: its QR code is asked for by naming its domain (ADR 031).
@@ -91,8 +94,17 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       shortUrl,
       manageUrl: `${deps.publicOrigin(req)}/manage/${token}`,
       totalVisits: deps.links.totalVisits(link),
-      chart: buildVisitChart(daily, days, now),
-      referrers,
+      stats: section.stats,
+      range: {
+        // Back to the statistics section after the page loads.
+        action: `/manage/${token}#stats-title`,
+        hidden: {},
+        query: '',
+        errors: section.errors,
+        values: section.values,
+      },
+      csvPath: `/manage/${token}/stats.csv`,
+      geoSource: deps.geoSource ?? null,
       // The URL field holds the target without its UTM parameters; the UTM fields hold them.
       values: extra.values ?? {
         ...splitUtm(link.target).utm,
@@ -174,6 +186,15 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       res.redirect(303, `/manage/${String(req.params.token)}?done=${action}d`);
     });
   }
+
+  // The aggregates of the page's range as CSV, for whoever holds the token, like the page.
+  router.get('/manage/:token/stats.csv', async (req, res, next) => {
+    const link = await requireLink(req);
+    if (!link) return next();
+    const csv = await statsCsvDownload(deps.visits, link, req.query, deps.now());
+    if (!csv.ok) throw new HttpError(400, csv.problem);
+    res.attachment(csv.name).type('text/csv; charset=utf-8').send(csv.rows.map(csvRecord).join(''));
+  });
 
   router.get('/manage/:token/delete', async (req, res, next) => {
     const link = await requireLink(req);

@@ -1,5 +1,19 @@
 import type { Awaitable } from '../db/awaitable.js';
-import type { VisitBatch, VisitStore } from './visit-store.js';
+import {
+  DIMENSIONS,
+  type Dimension,
+  type DimensionCount,
+  type VisitBatch,
+  type VisitStore,
+} from './visit-store.js';
+import {
+  addHashToSketch,
+  encodeSketch,
+  mergeSketches,
+  newSketch,
+  type Sketch,
+  type VisitorHash,
+} from './visitor-sketch.js';
 
 export type VisitCounter = ReturnType<typeof createVisitCounter>;
 
@@ -14,23 +28,199 @@ function increment<K>(map: Map<K, number>, key: K, by = 1): void {
 }
 
 /**
+ * What one visit says, worked out in memory for it and then dropped: its visitor's keyed hash
+ * (visitor-key.ts) and its value of each dimension but the referrer, which `record` takes as a
+ * host. A visit with `DNT: 1` or `Sec-GPC: 1` has none (null): it counts toward the total, the
+ * day and the visit limit, and nothing else is derived from it.
+ */
+export type VisitFacts = { visitor: VisitorHash } & Record<Exclude<Dimension, 'referrer'>, string>;
+
+/** The referrer dimension's value of a visit without a (usable) referrer. */
+export const DIRECT = 'direct';
+
+/** One value's visits and visitors, gathered in memory. */
+type Tally = { count: number; visitors: Sketch };
+/** One day of a link: its visitors, and per dimension, value → tally (fixed names: a visit touches each). */
+type DayTally = { visitors: Sketch } & Record<Dimension, Map<string, Tally>>;
+
+function newDayTally(): DayTally {
+  return {
+    visitors: newSketch(),
+    country: new Map(),
+    browser: new Map(),
+    os: new Map(),
+    device: new Map(),
+    language: new Map(),
+    referrer: new Map(),
+  };
+}
+
+/** The visits of one link since the last flush: what its visit limit and counts need. */
+type Pending = VisitBatch;
+
+function newPending(urlId: number, now: number): Pending {
+  return { urlId, count: 0, lastVisit: now, byDay: new Map(), byReferrer: new Map() };
+}
+
+/**
+ * The dimensions and visitors of one link's visits since its tallies were last written, with
+ * the sketches still open; `since` is when the first of them was tallied.
+ */
+type Tallies = { urlId: number; since: number; days: Map<string, DayTally> };
+
+/**
+ * How long the periodic flush keeps a link's tallies in memory before it writes them (the final
+ * flush, at shutdown, writes them all): a link visited every second then costs its six dimension
+ * rows and their sketches once in five flushes, not in each (ADR 035). Its counts are still
+ * written every second; a hard crash loses at most this long of its dimensions.
+ */
+export const TALLY_HOLD_MS = 5000;
+
+function tally(table: Map<string, Tally>, value: string, hi: number, lo: number): void {
+  let entry = table.get(value);
+  if (entry === undefined) {
+    entry = { count: 0, visitors: newSketch() };
+    table.set(value, entry);
+  }
+  entry.count += 1;
+  addHashToSketch(entry.visitors, hi, lo);
+}
+
+/** Ints a logged visit takes: its visitor's hash (two words) and its six values' ids. */
+const LOGGED = 8;
+/** Distinct values the log names before its names are forgotten at the next drain. */
+const LOG_NAMES = 4096;
+
+/** A batch as the store takes it, with its link's tallies if they are due: each sketch encoded once. */
+function sealed(batch: Pending, due: Tallies | undefined): VisitBatch {
+  if (due === undefined) return batch;
+  const dimensions: DimensionCount[] = [];
+  const dayVisitors = new Map<string, Uint8Array>();
+  for (const [day, tallies] of due.days) {
+    dayVisitors.set(day, encodeSketch(tallies.visitors));
+    for (const dimension of DIMENSIONS) {
+      for (const [value, entry] of tallies[dimension]) {
+        const visitors = encodeSketch(entry.visitors);
+        dimensions.push({ day, dimension, value, count: entry.count, visitors });
+      }
+    }
+  }
+  const { urlId, count, lastVisit, byDay, byReferrer } = batch;
+  return { urlId, count, lastVisit, byDay, byReferrer, dayVisitors, dimensions };
+}
+
+/** Adds `from`'s tallies into `into`'s, merging the sketches of the values both have. */
+function mergeDay(into: DayTally, from: DayTally): void {
+  into.visitors = mergeSketches(into.visitors, from.visitors);
+  for (const dimension of DIMENSIONS) {
+    for (const [value, entry] of from[dimension]) {
+      const kept = into[dimension].get(value);
+      if (!kept) into[dimension].set(value, entry);
+      else {
+        kept.count += entry.count;
+        kept.visitors = mergeSketches(kept.visitors, entry.visitors);
+      }
+    }
+  }
+}
+
+/**
  * Counts visits in memory and writes them in one transaction per flush, so a redirect never
  * waits for a disk write. The server flushes every second and on shutdown; a hard crash loses at
- * most the counts of the last second, never a link.
+ * most the counts of the last second, never a link (and the dimensions of the last
+ * TALLY_HOLD_MS, which the periodic flush holds back).
  *
  * On SQLite a flush is done when `flush` returns. On PostgreSQL it is done later: until then its
  * batches are "in flight" — still counted for each link's visit limit — and a flush asked for
  * meanwhile writes nothing (it returns 0), so one machine's flushes never overtake each other.
  */
 export function createVisitCounter(deps: { visits: VisitStore; now: () => number }) {
-  let pending = new Map<number, VisitBatch>();
+  let pending = new Map<number, Pending>();
   let pendingTotal = 0;
-  let inFlight: { batches: Map<number, VisitBatch>; done: Promise<unknown> } | null = null;
+  // Links' tallies, oldest first (a link's entry is made when its first tallied visit comes, and
+  // removed when written), so the due ones lead.
+  let tallies = new Map<number, Tallies>();
+  let inFlight: { batches: Map<number, Pending>; done: Promise<unknown> } | null = null;
   // The day's name is computed once per UTC day, not once per visit.
   let dayStart = Number.NEGATIVE_INFINITY;
   let dayName = '';
+  // A visit's facts wait in this log until the next flush tallies them (drain): the redirect
+  // only writes a few numbers one after the other, and the tallies' sketches — thousands of
+  // small tables spread over the heap — are worked in one tight loop, where they stay in the
+  // CPU's caches, instead of one visit at a time between requests, where each add is a cache
+  // miss. Per visit: its link and day (`logLinks`), and LOGGED ints (`logInts`): the hash and
+  // the ids of its values in DIMENSIONS' order, names kept once in `logNames`.
+  let logCount = 0;
+  let logLinks = new Float64Array(2 * 1024);
+  let logInts = new Int32Array(LOGGED * 1024);
+  const logNames: string[] = [];
+  const nameIds = new Map<string, number>();
+  const nameId = (name: string): number => {
+    let id = nameIds.get(name);
+    if (id === undefined) {
+      id = logNames.length;
+      logNames.push(name);
+      nameIds.set(name, id);
+    }
+    return id;
+  };
 
-  function merge(into: Map<number, VisitBatch>, batch: VisitBatch): void {
+  /**
+   * Tallies every logged visit into its link's day: before a flush looks at the tallies. The
+   * visits are taken link by link (sorted by link, in order within one), so a link's sketches
+   * are worked while they are in the caches.
+   */
+  function drain(now: number): void {
+    const order = new Uint32Array(logCount);
+    for (let i = 0; i < logCount; i++) order[i] = i;
+    order.sort((a, b) => logLinks[2 * a]! - logLinks[2 * b]! || a - b);
+    let urlId = Number.NaN;
+    let dayNumber = Number.NaN;
+    let link: Tallies | undefined;
+    let today: DayTally | undefined;
+    for (const i of order) {
+      if (logLinks[2 * i] !== urlId || logLinks[2 * i + 1] !== dayNumber) {
+        urlId = logLinks[2 * i]!;
+        dayNumber = logLinks[2 * i + 1]!;
+        link = tallies.get(urlId);
+        if (!link) {
+          link = { urlId, since: now, days: new Map() };
+          tallies.set(urlId, link);
+        }
+        const day = utcDay(dayNumber * DAY_MS);
+        today = link.days.get(day);
+        if (!today) link.days.set(day, (today = newDayTally()));
+      }
+      const at = i * LOGGED;
+      const hi = logInts[at]!;
+      const lo = logInts[at + 1]!;
+      addHashToSketch(today!.visitors, hi, lo);
+      tally(today!.country, logNames[logInts[at + 2]!]!, hi, lo);
+      tally(today!.browser, logNames[logInts[at + 3]!]!, hi, lo);
+      tally(today!.os, logNames[logInts[at + 4]!]!, hi, lo);
+      tally(today!.device, logNames[logInts[at + 5]!]!, hi, lo);
+      tally(today!.language, logNames[logInts[at + 6]!]!, hi, lo);
+      tally(today!.referrer, logNames[logInts[at + 7]!]!, hi, lo);
+    }
+    logCount = 0;
+    if (logNames.length > LOG_NAMES) {
+      logNames.length = 0;
+      nameIds.clear();
+    }
+  }
+
+  /** Room in the log for one more visit. */
+  function logRoom(): void {
+    if (logCount * 2 < logLinks.length) return;
+    const links = new Float64Array(logLinks.length * 2);
+    links.set(logLinks);
+    logLinks = links;
+    const ints = new Int32Array(logInts.length * 2);
+    ints.set(logInts);
+    logInts = ints;
+  }
+
+  function merge(into: Map<number, Pending>, batch: Pending): void {
     const existing = into.get(batch.urlId);
     if (!existing) {
       into.set(batch.urlId, batch);
@@ -42,8 +232,38 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     for (const [host, n] of batch.byReferrer) increment(existing.byReferrer, host, n);
   }
 
+  /**
+   * Puts tallies taken for a write that failed back, first. A link's tallies gathered since
+   * stay the ones new visits are tallied into; the older ones are merged into them.
+   */
+  function restoreTallies(taken: Tallies[]): void {
+    const kept = tallies;
+    tallies = new Map();
+    for (const entry of taken) {
+      const later = kept.get(entry.urlId);
+      if (!later) {
+        tallies.set(entry.urlId, entry);
+        continue;
+      }
+      for (const [day, dayTally] of entry.days) {
+        const live = later.days.get(day);
+        if (live) mergeDay(live, dayTally);
+        else later.days.set(day, dayTally);
+      }
+      later.since = entry.since;
+      tallies.set(entry.urlId, later);
+      kept.delete(entry.urlId);
+    }
+    for (const [urlId, entry] of kept) tallies.set(urlId, entry);
+  }
+
   return {
-    record(urlId: number, referrerHost: string): void {
+    /**
+     * Counts a visit of a link: its day always; its referring host ('' for none) unless the visit
+     * asked not to be tracked (`facts` null: DNT or GPC); and, with its facts, its visitor and
+     * every dimension's value, each into a sketch of that day's unique visitors.
+     */
+    record(urlId: number, referrerHost: string, facts?: VisitFacts | null): void {
       const now = deps.now();
       if (now < dayStart || now >= dayStart + DAY_MS) {
         dayStart = now - (now % DAY_MS);
@@ -51,14 +271,29 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       }
       let batch = pending.get(urlId);
       if (!batch) {
-        batch = { urlId, count: 0, lastVisit: now, byDay: new Map(), byReferrer: new Map() };
+        batch = newPending(urlId, now);
         pending.set(urlId, batch);
       }
       batch.count += 1;
       batch.lastVisit = Math.max(batch.lastVisit, now);
       increment(batch.byDay, dayName);
-      increment(batch.byReferrer, referrerHost);
       pendingTotal += 1;
+      if (facts === null) return;
+      increment(batch.byReferrer, referrerHost);
+      if (facts === undefined) return;
+      logRoom();
+      logLinks[2 * logCount] = urlId;
+      logLinks[2 * logCount + 1] = dayStart / DAY_MS;
+      const at = logCount * LOGGED;
+      logInts[at] = facts.visitor.hi;
+      logInts[at + 1] = facts.visitor.lo;
+      logInts[at + 2] = nameId(facts.country);
+      logInts[at + 3] = nameId(facts.browser);
+      logInts[at + 4] = nameId(facts.os);
+      logInts[at + 5] = nameId(facts.device);
+      logInts[at + 6] = nameId(facts.language);
+      logInts[at + 7] = nameId(referrerHost === '' ? DIRECT : referrerHost);
+      logCount += 1;
     },
 
     /** Visits recorded for this link and not yet written. */
@@ -75,20 +310,27 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       return pendingTotal;
     },
 
-    /** Links with visits not yet written. */
+    /** Links with visits or tallies not yet written (either kind, whichever has more). */
     pendingLinks(): number {
-      return pending.size;
+      return Math.max(pending.size, tallies.size);
     },
 
     /**
      * Writes what is pending — the visits of at most `maxLinks` links, those recorded first —
      * and returns how many visits it handed to the database (visits of links deleted meanwhile
-     * are dropped there). If the write fails (database busy or full), the counts go back into
-     * memory for the next flush.
+     * are dropped there). A link's tallies go with its visits once they are `holdMs` old (the
+     * periodic flush passes TALLY_HOLD_MS; by default every tally goes), and due tallies of links
+     * without new visits fill the rest of the `maxLinks`. If the write fails (database busy or
+     * full), everything goes back into memory for the next flush.
      */
-    flush(maxLinks = Number.POSITIVE_INFINITY): Awaitable<number> {
-      if (pending.size === 0 || inFlight !== null) return 0;
-      let batches: VisitBatch[];
+    flush(maxLinks = Number.POSITIVE_INFINITY, holdMs = 0): Awaitable<number> {
+      if (inFlight !== null) return 0;
+      const now = deps.now();
+      const isDue = (entry: Tallies | undefined) =>
+        entry !== undefined && now - entry.since >= holdMs;
+      if (pending.size === 0 && !isDue(tallies.values().next().value)) return 0;
+      drain(now);
+      let batches: Pending[];
       if (pending.size <= maxLinks) {
         batches = [...pending.values()];
         pending = new Map();
@@ -100,22 +342,36 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
           pending.delete(urlId);
         }
       }
+      const taken: Tallies[] = [];
+      const take = (urlId: number): Tallies | undefined => {
+        const entry = tallies.get(urlId);
+        if (!isDue(entry)) return undefined;
+        tallies.delete(urlId);
+        taken.push(entry!);
+        return entry;
+      };
+      const written: VisitBatch[] = batches.map((batch) => sealed(batch, take(batch.urlId)));
+      for (const entry of tallies.values()) {
+        if (written.length >= maxLinks || !isDue(entry)) break;
+        written.push(sealed(newPending(entry.urlId, entry.since), take(entry.urlId)));
+      }
       let total = 0;
       for (const batch of batches) total += batch.count;
       pendingTotal -= total;
       const restore = (error: unknown): never => {
         for (const batch of batches) merge(pending, batch);
+        restoreTallies(taken);
         pendingTotal += total;
         throw error;
       };
-      let written;
+      let result;
       try {
-        written = deps.visits.addVisits(batches);
+        result = deps.visits.addVisits(written);
       } catch (error) {
         return restore(error);
       }
-      if (!(written instanceof Promise)) return total;
-      const done = written.then(
+      if (!(result instanceof Promise)) return total;
+      const done = result.then(
         () => {
           inFlight = null;
           return total;

@@ -2,12 +2,33 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { postgresQuery } from '../db/sql-text.js';
-import { DAILY_COUNTS } from './visit-sql.js';
 import {
+  DAILY_COUNTS,
+  DAY_ROWS,
+  DIMENSION_ROWS_POSTGRES,
+  NOT_FOUND_COUNTS,
+  SITE_DAY_ROWS,
+  SITE_DIMENSION_ROWS,
+  TOP_LINK_ROWS,
+} from './visit-sql.js';
+import { mergeEncoded } from './visitor-sketch.js';
+import {
+  MAX_DIMENSION_VALUES,
   MAX_REFERRER_HOSTS,
   OTHER_REFERRERS,
+  OTHER_VALUES,
   type DailyCount,
+  type DayRow,
+  type Dimension,
+  type DimensionCount,
+  type DimensionRow,
+  type EncodedVisitors,
+  type MergeVisitors,
+  type NotFoundCount,
   type ReferrerCount,
+  daysOf,
+  type SiteRow,
+  type TopLinkRow,
   type VisitBatch,
   type VisitStore,
 } from './visit-store.js';
@@ -75,11 +96,32 @@ const ADD_TO_LINKS = `UPDATE urls
   FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v (url_id, count, last_visit)
   WHERE urls.id = v.url_id`;
 
-const ADD_DAILY = `INSERT INTO visits_daily (url_id, day, count)
-  SELECT url_id, day, count
-  FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS v (url_id, day, count)
+/**
+ * The days' counts are added; their sketches are written as the flush merged them with the
+ * stored ones, read under the links' row locks (STORED_DAYS), so no other flush changed them since.
+ */
+const ADD_DAILY = `INSERT INTO visits_daily (url_id, day, count, visitors)
+  SELECT url_id, day, count, visitors
+  FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bytea[]) AS v (url_id, day, count, visitors)
   ORDER BY url_id, day
-  ON CONFLICT (url_id, day) DO UPDATE SET count = visits_daily.count + EXCLUDED.count`;
+  ON CONFLICT (url_id, day) DO UPDATE SET count = visits_daily.count + EXCLUDED.count,
+    visitors = COALESCE(EXCLUDED.visitors, visits_daily.visitors)`;
+
+const STORED_DAYS = `SELECT d.url_id, d.day, d.visitors FROM visits_daily d
+  JOIN unnest($1::bigint[], $2::text[]) AS v (url_id, day) ON d.url_id = v.url_id AND d.day = v.day
+  WHERE d.visitors IS NOT NULL`;
+
+/** Every stored value of the (link, dimension, day) groups a flush touches, with its sketch. */
+const STORED_DIMENSIONS = `SELECT s.url_id, s.dimension, s.day, s.value, s.visitors
+  FROM visit_dimensions s
+  JOIN unnest($1::bigint[], $2::text[], $3::text[]) AS v (url_id, dimension, day)
+    ON s.url_id = v.url_id AND s.dimension = v.dimension AND s.day = v.day`;
+
+const ADD_DIMENSIONS = `INSERT INTO visit_dimensions (url_id, dimension, day, value, count, visitors)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])
+  ORDER BY 1, 2, 3, 4
+  ON CONFLICT (url_id, dimension, day, value) DO UPDATE
+    SET count = visit_dimensions.count + EXCLUDED.count, visitors = EXCLUDED.visitors`;
 
 /**
  * SQLite's rule, in one statement: the batch's hosts are taken in their order (`ord`); the empty
@@ -129,6 +171,24 @@ const TOP_REFERRERS = `SELECT host, count FROM visits_referrers WHERE url_id = $
   ORDER BY count DESC, host COLLATE "C" LIMIT $2`;
 
 /**
+ * Requests for unknown codes, added per domain key and day: one statement, so one transaction;
+ * rows in key order, so two machines' flushes never wait for each other in a circle.
+ */
+const ADD_NOT_FOUND = `INSERT INTO not_found_daily (domain_key, day, count)
+  SELECT domain_key, day, SUM(count) FROM unnest($1::bigint[], $2::text[], $3::bigint[])
+    AS v (domain_key, day, count)
+  GROUP BY domain_key, day
+  ORDER BY domain_key, day
+  ON CONFLICT (domain_key, day) DO UPDATE SET count = not_found_daily.count + EXCLUDED.count`;
+
+/** A site row as pg reads it: the sketches' array is null for a group without any. */
+function withSketches<T extends { visitors: Uint8Array[] }>(
+  row: Omit<T, 'visitors'> & { visitors: Buffer[] | null },
+): T {
+  return { ...row, visitors: row.visitors ?? [] } as unknown as T;
+}
+
+/**
  * Whether the server answered COMMIT with an error of the transaction (then it rolled back),
  * rather than the connection breaking, or the backend being shut down (class 08, 57P0x), after
  * which the commit may or may not have happened.
@@ -156,7 +216,7 @@ function addTo(map: Map<string, number>, key: string, by: number): void {
  * One batch per link: one statement may not change a row twice. SQLite takes two batches of a
  * link one after the other, which stores the same as their sum (hosts in first-seen order).
  */
-function mergeByLink(batches: VisitBatch[]): VisitBatch[] {
+function mergeByLink(batches: VisitBatch[], mergeWith: MergeVisitors): VisitBatch[] {
   const byLink = new Map<number, VisitBatch>();
   for (const batch of batches) {
     const seen = byLink.get(batch.urlId);
@@ -170,18 +230,136 @@ function mergeByLink(batches: VisitBatch[]): VisitBatch[] {
       lastVisit: Math.max(seen.lastVisit, batch.lastVisit),
       byDay: new Map(seen.byDay),
       byReferrer: new Map(seen.byReferrer),
+      dayVisitors: new Map(seen.dayVisitors),
+      dimensions: [...(seen.dimensions ?? []), ...(batch.dimensions ?? [])],
     };
     for (const [day, n] of batch.byDay) addTo(merged.byDay, day, n);
     for (const [host, n] of batch.byReferrer) addTo(merged.byReferrer, host, n);
+    for (const [day, visitors] of batch.dayVisitors ?? []) {
+      merged.dayVisitors!.set(day, mergeWith(merged.dayVisitors!.get(day) ?? null, visitors));
+    }
     byLink.set(batch.urlId, merged);
   }
   return [...byLink.values()];
 }
 
+/** A sketch as pg sends it in a bytea[] parameter. */
+function toBytes(visitors: EncodedVisitors): Buffer | null {
+  if (visitors === null) return null;
+  return Buffer.isBuffer(visitors)
+    ? visitors
+    : Buffer.from(visitors.buffer, visitors.byteOffset, visitors.byteLength);
+}
+
+/**
+ * `mergeVisitors` merges a stored sketch of unique visitors with the one a flush adds: the flush
+ * reads the stored sketches under its links' row locks, merges them here and writes the result.
+ */
 export function createPostgresVisitRepository(
   pool: pg.Pool,
   options: PostgresVisitRepositoryOptions = {},
+  mergeVisitors: MergeVisitors = mergeEncoded,
 ) {
+  /** The days' counts and merged sketches of the links kept, as ADD_DAILY takes them. */
+  async function dailyRows(client: pg.PoolClient, kept: VisitBatch[]) {
+    const rows: [number[], string[], number[], (Buffer | null)[]] = [[], [], [], []];
+    const withVisitors: [number[], string[]] = [[], []];
+    for (const batch of kept) {
+      for (const [day, count] of daysOf(batch)) {
+        rows[0].push(batch.urlId);
+        rows[1].push(day);
+        rows[2].push(count);
+        rows[3].push(toBytes(batch.dayVisitors?.get(day) ?? null));
+        if (batch.dayVisitors?.get(day)) {
+          withVisitors[0].push(batch.urlId);
+          withVisitors[1].push(day);
+        }
+      }
+    }
+    const stored = new Map<string, EncodedVisitors>();
+    if (withVisitors[0].length > 0) {
+      const found = await client.query<{ url_id: string; day: string; visitors: Buffer }>(
+        STORED_DAYS,
+        withVisitors,
+      );
+      for (const row of found.rows) stored.set(`${Number(row.url_id)} ${row.day}`, row.visitors);
+    }
+    // A day without an added sketch keeps its stored one (null: ADD_DAILY leaves it).
+    for (let i = 0; i < rows[0].length; i++) {
+      const added = rows[3][i] ?? null;
+      if (added === null) continue;
+      rows[3][i] = toBytes(mergeVisitors(stored.get(`${rows[0][i]} ${rows[1][i]}`) ?? null, added));
+    }
+    return rows;
+  }
+
+  /**
+   * The dimensions' rows of the links kept: each value under its own name while its link has
+   * fewer than MAX_DIMENSION_VALUES values of that dimension that day (counting those stored and
+   * those this flush adds ahead of it, as SQLite does one at a time), under OTHER_VALUES after
+   * that; entries that end up under one key summed, their sketches merged with the stored one.
+   */
+  async function dimensionRows(client: pg.PoolClient, kept: VisitBatch[]) {
+    const groups = new Map<string, { urlId: number; dimension: string; day: string }>();
+    for (const batch of kept) {
+      for (const entry of batch.dimensions ?? []) {
+        const key = `${batch.urlId} ${entry.dimension} ${entry.day}`;
+        if (!groups.has(key))
+          groups.set(key, { urlId: batch.urlId, dimension: entry.dimension, day: entry.day });
+      }
+    }
+    if (groups.size === 0) return null;
+    const list = [...groups.values()];
+    const found = await client.query<{
+      url_id: string;
+      dimension: string;
+      day: string;
+      value: string;
+      visitors: Buffer | null;
+    }>(STORED_DIMENSIONS, [
+      list.map((g) => g.urlId),
+      list.map((g) => g.dimension),
+      list.map((g) => g.day),
+    ]);
+    /** Per group: its values (stored and new) and their sketches, stored first. */
+    const values = new Map<string, Map<string, EncodedVisitors>>();
+    for (const row of found.rows) {
+      const key = `${Number(row.url_id)} ${row.dimension} ${row.day}`;
+      let known = values.get(key);
+      if (!known) values.set(key, (known = new Map()));
+      known.set(row.value, row.visitors);
+    }
+    const out = new Map<string, { urlId: number; entry: DimensionCount }>();
+    for (const batch of kept) {
+      for (const entry of batch.dimensions ?? []) {
+        const key = `${batch.urlId} ${entry.dimension} ${entry.day}`;
+        let known = values.get(key);
+        if (!known) values.set(key, (known = new Map()));
+        const value =
+          known.has(entry.value) || known.size < MAX_DIMENSION_VALUES ? entry.value : OTHER_VALUES;
+        const rowKey = `${key} ${value}`;
+        const before = out.get(rowKey);
+        const stored = before ? before.entry.visitors : (known.get(value) ?? null);
+        if (!known.has(value)) known.set(value, null);
+        const visitors =
+          stored === null && entry.visitors === null ? null : mergeVisitors(stored, entry.visitors);
+        out.set(rowKey, {
+          urlId: batch.urlId,
+          entry: { ...entry, value, count: (before?.entry.count ?? 0) + entry.count, visitors },
+        });
+      }
+    }
+    const rows = [...out.values()];
+    return [
+      rows.map((r) => r.urlId),
+      rows.map((r) => r.entry.dimension),
+      rows.map((r) => r.entry.day),
+      rows.map((r) => r.entry.value),
+      rows.map((r) => r.entry.count),
+      rows.map((r) => toBytes(r.entry.visitors)),
+    ];
+  }
+
   async function writeOnce(client: pg.PoolClient, batches: VisitBatch[]): Promise<void> {
     const locked = await client.query<{ id: string }>(LOCK_LIVE_LINKS, [
       batches.map((batch) => batch.urlId),
@@ -197,14 +375,9 @@ export function createPostgresVisitRepository(
       kept.map((batch) => batch.lastVisit),
     ]);
 
-    const daily: [number[], string[], number[]] = [[], [], []];
+    const daily = await dailyRows(client, kept);
     const referrers: [number[], string[], number[]] = [[], [], []];
     for (const batch of kept) {
-      for (const [day, count] of batch.byDay) {
-        daily[0].push(batch.urlId);
-        daily[1].push(day);
-        daily[2].push(count);
-      }
       // Kept in the batch's order: which new hosts fit under the cap depends on it, as on SQLite.
       for (const [host, count] of batch.byReferrer) {
         referrers[0].push(batch.urlId);
@@ -216,6 +389,8 @@ export function createPostgresVisitRepository(
     if (referrers[0].length > 0) {
       await client.query(ADD_REFERRERS, [...referrers, MAX_REFERRER_HOSTS, OTHER_REFERRERS]);
     }
+    const dimensions = await dimensionRows(client, kept);
+    if (dimensions !== null) await client.query(ADD_DIMENSIONS, dimensions);
   }
 
   type Failure =
@@ -297,7 +472,7 @@ export function createPostgresVisitRepository(
      */
     async addVisits(batches: VisitBatch[]): Promise<void> {
       if (batches.length === 0) return;
-      const sorted = mergeByLink(batches).toSorted((a, b) => a.urlId - b.urlId);
+      const sorted = mergeByLink(batches, mergeVisitors).toSorted((a, b) => a.urlId - b.urlId);
       const flushId = randomUUID();
       for (let attemptNo = 1; ; attemptNo++) {
         const failure = await attempt(sorted, flushId);
@@ -322,6 +497,58 @@ export function createPostgresVisitRepository(
     },
     async topReferrers(urlId: number, limit: number): Promise<ReferrerCount[]> {
       const { rows } = await pool.query<ReferrerCount>(TOP_REFERRERS, [urlId, limit]);
+      return rows;
+    },
+    async dayRows(urlId: number, fromDay: string, toDay: string): Promise<DayRow[]> {
+      const { rows } = await pool.query<DayRow>(postgresQuery(DAY_ROWS, { urlId, fromDay, toDay }));
+      return rows;
+    },
+    async dimensionRows(
+      urlId: number,
+      dimension: Dimension,
+      fromDay: string,
+      toDay: string,
+    ): Promise<DimensionRow[]> {
+      const { rows } = await pool.query<DimensionRow>(
+        postgresQuery(DIMENSION_ROWS_POSTGRES, { urlId, dimension, fromDay, toDay }),
+      );
+      return rows;
+    },
+    async siteDayRows(fromDay: string, toDay: string): Promise<SiteRow[]> {
+      const { rows } = await pool.query(postgresQuery(SITE_DAY_ROWS.postgres, { fromDay, toDay }));
+      return rows.map(withSketches<SiteRow>);
+    },
+    async siteDimensionRows(
+      dimension: Dimension,
+      fromDay: string,
+      toDay: string,
+    ): Promise<SiteRow[]> {
+      const { rows } = await pool.query(
+        postgresQuery(SITE_DIMENSION_ROWS.postgres, { dimension, fromDay, toDay }),
+      );
+      return rows.map(withSketches<SiteRow>);
+    },
+    async topLinkRows(fromDay: string, toDay: string, limit: number): Promise<TopLinkRow[]> {
+      const { rows } = await pool.query(
+        postgresQuery(TOP_LINK_ROWS.postgres, { fromDay, toDay, limit }),
+      );
+      return rows.map(withSketches<TopLinkRow>);
+    },
+    async addNotFound(counts: NotFoundCount[]): Promise<void> {
+      if (counts.length === 0) return;
+      await pool.query(ADD_NOT_FOUND, [
+        counts.map((c) => c.domainKey),
+        counts.map((c) => c.day),
+        counts.map((c) => c.count),
+      ]);
+    },
+    async notFoundCounts(
+      fromDay: string,
+      toDay: string,
+    ): Promise<{ domainKey: number; count: number }[]> {
+      const { rows } = await pool.query<{ domainKey: number; count: number }>(
+        postgresQuery(NOT_FOUND_COUNTS.postgres, { fromDay, toDay }),
+      );
       return rows;
     },
   };

@@ -1,25 +1,131 @@
 import type { Db } from '../db/open-database.sqlite.js';
+import { writeWithoutWaiting } from '../db/write-gate.js';
 import {
+  MAX_DIMENSION_VALUES,
   MAX_REFERRER_HOSTS,
   OTHER_REFERRERS,
+  OTHER_VALUES,
   type DailyCount,
+  type DayRow,
+  type Dimension,
+  type DimensionCount,
+  type DimensionRow,
+  type EncodedVisitors,
+  type MergeVisitors,
+  type NotFoundCount,
   type ReferrerCount,
+  daysOf,
+  type SiteRow,
+  type TopLinkRow,
   type VisitBatch,
   type VisitStore,
 } from './visit-store.js';
-import { DAILY_COUNTS } from './visit-sql.js';
+import {
+  DAILY_COUNTS,
+  DAY_ROWS,
+  DIMENSION_ROWS,
+  NOT_FOUND_COUNTS,
+  SITE_DAY_ROWS,
+  SITE_DIMENSION_ROWS,
+  TOP_LINK_ROWS,
+} from './visit-sql.js';
+import {
+  decodeSketch,
+  encodeSketch,
+  mergeEncodedView,
+  mergeInto,
+  type Sketch,
+} from './visitor-sketch.js';
+
+/** A row of the site's statistics as SQLite answers it: one merged sketch, or none. */
+type MergedRow<T> = Omit<T, 'visitors'> & { visitors: Buffer | null };
+
+function withSketches<T extends { visitors: Uint8Array[] }>(row: MergedRow<T>): T {
+  return { ...row, visitors: row.visitors === null ? [] : [row.visitors] } as unknown as T;
+}
 
 export type VisitRepository = ReturnType<typeof createVisitRepository>;
 
-export function createVisitRepository(db: Db) {
+/**
+ * `mergeVisitors` merges a stored sketch of unique visitors with the one a flush adds; SQLite
+ * calls it inside the upsert, as the SQL function `snip_merge_visitors`, and copies its result at
+ * once (so the default merges into one reused buffer).
+ */
+export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mergeEncodedView) {
+  db.function(
+    'snip_merge_visitors',
+    { deterministic: true, varargs: false },
+    (stored: unknown, added: unknown) =>
+      // A day or value that never had a visitor's hash stays without a sketch.
+      stored === null && added === null
+        ? null
+        : mergeVisitors(stored as EncodedVisitors, added as EncodedVisitors),
+  );
+  // The union of a group's sketches, merged in place as SQLite walks the rows: the site's
+  // statistics get one sketch per day or value instead of one per link. A damaged sketch adds none.
+  db.aggregate('snip_union_visitors', {
+    start: (): Sketch | null => null,
+    step: (union: Sketch | null, encoded: unknown) => {
+      const sketch = encoded instanceof Uint8Array ? decodeSketch(encoded) : null;
+      if (sketch === null) return union;
+      if (union === null) return sketch;
+      mergeInto(union, sketch);
+      return union;
+    },
+    result: (union: Sketch | null) => (union === null ? null : encodeSketch(union)),
+  });
+  const siteDayRows = db.prepare<[{ fromDay: string; toDay: string }], MergedRow<SiteRow>>(
+    SITE_DAY_ROWS.sqlite,
+  );
+  const siteDimensionRows = db.prepare<
+    [{ dimension: string; fromDay: string; toDay: string }],
+    MergedRow<SiteRow>
+  >(SITE_DIMENSION_ROWS.sqlite);
+  const topLinkRows = db.prepare<
+    [{ fromDay: string; toDay: string; limit: number }],
+    MergedRow<TopLinkRow>
+  >(TOP_LINK_ROWS.sqlite);
+  const notFoundCounts = db.prepare<
+    [{ fromDay: string; toDay: string }],
+    { domainKey: number; count: number }
+  >(NOT_FOUND_COUNTS.sqlite);
+  const addNotFoundRow = db.prepare<[number, string, number]>(
+    `INSERT INTO not_found_daily (domain_key, day, count) VALUES (?, ?, ?)
+     ON CONFLICT (domain_key, day) DO UPDATE SET count = count + excluded.count`,
+  );
+  const addNotFound = db.transaction((counts: NotFoundCount[]) => {
+    for (const { domainKey, day, count } of counts) addNotFoundRow.run(domainKey, day, count);
+  });
   const addToLink = db.prepare<[number, number, number]>(
     `UPDATE urls SET visits = visits + ?, last_visit = MAX(COALESCE(last_visit, 0), ?)
      WHERE id = ? AND deleted_at IS NULL`,
   );
-  const addDaily = db.prepare<[number, string, number]>(
-    `INSERT INTO visits_daily (url_id, day, count) VALUES (?, ?, ?)
-     ON CONFLICT (url_id, day) DO UPDATE SET count = count + excluded.count`,
+  const addDaily = db.prepare<[number, string, number, EncodedVisitors]>(
+    `INSERT INTO visits_daily (url_id, day, count, visitors) VALUES (?, ?, ?, ?)
+     ON CONFLICT (url_id, day) DO UPDATE SET count = count + excluded.count,
+       visitors = CASE WHEN excluded.visitors IS NULL THEN visitors
+         ELSE snip_merge_visitors(visitors, excluded.visitors) END`,
   );
+  const addToDimension = db.prepare<[number, EncodedVisitors, number, string, string, string]>(
+    `UPDATE visit_dimensions SET count = count + ?, visitors = snip_merge_visitors(visitors, ?)
+     WHERE url_id = ? AND dimension = ? AND day = ? AND value = ?`,
+  );
+  const dimensionValues = db.prepare<[number, string, string], { n: number }>(
+    'SELECT COUNT(*) AS n FROM visit_dimensions WHERE url_id = ? AND dimension = ? AND day = ?',
+  );
+  const addDimension = db.prepare<[number, string, string, string, number, EncodedVisitors]>(
+    `INSERT INTO visit_dimensions (url_id, dimension, day, value, count, visitors)
+     VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (url_id, dimension, day, value) DO UPDATE SET count = count + excluded.count,
+       visitors = snip_merge_visitors(visitors, excluded.visitors)`,
+  );
+  const dayRows = db.prepare<[{ urlId: number; fromDay: string; toDay: string }], DayRow>(
+    DAY_ROWS.sqlite,
+  );
+  const dimensionRows = db.prepare<
+    [{ urlId: number; dimension: string; fromDay: string; toDay: string }],
+    DimensionRow
+  >(DIMENSION_ROWS.sqlite);
   const referrerKnown = db.prepare<[number, string], { one: number }>(
     'SELECT 1 AS one FROM visits_referrers WHERE url_id = ? AND host = ?',
   );
@@ -46,6 +152,19 @@ export function createVisitRepository(db: Db) {
   }
 
   /**
+   * A value of a dimension on a day, under its own name while the link has fewer than
+   * MAX_DIMENSION_VALUES values of that dimension that day, and under OTHER_VALUES after that:
+   * visitors can send any Referer, so the table cannot grow without bound.
+   */
+  function storeDimension(urlId: number, entry: DimensionCount): void {
+    const { dimension, day, value, count, visitors } = entry;
+    // Most flushes add to values already stored: one statement, and the cap is not asked.
+    if (addToDimension.run(count, visitors, urlId, dimension, day, value).changes > 0) return;
+    const full = (dimensionValues.get(urlId, dimension, day)?.n ?? 0) >= MAX_DIMENSION_VALUES;
+    addDimension.run(urlId, dimension, day, full ? OTHER_VALUES : value, count, visitors);
+  }
+
+  /**
    * Writes every batch in one transaction: one fsync for a second's worth of visits. With many
    * links visited once each (a large table), the flush is a statement or three per link, so each
    * link costs as few as it can: no separate existence check, and links in id order so that
@@ -55,8 +174,11 @@ export function createVisitRepository(db: Db) {
     for (const batch of batches.toSorted((a, b) => a.urlId - b.urlId)) {
       // A link deleted since the visit keeps no statistics: the update finds no row to change.
       if (addToLink.run(batch.count, batch.lastVisit, batch.urlId).changes === 0) continue;
-      for (const [day, count] of batch.byDay) addDaily.run(batch.urlId, day, count);
+      for (const [day, count] of daysOf(batch)) {
+        addDaily.run(batch.urlId, day, count, batch.dayVisitors?.get(day) ?? null);
+      }
       for (const [host, count] of batch.byReferrer) storeReferrer(batch.urlId, host, count);
+      for (const entry of batch.dimensions ?? []) storeDimension(batch.urlId, entry);
     }
   });
 
@@ -70,6 +192,36 @@ export function createVisitRepository(db: Db) {
     },
     topReferrers(urlId: number, limit: number): ReferrerCount[] {
       return topReferrers.all(urlId, limit);
+    },
+    dayRows(urlId: number, fromDay: string, toDay: string): DayRow[] {
+      return dayRows.all({ urlId, fromDay, toDay });
+    },
+    dimensionRows(
+      urlId: number,
+      dimension: Dimension,
+      fromDay: string,
+      toDay: string,
+    ): DimensionRow[] {
+      return dimensionRows.all({ urlId, dimension, fromDay, toDay });
+    },
+    siteDayRows(fromDay: string, toDay: string): SiteRow[] {
+      return siteDayRows.all({ fromDay, toDay }).map(withSketches<SiteRow>);
+    },
+    siteDimensionRows(dimension: Dimension, fromDay: string, toDay: string): SiteRow[] {
+      return siteDimensionRows.all({ dimension, fromDay, toDay }).map(withSketches<SiteRow>);
+    },
+    topLinkRows(fromDay: string, toDay: string, limit: number): TopLinkRow[] {
+      return topLinkRows.all({ fromDay, toDay, limit }).map(withSketches<TopLinkRow>);
+    },
+    /**
+     * Never waits for another process's lock (it would stop every redirect, as the visits' flush
+     * would): a locked database throws, and the counts wait in memory for the next flush.
+     */
+    addNotFound(counts: NotFoundCount[]): void {
+      if (counts.length > 0) writeWithoutWaiting(db, () => addNotFound(counts));
+    },
+    notFoundCounts(fromDay: string, toDay: string): { domainKey: number; count: number }[] {
+      return notFoundCounts.all({ fromDay, toDay });
     },
   };
 }

@@ -1,5 +1,26 @@
 import type { Awaitable } from '../db/awaitable.js';
 
+/** What a visit is counted by besides its day (the statistics' dimensions). */
+export const DIMENSIONS = ['country', 'browser', 'os', 'device', 'language', 'referrer'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+/**
+ * An encoded sketch of unique visitors (src/stats/visitor-sketch.ts), or null for none: it is
+ * merged with what is stored, never written over, so several flushes and machines add up.
+ */
+export type EncodedVisitors = Uint8Array | null;
+/** Merges two encoded sketches: the sketch of the union of their visitors. */
+export type MergeVisitors = (stored: EncodedVisitors, added: EncodedVisitors) => EncodedVisitors;
+
+/** One value of one dimension on one UTC day, gathered since the last flush. */
+export type DimensionCount = {
+  day: string;
+  dimension: Dimension;
+  value: string;
+  count: number;
+  visitors: EncodedVisitors;
+};
+
 /** Visits of one link gathered in memory since the last flush. */
 export type VisitBatch = {
   urlId: number;
@@ -8,13 +29,52 @@ export type VisitBatch = {
   byDay: Map<string, number>;
   /** Referring host → visits; '' for visits without a (usable) referrer. */
   byReferrer: Map<string, number>;
+  /** The unique visitors of each day with visits, encoded; a day without an entry adds none. */
+  dayVisitors?: Map<string, EncodedVisitors>;
+  /** Visits by dimension value per day, in the order first seen. */
+  dimensions?: DimensionCount[];
 };
+
+/** A batch's days with their visits: those counted, and those whose sketch alone it carries (0). */
+export function daysOf(batch: VisitBatch): Map<string, number> {
+  if (batch.dayVisitors === undefined) return batch.byDay;
+  const days = new Map(batch.byDay);
+  for (const day of batch.dayVisitors.keys()) if (!days.has(day)) days.set(day, 0);
+  return days;
+}
+
+/** Values kept per link, day and dimension; the rest are counted under OTHER_VALUES. */
+export const MAX_DIMENSION_VALUES = 100;
+export const OTHER_VALUES = '(other)';
+
+/** A stored row of one dimension: a value's visits on a day, and their visitors' sketch. */
+export type DimensionRow = { day: string; value: string; count: number; visitors: EncodedVisitors };
+/** A stored day of one link: its visits and their visitors' sketch. */
+export type DayRow = { day: string; count: number; visitors: EncodedVisitors };
 
 /** Referrer hosts kept per link; the rest are counted under OTHER_REFERRERS, so junk Referer headers cannot grow the table without bound. */
 export const MAX_REFERRER_HOSTS = 100;
 export const OTHER_REFERRERS = '(other)';
 
 export type DailyCount = { day: string; count: number };
+
+/**
+ * A key of the whole site's statistics (a day, or a dimension's value) over every link: its
+ * visits, summed by the database, and sketches whose union is its unique visitors — one merged
+ * sketch where the engine merges them itself (SQLite), each stored one where it cannot
+ * (PostgreSQL). Rows without a sketch add none.
+ */
+export type SiteRow = { key: string; count: number; visitors: Uint8Array[] };
+/** A link among the most visited of a range: its visits and its days' sketches, as SiteRow's. */
+export type TopLinkRow = {
+  urlId: number;
+  code: string;
+  domainId: number | null;
+  count: number;
+  visitors: Uint8Array[];
+};
+/** Requests for unknown codes on one domain key (link.ts) on one UTC day, never which codes. */
+export type NotFoundCount = { domainKey: number; day: string; count: number };
 export type ReferrerCount = { host: string; count: number };
 
 /**
@@ -28,4 +88,26 @@ export interface VisitStore {
   /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
   dailyCounts(urlId: number, fromDay: string): Awaitable<DailyCount[]>;
   topReferrers(urlId: number, limit: number): Awaitable<ReferrerCount[]>;
+  /** A link's days from `fromDay` to `toDay` (both included), in order, with their sketches. */
+  dayRows(urlId: number, fromDay: string, toDay: string): Awaitable<DayRow[]>;
+  /** A link's rows of one dimension from `fromDay` to `toDay` (both included), by day and value. */
+  dimensionRows(
+    urlId: number,
+    dimension: Dimension,
+    fromDay: string,
+    toDay: string,
+  ): Awaitable<DimensionRow[]>;
+  /** Every link's visits per day from `fromDay` to `toDay` (both included), in day order. */
+  siteDayRows(fromDay: string, toDay: string): Awaitable<SiteRow[]>;
+  /** Every link's visits per value of one dimension from `fromDay` to `toDay`, in no set order. */
+  siteDimensionRows(dimension: Dimension, fromDay: string, toDay: string): Awaitable<SiteRow[]>;
+  /**
+   * The `limit` links with the most visits from `fromDay` to `toDay`, most first (ties by id);
+   * links without a visit in the range are not among them.
+   */
+  topLinkRows(fromDay: string, toDay: string, limit: number): Awaitable<TopLinkRow[]>;
+  /** Adds requests for unknown codes per domain key and day, all in one transaction. */
+  addNotFound(counts: NotFoundCount[]): Awaitable<void>;
+  /** Requests for unknown codes per domain key from `fromDay` to `toDay`, most first (ties by key). */
+  notFoundCounts(fromDay: string, toDay: string): Awaitable<{ domainKey: number; count: number }[]>;
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { startCacheInvalidation } from '../links/cache-invalidation.postgres.js';
 import type { RedirectCache } from '../links/redirect-cache.js';
-import type { VisitCounter } from '../stats/visit-counter.js';
+import { TALLY_HOLD_MS, type VisitCounter } from '../stats/visit-counter.js';
 import { redactDatabaseUrl } from '../db/database-url.js';
 import { postgresMigrationsDir } from '../db/migrations-dir.js';
 import { loadMigrations } from '../db/migrations.js';
@@ -105,10 +105,10 @@ export async function openPostgres(
   // Starting does not wait for LISTEN: until it runs, cached rows expire after the TTL anyway.
   invalidation?.ready.catch(() => {});
 
-  /** One flush; null when it failed. */
-  const flushOnce = async (counter: VisitCounter): Promise<number | null> => {
+  /** One flush (the periodic one holds tallies back; the last one does not); null when it failed. */
+  const flushOnce = async (counter: VisitCounter, holdMs = 0): Promise<number | null> => {
     try {
-      return await counter.flush();
+      return await counter.flush(Number.POSITIVE_INFINITY, holdMs);
     } catch (error) {
       return flushFailed(logger, counter, error);
     }
@@ -120,16 +120,20 @@ export async function openPostgres(
     location: redactDatabaseUrl(config.databaseUrl),
     startFlushing(counter) {
       // PostgreSQL works off the event loop: one flush of everything, never two at once.
-      const timer = setInterval(() => void flushOnce(counter), VISIT_FLUSH_INTERVAL_MS);
+      const timer = setInterval(
+        () => void flushOnce(counter, TALLY_HOLD_MS),
+        VISIT_FLUSH_INTERVAL_MS,
+      );
       timer.unref();
       return () => clearInterval(timer);
     },
     async finalFlush(counter) {
       await counter.idle();
       let written = 0;
-      for (let attempt = 1; counter.pendingTotal() > 0; attempt++) {
+      const waiting = () => counter.pendingTotal() > 0 || counter.pendingLinks() > 0;
+      for (let attempt = 1; waiting(); attempt++) {
         written += (await flushOnce(counter)) ?? 0;
-        if (counter.pendingTotal() === 0) break;
+        if (!waiting()) break;
         if (attempt >= FINAL_FLUSH_ATTEMPTS) {
           logger.error({ lost: counter.pendingTotal() }, 'visit counts could not be written');
           break;

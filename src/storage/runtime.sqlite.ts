@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createLimiter } from '../http/rate-limits.js';
 import { createSlicedFlush } from '../stats/sliced-flush.js';
-import type { VisitCounter } from '../stats/visit-counter.js';
+import { TALLY_HOLD_MS, type VisitCounter } from '../stats/visit-counter.js';
 import { watchDatabaseFile } from '../db/database-file.js';
 import { loadMigrations, pendingMigrations } from '../db/migrations.js';
 import { openDatabase } from '../db/open-database.sqlite.js';
@@ -55,7 +55,7 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
       return (
         options.wait
           ? counter.flush()
-          : writeWithoutWaiting(db, () => counter.flush(options.maxLinks))
+          : writeWithoutWaiting(db, () => counter.flush(options.maxLinks, TALLY_HOLD_MS))
       ) as number;
     } catch (error) {
       return flushFailed(logger, counter, error);

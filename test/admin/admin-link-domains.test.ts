@@ -133,7 +133,9 @@ describe('a link on an added domain in the admin', () => {
     await setup();
     await twins();
     const page = await get('/admin/links/twin?domain=go.example').expect(200);
-    const actions = [...page.text.matchAll(/<form[^>]*action="([^"]*)"/g)].map((m) => m[1]);
+    const actions = [...page.text.matchAll(/<form[^>]*method="post" action="([^"]*)"/g)].map(
+      (m) => m[1],
+    );
     expect(actions.filter((action) => action!.startsWith('/admin/links/'))).toEqual([
       '/admin/links/twin/disable?domain=go.example',
       '/admin/links/twin/remove-password?domain=go.example',
@@ -141,8 +143,10 @@ describe('a link on an added domain in the admin', () => {
       '/admin/links/twin/edit?domain=go.example',
       '/admin/links/twin/ban?domain=go.example',
     ]);
-    // The chart's period links keep the domain.
+    // The statistics' period links, their form and the download keep the domain.
     expect(page.text).toContain('href="?domain=go.example&amp;days=90"');
+    expect(page.text).toContain('<input type="hidden" name="domain" value="go.example">');
+    expect(page.text).toContain('href="/admin/links/twin/stats.csv?domain=go.example&amp;days=30"');
     const plain = await get('/admin/links/twin').expect(200);
     expect(plain.text).toContain('action="/admin/links/twin/disable"');
   });

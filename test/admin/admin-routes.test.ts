@@ -509,7 +509,7 @@ describe('the admin’s links', () => {
       .expect('Location', 'https://example.org/made');
     const page = await as(cookie).get(made.headers.location!).expect(200);
     expect(page.text).toContain('The link is created.');
-    expect(page.text).toContain('Visits per day');
+    expect(page.text).toContain('Visits and unique visitors per day');
     const refused = await as(cookie).post('/admin/links', { url: 'http://10.0.0.1/' }).expect(422);
     expect(refused.text).toContain('private or local network');
   });

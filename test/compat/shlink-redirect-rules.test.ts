@@ -84,8 +84,33 @@ describe("Shlink's redirect rules", () => {
     expect((await shlink('get', '/short-urls/ruled')).body.hasRedirectRules).toBe(false);
   });
 
+  it('when a rule has a geolocation-country-code condition, then it is a country condition, read back in Shlink’s shape', async () => {
+    const set = await shlink('post', '/short-urls/ruled/redirect-rules').send({
+      redirectRules: [
+        {
+          longUrl: 'https://de.example/',
+          conditions: [{ type: 'geolocation-country-code', matchKey: null, matchValue: 'de' }],
+        },
+      ],
+    });
+    expect(set.status, set.text).toBe(200);
+    const read = await shlink('get', '/short-urls/ruled/redirect-rules').expect(200);
+    expect(read.body.redirectRules).toEqual([
+      {
+        longUrl: 'https://de.example/',
+        priority: 1,
+        conditions: [{ type: 'geolocation-country-code', matchKey: null, matchValue: 'DE' }],
+      },
+    ]);
+  });
+
   it.each([
     ['ip-address', { type: 'ip-address', matchKey: null, matchValue: '1.2.3.4' }, 'ip-address'],
+    [
+      'a country that is not a code',
+      { type: 'geolocation-country-code', matchKey: null, matchValue: 'Germany' },
+      'two-letter country code',
+    ],
     [
       'geolocation-city-name',
       { type: 'geolocation-city-name', matchKey: null, matchValue: 'Berlin' },

@@ -62,6 +62,19 @@ type Client = {
     data: { redirectRules: Omit<RedirectRules['redirectRules'][number], 'priority'>[] },
   ): Promise<RedirectRules>;
   getShortUrlRedirectRules(id: { shortCode: string }): Promise<RedirectRules>;
+  getVisitsOverview(): Promise<Record<'nonOrphanVisits' | 'orphanVisits', VisitsSummary>>;
+  getShortUrlVisits(
+    id: { shortCode: string; domain?: string },
+    params?: { page?: number; itemsPerPage?: number; startDate?: string; endDate?: string },
+  ): Promise<{ data: Visit[]; pagination: { totalItems: number; pagesCount: number } }>;
+};
+type VisitsSummary = { total: number; nonBots: number; bots: number };
+type Visit = {
+  referer: string;
+  date: string;
+  userAgent: string;
+  visitLocation: { countryCode: string } | null;
+  potentialBot: boolean;
 };
 type Sdk = {
   ShlinkApiClient: new (http: unknown, server: { baseUrl: string; apiKey: string }) => Client;
@@ -225,5 +238,37 @@ describe("Shlink's JS SDK against a running snip", () => {
     const visit = await fetch(`${origin}/sdk-rules?ref=news`, { redirect: 'manual' });
     expect(visit.status).toBe(302);
     expect(visit.headers.get('location')).toBe('https://example.com/news?ref=news');
+  });
+
+  it("reads the visits overview and a short URL's visits, built from snip's counts", async () => {
+    await client.createShortUrl({ longUrl: 'https://example.com/seen', customSlug: 'sdk-visits' });
+    for (const referer of ['https://news.example/a', '']) {
+      const visit = await fetch(`${origin}/sdk-visits`, {
+        redirect: 'manual',
+        headers: {
+          'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0',
+          ...(referer ? { Referer: referer } : {}),
+        },
+      });
+      expect(visit.status).toBe(302);
+    }
+    // The server writes its counts once a second, what the visits say within five more (ADR 035).
+    let visits = await client.getShortUrlVisits({ shortCode: 'sdk-visits' });
+    const written = () => visits.data.some((visit) => visit.referer === 'news.example');
+    for (let i = 0; i < 100 && !written(); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      visits = await client.getShortUrlVisits({ shortCode: 'sdk-visits' });
+    }
+    const today = new Date().toISOString().slice(0, 10);
+    expect(visits.pagination).toMatchObject({ totalItems: 2, pagesCount: 1 });
+    expect(visits.data.map((v) => [v.date, v.referer, v.userAgent, v.potentialBot])).toEqual([
+      [`${today}T00:00:00+00:00`, '', '', false],
+      [`${today}T00:00:00+00:00`, 'news.example', '', false],
+    ]);
+    const overview = await client.getVisitsOverview();
+    expect(overview.nonOrphanVisits.total).toBeGreaterThanOrEqual(2);
+    expect(overview.nonOrphanVisits.nonBots).toBe(overview.nonOrphanVisits.total);
+    expect(overview.nonOrphanVisits.bots).toBe(0);
+    expect(overview.orphanVisits).toEqual({ total: 0, nonBots: 0, bots: 0 });
   });
 });

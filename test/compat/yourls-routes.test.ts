@@ -254,10 +254,15 @@ describe("Raycast's YOURLS extension", () => {
     expect(String(body.message).length).toBeGreaterThan(0);
   });
 
-  it('when it lists links with action=stats (which snip does not implement), then it gets the unknown-action answer (400)', async () => {
+  it('when it lists links with action=stats, then it gets them with the totals (test/compat/yourls-stats.test.ts)', async () => {
     await shorten('https://long.example/listed');
     const res = await ask({ signature: key, format: 'json', action: 'stats', limit: '9999' });
-    expect(expectJson(res, 400)).toEqual(UNKNOWN_ACTION);
+    expect(expectJson(res, 200)).toMatchObject({
+      links: { link_1: { url: 'https://long.example/listed', clicks: '0' } },
+      stats: { total_links: 1, total_clicks: 0 },
+      statusCode: '200',
+      message: 'success',
+    });
   });
 });
 

@@ -108,6 +108,7 @@ const PAGES: PageCase[] = [
   { name: 'preview', status: 200, open: (page) => page.goto(`/${ALIAS}+`) },
   { name: 'gone', status: 410, open: (page) => page.goto(`/${GONE_ALIAS}`) },
   { name: 'not-found', status: 404, open: (page) => page.goto('/no-such-link') },
+  { name: 'privacy', status: 200, open: (page) => page.goto('/privacy') },
   // Malformed percent-encoding: the one error page a visitor can reach on purpose.
   { name: 'error', status: 400, open: (page) => page.goto('/%E0%A4%A') },
 ];

@@ -1206,6 +1206,51 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(await otherLocation('/fwd?a=1')).toBe('https://a.example/p?x=1#top');
     expect(await otherLocation('/script?a=1')).toBe('https://a.example/script?a=1');
   });
+
+  it('the privacy page names the engine and where the rate limits keep their counters', async () => {
+    const s = await build({ RATE_LIMITS: 'on' });
+    const page = (await request(s.app).get('/privacy').expect(200)).text;
+    expect(page).toContain(`Its database is ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'}.`);
+    expect(page).toContain(
+      engine === 'sqlite' ? 'kept in this server’s memory only' : 'rate_limits table',
+    );
+  });
+
+  it('the statistics pages show each dimension with unique visitors, refuse a bad range with 400, and download the CSV', async () => {
+    const s = await build();
+    const manage = await managedLink(s, 'https://a.example/', 'dims');
+    await visit(s, 'dims').set({ 'Accept-Language': 'de-DE,de;q=0.9' }).expect(302);
+    await visit(s, 'dims').set({ Referer: 'https://news.example/x', 'Accept-Language': 'fr' });
+    await visit(s, 'dims').set({ DNT: '1', Referer: 'https://news.example/y' }).expect(302);
+    expect(await s.flushVisits()).toBe(3);
+    const page = (await request(s.app).get(`${manage}?days=7`).expect(200)).text;
+    expect(page).toMatch(/Visits, the last 7 days<\/dt><dd>3</);
+    expect(page).toMatch(/Unique visitors, the last 7 days<\/dt><dd>1</);
+    expect(page).toMatch(/>Firefox<\/th>\s*<td class="num">2<\/td>\s*<td class="num">1<\/td>/);
+    expect(page).toMatch(/>German<\/th>\s*<td class="num">1<\/td>/);
+    expect(page).toMatch(/>news\.example<\/th>\s*<td class="num">1<\/td>/);
+    await request(s.app).get(`${manage}?from=2026-02-30`).expect(400);
+    const csv = (await request(s.app).get(`${manage}/stats.csv?days=7`).expect(200)).text;
+    const rows = csv.split('\r\n').map((row) => row.split(',').slice(1).join(','));
+    expect(rows).toEqual([
+      'dimension,value,visits,unique_visitors',
+      expect.stringMatching(/^day,\d{4}-\d{2}-\d{2},3,1$/),
+      'country,unknown,2,1',
+      'browser,firefox,2,1',
+      'os,linux,2,1',
+      'device,desktop,2,1',
+      'language,de,1,1',
+      'language,fr,1,1',
+      'referrer,direct,1,1',
+      'referrer,news.example,1,1',
+      '',
+    ]);
+    const cookie = await signIn(s);
+    const overview = await request(s.app).get('/admin/stats').set('Cookie', cookie).expect(200);
+    expect(overview.text).toMatch(
+      /<a href="\/admin\/links\/dims">\/dims<\/a><\/th>\s*<td class="num">3<\/td>\s*<td class="num">1<\/td>/,
+    );
+  });
 }
 
 describe('on sqlite', () => suite('sqlite'));

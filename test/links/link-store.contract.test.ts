@@ -283,6 +283,14 @@ describeStoreContract('LinkStore', (open) => {
     });
   });
 
+  it('sums the written visits of every link but the tombstones, as a number', async () => {
+    expect(await (await open()).links.sumVisits()).toBe(0);
+    const s = await open();
+    await seed(s);
+    // alpha 3, charlie 5, LIMA% 1; hotel's 7 went with it.
+    expect(await s.links.sumVisits()).toBe(9);
+  });
+
   it('lists by state, by open report, and without tombstones, with the total', async () => {
     const s = await open();
     await seed(s);

@@ -3,6 +3,7 @@ import {
   canonicalRules,
   chooseRuleTarget,
   devicesOf,
+  describeConditions,
   headersRead,
   parsedRules,
   readRules,
@@ -213,15 +214,48 @@ describe('the forms’ lines, the API’s JSON and the stored text', () => {
     if (!reading.ok) expect(reading.problem).toContain(message);
   });
 
-  it('refuses a country condition, which needs a lookup snip does not make yet', () => {
-    const reading = readRules([
-      { url: 'https://a.example/', conditions: [{ type: 'country', value: 'DE' }] },
-    ]);
-    expect(reading).toEqual({
-      ok: false,
-      problem:
-        'Redirect rule 1, condition 1: needs each visitor’s country, which snip does not look up yet',
+  it('reads a country condition as an upper-case ISO code, and refuses one that is not two letters', () => {
+    expect(
+      readRules([{ url: 'https://a.example/', conditions: [{ type: 'country', value: 'de' }] }]),
+    ).toEqual({
+      ok: true,
+      rules: [{ url: 'https://a.example/', conditions: [{ type: 'country', value: 'DE' }] }],
     });
+    for (const value of ['DEU', 'D', '12', '']) {
+      const reading = readRules([
+        { url: 'https://a.example/', conditions: [{ type: 'country', value }] },
+      ]);
+      expect(reading).toEqual({
+        ok: false,
+        problem:
+          'Redirect rule 1, condition 1 (value): must be a two-letter country code such as DE',
+      });
+    }
+    const lines = rulesFromLines('country:jp -> https://a.example/jp');
+    expect(lines.ok && rulesToLines(lines.rules)).toBe('country:JP -> https://a.example/jp');
+  });
+
+  it('a country condition holds for the visitor’s country, looked up only when a rule asks', () => {
+    const countryRules = rules(
+      'device:ios -> https://ios.example/\ncountry:DE -> https://de.example/',
+    );
+    let lookups = 0;
+    const from = (country: string, agent = WINDOWS) => ({
+      ...visit('/c', { 'user-agent': agent }),
+      country: () => {
+        lookups += 1;
+        return country;
+      },
+    });
+    expect(chooseRuleTarget(countryRules, from('DE'))).toBe('https://de.example/');
+    expect(chooseRuleTarget(countryRules, from('AT'))).toBeNull();
+    expect(chooseRuleTarget(countryRules, from('unknown'))).toBeNull();
+    expect(lookups).toBe(3);
+    expect(chooseRuleTarget(countryRules, from('DE', IPHONE))).toBe('https://ios.example/');
+    expect(lookups).toBe(3);
+    // Without a lookup (a visit no address is known for), no country condition holds.
+    expect(chooseRuleTarget(countryRules, visit('/c', { 'user-agent': WINDOWS }))).toBeNull();
+    expect(describeConditions([{ type: 'country', value: 'DE' }])).toBe('from Germany');
   });
 
   it.each([

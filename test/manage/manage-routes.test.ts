@@ -307,25 +307,26 @@ describe('visit counting', () => {
     const res = await request(t.app).get(manage).expect(200);
     expect(res.text).toMatch(/Visits in total<\/dt><dd>4</);
     expect(res.text).toContain(
-      '4 visits in the last 30 days; the busiest day was 2026-11-25 with 3.',
+      '4 visits from 2026-10-28 to 2026-11-26; the busiest day was 2026-11-25 with 3.',
     );
-    expect(res.text).toMatch(/<td>news\.example<\/td><td class="num">2<\/td>/);
-    expect(res.text).toMatch(/<td>blog\.example<\/td><td class="num">1<\/td>/);
-    expect(res.text).toContain('Direct, or the site sent no referrer');
+    expect(res.text).toMatch(/>news\.example<\/th>\s*<td class="num">2<\/td>/);
+    expect(res.text).toMatch(/>blog\.example<\/th>\s*<td class="num">1<\/td>/);
+    expect(res.text).toContain('Direct (no referrer)');
     expect(res.text).toContain('2026-11-26 12:00 UTC');
-    expect(res.text).toContain('<tr><td>2026-11-26</td><td class="num">1</td></tr>');
+    expect(res.text).toContain(
+      '<tr><td>2026-11-26</td><td class="num">1</td><td class="num">1</td></tr>',
+    );
     expect(res.text).not.toContain('item?id=1');
   });
 
-  it('when the chart is asked for 90 days, then it covers 90 days; any other value falls back to 30', async () => {
+  it('when the chart is asked for 90 days, then it covers 90 days; an unknown period is a 400 that says so', async () => {
     setup();
     const { manage } = await create();
-    expect((await request(t.app).get(`${manage}?days=90`)).text).toContain(
-      'Visits per day, last 90 days',
+    expect((await request(t.app).get(`${manage}?days=90`).expect(200)).text).toContain(
+      'Visits and unique visitors per day, 2026-08-28 to 2026-11-25',
     );
-    expect((await request(t.app).get(`${manage}?days=7`)).text).toContain(
-      'Visits per day, last 30 days',
-    );
+    const refused = await request(t.app).get(`${manage}?days=13`).expect(400);
+    expect(refused.text).toContain('Choose the last 7, 30 or 90 days, or all time.');
   });
 
   it.each([

@@ -31,6 +31,8 @@ export type EngineApp = {
   visitCounter: VisitCounter;
   /** Writes the visits counted in memory, as the server does every second. */
   flushVisits: () => Promise<number>;
+  /** Writes the requests for unknown codes counted in memory, as the server does every second. */
+  flushNotFound: () => Promise<number>;
   /** Runs SQL on the database directly, past every door: for rows snip would never write. */
   execute: (sql: string) => Promise<void>;
 };
@@ -80,7 +82,7 @@ export async function buildEngineApp(
     logger: overrides.logger ?? pino({ level: 'silent' }),
     now,
   });
-  const { visitCounter } = services;
+  const { visitCounter, notFoundCounter } = services;
   const app = createApp(services);
   return {
     engine,
@@ -91,6 +93,10 @@ export async function buildEngineApp(
     flushVisits: async () => {
       await visitCounter.idle();
       return visitCounter.flush();
+    },
+    flushNotFound: async () => {
+      await notFoundCounter.idle();
+      return notFoundCounter.flush();
     },
     execute,
   };

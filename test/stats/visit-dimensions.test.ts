@@ -1,0 +1,286 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/open-database.sqlite.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
+import { createLinkRepository, type LinkRepository } from '../../src/links/link-store.sqlite.js';
+import { linkStats } from '../../src/stats/link-stats.js';
+import {
+  createVisitCounter,
+  DIRECT,
+  TALLY_HOLD_MS,
+  type VisitFacts,
+} from '../../src/stats/visit-counter.js';
+import { createVisitRepository, type VisitRepository } from '../../src/stats/visit-store.sqlite.js';
+import type { VisitStore } from '../../src/stats/visit-store.js';
+import { createTestDatabase } from '../support/test-app.js';
+import { createVisitorKeys } from '../../src/stats/visitor-key.js';
+
+/** Visitors' keyed hashes under one fixed key: visitor n is the address 10.x.y.z numbered n. */
+const VISITORS = createVisitorKeys({ now: () => 0, randomBytes: (n) => Buffer.alloc(n, 7) });
+const visitorHash = (n: number) =>
+  VISITORS.hashOf(`10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`, 'Mozilla/5.0');
+
+/**
+ * The visit counter's dimensions and unique visitors, flushed into a real SQLite file and read
+ * back as statistics: exact counts per value, the estimate of unique visitors, visits that asked
+ * not to be tracked counted under their day only, and counts kept when a flush fails.
+ */
+
+/** 2026-06-15 12:00 UTC. */
+const START = Date.UTC(2026, 5, 15, 12);
+const DAY = 86_400_000;
+
+let db: Db;
+let links: LinkRepository;
+let visits: VisitRepository;
+let clock: number;
+
+beforeEach(() => {
+  db = createTestDatabase();
+  links = createLinkRepository(db);
+  visits = createVisitRepository(db);
+  clock = START;
+});
+
+function addLink(code: string): number {
+  const result = links.insertLink(
+    {
+      code,
+      target: `https://example.com/${code}`,
+      manageTokenHash: Buffer.from(code),
+      ...DEFAULT_OPTIONS,
+    },
+    clock,
+  );
+  if (!result.ok) throw new Error(`could not insert ${code}`);
+  return result.link.id;
+}
+
+/** Visitor `n`'s facts: a distinct hash per visitor, as the keyed hash gives them. */
+function facts(n: number, values: Partial<Omit<VisitFacts, 'visitor'>> = {}): VisitFacts {
+  return {
+    visitor: visitorHash(n),
+    country: 'DE',
+    browser: 'firefox',
+    os: 'linux',
+    device: 'desktop',
+    language: 'de',
+    ...values,
+  };
+}
+
+describe('visits by dimension', () => {
+  it('counts each dimension exactly and estimates unique visitors per value, day and range', async () => {
+    const id = addLink('a');
+    const counter = createVisitCounter({ visits, now: () => clock });
+    // Visitor 0 three times from Germany; visitor 1 from France with a referrer; visitor 2 twice
+    // on an iPhone in Japan.
+    for (let i = 0; i < 3; i++) counter.record(id, '', facts(0));
+    counter.record(id, 'news.example', facts(1, { country: 'FR', language: 'fr' }));
+    for (let i = 0; i < 2; i++) {
+      counter.record(
+        id,
+        '',
+        facts(2, { country: 'JP', browser: 'safari', os: 'ios', device: 'mobile', language: 'ja' }),
+      );
+    }
+    await counter.flush();
+    // The next day, visitor 0 again: a new day's key makes another hash; here the same numbers.
+    clock += DAY;
+    counter.record(id, '', facts(0));
+    await counter.flush();
+
+    const from = '2026-06-15';
+    const to = '2026-06-16';
+    const byCountry = await linkStats(visits, id, 'country', from, to);
+    expect(byCountry).toEqual({
+      from,
+      to,
+      groupBy: 'country',
+      visits: 7,
+      uniqueVisitors: 3,
+      data: [
+        { key: 'DE', visits: 4, uniqueVisitors: 1 },
+        { key: 'JP', visits: 2, uniqueVisitors: 1 },
+        { key: 'FR', visits: 1, uniqueVisitors: 1 },
+      ],
+    });
+    expect((await linkStats(visits, id, 'referrer', from, to)).data).toEqual([
+      { key: DIRECT, visits: 6, uniqueVisitors: 2 },
+      { key: 'news.example', visits: 1, uniqueVisitors: 1 },
+    ]);
+    expect((await linkStats(visits, id, 'device', from, from)).data).toEqual([
+      { key: 'desktop', visits: 4, uniqueVisitors: 2 },
+      { key: 'mobile', visits: 2, uniqueVisitors: 1 },
+    ]);
+    expect((await linkStats(visits, id, 'day', from, to)).data).toEqual([
+      { key: '2026-06-15', visits: 6, uniqueVisitors: 3 },
+      { key: '2026-06-16', visits: 1, uniqueVisitors: 1 },
+    ]);
+  });
+
+  it('a visit that asked not to be tracked counts in its day and the total only: no referrer, no dimension, no visitor', async () => {
+    const id = addLink('a');
+    const counter = createVisitCounter({ visits, now: () => clock });
+    counter.record(id, 'news.example', null);
+    counter.record(id, 'news.example', null);
+    counter.record(id, '', facts(5));
+    await counter.flush();
+    const day = '2026-06-15';
+    const stats = await linkStats(visits, id, 'country', day, day);
+    expect(stats).toMatchObject({ visits: 3, uniqueVisitors: 1 });
+    expect(stats.data).toEqual([{ key: 'DE', visits: 1, uniqueVisitors: 1 }]);
+    expect((await linkStats(visits, id, 'referrer', day, day)).data).toEqual([
+      { key: DIRECT, visits: 1, uniqueVisitors: 1 },
+    ]);
+    expect(visits.topReferrers(id, 10)).toEqual([{ host: '', count: 1 }]);
+    expect(links.findLink('a')?.visits).toBe(3);
+  });
+
+  it('estimates 10,000 distinct visitors within 3%, and 99 exactly', async () => {
+    const id = addLink('a');
+    const counter = createVisitCounter({ visits, now: () => clock });
+    for (let i = 0; i < 99; i++) counter.record(id, '', facts(i, { country: 'BR' }));
+    for (let i = 0; i < 10_000; i++) counter.record(id, '', facts(1000 + i, { country: 'US' }));
+    await counter.flush();
+    const day = '2026-06-15';
+    const { data } = await linkStats(visits, id, 'country', day, day);
+    const us = data.find((entry) => entry.key === 'US')!;
+    expect(Math.abs(us.uniqueVisitors - 10_000) / 10_000).toBeLessThan(0.03);
+    expect(data.find((entry) => entry.key === 'BR')).toEqual({
+      key: 'BR',
+      visits: 99,
+      uniqueVisitors: 99,
+    });
+  });
+
+  it('a failed flush keeps every count and sketch for the next one', async () => {
+    const id = addLink('a');
+    let fail = true;
+    const failing: VisitStore = {
+      ...visits,
+      addVisits(batches) {
+        if (fail) throw new Error('disk full');
+        visits.addVisits(batches);
+      },
+    };
+    const counter = createVisitCounter({ visits: failing, now: () => clock });
+    counter.record(id, '', facts(1));
+    expect(() => counter.flush()).toThrow('disk full');
+    counter.record(id, '', facts(2, { country: 'AT' }));
+    counter.record(id, '', facts(1));
+    fail = false;
+    await counter.flush();
+    const day = '2026-06-15';
+    expect(await linkStats(visits, id, 'country', day, day)).toMatchObject({
+      visits: 3,
+      uniqueVisitors: 2,
+      data: [
+        { key: 'DE', visits: 2, uniqueVisitors: 1 },
+        { key: 'AT', visits: 1, uniqueVisitors: 1 },
+      ],
+    });
+  });
+
+  describe('the periodic flush, which holds tallies back for TALLY_HOLD_MS', () => {
+    const day = '2026-06-15';
+    const hold = (counter: ReturnType<typeof createVisitCounter>) =>
+      counter.flush(Number.POSITIVE_INFINITY, TALLY_HOLD_MS);
+
+    it('writes the counts every time and the dimensions and visitors once they are due, with no visit lost or counted twice', async () => {
+      const id = addLink('a');
+      const counter = createVisitCounter({ visits, now: () => clock });
+      counter.record(id, '', facts(1));
+      counter.record(id, '', facts(2, { country: 'AT' }));
+      expect(await hold(counter)).toBe(2);
+      expect(links.findLink('a')?.visits).toBe(2);
+      expect(await linkStats(visits, id, 'country', day, day)).toMatchObject({
+        visits: 2,
+        uniqueVisitors: 0,
+        data: [],
+      });
+      clock += TALLY_HOLD_MS - 1;
+      counter.record(id, '', facts(1));
+      await hold(counter);
+      expect((await linkStats(visits, id, 'country', day, day)).data).toEqual([]);
+      clock += 1;
+      counter.record(id, '', facts(3, { country: 'AT' }));
+      await hold(counter);
+      expect(await linkStats(visits, id, 'country', day, day)).toEqual({
+        from: day,
+        to: day,
+        groupBy: 'country',
+        visits: 4,
+        uniqueVisitors: 3,
+        data: [
+          { key: 'AT', visits: 2, uniqueVisitors: 2 },
+          { key: 'DE', visits: 2, uniqueVisitors: 1 },
+        ],
+      });
+      expect(links.findLink('a')?.visits).toBe(4);
+    });
+
+    it('writes the due tallies of a link no longer visited without adding a visit, and a flush without a hold writes every tally', async () => {
+      const quiet = addLink('q');
+      const busy = addLink('b');
+      const counter = createVisitCounter({ visits, now: () => clock });
+      counter.record(quiet, 'news.example', facts(1));
+      await hold(counter);
+      clock += TALLY_HOLD_MS;
+      counter.record(busy, '', facts(2));
+      await hold(counter);
+      expect(links.findLink('q')?.visits).toBe(1);
+      expect(await linkStats(visits, quiet, 'referrer', day, day)).toMatchObject({
+        visits: 1,
+        uniqueVisitors: 1,
+        data: [{ key: 'news.example', visits: 1, uniqueVisitors: 1 }],
+      });
+      // The busy link's tallies are new: held, until a flush without a hold.
+      expect((await linkStats(visits, busy, 'country', day, day)).data).toEqual([]);
+      expect(counter.pendingLinks()).toBe(1);
+      await counter.flush();
+      expect(counter.pendingLinks()).toBe(0);
+      expect((await linkStats(visits, busy, 'country', day, day)).data).toEqual([
+        { key: 'DE', visits: 1, uniqueVisitors: 1 },
+      ]);
+      expect(links.findLink('b')?.visits).toBe(1);
+    });
+
+    it('a failed write puts the taken tallies back, merged with those gathered meanwhile (a write in flight, as on PostgreSQL)', async () => {
+      const id = addLink('a');
+      let reject: (error: Error) => void = () => {};
+      let fail = false;
+      const slow: VisitStore = {
+        ...visits,
+        addVisits(batches) {
+          if (!fail) return visits.addVisits(batches);
+          return new Promise<void>((_resolve, rejectWrite) => (reject = rejectWrite));
+        },
+      };
+      const counter = createVisitCounter({ visits: slow, now: () => clock });
+      counter.record(id, '', facts(1));
+      await hold(counter);
+      clock += TALLY_HOLD_MS;
+      fail = true;
+      counter.record(id, '', facts(2, { browser: 'chrome' }));
+      const inFlight = hold(counter);
+      // Visits while the write is in flight go into new tallies…
+      counter.record(id, '', facts(1));
+      counter.record(id, '', facts(3, { browser: 'chrome' }));
+      reject(new Error('could not serialize access'));
+      await expect(inFlight).rejects.toThrow('could not serialize access');
+      // …which the failed write's tallies are merged into: due at once, as the older ones were.
+      fail = false;
+      await hold(counter);
+      expect(links.findLink('a')?.visits).toBe(4);
+      expect(await linkStats(visits, id, 'browser', day, day)).toMatchObject({
+        visits: 4,
+        uniqueVisitors: 3,
+        data: [
+          { key: 'chrome', visits: 2, uniqueVisitors: 2 },
+          { key: 'firefox', visits: 2, uniqueVisitors: 1 },
+        ],
+      });
+      expect(counter.pendingLinks()).toBe(0);
+    });
+  });
+});
