@@ -57,9 +57,10 @@ export type ServiceOptions = {
   qrGate?: RenderGate;
   /** How long an import's upload may take; IMPORT_UPLOAD_TIMEOUT_MS unless a test says less. */
   importUploadTimeoutMs?: number;
-  /** The country database visitors' addresses are looked up in, as the privacy page names it. */
   /** The country lookup; without it, GEOIP_DATABASE's or the shipped database (geo-country.ts). */
   countryLookup?: CountryLookup;
+  /** Where the daily visitor key's bytes come from: injected in tests; crypto.randomBytes otherwise. */
+  randomBytes?: (n: number) => Buffer;
 };
 
 /** The service graph: what the app, the redirect fast path and the server share. */
@@ -82,7 +83,6 @@ export type Services = {
   limits: ReturnType<typeof createRequestLimits>;
   qrGate: RenderGate | undefined;
   importUploadTimeoutMs: number;
-  /** The country database in use; null: no country lookup is configured. */
   /** The country database in use, as its licence asks it be named. */
   geoSource: GeoSource;
   /** What the statistics derive from a counted visit, each in memory for that visit only. */
@@ -112,7 +112,7 @@ export function buildServices(options: ServiceOptions): Services {
     options.visitCounter ?? metrics.measureVisitFlushes(createVisitCounter({ visits, now }));
   // Opened at start: a GEOIP_DATABASE that is no country database stops the server here.
   const country = options.countryLookup ?? countryLookupFor(config.geoipDatabase);
-  const visitorKeys = createVisitorKeys({ now, randomBytes });
+  const visitorKeys = createVisitorKeys({ now, randomBytes: options.randomBytes ?? randomBytes });
   const visitLookups = {
     hashOf: visitorKeys.hashOf,
     dropStaleKey: visitorKeys.dropStaleKey,
