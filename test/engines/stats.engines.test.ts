@@ -10,6 +10,7 @@ import { describeWithPostgres } from '../support/postgres.js';
  * `/api/v1/links/{code}/stats`; visits with DNT or GPC count in the total only; a forged
  * X-Forwarded-For from a client that is not a trusted proxy is ignored.
  */
+const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1';
 const WINDOWS_CHROME =
@@ -64,6 +65,8 @@ function suite(engine: 'sqlite' | 'postgres') {
     await from('200.160.2.3', WINDOWS_CHROME, 'pt-BR', { DNT: '1' });
     await from('200.160.2.3', WINDOWS_CHROME, 'pt-BR', { 'Sec-GPC': '1' });
     await from('192.168.1.9', LINUX_FIREFOX, 'fr');
+    // A crawler is answered but is no visit: nothing is counted or derived from it.
+    await from('66.249.66.1', GOOGLEBOT, 'en', { Referer: 'https://crawl.example/' });
 
     const byCountry = await stats('country');
     expect(byCountry.visits).toBe(8);
