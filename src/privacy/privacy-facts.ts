@@ -49,9 +49,9 @@ export const VISIT_STATISTICS: VisitStatistics = Object.freeze({
   doNotTrack: true,
 });
 
-/** STATISTICS=basic: visits per day and referring hosts, as before the dimensions; DNT honoured. */
+/** STATISTICS=basic: visits per day (and referring hosts over all time), as before; DNT honoured. */
 export const BASIC_STATISTICS: VisitStatistics = Object.freeze({
-  dimensions: Object.freeze(['referrer'] as const),
+  dimensions: Object.freeze([] as const),
   uniqueVisitors: false,
   doNotTrack: true,
 });
@@ -309,6 +309,7 @@ export function privacyFacts(
       stored: [
         'The number of visits in total, and the time of the last one.',
         'The number of visits per UTC day.',
+        `The number of visits from each referring host (only the host, never the page’s path or query), over the link’s whole life: at most ${MAX_REFERRER_HOSTS} hosts per link, the rest as “${OTHER_REFERRERS}”.`,
         'The number of requests for short codes that do not exist, per domain and UTC day, bots’ and HEAD requests included — never the code asked for, nor anything about who asked.',
       ],
       perValue,
@@ -319,7 +320,7 @@ export function privacyFacts(
         ? 'A visit whose browser sends DNT: 1 (Do Not Track) or Sec-GPC: 1 (Global Privacy Control) counts toward the link’s total and its visit limit only; nothing else is derived from it.'
         : null,
       notCounted:
-        statistics.dimensions.length > 1
+        statistics.dimensions.length > 0
           ? 'Known bots, link prefetches and HEAD requests are not counted at all. Counts are gathered in memory and written to the database about once a second; what a visit adds to the other figures above, within five seconds.'
           : 'Known bots, link prefetches and HEAD requests are not counted at all. Counts are gathered in memory and written to the database about once a second.',
       country: {

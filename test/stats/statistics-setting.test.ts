@@ -81,5 +81,8 @@ describe('STATISTICS', () => {
     expect(basic).not.toContain('Unique visitors are estimated');
     expect(full).not.toContain('No country is derived from a visit.');
     expect(basic).toContain('No country is derived from a visit.');
+    expect(basic).not.toContain('Per UTC day, the number of visits for each value of');
+    expect(full).toContain('Per UTC day, the number of visits for each value of');
+    for (const text of [full, basic]) expect(text).toContain('over the link’s whole life');
   });
 });
