@@ -168,6 +168,8 @@ export function assembleApp(services: Services): {
   app.set('view engine', 'ejs');
   Object.assign(app.locals, pageHelpers(assets.url), {
     backupDownload: store.writeBackup !== null,
+    // STATISTICS: with `basic`, the statistics pages show days only, and say why.
+    statisticsKept: config.statistics,
   });
 
   app.use(logRequests(logger, redactPath));

@@ -19,12 +19,13 @@ async function visited(statistics: 'full' | 'basic') {
     { BASE_URL: 'https://s.example', STATISTICS: statistics },
     { now: () => NOW },
   );
-  await request(t.app)
+  const created = await request(t.app)
     .post('/shorten')
     .set('Origin', 'https://s.example')
     .type('form')
     .send({ url: 'https://t.example/', alias: 'launch' })
     .expect(303);
+  const manage = created.headers.location!.replace('?created=1', '');
   const visit = () =>
     request(t.app)
       .get('/launch')
@@ -37,7 +38,8 @@ async function visited(statistics: 'full' | 'basic') {
   const link = (await t.services.store.links.findLink('launch'))!;
   const stats = (groupBy: 'day' | 'browser' | 'referrer') =>
     linkStats(t.services.store.visits, link.id, groupBy, DAY, DAY);
-  return { t, link, stats };
+  const page = async () => (await request(t.app).get(manage).expect(200)).text;
+  return { t, link, stats, page };
 }
 
 describe('STATISTICS', () => {
@@ -48,7 +50,11 @@ describe('STATISTICS', () => {
   });
 
   it('when full, a visit adds its browser, referrer and visitor; a DNT visit only counts', async () => {
-    const { link, stats } = await visited('full');
+    const { link, stats, page } = await visited('full');
+    const html = await page();
+    expect(html).toContain('Countries');
+    expect(html).toContain('Unique visitors,');
+    expect(html).not.toContain('STATISTICS=basic');
     expect(link.visits).toBe(2);
     expect(await stats('browser')).toMatchObject({
       visits: 2,
@@ -61,7 +67,11 @@ describe('STATISTICS', () => {
   });
 
   it('when basic, a visit adds its day and referrer only (no dimension, no visitor), and a DNT visit still only counts', async () => {
-    const { t, link, stats } = await visited('basic');
+    const { t, link, stats, page } = await visited('basic');
+    const html = await page();
+    expect(html).toContain('This site keeps visits per day only (<code>STATISTICS=basic</code>)');
+    expect(html).not.toContain('Countries');
+    expect(html).not.toContain('Unique visitors,');
     expect(link.visits).toBe(2);
     expect(await stats('browser')).toMatchObject({ visits: 2, uniqueVisitors: 0, data: [] });
     expect((await stats('referrer')).data).toEqual([]);
