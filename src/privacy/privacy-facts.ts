@@ -3,7 +3,12 @@ import { SNIP_COOKIES, type SnipCookie } from '../http/cookies.js';
 import { FIXED_RULES, type RateLimitRule } from '../http/rate-limits.js';
 import { MAX_REMEMBERED_LINKS } from '../links/remembered-links.js';
 import type { GeoSource } from '../stats/geo-source.js';
-import { MAX_REFERRER_HOSTS, OTHER_REFERRERS } from '../stats/visit-store.js';
+import {
+  DIMENSIONS,
+  MAX_REFERRER_HOSTS,
+  OTHER_REFERRERS,
+  type Dimension,
+} from '../stats/visit-store.js';
 
 export type { GeoSource };
 
@@ -23,7 +28,7 @@ export type { GeoSource };
  */
 
 /** What a counted visit may add to its link's statistics, besides the totals and days. */
-export type VisitDimension = 'country' | 'browser' | 'os' | 'device' | 'language' | 'referrer';
+export type VisitDimension = Dimension;
 
 /** What the statistics keep of a visit: changed here when the statistics change. */
 export type VisitStatistics = Readonly<{
@@ -37,14 +42,7 @@ export type VisitStatistics = Readonly<{
 
 /** The statistics as snip keeps them: every dimension, unique visitors, DNT and GPC honoured. */
 export const VISIT_STATISTICS: VisitStatistics = Object.freeze({
-  dimensions: Object.freeze([
-    'country',
-    'browser',
-    'os',
-    'device',
-    'language',
-    'referrer',
-  ] as const),
+  dimensions: DIMENSIONS,
   uniqueVisitors: true,
   doNotTrack: true,
 });

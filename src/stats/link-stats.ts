@@ -1,5 +1,5 @@
 import { DIRECT } from './visit-counter.js';
-import { OTHER_VALUES, type EncodedVisitors, type VisitStore } from './visit-store.js';
+import { DIMENSIONS, OTHER_VALUES, type EncodedVisitors, type VisitStore } from './visit-store.js';
 import {
   decodeSketch,
   estimateSketch,
@@ -9,15 +9,7 @@ import {
 } from './visitor-sketch.js';
 
 /** What a link's statistics can be grouped by: its days, or one dimension. */
-export const GROUP_BY = [
-  'day',
-  'country',
-  'browser',
-  'os',
-  'device',
-  'language',
-  'referrer',
-] as const;
+export const GROUP_BY = ['day', ...DIMENSIONS] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
 /** One key of a grouping: a day, or a dimension's value, with its visits and unique visitors. */
