@@ -35,6 +35,8 @@ export function webManifest(options: {
           share_target: {
             action: '/',
             method: 'GET',
+            // The default for GET; Chromium warns when it is left out.
+            enctype: 'application/x-www-form-urlencoded',
             params: { title: 'title', text: 'text', url: 'url' },
           },
         }

@@ -234,6 +234,7 @@ describe('the web app manifest', () => {
       share_target: {
         action: '/',
         method: 'GET',
+        enctype: 'application/x-www-form-urlencoded',
         params: { title: 'title', text: 'text', url: 'url' },
       },
     });
