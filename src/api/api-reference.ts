@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Router } from 'express';
-import { loadStaticAssets } from '../http/static-assets.js';
+import { loadStaticAssets, type StaticAssets } from '../http/static-assets.js';
 
 /** Where the rendered reference of `/api/v1` is served (ADR 038). */
 export const API_REFERENCE_PATH = '/api/docs';
@@ -15,8 +15,13 @@ const DOCUMENT_URL = '/api/v1/openapi.json';
  */
 const RENDERER_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css'] as const;
 
-function rendererDir(): string {
-  return path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+let renderer: StaticAssets | undefined;
+
+/** The package's files, read and hashed once per process (2 MB: every app built shares them). */
+function rendererAssets(): StaticAssets {
+  const dir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  renderer ??= loadStaticAssets(dir, `${API_REFERENCE_PATH}/assets`, RENDERER_FILES);
+  return renderer;
 }
 
 /**
@@ -26,11 +31,11 @@ function rendererDir(): string {
  * and styles, nothing inline, no other origin).
  */
 export function createApiReference(): Router {
-  const renderer = loadStaticAssets(rendererDir(), `${API_REFERENCE_PATH}/assets`, RENDERER_FILES);
+  const assets = rendererAssets();
   const router = Router({ caseSensitive: true });
   router.get('/', (_req, res) => {
-    res.render('api-reference', { renderer: renderer.url, documentUrl: DOCUMENT_URL });
+    res.render('api-reference', { renderer: assets.url, documentUrl: DOCUMENT_URL });
   });
-  router.use('/assets', renderer.serve);
+  router.use('/assets', assets.serve);
   return router;
 }
