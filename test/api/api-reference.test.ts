@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -101,13 +102,25 @@ describe('GET /api/docs', () => {
         fs.readFileSync(path.join(RENDERER_DIR, 'swagger-ui-bundle.js')),
       ),
     ).toBe(true);
-    // Source maps, other bundles, the sample page, unhashed names: not served.
+    // Source maps, other bundles, the sample page, under the name they would be served by, and
+    // the unhashed names: not served.
+    const hashedUrl = (name: string) => {
+      const hash = createHash('sha256')
+        .update(fs.readFileSync(path.join(RENDERER_DIR, name)))
+        .digest('hex')
+        .slice(0, 10);
+      const ext = path.extname(name);
+      return `/api/docs/assets/${path.basename(name, ext)}.${hash}${ext}`;
+    };
+    expect(hashedUrl('swagger-ui-bundle.js')).toBe(bundleUrl);
     for (const other of [
-      `${bundleUrl}.map`,
+      hashedUrl('swagger-ui-bundle.js.map'),
+      hashedUrl('swagger-ui-es-bundle.js'),
+      hashedUrl('index.html'),
+      hashedUrl('swagger-initializer.js'),
+      hashedUrl('package.json'),
       '/api/docs/assets/swagger-ui-bundle.js',
-      '/api/docs/assets/index.html',
-      '/api/docs/assets/swagger-initializer.js',
-      '/api/docs/assets/package.json',
+      '/api/docs/assets/swagger-ui.css',
     ]) {
       await request(t.app).get(other).expect(404);
     }
