@@ -9,6 +9,7 @@ import { sendBackup } from './admin/backup-download.js';
 import { ADMIN_LINKS_PER_PAGE, createAdminRoutes } from './admin/admin-routes.js';
 import { allowListedOrigins } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
+import { API_REFERENCE_PATH, createApiReference } from './api/api-reference.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
 import { createDomainApiRoutes } from './api/domain-routes.js';
 import {
@@ -198,6 +199,8 @@ export function assembleApp(services: Services): {
       webManifest({ asset: assets.url, shareTarget: config.createAccess === 'public' }),
     ),
   );
+  // The API's reference, drawn from its OpenAPI document: public, like the document (ADR 038).
+  app.use(API_REFERENCE_PATH, createApiReference());
   // The API comes before the form parser and the same-origin check: it reads JSON, and its
   // callers authenticate with keys, not cookies; creation without a key checks the site itself.
   const apiDeps: ApiDeps = {
