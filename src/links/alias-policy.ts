@@ -176,8 +176,7 @@ export function checkImportedCode(code: string): ImportedCodeCheck {
         }
       : { ok: true };
   }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(code)) {
+  if (/\p{Cc}/u.test(code)) {
     return {
       ok: false,
       message:

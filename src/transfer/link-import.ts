@@ -505,6 +505,34 @@ export async function* importReportChunks(
   }
 }
 
+/** A report cell as one line of text: control characters (a refused code may hold one) escaped. */
+function visible(value: string): string {
+  return value.replace(
+    /\p{Cc}/gu,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * The report as plain text, for a script that posts a file and prints the answer: the totals,
+ * then a line per row of the file — its line, code, result and what was kept or why not.
+ */
+export async function* importReportText(
+  summary: { format: string; totals: ImportReport['totals'] },
+  pages: AsyncIterable<readonly ImportRowReport[]>,
+): AsyncGenerator<string, void, undefined> {
+  const { totals } = summary;
+  yield `Imported from ${summary.format}: ${totals.created} of ${totals.rows} links created (${totals.skipped} skipped, ${totals.refused} refused, ${totals.invalid} invalid).\n`;
+  for await (const page of pages) {
+    let chunk = '';
+    for (const row of page) {
+      const reason = row.reason === '' ? '' : ` ${visible(row.reason)}`;
+      chunk += `line ${row.line}, “${visible(row.code)}”: ${row.result}.${reason}\n`;
+    }
+    yield chunk;
+  }
+}
+
 /** Report rows read per query for a download. */
 const REPORT_PAGE = 1000;
 
