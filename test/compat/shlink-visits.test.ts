@@ -100,6 +100,8 @@ describe('Shlink: visit summaries', () => {
       visits: {
         nonOrphanVisits: { total: 6, nonBots: 6, bots: 0 },
         orphanVisits: { total: 0, nonBots: 0, bots: 0 },
+        visitsCount: 6,
+        orphanVisitsCount: 0,
       },
     });
     for (const code of ['nope1', 'nope2', 'nope3'])
