@@ -1074,6 +1074,18 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     });
   });
 
+  // snip publishes no real-time updates: Shlink's answer when no Mercure hub is configured, which
+  // its web client reads as "no live updates".
+  api.get('/mercure-info', (_req, res) => {
+    requireAnyKey(res);
+    throw new ShlinkProblem({
+      status: 501,
+      code: 'mercure-not-configured',
+      title: 'Mercure integration not configured',
+      detail: 'This Shlink instance is not integrated with a mercure hub.',
+    });
+  });
+
   api.use((req) => {
     throw new ShlinkProblem({
       status: 404,
