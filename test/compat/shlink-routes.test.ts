@@ -728,7 +728,7 @@ describe('the creation form’s strings (shlink-web-client)', () => {
       ['shortCodeLength', '3'],
       ['maxVisits', '-1'],
       ['maxVisits', '1.5'],
-    ]) {
+    ] as const) {
       const bad = await sdk('post', '/short-urls').send({
         longUrl: 'https://example.com/bad',
         [field]: value,
