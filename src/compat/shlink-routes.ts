@@ -187,6 +187,11 @@ function readValidUntil(value: string | null | undefined, now: number): number |
   return expiresAt;
 }
 
+/**
+ * validSince, until snip's links have a start date: creation (`createShortUrl`) and edition
+ * (`PATCH /short-urls/{shortCode}`) call this, and `shortUrlOf` answers `meta.validSince` null.
+ * Those three places are where the link field is read and answered once it exists.
+ */
 function refuseValidSince(value: string | null | undefined, now: number): void {
   if (value && Date.parse(value) > now) {
     throw invalidData('snip cannot hold a short URL back until a later date (validSince)', [
@@ -431,6 +436,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       // Shlink's default domain is null; an added domain is its host.
       domain: link.domainId === null ? null : address.domain,
       title: link.title,
+      // snip keeps no per-link crawlable flag: Shlink's default, whatever was sent.
       crawlable: false,
       forwardQuery: link.forwardQuery === 1,
       visitsSummary: { total, nonBots: total, bots: 0 },
