@@ -210,6 +210,11 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
     return link;
   }
 
+  // Kutt's health check reads no key: a client sending a wrong one is still told the API is up.
+  router.get('/health', async (_req, res) => {
+    res.type('text/plain').send('OK');
+  });
+
   router.use(express.json({ limit: '32kb', verify: verifyUtf8Json }));
   // Kutt takes the key from the X-API-KEY header, or an `apikey` field of the body or query.
   const kuttKey = (req: Request): string | null => {
@@ -218,10 +223,6 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
     return presentedKey(req) ?? (typeof fromBody === 'string' ? fromBody : fromQuery);
   };
   router.use(identifyCaller(deps, kuttKey));
-
-  router.get('/health', async (_req, res) => {
-    res.type('text/plain').send('OK');
-  });
 
   router.post('/links', async (req, res) => {
     await admitCreation(deps, req, res);
