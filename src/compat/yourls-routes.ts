@@ -74,16 +74,6 @@ export function isSafeCallback(name: string): boolean {
   return name.length <= 128 && JSONP_CALLBACK.test(name) && !/u[0-9a-fA-F]{4}/.test(name);
 }
 
-/**
- * JSON as JavaScript source: U+2028 and U+2029 are valid in JSON but ended a string literal in
- * JavaScript engines before ES2019, so they are escaped.
- */
-function jsonAsScript(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
-}
-
 function reply(res: Response, format: string, answer: Answer, simple: string): void {
   // YOURLS puts the `callback` (or `jsonp`) parameter into every answer, in any format.
   const params = res.locals.yourls as Params | undefined;
@@ -102,7 +92,7 @@ function reply(res: Response, format: string, answer: Answer, simple: string): v
         .send(JSON.stringify({ errorCode: '400', error: 'Invalid callback parameter' }));
       return;
     }
-    res.send(`${name}(${jsonAsScript(answer)})`);
+    res.send(`${name}(${JSON.stringify(answer)})`);
   } else if (format === 'json') {
     res.type('application/json').send(JSON.stringify(answer));
   } else if (format === 'xml') {
