@@ -201,6 +201,12 @@ export function createYourlsRoutes(deps: YourlsDeps, logger: Logger): Router {
       res.locals.yourls = params;
       const format = formatOf(params.format);
       res.locals.format = format;
+      // A callback that is refused is refused before the action, which then changes nothing
+      // (YOURLS would run the action and refuse only its output).
+      const callback = params.callback ?? params.jsonp;
+      if (format === 'jsonp' && callback !== undefined && !isSafeCallback(callback)) {
+        return reply(res, format, {}, '');
+      }
       // YOURLS's order: timestamp and signature, else a signature alone, else username and
       // password (each only when not empty).
       const given = (name: string) => (params[name] ?? '') !== '';
