@@ -308,7 +308,7 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
   // Kutt's edit: target, description, expire_in and password; what is empty or the same is left alone.
   router.patch('/links/:id', async (req, res) => {
     requireFullKey(res);
-    const link = await findById(req);
+    const link = await findById(req, 'Link was not found.');
     const parsed = EditSchema.safeParse(req.body ?? {});
     if (!parsed.success)
       throw new KuttError(400, parsed.error.issues[0]?.message ?? 'Invalid input.');
