@@ -143,14 +143,18 @@ describe('Kutt: links on a domain', () => {
     'answers 404 for the id %s, and changes nothing',
     async (id) => {
       await guideOnBoth();
-      for (const res of [
-        await call('patch', `/links/${encodeURIComponent(id)}`).send({
-          target: 'https://x.example/',
-        }),
-        await call('delete', `/links/${encodeURIComponent(id)}`),
-      ]) {
+      // Kutt's words: its edit's and its delete's.
+      for (const [res, error] of [
+        [
+          await call('patch', `/links/${encodeURIComponent(id)}`).send({
+            target: 'https://x.example/',
+          }),
+          'Link was not found.',
+        ],
+        [await call('delete', `/links/${encodeURIComponent(id)}`), 'Could not find the link.'],
+      ] as const) {
         expect(res.status).toBe(404);
-        expect(res.body).toEqual({ error: 'Could not find the link.' });
+        expect(res.body).toEqual({ error });
       }
       expect(await visit('go.example', '/guide')).toBe('https://go-target.example/');
       expect(await visit('s.example', '/guide')).toBe('https://default-target.example/');
