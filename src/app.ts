@@ -29,6 +29,7 @@ import { createPrintedHosts } from './http/printed-hosts.js';
 import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadStaticAssets } from './http/static-assets.js';
+import { serveWebManifest, WEB_MANIFEST_PATH, webManifest } from './http/web-manifest.js';
 import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
 import { domainKeyOf } from './links/link.js';
 import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
@@ -191,6 +192,12 @@ export function assembleApp(services: Services): {
 
   app.use(pageHeaders);
   app.use('/static', assets.serve);
+  app.get(
+    WEB_MANIFEST_PATH,
+    serveWebManifest(
+      webManifest({ asset: assets.url, shareTarget: config.createAccess === 'public' }),
+    ),
+  );
   // The API comes before the form parser and the same-origin check: it reads JSON, and its
   // callers authenticate with keys, not cookies; creation without a key checks the site itself.
   const apiDeps: ApiDeps = {

@@ -1307,6 +1307,36 @@ function suite(engine: 'sqlite' | 'postgres') {
       .query({ ...login, action: 'db-stats' });
     expect(JSON.parse(stats.text)).toMatchObject({ 'db-stats': { total_links: 1 } });
   });
+
+  it('the share target and the bookmarklet fill the form and make nothing; the ShareX file makes a link with a pasted key', async () => {
+    const s = await build();
+    const shared = await request(s.app)
+      .get('/')
+      .query({ title: 'A page', text: 'A page https://shared.example/p', url: '' })
+      .expect(200);
+    expect(shared.text).toMatch(
+      /<input id="url" name="url"[^>]*value="https:\/\/shared\.example\/p"/,
+    );
+    await request(s.app).get('/?url=https%3A%2F%2Fshared.example%2Fq').expect(200);
+    expect(await s.store.links.countLinks()).toBe(0);
+    const cookie = await signIn(s);
+    const file = await request(s.app)
+      .get('/admin/keys/snip.sxcu')
+      .set('Cookie', cookie)
+      .expect(200);
+    const uploader = JSON.parse(file.text) as { Headers: Record<string, string>; Data: string };
+    const key = await apiKey(s);
+    const made = await request(s.app)
+      .post('/api/v1/links')
+      .set({
+        Authorization: uploader.Headers.Authorization!.replace('PASTE_YOUR_SNIP_API_KEY_HERE', key),
+        'Content-Type': 'application/json',
+      })
+      .send(uploader.Data.replace('{input}', 'https://shared.example/p'))
+      .expect(201);
+    expect(made.body.shortUrl).toMatch(/^https:\/\/s\.example\//);
+    expect(await s.store.links.countLinks()).toBe(1);
+  });
 }
 
 describe('on sqlite', () => suite('sqlite'));
