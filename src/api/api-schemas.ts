@@ -264,13 +264,10 @@ export const API_OPTIONS = {
     input: StartSchema,
     clearable: true,
     read: (input) => parseStart(input),
-    output: z.iso
-      .datetime()
-      .nullable()
-      .meta({
-        description:
-          'The first instant the link redirects; null when it works from its creation (or the stored time is damaged).',
-      }),
+    output: z.iso.datetime().nullable().meta({
+      description:
+        'The first instant the link redirects; null when it works from its creation (or the stored time is damaged).',
+    }),
     show: (value) => formatInstant(value),
   }),
 } satisfies { [K in LinkOptionName]: ApiOption<LinkOptions[K]> };
