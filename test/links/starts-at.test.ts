@@ -233,6 +233,24 @@ describe('the forms', () => {
   });
 });
 
+describe('banning a link with the others to its host', () => {
+  it('when the admin bans a link and disables the others to its host, then a scheduled one is disabled and never starts', async () => {
+    setup();
+    await created({ starts_at: '2027-01-01T09:00' });
+    await shorten({ alias: 'bad', url: 'https://a.example/phish' }).expect(303);
+    const cookie = await signInAdmin(t.app, PASSWORD);
+    await request(t.app)
+      .post('/admin/links/bad/ban')
+      .set({ ...SAME_ORIGIN, Cookie: cookie })
+      .type('form')
+      .send({ reason: 'phishing', disable_others: 'on' })
+      .expect(303);
+    clock = START;
+    const gone = await follow().expect(410);
+    expect(gone.text).toContain('This link is disabled');
+  });
+});
+
 describe('/api/v1', () => {
   async function api() {
     const key = await createApiKey(t);
