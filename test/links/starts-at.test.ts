@@ -429,6 +429,22 @@ describe('the Shlink-compatible API', () => {
   });
 });
 
+describe('the Kutt-compatible API, which has no start time of its own', () => {
+  it('when an edit sets an expiry before the link’s start, then it is a 400 with the reason and nothing changes', async () => {
+    setup();
+    await created({ starts_at: '2027-01-01T09:00' });
+    const key = await createApiKey(t);
+    const res = await request(t.app)
+      .patch('/api/v2/links/launch')
+      .set('X-API-Key', key)
+      .send({ target: 'https://a.example/changed', expire_in: '2 days' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('The start must be before the expiry.');
+    clock = START;
+    await follow().expect(302).expect('Location', 'https://a.example/launch');
+  });
+});
+
 describe('snip’s export and import', () => {
   async function exported(app: TestApp): Promise<string> {
     const cookie = await signInAdmin(app.app, PASSWORD);
