@@ -1324,6 +1324,44 @@ function suite(engine: 'sqlite' | 'postgres') {
       codes.map(() => '2027-01-01T09:00:00.000Z'),
     );
   });
+
+  it('a link before its start, on an added domain, goes to its not-found redirect, never its expired one, until the instant', async () => {
+    let clock = Date.UTC(2026, 11, 7, 12);
+    const s = await buildEngineApp(
+      engine,
+      { BASE_URL: ORIGIN, ADMIN_PASSWORD },
+      { now: () => clock },
+    );
+    const key = await apiKey(s);
+    await request(s.app)
+      .post('/api/v1/domains')
+      .set('X-Api-Key', key)
+      .send({
+        host: 'go.example',
+        notFoundRedirect: 'https://home.example/missing',
+        expiredRedirect: 'https://home.example/gone',
+      })
+      .expect(201);
+    await request(s.app)
+      .post('/api/v1/links')
+      .set('X-Api-Key', key)
+      .send({
+        url: 'https://a.example/later',
+        alias: 'later',
+        domain: 'go.example',
+        startsAt: '2027-01-01T09:00:00Z',
+      })
+      .expect(201);
+    const on = (door: typeof s.app | typeof s.listener) =>
+      request(door).get('/later').set({ Host: 'go.example', 'User-Agent': BROWSER });
+    for (const door of [s.app, s.listener]) {
+      expect((await on(door).expect(302)).headers.location).toBe('https://home.example/missing');
+    }
+    clock = Date.UTC(2027, 0, 1, 9);
+    for (const door of [s.app, s.listener]) {
+      expect((await on(door).expect(302)).headers.location).toBe('https://a.example/later');
+    }
+  });
 }
 
 describe('on sqlite', () => suite('sqlite'));
