@@ -309,12 +309,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
       const { all, ...states } = counts;
       // Links outside the index are active, as are those in it whose expiry is still ahead.
       states.active =
-        all -
-        states.expired -
-        states.disabled -
-        states.banned -
-        states.deleted -
-        states.scheduled;
+        all - states.expired - states.disabled - states.banned - states.deleted - states.scheduled;
       return states;
     },
     /**

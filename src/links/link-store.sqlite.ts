@@ -235,12 +235,7 @@ export function createLinkRepository(db: Db) {
       const { all, ...states } = counts;
       // Links outside the index are active, as are those in it whose expiry is still ahead.
       states.active =
-        all -
-        states.expired -
-        states.disabled -
-        states.banned -
-        states.deleted -
-        states.scheduled;
+        all - states.expired - states.disabled - states.banned - states.deleted - states.scheduled;
       return states;
     },
     /**

@@ -532,7 +532,9 @@ describe('errors the clients handle', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body.meta.validSince).toBe('2099-01-01T00:00:00+00:00');
-    await request(t.app).get(`/${String(res.body.shortCode)}`).expect(404);
+    await request(t.app)
+      .get(`/${String(res.body.shortCode)}`)
+      .expect(404);
   });
 
   it('when Raycast sends validSince after validUntil, then it is invalid-data naming validSince and nothing is stored', async () => {
