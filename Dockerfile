@@ -31,8 +31,12 @@ COPY src ./src
 COPY scripts/check-node.mjs scripts/check-node.d.mts ./scripts/
 # After the build only production dependencies are left for the runtime stage to copy, and of
 # the SQLite driver only the binary this platform loads: the other platforms' prebuilt binaries
-# and the bundled SQLite source are 27 MB the server never reads.
+# and the bundled SQLite source are 27 MB the server never reads; of Swagger UI only the bundle
+# and the stylesheet the API reference serves (src/api/api-reference.ts): its source maps and
+# other builds are 11 MB more.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
+  && find node_modules/swagger-ui-dist -type f ! -name swagger-ui-bundle.js ! -name swagger-ui.css \
+       ! -name package.json ! -name LICENSE ! -name NOTICE -delete \
   && cd node_modules/better-sqlite3 \
   && keep="$(node -p "require('./lib/binding.js').getPrebuildPath() || ''")" \
   && for f in prebuilds/*.node; do if [ "$PWD/$f" != "$keep" ]; then rm -- "$f"; fi; done \

@@ -9,6 +9,7 @@ import { sendBackup } from './admin/backup-download.js';
 import { ADMIN_LINKS_PER_PAGE, createAdminRoutes } from './admin/admin-routes.js';
 import { allowListedOrigins } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
+import { API_REFERENCE_PATH, createApiReference } from './api/api-reference.js';
 import { createApiRoutes, type ApiDeps } from './api/api-routes.js';
 import { createDomainApiRoutes } from './api/domain-routes.js';
 import {
@@ -29,6 +30,7 @@ import { createPrintedHosts } from './http/printed-hosts.js';
 import { requireSameOrigin } from './http/same-origin.js';
 import { securityHeaders } from './http/security-headers.js';
 import { loadStaticAssets } from './http/static-assets.js';
+import { serveWebManifest, WEB_MANIFEST_PATH, webManifest } from './http/web-manifest.js';
 import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
 import { domainKeyOf } from './links/link.js';
 import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
@@ -191,6 +193,14 @@ export function assembleApp(services: Services): {
 
   app.use(pageHeaders);
   app.use('/static', assets.serve);
+  app.get(
+    WEB_MANIFEST_PATH,
+    serveWebManifest(
+      webManifest({ asset: assets.url, shareTarget: config.createAccess === 'public' }),
+    ),
+  );
+  // The API's reference, drawn from its OpenAPI document: public, like the document (ADR 038).
+  app.use(API_REFERENCE_PATH, createApiReference());
   // The API comes before the form parser and the same-origin check: it reads JSON, and its
   // callers authenticate with keys, not cookies; creation without a key checks the site itself.
   const apiDeps: ApiDeps = {

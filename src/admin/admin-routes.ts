@@ -30,6 +30,7 @@ import { csvRecord } from '../transfer/csv.js';
 import { createTransferRoutes, type TransferDeps } from '../transfer/transfer-routes.js';
 import type { AdminAuth } from './admin-auth.js';
 import { linkAddressFor, type DomainService } from '../domains/domain-service.js';
+import { createClientToolRoutes } from './client-tools.js';
 import { createDomainAdminRoutes } from './domain-admin-routes.js';
 import { createStatsAdminRoutes } from './stats-admin-routes.js';
 
@@ -660,6 +661,9 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     await deps.abuse.unblockHost(host);
     res.redirect(303, '/admin/blocklist?done=unblocked');
   });
+
+  // The ShareX file, and what the keys page says about ShareX and iOS Shortcuts.
+  router.use(createClientToolRoutes({ publicOrigin: deps.publicOrigin }));
 
   router.get('/keys', async (req, res) => {
     await render(res, 'keys', {

@@ -1,6 +1,11 @@
 import { countryName } from '../stats/geo-country.js';
 import { DIRECT, utcDay } from '../stats/visit-counter.js';
-import { OTHER_VALUES, type Dimension, type VisitStore } from '../stats/visit-store.js';
+import {
+  OTHER_VALUES,
+  type Dimension,
+  type VisitGroup,
+  type VisitStore,
+} from '../stats/visit-store.js';
 
 /**
  * snip's statistics (daily aggregates per link, src/stats/link-stats.ts) in the shapes of the
@@ -196,16 +201,63 @@ type ShlinkLocation = {
   isEmpty: boolean;
 };
 
-/** Shlink's Visit of a short URL, built from the aggregates (ADR 034). */
+/** Shlink's Visit, built from the aggregates (ADR 034); an orphan one has its `type` too. */
 export type ShlinkVisit = {
   referer: string;
   date: string;
   userAgent: string;
   visitLocation: ShlinkLocation | null;
   potentialBot: boolean;
-  visitedUrl: string;
+  visitedUrl: string | null;
   redirectUrl: string | null;
+  type?: 'invalid_short_url';
 };
+
+/**
+ * What a list of visits is built from: visits per UTC day, and per day and value of the
+ * dimensions it shows (country, referrer), for one link, a group of links, or none (orphans).
+ */
+export type VisitsSource = {
+  days(from: string, to: string): Promise<{ day: string; count: number }[]>;
+  values(
+    dimension: Dimension,
+    from: string,
+    to: string,
+  ): Promise<{ day: string; value: string; count: number }[]>;
+};
+
+/** One link's aggregates. */
+export function linkVisitsSource(visits: Store, urlId: number): VisitsSource {
+  return {
+    days: async (from, to) => visits.dayRows(urlId, from, to),
+    values: async (dimension, from, to) => visits.dimensionRows(urlId, dimension, from, to),
+  };
+}
+
+/** A group's aggregates, summed by the store: every link's, a domain's or a tag's. */
+export function groupVisitsSource(
+  visits: Pick<VisitStore, 'groupDayRows' | 'groupDimensionRows'>,
+  group: VisitGroup,
+): VisitsSource {
+  return {
+    days: async (from, to) => visits.groupDayRows(group, from, to),
+    values: async (dimension, from, to) => visits.groupDimensionRows(group, dimension, from, to),
+  };
+}
+
+/**
+ * The requests for unknown codes, on one domain key or (null) every domain: per day only, so
+ * their visits have no country and no referrer.
+ */
+export function orphanVisitsSource(
+  visits: Pick<VisitStore, 'notFoundDays'>,
+  domainKey: number | null,
+): VisitsSource {
+  return {
+    days: async (from, to) => visits.notFoundDays(domainKey, from, to),
+    values: async () => [],
+  };
+}
 
 /** Most visits first, then by value: the order a day's values are handed to its visits. */
 type ValueCount = { value: string; count: number };
@@ -227,14 +279,13 @@ function valuesOf(entries: readonly ValueCount[], from: number, to: number): (st
 
 /** A dimension's rows of a range, per day, each day's values most first. */
 async function valuesByDay(
-  visits: Store,
-  urlId: number,
+  source: VisitsSource,
   dimension: Dimension,
   from: string,
   to: string,
 ): Promise<Map<string, ValueCount[]>> {
   const byDay = new Map<string, ValueCount[]>();
-  for (const row of await visits.dimensionRows(urlId, dimension, from, to)) {
+  for (const row of await source.values(dimension, from, to)) {
     let list = byDay.get(row.day);
     if (!list) byDay.set(row.day, (list = []));
     const same = list.find((entry) => entry.value === row.value);
@@ -263,8 +314,8 @@ function locationOf(country: string | null): ShlinkLocation | null {
 }
 
 /**
- * One page of a short URL's visits from `from` to `to` (UTC days, both included), newest day
- * first, as Shlink lists them, and how many visits the range has. Each day's visits are made
+ * One page of visits from `from` to `to` (UTC days, both included), newest day first, as Shlink
+ * lists them, and how many visits the range has. Each day's visits are made
  * from its aggregates (ADR 034): as many as the day counted, dated at its midnight UTC; the
  * day's countries and referring hosts are handed out to them, most frequent first, so that
  * every count per day and country or referrer is the real one, while which country goes with
@@ -273,13 +324,13 @@ function locationOf(country: string | null): ShlinkLocation | null {
  * the referrer `(other)` and no location. The User-Agent is never stored: it is ''.
  */
 export async function shlinkVisitsPage(
-  visits: Store,
-  urlId: number,
+  source: VisitsSource,
   range: { from: string; to: string },
   page: { offset: number; limit: number },
-  visitedUrl: string,
+  visitedUrl: string | null,
+  orphan = false,
 ): Promise<{ data: ShlinkVisit[]; total: number }> {
-  const days = (await visits.dayRows(urlId, range.from, range.to)).toReversed();
+  const days = (await source.days(range.from, range.to)).toReversed();
   const total = days.reduce((sum, day) => sum + day.count, 0);
   const end = page.offset + page.limit;
   const slices: { day: string; from: number; to: number }[] = [];
@@ -294,8 +345,8 @@ export async function shlinkVisitsPage(
   if (slices.length === 0) return { data: [], total };
   const newest = slices[0]!.day;
   const oldest = slices.at(-1)!.day;
-  const countries = await valuesByDay(visits, urlId, 'country', oldest, newest);
-  const referrers = await valuesByDay(visits, urlId, 'referrer', oldest, newest);
+  const countries = await valuesByDay(source, 'country', oldest, newest);
+  const referrers = await valuesByDay(source, 'referrer', oldest, newest);
   const data: ShlinkVisit[] = [];
   for (const { day, from, to } of slices) {
     const country = valuesOf(countries.get(day) ?? [], from, to);
@@ -310,6 +361,7 @@ export async function shlinkVisitsPage(
         potentialBot: false,
         visitedUrl,
         redirectUrl: null,
+        ...(orphan ? { type: 'invalid_short_url' as const } : {}),
       });
     }
   }

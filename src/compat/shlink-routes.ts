@@ -23,7 +23,13 @@ import {
   LATEST_INSTANT_TEXT,
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
-import { DEFAULT_DOMAIN_KEY, domainKeyOf, isLinkCode, type Link } from '../links/link.js';
+import {
+  DEFAULT_DOMAIN_KEY,
+  domainKeyOf,
+  isLinkCode,
+  type Link,
+  type LinkQuery,
+} from '../links/link.js';
 import {
   DEFAULT_OPTIONS,
   LINK_OPTIONS,
@@ -34,7 +40,13 @@ import { checkTags, MAX_TAGS, tagKey, type TagSummary } from '../links/tags.js';
 import { verifyUtf8Form, verifyUtf8Json } from '../http/utf8-body.js';
 import { canonicalRules, readRules, rulesFromText } from '../links/redirect-rules.js';
 import { rulesFromShlink, rulesToShlink, ShlinkRulesBodySchema } from './shlink-redirect-rules.js';
-import { shlinkVisitsPage } from './compat-stats.js';
+import {
+  groupVisitsSource,
+  linkVisitsSource,
+  orphanVisitsSource,
+  shlinkVisitsPage,
+  type VisitsSource,
+} from './compat-stats.js';
 import { utcDay } from '../stats/visit-counter.js';
 
 /**
@@ -87,6 +99,23 @@ function notFound(shortCode: string, domain: string | null = null): ShlinkProble
   });
 }
 
+/** Shlink's TagNotFoundException. */
+function tagNotFound(tag: string): ShlinkProblem {
+  return new ShlinkProblem({
+    status: 404,
+    code: 'tag-not-found',
+    title: 'Tag not found',
+    detail: `Tag with name "${tag}" could not be found`,
+    extra: { tag },
+  });
+}
+
+/** Shlink's Renaming: both names are required. */
+const RenamingSchema = z.object({ oldName: z.string().min(1), newName: z.string().min(1) });
+
+/** Shlink's OrphanVisitType. */
+const ORPHAN_TYPES = ['invalid_short_url', 'base_url', 'regular_404'] as const;
+
 /**
  * Shlink's edit-domain-redirects body (DomainRedirectsRequest): a redirect left out stays, null
  * removes it.
@@ -100,6 +129,14 @@ const DomainRedirectsSchema = z.object({
 
 const Iso = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
+/** A whole number, also written as a string of digits (as forms send it). */
+function wholeNumber<T extends z.ZodType>(schema: T) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value),
+    schema,
+  );
+}
+
 /** Shlink's creation body: every field it documents is accepted; unknown ones are ignored, as Shlink does. */
 const CreateShortUrlSchema = z.object({
   longUrl: z.string(),
@@ -107,8 +144,9 @@ const CreateShortUrlSchema = z.object({
   findIfExists: z.boolean().nullish(),
   validSince: Iso.nullish(),
   validUntil: Iso.nullish(),
-  maxVisits: z.int().min(1).max(MAX_VISIT_LIMIT).nullish(),
-  shortCodeLength: z.int().min(4).max(16).nullish(),
+  maxVisits: wholeNumber(z.int().min(1).max(MAX_VISIT_LIMIT).nullish()),
+  // Shlink's web client sends the length as its form field holds it: a string.
+  shortCodeLength: wholeNumber(z.int().min(4).max(16).nullish()),
   title: z.string().nullish(),
   tags: z.array(z.string()).nullish(),
   domain: z.string().nullish(),
@@ -125,7 +163,7 @@ const EditShortUrlSchema = z.object({
   longUrl: z.string().nullish(),
   validSince: Iso.nullish(),
   validUntil: Iso.nullish(),
-  maxVisits: z.int().min(1).max(MAX_VISIT_LIMIT).nullish(),
+  maxVisits: wholeNumber(z.int().min(1).max(MAX_VISIT_LIMIT).nullish()),
   title: z.string().nullish(),
   tags: z.array(z.string()).max(100).nullish(),
   crawlable: z.boolean().nullish(),
@@ -273,6 +311,48 @@ function dayParam(query: Record<string, unknown>, name: string): string | null {
   return utcDay(time);
 }
 
+/** Shlink's orderBy fields of short URLs as snip's list sorts them. */
+const LIST_ORDERS: Record<string, LinkQuery['orderBy']> = {
+  dateCreated: 'created',
+  shortCode: 'code',
+  longUrl: 'target',
+  title: 'title',
+  // snip counts no bot: every visit is a non-bot one.
+  visits: 'visits',
+  nonBotVisits: 'visits',
+};
+
+/**
+ * The instant of Shlink's `startDate`/`endDate` of the list (an ISO 8601 date or date-time, read
+ * as UTC without an offset), or null when absent.
+ */
+function instantParam(query: Record<string, unknown>, name: string): number | null {
+  const value = query[name];
+  if (value === undefined || value === '') return null;
+  const time =
+    typeof value === 'string' && VisitsDate.safeParse(value).success
+      ? Date.parse(
+          value.length === 10
+            ? `${value}T00:00:00Z`
+            : /[zZ]|[+-]\d{2}:?\d{2}$/.test(value.slice(10))
+              ? value
+              : `${value}Z`,
+        )
+      : NaN;
+  if (!Number.isFinite(time)) {
+    throw invalidData(`${name} must be an ISO 8601 date or date-time`, [name]);
+  }
+  return time;
+}
+
+/** A flag of Shlink's query: `true` (or `1`) is on, `false` (or `0`) and absent are off. */
+function flagParam(query: Record<string, unknown>, name: string): boolean {
+  const value = query[name];
+  if (value === undefined || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw invalidData(`${name} must be true or false`, [name]);
+}
+
 /** Shlink's `searchTerm` and `orderBy` over the tags: by name unless told otherwise. */
 function sortedTags(tags: readonly TagSummary[], query: Record<string, unknown>): TagSummary[] {
   const term = typeof query.searchTerm === 'string' ? tagKey(query.searchTerm.slice(0, 200)) : '';
@@ -360,6 +440,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       // Shlink's default domain is null; an added domain is its host.
       domain: link.domainId === null ? null : address.domain,
       title: link.title,
+      // snip keeps no per-link crawlable flag: Shlink's default, whatever was sent.
       crawlable: false,
       forwardQuery: link.forwardQuery === 1,
       visitsSummary: { total, nonBots: total, bots: 0 },
@@ -413,9 +494,45 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     express.urlencoded({ extended: false, limit: '32kb', verify: verifyUtf8Form }),
   );
 
+  // Shlink's single-step creation: the key in `apiKey`, the URL in `longUrl`, the answer the
+  // short URL in JSON or, with `format=txt` (or an Accept of text/plain), its address alone.
+  api.get(
+    '/short-urls/shorten',
+    (req, _res, next) => {
+      const key = req.query.apiKey;
+      if (typeof key !== 'string' || key === '') {
+        throw new ShlinkProblem({
+          status: 401,
+          code: 'missing-authentication',
+          title: 'Invalid authorization',
+          detail: 'Expected authentication to be provided in "apiKey" query param',
+          extra: { param: 'apiKey' },
+        });
+      }
+      next();
+    },
+    identifyCaller(deps, (req) => String(req.query.apiKey)),
+    async (req, res) => {
+      const format = typeof req.query.format === 'string' ? req.query.format.toLowerCase() : null;
+      const text =
+        format !== null
+          ? format === 'txt'
+          : (req.get('accept') ?? '').split(',')[0]!.toLowerCase().includes('text/plain');
+      const longUrl = typeof req.query.longUrl === 'string' ? req.query.longUrl : undefined;
+      const shortUrl = await createShortUrl(req, res, { longUrl });
+      if (text) res.type('text/plain').send(shortUrl.shortUrl);
+      else res.json(shortUrl);
+    },
+  );
+
   api.post('/short-urls', async (req, res) => {
+    res.json(await createShortUrl(req, res, req.body ?? {}));
+  });
+
+  /** Shlink's creation (CreateShortUrlAction) of the body given: the short URL made, or found. */
+  async function createShortUrl(req: Request, res: Response, input: unknown) {
     await admitCreation(deps, req, res);
-    const parsed = CreateShortUrlSchema.safeParse(req.body ?? {});
+    const parsed = CreateShortUrlSchema.safeParse(input);
     if (!parsed.success) {
       throw invalidData('Provided data is not valid', [
         ...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? 'body'))),
@@ -442,10 +559,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         slug,
         domain.key,
       );
-      if (found) {
-        res.json(shortUrlOf(req, found, await tagsOf(found)));
-        return;
-      }
+      if (found) return shortUrlOf(req, found, await tagsOf(found));
     }
     const result = await deps.links.shorten(
       {
@@ -480,8 +594,8 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       const fields = Object.keys(result.errors).map((f) => SHLINK_FIELDS[f] ?? 'longUrl');
       throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
     }
-    res.json(shortUrlOf(req, result.link, await tagsOf(result.link)));
-  });
+    return shortUrlOf(req, result.link, await tagsOf(result.link));
+  }
 
   api.get('/short-urls', async (req, res) => {
     requireFullKey(res);
@@ -497,12 +611,18 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     const requested = number('itemsPerPage', 10);
     // -1 means "all" in Shlink; snip answers at most 1,000 at a time.
     const perPage = requested === -1 ? 1000 : Math.min(Math.max(1, requested), 1000);
+    // Shlink's OrderableField, with -ASC or -DESC; dateCreated-DESC when absent.
     const orderBy = typeof query.orderBy === 'string' ? query.orderBy : 'dateCreated-DESC';
-    const order = /^(dateCreated|visits|nonBotVisits)-(ASC|DESC)$/.exec(orderBy);
+    const order = /^(dateCreated|shortCode|longUrl|title|visits|nonBotVisits)-(ASC|DESC)$/.exec(
+      orderBy,
+    );
     if (!order)
-      throw invalidData('orderBy can be dateCreated, visits or nonBotVisits, with -ASC or -DESC', [
-        'orderBy',
-      ]);
+      throw invalidData(
+        'orderBy can be dateCreated, shortCode, longUrl, title, visits or nonBotVisits, with -ASC or -DESC',
+        ['orderBy'],
+      );
+    const createdFrom = instantParam(query, 'startDate');
+    const createdTo = instantParam(query, 'endDate');
     const search = typeof query.searchTerm === 'string' ? query.searchTerm.slice(0, 200) : '';
     const tags = tagsParam(query, 'tags');
     const excluded = tagsParam(query, 'excludeTags');
@@ -524,8 +644,13 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
             search,
             state: null,
             excludeDeleted: true,
-            orderBy: order[1] === 'dateCreated' ? 'created' : 'visits',
+            searchTags: true,
+            orderBy: LIST_ORDERS[order[1]!]!,
             direction: order[2] === 'ASC' ? 'asc' : 'desc',
+            ...(createdFrom === null ? {} : { createdFrom }),
+            ...(createdTo === null ? {} : { createdTo }),
+            excludeMaxVisitsReached: flagParam(query, 'excludeMaxVisitsReached'),
+            excludeExpired: flagParam(query, 'excludePastValidUntil'),
             limit: perPage,
             offset: (page - 1) * perPage,
             tags: {
@@ -729,29 +854,38 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     });
   });
 
-  // Shlink's visits overview. snip counts no bot visit, so every visit is a non-bot's; the
-  // orphan visits (to the root, to unknown codes) are not counted yet and are 0.
+  // Shlink's visits overview. snip counts no bot visit, so every visit is a non-bot one. Orphan
+  // visits are the requests for codes that do not exist, counted per domain and day (bots'
+  // included: snip does not tell them apart there, so all count as nonBots). Shlink 3 answered
+  // visitsCount and orphanVisitsCount beside the summaries; clients written then still read them.
   api.get('/visits', async (_req, res) => {
     requireFullKey(res);
     const total = await deps.links.totalVisitsOfAllLinks();
-    // Orphan visits are the requests for codes that do not exist, counted per domain and day
-    // (bots' included: snip does not tell them apart there, so all count as nonBots).
     const unknown = await deps.visits.notFoundCounts(FIRST_DAY, LAST_DAY);
     const orphans = unknown.reduce((sum, row) => sum + row.count, 0);
     res.json({
       visits: {
         nonOrphanVisits: { total, nonBots: total, bots: 0 },
         orphanVisits: { total: orphans, nonBots: orphans, bots: 0 },
+        visitsCount: total,
+        orphanVisitsCount: orphans,
       },
     });
   });
 
-  // A short URL's visits, built from snip's daily aggregates (ADR 034): the totals are the real
-  // ones of the range, the rows carry the day, the country and the referring host only.
-  api.get('/short-urls/:shortCode/visits', async (req, res) => {
-    requireFullKey(res);
+  /**
+   * A page of visits built from snip's daily aggregates (ADR 034), in Shlink's shape: the totals
+   * are the real ones of the range (`startDate`, `endDate`), the rows carry the day, the country
+   * and the referring host only. `excludeBots` changes nothing: snip counts no bot.
+   */
+  async function answerVisits(
+    req: Request,
+    res: Response,
+    source: VisitsSource,
+    visitedUrl: string | null,
+    orphan = false,
+  ) {
     const query = req.query as Record<string, unknown>;
-    const link = await findLink(req);
     const today = utcDay(deps.now());
     const range = {
       from: dayParam(query, 'startDate') ?? utcDay(0),
@@ -759,13 +893,12 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     };
     const { page, perPage } = pageParams(query);
     const limit = perPage ?? MAX_VISITS_PER_PAGE;
-    const visitedUrl = linkAddress(deps, req, link).shortUrl;
     const { data, total } = await shlinkVisitsPage(
-      deps.visits,
-      link.id,
+      source,
       range,
       { offset: (page - 1) * limit, limit },
       visitedUrl,
+      orphan,
     );
     // Without itemsPerPage Shlink answers every visit; snip at most MAX_VISITS_PER_PAGE.
     const itemsPerPage = perPage ?? Math.min(total, MAX_VISITS_PER_PAGE);
@@ -781,6 +914,110 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         },
       },
     });
+  }
+
+  /**
+   * The domain key of the `domain` query parameter of the visit lists (Shlink's
+   * WithDomainVisitsParams): undefined when absent (every domain), `DEFAULT` or the default
+   * host the default domain's, null for a domain snip has no links on (no visits).
+   */
+  async function visitsDomainParam(req: Request): Promise<number | null | undefined> {
+    const value = req.query.domain;
+    if (value === undefined || value === '') return undefined;
+    if (value === 'DEFAULT') return DEFAULT_DOMAIN_KEY;
+    return (await namedDomain(req, value)).key;
+  }
+
+  const noVisits: VisitsSource = { days: async () => [], values: async () => [] };
+
+  // A short URL's visits.
+  api.get('/short-urls/:shortCode/visits', async (req, res) => {
+    requireFullKey(res);
+    const link = await findLink(req);
+    await answerVisits(
+      req,
+      res,
+      linkVisitsSource(deps.visits, link.id),
+      linkAddress(deps, req, link).shortUrl,
+    );
+  });
+
+  // Every short URL's visits (on the domain of `?domain=`), summed per day and value: a row does
+  // not say which short URL it went to (visitedUrl null).
+  api.get('/visits/non-orphan', async (req, res) => {
+    requireFullKey(res);
+    const domainKey = await visitsDomainParam(req);
+    const source =
+      domainKey === null
+        ? noVisits
+        : groupVisitsSource(
+            deps.visits,
+            domainKey === undefined ? { kind: 'all' } : { kind: 'domain', domainKey },
+          );
+    await answerVisits(req, res, source, null);
+  });
+
+  // The requests for unknown codes (Shlink's invalid_short_url orphan visits), per day only:
+  // snip keeps no code, no referrer and no country of them. snip does not count Shlink's other
+  // two types (base_url, regular_404): asked for those, the list is empty.
+  api.get('/visits/orphan', async (req, res) => {
+    requireFullKey(res);
+    const type = req.query.type;
+    if (
+      type !== undefined &&
+      (typeof type !== 'string' || !ORPHAN_TYPES.includes(type as (typeof ORPHAN_TYPES)[number]))
+    ) {
+      throw invalidData(
+        `${String(type)} is not a valid orphan visit type. Expected one of ["${ORPHAN_TYPES.join('", "')}"]`,
+        ['type'],
+      );
+    }
+    const domainKey = await visitsDomainParam(req);
+    const source =
+      domainKey === null || (type !== undefined && type !== 'invalid_short_url')
+        ? noVisits
+        : orphanVisitsSource(deps.visits, domainKey ?? null);
+    await answerVisits(req, res, source, null, true);
+  });
+
+  // The visits of the short URLs with a tag (on the domain of `?domain=`).
+  api.get('/tags/:tag/visits', async (req, res) => {
+    requireFullKey(res);
+    const tag = String(req.params.tag);
+    const known = (await deps.links.listTags()).some((t) => tagKey(t.name) === tagKey(tag));
+    if (!known) throw tagNotFound(tag);
+    const domainKey = await visitsDomainParam(req);
+    const source =
+      domainKey === null
+        ? noVisits
+        : groupVisitsSource(deps.visits, {
+            kind: 'tag',
+            tagKey: tagKey(tag),
+            ...(domainKey === undefined ? {} : { domainKey }),
+          });
+    await answerVisits(req, res, source, null);
+  });
+
+  // The visits of a domain's short URLs: `DEFAULT` or the default host is the default domain.
+  api.get('/domains/:domain/visits', async (req, res) => {
+    requireFullKey(res);
+    const name = String(req.params.domain);
+    const domain = name === 'DEFAULT' ? { key: DEFAULT_DOMAIN_KEY } : await namedDomain(req, name);
+    if (domain.key === null) {
+      throw new ShlinkProblem({
+        status: 404,
+        code: 'domain-not-found',
+        title: 'Domain not found',
+        detail: `Domain with authority "${name}" could not be found`,
+        extra: { authority: name },
+      });
+    }
+    await answerVisits(
+      req,
+      res,
+      groupVisitsSource(deps.visits, { kind: 'domain', domainKey: domain.key }),
+      null,
+    );
   });
 
   // A create-only key may read the list too (Raycast loads it before it offers to shorten), but
@@ -797,6 +1034,38 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     res.json({ tags: page });
   });
 
+  // Shlink's UpdateTagAction: the tag is renamed on every short URL that carries it; 204.
+  api.put('/tags', async (req, res) => {
+    requireFullKey(res);
+    const parsed = RenamingSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      throw invalidData('Provided data is not valid', ['oldName', 'newName']);
+    }
+    const { oldName, newName } = parsed.data;
+    const renamed = await deps.links.renameTag(oldName, newName);
+    if (!renamed.ok) {
+      if (renamed.reason === 'unknown') throw tagNotFound(oldName);
+      if (renamed.reason === 'taken') {
+        throw new ShlinkProblem({
+          status: 409,
+          code: 'tag-conflict',
+          title: 'Tag conflict',
+          detail: `You cannot rename tag ${oldName} to ${newName}, because it already exists`,
+          extra: { oldName, newName },
+        });
+      }
+      throw invalidData(renamed.message, ['newName']);
+    }
+    res.status(204).end();
+  });
+
+  // Shlink's DeleteTagsAction: `tags[]` taken off every short URL and forgotten; 204.
+  api.delete('/tags', async (req, res) => {
+    requireFullKey(res);
+    await deps.links.deleteTags(tagsParam(req.query as Record<string, unknown>, 'tags'));
+    res.status(204).end();
+  });
+
   api.get('/tags/stats', async (req, res) => {
     requireFullKey(res);
     const query = req.query as Record<string, unknown>;
@@ -808,9 +1077,23 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
           shortUrlsCount: tag.links,
           // snip counts no bot visits: every visit it counts is a person's.
           visitsSummary: { total: tag.visits, nonBots: tag.visits, bots: 0 },
+          // Shlink 3 answered it beside visitsSummary; clients written then still read it.
+          visitsCount: tag.visits,
         })),
         pagination: page.pagination,
       },
+    });
+  });
+
+  // snip publishes no real-time updates: Shlink's answer when no Mercure hub is configured, which
+  // its web client reads as "no live updates".
+  api.get('/mercure-info', (_req, res) => {
+    requireAnyKey(res);
+    throw new ShlinkProblem({
+      status: 501,
+      code: 'mercure-not-configured',
+      title: 'Mercure integration not configured',
+      detail: 'This Shlink instance is not integrated with a mercure hub.',
     });
   });
 
@@ -847,7 +1130,7 @@ function handleShlinkErrors(logger: Logger): ErrorRequestHandler {
     if (error instanceof ShlinkProblem) return send(error.problem);
     if (error instanceof ApiProblem) {
       if (error.kind === 'unauthorized') {
-        const missing = !req.get('x-api-key') && !req.get('authorization');
+        const missing = !req.get('x-api-key') && !req.get('authorization') && !req.query.apiKey;
         return send(
           missing
             ? {

@@ -1,12 +1,14 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { RESERVED_WORDS } from '../links/alias-policy.js';
+import { ROUTE_SEGMENTS } from '../links/alias-policy.js';
 import type { LinkService } from '../links/link-service.js';
 import { CODE_CHARS } from '../links/link.js';
 import { linkDomainKeyOf, type DomainService, type HostScope } from './domain-service.js';
 
 /** `/<code>` or its preview `/<code>+`, as the link pages read the path once decoded. */
 const CODE_PATH = new RegExp(`^/(${CODE_CHARS})(\\+?)$`);
-const RESERVED = new Set(RESERVED_WORDS);
+// Paths of snip's own routes (case as the router matches them): never a link's code. A word the
+// alias policy keeps from new links (`docs`, `help`) can still be an imported link's code.
+const ROUTES = new Set(ROUTE_SEGMENTS);
 
 /** What a host that is not snip's is told: nothing about any link, not even snip's own page. */
 export function sendForeignHost(res: Response): void {
@@ -22,7 +24,7 @@ export function hostScopeOf(res: Response): HostScope {
   return (res.locals.hostScope as HostScope | undefined) ?? { kind: 'open' };
 }
 
-/** The code a path names (`/abc`, `/abc+`, `/%61bc`), unless it is a word no link can have. */
+/** The code a path names (`/abc`, `/abc+`, `/%61bc`), unless it is the path of a route of snip's. */
 function codeOfPath(path: string): { code: string; preview: boolean } | null {
   let decoded: string;
   try {
@@ -31,7 +33,7 @@ function codeOfPath(path: string): { code: string; preview: boolean } | null {
     return null;
   }
   const match = CODE_PATH.exec(decoded);
-  if (match === null || RESERVED.has(match[1]!.toLowerCase())) return null;
+  if (match === null || ROUTES.has(match[1]!)) return null;
   return { code: match[1]!, preview: match[2] === '+' };
 }
 

@@ -14,12 +14,17 @@ const ONE_YEAR_SECONDS = 31_536_000;
 /**
  * Serves the files of `dir` under a content-hashed name, so they can be cached for a year
  * ("immutable") and a new deploy still reaches every browser at once. The files are read and
- * hashed once at start: a handful of small files, kept in memory.
+ * hashed once at start: a handful of small files, kept in memory. `names` picks some files of a
+ * larger directory (a package's); without it, every file of `dir` is served.
  */
-export function loadStaticAssets(dir: string, mountPath = '/static'): StaticAssets {
+export function loadStaticAssets(
+  dir: string,
+  mountPath = '/static',
+  names?: readonly string[],
+): StaticAssets {
   const byHashedName = new Map<string, { body: Buffer; type: string }>();
   const urlByName = new Map<string, string>();
-  for (const name of fs.readdirSync(dir)) {
+  for (const name of names ?? fs.readdirSync(dir)) {
     const file = path.join(dir, name);
     if (!fs.statSync(file).isFile()) continue;
     const body = fs.readFileSync(file);

@@ -1,7 +1,41 @@
 /**
- * Which custom aliases may be chosen (PRODUCT.md §5, BAD-INPUTS.md rows 39–42). Pure: uniqueness
- * is the database's job (a UNIQUE constraint answers 409), not this module's.
+ * Which custom aliases may be chosen (PRODUCT.md §5, BAD-INPUTS.md rows 39–42), and which codes an
+ * import may bring. Pure: uniqueness is the database's job (a UNIQUE constraint answers 409), not
+ * this module's.
  */
+import { CODE_PATTERN } from './link.js';
+
+/**
+ * The first path segment of every route snip serves: src/app.ts and every router it mounts,
+ * whatever the settings (`metrics` needs METRICS_TOKEN, `admin` ADMIN_PASSWORD). A link whose code
+ * is one of these would take `/<code>` from snip's own page or the paths under it, or never be
+ * reached, so no link may have one. test/links/route-segments.test.ts walks the app's router and
+ * holds this list to it, both ways. Routing is case-sensitive (`/Admin` is no page of snip's).
+ */
+export const ROUTE_SEGMENTS: readonly string[] = Object.freeze([
+  '_',
+  'admin',
+  'api',
+  'healthz',
+  'manage',
+  'manifest.webmanifest',
+  'metrics',
+  'privacy',
+  'qr',
+  'report',
+  'rest',
+  'robots.txt',
+  'shorten',
+  'static',
+  'yourls-api.php',
+]);
+
+const ROUTES = new Set(ROUTE_SEGMENTS);
+
+/** Whether `/<code>` is, or leads to, a route of snip's own. */
+export function shadowsRoute(code: string): boolean {
+  return ROUTES.has(code);
+}
 
 /**
  * Every top-level path snip serves or plans to serve, lowercase. An alias equal to one of these
@@ -32,6 +66,7 @@ export const RESERVED_WORDS: readonly string[] = Object.freeze([
   'login',
   'logout',
   'manage',
+  'manifest.webmanifest',
   'new',
   'oauth',
   'preview',
@@ -93,7 +128,7 @@ export const RESERVED_WORDS: readonly string[] = Object.freeze([
 
 export type AliasCheck = { ok: true; alias: string | null } | { ok: false; message: string };
 
-const RESERVED = new Set(RESERVED_WORDS);
+const RESERVED = new Set([...RESERVED_WORDS, ...ROUTE_SEGMENTS]);
 const MIN_LENGTH = 3;
 const MAX_LENGTH = 64;
 // ASCII only: look-alike letters (Cyrillic "а", full-width "ａ") would make two aliases that read
@@ -121,3 +156,61 @@ export function checkAlias(input: string): AliasCheck {
   }
   return { ok: true, alias: input };
 }
+
+export type ImportedCodeCheck = { ok: true } | { ok: false; message: string };
+
+/** Longest code a link's path holds (CODE_PATTERN). */
+const MAX_CODE_LENGTH = 64;
+
+/**
+ * A code an import brings from another shortener (or snip's own export). It keeps the code the
+ * source had even where checkAlias would refuse it — YOURLS's one- and two-character keywords, a
+ * word such as `docs` that no page of snip's uses — as long as snip can serve it: one path
+ * segment the redirect answers (CODE_PATTERN, which the fast path and every door look codes up
+ * with), and not the path of a route of snip's own (ROUTE_SEGMENTS).
+ */
+export function checkImportedCode(code: string): ImportedCodeCheck {
+  if (CODE_PATTERN.test(code)) {
+    return shadowsRoute(code)
+      ? {
+          ok: false,
+          message: `The code “${code}” is the path of snip's own /${code}: a link there would hide that page (or never be reached), so it is not imported.`,
+        }
+      : { ok: true };
+  }
+  if (/\p{Cc}/u.test(code)) {
+    return {
+      ok: false,
+      message:
+        'The code holds a control character, which no address can carry; it is not imported.',
+    };
+  }
+  if (code.includes('/')) {
+    return {
+      ok: false,
+      message: `The code “${code}” holds a “/”: snip's codes are one path segment, so it cannot be served; it is not imported.`,
+    };
+  }
+  if (code.length > MAX_CODE_LENGTH) {
+    return {
+      ok: false,
+      message: `The code is ${code.length} characters long; snip serves codes of at most ${MAX_CODE_LENGTH}, so it is not imported.`,
+    };
+  }
+  return {
+    ok: false,
+    message: `The code “${code}” holds characters snip cannot serve in a short link's path: only the letters A–Z and a–z, digits, hyphens (-) and underscores (_). It is not imported.`,
+  };
+}
+
+/**
+ * Which rule of checkAlias a code that checkImportedCode keeps would have failed: `length` (fewer
+ * than MIN_LENGTH characters), `reserved` (one of RESERVED_WORDS), or null for none.
+ */
+export function aliasRuleKeptBack(code: string): 'length' | 'reserved' | null {
+  if (code.length < MIN_LENGTH) return 'length';
+  return RESERVED.has(code.toLowerCase()) ? 'reserved' : null;
+}
+
+/** The fewest characters of an alias chosen in snip. */
+export const MIN_ALIAS_LENGTH = MIN_LENGTH;

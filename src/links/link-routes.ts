@@ -13,6 +13,7 @@ import type { PasswordGate } from './password-gate.js';
 import { PasswordFieldSchema } from './link-password.js';
 import { describeConditions, parsedRules } from './redirect-rules.js';
 import { chooseDomain, domainOptions, type LinkDomains } from './link-domains.js';
+import { bookmarkletFor, sharedUrlOf } from './shared-url.js';
 
 /** `/<code>+` is the preview of a link, as on other shorteners. */
 const PREVIEW_PATTERN = new RegExp(`^(${CODE_CHARS})\\+$`);
@@ -109,12 +110,16 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
       yourLinks,
       privateMode: deps.createAccess === 'private',
       domainOptions: await domainOptions(deps.domains, req.hostname),
+      bookmarklet: bookmarkletFor(deps.publicOrigin(req)),
     };
   }
 
   router.get('/', async (req, res) => {
     // The list of "your links" comes from the cookie: a shared cache must not mix browsers.
-    res.vary('Cookie').render('home', await homeLocals(req, {}, {}));
+    // `?url=` (the bookmarklet) or the share target's `url`/`text` fill the URL field; a GET
+    // never makes a link.
+    const shared = sharedUrlOf(req.query);
+    res.vary('Cookie').render('home', await homeLocals(req, shared ? { url: shared } : {}, {}));
   });
 
   router.post('/shorten', async (req, res) => {

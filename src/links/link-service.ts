@@ -616,6 +616,44 @@ export function createLinkService(deps: LinkServiceDeps) {
       return { ok: true };
     },
 
+    /**
+     * Renames a tag on every link carrying it (any case of the old name finds it): refused when
+     * the new name is not a tag, when no link carries the old one, or when another tag some link
+     * carries has the new name already.
+     */
+    async renameTag(
+      oldName: string,
+      newName: string,
+    ): Promise<
+      { ok: true } | { ok: false; reason: 'invalid' | 'unknown' | 'taken'; message: string }
+    > {
+      const checked = checkTags([newName]);
+      const [name] = checked.ok ? checked.tags : [];
+      if (!checked.ok || name === undefined) {
+        return {
+          ok: false,
+          reason: 'invalid',
+          message: checked.ok ? 'Enter the new name of the tag.' : checked.message,
+        };
+      }
+      const done = await deps.write(() => deps.tags.renameTag(tagKey(oldName.trim()), name));
+      if (done === 'renamed') return { ok: true };
+      return {
+        ok: false,
+        reason: done,
+        message:
+          done === 'unknown'
+            ? `No link carries the tag “${oldName}”.`
+            : `The tag “${name}” exists already.`,
+      };
+    },
+
+    /** Takes these tags (any case) off every link and forgets them. */
+    async deleteTags(names: readonly string[]): Promise<void> {
+      const keys = [...new Set(names.map((name) => tagKey(name.trim())))];
+      if (keys.length > 0) await deps.write(() => deps.tags.deleteTags(keys));
+    },
+
     async delete(link: Link): Promise<void> {
       await deps.write(() => deps.links.deleteLink(link.id, deps.now()));
       deps.redirectCache.invalidate(cacheKeyOf(link));

@@ -149,6 +149,9 @@ export const ORDER_SQL: Record<LinkQuery['orderBy'], string> = {
   created: 'created',
   visits: 'visits',
   lastVisit: 'last_visit',
+  code: 'code',
+  target: 'target',
+  title: "COALESCE(title, '')",
 };
 
 /**
@@ -194,7 +197,14 @@ export function listingKey(query: LinkQuery): string {
     ? [tags.any, tags.all, tags.none, tags.notAll ?? []].map((keys) => keys.length > 0).join(' ')
     : '';
   const onDomain = query.domainKey !== undefined;
-  return `${scope} ${query.search !== ''} ${onDomain} ${query.orderBy} ${query.direction} ${tagScope}`;
+  const more = [
+    query.searchTags === true,
+    query.createdFrom !== undefined,
+    query.createdTo !== undefined,
+    query.excludeMaxVisitsReached === true,
+    query.excludeExpired === true,
+  ].join(' ');
+  return `${scope} ${query.search !== ''} ${onDomain} ${query.orderBy} ${query.direction} ${tagScope} ${more}`;
 }
 
 /**
@@ -249,12 +259,22 @@ export function listingWhere(
     : query.excludeDeleted
       ? 'deleted_at IS NULL'
       : '1 = 1';
+  const inTags = query.searchTags
+    ? ` OR urls.id IN (SELECT lt.url_id FROM link_tags lt JOIN tags t ON t.id = lt.tag_id
+        WHERE t.name ${like} :pattern ESCAPE '\\')`
+    : '';
   const search =
     query.search !== ''
-      ? `(code ${like} :pattern ESCAPE '\\' OR target ${like} :pattern ESCAPE '\\' OR title ${like} :pattern ESCAPE '\\')`
+      ? `(code ${like} :pattern ESCAPE '\\' OR target ${like} :pattern ESCAPE '\\' OR title ${like} :pattern ESCAPE '\\'${inTags})`
       : '1 = 1';
   const domain = query.domainKey !== undefined ? 'COALESCE(domain_id, 0) = :domainKey' : '1 = 1';
-  return `${scope} AND ${search} AND ${domain} AND ${tagWhere(query, inList)}`;
+  const more = [
+    ...(query.createdFrom !== undefined ? ['created >= :createdFrom'] : []),
+    ...(query.createdTo !== undefined ? ['created <= :createdTo'] : []),
+    ...(query.excludeMaxVisitsReached ? ['(max_visits IS NULL OR visits < max_visits)'] : []),
+    ...(query.excludeExpired ? ['(expires_at IS NULL OR expires_at > :now)'] : []),
+  ];
+  return [scope, search, domain, tagWhere(query, inList), ...more].join(' AND ');
 }
 
 /** `%` and `_` typed by a person are literal characters, not wildcards. */

@@ -128,7 +128,9 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
       // ILIKE: SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's LIKE does not.
       const where = listingWhere(query, 'ILIKE', (param) => `= ANY(:${param})`);
       const direction = query.direction === 'asc' ? 'ASC' : 'DESC';
-      const order = `${ORDER_SQL[query.orderBy]} ${DIRECTION_SQL[query.direction]}, id ${direction}`;
+      // Texts sort byte by byte, as SQLite sorts them; PostgreSQL's collation may not.
+      const collate = ['code', 'target', 'title'].includes(query.orderBy) ? ' COLLATE "C"' : '';
+      const order = `${ORDER_SQL[query.orderBy]}${collate} ${DIRECTION_SQL[query.direction]}, id ${direction}`;
       statements = {
         page: sqlText(
           `SELECT ${LINK_COLUMNS} FROM urls WHERE ${where} ORDER BY ${order} LIMIT :limit OFFSET :offset`,
@@ -347,6 +349,8 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
         limit: query.limit,
         offset: query.offset,
         domainKey: query.domainKey ?? DEFAULT_DOMAIN_KEY,
+        createdFrom: query.createdFrom ?? 0,
+        createdTo: query.createdTo ?? 0,
         ...tagParams(query, (keys) => [...keys]),
       };
       const [links, counted] = await Promise.all([

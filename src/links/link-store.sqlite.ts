@@ -261,6 +261,8 @@ export function createLinkRepository(db: Db) {
         limit: query.limit,
         offset: query.offset,
         domainKey: query.domainKey ?? DEFAULT_DOMAIN_KEY,
+        createdFrom: query.createdFrom ?? 0,
+        createdTo: query.createdTo ?? 0,
         ...tagParams(query, (keys) => JSON.stringify(keys)),
       };
       const used = (sql: string) =>

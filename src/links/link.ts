@@ -111,7 +111,18 @@ export type LinkQuery = {
   tags?: TagFilter;
   /** Keep only the links on this domain (its domain key); absent: links on every domain. */
   domainKey?: number;
-  orderBy: 'created' | 'visits' | 'lastVisit';
+  /** Also match `search` in the names of the link's tags (Shlink's searchTerm does). */
+  searchTags?: boolean;
+  /** Keep only links created from this instant on (epoch ms, included). */
+  createdFrom?: number;
+  /** Keep only links created up to this instant (epoch ms, included). */
+  createdTo?: number;
+  /** Leave out links whose visits have reached their limit (as written to the database). */
+  excludeMaxVisitsReached?: boolean;
+  /** Leave out links whose expiry date has passed. */
+  excludeExpired?: boolean;
+  /** `code`, `target` and `title` (none as '') sort by the text, byte by byte. */
+  orderBy: 'created' | 'visits' | 'lastVisit' | 'code' | 'target' | 'title';
   direction: 'asc' | 'desc';
   limit: number;
   offset: number;

@@ -28,3 +28,15 @@ export const LIST_TAGS = sqlText(
    WHERE u.deleted_at IS NULL
    GROUP BY t.id, t.name, t.key ORDER BY t.key, t.id`,
 );
+
+/** Whether a tag with this key exists and some link carries it. */
+export const TAG_CARRIED = sqlText(
+  `SELECT COUNT(*) AS n FROM tags t JOIN link_tags lt ON lt.tag_id = t.id WHERE t.key = :key`,
+);
+/** A tag's new key and spelling: every link carrying it carries the new one. */
+export const RENAME_TAG = sqlText('UPDATE tags SET key = :newKey, name = :name WHERE key = :key');
+/** Takes a tag off every link, then forgets it. */
+export const UNTAG_ALL = sqlText(
+  'DELETE FROM link_tags WHERE tag_id IN (SELECT id FROM tags WHERE key = :key)',
+);
+export const DELETE_TAG = sqlText('DELETE FROM tags WHERE key = :key');

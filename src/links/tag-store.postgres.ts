@@ -6,8 +6,12 @@ import {
   ADD_LINK_TAG,
   CLEAR_LINK_TAGS,
   INSERT_TAG,
+  DELETE_TAG,
   LIST_TAGS,
   REMOVE_LINK_TAG,
+  RENAME_TAG,
+  TAG_CARRIED,
+  UNTAG_ALL,
 } from './tag-sql.js';
 import type { LinkTag, TagStore } from './tag-store.js';
 
@@ -57,6 +61,30 @@ export function createPostgresTagRepository(pool: pg.Pool) {
     async listTags(): Promise<TagSummary[]> {
       const { rows } = await pool.query<TagSummary>(LIST_TAGS.postgres);
       return rows;
+    },
+    async renameTag(key: string, name: string): Promise<'renamed' | 'unknown' | 'taken'> {
+      return inTransaction(pool, async (client) => {
+        const carried = async (k: string) =>
+          (await client.query<{ n: number }>(postgresQuery(TAG_CARRIED, { key: k }))).rows[0]?.n ??
+          0;
+        if ((await carried(key)) === 0) return 'unknown';
+        const newKey = tagKey(name);
+        if (newKey !== key) {
+          if ((await carried(newKey)) > 0) return 'taken';
+          // A tag no link carries any more is forgotten to make room.
+          await client.query(postgresQuery(DELETE_TAG, { key: newKey }));
+        }
+        await client.query(postgresQuery(RENAME_TAG, { key, newKey, name }));
+        return 'renamed';
+      });
+    },
+    async deleteTags(keys: readonly string[]): Promise<void> {
+      await inTransaction(pool, async (client) => {
+        for (const key of keys) {
+          await client.query(postgresQuery(UNTAG_ALL, { key }));
+          await client.query(postgresQuery(DELETE_TAG, { key }));
+        }
+      });
     },
   };
 }

@@ -4,8 +4,12 @@ import {
   ADD_LINK_TAG,
   CLEAR_LINK_TAGS,
   INSERT_TAG,
+  DELETE_TAG,
   LIST_TAGS,
   REMOVE_LINK_TAG,
+  RENAME_TAG,
+  TAG_CARRIED,
+  UNTAG_ALL,
 } from './tag-sql.js';
 import type { LinkTag, TagStore } from './tag-store.js';
 
@@ -37,6 +41,27 @@ export function createTagRepository(db: Db) {
     insertTag.run({ key, name, now });
     for (const linkId of linkIds) addLinkTag.run({ linkId, key });
   });
+  const carried = db.prepare<[{ key: string }], number>(TAG_CARRIED.sqlite).pluck();
+  const rename = db.prepare<[{ key: string; newKey: string; name: string }]>(RENAME_TAG.sqlite);
+  const untagAll = db.prepare<[{ key: string }]>(UNTAG_ALL.sqlite);
+  const deleteTag = db.prepare<[{ key: string }]>(DELETE_TAG.sqlite);
+  const renameTag = db.transaction((key: string, name: string) => {
+    if ((carried.get({ key }) ?? 0) === 0) return 'unknown' as const;
+    const newKey = tagKey(name);
+    if (newKey !== key) {
+      if ((carried.get({ key: newKey }) ?? 0) > 0) return 'taken' as const;
+      // A tag no link carries any more is forgotten to make room.
+      deleteTag.run({ key: newKey });
+    }
+    rename.run({ key, newKey, name });
+    return 'renamed' as const;
+  });
+  const deleteTags = db.transaction((keys: readonly string[]) => {
+    for (const key of keys) {
+      untagAll.run({ key });
+      deleteTag.run({ key });
+    }
+  });
   const removeTag = db.transaction((linkIds: readonly number[], key: string) => {
     for (const linkId of linkIds) removeLinkTag.run({ linkId, key });
   });
@@ -56,6 +81,12 @@ export function createTagRepository(db: Db) {
     },
     listTags(): TagSummary[] {
       return list.all();
+    },
+    renameTag(key: string, name: string): 'renamed' | 'unknown' | 'taken' {
+      return renameTag(key, name);
+    },
+    deleteTags(keys: readonly string[]): void {
+      deleteTags(keys);
     },
   };
 }

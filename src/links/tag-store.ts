@@ -24,4 +24,12 @@ export interface TagStore {
   removeTag(linkIds: readonly number[], key: string): Awaitable<void>;
   /** Every tag some link carries, by name: how many links and their visits (written ones). */
   listTags(): Awaitable<TagSummary[]>;
+  /**
+   * Gives the tag with key `key` the name `name` (its key changes with it) on every link that
+   * carries it: `unknown` when no link carries it, `taken` when another tag some link carries has
+   * the new key already; nothing changes then.
+   */
+  renameTag(key: string, name: string): Awaitable<'renamed' | 'unknown' | 'taken'>;
+  /** Takes the tags with these keys off every link and forgets them: all of them or none. */
+  deleteTags(keys: readonly string[]): Awaitable<void>;
 }

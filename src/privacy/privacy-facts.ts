@@ -319,7 +319,7 @@ export function privacyFacts(
         : null,
       notCounted:
         statistics.dimensions.length > 0
-          ? 'Known bots, link prefetches and HEAD requests are not counted at all. Counts are gathered in memory and written to the database about once a second; what a visit adds to the other figures above, within five seconds.'
+          ? 'Known bots, link prefetches and HEAD requests are not counted at all. Counts are gathered in memory and written to the database about once a second; what a visit adds to the other figures above, within five seconds (up to a minute while thousands of links are being visited at once).'
           : 'Known bots, link prefetches and HEAD requests are not counted at all. Counts are gathered in memory and written to the database about once a second.',
       country: {
         source: countryKept ? geoSource : null,

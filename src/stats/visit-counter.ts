@@ -75,6 +75,22 @@ type Tallies = { urlId: number; since: number; days: Map<string, DayTally> };
  * written every second; a hard crash loses at most this long of its dimensions.
  */
 export const TALLY_HOLD_MS = 5000;
+/**
+ * Links whose tallies the periodic flush writes in a second, at most, while more than
+ * TALLY_HOLD_MS of them hold tallies: the hold then grows with them (1,000 busy links, 10 s), so
+ * that writing the dimensions — a link's rows and sketches, up to a few hundred microseconds —
+ * costs a bounded share of a busy server's time however many links are visited.
+ */
+export const TALLY_LINKS_PER_SECOND = 100;
+/** The longest hold, whatever the load: what a hard crash can lose of the dimensions. */
+export const MAX_TALLY_HOLD_MS = 60_000;
+
+/** How long the periodic flush holds tallies back while `links` links hold some. */
+export function tallyHoldFor(links: number, holdMs = TALLY_HOLD_MS): number {
+  if (holdMs <= 0) return holdMs;
+  const spread = (links * 1000) / TALLY_LINKS_PER_SECOND;
+  return Math.min(Math.max(holdMs, spread), Math.max(holdMs, MAX_TALLY_HOLD_MS));
+}
 
 function tally(table: Map<string, Tally>, value: string, hi: number, lo: number): void {
   let entry = table.get(value);
@@ -319,15 +335,17 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
      * Writes what is pending — the visits of at most `maxLinks` links, those recorded first —
      * and returns how many visits it handed to the database (visits of links deleted meanwhile
      * are dropped there). A link's tallies go with its visits once they are `holdMs` old (the
-     * periodic flush passes TALLY_HOLD_MS; by default every tally goes), and due tallies of links
+     * periodic flush passes TALLY_HOLD_MS, which tallyHoldFor lengthens while many links hold
+     * tallies; by default every tally goes), and due tallies of links
      * without new visits fill the rest of the `maxLinks`. If the write fails (database busy or
      * full), everything goes back into memory for the next flush.
      */
     flush(maxLinks = Number.POSITIVE_INFINITY, holdMs = 0): Awaitable<number> {
       if (inFlight !== null) return 0;
       const now = deps.now();
+      const hold = tallyHoldFor(tallies.size, holdMs);
       const isDue = (entry: Tallies | undefined) =>
-        entry !== undefined && now - entry.since >= holdMs;
+        entry !== undefined && now - entry.since >= hold;
       if (pending.size === 0 && !isDue(tallies.values().next().value)) return 0;
       drain(now);
       let batches: Pending[];

@@ -90,3 +90,46 @@ export const NOT_FOUND_COUNTS = {
   sqlite: NOT_FOUND_COUNTS_SQL('SUM(count)'),
   postgres: sqlText(NOT_FOUND_COUNTS_SQL('SUM(count)::bigint')),
 };
+
+/**
+ * The links a group's statistics sum (VisitGroup in visit-store.ts): every link, the links on a
+ * domain (its domain key), or the links carrying a tag (its key). A deleted link's rows are gone
+ * with it, so no group counts it.
+ */
+const GROUP_WHERE = {
+  all: '1 = 1',
+  domain: 'url_id IN (SELECT id FROM urls WHERE COALESCE(domain_id, 0) = :domainKey)',
+  tag: `url_id IN (SELECT lt.url_id FROM link_tags lt JOIN tags t ON t.id = lt.tag_id
+    WHERE t.key = :tagKey)`,
+  tagOnDomain: `url_id IN (SELECT lt.url_id FROM link_tags lt JOIN tags t ON t.id = lt.tag_id
+    JOIN urls u ON u.id = lt.url_id WHERE t.key = :tagKey AND COALESCE(u.domain_id, 0) = :domainKey)`,
+} as const;
+export type GroupKind = keyof typeof GROUP_WHERE;
+export const GROUP_KINDS = Object.keys(GROUP_WHERE) as GroupKind[];
+
+/** A group's visits per day in a range (both ends included), in day order. */
+export function groupDayRowsSql(kind: GroupKind, sum: string) {
+  return sqlText(
+    `SELECT day, ${sum} AS count FROM visits_daily
+     WHERE ${GROUP_WHERE[kind]} AND day >= :fromDay AND day <= :toDay GROUP BY day ORDER BY day`,
+  );
+}
+
+/** A group's visits per day and value of one dimension in a range, by day and then value. */
+export function groupDimensionRowsSql(kind: GroupKind, sum: string, collate: string) {
+  return sqlText(
+    `SELECT day, value, ${sum} AS count FROM visit_dimensions
+     WHERE ${GROUP_WHERE[kind]} AND dimension = :dimension AND day >= :fromDay AND day <= :toDay
+     GROUP BY day, value ORDER BY day, value${collate}`,
+  );
+}
+
+/** Requests for unknown codes per day in a range, on one domain key or (-1) on every domain. */
+const NOT_FOUND_DAYS_SQL = (sum: string) =>
+  `SELECT day, ${sum} AS count FROM not_found_daily
+   WHERE (domain_key = :domainKey OR :domainKey = -1) AND day >= :fromDay AND day <= :toDay
+   GROUP BY day ORDER BY day`;
+export const NOT_FOUND_DAYS = {
+  sqlite: NOT_FOUND_DAYS_SQL('SUM(count)'),
+  postgres: sqlText(NOT_FOUND_DAYS_SQL('SUM(count)::bigint')),
+};

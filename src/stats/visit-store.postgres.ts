@@ -6,7 +6,11 @@ import {
   DAILY_COUNTS,
   DAY_ROWS,
   DIMENSION_ROWS_POSTGRES,
+  groupDayRowsSql,
+  groupDimensionRowsSql,
   NOT_FOUND_COUNTS,
+  NOT_FOUND_DAYS,
+  GROUP_KINDS,
   SITE_DAY_ROWS,
   SITE_DIMENSION_ROWS,
   TOP_LINK_ROWS,
@@ -23,15 +27,24 @@ import {
   type DimensionCount,
   type DimensionRow,
   type EncodedVisitors,
+  type GroupDimensionRow,
   type MergeVisitors,
   type NotFoundCount,
   type ReferrerCount,
   daysOf,
+  groupStatement,
   type SiteRow,
   type TopLinkRow,
   type VisitBatch,
+  type VisitGroup,
   type VisitStore,
 } from './visit-store.js';
+
+/** A group's statements (visit-sql.ts), one pair per kind of group, built once. */
+const GROUP_DAYS = new Map(GROUP_KINDS.map((k) => [k, groupDayRowsSql(k, 'SUM(count)::bigint')]));
+const GROUP_DIMENSIONS = new Map(
+  GROUP_KINDS.map((k) => [k, groupDimensionRowsSql(k, 'SUM(count)::bigint', ' COLLATE "C"')]),
+);
 
 /**
  * The PostgreSQL twin of visit-store.sqlite.ts's `addVisits`, with the same rules: per link
@@ -548,6 +561,40 @@ export function createPostgresVisitRepository(
     ): Promise<{ domainKey: number; count: number }[]> {
       const { rows } = await pool.query<{ domainKey: number; count: number }>(
         postgresQuery(NOT_FOUND_COUNTS.postgres, { fromDay, toDay }),
+      );
+      return rows;
+    },
+    async groupDayRows(group: VisitGroup, fromDay: string, toDay: string): Promise<DailyCount[]> {
+      const { kind, params } = groupStatement(group);
+      const { rows } = await pool.query<DailyCount>(
+        postgresQuery(GROUP_DAYS.get(kind)!, { ...params, fromDay, toDay }),
+      );
+      return rows;
+    },
+    async groupDimensionRows(
+      group: VisitGroup,
+      dimension: Dimension,
+      fromDay: string,
+      toDay: string,
+    ): Promise<GroupDimensionRow[]> {
+      const { kind, params } = groupStatement(group);
+      const { rows } = await pool.query<GroupDimensionRow>(
+        postgresQuery(GROUP_DIMENSIONS.get(kind)!, {
+          ...params,
+          dimension,
+          fromDay,
+          toDay,
+        }),
+      );
+      return rows;
+    },
+    async notFoundDays(
+      domainKey: number | null,
+      fromDay: string,
+      toDay: string,
+    ): Promise<DailyCount[]> {
+      const { rows } = await pool.query<DailyCount>(
+        postgresQuery(NOT_FOUND_DAYS.postgres, { domainKey: domainKey ?? -1, fromDay, toDay }),
       );
       return rows;
     },

@@ -11,10 +11,13 @@ import {
   type DimensionCount,
   type DimensionRow,
   type EncodedVisitors,
+  type GroupDimensionRow,
+  type VisitGroup,
   type MergeVisitors,
   type NotFoundCount,
   type ReferrerCount,
   daysOf,
+  groupStatement,
   type SiteRow,
   type TopLinkRow,
   type VisitBatch,
@@ -24,7 +27,11 @@ import {
   DAILY_COUNTS,
   DAY_ROWS,
   DIMENSION_ROWS,
+  groupDayRowsSql,
+  groupDimensionRowsSql,
   NOT_FOUND_COUNTS,
+  NOT_FOUND_DAYS,
+  GROUP_KINDS,
   SITE_DAY_ROWS,
   SITE_DIMENSION_ROWS,
   TOP_LINK_ROWS,
@@ -89,6 +96,20 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
     [{ fromDay: string; toDay: string }],
     { domainKey: number; count: number }
   >(NOT_FOUND_COUNTS.sqlite);
+  const notFoundDays = db.prepare<
+    [{ domainKey: number; fromDay: string; toDay: string }],
+    DailyCount
+  >(NOT_FOUND_DAYS.sqlite);
+  // One statement per kind of group (every link, a domain's, a tag's), each prepared once.
+  const groupDays = new Map(
+    GROUP_KINDS.map((kind) => [kind, db.prepare(groupDayRowsSql(kind, 'SUM(count)').sqlite)]),
+  );
+  const groupDimensions = new Map(
+    GROUP_KINDS.map((kind) => [
+      kind,
+      db.prepare(groupDimensionRowsSql(kind, 'SUM(count)', '').sqlite),
+    ]),
+  );
   const addNotFoundRow = db.prepare<[number, string, number]>(
     `INSERT INTO not_found_daily (domain_key, day, count) VALUES (?, ?, ?)
      ON CONFLICT (domain_key, day) DO UPDATE SET count = count + excluded.count`,
@@ -222,6 +243,24 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
     },
     notFoundCounts(fromDay: string, toDay: string): { domainKey: number; count: number }[] {
       return notFoundCounts.all({ fromDay, toDay });
+    },
+    groupDayRows(group: VisitGroup, fromDay: string, toDay: string): DailyCount[] {
+      const { kind, params } = groupStatement(group);
+      return groupDays.get(kind)!.all({ ...params, fromDay, toDay }) as DailyCount[];
+    },
+    groupDimensionRows(
+      group: VisitGroup,
+      dimension: Dimension,
+      fromDay: string,
+      toDay: string,
+    ): GroupDimensionRow[] {
+      const { kind, params } = groupStatement(group);
+      return groupDimensions
+        .get(kind)!
+        .all({ ...params, dimension, fromDay, toDay }) as GroupDimensionRow[];
+    },
+    notFoundDays(domainKey: number | null, fromDay: string, toDay: string): DailyCount[] {
+      return notFoundDays.all({ domainKey: domainKey ?? -1, fromDay, toDay });
     },
   };
 }

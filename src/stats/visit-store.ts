@@ -78,6 +78,29 @@ export type NotFoundCount = { domainKey: number; day: string; count: number };
 export type ReferrerCount = { host: string; count: number };
 
 /**
+ * Links whose statistics are summed together: every link, the links on one domain (its domain
+ * key, link.ts), or the links carrying one tag (its key, tags.ts), on one domain when it is given.
+ */
+export type VisitGroup =
+  | { kind: 'all' }
+  | { kind: 'domain'; domainKey: number }
+  | { kind: 'tag'; tagKey: string; domainKey?: number };
+
+/** Which statement of visit-sql.ts a group reads with, and its parameters. */
+export function groupStatement(group: VisitGroup): {
+  kind: 'all' | 'domain' | 'tag' | 'tagOnDomain';
+  params: Record<string, string | number>;
+} {
+  if (group.kind === 'all') return { kind: 'all', params: {} };
+  if (group.kind === 'domain') return { kind: 'domain', params: { domainKey: group.domainKey } };
+  return group.domainKey === undefined
+    ? { kind: 'tag', params: { tagKey: group.tagKey } }
+    : { kind: 'tagOnDomain', params: { tagKey: group.tagKey, domainKey: group.domainKey } };
+}
+/** A group's visits of one value of a dimension on one day. */
+export type GroupDimensionRow = { day: string; value: string; count: number };
+
+/**
  * The storage contract of visit counts and the statistics read from them, written by hand: what every engine must do, whatever it is.
  * A result may be a value (SQLite answers synchronously, so its hot paths stay one prepared
  * statement with no promise in between) or a promise (PostgreSQL answers over the network);
@@ -110,4 +133,21 @@ export interface VisitStore {
   addNotFound(counts: NotFoundCount[]): Awaitable<void>;
   /** Requests for unknown codes per domain key from `fromDay` to `toDay`, most first (ties by key). */
   notFoundCounts(fromDay: string, toDay: string): Awaitable<{ domainKey: number; count: number }[]>;
+  /** A group's visits per day from `fromDay` to `toDay` (both included), in day order. */
+  groupDayRows(group: VisitGroup, fromDay: string, toDay: string): Awaitable<DailyCount[]>;
+  /**
+   * A group's visits per day and value of one dimension from `fromDay` to `toDay` (both
+   * included), by day and then value byte by byte.
+   */
+  groupDimensionRows(
+    group: VisitGroup,
+    dimension: Dimension,
+    fromDay: string,
+    toDay: string,
+  ): Awaitable<GroupDimensionRow[]>;
+  /**
+   * Requests for unknown codes per day from `fromDay` to `toDay` (both included), in day order,
+   * on one domain key or, when it is null, on every domain.
+   */
+  notFoundDays(domainKey: number | null, fromDay: string, toDay: string): Awaitable<DailyCount[]>;
 }

@@ -49,6 +49,8 @@ const FORM_DENSE = 2;
 const HEADER_BYTES = 3;
 const DENSE_BYTES = (REGISTERS * 6) / 8;
 const INITIAL_TABLE = 16;
+/** The largest sparse entry: a 25-bit index and a 6-bit rank. */
+const MAX_ENTRY = 2 ** (SPARSE_PRECISION + RANK_BITS) - 1;
 
 /** 64 bits of a keyed hash, as two unsigned 32-bit integers. */
 export type VisitorHash = { readonly hi: number; readonly lo: number };
@@ -348,39 +350,43 @@ function decodeDense(bytes: Uint8Array, into?: Uint8Array): Uint8Array | null {
  * (at least SPARSE_LIMIT long) when given.
  */
 function decodeSparse(bytes: Uint8Array, into?: Uint32Array): Uint32Array | null {
+  const end = bytes.length;
   let at = HEADER_BYTES;
   let count = 0;
-  let entries: Uint32Array | null = null;
+  let shift = 0;
+  let byte: number;
+  do {
+    if (at >= end || shift > 28) return null; // truncated, or beyond 35 bits
+    byte = bytes[at++]!;
+    count |= (byte & 0x7f) << shift;
+    shift += 7;
+  } while (byte >= 0x80);
+  if (count < 0 || count > SPARSE_LIMIT) return null;
+  const entries = into ? into.subarray(0, count) : new Uint32Array(count);
+  // Small integers only, a varint's bytes read one after the other: every flush's merges decode
+  // stored sketches of up to SPARSE_LIMIT entries.
   let previous = 0;
-  // Varint i = −1 is the count, then the entries' differences.
-  for (let i = -1; i < count; i += 1) {
-    let value = 0;
-    let scale = 1;
-    for (;;) {
-      if (at >= bytes.length || scale > 2 ** 28) return null; // truncated, or beyond 35 bits
-      const byte = bytes[at++]!;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) break;
-      scale *= 128;
-    }
-    if (i < 0) {
-      if (value > SPARSE_LIMIT) return null;
-      count = value;
-      entries = into ? into.subarray(0, count) : new Uint32Array(count);
-      continue;
+  for (let i = 0; i < count; i += 1) {
+    if (at >= end) return null;
+    byte = bytes[at++]!;
+    let value = byte & 0x7f;
+    for (shift = 7; byte >= 0x80; shift += 7) {
+      if (at >= end) return null;
+      byte = bytes[at++]!;
+      // The fifth byte holds bits 28–30; more, or a sixth byte, is beyond every entry.
+      if (shift === 28 && byte > 0x07) return null;
+      value |= (byte & 0x7f) << shift;
     }
     if (i > 0 && value === 0) return null;
     const entry = previous + value;
     const rank = entry & RANK_MASK;
-    if (entry >= 2 ** (SPARSE_PRECISION + RANK_BITS) || rank === 0 || rank > MAX_SPARSE_RANK) {
-      return null;
-    }
+    if (entry > MAX_ENTRY || rank === 0 || rank > MAX_SPARSE_RANK) return null;
     // Entries are sorted by index then rank: one index twice is not something encodeSketch writes.
     if (i > 0 && entry >>> RANK_BITS === previous >>> RANK_BITS) return null;
-    entries![i] = entry;
+    entries[i] = entry;
     previous = entry;
   }
-  return at === bytes.length ? entries : null;
+  return at === end ? entries : null;
 }
 
 /**

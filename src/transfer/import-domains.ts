@@ -12,7 +12,8 @@ import type { Domain } from '../domains/domain.js';
  * the product snip replaces seldom had snip's host.
  */
 export type ImportDomain =
-  | { ok: true; domainId: number | null }
+  /** `note`: the host of another product's file that was put on the default domain, and why. */
+  | { ok: true; domainId: number | null; host?: string; note?: string }
   | { ok: false; result: 'refused' | 'invalid'; reason: string };
 
 export type ImportDomains = (cell: string, othersToDefault?: boolean) => ImportDomain;
@@ -49,7 +50,13 @@ export function importDomains(
     }
     const domain = byHost.get(host);
     if (domain === undefined) {
-      if (othersToDefault) return DEFAULT;
+      if (othersToDefault) {
+        return {
+          ok: true,
+          domainId: null,
+          note: `Its domain ${host} is not one of this snip's domains: the link is on the default domain.`,
+        };
+      }
       return {
         ok: false,
         result: 'refused',
@@ -63,7 +70,7 @@ export function importDomains(
         reason: `The domain ${host} is an alias of ${domain.aliasOf} and holds no links of its own: name ${domain.aliasOf} instead.`,
       };
     }
-    return { ok: true, domainId: domain.id };
+    return { ok: true, domainId: domain.id, host: domain.host };
   }
 
   const knownOthers = new Map<string, ImportDomain>([['', DEFAULT]]);

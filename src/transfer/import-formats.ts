@@ -27,7 +27,11 @@ export { parseTimestamp } from '../links/link-limits.js';
  *   src/short-urls/helpers/ExportShortUrlsBtn.tsx, written by @json2csv/plainjs with a header of
  *   the property names): createdAt, domain, shortCode, shortUrl, longUrl, title, tags (joined
  *   with `|`), visits. `domain` is the host of each short URL, the default domain's included: one that is not snip's is
- *   snip's default domain (import-domains.ts).
+ *   snip's default domain (import-domains.ts). The older web client (shlink-web-client,
+ *   src/short-urls/helpers/ExportShortUrlsBtn.tsx) wrote createdAt, shortUrl, longUrl, title,
+ *   tags (joined with `,`), visits: no shortCode and no domain, so the code is the short URL's
+ *   last path segment (a Shlink served under a base path writes `https://host/base/abc`) and the
+ *   domain its host.
  *   `shlink short-url:list` prints a table, not CSV, but its headings (Short Code, Title,
  *   Short URL, Long URL, Date created, Visits count) are read too, and so is the CSV that
  *   Shlink's own importer reads (shlink-importer, src/Sources/Csv/CsvImporter.php: longUrl,
@@ -45,7 +49,9 @@ export { parseTimestamp } from '../links/link-limits.js';
  * - Bitly: the Bitlink object of API v4, which Bitly's exports and export tools write as columns:
  *   id (`bit.ly/abc`), link (`https://bit.ly/abc`), long_url, title, created_at
  *   (`2019-03-29T17:04:55+0000`), archived, tags, custom_bitlinks (custom back-halves as URLs),
- *   created_by, group_guid. A column named `bitlink` is read as `link`.
+ *   created_by, group_guid. A column named `bitlink` is read as `link`. A link's clicks are its
+ *   visits: `total_clicks` (the clicks summary of API v4, /v4/bitlinks/{bitlink}/clicks/summary)
+ *   or `clicks`.
  *
  * Each format's own title column (Shlink's, YOURLS's and Bitly's `title`, Kutt's `description`)
  * becomes the link's title.
@@ -232,6 +238,26 @@ export function shortLinkPath(value: string): string {
     .replace(/\/+$/, '');
 }
 
+/**
+ * `https://s.test/abc`, `https://s.test/base/abc/` → `abc`: the last segment of a short URL's
+ * path, percent-escapes decoded (as a browser would send them); '' for no path at all.
+ */
+export function lastPathSegment(value: string): string {
+  // A URL's path as WHATWG reads it (`.` and `..` steps resolved); `s.test/abc` or `abc` as written.
+  const path = URL.canParse(value) ? new URL(value).pathname : shortLinkPath(value);
+  const segment = path.split('/').findLast((part) => part !== '') ?? '';
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The host of a short URL (`https://s.test/abc` → `s.test`), or '' when it names none. */
+function hostOf(value: string): string {
+  return URL.canParse(value) ? new URL(value).host : '';
+}
+
 /** The first URL of a list however it was written: a JSON array, or separated by commas, spaces or bars. */
 function firstListedUrl(value: string): string {
   return /[^\s"'[\],;|]+/.exec(value)?.[0] ?? '';
@@ -328,26 +354,40 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
     },
   },
   shlink: {
-    signatures: [['shortcode', 'longurl']],
+    signatures: [
+      ['shortcode', 'longurl'],
+      // The older web client's export: the code only in the short URL.
+      ['shorturl', 'longurl'],
+    ],
     reader(columns) {
       const code = find(columns, 'shortcode');
+      const shortUrl = find(columns, 'shorturl');
       const target = find(columns, 'longurl');
       const created = find(columns, 'createdat', 'datecreated');
       const visits = find(columns, 'visits', 'visitscount');
       const tagList = find(columns, 'tags');
-      return rowReader(part(code), part(target), (fields) => ({
-        ...plain,
-        title: title(fields, find(columns, 'title')),
-        created: time(fields, created),
-        updated: null,
-        visits: count(fields, visits),
-        // The web client joins a short URL's tags with `|`, and Shlink's importer splits them so;
-        // a comma separates them too, since no tag of snip's holds one.
-        tags: tags(fields, tagList, /[|,]/),
-        // The web client writes every short URL's host, the default domain's too; Shlink's
-        // importer reads an empty cell as the default domain.
-        domain: text(fields, find(columns, 'domain')),
-      }));
+      const domain = find(columns, 'domain');
+      return rowReader(
+        part(code ?? shortUrl, (fields) => {
+          const own = text(fields, code);
+          return own !== '' || shortUrl === null ? own : lastPathSegment(text(fields, shortUrl));
+        }),
+        part(target),
+        (fields) => ({
+          ...plain,
+          title: title(fields, find(columns, 'title')),
+          created: time(fields, created),
+          updated: null,
+          visits: count(fields, visits),
+          // The web client joins a short URL's tags with `|` (the older one with `,`), and
+          // Shlink's importer splits them so; both separate them, since no tag of snip's holds one.
+          tags: tags(fields, tagList, /[|,]/),
+          // The web client writes every short URL's host, the default domain's too; Shlink's
+          // importer reads an empty cell as the default domain. Without the column (the older
+          // web client), the short URL's host says it.
+          domain: domain === null ? hostOf(text(fields, shortUrl)) : text(fields, domain),
+        }),
+      );
     },
   },
   kutt: {
@@ -415,6 +455,7 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
       const custom = find(columns, 'custombitlinks');
       const target = find(columns, 'longurl');
       const created = find(columns, 'createdat');
+      const clicks = find(columns, 'totalclicks', 'clicks');
       const tagList = find(columns, 'tags');
       return rowReader(
         // A custom back-half is the code people were given, so it wins over the generated one.
@@ -427,7 +468,7 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
           title: title(fields, find(columns, 'title')),
           created: time(fields, created),
           updated: null,
-          visits: 0,
+          visits: count(fields, clicks),
           // A Bitlink's tags are a list: a JSON array, or names separated by commas or `|`.
           tags: tags(fields, tagList, /[,|]/),
         }),

@@ -4,7 +4,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { yieldToEventLoop } from '../db/batched-writes.js';
 import type { WriteGate } from '../db/write-gate.js';
-import { checkAlias } from '../links/alias-policy.js';
+import { checkImportedCode } from '../links/alias-policy.js';
 import { checkTargetUrl, type UrlPolicyOptions } from '../links/url-policy.js';
 import { canonicalRules, rulesFromText, type RedirectRule } from '../links/redirect-rules.js';
 import {
@@ -22,6 +22,7 @@ import {
   type RowReader,
 } from './import-formats.js';
 import { importDomains, type ImportDomains } from './import-domains.js';
+import { createdNote } from './import-notes.js';
 import {
   IMPORT_RESULTS,
   type ImportResult,
@@ -36,7 +37,7 @@ export { IMPORT_RESULTS, type ImportResult, type ImportRowReport };
  * Imports links from a CSV file in two steps, so that nothing is ever half-imported and memory
  * holds a batch of rows, never the file (ADR 022):
  * 1. The whole file is read as it arrives, chunk by chunk. Each row is checked as it comes —
- *    its values, the alias policy, the URL policy with the blocklist — and staged in the
+ *    its values, its code (checkImportedCode), the URL policy with the blocklist — and staged in the
  *    database with its result, a batch per transaction. A file that is not CSV of a known format
  *    (an open quote, a row with more or fewer fields than the header, no known header, more than
  *    `maxRows` rows, not UTF-8) stops the import there: no link is written, the staged rows are
@@ -212,8 +213,10 @@ export async function importLinks(
     // Another product's host is its own default domain, not snip's (import-domains.ts).
     const domain = domainOf(link.domain, format !== 'snip');
     if (!domain.ok) return void refuse(domain.reason, domain.result);
-    const alias = checkAlias(link.code);
-    if (!alias.ok) return void refuse(alias.message);
+    // The code the source had, even one snip's alias rules would not make (import-notes.ts says
+    // so), unless snip cannot serve it or it is the path of a route of snip's own.
+    const code = checkImportedCode(link.code);
+    if (!code.ok) return void refuse(code.message);
     let target = '';
     if (link.deletedAt === null) {
       // A banned link never redirects, and its host is often the very one blocked.
@@ -241,10 +244,13 @@ export async function importLinks(
       code: link.code,
       target,
       result: 'created',
-      reason:
-        link.deletedAt === null
-          ? remark
-          : 'Deleted in the file: imported deleted, so its code stays taken.',
+      reason: createdNote({
+        link,
+        format: format!,
+        remark,
+        host: domain.host ?? null,
+        domainNote: domain.note ?? '',
+      }),
       link: {
         code: link.code,
         domainId: domain.domainId,
@@ -494,6 +500,34 @@ export async function* importReportChunks(
     let chunk = '';
     for (const row of page) {
       chunk += csvRecord([String(row.line), row.code, row.target, row.result, row.reason]);
+    }
+    yield chunk;
+  }
+}
+
+/** A report cell as one line of text: control characters (a refused code may hold one) escaped. */
+function visible(value: string): string {
+  return value.replace(
+    /\p{Cc}/gu,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * The report as plain text, for a script that posts a file and prints the answer: the totals,
+ * then a line per row of the file — its line, code, result and what was kept or why not.
+ */
+export async function* importReportText(
+  summary: { format: string; totals: ImportReport['totals'] },
+  pages: AsyncIterable<readonly ImportRowReport[]>,
+): AsyncGenerator<string, void, undefined> {
+  const { totals } = summary;
+  yield `Imported from ${summary.format}: ${totals.created} of ${totals.rows} links created (${totals.skipped} skipped, ${totals.refused} refused, ${totals.invalid} invalid).\n`;
+  for await (const page of pages) {
+    let chunk = '';
+    for (const row of page) {
+      const reason = row.reason === '' ? '' : ` ${visible(row.reason)}`;
+      chunk += `line ${row.line}, “${visible(row.code)}”: ${row.result}.${reason}\n`;
     }
     yield chunk;
   }

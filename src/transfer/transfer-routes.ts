@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { Router, type Request, type Response } from 'express';
 import type { WriteGate } from '../db/write-gate.js';
@@ -13,6 +14,8 @@ import type { ImportReportStore } from './import-report-store.js';
 import { exportLinks } from './link-export.js';
 import {
   importLinks,
+  importReportText,
+  reportPages,
   type ImportOutcome,
   type ImportReport,
   type ImportSource,
@@ -172,6 +175,33 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
         );
       });
       const { outcome } = received;
+      // A script that asks for text or CSV (`Accept: text/plain`, `text/csv`) gets the report as
+      // such, every row; a browser (or `*/*`) the page.
+      const wants = req.accepts(['text/html', 'text/plain', 'text/csv']);
+      if (wants === 'text/plain' || wants === 'text/csv') {
+        if (!outcome.ok) {
+          res.status(422).type('text/plain; charset=utf-8');
+          res.send(`Nothing was imported. ${outcome.problem.message}\n`);
+          return;
+        }
+        res.set('Cache-Control', 'no-store');
+        try {
+          if (wants === 'text/csv') {
+            res.type('text/csv; charset=utf-8');
+            return await deps.reports.send(outcome.report.id, res);
+          }
+          res.type('text/plain; charset=utf-8');
+          const text = importReportText(
+            summarise(outcome.report),
+            reportPages(deps.transfer, outcome.report.id),
+          );
+          return await pipeline(Readable.from(text), res);
+        } catch (error) {
+          // A client that goes away mid-answer ends it; the links are imported all the same.
+          if ((error as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+          throw error;
+        }
+      }
       if (!outcome.ok) return await page(res, { format, problem: outcome.problem.message }, 422);
       await page(res, { format, report: summarise(outcome.report), reportId: outcome.report.id });
     } catch (error) {

@@ -651,3 +651,157 @@ describe('keys and access', () => {
     expect(t.countLinks()).toBe(3);
   });
 });
+
+describe('single-step creation (GET /short-urls/shorten)', () => {
+  const shorten = (query: string) => request(t.app).get(`/rest/v3/short-urls/shorten?${query}`);
+
+  it('when apiKey and longUrl are in the query, then it answers the ShortUrl as JSON, and with format=txt the short URL alone', async () => {
+    const json = await shorten(
+      `apiKey=${key}&longUrl=${encodeURIComponent('https://example.com/one')}`,
+    ).expect(200);
+    expect(json.headers['content-type']).toMatch(/^application\/json/);
+    expectShortUrl(json.body, 'https://example.com/one');
+    const txt = await shorten(
+      `apiKey=${key}&longUrl=${encodeURIComponent('https://example.com/two')}&format=txt`,
+    ).expect(200);
+    expect(txt.headers['content-type']).toMatch(/^text\/plain/);
+    expect(txt.text).toMatch(new RegExp(`^${ORIGIN}/[A-Za-z0-9_-]+$`));
+    const code = txt.text.slice(ORIGIN.length + 1);
+    const read = await sdk('get', `/short-urls/${code}`).expect(200);
+    expect(read.body.longUrl).toBe('https://example.com/two');
+    // Accept: text/plain asks for the same.
+    const accepted = await shorten(
+      `apiKey=${key}&longUrl=${encodeURIComponent('https://example.com/three')}`,
+    )
+      .set('Accept', 'text/plain')
+      .expect(200);
+    expect(accepted.text.startsWith(`${ORIGIN}/`)).toBe(true);
+    // format=json wins over the header.
+    const asked = await shorten(
+      `apiKey=${key}&longUrl=${encodeURIComponent('https://example.com/four')}&format=json`,
+    ).set('Accept', 'text/plain');
+    expect(asked.body.longUrl).toBe('https://example.com/four');
+  });
+
+  it('when apiKey is missing, wrong, or longUrl is missing, then Shlink’s problems and nothing is stored', async () => {
+    const missing = await shorten(`longUrl=${encodeURIComponent('https://example.com/x')}`);
+    expect(expectProblem(missing, 401, 'missing-authentication')).toMatchObject({
+      detail: 'Expected authentication to be provided in "apiKey" query param',
+      param: 'apiKey',
+    });
+    expectProblem(
+      await shorten(`apiKey=nope&longUrl=${encodeURIComponent('https://example.com/x')}`),
+      401,
+      'invalid-api-key',
+    );
+    expect(expectProblem(await shorten(`apiKey=${key}`), 400, 'invalid-data')).toMatchObject({
+      invalidElements: ['longUrl'],
+    });
+    expect((await sdk('get', '/short-urls').expect(200)).body.shortUrls.data).toEqual([]);
+  });
+});
+
+describe('the list’s order and filters', () => {
+  it('when orderBy names a field Shlink does not sort by, or a filter is not one, then invalid-data naming it', async () => {
+    for (const [query, element] of [
+      ['orderBy=colour-ASC', 'orderBy'],
+      ['orderBy=title', 'orderBy'],
+      ['startDate=yesterday', 'startDate'],
+      ['endDate=2026-13-45', 'endDate'],
+      ['excludeMaxVisitsReached=maybe', 'excludeMaxVisitsReached'],
+      ['excludePastValidUntil=yes', 'excludePastValidUntil'],
+    ]) {
+      const res = await sdk('get', `/short-urls?${query}`);
+      expect(expectProblem(res, 400, 'invalid-data')).toMatchObject({
+        invalidElements: [element],
+      });
+    }
+  });
+
+  it('when the web client sorts by title, then short URLs without one come first going up', async () => {
+    await createLink('https://example.com/1', { customSlug: 'sort-z', title: 'Zebra' });
+    await createLink('https://example.com/2', { customSlug: 'sort-n' });
+    await createLink('https://example.com/3', { customSlug: 'sort-a', title: 'aardvark' });
+    const order = async (orderBy: string) =>
+      (await sdk('get', `/short-urls?orderBy=${orderBy}`).expect(200)).body.shortUrls.data.map(
+        (s: { shortCode: string }) => s.shortCode,
+      );
+    // Byte order, as SQLite and PostgreSQL both sort here: capitals before small letters.
+    expect(await order('title-ASC')).toEqual(['sort-n', 'sort-z', 'sort-a']);
+    expect(await order('shortCode-DESC')).toEqual(['sort-z', 'sort-n', 'sort-a']);
+    expect(await order('longUrl-DESC')).toEqual(['sort-a', 'sort-n', 'sort-z']);
+  });
+});
+
+describe('the creation form’s strings (shlink-web-client)', () => {
+  it('when shortCodeLength or maxVisits come as strings of digits, then they are read as numbers; other strings are invalid-data', async () => {
+    const res = await sdk('post', '/short-urls')
+      .send({ longUrl: 'https://example.com/form', shortCodeLength: '11', maxVisits: '3' })
+      .expect(200);
+    expect(res.body.shortCode).toHaveLength(11);
+    expect(res.body.meta.maxVisits).toBe(3);
+    for (const [field, value] of [
+      ['shortCodeLength', 'eleven'],
+      ['shortCodeLength', '3'],
+      ['maxVisits', '-1'],
+      ['maxVisits', '1.5'],
+    ] as const) {
+      const bad = await sdk('post', '/short-urls').send({
+        longUrl: 'https://example.com/bad',
+        [field]: value,
+      });
+      expect(expectProblem(bad, 400, 'invalid-data')).toMatchObject({ invalidElements: [field] });
+    }
+  });
+});
+
+describe('tags renamed and deleted (PUT and DELETE /tags)', () => {
+  it('when the web client renames a tag, then every short URL carries the new name; bad bodies are invalid-data', async () => {
+    const link = await createLink('https://example.com/t', { tags: ['old', 'keep'] });
+    await sdk('post', '/short-urls').send({ longUrl: 'https://example.com/u', tags: ['keep'] });
+    const put = (body: unknown) =>
+      request(t.app)
+        .put('/rest/v3/tags')
+        .set('X-Api-Key', key)
+        .send(body as object);
+    const renamed = await put({ oldName: 'OLD', newName: 'New' }).expect(204);
+    expect(renamed.text).toBe('');
+    expect((await sdk('get', `/short-urls/${link.shortCode}`)).body.tags).toEqual(['New', 'keep']);
+    expect(expectProblem(await put({ oldName: 'New' }), 400, 'invalid-data')).toMatchObject({
+      invalidElements: ['oldName', 'newName'],
+    });
+    expect(
+      expectProblem(await put({ oldName: 'New', newName: 'KEEP' }), 409, 'tag-conflict'),
+    ).toMatchObject({ oldName: 'New', newName: 'KEEP' });
+    expect(
+      expectProblem(await put({ oldName: 'gone', newName: 'x' }), 404, 'tag-not-found'),
+    ).toMatchObject({ tag: 'gone' });
+    expectProblem(await put({ oldName: 'New', newName: 'a,b' }), 400, 'invalid-data');
+    expect((await sdk('get', '/tags').expect(200)).body.tags.data).toEqual(['keep', 'New']);
+  });
+
+  it('when the web client deletes tags, then 204 and no short URL carries them; a create-only key is refused', async () => {
+    const link = await createLink('https://example.com/d', { tags: ['a', 'b', 'c'] });
+    const res = await request(t.app)
+      .delete('/rest/v3/tags?tags[]=A&tags[]=c')
+      .set('X-Api-Key', key)
+      .expect(204);
+    expect(res.text).toBe('');
+    expect((await sdk('get', `/short-urls/${link.shortCode}`)).body.tags).toEqual(['b']);
+    const createOnly = await createApiKey(t, 'create-only');
+    expectProblem(
+      await request(t.app).delete('/rest/v3/tags?tags[]=b').set('X-Api-Key', createOnly),
+      403,
+      'forbidden-operation',
+    );
+    expectProblem(
+      await request(t.app)
+        .put('/rest/v3/tags')
+        .set('X-Api-Key', createOnly)
+        .send({ oldName: 'b', newName: 'x' }),
+      403,
+      'forbidden-operation',
+    );
+    expect((await sdk('get', `/short-urls/${link.shortCode}`)).body.tags).toEqual(['b']);
+  });
+});

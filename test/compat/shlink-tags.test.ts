@@ -154,6 +154,7 @@ describe('Shlink’s /tags and /tags/stats', () => {
       tag: 'foo',
       shortUrlsCount: 3,
       visitsSummary: { total: 3, nonBots: 3, bots: 0 },
+      visitsCount: 3,
     });
     expect(res.body.tags.data.map((tag: { tag: string }) => tag.tag)).toEqual([
       'foo',

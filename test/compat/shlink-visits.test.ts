@@ -100,6 +100,8 @@ describe('Shlink: visit summaries', () => {
       visits: {
         nonOrphanVisits: { total: 6, nonBots: 6, bots: 0 },
         orphanVisits: { total: 0, nonBots: 0, bots: 0 },
+        visitsCount: 6,
+        orphanVisitsCount: 0,
       },
     });
     for (const code of ['nope1', 'nope2', 'nope3'])
@@ -138,7 +140,13 @@ describe('Shlink: visit summaries', () => {
     ]);
     const tags = await sdk('/tags/stats').expect(200);
     expect(tags.body.tags.data).toEqual([
-      { tag: 'news', shortUrlsCount: 2, visitsSummary: { total: 6, nonBots: 6, bots: 0 } },
+      {
+        tag: 'news',
+        shortUrlsCount: 2,
+        visitsSummary: { total: 6, nonBots: 6, bots: 0 },
+        // Shlink 3's field, still read by clients written then.
+        visitsCount: 6,
+      },
     ]);
   });
 
@@ -277,5 +285,143 @@ describe('Shlink: GET /short-urls/{shortCode}/visits', () => {
     expectProblem(await sdk('/short-urls/launch/visits', createOnly), 403, 'forbidden-operation');
     await request(t.app).delete('/rest/v3/short-urls/launch').set('X-Api-Key', key).expect(204);
     expectProblem(await sdk('/short-urls/launch/visits'), 404, 'short-url-not-found');
+  });
+});
+
+describe('Shlink: the visit lists of tags, domains, every short URL and the orphans', () => {
+  /** A row of a list over several short URLs: it does not say which one it went to. */
+  const groupVisit = (
+    day: string,
+    referer: string,
+    country: ReturnType<typeof location> | null,
+  ) => ({
+    ...visit(day, referer, country),
+    visitedUrl: null,
+  });
+
+  it('/tags/{tag}/visits sums the visits of the short URLs with the tag, per day, country and referrer', async () => {
+    await launchWithVisits();
+    await shorten('untagged');
+    await visitFrom(t, '/untagged', JP, IPHONE);
+    await flushVisits(t);
+    const res = await sdk('/tags/NEWS/visits').expect(200);
+    const de = location('DE', 'Germany');
+    const us = location('US', 'United States');
+    // Today: launch's four (one with DNT) and other's one (US); two days ago launch's one.
+    expect(res.body.visits.data).toEqual([
+      groupVisit('2030-01-15', '', de),
+      groupVisit('2030-01-15', '', de),
+      // Most frequent first: three direct visits and one from news.example are handed out to
+      // the day's rows as the countries are (ADR 034).
+      groupVisit('2030-01-15', '', location('JP', 'Japan')),
+      groupVisit('2030-01-15', 'news.example', us),
+      groupVisit('2030-01-15', '', null),
+      groupVisit('2030-01-13', '', de),
+    ]);
+    expect(res.body.visits.pagination).toEqual({
+      currentPage: 1,
+      pagesCount: 1,
+      itemsPerPage: 6,
+      itemsInCurrentPage: 6,
+      totalItems: 6,
+    });
+    const page = await sdk('/tags/news/visits?startDate=2030-01-14&itemsPerPage=2&page=3');
+    expect(page.body.visits.pagination).toEqual({
+      currentPage: 3,
+      pagesCount: 3,
+      itemsPerPage: 2,
+      itemsInCurrentPage: 1,
+      totalItems: 5,
+    });
+    const missing = expectProblem(await sdk('/tags/nothing/visits'), 404, 'tag-not-found');
+    expect(missing).toMatchObject({
+      title: 'Tag not found',
+      detail: 'Tag with name "nothing" could not be found',
+      tag: 'nothing',
+    });
+  });
+
+  it('/domains/{domain}/visits answers a domain’s visits; DEFAULT and the default host are the default domain', async () => {
+    await launchWithVisits();
+    const byDefault = await sdk('/domains/DEFAULT/visits').expect(200);
+    expect(byDefault.body.visits.pagination.totalItems).toBe(6);
+    const byHost = await sdk(`/domains/${new URL(ORIGIN).host}/visits`).expect(200);
+    expect(byHost.body.visits).toEqual(byDefault.body.visits);
+    const missing = expectProblem(
+      await sdk('/domains/elsewhere.example/visits'),
+      404,
+      'domain-not-found',
+    );
+    expect(missing).toMatchObject({ authority: 'elsewhere.example' });
+  });
+
+  it('/visits/non-orphan lists every short URL’s visits; ?domain= keeps to one domain', async () => {
+    await launchWithVisits();
+    const all = await sdk('/visits/non-orphan').expect(200);
+    expect(all.body.visits.pagination.totalItems).toBe(6);
+    expect(all.body.visits.data[0]).toEqual(
+      groupVisit('2030-01-15', '', location('DE', 'Germany')),
+    );
+    const onDefault = await sdk('/visits/non-orphan?domain=DEFAULT&excludeBots=true').expect(200);
+    expect(onDefault.body.visits).toEqual(all.body.visits);
+    const elsewhere = await sdk('/visits/non-orphan?domain=elsewhere.example').expect(200);
+    expect(elsewhere.body.visits.data).toEqual([]);
+    expect(elsewhere.body.visits.pagination.totalItems).toBe(0);
+  });
+
+  it('/visits/orphan lists the requests for unknown codes per day, as invalid_short_url visits', async () => {
+    clock = NOW - 2 * 86_400_000;
+    await request(t.app).get('/nope1').expect(404);
+    await t.services.notFoundCounter.flush();
+    clock = NOW;
+    await request(t.app).get('/nope2').expect(404);
+    await request(t.app).get('/nope3').expect(404);
+    await t.services.notFoundCounter.flush();
+    const orphan = (day: string) => ({
+      referer: '',
+      date: `${day}T00:00:00+00:00`,
+      userAgent: '',
+      visitLocation: null,
+      potentialBot: false,
+      visitedUrl: null,
+      redirectUrl: null,
+      type: 'invalid_short_url',
+    });
+    const res = await sdk('/visits/orphan').expect(200);
+    expect(res.body.visits.data).toEqual([
+      orphan('2030-01-15'),
+      orphan('2030-01-15'),
+      orphan('2030-01-13'),
+    ]);
+    expect(res.body.visits.pagination.totalItems).toBe(3);
+    const today = await sdk('/visits/orphan?startDate=2030-01-15&type=invalid_short_url');
+    expect(today.body.visits.pagination.totalItems).toBe(2);
+    for (const type of ['base_url', 'regular_404']) {
+      expect((await sdk(`/visits/orphan?type=${type}`)).body.visits.data).toEqual([]);
+    }
+    expect((await sdk('/visits/orphan?domain=DEFAULT')).body.visits.pagination.totalItems).toBe(3);
+    const bad = expectProblem(await sdk('/visits/orphan?type=bots'), 400, 'invalid-data');
+    expect(bad.invalidElements).toEqual(['type']);
+    const overview = await sdk('/visits').expect(200);
+    expect(overview.body.visits).toMatchObject({
+      orphanVisits: { total: 3, nonBots: 3, bots: 0 },
+      orphanVisitsCount: 3,
+    });
+  });
+
+  it('refuses callers without a full key and bad dates on every list', async () => {
+    await launchWithVisits();
+    const createOnly = await createApiKey(t, 'create-only');
+    for (const path of [
+      '/visits/orphan',
+      '/visits/non-orphan',
+      '/tags/news/visits',
+      '/domains/DEFAULT/visits',
+    ]) {
+      expectProblem(await sdk(path, null), 401, 'missing-authentication');
+      expectProblem(await sdk(path, createOnly), 403, 'forbidden-operation');
+      const bad = expectProblem(await sdk(`${path}?endDate=soon`), 400, 'invalid-data');
+      expect(bad.invalidElements).toEqual(['endDate']);
+    }
   });
 });

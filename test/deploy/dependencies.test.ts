@@ -23,6 +23,7 @@ const pkg = JSON.parse(readProjectFile('package.json')) as {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
   allowScripts?: Record<string, boolean>;
+  scarfSettings?: { enabled?: boolean };
 };
 const installed = Object.entries(lock.packages).filter(([path]) => path !== '');
 
@@ -47,12 +48,20 @@ describe('the dependency lock file', () => {
   });
 
   it('when installed, then no package runs an install script', () => {
-    // npm records an install script for any package that ships a binding.gyp; the only one,
-    // better-sqlite3, needs none (its prebuilt binary loads), and allowScripts denies it (ADR 008).
+    // npm records an install script for any package that ships a binding.gyp; better-sqlite3
+    // needs none (its prebuilt binary loads), and allowScripts denies it (ADR 008). The other is
+    // @scarf/scarf, swagger-ui-dist's install-time analytics: denied too (ADR 038).
     const withScripts = installed
       .filter(([, e]) => e.hasInstallScript)
       .map(([path]) => path.replace(/^node_modules\//, ''));
     expect(withScripts.every((name) => pkg.allowScripts?.[name] === false)).toBe(true);
-    expect(pkg.allowScripts).toEqual({ 'better-sqlite3': false });
+    expect(pkg.allowScripts).toEqual({ 'better-sqlite3': false, '@scarf/scarf': false });
+  });
+
+  it('when Scarf is installed, then it is told to report nothing, even where scripts run', () => {
+    // An install that runs scripts anyway (an older npm, `npm rebuild`) reaches report.js, which
+    // stops when the root package opts out (ADR 038).
+    expect(installed.some(([path]) => path === 'node_modules/@scarf/scarf')).toBe(true);
+    expect(pkg.scarfSettings).toEqual({ enabled: false });
   });
 });

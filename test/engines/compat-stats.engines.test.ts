@@ -55,6 +55,8 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(overview.body.visits).toEqual({
       nonOrphanVisits: { total: 4, nonBots: 4, bots: 0 },
       orphanVisits: { total: 0, nonBots: 0, bots: 0 },
+      visitsCount: 4,
+      orphanVisitsCount: 0,
     });
 
     const list = await request(s.app)

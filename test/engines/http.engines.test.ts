@@ -1362,6 +1362,101 @@ function suite(engine: 'sqlite' | 'postgres') {
       expect((await on(door).expect(302)).headers.location).toBe('https://a.example/later');
     }
   });
+
+  it('the share target and the bookmarklet fill the form and make nothing; the ShareX file makes a link with a pasted key', async () => {
+    const s = await build();
+    const shared = await request(s.app)
+      .get('/')
+      .query({ title: 'A page', text: 'A page https://shared.example/p', url: '' })
+      .expect(200);
+    expect(shared.text).toMatch(
+      /<input id="url" name="url"[^>]*value="https:\/\/shared\.example\/p"/,
+    );
+    await request(s.app).get('/?url=https%3A%2F%2Fshared.example%2Fq').expect(200);
+    expect(await s.store.links.countLinks()).toBe(0);
+    const cookie = await signIn(s);
+    const file = await request(s.app)
+      .get('/admin/keys/snip.sxcu')
+      .set('Cookie', cookie)
+      .expect(200);
+    const uploader = JSON.parse(file.text) as { Headers: Record<string, string>; Data: string };
+    const key = await apiKey(s);
+    const made = await request(s.app)
+      .post('/api/v1/links')
+      .set({
+        Authorization: uploader.Headers.Authorization!.replace('PASTE_YOUR_SNIP_API_KEY_HERE', key),
+        'Content-Type': 'application/json',
+      })
+      .send(uploader.Data.replace('{input}', 'https://shared.example/p'))
+      .expect(201);
+    expect(made.body.shortUrl).toMatch(/^https:\/\/s\.example\//);
+    expect(await s.store.links.countLinks()).toBe(1);
+  });
+
+  it("Shlink's list sorts and filters, its visit lists sum tags, domains and orphans, and its tags are renamed and deleted", async () => {
+    const s = await build();
+    const key = await apiKey(s);
+    const shlink = (method: 'get' | 'post' | 'put' | 'delete', path: string) =>
+      request(s.app)[method](`/rest/v3${path}`).set('X-Api-Key', key);
+    for (const [slug, longUrl, title, tags] of [
+      ['sh-a', 'https://a.example/c', 'Zebra', ['fruit']],
+      ['sh-b', 'https://a.example/a', 'apple', ['fruit', 'red']],
+      ['sh-c', 'https://a.example/b', null, ['red']],
+    ] as const) {
+      await shlink('post', '/short-urls')
+        .send({
+          longUrl,
+          customSlug: slug,
+          title,
+          tags,
+          ...(slug === 'sh-a' ? { maxVisits: 1 } : {}),
+        })
+        .expect(200);
+    }
+    await visit(s, 'sh-a').expect(302);
+    await visit(s, 'sh-b').expect(302);
+    await visit(s, 'sh-b').expect(302);
+    await request(s.app).get('/no-such-code').expect(404);
+    await s.flushVisits();
+    await s.flushNotFound();
+    const codes = async (query: string) =>
+      (await shlink('get', `/short-urls?${query}`).expect(200)).body.shortUrls.data.map(
+        (u: { shortCode: string }) => u.shortCode,
+      );
+    expect(await codes('orderBy=title-ASC')).toEqual(['sh-c', 'sh-a', 'sh-b']);
+    expect(await codes('orderBy=longUrl-ASC')).toEqual(['sh-b', 'sh-c', 'sh-a']);
+    expect(await codes('orderBy=shortCode-DESC')).toEqual(['sh-c', 'sh-b', 'sh-a']);
+    expect(await codes('orderBy=visits-DESC')).toEqual(['sh-b', 'sh-a', 'sh-c']);
+    expect(await codes('tags[]=fruit&tags[]=red&tagsMode=all')).toEqual(['sh-b']);
+    expect(await codes('searchTerm=RED&orderBy=shortCode-ASC')).toEqual(['sh-b', 'sh-c']);
+    expect(await codes('excludeMaxVisitsReached=true&orderBy=shortCode-ASC')).toEqual([
+      'sh-b',
+      'sh-c',
+    ]);
+    expect(await codes('endDate=2000-01-01')).toEqual([]);
+    expect(await codes('startDate=2000-01-01&orderBy=shortCode-ASC')).toEqual([
+      'sh-a',
+      'sh-b',
+      'sh-c',
+    ]);
+    const total = async (path: string) =>
+      (await shlink('get', path).expect(200)).body.visits.pagination.totalItems;
+    expect(await total('/tags/fruit/visits')).toBe(3);
+    expect(await total('/tags/RED/visits')).toBe(2);
+    expect(await total('/domains/DEFAULT/visits')).toBe(3);
+    expect(await total('/visits/non-orphan')).toBe(3);
+    expect(await total('/visits/orphan')).toBe(1);
+    await shlink('get', '/tags/none/visits').expect(404);
+    await shlink('put', '/tags').send({ oldName: 'red', newName: 'Crimson' }).expect(204);
+    await shlink('put', '/tags').send({ oldName: 'crimson', newName: 'FRUIT' }).expect(409);
+    expect((await shlink('get', '/short-urls/sh-b').expect(200)).body.tags).toEqual([
+      'fruit',
+      'Crimson',
+    ]);
+    await shlink('delete', '/tags?tags[]=fruit').expect(204);
+    expect((await shlink('get', '/short-urls/sh-b').expect(200)).body.tags).toEqual(['Crimson']);
+    expect((await shlink('get', '/tags').expect(200)).body.tags.data).toEqual(['Crimson']);
+  });
 }
 
 describe('on sqlite', () => suite('sqlite'));

@@ -170,6 +170,7 @@ function suite(engine: 'sqlite' | 'postgres') {
       tag: 'foo',
       shortUrlsCount: 2,
       visitsSummary: { total: 0, nonBots: 0, bots: 0 },
+      visitsCount: 0,
     });
     const bad = await shlink('post', '/short-urls').send({
       longUrl: 'https://a.example/',

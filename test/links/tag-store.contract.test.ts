@@ -154,4 +154,39 @@ describeStoreContract('TagStore', (open) => {
     await s.links.deleteLink(ids.one, NOW);
     expect(await codesWith(s, { any: ['blue'] })).toEqual(['three']);
   });
+
+  it('renames a tag on every link (its key with it), refusing an unknown tag or a carried new name', async () => {
+    const s = await open();
+    const a = await addLink(s, 'a');
+    const b = await addLink(s, 'b');
+    await s.tags.setTags(a, ['red', 'blue'], NOW);
+    await s.tags.setTags(b, ['Red'], NOW);
+    expect(await s.tags.renameTag(tagKey('RED'), 'Crimson')).toBe('renamed');
+    expect(await tagsByLink(s, [a, b])).toEqual({ [a]: ['Crimson', 'blue'], [b]: ['Crimson'] });
+    expect(await codesWith(s, { any: ['crimson'] })).toEqual(['a', 'b']);
+    expect(await codesWith(s, { any: ['red'] })).toEqual([]);
+    // Only the spelling changes: same key.
+    expect(await s.tags.renameTag(tagKey('crimson'), 'CRIMSON')).toBe('renamed');
+    expect(await s.tags.renameTag(tagKey('crimson'), 'Blue')).toBe('taken');
+    expect(await s.tags.renameTag(tagKey('nothing'), 'x')).toBe('unknown');
+    expect(await tagsByLink(s, [a, b])).toEqual({ [a]: ['CRIMSON', 'blue'], [b]: ['CRIMSON'] });
+    // A tag no link carries any more does not stand in the way.
+    await s.tags.removeTag([a], tagKey('blue'));
+    expect(await s.tags.renameTag(tagKey('crimson'), 'blue')).toBe('renamed');
+    expect(await tagsByLink(s, [a, b])).toEqual({ [a]: ['blue'], [b]: ['blue'] });
+  });
+
+  it('deletes tags from every link, and forgets them', async () => {
+    const s = await open();
+    const a = await addLink(s, 'a');
+    const b = await addLink(s, 'b');
+    await s.tags.setTags(a, ['red', 'blue', 'green'], NOW);
+    await s.tags.setTags(b, ['Red', 'green'], NOW);
+    await s.tags.deleteTags([tagKey('RED'), tagKey('green'), tagKey('unknown')]);
+    expect(await tagsByLink(s, [a, b])).toEqual({ [a]: ['blue'], [b]: [] });
+    expect((await s.tags.listTags()).map((tag) => tag.name)).toEqual(['blue']);
+    // A new tag of the same name starts afresh, with its new spelling.
+    await s.tags.setTags(b, ['RED'], NOW);
+    expect(await tagsByLink(s, [b])).toEqual({ [b]: ['RED'] });
+  });
 });

@@ -43,4 +43,14 @@ describe('requests for unknown codes', () => {
     const dump = JSON.stringify(t.db.prepare('SELECT * FROM not_found_daily').all());
     expect(dump).toBe('[{"domain_key":0,"day":"2026-06-15","count":4}]');
   });
+
+  it("count a word the alias policy keeps from new links (`docs`), never a path of snip's own routes", async () => {
+    const t = buildTestApp({ BASE_URL: 'https://s.example' }, { now: () => NOW });
+    const listener = createRequestListener(t.services);
+    await request(listener).get('/docs').expect(404);
+    await request(listener).get('/Admin').expect(404);
+    await request(listener).get('/healthz').expect(200);
+    await request(listener).get('/privacy').expect(200);
+    expect(t.services.notFoundCounter.pendingTotal()).toBe(2);
+  });
 });

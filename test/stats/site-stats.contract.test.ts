@@ -216,5 +216,74 @@ describeStoreContract('VisitStore: the whole site’s statistics', (open) => {
       { domainKey: 0, count: 3 },
     ]);
     expect(await s.visits.notFoundCounts('2026-07-01', '2026-07-02')).toEqual([]);
+    expect(await s.visits.notFoundDays(null, '2026-06-14', '2026-06-20')).toEqual([
+      { day: '2026-06-14', count: 8 },
+      { day: '2026-06-15', count: 9 },
+      { day: '2026-06-20', count: 40 },
+    ]);
+    expect(await s.visits.notFoundDays(0, '2026-06-14', '2026-06-20')).toEqual([
+      { day: '2026-06-14', count: 3 },
+      { day: '2026-06-15', count: 3 },
+    ]);
+    expect(await s.visits.notFoundDays(9, '2026-06-16', '2026-06-30')).toEqual([
+      { day: '2026-06-20', count: 40 },
+    ]);
+  });
+
+  it("sums a group's visits per day and per day and value: every link's, a domain's, a tag's", async () => {
+    const s = await open();
+    const a = await addLink(s, 'a');
+    const b = await addLink(s, 'b');
+    const c = await addLink(s, 'c');
+    await s.tags.setTags(a, ['News'], NOW);
+    await s.tags.setTags(b, ['news', 'other'], NOW);
+    const country = (value: string, count: number) =>
+      ({ dimension: 'country', value, count, visitors: null }) as const;
+    await s.visits.addVisits([
+      day(a, '2026-06-14', 2, null, [country('DE', 2)]),
+      day(a, '2026-06-15', 1, null, [country('JP', 1)]),
+      day(b, '2026-06-15', 3, null, [country('DE', 1), country('JP', 2)]),
+      day(c, '2026-06-15', 4, null, [country('US', 4)]),
+    ]);
+    const range = ['2026-06-01', '2026-06-30'] as const;
+    expect(await s.visits.groupDayRows({ kind: 'all' }, ...range)).toEqual([
+      { day: '2026-06-14', count: 2 },
+      { day: '2026-06-15', count: 8 },
+    ]);
+    expect(await s.visits.groupDayRows({ kind: 'tag', tagKey: 'news' }, ...range)).toEqual([
+      { day: '2026-06-14', count: 2 },
+      { day: '2026-06-15', count: 4 },
+    ]);
+    expect(
+      await s.visits.groupDayRows({ kind: 'tag', tagKey: 'other', domainKey: 0 }, ...range),
+    ).toEqual([{ day: '2026-06-15', count: 3 }]);
+    expect(
+      await s.visits.groupDayRows({ kind: 'tag', tagKey: 'news', domainKey: 7 }, ...range),
+    ).toEqual([]);
+    expect(await s.visits.groupDayRows({ kind: 'domain', domainKey: 0 }, ...range)).toEqual([
+      { day: '2026-06-14', count: 2 },
+      { day: '2026-06-15', count: 8 },
+    ]);
+    expect(await s.visits.groupDayRows({ kind: 'domain', domainKey: 7 }, ...range)).toEqual([]);
+    expect(
+      await s.visits.groupDimensionRows({ kind: 'tag', tagKey: 'news' }, 'country', ...range),
+    ).toEqual([
+      { day: '2026-06-14', value: 'DE', count: 2 },
+      { day: '2026-06-15', value: 'DE', count: 1 },
+      { day: '2026-06-15', value: 'JP', count: 3 },
+    ]);
+    expect(
+      await s.visits.groupDimensionRows({ kind: 'all' }, 'country', '2026-06-15', '2026-06-15'),
+    ).toEqual([
+      { day: '2026-06-15', value: 'DE', count: 1 },
+      { day: '2026-06-15', value: 'JP', count: 3 },
+      { day: '2026-06-15', value: 'US', count: 4 },
+    ]);
+    // A deleted link's visits are gone with it.
+    await s.links.deleteLink(c, NOW);
+    expect(await s.visits.groupDayRows({ kind: 'all' }, ...range)).toEqual([
+      { day: '2026-06-14', count: 2 },
+      { day: '2026-06-15', count: 4 },
+    ]);
   });
 });

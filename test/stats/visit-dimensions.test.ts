@@ -6,7 +6,10 @@ import { linkStats } from '../../src/stats/link-stats.js';
 import {
   createVisitCounter,
   DIRECT,
+  MAX_TALLY_HOLD_MS,
   TALLY_HOLD_MS,
+  TALLY_LINKS_PER_SECOND,
+  tallyHoldFor,
   type VisitFacts,
 } from '../../src/stats/visit-counter.js';
 import { createVisitRepository, type VisitRepository } from '../../src/stats/visit-store.sqlite.js';
@@ -217,6 +220,38 @@ describe('visits by dimension', () => {
         ],
       });
       expect(links.findLink('a')?.visits).toBe(4);
+    });
+
+    it('holds the tallies longer while more links hold some than it writes in TALLY_HOLD_MS, never past MAX_TALLY_HOLD_MS', () => {
+      const busy = (TALLY_HOLD_MS / 1000) * TALLY_LINKS_PER_SECOND;
+      expect(tallyHoldFor(0)).toBe(TALLY_HOLD_MS);
+      expect(tallyHoldFor(busy)).toBe(TALLY_HOLD_MS);
+      expect(tallyHoldFor(2 * busy)).toBe(2 * TALLY_HOLD_MS);
+      expect(tallyHoldFor(1_000_000)).toBe(MAX_TALLY_HOLD_MS);
+      // The final flush (no hold) writes everything, however busy.
+      expect(tallyHoldFor(1_000_000, 0)).toBe(0);
+    });
+
+    it('with twice as many busy links as TALLY_HOLD_MS allows, writes their tallies after twice the hold, and all of them then', async () => {
+      const busy = 2 * (TALLY_HOLD_MS / 1000) * TALLY_LINKS_PER_SECOND;
+      const ids = Array.from({ length: busy }, (_, n) => addLink(`l${n}`));
+      const counter = createVisitCounter({ visits, now: () => clock });
+      for (const id of ids) counter.record(id, '', facts(id));
+      await hold(counter);
+      clock += 2 * TALLY_HOLD_MS - 1;
+      await hold(counter);
+      expect(await linkStats(visits, ids[0]!, 'country', day, day)).toMatchObject({
+        visits: 1,
+        data: [],
+      });
+      clock += 1;
+      await hold(counter);
+      expect(counter.pendingLinks()).toBe(0);
+      for (const id of [ids[0]!, ids.at(-1)!]) {
+        expect((await linkStats(visits, id, 'country', day, day)).data).toEqual([
+          { key: 'DE', visits: 1, uniqueVisitors: 1 },
+        ]);
+      }
     });
 
     it('writes the due tallies of a link no longer visited without adding a visit, and a flush without a hold writes every tally', async () => {

@@ -332,6 +332,14 @@ describe('decoding malformed bytes', () => {
     expect(decodeSketch(sparseOf([], SPARSE_LIMIT + 1))).toBeNull();
     // A varint that never ends.
     expect(decodeSketch(Buffer.from([1, 14, 1, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))).toBeNull();
+    // The largest entry takes a five-byte varint whose last byte is 7; one more is out of range,
+    // whether as one difference or as the sum of two.
+    const largest = entry(2 ** 25 - 1, 40);
+    expect(decodeSketch(sparseOf([largest]))).not.toBeNull();
+    expect(decodeSketch(sparseOf([entry(1, 1), largest]))).not.toBeNull();
+    expect(decodeSketch(sparseOf([2 ** 31 + 1]))).toBeNull();
+    expect(decodeSketch(sparseOf([largest, largest + 64]))).toBeNull();
+    expect(decodeSketch(Buffer.from([1, 14, 1, 0x80, 0x80, 0x80, 0x80, 0x08]))).toBeNull();
   });
 
   it('when a dense register is beyond 64 − 14 + 1, then decoding gives null', () => {

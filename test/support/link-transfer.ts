@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../src/db/open-database.sqlite.js';
-import { checkAlias } from '../../src/links/alias-policy.js';
+import { checkImportedCode } from '../../src/links/alias-policy.js';
 import { checkTargetUrl } from '../../src/links/url-policy.js';
 import {
   importLinks,
@@ -130,9 +130,9 @@ export function policyMessage(url: string): string {
   return check.message;
 }
 
-/** What the alias policy says of a code the import must refuse. */
-export function aliasMessage(alias: string): string {
-  const check = checkAlias(alias);
-  if (check.ok) throw new Error(`${alias} passes the alias policy`);
+/** Why the import refuses a code: the path of a route of snip's, or one it cannot serve. */
+export function importedCodeMessage(code: string): string {
+  const check = checkImportedCode(code);
+  if (check.ok) throw new Error(`${code} passes the import's code check`);
   return check.message;
 }

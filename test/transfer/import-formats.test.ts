@@ -6,7 +6,6 @@ import {
   shortLinkPath,
 } from '../../src/transfer/import-formats.js';
 import {
-  aliasMessage,
   createImportTarget,
   importFixture,
   importInto,
@@ -40,14 +39,15 @@ describe('importing a Shlink export', () => {
         code: 'docs-2023',
         target: 'https://shlink.io/documentation/',
         result: 'created',
-        reason: '',
+        reason:
+          'Kept: created 2023-03-17 09:11 UTC, 42 visits (a total, without days), title, 2 tags.',
       },
       {
         line: 3,
         code: 'quoted',
         target: 'https://example.com/search?q=a,b',
         result: 'created',
-        reason: '',
+        reason: 'Kept: created 2023-04-01 08:00 UTC, title.',
       },
       {
         line: 4,
@@ -90,7 +90,8 @@ describe('importing Kutt links', () => {
         code: 'kutt-repo',
         target: 'https://github.com/thedevs-network/kutt',
         result: 'created',
-        reason: '',
+        reason:
+          'Kept: created 2024-02-03 04:05 UTC, 17 visits (a total, without days), expires_at, title.',
       },
       {
         line: 3,
@@ -105,7 +106,8 @@ describe('importing Kutt links', () => {
         code: 'was-banned',
         target: 'https://example.net/phish',
         result: 'created',
-        reason: 'Banned in Kutt: imported banned.',
+        reason:
+          'Banned in Kutt: imported banned. Kept: created 2024-04-01 12:00 UTC, 250 visits (a total, without days).',
       },
     ]);
     expect(stored('kutt-repo')).toMatchObject({
@@ -132,10 +134,27 @@ describe('importing a YOURLS export', () => {
     expect(
       report.rows.map(({ line, code, result, reason }) => ({ line, code, result, reason })),
     ).toEqual([
-      { line: 2, code: 'ozh', result: 'created', reason: '' },
-      { line: 3, code: 'yourls-gh', result: 'created', reason: '' },
-      // YOURLS hands out one-character keywords; snip's aliases are at least three long.
-      { line: 4, code: '1', result: 'refused', reason: aliasMessage('1') },
+      {
+        line: 2,
+        code: 'ozh',
+        result: 'created',
+        reason: 'Kept: created 2009-10-07 21:06 UTC, 1,200 visits (a total, without days), title.',
+      },
+      {
+        line: 3,
+        code: 'yourls-gh',
+        result: 'created',
+        reason: 'Kept: created 2015-06-30 12:34 UTC, 88 visits (a total, without days), title.',
+      },
+      // YOURLS hands out one-character keywords; snip's own aliases are at least three long,
+      // but an import keeps the code the links were printed with.
+      {
+        line: 4,
+        code: '1',
+        result: 'created',
+        reason:
+          'The code “1” is kept as YOURLS had it, though an alias chosen in snip has at least 3 characters. Kept: created 2009-10-07 21:07 UTC, 3 visits (a total, without days), title.',
+      },
     ]);
     expect(stored('ozh')).toMatchObject({
       target: 'https://ozh.org/',
@@ -167,14 +186,14 @@ describe('importing Bitly links', () => {
         code: 'launch-2019',
         target: 'https://example.org/launch',
         result: 'created',
-        reason: '',
+        reason: 'Kept: created 2019-03-29 17:04 UTC, title, 1 tag.',
       },
       {
         line: 3,
         code: '2xYzW9v',
         target: 'https://example.org/blog/post?utm_source=bitly',
         result: 'created',
-        reason: '',
+        reason: 'Kept: created 2020-11-05 08:15 UTC, title.',
       },
       {
         line: 4,
@@ -210,7 +229,7 @@ describe('choosing the format', () => {
   it('when the header names no known columns, then the message lists what it has and what would do', () => {
     const message = formatOf(['url', 'slug']);
     expect(message).toContain('It has: url, slug.');
-    expect(message).toContain('Shlink (shortcode + longurl)');
+    expect(message).toContain('Shlink (shortcode + longurl or shorturl + longurl)');
     expect(message).toContain('Bitly (longurl + link or longurl + bitlink');
   });
 

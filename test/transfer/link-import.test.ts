@@ -16,7 +16,7 @@ import {
   BLOCKED_HOST,
   countLinks,
   countStagedRows,
-  aliasMessage,
+  importedCodeMessage,
   createImportTarget,
   importFixture,
   importInto,
@@ -88,7 +88,10 @@ describe('each row gets a result', () => {
   };
 
   it('when a row is new and passes every policy, then it is created, with what the file said', () => {
-    expect(row(3)).toEqual({ result: 'created', reason: '' });
+    expect(row(3)).toEqual({
+      result: 'created',
+      reason: 'Kept: created 2020-01-02 03:04 UTC, 7 visits (a total, without days).',
+    });
     expect(storedLinks(target.db).find((link) => link.code === 'fresh')).toMatchObject({
       target: 'https://example.com/2',
       created: Date.UTC(2020, 0, 2, 3, 4, 5),
@@ -116,10 +119,17 @@ describe('each row gets a result', () => {
     });
   });
 
-  it('when the alias policy refuses a code, then the row is refused with its message', () => {
-    expect(row(5)).toEqual({ result: 'refused', reason: aliasMessage('admin') });
-    expect(row(6)).toEqual({ result: 'refused', reason: aliasMessage('ab') });
-    expect(row(15)).toEqual({ result: 'refused', reason: aliasMessage('EXAMPLE-é') });
+  it('when a code is the path of a route of snip’s or cannot be served, then the row is refused with why', () => {
+    expect(row(5)).toEqual({ result: 'refused', reason: importedCodeMessage('admin') });
+    expect(row(15)).toEqual({ result: 'refused', reason: importedCodeMessage('EXAMPLE-é') });
+  });
+
+  it('when a code is one snip’s alias rules would not make, then it is kept all the same, and the row says so', () => {
+    expect(row(6)).toEqual({
+      result: 'created',
+      reason:
+        'The code “ab” is kept as snip had it, though an alias chosen in snip has at least 3 characters. Kept: created at the import (the file gives no date).',
+    });
   });
 
   it('when the URL policy or the blocklist refuses a target, then the row is refused with its message', () => {
@@ -172,8 +182,8 @@ describe('each row gets a result', () => {
   });
 
   it('when the import is done, then the totals count every row once, and only created rows were stored', () => {
-    expect(report.totals).toEqual({ rows: 14, created: 1, skipped: 2, refused: 7, invalid: 4 });
-    expect(storedLinks(target.db).map((link) => link.code)).toEqual(['taken', 'fresh']);
+    expect(report.totals).toEqual({ rows: 14, created: 2, skipped: 2, refused: 6, invalid: 4 });
+    expect(storedLinks(target.db).map((link) => link.code)).toEqual(['taken', 'fresh', 'ab']);
   });
 
   it('when the report is downloaded, then it is CSV with a row per line, and formulas are defused', async () => {
@@ -194,7 +204,13 @@ describe('each row gets a result', () => {
     const records = parseCsv(chunks.join('')).map((record) => record.fields);
     expect(records[0]).toEqual(['line', 'code', 'target', 'result', 'reason']);
     expect(records).toHaveLength(15);
-    expect(records[2]).toEqual(['3', 'fresh', 'https://example.com/2', 'created', '']);
+    expect(records[2]).toEqual([
+      '3',
+      'fresh',
+      'https://example.com/2',
+      'created',
+      'Kept: created 2020-01-02 03:04 UTC, 7 visits (a total, without days).',
+    ]);
     expect(records[12]?.slice(0, 4)).toEqual(['13', 'no-target', '', 'invalid']);
 
     const hostile = requireReport(
@@ -407,7 +423,7 @@ describe('what survives a failed insert', () => {
     expect(countLinks(target.db)).toBe(before);
     target.db.pragma('max_page_count = 1073741823');
     const report = requireReport(await importInto(target, importFixture('yourls-table.csv')));
-    expect(report.totals.created).toBe(2);
+    expect(report.totals.created).toBe(3);
   });
 
   it('when the write gate refuses the write, then the import fails and nothing is stored', async () => {

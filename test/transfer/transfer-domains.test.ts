@@ -58,10 +58,18 @@ describe('which domain a row names', () => {
 
   it('an added domain in any spelling is that domain, a Unicode name by its punycode', () => {
     for (const cell of ['go.example', 'Go.Example.', 'go.example:8080']) {
-      expect(resolve(cell), cell).toEqual({ ok: true, domainId: 1 });
+      expect(resolve(cell), cell).toEqual({ ok: true, domainId: 1, host: 'go.example' });
     }
-    expect(resolve('bücher.example')).toEqual({ ok: true, domainId: 2 });
-    expect(resolve('XN--BCHER-KVA.example')).toEqual({ ok: true, domainId: 2 });
+    expect(resolve('bücher.example')).toEqual({
+      ok: true,
+      domainId: 2,
+      host: 'xn--bcher-kva.example',
+    });
+    expect(resolve('XN--BCHER-KVA.example')).toEqual({
+      ok: true,
+      domainId: 2,
+      host: 'xn--bcher-kva.example',
+    });
   });
 
   it('an alias (of an added domain or of the default) or an unknown host is refused, saying why', () => {
@@ -81,8 +89,12 @@ describe('which domain a row names', () => {
   });
 
   it('in another product’s file, a host that is not one of snip’s is the default domain; an alias is still refused', () => {
-    expect(resolve('elsewhere.example', true)).toEqual({ ok: true, domainId: null });
-    expect(resolve('Go.Example', true)).toEqual({ ok: true, domainId: 1 });
+    expect(resolve('elsewhere.example', true)).toEqual({
+      ok: true,
+      domainId: null,
+      note: "Its domain elsewhere.example is not one of this snip's domains: the link is on the default domain.",
+    });
+    expect(resolve('Go.Example', true)).toEqual({ ok: true, domainId: 1, host: 'go.example' });
     expect(resolve('old-go.example', true)).toMatchObject({ ok: false, result: 'refused' });
     expect(resolve('https://go.example/', true)).toMatchObject({ ok: false, result: 'invalid' });
     // The answers of one file's rows do not leak into the other's.
@@ -111,7 +123,7 @@ describe('which domain a row names', () => {
   it('without BASE_URL only an empty cell is the default domain', () => {
     const open = importDomains([domain(1, 'go.example')], null);
     expect(open('')).toEqual({ ok: true, domainId: null });
-    expect(open('go.example')).toEqual({ ok: true, domainId: 1 });
+    expect(open('go.example')).toEqual({ ok: true, domainId: 1, host: 'go.example' });
     const refused = open('s.example');
     expect(refused).toMatchObject({ ok: false, result: 'refused' });
     expect((refused as { reason: string }).reason).toMatch(/on the default domain\.$/);

@@ -182,6 +182,54 @@ describe('importing links from the admin', () => {
     expect(codes()).toEqual(['kutt-repo', 'was-banned']);
   });
 
+  it('when a script asks for text, then the answer is the report: the totals and a line per row, what was kept or why not', async () => {
+    const cookie = await setup();
+    const res = await request(t.app)
+      .post('/admin/import')
+      .set({ Cookie: cookie, 'Content-Type': 'text/csv', Accept: 'text/plain' })
+      .send(
+        'code,target,visits\na,https://example.org/a,4\nadmin,https://example.org/b,\n"x\ny",https://example.org/c,\n',
+      )
+      .expect(200);
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(res.text).toBe(
+      [
+        'Imported from snip: 1 of 3 links created (0 skipped, 2 refused, 0 invalid).',
+        'line 2, “a”: created. The code “a” is kept as snip had it, though an alias chosen in snip has at least 3 characters. Kept: created at the import (the file gives no date), 4 visits (a total, without days).',
+        "line 3, “admin”: refused. The code “admin” is the path of snip's own /admin: a link there would hide that page (or never be reached), so it is not imported.",
+        // A code with a line break in it stays on its line.
+        'line 4, “x\\u000ay”: refused. The code holds a control character, which no address can carry; it is not imported.',
+        '',
+      ].join('\n'),
+    );
+    expect(codes()).toEqual(['a']);
+
+    const csv = await request(t.app)
+      .post('/admin/import')
+      .set({ Cookie: cookie, 'Content-Type': 'text/csv', Accept: 'text/csv' })
+      .send('code,target\nbb,https://example.org/bb\n')
+      .expect(200);
+    expect(parseCsv(csv.text).map((record) => record.fields)).toEqual([
+      ['line', 'code', 'target', 'result', 'reason'],
+      [
+        '2',
+        'bb',
+        'https://example.org/bb',
+        'created',
+        'The code “bb” is kept as snip had it, though an alias chosen in snip has at least 3 characters. Kept: created at the import (the file gives no date).',
+      ],
+    ]);
+
+    const malformed = await request(t.app)
+      .post('/admin/import')
+      .set({ Cookie: cookie, 'Content-Type': 'text/csv', Accept: 'text/plain' })
+      .send('code,target\n"open,https://example.org/\n')
+      .expect(422);
+    expect(malformed.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(malformed.text).toMatch(/^Nothing was imported\. Line 2: /);
+    expect(codes()).toEqual(['a', 'bb']);
+  });
+
   it('when the upload is not what the form sends, then it gets a clear 4xx and nothing is imported', async () => {
     const cookie = await setup();
     const post = () =>
