@@ -1363,6 +1363,62 @@ function suite(engine: 'sqlite' | 'postgres') {
     }
   });
 
+  it('Kutt adds and deletes a domain, makes and edits a link with every field; YOURLS logs in with a key’s name and the key', async () => {
+    const s = await build();
+    const key = await apiKey(s, 'kutt-yourls');
+    const kutt = (method: 'get' | 'post' | 'patch' | 'delete', path: string) =>
+      request(s.app)[method](`/api/v2${path}`).set('X-API-Key', key);
+    const domain = await kutt('post', '/domains').send({ address: 'k.example' });
+    expect(domain.status, domain.text).toBe(200);
+    expect(domain.body).toMatchObject({ id: 'k.example', address: 'k.example' });
+    const created = await kutt('post', '/links').send({
+      target: 'https://a.example/kutt-all',
+      customurl: 'kall',
+      description: 'Every field',
+      expire_in: '2 days',
+      password: 'open-sesame',
+      domain: 'k.example',
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body).toMatchObject({
+      id: 'kall@k.example',
+      description: 'Every field',
+      password: true,
+      domain: 'k.example',
+    });
+    const edited = await kutt('patch', '/links/kall@k.example').send({
+      target: 'https://a.example/kutt-edited',
+      description: 'Edited',
+      password: '',
+    });
+    expect(edited.status, edited.text).toBe(200);
+    expect(edited.body).toMatchObject({ description: 'Edited', password: false });
+    const sent = await request(s.app).get('/kall').set('Host', 'k.example').expect(302);
+    expect(sent.headers.location).toBe('https://a.example/kutt-edited');
+    // A domain with links stays (a deleted link keeps its code); one without goes.
+    await kutt('delete', '/links/kall@k.example').expect(200);
+    expect((await kutt('delete', '/domains/k.example')).status).toBe(400);
+    await kutt('post', '/domains').send({ address: 'k2.example' }).expect(200);
+    expect((await kutt('delete', '/domains/k2.example')).body).toEqual({
+      message: 'Domain deleted successfully',
+    });
+    const users = await kutt('get', '/users').expect(200);
+    expect(users.body.domains.map((d: { id: string }) => d.id)).toEqual(['k.example']);
+    const login = { username: 'kutt-yourls', password: key, format: 'json' };
+    const yourls = await request(s.app)
+      .get('/yourls-api.php')
+      .query({ ...login, action: 'shorturl', url: 'https://a.example/y', keyword: 'ylogin' });
+    expect(yourls.status, yourls.text).toBe(200);
+    const refused = await request(s.app)
+      .get('/yourls-api.php')
+      .query({ ...login, password: 'snip_wrong', action: 'db-stats' });
+    expect(refused.status).toBe(403);
+    const stats = await request(s.app)
+      .get('/yourls-api.php')
+      .query({ ...login, action: 'db-stats' });
+    expect(JSON.parse(stats.text)).toMatchObject({ 'db-stats': { total_links: 1 } });
+  });
+
   it('the share target and the bookmarklet fill the form and make nothing; the ShareX file makes a link with a pasted key', async () => {
     const s = await build();
     const shared = await request(s.app)
