@@ -64,6 +64,7 @@ const PER_PAGE = ADMIN_LINKS_PER_PAGE;
 const FILTERS: readonly (LinkFilter | 'all')[] = [
   'all',
   'active',
+  'scheduled',
   'expired',
   'disabled',
   'banned',

@@ -77,6 +77,7 @@ export type RedirectTarget = Pick<
   | 'forwardQuery'
   | 'rules'
   | 'expiresAt'
+  | 'startsAt'
   | 'maxVisits'
   | 'visits'
   | 'disabledAt'
@@ -87,7 +88,15 @@ export type RedirectTarget = Pick<
 
 export type InsertResult = { ok: true; link: Link } | { ok: false; reason: 'code_taken' };
 
-export const LINK_STATES = ['active', 'expired', 'disabled', 'banned', 'deleted'] as const;
+/** `scheduled`: not yet at its start (`startsAt`), so it does not redirect yet (ADR 037). */
+export const LINK_STATES = [
+  'active',
+  'expired',
+  'disabled',
+  'banned',
+  'deleted',
+  'scheduled',
+] as const;
 export type LinkStateName = (typeof LINK_STATES)[number];
 /** What the admin may filter by: a state, or links with open abuse reports. */
 export type LinkFilter = LinkStateName | 'reported';

@@ -68,6 +68,7 @@ describe('POST /api/v1/links', () => {
       forwardQuery: true,
       title: null,
       rules: [],
+      startsAt: null,
       tags: [],
       visits: { total: 0, lastVisitAt: null },
       createdAt: '2026-11-29T12:00:00.000Z',

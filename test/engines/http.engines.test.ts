@@ -1252,6 +1252,117 @@ function suite(engine: 'sqlite' | 'postgres') {
     );
   });
 
+  it('a start time: every door sets it, the redirect answers 404 until the instant (fast path and cache too), the listing and export carry it, and one after the expiry changes nothing', async () => {
+    let clock = Date.UTC(2026, 11, 7, 12);
+    const start = Date.UTC(2027, 0, 1, 9);
+    const s = await buildEngineApp(
+      engine,
+      { BASE_URL: ORIGIN, ADMIN_PASSWORD },
+      { now: () => clock },
+    );
+    const visitNow = (code: string) =>
+      request(s.listener).get(`/${code}`).set('User-Agent', BROWSER);
+    await managedLink(s, 'https://a.example/form', 'soon', { starts_at: '2027-01-01T09:00' });
+    const key = await apiKey(s);
+    const auth = { Authorization: `Bearer ${key}` };
+    const api = await request(s.app)
+      .post('/api/v1/links')
+      .set(auth)
+      .send({ url: 'https://a.example/api', alias: 'soon-api', startsAt: '2027-01-01T09:00:00Z' });
+    expect(api.status).toBe(201);
+    expect(api.body).toMatchObject({ startsAt: '2027-01-01T09:00:00.000Z', state: 'scheduled' });
+    const shlink = await request(s.app).post('/rest/v3/short-urls').set({ 'X-Api-Key': key }).send({
+      longUrl: 'https://a.example/shlink',
+      customSlug: 'soon-shlink',
+      validSince: '2027-01-01T09:00:00+00:00',
+    });
+    expect(shlink.status).toBe(200);
+    expect(shlink.body.meta.validSince).toBe('2027-01-01T09:00:00+00:00');
+    const codes = ['soon', 'soon-api', 'soon-shlink'];
+    // The second visit of each is answered from the redirect cache.
+    for (const code of [...codes, ...codes]) await visitNow(code).expect(404);
+    const listed = await request(s.app).get('/api/v1/links?state=scheduled').set(auth).expect(200);
+    expect(listed.body.data.map((link: { code: string }) => link.code).sort()).toEqual(codes);
+
+    // A start at or after the expiry is refused in every door and changes nothing.
+    const refused = await request(s.app)
+      .patch('/api/v1/links/soon-api')
+      .set(auth)
+      .send({ expiresAt: '2026-12-31', url: 'https://a.example/changed' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([
+      { pointer: '/startsAt', detail: 'The start must be before the expiry.' },
+    ]);
+    const form = await shorten(s, 'https://a.example/never', 'never', {
+      starts_at: '2027-03-01T00:00',
+      expires_on: '2027-02-01',
+    });
+    expect(form.status).toBe(422);
+    const shlinkRefused = await request(s.app)
+      .patch('/rest/v3/short-urls/soon-shlink')
+      .set({ 'X-Api-Key': key })
+      .send({ validUntil: '2026-12-31T00:00:00+00:00' });
+    expect(shlinkRefused.status).toBe(400);
+    expect(shlinkRefused.body.invalidElements).toEqual(['validSince']);
+    await request(s.app).get('/never').expect(404);
+
+    clock = start - 1;
+    for (const code of codes) await visitNow(code).expect(404);
+    clock = start;
+    for (const code of codes) {
+      const hit = await visitNow(code).expect(302);
+      expect(hit.headers.location).toBe(
+        `https://a.example/${code.replace(/^soon-?/, '') || 'form'}`,
+      );
+    }
+
+    const cookie = await signIn(s);
+    const exported = await request(s.app).get('/admin/export.csv').set('Cookie', cookie);
+    const [header, ...rows] = exported.text.split('\r\n').filter(Boolean);
+    const column = header!.split(',').indexOf('starts_at');
+    expect(rows.map((row) => row.split(',')[column])).toEqual(
+      codes.map(() => '2027-01-01T09:00:00.000Z'),
+    );
+  });
+
+  it('a link before its start, on an added domain, goes to its not-found redirect, never its expired one, until the instant', async () => {
+    let clock = Date.UTC(2026, 11, 7, 12);
+    const s = await buildEngineApp(
+      engine,
+      { BASE_URL: ORIGIN, ADMIN_PASSWORD },
+      { now: () => clock },
+    );
+    const key = await apiKey(s);
+    await request(s.app)
+      .post('/api/v1/domains')
+      .set('X-Api-Key', key)
+      .send({
+        host: 'go.example',
+        notFoundRedirect: 'https://home.example/missing',
+        expiredRedirect: 'https://home.example/gone',
+      })
+      .expect(201);
+    await request(s.app)
+      .post('/api/v1/links')
+      .set('X-Api-Key', key)
+      .send({
+        url: 'https://a.example/later',
+        alias: 'later',
+        domain: 'go.example',
+        startsAt: '2027-01-01T09:00:00Z',
+      })
+      .expect(201);
+    const on = (door: typeof s.app | typeof s.listener) =>
+      request(door).get('/later').set({ Host: 'go.example', 'User-Agent': BROWSER });
+    for (const door of [s.app, s.listener]) {
+      expect((await on(door).expect(302)).headers.location).toBe('https://home.example/missing');
+    }
+    clock = Date.UTC(2027, 0, 1, 9);
+    for (const door of [s.app, s.listener]) {
+      expect((await on(door).expect(302)).headers.location).toBe('https://a.example/later');
+    }
+  });
+
   it('Kutt adds and deletes a domain, makes and edits a link with every field; YOURLS logs in with a key’s name and the key', async () => {
     const s = await build();
     const key = await apiKey(s, 'kutt-yourls');

@@ -48,6 +48,7 @@ describe('parseLinkOptions: defaults', () => {
       title: null,
       note: null,
       rules: null,
+      startsAt: null,
     });
   });
 
@@ -60,6 +61,7 @@ describe('parseLinkOptions: defaults', () => {
       title: null,
       note: null,
       rules: null,
+      starts_at: null,
     });
   });
 });
@@ -231,6 +233,7 @@ describe('parseLinkOptions: repeated and combined fields', () => {
       title: null,
       note: null,
       rules: null,
+      startsAt: null,
     });
   });
 

@@ -11,6 +11,7 @@ function row(id: number, target = `https://example.com/${id}`): RedirectTarget {
     forwardQuery: 0,
     rules: null,
     expiresAt: null,
+    startsAt: null,
     maxVisits: null,
     visits: 0,
     disabledAt: null,

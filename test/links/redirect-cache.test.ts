@@ -26,6 +26,7 @@ function row(id: number): RedirectTarget {
     forwardQuery: 0,
     rules: null,
     expiresAt: null,
+    startsAt: null,
     maxVisits: null,
     visits: 0,
     disabledAt: null,
