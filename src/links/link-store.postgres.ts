@@ -14,6 +14,7 @@ import {
   type LinkWithTokenHash,
   type NewLink,
   type RedirectTarget,
+  zeroStateCounts,
 } from './link.js';
 import {
   activeMentioningSql,
@@ -298,15 +299,7 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
       const { rows } = await pool.query<{ state: LinkStateName | 'all'; n: number }>(
         postgresQuery(COUNT_BY_STATE, { now }),
       );
-      const counts = {
-        active: 0,
-        expired: 0,
-        disabled: 0,
-        banned: 0,
-        deleted: 0,
-        scheduled: 0,
-        all: 0,
-      };
+      const counts = zeroStateCounts();
       for (const row of rows) counts[row.state] = row.n;
       const { all, ...states } = counts;
       // Links outside the index are active, as are those in it whose expiry is still ahead.

@@ -11,6 +11,7 @@ import {
   type LinkWithTokenHash,
   type NewLink,
   type RedirectTarget,
+  zeroStateCounts,
 } from './link.js';
 import {
   activeMentioningSql,
@@ -222,15 +223,7 @@ export function createLinkRepository(db: Db) {
     },
     /** How many links are in each state at `now` (visits still in memory are not seen). */
     countByState(now: number): Record<LinkStateName, number> {
-      const counts = {
-        active: 0,
-        expired: 0,
-        disabled: 0,
-        banned: 0,
-        deleted: 0,
-        scheduled: 0,
-        all: 0,
-      };
+      const counts = zeroStateCounts();
       for (const row of countStates.all({ now })) counts[row.state] = row.n;
       const { all, ...states } = counts;
       // Links outside the index are active, as are those in it whose expiry is still ahead.

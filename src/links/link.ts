@@ -98,6 +98,14 @@ export const LINK_STATES = [
   'scheduled',
 ] as const;
 export type LinkStateName = (typeof LINK_STATES)[number];
+
+/** Counts by state, every state at 0, and `all`: what the stores' countByState fill in. */
+export function zeroStateCounts(): Record<LinkStateName | 'all', number> {
+  return Object.fromEntries([...LINK_STATES, 'all'].map((state) => [state, 0])) as Record<
+    LinkStateName | 'all',
+    number
+  >;
+}
 /** What the admin may filter by: a state, or links with open abuse reports. */
 export type LinkFilter = LinkStateName | 'reported';
 
