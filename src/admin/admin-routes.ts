@@ -667,6 +667,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   router.get('/keys', async (req, res) => {
     await render(res, 'keys', {
       keys: await deps.keys.listKeys(),
+      tokens: await deps.keys.signatureTokens(),
       notice: noticeOf(req),
       created: null,
       values: {},
@@ -689,6 +690,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         'keys',
         {
           keys: await deps.keys.listKeys(),
+          tokens: await deps.keys.signatureTokens(),
           notice: undefined,
           created: null,
           values: fields,
@@ -710,6 +712,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       'keys',
       {
         keys: await deps.keys.listKeys(),
+        tokens: await deps.keys.signatureTokens(),
         notice: undefined,
         created: { name, key },
         values: {},
