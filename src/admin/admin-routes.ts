@@ -668,6 +668,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   router.get('/keys', async (req, res) => {
     await render(res, 'keys', {
       keys: await deps.keys.listKeys(),
+      tokens: await deps.keys.signatureTokens(),
       notice: noticeOf(req),
       created: null,
       values: {},
@@ -690,6 +691,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         'keys',
         {
           keys: await deps.keys.listKeys(),
+          tokens: await deps.keys.signatureTokens(),
           notice: undefined,
           created: null,
           values: fields,
@@ -711,6 +713,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       'keys',
       {
         keys: await deps.keys.listKeys(),
+        tokens: await deps.keys.signatureTokens(),
         notice: undefined,
         created: { name, key },
         values: {},

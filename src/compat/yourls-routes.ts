@@ -3,7 +3,14 @@ import express, { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiProblem } from '../api/api-problems.js';
 import type { ApiDeps } from '../api/api-routes.js';
-import { admitCreation, callerKeyId, identifyCaller, linkAddress } from '../api/api-routes.js';
+import {
+  admitCreation,
+  callerKeyId,
+  identifyCaller,
+  linkAddress,
+  rateLimited,
+  type Caller,
+} from '../api/api-routes.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../db/migrations-dir.js';
 import { loadMigrations } from '../db/migrations.js';
 import { HttpError } from '../http/http-error.js';
@@ -17,7 +24,8 @@ import { hasUtf8Query, notUtf8, verifyUtf8Form } from '../http/utf8-body.js';
 /**
  * The YOURLS API (`/yourls-api.php`), so that YOURLS's clients (ShareX's YOURLS shortener and
  * uploaders, Raycast, scripts) work against snip unchanged: GET or POST (form or multipart), the
- * key as `signature` (or a key's name as `username` and the key as `password`),
+ * key as `signature` (or a key's name as `username` and the key as `password`, or YOURLS's
+ * time-limited `timestamp` and `signature` made with the key's token, ADR 041),
  * `action=shorturl|expand|url-stats|db-stats|stats|version`, `format=json|jsonp|xml|simple` (XML
  * when absent, as YOURLS does). `shorturl` takes a `title` (snip's title; snip never fetches one from
  * the page), and every answer carries it. snip keeps no IP address, so that field is empty.
@@ -170,6 +178,10 @@ function schemaVersion(): string {
 
 export function createYourlsRoutes(deps: YourlsDeps, logger: Logger): Router {
   const router = Router({ caseSensitive: true });
+  const identifyKey = identifyCaller(
+    deps,
+    (req) => (req.res?.locals.yourlsKey as string | undefined) ?? null,
+  );
 
   function codeOf(shorturl: string): string {
     return shorturl.replace(/\/+$/, '').split('/').at(-1) ?? '';
@@ -213,13 +225,25 @@ export function createYourlsRoutes(deps: YourlsDeps, logger: Logger): Router {
       const refuse = (message: string) =>
         reply(res, format, { message, errorCode: '403', callback: '' }, message);
       if (given('timestamp') && given('signature')) {
-        // YOURLS checks hash(timestamp . token) against each user's token, which it can compute.
-        // snip keeps only the SHA-256 of each key, so it cannot: see docs/api.md.
-        return refuse(
-          'Please log in: snip takes the API key itself as signature, not a time-limited hash',
-        );
-      }
-      if (given('signature')) {
+        // hash(timestamp . token) or hash(token . timestamp), each key's token derived from
+        // ADMIN_PASSWORD (ADR 041); the matching key's rights apply.
+        const check = await deps.keys.checkSignature({
+          timestamp: params.timestamp!,
+          signature: params.signature!,
+          hash: params.hash,
+        });
+        if (!check.ok) {
+          return refuse(
+            check.reason === 'no-tokens'
+              ? 'Please log in: timestamp and signature need ADMIN_PASSWORD set on this snip; send the API key as signature'
+              : 'Please log in',
+          );
+        }
+        const verdict = await deps.limitKey(check.key.id, res);
+        if (verdict?.limited) throw rateLimited(verdict);
+        res.locals.caller = { keyId: check.key.id, scope: check.key.scope } satisfies Caller;
+        res.locals.yourlsSigned = true;
+      } else if (given('signature')) {
         res.locals.yourlsKey = params.signature;
       } else if (given('username') && given('password')) {
         // snip's YOURLS user is an API key: its name as username, the key as password.
@@ -232,7 +256,8 @@ export function createYourlsRoutes(deps: YourlsDeps, logger: Logger): Router {
       next();
     },
     // The key travels as `signature` (or `password`); a wrong one is refused like any wrong key.
-    identifyCaller(deps, (req) => (req.res?.locals.yourlsKey as string | undefined) ?? null),
+    // A signed request has its caller already.
+    (req, res, next) => (res.locals.yourlsSigned === true ? next() : identifyKey(req, res, next)),
     async (req, res) => {
       const params = res.locals.yourls as Params;
       const format = res.locals.format as string;

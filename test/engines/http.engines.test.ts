@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -461,6 +462,37 @@ function suite(engine: 'sqlite' | 'postgres') {
     await request(s.app).get('/api/v1/links').set('Authorization', `Bearer ${key}`).expect(200);
     await adminPost(s, cookie, '/admin/keys/revoke', { name: 'ci' }).expect(303);
     await request(s.app).get('/api/v1/links').set('Authorization', `Bearer ${key}`).expect(401);
+  });
+
+  it('YOURLS signs with the token the keys page shows; an expired timestamp or a revoked key is refused', async () => {
+    const s = await build();
+    const cookie = await signIn(s);
+    const made = await adminPost(s, cookie, '/admin/keys', { name: 'yourls', scope: 'full' });
+    expect(made.status).toBe(201);
+    const token = /<code>([0-9a-f]{10})<\/code>/.exec(made.text)![1]!;
+    const signed = (timestamp: number, keyword: string) =>
+      request(s.app)
+        .get('/yourls-api.php')
+        .query({
+          timestamp: String(timestamp),
+          signature: createHash('sha256').update(`${token}${timestamp}`).digest('hex'),
+          hash: 'sha256',
+          action: 'shorturl',
+          url: `https://a.example/${keyword}`,
+          keyword,
+          format: 'json',
+        });
+    const now = Math.floor(Date.now() / 1000);
+    expect((await signed(now, 'signed')).status).toBe(200);
+    expect((await request(s.app).get('/signed').expect(302)).headers.location).toBe(
+      'https://a.example/signed',
+    );
+    expect((await signed(now - 13 * 3600, 'stale')).status).toBe(403);
+    await adminPost(s, cookie, '/admin/keys/revoke', { name: 'yourls' }).expect(303);
+    const revoked = await signed(now, 'revoked');
+    expect(revoked.status).toBe(403);
+    expect(revoked.body).toEqual({ message: 'Please log in', errorCode: '403', callback: '' });
+    await request(s.app).get('/revoked').expect(404);
   });
 
   it('export then import moves every link, skips taken codes, and keeps the import all or nothing', async () => {
