@@ -227,7 +227,7 @@ export function assembleApp(services: Services): {
   app.use(['/rest', '/api/v2', '/yourls-api.php'], cors);
   app.use(createShlinkRoutes({ ...apiDeps, health, version: VERSION, domains }, logger));
   app.use('/api/v2', createKuttRoutes({ ...apiDeps, domains }, logger));
-  app.use(createYourlsRoutes(apiDeps, logger));
+  app.use(createYourlsRoutes({ ...apiDeps, version: VERSION }, logger));
   app.use(
     express.urlencoded({
       extended: false,

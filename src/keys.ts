@@ -5,13 +5,15 @@ import { KEY_SCOPES, type KeyScope } from './keys/key-store.js';
 import { KEY_NAME_PATTERN, createKeyService, type KeyService } from './keys/key-service.js';
 import { endOfUtcDay, lastDayBefore } from './links/link-limits.js';
 import { parseUtcDate } from './links/link-options.js';
+import { signatureSecretOf } from './keys/yourls-signature.js';
 import { openStorage } from './storage/open-storage.js';
 
 /**
  * The API key command: `node dist/keys.js create NAME [--scope full|create-only]
  * [--expires YYYY-MM-DD] | list | revoke NAME` (`npm run keys -- …` locally). A new key is
  * printed once; snip keeps only its SHA-256. `list` says where each key came from: `cli` (this
- * command), `admin` (the admin's keys page), `initial` (INITIAL_API_KEY) or `unknown` (older).
+ * command), `admin` (the admin's keys page), `initial` (INITIAL_API_KEY) or `unknown` (older);
+ * with ADMIN_PASSWORD set, also each working key's YOURLS signature token.
  */
 
 const USAGE =
@@ -75,6 +77,8 @@ async function run(command: KeysCommand, keys: KeyService, output: CliOutput): P
     output.out(`revoked key "${command.name}"`);
     return 0;
   }
+  // With ADMIN_PASSWORD, each working key's YOURLS signature token (ADR 041).
+  const tokens = await keys.signatureTokens();
   const rows = (await keys.listKeys()).map((k) => [
     k.name,
     k.scope,
@@ -82,9 +86,19 @@ async function run(command: KeysCommand, keys: KeyService, output: CliOutput): P
     formatDay(k.created),
     formatDay(k.lastUsed),
     k.expiresAt === null ? 'never' : lastDayBefore(k.expiresAt) || 'invalid date',
+    ...(tokens === null ? [] : [tokens.get(k.id) ?? '—']),
     k.revokedAt === null ? '' : `revoked ${formatDay(k.revokedAt)}`,
   ]);
-  const header = ['name', 'scope', 'source', 'created (UTC)', 'last used (UTC)', 'expires', ''];
+  const header = [
+    'name',
+    'scope',
+    'source',
+    'created (UTC)',
+    'last used (UTC)',
+    'expires',
+    ...(tokens === null ? [] : ['YOURLS token']),
+    '',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const row of [header, ...rows]) {
     output.out(
@@ -98,6 +112,15 @@ async function run(command: KeysCommand, keys: KeyService, output: CliOutput): P
   return 0;
 }
 
+/** ADMIN_PASSWORD as the server reads it (YOURLS signature tokens derive from it); null when unset. */
+function adminPasswordOf(env: NodeJS.ProcessEnv): string | null {
+  // Trimmed, as the server's configuration reads it: the tokens must be the server's.
+  const value = env.ADMIN_PASSWORD?.trim() ?? '';
+  if (value === '') return null;
+  if (value.length < 12) throw new Error('ADMIN_PASSWORD must have at least 12 characters');
+  return value;
+}
+
 export async function runKeys(
   args: string[],
   env: NodeJS.ProcessEnv,
@@ -108,7 +131,9 @@ export async function runKeys(
     const command = parseKeysArgs(args, Date.now());
     const store = await openStorage(requireStorageConfig(env, cwd)).openKeys();
     try {
-      return await run(command, createKeyService({ keys: store.keys, now: Date.now }), output);
+      const signatureSecret = signatureSecretOf(adminPasswordOf(env));
+      const service = createKeyService({ keys: store.keys, now: Date.now, signatureSecret });
+      return await run(command, service, output);
     } finally {
       await store.close();
     }

@@ -4,6 +4,7 @@ import type { Store } from './storage/store.js';
 import { createAbuseService, type AbuseService } from './abuse/abuse-service.js';
 import { createLimiter, createRequestLimits, type LimiterFactory } from './http/rate-limits.js';
 import { createKeyService, type KeyService } from './keys/key-service.js';
+import { signatureSecretOf } from './keys/yourls-signature.js';
 import { randomBytes } from 'node:crypto';
 import { createDomainService, type DomainService } from './domains/domain-service.js';
 import { countryLookupFor, type CountryLookup } from './stats/geo-country.js';
@@ -156,7 +157,11 @@ export function buildServices(options: ServiceOptions): Services {
     metrics.rateLimited,
     options.limiter ?? createLimiter,
   );
-  const keys = createKeyService({ keys: store.keys, now });
+  const keys = createKeyService({
+    keys: store.keys,
+    now,
+    signatureSecret: signatureSecretOf(config.adminPassword),
+  });
   const domains = createDomainService({
     domains: store.domains,
     write,

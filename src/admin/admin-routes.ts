@@ -64,6 +64,7 @@ const PER_PAGE = ADMIN_LINKS_PER_PAGE;
 const FILTERS: readonly (LinkFilter | 'all')[] = [
   'all',
   'active',
+  'scheduled',
   'expired',
   'disabled',
   'banned',
@@ -667,6 +668,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   router.get('/keys', async (req, res) => {
     await render(res, 'keys', {
       keys: await deps.keys.listKeys(),
+      tokens: await deps.keys.signatureTokens(),
       notice: noticeOf(req),
       created: null,
       values: {},
@@ -689,6 +691,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         'keys',
         {
           keys: await deps.keys.listKeys(),
+          tokens: await deps.keys.signatureTokens(),
           notice: undefined,
           created: null,
           values: fields,
@@ -710,6 +713,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       'keys',
       {
         keys: await deps.keys.listKeys(),
+        tokens: await deps.keys.signatureTokens(),
         notice: undefined,
         created: { name, key },
         values: {},

@@ -10,6 +10,7 @@ import {
   type RedirectRule,
 } from '../links/redirect-rules.js';
 import {
+  EARLIEST_INSTANT,
   endOfUtcDay,
   formatInstant,
   LATEST_DAY_TEXT,
@@ -105,6 +106,31 @@ function parseExpiry(value: string, now: number, pointer = '/expiresAt'): number
   if (at > LATEST_INSTANT) {
     throw new ApiProblem('refused', `The expiry is later than ${LATEST_INSTANT_TEXT}.`, [
       { pointer, detail: `must be no later than ${LATEST_INSTANT_TEXT}` },
+    ]);
+  }
+  return at;
+}
+
+const StartSchema = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+    error:
+      'must be a date (2027-01-31: from the start of that day, UTC) or a date-time with an offset',
+  })
+  .meta({
+    description: `When the link starts working (Shlink's validSince): a date (YYYY-MM-DD, from the start of that day, UTC) or an ISO 8601 date-time with a zone (the first instant it redirects). Before it the link answers 404 and its state is \`scheduled\`. A past one is kept (the link is active). It must be before \`expiresAt\` (422 otherwise) and no later than ${LATEST_DAY_TEXT} (UTC).`,
+  });
+
+/** A start as the API takes it, in epoch ms: a date is the start of that UTC day. */
+function parseStart(value: string, pointer = '/startsAt'): number {
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(value) ? parseUtcDate(value) : Date.parse(value);
+  if (at === null || !Number.isFinite(at)) {
+    throw new ApiProblem('invalid-request', 'The body has fields to fix.', [
+      { pointer, detail: 'is not a date' },
+    ]);
+  }
+  if (at < EARLIEST_INSTANT || at > LATEST_INSTANT) {
+    throw new ApiProblem('refused', `The start is outside 1970 to ${LATEST_INSTANT_TEXT}.`, [
+      { pointer, detail: `must be from 1970 to ${LATEST_INSTANT_TEXT}` },
     ]);
   }
   return at;
@@ -232,6 +258,17 @@ export const API_OPTIONS = {
       const reading = rulesFromText(value);
       return reading.ok ? reading.rules : [];
     },
+  }),
+  startsAt: apiOption<number | null>()({
+    field: 'startsAt',
+    input: StartSchema,
+    clearable: true,
+    read: (input) => parseStart(input),
+    output: z.iso.datetime().nullable().meta({
+      description:
+        'The first instant the link redirects; null when it works from its creation (or the stored time is damaged).',
+    }),
+    show: (value) => formatInstant(value),
   }),
   crawlable: apiOption<Switch>()({
     field: 'crawlable',

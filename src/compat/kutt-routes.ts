@@ -11,7 +11,8 @@ import {
   type ApiDeps,
 } from '../api/api-routes.js';
 import { hostKey } from '../domains/canonical-host.js';
-import type { DomainService } from '../domains/domain-service.js';
+import { linksOnDomainMessage, type DomainService } from '../domains/domain-service.js';
+import type { Domain } from '../domains/domain.js';
 import { ApiProblem } from '../api/api-problems.js';
 import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
@@ -31,12 +32,33 @@ import { kuttStats } from './compat-stats.js';
  */
 
 export type KuttDeps = ApiDeps & {
-  /** snip's domains, which `GET /users` lists as the user's domains. */
-  domains?: Pick<DomainService, 'current'>;
+  /** snip's domains: `GET /users` lists them as the user's, `/domains` adds and removes one. */
+  domains?: Pick<DomainService, 'current' | 'add' | 'remove'>;
 };
+
+/** Kutt's domain object for one of snip's domains; `home` is the default domain's host. */
+function kuttDomain(domain: Domain, home: string) {
+  return {
+    id: domain.host,
+    address: domain.host,
+    banned: false,
+    homepage: domain.rootRedirect ?? home,
+    created_at: iso(domain.created),
+    updated_at: iso(domain.updated),
+  };
+}
+
+/** Kutt's new domain: its address (a host) and, optionally, its homepage. */
+const DomainSchema = z.object({
+  address: z.string({ error: 'Domain is not valid.' }).trim().min(1, 'Domain is not valid.'),
+  homepage: z.string().trim().nullish(),
+  apikey: z.string().nullish(),
+});
 
 /** Between a code and its domain's host in the `id` of a link on an added domain. */
 const ID_SEPARATOR = '@';
+
+const iso = formatInstant;
 
 class KuttError extends Error {
   constructor(
@@ -102,9 +124,13 @@ function readEditedPassword(
 function readExpireIn(value: string, now: number): number {
   const duration = parseExpireIn(value);
   if (duration === null) {
+    // Kutt's own two messages: a text `ms` cannot read, and a duration under a minute.
+    const readable = parseExpireIn(value, 0) !== null;
     throw new KuttError(
       400,
-      'Expire time should be a duration such as "2 minutes", at least one minute.',
+      readable
+        ? 'Expire time should be more than 1 minute.'
+        : 'Expire format is invalid. Valid examples: 1m, 8h, 42 days.',
     );
   }
   const expiresAt = now + duration;
@@ -123,8 +149,11 @@ const UNIT_MS: Record<string, number> = {
   y: 31_557_600_000,
 };
 
-/** Kutt's `expire_in`: "2 minutes", "1 day", "8h" (the `ms` package's words), at least a minute. */
-export function parseExpireIn(text: string): number | null {
+/**
+ * Kutt's `expire_in`: "2 minutes", "1 day", "8h" (the `ms` package's words), at least `least`
+ * milliseconds (a minute, as Kutt asks).
+ */
+export function parseExpireIn(text: string, least = 60_000): number | null {
   const match =
     /^(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?|y|yrs?|years?)$/i.exec(
       text.trim(),
@@ -133,10 +162,8 @@ export function parseExpireIn(text: string): number | null {
   const unit = match[2]!.toLowerCase();
   // Whole milliseconds, as snip stores times; "1.0000001 s" is not a time of its own.
   const ms = Math.round(Number(match[1]) * UNIT_MS[unit.startsWith('mi') ? 'm' : unit[0]!]!);
-  return ms >= 60_000 ? ms : null;
+  return ms >= least && ms > 0 ? ms : null;
 }
-
-const iso = formatInstant;
 
 export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
   const router = Router({ caseSensitive: true });
@@ -183,19 +210,19 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
     return link;
   }
 
-  router.use(express.json({ limit: '32kb', verify: verifyUtf8Json }));
-  // Kutt takes the key from the X-API-KEY header, or an `apikey` field of the body or query.
-  router.use(
-    identifyCaller(deps, (req) => {
-      const fromQuery = typeof req.query.apikey === 'string' ? req.query.apikey : null;
-      const fromBody = (req.body as { apikey?: unknown } | undefined)?.apikey;
-      return presentedKey(req) ?? (typeof fromBody === 'string' ? fromBody : fromQuery);
-    }),
-  );
-
+  // Kutt's health check reads no key: a client sending a wrong one is still told the API is up.
   router.get('/health', async (_req, res) => {
     res.type('text/plain').send('OK');
   });
+
+  router.use(express.json({ limit: '32kb', verify: verifyUtf8Json }));
+  // Kutt takes the key from the X-API-KEY header, or an `apikey` field of the body or query.
+  const kuttKey = (req: Request): string | null => {
+    const fromQuery = typeof req.query.apikey === 'string' ? req.query.apikey : null;
+    const fromBody = (req.body as { apikey?: unknown } | undefined)?.apikey;
+    return presentedKey(req) ?? (typeof fromBody === 'string' ? fromBody : fromQuery);
+  };
+  router.use(identifyCaller(deps, kuttKey));
 
   router.post('/links', async (req, res) => {
     await admitCreation(deps, req, res);
@@ -281,7 +308,7 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
   // Kutt's edit: target, description, expire_in and password; what is empty or the same is left alone.
   router.patch('/links/:id', async (req, res) => {
     requireFullKey(res);
-    const link = await findById(req);
+    const link = await findById(req, 'Link was not found.');
     const parsed = EditSchema.safeParse(req.body ?? {});
     if (!parsed.success)
       throw new KuttError(400, parsed.error.issues[0]?.message ?? 'Invalid input.');
@@ -337,24 +364,64 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
   // nothing about any link. snip's domains that take links (not the aliases) are Kutt's domain
   // objects: the host is their `id` and `address`, their `homepage` where their root sends a
   // visitor (Kutt's default domain without one).
+  // Kutt's user object holds the user's key: snip keeps only its hash, so it answers the key the
+  // caller sent, never stored anywhere in the answer's way (no-store).
   router.get('/users', async (req, res) => {
     if (!res.locals.caller) throw new ApiProblem('unauthorized', 'Send an API key (X-API-KEY).');
     const known = deps.domains ? await deps.domains.current() : { domains: [] };
     const home = new URL(deps.publicOrigin(req)).host;
-    res.json({
+    res.set('Cache-Control', 'no-store').json({
+      apikey: kuttKey(req),
       email: '',
       domains: known.domains
         .filter((domain) => domain.aliasOf === null)
-        .map((domain) => ({
-          id: domain.host,
-          address: domain.host,
-          banned: false,
-          homepage: domain.rootRedirect ?? home,
-          created_at: iso(domain.created),
-          updated_at: iso(domain.updated),
-        })),
+        .map((domain) => kuttDomain(domain, home)),
     });
   });
+
+  // Kutt's domains of a user are snip's domains, which a full key adds and deletes as through
+  // /api/v1/domains: `address` is the host, `homepage` where its root sends a visitor. Kutt's
+  // answer is the domain (200); a domain that has links or aliases is not deleted (snip never
+  // leaves links without their domain), and says why.
+  router.post('/domains', async (req, res) => {
+    requireFullKey(res);
+    const domains = requireDomains();
+    const parsed = DomainSchema.safeParse(req.body ?? {});
+    if (!parsed.success)
+      throw new KuttError(400, parsed.error.issues[0]?.message ?? 'Domain is not valid.');
+    // Kutt takes an address with a scheme or a path too, and keeps its host.
+    const address = parsed.data.address;
+    const host = address.includes('://') ? (URL.parse(address)?.hostname ?? address) : address;
+    const result = await domains.add(
+      { host, aliasOf: null, rootRedirect: parsed.data.homepage || null },
+      deps.ownHosts(req),
+    );
+    if (!result.ok) {
+      const message = Object.values(result.errors)[0] ?? "You can't add this domain.";
+      throw new KuttError(400, message);
+    }
+    res.json(kuttDomain(result.domain, new URL(deps.publicOrigin(req)).host));
+  });
+
+  router.delete('/domains/:id', async (req, res) => {
+    requireFullKey(res);
+    const result = await requireDomains().remove(String(req.params.id));
+    if (!result.ok) {
+      if (result.reason === 'in_use') {
+        throw new KuttError(400, linksOnDomainMessage(String(req.params.id), result.links));
+      }
+      if (result.reason === 'aliased') {
+        throw new KuttError(400, 'Other domains are aliases of this domain: delete them first.');
+      }
+      throw new KuttError(400, 'Could not delete the domain.');
+    }
+    res.json({ message: 'Domain deleted successfully' });
+  });
+
+  function requireDomains(): NonNullable<KuttDeps['domains']> {
+    if (!deps.domains) throw new KuttError(404, 'Not found.');
+    return deps.domains;
+  }
 
   router.use(() => {
     throw new KuttError(404, 'Not found.');

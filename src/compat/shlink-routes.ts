@@ -19,6 +19,7 @@ import { noteStorageUnavailable } from '../http/request-notes.js';
 import {
   formatInstant,
   LATEST_INSTANT,
+  isStorableInstant,
   LATEST_INSTANT_TEXT,
   MAX_VISIT_LIMIT,
 } from '../links/link-limits.js';
@@ -189,16 +190,14 @@ function readValidUntil(value: string | null | undefined, now: number): number |
 }
 
 /**
- * validSince, until snip's links have a start date: creation (`createShortUrl`) and edition
- * (`PATCH /short-urls/{shortCode}`) call this, and `shortUrlOf` answers `meta.validSince` null.
- * Those three places are where the link field is read and answered once it exists.
+ * `validSince` as snip stores it (its `startsAt`): past or future, as Shlink takes it; null when
+ * none is sent; refused outside the range every door stores.
  */
-function refuseValidSince(value: string | null | undefined, now: number): void {
-  if (value && Date.parse(value) > now) {
-    throw invalidData('snip cannot hold a short URL back until a later date (validSince)', [
-      'validSince',
-    ]);
-  }
+function readValidSince(value: string | null | undefined): number | null {
+  const startsAt = value ? Date.parse(value) : null;
+  if (startsAt !== null && !isStorableInstant(startsAt))
+    throw invalidData(`validSince must be from 1970 to ${LATEST_INSTANT_TEXT}`, ['validSince']);
+  return startsAt;
 }
 
 /** `2016-08-21T20:34:16+00:00`: Shlink's ATOM dates. */
@@ -215,6 +214,7 @@ function requireAnyKey(res: Response): void {
 const SHLINK_FIELDS: Record<string, string> = {
   alias: 'customSlug',
   expires_on: 'validUntil',
+  starts_at: 'validSince',
   max_visits: 'maxVisits',
   forwardQuery: 'forwardQuery',
   crawlable: 'crawlable',
@@ -434,7 +434,11 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       longUrl: link.target,
       dateCreated: atom(link.created),
       tags: [...tags],
-      meta: { validSince: null, validUntil: atom(link.expiresAt), maxVisits: link.maxVisits },
+      meta: {
+        validSince: atom(link.startsAt),
+        validUntil: atom(link.expiresAt),
+        maxVisits: link.maxVisits,
+      },
       // Shlink's default domain is null; an added domain is its host.
       domain: link.domainId === null ? null : address.domain,
       title: link.title,
@@ -537,7 +541,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     }
     const body = parsed.data;
     const now = deps.now();
-    refuseValidSince(body.validSince, now);
+    const startsAt = readValidSince(body.validSince);
     const expiresAt = readValidUntil(body.validUntil, now);
     const title = readTitle(body.title) ?? null;
     // Shlink makes a domain it does not know; snip adds domains only on purpose (/api/v1/domains).
@@ -567,6 +571,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         options: {
           ...DEFAULT_OPTIONS,
           expiresAt,
+          startsAt,
           maxVisits: body.maxVisits ?? null,
           title,
           // Shlink's default is on (ShortUrlCreation: `bool $forwardQuery = true`).
@@ -687,9 +692,9 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     }
     const body = parsed.data;
     const now = deps.now();
-    refuseValidSince(body.validSince, now);
     const options: LinkOptions = pickOptions(link);
     if (body.validUntil !== undefined) options.expiresAt = readValidUntil(body.validUntil, now);
+    if (body.validSince !== undefined) options.startsAt = readValidSince(body.validSince);
     if (body.maxVisits !== undefined) options.maxVisits = body.maxVisits;
     if (body.title !== undefined) options.title = readTitle(body.title) ?? null;
     // null leaves it as it is (Shlink's `bool|null`).

@@ -3,7 +3,16 @@ import express, { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { ApiProblem } from '../api/api-problems.js';
 import type { ApiDeps } from '../api/api-routes.js';
-import { admitCreation, callerKeyId, identifyCaller, linkAddress } from '../api/api-routes.js';
+import {
+  admitCreation,
+  callerKeyId,
+  identifyCaller,
+  linkAddress,
+  rateLimited,
+  type Caller,
+} from '../api/api-routes.js';
+import { DEFAULT_MIGRATIONS_DIR } from '../db/migrations-dir.js';
+import { loadMigrations } from '../db/migrations.js';
 import { HttpError } from '../http/http-error.js';
 import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
 import { noteStorageUnavailable } from '../http/request-notes.js';
@@ -15,8 +24,10 @@ import { hasUtf8Query, notUtf8, verifyUtf8Form } from '../http/utf8-body.js';
 /**
  * The YOURLS API (`/yourls-api.php`), so that YOURLS's clients (ShareX's YOURLS shortener and
  * uploaders, Raycast, scripts) work against snip unchanged: GET or POST (form or multipart), the
- * key as `signature`, `action=shorturl|expand|url-stats|db-stats|stats`, `format=json|xml|simple` (XML when
- * absent, as YOURLS does). `shorturl` takes a `title` (snip's title; snip never fetches one from
+ * key as `signature` (or a key's name as `username` and the key as `password`, or YOURLS's
+ * time-limited `timestamp` and `signature` made with the key's token, ADR 041),
+ * `action=shorturl|expand|url-stats|db-stats|stats|version`, `format=json|jsonp|xml|simple` (XML
+ * when absent, as YOURLS does). `shorturl` takes a `title` (snip's title; snip never fetches one from
  * the page), and every answer carries it. snip keeps no IP address, so that field is empty.
  */
 
@@ -58,10 +69,39 @@ function intval(value: string | undefined, fallback: number): number {
   return match ? Number(match[1]) : 0;
 }
 
+/**
+ * A JSONP callback snip wraps an answer in: a dotted JavaScript identifier (`cb`,
+ * `jQuery3710_17`, `window.app.done`), no longer than 128 characters. That is narrower than
+ * YOURLS's own check (letters, digits, `_`, `$` and dots, with no `u` and four hex digits, which
+ * could spell an escape); snip refuses what YOURLS refuses, and names that start with a digit or
+ * have an empty part, which are no function.
+ */
+const JSONP_CALLBACK = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;
+
+export function isSafeCallback(name: string): boolean {
+  return name.length <= 128 && JSONP_CALLBACK.test(name) && !/u[0-9a-fA-F]{4}/.test(name);
+}
+
 function reply(res: Response, format: string, answer: Answer, simple: string): void {
+  // YOURLS puts the `callback` (or `jsonp`) parameter into every answer, in any format.
+  const params = res.locals.yourls as Params | undefined;
+  const callback = params?.callback ?? params?.jsonp;
+  if (callback !== undefined) answer = { ...answer, callback };
   const status = Number(answer.statusCode ?? answer.errorCode ?? 200);
   res.status(status);
-  if (format === 'json' || format === 'jsonp') {
+  if (format === 'jsonp') {
+    // YOURLS: the answer as the argument of the callback (none: in parentheses), and for a
+    // callback that is not a safe name a 400 with its own words, never the name echoed.
+    res.type('application/javascript').set('X-Content-Type-Options', 'nosniff');
+    const name = typeof answer.callback === 'string' ? answer.callback : '';
+    if (answer.callback !== undefined && !isSafeCallback(name)) {
+      res
+        .status(400)
+        .send(JSON.stringify({ errorCode: '400', error: 'Invalid callback parameter' }));
+      return;
+    }
+    res.send(`${name}(${JSON.stringify(answer)})`);
+  } else if (format === 'json') {
     res.type('application/json').send(JSON.stringify(answer));
   } else if (format === 'xml') {
     res
@@ -123,8 +163,25 @@ async function readParams(req: Request): Promise<Params> {
   return params;
 }
 
-export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
+export type YourlsDeps = ApiDeps & {
+  /** snip's version, which `action=version` answers. */
+  version?: string;
+};
+
+let newestMigration: string | undefined;
+
+/** The version of the newest migration snip's code has: its database schema's version. */
+function schemaVersion(): string {
+  newestMigration ??= loadMigrations(DEFAULT_MIGRATIONS_DIR).at(-1)?.version ?? '';
+  return newestMigration;
+}
+
+export function createYourlsRoutes(deps: YourlsDeps, logger: Logger): Router {
   const router = Router({ caseSensitive: true });
+  const identifyKey = identifyCaller(
+    deps,
+    (req) => (req.res?.locals.yourlsKey as string | undefined) ?? null,
+  );
 
   function codeOf(shorturl: string): string {
     return shorturl.replace(/\/+$/, '').split('/').at(-1) ?? '';
@@ -156,20 +213,51 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
       res.locals.yourls = params;
       const format = formatOf(params.format);
       res.locals.format = format;
-      if (params.timestamp !== undefined || params.username !== undefined) {
-        const message =
-          params.username !== undefined
-            ? 'Invalid username or password'
-            : 'Please log in: snip takes the API key itself as signature, not a time-limited hash';
-        return reply(res, format, { message, errorCode: '403', callback: '' }, message);
+      // A callback that is refused is refused before the action, which then changes nothing
+      // (YOURLS would run the action and refuse only its output).
+      const callback = params.callback ?? params.jsonp;
+      if (format === 'jsonp' && callback !== undefined && !isSafeCallback(callback)) {
+        return reply(res, format, {}, '');
+      }
+      // YOURLS's order: timestamp and signature, else a signature alone, else username and
+      // password (each only when not empty).
+      const given = (name: string) => (params[name] ?? '') !== '';
+      const refuse = (message: string) =>
+        reply(res, format, { message, errorCode: '403', callback: '' }, message);
+      if (given('timestamp') && given('signature')) {
+        // hash(timestamp . token) or hash(token . timestamp), each key's token derived from
+        // ADMIN_PASSWORD (ADR 041); the matching key's rights apply.
+        const check = await deps.keys.checkSignature({
+          timestamp: params.timestamp!,
+          signature: params.signature!,
+          hash: params.hash,
+        });
+        if (!check.ok) {
+          return refuse(
+            check.reason === 'no-tokens'
+              ? 'Please log in: timestamp and signature need ADMIN_PASSWORD set on this snip; send the API key as signature'
+              : 'Please log in',
+          );
+        }
+        const verdict = await deps.limitKey(check.key.id, res);
+        if (verdict?.limited) throw rateLimited(verdict);
+        res.locals.caller = { keyId: check.key.id, scope: check.key.scope } satisfies Caller;
+        res.locals.yourlsSigned = true;
+      } else if (given('signature')) {
+        res.locals.yourlsKey = params.signature;
+      } else if (given('username') && given('password')) {
+        // snip's YOURLS user is an API key: its name as username, the key as password.
+        const check = await deps.keys.checkKey(params.password!);
+        if (!check.ok || check.key.name !== params.username) {
+          return refuse('Invalid username or password');
+        }
+        res.locals.yourlsKey = params.password;
       }
       next();
     },
-    // The key travels as `signature`; a wrong one is refused like any wrong key.
-    identifyCaller(
-      deps,
-      (req) => (req.res?.locals.yourls as Params | undefined)?.signature ?? null,
-    ),
+    // The key travels as `signature` (or `password`); a wrong one is refused like any wrong key.
+    // A signed request has its caller already.
+    (req, res, next) => (res.locals.yourlsSigned === true ? next() : identifyKey(req, res, next)),
     async (req, res) => {
       const params = res.locals.yourls as Params;
       const format = res.locals.format as string;
@@ -333,6 +421,18 @@ export function createYourlsRoutes(deps: ApiDeps, logger: Logger): Router {
           message: 'success',
         };
         return reply(res, format, answer, simple);
+      }
+
+      // YOURLS's version is its own; snip answers snip's, and with db=1 the newest migration
+      // its code knows (YOURLS's database version). A private snip asks for a key, as a
+      // private YOURLS asks for a login before any action.
+      if (params.action === 'version') {
+        if (deps.createAccess === 'private' && res.locals.caller === null) {
+          throw new ApiProblem('unauthorized', 'Please log in');
+        }
+        const answer: Answer = { version: deps.version ?? '' };
+        if (params.db === '1') answer.db_version = schemaVersion();
+        return reply(res, format, answer, deps.version ?? '');
       }
 
       const message = 'Unknown or missing "action" parameter';

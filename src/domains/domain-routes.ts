@@ -47,7 +47,7 @@ function isApiPath(path: string): boolean {
 /**
  * The host check and an added domain's own answers, before every page (ADR 028). A host that is
  * not snip's gets a bare 404. On an added domain: `/` goes to its root redirect; a link that is
- * gone goes to its expired redirect. The links a host answers are those of its domain key (ADR
+ * gone goes to its expired redirect, one not started yet to its not-found redirect. The links a host answers are those of its domain key (ADR
  * 031), kept in `res.locals.linkDomainKey` for the link routes; a code unknown there reaches
  * `redirectUnknown` and the 404 page like any other address.
  */
@@ -70,11 +70,23 @@ export function gateHosts(deps: {
     }
     const named = codeOfPath(req.path);
     if (named === null || linkDomainKey === null) return next();
-    if (readsOnly(req) && !named.preview && redirects.expiredRedirect !== null) {
+    if (
+      readsOnly(req) &&
+      !named.preview &&
+      (redirects.expiredRedirect !== null || redirects.notFoundRedirect !== null)
+    ) {
       const link = await deps.links.findLink(named.code, linkDomainKey);
-      if (link !== null && deps.links.stateOf(link).kind !== 'active') {
-        return res.redirect(302, redirects.expiredRedirect);
-      }
+      const state = link === null ? 'unknown' : deps.links.stateOf(link).kind;
+      // A link before its start is not found for now (ADR 037), as Shlink sends a short URL
+      // that is not enabled yet to its invalidShortUrlRedirect; an unknown code goes on to
+      // redirectUnknown.
+      const to =
+        state === 'scheduled'
+          ? redirects.notFoundRedirect
+          : state === 'unknown' || state === 'active'
+            ? null
+            : redirects.expiredRedirect;
+      if (to !== null) return res.redirect(302, to);
     }
     next();
   };

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hashSecret, secretMatches } from '../http/secret-hash.js';
 import type { ApiKey, KeyScope, KeyStore, NewKey } from './key-store.js';
+import {
+  isFreshTimestamp,
+  signatureAlgorithm,
+  signatureMatches,
+  signatureToken,
+  type SignedRequest,
+} from './yourls-signature.js';
 
 /** `snip_` and 32 random bytes (256 bits) as base64url: recognisable in a leak scanner's eyes. */
 const KEY_PREFIX = 'snip_';
@@ -14,10 +21,31 @@ const TOUCH_INTERVAL_MS = 60_000;
 export type KeyCheck =
   { ok: true; key: ApiKey } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
 
+/** YOURLS's timestamp and signature: a key, none without ADMIN_PASSWORD, or a refusal. */
+export type SignatureCheck =
+  { ok: true; key: ApiKey } | { ok: false; reason: 'no-tokens' | 'refused' };
+
 export type KeyService = ReturnType<typeof createKeyService>;
 
-export function createKeyService(deps: { keys: KeyStore; now: () => number }) {
+export function createKeyService(deps: {
+  keys: KeyStore;
+  now: () => number;
+  /** What YOURLS signature tokens derive from (signatureSecretOf); null: no tokens. */
+  signatureSecret?: Buffer | null;
+}) {
   const lastTouched = new Map<number, number>();
+  const secret = deps.signatureSecret ?? null;
+
+  /** Records a key's use, at most once a minute. */
+  async function touch(id: number, now: number): Promise<void> {
+    if (now - (lastTouched.get(id) ?? Number.NEGATIVE_INFINITY) < TOUCH_INTERVAL_MS) return;
+    lastTouched.set(id, now);
+    try {
+      await deps.keys.touchKey(id, now);
+    } catch {
+      // Bookkeeping only: a busy or full database must not refuse a valid key.
+    }
+  }
 
   return {
     /** A new key, returned once; only its hash is stored. Null when the name is taken. */
@@ -69,16 +97,39 @@ export function createKeyService(deps: { keys: KeyStore; now: () => number }) {
       if (found.revokedAt !== null) return { ok: false, reason: 'revoked' };
       if (found.expiresAt !== null && now >= found.expiresAt)
         return { ok: false, reason: 'expired' };
-      if (now - (lastTouched.get(found.id) ?? Number.NEGATIVE_INFINITY) >= TOUCH_INTERVAL_MS) {
-        lastTouched.set(found.id, now);
-        try {
-          await deps.keys.touchKey(found.id, now);
-        } catch {
-          // Bookkeeping only: a busy or full database must not refuse a valid key.
-        }
-      }
+      await touch(found.id, now);
       const { keyHash: _hash, ...key } = found;
       return { ok: true, key };
+    },
+
+    /**
+     * YOURLS's timestamp and signature (yourls_check_signature_timestamp): a timestamp within
+     * 12 hours, an algorithm snip takes, and the signature of a key that works now; each key's
+     * token is computed for the request, none is stored.
+     */
+    async checkSignature(request: SignedRequest): Promise<SignatureCheck> {
+      if (secret === null) return { ok: false, reason: 'no-tokens' };
+      const now = deps.now();
+      const algorithm = signatureAlgorithm(request.hash);
+      if (algorithm === null || !isFreshTimestamp(request.timestamp, now)) {
+        return { ok: false, reason: 'refused' };
+      }
+      if (request.signature.length > 256) return { ok: false, reason: 'refused' };
+      for (const found of await deps.keys.listUsableKeysWithHashes(now)) {
+        if (signatureMatches(signatureToken(secret, found.keyHash), request, algorithm)) {
+          await touch(found.id, now);
+          const { keyHash: _hash, ...key } = found;
+          return { ok: true, key };
+        }
+      }
+      return { ok: false, reason: 'refused' };
+    },
+
+    /** Each working key's YOURLS signature token, by key id; null without ADMIN_PASSWORD. */
+    async signatureTokens(): Promise<Map<number, string> | null> {
+      if (secret === null) return null;
+      const usable = await deps.keys.listUsableKeysWithHashes(deps.now());
+      return new Map(usable.map((k) => [k.id, signatureToken(secret, k.keyHash)]));
     },
 
     async listKeys(): Promise<ApiKey[]> {

@@ -26,6 +26,12 @@ export const REVOKE_INITIAL_KEYS = sqlText(
    RETURNING name`,
 );
 export const TOUCH_KEY = sqlText('UPDATE api_keys SET last_used = :now WHERE id = :id');
+/** The keys that work at `now`, with their hashes: what YOURLS's signature tokens derive from. */
+export const USABLE_KEYS_WITH_HASHES = sqlText(
+  `SELECT ${COLUMNS}, key_hash AS "keyHash" FROM api_keys
+   WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)
+   ORDER BY created, id`,
+);
 export const COUNT_USABLE_KEYS = sqlText(
   `SELECT COUNT(*) AS n FROM api_keys
    WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)`,

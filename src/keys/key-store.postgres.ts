@@ -9,6 +9,7 @@ import {
   REVOKE_INITIAL_KEYS,
   REVOKE_KEY,
   TOUCH_KEY,
+  USABLE_KEYS_WITH_HASHES,
 } from './key-sql.js';
 
 /**
@@ -69,6 +70,12 @@ export function createPostgresKeyRepository(pool: pg.Pool) {
     async countUsableKeys(now: number): Promise<number> {
       const { rows } = await pool.query<{ n: number }>(postgresQuery(COUNT_USABLE_KEYS, { now }));
       return rows[0]?.n ?? 0;
+    },
+    async listUsableKeysWithHashes(now: number): Promise<(ApiKey & { keyHash: Buffer })[]> {
+      const { rows } = await pool.query<ApiKey & { keyHash: Buffer }>(
+        postgresQuery(USABLE_KEYS_WITH_HASHES, { now }),
+      );
+      return rows;
     },
   };
 }

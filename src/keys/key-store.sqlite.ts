@@ -8,6 +8,7 @@ import {
   REVOKE_INITIAL_KEYS,
   REVOKE_KEY,
   TOUCH_KEY,
+  USABLE_KEYS_WITH_HASHES,
 } from './key-sql.js';
 
 export type KeyRepository = ReturnType<typeof createKeyRepository>;
@@ -23,6 +24,9 @@ export function createKeyRepository(db: Db) {
   );
   const touch = db.prepare(TOUCH_KEY.sqlite);
   const usable = db.prepare<[{ now: number }], { n: number }>(COUNT_USABLE_KEYS.sqlite);
+  const usableWithHashes = db.prepare<[{ now: number }], ApiKey & { keyHash: Buffer }>(
+    USABLE_KEYS_WITH_HASHES.sqlite,
+  );
 
   return {
     /** False when an active key already has this name. */
@@ -67,6 +71,9 @@ export function createKeyRepository(db: Db) {
     },
     countUsableKeys(now: number): number {
       return usable.get({ now })?.n ?? 0;
+    },
+    listUsableKeysWithHashes(now: number): (ApiKey & { keyHash: Buffer })[] {
+      return usableWithHashes.all({ now });
     },
   };
 }

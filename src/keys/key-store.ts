@@ -54,4 +54,6 @@ export interface KeyStore {
   revokeInitialKeysExcept(keepHash: Buffer | null, now: number): Awaitable<string[]>;
   touchKey(id: number, now: number): Awaitable<void>;
   countUsableKeys(now: number): Awaitable<number>;
+  /** The keys that work at `now` (not revoked, not expired) with their hashes, by creation. */
+  listUsableKeysWithHashes(now: number): Awaitable<(ApiKey & { keyHash: Buffer })[]>;
 }

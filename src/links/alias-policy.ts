@@ -66,7 +66,6 @@ export const RESERVED_WORDS: readonly string[] = Object.freeze([
   'login',
   'logout',
   'manage',
-  'manifest.webmanifest',
   'new',
   'oauth',
   'preview',

@@ -68,6 +68,7 @@ const INSTANT_FIELDS = {
   created: false,
   updated: false,
   expiresAt: true,
+  startsAt: true,
   lastVisit: true,
   disabledAt: true,
   bannedAt: true,

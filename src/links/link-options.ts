@@ -5,8 +5,11 @@ import {
   isStorableInstant,
   isVisitLimit,
   lastDayBefore,
+  formatInstant,
+  LATEST_DAY_TEXT,
   LATEST_INSTANT_TEXT,
   MAX_VISIT_LIMIT,
+  parseTimestamp,
   readTime,
   type Reading,
 } from './link-limits.js';
@@ -309,6 +312,36 @@ export const LINK_OPTIONS = {
     },
   }),
   /**
+   * First instant (epoch ms) at which the link redirects, Shlink's `validSince`; null: from its
+   * creation. Before it the link is `scheduled` and answers 404 (ADR 037). The form takes a UTC
+   * date (from its midnight) or a UTC date and time; a past one is kept, as the link is simply
+   * active. It must come before the expiry (checkLinkLimits).
+   */
+  startsAt: option<number | null>()({
+    column: 'starts_at',
+    sqlType: 'bigint',
+    empty: null,
+    kept: false,
+    form: {
+      field: 'starts_at',
+      schema: formText()
+        .refine((value) => value === '' || parseStartTime(value) !== null, {
+          error: `Enter a date and time (UTC) as YYYY-MM-DDTHH:MM, from 1970 to ${LATEST_DAY_TEXT}.`,
+        })
+        .transform((value) => (value === '' ? null : parseStartTime(value))),
+      show: (value) => startTimeValue(value),
+    },
+    file: {
+      column: 'starts_at',
+      write: exportTime,
+      read: readTime,
+    },
+    check: (value) =>
+      value !== null && !isStorableInstant(value)
+        ? `The start must be a time no later than ${LATEST_INSTANT_TEXT}.`
+        : null,
+  }),
+  /**
    * Whether crawlers may index the link: its redirect leaves out `X-Robots-Tag: noindex`
    * (redirect-response.ts). Off unless its owner says so, in every door, as Shlink's `crawlable`.
    */
@@ -439,7 +472,21 @@ export function checkLinkLimits(options: Partial<LinkOptions>): OptionErrors {
     const problem = specOf(name).check(options[name]);
     if (problem !== null) errors[FORM_FIELDS[name]] = problem;
   }
+  const order = startOrderProblem(options.startsAt, options.expiresAt);
+  if (order !== null && errors[FORM_FIELDS.startsAt] === undefined) {
+    errors[FORM_FIELDS.startsAt] = order;
+  }
   return errors;
+}
+
+/** The start must come before the expiry when a link has both; null when it does. */
+export function startOrderProblem(
+  startsAt: number | null | undefined,
+  expiresAt: number | null | undefined,
+): string | null {
+  return startsAt != null && expiresAt != null && startsAt >= expiresAt
+    ? 'The start must be before the expiry.'
+    : null;
 }
 
 /** A repeated field arrives as an array; say so rather than zod's generic type message. */
@@ -463,4 +510,20 @@ export function parseUtcDate(value: string): number | null {
 /** The form value for a stored expiry: the last day on which the link still works. */
 export function expiryDateValue(expiresAt: number | null): string {
   return expiresAt === null ? '' : lastDayBefore(expiresAt);
+}
+
+/**
+ * A start as the form takes it, in epoch ms: a UTC date (its midnight) or a UTC date and time
+ * (YYYY-MM-DDTHH:MM, seconds and a zone optional); null for anything else or a time outside
+ * 1970 to the end of 9999.
+ */
+export function parseStartTime(value: string): number | null {
+  return /^\d{4}-\d{2}-\d{2}(?:$|T)/.test(value) ? parseTimestamp(value) : null;
+}
+
+/** The form value for a stored start: its UTC date and time, to the minute when it is whole. */
+export function startTimeValue(startsAt: number | null): string {
+  const iso = formatInstant(startsAt);
+  if (iso === null) return '';
+  return iso.endsWith(':00.000Z') ? iso.slice(0, 16) : iso.slice(0, 23);
 }

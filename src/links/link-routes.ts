@@ -6,7 +6,7 @@ import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { HttpError } from '../http/http-error.js';
 import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { parseLinkForm } from './link-form.js';
-import type { LinkService } from './link-service.js';
+import type { LinkService, LinkState } from './link-service.js';
 import { CODE_CHARS, CODE_PATTERN, DEFAULT_DOMAIN_KEY, type Link } from './link.js';
 import type { RedirectResponder } from './redirect-response.js';
 import type { PasswordGate } from './password-gate.js';
@@ -168,7 +168,7 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
   });
 
   // Reached only when the redirect handler passed: a preview, a password-protected link, or a
-  // link that is gone (410).
+  // link that is gone (410) or not started yet (404).
   router.get('/:code', async (req, res, next) => {
     const param = String(req.params.code);
     const preview = PREVIEW_PATTERN.exec(param)?.[1];
@@ -181,7 +181,7 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     if (!link) return next();
     const state = deps.links.stateOf(link);
     if (state.kind !== 'active') {
-      res.status(410).render('gone', { link, state });
+      res.status(goneStatus(state)).render('gone', { link, state });
       return;
     }
     if (preview === undefined) {
@@ -216,13 +216,21 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
     if (!link || link.passwordHash === null) return next();
     const state = deps.links.stateOf(link);
     if (state.kind !== 'active') {
-      res.status(410).render('gone', { link, state });
+      res.status(goneStatus(state)).render('gone', { link, state });
       return;
     }
     return deps.passwordGate.post(req, res, { ...link, passwordHash: link.passwordHash });
   });
 
   return router;
+}
+
+/**
+ * A link that does not redirect: 410 Gone once it has stopped for good or for now, 404 while it is
+ * scheduled (not yet at its start), as Shlink answers a short URL before its validSince (ADR 037).
+ */
+export function goneStatus(state: LinkState): 404 | 410 {
+  return state.kind === 'scheduled' ? 404 : 410;
 }
 
 /** The host as a person reads it, and as the browser will connect to it when they differ. */

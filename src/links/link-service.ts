@@ -75,6 +75,7 @@ export type UpdateResult = { ok: true } | { ok: false; status: 422; errors: Fiel
 export type LinkState =
   | { kind: 'active' }
   | { kind: 'expired'; by: 'date' | 'visits' }
+  | { kind: 'scheduled' }
   | { kind: 'disabled' }
   | { kind: 'banned'; reason: string }
   | { kind: 'deleted' };
@@ -106,7 +107,7 @@ const MAX_CODE_ATTEMPTS = 8;
 const reserved = new Set(RESERVED_WORDS);
 
 /**
- * Deleted, then banned, then disabled, then expired: the page says the most final reason. A row without a
+ * Deleted, then banned, then disabled, then expired, then scheduled: the page says the most final reason. A row without a
  * usable target (a tombstone whose deletion mark was lost, say by a schema rollback) counts as
  * deleted: nothing may ever redirect to an empty or non-web Location.
  */
@@ -114,7 +115,7 @@ export function linkState(
   link: Pick<
     Link,
     'target' | 'expiresAt' | 'maxVisits' | 'visits' | 'disabledAt' | 'deletedAt' | 'bannedAt'
-  > & { banReason?: string | null },
+  > & { banReason?: string | null; startsAt?: number | null },
   now: number,
   pendingVisits = 0,
 ): LinkState {
@@ -125,6 +126,8 @@ export function linkState(
   if (link.maxVisits !== null && link.visits + pendingVisits >= link.maxVisits) {
     return { kind: 'expired', by: 'visits' };
   }
+  // Judged on every call, cached row or not: the link redirects from the very instant.
+  if (link.startsAt != null && now < link.startsAt) return { kind: 'scheduled' };
   return { kind: 'active' };
 }
 

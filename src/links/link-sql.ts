@@ -116,9 +116,14 @@ export const SUM_VISITS = sqlText(
  */
 export const STATE_SQL: Record<LinkFilter, string> = {
   active: `deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NULL
-    AND (expires_at IS NULL OR expires_at > :now) AND (max_visits IS NULL OR visits < max_visits)`,
+    AND (expires_at IS NULL OR expires_at > :now) AND (max_visits IS NULL OR visits < max_visits)
+    AND (starts_at IS NULL OR starts_at <= :now)`,
   expired: `deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NULL
     AND ((expires_at IS NOT NULL AND expires_at <= :now) OR (max_visits IS NOT NULL AND visits >= max_visits))`,
+  // Not yet at its start and nothing more final: linkState's order (link-service.ts).
+  scheduled: `deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NULL
+    AND (expires_at IS NULL OR expires_at > :now) AND (max_visits IS NULL OR visits < max_visits)
+    AND starts_at IS NOT NULL AND starts_at > :now`,
   disabled: 'deleted_at IS NULL AND banned_at IS NULL AND disabled_at IS NOT NULL',
   banned: 'deleted_at IS NULL AND banned_at IS NOT NULL',
   deleted: 'deleted_at IS NOT NULL',
@@ -154,7 +159,7 @@ export const ORDER_SQL: Record<LinkQuery['orderBy'], string> = {
  * that counting them by state reads that small index alone, never the table.
  */
 const NOT_PLAIN_SQL =
-  'deleted_at IS NOT NULL OR banned_at IS NOT NULL OR disabled_at IS NOT NULL OR expires_at IS NOT NULL OR max_visits IS NOT NULL';
+  'deleted_at IS NOT NULL OR banned_at IS NOT NULL OR disabled_at IS NOT NULL OR expires_at IS NOT NULL OR max_visits IS NOT NULL OR starts_at IS NOT NULL';
 
 /**
  * The links of idx_urls_state by state, and the number of all links (a scan of the small
@@ -163,14 +168,14 @@ const NOT_PLAIN_SQL =
  */
 export const COUNT_BY_STATE_SQL = `SELECT CASE WHEN ${STATE_SQL.deleted} THEN 'deleted'
     WHEN ${STATE_SQL.banned} THEN 'banned' WHEN ${STATE_SQL.disabled} THEN 'disabled'
-    WHEN ${STATE_SQL.expired} THEN 'expired'
+    WHEN ${STATE_SQL.expired} THEN 'expired' WHEN ${STATE_SQL.scheduled} THEN 'scheduled'
     ELSE 'active' END AS state, COUNT(*) AS n
   FROM urls WHERE ${NOT_PLAIN_SQL} GROUP BY state
   UNION ALL SELECT 'all', COUNT(*) FROM urls`;
 export const COUNT_BY_STATE = sqlText(COUNT_BY_STATE_SQL);
 
 /**
- * Active links whose target contains `:host`, a page at a time in the order of the ids, so a
+ * Active links (and scheduled ones, which will redirect) whose target contains `:host`, a page at a time in the order of the ids, so a
  * large result never holds the event loop. A prefilter in SQL; the caller compares the parsed
  * host (a substring can be a false match). `position` is the engine's name for the position of
  * a substring: SQLite's instr, PostgreSQL's strpos, with the same arguments.
@@ -178,7 +183,8 @@ export const COUNT_BY_STATE = sqlText(COUNT_BY_STATE_SQL);
 export function activeMentioningSql(position: 'instr' | 'strpos') {
   return sqlText(
     `SELECT id, code, domain_id AS "domainId", target FROM urls
-     WHERE ${position}(target, :host) > 0 AND ${STATE_SQL.active} AND id > :after
+     WHERE ${position}(target, :host) > 0
+       AND ((${STATE_SQL.active}) OR (${STATE_SQL.scheduled})) AND id > :after
      ORDER BY id LIMIT :limit`,
   );
 }

@@ -14,6 +14,7 @@ import {
   type LinkWithTokenHash,
   type NewLink,
   type RedirectTarget,
+  zeroStateCounts,
 } from './link.js';
 import {
   activeMentioningSql,
@@ -69,7 +70,7 @@ const DIRECTION_SQL: Record<LinkQuery['direction'], string> = {
 // Its own text: SQLite's twin is the redirect path's statement, kept positional and apart.
 const REDIRECT_BY_CODE = `SELECT id, target, redirect_status AS "redirectStatus",
     forward_query AS "forwardQuery", redirect_rules AS rules, crawlable,
-    expires_at AS "expiresAt", max_visits AS "maxVisits", visits, disabled_at AS "disabledAt",
+    expires_at AS "expiresAt", starts_at AS "startsAt", max_visits AS "maxVisits", visits, disabled_at AS "disabledAt",
     deleted_at AS "deletedAt", banned_at AS "bannedAt", password_hash AS "passwordHash"
   FROM urls WHERE code = $1 AND COALESCE(domain_id, 0) = $2`;
 
@@ -298,11 +299,12 @@ export function createPostgresLinkRepository(pool: pg.Pool) {
       const { rows } = await pool.query<{ state: LinkStateName | 'all'; n: number }>(
         postgresQuery(COUNT_BY_STATE, { now }),
       );
-      const counts = { active: 0, expired: 0, disabled: 0, banned: 0, deleted: 0, all: 0 };
+      const counts = zeroStateCounts();
       for (const row of rows) counts[row.state] = row.n;
       const { all, ...states } = counts;
       // Links outside the index are active, as are those in it whose expiry is still ahead.
-      states.active = all - states.expired - states.disabled - states.banned - states.deleted;
+      states.active =
+        all - states.expired - states.disabled - states.banned - states.deleted - states.scheduled;
       return states;
     },
     /**

@@ -11,6 +11,7 @@ import {
   type LinkWithTokenHash,
   type NewLink,
   type RedirectTarget,
+  zeroStateCounts,
 } from './link.js';
 import {
   activeMentioningSql,
@@ -54,7 +55,7 @@ export function createLinkRepository(db: Db) {
   // PostgreSQL twin has its own text for the same columns.
   const redirectByCode = db.prepare<[string, number], RedirectTarget>(
     `SELECT id, target, redirect_status AS redirectStatus, forward_query AS forwardQuery,
-       redirect_rules AS rules, crawlable, expires_at AS expiresAt,
+       redirect_rules AS rules, crawlable, expires_at AS expiresAt, starts_at AS startsAt,
        max_visits AS maxVisits, visits, disabled_at AS disabledAt, deleted_at AS deletedAt,
        banned_at AS bannedAt, password_hash AS passwordHash
      FROM urls WHERE code = ? AND COALESCE(domain_id, 0) = ?`,
@@ -222,11 +223,12 @@ export function createLinkRepository(db: Db) {
     },
     /** How many links are in each state at `now` (visits still in memory are not seen). */
     countByState(now: number): Record<LinkStateName, number> {
-      const counts = { active: 0, expired: 0, disabled: 0, banned: 0, deleted: 0, all: 0 };
+      const counts = zeroStateCounts();
       for (const row of countStates.all({ now })) counts[row.state] = row.n;
       const { all, ...states } = counts;
       // Links outside the index are active, as are those in it whose expiry is still ahead.
-      states.active = all - states.expired - states.disabled - states.banned - states.deleted;
+      states.active =
+        all - states.expired - states.disabled - states.banned - states.deleted - states.scheduled;
       return states;
     },
     /**

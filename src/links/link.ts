@@ -78,6 +78,7 @@ export type RedirectTarget = Pick<
   | 'rules'
   | 'crawlable'
   | 'expiresAt'
+  | 'startsAt'
   | 'maxVisits'
   | 'visits'
   | 'disabledAt'
@@ -88,8 +89,24 @@ export type RedirectTarget = Pick<
 
 export type InsertResult = { ok: true; link: Link } | { ok: false; reason: 'code_taken' };
 
-export const LINK_STATES = ['active', 'expired', 'disabled', 'banned', 'deleted'] as const;
+/** `scheduled`: not yet at its start (`startsAt`), so it does not redirect yet (ADR 037). */
+export const LINK_STATES = [
+  'active',
+  'expired',
+  'disabled',
+  'banned',
+  'deleted',
+  'scheduled',
+] as const;
 export type LinkStateName = (typeof LINK_STATES)[number];
+
+/** Counts by state, every state at 0, and `all`: what the stores' countByState fill in. */
+export function zeroStateCounts(): Record<LinkStateName | 'all', number> {
+  return Object.fromEntries([...LINK_STATES, 'all'].map((state) => [state, 0])) as Record<
+    LinkStateName | 'all',
+    number
+  >;
+}
 /** What the admin may filter by: a state, or links with open abuse reports. */
 export type LinkFilter = LinkStateName | 'reported';
 

@@ -4,6 +4,7 @@ import {
   DEFAULT_OPTIONS,
   LINK_OPTIONS,
   OPTION_NAMES,
+  startOrderProblem,
   type LinkOptions,
 } from '../links/link-options.js';
 import { checkTags } from '../links/tags.js';
@@ -153,7 +154,7 @@ function time(fields: readonly string[], column: Column | null): number | null {
 
 /** The options of snip's own export, each read by its entry of the catalogue. */
 function options(fields: readonly string[], columns: Columns): LinkOptions {
-  return Object.fromEntries(
+  const read = Object.fromEntries(
     OPTION_NAMES.map((name) => {
       const file = LINK_OPTIONS[name].file;
       const column = find(columns, normaliseHeaderName(file.column));
@@ -162,6 +163,9 @@ function options(fields: readonly string[], columns: Columns): LinkOptions {
       return [name, reading.value];
     }),
   ) as LinkOptions;
+  const order = startOrderProblem(read.startsAt, read.expiresAt);
+  if (order !== null) throw new ValueProblem(LINK_OPTIONS.startsAt.file.column, order);
+  return read;
 }
 
 /** A product's own title column, read as snip's title (trimmed, at most 200 characters). */

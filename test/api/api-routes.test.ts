@@ -68,6 +68,7 @@ describe('POST /api/v1/links', () => {
       forwardQuery: true,
       title: null,
       rules: [],
+      startsAt: null,
       crawlable: false,
       tags: [],
       visits: { total: 0, lastVisitAt: null },

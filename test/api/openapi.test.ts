@@ -78,6 +78,7 @@ describe('the OpenAPI document', () => {
       'title',
       'note',
       'rules',
+      'startsAt',
       'crawlable',
       'tags',
       'reuse',

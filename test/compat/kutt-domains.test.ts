@@ -143,14 +143,18 @@ describe('Kutt: links on a domain', () => {
     'answers 404 for the id %s, and changes nothing',
     async (id) => {
       await guideOnBoth();
-      for (const res of [
-        await call('patch', `/links/${encodeURIComponent(id)}`).send({
-          target: 'https://x.example/',
-        }),
-        await call('delete', `/links/${encodeURIComponent(id)}`),
-      ]) {
+      // Kutt's words: its edit's and its delete's.
+      for (const [res, error] of [
+        [
+          await call('patch', `/links/${encodeURIComponent(id)}`).send({
+            target: 'https://x.example/',
+          }),
+          'Link was not found.',
+        ],
+        [await call('delete', `/links/${encodeURIComponent(id)}`), 'Could not find the link.'],
+      ] as const) {
         expect(res.status).toBe(404);
-        expect(res.body).toEqual({ error: 'Could not find the link.' });
+        expect(res.body).toEqual({ error });
       }
       expect(await visit('go.example', '/guide')).toBe('https://go-target.example/');
       expect(await visit('s.example', '/guide')).toBe('https://default-target.example/');
@@ -159,11 +163,13 @@ describe('Kutt: links on a domain', () => {
 });
 
 describe('Kutt: the user’s domains', () => {
-  it('GET /users lists the domains that take links as Kutt’s domain objects', async () => {
+  it('GET /users lists the domains that take links as Kutt’s domain objects, and the key sent', async () => {
     const res = await call('get', '/users');
     expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
     const iso = new Date(NOW).toISOString();
     expect(res.body).toEqual({
+      apikey: key,
       email: '',
       domains: [
         {
@@ -187,5 +193,69 @@ describe('Kutt: the user’s domains', () => {
     // A create-only key may shorten on them, so it reads them too.
     const createOnly = await call('get', '/users', await createApiKey(t, 'create-only'));
     expect(createOnly.body.domains).toEqual(res.body.domains);
+  });
+});
+
+describe('Kutt: adding and deleting a domain (POST /domains, DELETE /domains/{id})', () => {
+  it('adds a domain from its address and homepage, answers Kutt’s domain object, and takes links on it', async () => {
+    const res = await request(t.app)
+      .post('/api/v2/domains')
+      .set('X-API-Key', key)
+      .send({ address: 'https://new.example/', homepage: 'https://welcome.example/' });
+    expect(res.status, res.text).toBe(200);
+    const iso = new Date(NOW).toISOString();
+    expect(res.body).toEqual({
+      id: 'new.example',
+      address: 'new.example',
+      banned: false,
+      homepage: 'https://welcome.example/',
+      created_at: iso,
+      updated_at: iso,
+    });
+    const link = await post({ target: 'https://x.example/', domain: 'new.example' });
+    expect(link.status, link.text).toBe(201);
+    expect(link.body.link).toBe('https://new.example/' + link.body.address);
+  });
+
+  it('refuses a domain that exists, or no address, with 400 and Kutt’s error shape, adding nothing', async () => {
+    for (const body of [{ address: 'go.example' }, {}, { address: 'not a host' }]) {
+      const res = await request(t.app).post('/api/v2/domains').set('X-API-Key', key).send(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body).toEqual({ error: expect.any(String) });
+    }
+    const users = await call('get', '/users');
+    expect(users.body.domains.map((d: { id: string }) => d.id)).toEqual([
+      'go.example',
+      'plain.example',
+    ]);
+  });
+
+  it('deletes a domain by its id; one with links stays, with 400 and why', async () => {
+    const gone = await call('delete', '/domains/plain.example');
+    expect(gone.status, gone.text).toBe(200);
+    expect(gone.body).toEqual({ message: 'Domain deleted successfully' });
+    await post({ target: 'https://x.example/', domain: 'go.example' }).expect(201);
+    await call('delete', '/domains/old-go.example').expect(200);
+    const kept = await call('delete', '/domains/go.example');
+    expect(kept.status).toBe(400);
+    expect(kept.body.error).toMatch(/link/);
+    const unknown = await call('delete', '/domains/nowhere.example');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toEqual({ error: 'Could not delete the domain.' });
+    const users = await call('get', '/users');
+    expect(users.body.domains.map((d: { id: string }) => d.id)).toEqual(['go.example']);
+  });
+
+  it('lets only a full key add or delete one (create-only: 403, none: 401)', async () => {
+    const createOnly = await createApiKey(t, 'create-only');
+    const add = (apiKey?: string) => {
+      const r = request(t.app).post('/api/v2/domains');
+      return (apiKey ? r.set('X-API-Key', apiKey) : r).send({ address: 'other.example' });
+    };
+    expect((await add(createOnly)).status).toBe(403);
+    expect((await add()).status).toBe(401);
+    expect((await call('delete', '/domains/plain.example', createOnly)).status).toBe(403);
+    const users = await call('get', '/users');
+    expect(users.body.domains).toHaveLength(2);
   });
 });

@@ -390,6 +390,39 @@ describe('the Kutt client’s links.update (PATCH /api/v2/links/:id)', () => {
   );
 });
 
+describe('expiry and unknown links, in Kutt’s words', () => {
+  it.each([
+    ['30 seconds', 'Expire time should be more than 1 minute.'],
+    ['0m', 'Expire format is invalid. Valid examples: 1m, 8h, 42 days.'],
+    ['soon', 'Expire format is invalid. Valid examples: 1m, 8h, 42 days.'],
+  ])(
+    'when it sends expire_in "%s", then it gets 400 "%s" and nothing is stored',
+    async (expireIn, error) => {
+      expectKuttError(
+        await post({ target: 'https://long.example/x', expire_in: expireIn }),
+        400,
+        error,
+      );
+      expect(t.countLinks()).toBe(0);
+      await createLink('https://long.example/kept', { customurl: 'kept' });
+      const res = await request(t.app)
+        .patch('/api/v2/links/kept')
+        .set('X-API-Key', key)
+        .send({ expire_in: expireIn });
+      expectKuttError(res, 400, error);
+      expect((await t.services.links.findLink('kept'))!.expiresAt).toBeNull();
+    },
+  );
+
+  it('when it edits an unknown id, then it gets 404 "Link was not found.", as Kutt’s edit says', async () => {
+    const res = await request(t.app)
+      .patch('/api/v2/links/nothing')
+      .set('X-API-Key', key)
+      .send({ target: 'https://long.example/x' });
+    expectKuttError(res, 404, 'Link was not found.');
+  });
+});
+
 describe('keys and access', () => {
   it('when ShareX creates with a create-only key, then it gets 201; when Raycast lists or deletes with it, then it gets 403 with an error', async () => {
     const createOnly = await createApiKey(t, 'create-only');

@@ -49,7 +49,7 @@ function expectShortUrl(
     hasRedirectRules: false,
   });
   expect(Object.keys(meta).sort()).toEqual(['maxVisits', 'validSince', 'validUntil']);
-  expect(meta.validSince).toBeNull();
+  expect(meta.validSince === null || ATOM_DATE.test(String(meta.validSince))).toBe(true);
   expect(meta.validUntil === null || ATOM_DATE.test(String(meta.validUntil))).toBe(true);
   expect(meta.maxVisits === null || Number.isInteger(meta.maxVisits)).toBe(true);
 }
@@ -275,7 +275,11 @@ describe('Raycast Shlink', () => {
       tags: ['work', 'later'],
       title: 'A page',
       domain: null,
-      meta: { validSince: null, validUntil: '2099-06-30T21:59:00+00:00', maxVisits: 3 },
+      meta: {
+        validSince: '2019-12-31T23:00:00+00:00',
+        validUntil: '2099-06-30T21:59:00+00:00',
+        maxVisits: 3,
+      },
     });
   });
 
@@ -526,10 +530,23 @@ describe('errors the clients handle', () => {
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when Raycast sends validSince in the future (snip cannot hold a link back), then it is invalid-data naming validSince and nothing is stored', async () => {
+  it('when Raycast sends validSince in the future, then the link is made and answers 404 until then', async () => {
     const res = await sdk('post', '/short-urls').send({
       longUrl: 'https://long.example/later',
       validSince: '2099-01-01T00:00:00+00:00',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.meta.validSince).toBe('2099-01-01T00:00:00+00:00');
+    await request(t.app)
+      .get(`/${String(res.body.shortCode)}`)
+      .expect(404);
+  });
+
+  it('when Raycast sends validSince after validUntil, then it is invalid-data naming validSince and nothing is stored', async () => {
+    const res = await sdk('post', '/short-urls').send({
+      longUrl: 'https://long.example/later',
+      validSince: '2099-02-01T00:00:00+00:00',
+      validUntil: '2099-01-01T00:00:00+00:00',
     });
     const body = expectProblem(res, 400, 'invalid-data');
     expect(body.invalidElements).toEqual(['validSince']);

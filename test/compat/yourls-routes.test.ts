@@ -426,7 +426,7 @@ describe('signatures and access', () => {
     expect(t.countLinks()).toBe(0);
   });
 
-  it('when a script sends a time-limited signature (timestamp + hash), then snip refuses it with 403', async () => {
+  it('when a script sends a time-limited signature (timestamp + hash) to a snip without ADMIN_PASSWORD, then snip refuses it with 403', async () => {
     const res = await ask({
       timestamp: String(Math.floor(NOW / 1000)),
       signature: 'd41d8cd98f00b204e9800998ecf8427e',
@@ -437,7 +437,7 @@ describe('signatures and access', () => {
     const body = expectJson(res, 403);
     expect(body).toMatchObject({
       errorCode: '403',
-      message: expect.stringMatching(/^Please log in/),
+      message: expect.stringMatching(/^Please log in: .*ADMIN_PASSWORD/),
     });
     expect(t.countLinks()).toBe(0);
   });

@@ -375,6 +375,7 @@ describe('dataLosses', () => {
       add_urls_redirect_rules: true,
       add_urls_domain: true,
       add_visit_dimensions: true,
+      add_urls_starts_at: true,
       add_urls_crawlable: true,
     });
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -461,6 +462,37 @@ function suite(engine: 'sqlite' | 'postgres') {
     await request(s.app).get('/api/v1/links').set('Authorization', `Bearer ${key}`).expect(200);
     await adminPost(s, cookie, '/admin/keys/revoke', { name: 'ci' }).expect(303);
     await request(s.app).get('/api/v1/links').set('Authorization', `Bearer ${key}`).expect(401);
+  });
+
+  it('YOURLS signs with the token the keys page shows; an expired timestamp or a revoked key is refused', async () => {
+    const s = await build();
+    const cookie = await signIn(s);
+    const made = await adminPost(s, cookie, '/admin/keys', { name: 'yourls', scope: 'full' });
+    expect(made.status).toBe(201);
+    const token = /<code>([0-9a-f]{10})<\/code>/.exec(made.text)![1]!;
+    const signed = (timestamp: number, keyword: string) =>
+      request(s.app)
+        .get('/yourls-api.php')
+        .query({
+          timestamp: String(timestamp),
+          signature: createHash('sha256').update(`${token}${timestamp}`).digest('hex'),
+          hash: 'sha256',
+          action: 'shorturl',
+          url: `https://a.example/${keyword}`,
+          keyword,
+          format: 'json',
+        });
+    const now = Math.floor(Date.now() / 1000);
+    expect((await signed(now, 'signed')).status).toBe(200);
+    expect((await request(s.app).get('/signed').expect(302)).headers.location).toBe(
+      'https://a.example/signed',
+    );
+    expect((await signed(now - 13 * 3600, 'stale')).status).toBe(403);
+    await adminPost(s, cookie, '/admin/keys/revoke', { name: 'yourls' }).expect(303);
+    const revoked = await signed(now, 'revoked');
+    expect(revoked.status).toBe(403);
+    expect(revoked.body).toEqual({ message: 'Please log in', errorCode: '403', callback: '' });
+    await request(s.app).get('/revoked').expect(404);
   });
 
   it('export then import moves every link, skips taken codes, and keeps the import all or nothing', async () => {
@@ -1250,6 +1282,173 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(overview.text).toMatch(
       /<a href="\/admin\/links\/dims">\/dims<\/a><\/th>\s*<td class="num">3<\/td>\s*<td class="num">1<\/td>/,
     );
+  });
+
+  it('a start time: every door sets it, the redirect answers 404 until the instant (fast path and cache too), the listing and export carry it, and one after the expiry changes nothing', async () => {
+    let clock = Date.UTC(2026, 11, 7, 12);
+    const start = Date.UTC(2027, 0, 1, 9);
+    const s = await buildEngineApp(
+      engine,
+      { BASE_URL: ORIGIN, ADMIN_PASSWORD },
+      { now: () => clock },
+    );
+    const visitNow = (code: string) =>
+      request(s.listener).get(`/${code}`).set('User-Agent', BROWSER);
+    await managedLink(s, 'https://a.example/form', 'soon', { starts_at: '2027-01-01T09:00' });
+    const key = await apiKey(s);
+    const auth = { Authorization: `Bearer ${key}` };
+    const api = await request(s.app)
+      .post('/api/v1/links')
+      .set(auth)
+      .send({ url: 'https://a.example/api', alias: 'soon-api', startsAt: '2027-01-01T09:00:00Z' });
+    expect(api.status).toBe(201);
+    expect(api.body).toMatchObject({ startsAt: '2027-01-01T09:00:00.000Z', state: 'scheduled' });
+    const shlink = await request(s.app).post('/rest/v3/short-urls').set({ 'X-Api-Key': key }).send({
+      longUrl: 'https://a.example/shlink',
+      customSlug: 'soon-shlink',
+      validSince: '2027-01-01T09:00:00+00:00',
+    });
+    expect(shlink.status).toBe(200);
+    expect(shlink.body.meta.validSince).toBe('2027-01-01T09:00:00+00:00');
+    const codes = ['soon', 'soon-api', 'soon-shlink'];
+    // The second visit of each is answered from the redirect cache.
+    for (const code of [...codes, ...codes]) await visitNow(code).expect(404);
+    const listed = await request(s.app).get('/api/v1/links?state=scheduled').set(auth).expect(200);
+    expect(listed.body.data.map((link: { code: string }) => link.code).sort()).toEqual(codes);
+
+    // A start at or after the expiry is refused in every door and changes nothing.
+    const refused = await request(s.app)
+      .patch('/api/v1/links/soon-api')
+      .set(auth)
+      .send({ expiresAt: '2026-12-31', url: 'https://a.example/changed' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([
+      { pointer: '/startsAt', detail: 'The start must be before the expiry.' },
+    ]);
+    const form = await shorten(s, 'https://a.example/never', 'never', {
+      starts_at: '2027-03-01T00:00',
+      expires_on: '2027-02-01',
+    });
+    expect(form.status).toBe(422);
+    const shlinkRefused = await request(s.app)
+      .patch('/rest/v3/short-urls/soon-shlink')
+      .set({ 'X-Api-Key': key })
+      .send({ validUntil: '2026-12-31T00:00:00+00:00' });
+    expect(shlinkRefused.status).toBe(400);
+    expect(shlinkRefused.body.invalidElements).toEqual(['validSince']);
+    await request(s.app).get('/never').expect(404);
+
+    clock = start - 1;
+    for (const code of codes) await visitNow(code).expect(404);
+    clock = start;
+    for (const code of codes) {
+      const hit = await visitNow(code).expect(302);
+      expect(hit.headers.location).toBe(
+        `https://a.example/${code.replace(/^soon-?/, '') || 'form'}`,
+      );
+    }
+
+    const cookie = await signIn(s);
+    const exported = await request(s.app).get('/admin/export.csv').set('Cookie', cookie);
+    const [header, ...rows] = exported.text.split('\r\n').filter(Boolean);
+    const column = header!.split(',').indexOf('starts_at');
+    expect(rows.map((row) => row.split(',')[column])).toEqual(
+      codes.map(() => '2027-01-01T09:00:00.000Z'),
+    );
+  });
+
+  it('a link before its start, on an added domain, goes to its not-found redirect, never its expired one, until the instant', async () => {
+    let clock = Date.UTC(2026, 11, 7, 12);
+    const s = await buildEngineApp(
+      engine,
+      { BASE_URL: ORIGIN, ADMIN_PASSWORD },
+      { now: () => clock },
+    );
+    const key = await apiKey(s);
+    await request(s.app)
+      .post('/api/v1/domains')
+      .set('X-Api-Key', key)
+      .send({
+        host: 'go.example',
+        notFoundRedirect: 'https://home.example/missing',
+        expiredRedirect: 'https://home.example/gone',
+      })
+      .expect(201);
+    await request(s.app)
+      .post('/api/v1/links')
+      .set('X-Api-Key', key)
+      .send({
+        url: 'https://a.example/later',
+        alias: 'later',
+        domain: 'go.example',
+        startsAt: '2027-01-01T09:00:00Z',
+      })
+      .expect(201);
+    const on = (door: typeof s.app | typeof s.listener) =>
+      request(door).get('/later').set({ Host: 'go.example', 'User-Agent': BROWSER });
+    for (const door of [s.app, s.listener]) {
+      expect((await on(door).expect(302)).headers.location).toBe('https://home.example/missing');
+    }
+    clock = Date.UTC(2027, 0, 1, 9);
+    for (const door of [s.app, s.listener]) {
+      expect((await on(door).expect(302)).headers.location).toBe('https://a.example/later');
+    }
+  });
+
+  it('Kutt adds and deletes a domain, makes and edits a link with every field; YOURLS logs in with a key’s name and the key', async () => {
+    const s = await build();
+    const key = await apiKey(s, 'kutt-yourls');
+    const kutt = (method: 'get' | 'post' | 'patch' | 'delete', path: string) =>
+      request(s.app)[method](`/api/v2${path}`).set('X-API-Key', key);
+    const domain = await kutt('post', '/domains').send({ address: 'k.example' });
+    expect(domain.status, domain.text).toBe(200);
+    expect(domain.body).toMatchObject({ id: 'k.example', address: 'k.example' });
+    const created = await kutt('post', '/links').send({
+      target: 'https://a.example/kutt-all',
+      customurl: 'kall',
+      description: 'Every field',
+      expire_in: '2 days',
+      password: 'open-sesame',
+      domain: 'k.example',
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body).toMatchObject({
+      id: 'kall@k.example',
+      description: 'Every field',
+      password: true,
+      domain: 'k.example',
+    });
+    const edited = await kutt('patch', '/links/kall@k.example').send({
+      target: 'https://a.example/kutt-edited',
+      description: 'Edited',
+      password: '',
+    });
+    expect(edited.status, edited.text).toBe(200);
+    expect(edited.body).toMatchObject({ description: 'Edited', password: false });
+    const sent = await request(s.app).get('/kall').set('Host', 'k.example').expect(302);
+    expect(sent.headers.location).toBe('https://a.example/kutt-edited');
+    // A domain with links stays (a deleted link keeps its code); one without goes.
+    await kutt('delete', '/links/kall@k.example').expect(200);
+    expect((await kutt('delete', '/domains/k.example')).status).toBe(400);
+    await kutt('post', '/domains').send({ address: 'k2.example' }).expect(200);
+    expect((await kutt('delete', '/domains/k2.example')).body).toEqual({
+      message: 'Domain deleted successfully',
+    });
+    const users = await kutt('get', '/users').expect(200);
+    expect(users.body.domains.map((d: { id: string }) => d.id)).toEqual(['k.example']);
+    const login = { username: 'kutt-yourls', password: key, format: 'json' };
+    const yourls = await request(s.app)
+      .get('/yourls-api.php')
+      .query({ ...login, action: 'shorturl', url: 'https://a.example/y', keyword: 'ylogin' });
+    expect(yourls.status, yourls.text).toBe(200);
+    const refused = await request(s.app)
+      .get('/yourls-api.php')
+      .query({ ...login, password: 'snip_wrong', action: 'db-stats' });
+    expect(refused.status).toBe(403);
+    const stats = await request(s.app)
+      .get('/yourls-api.php')
+      .query({ ...login, action: 'db-stats' });
+    expect(JSON.parse(stats.text)).toMatchObject({ 'db-stats': { total_links: 1 } });
   });
 
   it('the share target and the bookmarklet fill the form and make nothing; the ShareX file makes a link with a pasted key', async () => {

@@ -98,6 +98,18 @@ describeStoreContract('KeyStore', (open) => {
     expect(await s.keys.countUsableKeys(NOW - 1)).toBe(3);
     expect(await s.keys.countUsableKeys(NOW)).toBe(2);
     expect(await s.keys.countUsableKeys(NOW + DAY)).toBe(1);
+    const usable = async (at: number) =>
+      (await s.keys.listUsableKeysWithHashes(at)).map((k) => [k.name, k.keyHash.toString()]);
+    expect(await usable(NOW - 1)).toEqual([
+      ['ci', 'h1'],
+      ['bot', 'h2'],
+      ['old', 'h3'],
+    ]);
+    expect(await usable(NOW)).toEqual([
+      ['ci', 'h1'],
+      ['bot', 'h2'],
+    ]);
+    expect(await usable(NOW + DAY)).toEqual([['ci', 'h1']]);
   });
 
   it('keeps each key’s source, and revokes the keys INITIAL_API_KEY made but the one kept', async () => {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -22,8 +23,12 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function keys(...args: string[]) {
+  return keysWith({}, ...args);
+}
+
+function keysWith(env: Record<string, string>, ...args: string[]) {
   return spawnSync(process.execPath, ['dist/keys.js', ...args], {
-    env: childEnv({ DATABASE_URL: `sqlite:${file}` }),
+    env: childEnv({ DATABASE_URL: `sqlite:${file}`, ...env }),
     encoding: 'utf8',
     timeout: 15_000,
   });
@@ -82,6 +87,26 @@ describe('the keys command', () => {
     );
     // The name of a revoked key may be used again.
     expect(keys('create', 'old').status).toBe(0);
+  });
+
+  it('when ADMIN_PASSWORD is set, then the list shows each working key’s YOURLS signature token', () => {
+    const password = '  correct horse battery staple ';
+    const key = keys('create', 'raycast').stdout.trim();
+    keys('create', 'gone');
+    keys('revoke', 'gone');
+    // ADR 041, computed here on its own; the server reads the password trimmed, and so must this.
+    const secret = createHmac('sha256', password.trim()).update('snip YOURLS signature').digest();
+    const token = createHmac('sha256', secret).update(hashSecret(key)).digest('hex').slice(0, 10);
+
+    const lines = keysWith({ ADMIN_PASSWORD: password }, 'list').stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/\sexpires\s+YOURLS token$/);
+    expect(lines[1]).toMatch(new RegExp(`^raycast\\s.*\\snever\\s+${token}$`));
+    expect(lines[2]).toMatch(/^gone\s.*\snever\s+—\s+revoked /);
+    expect(lines.join('\n')).not.toContain(key);
+
+    const short = keysWith({ ADMIN_PASSWORD: 'too short' }, 'list');
+    expect(short.status).toBe(1);
+    expect(short.stderr).toBe('keys: ADMIN_PASSWORD must have at least 12 characters\n');
   });
 
   it.each([

@@ -244,6 +244,7 @@ describe('the range itself', () => {
       created: 1,
       updated: 1,
       expiresAt: 3.2e18,
+      startsAt: null as number | null,
       lastVisit: null,
       disabledAt: null,
       bannedAt: null,
@@ -257,6 +258,7 @@ describe('the range itself', () => {
     );
     const sane = { ...link, expiresAt: null, deletedAt: null, maxVisits: null };
     expect(unstorableFields({ ...sane, visits: -1 })).toEqual(['visits']);
+    expect(unstorableFields({ ...sane, startsAt: 3.2e18 })).toEqual(['startsAt']);
     expect(unstorableFields({ ...sane, visits: 2 ** 53 })).toEqual(['visits']);
     // A value of another type, as a hand-edited database can hold, is no time and no limit.
     expect(unstorableFields({ ...sane, created: '1' as unknown as number })).toEqual(['created']);

@@ -49,6 +49,7 @@ describe('parseLinkOptions: defaults', () => {
       title: null,
       note: null,
       rules: null,
+      startsAt: null,
       crawlable: 0,
     });
   });
@@ -62,6 +63,7 @@ describe('parseLinkOptions: defaults', () => {
       title: null,
       note: null,
       rules: null,
+      starts_at: null,
       crawlable: 0,
     });
   });
@@ -279,6 +281,7 @@ describe('parseLinkOptions: repeated and combined fields', () => {
       title: null,
       note: null,
       rules: null,
+      startsAt: null,
       crawlable: 0,
     });
   });

@@ -110,6 +110,7 @@ describeStoreContract('LinkStore', (open) => {
           title: 'A title',
           note: 'A note\nof two lines',
           rules: RULES,
+          startsAt: NOW - DAY,
           crawlable: 1,
         }),
         code: 'abc',
@@ -133,6 +134,7 @@ describeStoreContract('LinkStore', (open) => {
       title: 'A title',
       note: 'A note\nof two lines',
       rules: RULES,
+      startsAt: NOW - DAY,
       crawlable: 1,
       visits: 0,
       lastVisit: null,
@@ -154,6 +156,7 @@ describeStoreContract('LinkStore', (open) => {
       rules: RULES,
       crawlable: 1,
       expiresAt: NOW + DAY,
+      startsAt: NOW - DAY,
       maxVisits: 7,
       visits: 0,
       disabledAt: null,
@@ -268,6 +271,7 @@ describeStoreContract('LinkStore', (open) => {
       disabled: 1,
       banned: 1,
       deleted: 1,
+      scheduled: 0,
     });
     // Before delta's expiry it was active; charlie has used up its visits either way.
     expect(await s.links.countByState(NOW - 1)).toEqual({
@@ -276,6 +280,7 @@ describeStoreContract('LinkStore', (open) => {
       disabled: 1,
       banned: 1,
       deleted: 1,
+      scheduled: 0,
     });
     expect(await (await open()).links.countByState(NOW)).toEqual({
       active: 0,
@@ -283,6 +288,7 @@ describeStoreContract('LinkStore', (open) => {
       disabled: 0,
       banned: 0,
       deleted: 0,
+      scheduled: 0,
     });
   });
 
@@ -495,10 +501,11 @@ describeStoreContract('LinkStore', (open) => {
       disabled: 1,
       banned: 1,
       deleted: 3,
+      scheduled: 0,
     });
   });
 
-  it('gives each link one state: deleted over banned over disabled over expired', async () => {
+  it('gives each link one state: deleted over banned over disabled over expired over scheduled', async () => {
     const s = await open();
     const link = settings('https://x.example/', { expiresAt: NOW });
     await addLink(s, 'expired', link, NOW - DAY);
@@ -510,14 +517,23 @@ describeStoreContract('LinkStore', (open) => {
     const deleted = await addLink(s, 'deleted', link, NOW - DAY);
     await s.links.setDisabled(deleted, true, NOW - 1);
     await s.links.deleteLink(deleted, NOW - 1);
+    const later = settings('https://x.example/', { startsAt: NOW + 1, expiresAt: NOW + DAY });
+    await addLink(s, 'scheduled', later, NOW - DAY);
+    const off = await addLink(s, 'scheduled-off', later, NOW - DAY);
+    await s.links.setDisabled(off, true, NOW - 1);
     expect(await s.links.countByState(NOW)).toEqual({
       active: 0,
       expired: 1,
-      disabled: 1,
+      disabled: 2,
       banned: 1,
       deleted: 1,
+      scheduled: 1,
     });
-    for (const state of ['expired', 'disabled', 'banned', 'deleted'] as const) {
+    // At its start it is active.
+    expect(await s.links.countByState(NOW + 1)).toMatchObject({ active: 1, scheduled: 0 });
+    expect(await codes(s, { state: 'scheduled' })).toEqual(['scheduled']);
+    expect((await codes(s, { state: 'disabled' })).sort()).toEqual(['disabled', 'scheduled-off']);
+    for (const state of ['expired', 'banned', 'deleted'] as const) {
       expect(await codes(s, { state })).toEqual([state]);
     }
     expect(await codes(s, { state: 'active' })).toEqual([]);

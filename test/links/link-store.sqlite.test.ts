@@ -51,6 +51,10 @@ function seedLinks() {
   const disabledThenBanned = add();
   links.setDisabled(disabledThenBanned, true, NOW);
   links.setBanned(disabledThenBanned, { reason: 'phishing' }, NOW); // banned beats disabled
+  add({ startsAt: NOW + 1 }); // scheduled: it starts a millisecond later
+  add({ startsAt: NOW, expiresAt: NOW + DAY }); // active: from its start, at the very instant
+  visit(add({ startsAt: NOW + 1, maxVisits: 1 }), 1); // expired by visits beats scheduled
+  links.setDisabled(add({ startsAt: NOW + 1 }), true, NOW); // disabled beats scheduled
   return links;
 }
 
@@ -58,7 +62,14 @@ describe('counting links by state', () => {
   it('when links are in every state, then each is counted once, in the state its pages show', () => {
     const links = seedLinks();
     const counts = links.countByState(NOW);
-    expect(counts).toEqual({ active: 3, expired: 2, disabled: 2, banned: 2, deleted: 2 });
+    expect(counts).toEqual({
+      active: 4,
+      expired: 3,
+      disabled: 3,
+      banned: 2,
+      deleted: 2,
+      scheduled: 1,
+    });
 
     // The same answer as the state of each link one by one, and as the listing's filters.
     const all = links.listLinks(
@@ -80,11 +91,12 @@ describe('counting links by state', () => {
   it('when time passes an expiry, then the link moves from active to expired', () => {
     const links = seedLinks();
     expect(links.countByState(NOW + DAY)).toEqual({
-      active: 2,
-      expired: 3,
-      disabled: 2,
+      active: 3,
+      expired: 5,
+      disabled: 3,
       banned: 2,
       deleted: 2,
+      scheduled: 0,
     });
   });
 
@@ -96,6 +108,7 @@ describe('counting links by state', () => {
       disabled: 0,
       banned: 0,
       deleted: 0,
+      scheduled: 0,
     });
   });
 

@@ -12,6 +12,7 @@ function row(id: number, target = `https://example.com/${id}`): RedirectTarget {
     rules: null,
     crawlable: 0,
     expiresAt: null,
+    startsAt: null,
     maxVisits: null,
     visits: 0,
     disabledAt: null,

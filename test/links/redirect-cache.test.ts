@@ -27,6 +27,7 @@ function row(id: number): RedirectTarget {
     rules: null,
     crawlable: 0,
     expiresAt: null,
+    startsAt: null,
     maxVisits: null,
     visits: 0,
     disabledAt: null,

@@ -379,8 +379,16 @@ describeWithPostgres('the PostgreSQL repositories, against SQLite', () => {
       disabled: 3,
       banned: 2,
       deleted: 2,
+      scheduled: 0,
     });
     for (const at of [NOW - 2 * DAY, NOW + 2 * DAY]) await same(t, (e) => e.links.countByState(at));
+    // A link before its start: scheduled until then on both engines, active from the instant.
+    await same(t, (e) =>
+      addLink(e, 'later', settings('https://l.example/', { startsAt: NOW + DAY }), NOW),
+    );
+    expect(await same(t, (e) => e.links.countByState(NOW))).toMatchObject({ scheduled: 1 });
+    expect(await same(t, (e) => e.links.countByState(NOW + DAY))).toMatchObject({ scheduled: 0 });
+    await same(t, (e) => e.links.findRedirect('later'));
 
     // Links made without a key are never reusable, whatever key asks.
     await same(t, (e) =>
