@@ -270,6 +270,17 @@ export const API_OPTIONS = {
     }),
     show: (value) => formatInstant(value),
   }),
+  crawlable: apiOption<Switch>()({
+    field: 'crawlable',
+    input: z.boolean({ error: 'must be true or false' }).meta({
+      description:
+        'true: search engines may index the short link (its redirect leaves out `X-Robots-Tag: noindex`). false (the default, as in Shlink): every redirect asks them not to.',
+    }),
+    clearable: false,
+    read: (input): Switch => (input ? 1 : 0),
+    output: z.boolean(),
+    show: (value) => value === 1,
+  }),
 } satisfies { [K in LinkOptionName]: ApiOption<LinkOptions[K]> };
 
 function apiSpec(name: LinkOptionName): ApiOption<unknown> {

@@ -157,7 +157,8 @@ const CreateShortUrlSchema = z.object({
 
 /**
  * Shlink's edition body (ShortUrlEdition): a field left out stays as it is; `null` clears
- * validUntil, maxVisits and title, and leaves forwardQuery as it is (Shlink's `bool|null`).
+ * validUntil, maxVisits and title, and leaves forwardQuery and crawlable as they are (Shlink's
+ * `bool|null`).
  */
 const EditShortUrlSchema = z.object({
   longUrl: z.string().nullish(),
@@ -216,6 +217,7 @@ const SHLINK_FIELDS: Record<string, string> = {
   starts_at: 'validSince',
   max_visits: 'maxVisits',
   forwardQuery: 'forwardQuery',
+  crawlable: 'crawlable',
   title: 'title',
   tags: 'tags',
 };
@@ -440,8 +442,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       // Shlink's default domain is null; an added domain is its host.
       domain: link.domainId === null ? null : address.domain,
       title: link.title,
-      // snip keeps no per-link crawlable flag: Shlink's default, whatever was sent.
-      crawlable: false,
+      crawlable: link.crawlable === 1,
       forwardQuery: link.forwardQuery === 1,
       visitsSummary: { total, nonBots: total, bots: 0 },
       // Shlink 3 answered this on /rest/v2; clients written then still read it.
@@ -575,6 +576,8 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
           title,
           // Shlink's default is on (ShortUrlCreation: `bool $forwardQuery = true`).
           forwardQuery: body.forwardQuery === false ? 0 : 1,
+          // Shlink's default is off (ShortUrlCreation: `bool $crawlable = false`).
+          crawlable: body.crawlable === true ? 1 : 0,
         },
         tags: body.tags ?? [],
         domainId: domain.key === DEFAULT_DOMAIN_KEY ? null : domain.key,
@@ -696,6 +699,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     if (body.title !== undefined) options.title = readTitle(body.title) ?? null;
     // null leaves it as it is (Shlink's `bool|null`).
     if (typeof body.forwardQuery === 'boolean') options.forwardQuery = body.forwardQuery ? 1 : 0;
+    if (typeof body.crawlable === 'boolean') options.crawlable = body.crawlable ? 1 : 0;
     const result = await deps.links.update(
       link,
       // null or left out: the tags stay as they are.

@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express';
 
 /**
- * Crawlers may follow short links (redirects say `X-Robots-Tag: noindex`), but management pages
+ * Crawlers may follow short links (a redirect says `X-Robots-Tag: noindex` unless its link is
+ * crawlable, docs/links.md: a Disallow would hide that answer from them), but management pages
  * carry secrets in their path, previews only repeat a link's destination, and the admin is
  * private. `*` and `$` are understood by the major crawlers (RFC 9309 leaves them to them).
  */

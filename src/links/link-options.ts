@@ -341,6 +341,38 @@ export const LINK_OPTIONS = {
         ? `The start must be a time no later than ${LATEST_INSTANT_TEXT}.`
         : null,
   }),
+  /**
+   * Whether crawlers may index the link: its redirect leaves out `X-Robots-Tag: noindex`
+   * (redirect-response.ts). Off unless its owner says so, in every door, as Shlink's `crawlable`.
+   */
+  crawlable: option<Switch>()({
+    column: 'crawlable',
+    sqlType: 'bigint',
+    empty: 0,
+    kept: false,
+    form: {
+      field: 'crawlable',
+      // Unticked, or a door without the box: off, the default, so it needs no marker.
+      schema: z
+        .string({ error: 'Tick the box or leave it unticked.' })
+        .pipe(z.enum(['on', 'off'], { error: 'Tick the box or leave it unticked.' }))
+        .optional()
+        .transform((value): Switch => (value === 'on' ? 1 : 0)),
+      show: (value) => (value === 1 ? 'on' : 'off'),
+    },
+    file: {
+      column: 'crawlable',
+      write: (value) => (value === 1 ? 'true' : 'false'),
+      // Empty (or a file from before the option): off, as for every new link.
+      read: (text) => {
+        const value = text === '' ? 0 : SWITCH_CELLS.get(text.toLowerCase());
+        return value === undefined
+          ? { ok: false, problem: `“${text}” is not true or false.` }
+          : { ok: true, value };
+      },
+    },
+    check: (value) => (value === 0 || value === 1 ? null : 'Crawling is allowed or not.'),
+  }),
 };
 
 type Catalogue = typeof LINK_OPTIONS;

@@ -69,7 +69,7 @@ const DIRECTION_SQL: Record<LinkQuery['direction'], string> = {
 
 // Its own text: SQLite's twin is the redirect path's statement, kept positional and apart.
 const REDIRECT_BY_CODE = `SELECT id, target, redirect_status AS "redirectStatus",
-    forward_query AS "forwardQuery", redirect_rules AS rules,
+    forward_query AS "forwardQuery", redirect_rules AS rules, crawlable,
     expires_at AS "expiresAt", starts_at AS "startsAt", max_visits AS "maxVisits", visits, disabled_at AS "disabledAt",
     deleted_at AS "deletedAt", banned_at AS "bannedAt", password_hash AS "passwordHash"
   FROM urls WHERE code = $1 AND COALESCE(domain_id, 0) = $2`;

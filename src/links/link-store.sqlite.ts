@@ -55,7 +55,7 @@ export function createLinkRepository(db: Db) {
   // PostgreSQL twin has its own text for the same columns.
   const redirectByCode = db.prepare<[string, number], RedirectTarget>(
     `SELECT id, target, redirect_status AS redirectStatus, forward_query AS forwardQuery,
-       redirect_rules AS rules, expires_at AS expiresAt, starts_at AS startsAt,
+       redirect_rules AS rules, crawlable, expires_at AS expiresAt, starts_at AS startsAt,
        max_visits AS maxVisits, visits, disabled_at AS disabledAt, deleted_at AS deletedAt,
        banned_at AS bannedAt, password_hash AS passwordHash
      FROM urls WHERE code = ? AND COALESCE(domain_id, 0) = ?`,

@@ -76,6 +76,7 @@ export type RedirectTarget = Pick<
   | 'redirectStatus'
   | 'forwardQuery'
   | 'rules'
+  | 'crawlable'
   | 'expiresAt'
   | 'startsAt'
   | 'maxVisits'

@@ -26,6 +26,8 @@ export type IsOwnHost = (req: IncomingMessage, host: string) => boolean;
  */
 export type Unlocked = { status: 303; cookie: string };
 
+const NOINDEX = { 'X-Robots-Tag': 'noindex' } as const;
+
 export type RedirectResponder = (
   req: IncomingMessage,
   res: ServerResponse,
@@ -91,7 +93,8 @@ export function createRedirectResponder(deps: {
       // Every redirect, forwarded or not: `private`, so no shared cache keeps one visitor's
       // parameters (or a link since changed) for another; `max-age=0`, so browsers ask again.
       'Cache-Control': 'private, max-age=0',
-      'X-Robots-Tag': 'noindex',
+      // Search engines keep short links out of their results, unless the owner let them in.
+      ...(link.crawlable === 1 ? null : NOINDEX),
       // Cross-origin targets learn at most snip's origin, never which short link was used.
       'Referrer-Policy': 'strict-origin-when-cross-origin',
       'Content-Length': '0',

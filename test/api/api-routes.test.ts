@@ -69,6 +69,7 @@ describe('POST /api/v1/links', () => {
       title: null,
       rules: [],
       startsAt: null,
+      crawlable: false,
       tags: [],
       visits: { total: 0, lastVisitAt: null },
       createdAt: '2026-11-29T12:00:00.000Z',

@@ -79,6 +79,7 @@ describe('the OpenAPI document', () => {
       'note',
       'rules',
       'startsAt',
+      'crawlable',
       'tags',
       'reuse',
       'password',

@@ -27,7 +27,12 @@ const ATOM_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/;
 const SHORT_CODE = /^[A-Za-z0-9_-]+$/;
 
 /** Every field of Shlink's ShortUrl that its SDK types declare, with the type clients rely on. */
-function expectShortUrl(body: Record<string, unknown>, longUrl: string, forwardQuery = true) {
+function expectShortUrl(
+  body: Record<string, unknown>,
+  longUrl: string,
+  forwardQuery = true,
+  crawlable = false,
+) {
   const { meta, ...rest } = body as { meta: Record<string, unknown> } & Record<string, unknown>;
   expect(rest).toEqual({
     shortCode: expect.stringMatching(SHORT_CODE),
@@ -39,7 +44,7 @@ function expectShortUrl(body: Record<string, unknown>, longUrl: string, forwardQ
     tags: expect.any(Array),
     visitsSummary: { total: expect.any(Number), nonBots: expect.any(Number), bots: 0 },
     visitsCount: expect.any(Number),
-    crawlable: false,
+    crawlable,
     forwardQuery,
     hasRedirectRules: false,
   });
@@ -264,7 +269,7 @@ describe('Raycast Shlink', () => {
     });
 
     expect(res.status).toBe(200);
-    expectShortUrl(res.body, 'https://long.example/raycast');
+    expectShortUrl(res.body, 'https://long.example/raycast', true, true);
     expect(res.body).toMatchObject({
       shortCode: 'raycast-slug',
       tags: ['work', 'later'],

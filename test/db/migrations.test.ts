@@ -376,6 +376,7 @@ describe('dataLosses', () => {
       add_urls_domain: true,
       add_visit_dimensions: true,
       add_urls_starts_at: true,
+      add_urls_crawlable: true,
     });
   });
 });
@@ -513,5 +514,29 @@ describe('the migration that records where API keys come from', () => {
         )
         .run(),
     ).toThrow(/CHECK/);
+  });
+});
+
+describe('the migration that adds crawlable', () => {
+  it('when applied to existing links, then they stay not crawlable, and only 0 or 1 is stored', () => {
+    const db = openTempDb();
+    const index = MIGRATIONS_ON_DISK.findIndex((m) => m.name === 'add_urls_crawlable');
+    expect(index).toBeGreaterThan(0);
+    applyMigrations(db, MIGRATIONS_ON_DISK.slice(0, index));
+    db.exec(
+      `INSERT INTO urls (code, target, created, updated) VALUES ('old', 'https://a.example/', 1, 1)`,
+    );
+    applyMigrations(db, MIGRATIONS_ON_DISK.slice(0, index + 1));
+    expect(db.prepare(`SELECT crawlable FROM urls WHERE code = 'old'`).pluck().get()).toBe(0);
+    const set = db.prepare(`UPDATE urls SET crawlable = ? WHERE code = 'old'`);
+    set.run(1);
+    expect(() => set.run(2)).toThrow(/CHECK/);
+    const columns = (table: string) =>
+      db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all();
+    expect(columns('import_rows')).toContain('crawlable');
+    rollbackMigration(db, MIGRATIONS_ON_DISK.slice(0, index + 1));
+    expect(columns('urls')).not.toContain('crawlable');
+    expect(columns('import_rows')).not.toContain('crawlable');
+    expect(db.prepare(`SELECT code FROM urls`).pluck().all()).toEqual(['old']);
   });
 });

@@ -1545,6 +1545,156 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect((await shlink('get', '/short-urls/sh-b').expect(200)).body.tags).toEqual(['Crimson']);
     expect((await shlink('get', '/tags').expect(200)).body.tags.data).toEqual(['Crimson']);
   });
+
+  it('crawlable: off for new links in every door, on when ticked or sent true, and only then the redirect leaves out noindex', async () => {
+    const s = await build();
+    const key = await apiKey(s);
+    const api = (method: 'get' | 'post' | 'patch', path: string) =>
+      request(s.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${key}`);
+    const shlink = (method: 'get' | 'post' | 'patch', path: string) =>
+      request(s.app)[method](`/rest/v3${path}`).set('X-Api-Key', key);
+    /** The redirect's X-Robots-Tag, undefined when it has none (twice: the second from the cache). */
+    const robotsOf = async (code: string) => {
+      const first = await visit(s, code).expect(302);
+      const again = await visit(s, code).expect(302);
+      expect(again.headers['x-robots-tag']).toBe(first.headers['x-robots-tag']);
+      return first.headers['x-robots-tag'] as string | undefined;
+    };
+    const box = /name="crawlable" type="checkbox" value="on" (checked)?/;
+
+    // The home form: ticked, and left unticked (a browser sends nothing).
+    const manage = await managedLink(s, 'https://a.example/c', 'crawl', { crawlable: 'on' });
+    const hidden = await managedLink(s, 'https://a.example/h', 'hidden');
+    expect(await robotsOf('crawl')).toBeUndefined();
+    expect(await robotsOf('hidden')).toBe('noindex');
+    expect(box.exec((await request(s.app).get(manage).expect(200)).text)?.[1]).toBe('checked');
+    expect(box.exec((await request(s.app).get(hidden).expect(200)).text)?.[1]).toBeUndefined();
+    // The management page: unticking it says noindex again at once; a bad value changes nothing.
+    const edit = (path: string, form: object) =>
+      request(s.app).post(path).set(SAME_ORIGIN).type('form').send(form);
+    await edit(manage, { url: 'https://a.example/c' }).expect(303);
+    expect(await robotsOf('crawl')).toBe('noindex');
+    await edit(hidden, { url: 'https://a.example/h', crawlable: 'on' }).expect(303);
+    expect(await robotsOf('hidden')).toBeUndefined();
+    const refused = await edit(hidden, { url: 'https://a.example/h', crawlable: 'yes' });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain('Tick the box or leave it unticked.');
+    expect(await robotsOf('hidden')).toBeUndefined();
+
+    // The admin: a new link, its page, and its edit form.
+    const cookie = await signIn(s);
+    await adminPost(s, cookie, '/admin/links', {
+      url: 'https://a.example/admin',
+      alias: 'by-admin',
+      crawlable: 'on',
+    }).expect(303);
+    expect(await robotsOf('by-admin')).toBeUndefined();
+    const adminPage = (code: string) =>
+      request(s.app).get(`/admin/links/${code}`).set('Cookie', cookie).expect(200);
+    expect((await adminPage('by-admin')).text).toContain('<dd>May index it</dd>');
+    await adminPost(s, cookie, '/admin/links/by-admin/edit', {
+      url: 'https://a.example/admin',
+    }).expect(303);
+    expect((await adminPage('by-admin')).text).toContain('<dd>Asked not to index it</dd>');
+    expect(await robotsOf('by-admin')).toBe('noindex');
+
+    // /api/v1: omitted is off; true is on; PATCH changes it at once; a non-boolean is a 400.
+    const created = await api('post', '/links').send({
+      url: 'https://a.example/api',
+      alias: 'api-off',
+    });
+    expect(created.body.crawlable).toBe(false);
+    const on = await api('post', '/links').send({
+      url: 'https://a.example/api-on',
+      alias: 'api-on',
+      crawlable: true,
+    });
+    expect(on.body.crawlable).toBe(true);
+    expect(await robotsOf('api-on')).toBeUndefined();
+    expect((await api('patch', '/links/api-off').send({ crawlable: true })).body.crawlable).toBe(
+      true,
+    );
+    expect(await robotsOf('api-off')).toBeUndefined();
+    for (const bad of ['true', 1, null, [true]]) {
+      const res = await api('patch', '/links/api-on').send({ crawlable: bad });
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await api('get', '/links/api-on')).body.crawlable).toBe(true);
+
+    // Shlink: default off, true kept, PATCH sets it and null leaves it; get and list answer it.
+    const shl = await shlink('post', '/short-urls').send({
+      longUrl: 'https://a.example/shl',
+      customSlug: 'shl',
+      crawlable: true,
+    });
+    expect(shl.body.crawlable).toBe(true);
+    expect(await robotsOf('shl')).toBeUndefined();
+    const plain = await shlink('post', '/short-urls').send({
+      longUrl: 'https://a.example/shl-plain',
+      customSlug: 'shl-plain',
+    });
+    expect(plain.body.crawlable).toBe(false);
+    const patched = await shlink('patch', '/short-urls/shl').send({ crawlable: false });
+    expect(patched.body).toMatchObject({ crawlable: false, longUrl: 'https://a.example/shl' });
+    expect(await robotsOf('shl')).toBe('noindex');
+    await shlink('patch', '/short-urls/shl-plain').send({ crawlable: true }).expect(200);
+    await shlink('patch', '/short-urls/shl-plain').send({ crawlable: null }).expect(200);
+    expect((await shlink('get', '/short-urls/shl-plain').expect(200)).body.crawlable).toBe(true);
+    const listed = (await shlink('get', '/short-urls?orderBy=shortCode-ASC').expect(200)).body
+      .shortUrls.data as { shortCode: string; crawlable: boolean }[];
+    expect(listed.filter((u) => u.crawlable).map((u) => u.shortCode)).toEqual([
+      'api-off',
+      'api-on',
+      'hidden',
+      'shl-plain',
+    ]);
+    await shlink('patch', '/short-urls/shl').send({ crawlable: 'yes' }).expect(400);
+
+    // Kutt has no such field: its links say noindex, as every new link does.
+    await request(s.app)
+      .post('/api/v2/links')
+      .set('X-API-KEY', key)
+      .send({ target: 'https://a.example/kutt', customurl: 'ktt' })
+      .expect(201);
+    expect(await robotsOf('ktt')).toBe('noindex');
+    // A link stored before the column existed (the migration's DEFAULT) is not crawlable.
+    await s.execute(
+      `INSERT INTO urls (code, target, created, updated) VALUES ('older', 'https://a.example/older', 1, 1)`,
+    );
+    expect(await robotsOf('older')).toBe('noindex');
+    // robots.txt keeps short links open to crawlers, so that they read the redirect's answer.
+    const robots = (await request(s.app).get('/robots.txt').expect(200)).text.split('\n');
+    expect(robots).not.toContain('Disallow: /');
+    expect(robots).toContain('Disallow: /manage/');
+
+    // Export and import carry it.
+    const exported = await request(s.app).get('/admin/export.csv').set('Cookie', cookie);
+    expect(exported.status).toBe(200);
+    const lines = exported.text.split('\r\n').filter(Boolean);
+    const column = lines[0]!.split(',').indexOf('crawlable');
+    expect(column).toBeGreaterThan(-1);
+    const cells = new Map(
+      lines
+        .slice(1)
+        .map((line) => line.split(','))
+        .map((f) => [f[0], f[column]]),
+    );
+    expect([cells.get('hidden'), cells.get('crawl'), cells.get('older')]).toEqual([
+      'true',
+      'false',
+      'false',
+    ]);
+    const other = await build();
+    const imported = await request(other.app)
+      .post('/admin/import?format=snip')
+      .set({ ...SAME_ORIGIN, Cookie: await signIn(other), 'Content-Type': 'text/csv' })
+      .send(exported.text);
+    expect(imported.status).toBe(200);
+    const otherRobots = async (code: string) =>
+      (await request(other.app).get(`/${code}`).expect(302)).headers['x-robots-tag'];
+    expect(await otherRobots('hidden')).toBeUndefined();
+    expect(await otherRobots('crawl')).toBe('noindex');
+  });
 }
 
 describe('on sqlite', () => suite('sqlite'));

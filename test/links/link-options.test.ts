@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_OPTIONS,
   expiryDateValue,
+  LINK_OPTIONS,
   LinkOptionsFormSchema,
   optionFormValues,
   parseLinkOptions,
@@ -49,6 +50,7 @@ describe('parseLinkOptions: defaults', () => {
       note: null,
       rules: null,
       startsAt: null,
+      crawlable: 0,
     });
   });
 
@@ -62,6 +64,7 @@ describe('parseLinkOptions: defaults', () => {
       note: null,
       rules: null,
       starts_at: null,
+      crawlable: 0,
     });
   });
 });
@@ -204,6 +207,51 @@ describe('parseLinkOptions: query forwarding', () => {
   });
 });
 
+describe('parseLinkOptions: crawlable', () => {
+  it.each([
+    ['a door without the box', {}, 0],
+    ['the box left unticked (a browser sends nothing)', { forwardQuery_shown: '1' }, 0],
+    ['the box ticked', { crawlable: 'on' }, 1],
+    ['off, as a script may say it', { crawlable: 'off' }, 0],
+  ])('when the form sends %s, then crawlable is %i', (_, body, crawlable) => {
+    expect(optionsOf(body).crawlable).toBe(crawlable);
+  });
+
+  it.each([['true'], ['1'], ['yes'], [''], ['ON']])(
+    'when the box sends "%s", a value the checkbox never sends, then the form says so',
+    (value) => {
+      expect(errorsOf({ crawlable: value })).toEqual({
+        crawlable: 'Tick the box or leave it unticked.',
+      });
+    },
+  );
+
+  it('when a stored link is edited, then the box shows it', () => {
+    expect(optionFormValues({ ...DEFAULT_OPTIONS, crawlable: 1 }).crawlable).toBe('on');
+    expect(optionFormValues({ ...DEFAULT_OPTIONS, crawlable: 0 }).crawlable).toBe('off');
+  });
+
+  it.each([
+    ['', 0],
+    ['false', 0],
+    ['0', 0],
+    ['true', 1],
+    ['TRUE', 1],
+    ['1', 1],
+  ])('when snip’s import reads the cell "%s", then crawlable is %i', (cell, value) => {
+    expect(LINK_OPTIONS.crawlable.file.read(cell)).toEqual({ ok: true, value });
+  });
+
+  it('when the cell is anything else, then the import names it', () => {
+    expect(LINK_OPTIONS.crawlable.file.read('yes')).toEqual({
+      ok: false,
+      problem: '“yes” is not true or false.',
+    });
+    expect(LINK_OPTIONS.crawlable.file.write(1)).toBe('true');
+    expect(LINK_OPTIONS.crawlable.file.write(0)).toBe('false');
+  });
+});
+
 describe('parseLinkOptions: repeated and combined fields', () => {
   // A form (or a crafted request) that sends a field twice arrives as an array. fieldMessage()
   // looks at the value itself, so the redirect field says so too, although z.enum reports an
@@ -234,6 +282,7 @@ describe('parseLinkOptions: repeated and combined fields', () => {
       note: null,
       rules: null,
       startsAt: null,
+      crawlable: 0,
     });
   });
 

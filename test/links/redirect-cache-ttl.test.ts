@@ -10,6 +10,7 @@ function row(id: number, target = `https://example.com/${id}`): RedirectTarget {
     redirectStatus: 302,
     forwardQuery: 0,
     rules: null,
+    crawlable: 0,
     expiresAt: null,
     startsAt: null,
     maxVisits: null,

@@ -25,6 +25,7 @@ function row(id: number): RedirectTarget {
     redirectStatus: 302,
     forwardQuery: 0,
     rules: null,
+    crawlable: 0,
     expiresAt: null,
     startsAt: null,
     maxVisits: null,

@@ -277,6 +277,30 @@ describe('the redirect fast path, side by side with the Express route', () => {
     expect(expectedVisits(fast)).toEqual(expectedVisits(express));
   });
 
+  it('when a crawlable link is followed, then both leave out X-Robots-Tag, first from the database and then from the cache', async () => {
+    await createLink('crawl', { crawlable: 'on' });
+    await createLink('hidden');
+    fast.toExpress.length = 0;
+    const headers = { 'User-Agent': CHROME };
+    for (let visit = 0; visit < 2; visit += 1) {
+      const crawl = await sendBoth({ path: '/crawl', headers });
+      expect(crawl.status).toBe(302);
+      expect(crawl.headers).toEqual([
+        `X-Request-Id: ${REQUEST_ID}`,
+        'Location: https://example.com/crawl?q=1',
+        'Cache-Control: private, max-age=0',
+        'Referrer-Policy: strict-origin-when-cross-origin',
+        'Content-Length: 0',
+        'Connection: close',
+      ]);
+      const hidden = await sendBoth({ path: '/hidden', headers });
+      expect(hidden.headers).toContain('X-Robots-Tag: noindex');
+      const bot = await sendBoth({ path: '/crawl', headers: { 'User-Agent': GOOGLEBOT } });
+      expect(bot.headers).not.toContain('X-Robots-Tag: noindex');
+    }
+    expect(fast.toExpress).toEqual([]);
+  });
+
   it('when a request carries no usable id, then each side makes a new one in the same form', async () => {
     await createLink('fresh-id');
     const ids = [];

@@ -98,10 +98,12 @@ describe('exporting links', () => {
     const made = iso(NOW - 10 * DAY);
     // The title, the note, the redirect rules, the tags, whether a password is set and the
     // domain come last; none of these links has any (the default domain is empty without a
-    // BASE_URL).
+    // BASE_URL), and none is crawlable.
     const later = EXPORT_COLUMNS.indexOf('title');
     expect(records.slice(1).map((row) => row.slice(later))).toEqual(
-      records.slice(1).map(() => EXPORT_COLUMNS.slice(later).map(() => '')),
+      records
+        .slice(1)
+        .map(() => EXPORT_COLUMNS.slice(later).map((c) => (c === 'crawlable' ? 'false' : ''))),
     );
     expect(records.slice(1).map((row) => row.slice(0, later))).toEqual([
       [
