@@ -258,6 +258,11 @@ describeInBrowser('the admin in Chromium', () => {
         await checkPage(page, 'admin-import-report', mode);
         await page.goto('/report/news-story');
         await checkPage(page, 'report', mode);
+        // Each choice sits on its label's line, not above it.
+        for (const id of ['#reason-phishing', '#reason-other'])
+          await expectOnItsLabelsLine(page, id);
+        await page.goto('/admin/links/news-story');
+        for (const id of ['#block_host', '#disable_others']) await expectOnItsLabelsLine(page, id);
         expect(problems).toEqual([]);
       } finally {
         await context.close();
@@ -265,3 +270,13 @@ describeInBrowser('the admin in Chromium', () => {
     });
   }
 });
+
+/** The input's box and its label's first line overlap vertically: one row, not two. */
+async function expectOnItsLabelsLine(page: Page, selector: string): Promise<void> {
+  const input = await page.locator(selector).boundingBox();
+  const label = await page.locator(`label[for="${selector.slice(1)}"]`).boundingBox();
+  expect(input, selector).not.toBeNull();
+  expect(label, selector).not.toBeNull();
+  expect(input!.y, selector).toBeLessThan(label!.y + label!.height);
+  expect(label!.y, selector).toBeLessThan(input!.y + input!.height);
+}
