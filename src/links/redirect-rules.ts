@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
+import { rememberedBy } from '../stats/remembered.js';
 import type { RedirectStatus } from './link-options.js';
 
 /**
@@ -285,22 +286,16 @@ export function rulesToLines(rules: readonly RedirectRule[]): string {
 // Choosing the target of a visit.
 
 const DEVICE_CACHE_LIMIT = 1000;
-const devicesByAgent = new Map<string, readonly Device[]>();
 
 /**
  * The devices a User-Agent names, as Shlink reads them: a platform (ios, android, windows,
  * macos, linux, chromeos) and its class (mobile or desktop). Worked out once per User-Agent
  * string and kept (a bounded map, emptied when full): the same browsers come back all day.
  */
-export function devicesOf(userAgent: string): readonly Device[] {
-  let devices = devicesByAgent.get(userAgent);
-  if (devices === undefined) {
-    devices = classify(userAgent);
-    if (devicesByAgent.size >= DEVICE_CACHE_LIMIT) devicesByAgent.clear();
-    devicesByAgent.set(userAgent, devices);
-  }
-  return devices;
-}
+export const devicesOf: (userAgent: string) => readonly Device[] = rememberedBy(
+  DEVICE_CACHE_LIMIT,
+  classify,
+);
 
 function classify(agent: string): readonly Device[] {
   if (/\b(?:iPhone|iPad|iPod)\b/.test(agent)) return ['ios', 'mobile'];

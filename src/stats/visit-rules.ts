@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isbot } from 'isbot';
+import { rememberedBy } from './remembered.js';
 
 /**
  * Whether a request to a short link counts as a visit: a GET from something that is not a known
@@ -19,23 +20,15 @@ export function isCountedVisit(req: Pick<IncomingMessage, 'method' | 'headers'>)
 export const REMEMBERED_AGENTS = 1000;
 /** Longer agents are judged each time, so the map stays small (a few hundred KB at most). */
 const REMEMBERED_AGENT_LENGTH = 512;
-const botAgents = new Map<string, boolean>();
 
 /**
  * isbot runs one large regular expression per call, a noticeable part of a redirect's time;
  * visitors' browsers send few distinct agents, so each answer is remembered.
  */
 function isBotAgent(agent: string): boolean {
-  let bot = botAgents.get(agent);
-  if (bot === undefined) {
-    bot = isbot(agent);
-    if (agent.length <= REMEMBERED_AGENT_LENGTH) {
-      if (botAgents.size >= REMEMBERED_AGENTS) botAgents.clear();
-      botAgents.set(agent, bot);
-    }
-  }
-  return bot;
+  return agent.length <= REMEMBERED_AGENT_LENGTH ? rememberedBot(agent) : isbot(agent);
 }
+const rememberedBot = rememberedBy(REMEMBERED_AGENTS, isbot);
 
 /**
  * The host of the page the visitor came from, lower-case; '' when there is none, it is not

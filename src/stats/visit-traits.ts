@@ -1,4 +1,5 @@
 import Bowser from 'bowser';
+import { rememberedBy } from './remembered.js';
 
 /**
  * What a visit's headers say about the visitor's software, reduced to a few coarse keys that the
@@ -106,26 +107,20 @@ const DEVICE_BY_TYPE: ReadonlyMap<string, DeviceKey> = new Map([
 export const PARSED_AGENT_LENGTH = 512;
 /** Agents whose traits are remembered; the memo is emptied when it is full. */
 export const REMEMBERED_TRAITS = 10_000;
+const rememberedTraits = rememberedBy(REMEMBERED_TRAITS, parseTraits);
 
 const UNKNOWN_TRAITS: VisitTraits = Object.freeze({
   browser: 'unknown',
   os: 'unknown',
   device: 'unknown',
 });
-const traitsByAgent = new Map<string, VisitTraits>();
 let parses = 0;
 
 /** The browser family, operating system family and device class a User-Agent names. */
 export function traitsOf(userAgent: string): VisitTraits {
   const agent =
     userAgent.length > PARSED_AGENT_LENGTH ? userAgent.slice(0, PARSED_AGENT_LENGTH) : userAgent;
-  let traits = traitsByAgent.get(agent);
-  if (traits === undefined) {
-    traits = parseTraits(agent);
-    if (traitsByAgent.size >= REMEMBERED_TRAITS) traitsByAgent.clear();
-    traitsByAgent.set(agent, traits);
-  }
-  return traits;
+  return rememberedTraits(agent);
 }
 
 /** How many User-Agents have really been parsed since the process started (for tests and the bench). */
@@ -175,13 +170,7 @@ const WEIGHT = /^q=(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/i;
 export function firstLanguage(acceptLanguage: string | undefined): string {
   if (acceptLanguage === undefined || acceptLanguage.length > LANGUAGE_HEADER_LENGTH)
     return 'unknown';
-  let language = languageByHeader.get(acceptLanguage);
-  if (language === undefined) {
-    language = parseFirstLanguage(acceptLanguage);
-    if (languageByHeader.size >= REMEMBERED_LANGUAGE_HEADERS) languageByHeader.clear();
-    languageByHeader.set(acceptLanguage, language);
-  }
-  return language;
+  return rememberedLanguage(acceptLanguage);
 }
 
 /**
@@ -189,7 +178,7 @@ export function firstLanguage(acceptLanguage: string | undefined): string {
  * distinct ones, so a visit costs a lookup, not a parse; the memo is emptied when it is full.
  */
 export const REMEMBERED_LANGUAGE_HEADERS = 1000;
-const languageByHeader = new Map<string, string>();
+const rememberedLanguage = rememberedBy(REMEMBERED_LANGUAGE_HEADERS, parseFirstLanguage);
 
 function parseFirstLanguage(acceptLanguage: string): string {
   let best = 'unknown';
