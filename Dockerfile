@@ -58,6 +58,7 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY views ./views
+COPY locales ./locales
 COPY public ./public
 COPY migrations ./migrations
 COPY scripts ./scripts

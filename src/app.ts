@@ -44,7 +44,8 @@ import { countRequests } from './metrics/request-metrics.js';
 import { createPrivacyRoutes } from './privacy/privacy-routes.js';
 import { createQrRoutes } from './qr/qr-routes.js';
 import { createImportReportStore } from './transfer/import-report-store.js';
-import { pageHelpers } from './page-helpers.js';
+import { pageHelpers, pageHelpersIn } from './page-helpers.js';
+import { languagePages } from './http/page-language.js';
 import { serveRobotsTxt } from './http/robots.js';
 import type { Services } from './services.js';
 import { verifyUtf8Form } from './http/utf8-body.js';
@@ -172,6 +173,11 @@ export function assembleApp(services: Services): {
     backupDownload: store.writeBackup !== null,
     // STATISTICS: with `basic`, the statistics pages show days only, and say why.
     statisticsKept: config.statistics,
+  });
+  languagePages(app, {
+    defaultLanguage: config.defaultLanguage,
+    secureCookies: secure,
+    localsFor: pageHelpersIn,
   });
 
   app.use(logRequests(logger, redactPath));

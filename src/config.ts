@@ -2,6 +2,7 @@ import { z } from 'zod';
 import path from 'node:path';
 import { parseDatabaseTarget, redactDatabaseUrl } from './db/database-url.js';
 import { DEFAULT_MIGRATIONS_DIR } from './db/migrations-dir.js';
+import { LANGUAGES, supportedLanguage, type LanguageTag } from './i18n/languages.js';
 import { parseRateLimit, type RateLimitRule } from './http/rate-limits.js';
 import { INITIAL_KEY_PATTERN } from './keys/key-service.js';
 
@@ -191,6 +192,13 @@ export const ConfigSchema = z.object({
   STATISTICS: setting<'full' | 'basic'>('STATISTICS', 'full', (raw) =>
     raw === 'full' || raw === 'basic' ? raw : { error: 'must be full or basic' },
   ),
+  // The pages' language for a visitor who accepts none snip has (no Accept-Language, or only others).
+  DEFAULT_LANGUAGE: setting<LanguageTag>('DEFAULT_LANGUAGE', 'en', (raw) => {
+    const language = supportedLanguage(raw);
+    return language !== undefined && language.toLowerCase() === raw.toLowerCase()
+      ? language
+      : { error: `must be one of ${LANGUAGES.map((l) => l.tag).join(', ')}` };
+  }),
   // How long a PostgreSQL migration run waits for another machine's (src/db/migrations.postgres.ts).
   MIGRATION_LOCK_TIMEOUT: setting('MIGRATION_LOCK_TIMEOUT', 60_000, (raw) => {
     const match = /^(\d+)\s*(s|min)$/.exec(raw);
@@ -273,6 +281,8 @@ export type Config = Readonly<{
    * visitor's keyed hash to the statistics; `basic`: its day and referring host only.
    */
   statistics: 'full' | 'basic';
+  /** The pages' language when the visitor's Accept-Language names none snip has. */
+  defaultLanguage: LanguageTag;
   /** How long a PostgreSQL migration run waits for the lock another run holds. */
   migrationLockTimeoutMs: number;
   /** null when RATE_LIMITS=off. */
@@ -338,6 +348,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
       ? path.resolve(cwd ?? process.cwd(), parsed.GEOIP_DATABASE)
       : null,
     statistics: parsed.STATISTICS,
+    defaultLanguage: parsed.DEFAULT_LANGUAGE,
     migrationLockTimeoutMs: parsed.MIGRATION_LOCK_TIMEOUT,
     rateLimits: parsed.RATE_LIMITS
       ? Object.freeze({

@@ -1,4 +1,6 @@
-import { PAGE_LANGUAGE } from './http/page-language.js';
+import { translator, type Text } from './i18n/catalog.js';
+import { formatsOf } from './i18n/formats.js';
+import type { LanguageTag } from './i18n/languages.js';
 import { formatInstant, lastDayBefore } from './links/link-limits.js';
 import { DEFAULT_OPTIONS, FORM_FIELDS, optionFormValues } from './links/link-options.js';
 import { TAGS_FIELD } from './links/tags.js';
@@ -8,8 +10,6 @@ import { NO_UTM, UTM_FIELDS } from './links/utm.js';
 export function pageHelpers(asset: (name: string) => string) {
   return {
     asset,
-    /** The language pages are written in (`<html lang>`); a request may choose another in res.locals. */
-    pageLanguage: PAGE_LANGUAGE,
     /** The form fields of the link options, the tags, the UTM builder's and the password, in the forms' order. */
     optionFields: [
       ...Object.values(FORM_FIELDS),
@@ -23,22 +23,41 @@ export function pageHelpers(asset: (name: string) => string) {
       [TAGS_FIELD]: '',
       ...NO_UTM,
     } as Readonly<Record<string, string>>,
-    /** `2026-11-25 14:03 UTC`: one unambiguous format, whatever the reader's locale. */
+  };
+}
+
+const languageHelpers = new Map<LanguageTag, object>();
+
+/**
+ * Helpers every view may call that depend on the page's language, made once per language:
+ * `t` (a message of the catalog), `fmt` (Intl's dates and numbers) and the formatters below.
+ */
+export function pageHelpersIn(language: LanguageTag): object {
+  let helpers = languageHelpers.get(language);
+  if (helpers) return helpers;
+  const t = translator(language);
+  const fmt = formatsOf(language);
+  helpers = {
+    t,
+    fmt,
+    /** A service's message: a Text worded in the page's language (a string is shown as it is). */
+    say: (message: Text | string): string =>
+      typeof message === 'string' ? message : t.say(message),
+    formatCount: fmt.count,
+    /** A moment to the minute, its time zone (UTC) stated; a time damaged in the database is shown as such. */
     formatTime(epochMs: number | null): string {
       if (epochMs === null) return '—';
-      // A time damaged in the database is shown as such; the rest of the page still renders.
-      const iso = formatInstant(epochMs);
-      return iso === null ? 'invalid time' : `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+      return formatInstant(epochMs) === null ? t('format.invalidTime') : fmt.time(epochMs);
     },
     formatDate(epochMs: number): string {
-      return formatInstant(epochMs)?.slice(0, 10) ?? 'invalid date';
+      return formatInstant(epochMs) === null ? t('format.invalidDate') : fmt.date(epochMs);
     },
     /** The last UTC day on which a link that stops at `expiresAt` still works. */
     formatLastDay(expiresAt: number): string {
-      return lastDayBefore(expiresAt) || 'invalid date';
-    },
-    formatCount(n: number): string {
-      return n.toLocaleString('en');
+      const day = lastDayBefore(expiresAt);
+      return day ? fmt.day(day) : t('format.invalidDate');
     },
   };
+  languageHelpers.set(language, helpers);
+  return helpers;
 }

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       migrationsDir: DEFAULT_MIGRATIONS_DIR,
       geoipDatabase: null,
       statistics: 'full',
+      defaultLanguage: 'en',
       migrationLockTimeoutMs: 60_000,
       rateLimits: {
         create: { points: 60, seconds: 3600, text: '60/h' },

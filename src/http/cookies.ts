@@ -31,6 +31,14 @@ export const SNIP_COOKIES = {
       'Set after the right password was entered for a password-protected link, and sent only to that link’s address. It holds the link’s code, its expiry and a signature — not the password — so the password is not asked again at once.',
     maxAgeSeconds: 86_400,
   },
+  /** The language a visitor chose from a page's footer. */
+  language: {
+    name: 'snip_lang',
+    path: '/',
+    purpose:
+      'Set when a language is chosen at the foot of a page. It holds that language’s tag (such as “de”), so the next pages are in it too.',
+    maxAgeSeconds: 365 * 86_400,
+  },
   /** The admin's session. */
   admin: {
     name: 'snip_admin',

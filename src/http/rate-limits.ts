@@ -1,3 +1,4 @@
+import { englishOf, text, type Text } from '../i18n/catalog.js';
 import net from 'node:net';
 import type { Request, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -133,9 +134,14 @@ export async function checkLimit(
 
 /** "in 40 seconds", "in 12 minutes", "in 2 hours": when a refused client may try again. */
 export function retryIn(seconds: number): string {
-  if (seconds < 90) return `in ${seconds} second${seconds === 1 ? '' : 's'}`;
-  if (seconds < 90 * 60) return `in ${Math.ceil(seconds / 60)} minutes`;
-  return `in ${Math.ceil(seconds / 3600)} hours`;
+  return englishOf(retryInText(seconds));
+}
+
+/** retryIn as a Text, for a page in the reader's language. */
+export function retryInText(seconds: number): Text {
+  if (seconds < 90) return text('time.inSeconds', { count: seconds });
+  if (seconds < 90 * 60) return text('time.inMinutes', { count: Math.ceil(seconds / 60) });
+  return text('time.inHours', { count: Math.ceil(seconds / 3600) });
 }
 
 /** Counts a request against one limit; null when limits are off. */

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
-import { retryIn, type FailureLimit } from '../http/rate-limits.js';
+import { retryInText, type FailureLimit } from '../http/rate-limits.js';
+import { text, type Text } from '../i18n/catalog.js';
 import type { LinkService } from './link-service.js';
 import type { Link } from './link.js';
 import {
@@ -40,7 +41,7 @@ type Protected = Link & { passwordHash: string };
  * link is 429. The target appears only in the `Location` of a redirect the password allowed.
  */
 export function createPasswordGate(deps: PasswordGateDeps) {
-  function showForm(req: Request, res: Response, link: Link, status: number, error?: string) {
+  function showForm(req: Request, res: Response, link: Link, status: number, error?: Text) {
     // The form's answer is a redirect to the target, wherever it is: a CSP `form-action 'self'`
     // would make the browser stop there. Any web origin, then — naming the target's would show it.
     const policy = res.getHeader('Content-Security-Policy');
@@ -63,13 +64,7 @@ export function createPasswordGate(deps: PasswordGateDeps) {
   }
 
   function tooMany(req: Request, res: Response, link: Link, resetSeconds: number) {
-    showForm(
-      req,
-      res,
-      link,
-      429,
-      `Too many wrong passwords from your network for this link. Try again ${retryIn(resetSeconds)}.`,
-    );
+    showForm(req, res, link, 429, text('password.tooMany', { when: retryInText(resetSeconds) }));
   }
 
   /** Whether the request carries a cookie that unlocks this link now. */
@@ -85,7 +80,7 @@ export function createPasswordGate(deps: PasswordGateDeps) {
   async function refuse(req: Request, res: Response, link: Link) {
     deps.onFailure();
     await deps.limit.fail(req, link.code);
-    showForm(req, res, link, 401, 'That is not the password of this link.');
+    showForm(req, res, link, 401, text('password.wrong'));
   }
 
   return {
@@ -107,7 +102,7 @@ export function createPasswordGate(deps: PasswordGateDeps) {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const password = body.password;
       if (typeof password !== 'string' || password === '') {
-        return showForm(req, res, link, 400, 'Enter the password of this link.');
+        return showForm(req, res, link, 400, text('password.missing'));
       }
       const verdict = await deps.limit.check(req, link.code, res);
       if (verdict?.limited) return tooMany(req, res, link, verdict.resetSeconds);

@@ -143,7 +143,7 @@ describe('the forms', () => {
     setup();
     const manage = await created({ starts_at: '2027-01-01T09:00:30Z', expires_on: '2027-02-01' });
     const page = await request(t.app).get(manage).expect(200);
-    expect(page.text).toContain('Scheduled — it starts working at 2027-01-01 09:00 UTC');
+    expect(page.text).toContain('Scheduled — it starts working at Jan 1, 2027, 09:00 UTC');
     expect(page.text).toContain('value="2027-01-01T09:00:30.000"');
 
     await request(t.app)
@@ -206,7 +206,7 @@ describe('the forms', () => {
     }).expect(303);
     expect(startOf('adm')).toBe(START);
     const page = await request(t.app).get('/admin/links/adm').set('Cookie', cookie).expect(200);
-    expect(page.text).toContain('Scheduled — starts at 2027-01-01 09:00 UTC');
+    expect(page.text).toContain('Scheduled — starts at Jan 1, 2027, 09:00 UTC');
     expect(page.text).toContain('value="2027-01-01T09:00"');
     const list = await request(t.app)
       .get('/admin?state=scheduled')

@@ -216,7 +216,7 @@ describe('link states', () => {
     const res = await visit(code).expect(410);
     expect(res.headers.location).toBeUndefined();
     expect(res.text).toContain('This link has expired');
-    expect(res.text).toContain('2026-11-26');
+    expect(res.text).toContain('Nov 26, 2026');
   });
 
   it('when the visit limit is reached, then the next visit answers 410 saying so', async () => {
@@ -312,7 +312,7 @@ describe('visit counting', () => {
     expect(res.text).toMatch(/>news\.example<\/th>\s*<td class="num">2<\/td>/);
     expect(res.text).toMatch(/>blog\.example<\/th>\s*<td class="num">1<\/td>/);
     expect(res.text).toContain('Direct (no referrer)');
-    expect(res.text).toContain('2026-11-26 12:00 UTC');
+    expect(res.text).toContain('Nov 26, 2026, 12:00 UTC');
     expect(res.text).toContain(
       '<tr><td>2026-11-26</td><td class="num">1</td><td class="num">1</td></tr>',
     );
@@ -466,7 +466,7 @@ describe('preview and QR codes', () => {
     expect(res.text).toMatch(
       /<a class="button button--primary" href="https:\/\/xn--pple-43d\.com\/[^"]*" rel="noopener noreferrer">/,
     );
-    expect(res.text).toContain('2026-11-25 12:00 UTC');
+    expect(res.text).toContain('Nov 25, 2026, 12:00 UTC');
   });
 
   it('when the host has letters outside ASCII, then the preview says so, names the punycode host, and calls ü no foreign letter', async () => {

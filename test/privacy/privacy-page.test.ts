@@ -183,6 +183,9 @@ describe('the privacy page', () => {
       .send({ password: ADMIN_PASSWORD })
       .expect(303);
     cookieNames(signIn).forEach((name) => set.add(name));
+    // A language chosen at the foot of a page.
+    const chosen = await request(app).get('/?lang=en').expect(200);
+    cookieNames(chosen).forEach((name) => set.add(name));
 
     expect([...set].sort()).toEqual(
       Object.values(SNIP_COOKIES)

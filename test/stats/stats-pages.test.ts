@@ -263,9 +263,8 @@ describe('the statistics section of the management page', () => {
     setup();
     const { manage, id } = await create();
     await recordVisits(id);
-    t.app.locals.pageLanguage = 'de';
-    const html = (await request(t.app).get(manage).expect(200)).text;
-    expect(html).toContain('<html lang="de">');
+    const html = (await request(t.app).get(manage).set('Accept-Language', 'de').expect(200)).text;
+    expect(html).toContain('<html lang="de" dir="ltr">');
     expect(listOf(html, 'country')).toMatch(barRow('Deutschland', 4, 3));
     expect(listOf(html, 'language')).toMatch(barRow('Deutsch', 3, 2));
   });

@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IntlMessageFormat } from 'intl-messageformat';
+import { LANGUAGES, SOURCE_LANGUAGE, type LanguageTag } from './languages.js';
+
+/**
+ * The catalogs: `locales/<tag>.json`, one per language, each a flat object of message keys to
+ * ICU MessageFormat strings (`{name}`, `{count, plural, one {# link} other {# links}}`, rich-text
+ * tags `<link>…</link>` for the few messages that hold a link). `en.json` is the source: every
+ * other catalog has exactly its keys (test/i18n/catalogs.test.ts).
+ *
+ * How to use (a page, through the `t` every view gets; a door, for a Text from a service):
+ *
+ *   const t = translator('de');
+ *   t('notFound.title');                               // "Nicht gefunden"
+ *   t('time.inMinutes', { count: 3 });                 // German plural rules and digits
+ *   t.html('password.lede', { code, c: (s) => `<code>${s}</code>` }); // values escaped
+ *   const said = text('password.tooMany', { when: retryInText(90) }); // from a service
+ *   t.say(said);                                       // on a page
+ *   englishOf(said);                                   // in an API's answer
+ */
+
+// Both src/i18n/ and dist/i18n/ sit two levels below the project root.
+const LOCALES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'locales');
+
+export type Values = Readonly<Record<string, string | number>>;
+/** A Text's values: a nested Text ("in 5 minutes") is worded in the same language first. */
+export type TextValues = Readonly<Record<string, string | number | Text>>;
+export type HtmlValues = Readonly<Record<string, string | number | ((chunks: string) => string)>>;
+
+/** A sentence a service says, to be worded in the reader's language: a catalog key and its values. */
+export type Text = Readonly<{ key: string; values?: TextValues }>;
+
+export function text(key: string, values?: TextValues): Text {
+  return values === undefined ? { key } : { key, values };
+}
+
+export type Translate = ((key: string, values?: Values) => string) & {
+  /** A message with rich-text tags as HTML: its values escaped, each tag a function's markup. */
+  html(key: string, values?: HtmlValues): string;
+  /** A service's Text, worded. */
+  say(text: Text): string;
+  readonly language: LanguageTag;
+};
+
+function readCatalog(tag: string): Record<string, string> {
+  const file = path.join(LOCALES, `${tag}.json`);
+  if (!fs.existsSync(file)) return {};
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+}
+
+/** Every language's catalog, read once. */
+export const CATALOGS: ReadonlyMap<LanguageTag, Readonly<Record<string, string>>> = new Map(
+  LANGUAGES.map((l) => [l.tag, readCatalog(l.tag)]),
+);
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+const translators = new Map<LanguageTag, Translate>();
+
+/**
+ * The translate function of a language, made once per language. A key its catalog lacks is
+ * worded from English, and a key no catalog has is shown as itself (the catalog test keeps both
+ * from happening); a message without `{` or `<` is its own text, with no formatter at all.
+ */
+export function translator(language: LanguageTag): Translate {
+  const made = translators.get(language);
+  if (made) return made;
+  const catalog = CATALOGS.get(language)!;
+  const source = CATALOGS.get(SOURCE_LANGUAGE)!;
+  const compiled = new Map<string, IntlMessageFormat | string>();
+  const formatOf = (key: string): IntlMessageFormat | string => {
+    let format = compiled.get(key);
+    if (format === undefined) {
+      const own = catalog[key];
+      const message = own ?? source[key] ?? key;
+      const locale = own === undefined ? SOURCE_LANGUAGE : language;
+      format = /[{<]/.test(message) ? new IntlMessageFormat(message, locale) : message;
+      compiled.set(key, format);
+    }
+    return format;
+  };
+  const t = ((key: string, values?: Values): string => {
+    const format = formatOf(key);
+    if (typeof format === 'string') return format;
+    return String(format.format(values as Record<string, string | number>));
+  }) as Translate;
+  t.html = (key, values = {}) => {
+    const format = formatOf(key);
+    if (typeof format === 'string') return format;
+    const safe: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(values)) {
+      safe[name] =
+        typeof value === 'function'
+          ? (chunks: unknown[]) => value(chunks.join(''))
+          : typeof value === 'string'
+            ? escapeHtml(value)
+            : value;
+    }
+    const parts = format.format(safe);
+    return Array.isArray(parts) ? parts.join('') : String(parts);
+  };
+  t.say = (said) => {
+    if (said.values === undefined) return t(said.key);
+    const values: Record<string, string | number> = {};
+    for (const [name, value] of Object.entries(said.values))
+      values[name] = typeof value === 'object' ? t.say(value) : value;
+    return t(said.key, values);
+  };
+  Object.defineProperty(t, 'language', { value: language });
+  translators.set(language, t);
+  return t;
+}
+
+/** A service's Text in English: what the APIs and the logs say. */
+export function englishOf(said: Text): string {
+  return translator(SOURCE_LANGUAGE).say(said);
+}

@@ -1,0 +1,48 @@
+import type { LanguageTag } from './languages.js';
+
+/** Dates, times and numbers as a page in `language` writes them, through Intl; made once per language. */
+export type Formats = Readonly<{
+  /** 1,234 · 1.234 · 1 234 */
+  count(n: number): string;
+  /** A moment to the minute, its time zone (UTC) stated: "25 Nov 2026, 14:03 UTC". */
+  time(epochMs: number): string;
+  /** A UTC day: "25 Nov 2026". */
+  date(epochMs: number): string;
+  /** A UTC day given as `YYYY-MM-DD`. */
+  day(isoDay: string): string;
+}>;
+
+const made = new Map<LanguageTag, Formats>();
+
+export function formatsOf(language: LanguageTag): Formats {
+  const known = made.get(language);
+  if (known) return known;
+  const number = new Intl.NumberFormat(language);
+  const time = new Intl.DateTimeFormat(language, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: 'UTC',
+    timeZoneName: 'short',
+  });
+  const date = new Intl.DateTimeFormat(language, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    timeZone: 'UTC',
+  });
+  const formats: Formats = {
+    count: (n) => number.format(n),
+    time: (epochMs) => time.format(epochMs),
+    date: (epochMs) => date.format(epochMs),
+    day: (isoDay) => {
+      const epochMs = Date.parse(`${isoDay}T00:00:00Z`);
+      return Number.isNaN(epochMs) ? isoDay : date.format(epochMs);
+    },
+  };
+  made.set(language, formats);
+  return formats;
+}
