@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { URLSearchParams } from 'node:url';
 import autocannon from 'autocannon';
 
 const ROUNDS = 4;
