@@ -12,28 +12,33 @@ export type Formats = Readonly<{
   day(isoDay: string): string;
 }>;
 
+/** A moment to the minute, in UTC, its zone written out. */
+export const TIME_OPTIONS: Intl.DateTimeFormatOptions = {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  timeZone: 'UTC',
+  timeZoneName: 'short',
+};
+/** A UTC day. */
+export const DATE_OPTIONS: Intl.DateTimeFormatOptions = {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  timeZone: 'UTC',
+};
+
 const made = new Map<LanguageTag, Formats>();
 
 export function formatsOf(language: LanguageTag): Formats {
   const known = made.get(language);
   if (known) return known;
   const number = new Intl.NumberFormat(language);
-  const time = new Intl.DateTimeFormat(language, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone: 'UTC',
-    timeZoneName: 'short',
-  });
-  const date = new Intl.DateTimeFormat(language, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    timeZone: 'UTC',
-  });
+  const time = new Intl.DateTimeFormat(language, TIME_OPTIONS);
+  const date = new Intl.DateTimeFormat(language, DATE_OPTIONS);
   const formats: Formats = {
     count: (n) => number.format(n),
     time: (epochMs) => time.format(epochMs),

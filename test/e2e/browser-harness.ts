@@ -9,6 +9,7 @@ import {
   type Page,
 } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { DATE_OPTIONS, TIME_OPTIONS } from '../../src/i18n/formats.js';
 import { findFreePort, startProcess, waitForHealthy } from '../support/server-process.js';
 import { createTempDir, createTestDatabase } from '../support/test-app.js';
 
@@ -264,7 +265,23 @@ export async function steadyForScreenshot(page: Page): Promise<void> {
     SCREENSHOT_DAY - Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   await page.evaluate(String.raw`(() => {
     const day = (d) => new Date(Date.parse(d + 'T00:00:00Z') + ${shiftMs}).toISOString().slice(0, 10);
-    const fix = (text) => text
+    // Dates and times as the page's language writes them (src/i18n/formats.ts), for the last
+    // 400 days: each becomes the same distance from the screenshots' day, at 09:41.
+    const language = document.documentElement.lang || 'en';
+    const dateFormat = new Intl.DateTimeFormat(language, ${JSON.stringify(DATE_OPTIONS)});
+    const timeFormat = new Intl.DateTimeFormat(language, ${JSON.stringify(TIME_OPTIONS)});
+    const escape = (s) => s.replace(/[.*+?^$${'{'}}()|[\]\\]/g, '\\$&');
+    const today = Date.UTC(${now.getUTCFullYear()}, ${now.getUTCMonth()}, ${now.getUTCDate()});
+    const shifted = [];
+    for (let k = -400; k <= 1; k++) {
+      const at = today + k * 86400000;
+      const steady = at + ${shiftMs} + (9 * 60 + 41) * 60000;
+      const pattern = escape(timeFormat.format(at)).replace('00:00', '\\d{2}:\\d{2}');
+      shifted.push([new RegExp(pattern, 'g'), timeFormat.format(steady)]);
+      shifted.push([new RegExp(escape(dateFormat.format(at)), 'g'), dateFormat.format(steady)]);
+    }
+    const intl = (text) => shifted.reduce((t, [pattern, steady]) => t.replace(pattern, steady), text);
+    const fix = (text) => intl(text)
       .replace(/\b(\d{4}-\d{2}-\d{2})( \d{2}:\d{2} UTC)?/g, (_, d, t) => day(d) + (t ? ' 09:41 UTC' : ''))
       .replace(/(\/manage\/)[A-Za-z0-9_-]{20,}/g, '$1k3Vb8qXw2LmN7pRt5YcZ0aHdE4sJ');
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);

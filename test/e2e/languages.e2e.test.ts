@@ -130,28 +130,27 @@ const ADMIN_PAGES = [
 
 /** How far the page reaches past the viewport's right (or, right to left, left) edge. */
 function sidewaysOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => {
+  return page.evaluate(`(() => {
     const root = document.scrollingElement ?? document.documentElement;
     return root.scrollWidth - root.clientWidth;
-  });
+  })()`);
 }
 
 /** The elements that stick out of the viewport sideways, to name in a failure. */
 function outsiders(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
+  return page.evaluate(`(() => {
     const width = document.documentElement.clientWidth;
-    const found: string[] = [];
+    const found = [];
     for (const element of document.body.querySelectorAll('*')) {
       const box = element.getBoundingClientRect();
       if (box.width > 0 && (box.right > width + 0.5 || box.left < -0.5)) {
         const classes = element.getAttribute('class');
-        found.push(
-          `${element.tagName.toLowerCase()}${classes ? `.${classes.split(' ').join('.')}` : ''} (${Math.round(box.left)}–${Math.round(box.right)})`,
-        );
+        found.push(element.tagName.toLowerCase() + (classes ? '.' + classes.split(' ').join('.') : '') +
+          ' (' + Math.round(box.left) + '–' + Math.round(box.right) + ')');
       }
     }
     return found.slice(0, 12);
-  });
+  })()`);
 }
 
 async function expectFits(page: Page, what: string): Promise<void> {
