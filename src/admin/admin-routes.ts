@@ -2,7 +2,8 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import type { AbuseService } from '../abuse/abuse-service.js';
 import { HttpError } from '../http/http-error.js';
-import { retryIn, type RequestLimit } from '../http/rate-limits.js';
+import { retryIn, retryInText, type RequestLimit } from '../http/rate-limits.js';
+import { text, type Text } from '../i18n/catalog.js';
 import { requireFormBody, stringFields } from '../http/form-values.js';
 import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
@@ -136,32 +137,38 @@ const BulkSchema = z.object({
   code: z.union([z.string(), z.array(z.string()).max(PER_PAGE)]).transform((c) => [c].flat()),
 });
 
+/** Why a ban was refused, in the page's words (the issue's message names the Text). */
+const BAN_REASON_ERRORS = {
+  missing: text('admin.link.ban.missingReason'),
+  tooLong: text('admin.link.ban.reasonTooLong'),
+} as const;
+
 const BanSchema = z.object({
-  reason: z.string().trim().min(1, { error: 'Say why the link is banned.' }).max(200),
+  reason: z.string().trim().min(1, { error: 'missing' }).max(200, { error: 'tooLong' }),
   block_host: z.literal('on').optional(),
   disable_others: z.literal('on').optional(),
 });
 
 /** Notices after a change (Post/Redirect/Get), picked from a Map so no request finds another key. */
-const NOTICES: ReadonlyMap<string, string> = new Map([
-  ['created', 'The link is created.'],
-  ['disabled', 'The link is disabled.'],
-  ['enabled', 'The link is enabled again.'],
-  ['deleted', 'The link is deleted; its code is never given out again.'],
-  ['banned', 'The link is banned: visitors see that it was removed for abuse.'],
-  ['unbanned', 'The ban is lifted.'],
-  ['dismissed', 'The reports about this link are dismissed.'],
-  ['saved', 'The changes are saved.'],
-  ['password-removed', 'The password is removed: the link redirects without it.'],
-  ['bulk', 'The selected links are changed.'],
-  ['tagged', 'The tag is added to the selected links.'],
-  ['untagged', 'The tag is removed from the selected links.'],
-  ['blocked', 'The host is on the blocklist.'],
-  ['unblocked', 'The host is off the blocklist.'],
-  ['revoked', 'The key is revoked.'],
+const NOTICES: ReadonlyMap<string, Text> = new Map([
+  ['created', text('admin.flash.created')],
+  ['disabled', text('admin.flash.disabled')],
+  ['enabled', text('admin.flash.enabled')],
+  ['deleted', text('admin.flash.deleted')],
+  ['banned', text('admin.flash.banned')],
+  ['unbanned', text('admin.flash.unbanned')],
+  ['dismissed', text('admin.flash.dismissed')],
+  ['saved', text('admin.flash.saved')],
+  ['password-removed', text('admin.flash.passwordRemoved')],
+  ['bulk', text('admin.flash.bulk')],
+  ['tagged', text('admin.flash.tagged')],
+  ['untagged', text('admin.flash.untagged')],
+  ['blocked', text('admin.flash.blocked')],
+  ['unblocked', text('admin.flash.unblocked')],
+  ['revoked', text('admin.flash.revoked')],
 ]);
 
-function noticeOf(req: Request): string | undefined {
+function noticeOf(req: Request): Text | undefined {
   return typeof req.query.done === 'string' ? NOTICES.get(req.query.done) : undefined;
 }
 
@@ -193,13 +200,13 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       return render(
         res,
         'sign-in',
-        { error: `Too many attempts. Try again ${retryIn(verdict.resetSeconds)}.` },
+        { error: text('admin.signIn.tooMany', { when: retryInText(verdict.resetSeconds) }) },
         429,
       );
     }
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
     if (!deps.auth.passwordMatches(password)) {
-      return render(res, 'sign-in', { error: 'That is not the admin password.' }, 401);
+      return render(res, 'sign-in', { error: text('admin.signIn.wrong') }, 401);
     }
     await deps.auth.signIn(req, res);
     res.redirect(303, '/admin');
@@ -304,7 +311,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     req: Request,
     res: Response,
     query: ListQuery,
-    page: { notice?: string; bulk?: { tag: string; codes: string[]; error: string } },
+    page: { notice?: Text; bulk?: { tag: string; codes: string[]; error: Text | string } },
     status = 200,
   ) {
     const filterTags = parseTagList(query.tags);
@@ -428,7 +435,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       });
     }
     const password = PasswordFieldSchema.safeParse(body);
-    if (!password.success) return refuse(400, { password: 'Send the password once.' });
+    if (!password.success) return refuse(400, { password: text('admin.new.passwordOnce') });
     const result = await deps.links.shorten(
       {
         url: fields.url?.trim() ?? '',
@@ -453,7 +460,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     page: {
       /** The statistics' period as the page's query asks for it (?days=, ?from=&to=). */
       statsQuery: unknown;
-      notice?: string;
+      notice?: Text;
       banErrors?: object;
       banValues?: object;
       editErrors?: object;
@@ -568,7 +575,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         status,
       );
     const url = stringFields(body).url;
-    if (typeof url !== 'string') return refuse(400, { url: 'Send one URL.' });
+    if (typeof url !== 'string') return refuse(400, { url: text('admin.link.edit.oneUrl') });
     const form = parseLinkForm(body, deps.now());
     if (!form.ok) return refuse(422, form.errors);
     const result = await deps.links.update(
@@ -592,7 +599,12 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         link,
         {
           statsQuery: {},
-          banErrors: { reason: parsed.error.issues[0]?.message ?? 'Say why the link is banned.' },
+          banErrors: {
+            reason:
+              parsed.error.issues[0]?.message === 'tooLong'
+                ? BAN_REASON_ERRORS.tooLong
+                : BAN_REASON_ERRORS.missing,
+          },
           banValues: stringFields(req.body),
         },
         422,
@@ -647,7 +659,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
           hosts: await deps.abuse.blockedHosts(),
           notice: undefined,
           values: stringFields(req.body),
-          error: 'Enter a host name such as phish.example.',
+          error: text('admin.blocklist.badHost'),
         },
         422,
       );
