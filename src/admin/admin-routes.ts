@@ -2,7 +2,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import type { AbuseService } from '../abuse/abuse-service.js';
 import { HttpError } from '../http/http-error.js';
-import { retryIn, retryInText, type RequestLimit } from '../http/rate-limits.js';
+import { retryInText, type RequestLimit } from '../http/rate-limits.js';
 import { text, type Text } from '../i18n/catalog.js';
 import { requireFormBody, stringFields } from '../http/form-values.js';
 import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
@@ -221,7 +221,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   router.use(async (req, res, next) => {
     if (await deps.auth.isSignedIn(req)) return next();
     if (req.method === 'GET' || req.method === 'HEAD') return res.redirect(303, '/admin/sign-in');
-    next(new HttpError(401, 'Sign in to the admin first.'));
+    next(new HttpError(401, text('admin.signIn.first')));
   });
   const countAction: RequestHandler = async (req, res, next) => {
     const verdict = await deps.limitAction(req, res);
@@ -229,7 +229,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     next(
       new HttpError(
         429,
-        `Too many changes in a short time. Try again ${retryIn(verdict.resetSeconds)}.`,
+        text('admin.common.tooManyChanges', { when: retryInText(verdict.resetSeconds) }),
       ),
     );
   };
@@ -248,10 +248,10 @@ export function createAdminRoutes(deps: AdminDeps): Router {
    */
   async function domainKeyOfName(name: unknown): Promise<number> {
     if (name === undefined || name === '') return DEFAULT_DOMAIN_KEY;
-    if (typeof name !== 'string') throw new HttpError(400, 'Name one domain.');
+    if (typeof name !== 'string') throw new HttpError(400, text('admin.link.oneDomain'));
     const found = deps.domains
       ? await deps.domains.domainForLinks(name)
-      : { ok: false as const, message: `“${name}” is not one of this snip's domains.` };
+      : { ok: false as const, message: text('admin.link.unknownDomain', { name }) };
     if (!found.ok) throw new HttpError(404, found.message);
     return domainKeyOf(found.domainId);
   }
@@ -284,7 +284,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
 
   async function findLink(code: string, domainKey = DEFAULT_DOMAIN_KEY): Promise<Link> {
     const link = isLinkCode(code) ? await deps.links.findLink(code, domainKey) : null;
-    if (!link) throw new HttpError(404, `There is no link with the code "${code}" on this domain.`);
+    if (!link) throw new HttpError(404, text('admin.link.notFound', { code }));
     return link;
   }
 
@@ -315,7 +315,8 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     status = 200,
   ) {
     const filterTags = parseTagList(query.tags);
-    if (!filterTags.ok) throw new HttpError(400, `Tags to filter by: ${filterTags.message}`);
+    if (!filterTags.ok)
+      throw new HttpError(400, text('admin.links.badTags', { problem: filterTags.message }));
     const keys = filterTags.tags.map(tagKey);
     const tagFilter: TagFilter = {
       any: query.tagMode === 'any' ? keys : [],
@@ -378,7 +379,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   // answer returns to the list the form was sent from, filters, sort and page kept.
   router.post('/links/bulk', async (req, res) => {
     const parsed = BulkSchema.safeParse(req.body ?? {});
-    if (!parsed.success) throw new HttpError(400, 'Choose an action and at least one link.');
+    if (!parsed.success) throw new HttpError(400, text('admin.links.bulk.nothing'));
     const list = listOfBulkForm(req.body);
     const selected: Link[] = [];
     for (const value of new Set(parsed.data.code)) {
@@ -554,8 +555,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     const action = String(req.params.action);
     if (!Object.hasOwn(actions, action)) return next();
     const link = await linkOfRequest(req);
-    if (link.deletedAt !== null)
-      throw new HttpError(409, 'This link is deleted; nothing more can change.');
+    if (link.deletedAt !== null) throw new HttpError(409, text('admin.link.deleted'));
     await actions[action]!(link);
     res.redirect(303, linkPath(link, '', { done: doneOf[action]! }));
   });
@@ -563,8 +563,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   /** The admin edits a link as its owner would on the management page: target and options. */
   router.post('/links/:code/edit', async (req, res) => {
     const link = await linkOfRequest(req);
-    if (link.deletedAt !== null)
-      throw new HttpError(409, 'This link is deleted; nothing more can change.');
+    if (link.deletedAt !== null) throw new HttpError(409, text('admin.link.deleted'));
     const body: unknown = req.body ?? {};
     const refuse = (status: number, errors: object) =>
       renderLink(
@@ -589,8 +588,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
 
   router.post('/links/:code/ban', async (req, res) => {
     const link = await linkOfRequest(req);
-    if (link.deletedAt !== null)
-      throw new HttpError(409, 'This link is deleted; nothing more can change.');
+    if (link.deletedAt !== null) throw new HttpError(409, text('admin.link.deleted'));
     const parsed = BanSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
       return renderLink(
@@ -744,10 +742,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
 
   router.get('/backup', async (_req, res) => {
     if (deps.sendBackup === null) {
-      throw new HttpError(
-        409,
-        'This snip keeps its links in PostgreSQL: back it up with pg_dump, or with your provider’s backups.',
-      );
+      throw new HttpError(409, text('admin.nav.backupElsewhere'));
     }
     await deps.sendBackup(res);
   });
