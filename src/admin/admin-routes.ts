@@ -2,7 +2,8 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import { z } from 'zod';
 import type { AbuseService } from '../abuse/abuse-service.js';
 import { HttpError } from '../http/http-error.js';
-import { retryIn, type RequestLimit } from '../http/rate-limits.js';
+import { retryInText, type RequestLimit } from '../http/rate-limits.js';
+import { text, type Text } from '../i18n/catalog.js';
 import { requireFormBody, stringFields } from '../http/form-values.js';
 import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
@@ -136,32 +137,38 @@ const BulkSchema = z.object({
   code: z.union([z.string(), z.array(z.string()).max(PER_PAGE)]).transform((c) => [c].flat()),
 });
 
+/** Why a ban was refused, in the page's words (the issue's message names the Text). */
+const BAN_REASON_ERRORS = {
+  missing: text('admin.link.ban.missingReason'),
+  tooLong: text('admin.link.ban.reasonTooLong'),
+} as const;
+
 const BanSchema = z.object({
-  reason: z.string().trim().min(1, { error: 'Say why the link is banned.' }).max(200),
+  reason: z.string().trim().min(1, { error: 'missing' }).max(200, { error: 'tooLong' }),
   block_host: z.literal('on').optional(),
   disable_others: z.literal('on').optional(),
 });
 
 /** Notices after a change (Post/Redirect/Get), picked from a Map so no request finds another key. */
-const NOTICES: ReadonlyMap<string, string> = new Map([
-  ['created', 'The link is created.'],
-  ['disabled', 'The link is disabled.'],
-  ['enabled', 'The link is enabled again.'],
-  ['deleted', 'The link is deleted; its code is never given out again.'],
-  ['banned', 'The link is banned: visitors see that it was removed for abuse.'],
-  ['unbanned', 'The ban is lifted.'],
-  ['dismissed', 'The reports about this link are dismissed.'],
-  ['saved', 'The changes are saved.'],
-  ['password-removed', 'The password is removed: the link redirects without it.'],
-  ['bulk', 'The selected links are changed.'],
-  ['tagged', 'The tag is added to the selected links.'],
-  ['untagged', 'The tag is removed from the selected links.'],
-  ['blocked', 'The host is on the blocklist.'],
-  ['unblocked', 'The host is off the blocklist.'],
-  ['revoked', 'The key is revoked.'],
+const NOTICES: ReadonlyMap<string, Text> = new Map([
+  ['created', text('admin.flash.created')],
+  ['disabled', text('admin.flash.disabled')],
+  ['enabled', text('admin.flash.enabled')],
+  ['deleted', text('admin.flash.deleted')],
+  ['banned', text('admin.flash.banned')],
+  ['unbanned', text('admin.flash.unbanned')],
+  ['dismissed', text('admin.flash.dismissed')],
+  ['saved', text('admin.flash.saved')],
+  ['password-removed', text('admin.flash.passwordRemoved')],
+  ['bulk', text('admin.flash.bulk')],
+  ['tagged', text('admin.flash.tagged')],
+  ['untagged', text('admin.flash.untagged')],
+  ['blocked', text('admin.flash.blocked')],
+  ['unblocked', text('admin.flash.unblocked')],
+  ['revoked', text('admin.flash.revoked')],
 ]);
 
-function noticeOf(req: Request): string | undefined {
+function noticeOf(req: Request): Text | undefined {
   return typeof req.query.done === 'string' ? NOTICES.get(req.query.done) : undefined;
 }
 
@@ -193,13 +200,13 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       return render(
         res,
         'sign-in',
-        { error: `Too many attempts. Try again ${retryIn(verdict.resetSeconds)}.` },
+        { error: text('admin.signIn.tooMany', { when: retryInText(verdict.resetSeconds) }) },
         429,
       );
     }
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
     if (!deps.auth.passwordMatches(password)) {
-      return render(res, 'sign-in', { error: 'That is not the admin password.' }, 401);
+      return render(res, 'sign-in', { error: text('admin.signIn.wrong') }, 401);
     }
     await deps.auth.signIn(req, res);
     res.redirect(303, '/admin');
@@ -214,7 +221,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   router.use(async (req, res, next) => {
     if (await deps.auth.isSignedIn(req)) return next();
     if (req.method === 'GET' || req.method === 'HEAD') return res.redirect(303, '/admin/sign-in');
-    next(new HttpError(401, 'Sign in to the admin first.'));
+    next(new HttpError(401, text('admin.signIn.first')));
   });
   const countAction: RequestHandler = async (req, res, next) => {
     const verdict = await deps.limitAction(req, res);
@@ -222,7 +229,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     next(
       new HttpError(
         429,
-        `Too many changes in a short time. Try again ${retryIn(verdict.resetSeconds)}.`,
+        text('admin.common.tooManyChanges', { when: retryInText(verdict.resetSeconds) }),
       ),
     );
   };
@@ -241,10 +248,10 @@ export function createAdminRoutes(deps: AdminDeps): Router {
    */
   async function domainKeyOfName(name: unknown): Promise<number> {
     if (name === undefined || name === '') return DEFAULT_DOMAIN_KEY;
-    if (typeof name !== 'string') throw new HttpError(400, 'Name one domain.');
+    if (typeof name !== 'string') throw new HttpError(400, text('admin.link.oneDomain'));
     const found = deps.domains
       ? await deps.domains.domainForLinks(name)
-      : { ok: false as const, message: `“${name}” is not one of this snip's domains.` };
+      : { ok: false as const, message: text('admin.link.unknownDomain', { name }) };
     if (!found.ok) throw new HttpError(404, found.message);
     return domainKeyOf(found.domainId);
   }
@@ -277,7 +284,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
 
   async function findLink(code: string, domainKey = DEFAULT_DOMAIN_KEY): Promise<Link> {
     const link = isLinkCode(code) ? await deps.links.findLink(code, domainKey) : null;
-    if (!link) throw new HttpError(404, `There is no link with the code "${code}" on this domain.`);
+    if (!link) throw new HttpError(404, text('admin.link.notFound', { code }));
     return link;
   }
 
@@ -304,11 +311,12 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     req: Request,
     res: Response,
     query: ListQuery,
-    page: { notice?: string; bulk?: { tag: string; codes: string[]; error: string } },
+    page: { notice?: Text; bulk?: { tag: string; codes: string[]; error: Text | string } },
     status = 200,
   ) {
     const filterTags = parseTagList(query.tags);
-    if (!filterTags.ok) throw new HttpError(400, `Tags to filter by: ${filterTags.message}`);
+    if (!filterTags.ok)
+      throw new HttpError(400, text('admin.links.badTags', { problem: filterTags.message }));
     const keys = filterTags.tags.map(tagKey);
     const tagFilter: TagFilter = {
       any: query.tagMode === 'any' ? keys : [],
@@ -371,7 +379,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   // answer returns to the list the form was sent from, filters, sort and page kept.
   router.post('/links/bulk', async (req, res) => {
     const parsed = BulkSchema.safeParse(req.body ?? {});
-    if (!parsed.success) throw new HttpError(400, 'Choose an action and at least one link.');
+    if (!parsed.success) throw new HttpError(400, text('admin.links.bulk.nothing'));
     const list = listOfBulkForm(req.body);
     const selected: Link[] = [];
     for (const value of new Set(parsed.data.code)) {
@@ -428,7 +436,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
       });
     }
     const password = PasswordFieldSchema.safeParse(body);
-    if (!password.success) return refuse(400, { password: 'Send the password once.' });
+    if (!password.success) return refuse(400, { password: text('admin.new.passwordOnce') });
     const result = await deps.links.shorten(
       {
         url: fields.url?.trim() ?? '',
@@ -453,7 +461,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     page: {
       /** The statistics' period as the page's query asks for it (?days=, ?from=&to=). */
       statsQuery: unknown;
-      notice?: string;
+      notice?: Text;
       banErrors?: object;
       banValues?: object;
       editErrors?: object;
@@ -547,8 +555,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     const action = String(req.params.action);
     if (!Object.hasOwn(actions, action)) return next();
     const link = await linkOfRequest(req);
-    if (link.deletedAt !== null)
-      throw new HttpError(409, 'This link is deleted; nothing more can change.');
+    if (link.deletedAt !== null) throw new HttpError(409, text('admin.link.deleted'));
     await actions[action]!(link);
     res.redirect(303, linkPath(link, '', { done: doneOf[action]! }));
   });
@@ -556,8 +563,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   /** The admin edits a link as its owner would on the management page: target and options. */
   router.post('/links/:code/edit', async (req, res) => {
     const link = await linkOfRequest(req);
-    if (link.deletedAt !== null)
-      throw new HttpError(409, 'This link is deleted; nothing more can change.');
+    if (link.deletedAt !== null) throw new HttpError(409, text('admin.link.deleted'));
     const body: unknown = req.body ?? {};
     const refuse = (status: number, errors: object) =>
       renderLink(
@@ -568,7 +574,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         status,
       );
     const url = stringFields(body).url;
-    if (typeof url !== 'string') return refuse(400, { url: 'Send one URL.' });
+    if (typeof url !== 'string') return refuse(400, { url: text('admin.link.edit.oneUrl') });
     const form = parseLinkForm(body, deps.now());
     if (!form.ok) return refuse(422, form.errors);
     const result = await deps.links.update(
@@ -582,8 +588,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
 
   router.post('/links/:code/ban', async (req, res) => {
     const link = await linkOfRequest(req);
-    if (link.deletedAt !== null)
-      throw new HttpError(409, 'This link is deleted; nothing more can change.');
+    if (link.deletedAt !== null) throw new HttpError(409, text('admin.link.deleted'));
     const parsed = BanSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
       return renderLink(
@@ -592,7 +597,12 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         link,
         {
           statsQuery: {},
-          banErrors: { reason: parsed.error.issues[0]?.message ?? 'Say why the link is banned.' },
+          banErrors: {
+            reason:
+              parsed.error.issues[0]?.message === 'tooLong'
+                ? BAN_REASON_ERRORS.tooLong
+                : BAN_REASON_ERRORS.missing,
+          },
           banValues: stringFields(req.body),
         },
         422,
@@ -647,7 +657,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
           hosts: await deps.abuse.blockedHosts(),
           notice: undefined,
           values: stringFields(req.body),
-          error: 'Enter a host name such as phish.example.',
+          error: text('admin.blocklist.badHost'),
         },
         422,
       );
@@ -732,10 +742,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
 
   router.get('/backup', async (_req, res) => {
     if (deps.sendBackup === null) {
-      throw new HttpError(
-        409,
-        'This snip keeps its links in PostgreSQL: back it up with pg_dump, or with your provider’s backups.',
-      );
+      throw new HttpError(409, text('admin.nav.backupElsewhere'));
     }
     await deps.sendBackup(res);
   });

@@ -102,10 +102,10 @@ describe('the admin new-link form', () => {
     const onGo = await get('/admin/links/twin?domain=go.example').expect(200);
     expect(onGo.text).toContain('<code>https://go.example/twin</code>');
     expect(onGo.text).toContain('https://go-target.example/');
-    expect(onGo.text).toContain('<dt>Domain</dt><dd>go.example</dd>');
+    expect(onGo.text).toContain('<dt>Domain</dt><dd dir="ltr">go.example</dd>');
     const onDefault = await get('/admin/links/twin').expect(200);
     expect(onDefault.text).toContain('<code>https://s.example/twin</code>');
-    expect(onDefault.text).toContain('<dt>Domain</dt><dd>s.example</dd>');
+    expect(onDefault.text).toContain('<dt>Domain</dt><dd dir="ltr">s.example</dd>');
     // Any spelling of the domain reaches it.
     const spelled = await get('/admin/links/twin?domain=GO.Example.').expect(200);
     expect(spelled.text).toContain('<code>https://go.example/twin</code>');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyError, NOT_UNDERSTOOD } from '../../src/http/classify-error.js';
 import { HttpError } from '../../src/http/http-error.js';
+import { text } from '../../src/i18n/catalog.js';
 
 describe('classifyError', () => {
   it('when the code raised an HttpError, then its status, message and headers are kept', () => {
@@ -9,6 +10,17 @@ describe('classifyError', () => {
       status: 429,
       message: 'Slow down.',
       headers: { 'Retry-After': '60' },
+    });
+  });
+
+  it('when an HttpError carries a Text, then its message is the English of the Text and the page keeps the Text', () => {
+    const said = text('admin.link.notFound', { code: 'abc' });
+    const error = new HttpError(404, said);
+    expect(error.said).toBe(said);
+    expect(classifyError(error)).toMatchObject({
+      kind: 'http',
+      status: 404,
+      message: 'There is no link with the code "abc" on this domain.',
     });
   });
 
