@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { pageLanguageOf } from '../http/page-language.js';
+import { translator } from '../i18n/catalog.js';
 import { DEFAULT_DOMAIN_KEY, type Link } from '../links/link.js';
 import type { GeoSource } from '../stats/geo-source.js';
 import type { TopLink } from '../stats/site-stats.js';
@@ -36,11 +37,15 @@ export function createStatsAdminRoutes(deps: StatsAdminDeps): Router {
     const now = deps.now();
     // All time: as far back as a range goes; the view starts it on the first day with a visit.
     const parsed = parseStatsRange(req.query, now - (MAX_RANGE_DAYS - 1) * DAY_MS, now);
+    const language = pageLanguageOf(res);
+    const t = translator(language);
     const defaultHost = deps.defaultHost(req);
     const hostOf = (domainId: number | null) =>
-      domainId === null ? defaultHost : (deps.hostOfDomainId(domainId) ?? `domain ${domainId}`);
+      domainId === null
+        ? defaultHost
+        : (deps.hostOfDomainId(domainId) ?? t('stats.admin.goneDomain', { id: String(domainId) }));
     const stats = parsed.ok
-      ? await buildSiteStatsView(deps.visits, parsed.range, pageLanguageOf(res), {
+      ? await buildSiteStatsView(deps.visits, parsed.range, language, {
           link: (link: TopLink) => ({
             label:
               link.domainId === null ? `/${link.code}` : `${hostOf(link.domainId)}/${link.code}`,

@@ -10,6 +10,8 @@ export type Formats = Readonly<{
   date(epochMs: number): string;
   /** A UTC day given as `YYYY-MM-DD`. */
   day(isoDay: string): string;
+  /** A UTC month given as `YYYY-MM`: "Nov 2026". */
+  month(isoMonth: string): string;
 }>;
 
 /** A moment to the minute, in UTC, its zone written out. */
@@ -39,6 +41,11 @@ export function formatsOf(language: LanguageTag): Formats {
   const number = new Intl.NumberFormat(language);
   const time = new Intl.DateTimeFormat(language, TIME_OPTIONS);
   const date = new Intl.DateTimeFormat(language, DATE_OPTIONS);
+  const month = new Intl.DateTimeFormat(language, {
+    year: 'numeric',
+    month: 'short',
+    timeZone: 'UTC',
+  });
   const formats: Formats = {
     count: (n) => number.format(n),
     time: (epochMs) => time.format(epochMs),
@@ -46,6 +53,10 @@ export function formatsOf(language: LanguageTag): Formats {
     day: (isoDay) => {
       const epochMs = Date.parse(`${isoDay}T00:00:00Z`);
       return Number.isNaN(epochMs) ? isoDay : date.format(epochMs);
+    },
+    month: (isoMonth) => {
+      const epochMs = Date.parse(`${isoMonth}-01T00:00:00Z`);
+      return Number.isNaN(epochMs) ? isoMonth : month.format(epochMs);
     },
   };
   made.set(language, formats);

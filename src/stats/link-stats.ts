@@ -1,5 +1,4 @@
-import { DIRECT } from './visit-counter.js';
-import { DIMENSIONS, OTHER_VALUES, type EncodedVisitors, type VisitStore } from './visit-store.js';
+import { DIMENSIONS, type EncodedVisitors, type VisitStore } from './visit-store.js';
 import {
   decodeSketch,
   estimateSketch,
@@ -81,10 +80,3 @@ export async function linkStats(
     .toSorted((a, b) => b.visits - a.visits || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { from, to, groupBy, visits: total, uniqueVisitors, data };
 }
-
-/** Words for the keys no value stands behind, for the pages. */
-export const SPECIAL_KEYS: Readonly<Record<string, string>> = {
-  [DIRECT]: 'Direct (no referrer)',
-  unknown: 'Unknown',
-  [OTHER_VALUES]: 'Others',
-};

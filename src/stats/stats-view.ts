@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { englishOf, text, translator, type Text, type Translate } from '../i18n/catalog.js';
+import { formatsOf, type Formats } from '../i18n/formats.js';
+import { SOURCE_LANGUAGE, supportedLanguage } from '../i18n/languages.js';
 import { countryName } from './geo-country.js';
 import type { GeoSource } from './geo-source.js';
-import { linkStats, SPECIAL_KEYS, type StatsEntry } from './link-stats.js';
+import { linkStats, type StatsEntry } from './link-stats.js';
 import { notFoundByDomain, siteStats, topLinks, type TopLink } from './site-stats.js';
-import { utcDay } from './visit-counter.js';
-import { DIMENSIONS, type Dimension, type VisitStore } from './visit-store.js';
+import { DIRECT, utcDay } from './visit-counter.js';
+import { DIMENSIONS, OTHER_VALUES, type Dimension, type VisitStore } from './visit-store.js';
 import { decodeSketch, estimateSketch } from './visitor-sketch.js';
 
 /**
@@ -12,7 +15,17 @@ import { decodeSketch, estimateSketch } from './visitor-sketch.js';
  * a query asks for, the chart of visits and unique visitors over it, one bar list per dimension
  * with its values named in the page's language, and the CSV download. The management page, the
  * admin's link page and the admin's overview share it; views/partials/bar-list.ejs draws a list.
+ * Its words come from the catalog and its dates from Intl, in the page's language.
  */
+
+/**
+ * The words and formats of a page in `pageLanguage`. Names from Intl (countries, languages) are
+ * in any language the runtime knows; the catalog's words, in English where snip has no catalog.
+ */
+function wordsOf(pageLanguage: string): { t: Translate; fmt: Formats } {
+  const language = supportedLanguage(pageLanguage) ?? SOURCE_LANGUAGE;
+  return { t: translator(language), fmt: formatsOf(language) };
+}
 
 const DAY_MS = 86_400_000;
 
@@ -29,7 +42,7 @@ export const BAR_LIST_LIMIT = 10;
 /** A range of UTC days, both ends included, and the preset it came from (null: from–to). */
 export type StatsRange = { from: string; to: string; days: number; preset: RangePreset | null };
 /** What is wrong with a range query, per form field (`days` is the preset links' parameter). */
-export type RangeErrors = { days?: string; from?: string; to?: string };
+export type RangeErrors = { days?: Text; from?: Text; to?: Text };
 export type RangeResult =
   | { ok: true; range: StatsRange }
   | { ok: false; errors: RangeErrors; values: { from: string; to: string } };
@@ -51,12 +64,17 @@ function addDays(day: string, days: number): string {
 }
 
 const RangeQuerySchema = z.object({
-  days: z
-    .enum(RANGE_PRESETS, { error: 'Choose the last 7, 30 or 90 days, or all time.' })
-    .optional(),
-  from: z.string({ error: 'Give the first day once.' }).optional(),
-  to: z.string({ error: 'Give the last day once.' }).optional(),
+  days: z.enum(RANGE_PRESETS).optional(),
+  from: z.string().optional(),
+  to: z.string().optional(),
 });
+
+/** What a field of the query that does not parse says (a preset that is none, a day given twice). */
+const QUERY_ERRORS: Readonly<Record<keyof RangeErrors, Text>> = {
+  days: text('stats.range.daysInvalid'),
+  from: text('stats.range.fromTwice'),
+  to: text('stats.range.toTwice'),
+};
 
 /**
  * The range a page's query asks for: `?days=7|30|90|all` (the links above the chart; `all`
@@ -74,7 +92,7 @@ export function parseStatsRange(query: unknown, created: number, now: number): R
     const errors: RangeErrors = {};
     for (const issue of parsed.error.issues) {
       const field = issue.path[0] as keyof RangeErrors;
-      errors[field] ??= issue.message;
+      errors[field] ??= QUERY_ERRORS[field];
     }
     return { ok: false, errors, values };
   }
@@ -95,13 +113,13 @@ export function parseStatsRange(query: unknown, created: number, now: number): R
   const errors: RangeErrors = {};
   const first = from?.trim() || firstDay;
   const last = to?.trim() || today;
-  if (!isCalendarDay(first)) errors.from = 'Enter the first day as YYYY-MM-DD, a day that exists.';
-  if (!isCalendarDay(last)) errors.to = 'Enter the last day as YYYY-MM-DD, a day that exists.';
-  else if (last > today) errors.to = `The last day can be today (${today}, UTC) at the latest.`;
+  if (!isCalendarDay(first)) errors.from = text('stats.range.fromInvalid');
+  if (!isCalendarDay(last)) errors.to = text('stats.range.toInvalid');
+  else if (last > today) errors.to = text('stats.range.toFuture', { today });
   if (errors.from === undefined && errors.to === undefined) {
-    if (first > last) errors.to = 'The last day must not be before the first day.';
+    if (first > last) errors.to = text('stats.range.toBeforeFrom');
     else if (dayNumber(last) - dayNumber(first) + 1 > MAX_RANGE_DAYS)
-      errors.from = `A range has at most ${MAX_RANGE_DAYS} days (ten years).`;
+      errors.from = text('stats.range.tooLong', { max: MAX_RANGE_DAYS });
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors, values };
   return {
@@ -117,11 +135,19 @@ export function rangeQuery(range: StatsRange): string {
     : `from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}`;
 }
 
-/** "the last 30 days", "all time (since 2026-01-02)", "2026-01-01 to 2026-01-31". */
-export function describeRange(range: StatsRange): string {
-  if (range.preset === 'all') return `all time (since ${range.from})`;
-  if (range.preset !== null) return `the last ${range.preset} days`;
-  return range.from === range.to ? range.from : `${range.from} to ${range.to}`;
+/** The days of a range in the page's language: "Jan 1, 2026 to Jan 31, 2026", or the one day. */
+function describeDays(range: Pick<StatsRange, 'from' | 'to'>, t: Translate, fmt: Formats): string {
+  return range.from === range.to
+    ? fmt.day(range.from)
+    : t('stats.range.fromTo', { from: fmt.day(range.from), to: fmt.day(range.to) });
+}
+
+/** "the last 30 days", "all time (since Jan 2, 2026)", "Jan 1, 2026 to Jan 31, 2026", in the page's language. */
+export function describeRange(range: StatsRange, pageLanguage: string = SOURCE_LANGUAGE): string {
+  const { t, fmt } = wordsOf(pageLanguage);
+  if (range.preset === 'all') return t('stats.range.allTimeSince', { day: fmt.day(range.from) });
+  if (range.preset !== null) return t('stats.range.lastDays', { days: Number(range.preset) });
+  return describeDays(range, t, fmt);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,6 +157,8 @@ export type ChartUnit = 'day' | 'week' | 'month';
 export type ChartBar = {
   /** The first day of the bar's period (YYYY-MM-DD); a month as YYYY-MM. */
   label: string;
+  /** The same for people, in the page's language: "Jun 1, 2026", "Jun 2026". */
+  name: string;
   visits: number;
   uniqueVisitors: number;
   x: number;
@@ -184,8 +212,9 @@ function unitOf(days: number): ChartUnit {
 export function buildRangeChart(
   entries: readonly StatsEntry[],
   range: Pick<StatsRange, 'from' | 'to' | 'days'>,
-  what = 'Visits',
+  pageLanguage: string = SOURCE_LANGUAGE,
 ): RangeChart {
+  const { t, fmt } = wordsOf(pageLanguage);
   const unit = unitOf(range.days);
   const byDay = new Map(entries.map((entry) => [entry.key, entry]));
   const buckets: { label: string; visits: number; uniqueVisitors: number }[] = [];
@@ -208,6 +237,7 @@ export function buildRangeChart(
   const barWidth = slot * 0.7;
   const bars = buckets.map((bucket, i) => ({
     ...bucket,
+    name: unit === 'month' ? fmt.month(bucket.label) : fmt.day(bucket.label),
     x: LEFT + i * slot + slot * 0.15,
     y: TOP + plotHeight - bucket.visits * scale,
     height: bucket.visits * scale,
@@ -218,16 +248,25 @@ export function buildRangeChart(
     .filter(Number.isInteger)
     .map((value) => ({ value, y: TOP + plotHeight - value * scale }));
   const total = buckets.reduce((sum, b) => sum + b.visits, 0);
-  const peak = buckets.reduce((best, b) => (b.visits > best.visits ? b : best), buckets[0]!);
-  const per = { day: 'day', week: 'week', month: 'month' }[unit];
-  const period = range.from === range.to ? range.from : `${range.from} to ${range.to}`;
+  const peak = bars.reduce((best, b) => (b.visits > best.visits ? b : best), bars[0]!);
+  const period = describeDays(range, t, fmt);
+  const busiest = { total, period, peak: peak.name, peakVisits: peak.visits };
   const summary =
     total === 0
-      ? `No visits from ${period}.`
-      : `${total} visit${total === 1 ? '' : 's'} from ${period}; the busiest ${per} was ${unit === 'week' ? 'the week from ' : ''}${peak.label} with ${peak.visits}.`;
+      ? t('stats.chart.summaryNone', { period })
+      : {
+          day: () => t('stats.chart.summaryDay', busiest),
+          week: () => t('stats.chart.summaryWeek', busiest),
+          month: () => t('stats.chart.summaryMonth', busiest),
+        }[unit]();
+  const title = {
+    day: () => t('stats.chart.titleDay', { period }),
+    week: () => t('stats.chart.titleWeek', { period }),
+    month: () => t('stats.chart.titleMonth', { period }),
+  }[unit]();
   return {
     unit,
-    title: `${what} and unique visitors per ${per}, ${period}`,
+    title,
     summary,
     bars,
     ticks,
@@ -263,6 +302,7 @@ export type BarList = {
   more: number;
 };
 
+/** Browsers' and systems' own names, the same in every language. */
 const FAMILY_NAMES: Readonly<Record<string, string>> = {
   chrome: 'Chrome',
   chromium: 'Chromium',
@@ -285,22 +325,19 @@ const FAMILY_NAMES: Readonly<Record<string, string>> = {
   linux: 'Linux',
   chromeos: 'ChromeOS',
   harmonyos: 'HarmonyOS',
-  other: 'Other',
-  desktop: 'Desktop',
-  mobile: 'Mobile',
-  tablet: 'Tablet',
 };
 
-/** Each dimension's list: its title and what a row is. */
-export const DIMENSION_TITLES: Readonly<Record<Dimension, { title: string; keyHeading: string }>> =
-  {
-    country: { title: 'Countries', keyHeading: 'Country' },
-    browser: { title: 'Browsers', keyHeading: 'Browser' },
-    os: { title: 'Operating systems', keyHeading: 'Operating system' },
-    device: { title: 'Devices', keyHeading: 'Device' },
-    language: { title: 'Languages', keyHeading: 'Language' },
-    referrer: { title: 'Referrers', keyHeading: 'Came from' },
+/** Each dimension's list in the page's language: its title and what a row is. */
+function dimensionTitles(t: Translate): Record<Dimension, { title: string; keyHeading: string }> {
+  return {
+    country: { title: t('stats.list.countries'), keyHeading: t('stats.list.country') },
+    browser: { title: t('stats.list.browsers'), keyHeading: t('stats.list.browser') },
+    os: { title: t('stats.list.systems'), keyHeading: t('stats.list.system') },
+    device: { title: t('stats.list.devices'), keyHeading: t('stats.list.device') },
+    language: { title: t('stats.list.languages'), keyHeading: t('stats.list.language') },
+    referrer: { title: t('stats.list.referrers'), keyHeading: t('stats.list.referrer') },
   };
+}
 
 const LANGUAGE_TAG = /^[a-z]{2,3}$/;
 const languageNames = new Map<string, Intl.DisplayNames | null>();
@@ -326,16 +363,22 @@ function languageName(tag: string, pageLanguage: string): string {
  * name, a referring host as it is, and `direct`, `unknown` and `(other)` in words.
  */
 export function valueLabel(dimension: Dimension, key: string, pageLanguage: string): string {
-  if (Object.hasOwn(SPECIAL_KEYS, key) && (key !== 'direct' || dimension === 'referrer'))
-    return SPECIAL_KEYS[key]!;
+  const { t } = wordsOf(pageLanguage);
+  if (key === DIRECT && dimension === 'referrer') return t('stats.value.direct');
+  if (key === 'unknown') return t('stats.value.unknown');
+  if (key === OTHER_VALUES) return t('stats.value.others');
   switch (dimension) {
     case 'country':
-      return countryName(key, pageLanguage, SPECIAL_KEYS.unknown!);
+      return countryName(key, pageLanguage, t('stats.value.unknown'));
     case 'language':
       return languageName(key, pageLanguage);
     case 'referrer':
       return key;
     default:
+      if (key === 'other') return t('stats.value.other');
+      if (key === 'desktop') return t('stats.value.desktop');
+      if (key === 'mobile') return t('stats.value.mobile');
+      if (key === 'tablet') return t('stats.value.tablet');
       return Object.hasOwn(FAMILY_NAMES, key) ? FAMILY_NAMES[key]! : key;
   }
 }
@@ -398,15 +441,16 @@ export async function buildLinkStatsView(
     linkStats(visits, urlId, 'day', range.from, range.to),
     ...DIMENSIONS.map((dimension) => linkStats(visits, urlId, dimension, range.from, range.to)),
   ]);
+  const titles = dimensionTitles(wordsOf(pageLanguage).t);
   return {
     range,
-    rangeText: describeRange(range),
+    rangeText: describeRange(range, pageLanguage),
     query: rangeQuery(range),
     visits: days!.visits,
     uniqueVisitors: days!.uniqueVisitors,
-    chart: buildRangeChart(days!.data, range),
+    chart: buildRangeChart(days!.data, range, pageLanguage),
     lists: DIMENSIONS.map((dimension, i) =>
-      buildBarList({ id: dimension, ...DIMENSION_TITLES[dimension] }, byDimension[i]!.data, (key) =>
+      buildBarList({ id: dimension, ...titles[dimension] }, byDimension[i]!.data, (key) =>
         valueLabel(dimension, key, pageLanguage),
       ),
     ),
@@ -474,7 +518,8 @@ export function statsCsvName(code: string, range: Pick<StatsRange, 'from' | 'to'
 
 /**
  * A link's statistics download for a page's query (its range, as the page takes it): the file's
- * name and rows, or what is wrong with the range (the door answers 400 with it).
+ * name and rows, or what is wrong with the range, in English (the door answers 400 with it). The
+ * download is data, like an API: its columns and values are not translated.
  */
 export async function statsCsvDownload(
   visits: Pick<VisitStore, 'dayRows' | 'dimensionRows'>,
@@ -483,7 +528,8 @@ export async function statsCsvDownload(
   now: number,
 ): Promise<{ ok: true; name: string; rows: string[][] } | { ok: false; problem: string }> {
   const parsed = parseStatsRange(query, link.created, now);
-  if (!parsed.ok) return { ok: false, problem: Object.values(parsed.errors).join(' ') };
+  if (!parsed.ok)
+    return { ok: false, problem: Object.values(parsed.errors).map(englishOf).join(' ') };
   const rows = await statsCsvRows(visits, link.id, parsed.range);
   return { ok: true, name: statsCsvName(link.code, parsed.range), rows };
 }
@@ -564,9 +610,11 @@ export async function buildSiteStatsView(
     topLinks(visits, range.from, range.to, BAR_LIST_LIMIT),
     notFoundByDomain(visits, range.from, range.to),
   ]);
+  const { t } = wordsOf(pageLanguage);
+  const titles = dimensionTitles(t);
   const linkNames = new Map(top.map((link) => [String(link.urlId), names.link(link)]));
   const topList = buildBarList(
-    { id: 'links', title: 'Top links', keyHeading: 'Link' },
+    { id: 'links', title: t('stats.list.topLinks'), keyHeading: t('stats.list.link') },
     top.map((link) => ({
       key: String(link.urlId),
       visits: link.visits,
@@ -577,14 +625,14 @@ export async function buildSiteStatsView(
   for (const row of topList.rows) row.href = linkNames.get(row.key)!.href;
   return {
     range,
-    rangeText: describeRange(range),
+    rangeText: describeRange(range, pageLanguage),
     visits: days.visits,
     uniqueVisitors: days.uniqueVisitors,
-    chart: buildRangeChart(days.data, range),
+    chart: buildRangeChart(days.data, range, pageLanguage),
     topLinks: topList,
     lists: (['country', 'referrer'] as const).map((dimension) =>
       buildBarList(
-        { id: dimension, ...DIMENSION_TITLES[dimension] },
+        { id: dimension, ...titles[dimension] },
         (dimension === 'country' ? countries : referrers).data,
         (key) => valueLabel(dimension, key, pageLanguage),
       ),

@@ -307,14 +307,14 @@ describe('visit counting', () => {
     const res = await request(t.app).get(manage).expect(200);
     expect(res.text).toMatch(/Visits in total<\/dt><dd>4</);
     expect(res.text).toContain(
-      '4 visits from 2026-10-28 to 2026-11-26; the busiest day was 2026-11-25 with 3.',
+      '4 visits from Oct 28, 2026 to Nov 26, 2026; the busiest day was Nov 25, 2026 with 3.',
     );
-    expect(res.text).toMatch(/>news\.example<\/th>\s*<td class="num">2<\/td>/);
-    expect(res.text).toMatch(/>blog\.example<\/th>\s*<td class="num">1<\/td>/);
+    expect(res.text).toMatch(/>news\.example<\/bdi><\/th>\s*<td class="num">2<\/td>/);
+    expect(res.text).toMatch(/>blog\.example<\/bdi><\/th>\s*<td class="num">1<\/td>/);
     expect(res.text).toContain('Direct (no referrer)');
     expect(res.text).toContain('Nov 26, 2026, 12:00 UTC');
     expect(res.text).toContain(
-      '<tr><td>2026-11-26</td><td class="num">1</td><td class="num">1</td></tr>',
+      '<tr><td>Nov 26, 2026</td><td class="num">1</td><td class="num">1</td></tr>',
     );
     expect(res.text).not.toContain('item?id=1');
   });
@@ -323,7 +323,7 @@ describe('visit counting', () => {
     setup();
     const { manage } = await create();
     expect((await request(t.app).get(`${manage}?days=90`).expect(200)).text).toContain(
-      'Visits and unique visitors per day, 2026-08-28 to 2026-11-25',
+      'Visits and unique visitors per day, Aug 28, 2026 to Nov 25, 2026',
     );
     const refused = await request(t.app).get(`${manage}?days=13`).expect(400);
     expect(refused.text).toContain('Choose the last 7, 30 or 90 days, or all time.');

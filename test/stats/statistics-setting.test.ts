@@ -69,7 +69,9 @@ describe('STATISTICS', () => {
   it('when basic, a visit adds its day and referrer only (no dimension, no visitor), and a DNT visit still only counts', async () => {
     const { t, link, stats, page } = await visited('basic');
     const html = await page();
-    expect(html).toContain('This site keeps visits per day only (<code>STATISTICS=basic</code>)');
+    expect(html).toContain(
+      'This site keeps visits per day only (<code dir="ltr">STATISTICS=basic</code>)',
+    );
     expect(html).not.toContain('Countries');
     expect(html).not.toContain('Unique visitors,');
     expect(link.visits).toBe(2);

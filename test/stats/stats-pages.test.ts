@@ -90,7 +90,7 @@ async function recordVisits(id: number) {
 /** The row of a bar list: its label, visits and unique visitors, as the table shows them. */
 function barRow(label: string, visits: number, unique: number): RegExp {
   return new RegExp(
-    `<th scope="row" class="bar-list__label">${label}</th>\\s*<td class="num">${visits}</td>\\s*<td class="num">${unique}</td>`,
+    `<th scope="row" class="bar-list__label"><bdi>${label}</bdi></th>\\s*<td class="num">${visits}</td>\\s*<td class="num">${unique}</td>`,
   );
 }
 
@@ -108,7 +108,7 @@ describe('the statistics section of the management page', () => {
     const res = await request(t.app).get(manage).expect(200);
     expect(res.text).toMatch(/Visits, the last 30 days<\/dt><dd>0</);
     expect(res.text).toMatch(/Unique visitors, the last 30 days<\/dt><dd>0</);
-    expect(res.text).toContain('No visits from 2026-05-17 to 2026-06-15.');
+    expect(res.text).toContain('No visits from May 17, 2026 to Jun 15, 2026.');
     for (const id of ['country', 'browser', 'os', 'device', 'language', 'referrer']) {
       expect(listOf(res.text, id)).toContain('None in this range.');
     }
@@ -148,10 +148,10 @@ describe('the statistics section of the management page', () => {
     expect(listOf(html, 'country')).toContain('<rect class="bar-list__visits" width="25"');
     // The chart's table: visits and unique visitors per day.
     expect(html).toContain(
-      '<tr><td>2026-06-15</td><td class="num">6</td><td class="num">4</td></tr>',
+      '<tr><td>Jun 15, 2026</td><td class="num">6</td><td class="num">4</td></tr>',
     );
     expect(html).toContain(
-      '<tr><td>2026-06-05</td><td class="num">1</td><td class="num">1</td></tr>',
+      '<tr><td>Jun 5, 2026</td><td class="num">1</td><td class="num">1</td></tr>',
     );
     // What the section says about what is counted, the country database and the privacy page.
     expect(html).toContain(
@@ -195,30 +195,30 @@ describe('the statistics section of the management page', () => {
     expect(week).toMatch(/Visits, the last 7 days<\/dt><dd>6</);
     expect(week).toMatch(/href="\?days=7" aria-current="page"/);
     expect(listOf(week, 'country')).not.toContain('Unknown');
-    expect(week).toContain('Visits and unique visitors per day, 2026-06-09 to 2026-06-15');
+    expect(week).toContain('Visits and unique visitors per day, Jun 9, 2026 to Jun 15, 2026');
     // All time starts on the day the link was made, whatever the visits before it.
     const all = (await request(t.app).get(`${manage}?days=all`).expect(200)).text;
-    expect(all).toMatch(/Visits, all time \(since 2026-06-15\)<\/dt><dd>6</);
+    expect(all).toMatch(/Visits, all time \(since Jun 15, 2026\)<\/dt><dd>6</);
     const range = (await request(t.app).get(`${manage}?from=2026-06-01&to=2026-06-10`).expect(200))
       .text;
-    expect(range).toMatch(/Visits, 2026-06-01 to 2026-06-10<\/dt><dd>1</);
+    expect(range).toMatch(/Visits, Jun 1, 2026 to Jun 10, 2026<\/dt><dd>1</);
     expect(range).toContain('value="2026-06-01"');
     expect(range).not.toContain('aria-current="page"');
     expect(range).toMatch(/stats\.csv\?from=2026-06-01&amp;to=2026-06-10" download/);
     // Empty fields: from the day the link was made to today.
     const empty = (await request(t.app).get(`${manage}?from=&to=`).expect(200)).text;
-    expect(empty).toMatch(/Visits, 2026-06-15<\/dt><dd>6</);
+    expect(empty).toMatch(/Visits, Jun 15, 2026<\/dt><dd>6</);
   });
 
   it('when the range is long, then the chart has a bar per week or per month', async () => {
     setup();
     const { manage } = await create();
     const year = (await request(t.app).get(`${manage}?from=2025-06-16&to=2026-06-15`)).text;
-    expect(year).toContain('Visits and unique visitors per week, 2025-06-16 to 2026-06-15');
+    expect(year).toContain('Visits and unique visitors per week, Jun 16, 2025 to Jun 15, 2026');
     expect(year).toContain('<th scope="col">Week from (UTC)</th>');
     const decade = (await request(t.app).get(`${manage}?from=2017-01-01&to=2026-06-15`)).text;
     expect(decade).toContain('<th scope="col">Month (UTC)</th>');
-    expect(decade).toContain('<tr><td>2026-06</td>');
+    expect(decade).toContain('<tr><td>Jun 2026</td>');
   });
 
   it.each([
@@ -231,7 +231,7 @@ describe('the statistics section of the management page', () => {
       '?from=2026-06-01&to=2026-06-16',
       'The last day can be today (2026-06-15, UTC) at the latest.',
     ],
-    ['?from=2000-01-01&to=2026-06-01', 'A range has at most 3660 days (ten years).'],
+    ['?from=2000-01-01&to=2026-06-01', 'A range has at most 3,660 days (ten years).'],
     ['?from=2026-06-01&from=2026-06-02', 'Give the first day once.'],
   ])(
     'when the range is %s, then the page is a 400 that says what to fix',
@@ -397,20 +397,20 @@ describe('the admin overview of the whole site', () => {
     expect(html).toMatch(/<dt>Unique visitors<\/dt><dd>5</);
     expect(html).toMatch(/<dt>Requests for unknown codes<\/dt><dd>10</);
     expect(html).toContain(
-      '<tr><td>2026-06-15</td><td class="num">7</td><td class="num">4</td></tr>',
+      '<tr><td>Jun 15, 2026</td><td class="num">7</td><td class="num">4</td></tr>',
     );
     const links = listOf(html, 'links');
     expect(links).toMatch(
-      /<a href="\/admin\/links\/launch">\/launch<\/a><\/th>\s*<td class="num">7<\/td>\s*<td class="num">5<\/td>/,
+      /<a href="\/admin\/links\/launch">\/launch<\/a><\/bdi><\/th>\s*<td class="num">7<\/td>\s*<td class="num">5<\/td>/,
     );
     expect(links).toMatch(
-      /<a href="\/admin\/links\/other\?domain=go\.example">go\.example\/other<\/a><\/th>\s*<td class="num">1<\/td>/,
+      /<a href="\/admin\/links\/other\?domain=go\.example">go\.example\/other<\/a><\/bdi><\/th>\s*<td class="num">1<\/td>/,
     );
     expect(listOf(html, 'country')).toMatch(barRow('Germany', 4, 3));
     expect(listOf(html, 'country')).toMatch(barRow('France', 2, 2));
     expect(listOf(html, 'referrer')).toMatch(barRow('news\\.example', 2, 2));
-    expect(html).toMatch(/go\.example<\/th><td class="num">7<\/td>/);
-    expect(html).toMatch(/s\.example<\/th><td class="num">3<\/td>/);
+    expect(html).toMatch(/go\.example<\/bdi><\/th><td class="num">7<\/td>/);
+    expect(html).toMatch(/s\.example<\/bdi><\/th><td class="num">3<\/td>/);
     expect(html).toContain(t.services.geoSource.attribution);
     expect(html).toContain('count in the totals and the days only');
   });
@@ -419,7 +419,7 @@ describe('the admin overview of the whole site', () => {
     const { cookie } = await overviewSetUp();
     const get = (query: string) => request(t.app).get(`/admin/stats${query}`).set('Cookie', cookie);
     const all = (await get('?days=all').expect(200)).text;
-    expect(all).toContain('Visits, all time (since 2026-06-05)');
+    expect(all).toContain('Visits, all time (since Jun 5, 2026)');
     expect(all).toMatch(/<dt>Visits<\/dt><dd>8</);
     const day = (await get('?from=2026-06-14&to=2026-06-14').expect(200)).text;
     expect(day).toMatch(/<dt>Visits<\/dt><dd>0</);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { englishOf, text } from '../../src/i18n/catalog.js';
 import {
   buildBarList,
   buildRangeChart,
@@ -53,6 +54,26 @@ describe('parseStatsRange', () => {
     expect(Object.keys(!result.ok ? result.errors : {})).toEqual([field]);
   });
 
+  it('when a range is refused, then each error is a Text a page words and an API says in English', () => {
+    const result = parseStatsRange(
+      { days: '14', from: '2026-06-01', to: ['a', 'b'] },
+      CREATED,
+      NOW,
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      errors: { days: text('stats.range.daysInvalid'), to: text('stats.range.toTwice') },
+    });
+    const late = parseStatsRange({ to: '2026-06-16' }, CREATED, NOW);
+    expect(late.ok || englishOf(late.errors.to!)).toBe(
+      'The last day can be today (2026-06-15, UTC) at the latest.',
+    );
+    const long = parseStatsRange({ from: '2016-06-07' }, CREATED, NOW);
+    expect(long.ok || englishOf(long.errors.from!)).toBe(
+      'A range has at most 3,660 days (ten years).',
+    );
+  });
+
   it('when the stored creation time is damaged or before 1970, then all time is the longest range', () => {
     for (const created of [-9e15, Number.NaN, 1e300]) {
       expect(parseStatsRange({ days: 'all' }, created, NOW)).toMatchObject({
@@ -98,8 +119,10 @@ describe('buildRangeChart', () => {
     expect(chart.bars[1]!.height).toBeCloseTo(152 * 0.8);
     expect(chart.bars[1]!.uniqueHeight).toBeCloseTo(152 * 0.4);
     expect(chart.summary).toBe(
-      '10 visits from 2026-06-01 to 2026-06-03; the busiest day was 2026-06-02 with 8.',
+      '10 visits from Jun 1, 2026 to Jun 3, 2026; the busiest day was Jun 2, 2026 with 8.',
     );
+    expect(chart.title).toBe('Visits and unique visitors per day, Jun 1, 2026 to Jun 3, 2026');
+    expect(chart.bars.map((b) => b.name)).toEqual(['Jun 1, 2026', 'Jun 2, 2026', 'Jun 3, 2026']);
   });
 
   it('when the range is longer than 92 days, then a bar is a week from the first day; beyond three years, a month', () => {
@@ -116,11 +139,13 @@ describe('buildRangeChart', () => {
       ['2026-01-01', 1],
       ['2026-01-08', 2],
     ]);
-    expect(weeks.summary).toContain('the busiest week was the week from 2026-01-08 with 2.');
+    expect(weeks.summary).toContain('the busiest week was the week from Jan 8, 2026 with 2.');
     const months = buildRangeChart([], { from: '2020-01-15', to: '2026-06-15', days: 2344 });
     expect(months.unit).toBe('month');
     expect(months.bars[0]!.label).toBe('2020-01');
+    expect(months.bars[0]!.name).toBe('Jan 2020');
     expect(months.bars.at(-1)!.label).toBe('2026-06');
+    expect(months.summary).toBe('No visits from Jan 15, 2020 to Jun 15, 2026.');
     expect(months.bars).toHaveLength(78);
   });
 });
