@@ -158,6 +158,20 @@ async function expectFits(page: Page, what: string): Promise<void> {
   expect(await sidewaysOverflow(page), what).toBeLessThanOrEqual(0);
 }
 
+/**
+ * On a phone, every cell of a table of links or keys is on the screen (a card per row), none in a
+ * column beyond its edge to scroll to.
+ */
+async function expectCellsOnScreen(page: Page, what: string): Promise<void> {
+  const offScreen = await page.evaluate(`(() => {
+    const width = document.documentElement.clientWidth;
+    return [...document.querySelectorAll('.table--cards td')]
+      .map((cell) => cell.getBoundingClientRect())
+      .filter((box) => box.left < -0.5 || box.right > width + 0.5).length;
+  })()`);
+  expect(offScreen, `${what}: cells beyond the screen`).toBe(0);
+}
+
 async function signIn(page: Page): Promise<void> {
   await page.goto('/admin/sign-in');
   await page.fill('#password', PASSWORD);
@@ -213,6 +227,7 @@ describeInBrowser('every page in every language', () => {
         expect(await page.getAttribute('html', 'lang'), each.name).toBe(language.tag);
         expect(await page.getAttribute('html', 'dir'), each.name).toBe(language.dir);
         await expectFits(page, `${each.name} at 320 px`);
+        await expectCellsOnScreen(page, each.name);
         const axe = await runAxe(page);
         expect(axe.violations, `${each.name}: axe`).toEqual([]);
         await page.setViewportSize(DESKTOP);

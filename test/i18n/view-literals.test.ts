@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * No view holds a word a person reads outside the catalogs: the text between tags and the
- * attributes people read (aria-label, title, placeholder, alt) hold EJS output only. What may
+ * attributes people read (aria-label, title, placeholder, alt, data-label) hold EJS output only. What may
  * stay: the brand, and words that are the same in every language (listed below).
  */
 
@@ -30,7 +30,9 @@ export function literalWords(template: string): string[] {
   // Text between tags.
   for (const match of source.matchAll(/>([^<]+)</g)) report(match[1]!, match.index);
   // Attributes people read.
-  for (const match of source.matchAll(/\b(?:aria-label|title|placeholder|alt)="([^"]*)"/g))
+  for (const match of source.matchAll(
+    /\b(?:aria-label|title|placeholder|alt|data-label)="([^"]*)"/g,
+  ))
     report(match[1]!, match.index);
   return found;
 }
