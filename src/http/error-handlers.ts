@@ -2,10 +2,16 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { classifyError } from './classify-error.js';
 import { HttpError } from './http-error.js';
-import { retryIn, type RequestLimit } from './rate-limits.js';
+import { retryInText, type RequestLimit } from './rate-limits.js';
+import { text, type Text } from '../i18n/catalog.js';
 import { noteStorageUnavailable } from './request-notes.js';
 
-type Problem = { status: number; message: string; headers: Record<string, string> };
+type Problem = {
+  status: number;
+  message: string;
+  said: Text | string;
+  headers: Record<string, string>;
+};
 
 /**
  * The one 404 page. Every unknown address counts against the client's not-found limit, so
@@ -21,7 +27,7 @@ export function handleNotFound(limit: RequestLimit): RequestHandler {
       next(
         new HttpError(
           429,
-          `Too many requests for links that do not exist. Try again ${retryIn(verdict.resetSeconds)}.`,
+          text('http.tooManyNotFound', { when: retryInText(verdict.resetSeconds) }),
         ),
       );
       return;
@@ -49,7 +55,8 @@ export function handleErrors(logger: Logger, pageHeaders: RequestHandler): Error
 }
 
 function renderError(res: Response, problem: Problem, requestId: string, logger: Logger): void {
-  const locals = { status: problem.status, message: problem.message, requestId };
+  // The page words the message in the reader's language; the plain-text fallback says English.
+  const locals = { status: problem.status, message: problem.said, requestId };
   res.render('error', locals, (error, html) => {
     if (error) {
       logger.error({ err: error, reqId: requestId }, 'error page failed to render');
