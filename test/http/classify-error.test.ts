@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyError, NOT_UNDERSTOOD } from '../../src/http/classify-error.js';
 import { HttpError } from '../../src/http/http-error.js';
+import { text } from '../../src/i18n/catalog.js';
 
 describe('classifyError', () => {
   it('when the code raised an HttpError, then its status, message and headers are kept', () => {
@@ -8,7 +9,19 @@ describe('classifyError', () => {
       kind: 'http',
       status: 429,
       message: 'Slow down.',
+      said: 'Slow down.',
       headers: { 'Retry-After': '60' },
+    });
+  });
+
+  it('when an HttpError carries a Text, then its message is the English wording and the page gets the Text', () => {
+    const said = text('http.tooManyNotFound', { when: text('time.inMinutes', { count: 2 }) });
+    expect(classifyError(new HttpError(429, said))).toEqual({
+      kind: 'http',
+      status: 429,
+      message: 'Too many requests for links that do not exist. Try again in 2 minutes.',
+      said,
+      headers: {},
     });
   });
 
@@ -31,6 +44,7 @@ describe('classifyError', () => {
       status: 413,
       parserType: 'entity.too.large',
       message: 'The request is too large.',
+      said: text('http.parser.tooLarge'),
       headers: {},
     });
     expect(classifyError(Object.assign(new Error('x'), { status: 400 }))).toMatchObject({
