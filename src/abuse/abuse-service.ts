@@ -1,25 +1,45 @@
 import { z } from 'zod';
+import { text, type Text } from '../i18n/catalog.js';
 import type { WriteGate } from '../db/write-gate.js';
 import type { Link } from '../links/link.js';
 import { hostOf, type LinkService } from '../links/link-service.js';
 import { REPORT_REASONS, type AbuseStore, type BlockedHost } from './abuse-store.js';
 
-/** A visitor's report, as the form sends it. No address, agent or cookie of theirs is kept. */
+/** The longest details and contact a report keeps, in characters. */
+const MAX_DETAILS = 1000;
+const MAX_CONTACT = 200;
+
+/**
+ * A visitor's report, as the form sends it. No address, agent or cookie of theirs is kept. What
+ * the form says of a field it refuses is reportProblem's.
+ */
 export const ReportFormSchema = z.object({
-  reason: z.enum(REPORT_REASONS, { error: 'Choose what is wrong with this link.' }),
-  details: z
-    .string({ error: 'Send the details once.' })
-    .trim()
-    .max(1000, { error: 'Keep the details under 1,000 characters.' })
-    .optional()
-    .default(''),
-  contact: z
-    .string({ error: 'Send one way to reach you.' })
-    .trim()
-    .max(200, { error: 'Keep the contact under 200 characters.' })
-    .optional()
-    .default(''),
+  reason: z.enum(REPORT_REASONS),
+  details: z.string().trim().max(MAX_DETAILS).optional().default(''),
+  contact: z.string().trim().max(MAX_CONTACT).optional().default(''),
 });
+
+/** The fields of the report form, each with what it says when too long and when malformed. */
+const REPORT_PROBLEMS: Readonly<Record<string, { tooLong: Text; other: Text }>> = {
+  reason: { tooLong: text('report.problem.reason'), other: text('report.problem.reason') },
+  details: {
+    tooLong: text('report.problem.detailsTooLong', { max: MAX_DETAILS }),
+    other: text('report.problem.detailsOnce'),
+  },
+  contact: {
+    tooLong: text('report.problem.contactTooLong', { max: MAX_CONTACT }),
+    other: text('report.problem.contactOnce'),
+  },
+};
+
+/** What the report form says of a field ReportFormSchema refused, in the reader's language. */
+export function reportProblem(issue: z.core.$ZodIssue): { field: string; problem: Text } {
+  const field = String(issue.path[0]);
+  const problems = Object.hasOwn(REPORT_PROBLEMS, field)
+    ? REPORT_PROBLEMS[field]!
+    : REPORT_PROBLEMS.reason!;
+  return { field, problem: issue.code === 'too_big' ? problems.tooLong : problems.other };
+}
 
 export type BanChoice = { reason: string; blockHost: boolean; disableOthers: boolean };
 export type BanOutcome = { host: string; blocked: boolean; disabled: string[] };

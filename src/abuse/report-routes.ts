@@ -1,12 +1,13 @@
 import { Router, type Response } from 'express';
 import { HttpError } from '../http/http-error.js';
 import { requireFormBody, stringFields } from '../http/form-values.js';
-import { retryIn, type RequestLimit } from '../http/rate-limits.js';
+import { retryInText, type RequestLimit } from '../http/rate-limits.js';
+import { text, type Text } from '../i18n/catalog.js';
 import { isLinkCode } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { linkDomainKeyOf } from '../links/link-routes.js';
 import { REPORT_REASONS } from './abuse-store.js';
-import { ReportFormSchema, type AbuseService } from './abuse-service.js';
+import { ReportFormSchema, reportProblem, type AbuseService } from './abuse-service.js';
 
 /**
  * `/report/:code`: anyone who meets a link on its preview or its 410 page may report it to the
@@ -39,15 +40,15 @@ export function createReportRoutes(deps: {
     if (!link) return next();
     const verdict = await deps.limit(req, res);
     if (verdict?.limited) {
-      throw new HttpError(
-        429,
-        `Too many reports in a short time. Try again ${retryIn(verdict.resetSeconds)}.`,
-      );
+      throw new HttpError(429, text('report.tooMany', { when: retryInText(verdict.resetSeconds) }));
     }
     const parsed = ReportFormSchema.safeParse(req.body ?? {});
     if (!parsed.success) {
-      const errors: Record<string, string> = {};
-      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
+      const errors: Record<string, Text> = {};
+      for (const issue of parsed.error.issues) {
+        const { field, problem } = reportProblem(issue);
+        errors[field] ??= problem;
+      }
       res.status(422).render('report', {
         link,
         reasons: REPORT_REASONS,

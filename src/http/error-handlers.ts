@@ -1,12 +1,17 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { Text } from '../i18n/catalog.js';
 import { classifyError } from './classify-error.js';
 import { HttpError } from './http-error.js';
-import { retryIn, type RequestLimit } from './rate-limits.js';
+import { retryInText, type RequestLimit } from './rate-limits.js';
+import { text, type Text } from '../i18n/catalog.js';
 import { noteStorageUnavailable } from './request-notes.js';
 
-type Problem = { status: number; message: string; headers: Record<string, string> };
+type Problem = {
+  status: number;
+  message: string;
+  said: Text | string;
+  headers: Record<string, string>;
+};
 
 /**
  * The one 404 page. Every unknown address counts against the client's not-found limit, so
@@ -22,7 +27,7 @@ export function handleNotFound(limit: RequestLimit): RequestHandler {
       next(
         new HttpError(
           429,
-          `Too many requests for links that do not exist. Try again ${retryIn(verdict.resetSeconds)}.`,
+          text('http.tooManyNotFound', { when: retryInText(verdict.resetSeconds) }),
         ),
       );
       return;
@@ -45,20 +50,13 @@ export function handleErrors(logger: Logger, pageHeaders: RequestHandler): Error
     res.status(problem.status).set(problem.headers);
     // An error raised before the page middleware ran (e.g. a malformed path on the redirect
     // route) still gets the security headers of a page.
-    // An HttpError's own message, which may be a Text to word in the page's language.
-    const said = error instanceof HttpError ? error.said : problem.message;
-    void pageHeaders(req, res, () => renderError(res, problem, said, req.id, logger));
+    void pageHeaders(req, res, () => renderError(res, problem, req.id, logger));
   };
 }
 
-function renderError(
-  res: Response,
-  problem: Problem,
-  said: Text | string,
-  requestId: string,
-  logger: Logger,
-): void {
-  const locals = { status: problem.status, message: said, requestId };
+function renderError(res: Response, problem: Problem, requestId: string, logger: Logger): void {
+  // The page words the message in the reader's language; the plain-text fallback says English.
+  const locals = { status: problem.status, message: problem.said, requestId };
   res.render('error', locals, (error, html) => {
     if (error) {
       logger.error({ err: error, reqId: requestId }, 'error page failed to render');

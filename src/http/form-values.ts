@@ -1,9 +1,9 @@
 import type { Request, RequestHandler } from 'express';
 import { HttpError } from './http-error.js';
+import { text } from '../i18n/catalog.js';
 
 /** What a form answers when a program posts JSON or a file upload to it instead of form fields. */
-export const FORM_ONLY =
-  'This form takes what a browser sends from it (application/x-www-form-urlencoded), not JSON or a file upload.';
+export const FORM_ONLY = text('http.formOnly');
 
 /** Whether the form routes can read the request: a form submission, or a body without a type. */
 export function isFormPost(req: Request): boolean {

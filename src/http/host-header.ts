@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { HttpError } from './http-error.js';
+import { text } from '../i18n/catalog.js';
 
 /** A host name (253) and a port (":65535"): no real Host header is longer. */
 const MAX_HOST_HEADER = 259;
@@ -11,7 +12,7 @@ const MAX_HOST_HEADER = 259;
 export const refuseOversizedHost: RequestHandler = (req, _res, next) => {
   const host = req.host;
   if (host !== undefined && host.length > MAX_HOST_HEADER) {
-    next(new HttpError(400, 'The Host header is too long to be a host name.'));
+    next(new HttpError(400, text('http.hostTooLong')));
     return;
   }
   next();

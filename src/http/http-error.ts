@@ -1,17 +1,16 @@
 import { englishOf, type Text } from '../i18n/catalog.js';
 
 /**
- * The one error type for failures that map to a known HTTP status. Its message may be a Text:
- * the error page words it in the reader's language (`said`), and `message` is its English, for
- * the APIs and the logs.
+ * The one error type for failures that map to a known HTTP status. Its `message` is English (what
+ * the APIs answer and the logs say); `said` is what the error page words in the reader's
+ * language: the Text it was raised with, or the message itself when it was raised with a string.
  */
 export class HttpError extends Error {
   override name = 'HttpError';
-  /** What the error page says: the message as it was given, a Text or a string. */
   readonly said: Text | string;
   constructor(
     readonly status: number,
-    message: Text | string,
+    message: string | Text,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(typeof message === 'string' ? message : englishOf(message));

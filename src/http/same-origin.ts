@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { HttpError } from './http-error.js';
+import { text } from '../i18n/catalog.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -30,5 +31,5 @@ export function requireSameOrigin(ownOrigin: (req: Request) => string): RequestH
 }
 
 function forbidden(): HttpError {
-  return new HttpError(403, 'This form can only be sent from snip’s own pages.');
+  return new HttpError(403, text('http.crossSite'));
 }

@@ -16,7 +16,8 @@ import { FORM_ONLY, isFormPost, stringFields } from '../http/form-values.js';
 import { forgetToken } from '../links/remembered-links.js';
 import { formatTagList } from '../links/tags.js';
 import { HttpError } from '../http/http-error.js';
-import { retryIn, type RequestLimit } from '../http/rate-limits.js';
+import { retryInText, type RequestLimit } from '../http/rate-limits.js';
+import { text, type Text } from '../i18n/catalog.js';
 
 export type ManageRouteDeps = {
   links: LinkService;
@@ -48,10 +49,10 @@ const PasswordChangeSchema = z.object({
  * Notices shown once after a change (Post/Redirect/Get), keyed by a fixed query value. A Map, so
  * that `?done=constructor` finds nothing rather than something of Object.prototype.
  */
-const NOTICES: ReadonlyMap<string, string> = new Map([
-  ['saved', 'Your changes are saved.'],
-  ['disabled', 'The link is disabled. Visitors now see that it has been disabled.'],
-  ['enabled', 'The link is enabled again.'],
+const NOTICES: ReadonlyMap<string, Text> = new Map([
+  ['saved', text('manage.notice.saved')],
+  ['disabled', text('manage.notice.disabled')],
+  ['enabled', text('manage.notice.enabled')],
 ]);
 
 /**
@@ -120,12 +121,7 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
   router.post('/manage/*path', async (req, _res, next) => {
     const verdict = await deps.limit(req, _res);
     if (!verdict?.limited) return next();
-    next(
-      new HttpError(
-        429,
-        `Too many changes in a short time. Try again ${retryIn(verdict.resetSeconds)}.`,
-      ),
-    );
+    next(new HttpError(429, text('manage.tooMany', { when: retryInText(verdict.resetSeconds) })));
   });
 
   router.get('/manage/deleted', async (_req, res) => {
@@ -148,16 +144,17 @@ export function createManageRoutes(deps: ManageRouteDeps): Router {
       renderManage(req, res, link, { values: shown, errors, status });
     if (!isFormPost(req)) return refuse(415, { url: FORM_ONLY });
     const fields = UpdateFormSchema.safeParse(body);
-    if (!fields.success) return refuse(400, { url: 'Send one URL.' });
+    if (!fields.success) return refuse(400, { url: text('manage.problem.url') });
     const form = parseLinkForm(body, deps.now());
     if (!form.ok) return refuse(422, form.errors);
     const passwordFields = PasswordChangeSchema.safeParse(body);
-    if (!passwordFields.success) return refuse(400, { password: 'Send the password once.' });
+    if (!passwordFields.success)
+      return refuse(400, { password: text('manage.problem.passwordOnce') });
     const { password, remove_password: remove } = passwordFields.data;
     // Checked before anything is saved, so a refused password changes nothing.
     const refusedPassword =
       password !== '' && remove !== undefined
-        ? 'Type a new password or remove the password, not both.'
+        ? text('manage.problem.passwordBoth')
         : password === ''
           ? null
           : passwordProblem(password);

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { SNIP_COOKIES, type SnipCookie } from '../http/cookies.js';
+import { text, type Text } from '../i18n/catalog.js';
 import { FIXED_RULES, type RateLimitRule } from '../http/rate-limits.js';
 import { MAX_REMEMBERED_LINKS } from '../links/remembered-links.js';
 import type { GeoSource } from '../stats/geo-source.js';
@@ -22,9 +23,10 @@ export type { GeoSource };
  * none. `statistics` describes what a visit adds to a link's statistics: VISIT_STATISTICS unless
  * the statistics change.
  *
- * Every sentence is plain text (the view escapes it); each one states something the code does,
- * and says where it reads it: the cookies from SNIP_COOKIES, the limits from the config and
- * FIXED_RULES, the log from LOG_LEVEL.
+ * Every sentence is a Text (a catalog key and its values, worded by the page in the reader's
+ * language, escaped); each one states something the code does, and says where it reads it: the
+ * cookies from SNIP_COOKIES, the limits from the config and FIXED_RULES, the log from LOG_LEVEL.
+ * `englishOf` words one in English.
  */
 
 /** What a counted visit may add to its link's statistics, besides the totals and days. */
@@ -62,86 +64,111 @@ export function statisticsOf(config: Pick<Config, 'statistics'>): VisitStatistic
 export type CookieFact = Readonly<{
   name: string;
   path: string;
-  purpose: string;
-  lifetime: string;
+  purpose: Text;
+  lifetime: Text;
 }>;
-
-export type LimitFact = Readonly<{ what: string; rule: string; keyedBy: string }>;
 
 export type PrivacyFacts = Readonly<{
   /** 'SQLite' or 'PostgreSQL': where the database is, without naming a file or a server. */
   engine: string;
   visits: Readonly<{
-    neverStored: readonly string[];
-    stored: readonly string[];
+    neverStored: readonly Text[];
+    stored: readonly Text[];
     /** One sentence per dimension kept, in VisitStatistics' order. */
-    perValue: readonly string[];
-    uniqueVisitors: string | null;
-    doNotTrack: string | null;
-    notCounted: string;
-    country: Readonly<{ source: GeoSource | null; sentence: string }>;
+    perValue: readonly Text[];
+    uniqueVisitors: Text | null;
+    doNotTrack: Text | null;
+    notCounted: Text;
+    country: Readonly<{ source: GeoSource | null; sentence: Text }>;
   }>;
   cookies: readonly CookieFact[];
-  noCookies: string;
-  log: Readonly<{ level: string; sentences: readonly string[] }>;
+  noCookies: Text;
+  log: Readonly<{ level: string; sentences: readonly Text[] }>;
   rateLimits: Readonly<{
     on: boolean;
-    limits: readonly LimitFact[];
-    sentences: readonly string[];
+    /** One line per limit: what it counts, its rule, and what it counts per. */
+    limits: readonly Text[];
+    sentences: readonly Text[];
   }>;
-  clientAddress: readonly string[];
-  access: readonly string[];
-  links: readonly string[];
+  clientAddress: readonly Text[];
+  access: readonly Text[];
+  links: readonly Text[];
 }>;
 
+const DAY_MS = 86_400_000;
+
+/** The largest unit a duration is a whole number of: two days or more in days, a day in hours. */
+function unitOf(ms: number): 'days' | 'hours' | 'minutes' | 'seconds' | 'milliseconds' {
+  // A day is "24 hours", which reads as the limit it is.
+  if (ms % DAY_MS === 0 && ms >= 2 * DAY_MS) return 'days';
+  if (ms % 3_600_000 === 0) return 'hours';
+  if (ms % 60_000 === 0) return 'minutes';
+  if (ms % 1000 === 0) return 'seconds';
+  return 'milliseconds';
+}
+
+const UNIT_MS = { days: DAY_MS, hours: 3_600_000, minutes: 60_000, seconds: 1000, milliseconds: 1 };
+
 /** `30 minutes`, `12 hours`, `365 days`: a whole number of the largest unit that fits. */
-export function formatDuration(ms: number): string {
-  const units: [number, string][] = [
-    [86_400_000, 'day'],
-    [3_600_000, 'hour'],
-    [60_000, 'minute'],
-    [1000, 'second'],
-  ];
-  for (const [size, unit] of units) {
-    // Two days or more in days; a day is "24 hours", which reads as the limit it is.
-    if (ms % size === 0 && (size !== 86_400_000 || ms >= 2 * size)) {
-      const n = ms / size;
-      return `${n.toLocaleString('en')} ${unit}${n === 1 ? '' : 's'}`;
-    }
-  }
-  return `${ms} milliseconds`;
+export function durationText(ms: number): Text {
+  const unit = unitOf(ms);
+  const count = ms / UNIT_MS[unit];
+  return {
+    days: () => text('privacy.duration.days', { count }),
+    hours: () => text('privacy.duration.hours', { count }),
+    minutes: () => text('privacy.duration.minutes', { count }),
+    seconds: () => text('privacy.duration.seconds', { count }),
+    milliseconds: () => text('privacy.duration.milliseconds', { count }),
+  }[unit]();
 }
 
 /** `60/h` as words: `60 per hour`, `10 per 15 minutes`. */
-export function formatRule(rule: RateLimitRule): string {
-  const window = formatDuration(rule.seconds * 1000);
-  return `${rule.points.toLocaleString('en')} per ${window.replace(/^1 /, '')}`;
+export function ruleText(rule: RateLimitRule): Text {
+  const ms = rule.seconds * 1000;
+  const unit = unitOf(ms);
+  const values = { points: rule.points, count: ms / UNIT_MS[unit] };
+  return {
+    days: () => text('privacy.rule.days', values),
+    hours: () => text('privacy.rule.hours', values),
+    minutes: () => text('privacy.rule.minutes', values),
+    seconds: () => text('privacy.rule.seconds', values),
+    milliseconds: () => text('privacy.rule.milliseconds', values),
+  }[unit]();
 }
 
-function dimensionSentence(dimension: VisitDimension, geo: GeoSource | null): string | null {
+function dimensionSentence(dimension: VisitDimension, geo: GeoSource | null): Text | null {
   switch (dimension) {
     case 'country':
-      return geo === null
-        ? null
-        : `The country (its ISO code), looked up in this server’s memory from the visitor’s address in the ${geo.name} database; the address is then thrown away. Unknown and private addresses count as “unknown”.`;
+      return geo === null ? null : text('privacy.perValue.country', { database: geo.name });
     case 'browser':
-      return 'The browser family (for example chrome, firefox or safari), read in memory from the User-Agent header, which is then thrown away.';
+      return text('privacy.perValue.browser');
     case 'os':
-      return 'The operating system family (for example windows, macos, linux, ios or android), read from the same header.';
+      return text('privacy.perValue.os');
     case 'device':
-      return 'The device class: desktop, mobile or tablet.';
+      return text('privacy.perValue.device');
     case 'language':
-      return 'The first preferred language of the browser (Accept-Language), as its primary tag only, such as de or fr.';
+      return text('privacy.perValue.language');
     case 'referrer':
-      return `The host of the page the visitor came from (for example news.example) — never its path or query. Visits without one count as direct; at most ${MAX_REFERRER_HOSTS} hosts are kept per link, the rest count as “${OTHER_REFERRERS}”.`;
+      return text('privacy.perValue.referrer', {
+        max: MAX_REFERRER_HOSTS,
+        other: OTHER_REFERRERS,
+      });
   }
 }
 
 function cookieFacts(config: Config): CookieFact[] {
-  const lifetime = (cookie: SnipCookie): string =>
+  const lifetime = (cookie: SnipCookie): Text =>
     cookie.maxAgeSeconds === null
-      ? `Until the browser is closed. The session itself ends after ${formatDuration(config.adminSessionIdleMs)} without a request, and ${formatDuration(config.adminSessionMaxMs)} after sign-in at the latest.`
-      : `${formatDuration(cookie.maxAgeSeconds * 1000)}${cookie === SNIP_COOKIES.rememberedLinks ? ` after the last link made in that browser; it lists the newest ${MAX_REMEMBERED_LINKS} links at most` : ''}.`;
+      ? text('privacy.cookie.lifetimeSession', {
+          idle: durationText(config.adminSessionIdleMs),
+          max: durationText(config.adminSessionMaxMs),
+        })
+      : cookie === SNIP_COOKIES.rememberedLinks
+        ? text('privacy.cookie.lifetimeLinks', {
+            duration: durationText(cookie.maxAgeSeconds * 1000),
+            count: MAX_REMEMBERED_LINKS,
+          })
+        : text('privacy.cookie.lifetime', { duration: durationText(cookie.maxAgeSeconds * 1000) });
   return Object.values(SNIP_COOKIES)
     .filter((cookie) => cookie !== SNIP_COOKIES.admin || config.adminPassword !== null)
     .map((cookie) => ({
@@ -154,78 +181,77 @@ function cookieFacts(config: Config): CookieFact[] {
 
 const LEVEL_ORDER = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-function logSentences(level: Config['logLevel']): string[] {
+function logSentences(level: Config['logLevel']): Text[] {
   const writes = (at: (typeof LEVEL_ORDER)[number]) =>
     LEVEL_ORDER.indexOf(level) <= LEVEL_ORDER.indexOf(at);
-  if (level === 'silent') return ['LOG_LEVEL is silent: snip writes no log at all.'];
-  const sentences = [
-    `The log is written to the server’s standard output; how long it is kept is up to whoever runs this site. LOG_LEVEL is ${level}.`,
-  ];
+  if (level === 'silent') return [text('privacy.log.silent')];
+  const sentences = [text('privacy.log.where', { level })];
   if (writes('info')) {
     sentences.push(
-      'Each request to a page or an API gets one line: a request id, the method, the path (with management tokens replaced by :token), the status and the duration. It never holds an IP address, a User-Agent, a referrer, a cookie or the query string.',
+      text('privacy.log.perRequest'),
       writes('debug')
-        ? 'At this level, followed short links are logged too, with the short code as the path.'
-        : 'Most followed short links are answered before the request log and are not logged at this level; the few that pass through it (a password-protected link, for example) are logged like any page, with the short code as the path.',
+        ? text('privacy.log.redirectsLogged')
+        : text('privacy.log.redirectsNotLogged'),
     );
   } else {
-    sentences.push(
-      'At this level no line is written per request: only problems, with the id of the request that failed and never its address.',
-    );
+    sentences.push(text('privacy.log.problemsOnly'));
   }
   return sentences;
 }
 
-const LIMIT_NAMES: Record<keyof NonNullable<Config['rateLimits']>, string> = {
-  create: 'Links created without an API key (form and API)',
-  notFound: 'Requests for short links that do not exist',
-  manage: 'Changes made on management and admin pages',
-  api: 'API requests made with a key',
-  qr: 'QR code images drawn',
-  password: 'Wrong passwords for one password-protected link',
+const LIMIT_NAMES: Record<keyof NonNullable<Config['rateLimits']>, Text> = {
+  create: text('privacy.limit.create'),
+  notFound: text('privacy.limit.notFound'),
+  manage: text('privacy.limit.manage'),
+  api: text('privacy.limit.api'),
+  qr: text('privacy.limit.qr'),
+  password: text('privacy.limit.password'),
 };
 
+/** A limit's line, with what it counts per: a client address, an API key, or a link and address. */
+function limitLine(what: Text, rule: RateLimitRule, per: 'address' | 'key' | 'link'): Text {
+  const values = { what, rule: ruleText(rule) };
+  return {
+    address: () => text('privacy.limits.perAddress', values),
+    key: () => text('privacy.limits.perKey', values),
+    link: () => text('privacy.limits.perLinkAndAddress', values),
+  }[per]();
+}
+
 function rateLimitFacts(config: Config): PrivacyFacts['rateLimits'] {
-  const perAddress = 'address';
-  const limits: LimitFact[] = [];
+  const limits: Text[] = [];
   if (config.rateLimits !== null) {
     for (const [name, rule] of Object.entries(config.rateLimits) as [
       keyof typeof LIMIT_NAMES,
       RateLimitRule,
     ][]) {
-      limits.push({
-        what: LIMIT_NAMES[name],
-        rule: formatRule(rule),
-        keyedBy: name === 'api' ? 'API key' : name === 'password' ? 'link and address' : perAddress,
-      });
+      limits.push(
+        limitLine(
+          LIMIT_NAMES[name],
+          rule,
+          name === 'api' ? 'key' : name === 'password' ? 'link' : 'address',
+        ),
+      );
     }
-    limits.push({
-      what: 'Abuse reports',
-      rule: formatRule(FIXED_RULES.report),
-      keyedBy: perAddress,
-    });
+    limits.push(limitLine(text('privacy.limit.reports'), FIXED_RULES.report, 'address'));
   }
   if (config.adminPassword !== null) {
-    limits.push({
-      what: 'Admin sign-in attempts (always limited)',
-      rule: formatRule(FIXED_RULES.signIn),
-      keyedBy: perAddress,
-    });
+    limits.push(limitLine(text('privacy.limit.signIn'), FIXED_RULES.signIn, 'address'));
   }
-  const sentences: string[] = [];
+  const sentences: Text[] = [];
   if (config.rateLimits === null) {
     sentences.push(
       config.adminPassword === null
-        ? 'Rate limits are off (RATE_LIMITS=off): nothing is counted per client.'
-        : 'Rate limits are off (RATE_LIMITS=off): only admin sign-in attempts are counted, because they are always limited.',
+        ? text('privacy.limits.off')
+        : text('privacy.limits.offButSignIn'),
     );
   }
   if (limits.length > 0) {
     sentences.push(
-      'A limit counts requests per client address (an IPv6 address by its /64 network, which one home or phone usually holds): the counter’s key is the limit’s name and the address in plain text, with the count and the end of its window. API requests are counted per key, not per address.',
+      text('privacy.limits.counted'),
       config.databaseEngine === 'postgres'
-        ? 'These counters are kept in the database’s rate_limits table, shared by every server of this site, and deleted about an hour after their window ends; while the database cannot be reached, each server counts in its own memory instead.'
-        : 'These counters are kept in this server’s memory only, never written to disk, and each one is forgotten when its window ends.',
+        ? text('privacy.limits.postgres')
+        : text('privacy.limits.memory'),
     );
   }
   return { on: config.rateLimits !== null, limits, sentences };
@@ -235,51 +261,49 @@ function clientAddressSentences(
   config: Config,
   geoSource: GeoSource | null,
   statistics: VisitStatistics,
-): string[] {
+): Text[] {
   const trust = config.trustProxy;
   const rule =
     trust === false || trust === 0
-      ? 'the address of the connection; X-Forwarded-For is ignored (TRUST_PROXY is off), so a forged one changes nothing.'
+      ? text('privacy.address.rule.connection')
       : trust === true
-        ? 'the first address in X-Forwarded-For, because every proxy is trusted (TRUST_PROXY=true).'
+        ? text('privacy.address.rule.everyProxy')
         : typeof trust === 'number'
-          ? `the address X-Forwarded-For names ${trust} ${trust === 1 ? 'proxy' : 'proxies'} back (TRUST_PROXY=${trust}).`
-          : `the address of the connection or, when that is one of the trusted proxies (${trust}), the address they report in X-Forwarded-For.`;
+          ? text('privacy.address.rule.hops', { count: trust, setting: String(trust) })
+          : text('privacy.address.rule.trusted', { proxies: trust });
   const sentences = [
-    config.onFly
-      ? `On Fly.io the visitor’s address is the one Fly’s proxy puts in Fly-Client-IP; without it, ${rule}`
-      : `The visitor’s address is ${rule}`,
+    config.onFly ? text('privacy.address.fly', { rule }) : text('privacy.address.from', { rule }),
   ];
-  const inMemory = [
-    ...(geoSource !== null && statistics.dimensions.includes('country')
-      ? ['the country lookup']
-      : []),
-    ...(statistics.uniqueVisitors ? ['the unique-visitor estimate'] : []),
-  ];
-  const uses = [
-    ...(config.rateLimits !== null || config.adminPassword !== null
-      ? ['for the rate limits as described above']
-      : []),
-    ...(inMemory.length > 0 ? [`in memory only, for ${inMemory.join(' and ')}`] : []),
-  ];
+  const country = geoSource !== null && statistics.dimensions.includes('country');
+  const inMemory =
+    country && statistics.uniqueVisitors
+      ? text('privacy.address.memory.both')
+      : country
+        ? text('privacy.address.memory.country')
+        : statistics.uniqueVisitors
+          ? text('privacy.address.memory.unique')
+          : null;
+  const limited = config.rateLimits !== null || config.adminPassword !== null;
   sentences.push(
-    uses.length === 0
-      ? 'It is not used for anything, and never written to the log or the database.'
-      : `It is used ${uses.join(', and ')}; it is never written to the log.`,
+    inMemory === null
+      ? limited
+        ? text('privacy.address.usedForLimits')
+        : text('privacy.address.unused')
+      : limited
+        ? text('privacy.address.usedForLimitsAndInMemory', { what: inMemory })
+        : text('privacy.address.usedInMemory', { what: inMemory }),
   );
   return sentences;
 }
 
-function accessSentences(config: Config): string[] {
+function accessSentences(config: Config): Text[] {
   return [
-    'Whoever holds a link’s management link — the person who made it — sees that link’s statistics and settings, and can change, disable or delete it. The database keeps only a hash of the management token.',
-    config.adminPassword === null
-      ? 'There is no admin on this site (ADMIN_PASSWORD is not set).'
-      : 'The admin, signed in with ADMIN_PASSWORD, sees every link with its statistics, the abuse reports, and the names of the API keys.',
-    'An API key of scope full can read every link and its statistics; a create-only key can only create links. The database keeps only a hash of each key.',
+    text('privacy.access.manage'),
+    config.adminPassword === null ? text('privacy.access.noAdmin') : text('privacy.access.admin'),
+    text('privacy.access.keys'),
     config.metricsToken === null
-      ? 'Metrics are off (METRICS_TOKEN is not set).'
-      : 'Whoever holds METRICS_TOKEN can read /metrics: totals by route and status, never a short code, a path or an address.',
+      ? text('privacy.access.noMetrics')
+      : text('privacy.access.metrics'),
   ];
 }
 
@@ -300,47 +324,45 @@ export function privacyFacts(
     engine: config.databaseEngine === 'postgres' ? 'PostgreSQL' : 'SQLite',
     visits: {
       neverStored: [
-        'No IP address of a visitor is stored.',
-        'No User-Agent string of a visitor is stored.',
-        'No cookie is set on or read from a visitor who follows a short link (a password-protected link is the one exception, below).',
+        text('privacy.never.address'),
+        text('privacy.never.userAgent'),
+        text('privacy.never.cookie'),
       ],
       stored: [
-        'The number of visits in total, and the time of the last one.',
-        'The number of visits per UTC day.',
-        `The number of visits from each referring host (only the host, never the page’s path or query), over the link’s whole life: at most ${MAX_REFERRER_HOSTS} hosts per link, the rest as “${OTHER_REFERRERS}”.`,
-        'The number of requests for short codes that do not exist, per domain and UTC day, bots’ and HEAD requests included — never the code asked for, nor anything about who asked.',
+        text('privacy.stored.total'),
+        text('privacy.stored.perDay'),
+        text('privacy.stored.referrers', { max: MAX_REFERRER_HOSTS, other: OTHER_REFERRERS }),
+        text('privacy.stored.notFound'),
       ],
       perValue,
-      uniqueVisitors: statistics.uniqueVisitors
-        ? 'Unique visitors are estimated per link and day (and per value above) without storing anything about a visitor: the address and the User-Agent go through a keyed hash under a random key that lives only in this server’s memory, is never written anywhere and is replaced every UTC day, and the hash only feeds a cardinality sketch — a compact summary that estimates how many different values it has seen. Nobody, not even whoever runs this site, can tell from it whether two visits on different days came from the same person, or recover an address.'
-        : null,
-      doNotTrack: statistics.doNotTrack
-        ? 'A visit whose browser sends DNT: 1 (Do Not Track) or Sec-GPC: 1 (Global Privacy Control) counts toward the link’s total and its visit limit only; nothing else is derived from it.'
-        : null,
+      uniqueVisitors: statistics.uniqueVisitors ? text('privacy.uniqueVisitors') : null,
+      doNotTrack: statistics.doNotTrack ? text('privacy.doNotTrack') : null,
       notCounted:
         statistics.dimensions.length > 0
-          ? 'Known bots, link prefetches and HEAD requests are not counted at all. Counts are gathered in memory and written to the database about once a second; what a visit adds to the other figures above, within five seconds (up to a minute while thousands of links are being visited at once).'
-          : 'Known bots, link prefetches and HEAD requests are not counted at all. Counts are gathered in memory and written to the database about once a second.',
+          ? text('privacy.notCounted.full')
+          : text('privacy.notCounted.basic'),
       country: {
         source: countryKept ? geoSource : null,
         sentence: !countryKept
-          ? 'No country is derived from a visit.'
+          ? text('privacy.country.notKept')
           : geoSource === null
-            ? 'No country lookup is configured, so no country is derived from a visit.'
-            : `Countries come from the ${geoSource.name} database (${geoSource.licence}).`,
+            ? text('privacy.country.noLookup')
+            : text('privacy.country.source', {
+                database: geoSource.name,
+                licence: geoSource.licence,
+              }),
       },
     },
     cookies: cookieFacts(config),
-    noCookies:
-      'snip sets no other cookie: no analytics, no advertising, nothing from another site, and this page loads nothing from another site.',
+    noCookies: text('privacy.noOtherCookies'),
     log: { level: config.logLevel, sentences: logSentences(config.logLevel) },
     rateLimits: rateLimitFacts(config),
     clientAddress: clientAddressSentences(config, geoSource, statistics),
     access: accessSentences(config),
     links: [
-      'For each link: its address, its short code, when it was made and changed, and what its owner set (a title, a note, tags, a password kept only as a hash, rules). If an API key made it, which key; nothing else about who made it.',
-      'An abuse report keeps the reason, the details and the contact that the reporter typed — no address, User-Agent or cookie of theirs.',
-      'Deleting a link deletes it and its statistics.',
+      text('privacy.links.kept'),
+      text('privacy.links.reports'),
+      text('privacy.links.deleting'),
     ],
   });
 }

@@ -1,7 +1,8 @@
 import { Router, type Request } from 'express';
 import QRCode from 'qrcode';
 import { HttpError } from '../http/http-error.js';
-import { retryIn, type RequestLimit } from '../http/rate-limits.js';
+import { retryInText, type RequestLimit } from '../http/rate-limits.js';
+import { text } from '../i18n/catalog.js';
 import { isLinkCode } from '../links/link.js';
 import type { LinkService } from '../links/link-service.js';
 import { linkDomainKeyOf, type ShortUrlOf } from '../links/link-routes.js';
@@ -111,10 +112,7 @@ export function createQrRoutes(deps: {
       if (!image) {
         const verdict = await deps.limit(req, res);
         if (verdict?.limited) {
-          throw new HttpError(
-            429,
-            `Too many QR codes in a short time. Try again ${retryIn(verdict.resetSeconds)}.`,
-          );
+          throw new HttpError(429, text('qr.tooMany', { when: retryInText(verdict.resetSeconds) }));
         }
         const entered = gate.enter();
         if (entered === null) {

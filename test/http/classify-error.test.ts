@@ -9,11 +9,23 @@ describe('classifyError', () => {
       kind: 'http',
       status: 429,
       message: 'Slow down.',
+      said: 'Slow down.',
       headers: { 'Retry-After': '60' },
     });
   });
 
-  it('when an HttpError carries a Text, then its message is the English of the Text and the page keeps the Text', () => {
+  it('when an HttpError carries a Text, then its message is the English wording and the page gets the Text', () => {
+    const said = text('http.tooManyNotFound', { when: text('time.inMinutes', { count: 2 }) });
+    expect(classifyError(new HttpError(429, said))).toEqual({
+      kind: 'http',
+      status: 429,
+      message: 'Too many requests for links that do not exist. Try again in 2 minutes.',
+      said,
+      headers: {},
+    });
+  });
+
+  it('when an HttpError is made from a Text, then the error keeps the Text for the page', () => {
     const said = text('admin.link.notFound', { code: 'abc' });
     const error = new HttpError(404, said);
     expect(error.said).toBe(said);
@@ -43,6 +55,7 @@ describe('classifyError', () => {
       status: 413,
       parserType: 'entity.too.large',
       message: 'The request is too large.',
+      said: text('http.parser.tooLarge'),
       headers: {},
     });
     expect(classifyError(Object.assign(new Error('x'), { status: 400 }))).toMatchObject({

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { englishOf, type Text } from '../../src/i18n/catalog.js';
 import {
-  formatDuration,
-  formatRule,
+  durationText,
+  ruleText,
   privacyFacts,
   VISIT_STATISTICS,
   type GeoSource,
@@ -14,6 +15,11 @@ const GEO: GeoSource = {
   attribution: 'Test attribution',
   url: 'https://db.example/licence',
 };
+
+/** A fact as an English page words it. */
+const said = (fact: Text | null) => (fact === null ? null : englishOf(fact));
+const formatDuration = (ms: number) => englishOf(durationText(ms));
+const formatRule = (rule: Parameters<typeof ruleText>[0]) => englishOf(ruleText(rule));
 
 const config = (env: Record<string, string> = {}) =>
   loadConfig({ DATABASE_URL: 'sqlite::memory:', ...env });
@@ -30,9 +36,9 @@ describe('privacy facts', () => {
       'referrer',
     ]);
     expect(facts.visits.perValue).toHaveLength(6);
-    expect(facts.visits.perValue[0]).toContain('test-country-db');
-    expect(facts.visits.uniqueVisitors).toContain('replaced every UTC day');
-    expect(facts.visits.doNotTrack).toContain('Sec-GPC: 1');
+    expect(said(facts.visits.perValue[0]!)).toContain('test-country-db');
+    expect(said(facts.visits.uniqueVisitors)).toContain('replaced every UTC day');
+    expect(said(facts.visits.doNotTrack)).toContain('Sec-GPC: 1');
     expect(facts.visits.country.source).toEqual(GEO);
   });
 
@@ -42,14 +48,14 @@ describe('privacy facts', () => {
       uniqueVisitors: false,
       doNotTrack: false,
     });
-    expect(facts.visits.perValue).toEqual([expect.stringContaining('never its path or query')]);
+    expect(facts.visits.perValue.map(said)).toEqual([
+      expect.stringContaining('never its path or query'),
+    ]);
     expect(facts.visits.uniqueVisitors).toBeNull();
     expect(facts.visits.doNotTrack).toBeNull();
-    expect(facts.visits.country).toEqual({
-      source: null,
-      sentence: 'No country is derived from a visit.',
-    });
-    expect(facts.clientAddress.join(' ')).not.toContain('in memory only');
+    expect(facts.visits.country.source).toBeNull();
+    expect(said(facts.visits.country.sentence)).toBe('No country is derived from a visit.');
+    expect(facts.clientAddress.map(said).join(' ')).not.toContain('in memory only');
   });
 
   it('when the database is PostgreSQL, then the rate-limit counters are said to be in its table, with the address in plain text', () => {
@@ -58,9 +64,9 @@ describe('privacy facts', () => {
       null,
     );
     expect(facts.engine).toBe('PostgreSQL');
-    const said = facts.rateLimits.sentences.join(' ');
-    expect(said).toContain('rate_limits table');
-    expect(said).toContain('the address in plain text');
+    const sentences = facts.rateLimits.sentences.map(said).join(' ');
+    expect(sentences).toContain('rate_limits table');
+    expect(sentences).toContain('the address in plain text');
     expect(JSON.stringify(facts)).not.toContain('db.internal');
     expect(JSON.stringify(facts)).not.toContain('secret');
   });

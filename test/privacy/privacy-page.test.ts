@@ -192,7 +192,7 @@ describe('the privacy page', () => {
         .map((c) => c.name)
         .sort(),
     );
-    for (const name of set) expect(page).toContain(`<code>${name}</code>`);
+    for (const name of set) expect(page).toContain(`<code dir="ltr">${name}</code>`);
     expect(page).toContain('365 days after the last link made in that browser');
     expect(page).toContain('24 hours');
     expect(page).toContain('ends after 45 minutes without a request, and 12 hours after sign-in');
