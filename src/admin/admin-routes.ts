@@ -6,6 +6,7 @@ import { retryIn, type RequestLimit } from '../http/rate-limits.js';
 import { requireFormBody, stringFields } from '../http/form-values.js';
 import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
+import { text, translator, type Text } from '../i18n/catalog.js';
 import { endOfUtcDay } from '../links/link-limits.js';
 import { parseLinkForm } from '../links/link-form.js';
 import { optionFormValues, parseUtcDate } from '../links/link-options.js';
@@ -669,7 +670,8 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     await render(res, 'keys', {
       keys: await deps.keys.listKeys(),
       tokens: await deps.keys.signatureTokens(),
-      notice: noticeOf(req),
+      notice:
+        req.query.done === 'revoked' ? translator(pageLanguageOf(res))('keys.revoked') : undefined,
       created: null,
       values: {},
       error: null,
@@ -685,7 +687,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     const expires = fields.expires?.trim() ?? '';
     const day = expires === '' ? null : parseUtcDate(expires);
     const expiresAt = day === null ? null : endOfUtcDay(day);
-    const refuse = async (error: string) =>
+    const refuse = async (error: Text) =>
       render(
         res,
         'keys',
@@ -699,13 +701,12 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         },
         422,
       );
-    if (!KEY_NAME_PATTERN.test(name))
-      return refuse('A key name is 1–64 letters, digits, “.”, “-” or “_”.');
-    if (scope === null) return refuse('Choose a scope.');
+    if (!KEY_NAME_PATTERN.test(name)) return refuse(text('keys.nameInvalid'));
+    if (scope === null) return refuse(text('keys.chooseScope'));
     if (expires !== '' && (day === null || expiresAt! <= deps.now()))
-      return refuse('Enter a future date as YYYY-MM-DD, or leave it empty.');
+      return refuse(text('keys.futureDate'));
     const key = await deps.keys.createKey({ name, scope, expiresAt }, 'admin');
-    if (key === null) return refuse(`A key named “${name}” exists already.`);
+    if (key === null) return refuse(text('keys.nameTaken', { name }));
     // Shown once, on this answer only: it is not stored anywhere but as its hash.
     res.set('Cache-Control', 'no-store');
     await render(

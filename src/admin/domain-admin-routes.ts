@@ -1,16 +1,21 @@
 import { Router, type Request, type Response } from 'express';
 import { stringFields } from '../http/form-values.js';
 import { HttpError } from '../http/http-error.js';
+import { pageLanguageOf } from '../http/page-language.js';
+import { translator } from '../i18n/catalog.js';
 import { hostKey } from '../domains/canonical-host.js';
 import { linksOnDomainMessage, type DomainService } from '../domains/domain-service.js';
 
 type Render = (res: Response, view: string, locals?: object, status?: number) => Promise<void>;
 
-const NOTICES: ReadonlyMap<string, string> = new Map([
-  ['added', 'The domain is added.'],
-  ['deleted', 'The domain is deleted.'],
-  ['edited', 'The domain’s redirects are saved.'],
-]);
+/** The notice after a change, worded in the page's language. */
+function noticeOf(res: Response, done: unknown): string | undefined {
+  const t = translator(pageLanguageOf(res));
+  if (done === 'added') return t('domains.added');
+  if (done === 'deleted') return t('domains.deleted');
+  if (done === 'edited') return t('domains.edited');
+  return undefined;
+}
 
 /** The form's fields, in the order of the page: its errors come back at the same names. */
 const FIELDS = ['host', 'rootRedirect', 'notFoundRedirect', 'expiredRedirect', 'aliasOf'] as const;
@@ -50,8 +55,7 @@ export function createDomainAdminRoutes(deps: {
   }
 
   router.get('/domains', async (req, res) => {
-    const done = typeof req.query.done === 'string' ? NOTICES.get(req.query.done) : undefined;
-    await page(res, { notice: done });
+    await page(res, { notice: noticeOf(res, req.query.done) });
   });
 
   router.post('/domains', async (req, res) => {
