@@ -4,6 +4,7 @@ import busboy from 'busboy';
 import { Router, type Request, type Response } from 'express';
 import type { WriteGate } from '../db/write-gate.js';
 import { HttpError } from '../http/http-error.js';
+import { englishOf, text, type Text } from '../i18n/catalog.js';
 import {
   FORMAT_LABELS,
   IMPORT_FORMATS,
@@ -71,13 +72,11 @@ const REPORT_ID = /^[A-Za-z0-9_-]{22}$/;
 const BUSY =
   'Another import is running. Import this file when it has finished: one import at a time keeps memory in bounds.';
 
-function tooSlow(timeoutMs: number): string {
+function tooSlow(timeoutMs: number): Text {
   const minutes = Math.round(timeoutMs / 60_000);
-  const took =
-    minutes >= 1
-      ? `${minutes} minute${minutes === 1 ? '' : 's'}`
-      : `${Math.round(timeoutMs / 1000)} seconds`;
-  return `The upload took longer than ${took} and was stopped before the whole file arrived. Try again on a faster connection, or import the file in parts.`;
+  return minutes >= 1
+    ? text('transfer.tooSlowMinutes', { count: minutes })
+    : text('transfer.tooSlowSeconds', { count: Math.round(timeoutMs / 1000) });
 }
 
 type Render = (res: Response, view: string, locals?: object, status?: number) => Promise<void>;
@@ -142,7 +141,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
     // long); past the limit the upload is stopped and the page says why.
     const slow = new AbortController();
     const timer = setTimeout(
-      () => slow.abort(new HttpError(408, tooSlow(deps.uploadTimeoutMs))),
+      () => slow.abort(new HttpError(408, englishOf(tooSlow(deps.uploadTimeoutMs)))),
       deps.uploadTimeoutMs,
     );
     let format: ImportFormatChoice = 'auto';
@@ -181,7 +180,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
       if (wants === 'text/plain' || wants === 'text/csv') {
         if (!outcome.ok) {
           res.status(422).type('text/plain; charset=utf-8');
-          res.send(`Nothing was imported. ${outcome.problem.message}\n`);
+          res.send(`Nothing was imported. ${englishOf(outcome.problem.message)}\n`);
           return;
         }
         res.set('Cache-Control', 'no-store');
@@ -208,7 +207,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
       if (!(error instanceof HttpError) || error.status !== 408) throw error;
       // The rest of the body is not waited for.
       res.set('Connection', 'close');
-      await page(res, { format, problem: error.message }, 408);
+      await page(res, { format, problem: tooSlow(deps.uploadTimeoutMs) }, 408);
     } finally {
       clearTimeout(timer);
       importing = false;
