@@ -727,7 +727,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   router.post('/keys/revoke', async (req, res) => {
     const name = typeof req.body?.name === 'string' ? req.body.name : '';
     if (!(await deps.keys.revokeKey(name)))
-      throw new HttpError(404, `There is no active key named “${name}”.`);
+      throw new HttpError(404, text('keys.noActiveKey', { name }));
     res.redirect(303, '/admin/keys?done=revoked');
   });
 

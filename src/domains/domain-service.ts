@@ -439,9 +439,14 @@ export function createDomainService(deps: DomainServiceDeps) {
   };
 }
 
-/** Why a domain with links on it cannot be deleted, for every door. */
+/** Why a domain with links on it cannot be deleted, as a page words it. */
+export function linksOnDomainText(host: string, links: number): Text {
+  return text('domains.linksOn', { count: links, host });
+}
+
+/** Why a domain with links on it cannot be deleted, as the APIs say it. */
 export function linksOnDomainMessage(host: string, links: number): string {
-  return `${links} ${links === 1 ? 'link is' : 'links are'} on ${host}, deleted ones included (a deleted link keeps its code for ever): a domain with links cannot be deleted.`;
+  return englishOf(linksOnDomainText(host, links));
 }
 
 function conflict(field: DomainField, message: Text): AddDomainResult {

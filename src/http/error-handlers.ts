@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import type { Text } from '../i18n/catalog.js';
 import { classifyError } from './classify-error.js';
 import { HttpError } from './http-error.js';
 import { retryIn, type RequestLimit } from './rate-limits.js';
@@ -44,12 +45,20 @@ export function handleErrors(logger: Logger, pageHeaders: RequestHandler): Error
     res.status(problem.status).set(problem.headers);
     // An error raised before the page middleware ran (e.g. a malformed path on the redirect
     // route) still gets the security headers of a page.
-    void pageHeaders(req, res, () => renderError(res, problem, req.id, logger));
+    // An HttpError's own message, which may be a Text to word in the page's language.
+    const said = error instanceof HttpError ? error.said : problem.message;
+    void pageHeaders(req, res, () => renderError(res, problem, said, req.id, logger));
   };
 }
 
-function renderError(res: Response, problem: Problem, requestId: string, logger: Logger): void {
-  const locals = { status: problem.status, message: problem.message, requestId };
+function renderError(
+  res: Response,
+  problem: Problem,
+  said: Text | string,
+  requestId: string,
+  logger: Logger,
+): void {
+  const locals = { status: problem.status, message: said, requestId };
   res.render('error', locals, (error, html) => {
     if (error) {
       logger.error({ err: error, reqId: requestId }, 'error page failed to render');

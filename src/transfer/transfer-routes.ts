@@ -65,12 +65,11 @@ const FORMAT_CHOICES = [
   ...IMPORT_FORMATS.map((format) => [format, FORMAT_LABELS[format]]),
 ] as const;
 
-const TOO_LARGE = `The file is larger than ${IMPORT_MAX_BYTES / 1024 / 1024} MB. Import it in parts.`;
+const TOO_LARGE = text('transfer.tooLarge', { megabytes: IMPORT_MAX_BYTES / 1024 / 1024 });
 const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain'];
 /** What an import report's id looks like: 16 random bytes in base64url. */
 const REPORT_ID = /^[A-Za-z0-9_-]{22}$/;
-const BUSY =
-  'Another import is running. Import this file when it has finished: one import at a time keeps memory in bounds.';
+const BUSY = text('transfer.busy');
 
 function tooSlow(timeoutMs: number): Text {
   const minutes = Math.round(timeoutMs / 60_000);
@@ -141,7 +140,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
     // long); past the limit the upload is stopped and the page says why.
     const slow = new AbortController();
     const timer = setTimeout(
-      () => slow.abort(new HttpError(408, englishOf(tooSlow(deps.uploadTimeoutMs)))),
+      () => slow.abort(new HttpError(408, tooSlow(deps.uploadTimeoutMs))),
       deps.uploadTimeoutMs,
     );
     let format: ImportFormatChoice = 'auto';
@@ -218,10 +217,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
   router.get('/import/reports/:id', async (req, res) => {
     const id = String(req.params.id).replace(/\.csv$/, '');
     if (!REPORT_ID.test(id) || !(await deps.reports.has(id))) {
-      throw new HttpError(
-        404,
-        'This import report is no longer kept: reports are kept for an hour, and only the last three.',
-      );
+      throw new HttpError(404, text('transfer.reportGone'));
     }
     res.set('Cache-Control', 'no-store');
     res.attachment(`snip-import-report.csv`);
@@ -248,7 +244,7 @@ type Importer = (source: ImportSource, format: ImportFormatChoice) => Promise<Im
 function formatChoice(value: string): ImportFormatChoice {
   const choice = ImportFormatChoiceSchema.safeParse(value);
   if (!choice.success) {
-    throw new HttpError(400, `Choose a format: auto, ${IMPORT_FORMATS.join(', ')}.`);
+    throw new HttpError(400, text('transfer.chooseFormat', { formats: IMPORT_FORMATS.join(', ') }));
   }
   return choice.data;
 }
@@ -269,10 +265,7 @@ async function receiveUpload(
     if (Number(req.get('content-length')) > IMPORT_MAX_BYTES) throw new HttpError(413, TOO_LARGE);
     return { outcome: await run(capped(req, slow), format), format };
   }
-  throw new HttpError(
-    415,
-    'Send the CSV file from the import form (multipart/form-data), or as the body with Content-Type: text/csv.',
-  );
+  throw new HttpError(415, text('transfer.sendCsv'));
 }
 
 function readMultipart(
@@ -281,7 +274,7 @@ function readMultipart(
   run: Importer,
 ): Promise<{ outcome: ImportOutcome; format: ImportFormatChoice }> {
   return new Promise((resolve, reject) => {
-    const unreadable = () => new HttpError(400, 'The upload is not a readable form.');
+    const unreadable = () => new HttpError(400, text('transfer.unreadableForm'));
     let parser: busboy.Busboy;
     try {
       parser = busboy({
@@ -321,7 +314,7 @@ function readMultipart(
       );
     });
     parser.on('close', () => {
-      if (!started) reject(new HttpError(400, 'Choose a CSV file to import.'));
+      if (!started) reject(new HttpError(400, text('transfer.chooseFile')));
     });
     // An upload too slow to finish before the form's file part began.
     slow.addEventListener('abort', () => {
@@ -359,7 +352,7 @@ async function* capped(
       next = await Promise.race([chunks.next(), timedOut]);
     } catch (error) {
       if (error instanceof HttpError) throw error;
-      throw new HttpError(400, 'The upload ended before the whole file arrived.');
+      throw new HttpError(400, text('transfer.uploadEnded'));
     }
     if (next.done) break;
     bytes += next.value.length;
