@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { AbuseService } from '../abuse/abuse-service.js';
 import { HttpError } from '../http/http-error.js';
 import { retryInText, type RequestLimit } from '../http/rate-limits.js';
-import { text, type Text } from '../i18n/catalog.js';
 import { requireFormBody, stringFields } from '../http/form-values.js';
 import { KEY_SCOPES, type KeyScope } from '../keys/key-store.js';
 import { KEY_NAME_PATTERN, type KeyService } from '../keys/key-service.js';
+import { text, type Text } from '../i18n/catalog.js';
 import { endOfUtcDay } from '../links/link-limits.js';
 import { parseLinkForm } from '../links/link-form.js';
 import { optionFormValues, parseUtcDate } from '../links/link-options.js';
@@ -695,7 +695,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     const expires = fields.expires?.trim() ?? '';
     const day = expires === '' ? null : parseUtcDate(expires);
     const expiresAt = day === null ? null : endOfUtcDay(day);
-    const refuse = async (error: string) =>
+    const refuse = async (error: Text) =>
       render(
         res,
         'keys',
@@ -709,13 +709,12 @@ export function createAdminRoutes(deps: AdminDeps): Router {
         },
         422,
       );
-    if (!KEY_NAME_PATTERN.test(name))
-      return refuse('A key name is 1–64 letters, digits, “.”, “-” or “_”.');
-    if (scope === null) return refuse('Choose a scope.');
+    if (!KEY_NAME_PATTERN.test(name)) return refuse(text('keys.nameInvalid'));
+    if (scope === null) return refuse(text('keys.chooseScope'));
     if (expires !== '' && (day === null || expiresAt! <= deps.now()))
-      return refuse('Enter a future date as YYYY-MM-DD, or leave it empty.');
+      return refuse(text('keys.futureDate'));
     const key = await deps.keys.createKey({ name, scope, expiresAt }, 'admin');
-    if (key === null) return refuse(`A key named “${name}” exists already.`);
+    if (key === null) return refuse(text('keys.nameTaken', { name }));
     // Shown once, on this answer only: it is not stored anywhere but as its hash.
     res.set('Cache-Control', 'no-store');
     await render(
@@ -736,7 +735,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
   router.post('/keys/revoke', async (req, res) => {
     const name = typeof req.body?.name === 'string' ? req.body.name : '';
     if (!(await deps.keys.revokeKey(name)))
-      throw new HttpError(404, `There is no active key named “${name}”.`);
+      throw new HttpError(404, text('keys.noActiveKey', { name }));
     res.redirect(303, '/admin/keys?done=revoked');
   });
 

@@ -1,16 +1,21 @@
 import { Router, type Request, type Response } from 'express';
 import { stringFields } from '../http/form-values.js';
 import { HttpError } from '../http/http-error.js';
+import { pageLanguageOf } from '../http/page-language.js';
+import { text, translator } from '../i18n/catalog.js';
 import { hostKey } from '../domains/canonical-host.js';
-import { linksOnDomainMessage, type DomainService } from '../domains/domain-service.js';
+import { linksOnDomainText, type DomainService } from '../domains/domain-service.js';
 
 type Render = (res: Response, view: string, locals?: object, status?: number) => Promise<void>;
 
-const NOTICES: ReadonlyMap<string, string> = new Map([
-  ['added', 'The domain is added.'],
-  ['deleted', 'The domain is deleted.'],
-  ['edited', 'The domain’s redirects are saved.'],
-]);
+/** The notice after a change, worded in the page's language. */
+function noticeOf(res: Response, done: unknown): string | undefined {
+  const t = translator(pageLanguageOf(res));
+  if (done === 'added') return t('domains.added');
+  if (done === 'deleted') return t('domains.deleted');
+  if (done === 'edited') return t('domains.edited');
+  return undefined;
+}
 
 /** The form's fields, in the order of the page: its errors come back at the same names. */
 const FIELDS = ['host', 'rootRedirect', 'notFoundRedirect', 'expiredRedirect', 'aliasOf'] as const;
@@ -50,8 +55,7 @@ export function createDomainAdminRoutes(deps: {
   }
 
   router.get('/domains', async (req, res) => {
-    const done = typeof req.query.done === 'string' ? NOTICES.get(req.query.done) : undefined;
-    await page(res, { notice: done });
+    await page(res, { notice: noticeOf(res, req.query.done) });
   });
 
   router.post('/domains', async (req, res) => {
@@ -74,7 +78,7 @@ export function createDomainAdminRoutes(deps: {
   ) {
     const key = hostKey(host);
     const domain = (await deps.domains.list()).find((d) => !d.isDefault && d.host === key);
-    if (domain === undefined) throw new HttpError(404, `“${host}” is not an added domain.`);
+    if (domain === undefined) throw new HttpError(404, text('domains.notAdded', { host }));
     await deps.render(
       res,
       'domain-edit',
@@ -101,8 +105,8 @@ export function createDomainAdminRoutes(deps: {
     throw new HttpError(
       result.reason === 'default' ? 409 : 404,
       result.reason === 'default'
-        ? 'The default domain has no redirects of its own.'
-        : `“${host}” is not an added domain.`,
+        ? text('domains.defaultNoRedirects')
+        : text('domains.notAdded', { host }),
     );
   });
 
@@ -111,19 +115,15 @@ export function createDomainAdminRoutes(deps: {
     const result = await deps.domains.remove(host);
     if (result.ok) return res.redirect(303, '/admin/domains?done=deleted');
     if (result.reason === 'aliased') {
-      const n = result.aliases;
-      throw new HttpError(
-        409,
-        `${n} ${n === 1 ? 'domain is an alias' : 'domains are aliases'} of ${host}: delete ${n === 1 ? 'it' : 'them'} first.`,
-      );
+      throw new HttpError(409, text('domains.aliasesOf', { count: result.aliases, host }));
     }
     if (result.reason === 'default') {
-      throw new HttpError(409, 'The default domain is set by BASE_URL.');
+      throw new HttpError(409, text('domains.defaultByBaseUrl'));
     }
     if (result.reason === 'in_use') {
-      throw new HttpError(409, linksOnDomainMessage(host, result.links));
+      throw new HttpError(409, linksOnDomainText(host, result.links));
     }
-    throw new HttpError(404, `“${host}” is not an added domain.`);
+    throw new HttpError(404, text('domains.notAdded', { host }));
   });
 
   return router;

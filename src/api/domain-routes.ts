@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import {
+  domainErrorInEnglish,
   linksOnDomainMessage,
   type DomainService,
   type DomainErrors,
@@ -17,7 +18,7 @@ import {
 function domainProblem(status: 409 | 422, errors: DomainErrors): ApiProblem {
   const fields: FieldError[] = Object.entries(errors).map(([field, detail]) => ({
     pointer: `/${field}`,
-    detail: detail!,
+    detail: domainErrorInEnglish(detail!),
   }));
   return new ApiProblem(
     status === 409 ? 'domain-conflict' : 'domain-refused',

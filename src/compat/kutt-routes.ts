@@ -11,7 +11,11 @@ import {
   type ApiDeps,
 } from '../api/api-routes.js';
 import { hostKey } from '../domains/canonical-host.js';
-import { linksOnDomainMessage, type DomainService } from '../domains/domain-service.js';
+import {
+  domainErrorInEnglish,
+  linksOnDomainMessage,
+  type DomainService,
+} from '../domains/domain-service.js';
 import type { Domain } from '../domains/domain.js';
 import { ApiProblem } from '../api/api-problems.js';
 import { classifyError, NOT_UNDERSTOOD, STORAGE_BUSY } from '../http/classify-error.js';
@@ -397,7 +401,9 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
       deps.ownHosts(req),
     );
     if (!result.ok) {
-      const message = Object.values(result.errors)[0] ?? "You can't add this domain.";
+      const refused = Object.values(result.errors)[0];
+      const message =
+        refused === undefined ? "You can't add this domain." : domainErrorInEnglish(refused);
       throw new KuttError(400, message);
     }
     res.json(kuttDomain(result.domain, new URL(deps.publicOrigin(req)).host));

@@ -1,5 +1,5 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
-import type { DomainService } from '../domains/domain-service.js';
+import { domainErrorInEnglish, type DomainService } from '../domains/domain-service.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
@@ -849,7 +849,11 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         ...(edited.errors.rootRedirect ? ['baseUrlRedirect'] : []),
         ...(edited.errors.notFoundRedirect ? notFoundFields : []),
       ];
-      throw invalidData(Object.values(edited.errors)[0] ?? 'Provided data is not valid', fields);
+      const refused = Object.values(edited.errors)[0];
+      throw invalidData(
+        refused === undefined ? 'Provided data is not valid' : domainErrorInEnglish(refused),
+        fields,
+      );
     }
     res.json({
       baseUrlRedirect: edited.domain.rootRedirect,

@@ -1,5 +1,6 @@
 import type { Awaitable } from '../db/awaitable.js';
 import type { WriteGate } from '../db/write-gate.js';
+import { englishOf, text, type Text } from '../i18n/catalog.js';
 import { DEFAULT_DOMAIN_KEY } from '../links/link.js';
 import { checkTargetUrl } from '../links/url-policy.js';
 import { canonicalHost, hostKey, isLoopbackHost } from './canonical-host.js';
@@ -78,7 +79,17 @@ export type DomainInput = {
 };
 
 export type DomainField = 'host' | 'aliasOf' | (typeof REDIRECT_FIELDS)[number];
-export type DomainErrors = Partial<Record<DomainField, string>>;
+/**
+ * Why a field was refused: a Text of this service, or the URL policy's message for a redirect
+ * (a page words it with `say`, a door answers `domainErrorInEnglish`).
+ */
+export type DomainError = Text | string;
+export type DomainErrors = Partial<Record<DomainField, DomainError>>;
+
+/** A field's refusal as the APIs say it, word for word. */
+export function domainErrorInEnglish(error: DomainError): string {
+  return typeof error === 'string' ? error : englishOf(error);
+}
 
 export type AddDomainResult =
   { ok: true; domain: Domain } | { ok: false; status: 409 | 422; errors: DomainErrors };
@@ -245,23 +256,22 @@ export function createDomainService(deps: DomainServiceDeps) {
     const errors: DomainErrors = {};
     const host = canonicalHost(input.host);
     if (host === null) {
-      errors.host =
-        'Enter a host name such as go.example: letters, digits, hyphens and dots, without a scheme, a path or a port; an IP address is no domain.';
+      errors.host = text('domains.hostInvalid');
     } else if (host === defaultHost) {
-      return conflict('host', `${host} is the default domain (BASE_URL) already.`);
+      return conflict('host', text('domains.isDefault', { host }));
     } else if (known.byHost.has(host)) {
-      return conflict('host', `${host} is a domain already.`);
+      return conflict('host', text('domains.exists', { host }));
     }
     let aliasOf: string | null = null;
     if (input.aliasOf !== undefined && input.aliasOf !== null && input.aliasOf.trim() !== '') {
       const target = hostKey(input.aliasOf);
       const aliased = known.byHost.get(target);
       if (target !== defaultHost && aliased === undefined) {
-        errors.aliasOf = 'Name the default domain or a domain that exists.';
+        errors.aliasOf = text('domains.aliasUnknown');
       } else if (target === host) {
-        errors.aliasOf = 'A domain cannot be an alias of itself.';
+        errors.aliasOf = text('domains.aliasSelf');
       } else if (aliased?.aliasOf != null) {
-        errors.aliasOf = `${target} is an alias itself: name the domain it is an alias of (${aliased.aliasOf}).`;
+        errors.aliasOf = text('domains.aliasOfAlias', { host: target, aliasOf: aliased.aliasOf });
       } else {
         aliasOf = target;
       }
@@ -285,15 +295,12 @@ export function createDomainService(deps: DomainServiceDeps) {
     }
     const looping = await deps.domains.countLinksTargeting(host);
     if (looping > 0) {
-      return conflict(
-        'host',
-        `${looping} ${looping === 1 ? 'link points' : 'links point'} to ${host}: on snip's own domain ${looping === 1 ? 'it' : 'they'} would redirect to snip itself. Change or delete ${looping === 1 ? 'it' : 'them'} first.`,
-      );
+      return conflict('host', text('domains.linksPointTo', { count: looping, host }));
     }
     const domain: NewDomain = { host, aliasOf, ...redirects };
     const inserted = await deps.write(() => deps.domains.insertDomain(domain, deps.now()));
     await read();
-    if (!inserted.ok) return conflict('host', `${host} is a domain already.`);
+    if (!inserted.ok) return conflict('host', text('domains.exists', { host }));
     return { ok: true, domain: inserted.domain };
   }
 
@@ -432,11 +439,16 @@ export function createDomainService(deps: DomainServiceDeps) {
   };
 }
 
-/** Why a domain with links on it cannot be deleted, for every door. */
-export function linksOnDomainMessage(host: string, links: number): string {
-  return `${links} ${links === 1 ? 'link is' : 'links are'} on ${host}, deleted ones included (a deleted link keeps its code for ever): a domain with links cannot be deleted.`;
+/** Why a domain with links on it cannot be deleted, as a page words it. */
+export function linksOnDomainText(host: string, links: number): Text {
+  return text('domains.linksOn', { count: links, host });
 }
 
-function conflict(field: DomainField, message: string): AddDomainResult {
+/** Why a domain with links on it cannot be deleted, as the APIs say it. */
+export function linksOnDomainMessage(host: string, links: number): string {
+  return englishOf(linksOnDomainText(host, links));
+}
+
+function conflict(field: DomainField, message: Text): AddDomainResult {
   return { ok: false, status: 409, errors: { [field]: message } };
 }

@@ -7,6 +7,8 @@
  * record starts (so a report can say where), and refusing what is ambiguous instead of guessing.
  */
 
+import { englishOf, text as said, type Text } from '../i18n/catalog.js';
+
 export type CsvRecord = {
   /** The physical line (1-based) on which the record starts; quoted line breaks push later ones down. */
   line: number;
@@ -15,11 +17,16 @@ export type CsvRecord = {
 
 /** The text is not CSV; `line` is where the problem starts. */
 export class CsvSyntaxError extends Error {
+  /** What is wrong, in English. */
+  readonly detail: string;
   constructor(
     readonly line: number,
-    readonly detail: string,
+    /** What is wrong, to be worded in the reader's language. */
+    readonly said: Text,
   ) {
+    const detail = englishOf(said);
     super(`Line ${line}: ${detail}`);
+    this.detail = detail;
     this.name = 'CsvSyntaxError';
   }
 }
@@ -142,7 +149,7 @@ export function createCsvParser(options: CsvParserOptions): CsvParser {
         if (recordLength > maxRecordLength) {
           throw new CsvSyntaxError(
             recordLine,
-            `a row is longer than ${maxRecordLength.toLocaleString('en')} characters (is a quote left open?).`,
+            said('transfer.csvRowTooLong', { max: maxRecordLength }),
           );
         }
         switch (state) {
@@ -193,7 +200,7 @@ export function createCsvParser(options: CsvParserOptions): CsvParser {
             } else {
               throw new CsvSyntaxError(
                 line,
-                `a closing quote is followed by “${text[i]}”; a quote inside a quoted field must be doubled ("").`,
+                said('transfer.csvQuoteFollowed', { character: text[i]! }),
               );
             }
             break;
@@ -206,7 +213,7 @@ export function createCsvParser(options: CsvParserOptions): CsvParser {
       if (ended) return;
       ended = true;
       if (state === State.Quoted) {
-        throw new CsvSyntaxError(recordLine, 'a quoted field is never closed (unbalanced quote).');
+        throw new CsvSyntaxError(recordLine, said('transfer.csvQuoteOpen'));
       }
       if (state !== State.FieldStart || fields.length > 0) {
         endField();

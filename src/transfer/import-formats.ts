@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text as said, type Text } from '../i18n/catalog.js';
 import { readTime } from '../links/link-limits.js';
 import {
   DEFAULT_OPTIONS,
@@ -478,7 +479,7 @@ const SPECS: Record<ImportFormat, FormatSpec> = {
 };
 
 export type FormatChoice =
-  { ok: true; format: ImportFormat; readRow: RowReader } | { ok: false; message: string };
+  { ok: true; format: ImportFormat; readRow: RowReader } | { ok: false; message: Text };
 
 function describeSignatures(format: ImportFormat): string {
   return SPECS[format].signatures.map((columns) => columns.join(' + ')).join(' or ');
@@ -502,15 +503,19 @@ export function chooseFormat(
 
   const format = asked === 'auto' ? IMPORT_FORMATS.find(fits) : fits(asked) ? asked : undefined;
   if (format === undefined) {
-    const found =
-      header
-        .map((name) => name.trim())
-        .filter(Boolean)
-        .join(', ') || 'none';
+    const named = header
+      .map((name) => name.trim())
+      .filter(Boolean)
+      .join(', ');
+    const found = named === '' ? said('transfer.noColumns') : named;
     if (asked !== 'auto') {
       return {
         ok: false,
-        message: `The header row is not that of a ${FORMAT_LABELS[asked]} export: it needs the columns ${describeSignatures(asked)} (compared without case, spaces and underscores); it has ${found}.`,
+        message: said('transfer.headerNotFormat', {
+          format: FORMAT_LABELS[asked],
+          columns: describeSignatures(asked),
+          found,
+        }),
       };
     }
     const expected = IMPORT_FORMATS.map(
@@ -518,7 +523,7 @@ export function chooseFormat(
     ).join('; ');
     return {
       ok: false,
-      message: `The header row names no format snip can import. It has: ${found}. Expected the columns of one of: ${expected}.`,
+      message: said('transfer.headerUnknown', { found, expected }),
     };
   }
   return { ok: true, format, readRow: SPECS[format].reader(columns) };

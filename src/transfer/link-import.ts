@@ -1,6 +1,7 @@
 import { keptOnDelete, pickOptions } from '../links/link-options.js';
 import { randomBytes } from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
+import { englishOf, text, type Text } from '../i18n/catalog.js';
 import { pipeline } from 'node:stream/promises';
 import { yieldToEventLoop } from '../db/batched-writes.js';
 import type { WriteGate } from '../db/write-gate.js';
@@ -98,7 +99,8 @@ export type ImportReport = {
 export type ImportFileProblem = {
   /** Where the file stops being importable; null when there is no line to point at. */
   line: number | null;
-  message: string;
+  /** What is wrong, its line named: a page words it with `say`, a script gets `englishOf`. */
+  message: Text;
 };
 
 export type ImportOutcome =
@@ -128,12 +130,16 @@ const HEADER_SNIFF_LENGTH = 64 * 1024;
 
 class FileProblem extends Error {
   constructor(readonly problem: ImportFileProblem) {
-    super(problem.message);
+    super(englishOf(problem.message));
   }
 }
 
-function fileProblem(line: number | null, detail: string): FileProblem {
-  return new FileProblem({ line, message: line === null ? detail : `Line ${line}: ${detail}` });
+function onLine(line: number | null, detail: Text): Text {
+  return line === null ? detail : text('transfer.lineProblem', { line, detail });
+}
+
+function fileProblem(line: number | null, detail: Text): FileProblem {
+  return new FileProblem({ line, message: onLine(line, detail) });
 }
 
 /**
@@ -193,14 +199,11 @@ export async function importLinks(
     if (fields.length !== headerLength) {
       throw fileProblem(
         line,
-        `this row has ${fields.length} field${fields.length === 1 ? '' : 's'}, but the header row has ${headerLength}. Is a comma or a quote missing or extra?`,
+        text('transfer.fieldCount', { count: fields.length, header: headerLength }),
       );
     }
     if (totals.rows >= maxRows) {
-      throw fileProblem(
-        line,
-        `the file has more than ${maxRows.toLocaleString('en')} rows; import it in parts.`,
-      );
+      throw fileProblem(line, text('transfer.tooManyRows', { max: maxRows }));
     }
     const reading = readRow(fields, now);
     if (reading.kind !== 'link') {
@@ -298,7 +301,7 @@ export async function importLinks(
         ok: false,
         problem: problem ?? {
           line: 1,
-          message: 'Line 1: the file is empty; it needs a header row.',
+          message: onLine(1, text('transfer.emptyFile')),
         },
       };
     }
@@ -441,10 +444,7 @@ function blockedBy(target: string, options: ImportOptions): string {
 }
 
 function notUtf8(line: number): FileProblem {
-  return fileProblem(
-    line,
-    'the file is not UTF-8 text. Save it as “CSV UTF-8” and import it again.',
-  );
+  return fileProblem(line, text('transfer.notUtf8'));
 }
 
 /** How many lines of a chunk come before its first byte that is not UTF-8. */
@@ -456,7 +456,9 @@ function lineBreaksBeforeInvalidByte(chunk: Uint8Array): number {
 
 function asFileProblem(error: unknown): ImportFileProblem {
   if (error instanceof FileProblem) return error.problem;
-  if (error instanceof CsvSyntaxError) return { line: error.line, message: error.message };
+  if (error instanceof CsvSyntaxError) {
+    return { line: error.line, message: onLine(error.line, error.said) };
+  }
   throw error;
 }
 

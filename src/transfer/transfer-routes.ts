@@ -4,6 +4,7 @@ import busboy from 'busboy';
 import { Router, type Request, type Response } from 'express';
 import type { WriteGate } from '../db/write-gate.js';
 import { HttpError } from '../http/http-error.js';
+import { englishOf, text, type Text } from '../i18n/catalog.js';
 import {
   FORMAT_LABELS,
   IMPORT_FORMATS,
@@ -64,20 +65,17 @@ const FORMAT_CHOICES = [
   ...IMPORT_FORMATS.map((format) => [format, FORMAT_LABELS[format]]),
 ] as const;
 
-const TOO_LARGE = `The file is larger than ${IMPORT_MAX_BYTES / 1024 / 1024} MB. Import it in parts.`;
+const TOO_LARGE = text('transfer.tooLarge', { megabytes: IMPORT_MAX_BYTES / 1024 / 1024 });
 const CSV_TYPES = ['text/csv', 'application/csv', 'text/plain'];
 /** What an import report's id looks like: 16 random bytes in base64url. */
 const REPORT_ID = /^[A-Za-z0-9_-]{22}$/;
-const BUSY =
-  'Another import is running. Import this file when it has finished: one import at a time keeps memory in bounds.';
+const BUSY = text('transfer.busy');
 
-function tooSlow(timeoutMs: number): string {
+function tooSlow(timeoutMs: number): Text {
   const minutes = Math.round(timeoutMs / 60_000);
-  const took =
-    minutes >= 1
-      ? `${minutes} minute${minutes === 1 ? '' : 's'}`
-      : `${Math.round(timeoutMs / 1000)} seconds`;
-  return `The upload took longer than ${took} and was stopped before the whole file arrived. Try again on a faster connection, or import the file in parts.`;
+  return minutes >= 1
+    ? text('transfer.tooSlowMinutes', { count: minutes })
+    : text('transfer.tooSlowSeconds', { count: Math.round(timeoutMs / 1000) });
 }
 
 type Render = (res: Response, view: string, locals?: object, status?: number) => Promise<void>;
@@ -181,7 +179,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
       if (wants === 'text/plain' || wants === 'text/csv') {
         if (!outcome.ok) {
           res.status(422).type('text/plain; charset=utf-8');
-          res.send(`Nothing was imported. ${outcome.problem.message}\n`);
+          res.send(`Nothing was imported. ${englishOf(outcome.problem.message)}\n`);
           return;
         }
         res.set('Cache-Control', 'no-store');
@@ -208,7 +206,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
       if (!(error instanceof HttpError) || error.status !== 408) throw error;
       // The rest of the body is not waited for.
       res.set('Connection', 'close');
-      await page(res, { format, problem: error.message }, 408);
+      await page(res, { format, problem: tooSlow(deps.uploadTimeoutMs) }, 408);
     } finally {
       clearTimeout(timer);
       importing = false;
@@ -219,10 +217,7 @@ export function createTransferRoutes(deps: TransferDeps, render: Render): Router
   router.get('/import/reports/:id', async (req, res) => {
     const id = String(req.params.id).replace(/\.csv$/, '');
     if (!REPORT_ID.test(id) || !(await deps.reports.has(id))) {
-      throw new HttpError(
-        404,
-        'This import report is no longer kept: reports are kept for an hour, and only the last three.',
-      );
+      throw new HttpError(404, text('transfer.reportGone'));
     }
     res.set('Cache-Control', 'no-store');
     res.attachment(`snip-import-report.csv`);
@@ -249,7 +244,7 @@ type Importer = (source: ImportSource, format: ImportFormatChoice) => Promise<Im
 function formatChoice(value: string): ImportFormatChoice {
   const choice = ImportFormatChoiceSchema.safeParse(value);
   if (!choice.success) {
-    throw new HttpError(400, `Choose a format: auto, ${IMPORT_FORMATS.join(', ')}.`);
+    throw new HttpError(400, text('transfer.chooseFormat', { formats: IMPORT_FORMATS.join(', ') }));
   }
   return choice.data;
 }
@@ -270,10 +265,7 @@ async function receiveUpload(
     if (Number(req.get('content-length')) > IMPORT_MAX_BYTES) throw new HttpError(413, TOO_LARGE);
     return { outcome: await run(capped(req, slow), format), format };
   }
-  throw new HttpError(
-    415,
-    'Send the CSV file from the import form (multipart/form-data), or as the body with Content-Type: text/csv.',
-  );
+  throw new HttpError(415, text('transfer.sendCsv'));
 }
 
 function readMultipart(
@@ -282,7 +274,7 @@ function readMultipart(
   run: Importer,
 ): Promise<{ outcome: ImportOutcome; format: ImportFormatChoice }> {
   return new Promise((resolve, reject) => {
-    const unreadable = () => new HttpError(400, 'The upload is not a readable form.');
+    const unreadable = () => new HttpError(400, text('transfer.unreadableForm'));
     let parser: busboy.Busboy;
     try {
       parser = busboy({
@@ -322,7 +314,7 @@ function readMultipart(
       );
     });
     parser.on('close', () => {
-      if (!started) reject(new HttpError(400, 'Choose a CSV file to import.'));
+      if (!started) reject(new HttpError(400, text('transfer.chooseFile')));
     });
     // An upload too slow to finish before the form's file part began.
     slow.addEventListener('abort', () => {
@@ -360,7 +352,7 @@ async function* capped(
       next = await Promise.race([chunks.next(), timedOut]);
     } catch (error) {
       if (error instanceof HttpError) throw error;
-      throw new HttpError(400, 'The upload ended before the whole file arrived.');
+      throw new HttpError(400, text('transfer.uploadEnded'));
     }
     if (next.done) break;
     bytes += next.value.length;

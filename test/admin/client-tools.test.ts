@@ -139,7 +139,7 @@ describe('the API keys page', () => {
     expect(res.text).toContain(
       '<a href="/admin/keys/snip.sxcu" download>Download the ShareX uploader (.sxcu)</a>',
     );
-    expect(res.text).toContain(`<code>${KEY_PLACEHOLDER}</code>`);
+    expect(res.text).toContain(`<code dir="ltr">${KEY_PLACEHOLDER}</code>`);
     expect(res.text).toMatch(
       /id="tools-create-url"[^>]*value="https:\/\/s\.example\/api\/v1\/links"/,
     );
@@ -148,13 +148,13 @@ describe('the API keys page', () => {
     expect(items).toHaveLength(4);
     expect(items[0]).toContain('<strong>Receive URLs from Share Sheet</strong>');
     expect(items[1]).toContain('<strong>Get Contents of URL</strong>');
-    expect(items[1]).toContain('<code>https://s.example/api/v1/links</code>');
+    expect(items[1]).toContain('<code dir="ltr">https://s.example/api/v1/links</code>');
     expect(items[1]).toContain('Method <strong>POST</strong>');
-    expect(items[1]).toContain('<code>Authorization</code>');
+    expect(items[1]).toContain('<code dir="ltr">Authorization</code>');
     expect(items[1]).toContain('Request Body <strong>JSON</strong>');
-    expect(items[1]).toContain('<code>url</code>');
+    expect(items[1]).toContain('<code dir="ltr">url</code>');
     expect(items[2]).toContain('<strong>Get Dictionary Value</strong>');
-    expect(items[2]).toContain('<code>shortUrl</code>');
+    expect(items[2]).toContain('<code dir="ltr">shortUrl</code>');
     expect(items[3]).toContain('<strong>Copy to Clipboard</strong>');
   });
 

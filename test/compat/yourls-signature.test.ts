@@ -238,7 +238,7 @@ describe('the admin’s keys page', () => {
     const cookie = await signInAdmin(t.app, PASSWORD);
     const page = await request(t.app).get('/admin/keys').set('Cookie', cookie).expect(200);
     expect(page.text).toContain('YOURLS signature token');
-    expect(page.text).toContain(`<code>${tokenOf(PASSWORD, key)}</code>`);
+    expect(page.text).toContain(`<code dir="ltr">${tokenOf(PASSWORD, key)}</code>`);
     expect(page.text).not.toContain(tokenOf(PASSWORD, gone));
     expect(page.text).not.toContain(key);
   });

@@ -503,7 +503,7 @@ function suite(engine: 'sqlite' | 'postgres') {
     const cookie = await signIn(s);
     const page = await request(s.app).get('/admin/domains').set('Cookie', cookie).expect(200);
     expect(page.text).toContain('href="/admin/domains" aria-current="page"');
-    expect(page.text).toContain('<code>s.example</code> (default)');
+    expect(page.text).toContain('<code dir="ltr">s.example</code> (default)');
     const post = (path: string, fields: Record<string, string>) =>
       request(s.app)
         .post(path)
@@ -521,7 +521,7 @@ function suite(engine: 'sqlite' | 'postgres') {
     await post('/admin/domains', { host: 'old.example', aliasOf: 's.example' }).expect(303);
     const listed = await request(s.app).get('/admin/domains?done=added').set('Cookie', cookie);
     expect(listed.text).toContain('The domain is added.');
-    expect(listed.text).toContain('<code>go.example</code>');
+    expect(listed.text).toContain('<code dir="ltr">go.example</code>');
     expect(listed.text).toContain('https://home.example/');
     expect(listed.text).toMatch(/<option value="go\.example">go\.example<\/option>/);
     // A refusal keeps what was typed and says what is wrong at the field.

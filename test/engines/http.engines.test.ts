@@ -469,7 +469,7 @@ function suite(engine: 'sqlite' | 'postgres') {
     const cookie = await signIn(s);
     const made = await adminPost(s, cookie, '/admin/keys', { name: 'yourls', scope: 'full' });
     expect(made.status).toBe(201);
-    const token = /<code>([0-9a-f]{10})<\/code>/.exec(made.text)![1]!;
+    const token = /<code dir="ltr">([0-9a-f]{10})<\/code>/.exec(made.text)![1]!;
     const signed = (timestamp: number, keyword: string) =>
       request(s.app)
         .get('/yourls-api.php')

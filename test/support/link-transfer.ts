@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../src/db/open-database.sqlite.js';
+import { englishOf } from '../../src/i18n/catalog.js';
 import { checkImportedCode } from '../../src/links/alias-policy.js';
 import { checkTargetUrl } from '../../src/links/url-policy.js';
 import {
@@ -74,7 +75,7 @@ export async function allRows(target: ImportTarget, outcome: ImportOutcome) {
 
 /** The report of an import that must have read the file. */
 export function requireReport(outcome: ImportOutcome): ImportReport {
-  if (!outcome.ok) throw new Error(`the file was refused: ${outcome.problem.message}`);
+  if (!outcome.ok) throw new Error(`the file was refused: ${englishOf(outcome.problem.message)}`);
   return outcome.report;
 }
 

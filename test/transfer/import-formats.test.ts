@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { englishOf } from '../../src/i18n/catalog.js';
 import {
   chooseFormat,
   normaliseHeaderName,
@@ -211,7 +212,7 @@ describe('importing Bitly links', () => {
 describe('choosing the format', () => {
   const formatOf = (header: string[], asked: Parameters<typeof chooseFormat>[1] = 'auto') => {
     const choice = chooseFormat(header, asked);
-    return choice.ok ? choice.format : choice.message;
+    return choice.ok ? choice.format : englishOf(choice.message);
   };
 
   it('when the header names columns of one product, then that product is chosen, whatever the spelling', () => {
@@ -248,7 +249,9 @@ describe('choosing the format', () => {
       format: 'bitly',
     });
     expect(outcome).toMatchObject({ ok: false, problem: { line: 1 } });
-    expect(!outcome.ok && outcome.problem.message).toContain('is not that of a Bitly export');
+    expect(!outcome.ok && englishOf(outcome.problem.message)).toContain(
+      'is not that of a Bitly export',
+    );
     expect(storedLinks(target.db)).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import { Readable, Writable } from 'node:stream';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { englishOf } from '../../src/i18n/catalog.js';
 import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { parseCsv } from '../../src/transfer/csv.js';
 import {
@@ -35,11 +36,11 @@ async function* pagesOf<T>(rows: T[]): AsyncGenerator<T[]> {
   yield rows;
 }
 
-/** The problem of an import that must have refused the file. */
+/** The problem of an import that must have refused the file, as a script reads it (English). */
 function requireProblem(outcome: ImportOutcome) {
   if (outcome.ok)
     throw new Error(`the file was imported: ${JSON.stringify(outcome.report.totals)}`);
-  return outcome.problem;
+  return { line: outcome.problem.line, message: englishOf(outcome.problem.message) };
 }
 
 let target: ImportTarget;
