@@ -699,10 +699,11 @@ describe('API keys and backups in the admin', () => {
     const cookie = await signInAdmin(t.app, PASSWORD);
     await as(cookie).post('/admin/keys', { name: 'from-admin', scope: 'full' }).expect(201);
     const page = await as(cookie).get('/admin/keys').expect(200);
-    const rows = [...page.text.matchAll(/<tr><td>([^<]+)<\/td>.*?<\/tr>/gs)].map((m) => m[0]);
-    expect(rows.find((row) => row.includes('from-cli'))).toContain('<td>keys command</td>');
-    expect(rows.find((row) => row.includes('>initial<'))).toContain('<td>INITIAL_API_KEY</td>');
-    expect(rows.find((row) => row.includes('from-admin'))).toContain('<td>admin</td>');
+    const rows = [...page.text.matchAll(/<tr><td data-label="Name">.*?<\/tr>/gs)].map((m) => m[0]);
+    const source = (value: string) => `<td data-label="Source">${value}</td>`;
+    expect(rows.find((row) => row.includes('from-cli'))).toContain(source('keys command'));
+    expect(rows.find((row) => row.includes('>initial<'))).toContain(source('INITIAL_API_KEY'));
+    expect(rows.find((row) => row.includes('from-admin'))).toContain(source('admin'));
     expect(page.text).toMatch(/<th scope="col">Source<\/th>/);
   });
 
