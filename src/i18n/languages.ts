@@ -6,6 +6,11 @@
 export const LANGUAGES = [
   { tag: 'en', name: 'English', dir: 'ltr' },
   { tag: 'de', name: 'Deutsch', dir: 'ltr' },
+  { tag: 'fr', name: 'Français', dir: 'ltr' },
+  { tag: 'es', name: 'Español', dir: 'ltr' },
+  { tag: 'ja', name: '日本語', dir: 'ltr' },
+  { tag: 'zh-Hans', name: '简体中文', dir: 'ltr' },
+  { tag: 'ar', name: 'العربية', dir: 'rtl' },
 ] as const satisfies readonly Language[];
 
 export type Language = Readonly<{ tag: string; name: string; dir: 'ltr' | 'rtl' }>;
