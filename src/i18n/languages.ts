@@ -5,6 +5,7 @@
  */
 export const LANGUAGES = [
   { tag: 'en', name: 'English', dir: 'ltr' },
+  { tag: 'pt-BR', name: 'Português (Brasil)', dir: 'ltr' },
 ] as const satisfies readonly Language[];
 
 export type Language = Readonly<{ tag: string; name: string; dir: 'ltr' | 'rtl' }>;
