@@ -8,6 +8,7 @@ export const LANGUAGES = [
   { tag: 'de', name: 'Deutsch', dir: 'ltr' },
   { tag: 'fr', name: 'Français', dir: 'ltr' },
   { tag: 'es', name: 'Español', dir: 'ltr' },
+  { tag: 'pt-BR', name: 'Português (Brasil)', dir: 'ltr' },
   { tag: 'ja', name: '日本語', dir: 'ltr' },
   { tag: 'zh-Hans', name: '简体中文', dir: 'ltr' },
   { tag: 'ar', name: 'العربية', dir: 'rtl' },
