@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
+import { translator } from '../i18n/catalog.js';
+import { SOURCE_LANGUAGE, type LanguageTag } from '../i18n/languages.js';
 import { rememberedBy } from '../stats/remembered.js';
 import type { RedirectStatus } from './link-options.js';
 
@@ -403,38 +405,60 @@ export function statusWithRules(status: RedirectStatus): RedirectStatus {
   return status;
 }
 
-const DEVICE_WORDS: Record<Device, string> = {
-  ios: 'an iPhone or iPad',
-  android: 'an Android device',
-  mobile: 'a phone or tablet',
-  desktop: 'a computer',
-  windows: 'Windows',
-  macos: 'macOS',
-  linux: 'Linux',
-  chromeos: 'ChromeOS',
-};
+/** A rule's conditions in words, for the preview page, in its language: "on an iPhone or iPad, for readers of de". */
+export function describeConditions(
+  conditions: readonly RuleCondition[],
+  language: LanguageTag = SOURCE_LANGUAGE,
+): string {
+  const t = translator(language);
+  const devices: Record<Device, () => string> = {
+    ios: () => t('preview.when.ios'),
+    android: () => t('preview.when.android'),
+    mobile: () => t('preview.when.mobile'),
+    desktop: () => t('preview.when.desktop'),
+    windows: () => t('preview.when.windows'),
+    macos: () => t('preview.when.macos'),
+    linux: () => t('preview.when.linux'),
+    chromeos: () => t('preview.when.chromeos'),
+  };
+  const words = conditions.map((condition) => {
+    switch (condition.type) {
+      case 'device':
+        return devices[condition.value]();
+      case 'language':
+        return t('preview.when.language', { language: condition.value });
+      case 'query':
+        return condition.value === undefined
+          ? t('preview.when.query', { name: condition.name })
+          : t('preview.when.queryValue', { name: condition.name, value: condition.value });
+      case 'before':
+        return t('preview.when.before', { moment: condition.value.replace('.000Z', 'Z') });
+      case 'after':
+        return t('preview.when.after', { moment: condition.value.replace('.000Z', 'Z') });
+      case 'country':
+        return t('preview.when.country', { country: countryName(language, condition.value) });
+    }
+  });
+  return listOf(language).format(words);
+}
 
-const COUNTRY_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+const countryNames = new Map<LanguageTag, Intl.DisplayNames>();
+function countryName(language: LanguageTag, code: string): string {
+  let names = countryNames.get(language);
+  if (!names) {
+    names = new Intl.DisplayNames([language], { type: 'region', fallback: 'code' });
+    countryNames.set(language, names);
+  }
+  return names.of(code) ?? code;
+}
 
-/** A rule's conditions in words, for the preview page: "on an iPhone or iPad, in de". */
-export function describeConditions(conditions: readonly RuleCondition[]): string {
-  return conditions
-    .map((condition) => {
-      switch (condition.type) {
-        case 'device':
-          return `on ${DEVICE_WORDS[condition.value]}`;
-        case 'language':
-          return `for readers of ${condition.value}`;
-        case 'query':
-          return condition.value === undefined
-            ? `with ?${condition.name}`
-            : `with ?${condition.name}=${condition.value}`;
-        case 'before':
-        case 'after':
-          return `${condition.type} ${condition.value.replace('.000Z', 'Z')}`;
-        case 'country':
-          return `from ${COUNTRY_NAMES.of(condition.value) ?? condition.value}`;
-      }
-    })
-    .join(', ');
+const lists = new Map<LanguageTag, Intl.ListFormat>();
+/** "a, b, c" in English, as the conditions were always joined; each language's own joining. */
+function listOf(language: LanguageTag): Intl.ListFormat {
+  let list = lists.get(language);
+  if (!list) {
+    list = new Intl.ListFormat(language, { type: 'unit', style: 'short' });
+    lists.set(language, list);
+  }
+  return list;
 }
