@@ -1,3 +1,4 @@
+import { englishOf } from '../i18n/catalog.js';
 import type { Awaitable } from '../db/awaitable.js';
 import type { WriteGate } from '../db/write-gate.js';
 import { DEFAULT_DOMAIN_KEY } from '../links/link.js';
@@ -278,7 +279,7 @@ export function createDomainService(deps: DomainServiceDeps) {
       if (value === '') continue;
       const checked = await checkRedirect(value, own);
       if (checked.ok) redirects[field] = checked.url;
-      else errors[field] = checked.message;
+      else errors[field] = englishOf(checked.message);
     }
     if (host === null || Object.keys(errors).length > 0) {
       return { ok: false, status: 422, errors };
@@ -330,7 +331,7 @@ export function createDomainService(deps: DomainServiceDeps) {
       }
       const checked = await checkRedirect(text, own);
       if (checked.ok) redirects[field] = checked.url;
-      else errors[field] = checked.message;
+      else errors[field] = englishOf(checked.message);
     }
     if (Object.keys(errors).length > 0) return { ok: false, reason: 'invalid', errors };
     const updated = await deps.write(() =>

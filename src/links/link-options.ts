@@ -13,7 +13,7 @@ import {
   readTime,
   type Reading,
 } from './link-limits.js';
-import { cleanText, textProblem, type TextRule } from './link-text.js';
+import { cleanText, textProblem, type Said, type TextRule } from './link-text.js';
 import { canonicalRules, rulesFromLines, rulesFromText, rulesToLines } from './redirect-rules.js';
 
 /**
@@ -407,7 +407,7 @@ export function keptOnDelete(options: LinkOptions): LinkOptions {
 }
 
 export type OptionField = Catalogue[LinkOptionName]['form']['field'];
-export type OptionErrors = Partial<Record<OptionField, string>>;
+export type OptionErrors = Partial<Record<OptionField, Said>>;
 
 /** The form's field name of each option. */
 export const FORM_FIELDS = Object.fromEntries(

@@ -1,3 +1,5 @@
+import { englishOf, type Text } from '../i18n/catalog.js';
+
 /**
  * Short texts a link's owner writes (its title and note, UTM values): what they may hold. Control
  * characters are refused (a note may have line breaks, nothing else), and so are characters a
@@ -41,4 +43,26 @@ export function textProblem(value: string, rule: TextRule, what: string): string
       : `${what} can't contain line breaks, tabs, or other control or invisible characters.`;
   }
   return null;
+}
+
+/**
+ * A message for a person: a Text (worded in the page's language), or a string still written in
+ * English only (the link options' reading problems).
+ */
+export type Said = Text | string;
+
+/** A message in English, for the APIs and the logs. */
+export function englishOfSaid(said: Said): string {
+  return typeof said === 'string' ? said : englishOf(said);
+}
+
+/** A form's field errors in English, for the APIs. */
+export function errorsInEnglish(
+  errors: Readonly<Record<string, Said | undefined>>,
+): Record<string, string> {
+  const english: Record<string, string> = {};
+  for (const [field, said] of Object.entries(errors)) {
+    if (said !== undefined) english[field] = englishOfSaid(said);
+  }
+  return english;
 }

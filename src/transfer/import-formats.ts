@@ -1,3 +1,4 @@
+import { englishOf } from '../i18n/catalog.js';
 import { z } from 'zod';
 import { readTime } from '../links/link-limits.js';
 import {
@@ -194,7 +195,7 @@ function tags(fields: readonly string[], column: Column | null, separator: RegEx
     }
   }
   const checked = checkTags(names as string[]);
-  if (!checked.ok) throw new ValueProblem(column!.name, checked.message);
+  if (!checked.ok) throw new ValueProblem(column!.name, englishOf(checked.message));
   return checked.tags;
 }
 

@@ -1,3 +1,4 @@
+import { englishOf } from '../../src/i18n/catalog.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,7 +128,7 @@ export function policyMessage(url: string): string {
     addMissingScheme: false,
   });
   if (check.ok) throw new Error(`${url} passes the URL policy`);
-  return check.message;
+  return englishOf(check.message);
 }
 
 /** Why the import refuses a code: the path of a route of snip's, or one it cannot serve. */
