@@ -309,7 +309,8 @@ export function createAdminRoutes(deps: AdminDeps): Router {
     status = 200,
   ) {
     const filterTags = parseTagList(query.tags);
-    if (!filterTags.ok) throw new HttpError(400, `Tags to filter by: ${filterTags.message}`);
+    if (!filterTags.ok)
+      throw new HttpError(400, `Tags to filter by: ${englishOfSaid(filterTags.message)}`);
     const keys = filterTags.tags.map(tagKey);
     const tagFilter: TagFilter = {
       any: query.tagMode === 'any' ? keys : [],

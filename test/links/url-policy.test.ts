@@ -465,7 +465,7 @@ describe('checkTargetUrl: private and special IPv4 addresses', () => {
 
   it('when the message is read, then it is meant for a person', () => {
     const result = checkTargetUrl('http://127.0.0.1/', api);
-    expect(!result.ok && result.message).toBe(
+    expect(!result.ok && englishOf(result.message)).toBe(
       "Links to private or local network addresses can't be shortened.",
     );
   });
