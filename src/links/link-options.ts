@@ -1,3 +1,4 @@
+import { englishOf, text, type Text } from '../i18n/catalog.js';
 import { z } from 'zod';
 import {
   endOfUtcDay,
@@ -53,7 +54,7 @@ export type LinkOptionSpec<T> = {
     /** The field's text (absent when the form leaves it out) to the value, with messages. */
     schema: z.ZodType<T, string | undefined>;
     /** What the form says about a value that parsed but cannot be set at `now`; null: nothing. */
-    refuseAt?: (value: T, now: number) => string | null;
+    refuseAt?: (value: T, now: number) => Said | null;
     /** The field's text for a stored value, to edit it. */
     show: (value: T) => string;
     /**
@@ -80,6 +81,28 @@ function option<T>() {
 }
 
 /** An optional form field: its text trimmed, '' when it is left out. */
+/**
+ * The form's own refusals, as Texts. zod carries a message as a string, so a schema says the
+ * English and `fieldMessage` finds the Text again by it (a reading's problem stays English).
+ */
+const FORM_TEXTS = {
+  once: text('links.form.once'),
+  redirect: text('links.option.redirect'),
+  date: text('links.option.date'),
+  past: text('links.option.past'),
+  visitsNumber: text('links.option.visitsNumber'),
+  visitsRange: text('links.option.visitsRange', { max: MAX_VISIT_LIMIT }),
+  checkbox: text('links.option.checkbox'),
+  startsAt: text('links.option.startsAt', { latest: LATEST_DAY_TEXT }),
+  startOrder: text('links.option.startOrder'),
+} as const;
+const FORM_ENGLISH = Object.fromEntries(
+  Object.entries(FORM_TEXTS).map(([name, said]) => [name, englishOf(said)]),
+) as Record<keyof typeof FORM_TEXTS, string>;
+const WORDED: ReadonlyMap<string, Text> = new Map(
+  Object.values(FORM_TEXTS).map((said) => [englishOf(said), said]),
+);
+
 const formText = () => z.string().trim().optional().default('');
 
 /** An on/off cell of snip's export as it is read back: empty is on, as for a new link. */
@@ -111,7 +134,7 @@ function textOption<const N extends string>(name: N, rule: TextRule, what: strin
     form: {
       field: name,
       schema: z
-        .string({ error: 'Send this field once.' })
+        .string({ error: FORM_ENGLISH.once })
         .optional()
         .default('')
         .transform((text, context) => {
@@ -137,10 +160,10 @@ export const LINK_OPTIONS = {
     form: {
       field: 'redirect',
       schema: z
-        .string({ error: 'Choose one of the redirect types listed.' })
+        .string({ error: FORM_ENGLISH.redirect })
         .pipe(
           z.enum(REDIRECT_STATUSES.map(String) as [string, ...string[]], {
-            error: 'Choose one of the redirect types listed.',
+            error: FORM_ENGLISH.redirect,
           }),
         )
         .optional()
@@ -177,11 +200,10 @@ export const LINK_OPTIONS = {
       // UTC day (for 9999-12-31, the last instant of that day: src/links/link-limits.ts).
       schema: formText()
         .refine((value) => value === '' || parseUtcDate(value) !== null, {
-          error: 'Enter a date as YYYY-MM-DD.',
+          error: FORM_ENGLISH.date,
         })
         .transform((value) => (value === '' ? null : endOfUtcDay(parseUtcDate(value)!))),
-      refuseAt: (value, now) =>
-        value !== null && value <= now ? 'Choose today or a later date.' : null,
+      refuseAt: (value, now) => (value !== null && value <= now ? FORM_TEXTS.past : null),
       show: (value) => expiryDateValue(value),
     },
     file: {
@@ -203,11 +225,11 @@ export const LINK_OPTIONS = {
       field: 'max_visits',
       schema: formText()
         .refine((value) => value === '' || /^\d+$/.test(value), {
-          error: 'Enter a whole number of visits, or leave it empty.',
+          error: FORM_ENGLISH.visitsNumber,
         })
         .transform((value) => (value === '' ? null : Number(value)))
         .refine((value) => value === null || (value >= 1 && value <= MAX_VISIT_LIMIT), {
-          error: `Enter a number of visits from 1 to ${MAX_VISIT_LIMIT.toLocaleString('en')}.`,
+          error: FORM_ENGLISH.visitsRange,
         }),
       show: (value) => (value === null ? '' : String(value)),
     },
@@ -242,8 +264,8 @@ export const LINK_OPTIONS = {
     form: {
       field: 'forwardQuery',
       schema: z
-        .string({ error: 'Tick the box or leave it unticked.' })
-        .pipe(z.enum(['on', 'off'], { error: 'Tick the box or leave it unticked.' }))
+        .string({ error: FORM_ENGLISH.checkbox })
+        .pipe(z.enum(['on', 'off'], { error: FORM_ENGLISH.checkbox }))
         .optional()
         .transform((value): Switch => (value === 'off' ? 0 : 1)),
       show: (value) => (value === 1 ? 'on' : 'off'),
@@ -279,7 +301,7 @@ export const LINK_OPTIONS = {
     form: {
       field: 'rules',
       schema: z
-        .string({ error: 'Send this field once.' })
+        .string({ error: FORM_ENGLISH.once })
         .optional()
         .default('')
         .transform((text, context) => {
@@ -326,7 +348,7 @@ export const LINK_OPTIONS = {
       field: 'starts_at',
       schema: formText()
         .refine((value) => value === '' || parseStartTime(value) !== null, {
-          error: `Enter a date and time (UTC) as YYYY-MM-DDTHH:MM, from 1970 to ${LATEST_DAY_TEXT}.`,
+          error: FORM_ENGLISH.startsAt,
         })
         .transform((value) => (value === '' ? null : parseStartTime(value))),
       show: (value) => startTimeValue(value),
@@ -354,8 +376,8 @@ export const LINK_OPTIONS = {
       field: 'crawlable',
       // Unticked, or a door without the box: off, the default, so it needs no marker.
       schema: z
-        .string({ error: 'Tick the box or leave it unticked.' })
-        .pipe(z.enum(['on', 'off'], { error: 'Tick the box or leave it unticked.' }))
+        .string({ error: FORM_ENGLISH.checkbox })
+        .pipe(z.enum(['on', 'off'], { error: FORM_ENGLISH.checkbox }))
         .optional()
         .transform((value): Switch => (value === 'on' ? 1 : 0)),
       show: (value) => (value === 1 ? 'on' : 'off'),
@@ -425,7 +447,7 @@ export type LinkOptionsResult =
 /** Parses the option fields of a form body; a value that cannot be set now (a past date) is refused. */
 export function parseLinkOptions(body: unknown, now: number): LinkOptionsResult {
   const parsed = LinkOptionsFormSchema.safeParse(withUntickedBoxes(body ?? {}));
-  const errors: Record<string, string> = {};
+  const errors: Record<string, Said> = {};
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = issue.path[0] as string | undefined;
@@ -466,7 +488,7 @@ export function optionFormValues(options: LinkOptions): Record<OptionField, stri
 
 /** What the link service refuses to store, in the form's field names; empty when all is well. */
 export function checkLinkLimits(options: Partial<LinkOptions>): OptionErrors {
-  const errors: Record<string, string> = {};
+  const errors: Record<string, Said> = {};
   for (const name of OPTION_NAMES) {
     if (!(name in options)) continue;
     const problem = specOf(name).check(options[name]);
@@ -483,16 +505,16 @@ export function checkLinkLimits(options: Partial<LinkOptions>): OptionErrors {
 export function startOrderProblem(
   startsAt: number | null | undefined,
   expiresAt: number | null | undefined,
-): string | null {
+): Text | null {
   return startsAt != null && expiresAt != null && startsAt >= expiresAt
-    ? 'The start must be before the expiry.'
+    ? FORM_TEXTS.startOrder
     : null;
 }
 
 /** A repeated field arrives as an array; say so rather than zod's generic type message. */
-function fieldMessage(issue: z.core.$ZodIssue, body: unknown): string {
+function fieldMessage(issue: z.core.$ZodIssue, body: unknown): Said {
   const value = (body as Record<PropertyKey, unknown>)[issue.path[0]!];
-  return Array.isArray(value) ? 'Send this field once.' : issue.message;
+  return Array.isArray(value) ? FORM_TEXTS.once : (WORDED.get(issue.message) ?? issue.message);
 }
 
 /** Epoch ms of 00:00 UTC on a real calendar date written YYYY-MM-DD, else null. */

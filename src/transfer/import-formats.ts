@@ -165,7 +165,7 @@ function options(fields: readonly string[], columns: Columns): LinkOptions {
     }),
   ) as LinkOptions;
   const order = startOrderProblem(read.startsAt, read.expiresAt);
-  if (order !== null) throw new ValueProblem(LINK_OPTIONS.startsAt.file.column, order);
+  if (order !== null) throw new ValueProblem(LINK_OPTIONS.startsAt.file.column, englishOf(order));
   return read;
 }
 
