@@ -14,7 +14,7 @@ import {
   readTime,
   type Reading,
 } from './link-limits.js';
-import { cleanText, textProblem, type Said, type TextRule } from './link-text.js';
+import { cleanText, englishOfSaid, textProblem, type Said, type TextRule } from './link-text.js';
 import { canonicalRules, rulesFromLines, rulesFromText, rulesToLines } from './redirect-rules.js';
 
 /**
@@ -307,7 +307,11 @@ export const LINK_OPTIONS = {
         .transform((text, context) => {
           const reading = rulesFromLines(text);
           if (reading.ok) return canonicalRules(reading.rules);
-          context.addIssue({ code: 'custom', message: reading.problem });
+          context.addIssue({
+            code: 'custom',
+            message: englishOfSaid(reading.problem),
+            params: { said: reading.problem },
+          });
           return z.NEVER;
         }),
       show: (value) => {
@@ -514,7 +518,9 @@ export function startOrderProblem(
 /** A repeated field arrives as an array; say so rather than zod's generic type message. */
 function fieldMessage(issue: z.core.$ZodIssue, body: unknown): Said {
   const value = (body as Record<PropertyKey, unknown>)[issue.path[0]!];
-  return Array.isArray(value) ? FORM_TEXTS.once : (WORDED.get(issue.message) ?? issue.message);
+  if (Array.isArray(value)) return FORM_TEXTS.once;
+  const said = issue.code === 'custom' ? (issue.params?.said as Said | undefined) : undefined;
+  return said ?? WORDED.get(issue.message) ?? issue.message;
 }
 
 /** Epoch ms of 00:00 UTC on a real calendar date written YYYY-MM-DD, else null. */

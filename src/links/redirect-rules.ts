@@ -1,6 +1,7 @@
+import type { Said } from './link-text.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
-import { translator } from '../i18n/catalog.js';
+import { text as textOf, translator } from '../i18n/catalog.js';
 import { SOURCE_LANGUAGE, type LanguageTag } from '../i18n/languages.js';
 import { rememberedBy } from '../stats/remembered.js';
 import type { RedirectStatus } from './link-options.js';
@@ -137,6 +138,8 @@ export const RulesSchema = z
   .max(MAX_RULES, { error: `A link has at most ${MAX_RULES} redirect rules.` });
 
 export type RulesReading = { ok: true; rules: RedirectRule[] } | { ok: false; problem: string };
+/** The forms' rules: a line's problem is a Text; the rules' own (as data) stay English. */
+export type LinesReading = { ok: true; rules: RedirectRule[] } | { ok: false; problem: Said };
 
 /** Checks rules given as data (an API body, a stored or imported JSON text once parsed). */
 export function readRules(input: unknown): RulesReading {
@@ -218,16 +221,15 @@ const ARROW = /\s+(?:->|→)\s+/;
  * `query:ref=` (no value), `query:ref=x`, `before:2027-01-01T00:00:00Z`, `after:2027-01-01`.
  * A query's name and value are written with `%XX` escapes for spaces and the like.
  */
-export function rulesFromLines(text: string): RulesReading {
+export function rulesFromLines(text: string): LinesReading {
   const rules: unknown[] = [];
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   for (const [index, raw] of lines.entries()) {
     const line = raw.trim();
     if (line === '') continue;
-    const at = `Line ${index + 1}`;
     const parts = line.split(ARROW);
     if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
-      return { ok: false, problem: `${at}: write the conditions, then -> and the URL.` };
+      return { ok: false, problem: textOf('links.rules.noArrow', { line: index + 1 }) };
     }
     const conditions: unknown[] = [];
     for (const token of parts[0]!.split(/\s+/)) {
@@ -235,7 +237,7 @@ export function rulesFromLines(text: string): RulesReading {
       if (condition === null) {
         return {
           ok: false,
-          problem: `${at}: “${token}” is not a condition (device:ios, language:de, query:ref=x, before:2027-01-01, after:…).`,
+          problem: textOf('links.rules.notCondition', { line: index + 1, token }),
         };
       }
       conditions.push(condition);
