@@ -145,7 +145,7 @@ function textInput(rule: TextRule, description: string) {
     .string({ error: 'must be a string' })
     .transform((text, context) => {
       const value = cleanText(text, rule);
-      const problem = textProblem(value, rule, 'It');
+      const problem = textProblem(value, rule, 'it');
       if (problem === null) return value || null;
       context.addIssue({ code: 'custom', message: problem.replace(/^It can/, 'can') });
       return z.NEVER;

@@ -14,7 +14,15 @@ import {
   readTime,
   type Reading,
 } from './link-limits.js';
-import { cleanText, englishOfSaid, textProblem, type Said, type TextRule } from './link-text.js';
+import {
+  cleanText,
+  englishOfSaid,
+  textProblem,
+  textRefusal,
+  type Said,
+  type TextKind,
+  type TextRule,
+} from './link-text.js';
 import { canonicalRules, rulesFromLines, rulesFromText, rulesToLines } from './redirect-rules.js';
 
 /**
@@ -72,7 +80,7 @@ export type LinkOptionSpec<T> = {
     read: (text: string) => Reading<T>;
   };
   /** The link service's last line: a message when the value is one no door may store. */
-  check: (value: T) => string | null;
+  check: (value: T) => Said | null;
 };
 
 /** Keeps the literal names of a spec (its form field) while checking it against its type. */
@@ -120,7 +128,7 @@ export const NOTE_MAX = 1000;
  * A text the owner writes, null when there is none: its column, its form field and its export
  * column share one name. Trimmed; empty is none; `what` names it in messages.
  */
-function textOption<const N extends string>(name: N, rule: TextRule, what: string) {
+function textOption<const N extends string>(name: N, rule: TextRule, what: TextKind) {
   const read = (text: string): Reading<string | null> => {
     const value = cleanText(text, rule);
     const problem = textProblem(value, rule, what);
@@ -140,13 +148,14 @@ function textOption<const N extends string>(name: N, rule: TextRule, what: strin
         .transform((text, context) => {
           const reading = read(text);
           if (reading.ok) return reading.value;
-          context.addIssue({ code: 'custom', message: reading.problem });
+          const said = textRefusal(cleanText(text, rule), rule, what) ?? reading.problem;
+          context.addIssue({ code: 'custom', message: reading.problem, params: { said } });
           return z.NEVER;
         }),
       show: (value) => value ?? '',
     },
     file: { column: name, write: (value) => value ?? '', read },
-    check: (value) => (value === null ? null : textProblem(value, rule, what)),
+    check: (value) => (value === null ? null : textRefusal(value, rule, what)),
   });
 }
 
@@ -285,9 +294,9 @@ export const LINK_OPTIONS = {
     check: (value) => (value === 0 || value === 1 ? null : 'Query forwarding is on or off.'),
   }),
   /** A name for the link, shown where it is listed and on its preview. */
-  title: textOption('title', { max: TITLE_MAX }, 'A title'),
+  title: textOption('title', { max: TITLE_MAX }, 'title'),
   /** The owner's own words about the link: shown to the owner and the admin only. */
-  note: textOption('note', { max: NOTE_MAX, lines: true }, 'A note'),
+  note: textOption('note', { max: NOTE_MAX, lines: true }, 'note'),
   /**
    * Redirect rules (src/links/redirect-rules.ts), stored as their canonical JSON text, null for
    * none. The forms write one rule per line; the export writes the JSON. Each rule's target is
