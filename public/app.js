@@ -1,6 +1,7 @@
 // Progressive enhancement only: every page works without this file.
 //
-// Copy buttons: `<button data-copy="#field" data-copy-status="#status" hidden>`. The button stays
+// Copy buttons: `<button data-copy="#field" data-copy-status="#status" data-copied="Copied"
+// data-copy-failed="Could not copy…" hidden>`, the two messages in the page's language. The button stays
 // hidden unless the Clipboard API exists (it does not on plain http:// outside localhost), so
 // nobody sees a button that cannot work; the read-only field can always be selected by hand.
 
@@ -29,9 +30,9 @@ document.querySelectorAll('[data-copy]').forEach((button) => {
     field.select();
     try {
       await navigator.clipboard.writeText(field.value);
-      announce(status, 'Copied');
+      announce(status, button.getAttribute('data-copied') || '');
     } catch {
-      announce(status, 'Could not copy. The link is selected: press Ctrl+C (⌘C on a Mac).');
+      announce(status, button.getAttribute('data-copy-failed') || '');
     }
   });
 });

@@ -1,4 +1,4 @@
-import { translator, type Text } from './i18n/catalog.js';
+import { escapeHtml, translator, type Text } from './i18n/catalog.js';
 import { formatsOf } from './i18n/formats.js';
 import type { LanguageTag } from './i18n/languages.js';
 import { formatInstant, lastDayBefore } from './links/link-limits.js';
@@ -10,6 +10,8 @@ import { NO_UTM, UTM_FIELDS } from './links/utm.js';
 export function pageHelpers(asset: (name: string) => string) {
   return {
     asset,
+    /** For markup a view builds inside a `t.html` tag function around a value that is not its own. */
+    escapeHtml,
     /** The form fields of the link options, the tags, the UTM builder's and the password, in the forms' order. */
     optionFields: [
       ...Object.values(FORM_FIELDS),

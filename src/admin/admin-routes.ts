@@ -1,3 +1,4 @@
+import { englishOfSaid } from '../links/link-text.js';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { AbuseService } from '../abuse/abuse-service.js';
@@ -398,7 +399,7 @@ export function createAdminRoutes(deps: AdminDeps): Router {
           req,
           res,
           list,
-          { bulk: { tag, codes: parsed.data.code, error: result.message } },
+          { bulk: { tag, codes: parsed.data.code, error: englishOfSaid(result.message) } },
           422,
         );
       }

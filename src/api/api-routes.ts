@@ -1,3 +1,4 @@
+import { errorsInEnglish } from '../links/link-text.js';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import type { KeyScope } from '../keys/key-store.js';
@@ -379,7 +380,7 @@ export function createApiRoutes(deps: ApiDeps): Router {
         },
         context,
       );
-      if (!result.ok) throw creationProblem(result.status, result.errors);
+      if (!result.ok) throw creationProblem(result.status, errorsInEnglish(result.errors));
       link = result.link;
       manageUrl = `${deps.publicOrigin(req)}/manage/${result.manageToken}`;
     }
@@ -478,11 +479,11 @@ export function createApiRoutes(deps: ApiDeps): Router {
       { url: body.url ?? link.target, options, tags: body.tags },
       urlContext(deps, req),
     );
-    if (!result.ok) throw creationProblem(422, result.errors);
+    if (!result.ok) throw creationProblem(422, errorsInEnglish(result.errors));
     // Absent: the password stays; a string replaces it; null removes it (checked by the schema).
     if (body.password !== undefined) {
       const changed = await deps.links.setPassword(link, body.password);
-      if (!changed.ok) throw creationProblem(422, changed.errors);
+      if (!changed.ok) throw creationProblem(422, errorsInEnglish(changed.errors));
     }
     res.json(await changedLink(req, link));
   });

@@ -1,3 +1,4 @@
+import { englishOf } from '../i18n/catalog.js';
 import { z } from 'zod';
 import { GROUP_BY } from '../stats/link-stats.js';
 import {
@@ -82,7 +83,9 @@ const PasswordSchema = z
   .string({ error: 'must be a string' })
   .check((ctx) => {
     const problem = passwordProblem(ctx.value);
-    if (problem !== null) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+    if (problem !== null) {
+      ctx.issues.push({ code: 'custom', message: englishOf(problem), input: ctx.value });
+    }
   })
   .meta({
     description: `Write-only. Visitors must give it before they are redirected (a page that asks for it, or HTTP Basic auth with any user name). 1–${PASSWORD_MAX_BYTES} bytes of UTF-8, no control characters. Stored only as a salted scrypt hash; answers say \`hasPassword\` instead.`,
@@ -142,7 +145,7 @@ function textInput(rule: TextRule, description: string) {
     .string({ error: 'must be a string' })
     .transform((text, context) => {
       const value = cleanText(text, rule);
-      const problem = textProblem(value, rule, 'It');
+      const problem = textProblem(value, rule, 'it');
       if (problem === null) return value || null;
       context.addIssue({ code: 'custom', message: problem.replace(/^It can/, 'can') });
       return z.NEVER;
@@ -442,7 +445,7 @@ function tagFilter(name: string) {
     .transform((value, ctx) => {
       const checked = checkTags(value === undefined ? [] : [value].flat());
       if (!checked.ok) {
-        ctx.addIssue({ code: 'custom', message: `${name}: ${checked.message}` });
+        ctx.addIssue({ code: 'custom', message: `${name}: ${englishOf(checked.message)}` });
         return z.NEVER;
       }
       return checked.tags.map(tagKey);

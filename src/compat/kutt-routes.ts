@@ -1,3 +1,5 @@
+import { englishOf } from '../i18n/catalog.js';
+import { errorsInEnglish } from '../links/link-text.js';
 import express, { Router, type ErrorRequestHandler, type Request } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -120,7 +122,7 @@ function readEditedPassword(
   if (value === null || value === '') return link.passwordHash === null ? undefined : null;
   if (/^•+$/.test(value)) return undefined;
   const problem = passwordProblem(value);
-  if (problem !== null) throw new KuttError(400, problem);
+  if (problem !== null) throw new KuttError(400, englishOf(problem));
   return value;
 }
 
@@ -237,7 +239,7 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
     // Kutt's `password`: empty or null is none (as Kutt reads it); snip's rules for the rest.
     const password = body.password ? body.password : null;
     const refusedPassword = password === null ? null : passwordProblem(password);
-    if (refusedPassword !== null) throw new KuttError(400, refusedPassword);
+    if (refusedPassword !== null) throw new KuttError(400, englishOf(refusedPassword));
     // Kutt's `domain`: empty or its default domain is the default; a domain of snip's that
     // takes links (not an alias) puts the link there; any other is refused in Kutt's words.
     let domainId: number | null = null;
@@ -274,7 +276,10 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
     );
     if (!result.ok) {
       if (result.status === 409) throw new KuttError(400, 'Custom URL is already in use.');
-      throw new KuttError(400, Object.values(result.errors)[0] ?? 'URL is not valid.');
+      throw new KuttError(
+        400,
+        Object.values(errorsInEnglish(result.errors))[0] ?? 'URL is not valid.',
+      );
     }
     res.status(201).json(kuttLink(req, result.link));
   });
@@ -342,7 +347,10 @@ export function createKuttRoutes(deps: KuttDeps, logger: Logger): Router {
       { ownHosts: deps.ownHosts(req), addMissingScheme: true },
     );
     if (!result.ok)
-      throw new KuttError(400, Object.values(result.errors)[0] ?? 'URL is not valid.');
+      throw new KuttError(
+        400,
+        Object.values(errorsInEnglish(result.errors))[0] ?? 'URL is not valid.',
+      );
     if (password !== undefined) await deps.links.setPassword(link, password);
     res.json(kuttLink(req, (await deps.links.findLink(link.code, domainKeyOf(link.domainId)))!));
   });

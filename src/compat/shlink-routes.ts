@@ -1,3 +1,5 @@
+import { englishOf } from '../i18n/catalog.js';
+import { englishOfSaid, errorsInEnglish } from '../links/link-text.js';
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { domainErrorInEnglish, type DomainService } from '../domains/domain-service.js';
 import type { Logger } from 'pino';
@@ -231,7 +233,7 @@ function tagsParam(query: Record<string, unknown>, name: string): string[] {
     throw invalidData(`${name} must be a list of at most ${MAX_TAGS * 2} tags`, [name]);
   }
   const checked = checkTags(values as string[]);
-  if (!checked.ok) throw invalidData(checked.message, [name]);
+  if (!checked.ok) throw invalidData(englishOf(checked.message), [name]);
   return checked.tags.map(tagKey);
 }
 
@@ -595,7 +597,10 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
         });
       }
       const fields = Object.keys(result.errors).map((f) => SHLINK_FIELDS[f] ?? 'longUrl');
-      throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
+      throw invalidData(
+        Object.values(errorsInEnglish(result.errors))[0] ?? 'Provided data is not valid',
+        fields,
+      );
     }
     return shortUrlOf(req, result.link, await tagsOf(result.link));
   }
@@ -708,7 +713,10 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
     );
     if (!result.ok) {
       const fields = Object.keys(result.errors).map((f) => SHLINK_FIELDS[f] ?? 'longUrl');
-      throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', fields);
+      throw invalidData(
+        Object.values(errorsInEnglish(result.errors))[0] ?? 'Provided data is not valid',
+        fields,
+      );
     }
     const changed = await reread(link);
     res.json(shortUrlOf(req, changed, await tagsOf(changed)));
@@ -745,9 +753,10 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
       urlContext(deps, req),
     );
     if (!result.ok) {
-      throw invalidData(Object.values(result.errors)[0] ?? 'Provided data is not valid', [
-        'redirectRules',
-      ]);
+      throw invalidData(
+        Object.values(errorsInEnglish(result.errors))[0] ?? 'Provided data is not valid',
+        ['redirectRules'],
+      );
     }
     answerRules(res, await reread(link));
   };
@@ -1062,7 +1071,7 @@ export function createShlinkRoutes(deps: ShlinkDeps, logger: Logger): Router {
           extra: { oldName, newName },
         });
       }
-      throw invalidData(renamed.message, ['newName']);
+      throw invalidData(englishOfSaid(renamed.message), ['newName']);
     }
     res.status(204).end();
   });

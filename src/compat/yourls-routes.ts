@@ -1,3 +1,4 @@
+import { englishOfSaid } from '../links/link-text.js';
 import busboy from 'busboy';
 import express, { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -291,7 +292,7 @@ export function createYourlsRoutes(deps: YourlsDeps, logger: Logger): Router {
           const code = taken || result.errors.alias ? 'error:keyword' : 'error:nourl';
           const message = taken
             ? `Short URL ${keyword} already exists in database or is reserved`
-            : (result.errors.url ?? result.errors.alias ?? 'Missing or malformed URL');
+            : englishOfSaid(result.errors.url ?? result.errors.alias ?? 'Missing or malformed URL');
           const answer = { status: 'fail', code, message, errorCode: '400', statusCode: '400' };
           return reply(res, format, answer, '');
         }

@@ -288,7 +288,7 @@ export function createDomainService(deps: DomainServiceDeps) {
       if (value === '') continue;
       const checked = await checkRedirect(value, own);
       if (checked.ok) redirects[field] = checked.url;
-      else errors[field] = checked.message;
+      else errors[field] = englishOf(checked.message);
     }
     if (host === null || Object.keys(errors).length > 0) {
       return { ok: false, status: 422, errors };
@@ -337,7 +337,7 @@ export function createDomainService(deps: DomainServiceDeps) {
       }
       const checked = await checkRedirect(text, own);
       if (checked.ok) redirects[field] = checked.url;
-      else errors[field] = checked.message;
+      else errors[field] = englishOf(checked.message);
     }
     if (Object.keys(errors).length > 0) return { ok: false, reason: 'invalid', errors };
     const updated = await deps.write(() =>

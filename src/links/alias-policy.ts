@@ -1,3 +1,4 @@
+import { text, type Text } from '../i18n/catalog.js';
 /**
  * Which custom aliases may be chosen (PRODUCT.md §5, BAD-INPUTS.md rows 39–42), and which codes an
  * import may bring. Pure: uniqueness is the database's job (a UNIQUE constraint answers 409), not
@@ -125,7 +126,7 @@ export const RESERVED_WORDS: readonly string[] = Object.freeze([
   'sw.js',
 ]);
 
-export type AliasCheck = { ok: true; alias: string | null } | { ok: false; message: string };
+export type AliasCheck = { ok: true; alias: string | null } | { ok: false; message: Text };
 
 const RESERVED = new Set([...RESERVED_WORDS, ...ROUTE_SEGMENTS]);
 const MIN_LENGTH = 3;
@@ -140,18 +141,17 @@ export function checkAlias(input: string): AliasCheck {
   if (!ALIAS_CHARS.test(input)) {
     return {
       ok: false,
-      message:
-        'An alias can only contain the letters A–Z and a–z, digits, hyphens (-) and underscores (_).',
+      message: text('links.alias.characters'),
     };
   }
   if (input.length < MIN_LENGTH || input.length > MAX_LENGTH) {
     return {
       ok: false,
-      message: `An alias must be ${MIN_LENGTH} to ${MAX_LENGTH} characters long.`,
+      message: text('links.alias.length', { min: MIN_LENGTH, max: MAX_LENGTH }),
     };
   }
   if (RESERVED.has(input.toLowerCase())) {
-    return { ok: false, message: `“${input}” is reserved by snip. Choose another alias.` };
+    return { ok: false, message: text('links.alias.reserved', { alias: input }) };
   }
   return { ok: true, alias: input };
 }

@@ -4,6 +4,8 @@
  * src/domains/'s; this file knows them only through `LinkDomains`, so links/ stays below them.
  */
 
+import { text, type Text } from '../i18n/catalog.js';
+
 /** What the forms need of the domain service (src/domains/domain-service.ts). */
 export type LinkDomains = {
   /** BASE_URL's host, or null without BASE_URL. */
@@ -43,7 +45,7 @@ export async function domainOptions(
   ];
 }
 
-export type ChosenDomain = { ok: true; domainId: number | null } | { ok: false; message: string };
+export type ChosenDomain = { ok: true; domainId: number | null } | { ok: false; message: Text };
 
 /**
  * The domain a form's `domain` field names: absent, the default domain (a form without the
@@ -57,11 +59,11 @@ export async function chooseDomain(
 ): Promise<ChosenDomain> {
   const value = (body as { domain?: unknown } | null)?.domain;
   if (value === undefined) return { ok: true, domainId: null };
-  const refused = { ok: false, message: 'Choose one of the domains offered.' } as const;
+  const refused = { ok: false, message: text('domainSelect.refused') } as const;
   if (typeof value !== 'string' || domains === undefined) return refused;
   if (value === '') return domains.defaultHost === null ? { ok: true, domainId: null } : refused;
   const found = await domains.domainForLinks(value);
   return found.ok
     ? found
-    : { ok: false, message: `${found.message} Choose one of the domains offered.` };
+    : { ok: false, message: text('domainSelect.refusedBecause', { problem: found.message }) };
 }

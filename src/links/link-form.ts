@@ -1,10 +1,11 @@
+import type { Said } from './link-text.js';
 import { parseLinkOptions, type LinkOptions } from './link-options.js';
 import { readTagsField } from './tags.js';
 import { parseUtmFields, type Utm } from './utm.js';
 
 export type LinkFormResult =
   | { ok: true; options: LinkOptions; utm: Utm; tags: string[] }
-  | { ok: false; errors: Record<string, string> };
+  | { ok: false; errors: Record<string, Said> };
 
 /**
  * What every form that sets a link (the home page, the management page, the admin's new link

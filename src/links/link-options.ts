@@ -1,3 +1,4 @@
+import { englishOf, text, type Text } from '../i18n/catalog.js';
 import { z } from 'zod';
 import {
   endOfUtcDay,
@@ -13,7 +14,15 @@ import {
   readTime,
   type Reading,
 } from './link-limits.js';
-import { cleanText, textProblem, type TextRule } from './link-text.js';
+import {
+  cleanText,
+  englishOfSaid,
+  textProblem,
+  textRefusal,
+  type Said,
+  type TextKind,
+  type TextRule,
+} from './link-text.js';
 import { canonicalRules, rulesFromLines, rulesFromText, rulesToLines } from './redirect-rules.js';
 
 /**
@@ -53,7 +62,7 @@ export type LinkOptionSpec<T> = {
     /** The field's text (absent when the form leaves it out) to the value, with messages. */
     schema: z.ZodType<T, string | undefined>;
     /** What the form says about a value that parsed but cannot be set at `now`; null: nothing. */
-    refuseAt?: (value: T, now: number) => string | null;
+    refuseAt?: (value: T, now: number) => Said | null;
     /** The field's text for a stored value, to edit it. */
     show: (value: T) => string;
     /**
@@ -71,7 +80,7 @@ export type LinkOptionSpec<T> = {
     read: (text: string) => Reading<T>;
   };
   /** The link service's last line: a message when the value is one no door may store. */
-  check: (value: T) => string | null;
+  check: (value: T) => Said | null;
 };
 
 /** Keeps the literal names of a spec (its form field) while checking it against its type. */
@@ -80,6 +89,28 @@ function option<T>() {
 }
 
 /** An optional form field: its text trimmed, '' when it is left out. */
+/**
+ * The form's own refusals, as Texts. zod carries a message as a string, so a schema says the
+ * English and `fieldMessage` finds the Text again by it (a reading's problem stays English).
+ */
+const FORM_TEXTS = {
+  once: text('links.form.once'),
+  redirect: text('links.option.redirect'),
+  date: text('links.option.date'),
+  past: text('links.option.past'),
+  visitsNumber: text('links.option.visitsNumber'),
+  visitsRange: text('links.option.visitsRange', { max: MAX_VISIT_LIMIT }),
+  checkbox: text('links.option.checkbox'),
+  startsAt: text('links.option.startsAt', { latest: LATEST_DAY_TEXT }),
+  startOrder: text('links.option.startOrder'),
+} as const;
+const FORM_ENGLISH = Object.fromEntries(
+  Object.entries(FORM_TEXTS).map(([name, said]) => [name, englishOf(said)]),
+) as Record<keyof typeof FORM_TEXTS, string>;
+const WORDED: ReadonlyMap<string, Text> = new Map(
+  Object.values(FORM_TEXTS).map((said) => [englishOf(said), said]),
+);
+
 const formText = () => z.string().trim().optional().default('');
 
 /** An on/off cell of snip's export as it is read back: empty is on, as for a new link. */
@@ -97,7 +128,7 @@ export const NOTE_MAX = 1000;
  * A text the owner writes, null when there is none: its column, its form field and its export
  * column share one name. Trimmed; empty is none; `what` names it in messages.
  */
-function textOption<const N extends string>(name: N, rule: TextRule, what: string) {
+function textOption<const N extends string>(name: N, rule: TextRule, what: TextKind) {
   const read = (text: string): Reading<string | null> => {
     const value = cleanText(text, rule);
     const problem = textProblem(value, rule, what);
@@ -111,19 +142,20 @@ function textOption<const N extends string>(name: N, rule: TextRule, what: strin
     form: {
       field: name,
       schema: z
-        .string({ error: 'Send this field once.' })
+        .string({ error: FORM_ENGLISH.once })
         .optional()
         .default('')
         .transform((text, context) => {
           const reading = read(text);
           if (reading.ok) return reading.value;
-          context.addIssue({ code: 'custom', message: reading.problem });
+          const said = textRefusal(cleanText(text, rule), rule, what) ?? reading.problem;
+          context.addIssue({ code: 'custom', message: reading.problem, params: { said } });
           return z.NEVER;
         }),
       show: (value) => value ?? '',
     },
     file: { column: name, write: (value) => value ?? '', read },
-    check: (value) => (value === null ? null : textProblem(value, rule, what)),
+    check: (value) => (value === null ? null : textRefusal(value, rule, what)),
   });
 }
 
@@ -137,10 +169,10 @@ export const LINK_OPTIONS = {
     form: {
       field: 'redirect',
       schema: z
-        .string({ error: 'Choose one of the redirect types listed.' })
+        .string({ error: FORM_ENGLISH.redirect })
         .pipe(
           z.enum(REDIRECT_STATUSES.map(String) as [string, ...string[]], {
-            error: 'Choose one of the redirect types listed.',
+            error: FORM_ENGLISH.redirect,
           }),
         )
         .optional()
@@ -177,11 +209,10 @@ export const LINK_OPTIONS = {
       // UTC day (for 9999-12-31, the last instant of that day: src/links/link-limits.ts).
       schema: formText()
         .refine((value) => value === '' || parseUtcDate(value) !== null, {
-          error: 'Enter a date as YYYY-MM-DD.',
+          error: FORM_ENGLISH.date,
         })
         .transform((value) => (value === '' ? null : endOfUtcDay(parseUtcDate(value)!))),
-      refuseAt: (value, now) =>
-        value !== null && value <= now ? 'Choose today or a later date.' : null,
+      refuseAt: (value, now) => (value !== null && value <= now ? FORM_TEXTS.past : null),
       show: (value) => expiryDateValue(value),
     },
     file: {
@@ -203,11 +234,11 @@ export const LINK_OPTIONS = {
       field: 'max_visits',
       schema: formText()
         .refine((value) => value === '' || /^\d+$/.test(value), {
-          error: 'Enter a whole number of visits, or leave it empty.',
+          error: FORM_ENGLISH.visitsNumber,
         })
         .transform((value) => (value === '' ? null : Number(value)))
         .refine((value) => value === null || (value >= 1 && value <= MAX_VISIT_LIMIT), {
-          error: `Enter a number of visits from 1 to ${MAX_VISIT_LIMIT.toLocaleString('en')}.`,
+          error: FORM_ENGLISH.visitsRange,
         }),
       show: (value) => (value === null ? '' : String(value)),
     },
@@ -242,8 +273,8 @@ export const LINK_OPTIONS = {
     form: {
       field: 'forwardQuery',
       schema: z
-        .string({ error: 'Tick the box or leave it unticked.' })
-        .pipe(z.enum(['on', 'off'], { error: 'Tick the box or leave it unticked.' }))
+        .string({ error: FORM_ENGLISH.checkbox })
+        .pipe(z.enum(['on', 'off'], { error: FORM_ENGLISH.checkbox }))
         .optional()
         .transform((value): Switch => (value === 'off' ? 0 : 1)),
       show: (value) => (value === 1 ? 'on' : 'off'),
@@ -263,9 +294,9 @@ export const LINK_OPTIONS = {
     check: (value) => (value === 0 || value === 1 ? null : 'Query forwarding is on or off.'),
   }),
   /** A name for the link, shown where it is listed and on its preview. */
-  title: textOption('title', { max: TITLE_MAX }, 'A title'),
+  title: textOption('title', { max: TITLE_MAX }, 'title'),
   /** The owner's own words about the link: shown to the owner and the admin only. */
-  note: textOption('note', { max: NOTE_MAX, lines: true }, 'A note'),
+  note: textOption('note', { max: NOTE_MAX, lines: true }, 'note'),
   /**
    * Redirect rules (src/links/redirect-rules.ts), stored as their canonical JSON text, null for
    * none. The forms write one rule per line; the export writes the JSON. Each rule's target is
@@ -279,13 +310,17 @@ export const LINK_OPTIONS = {
     form: {
       field: 'rules',
       schema: z
-        .string({ error: 'Send this field once.' })
+        .string({ error: FORM_ENGLISH.once })
         .optional()
         .default('')
         .transform((text, context) => {
           const reading = rulesFromLines(text);
           if (reading.ok) return canonicalRules(reading.rules);
-          context.addIssue({ code: 'custom', message: reading.problem });
+          context.addIssue({
+            code: 'custom',
+            message: englishOfSaid(reading.problem),
+            params: { said: reading.problem },
+          });
           return z.NEVER;
         }),
       show: (value) => {
@@ -326,7 +361,7 @@ export const LINK_OPTIONS = {
       field: 'starts_at',
       schema: formText()
         .refine((value) => value === '' || parseStartTime(value) !== null, {
-          error: `Enter a date and time (UTC) as YYYY-MM-DDTHH:MM, from 1970 to ${LATEST_DAY_TEXT}.`,
+          error: FORM_ENGLISH.startsAt,
         })
         .transform((value) => (value === '' ? null : parseStartTime(value))),
       show: (value) => startTimeValue(value),
@@ -354,8 +389,8 @@ export const LINK_OPTIONS = {
       field: 'crawlable',
       // Unticked, or a door without the box: off, the default, so it needs no marker.
       schema: z
-        .string({ error: 'Tick the box or leave it unticked.' })
-        .pipe(z.enum(['on', 'off'], { error: 'Tick the box or leave it unticked.' }))
+        .string({ error: FORM_ENGLISH.checkbox })
+        .pipe(z.enum(['on', 'off'], { error: FORM_ENGLISH.checkbox }))
         .optional()
         .transform((value): Switch => (value === 'on' ? 1 : 0)),
       show: (value) => (value === 1 ? 'on' : 'off'),
@@ -407,7 +442,7 @@ export function keptOnDelete(options: LinkOptions): LinkOptions {
 }
 
 export type OptionField = Catalogue[LinkOptionName]['form']['field'];
-export type OptionErrors = Partial<Record<OptionField, string>>;
+export type OptionErrors = Partial<Record<OptionField, Said>>;
 
 /** The form's field name of each option. */
 export const FORM_FIELDS = Object.fromEntries(
@@ -425,7 +460,7 @@ export type LinkOptionsResult =
 /** Parses the option fields of a form body; a value that cannot be set now (a past date) is refused. */
 export function parseLinkOptions(body: unknown, now: number): LinkOptionsResult {
   const parsed = LinkOptionsFormSchema.safeParse(withUntickedBoxes(body ?? {}));
-  const errors: Record<string, string> = {};
+  const errors: Record<string, Said> = {};
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = issue.path[0] as string | undefined;
@@ -466,7 +501,7 @@ export function optionFormValues(options: LinkOptions): Record<OptionField, stri
 
 /** What the link service refuses to store, in the form's field names; empty when all is well. */
 export function checkLinkLimits(options: Partial<LinkOptions>): OptionErrors {
-  const errors: Record<string, string> = {};
+  const errors: Record<string, Said> = {};
   for (const name of OPTION_NAMES) {
     if (!(name in options)) continue;
     const problem = specOf(name).check(options[name]);
@@ -483,16 +518,18 @@ export function checkLinkLimits(options: Partial<LinkOptions>): OptionErrors {
 export function startOrderProblem(
   startsAt: number | null | undefined,
   expiresAt: number | null | undefined,
-): string | null {
+): Text | null {
   return startsAt != null && expiresAt != null && startsAt >= expiresAt
-    ? 'The start must be before the expiry.'
+    ? FORM_TEXTS.startOrder
     : null;
 }
 
 /** A repeated field arrives as an array; say so rather than zod's generic type message. */
-function fieldMessage(issue: z.core.$ZodIssue, body: unknown): string {
+function fieldMessage(issue: z.core.$ZodIssue, body: unknown): Said {
   const value = (body as Record<PropertyKey, unknown>)[issue.path[0]!];
-  return Array.isArray(value) ? 'Send this field once.' : issue.message;
+  if (Array.isArray(value)) return FORM_TEXTS.once;
+  const said = issue.code === 'custom' ? (issue.params?.said as Said | undefined) : undefined;
+  return said ?? WORDED.get(issue.message) ?? issue.message;
 }
 
 /** Epoch ms of 00:00 UTC on a real calendar date written YYYY-MM-DD, else null. */

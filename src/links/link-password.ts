@@ -1,3 +1,4 @@
+import { text, type Text } from '../i18n/catalog.js';
 import { createHash, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { SNIP_COOKIES } from '../http/cookies.js';
@@ -31,13 +32,13 @@ export const PasswordFieldSchema = z.object({
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why a password cannot be stored, or null when it can. */
-export function passwordProblem(password: string): string | null {
-  if (password.length === 0) return 'Enter a password, or leave the field empty.';
-  if (LONE_SURROGATE.test(password)) return 'The password must be valid text.';
+export function passwordProblem(password: string): Text | null {
+  if (password.length === 0) return text('links.password.empty');
+  if (LONE_SURROGATE.test(password)) return text('links.password.notText');
   if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) {
-    return `The password may have at most ${PASSWORD_MAX_BYTES.toLocaleString('en')} bytes.`;
+    return text('links.password.tooLong', { max: PASSWORD_MAX_BYTES });
   }
-  if (/\p{Cc}/u.test(password)) return 'The password must not contain control characters.';
+  if (/\p{Cc}/u.test(password)) return text('links.password.control');
   return null;
 }
 

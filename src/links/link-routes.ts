@@ -14,6 +14,7 @@ import { PasswordFieldSchema } from './link-password.js';
 import { describeConditions, parsedRules } from './redirect-rules.js';
 import { chooseDomain, domainOptions, type LinkDomains } from './link-domains.js';
 import { bookmarkletFor, sharedUrlOf } from './shared-url.js';
+import { pageLanguageOf } from '../http/page-language.js';
 
 /** `/<code>+` is the preview of a link, as on other shorteners. */
 const PREVIEW_PATTERN = new RegExp(`^(${CODE_CHARS})\\+$`);
@@ -200,7 +201,7 @@ export function createLinkPages(deps: LinkRouteDeps): Router {
         ? []
         : parsedRules(link.rules ?? '[]').rules.map((rule) => ({
             url: rule.url,
-            when: describeConditions(rule.conditions),
+            when: describeConditions(rule.conditions, pageLanguageOf(res)),
           })),
     });
   });

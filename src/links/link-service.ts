@@ -1,3 +1,5 @@
+import { type Said } from './link-text.js';
+import { text, type Text } from '../i18n/catalog.js';
 import {
   createManageToken,
   hashManageToken,
@@ -58,13 +60,17 @@ export type UrlContext = {
   addMissingScheme: boolean;
 };
 
-export type FieldErrors = Partial<Record<'url' | 'alias' | 'tags' | 'password', string>> &
+/**
+ * What a form's fields were refused for: Texts the pages word in their language and the APIs
+ * in English (englishOf); an option's reading problem is still an English string.
+ */
+export type FieldErrors = Partial<Record<'url' | 'alias' | 'tags' | 'password', Text>> &
   OptionErrors;
 
 /** A link and its tags, in their owner's order. */
 export type TaggedLink = Link & { tags: string[] };
 
-export type TagChangeResult = { ok: true } | { ok: false; message: string };
+export type TagChangeResult = { ok: true } | { ok: false; message: Said };
 
 export type ShortenResult =
   | { ok: true; link: Link; manageToken: string }
@@ -172,7 +178,7 @@ export function createLinkService(deps: LinkServiceDeps) {
     const withUtm = checkTargetUrl(merged, { ...policy, addMissingScheme: false });
     return withUtm.ok
       ? withUtm
-      : { ...withUtm, message: `With its UTM parameters: ${withUtm.message}` };
+      : { ...withUtm, message: text('links.url.withUtm', { problem: withUtm.message }) };
   }
 
   /**
@@ -183,14 +189,19 @@ export function createLinkService(deps: LinkServiceDeps) {
     options: LinkOptions,
     context: UrlContext,
     purpose: 'shorten' | 'change',
-  ): Promise<{ ok: true; options: LinkOptions } | { ok: false; message: string }> {
+  ): Promise<{ ok: true; options: LinkOptions } | { ok: false; message: Said }> {
     if (options.rules === null) return { ok: true, options };
     const reading = rulesFromText(options.rules);
     if (!reading.ok) return { ok: false, message: reading.problem };
     const rules: RedirectRule[] = [];
     for (const [index, rule] of reading.rules.entries()) {
       const url = await checkUrl(rule.url, context, purpose);
-      if (!url.ok) return { ok: false, message: `Redirect rule ${index + 1}: ${url.message}` };
+      if (!url.ok) {
+        return {
+          ok: false,
+          message: text('links.rules.target', { index: index + 1, problem: url.message }),
+        };
+      }
       rules.push({ ...rule, url: url.url });
     }
     return { ok: true, options: { ...options, rules: canonicalRules(rules) } };
@@ -316,7 +327,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       return {
         ok: false,
         status: 409,
-        errors: { alias: `“${alias.alias}” is already taken. Choose another alias.` },
+        errors: { alias: text('links.alias.taken', { alias: alias.alias }) },
       };
     },
 
@@ -625,7 +636,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       oldName: string,
       newName: string,
     ): Promise<
-      { ok: true } | { ok: false; reason: 'invalid' | 'unknown' | 'taken'; message: string }
+      { ok: true } | { ok: false; reason: 'invalid' | 'unknown' | 'taken'; message: Said }
     > {
       const checked = checkTags([newName]);
       const [name] = checked.ok ? checked.tags : [];

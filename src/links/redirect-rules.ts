@@ -1,5 +1,8 @@
+import type { Said } from './link-text.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
+import { text as textOf, translator } from '../i18n/catalog.js';
+import { SOURCE_LANGUAGE, type LanguageTag } from '../i18n/languages.js';
 import { rememberedBy } from '../stats/remembered.js';
 import type { RedirectStatus } from './link-options.js';
 
@@ -135,6 +138,8 @@ export const RulesSchema = z
   .max(MAX_RULES, { error: `A link has at most ${MAX_RULES} redirect rules.` });
 
 export type RulesReading = { ok: true; rules: RedirectRule[] } | { ok: false; problem: string };
+/** The forms' rules: a line's problem is a Text; the rules' own (as data) stay English. */
+export type LinesReading = { ok: true; rules: RedirectRule[] } | { ok: false; problem: Said };
 
 /** Checks rules given as data (an API body, a stored or imported JSON text once parsed). */
 export function readRules(input: unknown): RulesReading {
@@ -216,16 +221,15 @@ const ARROW = /\s+(?:->|→)\s+/;
  * `query:ref=` (no value), `query:ref=x`, `before:2027-01-01T00:00:00Z`, `after:2027-01-01`.
  * A query's name and value are written with `%XX` escapes for spaces and the like.
  */
-export function rulesFromLines(text: string): RulesReading {
+export function rulesFromLines(text: string): LinesReading {
   const rules: unknown[] = [];
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   for (const [index, raw] of lines.entries()) {
     const line = raw.trim();
     if (line === '') continue;
-    const at = `Line ${index + 1}`;
     const parts = line.split(ARROW);
     if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
-      return { ok: false, problem: `${at}: write the conditions, then -> and the URL.` };
+      return { ok: false, problem: textOf('links.rules.noArrow', { line: index + 1 }) };
     }
     const conditions: unknown[] = [];
     for (const token of parts[0]!.split(/\s+/)) {
@@ -233,7 +237,7 @@ export function rulesFromLines(text: string): RulesReading {
       if (condition === null) {
         return {
           ok: false,
-          problem: `${at}: “${token}” is not a condition (device:ios, language:de, query:ref=x, before:2027-01-01, after:…).`,
+          problem: textOf('links.rules.notCondition', { line: index + 1, token }),
         };
       }
       conditions.push(condition);
@@ -403,38 +407,60 @@ export function statusWithRules(status: RedirectStatus): RedirectStatus {
   return status;
 }
 
-const DEVICE_WORDS: Record<Device, string> = {
-  ios: 'an iPhone or iPad',
-  android: 'an Android device',
-  mobile: 'a phone or tablet',
-  desktop: 'a computer',
-  windows: 'Windows',
-  macos: 'macOS',
-  linux: 'Linux',
-  chromeos: 'ChromeOS',
-};
+/** A rule's conditions in words, for the preview page, in its language: "on an iPhone or iPad, for readers of de". */
+export function describeConditions(
+  conditions: readonly RuleCondition[],
+  language: LanguageTag = SOURCE_LANGUAGE,
+): string {
+  const t = translator(language);
+  const devices: Record<Device, () => string> = {
+    ios: () => t('preview.when.ios'),
+    android: () => t('preview.when.android'),
+    mobile: () => t('preview.when.mobile'),
+    desktop: () => t('preview.when.desktop'),
+    windows: () => t('preview.when.windows'),
+    macos: () => t('preview.when.macos'),
+    linux: () => t('preview.when.linux'),
+    chromeos: () => t('preview.when.chromeos'),
+  };
+  const words = conditions.map((condition) => {
+    switch (condition.type) {
+      case 'device':
+        return devices[condition.value]();
+      case 'language':
+        return t('preview.when.language', { language: condition.value });
+      case 'query':
+        return condition.value === undefined
+          ? t('preview.when.query', { name: condition.name })
+          : t('preview.when.queryValue', { name: condition.name, value: condition.value });
+      case 'before':
+        return t('preview.when.before', { moment: condition.value.replace('.000Z', 'Z') });
+      case 'after':
+        return t('preview.when.after', { moment: condition.value.replace('.000Z', 'Z') });
+      case 'country':
+        return t('preview.when.country', { country: countryName(language, condition.value) });
+    }
+  });
+  return listOf(language).format(words);
+}
 
-const COUNTRY_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+const countryNames = new Map<LanguageTag, Intl.DisplayNames>();
+function countryName(language: LanguageTag, code: string): string {
+  let names = countryNames.get(language);
+  if (!names) {
+    names = new Intl.DisplayNames([language], { type: 'region', fallback: 'code' });
+    countryNames.set(language, names);
+  }
+  return names.of(code) ?? code;
+}
 
-/** A rule's conditions in words, for the preview page: "on an iPhone or iPad, in de". */
-export function describeConditions(conditions: readonly RuleCondition[]): string {
-  return conditions
-    .map((condition) => {
-      switch (condition.type) {
-        case 'device':
-          return `on ${DEVICE_WORDS[condition.value]}`;
-        case 'language':
-          return `for readers of ${condition.value}`;
-        case 'query':
-          return condition.value === undefined
-            ? `with ?${condition.name}`
-            : `with ?${condition.name}=${condition.value}`;
-        case 'before':
-        case 'after':
-          return `${condition.type} ${condition.value.replace('.000Z', 'Z')}`;
-        case 'country':
-          return `from ${COUNTRY_NAMES.of(condition.value) ?? condition.value}`;
-      }
-    })
-    .join(', ');
+const lists = new Map<LanguageTag, Intl.ListFormat>();
+/** "a, b, c" in English, as the conditions were always joined; each language's own joining. */
+function listOf(language: LanguageTag): Intl.ListFormat {
+  let list = lists.get(language);
+  if (!list) {
+    list = new Intl.ListFormat(language, { type: 'unit', style: 'short' });
+    lists.set(language, list);
+  }
+  return list;
 }

@@ -1,3 +1,4 @@
+import { text, type Text } from '../i18n/catalog.js';
 /**
  * Tags: the words a link's owner files it under. One rule for every door (the forms, `/api/v1`,
  * the compatible APIs, the import): a tag is trimmed, 1 to MAX_TAG_LENGTH characters, has no
@@ -27,7 +28,7 @@ export function tagKey(name: string): string {
   return name.normalize('NFC').toLowerCase();
 }
 
-export type TagsResult = { ok: true; tags: string[] } | { ok: false; message: string };
+export type TagsResult = { ok: true; tags: string[] } | { ok: false; message: Text };
 
 /**
  * Checks a link's tags as a door received them: each trimmed and stored in NFC, empty ones
@@ -40,26 +41,26 @@ export function checkTags(input: readonly string[]): TagsResult {
   const tags: string[] = [];
   const byKey = new Map<string, string>();
   for (const raw of input) {
-    if (typeof raw !== 'string') return { ok: false, message: 'Each tag must be a string.' };
+    if (typeof raw !== 'string') return { ok: false, message: text('links.tags.notString') };
     const name = raw.trim().normalize('NFC');
     if (name === '') continue;
     const bad = REFUSED.exec(name);
     if (bad) {
-      const messages: Record<string, string> = {
-        ',': `The tag “${name}” holds a comma, which separates tags.`,
-        '\ufffd': 'A tag holds bytes that are not UTF-8 (U+FFFD).',
-      };
-      return {
-        ok: false,
-        message:
-          messages[bad[0]] ??
-          `A tag holds an invisible or control character (U+${codePoint(bad[0])}).`,
-      };
+      const message =
+        bad[0] === ','
+          ? text('links.tags.comma', { tag: name })
+          : bad[0] === '\ufffd'
+            ? text('links.tags.notUtf8')
+            : text('links.tags.invisible', { codePoint: codePoint(bad[0]) });
+      return { ok: false, message };
     }
     if ([...name].length > MAX_TAG_LENGTH) {
       return {
         ok: false,
-        message: `The tag “${[...name].slice(0, MAX_TAG_LENGTH).join('')}…” is longer than ${MAX_TAG_LENGTH} characters.`,
+        message: text('links.tags.tooLong', {
+          start: [...name].slice(0, MAX_TAG_LENGTH).join(''),
+          max: MAX_TAG_LENGTH,
+        }),
       };
     }
     const key = tagKey(name);
@@ -67,13 +68,12 @@ export function checkTags(input: readonly string[]): TagsResult {
     const seen = byKey.get(key);
     if (seen === spelling) continue;
     if (seen !== undefined) {
-      const why =
-        seen.normalize('NFC') === name
-          ? 'they differ only in how their accents are encoded'
-          : 'tags ignore case';
       return {
         ok: false,
-        message: `“${seen}” and “${spelling}” are the same tag (${why}); give it once.`,
+        message:
+          seen.normalize('NFC') === name
+            ? text('links.tags.sameAccents', { seen, spelling })
+            : text('links.tags.sameCase', { seen, spelling }),
       };
     }
     byKey.set(key, spelling);
@@ -82,7 +82,7 @@ export function checkTags(input: readonly string[]): TagsResult {
   if (tags.length > MAX_TAGS) {
     return {
       ok: false,
-      message: `A link has at most ${MAX_TAGS} tags; ${tags.length} were given.`,
+      message: text('links.tags.tooMany', { max: MAX_TAGS, count: tags.length }),
     };
   }
   return { ok: true, tags };
@@ -126,6 +126,6 @@ export const TAGS_FIELD = 'tags';
 export function readTagsField(body: unknown): TagsResult {
   const value = (body as Record<string, unknown> | null | undefined)?.[TAGS_FIELD];
   if (value === undefined) return { ok: true, tags: [] };
-  if (typeof value !== 'string') return { ok: false, message: 'Send this field once.' };
+  if (typeof value !== 'string') return { ok: false, message: text('links.form.once') };
   return parseTagList(value);
 }

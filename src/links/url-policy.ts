@@ -1,3 +1,4 @@
+import { text, type Text } from '../i18n/catalog.js';
 import { isValidPunycodeLabel } from './punycode-label.js';
 import { parseIpv4, parseIpv6 } from '../http/ip-address.js';
 
@@ -16,8 +17,10 @@ export type UrlPolicyOptions = {
   /** The HTML form passes true ("example.com" becomes "https://example.com/"); the API passes false. */
   addMissingScheme: boolean;
   /** Whether a new link is being made or an existing one pointed elsewhere: only the words differ. */
-  purpose?: 'shorten' | 'change';
+  purpose?: UrlPurpose;
 };
+
+export type UrlPurpose = 'shorten' | 'change';
 
 export type UrlRejection =
   | 'empty'
@@ -35,7 +38,7 @@ export type UrlRejection =
   | 'blocked_host';
 
 export type UrlCheck =
-  { ok: true; url: string } | { ok: false; reason: UrlRejection; message: string };
+  { ok: true; url: string } | { ok: false; reason: UrlRejection; message: Text };
 
 /**
  * General-purpose public shorteners (subdomains count too). Shortening one of their links would
@@ -91,45 +94,27 @@ export const SHORTENER_HOSTS: readonly string[] = Object.freeze([
 const SHORTENER_SET: ReadonlySet<string> = new Set(SHORTENER_HOSTS);
 
 /**
- * Why a target is refused, in words for the person who typed it. The same policy guards
- * shortening and changing a link's destination, so the verb follows what they are doing.
+ * Why a target is refused, in words for the person who typed it (a Text: the pages word it in
+ * their language, the APIs in English). The same policy guards shortening and changing a link's
+ * destination, so the verb follows what they are doing (`purpose` selects it in the message).
  */
-const MESSAGES: Record<
-  Exclude<UrlRejection, 'too_long'>,
-  (words: { can: string; cannot: string; empty: string }) => string
-> = {
-  empty: ({ empty }) => empty,
-  control_chars: () =>
-    "Links can't contain line breaks, tabs, leading or trailing spaces, or other invisible characters.",
-  invisible_host: () =>
-    'The website name contains an invisible character (such as a zero-width space or a text-direction mark). Type the address again without it.',
-  invalid: () => "This doesn't look like a valid web address. Check it and try again.",
-  long_host: () =>
-    'This website name is too long: a name can have at most 253 characters, and at most 63 between two dots.',
-  scheme: ({ can }) => `Only http:// and https:// links ${can}.`,
-  no_host: () => 'This link is missing a website name, such as example.com.',
-  credentials: ({ cannot }) => `Links that contain a user name or password ${cannot}.`,
-  own_host: ({ cannot }) => `Links to this site ${cannot}.`,
-  shortener: ({ cannot }) =>
-    `Links from other link shorteners ${cannot}. Use the full destination link instead.`,
-  private_address: ({ cannot }) => `Links to private or local network addresses ${cannot}.`,
-  blocked_host: () => 'Links to this website are not allowed here.',
+const MESSAGES: Record<Exclude<UrlRejection, 'too_long'>, (purpose: UrlPurpose) => Text> = {
+  empty: (purpose) =>
+    purpose === 'shorten' ? text('links.url.emptyShorten') : text('links.url.emptyChange'),
+  control_chars: () => text('links.url.controlChars'),
+  invisible_host: () => text('links.url.invisibleHost'),
+  invalid: () => text('links.url.invalid'),
+  long_host: () => text('links.url.longHost'),
+  scheme: (purpose) => text('links.url.scheme', { purpose }),
+  no_host: () => text('links.url.noHost'),
+  credentials: (purpose) => text('links.url.credentials', { purpose }),
+  own_host: (purpose) => text('links.url.ownHost', { purpose }),
+  shortener: (purpose) => text('links.url.shortener', { purpose }),
+  private_address: (purpose) => text('links.url.privateAddress', { purpose }),
+  blocked_host: () => text('links.url.blockedHost'),
 };
 
-const WORDS = {
-  shorten: {
-    can: 'can be shortened',
-    cannot: "can't be shortened",
-    empty: 'Enter a link to shorten.',
-  },
-  change: {
-    can: 'can be used as a destination',
-    cannot: "can't be used as a destination",
-    empty: 'Enter the address this link should lead to.',
-  },
-} as const;
-
-const MISSING_SCHEME_MESSAGE = 'Start the link with http:// or https://.';
+const MISSING_SCHEME_MESSAGE: Text = text('links.url.missingScheme');
 
 // C0 and C1 controls plus every Unicode White_Space character (tab, NBSP, U+2028/2029, U+3000 …)
 // except the plain space. WHATWG would silently strip or drop some of them (tab, CR, LF, NUL),
@@ -162,11 +147,11 @@ function authorityOf(url: string): string {
 const SCHEME_PREFIX = /^([a-z][a-z0-9+.-]*):/i;
 
 export function checkTargetUrl(input: string, options: UrlPolicyOptions): UrlCheck {
-  const words = WORDS[options.purpose ?? 'shorten'];
+  const purpose = options.purpose ?? 'shorten';
   const reject = (reason: Exclude<UrlRejection, 'too_long'>): UrlCheck => ({
     ok: false,
     reason,
-    message: MESSAGES[reason](words),
+    message: MESSAGES[reason](purpose),
   });
   if (input === '') return reject('empty');
   if (CONTROL_OR_SPACE.test(input)) return reject('control_chars');
@@ -233,7 +218,7 @@ function rejectTooLong(maxLength: number): UrlCheck {
   return {
     ok: false,
     reason: 'too_long',
-    message: `This link is too long. Links can have at most ${maxLength} characters.`,
+    message: text('links.url.tooLong', { max: maxLength }),
   };
 }
 

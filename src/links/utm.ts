@@ -1,4 +1,5 @@
-import { cleanText, textProblem } from './link-text.js';
+import { text as textOf, type Text } from '../i18n/catalog.js';
+import { cleanText, textRefusal } from './link-text.js';
 
 /**
  * The UTM builder of the forms: five optional fields written into the target URL as query
@@ -21,22 +22,23 @@ export const UTM_MAX = 200;
 
 export const NO_UTM: Utm = Object.fromEntries(UTM_FIELDS.map((field) => [field, ''])) as Utm;
 
-export type UtmResult = { ok: true; utm: Utm } | { ok: false; errors: Partial<Utm> };
+export type UtmResult =
+  { ok: true; utm: Utm } | { ok: false; errors: Partial<Record<keyof Utm, Text>> };
 
 /** The five fields of a form body: trimmed, each at most UTM_MAX characters of visible text. */
 export function parseUtmFields(body: unknown): UtmResult {
   const sent = (body ?? {}) as Record<string, unknown>;
   const utm = { ...NO_UTM };
-  const errors: Partial<Utm> = {};
+  const errors: Partial<Record<keyof Utm, Text>> = {};
   for (const field of UTM_FIELDS) {
     const value = sent[field];
     if (value === undefined) continue;
     if (typeof value !== 'string') {
-      errors[field] = 'Send this field once.';
+      errors[field] = textOf('links.form.once');
       continue;
     }
     const text = cleanText(value, { max: UTM_MAX });
-    const problem = textProblem(text, { max: UTM_MAX }, 'A UTM value');
+    const problem = textRefusal(text, { max: UTM_MAX }, 'utm');
     if (problem !== null) errors[field] = problem;
     else utm[field] = text;
   }
@@ -101,7 +103,7 @@ export function splitUtm(target: string): { url: string; utm: Utm } {
     const equals = pair.indexOf('=');
     const value = equals === -1 ? '' : decode(pair.slice(equals + 1));
     if (value === null || value === '' || value !== value.trim()) continue;
-    if (textProblem(value, { max: UTM_MAX }, '') !== null) continue;
+    if (textRefusal(value, { max: UTM_MAX }, 'utm') !== null) continue;
     utm[field] = value;
     taken.add(found[0]!);
   }

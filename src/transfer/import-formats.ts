@@ -1,3 +1,4 @@
+import { englishOf } from '../i18n/catalog.js';
 import { z } from 'zod';
 import { text as said, type Text } from '../i18n/catalog.js';
 import { readTime } from '../links/link-limits.js';
@@ -165,7 +166,7 @@ function options(fields: readonly string[], columns: Columns): LinkOptions {
     }),
   ) as LinkOptions;
   const order = startOrderProblem(read.startsAt, read.expiresAt);
-  if (order !== null) throw new ValueProblem(LINK_OPTIONS.startsAt.file.column, order);
+  if (order !== null) throw new ValueProblem(LINK_OPTIONS.startsAt.file.column, englishOf(order));
   return read;
 }
 
@@ -195,7 +196,7 @@ function tags(fields: readonly string[], column: Column | null, separator: RegEx
     }
   }
   const checked = checkTags(names as string[]);
-  if (!checked.ok) throw new ValueProblem(column!.name, checked.message);
+  if (!checked.ok) throw new ValueProblem(column!.name, englishOf(checked.message));
   return checked.tags;
 }
 

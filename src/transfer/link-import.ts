@@ -226,7 +226,8 @@ export async function importLinks(
       const url = checkTargetUrl(link.target, link.bannedAt === null ? policy : bannedPolicy);
       if (!url.ok) {
         const blocked = url.reason === 'blocked_host' ? blockedBy(link.target, options) : '';
-        return void refuse(blocked === '' ? url.message : `${url.message} ${blocked}`);
+        const message = englishOf(url.message);
+        return void refuse(blocked === '' ? message : `${message} ${blocked}`);
       }
       target = url.url;
     }
@@ -237,7 +238,7 @@ export async function importLinks(
       const checked: RedirectRule[] = [];
       for (const [index, rule] of (reading.ok ? reading.rules : []).entries()) {
         const url = checkTargetUrl(rule.url, link.bannedAt === null ? policy : bannedPolicy);
-        if (!url.ok) return void refuse(`Redirect rule ${index + 1}: ${url.message}`);
+        if (!url.ok) return void refuse(`Redirect rule ${index + 1}: ${englishOf(url.message)}`);
         checked.push({ ...rule, url: url.url });
       }
       rules = canonicalRules(checked);

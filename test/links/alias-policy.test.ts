@@ -1,5 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { checkAlias, RESERVED_WORDS } from '../../src/links/alias-policy.js';
+import { englishOf } from '../../src/i18n/catalog.js';
+import { checkAlias as checkAliasSaying, RESERVED_WORDS } from '../../src/links/alias-policy.js';
+
+/** The check, its message in English (as the APIs say it). */
+function checkAlias(input: string) {
+  const result = checkAliasSaying(input);
+  return result.ok ? result : { ...result, message: englishOf(result.message) };
+}
 
 const CHARSET_RULE = /letters A–Z.*digits.*hyphens.*underscores/;
 const LENGTH_RULE = /3 to 64 characters/;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorsInEnglish } from '../../src/links/link-text.js';
 import {
   DEFAULT_OPTIONS,
   expiryDateValue,
@@ -8,7 +9,6 @@ import {
   parseLinkOptions,
   parseUtcDate,
   type LinkOptions,
-  type OptionErrors,
 } from '../../src/links/link-options.js';
 
 /** 2026-06-15 12:00 UTC: "today" for most tests. */
@@ -27,10 +27,11 @@ function optionsOf(body: unknown, now = NOW): LinkOptions {
   return result.options;
 }
 
-function errorsOf(body: unknown, now = NOW): OptionErrors {
+/** The refusals, in English (as the APIs say them). */
+function errorsOf(body: unknown, now = NOW): Record<string, string> {
   const result = parseLinkOptions(body, now);
   if (result.ok) throw new Error(`expected errors, got ${JSON.stringify(result.options)}`);
-  return result.errors;
+  return errorsInEnglish(result.errors);
 }
 
 describe('parseLinkOptions: defaults', () => {

@@ -1,3 +1,4 @@
+import { englishOfSaid } from '../../src/links/link-text.js';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalRules,
@@ -35,7 +36,7 @@ function visit(url: string, headers: Record<string, string> = {}, now = NOW) {
 
 function rules(lines: string): RedirectRule[] {
   const reading = rulesFromLines(lines);
-  if (!reading.ok) throw new Error(reading.problem);
+  if (!reading.ok) throw new Error(englishOfSaid(reading.problem));
   return reading.rules;
 }
 
@@ -211,7 +212,7 @@ describe('the forms’ lines, the API’s JSON and the stored text', () => {
   ])('refuses %s, saying which rule', (_what, input, message) => {
     const reading = readRules(input);
     expect(reading.ok).toBe(false);
-    if (!reading.ok) expect(reading.problem).toContain(message);
+    if (!reading.ok) expect(englishOfSaid(reading.problem)).toContain(message);
   });
 
   it('reads a country condition as an upper-case ISO code, and refuses one that is not two letters', () => {
@@ -266,6 +267,6 @@ describe('the forms’ lines, the API’s JSON and the stored text', () => {
   ])('refuses %s in the forms’ text, naming the line', (_what, text, message) => {
     const reading = rulesFromLines(text);
     expect(reading.ok).toBe(false);
-    if (!reading.ok) expect(reading.problem).toContain(message);
+    if (!reading.ok) expect(englishOfSaid(reading.problem)).toContain(message);
   });
 });

@@ -182,7 +182,7 @@ describe('the bookmarklet', () => {
     t = buildTestApp({ BASE_URL: 'https://s.example' });
     const res = await request(t.app).get('/').expect(200);
     expect(res.text).toContain(
-      '<a class="bookmarklet" href="javascript:void(location.href=&#34;https://s.example/?url=&#34;+encodeURIComponent(location.href))">Shorten with snip</a>',
+      '<a class="bookmarklet" href="javascript:void(location.href=&quot;https://s.example/?url=&quot;+encodeURIComponent(location.href))">Shorten with snip</a>',
     );
     expect(res.text).toContain('Drag this link to your bookmarks bar');
   });
@@ -191,7 +191,7 @@ describe('the bookmarklet', () => {
     t = buildTestApp();
     const res = await request(t.app).get('/').set('Host', 'short.example:8080').expect(200);
     expect(res.text).toContain(
-      'href="javascript:void(location.href=&#34;http://short.example:8080/?url=&#34;',
+      'href="javascript:void(location.href=&quot;http://short.example:8080/?url=&quot;',
     );
   });
 });

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKeyService } from '../../src/keys/key-service.js';
-import { checkTags, parseTagList, tagKey } from '../../src/links/tags.js';
+import { englishOf } from '../../src/i18n/catalog.js';
+import { checkTags as checkTagsSaying, parseTagList, tagKey } from '../../src/links/tags.js';
 import {
   buildTestApp,
   createManagedLink,
@@ -9,6 +10,12 @@ import {
   signInAdmin,
   type TestApp,
 } from '../support/test-app.js';
+
+/** The check, its message in English (as the APIs say it). */
+function checkTags(input: readonly string[]) {
+  const result = checkTagsSaying(input);
+  return result.ok ? result : { ...result, message: englishOf(result.message) };
+}
 
 const PASSWORD = 'correct horse battery staple';
 let t: TestApp;

@@ -1,3 +1,4 @@
+import { englishOf } from '../../src/i18n/catalog.js';
 import { describe, expect, it } from 'vitest';
 import { cleanText, textProblem } from '../../src/links/link-text.js';
 import { mergeUtm, NO_UTM, parseUtmFields, splitUtm, type Utm } from '../../src/links/utm.js';
@@ -92,8 +93,8 @@ describe('the UTM builder', () => {
       'utm_medium',
       'utm_source',
     ]);
-    expect(bad.errors.utm_source).toMatch(/at most 200 characters/);
-    expect(bad.errors.utm_campaign).toBe('Send this field once.');
+    expect(englishOf(bad.errors.utm_source!)).toMatch(/at most 200 characters/);
+    expect(englishOf(bad.errors.utm_campaign!)).toBe('Send this field once.');
     // Exactly 200 characters is fine, counted as a reader counts them.
     expect(parseUtmFields({ utm_source: '😀'.repeat(200) }).ok).toBe(true);
   });
@@ -115,27 +116,27 @@ describe('texts an owner writes', () => {
       'a\u2028b',
       'a\ud800',
     ]) {
-      expect(textProblem(bad, title, 'A title')).toMatch(/control or invisible/);
+      expect(textProblem(bad, title, 'title')).toMatch(/control or invisible/);
     }
     for (const good of ['Spring sale 🌸', '👨‍👩‍👧 family', '❤️', 'Ünïcödé — “quoted”']) {
-      expect(textProblem(good, title, 'A title')).toBeNull();
+      expect(textProblem(good, title, 'title')).toBeNull();
     }
   });
 
   it('when a note has line breaks, then they are kept as \\n; other controls are still refused', () => {
     expect(cleanText(' one\r\ntwo\rthree \n', note)).toBe('one\ntwo\nthree');
-    expect(textProblem('one\ntwo', note, 'A note')).toBeNull();
-    expect(textProblem('one\u0007two', note, 'A note')).toMatch(/control or invisible/);
-    expect(textProblem('one\ttwo', note, 'A note')).toMatch(/control or invisible/);
+    expect(textProblem('one\ntwo', note, 'note')).toBeNull();
+    expect(textProblem('one\u0007two', note, 'note')).toMatch(/control or invisible/);
+    expect(textProblem('one\ttwo', note, 'note')).toMatch(/control or invisible/);
   });
 
   it('when a text is longer than its bound, then it is refused, counted in characters', () => {
-    expect(textProblem('x'.repeat(200), title, 'A title')).toBeNull();
-    expect(textProblem('x'.repeat(201), title, 'A title')).toBe(
+    expect(textProblem('x'.repeat(200), title, 'title')).toBeNull();
+    expect(textProblem('x'.repeat(201), title, 'title')).toBe(
       'A title can have at most 200 characters.',
     );
-    expect(textProblem('😀'.repeat(200), title, 'A title')).toBeNull();
-    expect(textProblem('x'.repeat(1001), note, 'A note')).toBe(
+    expect(textProblem('😀'.repeat(200), title, 'title')).toBeNull();
+    expect(textProblem('x'.repeat(1001), note, 'note')).toBe(
       'A note can have at most 1,000 characters.',
     );
   });

@@ -128,7 +128,7 @@ export function policyMessage(url: string): string {
     addMissingScheme: false,
   });
   if (check.ok) throw new Error(`${url} passes the URL policy`);
-  return check.message;
+  return englishOf(check.message);
 }
 
 /** Why the import refuses a code: the path of a route of snip's, or one it cannot serve. */
