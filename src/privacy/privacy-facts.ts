@@ -4,12 +4,7 @@ import { text, type Text } from '../i18n/catalog.js';
 import { FIXED_RULES, type RateLimitRule } from '../http/rate-limits.js';
 import { MAX_REMEMBERED_LINKS } from '../links/remembered-links.js';
 import type { GeoSource } from '../stats/geo-source.js';
-import {
-  DIMENSIONS,
-  MAX_REFERRER_HOSTS,
-  OTHER_REFERRERS,
-  type Dimension,
-} from '../stats/visit-store.js';
+import { DIMENSIONS, MAX_REFERRER_HOSTS, type Dimension } from '../stats/visit-store.js';
 
 export type { GeoSource };
 
@@ -151,7 +146,7 @@ function dimensionSentence(dimension: VisitDimension, geo: GeoSource | null): Te
     case 'referrer':
       return text('privacy.perValue.referrer', {
         max: MAX_REFERRER_HOSTS,
-        other: OTHER_REFERRERS,
+        other: text('stats.value.others'),
       });
   }
 }
@@ -331,7 +326,10 @@ export function privacyFacts(
       stored: [
         text('privacy.stored.total'),
         text('privacy.stored.perDay'),
-        text('privacy.stored.referrers', { max: MAX_REFERRER_HOSTS, other: OTHER_REFERRERS }),
+        text('privacy.stored.referrers', {
+          max: MAX_REFERRER_HOSTS,
+          other: text('stats.value.others'),
+        }),
         text('privacy.stored.notFound'),
       ],
       perValue,

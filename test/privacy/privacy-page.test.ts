@@ -113,7 +113,7 @@ describe('the privacy page', () => {
 
     const { app } = appWith({}, GEO);
     const html = (await request(app).get('/privacy').expect(200)).text;
-    expect(html).toContain(`<a href="${GEO.url}">${GEO.attribution}</a>`);
+    expect(html).toContain(`<a href="${GEO.url}" lang="en">${GEO.attribution}</a>`);
     const geo = await privacyText({}, GEO);
     expect(geo).toContain(`Countries come from the ${GEO.name} database (${GEO.licence}).`);
     expect(geo).toContain('The country (its ISO code)');
