@@ -1,6 +1,7 @@
 import { escapeHtml, translator, type Text } from './i18n/catalog.js';
 import { formatsOf } from './i18n/formats.js';
 import type { LanguageTag } from './i18n/languages.js';
+import { ICONS, type IconName } from './page-icons.js';
 import { formatInstant, lastDayBefore } from './links/link-limits.js';
 import { DEFAULT_OPTIONS, FORM_FIELDS, optionFormValues } from './links/link-options.js';
 import { TAGS_FIELD } from './links/tags.js';
@@ -10,6 +11,8 @@ import { NO_UTM, UTM_FIELDS } from './links/utm.js';
 export function pageHelpers(asset: (name: string) => string) {
   return {
     asset,
+    /** An inline SVG icon (src/page-icons.ts). */
+    icon: (name: IconName): string => ICONS[name],
     /** For markup a view builds inside a `t.html` tag function around a value that is not its own. */
     escapeHtml,
     /** The form fields of the link options, the tags, the UTM builder's and the password, in the forms' order. */
@@ -32,27 +35,35 @@ const languageHelpers = new Map<LanguageTag, object>();
 
 /**
  * Helpers every view may call that depend on the page's language, made once per language:
- * `t` (a message of the catalog), `fmt` (Intl's dates and numbers) and the formatters below.
+ * `t` (a message of the catalog) and the formatters below (Intl's dates and numbers).
  */
 export function pageHelpersIn(language: LanguageTag): object {
   let helpers = languageHelpers.get(language);
   if (helpers) return helpers;
   const t = translator(language);
   const fmt = formatsOf(language);
+  /** A service's message: a Text worded in the page's language (a string is shown as it is). */
+  const say = (message: Text | string): string =>
+    typeof message === 'string' ? message : t.say(message);
+  const errorPrefix = escapeHtml(t('status.errorPrefix'));
   helpers = {
     t,
-    fmt,
-    /** A service's message: a Text worded in the page's language (a string is shown as it is). */
-    say: (message: Text | string): string =>
-      typeof message === 'string' ? message : t.say(message),
+    say,
+    /**
+     * The message under a field the server refused (nothing when there is none), which the field
+     * points at with aria-describedby; the icon and the hidden "Error:" make it more than a red
+     * colour. A helper rather than a partial: a form has a dozen fields, and an include costs a
+     * copy of every local.
+     */
+    fieldError(id: string, message: Text | string | null | undefined): string {
+      if (!message) return '';
+      return `<p class="field-error" id="${escapeHtml(id)}">${ICONS.alert}<span><span class="visually-hidden">${errorPrefix} </span>${escapeHtml(say(message))}</span></p>`;
+    },
     formatCount: fmt.count,
     /** A moment to the minute, its time zone (UTC) stated; a time damaged in the database is shown as such. */
     formatTime(epochMs: number | null): string {
       if (epochMs === null) return '—';
       return formatInstant(epochMs) === null ? t('format.invalidTime') : fmt.time(epochMs);
-    },
-    formatDate(epochMs: number): string {
-      return formatInstant(epochMs) === null ? t('format.invalidDate') : fmt.date(epochMs);
     },
     /** The last UTC day on which a link that stops at `expiresAt` still works. */
     formatLastDay(expiresAt: number): string {

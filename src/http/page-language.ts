@@ -13,6 +13,8 @@ import { SNIP_COOKIES } from './cookies.js';
 export const PAGE_LANGUAGE: LanguageTag = SOURCE_LANGUAGE;
 
 const LANGUAGE_COOKIE = SNIP_COOKIES.language;
+/** Where the app keeps DEFAULT_LANGUAGE: a setting, not a local every view is handed. */
+const DEFAULT_LANGUAGE_SETTING = 'default language';
 
 /**
  * The language of the page being answered (see languagePages): the one place a page's language
@@ -27,7 +29,7 @@ export function pageLanguageOf(res: Response): LanguageTag {
 function choose(res: Response): { language: LanguageTag; asked: LanguageTag | undefined } {
   const req = res.req;
   const asked = askedInQuery(req);
-  const fallback: unknown = res.app.locals.defaultLanguage;
+  const fallback: unknown = res.app.get(DEFAULT_LANGUAGE_SETTING);
   const language =
     asked ??
     keptInCookie(req) ??
@@ -63,15 +65,15 @@ function keptInCookie(req: Request): LanguageTag | undefined {
 function languageLinks(req: Request): { tag: LanguageTag; name: string; href: string }[] {
   const get = req.method === 'GET' || req.method === 'HEAD';
   const base = get ? req.path : req.path.startsWith('/admin') ? '/admin' : '/';
-  const query = new URLSearchParams();
-  if (get) {
-    for (const [name, value] of Object.entries(req.query)) {
-      if (name !== 'lang' && typeof value === 'string') query.append(name, value);
-    }
+  const others = get ? Object.entries(req.query).filter(([name]) => name !== 'lang') : [];
+  if (others.length === 0) {
+    return LANGUAGES.map(({ tag, name }) => ({ tag, name, href: `${base}?lang=${tag}` }));
   }
-  return LANGUAGES.map((language) => {
-    query.set('lang', language.tag);
-    return { tag: language.tag, name: language.name, href: `${base}?${query.toString()}` };
+  const query = new URLSearchParams();
+  for (const [name, value] of others) if (typeof value === 'string') query.append(name, value);
+  return LANGUAGES.map(({ tag, name }) => {
+    query.set('lang', tag);
+    return { tag, name, href: `${base}?${query.toString()}` };
   });
 }
 
@@ -92,7 +94,7 @@ export function languagePages(
     localsFor: (language: LanguageTag) => object;
   },
 ): void {
-  app.locals.defaultLanguage = options.defaultLanguage;
+  app.set(DEFAULT_LANGUAGE_SETTING, options.defaultLanguage);
   const render = app.response.render;
   app.response.render = function renderInLanguage(this: Response, ...args: unknown[]) {
     const req = this.req;

@@ -69,35 +69,106 @@ export function escapeHtml(value: string): string {
 const translators = new Map<LanguageTag, Translate>();
 
 /**
+ * A message's parts when it holds only text, `{name}` arguments and rich-text tags: it is
+ * written out by joining them, without a formatter. Messages with plurals, selects or number,
+ * date and time arguments keep their IntlMessageFormat.
+ */
+type Part = string | { arg: string } | { tag: string; children: Part[] };
+type AstElement = { type: number; value?: string; style?: unknown; children?: AstElement[] };
+
+/**
+ * The parts of a message, or null when it needs IntlMessageFormat (formatjs's TYPE: 0 literal,
+ * 1 argument, 2 number — written as an argument when it has no style —, 8 tag).
+ */
+function simpleParts(elements: AstElement[]): Part[] | null {
+  const parts: Part[] = [];
+  for (const element of elements) {
+    if (element.type === 0) parts.push(element.value!);
+    else if (element.type === 1 || (element.type === 2 && !element.style))
+      parts.push({ arg: element.value! });
+    else if (element.type === 8) {
+      const children = simpleParts(element.children ?? []);
+      if (children === null) return null;
+      parts.push({ tag: element.value!, children });
+    } else return null;
+  }
+  return parts;
+}
+
+type Compiled = string | Part[] | IntlMessageFormat;
+type FormatValues = Readonly<Record<string, unknown>>;
+
+/** Results of formatted messages kept per language: the same few values come back on every page. */
+const MAX_REMEMBERED = 2000;
+
+/**
  * The translate function of a language, made once per language. A key its catalog lacks is
  * worded from English, and a key no catalog has is shown as itself (the catalog test keeps both
- * from happening); a message without `{` or `<` is its own text, with no formatter at all.
+ * from happening). A message without `{` or `<` is its own text; one with arguments and tags
+ * only is joined from its parts; IntlMessageFormat words the rest (plurals, selects, numbers),
+ * and what it wrote for the same values is remembered.
  */
 export function translator(language: LanguageTag): Translate {
   const made = translators.get(language);
   if (made) return made;
   const catalog = CATALOGS.get(language)!;
   const source = CATALOGS.get(SOURCE_LANGUAGE)!;
-  const compiled = new Map<string, IntlMessageFormat | string>();
-  const formatOf = (key: string): IntlMessageFormat | string => {
+  const numbers = new Intl.NumberFormat(language);
+  const compiled = new Map<string, Compiled>();
+  const remembered = new Map<string, string>();
+  const compiledOf = (key: string): Compiled => {
     let format = compiled.get(key);
     if (format === undefined) {
       const own = catalog[key];
       const message = own ?? source[key] ?? key;
-      const locale = own === undefined ? SOURCE_LANGUAGE : language;
-      format = /[{<]/.test(message) ? new IntlMessageFormat(message, locale) : message;
+      if (/[{<]/.test(message)) {
+        const intl = new IntlMessageFormat(message, own === undefined ? SOURCE_LANGUAGE : language);
+        format = simpleParts(intl.getAst() as AstElement[]) ?? intl;
+      } else format = message;
       compiled.set(key, format);
     }
     return format;
   };
+  /** Joins a message's parts; `html` escapes string values and calls each tag's function. */
+  const join = (parts: Part[], values: FormatValues, html: boolean): string => {
+    let out = '';
+    for (const part of parts) {
+      if (typeof part === 'string') out += part;
+      else if ('arg' in part) {
+        const value = values[part.arg];
+        if (typeof value === 'number') out += numbers.format(value);
+        else if (typeof value === 'string') out += html ? escapeHtml(value) : value;
+        else throw new Error(`The message's value "${part.arg}" was not given`);
+      } else {
+        const wrap = values[part.tag];
+        if (typeof wrap !== 'function')
+          throw new Error(`The message's tag "${part.tag}" was not given`);
+        out += (wrap as (chunks: string) => string)(join(part.children, values, html));
+      }
+    }
+    return out;
+  };
+  /** IntlMessageFormat's wording of plain values, remembered (a few thousand per language). */
+  const intlFormat = (key: string, intl: IntlMessageFormat, values: Values | undefined): string => {
+    const id = values === undefined ? key : `${key}\u0000${JSON.stringify(values)}`;
+    let said = remembered.get(id);
+    if (said === undefined) {
+      said = String(intl.format(values as Record<string, string | number>));
+      if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+      remembered.set(id, said);
+    }
+    return said;
+  };
   const t = ((key: string, values?: Values): string => {
-    const format = formatOf(key);
+    const format = compiledOf(key);
     if (typeof format === 'string') return format;
-    return String(format.format(values as Record<string, string | number>));
+    if (Array.isArray(format)) return join(format, values ?? {}, false);
+    return intlFormat(key, format, values);
   }) as Translate;
   t.html = (key, values = {}) => {
-    const format = formatOf(key);
+    const format = compiledOf(key);
     if (typeof format === 'string') return format;
+    if (Array.isArray(format)) return join(format, values, true);
     const safe: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(values)) {
       safe[name] =
