@@ -455,11 +455,11 @@ function countryName(language: LanguageTag, code: string): string {
 }
 
 const lists = new Map<LanguageTag, Intl.ListFormat>();
-/** "a, b, c" in English, as the conditions were always joined; each language's own joining. */
+/** "a, b and c" in each language's own words and punctuation (Chinese: "a、b和c"). */
 function listOf(language: LanguageTag): Intl.ListFormat {
   let list = lists.get(language);
   if (!list) {
-    list = new Intl.ListFormat(language, { type: 'unit', style: 'short' });
+    list = new Intl.ListFormat(language, { type: 'conjunction', style: 'long' });
     lists.set(language, list);
   }
   return list;

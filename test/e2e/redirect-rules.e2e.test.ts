@@ -90,7 +90,7 @@ describeInBrowser('the redirect rules editor in Chromium', () => {
         const preview = await page.locator('main').innerText();
         expect(preview).toContain('https://apps.example/ios');
         expect(preview).toContain('on an iPhone or iPad');
-        expect(preview).toContain('for readers of de, with ?ref=news');
+        expect(preview).toContain('for readers of de and with ?ref=news');
         await expectNoViolations(page, javaScriptEnabled);
         expect(problems).toEqual([]);
       } finally {

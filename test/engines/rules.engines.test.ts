@@ -67,7 +67,7 @@ function suite(engine: 'sqlite' | 'postgres') {
     expect(preview.text).toContain('https://apps.example/ios');
     expect(preview.text).toContain('on an iPhone or iPad');
     expect(preview.text).toContain('https://news.example/de?from=rule');
-    expect(preview.text).toContain('for readers of de, with ?ref=news');
+    expect(preview.text).toContain('for readers of de and with ?ref=news');
 
     const ios = await go(s, '/launch', IPHONE).expect(302);
     expect(ios.headers.location).toBe('https://apps.example/ios');
