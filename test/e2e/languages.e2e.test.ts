@@ -147,6 +147,10 @@ function outsiders(page: Page): Promise<string[]> {
         const classes = element.getAttribute('class');
         found.push(element.tagName.toLowerCase() + (classes ? '.' + classes.split(' ').join('.') : '') +
           ' (' + Math.round(box.left) + '–' + Math.round(box.right) + ')');
+      } else if (element.clientWidth > 0 && element.scrollWidth > element.clientWidth + 1 &&
+          getComputedStyle(element).overflowX === 'visible' && element.children.length === 0) {
+        // Text wider than its box: a word that does not break.
+        found.push(element.tagName.toLowerCase() + ' holds “' + element.textContent.trim().slice(0, 40) + '”');
       }
     }
     return found.slice(0, 12);
