@@ -34,6 +34,8 @@ export const DATE_OPTIONS: Intl.DateTimeFormatOptions = {
 };
 
 const made = new Map<LanguageTag, Formats>();
+/** Days kept formatted per language: more than a year of a chart's days. */
+const MAX_DAYS = 1000;
 
 export function formatsOf(language: LanguageTag): Formats {
   const known = made.get(language);
@@ -46,13 +48,21 @@ export function formatsOf(language: LanguageTag): Formats {
     month: 'short',
     timeZone: 'UTC',
   });
+  const days = new Map<string, string>();
   const formats: Formats = {
     count: (n) => number.format(n),
     time: (epochMs) => time.format(epochMs),
     date: (epochMs) => date.format(epochMs),
     day: (isoDay) => {
-      const epochMs = Date.parse(`${isoDay}T00:00:00Z`);
-      return Number.isNaN(epochMs) ? isoDay : date.format(epochMs);
+      // A chart names the same few hundred days on every page: each is formatted once.
+      let named = days.get(isoDay);
+      if (named === undefined) {
+        const epochMs = Date.parse(`${isoDay}T00:00:00Z`);
+        named = Number.isNaN(epochMs) ? isoDay : date.format(epochMs);
+        if (days.size >= MAX_DAYS) days.clear();
+        days.set(isoDay, named);
+      }
+      return named;
     },
     month: (isoMonth) => {
       const epochMs = Date.parse(`${isoMonth}-01T00:00:00Z`);
