@@ -106,7 +106,7 @@ function suite(engine: 'sqlite' | 'postgres') {
     });
 
     const filtered = await get('/admin?domain=go.example').expect(200);
-    expect(filtered.text).toContain('<a href="/admin/links/twin?domain=go.example">');
+    expect(filtered.text).toContain('<a href="/admin/links/twin?domain=go.example" dir="ltr">');
     expect(filtered.text).not.toContain('<a href="/admin/links/twin">');
 
     await form('/admin/links/bulk', { action: 'delete', code: 'go.example/twin' }, true).expect(

@@ -1258,9 +1258,9 @@ function suite(engine: 'sqlite' | 'postgres') {
     const page = (await request(s.app).get(`${manage}?days=7`).expect(200)).text;
     expect(page).toMatch(/Visits, the last 7 days<\/dt><dd>3</);
     expect(page).toMatch(/Unique visitors, the last 7 days<\/dt><dd>1</);
-    expect(page).toMatch(/>Firefox<\/th>\s*<td class="num">2<\/td>\s*<td class="num">1<\/td>/);
-    expect(page).toMatch(/>German<\/th>\s*<td class="num">1<\/td>/);
-    expect(page).toMatch(/>news\.example<\/th>\s*<td class="num">1<\/td>/);
+    expect(page).toMatch(/>Firefox<\/bdi><\/th>\s*<td class="num">2<\/td>\s*<td class="num">1<\/td>/);
+    expect(page).toMatch(/>German<\/bdi><\/th>\s*<td class="num">1<\/td>/);
+    expect(page).toMatch(/>news\.example<\/bdi><\/th>\s*<td class="num">1<\/td>/);
     await request(s.app).get(`${manage}?from=2026-02-30`).expect(400);
     const csv = (await request(s.app).get(`${manage}/stats.csv?days=7`).expect(200)).text;
     const rows = csv.split('\r\n').map((row) => row.split(',').slice(1).join(','));
@@ -1280,7 +1280,7 @@ function suite(engine: 'sqlite' | 'postgres') {
     const cookie = await signIn(s);
     const overview = await request(s.app).get('/admin/stats').set('Cookie', cookie).expect(200);
     expect(overview.text).toMatch(
-      /<a href="\/admin\/links\/dims">\/dims<\/a><\/th>\s*<td class="num">3<\/td>\s*<td class="num">1<\/td>/,
+      /<a href="\/admin\/links\/dims">\/dims<\/a><\/bdi><\/th>\s*<td class="num">3<\/td>\s*<td class="num">1<\/td>/,
     );
   });
 
