@@ -1258,7 +1258,9 @@ function suite(engine: 'sqlite' | 'postgres') {
     const page = (await request(s.app).get(`${manage}?days=7`).expect(200)).text;
     expect(page).toMatch(/Visits, the last 7 days<\/dt><dd>3</);
     expect(page).toMatch(/Unique visitors, the last 7 days<\/dt><dd>1</);
-    expect(page).toMatch(/>Firefox<\/bdi><\/th>\s*<td class="num">2<\/td>\s*<td class="num">1<\/td>/);
+    expect(page).toMatch(
+      />Firefox<\/bdi><\/th>\s*<td class="num">2<\/td>\s*<td class="num">1<\/td>/,
+    );
     expect(page).toMatch(/>German<\/bdi><\/th>\s*<td class="num">1<\/td>/);
     expect(page).toMatch(/>news\.example<\/bdi><\/th>\s*<td class="num">1<\/td>/);
     await request(s.app).get(`${manage}?from=2026-02-30`).expect(400);
