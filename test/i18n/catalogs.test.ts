@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IntlMessageFormat } from 'intl-messageformat';
 import { describe, expect, it } from 'vitest';
 import { LANGUAGES, SOURCE_LANGUAGE } from '../../src/i18n/languages.js';
+import { elementsOf, LOCALES, readCatalog } from './catalog-files.js';
 
 /**
  * The catalogs' discipline: every language has exactly the English catalog's keys, each message
@@ -12,7 +12,6 @@ import { LANGUAGES, SOURCE_LANGUAGE } from '../../src/i18n/languages.js';
  */
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const LOCALES = path.join(ROOT, 'locales');
 
 function filesUnder(dir: string, ending: string): string[] {
   return fs
@@ -24,37 +23,18 @@ function filesUnder(dir: string, ending: string): string[] {
     );
 }
 
-function catalog(tag: string): Record<string, string> {
-  return JSON.parse(fs.readFileSync(path.join(LOCALES, `${tag}.json`), 'utf8')) as Record<
-    string,
-    string
-  >;
-}
-
-type Element = {
-  type: number;
-  value?: string;
-  options?: Record<string, { value: Element[] }>;
-  children?: Element[];
-};
-
 /** The names a message takes (arguments, plural and select variables, rich-text tags), sorted. */
 function placeholdersOf(message: string, locale: string): string[] {
   const names = new Set<string>();
-  const walk = (elements: Element[]) => {
-    for (const element of elements) {
-      // 1 argument, 2 number, 3 date, 4 time, 5 select, 6 plural, 8 tag (formatjs's TYPE enum).
-      if ([1, 2, 3, 4, 5, 6].includes(element.type)) names.add(`{${element.value}}`);
-      if (element.type === 8) names.add(`<${element.value}>`);
-      for (const option of Object.values(element.options ?? {})) walk(option.value);
-      if (element.children) walk(element.children);
-    }
-  };
-  walk(new IntlMessageFormat(message, locale).getAst() as Element[]);
+  for (const element of elementsOf(message, locale)) {
+    // 1 argument, 2 number, 3 date, 4 time, 5 select, 6 plural, 8 tag (formatjs's TYPE enum).
+    if ([1, 2, 3, 4, 5, 6].includes(element.type)) names.add(`{${element.value}}`);
+    if (element.type === 8) names.add(`<${element.value}>`);
+  }
   return [...names].sort();
 }
 
-const english = catalog(SOURCE_LANGUAGE);
+const english = readCatalog(SOURCE_LANGUAGE);
 const keys = Object.keys(english);
 
 describe('the catalogs', () => {
@@ -66,7 +46,7 @@ describe('the catalogs', () => {
   it.each(LANGUAGES.map((l) => [l.tag]))(
     'when %s is compared with English, then it has every key and no other, in the same (sorted) order, each message non-empty',
     (tag) => {
-      const messages = catalog(tag);
+      const messages = readCatalog(tag);
       expect(Object.keys(messages)).toEqual(keys);
       expect([...keys].sort()).toEqual(keys);
       for (const [key, message] of Object.entries(messages)) {
@@ -78,7 +58,7 @@ describe('the catalogs', () => {
   it.each(LANGUAGES.map((l) => [l.tag]))(
     'when each message of %s is parsed, then it is valid ICU MessageFormat with the placeholders and tags of its English message',
     (tag) => {
-      const messages = catalog(tag);
+      const messages = readCatalog(tag);
       for (const key of keys) {
         expect(placeholdersOf(messages[key]!, tag), key).toEqual(
           placeholdersOf(english[key]!, SOURCE_LANGUAGE),

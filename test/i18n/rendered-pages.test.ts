@@ -1,10 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { IntlMessageFormat } from 'intl-messageformat';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LANGUAGES, SOURCE_LANGUAGE } from '../../src/i18n/languages.js';
+import { elementsOf, readCatalog } from './catalog-files.js';
 import { buildTestApp, SAME_ORIGIN, signInAdmin, type TestApp } from '../support/test-app.js';
 
 /**
@@ -12,35 +9,13 @@ import { buildTestApp, SAME_ORIGIN, signInAdmin, type TestApp } from '../support
  * sentences: a word left in a view or a message built in code without the catalog shows here.
  */
 
-const LOCALES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'locales');
 const ADMIN_PASSWORD = 'correct horse battery staple';
-
-function catalog(tag: string): Record<string, string> {
-  return JSON.parse(fs.readFileSync(path.join(LOCALES, `${tag}.json`), 'utf8')) as Record<
-    string,
-    string
-  >;
-}
-
-type Element = {
-  type: number;
-  value?: string;
-  options?: Record<string, { value: Element[] }>;
-  children?: Element[];
-};
 
 /** The runs of literal text of a message (between its placeholders), whitespace folded. */
 function literalRuns(message: string): string[] {
-  const runs: string[] = [];
-  const walk = (elements: Element[]) => {
-    for (const element of elements) {
-      if (element.type === 0 && element.value) runs.push(element.value.replace(/\s+/g, ' ').trim());
-      for (const option of Object.values(element.options ?? {})) walk(option.value);
-      if (element.children) walk(element.children);
-    }
-  };
-  walk(new IntlMessageFormat(message, 'en').getAst() as Element[]);
-  return runs;
+  return elementsOf(message, 'en')
+    .filter((element) => element.type === 0 && element.value)
+    .map((element) => element.value!.replace(/\s+/g, ' ').trim());
 }
 
 /** What a person reads on a page: its text and the attributes read aloud or shown. */
@@ -57,7 +32,7 @@ function readableText(html: string): string {
   return `${text} ${attributes.join(' ')}`.replace(/\s+/g, ' ');
 }
 
-const english = catalog(SOURCE_LANGUAGE);
+const english = readCatalog(SOURCE_LANGUAGE);
 /** English sentences worth looking for: two words or more, ten characters or more. */
 const sentences = Object.entries(english).flatMap(([key, message]) =>
   literalRuns(message)
@@ -139,7 +114,7 @@ describe('the pages in each language', () => {
   it.each(others.map((l) => [l.tag]))(
     'when every page is rendered in %s, then none holds a sentence of the English catalog',
     async (tag) => {
-      const own = catalog(tag);
+      const own = readCatalog(tag);
       const leftovers: string[] = [];
       for (const page of await pagesIn(tag)) {
         const text = readableText(page.html);
