@@ -201,8 +201,8 @@ export function assembleApp(services: Services): {
   app.use('/static', assets.serve);
   app.get(
     WEB_MANIFEST_PATH,
-    serveWebManifest(
-      webManifest({ asset: assets.url, shareTarget: config.createAccess === 'public' }),
+    serveWebManifest((language) =>
+      webManifest({ asset: assets.url, shareTarget: config.createAccess === 'public' }, language),
     ),
   );
   // The API's reference, drawn from its OpenAPI document: public, like the document (ADR 038).

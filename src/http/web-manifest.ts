@@ -1,4 +1,7 @@
 import type { RequestHandler } from 'express';
+import { translator } from '../i18n/catalog.js';
+import { directionOf, LANGUAGES, type LanguageTag } from '../i18n/languages.js';
+import { pageLanguageOf } from './page-language.js';
 
 /** The web app manifest's address; every page links it from its head. */
 export const WEB_MANIFEST_PATH = '/manifest.webmanifest';
@@ -9,16 +12,18 @@ export const WEB_MANIFEST_PATH = '/manifest.webmanifest';
  * form at `/?title=…&text=…&url=…` with the address filled in (src/links/shared-url.ts), the same
  * page without JavaScript. A GET makes no link. Where shortening is private there is no form, so
  * no share target. Relative addresses resolve against the manifest's own URL, so every host of
- * snip serves a manifest for itself.
+ * snip serves a manifest for itself. Its description, `lang` and `dir` are in `language`.
  */
-export function webManifest(options: {
-  asset: (name: string) => string;
-  shareTarget: boolean;
-}): object {
+export function webManifest(
+  options: { asset: (name: string) => string; shareTarget: boolean },
+  language: LanguageTag,
+): object {
   return {
     name: 'snip',
     short_name: 'snip',
-    description: 'Short links on your own server.',
+    description: translator(language)('layout.description'),
+    lang: language,
+    dir: directionOf(language),
     id: '/',
     start_url: '/',
     scope: '/',
@@ -45,13 +50,20 @@ export function webManifest(options: {
 }
 
 /**
- * Serves the manifest as `application/manifest+json`. It names the icons by their content-hashed
- * addresses, which change with a deploy, so browsers ask again each time (the ETag makes that a
- * 304 while nothing changed).
+ * Serves the manifest as `application/manifest+json`, in the language a page would be in for the
+ * same request (src/http/page-language.ts), each language's made once. It names the icons by their
+ * content-hashed addresses, which change with a deploy, so browsers ask again each time (the ETag
+ * makes that a 304 while nothing changed).
  */
-export function serveWebManifest(manifest: object): RequestHandler {
-  const body = JSON.stringify(manifest);
+export function serveWebManifest(manifestIn: (language: LanguageTag) => object): RequestHandler {
+  const bodies = new Map(LANGUAGES.map(({ tag }) => [tag, JSON.stringify(manifestIn(tag))]));
   return (_req, res) => {
-    res.set('Cache-Control', 'no-cache').type('application/manifest+json').send(body);
+    const language = pageLanguageOf(res);
+    res
+      .set({ 'Cache-Control': 'no-cache', 'Content-Language': language })
+      .vary('Accept-Language')
+      .vary('Cookie')
+      .type('application/manifest+json')
+      .send(bodies.get(language));
   };
 }

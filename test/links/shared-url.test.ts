@@ -207,7 +207,9 @@ describe('the web app manifest', () => {
     expect(manifest).toEqual({
       name: 'snip',
       short_name: 'snip',
-      description: 'Short links on your own server.',
+      description: 'snip — short links on your own server.',
+      lang: 'en',
+      dir: 'ltr',
       id: '/',
       start_url: '/',
       scope: '/',
@@ -238,6 +240,27 @@ describe('the web app manifest', () => {
         params: { title: 'title', text: 'text', url: 'url' },
       },
     });
+  });
+
+  it('when a browser in Arabic or German asks for it, then its description, lang and dir are in that language', async () => {
+    t = buildTestApp();
+    const english = JSON.parse(
+      (await request(t.app).get('/manifest.webmanifest').expect(200)).text,
+    ) as Record<string, unknown>;
+    for (const [header, lang, dir] of [
+      ['ar', 'ar', 'rtl'],
+      ['de-DE', 'de', 'ltr'],
+    ]) {
+      const res = await request(t.app)
+        .get('/manifest.webmanifest')
+        .set('Accept-Language', header!)
+        .expect(200);
+      expect(res.headers['content-language']).toBe(lang);
+      expect(res.headers.vary).toMatch(/Accept-Language/);
+      const manifest = JSON.parse(res.text) as Record<string, unknown>;
+      expect(manifest).toMatchObject({ lang, dir, name: 'snip', start_url: '/' });
+      expect(manifest.description).not.toBe(english.description);
+    }
   });
 
   it('when its icons are fetched, then each is the image it says, at its size', async () => {
