@@ -9,9 +9,6 @@ import {
 } from '../i18n/languages.js';
 import { SNIP_COOKIES } from './cookies.js';
 
-/** The language pages fall back to when the operator sets none (DEFAULT_LANGUAGE). */
-export const PAGE_LANGUAGE: LanguageTag = SOURCE_LANGUAGE;
-
 const LANGUAGE_COOKIE = SNIP_COOKIES.language;
 /** Where the app keeps DEFAULT_LANGUAGE: a setting, not a local every view is handed. */
 const DEFAULT_LANGUAGE_SETTING = 'default language';
@@ -35,7 +32,7 @@ function choose(res: Response): { language: LanguageTag; asked: LanguageTag | un
     keptInCookie(req) ??
     preferredLanguage(req.headers['accept-language']) ??
     (typeof fallback === 'string' ? supportedLanguage(fallback) : undefined) ??
-    PAGE_LANGUAGE;
+    SOURCE_LANGUAGE;
   return { language, asked };
 }
 

@@ -6,8 +6,6 @@ export type Formats = Readonly<{
   count(n: number): string;
   /** A moment to the minute, its time zone (UTC) stated: "25 Nov 2026, 14:03 UTC". */
   time(epochMs: number): string;
-  /** A UTC day: "25 Nov 2026". */
-  date(epochMs: number): string;
   /** A UTC day given as `YYYY-MM-DD`. */
   day(isoDay: string): string;
   /** A UTC month given as `YYYY-MM`: "Nov 2026". */
@@ -52,7 +50,6 @@ export function formatsOf(language: LanguageTag): Formats {
   const formats: Formats = {
     count: (n) => number.format(n),
     time: (epochMs) => time.format(epochMs),
-    date: (epochMs) => date.format(epochMs),
     day: (isoDay) => {
       // A chart names the same few hundred days on every page: each is formatted once.
       let named = days.get(isoDay);
