@@ -20,6 +20,11 @@ describe('wording a message', () => {
   it('when a message counts, then the language’s plural rules choose its form', () => {
     expect(en('time.inMinutes', { count: 1 })).toBe('in 1 minute');
     expect(en('time.inMinutes', { count: 5 })).toBe('in 5 minutes');
+    // Portuguese counts 0 with 1 (CLDR), but says "0 visitas": its messages name zero.
+    const pt = translator('pt-BR');
+    expect(pt('admin.links.matching', { count: 0 })).toBe(
+      pt('admin.links.matching', { count: 5 }).replace('5', '0'),
+    );
     // Arabic has six forms: two is its own.
     expect(ar('time.inMinutes', { count: 2 })).not.toBe(ar('time.inMinutes', { count: 5 }));
   });
