@@ -70,6 +70,23 @@ function adminPost(s: EngineApp, cookie: string, path: string, form: object = {}
     .send(form);
 }
 
+/** One column of the admin's CSV export, by link code; the column must be there. */
+function exportedColumn(csv: string, name: string): Map<string, string | undefined> {
+  const [header, ...rows] = csv.split('\r\n').filter(Boolean);
+  const column = header!.split(',').indexOf(name);
+  expect(column).toBeGreaterThan(-1);
+  return new Map(rows.map((row) => row.split(',')).map((f) => [f[0]!, f[column]]));
+}
+
+/** Imports an export into `other` through the admin's import, as snip's own format. */
+async function importInto(other: EngineApp, csv: string): Promise<void> {
+  const imported = await request(other.app)
+    .post('/admin/import?format=snip')
+    .set({ ...SAME_ORIGIN, Cookie: await signIn(other), 'Content-Type': 'text/csv' })
+    .send(csv);
+  expect(imported.status).toBe(200);
+}
+
 async function apiKey(s: EngineApp, name = 'suite'): Promise<string> {
   const key = await createKeyService({ keys: s.store.keys, now: Date.now }).createKey({
     name,
@@ -1211,28 +1228,14 @@ function suite(engine: 'sqlite' | 'postgres') {
     // Export and import carry it.
     const exported = await request(s.app).get('/admin/export.csv').set('Cookie', cookie);
     expect(exported.status).toBe(200);
-    const header = exported.text.split('\r\n')[0]!.split(',');
-    const column = header.indexOf('forward_query');
-    expect(column).toBeGreaterThan(-1);
-    const rows = new Map(
-      exported.text
-        .split('\r\n')
-        .slice(1)
-        .filter(Boolean)
-        .map((line) => line.split(','))
-        .map((fields) => [fields[0], fields[column]]),
-    );
+    const rows = exportedColumn(exported.text, 'forward_query');
     expect([rows.get('fwd'), rows.get('script'), rows.get('older')]).toEqual([
       'false',
       'true',
       'false',
     ]);
     const other = await build();
-    const imported = await request(other.app)
-      .post('/admin/import?format=snip')
-      .set({ ...SAME_ORIGIN, Cookie: await signIn(other), 'Content-Type': 'text/csv' })
-      .send(exported.text);
-    expect(imported.status).toBe(200);
+    await importInto(other, exported.text);
     const otherLocation = async (path: string) =>
       (await request(other.app).get(path).expect(302)).headers.location;
     expect(await otherLocation('/fwd?a=1')).toBe('https://a.example/p?x=1#top');
@@ -1672,26 +1675,14 @@ function suite(engine: 'sqlite' | 'postgres') {
     // Export and import carry it.
     const exported = await request(s.app).get('/admin/export.csv').set('Cookie', cookie);
     expect(exported.status).toBe(200);
-    const lines = exported.text.split('\r\n').filter(Boolean);
-    const column = lines[0]!.split(',').indexOf('crawlable');
-    expect(column).toBeGreaterThan(-1);
-    const cells = new Map(
-      lines
-        .slice(1)
-        .map((line) => line.split(','))
-        .map((f) => [f[0], f[column]]),
-    );
+    const cells = exportedColumn(exported.text, 'crawlable');
     expect([cells.get('hidden'), cells.get('crawl'), cells.get('older')]).toEqual([
       'true',
       'false',
       'false',
     ]);
     const other = await build();
-    const imported = await request(other.app)
-      .post('/admin/import?format=snip')
-      .set({ ...SAME_ORIGIN, Cookie: await signIn(other), 'Content-Type': 'text/csv' })
-      .send(exported.text);
-    expect(imported.status).toBe(200);
+    await importInto(other, exported.text);
     const otherRobots = async (code: string) =>
       (await request(other.app).get(`/${code}`).expect(302)).headers['x-robots-tag'];
     expect(await otherRobots('hidden')).toBeUndefined();
