@@ -26,12 +26,13 @@ export function pageLanguageOf(res: Response): LanguageTag {
 function choose(res: Response): { language: LanguageTag; asked: LanguageTag | undefined } {
   const req = res.req;
   const asked = askedInQuery(req);
-  const fallback: unknown = res.app.get(DEFAULT_LANGUAGE_SETTING);
+  // Set by languagePages from the configuration, which validated it.
+  const fallback = res.app.get(DEFAULT_LANGUAGE_SETTING) as LanguageTag | undefined;
   const language =
     asked ??
     keptInCookie(req) ??
     preferredLanguage(req.headers['accept-language']) ??
-    (typeof fallback === 'string' ? supportedLanguage(fallback) : undefined) ??
+    fallback ??
     SOURCE_LANGUAGE;
   return { language, asked };
 }
@@ -87,7 +88,7 @@ export function languagePages(
   options: {
     defaultLanguage: LanguageTag;
     secureCookies: (req: Request) => boolean;
-    /** What views get in a language (`t`, `fmt` …): made once per language, not per page. */
+    /** What views get in a language (`t`, `say`, the formatters): made once per language, not per page. */
     localsFor: (language: LanguageTag) => object;
   },
 ): void {
