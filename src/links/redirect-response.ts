@@ -63,6 +63,7 @@ export function createRedirectResponder(deps: {
         link.id,
         referrerHost(req, (host) => deps.isOwnHost(req, host)),
         deps.factsOf?.(req),
+        link.maxVisits !== null,
       );
     }
     // A link with rules goes where its first matching rule says (redirect-rules.ts), with a

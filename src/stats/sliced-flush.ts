@@ -10,7 +10,8 @@ export type SlicedFlushDeps = {
   /** Writes the visits of at most this many links; false when nothing could be written. */
   flushSlice: (maxLinks: number) => boolean;
   pendingLinks: () => number;
-  sliceLinks?: number;
+  /** Links per slice, asked at the start of each call (FLUSH_SLICE_LINKS by default). */
+  sliceLinks?: () => number;
   /** How the next slice waits for its turn: after the I/O and timers already due. */
   defer?: (step: () => void) => void;
 };
@@ -22,11 +23,11 @@ export type SlicedFlushDeps = {
  * the slices of the previous one are still being written does nothing.
  */
 export function createSlicedFlush(deps: SlicedFlushDeps): () => void {
-  const sliceLinks = deps.sliceLinks ?? FLUSH_SLICE_LINKS;
   const defer = deps.defer ?? ((step) => void setImmediate(step));
   let writing = false;
   return () => {
     if (writing) return;
+    const sliceLinks = deps.sliceLinks?.() ?? FLUSH_SLICE_LINKS;
     let slicesLeft = Math.ceil(deps.pendingLinks() / sliceLinks);
     if (slicesLeft === 0) return;
     writing = true;

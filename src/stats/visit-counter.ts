@@ -82,14 +82,18 @@ export const TALLY_HOLD_MS = 5000;
  * costs a bounded share of a busy server's time however many links are visited.
  */
 export const TALLY_LINKS_PER_SECOND = 100;
-/** The longest hold, whatever the load: what a hard crash can lose of the dimensions. */
-export const MAX_TALLY_HOLD_MS = 60_000;
+/**
+ * Links whose tallies may be held at most, so the longest hold is 20 s: a held link's tallies
+ * take a few kilobytes, and with visits spread over a million links every visit would hold its
+ * own (2 GB after a minute of a busy load). Past it the flush writes every link's tallies with
+ * its counts, which the visit log (ADR 045) makes cheap where the links are many.
+ */
+export const MAX_HELD_LINKS = 2000;
 
 /** How long the periodic flush holds tallies back while `links` links hold some. */
 export function tallyHoldFor(links: number, holdMs = TALLY_HOLD_MS): number {
-  if (holdMs <= 0) return holdMs;
-  const spread = (links * 1000) / TALLY_LINKS_PER_SECOND;
-  return Math.min(Math.max(holdMs, spread), Math.max(holdMs, MAX_TALLY_HOLD_MS));
+  if (holdMs <= 0 || links > MAX_HELD_LINKS) return 0;
+  return Math.max(holdMs, (links * 1000) / TALLY_LINKS_PER_SECOND);
 }
 
 function tally(table: Map<string, Tally>, value: string, hi: number, lo: number): void {
@@ -121,8 +125,7 @@ function sealed(batch: Pending, due: Tallies | undefined): VisitBatch {
       }
     }
   }
-  const { urlId, count, lastVisit, byDay, byReferrer } = batch;
-  return { urlId, count, lastVisit, byDay, byReferrer, dayVisitors, dimensions };
+  return { ...batch, dayVisitors, dimensions };
 }
 
 /** Adds `from`'s tallies into `into`'s, merging the sketches of the values both have. */
@@ -225,6 +228,38 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     }
   }
 
+  /**
+   * Hands every logged visit to its link's pending batch untallied (VisitBatch.visits), for a
+   * flush into a visit log: its fold tallies a link's visits of a whole pass at once, so the
+   * flush builds no sketch, and a visit spread over many links leaves little to collect.
+   */
+  function drainRaw(): void {
+    let dayNumber = Number.NaN;
+    let day = '';
+    for (let i = 0; i < logCount; i++) {
+      const batch = pending.get(logLinks[2 * i]!);
+      if (batch === undefined) continue;
+      if (logLinks[2 * i + 1] !== dayNumber) {
+        dayNumber = logLinks[2 * i + 1]!;
+        day = utcDay(dayNumber * DAY_MS);
+      }
+      const at = i * LOGGED;
+      const values: string[] = [];
+      for (let d = 2; d < LOGGED; d++) values.push(logNames[logInts[at + d]!]!);
+      (batch.visits ??= []).push({
+        day,
+        hi: logInts[at]! >>> 0,
+        lo: logInts[at + 1]! >>> 0,
+        values,
+      });
+    }
+    logCount = 0;
+    if (logNames.length > LOG_NAMES) {
+      logNames.length = 0;
+      nameIds.clear();
+    }
+  }
+
   /** Room in the log for one more visit. */
   function logRoom(): void {
     if (logCount * 2 < logLinks.length) return;
@@ -244,6 +279,8 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     }
     existing.count += batch.count;
     existing.lastVisit = Math.max(existing.lastVisit, batch.lastVisit);
+    if (batch.limited) existing.limited = true;
+    if (batch.visits !== undefined) (existing.visits ??= []).push(...batch.visits);
     for (const [day, n] of batch.byDay) increment(existing.byDay, day, n);
     for (const [host, n] of batch.byReferrer) increment(existing.byReferrer, host, n);
   }
@@ -277,9 +314,10 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     /**
      * Counts a visit of a link: its day always; its referring host ('' for none) unless the visit
      * asked not to be tracked (`facts` null: DNT or GPC); and, with its facts, its visitor and
-     * every dimension's value, each into a sketch of that day's unique visitors.
+     * every dimension's value, each into a sketch of that day's unique visitors. `limited`: the
+     * link has a visit limit, so its visits are never left in a visit log (VisitBatch).
      */
-    record(urlId: number, referrerHost: string, facts?: VisitFacts | null): void {
+    record(urlId: number, referrerHost: string, facts?: VisitFacts | null, limited = false): void {
       const now = deps.now();
       if (now < dayStart || now >= dayStart + DAY_MS) {
         dayStart = now - (now % DAY_MS);
@@ -292,6 +330,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       }
       batch.count += 1;
       batch.lastVisit = Math.max(batch.lastVisit, now);
+      if (limited) batch.limited = true;
       increment(batch.byDay, dayName);
       pendingTotal += 1;
       if (facts === null) return;
@@ -337,17 +376,19 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
      * are dropped there). A link's tallies go with its visits once they are `holdMs` old (the
      * periodic flush passes TALLY_HOLD_MS, which tallyHoldFor lengthens while many links hold
      * tallies; by default every tally goes), and due tallies of links
-     * without new visits fill the rest of the `maxLinks`. If the write fails (database busy or
-     * full), everything goes back into memory for the next flush.
+     * without new visits fill the rest of the `maxLinks`. `logged`: the store may leave them in
+     * its visit log, to be folded into the statistics later (VisitStore.logVisits). If the write
+     * fails (database busy or full), everything goes back into memory for the next flush.
      */
-    flush(maxLinks = Number.POSITIVE_INFINITY, holdMs = 0): Awaitable<number> {
+    flush(maxLinks = Number.POSITIVE_INFINITY, holdMs = 0, logged = false): Awaitable<number> {
       if (inFlight !== null) return 0;
       const now = deps.now();
       const hold = tallyHoldFor(tallies.size, holdMs);
       const isDue = (entry: Tallies | undefined) =>
         entry !== undefined && now - entry.since >= hold;
       if (pending.size === 0 && !isDue(tallies.values().next().value)) return 0;
-      drain(now);
+      if (logged) drainRaw();
+      else drain(now);
       let batches: Pending[];
       if (pending.size <= maxLinks) {
         batches = [...pending.values()];
@@ -384,7 +425,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       };
       let result;
       try {
-        result = deps.visits.addVisits(written);
+        result = logged ? deps.visits.logVisits(written) : deps.visits.addVisits(written);
       } catch (error) {
         return restore(error);
       }

@@ -1,3 +1,4 @@
+import { sealRawVisits } from './visit-batches.js';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
@@ -475,32 +476,39 @@ export function createPostgresVisitRepository(
     await pool.query(FORGET_OLD_FLUSHES, [Date.now() - DAY_MS]).catch(() => {});
   }
 
-  return {
-    /**
-     * Adds every batch in one transaction. Retries, up to MAX_FLUSH_ATTEMPTS in all, only after a
-     * deadlock or serialization failure whose transaction has been rolled back; waits a few
-     * milliseconds, more each time and at random, first. A COMMIT without an answer resolves
-     * as whatever the database did: done if it committed, thrown (the counts go back to the
-     * caller) if it did not. No visit is ever counted twice.
-     */
-    async addVisits(batches: VisitBatch[]): Promise<void> {
-      if (batches.length === 0) return;
-      const sorted = mergeByLink(batches, mergeVisitors).toSorted((a, b) => a.urlId - b.urlId);
-      const flushId = randomUUID();
-      for (let attemptNo = 1; ; attemptNo++) {
-        const failure = await attempt(sorted, flushId);
-        if (failure === null) return forgetOldFlushes();
-        const { error } = failure;
-        if (failure.outcome === 'unknown') {
-          if (await committed(flushId, failure.backendPid)) return forgetOldFlushes();
-          throw error;
-        }
-        if (failure.outcome === 'broken' || !isRetryable(error) || attemptNo >= MAX_FLUSH_ATTEMPTS)
-          throw error;
-        options.onRetry?.(error, attemptNo);
-        await sleep(BACKOFF_BASE_MS * 2 ** (attemptNo - 1) * (0.5 + Math.random()));
+  /**
+   * Adds every batch in one transaction. Retries, up to MAX_FLUSH_ATTEMPTS in all, only after a
+   * deadlock or serialization failure whose transaction has been rolled back; waits a few
+   * milliseconds, more each time and at random, first. A COMMIT without an answer resolves
+   * as whatever the database did: done if it committed, thrown (the counts go back to the
+   * caller) if it did not. No visit is ever counted twice.
+   */
+  async function addVisits(batches: VisitBatch[]): Promise<void> {
+    if (batches.length === 0) return;
+    const sorted = mergeByLink(batches, mergeVisitors).toSorted((a, b) => a.urlId - b.urlId);
+    const flushId = randomUUID();
+    for (let attemptNo = 1; ; attemptNo++) {
+      const failure = await attempt(sorted, flushId);
+      if (failure === null) return forgetOldFlushes();
+      const { error } = failure;
+      if (failure.outcome === 'unknown') {
+        if (await committed(flushId, failure.backendPid)) return forgetOldFlushes();
+        throw error;
       }
-    },
+      if (failure.outcome === 'broken' || !isRetryable(error) || attemptNo >= MAX_FLUSH_ATTEMPTS)
+        throw error;
+      options.onRetry?.(error, attemptNo);
+      await sleep(BACKOFF_BASE_MS * 2 ** (attemptNo - 1) * (0.5 + Math.random()));
+    }
+  }
+
+  return {
+    addVisits,
+    /**
+     * No log on PostgreSQL: each flush is a few statements over arrays, whatever the number of
+     * links, and several machines add to the same rows; the batches are tallied and added at once.
+     */
+    logVisits: (batches: VisitBatch[]) => addVisits(batches.map(sealRawVisits)),
     /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
     async dailyCounts(urlId: number, fromDay: string): Promise<DailyCount[]> {
       const { rows } = await pool.query<DailyCount>(

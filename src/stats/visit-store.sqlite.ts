@@ -23,6 +23,8 @@ import {
   type VisitBatch,
   type VisitStore,
 } from './visit-store.js';
+import { createVisitLog } from './visit-log.sqlite.js';
+import { sealRawVisits } from './visit-batches.js';
 import {
   DAILY_COUNTS,
   DAY_ROWS,
@@ -58,7 +60,11 @@ export type VisitRepository = ReturnType<typeof createVisitRepository>;
  * calls it inside the upsert, as the SQL function `snip_merge_visitors`, and copies its result at
  * once (so the default merges into one reused buffer).
  */
-export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mergeEncodedView) {
+export function createVisitRepository(
+  db: Db,
+  mergeVisitors: MergeVisitors = mergeEncodedView,
+  now: () => number = Date.now,
+) {
   db.function(
     'snip_merge_visitors',
     { deterministic: true, varargs: false },
@@ -117,15 +123,18 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
   const addNotFound = db.transaction((counts: NotFoundCount[]) => {
     for (const { domainKey, day, count } of counts) addNotFoundRow.run(domainKey, day, count);
   });
-  const addToLink = db.prepare<[number, number, number]>(
+  const addToLink = db.prepare<[number, number, number], { visits: number }>(
     `UPDATE urls SET visits = visits + ?, last_visit = MAX(COALESCE(last_visit, 0), ?)
-     WHERE id = ? AND deleted_at IS NULL`,
+     WHERE id = ? AND deleted_at IS NULL RETURNING visits`,
   );
-  const addDaily = db.prepare<[number, string, number, EncodedVisitors]>(
-    `INSERT INTO visits_daily (url_id, day, count, visitors) VALUES (?, ?, ?, ?)
-     ON CONFLICT (url_id, day) DO UPDATE SET count = count + excluded.count,
-       visitors = CASE WHEN excluded.visitors IS NULL THEN visitors
-         ELSE snip_merge_visitors(visitors, excluded.visitors) END`,
+  // A day's first visits insert its row (changes 1); later ones add to it.
+  const insertDaily = db.prepare<[number, string, number, EncodedVisitors]>(
+    'INSERT OR IGNORE INTO visits_daily (url_id, day, count, visitors) VALUES (?, ?, ?, ?)',
+  );
+  const addDaily = db.prepare<[number, EncodedVisitors, EncodedVisitors, number, string]>(
+    `UPDATE visits_daily SET count = count + ?,
+       visitors = CASE WHEN ? IS NULL THEN visitors ELSE snip_merge_visitors(visitors, ?) END
+     WHERE url_id = ? AND day = ?`,
   );
   const addToDimension = db.prepare<[number, EncodedVisitors, number, string, string, string]>(
     `UPDATE visit_dimensions SET count = count + ?, visitors = snip_merge_visitors(visitors, ?)
@@ -163,26 +172,80 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
     'SELECT host, count FROM visits_referrers WHERE url_id = ? ORDER BY count DESC, host LIMIT ?',
   );
 
-  function storeReferrer(urlId: number, host: string, count: number): void {
+  /**
+   * A referring host, under its own name while it is stored already or the link has fewer than
+   * MAX_REFERRER_HOSTS, under OTHER_REFERRERS after that, so junk Referer headers cannot grow
+   * the table without bound. `kept` counts the hosts a link without stored ones has been given
+   * in this write: for such a link (its first visits) nothing need be asked.
+   */
+  function storeReferrer(urlId: number, host: string, count: number, kept: number | null): void {
     // Direct visits ('') are one fixed key: they never count against the cap.
     const full =
       host !== '' &&
-      referrerKnown.get(urlId, host) === undefined &&
-      (referrerHosts.get(urlId)?.n ?? 0) >= MAX_REFERRER_HOSTS;
+      (kept === null
+        ? referrerKnown.get(urlId, host) === undefined &&
+          (referrerHosts.get(urlId)?.n ?? 0) >= MAX_REFERRER_HOSTS
+        : kept >= MAX_REFERRER_HOSTS);
     addReferrer.run(urlId, full ? OTHER_REFERRERS : host, count);
   }
 
   /**
    * A value of a dimension on a day, under its own name while the link has fewer than
    * MAX_DIMENSION_VALUES values of that dimension that day, and under OTHER_VALUES after that:
-   * visitors can send any Referer, so the table cannot grow without bound.
+   * visitors can send any Referer, so the table cannot grow without bound. `kept` as for
+   * storeReferrer: the values given in this write to a day that had none stored.
    */
-  function storeDimension(urlId: number, entry: DimensionCount): void {
+  function storeDimension(urlId: number, entry: DimensionCount, kept: number | null): void {
     const { dimension, day, value, count, visitors } = entry;
-    // Most flushes add to values already stored: one statement, and the cap is not asked.
-    if (addToDimension.run(count, visitors, urlId, dimension, day, value).changes > 0) return;
-    const full = (dimensionValues.get(urlId, dimension, day)?.n ?? 0) >= MAX_DIMENSION_VALUES;
-    addDimension.run(urlId, dimension, day, full ? OTHER_VALUES : value, count, visitors);
+    if (kept === null) {
+      // Most flushes add to values already stored: one statement, and the cap is not asked.
+      if (addToDimension.run(count, visitors, urlId, dimension, day, value).changes > 0) return;
+    }
+    const values = kept ?? dimensionValues.get(urlId, dimension, day)?.n ?? 0;
+    addDimension.run(
+      urlId,
+      dimension,
+      day,
+      values >= MAX_DIMENSION_VALUES ? OTHER_VALUES : value,
+      count,
+      visitors,
+    );
+  }
+
+  /**
+   * Adds one link's batch to its count, days, referring hosts and dimensions. A link's first
+   * visits and a day's first visits (as most are when visits are spread over many links) have
+   * no rows to add to: their rows are inserted without asking what is stored, which takes a
+   * third of the statements.
+   */
+  function applyBatch(logged: VisitBatch): void {
+    const batch = sealRawVisits(logged);
+    const { urlId } = batch;
+    // A link deleted since the visit keeps no statistics: the update finds no row to change.
+    const visits = addToLink.get(batch.count, batch.lastVisit, urlId)?.visits;
+    if (visits === undefined) return;
+    const freshDays = new Set<string>();
+    for (const [day, count] of daysOf(batch)) {
+      const visitors = batch.dayVisitors?.get(day) ?? null;
+      if (insertDaily.run(urlId, day, count, visitors).changes > 0) freshDays.add(day);
+      else addDaily.run(count, visitors, visitors, urlId, day);
+    }
+    // Referrer rows are written with visits only: a link whose visits are all in this batch has none.
+    const freshLink = visits === batch.count;
+    let hosts = 0;
+    for (const [host, count] of batch.byReferrer) {
+      storeReferrer(urlId, host, count, freshLink ? hosts++ : null);
+    }
+    const valuesOf = new Map<string, number>();
+    for (const entry of batch.dimensions ?? []) {
+      if (!freshDays.has(entry.day)) storeDimension(urlId, entry, null);
+      else {
+        const key = `${entry.day}\u0000${entry.dimension}`;
+        const kept = valuesOf.get(key) ?? 0;
+        valuesOf.set(key, kept + 1);
+        storeDimension(urlId, entry, kept);
+      }
+    }
   }
 
   /**
@@ -192,14 +255,13 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
    * neighbouring rows share the pages SQLite has just read.
    */
   const addVisits = db.transaction((batches: VisitBatch[]) => {
-    for (const batch of batches.toSorted((a, b) => a.urlId - b.urlId)) {
-      // A link deleted since the visit keeps no statistics: the update finds no row to change.
-      if (addToLink.run(batch.count, batch.lastVisit, batch.urlId).changes === 0) continue;
-      for (const [day, count] of daysOf(batch)) {
-        addDaily.run(batch.urlId, day, count, batch.dayVisitors?.get(day) ?? null);
-      }
-      for (const [host, count] of batch.byReferrer) storeReferrer(batch.urlId, host, count);
-      for (const entry of batch.dimensions ?? []) storeDimension(batch.urlId, entry);
+    for (const batch of batches.toSorted((a, b) => a.urlId - b.urlId)) applyBatch(batch);
+  });
+  const log = createVisitLog(db, { apply: applyBatch, now });
+  const logVisits = db.transaction((batches: VisitBatch[]) => {
+    for (const batch of batches) {
+      if (batch.limited) applyBatch(batch);
+      else log.append(batch);
     }
   });
 
@@ -207,6 +269,15 @@ export function createVisitRepository(db: Db, mergeVisitors: MergeVisitors = mer
     addVisits(batches: VisitBatch[]): void {
       addVisits(batches);
     },
+    /**
+     * Appends the batches to the visit log (visit-log.sqlite.ts), one row per link at the end of
+     * one table, instead of updating each link's rows wherever they are in the file; a link
+     * with a visit limit is added at once. `log` folds the rows into the statistics later.
+     */
+    logVisits(batches: VisitBatch[]): void {
+      logVisits(batches);
+    },
+    log,
     /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
     dailyCounts(urlId: number, fromDay: string): DailyCount[] {
       return daily.all({ urlId, fromDay });

@@ -21,6 +21,13 @@ export type DimensionCount = {
   visitors: EncodedVisitors;
 };
 
+/**
+ * One visit's facts as a flush hands them over untallied (VisitBatch.visits): its UTC day, its
+ * visitor's keyed hash (two unsigned 32-bit words) and its value of each dimension, in
+ * DIMENSIONS' order.
+ */
+export type RawVisit = { day: string; hi: number; lo: number; values: readonly string[] };
+
 /** Visits of one link gathered in memory since the last flush. */
 export type VisitBatch = {
   urlId: number;
@@ -33,6 +40,17 @@ export type VisitBatch = {
   dayVisitors?: Map<string, EncodedVisitors>;
   /** Visits by dimension value per day, in the order first seen. */
   dimensions?: DimensionCount[];
+  /**
+   * Visits with facts not tallied yet (sealRawVisits in visit-batches.ts tallies them): a flush
+   * into a visit log hands them over so, and the log's fold tallies a link's visits of a whole
+   * pass at once. Their counts, days and referring hosts are in the fields above already.
+   */
+  visits?: RawVisit[];
+  /**
+   * The link has a visit limit, which reads its written visits: they are never left in a visit
+   * log to be folded later (logVisits writes them as addVisits does).
+   */
+  limited?: boolean;
 };
 
 /** A batch's days with their visits: those counted, and those whose sketch alone it carries (0). */
@@ -107,7 +125,14 @@ export type GroupDimensionRow = { day: string; value: string; count: number };
  * callers await every call (ADR 017).
  */
 export interface VisitStore {
+  /** Adds the batches to every count and statistic they touch, in one transaction. */
   addVisits(batches: VisitBatch[]): Awaitable<void>;
+  /**
+   * Stores the batches durably, as addVisits does, but may leave them in a log whose rows are
+   * folded into the statistics later, in batches in key order (ADR 045): the periodic flush's
+   * way when visits are spread over many links. An engine without a log adds them at once.
+   */
+  logVisits(batches: VisitBatch[]): Awaitable<void>;
   /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
   dailyCounts(urlId: number, fromDay: string): Awaitable<DailyCount[]>;
   topReferrers(urlId: number, limit: number): Awaitable<ReferrerCount[]>;

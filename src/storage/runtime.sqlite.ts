@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createLimiter } from '../http/rate-limits.js';
-import { createSlicedFlush } from '../stats/sliced-flush.js';
+import { createSlicedFlush, FLUSH_SLICE_LINKS } from '../stats/sliced-flush.js';
+import { LOG_FROM_LINKS, shouldFold } from '../stats/visit-log.sqlite.js';
 import { TALLY_HOLD_MS, type VisitCounter } from '../stats/visit-counter.js';
 import { watchDatabaseFile } from '../db/database-file.js';
 import { loadMigrations, pendingMigrations } from '../db/migrations.js';
@@ -15,6 +16,9 @@ import {
 import { createSqliteStore } from './store.sqlite.js';
 import { undoUnfinishedImports } from '../transfer/transfer-store.sqlite.js';
 import { writeWithoutWaiting } from '../db/write-gate.js';
+
+/** Links per slice of a flush into the visit log: a few microseconds each, one commit a slice. */
+const LOG_SLICE_LINKS = 5000;
 
 /** snip's embedded default: one SQLite file, opened once, its migrations checked. */
 export function openSqlite(config: Config, file: string, logger: Logger): DatabaseRuntime {
@@ -38,7 +42,7 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
   // redirect); the last one, at shutdown, may wait busy_timeout rather than lose the counts.
   const flushVisits = (
     counter: VisitCounter,
-    options: { wait: boolean; maxLinks?: number },
+    options: { wait: boolean; maxLinks?: number; logged: boolean },
   ): number | null => {
     const problem = databaseFile();
     if (problem !== null) {
@@ -54,8 +58,10 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
       // SQLite writes synchronously: the flush is done when it returns.
       return (
         options.wait
-          ? counter.flush()
-          : writeWithoutWaiting(db, () => counter.flush(options.maxLinks, TALLY_HOLD_MS))
+          ? counter.flush(Number.POSITIVE_INFINITY, 0, options.logged)
+          : writeWithoutWaiting(db, () =>
+              counter.flush(options.maxLinks, TALLY_HOLD_MS, options.logged),
+            )
       ) as number;
     } catch (error) {
       return flushFailed(logger, counter, error);
@@ -67,16 +73,67 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
     limiter: createLimiter,
     location: file,
     startFlushing(counter) {
+      // Each second: the visits of many links go to the visit log, in larger slices (appending
+      // a link costs a few microseconds; each slice is a commit); those of a few links are
+      // added at once. The log is folded in steps between requests (visit-log.sqlite.ts).
+      let logging = false;
       const flushInSlices = createSlicedFlush({
-        flushSlice: (maxLinks) => flushVisits(counter, { wait: false, maxLinks }) !== null,
+        flushSlice: (maxLinks) =>
+          flushVisits(counter, { wait: false, maxLinks, logged: logging }) !== null,
         pendingLinks: () => counter.pendingLinks(),
+        sliceLinks: () => (logging ? LOG_SLICE_LINKS : FLUSH_SLICE_LINKS),
       });
-      const timer = setInterval(flushInSlices, VISIT_FLUSH_INTERVAL_MS);
+      let stopped = false;
+      let folding = false;
+      let foldFailure: string | null = null;
+      const foldSteps = () => {
+        if (stopped || databaseFile() !== null) {
+          folding = false;
+          return;
+        }
+        try {
+          const step = writeWithoutWaiting(db, () => store.visitLog.foldStep());
+          foldFailure = null;
+          if (step.unreadable > 0) {
+            logger.error({ rows: step.unreadable }, 'unreadable visit log rows dropped');
+          }
+          if (step.more) {
+            setImmediate(foldSteps);
+            return;
+          }
+        } catch (error) {
+          // Nothing of the step was written; the next second tries again.
+          const message = error instanceof Error ? error.message : String(error);
+          if (message !== foldFailure) logger.warn({ err: error }, 'visit log fold postponed');
+          foldFailure = message;
+        }
+        folding = false;
+      };
+      const timer = setInterval(() => {
+        logging = counter.pendingLinks() > LOG_FROM_LINKS;
+        flushInSlices();
+        if (folding || databaseFile() !== null) return;
+        try {
+          if (!shouldFold(store.visitLog.status(), Date.now(), logging)) return;
+        } catch {
+          return;
+        }
+        folding = true;
+        setImmediate(foldSteps);
+      }, VISIT_FLUSH_INTERVAL_MS);
       timer.unref();
-      return () => clearInterval(timer);
+      return () => {
+        stopped = true;
+        clearInterval(timer);
+      };
     },
     async finalFlush(counter) {
-      return flushVisits(counter, { wait: true }) ?? 0;
+      return (
+        flushVisits(counter, {
+          wait: true,
+          logged: counter.pendingLinks() > LOG_FROM_LINKS,
+        }) ?? 0
+      );
     },
     async close() {
       db.close();

@@ -6,6 +6,7 @@ import { createLinkRepository } from '../links/link-store.sqlite.js';
 import { createTagRepository } from '../links/tag-store.sqlite.js';
 import { createDomainRepository } from '../domains/domain-store.sqlite.js';
 import { createVisitRepository } from '../stats/visit-store.sqlite.js';
+import type { VisitLog } from '../stats/visit-log.sqlite.js';
 import { createTransferRepository } from '../transfer/transfer-store.sqlite.js';
 import { writeSnapshot } from '../db/snapshot.sqlite.js';
 import type { DatabaseFileCheck } from '../db/database-file.js';
@@ -24,14 +25,17 @@ export function createSqliteStore(deps: {
   file: string;
   fileCheck: DatabaseFileCheck;
   now: () => number;
-}): Store {
+}): Store & { visitLog: VisitLog } {
   const { db } = deps;
+  const visits = createVisitRepository(db, undefined, deps.now);
   return {
     engine: 'sqlite',
     links: createLinkRepository(db),
     tags: createTagRepository(db),
     domains: createDomainRepository(db),
-    visits: createVisitRepository(db),
+    visits,
+    // The visit log's folds are the runtime's to schedule (runtime.sqlite.ts).
+    visitLog: visits.log,
     keys: createKeyRepository(db),
     abuse: createAbuseRepository(db),
     adminSessions: createAdminSessionRepository(db),

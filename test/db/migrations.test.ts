@@ -377,6 +377,8 @@ describe('dataLosses', () => {
       add_visit_dimensions: true,
       add_urls_starts_at: true,
       add_urls_crawlable: true,
+      // Visits not folded yet are in the log: dropping it loses them.
+      add_visit_log: true,
     });
   });
 });

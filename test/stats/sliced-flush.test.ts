@@ -5,7 +5,7 @@ import { createSlicedFlush } from '../../src/stats/sliced-flush.js';
 function setup(pending: number, fail: (call: number) => boolean = () => false) {
   const state = { pending, calls: 0, slices: [] as number[], deferred: [] as (() => void)[] };
   const flush = createSlicedFlush({
-    sliceLinks: 500,
+    sliceLinks: () => 500,
     pendingLinks: () => state.pending,
     flushSlice(maxLinks) {
       state.calls += 1;

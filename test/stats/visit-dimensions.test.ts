@@ -6,7 +6,7 @@ import { linkStats } from '../../src/stats/link-stats.js';
 import {
   createVisitCounter,
   DIRECT,
-  MAX_TALLY_HOLD_MS,
+  MAX_HELD_LINKS,
   TALLY_HOLD_MS,
   TALLY_LINKS_PER_SECOND,
   tallyHoldFor,
@@ -222,12 +222,15 @@ describe('visits by dimension', () => {
       expect(links.findLink('a')?.visits).toBe(4);
     });
 
-    it('holds the tallies longer while more links hold some than it writes in TALLY_HOLD_MS, never past MAX_TALLY_HOLD_MS', () => {
+    it('holds the tallies longer while more links hold some than it writes in TALLY_HOLD_MS, and not at all past MAX_HELD_LINKS', () => {
       const busy = (TALLY_HOLD_MS / 1000) * TALLY_LINKS_PER_SECOND;
       expect(tallyHoldFor(0)).toBe(TALLY_HOLD_MS);
       expect(tallyHoldFor(busy)).toBe(TALLY_HOLD_MS);
       expect(tallyHoldFor(2 * busy)).toBe(2 * TALLY_HOLD_MS);
-      expect(tallyHoldFor(1_000_000)).toBe(MAX_TALLY_HOLD_MS);
+      expect(tallyHoldFor(MAX_HELD_LINKS)).toBe((MAX_HELD_LINKS * 1000) / TALLY_LINKS_PER_SECOND);
+      // Memory, not time, bounds the tallies of visits spread over many links.
+      expect(tallyHoldFor(MAX_HELD_LINKS + 1)).toBe(0);
+      expect(tallyHoldFor(1_000_000)).toBe(0);
       // The final flush (no hold) writes everything, however busy.
       expect(tallyHoldFor(1_000_000, 0)).toBe(0);
     });

@@ -1,0 +1,218 @@
+import type { Db } from '../db/open-database.sqlite.js';
+import { decodeVisitBatch, encodeVisitBatch, mergeVisitBatches } from './visit-batches.js';
+import type { VisitBatch } from './visit-store.js';
+
+/**
+ * The visit log on SQLite (ADR 045). While visits are spread over many links, a flush appends
+ * one row per link to `visit_log` — a few pages at the end of one table — instead of updating
+ * that link's count, day, referrer and dimension rows wherever they sit in the file: with a
+ * million links, every such visit dirtied pages of its own, and writing them cost more than the
+ * whole redirect.
+ *
+ * A fold then adds the rows to the statistics in passes: a pass takes the oldest rows (at most
+ * FOLD_PASS_ROWS), reads their link ids a chunk per step, sorts them by link, and writes them a
+ * slice of links per step, in link order — so neighbouring links share the pages just read and
+ * written, and a link's rows of the whole pass become one write. Each slice is one transaction
+ * that adds its links' visits and deletes their rows: a crash, a full disk or a lock leaves
+ * either both or neither, so no visit is lost or counted twice, and the rows left wait for the
+ * next pass. Between steps the server answers requests.
+ */
+
+/** Rows one pass folds at most; the next pass takes the rest. */
+export const FOLD_PASS_ROWS = 1_048_576;
+/** Rows whose link ids one reading step reads. */
+export const FOLD_READ_ROWS = 16_384;
+/** Links one writing step writes, in one transaction. */
+export const FOLD_SLICE_LINKS = 100;
+/**
+ * A flush whose visits are spread over more links than this goes to the log; one over fewer
+ * links adds them at once, as their rows are few (and, for busy links, in SQLite's cache).
+ */
+export const LOG_FROM_LINKS = 1000;
+/** How long a row may wait before a pass takes it, however busy the server. */
+export const FOLD_AFTER_MS = 30_000;
+
+/**
+ * Whether to start a pass now: when the log holds a full pass's rows (the densest fold), when
+ * its oldest row has waited FOLD_AFTER_MS, or when the flush no longer logs (the spread-out
+ * visits are over: the statistics catch up at once).
+ */
+export function shouldFold(status: VisitLogStatus, now: number, logging: boolean): boolean {
+  if (status.folding) return true;
+  if (status.rows === 0) return false;
+  return (
+    !logging ||
+    status.rows >= FOLD_PASS_ROWS ||
+    (status.oldest !== null && now - status.oldest >= FOLD_AFTER_MS)
+  );
+}
+
+export type VisitLogStatus = {
+  /** Rows waiting, at most (rows of a pass under way may be gone already). */
+  rows: number;
+  /** When the oldest row was logged; null when the log is empty. */
+  oldest: number | null;
+  /** A pass is under way. */
+  folding: boolean;
+};
+
+export type VisitLog = ReturnType<typeof createVisitLog>;
+
+/** A pass: the rows up to `upTo`, their link ids read so far, then written in link order. */
+type Pass = {
+  upTo: number;
+  readAfter: number;
+  /** Per row read: link id × FOLD_PASS_ROWS + its index in `seqs`, sorted once reading is done. */
+  keys: Float64Array;
+  seqs: Float64Array;
+  read: number;
+  sorted: boolean;
+  next: number;
+};
+
+export function createVisitLog(
+  db: Db,
+  deps: { apply: (batch: VisitBatch) => void; now: () => number },
+) {
+  const append = db.prepare<[number, number, Buffer]>(
+    'INSERT INTO visit_log (url_id, logged, batch) VALUES (?, ?, ?)',
+  );
+  const bounds = db.prepare<[], { first: number | null; last: number | null }>(
+    'SELECT MIN(seq) AS first, MAX(seq) AS last FROM visit_log',
+  );
+  const oldest = db
+    .prepare<[], number>('SELECT logged FROM visit_log ORDER BY seq LIMIT 1')
+    .pluck();
+  const readIds = db
+    .prepare<[number, number, number], [number, number]>(
+      'SELECT seq, url_id FROM visit_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+    )
+    .raw();
+  const batchOf = db.prepare<[number], Buffer>('SELECT batch FROM visit_log WHERE seq = ?').pluck();
+  const remove = db.prepare<[number]>('DELETE FROM visit_log WHERE seq = ?');
+
+  /** Adds the links' merged batches and deletes their rows, together. */
+  const writeSlice = db.transaction((rows: { urlId: number; seqs: number[] }[]) => {
+    let unreadable = 0;
+    for (const { seqs } of rows) {
+      const batches: VisitBatch[] = [];
+      for (const seq of seqs) {
+        const bytes = batchOf.get(seq);
+        remove.run(seq);
+        if (bytes === undefined) continue;
+        try {
+          batches.push(decodeVisitBatch(bytes));
+        } catch {
+          // Bytes this code did not write (a damaged file): they cannot be added to anything.
+          unreadable += 1;
+        }
+      }
+      if (batches.length > 0) deps.apply(mergeVisitBatches(batches));
+    }
+    return unreadable;
+  });
+
+  let pass: Pass | null = null;
+
+  function startPass(): boolean {
+    const { first, last } = bounds.get()!;
+    if (first === null || last === null) return false;
+    const upTo = Math.min(last, first + FOLD_PASS_ROWS - 1);
+    pass = {
+      upTo,
+      readAfter: first - 1,
+      keys: new Float64Array(upTo - first + 1),
+      seqs: new Float64Array(upTo - first + 1),
+      read: 0,
+      sorted: false,
+      next: 0,
+    };
+    return true;
+  }
+
+  /** Reads the next chunk of link ids; sorts them when all are read. */
+  function readStep(current: Pass): void {
+    const rows = readIds.all(current.readAfter, current.upTo, FOLD_READ_ROWS);
+    for (const [seq, urlId] of rows) {
+      current.seqs[current.read] = seq;
+      current.keys[current.read] = urlId * FOLD_PASS_ROWS + current.read;
+      current.read += 1;
+    }
+    if (rows.length === FOLD_READ_ROWS) {
+      current.readAfter = rows.at(-1)![0];
+      return;
+    }
+    current.keys = current.keys.subarray(0, current.read).sort();
+    current.sorted = true;
+  }
+
+  /** Writes the next slice of links; returns rows that could not be read. */
+  function writeStep(current: Pass): number {
+    const rows: { urlId: number; seqs: number[] }[] = [];
+    let at = current.next;
+    while (at < current.keys.length) {
+      const key = current.keys[at]!;
+      const urlId = Math.floor(key / FOLD_PASS_ROWS);
+      const last = rows.at(-1);
+      if (last?.urlId !== urlId) {
+        if (rows.length === FOLD_SLICE_LINKS) break;
+        rows.push({ urlId, seqs: [] });
+      }
+      rows.at(-1)!.seqs.push(current.seqs[key - urlId * FOLD_PASS_ROWS]!);
+      at += 1;
+    }
+    // A fold that is lost in a power cut is rolled back whole, its rows still in the log: it
+    // need not wait for the disk. The next write that must be durable syncs it with itself.
+    db.pragma('synchronous = NORMAL');
+    try {
+      const unreadable = writeSlice(rows);
+      current.next = at;
+      return unreadable;
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
+  }
+
+  /**
+   * One bounded step of the fold, starting a pass over the oldest rows when none is under
+   * way: a chunk of ids read, or a slice of links written. Returns whether the pass has more
+   * to do, and the rows it dropped because they could not be read. A step that throws (a
+   * lock, a full disk) changed nothing; the next call tries it again.
+   */
+  function foldStep(): { more: boolean; unreadable: number } {
+    if (pass === null && !startPass()) return { more: false, unreadable: 0 };
+    const current = pass!;
+    if (!current.sorted) {
+      readStep(current);
+      return { more: true, unreadable: 0 };
+    }
+    const unreadable = current.next < current.keys.length ? writeStep(current) : 0;
+    if (current.next >= current.keys.length) pass = null;
+    return { more: pass !== null, unreadable };
+  }
+
+  return {
+    /** Appends one batch; the caller's transaction makes it durable. */
+    append(batch: VisitBatch): void {
+      append.run(batch.urlId, deps.now(), encodeVisitBatch(batch));
+    },
+
+    status(): VisitLogStatus {
+      const { first, last } = bounds.get()!;
+      const rows = first === null || last === null ? 0 : last - first + 1;
+      return { rows, oldest: rows === 0 ? null : (oldest.get() ?? null), folding: pass !== null };
+    },
+
+    foldStep,
+
+    /** Folds every row now, pass after pass; returns the rows dropped as unreadable. */
+    foldAll(): number {
+      let unreadable = 0;
+      for (;;) {
+        const step = foldStep();
+        unreadable += step.unreadable;
+        if (!step.more && bounds.get()!.first === null) return unreadable;
+      }
+    },
+  };
+}
