@@ -115,7 +115,8 @@ class Reader {
     const length = this.uint();
     if (length === 0) return null;
     this.need(length - 1);
-    const value = this.bytes.slice(this.at, this.at + length - 1);
+    // A copy: the sketch outlives the row it was read from.
+    const value = new Uint8Array(this.bytes.subarray(this.at, this.at + length - 1));
     this.at += length - 1;
     return value;
   }

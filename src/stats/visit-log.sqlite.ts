@@ -20,6 +20,11 @@ import type { VisitBatch } from './visit-store.js';
 
 /** Rows one pass folds at most; the next pass takes the rest. */
 export const FOLD_PASS_ROWS = 1_048_576;
+/**
+ * A row's sort key is its link id × KEY_SPACE + its place in the pass: one number, sorted by the
+ * engine's own numeric sort; exact while link ids stay below 2^53 / 2^20 (about 8.6 billion).
+ */
+const KEY_SPACE = FOLD_PASS_ROWS;
 /** Rows whose link ids one reading step reads. */
 export const FOLD_READ_ROWS = 16_384;
 /** Links one writing step writes, in one transaction. */
@@ -62,7 +67,7 @@ export type VisitLog = ReturnType<typeof createVisitLog>;
 type Pass = {
   upTo: number;
   readAfter: number;
-  /** Per row read: link id × FOLD_PASS_ROWS + its index in `seqs`, sorted once reading is done. */
+  /** Per row read: link id × KEY_SPACE + its index in `seqs`, sorted once reading is done. */
   keys: Float64Array;
   seqs: Float64Array;
   read: number;
@@ -70,9 +75,17 @@ type Pass = {
   next: number;
 };
 
+/** How much a pass and its steps take: the constants above unless a test makes them small. */
+export type FoldSizes = { passRows: number; readRows: number; sliceLinks: number };
+
 export function createVisitLog(
   db: Db,
   deps: { apply: (batch: VisitBatch) => void; now: () => number },
+  sizes: FoldSizes = {
+    passRows: FOLD_PASS_ROWS,
+    readRows: FOLD_READ_ROWS,
+    sliceLinks: FOLD_SLICE_LINKS,
+  },
 ) {
   const append = db.prepare<[number, number, Buffer]>(
     'INSERT INTO visit_log (url_id, logged, batch) VALUES (?, ?, ?)',
@@ -117,7 +130,7 @@ export function createVisitLog(
   function startPass(): boolean {
     const { first, last } = bounds.get()!;
     if (first === null || last === null) return false;
-    const upTo = Math.min(last, first + FOLD_PASS_ROWS - 1);
+    const upTo = Math.min(last, first + Math.min(sizes.passRows, KEY_SPACE) - 1);
     pass = {
       upTo,
       readAfter: first - 1,
@@ -132,13 +145,13 @@ export function createVisitLog(
 
   /** Reads the next chunk of link ids; sorts them when all are read. */
   function readStep(current: Pass): void {
-    const rows = readIds.all(current.readAfter, current.upTo, FOLD_READ_ROWS);
+    const rows = readIds.all(current.readAfter, current.upTo, sizes.readRows);
     for (const [seq, urlId] of rows) {
       current.seqs[current.read] = seq;
-      current.keys[current.read] = urlId * FOLD_PASS_ROWS + current.read;
+      current.keys[current.read] = urlId * KEY_SPACE + current.read;
       current.read += 1;
     }
-    if (rows.length === FOLD_READ_ROWS) {
+    if (rows.length === sizes.readRows) {
       current.readAfter = rows.at(-1)![0];
       return;
     }
@@ -152,13 +165,13 @@ export function createVisitLog(
     let at = current.next;
     while (at < current.keys.length) {
       const key = current.keys[at]!;
-      const urlId = Math.floor(key / FOLD_PASS_ROWS);
+      const urlId = Math.floor(key / KEY_SPACE);
       const last = rows.at(-1);
       if (last?.urlId !== urlId) {
-        if (rows.length === FOLD_SLICE_LINKS) break;
+        if (rows.length === sizes.sliceLinks) break;
         rows.push({ urlId, seqs: [] });
       }
-      rows.at(-1)!.seqs.push(current.seqs[key - urlId * FOLD_PASS_ROWS]!);
+      rows.at(-1)!.seqs.push(current.seqs[key - urlId * KEY_SPACE]!);
       at += 1;
     }
     // A fold that is lost in a power cut is rolled back whole, its rows still in the log: it
@@ -208,10 +221,15 @@ export function createVisitLog(
     /** Folds every row now, pass after pass; returns the rows dropped as unreadable. */
     foldAll(): number {
       let unreadable = 0;
+      let first = bounds.get()!.first;
       for (;;) {
         const step = foldStep();
         unreadable += step.unreadable;
-        if (!step.more && bounds.get()!.first === null) return unreadable;
+        if (step.more) continue;
+        // A pass takes the oldest rows: one that leaves them in place would never end.
+        const next = bounds.get()!.first;
+        if (next === null || next === first) return unreadable;
+        first = next;
       }
     },
   };

@@ -23,7 +23,7 @@ import {
   type VisitBatch,
   type VisitStore,
 } from './visit-store.js';
-import { createVisitLog } from './visit-log.sqlite.js';
+import { createVisitLog, type FoldSizes } from './visit-log.sqlite.js';
 import { sealRawVisits } from './visit-batches.js';
 import {
   DAILY_COUNTS,
@@ -64,6 +64,7 @@ export function createVisitRepository(
   db: Db,
   mergeVisitors: MergeVisitors = mergeEncodedView,
   now: () => number = Date.now,
+  foldSizes?: FoldSizes,
 ) {
   db.function(
     'snip_merge_visitors',
@@ -257,7 +258,7 @@ export function createVisitRepository(
   const addVisits = db.transaction((batches: VisitBatch[]) => {
     for (const batch of batches.toSorted((a, b) => a.urlId - b.urlId)) applyBatch(batch);
   });
-  const log = createVisitLog(db, { apply: applyBatch, now });
+  const log = createVisitLog(db, { apply: applyBatch, now }, foldSizes);
   const logVisits = db.transaction((batches: VisitBatch[]) => {
     for (const batch of batches) {
       if (batch.limited) applyBatch(batch);

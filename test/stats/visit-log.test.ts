@@ -1,0 +1,356 @@
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/open-database.sqlite.js';
+import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
+import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
+import {
+  decodeVisitBatch,
+  encodeVisitBatch,
+  mergeVisitBatches,
+  sealRawVisits,
+} from '../../src/stats/visit-batches.js';
+import { createVisitCounter, type VisitFacts } from '../../src/stats/visit-counter.js';
+import {
+  createVisitLog,
+  FOLD_AFTER_MS,
+  FOLD_PASS_ROWS,
+  shouldFold,
+} from '../../src/stats/visit-log.sqlite.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
+import {
+  MAX_DIMENSION_VALUES,
+  MAX_REFERRER_HOSTS,
+  type VisitBatch,
+} from '../../src/stats/visit-store.js';
+import { createVisitorKeys } from '../../src/stats/visitor-key.js';
+import { createTestDatabase } from '../support/test-app.js';
+
+/**
+ * The visit log (ADR 045): a flush into it, then its folds, store exactly what adding the same
+ * visits at once stores — every count, day, referrer, dimension row and sketch, byte for byte —
+ * and a fold that fails leaves its rows for the next one, so no visit is lost or counted twice.
+ */
+
+const START = Date.UTC(2026, 5, 15, 23, 59, 50);
+const KEYS = createVisitorKeys({ now: () => 0, randomBytes: (n) => Buffer.alloc(n, 7) });
+
+function addLinks(db: Db, n: number): number[] {
+  const links = createLinkRepository(db);
+  return Array.from({ length: n }, (_, i) => {
+    const code = `l${i}`;
+    const result = links.insertLink(
+      {
+        code,
+        target: `https://example.com/${code}`,
+        manageTokenHash: Buffer.from(code),
+        ...DEFAULT_OPTIONS,
+      },
+      START,
+    );
+    if (!result.ok) throw new Error(`could not insert ${code}`);
+    return result.link.id;
+  });
+}
+
+function facts(visitor: number, i: number): VisitFacts {
+  return {
+    visitor: KEYS.hashOf(`10.0.${visitor >> 8}.${visitor & 255}`, 'Mozilla/5.0'),
+    country: ['DE', 'FR', 'JP'][i % 3]!,
+    browser: i % 2 ? 'firefox' : 'chrome',
+    os: 'linux',
+    device: i % 5 ? 'desktop' : 'mobile',
+    // Over a hundred languages on one link and day: the cap's OTHER_VALUES.
+    language: `l${i % 130}`,
+  };
+}
+
+/** Every stored row a visit touches, in key order, sketches as hex. */
+function snapshot(db: Db) {
+  const all = (sql: string) =>
+    db
+      .prepare(sql)
+      .all()
+      .map((row) =>
+        Object.fromEntries(
+          Object.entries(row as Record<string, unknown>).map(([k, v]) => [
+            k,
+            Buffer.isBuffer(v) ? v.toString('hex') : v,
+          ]),
+        ),
+      );
+  return {
+    urls: all('SELECT id, visits, last_visit FROM urls ORDER BY id'),
+    daily: all('SELECT * FROM visits_daily ORDER BY url_id, day'),
+    referrers: all('SELECT * FROM visits_referrers ORDER BY url_id, host'),
+    dimensions: all('SELECT * FROM visit_dimensions ORDER BY url_id, dimension, day, value'),
+  };
+}
+
+/**
+ * The same visits, half of them at a time, over two UTC days: link 0 busy (many visitors, 150
+ * referring hosts, 130 languages), the others a few times; some with DNT, some counted only.
+ */
+function recordVisits(
+  counter: ReturnType<typeof createVisitCounter>,
+  ids: number[],
+  at: { clock: number },
+  half: number,
+) {
+  for (let i = half * 1500; i < (half + 1) * 1500; i++) {
+    // Past midnight halfway through the first half: the second half adds to the second day's rows.
+    if (i === 750) at.clock += 15_000;
+    const id = i % 3 === 0 ? ids[0]! : ids[(i * 7919) % ids.length]!;
+    const host = i % 4 === 0 ? '' : `site${i % 450}.example`;
+    if (i % 50 === 0) counter.record(id, host, null);
+    else if (i % 70 === 0) counter.record(id, host);
+    else counter.record(id, host, facts(i % 400, i));
+  }
+}
+
+describe('the visit log', () => {
+  it('a batch survives its encoding exactly; bytes it did not write are refused', () => {
+    const batch: VisitBatch = {
+      urlId: 9_007_199_254,
+      count: 3,
+      lastVisit: START,
+      byDay: new Map([
+        ['2026-06-15', 2],
+        ['2026-06-16', 1],
+      ]),
+      byReferrer: new Map([
+        ['', 1],
+        ['bücher.example', 2],
+      ]),
+      dayVisitors: new Map<string, Uint8Array | null>([
+        ['2026-06-15', Buffer.from([1, 14, 1, 0])],
+        ['2026-06-16', null],
+      ]),
+      dimensions: [
+        { day: '2026-06-15', dimension: 'referrer', value: 'ﾃｽﾄ', count: 2, visitors: null },
+        {
+          day: '2026-06-16',
+          dimension: 'country',
+          value: 'DE',
+          count: 1,
+          visitors: Buffer.from([9]),
+        },
+      ],
+      visits: [
+        {
+          day: '2026-06-15',
+          hi: 0xffffffff,
+          lo: 0,
+          values: ['DE', 'chrome', 'linux', 'desktop', 'de', 'direct'],
+        },
+      ],
+    };
+    const bytes = encodeVisitBatch(batch);
+    const back = decodeVisitBatch(bytes);
+    expect({
+      ...back,
+      dayVisitors: [...back.dayVisitors!].map(([d, v]) => [d, v && [...v]]),
+    }).toEqual({
+      ...batch,
+      dayVisitors: [...batch.dayVisitors!].map(([d, v]) => [d, v && [...v]]),
+      dimensions: batch.dimensions!.map((d) => ({
+        ...d,
+        visitors: d.visitors && new Uint8Array(d.visitors),
+      })),
+    });
+    expect(
+      decodeVisitBatch(
+        encodeVisitBatch({
+          urlId: 1,
+          count: 1,
+          lastVisit: 2,
+          byDay: new Map(),
+          byReferrer: new Map(),
+        }),
+      ),
+    ).toEqual({
+      urlId: 1,
+      count: 1,
+      lastVisit: 2,
+      byDay: new Map(),
+      byReferrer: new Map(),
+    });
+    expect(() => decodeVisitBatch(bytes.subarray(0, bytes.length - 1))).toThrow(/truncated/);
+    expect(() => decodeVisitBatch(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing/);
+    expect(() => decodeVisitBatch(Buffer.from([2, 0]))).toThrow(/format/);
+  });
+
+  it('logged and folded in small passes, the visits are stored exactly as when added at once', () => {
+    const direct = createTestDatabase();
+    const logged = createTestDatabase();
+    const directIds = addLinks(direct, 300);
+    const loggedIds = addLinks(logged, 300);
+    const at = { clock: START };
+    const now = () => at.clock;
+    const directCounter = createVisitCounter({ visits: createVisitRepository(direct), now });
+    const loggedVisits = createVisitRepository(logged, undefined, now, {
+      passRows: 700,
+      readRows: 64,
+      sliceLinks: 17,
+    });
+    const loggedCounter = createVisitCounter({ visits: loggedVisits, now });
+
+    // Two halves, each written and folded before the next: the second adds to rows the first
+    // stored (a link's and a day's later visits), the first finds none (their first visits).
+    for (const half of [0, 1]) {
+      at.clock = START + half * 20_000;
+      recordVisits(directCounter, directIds, at, half);
+      at.clock = START + half * 20_000;
+      recordVisits(loggedCounter, loggedIds, at, half);
+      directCounter.flush();
+      // In slices, as the server flushes: each slice a transaction of its own.
+      while (loggedCounter.pendingLinks() > 0) loggedCounter.flush(40, 0, true);
+      expect(loggedCounter.pendingTotal()).toBe(0);
+      const rows = logged.prepare('SELECT COUNT(*) AS n FROM visit_log').get() as { n: number };
+      expect(rows.n).toBeGreaterThan(100);
+      expect(loggedVisits.log.foldAll()).toBe(0);
+      expect(loggedVisits.log.status()).toEqual({ rows: 0, oldest: null, folding: false });
+    }
+    const stored = snapshot(logged);
+    expect(stored).toEqual(snapshot(direct));
+    expect(stored.urls.reduce((sum, row) => sum + (row.visits as number), 0)).toBe(3000);
+    // The caps hold across writes: at most MAX values and the one OTHER row per key.
+    const most = (
+      rows: Record<string, unknown>[],
+      key: (row: Record<string, unknown>) => string,
+    ) => {
+      const counts = new Map<string, number>();
+      for (const row of rows) counts.set(key(row), (counts.get(key(row)) ?? 0) + 1);
+      return Math.max(...counts.values());
+    };
+    expect(most(stored.referrers, (r) => String(r.url_id))).toBe(MAX_REFERRER_HOSTS + 1);
+    expect(most(stored.dimensions, (r) => `${r.url_id} ${r.dimension} ${r.day}`)).toBe(
+      MAX_DIMENSION_VALUES + 1,
+    );
+    expect(stored.dimensions.some((row) => row.value === '(other)')).toBe(true);
+    expect(stored.referrers.some((row) => row.host === '(other)')).toBe(true);
+  });
+
+  it('a fold whose write fails writes nothing of its slice and keeps its rows for the next step', () => {
+    const db = createTestDatabase();
+    const ids = addLinks(db, 20);
+    const visits = createVisitRepository(db, undefined, () => START);
+    let failOn: number | null = ids[13]!;
+    const apply = (batch: VisitBatch) => {
+      if (batch.urlId === failOn) {
+        failOn = null;
+        throw new Error('disk full');
+      }
+      // Adds through the real store: the log's transaction holds it.
+      visits.addVisits([batch]);
+    };
+    const log = createVisitLog(
+      db,
+      { apply, now: () => START },
+      { passRows: 1000, readRows: 8, sliceLinks: 5 },
+    );
+    for (const id of ids)
+      for (let n = 0; n < 2; n++)
+        log.append({
+          urlId: id,
+          count: 1,
+          lastVisit: START,
+          byDay: new Map([['2026-06-15', 1]]),
+          byReferrer: new Map([['', 1]]),
+        });
+
+    const total = () => (db.prepare('SELECT SUM(visits) AS n FROM urls').get() as { n: number }).n;
+    const logged = () =>
+      (db.prepare('SELECT COUNT(*) AS n FROM visit_log').get() as { n: number }).n;
+    let failures = 0;
+    for (;;) {
+      try {
+        if (!log.foldStep().more) break;
+      } catch (error) {
+        failures += 1;
+        expect((error as Error).message).toBe('disk full');
+        // The slice of links 11–15 was rolled back whole: their visits and rows are where they were.
+        expect(total()).toBe(20);
+        expect(logged()).toBe(20);
+      }
+    }
+    expect(failures).toBe(1);
+    expect(total()).toBe(40);
+    expect(logged()).toBe(0);
+  });
+
+  it('adds a link with a visit limit at once, and drops rows it cannot read, saying how many', () => {
+    const db = createTestDatabase();
+    const [limited, other] = addLinks(db, 2);
+    const visits = createVisitRepository(db, undefined, () => START);
+    const batch = (urlId: number, extra: Partial<VisitBatch> = {}): VisitBatch => ({
+      urlId,
+      count: 2,
+      lastVisit: START,
+      byDay: new Map([['2026-06-15', 2]]),
+      byReferrer: new Map([['', 2]]),
+      ...extra,
+    });
+    visits.logVisits([batch(limited!, { limited: true }), batch(other!)]);
+    const visitsOf = (id: number) =>
+      (db.prepare('SELECT visits FROM urls WHERE id = ?').get(id) as { visits: number }).visits;
+    expect(visitsOf(limited!)).toBe(2);
+    expect(visitsOf(other!)).toBe(0);
+    expect(visits.log.status()).toMatchObject({ rows: 1, oldest: START });
+
+    db.prepare('INSERT INTO visit_log (url_id, logged, batch) VALUES (?, ?, ?)').run(
+      other,
+      START,
+      Buffer.from([1, 0, 9]),
+    );
+    expect(visits.log.foldAll()).toBe(1);
+    expect(visitsOf(other!)).toBe(2);
+    expect(visits.log.status().rows).toBe(0);
+  });
+
+  it('raw visits of one day are tallied as the counter tallies them; merged batches add up', () => {
+    const db = createTestDatabase();
+    const [id] = addLinks(db, 1);
+    const hash = KEYS.hashOf('10.0.0.1', 'Mozilla/5.0');
+    const raw = (count: number): VisitBatch => ({
+      urlId: id!,
+      count,
+      lastVisit: START + count,
+      byDay: new Map([['2026-06-15', count]]),
+      byReferrer: new Map([['', count]]),
+      visits: Array.from({ length: count }, () => ({
+        day: '2026-06-15',
+        hi: hash.hi,
+        lo: hash.lo,
+        values: ['DE', 'chrome', 'linux', 'desktop', 'de', 'direct'],
+      })),
+    });
+    const merged = mergeVisitBatches([raw(1), raw(2)]);
+    expect(merged).toMatchObject({
+      count: 3,
+      lastVisit: START + 2,
+      byDay: new Map([['2026-06-15', 3]]),
+    });
+    const sealed = sealRawVisits(merged);
+    expect(sealed.visits).toBeUndefined();
+    expect(sealed.dimensions).toHaveLength(6);
+    expect(sealed.dimensions!.every((d) => d.count === 3)).toBe(true);
+    // One visitor three times: the same sketch as one visit's.
+    const one = sealRawVisits(raw(1));
+    expect(Buffer.from(sealed.dayVisitors!.get('2026-06-15')!)).toEqual(
+      Buffer.from(one.dayVisitors!.get('2026-06-15')!),
+    );
+  });
+
+  it('starts a pass when the spread-out visits are over, when a pass is full, or when a row has waited', () => {
+    const status = (rows: number, oldest: number | null, folding = false) => ({
+      rows,
+      oldest,
+      folding,
+    });
+    expect(shouldFold(status(0, null), START, false)).toBe(false);
+    expect(shouldFold(status(5, START), START, false)).toBe(true);
+    expect(shouldFold(status(5, START), START + FOLD_AFTER_MS - 1, true)).toBe(false);
+    expect(shouldFold(status(5, START), START + FOLD_AFTER_MS, true)).toBe(true);
+    expect(shouldFold(status(FOLD_PASS_ROWS, START), START, true)).toBe(true);
+    expect(shouldFold(status(5, START, true), START, true)).toBe(true);
+  });
+});
