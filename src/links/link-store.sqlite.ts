@@ -71,6 +71,9 @@ export type CodeIndexState = {
   bytes: number;
   /** Milliseconds from the first slice to the last (0 until built). */
   buildMs: number;
+  /** Lookups the index answered, and those it sent to SQLite's index (unknown to it, or no link). */
+  found: number;
+  fellBack: number;
 };
 
 /** The only place that speaks SQL about links. Statements are prepared once. */
@@ -110,6 +113,8 @@ export function createLinkRepository(db: Db, options: LinkRepositoryOptions = {}
     entries: 0,
     bytes: 0,
     buildMs: 0,
+    found: 0,
+    fellBack: 0,
   };
 
   /**
@@ -262,7 +267,11 @@ export function createLinkRepository(db: Db, options: LinkRepositoryOptions = {}
         return redirectByCode.get(code, domainKey) ?? null;
       }
       const indexed = index.find(domainKey, code, readIndexed);
-      if (indexed !== undefined) return indexed;
+      if (indexed !== undefined) {
+        indexState.found += 1;
+        return indexed;
+      }
+      indexState.fellBack += 1;
       // Not in the index (another process's link, one not reached by the build yet, a code that
       // is no link): SQLite's index says, and the index learns it.
       const found = redirectByCode.get(code, domainKey) ?? null;
