@@ -13,7 +13,11 @@ import { firstLanguage, traitsOf } from './stats/visit-traits.js';
 import { createVisitorKeys } from './stats/visitor-key.js';
 import { createCodeGenerator, type CodeGenerator } from './links/code-generator.js';
 import { createLinkService, type LinkService } from './links/link-service.js';
-import { createRedirectCache, type RedirectCache } from './links/redirect-cache.js';
+import {
+  admitOnSecondSight,
+  createRedirectCache,
+  type RedirectCache,
+} from './links/redirect-cache.js';
 import { createTtlRedirectCache } from './links/redirect-cache-ttl.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { RenderGate } from './qr/render-gate.js';
@@ -123,10 +127,13 @@ export function buildServices(options: ServiceOptions): Services {
   };
   // A cache that outlives no change: on one machine every change invalidates it here; where
   // other machines write too, entries also expire (and the server clears them on their news).
+  // There a miss is a round trip to the shared database and every row read is kept; on a
+  // database of its own a miss costs microseconds, and a row is kept from its link's second
+  // visit, so that links visited once do not push the popular ones out (ADR 044).
   const inner = options.redirectCache ?? createRedirectCache(REDIRECT_CACHE_SIZE);
   const redirectCache = Number.isFinite(store.cacheTtlMs)
     ? createTtlRedirectCache(inner, store.cacheTtlMs, now)
-    : inner;
+    : admitOnSecondSight(inner, REDIRECT_CACHE_SIZE);
   // The link service asks the abuse service for the blocklist, which needs the link service.
   const blocklist: { names: () => Promise<readonly string[]> } = { names: async () => [] };
   const links = createLinkService({

@@ -3,6 +3,7 @@ import type { Db } from '../db/open-database.sqlite.js';
 import {
   ALL_LINKS_PAGE,
   DEFAULT_DOMAIN_KEY,
+  domainKeyOf,
   type InsertResult,
   type LinkPage,
   type LinkQuery,
@@ -42,24 +43,117 @@ import {
 } from './link-sql.js';
 import type { LinkStore } from './link-store.js';
 import { pickOptions } from './link-options.js';
+import { createCodeIndex, type CodeIndex } from './code-index.js';
 
 export type LinkRepository = ReturnType<typeof createLinkRepository>;
 
+/**
+ * The most links the redirect's in-memory index holds (ADR 044): 8 bytes a slot at 70% load, so
+ * at most about 46 MB. A table with more rows is not indexed, and one that grows past it drops
+ * its index: lookups then take SQLite's index, as without it.
+ */
+export const MAX_INDEXED_LINKS = 4_000_000;
+/** Rows read per turn of the event loop while the index is built (a few milliseconds each). */
+const INDEX_SLICE_ROWS = 4_000;
+
+export type LinkRepositoryOptions = {
+  /**
+   * The in-memory index of codes in front of the redirect's lookup (ADR 044): at most this many
+   * links (MAX_INDEXED_LINKS unless given), or none at all with `false`.
+   */
+  codeIndex?: { maxLinks: number } | false;
+};
+
+/** Where the in-memory index of codes stands. */
+export type CodeIndexState = {
+  state: 'not started' | 'building' | 'built' | 'off';
+  entries: number;
+  bytes: number;
+  /** Milliseconds from the first slice to the last (0 until built). */
+  buildMs: number;
+  /** Lookups the index answered, and those it sent to SQLite's index (unknown to it, or no link). */
+  found: number;
+  fellBack: number;
+};
+
 /** The only place that speaks SQL about links. Statements are prepared once. */
-export function createLinkRepository(db: Db) {
+export function createLinkRepository(db: Db, options: LinkRepositoryOptions = {}) {
   const insert = db.prepare<[Record<string, unknown>], LinkWithTokenHash>(INSERT_LINK.sqlite);
   const byCode = db.prepare<[{ code: string; domainKey: number }], LinkWithTokenHash>(
     LINK_BY_CODE.sqlite,
   );
   // Its own text, positional: the redirect path's statement stays as lean as it can be. The
   // PostgreSQL twin has its own text for the same columns.
+  const REDIRECT_COLUMNS = `id, target, redirect_status AS redirectStatus,
+       forward_query AS forwardQuery, redirect_rules AS rules, crawlable, expires_at AS expiresAt,
+       starts_at AS startsAt, max_visits AS maxVisits, visits, disabled_at AS disabledAt,
+       deleted_at AS deletedAt, banned_at AS bannedAt, password_hash AS passwordHash`;
   const redirectByCode = db.prepare<[string, number], RedirectTarget>(
-    `SELECT id, target, redirect_status AS redirectStatus, forward_query AS forwardQuery,
-       redirect_rules AS rules, crawlable, expires_at AS expiresAt, starts_at AS startsAt,
-       max_visits AS maxVisits, visits, disabled_at AS disabledAt, deleted_at AS deletedAt,
-       banned_at AS bannedAt, password_hash AS passwordHash
-     FROM urls WHERE code = ? AND COALESCE(domain_id, 0) = ?`,
+    `SELECT ${REDIRECT_COLUMNS} FROM urls WHERE code = ? AND COALESCE(domain_id, 0) = ?`,
   );
+  // The row the in-memory index names, only if it still holds that code on that domain: one
+  // descent of the table's B-tree instead of the code index's and then the table's.
+  const redirectById = db.prepare<[number, string, number], RedirectTarget>(
+    `SELECT ${REDIRECT_COLUMNS} FROM urls
+     WHERE id = ? AND code = ? AND COALESCE(domain_id, 0) = ?`,
+  );
+  const readIndexed = (id: number, code: string, domainKey: number) =>
+    redirectById.get(id, code, domainKey);
+  const indexSlice = db
+    .prepare<[number, number], [number, string, number]>(
+      'SELECT id, code, COALESCE(domain_id, 0) FROM urls WHERE id > ? ORDER BY id LIMIT ?',
+    )
+    .raw();
+  const highestId = db.prepare<[], number | null>('SELECT MAX(id) FROM urls').pluck();
+  const maxIndexed =
+    options.codeIndex === false ? 0 : (options.codeIndex?.maxLinks ?? MAX_INDEXED_LINKS);
+  let index: CodeIndex | null = null;
+  const indexState: CodeIndexState = {
+    state: options.codeIndex === false ? 'off' : 'not started',
+    entries: 0,
+    bytes: 0,
+    buildMs: 0,
+    found: 0,
+    fellBack: 0,
+  };
+
+  /**
+   * Builds the index a slice of rows per turn of the event loop, so that the requests that come
+   * meanwhile are answered (the index serves what it holds already; the rest is looked up in
+   * SQLite). A table larger than the budget is not indexed.
+   */
+  function startIndexing(): void {
+    const highest = highestId.get() ?? 0;
+    if (highest > maxIndexed) {
+      indexState.state = 'off';
+      return;
+    }
+    indexState.state = 'building';
+    const building = createCodeIndex(highest, maxIndexed);
+    index = building;
+    const started = performance.now();
+    let after = 0;
+    const slice = () => {
+      // The connection may be closed meanwhile (shutdown, a test's end): the build just stops.
+      if (!db.open || building.abandoned()) return;
+      let rows: [number, string, number][];
+      try {
+        rows = indexSlice.all(after, INDEX_SLICE_ROWS);
+      } catch {
+        // A partial index is still right (every hit is checked, every miss looked up).
+        return;
+      }
+      for (const [id, code, domainKey] of rows) building.add(domainKey, code, id);
+      if (rows.length === INDEX_SLICE_ROWS) {
+        after = rows[rows.length - 1]![0];
+        setImmediate(slice).unref();
+        return;
+      }
+      indexState.state = building.abandoned() ? 'off' : 'built';
+      indexState.buildMs = performance.now() - started;
+    };
+    setImmediate(slice).unref();
+  }
   const byTokenHash = db.prepare<[{ hash: Buffer }], LinkWithTokenHash>(LINK_BY_TOKEN_HASH.sqlite);
   const updateSettings = db.prepare(UPDATE_SETTINGS.sqlite);
   const setDisabled = db.prepare<[{ disabledAt: number | null; now: number; id: number }]>(
@@ -154,6 +248,7 @@ export function createLinkRepository(db: Db) {
       try {
         const row = insertRow(link, now);
         if (!row) throw new Error('INSERT … RETURNING returned no row');
+        index?.add(domainKeyOf(row.domainId), row.code, row.id);
         return { ok: true, link: row };
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
@@ -162,9 +257,35 @@ export function createLinkRepository(db: Db) {
         throw error;
       }
     },
-    /** The redirect path's only query: one indexed lookup of the columns it needs. */
+    /**
+     * The redirect path's only query: the row the in-memory index names, checked to hold this
+     * code (ADR 044); otherwise one indexed lookup of the columns it needs.
+     */
     findRedirect(code: string, domainKey = DEFAULT_DOMAIN_KEY): RedirectTarget | null {
-      return redirectByCode.get(code, domainKey) ?? null;
+      if (index === null) {
+        if (indexState.state === 'not started') startIndexing();
+        return redirectByCode.get(code, domainKey) ?? null;
+      }
+      const indexed = index.find(domainKey, code, readIndexed);
+      if (indexed !== undefined) {
+        indexState.found += 1;
+        return indexed;
+      }
+      indexState.fellBack += 1;
+      // Not in the index (another process's link, one not reached by the build yet, a code that
+      // is no link): SQLite's index says, and the index learns it.
+      const found = redirectByCode.get(code, domainKey) ?? null;
+      if (found !== null) index.add(domainKey, code, found.id);
+      return found;
+    },
+    /** Where the redirect's in-memory index stands (for the bench and the tests). */
+    codeIndexState(): CodeIndexState {
+      if (index !== null) {
+        indexState.entries = index.size();
+        indexState.bytes = index.bytes();
+        if (index.abandoned()) indexState.state = 'off';
+      }
+      return { ...indexState };
     },
     findLink(code: string, domainKey = DEFAULT_DOMAIN_KEY): LinkWithTokenHash | null {
       return byCode.get({ code, domainKey }) ?? null;

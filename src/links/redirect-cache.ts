@@ -86,3 +86,32 @@ export function createRedirectCache(maxEntries: number): RedirectCache {
     changes: () => changes,
   };
 }
+
+/**
+ * An admission policy in front of a cache (ADR 044): a row is kept only when its key was asked
+ * for once before, recently. The keys of recent misses are remembered as 32-bit hashes in a
+ * direct-mapped table about twice the cache's size (128 KB for 10,000 links), each new miss
+ * taking the slot of an older one. So a code asked for once — most of a spread-out traffic, or a
+ * scan of many codes — never pushes a popular link out, and costs no cache write; a popular link
+ * is kept from its second visit. Only rows are filtered: reads, invalidations and clears go
+ * straight through, and a remembered hash holds no row, so nothing stale can come of it.
+ */
+export function admitOnSecondSight(inner: RedirectCache, maxEntries: number): RedirectCache {
+  const slots = 2 ** Math.ceil(Math.log2(Math.max(16, maxEntries * 2)));
+  const seen = new Uint32Array(slots);
+  return {
+    get: (key) => inner.get(key),
+    set(key, link) {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+      h = h >>> 0 || 1;
+      const slot = h & (slots - 1);
+      // Seen before (or a row of it is held already, being set again): keep it.
+      if (seen[slot] === h || inner.get(key) !== undefined) inner.set(key, link);
+      else seen[slot] = h;
+    },
+    invalidate: (key) => inner.invalidate(key),
+    clear: () => inner.clear(),
+    changes: () => inner.changes(),
+  };
+}
