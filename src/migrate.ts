@@ -58,7 +58,7 @@ export async function runMigrate(
       createMigrationFiles(dir, command.name, output);
       return 0;
     }
-    const migrations = openStorage(requireStorageConfig(env, cwd)).migrations(dir);
+    const migrations = (await openStorage(requireStorageConfig(env, cwd))).migrations(dir);
     if (command.kind === 'help') {
       const statuses = await migrations.status();
       output.out(USAGE);
