@@ -27,9 +27,10 @@ RUN if ! node -e "require('better-sqlite3')(':memory:').close()" 2>/dev/null; th
 
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The entries' first import: the Node.js version check (docs/decisions/025-node-version-check.md);
-# and the build itself: tsc for the commands, esbuild for the server's bundle (ADR 043).
-COPY scripts/check-node.mjs scripts/check-node.d.mts scripts/build.mjs ./scripts/
+# The entries' first import: the Node.js version check (docs/decisions/025-node-version-check.md).
+COPY scripts/check-node.mjs scripts/check-node.d.mts ./scripts/
+# The build: tsc for the commands, esbuild for the server's bundle (docs/decisions/043-fast-start.md).
+COPY scripts/build.mjs ./scripts/
 # The build's own records (tsc's build info, esbuild's list of inputs) stay here.
 # After the build only production dependencies are left for the runtime stage to copy, and of
 # the SQLite driver only the binary this platform loads: the other platforms' prebuilt binaries

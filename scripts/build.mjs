@@ -47,6 +47,7 @@ function compileTypeScript() {
     );
     if (newest <= fs.statSync(BUILD_INFO).mtimeMs) return;
   }
+  const startedAt = new Date();
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
     cwd: ROOT,
@@ -57,6 +58,9 @@ function compileTypeScript() {
     fs.rmSync(BUILD_INFO, { force: true });
     process.exit(result.status ?? 1);
   }
+  // tsc leaves its build info alone when nothing needed compiling (a file saved unchanged, a
+  // package.json edit): dated to when this check began, it lets the next build skip tsc again.
+  if (fs.existsSync(BUILD_INFO)) fs.utimesSync(BUILD_INFO, startedAt, startedAt);
 }
 
 /** Whether a file the last bundle was made from, or this script, changed since. */
