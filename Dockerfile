@@ -29,12 +29,16 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # The entries' first import: the Node.js version check (docs/decisions/025-node-version-check.md).
 COPY scripts/check-node.mjs scripts/check-node.d.mts ./scripts/
+# The build: tsc for the commands, esbuild for the server's bundle (docs/decisions/043-fast-start.md).
+COPY scripts/build.mjs ./scripts/
+# The build's own records (tsc's build info, esbuild's list of inputs) stay here.
 # After the build only production dependencies are left for the runtime stage to copy, and of
 # the SQLite driver only the binary this platform loads: the other platforms' prebuilt binaries
 # and the bundled SQLite source are 27 MB the server never reads; of Swagger UI only the bundle
 # and the stylesheet the API reference serves (src/api/api-reference.ts): its source maps and
 # other builds are 11 MB more.
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
+  && rm dist/tsconfig.build.tsbuildinfo dist/bundle/meta.json \
   && find node_modules/swagger-ui-dist -type f ! -name swagger-ui-bundle.js ! -name swagger-ui.css \
        ! -name package.json ! -name LICENSE ! -name NOTICE -delete \
   && cd node_modules/better-sqlite3 \

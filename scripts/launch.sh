@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The container's ENTRYPOINT: bring the schema up to date, then become the Node server.
-# A failed migration stops here, so the server never runs on a half-migrated schema.
-# With a postgres:// DATABASE_URL the migrations run over the network (under an advisory lock, so
-# machines starting together take turns), then the server starts on PostgreSQL.
+# The container's ENTRYPOINT: bring the schema up to date, then serve, in one Node process: the
+# server's --migrate option applies what is pending before it opens the database (the lines and
+# the SQLite snapshot of `node dist/migrate.js up`; on PostgreSQL its advisory lock, so machines
+# starting together take turns, and MIGRATION_LOCK_TIMEOUT). A failed migration stops the start
+# with its message and a non-zero exit; the server never listens on a half-migrated schema.
+# scripts/run-migrations.sh still migrates on its own; both check DATABASE_URL with
+# scripts/database-url.sh first. The server is the bundle `npm run build` makes (dist/bundle/).
 set -euo pipefail
 
 APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -10,30 +13,33 @@ APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 # shellcheck source=check-node.sh
 source "$APP_DIR/scripts/check-node.sh"
 require_node
+# shellcheck source=database-url.sh
+source "$APP_DIR/scripts/database-url.sh"
+SERVER="$APP_DIR/dist/bundle/server.js"
 
-run_migrations() {
+# DATABASE_URL checked and the database's directory made, as run-migrations.sh does, then the
+# server with --migrate. exec replaces this shell, so SIGTERM from the container runtime reaches
+# Node directly; a failed migration ends Node with the migration's message, the line below, and
+# exit 1 (src/server.ts).
+migrate_and_serve() {
   local status=0
-  bash "$APP_DIR/scripts/run-migrations.sh" || status=$?
+  (prepare_database) || status=$?
+  if ((status == 0)) && [[ ! -f "$SERVER" ]]; then
+    printf 'run-migrations: %s is missing (run npm run build)\n' "$SERVER" >&2
+    status=1
+  fi
   if ((status != 0)); then
     printf 'launch: migrations failed; not starting the server\n' >&2
     exit "$status"
   fi
+  exec node "$SERVER" --migrate "$@"
 }
 
-# exec replaces this shell, so SIGTERM from the container runtime reaches Node directly.
-start_server() {
-  exec node "$APP_DIR/dist/server.js" "$@"
-}
-
-# The file DATABASE_URL names, resolved by the same code the server uses. Fails (prints nothing)
-# when DATABASE_URL is unset or malformed, and for PostgreSQL, which has no file here:
-# run-migrations.sh then explains what to fix, or migrates over the network.
+# The file DATABASE_URL names, read as the server reads it (scripts/database-url.sh). Fails
+# (prints nothing) when DATABASE_URL is unset or malformed, and for PostgreSQL, which has no file
+# here: the server then explains what to fix, or migrates over the network.
 database_file() {
-  node --input-type=module -e '
-    const { pathToFileURL } = await import("node:url");
-    const { parseDatabaseUrl } = await import(pathToFileURL(process.argv[1]).href);
-    process.stdout.write(parseDatabaseUrl(process.env.DATABASE_URL ?? ""));
-  ' "$APP_DIR/dist/db/database-url.js" 2>/dev/null
+  database_path "${DATABASE_URL:-}" 2>/dev/null
 }
 
 # Gives the database directory, the database with its WAL files, and backups/ to the user.
@@ -80,8 +86,7 @@ main() {
   if (($# > 0)) && [[ "$1" != -* ]]; then
     exec "$@"
   fi
-  run_migrations
-  start_server "$@"
+  migrate_and_serve "$@"
 }
 
 main "$@"

@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express, type Request, type Response } from 'express';
 import { createReportRoutes } from './abuse/report-routes.js';
 import { createAdminAuth } from './admin/admin-auth.js';
-import { sendBackup } from './admin/backup-download.js';
-import { ADMIN_LINKS_PER_PAGE, createAdminRoutes } from './admin/admin-routes.js';
+import { ADMIN_LINKS_PER_PAGE } from './admin/admin-page-size.js';
 import { allowListedOrigins } from './api/api-cors.js';
 import { handleApiErrors } from './api/api-problems.js';
 import { API_REFERENCE_PATH, createApiReference } from './api/api-reference.js';
@@ -19,11 +18,9 @@ import {
   redirectUnknown,
 } from './domains/domain-routes.js';
 import { linkAddressFor, linkDomainKeyOf } from './domains/domain-service.js';
-import { createKuttRoutes } from './compat/kutt-routes.js';
-import { createShlinkRoutes } from './compat/shlink-routes.js';
-import { createYourlsRoutes } from './compat/yourls-routes.js';
 import { createHealthHandler } from './health/health-routes.js';
 import { handleErrors, handleNotFound } from './http/error-handlers.js';
+import { loadOnFirstUse } from './http/load-on-first-use.js';
 import { logRequests } from './http/request-logger.js';
 import { refuseOversizedHost } from './http/host-header.js';
 import { createPrintedHosts } from './http/printed-hosts.js';
@@ -43,7 +40,6 @@ import { serveMetrics } from './metrics/metrics-routes.js';
 import { countRequests } from './metrics/request-metrics.js';
 import { createPrivacyRoutes } from './privacy/privacy-routes.js';
 import { createQrRoutes } from './qr/qr-routes.js';
-import { createImportReportStore } from './transfer/import-report-store.js';
 import { pageHelpers, pageHelpersIn } from './page-helpers.js';
 import { languagePages } from './http/page-language.js';
 import { serveRobotsTxt } from './http/robots.js';
@@ -70,11 +66,6 @@ const FORM_FIELD_LIMIT = ADMIN_LINKS_PER_PAGE + 10;
  */
 function redactPath(requestPath: string): string {
   return requestPath.replace(/^\/manage\/[^/]+/i, '/manage/:token');
-}
-
-/** A download of the backups `writeBackup` writes, for the admin's backup button. */
-function sendBackupOf(writeBackup: () => Promise<string | null>) {
-  return (res: Response) => sendBackup(writeBackup, res);
 }
 
 /** The Express app alone: every route, pages, 404 and error handler. Tests drive it with supertest. */
@@ -206,7 +197,11 @@ export function assembleApp(services: Services): {
     ),
   );
   // The API's reference, drawn from its OpenAPI document: public, like the document (ADR 038).
-  app.use(API_REFERENCE_PATH, createApiReference());
+  // Its 2 MB of Swagger UI are read and hashed on its first request, not at start (ADR 043).
+  app.use(
+    API_REFERENCE_PATH,
+    loadOnFirstUse(async () => createApiReference()),
+  );
   // The API comes before the form parser and the same-origin check: it reads JSON, and its
   // callers authenticate with keys, not cookies; creation without a key checks the site itself.
   const apiDeps: ApiDeps = {
@@ -229,11 +224,34 @@ export function assembleApp(services: Services): {
     handleApiErrors(logger),
   );
   app.use('/api/v1', cors, createApiRoutes(apiDeps), handleApiErrors(logger));
-  // The APIs of Shlink, Kutt and YOURLS, for the clients people already use.
+  // The APIs of Shlink, Kutt and YOURLS, for the clients people already use: each loaded on
+  // its first request (ADR 043).
   app.use(['/rest', '/api/v2', '/yourls-api.php'], cors);
-  app.use(createShlinkRoutes({ ...apiDeps, health, version: VERSION, domains }, logger));
-  app.use('/api/v2', createKuttRoutes({ ...apiDeps, domains }, logger));
-  app.use(createYourlsRoutes({ ...apiDeps, version: VERSION }, logger));
+  app.use(
+    loadOnFirstUse(
+      async () => {
+        const { createShlinkRoutes } = await import('./compat/shlink-routes.js');
+        return createShlinkRoutes({ ...apiDeps, health, version: VERSION, domains }, logger);
+      },
+      { under: ['/rest'] },
+    ),
+  );
+  app.use(
+    '/api/v2',
+    loadOnFirstUse(async () => {
+      const { createKuttRoutes } = await import('./compat/kutt-routes.js');
+      return createKuttRoutes({ ...apiDeps, domains }, logger);
+    }),
+  );
+  app.use(
+    loadOnFirstUse(
+      async () => {
+        const { createYourlsRoutes } = await import('./compat/yourls-routes.js');
+        return createYourlsRoutes({ ...apiDeps, version: VERSION }, logger);
+      },
+      { under: ['/yourls-api.php'] },
+    ),
+  );
   app.use(
     express.urlencoded({
       extended: false,
@@ -261,7 +279,8 @@ export function assembleApp(services: Services): {
   );
   app.use(createReportRoutes({ links, abuse, limit: limits.report }));
   app.use(createPrivacyRoutes({ config, geoSource: services.geoSource }));
-  // No ADMIN_PASSWORD, no admin: /admin stays a 404 like any unknown page.
+  // No ADMIN_PASSWORD, no admin: /admin stays a 404 like any unknown page. With one, the admin
+  // (and import and export with it) is loaded on its first request (ADR 043).
   if (config.adminPassword !== null) {
     const auth = createAdminAuth({
       password: config.adminPassword,
@@ -272,9 +291,15 @@ export function assembleApp(services: Services): {
       now,
       secureCookies: secure,
     });
-    app.use(
-      '/admin',
-      createAdminRoutes({
+    const { writeBackup } = store;
+    const loadAdmin = async () => {
+      const [{ createAdminRoutes }, { sendBackup }, { createImportReportStore }] =
+        await Promise.all([
+          import('./admin/admin-routes.js'),
+          import('./admin/backup-download.js'),
+          import('./transfer/import-report-store.js'),
+        ]);
+      return createAdminRoutes({
         auth,
         links,
         abuse,
@@ -287,7 +312,7 @@ export function assembleApp(services: Services): {
         geoSource: services.geoSource,
         limitSignIn: limits.signIn,
         limitAction: limits.manage,
-        sendBackup: store.writeBackup === null ? null : sendBackupOf(store.writeBackup),
+        sendBackup: writeBackup === null ? null : (res: Response) => sendBackup(writeBackup, res),
         transfer: {
           transfer: store.transfer,
           tags: store.tags,
@@ -305,8 +330,9 @@ export function assembleApp(services: Services): {
           blockedHosts: abuse.blockedHostNames,
           blocklist: abuse.blockedHosts,
         },
-      }),
-    );
+      });
+    };
+    app.use('/admin', loadOnFirstUse(loadAdmin));
   }
   app.use(
     createManageRoutes({

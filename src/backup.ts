@@ -18,7 +18,7 @@ export async function runBackup(
   cwd: string = process.cwd(),
 ): Promise<number> {
   try {
-    output.out(await openStorage(requireStorageConfig(env, cwd)).backUp('manual'));
+    output.out(await (await openStorage(requireStorageConfig(env, cwd))).backUp('manual'));
     return 0;
   } catch (error) {
     output.err(`backup: ${error instanceof Error ? error.message : String(error)}`);

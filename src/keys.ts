@@ -129,7 +129,7 @@ export async function runKeys(
 ): Promise<number> {
   try {
     const command = parseKeysArgs(args, Date.now());
-    const store = await openStorage(requireStorageConfig(env, cwd)).openKeys();
+    const store = await (await openStorage(requireStorageConfig(env, cwd))).openKeys();
     try {
       const signatureSecret = signatureSecretOf(adminPasswordOf(env));
       const service = createKeyService({ keys: store.keys, now: Date.now, signatureSecret });

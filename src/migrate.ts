@@ -10,8 +10,9 @@ import { openStorage } from './storage/open-storage.js';
 
 /**
  * The migration command: `node dist/migrate.js [up|status|rollback [--yes]|new NAME]`.
- * scripts/run-migrations.sh runs `up` before the server starts; without a command it prints the
- * usage and the status, and changes nothing. A `sqlite:` DATABASE_URL uses the files in the
+ * scripts/run-migrations.sh runs `up` (the server does the same in its own process when
+ * scripts/launch.sh starts it with --migrate); without a command it prints the usage and the
+ * status, and changes nothing. A `sqlite:` DATABASE_URL uses the files in the
  * migrations folder; a `postgres://` one their twins in its `postgres/` folder
  * (src/db/migrations.postgres.ts), where `rollback` is not supported yet. What each engine does
  * for each command lives in the storage room (src/storage/open-storage.*.ts).
@@ -58,7 +59,7 @@ export async function runMigrate(
       createMigrationFiles(dir, command.name, output);
       return 0;
     }
-    const migrations = openStorage(requireStorageConfig(env, cwd)).migrations(dir);
+    const migrations = (await openStorage(requireStorageConfig(env, cwd))).migrations(dir);
     if (command.kind === 'help') {
       const statuses = await migrations.status();
       output.out(USAGE);

@@ -17,6 +17,13 @@ import { SHUTDOWN_GRACE_MS } from './shutdown.js';
 // start, for nothing. getBuiltinModule hands over the module object as CommonJS code gets it.
 const { createServer } = process.getBuiltinModule('node:http');
 
+/**
+ * `--migrate`, which only scripts/launch.sh passes: apply pending migrations in this process
+ * before the database is opened, as `node dist/migrate.js up` would, so the image starts one
+ * Node process instead of two. Without it, the server refuses to start while any are pending.
+ */
+const MIGRATE_FIRST = process.argv.slice(2).includes('--migrate');
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -27,6 +34,25 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw error;
+  }
+  if (MIGRATE_FIRST) {
+    // The same lines as `migrate up` (a snapshot of an existing SQLite file first; on PostgreSQL
+    // the advisory lock, waited for as long as MIGRATION_LOCK_TIMEOUT), and on failure its
+    // message and launch.sh's, exit 1, and nothing listens.
+    try {
+      const storage = await openStorage(config);
+      await storage
+        .migrations(config.migrationsDir)
+        .up((line) => process.stdout.write(`${line}\n`), {
+          lockTimeoutMs: config.migrationLockTimeoutMs,
+        });
+    } catch (error) {
+      process.stderr.write(
+        `migrate: ${error instanceof Error ? error.message : String(error)}\n` +
+          'launch: migrations failed; not starting the server\n',
+      );
+      process.exit(1);
+    }
   }
   const logger = createLogger({
     level: config.logLevel,
@@ -50,7 +76,7 @@ async function main(): Promise<void> {
   const redirectCache = createRedirectCache(REDIRECT_CACHE_SIZE);
   let database: DatabaseRuntime;
   try {
-    database = await openStorage(config).openRuntime(config, { logger, redirectCache });
+    database = await (await openStorage(config)).openRuntime(config, { logger, redirectCache });
   } catch (error) {
     if (error instanceof StartupError) return stop(error.message);
     throw error;

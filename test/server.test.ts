@@ -13,7 +13,8 @@ import {
 import { openDatabase } from '../src/db/open-database.sqlite.js';
 import { readColumn } from './support/read-database.js';
 
-const SERVER = path.resolve('dist/server.js');
+// The bundle production runs (scripts/launch.sh), not the tsc output the commands use.
+const SERVER = path.resolve('dist/bundle/server.js');
 let proc: RunningProcess | undefined;
 afterEach(() => {
   if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');

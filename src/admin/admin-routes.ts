@@ -35,6 +35,7 @@ import { linkAddressFor, type DomainService } from '../domains/domain-service.js
 import { createClientToolRoutes } from './client-tools.js';
 import { createDomainAdminRoutes } from './domain-admin-routes.js';
 import { createStatsAdminRoutes } from './stats-admin-routes.js';
+import { ADMIN_LINKS_PER_PAGE } from './admin-page-size.js';
 
 export type AdminDeps = {
   auth: AdminAuth;
@@ -60,8 +61,6 @@ export type AdminDeps = {
   geoSource?: GeoSource | null;
 };
 
-/** Links on a page of the admin's list, and so the most its bulk form selects at once. */
-export const ADMIN_LINKS_PER_PAGE = 50;
 const PER_PAGE = ADMIN_LINKS_PER_PAGE;
 const FILTERS: readonly (LinkFilter | 'all')[] = [
   'all',

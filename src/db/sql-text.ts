@@ -17,11 +17,28 @@ export type SqlText = {
 const NAME_START = /[A-Za-z_]/;
 const NAME_PART = /[A-Za-z0-9_]/;
 
+/** `text` as a statement for both engines. */
+export function sqlText(text: string): SqlText {
+  // Rendered for PostgreSQL on first use: a server on SQLite never reads its statements twice,
+  // and most are written at start (ADR 043).
+  let rendered: { postgres: string; names: readonly string[] } | undefined;
+  const render = () => (rendered ??= renderForPostgres(text));
+  return {
+    sqlite: text,
+    get postgres() {
+      return render().postgres;
+    },
+    get names() {
+      return render().names;
+    },
+  };
+}
+
 /**
  * Reads `text` once, skipping string literals, quoted names and comments (a `:word` inside them
  * is text, not a parameter) and PostgreSQL's `::` casts.
  */
-export function sqlText(text: string): SqlText {
+function renderForPostgres(text: string): { postgres: string; names: readonly string[] } {
   const names: string[] = [];
   let out = '';
   let i = 0;
@@ -57,7 +74,7 @@ export function sqlText(text: string): SqlText {
     out += text.slice(i, next);
     i = next;
   }
-  return { sqlite: text, postgres: out, names };
+  return { postgres: out, names };
 }
 
 /**

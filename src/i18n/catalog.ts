@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IntlMessageFormat } from 'intl-messageformat';
-import { LANGUAGES, SOURCE_LANGUAGE, type LanguageTag } from './languages.js';
+import { SOURCE_LANGUAGE, type LanguageTag } from './languages.js';
 
 /**
  * The catalogs: `locales/<tag>.json`, one per language, each a flat object of message keys to
@@ -50,10 +50,17 @@ function readCatalog(tag: string): Record<string, string> {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
 }
 
-/** Every language's catalog, read once. */
-export const CATALOGS: ReadonlyMap<LanguageTag, Readonly<Record<string, string>>> = new Map(
-  LANGUAGES.map((l) => [l.tag, readCatalog(l.tag)]),
-);
+const catalogs = new Map<LanguageTag, Readonly<Record<string, string>>>();
+
+/** A language's catalog, read once, on its first use: most starts need English alone (ADR 043). */
+function catalogOf(tag: LanguageTag): Readonly<Record<string, string>> {
+  let catalog = catalogs.get(tag);
+  if (catalog === undefined) {
+    catalog = readCatalog(tag);
+    catalogs.set(tag, catalog);
+  }
+  return catalog;
+}
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -111,8 +118,8 @@ const MAX_REMEMBERED = 2000;
 export function translator(language: LanguageTag): Translate {
   const made = translators.get(language);
   if (made) return made;
-  const catalog = CATALOGS.get(language)!;
-  const source = CATALOGS.get(SOURCE_LANGUAGE)!;
+  const catalog = catalogOf(language);
+  const source = catalogOf(SOURCE_LANGUAGE);
   const numbers = new Intl.NumberFormat(language);
   const compiled = new Map<string, Compiled>();
   const remembered = new Map<string, string>();

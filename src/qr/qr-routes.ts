@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import QRCode from 'qrcode';
+import type QRCodeLibrary from 'qrcode';
 import { HttpError } from '../http/http-error.js';
 import { retryInText, type RequestLimit } from '../http/rate-limits.js';
 import { text } from '../i18n/catalog.js';
@@ -48,7 +48,16 @@ function createImageCache(limit: number) {
   };
 }
 
+let qrcode: Promise<typeof QRCodeLibrary> | undefined;
+
+/** The QR code library, loaded with the first image drawn rather than at start (ADR 043). */
+function loadQrCode(): Promise<typeof QRCodeLibrary> {
+  qrcode ??= import('qrcode').then((loaded) => loaded.default);
+  return qrcode;
+}
+
 async function render(url: string, format: Format): Promise<Image> {
+  const QRCode = await loadQrCode();
   if (format === 'svg') {
     return {
       body: await QRCode.toString(url, { ...QR_OPTIONS, type: 'svg' }),

@@ -364,7 +364,12 @@ describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
 
   it('runs the server as the unprivileged node user', async () => {
     const cmdline = await engine(['exec', first.name, 'cat', '/proc/1/cmdline']);
-    expect(cmdline.stdout.split('\0').filter(Boolean)).toEqual(['node', '/app/dist/server.js']);
+    // The one Node process of the start: the bundle, which migrated before it listened (ADR 043).
+    expect(cmdline.stdout.split('\0').filter(Boolean)).toEqual([
+      'node',
+      '/app/dist/bundle/server.js',
+      '--migrate',
+    ]);
     const status = await engine(['exec', first.name, 'cat', '/proc/1/status']);
     expect(status.stdout).toMatch(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
     expect(status.stdout).toMatch(/^Gid:\s+1000\s+1000\s+1000\s+1000$/m);

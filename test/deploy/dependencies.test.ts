@@ -50,12 +50,17 @@ describe('the dependency lock file', () => {
   it('when installed, then no package runs an install script', () => {
     // npm records an install script for any package that ships a binding.gyp; better-sqlite3
     // needs none (its prebuilt binary loads), and allowScripts denies it (ADR 008). The other is
-    // @scarf/scarf, swagger-ui-dist's install-time analytics: denied too (ADR 038).
+    // @scarf/scarf, swagger-ui-dist's install-time analytics: denied too (ADR 038). esbuild's
+    // only checks its platform binary, which it finds without it (ADR 043).
     const withScripts = installed
       .filter(([, e]) => e.hasInstallScript)
       .map(([path]) => path.replace(/^node_modules\//, ''));
     expect(withScripts.every((name) => pkg.allowScripts?.[name] === false)).toBe(true);
-    expect(pkg.allowScripts).toEqual({ 'better-sqlite3': false, '@scarf/scarf': false });
+    expect(pkg.allowScripts).toEqual({
+      'better-sqlite3': false,
+      '@scarf/scarf': false,
+      esbuild: false,
+    });
   });
 
   it('when Scarf is installed, then it is told to report nothing, even where scripts run', () => {

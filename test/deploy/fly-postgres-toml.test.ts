@@ -64,8 +64,7 @@ describe('fly.postgres.toml', () => {
       'if (($# > 0)) && [[ "$1" != -* ]]; then',
       'exec "$@"',
       'fi',
-      'run_migrations',
-      'start_server "$@"',
+      'migrate_and_serve "$@"',
     ]);
   });
 

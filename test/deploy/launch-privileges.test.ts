@@ -68,14 +68,33 @@ describe.skipIf(!canDropPrivileges)('scripts/launch.sh started as root with SNIP
     // Not snip's: stays as it is.
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'root');
     const port = await findFreePort();
+    // Every Node process started, as root or as nobody, writes its arguments here first.
+    const starts = path.join(tmp, 'node-starts.log');
+    fs.writeFileSync(starts, '', { mode: 0o666 });
+    fs.chmodSync(starts, 0o666);
+    const recorder = path.join(tmp, 'record-start.mjs');
+    fs.writeFileSync(
+      recorder,
+      `import fs from 'node:fs';\nfs.appendFileSync(${JSON.stringify(starts)}, JSON.stringify(process.argv.slice(1)) + '\\n');\n`,
+    );
 
     proc = startProcess('bash', ['scripts/launch.sh'], {
       SNIP_RUN_AS: 'nobody',
       DATABASE_URL: `sqlite:${path.join(dir, 'database.sqlite3')}`,
       PORT: String(port),
       LOG_LEVEL: 'warn',
+      NODE_OPTIONS: `--import=${recorder}`,
     });
     await waitForHealthy(port, proc);
+    // The database's directory is found in bash, not by a Node process of its own: the server
+    // is the only Node started, and it migrates first.
+    expect(
+      fs
+        .readFileSync(starts, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as string[]),
+    ).toEqual([[path.resolve('dist/bundle/server.js'), '--migrate']]);
 
     // bash, setpriv, bash and node all exec in turn: the child's pid is the server's.
     expect(uidOf(proc.child.pid!)).toBe(NOBODY);

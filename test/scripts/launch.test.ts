@@ -135,6 +135,72 @@ describe('scripts/launch.sh', () => {
     expect(await canConnect(port)).toBe(false);
   });
 
+  it('when a migration is pending, then the one Node process it starts applies it, after a snapshot, before /healthz answers', async () => {
+    const file = path.join(tmp, 'db', 'database.sqlite3');
+    const port = await findFreePort();
+    // Every Node process started below writes its arguments here first.
+    const starts = path.join(tmp, 'node-starts.log');
+    const recorder = path.join(tmp, 'record-start.mjs');
+    fs.writeFileSync(
+      recorder,
+      `import fs from 'node:fs';\nfs.appendFileSync(${JSON.stringify(starts)}, JSON.stringify(process.argv.slice(1)) + '\\n');\n`,
+    );
+    const env = { DATABASE_URL: `sqlite:${file}`, PORT: String(port) };
+    await startStopServer(env, port);
+    const migrations = path.join(tmp, 'migrations');
+    fs.cpSync('migrations', migrations, { recursive: true });
+    fs.writeFileSync(
+      path.join(migrations, '20991231000000_add_launch_note.sql'),
+      '-- migrate:up\nCREATE TABLE launch_note (x TEXT);\n-- migrate:down\nDROP TABLE launch_note;\n',
+    );
+
+    const launched = launch({
+      ...env,
+      MIGRATIONS_DIR: migrations,
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: `--import=${recorder}`,
+    });
+    await waitUntilHealthy(port, launched);
+    launched.child.kill('SIGTERM');
+    expect(await launched.exited).toBe(0);
+
+    const lines = launched.output().split('\n');
+    const applied = lines.indexOf('applied 20991231000000_add_launch_note.sql');
+    const listening = lines.findIndex((line) => line.includes('snip is listening'));
+    expect(applied).toBeGreaterThan(0);
+    expect(listening).toBeGreaterThan(applied);
+    expect(lines[applied - 1]).toMatch(
+      /^snapshot .*\/backups\/database-\d{8}T\d{6}Z-before-20991231000000\.sqlite3$/,
+    );
+    expect(lines[0]).toBe(`run-migrations: database ${file}`);
+    readDatabase(file, (db) => {
+      expect(
+        db.prepare("SELECT name FROM sqlite_master WHERE name = 'launch_note'").pluck().get(),
+      ).toBe('launch_note');
+    });
+    // One Node process, the bundle, told to migrate first: no second start for the migrations.
+    const started = fs.readFileSync(starts, 'utf8').trim().split('\n');
+    expect(started.map((line) => JSON.parse(line) as string[])).toEqual([
+      [path.resolve('dist/bundle/server.js'), '--migrate'],
+    ]);
+  });
+
+  it('when the server alone finds a migration pending, then it refuses to start', () => {
+    const file = path.join(tmp, 'pending.sqlite3');
+    const migrations = path.join(tmp, 'migrations');
+    fs.cpSync('migrations', migrations, { recursive: true });
+    // Without --migrate (not through launch.sh), the bundle migrates nothing.
+    const result = spawnSync(process.execPath, ['dist/bundle/server.js'], {
+      env: { ...inheritedEnv, DATABASE_URL: `sqlite:${file}`, MIGRATIONS_DIR: migrations },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+
+    expect(result.status).toBe(1);
+    expect(result.stdout + result.stderr).toContain('database has pending migrations');
+    expect(result.stdout).not.toMatch(/^applied /m);
+  });
+
   it('when given a command (a Fly release_command), then it runs that command instead of the server, and exits with it', async () => {
     const port = await findFreePort();
     const file = path.join(tmp, 'db', 'released.sqlite3');
