@@ -39,6 +39,13 @@ export const fmt = {
   ms: (n) => (Number.isFinite(n) ? n.toFixed(2) : '–'),
   mb: (n) => (Number.isFinite(n) ? n.toFixed(0) : '–'),
   gb: (bytes) => (Number.isFinite(bytes) ? (bytes / 2 ** 30).toFixed(1) : '–'),
+  /** A file's size: 3.2 GB, 305 MB, 0.4 MB. */
+  size: (bytes) => {
+    if (!Number.isFinite(bytes)) return '–';
+    const mb = bytes / 2 ** 20;
+    if (mb >= 1024) return `${(mb / 1024).toFixed(1)} GB`;
+    return `${mb >= 10 ? mb.toFixed(0) : mb.toFixed(1)} MB`;
+  },
   pct: (n) => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : '–'),
 };
 
@@ -172,7 +179,7 @@ export function curveReport({
             fmt.mb(s.peak),
             fmt.int(s.cpu),
             size === smallest ? '' : fmt.pct(s.rps / base.rps),
-            `${(seeded.ms / 1000).toFixed(1)} s, ${fmt.gb(seeded.bytes)} GB`,
+            `${(seeded.ms / 1000).toFixed(1)} s, ${fmt.size(seeded.bytes)}`,
           ]);
         }
       }

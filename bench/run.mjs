@@ -656,9 +656,7 @@ async function main() {
         const ms = performance.now() - started;
         seeding[build.key][size] = { ms, bytes, file };
         bytesPerLink = Math.max(bytesPerLink * 0.5, bytes / size);
-        log(
-          `  ${fmt.int(size)} links in ${(ms / 1000).toFixed(1)} s, ${fmt.mb(bytes / 2 ** 20)} MB`,
-        );
+        log(`  ${fmt.int(size)} links in ${(ms / 1000).toFixed(1)} s, ${fmt.size(bytes)}`);
       }
       sizes.push(size);
     }
@@ -852,7 +850,7 @@ async function main() {
       for (const tool of TOOLS) {
         for (const t of order) {
           if (t.postgres && tool !== 'wrk') continue;
-          log(`round ${round}: ${t.server.name} with ${tool} …`);
+          log(`round ${round}: ${t.name ?? t.server.name} with ${tool} …`);
           const cpuBefore = cpuOfTarget(t);
           const postgresCpuBefore = t.postgres ? postgresCpuTime(t.postgres.cluster) : NaN;
           const r = t.postgres ? await loadPostgres(DURATION) : load(tool, loadOptionsOf(t));
