@@ -24,7 +24,6 @@ import {
   benchPasswordHash,
   codeFor,
   seedLinks,
-  seedPlainLinksFast,
   seedPostgresLinks,
 } from './seed-links.mjs';
 import {
@@ -619,7 +618,7 @@ async function main() {
     seedLinks(basic, SMALL_TABLE);
 
     // The curve's files: one per table size and build, migrated by that build's own launch
-    // (scripts/launch.sh, stopped once /healthz answers), then filled by seedPlainLinksFast().
+    // (scripts/launch.sh, stopped once /healthz answers), then filled by bench/seed-curve.mjs.
     const sizes = [];
     const skipped = [];
     /** seeding[build.key][size]: { ms, bytes, file } */
@@ -652,7 +651,9 @@ async function main() {
             cwd: build.root,
           }),
         );
-        const { bytes } = seedPlainLinksFast(file, size);
+        const { bytes } = JSON.parse(
+          await runAsync(['node', path.join(BENCH, 'seed-curve.mjs'), file, String(size)]),
+        );
         const ms = performance.now() - started;
         seeding[build.key][size] = { ms, bytes, file };
         bytesPerLink = Math.max(bytesPerLink * 0.5, bytes / size);
@@ -1114,14 +1115,13 @@ async function main() {
               (r) => `${r.target} run ${r.round}: ${fmt.int(r.rps)} req/s, p99 ${fmt.ms(r.p99)} ms`,
             )
             .join('; ') +
-          '; ' +
           sizes
             .slice(1)
             .map((size) => {
               const [first, other] = [sizes[0], size].map((n) => curveServers.after[n].name);
-              return `${other} ÷ ${first}: ${fmt.pct(median2(other) / median2(first))}`;
+              return `; ${other} ÷ ${first}: ${fmt.pct(median2(other) / median2(first))}`;
             })
-            .join('; ') +
+            .join('') +
           '.',
       );
       print();
