@@ -233,7 +233,9 @@ async function startServer({ name, argv, env, readyPath, readyStatus, logFile, c
     await waitFor(`${url}${readyPath}`, readyStatus, performance.now(), child);
   } catch (error) {
     kill();
-    throw error;
+    // The server's last words, which the temporary directory would otherwise take with it.
+    const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
+    throw new Error(`${name}: ${error.message}\n${tail}`, { cause: error });
   }
   return { name, child, url, logFile };
 }
