@@ -89,7 +89,7 @@ describe.skipIf(!HAVE_WRK)('codes.lua (wrk)', () => {
     const lists = visitorLists();
     expect(seen.length).toBeGreaterThan(500);
     expect(seen.filter((s) => rowOf(s.path) < 0 || rowOf(s.path) >= n)).toEqual([]);
-    const values = (pick: (s: Seen) => string | undefined) => new Set(seen.map(pick));
+    const values = <T>(pick: (s: Seen) => T) => new Set(seen.map(pick));
     const agents = values((s) => s.headers['user-agent']);
     const languages = values((s) => s.headers['accept-language']);
     const referrers = values((s) => s.headers.referer ?? '-');
