@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick]`: snip's redirect against the ceiling of Node.js, measured in one run.
+// `npm run bench [-- --quick] [-- --sizes 1000,100000] [-- --baseline ../other-checkout]`: snip's
+// redirect against the ceiling of Node.js, and its curve as the table grows, measured in one run.
 // bench/README.md explains the method and keeps the last results.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +26,19 @@ import {
   seedLinks,
   seedPostgresLinks,
 } from './seed-links.mjs';
+import {
+  CURVE_SIZES,
+  DISTRIBUTIONS,
+  ZIPF_S,
+  curveName,
+  curveReport,
+  diskFree,
+  estimateMinutes,
+  fmt,
+  markdownTable,
+  median,
+  parseSizes,
+} from './curve.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
@@ -35,7 +49,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string' },
     rounds: { type: 'string' },
     connections: { type: 'string', default: '50' },
-    'large-table': { type: 'string' },
+    sizes: { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const quick = args.quick;
@@ -43,9 +58,31 @@ const DURATION = Number(args.duration ?? (quick ? 3 : 10));
 const ROUNDS = Number(args.rounds ?? (quick ? 1 : 2));
 const CONNECTIONS = Number(args.connections);
 const SMALL_TABLE = 1_000;
-const LARGE_TABLE = Number(args['large-table'] ?? (quick ? 100_000 : 1_000_000));
+/** The curve's table sizes: `--sizes`, else 1,000 and 100,000 with `--quick`, else all four. */
+const SIZES = args.sizes ? parseSizes(args.sizes) : quick ? [1_000, 100_000] : CURVE_SIZES;
+/** Unknown codes for the 404 loads are drawn among this many. */
+const UNKNOWN_CODES = 1_000_000;
 const WARM_UP = quick ? 1 : 3;
-const COLD_STARTS = quick ? 3 : 7;
+/** Cold starts per table size and command; fewer on the largest files, whose starts are longer. */
+const coldStartsFor = (size) => (quick ? 3 : size >= 10_000_000 ? 5 : 7);
+/** The visitors the curve's loads draw from (codes.lua's and autocannon-load.mjs's `browsers`). */
+const VISITORS_FILE = path.join(BENCH, 'load', 'visitors.txt');
+/**
+ * The builds whose curves are measured: this checkout, and with `--baseline <path>` another
+ * built checkout (its dist/server.js, its scripts/launch.sh, its migrations through its own
+ * launch), loaded in the same rounds and printed as "before" beside "after".
+ */
+const BUILDS = [
+  { key: 'after', label: args.baseline ? 'after' : 'this build', root: ROOT },
+  ...(args.baseline ? [{ key: 'before', label: 'before', root: path.resolve(args.baseline) }] : []),
+];
+for (const build of BUILDS) {
+  for (const file of ['dist/server.js', 'scripts/launch.sh']) {
+    if (!fs.existsSync(path.join(build.root, file))) {
+      throw new Error(`${build.root}: no ${file} (is it a built checkout of snip?)`);
+    }
+  }
+}
 /** Link creation waits for an fsync per link; a few connections are plenty to keep it busy. */
 const CREATE_CONNECTIONS = 10;
 const CREATE_BODY = 'url=https%3A%2F%2Fexample.com%2Fa%2Fnew%2Fpage%3Fid%3D42';
@@ -183,10 +220,10 @@ async function unlock(url, code) {
 }
 
 /** Starts a server process on the server core; its output goes to a file, as a log shipper would take it. */
-async function startServer({ name, argv, env, readyPath, readyStatus, logFile }) {
+async function startServer({ name, argv, env, readyPath, readyStatus, logFile, cwd = ROOT }) {
   const out = fs.openSync(logFile, 'a');
   const [command, ...rest] = onServerCore(argv);
-  const child = spawn(command, rest, { cwd: ROOT, env, stdio: ['ignore', out, out] });
+  const child = spawn(command, rest, { cwd, env, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const kill = () => child.kill('SIGKILL');
   cleanups.add(kill);
@@ -196,7 +233,9 @@ async function startServer({ name, argv, env, readyPath, readyStatus, logFile })
     await waitFor(`${url}${readyPath}`, readyStatus, performance.now(), child);
   } catch (error) {
     kill();
-    throw error;
+    // The server's last words, which the temporary directory would otherwise take with it.
+    const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
+    throw new Error(`${name}: ${error.message}\n${tail}`, { cause: error });
   }
   return { name, child, url, logFile };
 }
@@ -280,6 +319,8 @@ function wrkArgv({
   host,
   agents,
   dnt,
+  zipf,
+  browsers,
   connections,
   seconds,
 }) {
@@ -293,6 +334,8 @@ function wrkArgv({
   if (cookie) argv.push('cookie', cookie);
   if (agents) argv.push('agents');
   if (dnt) argv.push('dnt');
+  if (zipf) argv.push('zipf', String(zipf));
+  if (browsers) argv.push('browsers', VISITORS_FILE);
   return argv;
 }
 
@@ -322,7 +365,7 @@ function load(tool, options) {
   const d = options.seconds ?? DURATION;
   if (tool === 'wrk') return parseWrk(run(wrkArgv({ ...options, connections: c, seconds: d })));
   const { url, expected, prefix = CODE_PREFIX, count = 1, post, query, cookie, host } = options;
-  const { agents, dnt } = options;
+  const { agents, dnt, zipf, browsers } = options;
   const autocannonOptions = {
     url: post ? `${url}/shorten` : `${url}/`,
     connections: c,
@@ -336,6 +379,8 @@ function load(tool, options) {
     host,
     agents,
     dnt,
+    zipf,
+    browsers: browsers ? VISITORS_FILE : undefined,
   };
   const out = run([
     'node',
@@ -502,40 +547,20 @@ async function startPostgresPart(dir, servers, setCluster) {
 }
 
 const TOOLS = haveWrk ? ['wrk', 'autocannon'] : ['autocannon'];
-
-function median(values) {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-const fmt = {
-  int: (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : '–'),
-  ms: (n) => (Number.isFinite(n) ? n.toFixed(2) : '–'),
-  mb: (n) => (Number.isFinite(n) ? n.toFixed(0) : '–'),
-  pct: (n) => (Number.isFinite(n) ? `${(n * 100).toFixed(0)}%` : '–'),
-};
-
-function markdownTable(header, rows) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) =>
-    `| ${cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
-  return [
-    line(header),
-    `|${widths.map((w, i) => (i === 0 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`,
-    ...rows.map(line),
-  ].join('\n');
-}
+/**
+ * The SQLite loads beside the curve's, for the estimate: node:http, express, snip 1,000, its
+ * five link kinds and the six statistics loads (main() lists them).
+ */
+const OTHER_TARGETS = 13;
 
 /** Launch (migrations with nothing to do, then the server) → first 200 from /healthz, in ms. */
-async function coldStart(argv, databaseFile, logFile) {
+async function coldStart(argv, databaseFile, logFile, cwd = ROOT) {
   const port = await freePort();
   const out = fs.openSync(logFile, 'a');
   const started = performance.now();
   const [command, ...rest] = onServerCore(argv);
   const child = spawn(command, rest, {
-    cwd: ROOT,
+    cwd,
     env: snipEnv(databaseFile, port),
     stdio: ['ignore', out, out],
   });
@@ -562,11 +587,26 @@ async function main() {
     if (!haveWrk) log('wrk not found (apt-get install wrk): autocannon only');
     const postgresSkipped = postgresSkipReason();
     if (postgresSkipped !== null) log(`PostgreSQL part skipped: ${postgresSkipped}`);
+    log(
+      `curve: ${SIZES.map((n) => fmt.int(n)).join(', ')} links, uniform and Zipf ${ZIPF_S}` +
+        (BUILDS.length > 1 ? `; before: ${BUILDS[1].root}` : ''),
+    );
+    const minutes = estimateMinutes({
+      sizes: SIZES,
+      builds: BUILDS,
+      rounds: ROUNDS,
+      duration: DURATION,
+      warmUp: WARM_UP,
+      tools: TOOLS,
+      otherTargets: OTHER_TARGETS,
+      postgres: postgresSkipped === null,
+      coldStartsFor,
+    });
+    log(`estimated duration: about ${Math.ceil(minutes)} minutes`);
 
     const small = path.join(dir, 'links-small.sqlite3');
-    const large = path.join(dir, 'links-large.sqlite3');
     const ops = path.join(dir, 'links-ops.sqlite3');
-    log(`seeding ${fmt.int(SMALL_TABLE)} and ${fmt.int(LARGE_TABLE)} links …`);
+    log(`seeding the ${fmt.int(SMALL_TABLE)}-link files …`);
     seedLinks(small, SMALL_TABLE, {
       forwarding: SMALL_TABLE,
       tagged: SMALL_TABLE,
@@ -578,17 +618,70 @@ async function main() {
     seedLinks(ops, SMALL_TABLE);
     const basic = path.join(dir, 'links-basic.sqlite3');
     seedLinks(basic, SMALL_TABLE);
-    const seedMs = seedLinks(large, LARGE_TABLE);
-    log(`  ${fmt.int(LARGE_TABLE)} links in ${(seedMs / 1000).toFixed(1)} s`);
 
-    // Cold start first, while nothing else runs on the server core.
+    // The curve's files: one per table size and build, migrated by that build's own launch
+    // (scripts/launch.sh, stopped once /healthz answers), then filled by bench/seed-curve.mjs.
+    const sizes = [];
+    const skipped = [];
+    /** seeding[build.key][size]: { ms, bytes, file } */
+    const seeding = Object.fromEntries(BUILDS.map((b) => [b.key, {}]));
+    let bytesPerLink = 400; // until a file says better
+    for (const size of SIZES) {
+      const free = diskFree(dir);
+      // Each build's file, and room for the index builds' sorting (about half a file).
+      const needed = bytesPerLink * size * (BUILDS.length + 0.6);
+      if (needed > free) {
+        const line =
+          `${fmt.int(size)}-link rows skipped: ${fmt.gb(free)} GB free in ${dir}, about ` +
+          `${fmt.gb(needed)} GB needed for ${BUILDS.length} file(s) of ${fmt.int(size)} links`;
+        log(line);
+        skipped.push(line);
+        continue;
+      }
+      for (const build of BUILDS) {
+        const file = path.join(dir, `curve-${build.key}-${size}.sqlite3`);
+        log(`seeding ${fmt.int(size)} links for ${build.label} …`);
+        const started = performance.now();
+        await stopServer(
+          await startServer({
+            name: `${build.label}: migrating ${fmt.int(size)}`,
+            argv: ['bash', path.join(build.root, 'scripts', 'launch.sh')],
+            env: snipEnv(file, await freePort()),
+            readyPath: '/healthz',
+            readyStatus: 200,
+            logFile: path.join(dir, `migrate-${build.key}-${size}.log`),
+            cwd: build.root,
+          }),
+        );
+        const { bytes } = JSON.parse(
+          await runAsync(['node', path.join(BENCH, 'seed-curve.mjs'), file, String(size)]),
+        );
+        const ms = performance.now() - started;
+        seeding[build.key][size] = { ms, bytes, file };
+        bytesPerLink = Math.max(bytesPerLink * 0.5, bytes / size);
+        log(`  ${fmt.int(size)} links in ${(ms / 1000).toFixed(1)} s, ${fmt.size(bytes)}`);
+      }
+      sizes.push(size);
+    }
+
+    // Cold start first, while nothing else runs on the server core: each table size, each build
+    // in turn, start after start.
     log('cold start …');
-    const launches = [];
-    const bare = [];
-    for (let i = 0; i < COLD_STARTS; i++) {
-      const logFile = path.join(dir, 'cold-start.log');
-      launches.push(await coldStart(['bash', 'scripts/launch.sh'], large, logFile));
-      bare.push(await coldStart(['node', 'dist/server.js'], large, logFile));
+    /** coldStarts[build.key][size]: { launch: ms[], bare: ms[] } */
+    const coldStarts = Object.fromEntries(BUILDS.map((b) => [b.key, {}]));
+    const coldLog = path.join(dir, 'cold-start.log');
+    for (const size of sizes) {
+      for (const build of BUILDS) coldStarts[build.key][size] = { launch: [], bare: [] };
+      for (let i = 0; i < coldStartsFor(size); i++) {
+        for (const build of BUILDS) {
+          const { file } = seeding[build.key][size];
+          const times = coldStarts[build.key][size];
+          const launchSh = path.join(build.root, 'scripts', 'launch.sh');
+          const server = path.join(build.root, 'dist', 'server.js');
+          times.launch.push(await coldStart(['bash', launchSh], file, coldLog, build.root));
+          times.bare.push(await coldStart(['node', server], file, coldLog, build.root));
+        }
+      }
     }
 
     log('starting servers …');
@@ -616,14 +709,6 @@ async function main() {
       readyStatus: 200,
       logFile: path.join(dir, 'snip-small.log'),
     });
-    const snipLarge = await startServer({
-      name: `snip ${fmt.int(LARGE_TABLE)}`,
-      argv: ['node', 'dist/server.js'],
-      env: snipEnv(large, await freePort()),
-      readyPath: '/healthz',
-      readyStatus: 200,
-      logFile: path.join(dir, 'snip-large.log'),
-    });
     const snipBasic = await startServer({
       name: BASIC_NAME,
       argv: ['node', 'dist/server.js'],
@@ -632,13 +717,48 @@ async function main() {
       readyStatus: 200,
       logFile: path.join(dir, 'snip-basic.log'),
     });
-    servers.push(nodeHttp, express, snipSmall, snipLarge, snipBasic);
+    servers.push(nodeHttp, express, snipSmall, snipBasic);
+    // The curve's servers: one per table size and build, each on its own file, behind a proxy
+    // on the loopback (TRUST_PROXY) so that each visit's X-Forwarded-For address gives it a
+    // country, as a deployment behind a reverse proxy sees it.
+    /** curveServers[build.key][size] */
+    const curveServers = Object.fromEntries(BUILDS.map((b) => [b.key, {}]));
+    for (const size of sizes) {
+      for (const build of BUILDS) {
+        const server = await startServer({
+          name: curveName(build, size),
+          argv: ['node', path.join(build.root, 'dist', 'server.js')],
+          env: snipEnv(seeding[build.key][size].file, await freePort(), {
+            TRUST_PROXY: 'loopback',
+          }),
+          readyPath: '/healthz',
+          readyStatus: 200,
+          logFile: path.join(dir, `snip-curve-${build.key}-${size}.log`),
+          cwd: build.root,
+        });
+        servers.push(server);
+        curveServers[build.key][size] = server;
+      }
+    }
     const unlockCookie = await unlock(snipSmall.url, codeFor(PROTECTED_PREFIX, 0));
     const targets = [
       { server: nodeHttp, count: SMALL_TABLE },
       { server: express, count: SMALL_TABLE },
       { server: snipSmall, count: SMALL_TABLE },
-      { server: snipLarge, count: LARGE_TABLE },
+      // The curve: every table size and build, under uniform and Zipf popularity, each request
+      // a browser drawn from visitors.txt.
+      ...sizes.flatMap((size) =>
+        DISTRIBUTIONS.flatMap((distribution) =>
+          BUILDS.map((build) => ({
+            server: curveServers[build.key][size],
+            name: curveName(build, size, distribution),
+            count: size,
+            browsers: true,
+            zipf: distribution.zipf,
+            curve: { build: build.key, size, distribution: distribution.key },
+          })),
+        ),
+      ),
       // The statistics: the redirect as before them, and the default with many visitors and DNT.
       { server: snipBasic, count: SMALL_TABLE },
       { server: snipSmall, name: AGENTS_NAME, count: SMALL_TABLE, agents: true },
@@ -705,22 +825,25 @@ async function main() {
       };
     };
 
+    /** What load() needs for target t: its codes, and the headers its requests carry. */
+    const loadOptionsOf = (t) => ({
+      url: t.server.url,
+      expected: 302,
+      count: t.count,
+      prefix: t.prefix,
+      query: t.query,
+      cookie: t.cookie,
+      host: t.host,
+      agents: t.agents,
+      dnt: t.dnt,
+      zipf: t.zipf,
+      browsers: t.browsers,
+    });
+
     log('warming up …');
     for (const t of targets) {
       if (t.postgres) await loadPostgres(WARM_UP);
-      else
-        load(TOOLS[0], {
-          url: t.server.url,
-          expected: 302,
-          count: t.count,
-          prefix: t.prefix,
-          query: t.query,
-          cookie: t.cookie,
-          host: t.host,
-          agents: t.agents,
-          dnt: t.dnt,
-          seconds: WARM_UP,
-        });
+      else load(TOOLS[0], { ...loadOptionsOf(t), seconds: WARM_UP });
     }
 
     const rows = [];
@@ -730,26 +853,15 @@ async function main() {
       for (const tool of TOOLS) {
         for (const t of order) {
           if (t.postgres && tool !== 'wrk') continue;
-          log(`round ${round}: ${t.server.name} with ${tool} …`);
+          log(`round ${round}: ${t.name ?? t.server.name} with ${tool} …`);
           const cpuBefore = cpuOfTarget(t);
           const postgresCpuBefore = t.postgres ? postgresCpuTime(t.postgres.cluster) : NaN;
-          const r = t.postgres
-            ? await loadPostgres(DURATION)
-            : load(tool, {
-                url: t.server.url,
-                expected: 302,
-                count: t.count,
-                prefix: t.prefix,
-                query: t.query,
-                cookie: t.cookie,
-                host: t.host,
-                agents: t.agents,
-                dnt: t.dnt,
-              });
+          const r = t.postgres ? await loadPostgres(DURATION) : load(tool, loadOptionsOf(t));
           const requests = r.requests ?? r.rps * DURATION;
           const cpuPerRequest = (cpuOfTarget(t) - cpuBefore) / requests;
           rows.push({
             target: t.name ?? t.server.name,
+            curve: t.curve,
             tool,
             round,
             ...r,
@@ -762,18 +874,21 @@ async function main() {
         }
       }
     }
-    // A diagnostic, not a result: the same load with a crawler's User-Agent, which snip does not
-    // count, splits the large table's cost between the lookup and the visit counting.
+    // A diagnostic, not a result: the same uniform load with a crawler's User-Agent, which snip
+    // does not count, splits each table size's cost between the lookup and the visit counting.
     const diagnostics = [];
     if (haveWrk) {
+      const diagnosed = [
+        { server: snipSmall, count: SMALL_TABLE },
+        ...sizes.map((size) => ({ server: curveServers.after[size], count: size })),
+      ];
       for (let round = 1; round <= ROUNDS; round++) {
-        for (const t of [snipSmall, snipLarge]) {
-          log(`round ${round}: ${t.name}, visits not counted …`);
-          const count = t === snipSmall ? SMALL_TABLE : LARGE_TABLE;
+        for (const { server, count } of diagnosed) {
+          log(`round ${round}: ${server.name}, visits not counted …`);
           diagnostics.push({
-            target: t.name,
+            target: server.name,
             round,
-            ...load('wrk', { url: t.url, expected: 302, count, bot: true }),
+            ...load('wrk', { url: server.url, expected: 302, count, bot: true }),
           });
         }
       }
@@ -808,7 +923,7 @@ async function main() {
             url: snipOps.url,
             expected: 404,
             prefix: UNKNOWN_PREFIX,
-            count: LARGE_TABLE,
+            count: UNKNOWN_CODES,
           }),
         });
         log(`round ${round}: link creation with ${tool} …`);
@@ -824,7 +939,12 @@ async function main() {
         });
       }
     }
-    const largeMemory = memoryOf(snipLarge);
+    const curveMemory = Object.fromEntries(
+      BUILDS.map((b) => [
+        b.key,
+        Object.fromEntries(sizes.map((size) => [size, memoryOf(curveServers[b.key][size])])),
+      ]),
+    );
 
     // Link creation on the PostgreSQL pair, both at once (wrk only: two autocannons would need
     // a core each), then both stopped as a platform stops machines — SIGTERM, after which each
@@ -898,6 +1018,7 @@ async function main() {
           'errors',
           'non-3xx',
           'RSS MB',
+          'peak RSS MB',
           '% of node:http',
           'CPU µs/req',
         ],
@@ -911,6 +1032,7 @@ async function main() {
           r.errors,
           r.unexpected,
           fmt.mb(r.rss),
+          fmt.mb(r.peak),
           fmt.pct(r.ofCeiling),
           fmt.int(r.cpuPerRequest),
         ]),
@@ -923,6 +1045,7 @@ async function main() {
       const ceilingCpu = median(of('node:http').map((r) => r.cpuPerRequest));
       for (const t of targets) {
         if (t.postgres && tool !== 'wrk') continue;
+        if (t.curve) continue; // in the curve's own table below
         const own = of(t.name ?? t.server.name);
         const cpu = median(own.map((r) => r.cpuPerRequest));
         summary.push([
@@ -937,22 +1060,6 @@ async function main() {
           fmt.pct(ceilingCpu / cpu),
         ]);
       }
-      const flat =
-        median(of(snipLarge.name).map((r) => r.rps)) / median(of(snipSmall.name).map((r) => r.rps));
-      const flatCpu =
-        median(of(snipSmall.name).map((r) => r.cpuPerRequest)) /
-        median(of(snipLarge.name).map((r) => r.cpuPerRequest));
-      summary.push([
-        `${snipLarge.name} ÷ ${snipSmall.name}`,
-        tool,
-        '',
-        fmt.pct(flat),
-        '',
-        '',
-        '',
-        '',
-        fmt.pct(flatCpu),
-      ]);
       // What the statistics cost a redirect: each row with every dimension on against the
       // redirect that counts by day and referrer only, loaded in the same rounds.
       for (const [name, basicName] of [
@@ -1010,7 +1117,14 @@ async function main() {
               (r) => `${r.target} run ${r.round}: ${fmt.int(r.rps)} req/s, p99 ${fmt.ms(r.p99)} ms`,
             )
             .join('; ') +
-          `; ${snipLarge.name} ÷ ${snipSmall.name}: ${fmt.pct(median2(snipLarge.name) / median2(snipSmall.name))}.`,
+          sizes
+            .slice(1)
+            .map((size) => {
+              const [first, other] = [sizes[0], size].map((n) => curveServers.after[n].name);
+              return `; ${other} ÷ ${first}: ${fmt.pct(median2(other) / median2(first))}`;
+            })
+            .join('') +
+          '.',
       );
       print();
     }
@@ -1061,16 +1175,20 @@ async function main() {
       ),
     );
     print();
-    print(
-      `Cold start (launch with nothing to migrate → first 200 from /healthz, ${fmt.int(LARGE_TABLE)} links, ` +
-        `${COLD_STARTS} starts): scripts/launch.sh median ${fmt.int(median(launches))} ms ` +
-        `(max ${fmt.int(Math.max(...launches))}); node dist/server.js alone median ${fmt.int(median(bare))} ms ` +
-        `(max ${fmt.int(Math.max(...bare))}).`,
-    );
-    print(
-      `RSS of snip with ${fmt.int(LARGE_TABLE)} links after its loads: ${fmt.mb(largeMemory.rss)} MB ` +
-        `(peak ${fmt.mb(largeMemory.peak)} MB).`,
-    );
+    // The curve, its cold starts, and the issue's targets (bench/curve.mjs).
+    curveReport({
+      print,
+      rows,
+      builds: BUILDS,
+      sizes,
+      skipped,
+      seeding,
+      coldStarts,
+      memory: curveMemory,
+      tools: TOOLS,
+      connections: CONNECTIONS,
+      otherLoads: [...diagnostics, ...notFound, ...creations, ...postgresCreations],
+    });
     const logged = fs.readFileSync(snipSmall.logFile, 'utf8').split('\n').length - 1;
     print(`Request log of snip ${fmt.int(SMALL_TABLE)}: ${fmt.int(logged)} lines.`);
     print();

@@ -10,8 +10,9 @@ import { DEFAULT_MIGRATIONS_DIR } from '../dist/db/migrations-dir.js';
 import { openDatabase } from '../dist/db/open-database.sqlite.js';
 import { hashPassword } from '../dist/links/link-password.js';
 import { tagKey } from '../dist/links/tags.js';
+import { CODE_PREFIX } from './seed-curve.mjs';
 
-export const CODE_PREFIX = 'b';
+export { CODE_PREFIX };
 /** Links that forward a visit's query string (`forward_query`), seeded beside the others. */
 export const FORWARD_PREFIX = 'f';
 /** Links that carry TAGS_PER_LINK tags each, seeded beside the others. */

@@ -3,16 +3,50 @@
 // Requests are the same as codes.lua sends with wrk: random codes of the seeded table with a
 // browser's User-Agent (followed by `?<query>` when one is given, with `Cookie: <cookie>` and
 // `Host: <host>` when they are given; with `agents`, one of 1,000 browser versions in turn; with
-// `dnt`, `DNT: 1`), or form posts.
+// `dnt`, `DNT: 1`; with `zipf: s`, codes drawn with Zipf popularity s through zipf.mjs, as codes.lua
+// does; with `browsers: <visitors file>`, each request a browser drawn from that file), or form
+// posts.
+import fs from 'node:fs';
 import autocannon from 'autocannon';
+import { zipfRows } from './zipf.mjs';
 
 const options = JSON.parse(process.argv[2]);
 const USER_AGENT =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
 
+const nextIndex = options.zipf
+  ? zipfRows(options.count, options.zipf)
+  : () => Math.floor(Math.random() * options.count);
+
 function randomCode() {
-  const index = Math.floor(Math.random() * options.count);
-  return options.prefix + index.toString(16).padStart(7, '0');
+  return options.prefix + nextIndex().toString(16).padStart(7, '0');
+}
+
+/** bench/load/visitors.txt: `<kind> <value>` lines (codes.lua reads the same file). */
+function readVisitors(file) {
+  const lists = { agent: [], language: [], referrer: [], address: [] };
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const match = /^([a-z]+) (.+)$/.exec(line);
+    if (match === null || !(match[1] in lists)) continue;
+    lists[match[1]].push(match[1] === 'address' ? match[2].split(' ')[0] : match[2]);
+  }
+  for (const [kind, list] of Object.entries(lists)) {
+    if (list.length === 0) throw new Error(`no ${kind} in ${file}`);
+  }
+  return lists;
+}
+const browsers = options.browsers ? readVisitors(options.browsers) : null;
+const pick = (list) => list[Math.floor(Math.random() * list.length)];
+
+/** A browser's headers for one request, drawn as codes.lua draws them. */
+function browserHeaders() {
+  const referrer = pick(browsers.referrer);
+  return {
+    'user-agent': pick(browsers.agent),
+    'accept-language': pick(browsers.language),
+    ...(referrer === '-' ? {} : { referer: referrer }),
+    'x-forwarded-for': `${pick(browsers.address)}.${1 + Math.floor(Math.random() * 254)}`,
+  };
 }
 
 const request = options.post
@@ -29,7 +63,11 @@ const request = options.post
       method: 'GET',
       setupRequest: (req) => {
         req.path = options.query ? `/${randomCode()}?${options.query}` : `/${randomCode()}`;
-        if (options.agents) {
+        if (browsers !== null) {
+          const headers = { ...req.headers };
+          delete headers.referer;
+          req.headers = Object.assign(headers, browserHeaders());
+        } else if (options.agents) {
           const version = Math.floor(Math.random() * 1000);
           req.headers = {
             ...req.headers,
