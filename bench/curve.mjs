@@ -242,7 +242,7 @@ export function curveReport({
       [
         'links',
         ...(withBuild ? ['build'] : []),
-        'node dist/server.js median',
+        'server alone median',
         'max',
         'scripts/launch.sh median',
         'max',
@@ -337,7 +337,7 @@ export function curveReport({
     `p99 < 15 ms at ${connections} connections, every curve row up to 1,000,000 links`,
     'zero errors (and no unexpected status)',
     'RSS ≤ 200 MB with 1,000,000 links, either distribution',
-    'cold start, node dist/server.js, 1,000,000 links: ≤ 300 ms',
+    'cold start, server alone, 1,000,000 links: ≤ 300 ms',
     'cold start, scripts/launch.sh, 1,000,000 links: ≤ 500 ms',
     '1,000 links, uniform: ≥ 75% of node:http',
   ];

@@ -52,7 +52,9 @@ async function startServer(dir, port) {
   };
   const migrate = spawnSync('node', ['dist/migrate.js', 'up'], { cwd: dir, env });
   if (migrate.status !== 0) throw new Error(`migrations failed in ${dir}: ${migrate.stderr}`);
-  const argv = ['node', 'dist/server.js'];
+  // The bundle production runs, where the build has one.
+  const bundle = fs.existsSync(`${dir}/dist/bundle/server.js`);
+  const argv = ['node', bundle ? 'dist/bundle/server.js' : 'dist/server.js'];
   const child = spawn(canPin ? 'taskset' : argv[0], canPin ? ['-c', '0', ...argv] : argv.slice(1), {
     cwd: dir,
     env,

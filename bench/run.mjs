@@ -76,6 +76,14 @@ const BUILDS = [
   { key: 'after', label: args.baseline ? 'after' : 'this build', root: ROOT },
   ...(args.baseline ? [{ key: 'before', label: 'before', root: path.resolve(args.baseline) }] : []),
 ];
+/**
+ * The server a build runs in production: its bundle (dist/bundle/server.js, what launch.sh and
+ * the image start) where it has one, else dist/server.js (builds from before the bundle).
+ */
+function serverOf(root) {
+  const bundle = path.join(root, 'dist', 'bundle', 'server.js');
+  return fs.existsSync(bundle) ? bundle : path.join(root, 'dist', 'server.js');
+}
 for (const build of BUILDS) {
   for (const file of ['dist/server.js', 'scripts/launch.sh']) {
     if (!fs.existsSync(path.join(build.root, file))) {
@@ -237,7 +245,35 @@ async function startServer({ name, argv, env, readyPath, readyStatus, logFile, c
     const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
     throw new Error(`${name}: ${error.message}\n${tail}`, { cause: error });
   }
-  return { name, child, url, logFile };
+  const server = { name, child, url, logFile };
+  running.add(server);
+  child.once('exit', () => running.delete(server));
+  return server;
+}
+
+/** Every server started and not exited: quietServers() waits for them before each load. */
+const running = new Set();
+
+/**
+ * Waits until no running server uses more than 2% of a core (at most 60 s), and returns the
+ * seconds waited. Visits a snip has counted are folded into its statistics once its load is
+ * over (a visit log's fold, ADR 045): all servers share one core, so that work must end before
+ * the next load starts, or it would be measured as the next target's.
+ */
+async function quietServers() {
+  const started = performance.now();
+  for (;;) {
+    const servers = [...running];
+    const before = servers.map((server) => cpuTimeOf(server));
+    await sleep(500);
+    const used = servers.map((server, i) => cpuTimeOf(server) - before[i]);
+    // What each did meanwhile: the work its loads left (the curve reports it per request).
+    servers.forEach((server, i) => {
+      if (Number.isFinite(used[i])) server.between = (server.between ?? 0) + used[i];
+    });
+    const busy = servers.some((server, i) => used[i] > 10_000 && server.child.exitCode === null);
+    if (!busy || performance.now() - started > 60_000) return (performance.now() - started) / 1000;
+  }
 }
 
 async function stopServer(server) {
@@ -530,7 +566,7 @@ async function startPostgresPart(dir, servers, setCluster) {
     const letter = String.fromCharCode(65 + i);
     const machine = await startServer({
       name: `snip on PostgreSQL ${letter}`,
-      argv: ['node', 'dist/server.js'],
+      argv: ['node', serverOf(ROOT)],
       env: snipEnv(null, await freePort(), {
         DATABASE_URL: cluster.url,
         LOG_LEVEL: 'warn',
@@ -677,7 +713,7 @@ async function main() {
           const { file } = seeding[build.key][size];
           const times = coldStarts[build.key][size];
           const launchSh = path.join(build.root, 'scripts', 'launch.sh');
-          const server = path.join(build.root, 'dist', 'server.js');
+          const server = serverOf(build.root);
           times.launch.push(await coldStart(['bash', launchSh], file, coldLog, build.root));
           times.bare.push(await coldStart(['node', server], file, coldLog, build.root));
         }
@@ -703,7 +739,7 @@ async function main() {
     });
     const snipSmall = await startServer({
       name: `snip ${fmt.int(SMALL_TABLE)}`,
-      argv: ['node', 'dist/server.js'],
+      argv: ['node', serverOf(ROOT)],
       env: snipEnv(small, await freePort()),
       readyPath: '/healthz',
       readyStatus: 200,
@@ -711,7 +747,7 @@ async function main() {
     });
     const snipBasic = await startServer({
       name: BASIC_NAME,
-      argv: ['node', 'dist/server.js'],
+      argv: ['node', serverOf(ROOT)],
       env: snipEnv(basic, await freePort(), { STATISTICS: 'basic' }),
       readyPath: '/healthz',
       readyStatus: 200,
@@ -727,7 +763,7 @@ async function main() {
       for (const build of BUILDS) {
         const server = await startServer({
           name: curveName(build, size),
-          argv: ['node', path.join(build.root, 'dist', 'server.js')],
+          argv: ['node', serverOf(build.root)],
           env: snipEnv(seeding[build.key][size].file, await freePort(), {
             TRUST_PROXY: 'loopback',
           }),
@@ -853,6 +889,8 @@ async function main() {
       for (const tool of TOOLS) {
         for (const t of order) {
           if (t.postgres && tool !== 'wrk') continue;
+          const waited = await quietServers();
+          if (waited > 2) log(`  (waited ${waited.toFixed(0)} s for the servers to go quiet)`);
           log(`round ${round}: ${t.name ?? t.server.name} with ${tool} …`);
           const cpuBefore = cpuOfTarget(t);
           const postgresCpuBefore = t.postgres ? postgresCpuTime(t.postgres.cluster) : NaN;
@@ -904,7 +942,7 @@ async function main() {
     // client is limited to a few hundred 404s a minute and 60 creations an hour.
     const snipOps = await startServer({
       name: 'snip, rate limits off',
-      argv: ['node', 'dist/server.js'],
+      argv: ['node', serverOf(ROOT)],
       env: snipEnv(ops, await freePort(), { RATE_LIMITS: 'off' }),
       readyPath: '/healthz',
       readyStatus: 200,
@@ -1189,6 +1227,29 @@ async function main() {
       connections: CONNECTIONS,
       otherLoads: [...diagnostics, ...notFound, ...creations, ...postgresCreations],
     });
+    // The work each curve server did between loads (folding its visit log into the statistics):
+    // the CPU time of the loads does not include it.
+    const between = [];
+    for (const build of BUILDS) {
+      for (const size of sizes) {
+        const server = curveServers[build.key][size];
+        const requests = rows
+          .filter((r) => r.curve?.build === build.key && r.curve?.size === size)
+          .reduce((n, r) => n + (r.requests ?? r.rps * DURATION), 0);
+        if (server === undefined || requests === 0) continue;
+        const label = BUILDS.length > 1 ? `${build.label}, ` : '';
+        between.push(
+          `${label}${fmt.int(size)} links: ${fmt.int((server.between ?? 0) / requests)} µs per request`,
+        );
+      }
+    }
+    if (between.length > 0) {
+      print(
+        `CPU time the curve's servers used between their loads (the work a load leaves, such as ` +
+          `folding a visit log into the statistics), per request of their loads: ${between.join('; ')}.`,
+      );
+      print();
+    }
     const logged = fs.readFileSync(snipSmall.logFile, 'utf8').split('\n').length - 1;
     print(`Request log of snip ${fmt.int(SMALL_TABLE)}: ${fmt.int(logged)} lines.`);
     print();
