@@ -3,7 +3,7 @@
 -- store adds each flush's visits at once (a few statements over arrays, whatever the number of
 -- links) and never writes here.
 CREATE TABLE visit_log (
-  seq BIGSERIAL PRIMARY KEY,
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   url_id BIGINT NOT NULL,
   logged BIGINT NOT NULL,
   batch BYTEA NOT NULL
