@@ -23,6 +23,8 @@ export const FAULTS = [
   'three large imports under the memory limit',
   'kill -9 during an import',
   'QR codes as fast as they can be asked for',
+  'kill -9 while visits go to the visit log',
+  'SIGTERM while visits go to the visit log',
 ] as const;
 
 export type FaultName = (typeof FAULTS)[number];
@@ -97,7 +99,7 @@ export function readReports(dir: string): FaultReport[] {
   });
 }
 
-/** The suite's last line, e.g. `faults: load held (…), 13 of 13 faults survived, …, 0 acknowledged links lost`. */
+/** The suite's last line, e.g. `faults: load held (…), 15 of 15 faults survived, …, 0 acknowledged links lost`. */
 export function summaryLine(reports: FaultReport[]): string {
   const total = reports.reduce(
     (sum, r) => {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOG_FROM_LINKS } from '../../src/stats/visit-log.sqlite.js';
 import { withReadOnlyDatabase } from '../support/read-database.js';
+import { faultReport } from './fault-report.js';
 import { createTempDir } from '../support/test-app.js';
 import {
   createDatabaseFile,
@@ -105,11 +106,13 @@ async function startAndFold(file: string): Promise<Snip> {
 
 describe('visits spread over many links, through the visit log', () => {
   it(`when snip is killed with SIGKILL while it logs visits to ${LINKS} links, then the next start folds them: at most the last second lost, none counted twice`, async () => {
+    const fault = faultReport('kill -9 while visits go to the visit log');
     dir = createTempDir();
     const file = createDatabaseFile(dir);
     seedLinks(file);
     const snip = await startSnip(file, { RATE_LIMITS: 'off' });
     const answered = await visitSpreadOut(snip, LOAD_MS);
+    fault.add({ requests: answered.length });
     const killedAt = performance.now();
     snip.proc.child.kill('SIGKILL');
     await snip.proc.exited;
@@ -133,9 +136,13 @@ describe('visits spread over many links, through the visit log', () => {
     expect(total).toBeLessThanOrEqual(answered.length);
     restarted.proc.child.kill('SIGTERM');
     await restarted.proc.exited;
+    fault.survived(
+      `kill -9 while visits go to the visit log: ${answered.length} visits answered over ${LINKS} links in ${LOAD_MS / 1000} s, ${afterKill.logged} log rows left by the kill, ${total} stored after the next start folded them (${older} answered more than ${MAY_LOSE_MS / 1000} s before the kill, all stored), none counted twice`,
+    );
   });
 
   it(`when snip is stopped with SIGTERM while it logs visits to ${LINKS} links, then every answered visit is stored once the log is folded`, async () => {
+    const fault = faultReport('SIGTERM while visits go to the visit log');
     dir = createTempDir();
     const file = createDatabaseFile(dir);
     seedLinks(file);
@@ -144,8 +151,10 @@ describe('visits spread over many links, through the visit log', () => {
     await sleep(LOAD_MS - 500);
     snip.proc.child.kill('SIGTERM');
     const answered = await load;
+    fault.add({ requests: answered.length });
     expect(await snip.proc.exited).toMatchObject({ code: 0 });
-    expect(storedVisits(file).logged).toBeGreaterThan(0);
+    const logged = storedVisits(file).logged;
+    expect(logged).toBeGreaterThan(0);
 
     const restarted = await startAndFold(file);
     const stored = storedVisits(file);
@@ -154,5 +163,8 @@ describe('visits spread over many links, through the visit log', () => {
     expect(stored.daily).toBe(answered.length);
     restarted.proc.child.kill('SIGTERM');
     await restarted.proc.exited;
+    fault.survived(
+      `SIGTERM while visits go to the visit log: ${answered.length} visits answered over ${LINKS} links, exit 0 with ${logged} log rows, all ${answered.length} stored once the next start folded them`,
+    );
   });
 });
