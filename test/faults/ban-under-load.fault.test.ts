@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readColumn } from '../support/read-database.js';
 import { createTempDir } from '../support/test-app.js';
@@ -10,6 +9,7 @@ import type { Outcome } from './http-outcome.js';
 import {
   BROWSER,
   createDatabaseFile,
+  insertLinks,
   killLeftovers,
   startSnip,
   signInAdmin,
@@ -39,19 +39,15 @@ afterEach(async () => {
 
 /** The bait, 10 000 other links to its host, and an unrelated link for the visitors. */
 function seedLinks(file: string): void {
-  const db = new Database(file);
-  const insert = db.prepare(
-    'INSERT INTO urls (code, target, created, updated) VALUES (?, ?, ?, ?)',
+  const others = Array.from(
+    { length: OTHER_LINKS },
+    (_, i) => [`phish-${i}`, `https://phish.example/kit/${i}`] as const,
   );
-  const now = Date.now();
-  db.transaction(() => {
-    insert.run('bait', 'https://phish.example/login', now, now);
-    for (let i = 0; i < OTHER_LINKS; i++) {
-      insert.run(`phish-${i}`, `https://phish.example/kit/${i}`, now, now);
-    }
-    insert.run('steady', 'https://steady.example/', now, now);
-  })();
-  db.close();
+  insertLinks(file, [
+    ['bait', 'https://phish.example/login'],
+    ...others,
+    ['steady', 'https://steady.example/'],
+  ]);
 }
 
 function percentile(sorted: readonly number[], p: number): number {

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import { smallDiskUnavailable } from '../support/small-disk.js';
 import { createTestDatabase } from '../support/test-app.js';
@@ -63,6 +64,25 @@ export function createDatabaseFile(dir: string, name = 'snip.sqlite3'): string {
   const file = path.join(dir, 'db', name);
   createTestDatabase(file).close();
   return file;
+}
+
+/**
+ * Writes links straight into the file, many in one transaction, as a table that has grown would
+ * hold them: faster than creating each through HTTP. Each is [code, target].
+ */
+export function insertLinks(file: string, links: Iterable<readonly [string, string]>): void {
+  const db = new Database(file);
+  try {
+    const insert = db.prepare(
+      'INSERT INTO urls (code, target, created, updated) VALUES (?, ?, ?, ?)',
+    );
+    const now = Date.now();
+    db.transaction(() => {
+      for (const [code, target] of links) insert.run(code, target, now, now);
+    })();
+  } finally {
+    db.close();
+  }
 }
 
 /** Starts `node dist/server.js` on `file` and waits for its /healthz to answer 200. */

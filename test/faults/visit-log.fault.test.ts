@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import http from 'node:http';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOG_FROM_LINKS } from '../../src/stats/visit-log.sqlite.js';
 import { withReadOnlyDatabase } from '../support/read-database.js';
@@ -8,6 +7,7 @@ import { faultReport } from './fault-report.js';
 import { createTempDir } from '../support/test-app.js';
 import {
   createDatabaseFile,
+  insertLinks,
   killLeftovers,
   sleep,
   startSnip,
@@ -37,19 +37,10 @@ afterEach(async () => {
 });
 
 function seedLinks(file: string): void {
-  const db = new Database(file);
-  try {
-    const insert = db.prepare(
-      'INSERT INTO urls (code, target, created, updated, manage_token_hash) VALUES (?, ?, 0, 0, ?)',
-    );
-    db.transaction(() => {
-      for (let i = 0; i < LINKS; i++) {
-        insert.run(`v${i}`, `https://example.com/${i}`, Buffer.from(`token-${i}`));
-      }
-    })();
-  } finally {
-    db.close();
-  }
+  insertLinks(
+    file,
+    Array.from({ length: LINKS }, (_, i) => [`v${i}`, `https://example.com/${i}`] as const),
+  );
 }
 
 type Answered = { code: string; at: number };
