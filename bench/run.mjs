@@ -1258,7 +1258,7 @@ async function main() {
     } else {
       const redirectRows = rows.filter((r) => r.target === PG_NAME);
       print(
-        `${PG_NAME}: \`node dist/server.js\` ×${PG_MACHINES} on one throw-away PostgreSQL ` +
+        `${PG_NAME}: \`node dist/bundle/server.js\` ×${PG_MACHINES} on one throw-away PostgreSQL ` +
           `(${canPin ? 'both and PostgreSQL on core 0, the two wrks on core 1' : 'not pinned'}), ` +
           `NODE_ENV=production, LOG_LEVEL=warn, RATE_LIMITS=off; ` +
           `${PG_MACHINES} wrks at once, ${Math.round(CONNECTIONS / PG_MACHINES)} connections each, ` +
