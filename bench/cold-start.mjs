@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { serverEntry } from './server-entry.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values, positionals } = parseArgs({
@@ -33,12 +34,6 @@ const hasCommand = (name) => spawnSync('sh', ['-c', `command -v ${name}`]).statu
 const canPin = os.availableParallelism() >= 2 && hasCommand('taskset');
 const onServerCore = (argv) => (canPin ? ['taskset', '-c', '0', ...argv] : argv);
 if (canPin) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-
-/** The server's own entry in a checkout: the bundle when the build made one. */
-function serverEntry(dir) {
-  const bundle = path.join(dir, 'dist', 'bundle', 'server.js');
-  return fs.existsSync(bundle) ? bundle : path.join(dir, 'dist', 'server.js');
-}
 
 async function freePort() {
   const server = net.createServer();

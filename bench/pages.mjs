@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { URLSearchParams } from 'node:url';
 import autocannon from 'autocannon';
+import { serverEntry } from './server-entry.mjs';
 
 const ROUNDS = 4;
 const SECONDS = 3;
@@ -52,9 +53,7 @@ async function startServer(dir, port) {
   };
   const migrate = spawnSync('node', ['dist/migrate.js', 'up'], { cwd: dir, env });
   if (migrate.status !== 0) throw new Error(`migrations failed in ${dir}: ${migrate.stderr}`);
-  // The bundle production runs, where the build has one.
-  const bundle = fs.existsSync(`${dir}/dist/bundle/server.js`);
-  const argv = ['node', bundle ? 'dist/bundle/server.js' : 'dist/server.js'];
+  const argv = ['node', serverEntry(dir)];
   const child = spawn(canPin ? 'taskset' : argv[0], canPin ? ['-c', '0', ...argv] : argv.slice(1), {
     cwd: dir,
     env,

@@ -39,6 +39,7 @@ import {
   median,
   parseSizes,
 } from './curve.mjs';
+import { serverEntry } from './server-entry.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
@@ -76,14 +77,6 @@ const BUILDS = [
   { key: 'after', label: args.baseline ? 'after' : 'this build', root: ROOT },
   ...(args.baseline ? [{ key: 'before', label: 'before', root: path.resolve(args.baseline) }] : []),
 ];
-/**
- * The server a build runs in production: its bundle (dist/bundle/server.js, what launch.sh and
- * the image start) where it has one, else dist/server.js (builds from before the bundle).
- */
-function serverOf(root) {
-  const bundle = path.join(root, 'dist', 'bundle', 'server.js');
-  return fs.existsSync(bundle) ? bundle : path.join(root, 'dist', 'server.js');
-}
 for (const build of BUILDS) {
   for (const file of ['dist/server.js', 'scripts/launch.sh']) {
     if (!fs.existsSync(path.join(build.root, file))) {
@@ -566,7 +559,7 @@ async function startPostgresPart(dir, servers, setCluster) {
     const letter = String.fromCharCode(65 + i);
     const machine = await startServer({
       name: `snip on PostgreSQL ${letter}`,
-      argv: ['node', serverOf(ROOT)],
+      argv: ['node', serverEntry(ROOT)],
       env: snipEnv(null, await freePort(), {
         DATABASE_URL: cluster.url,
         LOG_LEVEL: 'warn',
@@ -713,7 +706,7 @@ async function main() {
           const { file } = seeding[build.key][size];
           const times = coldStarts[build.key][size];
           const launchSh = path.join(build.root, 'scripts', 'launch.sh');
-          const server = serverOf(build.root);
+          const server = serverEntry(build.root);
           times.launch.push(await coldStart(['bash', launchSh], file, coldLog, build.root));
           times.bare.push(await coldStart(['node', server], file, coldLog, build.root));
         }
@@ -739,7 +732,7 @@ async function main() {
     });
     const snipSmall = await startServer({
       name: `snip ${fmt.int(SMALL_TABLE)}`,
-      argv: ['node', serverOf(ROOT)],
+      argv: ['node', serverEntry(ROOT)],
       env: snipEnv(small, await freePort()),
       readyPath: '/healthz',
       readyStatus: 200,
@@ -747,7 +740,7 @@ async function main() {
     });
     const snipBasic = await startServer({
       name: BASIC_NAME,
-      argv: ['node', serverOf(ROOT)],
+      argv: ['node', serverEntry(ROOT)],
       env: snipEnv(basic, await freePort(), { STATISTICS: 'basic' }),
       readyPath: '/healthz',
       readyStatus: 200,
@@ -763,7 +756,7 @@ async function main() {
       for (const build of BUILDS) {
         const server = await startServer({
           name: curveName(build, size),
-          argv: ['node', serverOf(build.root)],
+          argv: ['node', serverEntry(build.root)],
           env: snipEnv(seeding[build.key][size].file, await freePort(), {
             TRUST_PROXY: 'loopback',
           }),
@@ -942,7 +935,7 @@ async function main() {
     // client is limited to a few hundred 404s a minute and 60 creations an hour.
     const snipOps = await startServer({
       name: 'snip, rate limits off',
-      argv: ['node', serverOf(ROOT)],
+      argv: ['node', serverEntry(ROOT)],
       env: snipEnv(ops, await freePort(), { RATE_LIMITS: 'off' }),
       readyPath: '/healthz',
       readyStatus: 200,

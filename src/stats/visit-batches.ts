@@ -289,8 +289,9 @@ type ValueTally = { count: number; visitors: Sketch };
  * visitor: its sketch is encoded once for the day and its six values.
  */
 export function sealRawVisits(batch: VisitBatch): VisitBatch {
+  if (batch.visits === undefined) return batch;
   const { visits, ...rest } = batch;
-  if (visits === undefined || visits.length === 0) return rest;
+  if (visits.length === 0) return rest;
   const byDay = new Map<string, RawVisit[]>();
   for (const visit of visits) {
     const day = byDay.get(visit.day);

@@ -1,4 +1,4 @@
-import { sealRawVisits } from './visit-batches.js';
+import { mergeVisitBatches, sealRawVisits } from './visit-batches.js';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
@@ -222,39 +222,18 @@ function isRetryable(error: unknown): boolean {
   return typeof code === 'string' && RETRYABLE.has(code);
 }
 
-function addTo(map: Map<string, number>, key: string, by: number): void {
-  map.set(key, (map.get(key) ?? 0) + by);
-}
-
 /**
  * One batch per link: one statement may not change a row twice. SQLite takes two batches of a
  * link one after the other, which stores the same as their sum (hosts in first-seen order).
  */
-function mergeByLink(batches: VisitBatch[], mergeWith: MergeVisitors): VisitBatch[] {
-  const byLink = new Map<number, VisitBatch>();
+function mergeByLink(batches: VisitBatch[]): VisitBatch[] {
+  const byLink = new Map<number, VisitBatch[]>();
   for (const batch of batches) {
-    const seen = byLink.get(batch.urlId);
-    if (!seen) {
-      byLink.set(batch.urlId, batch);
-      continue;
-    }
-    const merged: VisitBatch = {
-      urlId: batch.urlId,
-      count: seen.count + batch.count,
-      lastVisit: Math.max(seen.lastVisit, batch.lastVisit),
-      byDay: new Map(seen.byDay),
-      byReferrer: new Map(seen.byReferrer),
-      dayVisitors: new Map(seen.dayVisitors),
-      dimensions: [...(seen.dimensions ?? []), ...(batch.dimensions ?? [])],
-    };
-    for (const [day, n] of batch.byDay) addTo(merged.byDay, day, n);
-    for (const [host, n] of batch.byReferrer) addTo(merged.byReferrer, host, n);
-    for (const [day, visitors] of batch.dayVisitors ?? []) {
-      merged.dayVisitors!.set(day, mergeWith(merged.dayVisitors!.get(day) ?? null, visitors));
-    }
-    byLink.set(batch.urlId, merged);
+    const same = byLink.get(batch.urlId);
+    if (same) same.push(batch);
+    else byLink.set(batch.urlId, [batch]);
   }
-  return [...byLink.values()];
+  return [...byLink.values()].map(mergeVisitBatches);
 }
 
 /** A sketch as pg sends it in a bytea[] parameter. */
@@ -485,7 +464,7 @@ export function createPostgresVisitRepository(
    */
   async function addVisits(batches: VisitBatch[]): Promise<void> {
     if (batches.length === 0) return;
-    const sorted = mergeByLink(batches, mergeVisitors).toSorted((a, b) => a.urlId - b.urlId);
+    const sorted = mergeByLink(batches).toSorted((a, b) => a.urlId - b.urlId);
     const flushId = randomUUID();
     for (let attemptNo = 1; ; attemptNo++) {
       const failure = await attempt(sorted, flushId);
