@@ -3,6 +3,7 @@ import {
   DIMENSIONS,
   type Dimension,
   type DimensionCount,
+  type RawVisit,
   type VisitBatch,
   type VisitStore,
 } from './visit-store.js';
@@ -55,11 +56,84 @@ function newDayTally(): DayTally {
   };
 }
 
-/** The visits of one link since the last flush: what its visit limit and counts need. */
-type Pending = VisitBatch;
+/**
+ * The visits of one link since the last flush: what its visit limit and counts need. Held for up
+ * to a second by every link visited, a million links apart when visits are spread out, so it
+ * stays one small object: its first day and referrer inline, maps only for a second one. Every
+ * object a visit leaves until the flush outlives V8's young generation and is garbage in the old
+ * one by the next flush, which is what the resident memory of a busy server grows with. A flush
+ * makes each written link's VisitBatch (`batchOf`), the moment before it is written.
+ */
+class Pending {
+  count = 0;
+  limited = false;
+  /** The first day's visits; `days` once a second day comes (across midnight). */
+  day = '';
+  dayCount = 0;
+  days: Map<string, number> | null = null;
+  /** The first referrer's visits; `referrers` once a second one comes. null: none yet. */
+  referrer: string | null = null;
+  referrerCount = 0;
+  referrers: Map<string, number> | null = null;
+  /** Raw visits handed back by a failed write into a visit log (VisitBatch.visits). */
+  visits: RawVisit[] | null = null;
+  constructor(
+    readonly urlId: number,
+    public lastVisit: number,
+  ) {}
 
-function newPending(urlId: number, now: number): Pending {
-  return { urlId, count: 0, lastVisit: now, byDay: new Map(), byReferrer: new Map() };
+  addDay(day: string, n: number): void {
+    if (this.days !== null) increment(this.days, day, n);
+    else if (this.dayCount === 0 || this.day === day) {
+      this.day = day;
+      this.dayCount += n;
+    } else
+      this.days = new Map([
+        [this.day, this.dayCount],
+        [day, n],
+      ]);
+  }
+
+  addReferrer(host: string, n: number): void {
+    if (this.referrers !== null) increment(this.referrers, host, n);
+    else if (this.referrer === null || this.referrer === host) {
+      this.referrer = host;
+      this.referrerCount += n;
+    } else
+      this.referrers = new Map([
+        [this.referrer, this.referrerCount],
+        [host, n],
+      ]);
+  }
+
+  /** Adds a batch that a failed write gave back. */
+  addBatch(batch: VisitBatch): void {
+    this.count += batch.count;
+    this.lastVisit = Math.max(this.lastVisit, batch.lastVisit);
+    if (batch.limited) this.limited = true;
+    for (const [day, n] of batch.byDay) this.addDay(day, n);
+    for (const [host, n] of batch.byReferrer) this.addReferrer(host, n);
+    if (batch.visits !== undefined) (this.visits ??= []).push(...batch.visits);
+  }
+}
+
+/** The batch the store takes for a link's pending visits. */
+function batchOf(pending: Pending): VisitBatch {
+  const byDay =
+    pending.days ?? new Map(pending.dayCount === 0 ? [] : [[pending.day, pending.dayCount]]);
+  const byReferrer =
+    pending.referrers ??
+    new Map(pending.referrer === null ? [] : [[pending.referrer, pending.referrerCount]]);
+  const batch: VisitBatch = {
+    urlId: pending.urlId,
+    count: pending.count,
+    lastVisit: pending.lastVisit,
+    byDay,
+    byReferrer,
+  };
+  if (pending.limited) batch.limited = true;
+  if (pending.visits !== null) batch.visits = pending.visits;
+  return batch;
 }
 
 /**
@@ -112,7 +186,7 @@ const LOGGED = 8;
 const LOG_NAMES = 4096;
 
 /** A batch as the store takes it, with its link's tallies if they are due: each sketch encoded once. */
-function sealed(batch: Pending, due: Tallies | undefined): VisitBatch {
+function sealed(batch: VisitBatch, due: Tallies | undefined): VisitBatch {
   if (due === undefined) return batch;
   const dimensions: DimensionCount[] = [];
   const dayVisitors = new Map<string, Uint8Array>();
@@ -159,7 +233,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
   // Links' tallies, oldest first (a link's entry is made when its first tallied visit comes, and
   // removed when written), so the due ones lead.
   let tallies = new Map<number, Tallies>();
-  let inFlight: { batches: Map<number, Pending>; done: Promise<unknown> } | null = null;
+  let inFlight: { batches: Map<number, VisitBatch>; done: Promise<unknown> } | null = null;
   // The day's name is computed once per UTC day, not once per visit.
   let dayStart = Number.NEGATIVE_INFINITY;
   let dayName = '';
@@ -229,16 +303,28 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
   }
 
   /**
-   * Hands every logged visit to its link's pending batch untallied (VisitBatch.visits), for a
-   * flush into a visit log: its fold tallies a link's visits of a whole pass at once, so the
-   * flush builds no sketch, and a visit spread over many links leaves little to collect.
+   * Hands the logged visits of the links a flush takes to their pending visits untallied
+   * (VisitBatch.visits), for a flush into a visit log: its fold tallies a link's visits of a
+   * whole pass at once, so the flush builds no sketch. The visits of other links stay logged,
+   * in order, for a later flush.
    */
-  function drainRaw(): void {
+  function drainRaw(taking: Pending[]): void {
+    if (logCount === 0) return;
+    const owners = new Map<number, Pending>();
+    for (const batch of taking) owners.set(batch.urlId, batch);
+    let kept = 0;
     let dayNumber = Number.NaN;
     let day = '';
     for (let i = 0; i < logCount; i++) {
-      const batch = pending.get(logLinks[2 * i]!);
-      if (batch === undefined) continue;
+      const owner = owners.get(logLinks[2 * i]!);
+      if (owner === undefined) {
+        if (kept !== i) {
+          logLinks.copyWithin(2 * kept, 2 * i, 2 * i + 2);
+          logInts.copyWithin(LOGGED * kept, LOGGED * i, LOGGED * (i + 1));
+        }
+        kept += 1;
+        continue;
+      }
       if (logLinks[2 * i + 1] !== dayNumber) {
         dayNumber = logLinks[2 * i + 1]!;
         day = utcDay(dayNumber * DAY_MS);
@@ -246,15 +332,15 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       const at = i * LOGGED;
       const values: string[] = [];
       for (let d = 2; d < LOGGED; d++) values.push(logNames[logInts[at + d]!]!);
-      (batch.visits ??= []).push({
+      (owner.visits ??= []).push({
         day,
         hi: logInts[at]! >>> 0,
         lo: logInts[at + 1]! >>> 0,
         values,
       });
     }
-    logCount = 0;
-    if (logNames.length > LOG_NAMES) {
+    logCount = kept;
+    if (kept === 0 && logNames.length > LOG_NAMES) {
       logNames.length = 0;
       nameIds.clear();
     }
@@ -271,18 +357,14 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     logInts = ints;
   }
 
-  function merge(into: Map<number, Pending>, batch: Pending): void {
-    const existing = into.get(batch.urlId);
-    if (!existing) {
-      into.set(batch.urlId, batch);
-      return;
+  /** Puts a batch whose write failed back among the pending ones. */
+  function restoreBatch(batch: VisitBatch): void {
+    let kept = pending.get(batch.urlId);
+    if (kept === undefined) {
+      kept = new Pending(batch.urlId, batch.lastVisit);
+      pending.set(batch.urlId, kept);
     }
-    existing.count += batch.count;
-    existing.lastVisit = Math.max(existing.lastVisit, batch.lastVisit);
-    if (batch.limited) existing.limited = true;
-    if (batch.visits !== undefined) (existing.visits ??= []).push(...batch.visits);
-    for (const [day, n] of batch.byDay) increment(existing.byDay, day, n);
-    for (const [host, n] of batch.byReferrer) increment(existing.byReferrer, host, n);
+    kept.addBatch(batch);
   }
 
   /**
@@ -325,16 +407,18 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       }
       let batch = pending.get(urlId);
       if (!batch) {
-        batch = newPending(urlId, now);
+        batch = new Pending(urlId, now);
         pending.set(urlId, batch);
       }
       batch.count += 1;
-      batch.lastVisit = Math.max(batch.lastVisit, now);
+      if (now > batch.lastVisit) batch.lastVisit = now;
       if (limited) batch.limited = true;
-      increment(batch.byDay, dayName);
+      batch.addDay(dayName, 1);
       pendingTotal += 1;
       if (facts === null) return;
-      increment(batch.byReferrer, referrerHost);
+      // The host as the log names it: the request's own string is not kept until the flush.
+      const host = nameId(referrerHost);
+      batch.addReferrer(logNames[host]!, 1);
       if (facts === undefined) return;
       logRoom();
       logLinks[2 * logCount] = urlId;
@@ -347,7 +431,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       logInts[at + 4] = nameId(facts.os);
       logInts[at + 5] = nameId(facts.device);
       logInts[at + 6] = nameId(facts.language);
-      logInts[at + 7] = nameId(referrerHost === '' ? DIRECT : referrerHost);
+      logInts[at + 7] = referrerHost === '' ? nameId(DIRECT) : host;
       logCount += 1;
     },
 
@@ -387,20 +471,21 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       const isDue = (entry: Tallies | undefined) =>
         entry !== undefined && now - entry.since >= hold;
       if (pending.size === 0 && !isDue(tallies.values().next().value)) return 0;
-      if (logged) drainRaw();
-      else drain(now);
-      let batches: Pending[];
+      let taking: Pending[];
       if (pending.size <= maxLinks) {
-        batches = [...pending.values()];
+        taking = [...pending.values()];
         pending = new Map();
       } else {
-        batches = [];
+        taking = [];
         for (const [urlId, batch] of pending) {
-          if (batches.length === maxLinks) break;
-          batches.push(batch);
+          if (taking.length === maxLinks) break;
+          taking.push(batch);
           pending.delete(urlId);
         }
       }
+      if (logged) drainRaw(taking);
+      else drain(now);
+      const batches = taking.map(batchOf);
       const taken: Tallies[] = [];
       const take = (urlId: number): Tallies | undefined => {
         const entry = tallies.get(urlId);
@@ -412,13 +497,13 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       const written: VisitBatch[] = batches.map((batch) => sealed(batch, take(batch.urlId)));
       for (const entry of tallies.values()) {
         if (written.length >= maxLinks || !isDue(entry)) break;
-        written.push(sealed(newPending(entry.urlId, entry.since), take(entry.urlId)));
+        written.push(sealed(batchOf(new Pending(entry.urlId, entry.since)), take(entry.urlId)));
       }
       let total = 0;
       for (const batch of batches) total += batch.count;
       pendingTotal -= total;
       const restore = (error: unknown): never => {
-        for (const batch of batches) merge(pending, batch);
+        for (const batch of batches) restoreBatch(batch);
         restoreTallies(taken);
         pendingTotal += total;
         throw error;

@@ -229,6 +229,33 @@ describe('the visit log', () => {
     expect(stored.referrers.some((row) => row.host === '(other)')).toBe(true);
   });
 
+  it('a slice into the log, then a flush that adds at once, store each visit once, as adding it all at once does', () => {
+    const direct = createTestDatabase();
+    const mixed = createTestDatabase();
+    const directIds = addLinks(direct, 300);
+    const mixedIds = addLinks(mixed, 300);
+    const at = { clock: START };
+    const now = () => at.clock;
+    const directCounter = createVisitCounter({ visits: createVisitRepository(direct), now });
+    const mixedVisits = createVisitRepository(mixed, undefined, now);
+    const mixedCounter = createVisitCounter({ visits: mixedVisits, now });
+    recordVisits(directCounter, directIds, at, 0);
+    at.clock = START;
+    recordVisits(mixedCounter, mixedIds, at, 0);
+    directCounter.flush();
+
+    // One slice goes to the log raw; the links left keep their visits' facts in memory, and
+    // the flush after it (the spread-out visits are over) tallies them and adds them at once.
+    const pendingBefore = mixedCounter.pendingTotal();
+    const logged = mixedCounter.flush(40, 0, true) as number;
+    expect(logged).toBeGreaterThan(0);
+    expect(mixedCounter.pendingTotal()).toBe(pendingBefore - logged);
+    expect(mixedCounter.flush()).toBe(pendingBefore - logged);
+    expect(mixedVisits.log.status().rows).toBe(40);
+    expect(mixedVisits.log.foldAll()).toBe(0);
+    expect(snapshot(mixed)).toEqual(snapshot(direct));
+  });
+
   it('a fold whose write fails writes nothing of its slice and keeps its rows for the next step', () => {
     const db = createTestDatabase();
     const ids = addLinks(db, 20);
