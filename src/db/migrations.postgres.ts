@@ -61,6 +61,9 @@ export async function applyPostgresMigrations(
     await takeMigrationLock(client, options.lockTimeoutMs ?? MIGRATION_LOCK_TIMEOUT_MS, options);
     try {
       try {
+        // The first statement that creates anything: a role that may not create tables in the
+        // schema fails here, even when the ledger exists already (PostgreSQL checks the right
+        // before it looks for the table).
         await client.query(CREATE_LEDGER);
       } catch (error) {
         throw new Error(
@@ -113,10 +116,7 @@ async function applyOne(client: pg.Client, migration: Migration): Promise<void> 
       throw error;
     }
   } catch (error) {
-    throw new Error(
-      `${migration.filename} failed: ${messageOf(error)}${await permissionHint(client, error)}`,
-      { cause: error },
-    );
+    throw new Error(`${migration.filename} failed: ${messageOf(error)}`, { cause: error });
   }
 }
 
