@@ -263,6 +263,22 @@ describe('copy-store from one SQLite file to another', () => {
       expect(countRows(path.join(tmp, 'target.sqlite3'), table.name)).toBe(0);
   });
 
+  it('when a column was added to one side by hand, then it refuses rather than drop it or leave it empty', async () => {
+    const source = sqliteApp('source.sqlite3');
+    source.db.exec('ALTER TABLE urls ADD COLUMN extra TEXT');
+    source.db.close();
+    const result = await copyStore(
+      '--from',
+      'sqlite:source.sqlite3',
+      '--to',
+      'sqlite:target.sqlite3',
+    );
+    expect(result.code).toBe(1);
+    expect(result.err[0]).toContain(
+      'the two schemas differ although both are at the same version: urls (only the source has extra)',
+    );
+  });
+
   it('when a migration adds a table copy-store does not know, then it refuses to copy rather than leave it behind', async () => {
     const dir = path.join(tmp, 'migrations');
     fs.cpSync(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
