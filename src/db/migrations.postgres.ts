@@ -60,7 +60,17 @@ export async function applyPostgresMigrations(
   return withConnection(url, async (client) => {
     await takeMigrationLock(client, options.lockTimeoutMs ?? MIGRATION_LOCK_TIMEOUT_MS, options);
     try {
-      await client.query(CREATE_LEDGER);
+      try {
+        // The first statement that creates anything: a role that may not create tables in the
+        // schema fails here, even when the ledger exists already (PostgreSQL checks the right
+        // before it looks for the table).
+        await client.query(CREATE_LEDGER);
+      } catch (error) {
+        throw new Error(
+          `cannot create the migration ledger schema_migrations: ${messageOf(error)}${await permissionHint(client, error)}`,
+          { cause: error },
+        );
+      }
       const appliedBefore = await readAppliedVersions(client);
       const applied: Migration[] = [];
       for (const migration of pendingOf(appliedBefore, migrations)) {
@@ -108,6 +118,34 @@ async function applyOne(client: pg.Client, migration: Migration): Promise<void> 
   } catch (error) {
     throw new Error(`${migration.filename} failed: ${messageOf(error)}`, { cause: error });
   }
+}
+
+/**
+ * What to do when PostgreSQL refuses to let snip's role create its tables: since PostgreSQL 15,
+ * schema `public` is no longer writable by every role, only by the database's owner (and whoever
+ * is granted CREATE on it). Empty for any other error. docs/postgres.md has the whole recipe.
+ */
+async function permissionHint(client: pg.Client, error: unknown): Promise<string> {
+  if ((error as { code?: string }).code !== '42501') return '';
+  const schema = /permission denied for schema (\S+)/.exec(messageOf(error))?.[1];
+  if (schema === undefined) return '';
+  const names = await client
+    .query<{ role: string; database: string; schema: string }>(
+      'SELECT quote_ident(current_user) AS role, quote_ident(current_database()) AS database, quote_ident($1) AS schema',
+      [schema],
+    )
+    .then((result) => result.rows[0])
+    .catch(() => undefined);
+  const role = names?.role ?? '<role>';
+  const database = names?.database ?? '<database>';
+  const quoted = names?.schema ?? schema;
+  return (
+    `. Hint: the role ${role} may not create tables in schema ${quoted} (since PostgreSQL 15 only ` +
+    `the database's owner may, unless granted). Connected to ${database} as its owner or a ` +
+    `superuser, run \`GRANT CREATE ON SCHEMA ${quoted} TO ${role};\` or ` +
+    `\`ALTER SCHEMA ${quoted} OWNER TO ${role};\`, or give snip a database it owns ` +
+    `(\`CREATE DATABASE … OWNER ${role};\`); see docs/postgres.md`
+  );
 }
 
 /** Applied versions, oldest first; empty when the ledger does not exist yet. */

@@ -4,6 +4,7 @@ import { applyPostgresMigrations, readPostgresMigrationStatus } from '../db/migr
 import { createPostgresPool } from '../db/pool.postgres.js';
 import { createPostgresKeyRepository } from '../keys/key-store.postgres.js';
 import { openPostgres } from './runtime.postgres.js';
+import { openPostgresCopy } from './store-copy.postgres.js';
 import { PENDING_MIGRATIONS, type Storage } from './storage.js';
 
 const ROLLBACK_ON_POSTGRES =
@@ -58,6 +59,11 @@ export function postgresStorage(url: string, directUrl: string): Storage {
       throw new Error(
         'this command works on SQLite only; back up PostgreSQL with pg_dump or your provider’s backups',
       );
+    },
+
+    /** On the direct URL: the copy holds one snapshot, or one transaction, on one session. */
+    async openCopy() {
+      return openPostgresCopy(directUrl);
     },
   };
 }

@@ -14,6 +14,7 @@ import { openDatabase, type Db } from '../db/open-database.sqlite.js';
 import { writeSnapshot } from '../db/snapshot.sqlite.js';
 import { createKeyRepository } from '../keys/key-store.sqlite.js';
 import { openSqlite } from './runtime.sqlite.js';
+import { openSqliteCopy } from './store-copy.sqlite.js';
 import { PENDING_MIGRATIONS, type Storage, type StorageMigrations } from './storage.js';
 
 /** A file that is not there; status and rollback never create one (a mistyped URL would). */
@@ -66,6 +67,11 @@ export function sqliteStorage(file: string): Storage {
       // Opening a missing file would create an empty database and "back up" nothing: refused.
       if (!fs.existsSync(file)) throw new Error(`no database at ${file}`);
       return withFile(file, (db) => writeSnapshot(db, file, { label }));
+    },
+
+    async openCopy() {
+      if (file === ':memory:') throw new Error('an in-memory database cannot be copied');
+      return openSqliteCopy(file);
     },
   };
 }

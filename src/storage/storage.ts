@@ -4,6 +4,7 @@ import type { MigrationStatus } from '../db/migrations.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { RedirectCache } from '../links/redirect-cache.js';
 import type { DatabaseRuntime } from './runtime.js';
+import type { CopyDatabase } from './store-copy.js';
 
 /** Why a command that needs the schema as it is now refuses to go on. */
 export const PENDING_MIGRATIONS =
@@ -45,6 +46,11 @@ export interface Storage {
    * resolves with its path. Refused on PostgreSQL, which its own tools back up.
    */
   backUp(label: string): Promise<string>;
+  /**
+   * The copy-store command's: this database as the source or the target of a copy
+   * (store-copy.ts). Opens nothing until used, and never creates an SQLite file.
+   */
+  openCopy(): Promise<CopyDatabase>;
 }
 
 /** Each `report` call is one line for the person running the command. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { postgresUnavailable, startPostgresCluster } from '../../scripts/postgres-cluster.mjs';
 import { findFreePort } from '../support/server-process.js';
 
 /**
@@ -401,6 +402,87 @@ describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
     const ms = await stopTimed(first, 'stop (SIGTERM → exited)');
     expect((await inspect(first.name)).exitCode).toBe(0);
     expect(ms).toBeLessThan(STOP_LIMIT_MS);
+  });
+
+  it("copies the volume's database with node dist/copy-store.js, to PostgreSQL and back", async () => {
+    // The image's entrypoint runs a command given after the image as it is, as the node user.
+    const copyStore = (args: string[]) =>
+      engine([
+        'run',
+        '--rm',
+        '--pull=never',
+        '--label',
+        LABEL,
+        '--network',
+        'host',
+        '-v',
+        `${VOLUME}:/data`,
+        IMAGE,
+        'node',
+        'dist/copy-store.js',
+        ...args,
+      ]);
+    const codeIn = (file: string) =>
+      engine([
+        'run',
+        '--rm',
+        '--pull=never',
+        '-v',
+        `${VOLUME}:/data`,
+        '--entrypoint',
+        'node',
+        IMAGE,
+        '-e',
+        `const db = require('/app/node_modules/better-sqlite3')('${file}', { readonly: true });
+         console.log(db.prepare('SELECT target FROM urls WHERE code = ?').pluck().get('${ALIAS}'));`,
+      ]);
+    const unavailable = postgresUnavailable();
+    if (unavailable !== null) {
+      if (IN_CI)
+        throw new Error(`CI is set, but this machine cannot run PostgreSQL: ${unavailable}`);
+      console.warn(`copy-store to PostgreSQL in the image skipped: ${unavailable}`);
+      const copied = await copyStore([
+        '--from',
+        `sqlite:${DB_FILE}`,
+        '--to',
+        'sqlite:/data/db/copy.sqlite3',
+      ]);
+      expect(copied.stdout).toMatch(/the counts match$/m);
+      expect((await codeIn('/data/db/copy.sqlite3')).stdout.trim()).toBe(TARGET);
+      return;
+    }
+    // A throw-away cluster on the host's loopback, which --network host shares.
+    const cluster = await startPostgresCluster();
+    try {
+      const there = await copyStore(['--from', `sqlite:${DB_FILE}`, '--to', cluster.url]);
+      expect(there.stdout).toMatch(/^urls\s+(\d+)\s+\1$/m);
+      expect(there.stdout).toMatch(/the counts match$/m);
+      const back = await copyStore(['--from', cluster.url, '--to', 'sqlite:/data/db/copy.sqlite3']);
+      expect(back.stdout).toMatch(/the counts match$/m);
+      record('copy-store SQLite → PostgreSQL → SQLite in the image', there.ms + back.ms);
+      expect((await codeIn('/data/db/copy.sqlite3')).stdout.trim()).toBe(TARGET);
+      // Into a target that is no longer empty: refused, exit 1.
+      const again = await run(ENGINE, [
+        'run',
+        '--rm',
+        '--pull=never',
+        '--network',
+        'host',
+        '-v',
+        `${VOLUME}:/data`,
+        IMAGE,
+        'node',
+        'dist/copy-store.js',
+        '--from',
+        `sqlite:${DB_FILE}`,
+        '--to',
+        cluster.url,
+      ]);
+      expect(again.stderr).toContain('is not empty');
+      if (ENGINE === 'podman') expect(again.code).toBe(1);
+    } finally {
+      cluster.stop();
+    }
   });
 
   it('a new container on the same volume keeps the link and has nothing to migrate', async () => {
