@@ -217,7 +217,7 @@ function createPrometheusMetrics(
       lastFlushed = now();
       return {
         ...counter,
-        flush(maxLinks, holdMs) {
+        flush(maxLinks, holdMs, logged) {
           const failed = (error: unknown): never => {
             flushFailures.inc();
             throw error;
@@ -229,7 +229,7 @@ function createPrometheusMetrics(
           };
           let visits;
           try {
-            visits = counter.flush(maxLinks, holdMs);
+            visits = counter.flush(maxLinks, holdMs, logged);
           } catch (error) {
             return failed(error);
           }

@@ -75,8 +75,6 @@ class Pending {
   referrer: string | null = null;
   referrerCount = 0;
   referrers: Map<string, number> | null = null;
-  /** Raw visits handed back by a failed write into a visit log (VisitBatch.visits). */
-  visits: RawVisit[] | null = null;
   constructor(
     readonly urlId: number,
     public lastVisit: number,
@@ -113,12 +111,23 @@ class Pending {
     if (batch.limited) this.limited = true;
     for (const [day, n] of batch.byDay) this.addDay(day, n);
     for (const [host, n] of batch.byReferrer) this.addReferrer(host, n);
-    if (batch.visits !== undefined) (this.visits ??= []).push(...batch.visits);
+  }
+
+  /** Adds the visits of the same link that another Pending holds (a failed write's). */
+  addPending(other: Pending): void {
+    this.count += other.count;
+    this.lastVisit = Math.max(this.lastVisit, other.lastVisit);
+    if (other.limited) this.limited = true;
+    if (other.days !== null) for (const [day, n] of other.days) this.addDay(day, n);
+    else if (other.dayCount > 0) this.addDay(other.day, other.dayCount);
+    if (other.referrers !== null) {
+      for (const [host, n] of other.referrers) this.addReferrer(host, n);
+    } else if (other.referrer !== null) this.addReferrer(other.referrer, other.referrerCount);
   }
 }
 
-/** The batch the store takes for a link's pending visits. */
-function batchOf(pending: Pending): VisitBatch {
+/** The batch the store takes for a link's pending visits (with its raw visits, for a log). */
+function batchOf(pending: Pending, visits?: RawVisit[]): VisitBatch {
   const byDay =
     pending.days ?? new Map(pending.dayCount === 0 ? [] : [[pending.day, pending.dayCount]]);
   const byReferrer =
@@ -132,7 +141,7 @@ function batchOf(pending: Pending): VisitBatch {
     byReferrer,
   };
   if (pending.limited) batch.limited = true;
-  if (pending.visits !== null) batch.visits = pending.visits;
+  if (visits !== undefined) batch.visits = visits;
   return batch;
 }
 
@@ -303,41 +312,41 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
   }
 
   /**
-   * Hands the logged visits of the links a flush takes to their pending visits untallied
-   * (VisitBatch.visits), for a flush into a visit log: its fold tallies a link's visits of a
-   * whole pass at once, so the flush builds no sketch. The visits of other links stay logged,
-   * in order, for a later flush.
+   * The logged visits of the links a flush takes (`owners`): their places in the log, sorted by
+   * link, then in the order they came.
    */
-  function drainRaw(taking: Pending[]): void {
-    if (logCount === 0) return;
-    const owners = new Map<number, Pending>();
-    for (const batch of taking) owners.set(batch.urlId, batch);
+  function loggedVisitsOf(owners: Set<number>): Uint32Array {
+    let n = 0;
+    for (let i = 0; i < logCount; i++) if (owners.has(logLinks[2 * i]!)) n += 1;
+    const places = new Uint32Array(n);
+    n = 0;
+    for (let i = 0; i < logCount; i++) if (owners.has(logLinks[2 * i]!)) places[n++] = i;
+    return places.sort((a, b) => logLinks[2 * a]! - logLinks[2 * b]! || a - b);
+  }
+
+  /** The logged visit at `place`, untallied (VisitBatch.visits), for a visit log. */
+  function rawVisitAt(place: number): RawVisit {
+    const at = place * LOGGED;
+    const values: string[] = [];
+    for (let d = 2; d < LOGGED; d++) values.push(logNames[logInts[at + d]!]!);
+    return {
+      day: utcDay(logLinks[2 * place + 1]! * DAY_MS),
+      hi: logInts[at]! >>> 0,
+      lo: logInts[at + 1]! >>> 0,
+      values,
+    };
+  }
+
+  /** Drops the logged visits of `owners`' links, keeping the others in order. */
+  function dropLogged(owners: Set<number>): void {
     let kept = 0;
-    let dayNumber = Number.NaN;
-    let day = '';
     for (let i = 0; i < logCount; i++) {
-      const owner = owners.get(logLinks[2 * i]!);
-      if (owner === undefined) {
-        if (kept !== i) {
-          logLinks.copyWithin(2 * kept, 2 * i, 2 * i + 2);
-          logInts.copyWithin(LOGGED * kept, LOGGED * i, LOGGED * (i + 1));
-        }
-        kept += 1;
-        continue;
+      if (owners.has(logLinks[2 * i]!)) continue;
+      if (kept !== i) {
+        logLinks.copyWithin(2 * kept, 2 * i, 2 * i + 2);
+        logInts.copyWithin(LOGGED * kept, LOGGED * i, LOGGED * (i + 1));
       }
-      if (logLinks[2 * i + 1] !== dayNumber) {
-        dayNumber = logLinks[2 * i + 1]!;
-        day = utcDay(dayNumber * DAY_MS);
-      }
-      const at = i * LOGGED;
-      const values: string[] = [];
-      for (let d = 2; d < LOGGED; d++) values.push(logNames[logInts[at + d]!]!);
-      (owner.visits ??= []).push({
-        day,
-        hi: logInts[at]! >>> 0,
-        lo: logInts[at + 1]! >>> 0,
-        values,
-      });
+      kept += 1;
     }
     logCount = kept;
     if (kept === 0 && logNames.length > LOG_NAMES) {
@@ -357,14 +366,13 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     logInts = ints;
   }
 
-  /** Puts a batch whose write failed back among the pending ones. */
-  function restoreBatch(batch: VisitBatch): void {
-    let kept = pending.get(batch.urlId);
-    if (kept === undefined) {
-      kept = new Pending(batch.urlId, batch.lastVisit);
-      pending.set(batch.urlId, kept);
+  /** Puts links whose write failed back among the pending ones. */
+  function restorePending(taking: Pending[]): void {
+    for (const batch of taking) {
+      const kept = pending.get(batch.urlId);
+      if (kept === undefined) pending.set(batch.urlId, batch);
+      else kept.addPending(batch);
     }
-    kept.addBatch(batch);
   }
 
   /**
@@ -483,9 +491,6 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
           pending.delete(urlId);
         }
       }
-      if (logged) drainRaw(taking);
-      else drain(now);
-      const batches = taking.map(batchOf);
       const taken: Tallies[] = [];
       const take = (urlId: number): Tallies | undefined => {
         const entry = tallies.get(urlId);
@@ -494,23 +499,57 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
         taken.push(entry!);
         return entry;
       };
-      const written: VisitBatch[] = batches.map((batch) => sealed(batch, take(batch.urlId)));
+      // Due tallies of links not taken fill the rest of the maxLinks, oldest first.
+      const owners = new Set(taking.map((batch) => batch.urlId));
+      const dueOnly: Tallies[] = [];
       for (const entry of tallies.values()) {
-        if (written.length >= maxLinks || !isDue(entry)) break;
-        written.push(sealed(batchOf(new Pending(entry.urlId, entry.since)), take(entry.urlId)));
+        if (taking.length + dueOnly.length >= maxLinks || !isDue(entry)) break;
+        if (!owners.has(entry.urlId)) dueOnly.push(entry);
       }
       let total = 0;
-      for (const batch of batches) total += batch.count;
+      for (const batch of taking) total += batch.count;
       pendingTotal -= total;
       const restore = (error: unknown): never => {
-        for (const batch of batches) restoreBatch(batch);
+        restorePending(taking);
         restoreTallies(taken);
         pendingTotal += total;
         throw error;
       };
+      if (logged && deps.visits.logVisits !== undefined) {
+        // Into the visit log: each link's batch, its raw visits with it, is made just before the
+        // store writes it and dropped right after, so none of them outlives the young
+        // generation; the log's visits stay in place until the write has succeeded.
+        const places = loggedVisitsOf(owners);
+        taking.sort((a, b) => a.urlId - b.urlId);
+        function* batches(): Generator<VisitBatch> {
+          let at = 0;
+          for (const batch of taking) {
+            const visits: RawVisit[] = [];
+            for (; at < places.length && logLinks[2 * places[at]!] === batch.urlId; at++) {
+              visits.push(rawVisitAt(places[at]!));
+            }
+            yield sealed(batchOf(batch, visits.length > 0 ? visits : undefined), take(batch.urlId));
+          }
+          for (const entry of dueOnly)
+            yield sealed(batchOf(new Pending(entry.urlId, entry.since)), take(entry.urlId));
+        }
+        try {
+          deps.visits.logVisits(batches());
+        } catch (error) {
+          return restore(error);
+        }
+        dropLogged(owners);
+        return total;
+      }
+      drain(now);
+      const batches = taking.map((batch) => batchOf(batch));
+      const written: VisitBatch[] = batches.map((batch) => sealed(batch, take(batch.urlId)));
+      for (const entry of dueOnly) {
+        written.push(sealed(batchOf(new Pending(entry.urlId, entry.since)), take(entry.urlId)));
+      }
       let result;
       try {
-        result = logged ? deps.visits.logVisits(written) : deps.visits.addVisits(written);
+        result = deps.visits.addVisits(written);
       } catch (error) {
         return restore(error);
       }

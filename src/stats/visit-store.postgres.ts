@@ -1,4 +1,4 @@
-import { mergeVisitBatches, sealRawVisits } from './visit-batches.js';
+import { mergeVisitBatches } from './visit-batches.js';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
@@ -483,11 +483,6 @@ export function createPostgresVisitRepository(
 
   return {
     addVisits,
-    /**
-     * No log on PostgreSQL: each flush is a few statements over arrays, whatever the number of
-     * links, and several machines add to the same rows; the batches are tallied and added at once.
-     */
-    logVisits: (batches: VisitBatch[]) => addVisits(batches.map(sealRawVisits)),
     /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
     async dailyCounts(urlId: number, fromDay: string): Promise<DailyCount[]> {
       const { rows } = await pool.query<DailyCount>(

@@ -259,7 +259,7 @@ export function createVisitRepository(
     for (const batch of batches.toSorted((a, b) => a.urlId - b.urlId)) applyBatch(batch);
   });
   const log = createVisitLog(db, { apply: applyBatch, now }, foldSizes);
-  const logVisits = db.transaction((batches: VisitBatch[]) => {
+  const logVisits = db.transaction((batches: Iterable<VisitBatch>) => {
     for (const batch of batches) {
       if (batch.limited) applyBatch(batch);
       else log.append(batch);
@@ -275,7 +275,7 @@ export function createVisitRepository(
      * one table, instead of updating each link's rows wherever they are in the file; a link
      * with a visit limit is added at once. `log` folds the rows into the statistics later.
      */
-    logVisits(batches: VisitBatch[]): void {
+    logVisits(batches: Iterable<VisitBatch>): void {
       logVisits(batches);
     },
     log,

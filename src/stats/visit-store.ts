@@ -130,9 +130,11 @@ export interface VisitStore {
   /**
    * Stores the batches durably, as addVisits does, but may leave them in a log whose rows are
    * folded into the statistics later, in batches in key order (ADR 045): the periodic flush's
-   * way when visits are spread over many links. An engine without a log adds them at once.
+   * way when visits are spread over many links. Only an engine with a log has it (SQLite); it
+   * takes each batch from `batches` when it writes it, all before it returns, so a flush makes
+   * each batch just in time and nothing of it is left for the garbage collector's old space.
    */
-  logVisits(batches: VisitBatch[]): Awaitable<void>;
+  logVisits?(batches: Iterable<VisitBatch>): void;
   /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
   dailyCounts(urlId: number, fromDay: string): Awaitable<DailyCount[]>;
   topReferrers(urlId: number, limit: number): Awaitable<ReferrerCount[]>;

@@ -306,6 +306,19 @@ describe('visit flushes', () => {
   });
 });
 
+describe('visit flushes into the visit log', () => {
+  it('when the server asks a measured flush to log its visits, then they go to the visit log and are observed', async () => {
+    const snip = await startSnip();
+    await createLink(snip, { url: 'https://a.example/', alias: 'logged' });
+    for (let i = 0; i < 2; i++) expect((await snip.send('/logged')).status).toBe(302);
+    const rows = () =>
+      (snip.db.prepare('SELECT COUNT(*) AS n FROM visit_log').get() as { n: number }).n;
+    expect(snip.visitCounter.flush(Number.POSITIVE_INFINITY, 0, true)).toBe(2);
+    expect(rows()).toBe(1);
+    expect((await snip.scrape()).get('snip_visit_flush_batch_size_sum')).toBe(2);
+  });
+});
+
 describe('rate-limit refusals', () => {
   it('when clients go over the create and not-found limits, then each refusal is counted under its limit', async () => {
     const snip = await startSnip({

@@ -256,6 +256,48 @@ describe('the visit log', () => {
     expect(snapshot(mixed)).toEqual(snapshot(direct));
   });
 
+  it('a flush into the log that fails halfway keeps every visit, and the next stores each once', () => {
+    const direct = createTestDatabase();
+    const logged = createTestDatabase();
+    const directIds = addLinks(direct, 300);
+    const loggedIds = addLinks(logged, 300);
+    const at = { clock: START };
+    const now = () => at.clock;
+    const directCounter = createVisitCounter({ visits: createVisitRepository(direct), now });
+    const real = createVisitRepository(logged, undefined, now);
+    let failures = 1;
+    const failing = {
+      ...real,
+      logVisits(batches: Iterable<VisitBatch>) {
+        if (failures === 0) return real.logVisits(batches);
+        failures -= 1;
+        // The disk fills up after 20 links were appended: the transaction rolls back.
+        real.logVisits(
+          (function* () {
+            let n = 0;
+            for (const batch of batches) {
+              if (++n === 20) throw new Error('SQLITE_FULL: database or disk is full');
+              yield batch;
+            }
+          })(),
+        );
+      },
+    };
+    const loggedCounter = createVisitCounter({ visits: failing, now });
+    recordVisits(directCounter, directIds, at, 0);
+    at.clock = START;
+    recordVisits(loggedCounter, loggedIds, at, 0);
+    directCounter.flush();
+
+    const pendingBefore = [loggedCounter.pendingTotal(), loggedCounter.pendingLinks()];
+    expect(() => loggedCounter.flush(40, 0, true)).toThrow('disk is full');
+    expect([loggedCounter.pendingTotal(), loggedCounter.pendingLinks()]).toEqual(pendingBefore);
+    expect(real.log.status().rows).toBe(0);
+    while (loggedCounter.pendingLinks() > 0) loggedCounter.flush(40, 0, true);
+    expect(real.log.foldAll()).toBe(0);
+    expect(snapshot(logged)).toEqual(snapshot(direct));
+  });
+
   it('a fold whose write fails writes nothing of its slice and keeps its rows for the next step', () => {
     const db = createTestDatabase();
     const ids = addLinks(db, 20);
