@@ -39,7 +39,7 @@ import {
   median,
   parseSizes,
 } from './curve.mjs';
-import { serverEntry } from './server-entry.mjs';
+import { productionServer, serverEntry } from './server-entry.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
@@ -559,7 +559,7 @@ async function startPostgresPart(dir, servers, setCluster) {
     const letter = String.fromCharCode(65 + i);
     const machine = await startServer({
       name: `snip on PostgreSQL ${letter}`,
-      argv: ['node', serverEntry(ROOT)],
+      argv: productionServer(ROOT),
       env: snipEnv(null, await freePort(), {
         DATABASE_URL: cluster.url,
         LOG_LEVEL: 'warn',
@@ -732,7 +732,7 @@ async function main() {
     });
     const snipSmall = await startServer({
       name: `snip ${fmt.int(SMALL_TABLE)}`,
-      argv: ['node', serverEntry(ROOT)],
+      argv: productionServer(ROOT),
       env: snipEnv(small, await freePort()),
       readyPath: '/healthz',
       readyStatus: 200,
@@ -740,7 +740,7 @@ async function main() {
     });
     const snipBasic = await startServer({
       name: BASIC_NAME,
-      argv: ['node', serverEntry(ROOT)],
+      argv: productionServer(ROOT),
       env: snipEnv(basic, await freePort(), { STATISTICS: 'basic' }),
       readyPath: '/healthz',
       readyStatus: 200,
@@ -756,7 +756,7 @@ async function main() {
       for (const build of BUILDS) {
         const server = await startServer({
           name: curveName(build, size),
-          argv: ['node', serverEntry(build.root)],
+          argv: productionServer(build.root),
           env: snipEnv(seeding[build.key][size].file, await freePort(), {
             TRUST_PROXY: 'loopback',
           }),
@@ -935,7 +935,7 @@ async function main() {
     // client is limited to a few hundred 404s a minute and 60 creations an hour.
     const snipOps = await startServer({
       name: 'snip, rate limits off',
-      argv: ['node', serverEntry(ROOT)],
+      argv: productionServer(ROOT),
       env: snipEnv(ops, await freePort(), { RATE_LIMITS: 'off' }),
       readyPath: '/healthz',
       readyStatus: 200,
@@ -1251,7 +1251,7 @@ async function main() {
     } else {
       const redirectRows = rows.filter((r) => r.target === PG_NAME);
       print(
-        `${PG_NAME}: \`node dist/bundle/server.js\` ×${PG_MACHINES} on one throw-away PostgreSQL ` +
+        `${PG_NAME}: \`scripts/launch.sh\` ×${PG_MACHINES} on one throw-away PostgreSQL ` +
           `(${canPin ? 'both and PostgreSQL on core 0, the two wrks on core 1' : 'not pinned'}), ` +
           `NODE_ENV=production, LOG_LEVEL=warn, RATE_LIMITS=off; ` +
           `${PG_MACHINES} wrks at once, ${Math.round(CONNECTIONS / PG_MACHINES)} connections each, ` +

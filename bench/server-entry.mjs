@@ -10,3 +10,13 @@ export function serverEntry(root) {
   const bundle = path.join(root, 'dist', 'bundle', 'server.js');
   return fs.existsSync(bundle) ? bundle : path.join(root, 'dist', 'server.js');
 }
+
+/**
+ * The command that serves a built checkout as production does: its scripts/launch.sh, the
+ * image's entrypoint and `npm start`'s, with the Node options it sets and its migration check
+ * (nothing to apply on a file its own launch migrated). launch.sh ends in `exec`, so the process
+ * measured is the server itself.
+ */
+export function productionServer(root) {
+  return ['bash', path.join(root, 'scripts', 'launch.sh')];
+}

@@ -16,6 +16,10 @@ require_node
 # shellcheck source=database-url.sh
 source "$APP_DIR/scripts/database-url.sh"
 SERVER="$APP_DIR/dist/bundle/server.js"
+# V8's young generation at most 8 MB a half. Node's default lets it grow to 64 MB under a busy
+# load, and a million-link server then peaked near 300 MB of RSS instead of about 200 MB, for no
+# throughput measured (bench/README.md, "Memory"). `npm run bench` starts its servers here too.
+NODE_FLAGS=(--max-semi-space-size=8)
 
 # DATABASE_URL checked and the database's directory made, as run-migrations.sh does, then the
 # server with --migrate. exec replaces this shell, so SIGTERM from the container runtime reaches
@@ -32,7 +36,7 @@ migrate_and_serve() {
     printf 'launch: migrations failed; not starting the server\n' >&2
     exit "$status"
   fi
-  exec node "$SERVER" --migrate "$@"
+  exec node "${NODE_FLAGS[@]}" "$SERVER" --migrate "$@"
 }
 
 # The file DATABASE_URL names, read as the server reads it (scripts/database-url.sh). Fails

@@ -7,8 +7,11 @@
 export const FLUSH_SLICE_LINKS = 500;
 
 export type SlicedFlushDeps = {
-  /** Writes the visits of at most this many links; false when nothing could be written. */
-  flushSlice: (maxLinks: number) => boolean;
+  /**
+   * Writes the visits of at most this many links; false when nothing could be written. `last`:
+   * no slice of this call follows it (a write that must reach the disk can wait for this one).
+   */
+  flushSlice: (maxLinks: number, last: boolean) => boolean;
   pendingLinks: () => number;
   /** Links per slice, asked at the start of each call (FLUSH_SLICE_LINKS by default). */
   sliceLinks?: () => number;
@@ -32,7 +35,8 @@ export function createSlicedFlush(deps: SlicedFlushDeps): () => void {
     if (slicesLeft === 0) return;
     writing = true;
     const step = () => {
-      const written = deps.flushSlice(sliceLinks);
+      const last = slicesLeft <= 1 || deps.pendingLinks() <= sliceLinks;
+      const written = deps.flushSlice(sliceLinks, last);
       slicesLeft -= 1;
       if (written && slicesLeft > 0 && deps.pendingLinks() > 0) defer(step);
       else writing = false;

@@ -66,6 +66,8 @@ function newDayTally(): DayTally {
  */
 class Pending {
   count = 0;
+  /** Of `count`, the visits whose facts wait in the counter's log. */
+  logged = 0;
   limited = false;
   /** The first day's visits; `days` once a second day comes (across midnight). */
   day = '';
@@ -116,6 +118,7 @@ class Pending {
   /** Adds the visits of the same link that another Pending holds (a failed write's). */
   addPending(other: Pending): void {
     this.count += other.count;
+    this.logged += other.logged;
     this.lastVisit = Math.max(this.lastVisit, other.lastVisit);
     if (other.limited) this.limited = true;
     if (other.days !== null) for (const [day, n] of other.days) this.addDay(day, n);
@@ -312,35 +315,36 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
   }
 
   /**
-   * The logged visits of the links a flush takes (`owners`): their places in the log, sorted by
-   * link, then in the order they came.
+   * The logged visits of the links a flush takes (`owners`, `wanted` visits in all): their
+   * places in the log, sorted by link, then in the order they came; and where the last of them
+   * is. The log is read only that far: the links recorded first, which a flush takes, have the
+   * oldest visits, so with visits spread over many links each slice reads its own part of the
+   * log and not all of it again.
    */
-  function loggedVisitsOf(owners: Set<number>): Uint32Array {
-    let n = 0;
-    for (let i = 0; i < logCount; i++) if (owners.has(logLinks[2 * i]!)) n += 1;
-    const places = new Uint32Array(n);
-    n = 0;
-    for (let i = 0; i < logCount; i++) if (owners.has(logLinks[2 * i]!)) places[n++] = i;
-    return places.sort((a, b) => logLinks[2 * a]! - logLinks[2 * b]! || a - b);
+  function loggedVisitsOf(owners: Set<number>, wanted: number) {
+    const places = new Uint32Array(wanted);
+    let found = 0;
+    let end = 0;
+    while (found < wanted && end < logCount) {
+      if (owners.has(logLinks[2 * end]!)) places[found++] = end;
+      end += 1;
+    }
+    places.sort((a, b) => logLinks[2 * a]! - logLinks[2 * b]! || a - b);
+    return { places: places.subarray(0, found), end };
   }
 
   /** The logged visit at `place`, untallied (VisitBatch.visits), for a visit log. */
-  function rawVisitAt(place: number): RawVisit {
+  function rawVisitAt(place: number, day: string): RawVisit {
     const at = place * LOGGED;
     const values: string[] = [];
     for (let d = 2; d < LOGGED; d++) values.push(logNames[logInts[at + d]!]!);
-    return {
-      day: utcDay(logLinks[2 * place + 1]! * DAY_MS),
-      hi: logInts[at]! >>> 0,
-      lo: logInts[at + 1]! >>> 0,
-      values,
-    };
+    return { day, hi: logInts[at]! >>> 0, lo: logInts[at + 1]! >>> 0, values };
   }
 
-  /** Drops the logged visits of `owners`' links, keeping the others in order. */
-  function dropLogged(owners: Set<number>): void {
+  /** Drops the logged visits of `owners`' links, all before `end`, keeping the others in order. */
+  function dropLogged(owners: Set<number>, end: number): void {
     let kept = 0;
-    for (let i = 0; i < logCount; i++) {
+    for (let i = 0; i < end; i++) {
       if (owners.has(logLinks[2 * i]!)) continue;
       if (kept !== i) {
         logLinks.copyWithin(2 * kept, 2 * i, 2 * i + 2);
@@ -348,8 +352,12 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       }
       kept += 1;
     }
-    logCount = kept;
-    if (kept === 0 && logNames.length > LOG_NAMES) {
+    if (kept !== end) {
+      logLinks.copyWithin(2 * kept, 2 * end, 2 * logCount);
+      logInts.copyWithin(LOGGED * kept, LOGGED * end, LOGGED * logCount);
+    }
+    logCount = kept + logCount - end;
+    if (logCount === 0 && logNames.length > LOG_NAMES) {
       logNames.length = 0;
       nameIds.clear();
     }
@@ -441,6 +449,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       logInts[at + 6] = nameId(facts.language);
       logInts[at + 7] = referrerHost === '' ? nameId(DIRECT) : host;
       logCount += 1;
+      batch.logged += 1;
     },
 
     /** Visits recorded for this link and not yet written. */
@@ -519,14 +528,22 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
         // Into the visit log: each link's batch, its raw visits with it, is made just before the
         // store writes it and dropped right after, so none of them outlives the young
         // generation; the log's visits stay in place until the write has succeeded.
-        const places = loggedVisitsOf(owners);
+        let wanted = 0;
+        for (const batch of taking) wanted += batch.logged;
+        const { places, end } = loggedVisitsOf(owners, wanted);
         taking.sort((a, b) => a.urlId - b.urlId);
         function* batches(): Generator<VisitBatch> {
           let at = 0;
+          let dayNumber = Number.NaN;
+          let day = '';
           for (const batch of taking) {
             const visits: RawVisit[] = [];
             for (; at < places.length && logLinks[2 * places[at]!] === batch.urlId; at++) {
-              visits.push(rawVisitAt(places[at]!));
+              if (logLinks[2 * places[at]! + 1] !== dayNumber) {
+                dayNumber = logLinks[2 * places[at]! + 1]!;
+                day = utcDay(dayNumber * DAY_MS);
+              }
+              visits.push(rawVisitAt(places[at]!, day));
             }
             yield sealed(batchOf(batch, visits.length > 0 ? visits : undefined), take(batch.urlId));
           }
@@ -538,10 +555,14 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
         } catch (error) {
           return restore(error);
         }
-        dropLogged(owners);
+        dropLogged(owners, end);
+        for (const batch of taking) batch.logged = 0;
         return total;
       }
       drain(now);
+      // Every logged visit is tallied now, whichever link it counts for.
+      for (const batch of taking) batch.logged = 0;
+      for (const batch of pending.values()) batch.logged = 0;
       const batches = taking.map((batch) => batchOf(batch));
       const written: VisitBatch[] = batches.map((batch) => sealed(batch, take(batch.urlId)));
       for (const entry of dueOnly) {

@@ -90,12 +90,21 @@ export function createVisitLog(
   const append = db.prepare<[number, number, Buffer]>(
     'INSERT INTO visit_log (url_id, logged, batch) VALUES (?, ?, ?)',
   );
-  const bounds = db.prepare<[], { first: number | null; last: number | null }>(
-    'SELECT MIN(seq) AS first, MAX(seq) AS last FROM visit_log',
+  // Two statements, not MIN and MAX in one: SQLite answers a lone MIN or MAX of the key from
+  // the B-tree's first or last page, and both together by reading every row.
+  const firstRow = db.prepare<[], { seq: number; logged: number }>(
+    'SELECT seq, logged FROM visit_log ORDER BY seq LIMIT 1',
   );
-  const oldest = db
-    .prepare<[], number>('SELECT logged FROM visit_log ORDER BY seq LIMIT 1')
+  const lastSeq = db
+    .prepare<[], number>('SELECT seq FROM visit_log ORDER BY seq DESC LIMIT 1')
     .pluck();
+  /** The first and last row's seq; nulls when the log is empty. */
+  const bounds = () => {
+    const first = firstRow.get();
+    return first === undefined
+      ? { first: null, last: null, oldest: null }
+      : { first: first.seq, last: lastSeq.get()!, oldest: first.logged };
+  };
   const readIds = db
     .prepare<[number, number, number], [number, number]>(
       'SELECT seq, url_id FROM visit_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
@@ -128,7 +137,7 @@ export function createVisitLog(
   let pass: Pass | null = null;
 
   function startPass(): boolean {
-    const { first, last } = bounds.get()!;
+    const { first, last } = bounds();
     if (first === null || last === null) return false;
     const upTo = Math.min(last, first + Math.min(sizes.passRows, KEY_SPACE) - 1);
     pass = {
@@ -211,9 +220,9 @@ export function createVisitLog(
     },
 
     status(): VisitLogStatus {
-      const { first, last } = bounds.get()!;
+      const { first, last, oldest } = bounds();
       const rows = first === null || last === null ? 0 : last - first + 1;
-      return { rows, oldest: rows === 0 ? null : (oldest.get() ?? null), folding: pass !== null };
+      return { rows, oldest, folding: pass !== null };
     },
 
     foldStep,
@@ -221,13 +230,13 @@ export function createVisitLog(
     /** Folds every row now, pass after pass; returns the rows dropped as unreadable. */
     foldAll(): number {
       let unreadable = 0;
-      let first = bounds.get()!.first;
+      let first = bounds().first;
       for (;;) {
         const step = foldStep();
         unreadable += step.unreadable;
         if (step.more) continue;
         // A pass takes the oldest rows: one that leaves them in place would never end.
-        const next = bounds.get()!.first;
+        const next = bounds().first;
         if (next === null || next === first) return unreadable;
         first = next;
       }

@@ -17,8 +17,11 @@ import { createSqliteStore } from './store.sqlite.js';
 import { undoUnfinishedImports } from '../transfer/transfer-store.sqlite.js';
 import { writeWithoutWaiting } from '../db/write-gate.js';
 
-/** Links per slice of a flush into the visit log: a few microseconds each, one commit a slice. */
-const LOG_SLICE_LINKS = 5000;
+/**
+ * Links per slice of a flush into the visit log: a few microseconds each, so a slice holds the
+ * event loop for a few milliseconds, one commit a slice.
+ */
+const LOG_SLICE_LINKS = 1000;
 
 /** snip's embedded default: one SQLite file, opened once, its migrations checked. */
 export function openSqlite(config: Config, file: string, logger: Logger): DatabaseRuntime {
@@ -42,7 +45,7 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
   // redirect); the last one, at shutdown, may wait busy_timeout rather than lose the counts.
   const flushVisits = (
     counter: VisitCounter,
-    options: { wait: boolean; maxLinks?: number; logged: boolean },
+    options: { wait: boolean; maxLinks?: number; logged: boolean; last?: boolean },
   ): number | null => {
     const problem = databaseFile();
     if (problem !== null) {
@@ -56,13 +59,18 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
     postponedFor = null;
     try {
       // SQLite writes synchronously: the flush is done when it returns.
-      return (
-        options.wait
-          ? counter.flush(Number.POSITIVE_INFINITY, 0, options.logged)
-          : writeWithoutWaiting(db, () =>
-              counter.flush(options.maxLinks, TALLY_HOLD_MS, options.logged),
-            )
-      ) as number;
+      if (options.wait) return counter.flush(Number.POSITIVE_INFINITY, 0, options.logged) as number;
+      // A slice with more of the same second after it commits without waiting for the disk;
+      // the last one's commit syncs the WAL, every earlier slice's pages with it. A process
+      // that dies loses none of them (they are in the WAL); a power cut, at most this second's.
+      if (options.last === false) db.pragma('synchronous = NORMAL');
+      try {
+        return writeWithoutWaiting(db, () =>
+          counter.flush(options.maxLinks, TALLY_HOLD_MS, options.logged),
+        ) as number;
+      } finally {
+        if (options.last === false) db.pragma('synchronous = FULL');
+      }
     } catch (error) {
       return flushFailed(logger, counter, error);
     }
@@ -78,8 +86,8 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
       // added at once. The log is folded in steps between requests (visit-log.sqlite.ts).
       let logging = false;
       const flushInSlices = createSlicedFlush({
-        flushSlice: (maxLinks) =>
-          flushVisits(counter, { wait: false, maxLinks, logged: logging }) !== null,
+        flushSlice: (maxLinks, last) =>
+          flushVisits(counter, { wait: false, maxLinks, logged: logging, last }) !== null,
         pendingLinks: () => counter.pendingLinks(),
         sliceLinks: () => (logging ? LOG_SLICE_LINKS : FLUSH_SLICE_LINKS),
       });

@@ -3,12 +3,19 @@ import { createSlicedFlush } from '../../src/stats/sliced-flush.js';
 
 /** Pending links as a number, slices that take from it, and deferred steps run by hand. */
 function setup(pending: number, fail: (call: number) => boolean = () => false) {
-  const state = { pending, calls: 0, slices: [] as number[], deferred: [] as (() => void)[] };
+  const state = {
+    pending,
+    calls: 0,
+    slices: [] as number[],
+    lasts: [] as boolean[],
+    deferred: [] as (() => void)[],
+  };
   const flush = createSlicedFlush({
     sliceLinks: () => 500,
     pendingLinks: () => state.pending,
-    flushSlice(maxLinks) {
+    flushSlice(maxLinks, last) {
       state.calls += 1;
+      state.lasts.push(last);
       if (fail(state.calls)) return false;
       const taken = Math.min(maxLinks, state.pending);
       state.pending -= taken;
@@ -32,6 +39,8 @@ describe('flushing visits in slices', () => {
     runDeferred();
     expect(state.slices).toEqual([500, 500, 200]);
     expect(state.pending).toBe(0);
+    // Only the last slice of the call is told so: its commit is the one that waits for the disk.
+    expect(state.lasts).toEqual([false, false, true]);
   });
 
   it('when visits keep arriving during the slices, then a call writes only as many slices as were pending when it began', () => {
@@ -40,6 +49,7 @@ describe('flushing visits in slices', () => {
     state.pending += 2000; // recorded while the first slice was written
     state.deferred.shift()!();
     expect(state.slices).toEqual([500, 500]);
+    expect(state.lasts).toEqual([false, true]);
     expect(state.deferred).toHaveLength(0);
     expect(state.pending).toBe(2000);
   });
