@@ -26,6 +26,8 @@ export type Metrics = {
    * and (for the lag) when the counts in memory were last written.
    */
   measureVisitFlushes(counter: VisitCounter): VisitCounter;
+  /** Under Litestream: the replica's lag in seconds, or null when it cannot be read (ADR 050). */
+  measureReplicationLag(lagSeconds: () => number | null): void;
   /** Everything in Prometheus's text format. */
   scrape(): Promise<{ contentType: string; text: string }>;
 };
@@ -53,6 +55,7 @@ const UNMEASURED: Metrics = {
   storageUnavailable() {},
   countLinksWith() {},
   measureVisitFlushes: (counter) => counter,
+  measureReplicationLag() {},
   scrape: () => Promise.reject(new Error('metrics are off: METRICS_TOKEN is not set')),
 };
 
@@ -236,6 +239,18 @@ function createPrometheusMetrics(
           return visits instanceof Promise ? visits.then(done, failed) : done(visits);
         },
       };
+    },
+    measureReplicationLag(lagSeconds: () => number | null): void {
+      new Gauge({
+        name: 'snip_replication_lag_seconds',
+        help: "Seconds Litestream's replica is behind the database (0 when it holds every write Litestream has read from the WAL); absent when Litestream's metrics could not be read. Only while LITESTREAM_REPLICA_URL is set.",
+        registers,
+        collect() {
+          this.reset();
+          const lag = lagSeconds();
+          if (lag !== null) this.set(lag);
+        },
+      });
     },
     async scrape() {
       return { contentType: registry.contentType, text: await registry.metrics() };
