@@ -37,6 +37,4 @@ export function runLitestreamConfig(
   }
 }
 
-await runIfEntryPoint(import.meta.url, async (output) =>
-  runLitestreamConfig(process.env, output),
-);
+await runIfEntryPoint(import.meta.url, async (output) => runLitestreamConfig(process.env, output));

@@ -164,7 +164,12 @@ export function buildServices(options: ServiceOptions): Services {
   blocklist.names = abuse.blockedHostNames;
   metrics.countLinksWith(() => links.countByState());
   const { replication } = options;
-  if (replication) metrics.measureReplicationLag(() => replication.status().lagSeconds);
+  if (replication && config.litestream) {
+    metrics.measureReplicationLag(
+      config.litestream.replicaUrl,
+      () => replication.status().lagSeconds,
+    );
+  }
   const limits = createRequestLimits(
     config.rateLimits,
     config.onFly,

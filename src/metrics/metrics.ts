@@ -26,8 +26,11 @@ export type Metrics = {
    * and (for the lag) when the counts in memory were last written.
    */
   measureVisitFlushes(counter: VisitCounter): VisitCounter;
-  /** Under Litestream: the replica's lag in seconds, or null when it cannot be read (ADR 050). */
-  measureReplicationLag(lagSeconds: () => number | null): void;
+  /**
+   * Under Litestream: the lag of the replica at `replica` (LITESTREAM_REPLICA_URL) in seconds,
+   * or null when it cannot be read (ADR 050).
+   */
+  measureReplicationLag(replica: string, lagSeconds: () => number | null): void;
   /** Everything in Prometheus's text format. */
   scrape(): Promise<{ contentType: string; text: string }>;
 };
@@ -240,15 +243,16 @@ function createPrometheusMetrics(
         },
       };
     },
-    measureReplicationLag(lagSeconds: () => number | null): void {
+    measureReplicationLag(replica: string, lagSeconds: () => number | null): void {
       new Gauge({
         name: 'snip_replication_lag_seconds',
-        help: "Seconds Litestream's replica is behind the database (0 when it holds every write Litestream has read from the WAL); absent when Litestream's metrics could not be read. Only while LITESTREAM_REPLICA_URL is set.",
+        help: "Seconds Litestream's replica is behind the database (0 when it holds every write Litestream has read from the WAL), by replica URL; absent when Litestream's metrics could not be read. Only while LITESTREAM_REPLICA_URL is set.",
+        labelNames: ['replica'] as const,
         registers,
         collect() {
           this.reset();
           const lag = lagSeconds();
-          if (lag !== null) this.set(lag);
+          if (lag !== null) this.set({ replica }, lag);
         },
       });
     },
