@@ -46,9 +46,8 @@ replicated() {
   [[ -n "$(trim "${LITESTREAM_REPLICA_URL:-}")" ]]
 }
 
-# The binary the npm package @flydotio/litestream installs for this platform (pinned in
-# package.json). Not its `litestream` wrapper script, which runs the binary with spawnSync: that
-# passes no signal on and loses the exit code.
+# The static binary of Fly's npm package for this platform, @flydotio/litestream-<os>-<arch>
+# (npm ci installs linux-x64's, pinned in package.json; the image fetches its own platform's).
 litestream_binary() {
   local os arch binary
   case "$(uname -s)" in
@@ -63,7 +62,7 @@ litestream_binary() {
   esac
   binary="$APP_DIR/node_modules/@flydotio/litestream-$os-$arch/litestream"
   if [[ ! -x "$binary" ]]; then
-    printf 'launch: LITESTREAM_REPLICA_URL is set, but %s is missing: install @flydotio/litestream-%s-%s (npm ci does on linux-x64); not starting the server\n' \
+    printf 'launch: LITESTREAM_REPLICA_URL is set, but %s is missing: install @flydotio/litestream-%s-%s of the version package.json names (npm ci does on linux-x64); not starting the server\n' \
       "$binary" "$os" "$arch" >&2
     return 1
   fi
