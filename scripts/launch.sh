@@ -15,6 +15,8 @@ source "$APP_DIR/scripts/check-node.sh"
 require_node
 # shellcheck source=database-url.sh
 source "$APP_DIR/scripts/database-url.sh"
+# shellcheck source=litestream.sh
+source "$APP_DIR/scripts/litestream.sh"
 SERVER="$APP_DIR/dist/bundle/server.js"
 
 # DATABASE_URL checked and the database's directory made, as run-migrations.sh does, then the
@@ -32,91 +34,9 @@ migrate_and_serve() {
     printf 'launch: migrations failed; not starting the server\n' >&2
     exit "$status"
   fi
+  # With LITESTREAM_REPLICA_URL: restored first if missing, then served under Litestream.
   if replicated; then serve_replicated "$@"; fi
   exec node "$SERVER" --migrate "$@"
-}
-
-# ---- Litestream, with LITESTREAM_REPLICA_URL set (docs/decisions/049-litestream.md) ---------
-# Without it, nothing below runs. With it, a missing database is restored from the replica
-# before the migrations, and the server runs as Litestream's child: Litestream replicates the
-# file while it lives, passes SIGTERM and SIGINT on to it, and once it has exited ships the last
-# writes before exiting itself.
-
-replicated() {
-  [[ -n "$(trim "${LITESTREAM_REPLICA_URL:-}")" ]]
-}
-
-# The static binary of Fly's npm package for this platform, @flydotio/litestream-<os>-<arch>
-# (npm ci installs linux-x64's, pinned in package.json; the image fetches its own platform's).
-litestream_binary() {
-  local os arch binary
-  case "$(uname -s)" in
-    Linux) os=linux ;;
-    Darwin) os=darwin ;;
-    *) os="$(uname -s)" ;;
-  esac
-  case "$(uname -m)" in
-    x86_64 | amd64) arch=x64 ;;
-    aarch64 | arm64) arch=arm64 ;;
-    *) arch="$(uname -m)" ;;
-  esac
-  binary="$APP_DIR/node_modules/@flydotio/litestream-$os-$arch/litestream"
-  if [[ ! -x "$binary" ]]; then
-    printf 'launch: LITESTREAM_REPLICA_URL is set, but %s is missing: install @flydotio/litestream-%s-%s of the version package.json names (npm ci does on linux-x64); not starting the server\n' \
-      "$binary" "$os" "$arch" >&2
-    return 1
-  fi
-  printf '%s' "$binary"
-}
-
-# Words for Litestream's -exec, which splits them as a shell would (go-shellwords): each in
-# single quotes, a quote inside as '\''.
-shell_words() {
-  local words='' word
-  for word in "$@"; do
-    words+=" '${word//\'/\'\\\'\'}'"
-  done
-  printf '%s' "${words# }"
-}
-
-serve_replicated() {
-  local binary config file
-  binary="$(litestream_binary)" || exit 1
-  if [[ ! -f "$APP_DIR/dist/litestream.js" ]]; then
-    printf 'launch: %s is missing (run npm run build)\n' "$APP_DIR/dist/litestream.js" >&2
-    exit 1
-  fi
-  # Litestream's configuration, made by the server's own settings code (a wrong
-  # LITESTREAM_REPLICA_URL stops here with its message) and handed over on standard input, so
-  # no file is left behind and none can go stale.
-  config="$(node "$APP_DIR/dist/litestream.js")" || {
-    printf 'launch: the Litestream settings are wrong; not starting the server\n' >&2
-    exit 1
-  }
-  file="$(database_file)"
-  if [[ ! -e "$file" ]]; then
-    # SQLite would replay a WAL left without its database onto the restored file.
-    if [[ -e "$file-wal" || -e "$file-shm" ]]; then
-      printf 'launch: %s is missing but its -wal or -shm file is there; move them away before restoring; not starting the server\n' \
-        "$file" >&2
-      exit 1
-    fi
-    printf 'litestream: %s is missing; restoring it from %s\n' "$file" "$LITESTREAM_REPLICA_URL"
-    if ! "$binary" restore -config /dev/stdin -no-expand-env -if-db-not-exists \
-      -if-replica-exists "$file" <<<"$config"; then
-      # Starting empty would make a new generation the replica's newest: never by accident.
-      printf 'launch: cannot restore %s from %s; not starting the server (check the replica and its AWS_* credentials)\n' \
-        "$file" "$LITESTREAM_REPLICA_URL" >&2
-      exit 1
-    fi
-    if [[ -e "$file" ]]; then
-      printf 'litestream: restored %s\n' "$file"
-    else
-      printf 'litestream: the replica holds no database yet; starting a new one\n'
-    fi
-  fi
-  exec "$binary" replicate -config /dev/stdin -no-expand-env \
-    -exec "$(shell_words node "$SERVER" --migrate "$@")" <<<"$config"
 }
 
 # The file DATABASE_URL names, read as the server reads it (scripts/database-url.sh). Fails
@@ -141,18 +61,7 @@ prepare_database_dir() {
     if [[ -e "$f" ]]; then chown -- "$user:" "$f"; fi
   done
   if [[ -d "$dir/backups" ]]; then chown -R -- "$user:" "$dir/backups"; fi
-  # A file:// replica's folder (a second volume, say), when it is new or empty: Litestream
-  # writes there as the user.
-  local replica
-  replica="$(trim "${LITESTREAM_REPLICA_URL:-}")"
-  if [[ "$replica" == file:///* ]]; then
-    replica="${replica#file://}"
-    replica="${replica%/}"
-    if [[ -n "$replica" && (! -e "$replica" || -z "$(ls -A -- "$replica")") ]]; then
-      mkdir -p -- "$replica"
-      chown -- "$user:" "$replica"
-    fi
-  fi
+  prepare_replica_dir "$user"
 }
 
 # The image sets SNIP_RUN_AS=node and starts as root, because Fly mounts volumes owned by root.

@@ -106,6 +106,21 @@ async function launch(setup: Setup): Promise<Launched & { port: number; ms: numb
   return { ...run, port, ms: performance.now() - started };
 }
 
+/** A script of scripts/ with snip's settings, to its end. */
+function runScript(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', args, { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 type Replication = { lagSeconds: number | null; problem?: string };
 
 async function replicationOf(port: number): Promise<Replication> {
@@ -201,7 +216,18 @@ describe('Litestream: a lost volume is not lost links', () => {
         await sleep(250);
       }
     })();
-    await sleep(LOAD_MS + Math.random() * 1000);
+    // An operator's restore drill in the middle of it: the replica restored beside the live
+    // database, checked, while the server keeps writing.
+    await sleep(LOAD_MS / 2);
+    const drillFile = path.join(setup.dir, 'drill.sqlite3');
+    const drill = await runScript(['scripts/replica.sh', 'restore', drillFile], setup.env);
+    expect(drill.code, drill.stderr).toBe(0);
+    const drilled = /integrity_check ok, (\d+) links, newest created \S+$/m.exec(drill.stdout);
+    expect(drilled, drill.stdout).not.toBeNull();
+    const generations = await runScript(['scripts/replica.sh', 'generations'], setup.env);
+    expect(generations.code, generations.stderr).toBe(0);
+    expect(generations.stdout).toMatch(/^name\s+generation\s+lag/m);
+    await sleep(LOAD_MS / 2 + Math.random() * 1000);
     const metrics = await (
       await fetch(`http://127.0.0.1:${setup.env.LITESTREAM_METRICS_PORT}/metrics`)
     ).text();
@@ -264,7 +290,7 @@ describe('Litestream: a lost volume is not lost links', () => {
     fault.survived(
       `kill -9 of snip and Litestream, then the volume lost: ${acknowledged.length} links acknowledged, ${restored.length} restored from the file:// replica (${old.length} acknowledged more than ${seconds(REPLICATION_INTERVAL_MS)} s before the kill: all back); ` +
         `the ${lost.length} lost were acknowledged at most ${seconds(oldestLost)} s before the kill, the newest restored ${seconds(newestRestored)} s before it; ` +
-        `/healthz lag under load median ${median} s, max ${sortedLags.at(-1)} s; Litestream ran ${checkpoints} checkpoints (the WAL file at ${((walPages * 4096) / 1e6).toFixed(0)} MB before the kill); restore and start ${seconds(second.ms)} s; integrity_check ok`,
+        `a restore drill under load found ${drilled![1]} links, integrity ok; /healthz lag under load median ${median} s, max ${sortedLags.at(-1)} s; Litestream ran ${checkpoints} checkpoints (the WAL file at ${((walPages * 4096) / 1e6).toFixed(0)} MB before the kill); restore and start ${seconds(second.ms)} s; integrity_check ok`,
     );
   });
 
