@@ -75,3 +75,54 @@ describe('launch.sh with LITESTREAM_REPLICA_URL', () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 });
+
+describe('scripts/replica.sh', () => {
+  function replica(args: string[], env: Record<string, string>) {
+    const result = spawnSync('bash', ['scripts/replica.sh', ...args], {
+      env: childEnv({ LOG_LEVEL: 'warn', ...env }),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it('when nothing is replicated, then it says so and exits 1', () => {
+    const { code, stderr } = replica(['generations'], {});
+    expect(code).toBe(1);
+    expect(stderr).toBe('replica: LITESTREAM_REPLICA_URL is not set: there is no replica\n');
+  });
+
+  it.each([
+    [[], 'usage: scripts/replica.sh restore FILE | generations | snapshots'],
+    [['restore'], 'usage: scripts/replica.sh restore FILE | generations | snapshots'],
+    [['delete'], 'usage: scripts/replica.sh restore FILE | generations | snapshots'],
+  ])('when asked %o, then it shows its usage and exits 1', (args, message) => {
+    const { code, stderr } = replica(args, {
+      DATABASE_URL: `sqlite:${path.join(dir, 'db', 'snip.sqlite3')}`,
+      LITESTREAM_REPLICA_URL: `file://${path.join(dir, 'replica')}`,
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain(message);
+  });
+
+  it('when the restore would overwrite a file or the live database, then it refuses and touches nothing', () => {
+    const file = path.join(dir, 'db', 'snip.sqlite3');
+    fs.mkdirSync(path.dirname(file));
+    fs.writeFileSync(file, 'live');
+    const existing = path.join(dir, 'kept.sqlite3');
+    fs.writeFileSync(existing, 'kept');
+    const env = {
+      DATABASE_URL: `sqlite:${file}`,
+      LITESTREAM_REPLICA_URL: `file://${path.join(dir, 'replica')}`,
+    };
+    const over = replica(['restore', existing], env);
+    expect(over.code).toBe(1);
+    expect(over.stderr).toBe(`replica: ${existing} exists: name a new file\n`);
+    expect(fs.readFileSync(existing, 'utf8')).toBe('kept');
+    fs.rmSync(file);
+    const live = replica(['restore', file], env);
+    expect(live.code).toBe(1);
+    expect(live.stderr).toBe(`replica: ${file} is the live database: name another file\n`);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+});
