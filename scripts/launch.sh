@@ -6,6 +6,8 @@
 # with its message and a non-zero exit; the server never listens on a half-migrated schema.
 # scripts/run-migrations.sh still migrates on its own; both check DATABASE_URL with
 # scripts/database-url.sh first. The server is the bundle `npm run build` makes (dist/bundle/).
+# With LITESTREAM_REPLICA_URL set, a missing database is first restored from the replica and the
+# server runs under `litestream replicate` (scripts/litestream.sh, docs/replication.md).
 set -euo pipefail
 
 APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
