@@ -287,6 +287,20 @@ describe.skipIf(missing !== null && !IN_CI)('the container image with Litestream
     expect(await redirectsTo(third.port, 'last-words', 'https://example.com/ct/last-words')).toBe(
       true,
     );
+    // The operator's restore drill, inside the running container as its user.
+    const drill = await engine([
+      'exec',
+      '--user',
+      'node',
+      third.name,
+      '/app/scripts/replica.sh',
+      'restore',
+      '/tmp/drill.sqlite3',
+    ]);
+    const drilled = /integrity_check ok, (\d+) links/.exec(drill.stdout);
+    expect(drilled, drill.stdout).not.toBeNull();
+    expect(Number(drilled![1])).toBeGreaterThanOrEqual(old.length + 1);
+    figures.push(`  restore drill in the container: ${drill.stdout.trim()}`);
     figures.push(
       `  SIGTERM right after a write: exit 0 in ${seconds(stop2.ms)} s, the write restored on a new empty volume`,
     );
