@@ -47,6 +47,23 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
   && rm -rf deps src \
   && node -e "require('better-sqlite3')(':memory:').close()"
 
+# Litestream, for LITESTREAM_REPLICA_URL (docs/decisions/049-litestream.md): the static binary
+# Fly's npm packages ship, @flydotio/litestream-linux-<arch>, pinned in package.json as an
+# optional dependency for linux-x64 (the lock can hold only what its registry had). On another
+# architecture npm ci skips it, and the same version's package for this one is fetched by name
+# (npm pack checks its hash against the registry's). Where there is none, the image still
+# builds and launch.sh refuses LITESTREAM_REPLICA_URL with a message.
+RUN version="$(node -p "require('./package.json').optionalDependencies['@flydotio/litestream-linux-x64']")" \
+  && pkg="@flydotio/litestream-linux-$(node -p process.arch)" \
+  && if [ ! -x "node_modules/$pkg/litestream" ]; then \
+       { npm pack --silent "$pkg@$version" \
+         && mkdir -p "node_modules/$pkg" \
+         && tar -xzf ./*.tgz -C "node_modules/$pkg" --strip-components=1 \
+         && rm ./*.tgz; } \
+       || echo "no $pkg@$version: this image cannot replicate with Litestream"; \
+     fi \
+  && if [ -x "node_modules/$pkg/litestream" ]; then "node_modules/$pkg/litestream" version; fi
+
 # ---- runtime: Node, the compiled app and its production dependencies; no toolchain ----------
 FROM node:24-bookworm-slim AS runtime
 

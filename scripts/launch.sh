@@ -6,6 +6,8 @@
 # with its message and a non-zero exit; the server never listens on a half-migrated schema.
 # scripts/run-migrations.sh still migrates on its own; both check DATABASE_URL with
 # scripts/database-url.sh first. The server is the bundle `npm run build` makes (dist/bundle/).
+# With LITESTREAM_REPLICA_URL set, a missing database is first restored from the replica and the
+# server runs under `litestream replicate` (scripts/litestream.sh, docs/replication.md).
 set -euo pipefail
 
 APP_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
@@ -15,6 +17,8 @@ source "$APP_DIR/scripts/check-node.sh"
 require_node
 # shellcheck source=database-url.sh
 source "$APP_DIR/scripts/database-url.sh"
+# shellcheck source=litestream.sh
+source "$APP_DIR/scripts/litestream.sh"
 SERVER="$APP_DIR/dist/bundle/server.js"
 # V8's young generation at most 8 MB a half. Node's default lets it grow to 64 MB under a busy
 # load, and a million-link server then peaked near 300 MB of RSS instead of about 200 MB, for no
@@ -36,6 +40,8 @@ migrate_and_serve() {
     printf 'launch: migrations failed; not starting the server\n' >&2
     exit "$status"
   fi
+  # With LITESTREAM_REPLICA_URL: restored first if missing, then served under Litestream.
+  if replicated; then serve_replicated "$@"; fi
   exec node "${NODE_FLAGS[@]}" "$SERVER" --migrate "$@"
 }
 
@@ -61,6 +67,7 @@ prepare_database_dir() {
     if [[ -e "$f" ]]; then chown -- "$user:" "$f"; fi
   done
   if [[ -d "$dir/backups" ]]; then chown -R -- "$user:" "$dir/backups"; fi
+  prepare_replica_dir "$user"
 }
 
 # The image sets SNIP_RUN_AS=node and starts as root, because Fly mounts volumes owned by root.

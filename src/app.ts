@@ -179,7 +179,8 @@ export function assembleApp(services: Services): {
   }
   app.use(refuseOversizedHost);
   const { health } = store;
-  app.get('/healthz', createHealthHandler(health, store.storageProblem, logger));
+  const replicationStatus = services.replication?.status;
+  app.get('/healthz', createHealthHandler(health, store.storageProblem, logger, replicationStatus));
   // Answered on any host, like /healthz and /metrics; every other address checks the host.
   app.get('/_/tls-ask', answerTlsAsk(domains));
   const pageHeaders = securityHeaders({ https: secure });

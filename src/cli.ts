@@ -25,6 +25,8 @@ export function requireStorageConfig(env: NodeJS.ProcessEnv, cwd: string): Stora
     databaseUrl,
     databaseFile: target.engine === 'sqlite' ? target.file : null,
     databaseDirectUrl: env.DATABASE_DIRECT_URL?.trim() || databaseUrl,
+    // A command run beside a replicated server (`fly ssh console`) must not checkpoint either.
+    walCheckpoints: env.LITESTREAM_REPLICA_URL?.trim() ? 'litestream' : 'sqlite',
   };
 }
 

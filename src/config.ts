@@ -247,6 +247,15 @@ export const ConfigSchema = z.object({
     (raw) => (raw.length >= 16 ? raw : { error: 'must have at least 16 characters' }),
     hidden,
   ),
+  // Continuous replication of the SQLite file by Litestream, run by scripts/launch.sh (ADR 049).
+  LITESTREAM_REPLICA_URL: setting<string | null>(
+    'LITESTREAM_REPLICA_URL',
+    null,
+    parseReplicaUrl,
+    redactDatabaseUrl,
+  ),
+  // Where Litestream serves its metrics (127.0.0.1 only), which the server reads for the lag.
+  LITESTREAM_METRICS_PORT: wholeNumber('LITESTREAM_METRICS_PORT', 1, 65535, 9090),
 });
 
 export type Config = Readonly<{
@@ -309,7 +318,67 @@ export type Config = Readonly<{
   metricsToken: string | null;
   /** Origins whose pages may call the APIs with a key (CORS_ORIGINS); none by default. */
   corsOrigins: readonly string[];
+  /**
+   * LITESTREAM_REPLICA_URL is set: scripts/launch.sh runs the server under Litestream, which
+   * replicates the SQLite file there and serves its metrics on 127.0.0.1:`metricsPort`.
+   */
+  litestream: Readonly<{ replicaUrl: string; metricsPort: number }> | null;
+  /**
+   * Who checkpoints the SQLite WAL: SQLite itself after each commit that leaves 1000 pages or
+   * more (its default), or Litestream alone while it replicates the file (ADR 049).
+   */
+  walCheckpoints: WalCheckpoints;
 }>;
+
+export type WalCheckpoints = 'sqlite' | 'litestream';
+
+/** Characters a replica URL's path may hold: what Litestream 0.3 reads back unchanged. */
+const REPLICA_PATH = /^[A-Za-z0-9._~+@=/-]*$/;
+
+/**
+ * LITESTREAM_REPLICA_URL: `s3://bucket/path` (AWS S3 or any S3-compatible store, Fly's Tigris
+ * among them, with the AWS_* variables) or `file:///absolute/path`. Litestream 0.3 reads no
+ * options from the URL, so `?endpoint=…` (the form its 0.5 documentation shows) is refused
+ * rather than silently ignored; the endpoint comes from AWS_ENDPOINT_URL_S3.
+ */
+function parseReplicaUrl(raw: string): string | { error: string } {
+  const example = 'an s3://bucket/path or file:///absolute/path URL';
+  if (raw.includes('?') || raw.includes('#')) {
+    return {
+      error: `must be ${example} without a query: set the endpoint with AWS_ENDPOINT_URL_S3 and the region with AWS_REGION`,
+    };
+  }
+  const s3 = /^s3:\/\/([^/]*)(\/.*)?$/.exec(raw);
+  if (s3) {
+    const [, bucket = '', key = ''] = s3;
+    if (bucket.includes('@')) {
+      return {
+        error:
+          'must not contain credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead',
+      };
+    }
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+      return { error: `must name a bucket (3 to 63 lowercase letters, digits, dots or hyphens)` };
+    }
+    if (!REPLICA_PATH.test(key)) {
+      return { error: 'must have a path of letters, digits and . _ ~ + @ = - / only' };
+    }
+    return raw;
+  }
+  const file = /^file:\/\/(\/.*)$/.exec(raw);
+  if (file) {
+    const folder = file[1]!;
+    if (!REPLICA_PATH.test(folder) || folder.split('/').includes('..')) {
+      return {
+        error:
+          'must name a folder by its absolute path of letters, digits and . _ ~ + @ = - / only',
+      };
+    }
+    if (folder.replace(/\/+$/, '') === '') return { error: 'must not be the root folder' };
+    return raw;
+  }
+  return { error: `must be ${example}` };
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -327,6 +396,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
   }
   const parsed = result.data;
   const database = parseDatabaseTarget(parsed.DATABASE_URL, cwd);
+  if (parsed.LITESTREAM_REPLICA_URL !== null && database.engine !== 'sqlite') {
+    throw new ConfigError(
+      'Invalid configuration:\n  LITESTREAM_REPLICA_URL replicates a SQLite file, but DATABASE_URL names a PostgreSQL database: unset one of them',
+    );
+  }
   return Object.freeze({
     port: parsed.PORT,
     databaseUrl: parsed.DATABASE_URL,
@@ -368,6 +442,14 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
     initialApiKey: parsed.INITIAL_API_KEY,
     metricsToken: parsed.METRICS_TOKEN,
     corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
+    litestream:
+      parsed.LITESTREAM_REPLICA_URL === null
+        ? null
+        : Object.freeze({
+            replicaUrl: parsed.LITESTREAM_REPLICA_URL,
+            metricsPort: parsed.LITESTREAM_METRICS_PORT,
+          }),
+    walCheckpoints: parsed.LITESTREAM_REPLICA_URL === null ? 'sqlite' : 'litestream',
   });
 }
 

@@ -2,7 +2,7 @@
 import '../scripts/check-node.mjs';
 import type { Server } from 'node:http';
 import { createRequestListener } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, requireSqliteFile } from './config.js';
 import { openStorage } from './storage/open-storage.js';
 import { StartupError, VISIT_FLUSH_INTERVAL_MS, type DatabaseRuntime } from './storage/runtime.js';
 import { createRedirectCache } from './links/redirect-cache.js';
@@ -11,6 +11,7 @@ import { limitRequestTime, serverOptions } from './http/server-timeouts.js';
 import { buildServices, REDIRECT_CACHE_SIZE } from './services.js';
 import { countryLookupFor } from './stats/geo-country.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
+import { createReplicationMonitor } from './replication/replication-lag.js';
 
 // Not `import … from 'node:http'`: an ES module import of node:http builds its whole namespace,
 // which runs the module's lazy getters and loads undici and http2 — a fifth of snip's cold
@@ -90,6 +91,15 @@ async function main(): Promise<void> {
     await database.close();
     return stop(`GEOIP_DATABASE: ${(error as Error).message}`);
   }
+  // Under Litestream (scripts/launch.sh runs it with LITESTREAM_REPLICA_URL), the replica's lag
+  // comes from Litestream's metrics, read once a second (ADR 050).
+  const replication =
+    config.litestream === null
+      ? undefined
+      : createReplicationMonitor({
+          metricsUrl: `http://127.0.0.1:${config.litestream.metricsPort}/metrics`,
+          databaseFile: requireSqliteFile(config),
+        });
   const services = buildServices({
     config,
     store,
@@ -97,6 +107,7 @@ async function main(): Promise<void> {
     logger,
     redirectCache,
     countryLookup,
+    replication,
   });
   const { keys, visitCounter, notFoundCounter } = services;
   // A key INITIAL_API_KEY made lives only as long as the variable keeps its value. The log names
@@ -155,6 +166,18 @@ async function main(): Promise<void> {
   // The day's visitor key is forgotten within a second of its UTC day's end, visits or not.
   const forgetKeys = setInterval(services.visitLookups.dropStaleKey, 1000);
   forgetKeys.unref();
+  let replicationReads: NodeJS.Timeout | undefined;
+  if (replication) {
+    let reading = false;
+    const readReplication = () => {
+      if (reading) return;
+      reading = true;
+      void replication.poll().finally(() => (reading = false));
+    };
+    readReplication();
+    replicationReads = setInterval(readReplication, 1000);
+    replicationReads.unref();
+  }
 
   // The redirect fast path answers active links; the Express app behind it answers the rest.
   // Every request must arrive within 20 s, but an import's upload may take minutes.
@@ -182,6 +205,12 @@ async function main(): Promise<void> {
       { url, database: database.location, engine: store.engine },
       `snip is listening on ${url}`,
     );
+    if (config.litestream !== null) {
+      logger.info(
+        { replica: config.litestream.replicaUrl },
+        'Litestream replicates the database; /healthz and /metrics report the lag',
+      );
+    }
     if (config.baseUrl === null) {
       logger.warn(
         'BASE_URL is not set: short links are built from each request’s Host header. Set BASE_URL to your public origin (e.g. https://snip.example) in production; behind your own reverse proxy, set TRUST_PROXY too.',
@@ -197,6 +226,7 @@ async function main(): Promise<void> {
     stopFlushing();
     clearInterval(notFoundFlushes);
     clearInterval(forgetKeys);
+    clearInterval(replicationReads);
     const flushed = await database.finalFlush(visitCounter);
     logger.info({ visits: flushed }, 'visit counts flushed');
     await notFoundCounter.idle();

@@ -25,6 +25,7 @@ import { createVisitCounter, type VisitCounter } from './stats/visit-counter.js'
 import { createNotFoundCounter, type NotFoundCounter } from './stats/not-found-counter.js';
 import { IMPORT_UPLOAD_TIMEOUT_MS } from './http/server-timeouts.js';
 import type { GeoSource } from './stats/geo-source.js';
+import type { ReplicationMonitor } from './replication/replication-lag.js';
 
 /**
  * Links whose redirect rows stay in memory. A row is a few hundred bytes, so this is a few MB;
@@ -66,6 +67,8 @@ export type ServiceOptions = {
   countryLookup?: CountryLookup;
   /** Where the daily visitor key's bytes come from: injected in tests; crypto.randomBytes otherwise. */
   randomBytes?: (n: number) => Buffer;
+  /** Under Litestream, the replica's lag as the server reads it (ADR 050); absent otherwise. */
+  replication?: ReplicationMonitor;
 };
 
 /** The service graph: what the app, the redirect fast path and the server share. */
@@ -97,6 +100,8 @@ export type Services = {
   };
   /** Logs a stored row that no door would have stored; it is shown without its bad values. */
   warnUnstorableLink: (link: { code: string }, fields: string[]) => void;
+  /** Under Litestream, the replica's lag for /healthz and /metrics; undefined otherwise. */
+  replication: ReplicationMonitor | undefined;
 };
 
 /** Builds every service once, on one store: the server listens with them, the tests drive them. */
@@ -158,6 +163,13 @@ export function buildServices(options: ServiceOptions): Services {
   });
   blocklist.names = abuse.blockedHostNames;
   metrics.countLinksWith(() => links.countByState());
+  const { replication } = options;
+  if (replication && config.litestream) {
+    metrics.measureReplicationLag(
+      config.litestream.replicaUrl,
+      () => replication.status().lagSeconds,
+    );
+  }
   const limits = createRequestLimits(
     config.rateLimits,
     config.onFly,
@@ -198,5 +210,6 @@ export function buildServices(options: ServiceOptions): Services {
     geoSource: country.source,
     visitLookups,
     warnUnstorableLink,
+    replication,
   };
 }

@@ -40,6 +40,8 @@ describe('loadConfig', () => {
       initialApiKey: null,
       metricsToken: null,
       corsOrigins: [],
+      litestream: null,
+      walCheckpoints: 'sqlite',
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -237,5 +239,72 @@ describe('loadConfig', () => {
     'https://snip.example/?a=1',
   ])('when BASE_URL is %s, then it is refused', (value) => {
     expect(() => loadConfig({ BASE_URL: value })).toThrow(/BASE_URL/);
+  });
+});
+
+describe('LITESTREAM_REPLICA_URL', () => {
+  it.each([
+    's3://snip-backups/snip',
+    's3://snip-backups',
+    's3://my.bucket-1/a/b/c.db',
+    'file:///data/replica',
+    'file:///srv/snip_replica',
+  ])('when it is %s, then Litestream replicates there and owns the WAL checkpoints', (value) => {
+    const config = loadConfig({ LITESTREAM_REPLICA_URL: value });
+    expect(config.litestream).toEqual({ replicaUrl: value, metricsPort: 9090 });
+    expect(config.walCheckpoints).toBe('litestream');
+  });
+
+  it('when LITESTREAM_METRICS_PORT is set, then Litestream serves its metrics there', () => {
+    expect(
+      loadConfig({ LITESTREAM_REPLICA_URL: 's3://b-1/x', LITESTREAM_METRICS_PORT: '19090' })
+        .litestream,
+    ).toEqual({ replicaUrl: 's3://b-1/x', metricsPort: 19090 });
+    expect(() => loadConfig({ LITESTREAM_METRICS_PORT: '0' })).toThrow(
+      /LITESTREAM_METRICS_PORT must be a number between 1 and 65535/,
+    );
+  });
+
+  it('when it is empty, then nothing is replicated and SQLite checkpoints as usual', () => {
+    const config = loadConfig({ LITESTREAM_REPLICA_URL: '  ' });
+    expect(config.litestream).toBeNull();
+    expect(config.walCheckpoints).toBe('sqlite');
+  });
+
+  it.each([
+    [
+      's3://bucket?endpoint=fly.storage.tigris.dev',
+      /without a query: set the endpoint with AWS_ENDPOINT_URL_S3/,
+    ],
+    ['s3://tid_KEY:tsec_SECRET@bucket/db', /must not contain credentials/],
+    ['s3://B/db', /must name a bucket/],
+    ['s3://bucket/my db', /must have a path of letters/],
+    ['file://relative/folder', /must be an s3:\/\/bucket\/path or file:\/\/\/absolute\/path URL/],
+    ['file:///data/../etc', /must name a folder by its absolute path/],
+    ['file:///', /must not be the root folder/],
+    ['gs://bucket/db', /must be an s3:\/\/bucket\/path or file:\/\/\/absolute\/path URL/],
+    ['/data/replica', /must be an s3:\/\/bucket\/path or file:\/\/\/absolute\/path URL/],
+  ])(
+    'when it is %s, then the start stops with a message that says what to set',
+    (value, message) => {
+      let error: unknown;
+      try {
+        loadConfig({ LITESTREAM_REPLICA_URL: value });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/LITESTREAM_REPLICA_URL/);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain('tsec_SECRET');
+    },
+  );
+
+  it('when DATABASE_URL names PostgreSQL, then a replica URL is refused: Litestream replicates SQLite files', () => {
+    expect(() =>
+      loadConfig({ DATABASE_URL: 'postgres://db/snip', LITESTREAM_REPLICA_URL: 's3://bucket/db' }),
+    ).toThrow(
+      /LITESTREAM_REPLICA_URL replicates a SQLite file, but DATABASE_URL names a PostgreSQL database/,
+    );
   });
 });

@@ -7,11 +7,22 @@ export type Db = Database.Database;
 /** How long a writer waits for another connection's lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 2000;
 
+export type OpenOptions = {
+  readonly?: boolean;
+  /**
+   * `litestream`: this connection never checkpoints the WAL (wal_autocheckpoint = 0), because
+   * Litestream, which replicates the file, must copy every page of the WAL before a checkpoint
+   * lets SQLite start it again, and so runs the checkpoints itself (ADR 049). `sqlite`, the
+   * default: SQLite's own automatic checkpoint after a commit leaves 1000 pages in the WAL.
+   */
+  walCheckpoints?: 'sqlite' | 'litestream';
+};
+
 /**
  * Opens the database with the only pragmas snip uses. Every connection (server, migration
  * command, tests) goes through here so the settings cannot drift apart.
  */
-export function openDatabase(filename: string, options: { readonly?: boolean } = {}): Db {
+export function openDatabase(filename: string, options: OpenOptions = {}): Db {
   if (filename !== ':memory:' && !options.readonly) {
     fs.mkdirSync(path.dirname(filename), { recursive: true });
   }
@@ -25,5 +36,6 @@ export function openDatabase(filename: string, options: { readonly?: boolean } =
   // better-sqlite3 leaves WAL databases at synchronous=NORMAL, which can lose the last
   // transactions on power loss. FULL makes every acknowledged link durable (ADR 002).
   db.pragma('synchronous = FULL');
+  if (options.walCheckpoints === 'litestream') db.pragma('wal_autocheckpoint = 0');
   return db;
 }

@@ -26,6 +26,11 @@ export type Metrics = {
    * and (for the lag) when the counts in memory were last written.
    */
   measureVisitFlushes(counter: VisitCounter): VisitCounter;
+  /**
+   * Under Litestream: the lag of the replica at `replica` (LITESTREAM_REPLICA_URL) in seconds,
+   * or null when it cannot be read (ADR 050).
+   */
+  measureReplicationLag(replica: string, lagSeconds: () => number | null): void;
   /** Everything in Prometheus's text format. */
   scrape(): Promise<{ contentType: string; text: string }>;
 };
@@ -53,6 +58,7 @@ const UNMEASURED: Metrics = {
   storageUnavailable() {},
   countLinksWith() {},
   measureVisitFlushes: (counter) => counter,
+  measureReplicationLag() {},
   scrape: () => Promise.reject(new Error('metrics are off: METRICS_TOKEN is not set')),
 };
 
@@ -236,6 +242,19 @@ function createPrometheusMetrics(
           return visits instanceof Promise ? visits.then(done, failed) : done(visits);
         },
       };
+    },
+    measureReplicationLag(replica: string, lagSeconds: () => number | null): void {
+      new Gauge({
+        name: 'snip_replication_lag_seconds',
+        help: "Seconds Litestream's replica is behind the database (0 when it holds every write Litestream has read from the WAL), by replica URL; absent when Litestream's metrics could not be read. Only while LITESTREAM_REPLICA_URL is set.",
+        labelNames: ['replica'] as const,
+        registers,
+        collect() {
+          this.reset();
+          const lag = lagSeconds();
+          if (lag !== null) this.set({ replica }, lag);
+        },
+      });
     },
     async scrape() {
       return { contentType: registry.contentType, text: await registry.metrics() };

@@ -10,7 +10,7 @@ import {
   rollbackMigration,
 } from '../db/migrations.js';
 import { DEFAULT_MIGRATIONS_DIR } from '../db/migrations-dir.js';
-import { openDatabase, type Db } from '../db/open-database.sqlite.js';
+import { openDatabase, type Db, type OpenOptions } from '../db/open-database.sqlite.js';
 import { writeSnapshot } from '../db/snapshot.sqlite.js';
 import { createKeyRepository } from '../keys/key-store.sqlite.js';
 import { openSqlite } from './runtime.sqlite.js';
@@ -22,9 +22,15 @@ function isMissing(file: string): boolean {
   return file !== ':memory:' && !fs.existsSync(file);
 }
 
+type WalCheckpoints = NonNullable<OpenOptions['walCheckpoints']>;
+
 /** Opens the file as it is, with no check, for `use`, and closes it after. */
-async function withFile<T>(file: string, use: (db: Db) => T | Promise<T>): Promise<T> {
-  const db = openDatabase(file);
+async function withFile<T>(
+  file: string,
+  walCheckpoints: WalCheckpoints,
+  use: (db: Db) => T | Promise<T>,
+): Promise<T> {
+  const db = openDatabase(file, { walCheckpoints });
   try {
     return await use(db);
   } finally {
@@ -32,8 +38,11 @@ async function withFile<T>(file: string, use: (db: Db) => T | Promise<T>): Promi
   }
 }
 
-/** snip's embedded default: one SQLite file. */
-export function sqliteStorage(file: string): Storage {
+/**
+ * snip's embedded default: one SQLite file. `walCheckpoints` says who checkpoints its WAL, for
+ * every connection opened here (ADR 049).
+ */
+export function sqliteStorage(file: string, walCheckpoints: WalCheckpoints = 'sqlite'): Storage {
   return {
     async openRuntime(config, deps) {
       return openSqlite(config, file, deps.logger);
@@ -43,7 +52,7 @@ export function sqliteStorage(file: string): Storage {
       if (isMissing(file)) {
         throw new Error(`no database at ${file} (start snip or run the migrations first)`);
       }
-      const db = openDatabase(file);
+      const db = openDatabase(file, { walCheckpoints });
       try {
         if (pendingMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR)).length > 0) {
           throw new Error(PENDING_MIGRATIONS);
@@ -60,13 +69,13 @@ export function sqliteStorage(file: string): Storage {
       };
     },
 
-    migrations: (dir) => fileMigrations(file, dir),
+    migrations: (dir) => fileMigrations(file, dir, walCheckpoints),
 
     async backUp(label) {
       if (file === ':memory:') throw new Error('an in-memory database cannot be backed up');
       // Opening a missing file would create an empty database and "back up" nothing: refused.
       if (!fs.existsSync(file)) throw new Error(`no database at ${file}`);
-      return withFile(file, (db) => writeSnapshot(db, file, { label }));
+      return withFile(file, walCheckpoints, (db) => writeSnapshot(db, file, { label }));
     },
 
     async openCopy() {
@@ -76,19 +85,23 @@ export function sqliteStorage(file: string): Storage {
   };
 }
 
-function fileMigrations(file: string, dir: string): StorageMigrations {
+function fileMigrations(
+  file: string,
+  dir: string,
+  walCheckpoints: WalCheckpoints,
+): StorageMigrations {
   return {
     async status() {
       // Read the files first: a broken migrations folder should not open anything.
       const migrations = loadMigrations(dir);
       if (isMissing(file)) return migrations.map((m) => ({ ...m, applied: false }));
-      return withFile(file, (db) => migrationStatus(db, migrations));
+      return withFile(file, walCheckpoints, (db) => migrationStatus(db, migrations));
     },
 
     async up(report) {
       const migrations = loadMigrations(dir);
       const existed = file !== ':memory:' && fs.existsSync(file);
-      await withFile(file, async (db) => {
+      await withFile(file, walCheckpoints, async (db) => {
         const first = pendingMigrations(db, migrations)[0];
         if (!first) {
           report(`nothing to migrate (${readAppliedVersions(db).length} applied)`);
@@ -114,7 +127,7 @@ function fileMigrations(file: string, dir: string): StorageMigrations {
         report('nothing to roll back');
         return;
       }
-      await withFile(file, async (db) => {
+      await withFile(file, walCheckpoints, async (db) => {
         const newest = newestApplied(db, migrations);
         if (newest === null) {
           report('nothing to roll back');

@@ -12,5 +12,5 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
     return postgresStorage(config.databaseUrl.trim(), config.databaseDirectUrl);
   }
   const { sqliteStorage } = await import('./open-storage.sqlite.js');
-  return sqliteStorage(config.databaseFile);
+  return sqliteStorage(config.databaseFile, config.walCheckpoints);
 }

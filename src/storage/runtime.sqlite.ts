@@ -25,7 +25,7 @@ const LOG_SLICE_LINKS = 1000;
 
 /** snip's embedded default: one SQLite file, opened once, its migrations checked. */
 export function openSqlite(config: Config, file: string, logger: Logger): DatabaseRuntime {
-  const db = openDatabase(file);
+  const db = openDatabase(file, { walCheckpoints: config.walCheckpoints });
   // Migrations run before the server (scripts/launch.sh); never serve a schema they have not reached.
   const pending = pendingMigrations(db, loadMigrations(config.migrationsDir));
   if (pending.length > 0) {

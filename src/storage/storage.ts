@@ -13,9 +13,13 @@ export const PENDING_MIGRATIONS =
 /**
  * Where snip's data is, as the server's configuration says it and a command reads it from the
  * environment: DATABASE_URL, the SQLite file it names (null for PostgreSQL), and on PostgreSQL
- * the direct URL for locks and migrations (a pooler's cannot hold them).
+ * the direct URL for locks and migrations (a pooler's cannot hold them). On SQLite, who
+ * checkpoints the WAL: every connection snip opens leaves it to Litestream while it replicates.
  */
-export type StorageConfig = Pick<Config, 'databaseUrl' | 'databaseFile' | 'databaseDirectUrl'>;
+export type StorageConfig = Pick<
+  Config,
+  'databaseUrl' | 'databaseFile' | 'databaseDirectUrl' | 'walCheckpoints'
+>;
 
 /**
  * snip's storage on one engine, opened for what an entry point needs and nothing more: the

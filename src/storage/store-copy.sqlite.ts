@@ -43,21 +43,24 @@ export function openSqliteCopy(file: string): CopyDatabase {
         )
         .pluck()
         .all() as string[];
-      return names
-        .filter((name) => name !== MIGRATION_LEDGER)
-        .map((name) => {
-          const columns = open()
-            .prepare(`PRAGMA table_info(${quote(name)})`)
-            .all() as { name: string; pk: number }[];
-          return {
-            name,
-            columns: columns.map((c) => c.name),
-            primaryKey: columns
-              .filter((c) => c.pk > 0)
-              .sort((a, b) => a.pk - b.pk)
-              .map((c) => c.name),
-          };
-        });
+      return (
+        names
+          // Litestream's bookkeeping in a database it replicates (ADR 049), not snip's data.
+          .filter((name) => name !== MIGRATION_LEDGER && !name.startsWith('_litestream_'))
+          .map((name) => {
+            const columns = open()
+              .prepare(`PRAGMA table_info(${quote(name)})`)
+              .all() as { name: string; pk: number }[];
+            return {
+              name,
+              columns: columns.map((c) => c.name),
+              primaryKey: columns
+                .filter((c) => c.pk > 0)
+                .sort((a, b) => a.pk - b.pk)
+                .map((c) => c.name),
+            };
+          })
+      );
     },
 
     async count(table) {

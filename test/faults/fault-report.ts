@@ -25,6 +25,8 @@ export const FAULTS = [
   'QR codes as fast as they can be asked for',
   'kill -9 while visits go to the visit log',
   'SIGTERM while visits go to the visit log',
+  'kill -9 of snip and Litestream, then the volume lost',
+  'SIGTERM under Litestream, then the volume lost',
 ] as const;
 
 export type FaultName = (typeof FAULTS)[number];

@@ -300,6 +300,31 @@ describe('copy-store from one SQLite file to another', () => {
     expect(code).toBe(1);
     expect(err[0]).toContain('has tables copy-store does not know: surprise');
   });
+
+  it('when Litestream replicated the source, then its own tables are left behind and the rest is copied', async () => {
+    const db = openDatabase(path.join(tmp, 'source.sqlite3'));
+    applyMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR));
+    // What Litestream creates in a database it replicates.
+    db.exec('CREATE TABLE _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER)');
+    db.exec('CREATE TABLE _litestream_lock (id INTEGER)');
+    db.exec('INSERT INTO _litestream_seq VALUES (1, 42)');
+    db.close();
+    const err: string[] = [];
+    const code = await runCopyStore(
+      ['--from', 'sqlite:source.sqlite3', '--to', 'sqlite:target.sqlite3'],
+      {},
+      { out: () => {}, err: (line) => err.push(line) },
+      tmp,
+    );
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    const target = openDatabase(path.join(tmp, 'target.sqlite3'));
+    const names = target
+      .prepare("SELECT name FROM sqlite_master WHERE name LIKE '\\_litestream%' ESCAPE '\\'")
+      .all();
+    target.close();
+    expect(names).toEqual([]);
+  });
 });
 
 describe('copy-store killed while it copies', () => {
