@@ -218,6 +218,15 @@ describe('GitHub workflows', () => {
     expect(meta.id).toBe('meta');
     expect(meta.with?.images).toBe('ghcr.io/${{ github.repository_owner }}/snip');
     expect(String(meta.with?.tags)).toContain('type=semver,pattern={{version}}');
+    // The docker run line of docs/operations.md pulls what this job publishes, by major version.
+    const published = String(meta.with?.images).replace(
+      '${{ github.repository_owner }}',
+      '<owner>',
+    );
+    expect(String(meta.with?.tags)).toContain('type=semver,pattern={{major}}');
+    expect(readProjectFile('docs/operations.md')).toMatch(
+      new RegExp(`docker run [^\`]*${published.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1\\b`),
+    );
 
     // Before publishing, each platform's image is built on its own, loaded and started.
     const tried = builds.filter((s) => s.with?.load === true).map((s) => s.with?.platforms);
