@@ -48,7 +48,8 @@ const IMAGE = 'localhost/snip-test-compose';
 const POSTGRES_STAND_IN = 'docker.io/library/postgres:15';
 const NODE_BASE = 'docker.io/library/node:24-bookworm-slim';
 const PROJECT_LABEL = 'com.docker.compose.project';
-const WORK = fs.mkdtempSync(path.join(os.tmpdir(), `snip-compose-${RUN_ID}-`));
+// The generated override files; made at the first compose command, removed at the end.
+const WORK = path.join(os.tmpdir(), `snip-compose-${RUN_ID}`);
 
 const HEALTHY_DEADLINE_MS = 120_000;
 
@@ -152,8 +153,13 @@ class Project {
     this.services = (
       parseYaml(fs.readFileSync(path.join(ROOT, file), 'utf8')) as ComposeFile
     ).services;
-    const built = Object.entries(this.services).filter(([, service]) => service.build);
     this.override = path.join(WORK, `${this.name}.override.yaml`);
+  }
+
+  /** The override: the services that build an image get this run's image name, and only that. */
+  private writeOverride(): void {
+    const built = Object.entries(this.services).filter(([, service]) => service.build);
+    fs.mkdirSync(WORK, { recursive: true });
     fs.writeFileSync(
       this.override,
       stringifyYaml({
@@ -171,6 +177,7 @@ class Project {
 
   compose(args: string[], timeoutMs = 300_000): Promise<Result> {
     const [command, ...prefix] = COMPOSE;
+    this.writeOverride();
     return must(
       command,
       [...prefix, '-p', this.name, '-f', this.file, '-f', this.override, ...args],
@@ -255,6 +262,7 @@ class Project {
   async remove(): Promise<void> {
     const [command, ...prefix] = COMPOSE;
     if (ENGINE === 'docker') {
+      this.writeOverride();
       await run(
         command,
         [...prefix, '-p', this.name, '-f', this.file, '-f', this.override, 'down', '-v'],
