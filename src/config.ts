@@ -9,6 +9,13 @@ import { INITIAL_KEY_PATTERN } from './keys/key-service.js';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
+ * A whole value such as `${ADMIN_PASSWORD:-}`: a Compose or env file's reference that the tool
+ * starting snip passed on as text (podman-compose 1.0.3 does with an empty default). Never a
+ * value, least of all a password everyone can read in the file.
+ */
+const UNSUBSTITUTED = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-+?=][^}]*)?\}$/;
+
+/**
  * One environment variable: unset or empty (`VAR=`) gives the default; anything else is parsed
  * by `parse`, which answers the value or a message that says what the variable must be. `show`
  * turns the raw value into what that message may print (a URL without its password), or null
@@ -25,6 +32,14 @@ function setting<T>(
     .optional()
     .transform((raw, ctx) => {
       if (raw === undefined || raw.trim() === '') return fallback;
+      if (UNSUBSTITUTED.test(raw.trim())) {
+        const shown = show(raw.trim());
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} is ${shown === null ? 'a' : `${JSON.stringify(shown)}, a`} \${…} reference that the tool starting snip did not substitute; set the value itself`,
+        });
+        return z.NEVER;
+      }
       const value = parse(raw.trim());
       if (value !== null && typeof value === 'object' && 'error' in value) {
         const shown = show(raw);

@@ -194,6 +194,41 @@ describe('loadConfig', () => {
     },
   );
 
+  it.each([
+    ['ADMIN_PASSWORD', '${ADMIN_PASSWORD:-}'],
+    ['ADMIN_PASSWORD', '${ADMIN_PASSWORD:-a default secret}'],
+    ['BASE_URL', '${BASE_URL:-}'],
+    ['DATABASE_URL', '${DATABASE_URL}'],
+    ['METRICS_TOKEN', ' ${TOKEN?set it} '],
+  ])(
+    'when %s is a ${…} reference left as text (podman-compose 1.0.3), then it is refused, not taken',
+    (name, value) => {
+      let message = '';
+      try {
+        loadConfig({ [name]: value });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(`${name} is `);
+      expect(message).toContain('reference that the tool starting snip did not substitute');
+      // A secret's reference may carry a default that is itself a secret.
+      if (name === 'ADMIN_PASSWORD' || name === 'METRICS_TOKEN') {
+        expect(message).not.toContain(value.trim());
+      } else {
+        expect(message).toContain(JSON.stringify(value));
+      }
+    },
+  );
+
+  it('when a value only contains a ${ or starts with $, then it is taken as it is', () => {
+    expect(loadConfig({ ADMIN_PASSWORD: 'pa${ss}word-long-enough' }).adminPassword).toBe(
+      'pa${ss}word-long-enough',
+    );
+    expect(loadConfig({ ADMIN_PASSWORD: '$ADMIN_PASSWORD_1' }).adminPassword).toBe(
+      '$ADMIN_PASSWORD_1',
+    );
+  });
+
   it('when several variables are wrong, then one error lists each of them in plain words', () => {
     let error: unknown;
     try {

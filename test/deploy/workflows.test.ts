@@ -12,6 +12,7 @@ type Step = {
 };
 type Job = {
   if?: string;
+  permissions?: Record<string, string>;
   needs?: string | string[];
   'runs-on'?: string;
   strategy?: { matrix?: Record<string, unknown> };
@@ -148,8 +149,11 @@ describe('GitHub workflows', () => {
       "github.event_name == 'push' && github.ref == 'refs/heads/main'",
     );
     const needs = typeof job.needs === 'string' ? [job.needs] : (job.needs ?? []);
-    // Every job that tests something: unit, browser and container suites.
-    const testing = allJobs.map(([name]) => name).filter((name) => name !== 'deploy');
+    // Every job that tests something: unit, browser and container suites (not the two that
+    // publish: this one and the image's).
+    const testing = allJobs
+      .map(([name]) => name)
+      .filter((name) => !['deploy', 'image'].includes(name));
     expect(testing).toEqual(expect.arrayContaining(['test', 'e2e', 'container']));
     expect([...needs].sort()).toEqual([...testing].sort());
   });
@@ -173,6 +177,64 @@ describe('GitHub workflows', () => {
     expect(deploy?.run?.trim()).toBe('flyctl deploy --remote-only');
     expect(deploy?.env).toEqual({ FLY_API_TOKEN: '${{ secrets.FLY_API_TOKEN }}' });
     expect(steps.indexOf(setup!)).toBeLessThan(steps.indexOf(deploy!));
+  });
+
+  it('publish the image for amd64 and arm64 to ghcr.io on a version tag whose tests pass', () => {
+    const { job, workflow } = onlyJob('image');
+    expect(events(workflow.on)).toContain('push');
+    expect(job.if).toContain("startsWith(github.ref, 'refs/tags/v')");
+    // Every test job first, as before a deploy.
+    const testJobs = allJobs
+      .map(([name]) => name)
+      .filter((name) => !['deploy', 'image'].includes(name));
+    expect(new Set(job.needs)).toEqual(new Set(testJobs));
+    // GITHUB_TOKEN may write packages in this job only.
+    expect(job.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect((workflow as { permissions?: unknown }).permissions).toEqual({ contents: 'read' });
+
+    const steps = job.steps ?? [];
+    const index = (prefix: string) => steps.findIndex((s) => s.uses?.startsWith(prefix));
+    const builds = steps.filter((s) => s.uses?.startsWith('docker/build-push-action@'));
+    const publish = builds.find((s) => s.with?.push === true);
+    expect(publish?.with).toMatchObject({
+      context: '.',
+      platforms: 'linux/amd64,linux/arm64',
+      tags: '${{ steps.meta.outputs.tags }}',
+      labels: '${{ steps.meta.outputs.labels }}',
+    });
+    // QEMU and buildx before any build; the registry log-in before the push alone.
+    const first = steps.indexOf(builds[0]!);
+    expect(index('docker/setup-qemu-action@')).toBeGreaterThanOrEqual(0);
+    expect(index('docker/setup-qemu-action@')).toBeLessThan(first);
+    expect(index('docker/setup-buildx-action@')).toBeLessThan(first);
+    const login = steps[index('docker/login-action@')];
+    expect(login?.with).toEqual({
+      registry: 'ghcr.io',
+      username: '${{ github.actor }}',
+      password: '${{ secrets.GITHUB_TOKEN }}',
+    });
+    expect(steps.indexOf(login!)).toBeLessThan(steps.indexOf(publish!));
+    const meta = steps[index('docker/metadata-action@')] as Step & { id?: string };
+    expect(meta.id).toBe('meta');
+    expect(meta.with?.images).toBe('ghcr.io/${{ github.repository_owner }}/snip');
+    expect(String(meta.with?.tags)).toContain('type=semver,pattern={{version}}');
+    // The docker run line of docs/operations.md pulls what this job publishes, by major version.
+    const published = String(meta.with?.images).replace(
+      '${{ github.repository_owner }}',
+      '<owner>',
+    );
+    expect(String(meta.with?.tags)).toContain('type=semver,pattern={{major}}');
+    expect(readProjectFile('docs/operations.md')).toMatch(
+      new RegExp(`docker run [^\`]*${published.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1\\b`),
+    );
+
+    // Before publishing, each platform's image is built on its own, loaded and started.
+    const tried = builds.filter((s) => s.with?.load === true).map((s) => s.with?.platforms);
+    expect(tried.sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    const start = steps.find((s) => s.run?.includes('/healthz'));
+    expect(start?.run).toContain('--platform "linux/$arch"');
+    expect(steps.indexOf(start!)).toBeLessThan(steps.indexOf(publish!));
+    expect(builds.every((s) => s.with?.push !== true || s === publish)).toBe(true);
   });
 
   it('pin every action to a release tag or a commit, never a branch', () => {
