@@ -19,6 +19,7 @@ import {
 } from './domains/domain-routes.js';
 import { linkAddressFor, linkDomainKeyOf } from './domains/domain-service.js';
 import { createHealthHandler } from './health/health-routes.js';
+import { databaseHealth } from './health/database-health.js';
 import { handleErrors, handleNotFound } from './http/error-handlers.js';
 import { loadOnFirstUse } from './http/load-on-first-use.js';
 import { logRequests } from './http/request-logger.js';
@@ -179,7 +180,7 @@ export function assembleApp(services: Services): {
   }
   app.use(refuseOversizedHost);
   const { health } = store;
-  app.get('/healthz', createHealthHandler(health, store.storageProblem, logger));
+  app.get('/healthz', createHealthHandler([databaseHealth(health, store.storageProblem)], logger));
   // Answered on any host, like /healthz and /metrics; every other address checks the host.
   app.get('/_/tls-ask', answerTlsAsk(domains));
   const pageHeaders = securityHeaders({ https: secure });

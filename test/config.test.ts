@@ -33,6 +33,7 @@ describe('loadConfig', () => {
         password: { points: 10, seconds: 900, text: '10/15min' },
       },
       onFly: false,
+      allowEphemeralDatabase: false,
       createAccess: 'public',
       adminPassword: null,
       adminSessionIdleMs: 1_800_000,

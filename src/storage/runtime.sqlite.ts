@@ -5,7 +5,12 @@ import { createSlicedFlush, FLUSH_SLICE_LINKS } from '../stats/sliced-flush.js';
 import { LOG_FROM_LINKS, shouldFold } from '../stats/visit-log.sqlite.js';
 import { TALLY_HOLD_MS, type VisitCounter } from '../stats/visit-counter.js';
 import { watchDatabaseFile } from '../db/database-file.js';
-import { loadMigrations, pendingMigrations } from '../db/migrations.js';
+import {
+  findNewerSchema,
+  loadMigrations,
+  pendingOf,
+  readAppliedVersions,
+} from '../db/migrations.js';
 import { openDatabase } from '../db/open-database.sqlite.js';
 import {
   flushFailed,
@@ -24,7 +29,15 @@ const LOG_SLICE_LINKS = 5000;
 export function openSqlite(config: Config, file: string, logger: Logger): DatabaseRuntime {
   const db = openDatabase(file);
   // Migrations run before the server (scripts/launch.sh); never serve a schema they have not reached.
-  const pending = pendingMigrations(db, loadMigrations(config.migrationsDir));
+  const migrations = loadMigrations(config.migrationsDir);
+  const applied = readAppliedVersions(db);
+  // An older build on a schema a newer one migrated: its queries would meet columns it does not know.
+  const newer = findNewerSchema(applied, migrations);
+  if (newer !== null) {
+    db.close();
+    throw new StartupError(newer.message);
+  }
+  const pending = pendingOf(applied, migrations);
   if (pending.length > 0) {
     db.close();
     throw new StartupError(
@@ -44,7 +57,7 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
     counter: VisitCounter,
     options: { wait: boolean; maxLinks?: number; logged: boolean },
   ): number | null => {
-    const problem = databaseFile();
+    const problem = databaseFile()?.message ?? null;
     if (problem !== null) {
       // Counts written to a deleted or replaced file would be lost: keep them in memory.
       if (problem !== postponedFor) {
