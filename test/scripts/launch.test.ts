@@ -76,7 +76,10 @@ async function waitUntilHealthy(port: number, launched: Launched): Promise<void>
     try {
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
       if (response.status === 200) {
-        expect(await response.json()).toEqual({ status: 'ok' });
+        expect(await response.json()).toEqual({
+          status: 'ok',
+          database: { answers: true, writable: true },
+        });
         return;
       }
     } catch {
