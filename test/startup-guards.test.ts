@@ -39,6 +39,8 @@ function run(command: string, args: string[], env: Record<string, string>) {
     env: childEnv({ DATABASE_URL: `sqlite:${file}`, ...env }),
     encoding: 'utf8',
     timeout: 20_000,
+    // A server that should have refused but listens is stopped for good, and the test fails.
+    killSignal: 'SIGKILL',
   });
 }
 
