@@ -89,6 +89,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://snip:hunter2@db:5432/' })).toThrow(
       new ConfigError(
         'Invalid configuration:\n  DATABASE_URL must name one database, as in postgres://user:password@host:5432/snip, got "postgres://snip:***@db:5432/"',
+        ['DATABASE_URL'],
       ),
     );
   });
