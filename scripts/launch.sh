@@ -29,18 +29,18 @@ NODE_FLAGS=(--max-semi-space-size=8 --heap-growing-percent=20)
 
 # DATABASE_URL checked and the database's directory made, as run-migrations.sh does, then the
 # server with --migrate. exec replaces this shell, so SIGTERM from the container runtime reaches
-# Node directly; a failed migration ends Node with the migration's message, the line below, and
-# exit 1 (src/server.ts).
+# Node directly; a failed migration ends Node with the migration's message, a `launch:` line that
+# says which kind of failure it was, and exit 1 (src/server.ts, src/launch-failure.ts).
 migrate_and_serve() {
   local status=0
   (prepare_database) || status=$?
-  if ((status == 0)) && [[ ! -f "$SERVER" ]]; then
-    printf 'run-migrations: %s is missing (run npm run build)\n' "$SERVER" >&2
-    status=1
-  fi
   if ((status != 0)); then
-    printf 'launch: migrations failed; not starting the server\n' >&2
+    printf 'launch: configuration error in DATABASE_URL; not starting the server\n' >&2
     exit "$status"
+  fi
+  if [[ ! -f "$SERVER" ]]; then
+    printf 'launch: %s is missing (run npm run build); not starting the server\n' "$SERVER" >&2
+    exit 1
   fi
   # With LITESTREAM_REPLICA_URL: restored first if missing, then served under Litestream.
   if replicated; then serve_replicated "$@"; fi

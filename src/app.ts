@@ -19,6 +19,8 @@ import {
 } from './domains/domain-routes.js';
 import { linkAddressFor, linkDomainKeyOf } from './domains/domain-service.js';
 import { createHealthHandler } from './health/health-routes.js';
+import { databaseHealth } from './health/database-health.js';
+import { replicationHealth } from './health/replication-health.js';
 import { handleErrors, handleNotFound } from './http/error-handlers.js';
 import { loadOnFirstUse } from './http/load-on-first-use.js';
 import { logRequests } from './http/request-logger.js';
@@ -179,8 +181,10 @@ export function assembleApp(services: Services): {
   }
   app.use(refuseOversizedHost);
   const { health } = store;
-  const replicationStatus = services.replication?.status;
-  app.get('/healthz', createHealthHandler(health, store.storageProblem, logger, replicationStatus));
+  const replication = services.replication;
+  const healthParts = [databaseHealth(health, store.storageProblem)];
+  if (replication !== undefined) healthParts.push(replicationHealth(replication.status));
+  app.get('/healthz', createHealthHandler(healthParts, logger));
   // Answered on any host, like /healthz and /metrics; every other address checks the host.
   app.get('/_/tls-ask', answerTlsAsk(domains));
   const pageHeaders = securityHeaders({ https: secure });

@@ -26,4 +26,4 @@ export async function runBackup(
   }
 }
 
-await runIfEntryPoint(import.meta.url, (output) => runBackup(process.env, output));
+await runIfEntryPoint(import.meta.url, process.env, (output) => runBackup(process.env, output));

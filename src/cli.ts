@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseDatabaseTarget } from './db/database-url.js';
 import type { StorageConfig } from './storage/storage.js';
+import { describeUnknownVariable, findUnknownVariables } from './unknown-variables.js';
 
 /** Where a command writes: lines for a person, one per call. */
 export type CliOutput = { out: (line: string) => void; err: (line: string) => void };
@@ -32,10 +33,12 @@ export function requireStorageConfig(env: NodeJS.ProcessEnv, cwd: string): Stora
 
 /**
  * Runs `command` when the module at `moduleUrl` is the script Node was started with (not when a
- * test imports it), printing to stdout/stderr and setting the exit code it returns.
+ * test imports it), printing to stdout/stderr and setting the exit code it returns. First, one
+ * line on stderr for each variable of `env` that looks like snip's but is not (ADMIN_PASWORD).
  */
 export async function runIfEntryPoint(
   moduleUrl: string,
+  env: NodeJS.ProcessEnv,
   command: (output: CliOutput) => Promise<number>,
 ): Promise<void> {
   const script = process.argv[1];
@@ -47,6 +50,9 @@ export async function runIfEntryPoint(
     isEntry = false;
   }
   if (!isEntry) return;
+  for (const unknown of findUnknownVariables(env)) {
+    process.stderr.write(`warning: ${describeUnknownVariable(unknown)}\n`);
+  }
   process.exitCode = await command({
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),

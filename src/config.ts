@@ -233,6 +233,11 @@ export const ConfigSchema = z.object({
   RATE_LIMIT_PASSWORD: rateLimit('RATE_LIMIT_PASSWORD', '10/15min'),
   // Set by Fly.io on its machines: there the client's address is in Fly-Client-IP.
   FLY_APP_NAME: setting<string | null>('FLY_APP_NAME', null, (raw) => raw),
+  // On Fly, an SQLite database off a volume is refused at start unless this says its loss is
+  // understood (src/storage/database-volume.ts, ADR 046).
+  ALLOW_EPHEMERAL_DATABASE: setting('ALLOW_EPHEMERAL_DATABASE', false, (raw) =>
+    raw === 'true' ? true : raw === 'false' ? false : { error: 'must be true or false' },
+  ),
   CREATE_ACCESS: setting<'public' | 'private'>('CREATE_ACCESS', 'public', (raw) =>
     raw === 'public' || raw === 'private' ? raw : { error: 'must be public or private' },
   ),
@@ -321,6 +326,8 @@ export type Config = Readonly<{
   }> | null;
   /** Running on Fly.io (FLY_APP_NAME is set): clients are told apart by Fly-Client-IP. */
   onFly: boolean;
+  /** On Fly, start even when the SQLite database is not on a volume (ALLOW_EPHEMERAL_DATABASE). */
+  allowEphemeralDatabase: boolean;
   /** `private`: only an API key (or a signed-in admin) may create links. */
   createAccess: 'public' | 'private';
   adminPassword: string | null;
@@ -397,6 +404,12 @@ function parseReplicaUrl(raw: string): string | { error: string } {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /** The variables that are wrong, for a one-line summary (launch's "configuration error in …"). */
+  readonly variables: readonly string[];
+  constructor(message: string, variables: readonly string[] = []) {
+    super(message);
+    this.variables = variables;
+  }
 }
 
 /**
@@ -407,7 +420,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
   const result = ConfigSchema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    const variables = [...new Set(result.error.issues.map((issue) => String(issue.path[0])))];
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`, variables);
   }
   const parsed = result.data;
   const database = parseDatabaseTarget(parsed.DATABASE_URL, cwd);
@@ -450,6 +464,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
         })
       : null,
     onFly: parsed.FLY_APP_NAME !== null,
+    allowEphemeralDatabase: parsed.ALLOW_EPHEMERAL_DATABASE,
     createAccess: parsed.CREATE_ACCESS,
     adminPassword: parsed.ADMIN_PASSWORD,
     adminSessionIdleMs: parsed.ADMIN_SESSION_IDLE,
@@ -471,7 +486,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd?: string
 /** The SQLite file of a command or module that works on SQLite only. */
 export function requireSqliteFile(config: Config): string {
   if (config.databaseFile === null) {
-    throw new ConfigError('this works on SQLite only; DATABASE_URL names a PostgreSQL database');
+    throw new ConfigError('this works on SQLite only; DATABASE_URL names a PostgreSQL database', [
+      'DATABASE_URL',
+    ]);
   }
   return config.databaseFile;
 }

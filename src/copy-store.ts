@@ -181,6 +181,6 @@ export async function runCopyStore(
   }
 }
 
-await runIfEntryPoint(import.meta.url, (output) =>
+await runIfEntryPoint(import.meta.url, process.env, (output) =>
   runCopyStore(process.argv.slice(2), process.env, output),
 );

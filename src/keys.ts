@@ -143,6 +143,6 @@ export async function runKeys(
   }
 }
 
-await runIfEntryPoint(import.meta.url, (output) =>
+await runIfEntryPoint(import.meta.url, process.env, (output) =>
   runKeys(process.argv.slice(2), process.env, output),
 );

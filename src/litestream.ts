@@ -37,4 +37,6 @@ export function runLitestreamConfig(
   }
 }
 
-await runIfEntryPoint(import.meta.url, async (output) => runLitestreamConfig(process.env, output));
+await runIfEntryPoint(import.meta.url, process.env, async (output) =>
+  runLitestreamConfig(process.env, output),
+);

@@ -98,6 +98,6 @@ function createMigrationFiles(dir: string, name: string, output: CliOutput): voi
   if (hasTwinDir) output.out(`created ${createMigrationFile(twinDir, name, now)}`);
 }
 
-await runIfEntryPoint(import.meta.url, (output) =>
+await runIfEntryPoint(import.meta.url, process.env, (output) =>
   runMigrate(process.argv.slice(2), process.env, output),
 );

@@ -12,6 +12,10 @@ import { buildServices, REDIRECT_CACHE_SIZE } from './services.js';
 import { countryLookupFor } from './stats/geo-country.js';
 import { SHUTDOWN_GRACE_MS } from './shutdown.js';
 import { createReplicationMonitor } from './replication/replication-lag.js';
+import { checkDatabaseVolume } from './storage/database-volume.js';
+import { readMounts } from './db/mounts.js';
+import { describeUnknownVariable, findUnknownVariables } from './unknown-variables.js';
+import { describeLaunchFailure } from './launch-failure.js';
 
 // Not `import … from 'node:http'`: an ES module import of node:http builds its whole namespace,
 // which runs the module's lazy getters and loads undici and http2 — a fifth of snip's cold
@@ -32,9 +36,17 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`snip: ${error.message}\n`);
+      if (MIGRATE_FIRST) process.stderr.write(`${describeLaunchFailure(error)}\n`);
       process.exit(1);
     }
     throw error;
+  }
+  // On Fly, an SQLite file off a volume is lost at the next deploy: refused before a migration
+  // creates it there (ADR 046).
+  const volume = checkDatabaseVolume(config, readMounts());
+  if (volume.kind === 'refuse') {
+    process.stderr.write(`snip: ${volume.message}\n`);
+    process.exit(1);
   }
   if (MIGRATE_FIRST) {
     // The same lines as `migrate up` (a snapshot of an existing SQLite file first; on PostgreSQL
@@ -50,7 +62,7 @@ async function main(): Promise<void> {
     } catch (error) {
       process.stderr.write(
         `migrate: ${error instanceof Error ? error.message : String(error)}\n` +
-          'launch: migrations failed; not starting the server\n',
+          `${describeLaunchFailure(error)}\n`,
       );
       process.exit(1);
     }
@@ -59,6 +71,11 @@ async function main(): Promise<void> {
     level: config.logLevel,
     pretty: Boolean(process.stdout.isTTY) && process.env.NODE_ENV !== 'production',
   });
+  // A misspelled variable would be ignored without a word, and its default used.
+  for (const unknown of findUnknownVariables(process.env)) {
+    logger.warn({ variable: unknown.name }, describeUnknownVariable(unknown));
+  }
+  if (volume.kind === 'warn') logger.warn(volume.message);
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception; exiting');
     process.exit(1);

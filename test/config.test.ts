@@ -33,6 +33,7 @@ describe('loadConfig', () => {
         password: { points: 10, seconds: 900, text: '10/15min' },
       },
       onFly: false,
+      allowEphemeralDatabase: false,
       createAccess: 'public',
       adminPassword: null,
       adminSessionIdleMs: 1_800_000,
@@ -90,6 +91,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://snip:hunter2@db:5432/' })).toThrow(
       new ConfigError(
         'Invalid configuration:\n  DATABASE_URL must name one database, as in postgres://user:password@host:5432/snip, got "postgres://snip:***@db:5432/"',
+        ['DATABASE_URL'],
       ),
     );
   });

@@ -1,5 +1,13 @@
 import pg from 'pg';
-import { pendingOf, statusOf, type Migration, type MigrationStatus } from './migrations.js';
+import {
+  findNewerSchema,
+  MigrationFailedError,
+  MigrationLockError,
+  pendingOf,
+  statusOf,
+  type Migration,
+  type MigrationStatus,
+} from './migrations.js';
 
 /**
  * The migration runner for PostgreSQL: the same dbmate files and ledger as on SQLite (parsed by
@@ -72,6 +80,9 @@ export async function applyPostgresMigrations(
         );
       }
       const appliedBefore = await readAppliedVersions(client);
+      // An older build must not migrate, nor start on, a schema a newer one has moved on.
+      const newer = findNewerSchema(appliedBefore, migrations);
+      if (newer !== null) throw newer;
       const applied: Migration[] = [];
       for (const migration of pendingOf(appliedBefore, migrations)) {
         await applyOne(client, migration);
@@ -116,7 +127,11 @@ async function applyOne(client: pg.Client, migration: Migration): Promise<void> 
       throw error;
     }
   } catch (error) {
-    throw new Error(`${migration.filename} failed: ${messageOf(error)}`, { cause: error });
+    throw new MigrationFailedError(
+      migration.filename,
+      `${migration.filename} failed: ${messageOf(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -182,7 +197,7 @@ async function takeMigrationLock(
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   } catch (error) {
     if ((error as { code?: string }).code !== '55P03') throw error;
-    throw new Error(
+    throw new MigrationLockError(
       `could not take the migration lock within ${formatSeconds(timeoutMs)}: ${await describeLockHolder(client)}; nothing was migrated`,
       { cause: error },
     );

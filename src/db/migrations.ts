@@ -21,6 +21,36 @@ export type MigrationStatus = {
   applied: boolean;
 };
 
+/** A migration file that cannot be read as one (its folder, its markers, a version used twice). */
+export class MigrationFileError extends Error {
+  override name = 'MigrationFileError';
+}
+
+/** A migration whose SQL the database refused; with its transaction, nothing of it stays. */
+export class MigrationFailedError extends Error {
+  override name = 'MigrationFailedError';
+  constructor(
+    readonly filename: string,
+    message: string,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Another run held the migration lock (PostgreSQL) for longer than this one would wait. */
+export class MigrationLockError extends Error {
+  override name = 'MigrationLockError';
+}
+
+/**
+ * The database has migrations this build has no file for: a newer snip migrated it, and this
+ * one would run on a schema it does not know (an older image started after a newer one).
+ */
+export class SchemaNewerError extends Error {
+  override name = 'SchemaNewerError';
+}
+
 // dbmate takes any `*.sql` file that starts with digits; other files in the folder are ignored.
 const MIGRATION_FILE = /^(\d+)_?(.*)\.sql$/;
 // dbmate's markers: `-- migrate:up`, `--migrate:up`, optionally followed by `key:value` options.
@@ -42,7 +72,7 @@ function listMigrationFiles(dir: string): string[] {
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (error) {
-    throw new Error(`cannot read the migrations folder ${dir}: ${messageOf(error)}`, {
+    throw new MigrationFileError(`cannot read the migrations folder ${dir}: ${messageOf(error)}`, {
       cause: error,
     });
   }
@@ -52,18 +82,18 @@ function listMigrationFiles(dir: string): string[] {
 /** Splits a file the way dbmate does, and rejects what dbmate would reject. */
 export function parseMigration(filename: string, contents: string): Migration {
   const [, version = '', name = ''] = MIGRATION_FILE.exec(filename) ?? [];
-  if (version === '') throw new Error(`${filename}: not a migration file name`);
+  if (version === '') throw new MigrationFileError(`${filename}: not a migration file name`);
   const text = contents.replace(/\r\n/g, '\n');
   const up = UP_MARKER.exec(text);
-  if (!up) throw new Error(`${filename}: missing the '-- migrate:up' line`);
+  if (!up) throw new MigrationFileError(`${filename}: missing the '-- migrate:up' line`);
   const down = DOWN_MARKER.exec(text);
   // dbmate refuses a file without a down block, so accepting one here would let the two disagree.
-  if (!down) throw new Error(`${filename}: missing the '-- migrate:down' line`);
+  if (!down) throw new MigrationFileError(`${filename}: missing the '-- migrate:down' line`);
   if (down.index < up.index) {
-    throw new Error(`${filename}: '-- migrate:up' must come before '-- migrate:down'`);
+    throw new MigrationFileError(`${filename}: '-- migrate:up' must come before '-- migrate:down'`);
   }
   if (!isOnlyComments(text.slice(0, up.index))) {
-    throw new Error(`${filename}: statements before '-- migrate:up' are not allowed`);
+    throw new MigrationFileError(`${filename}: statements before '-- migrate:up' are not allowed`);
   }
   return {
     version,
@@ -91,7 +121,7 @@ function rejectDuplicateVersions(migrations: Migration[]): void {
     const previous = migrations[i - 1];
     const current = migrations[i];
     if (previous && current && previous.version === current.version) {
-      throw new Error(
+      throw new MigrationFileError(
         `${current.filename}: version ${current.version} is also used by ${previous.filename}`,
       );
     }
@@ -143,6 +173,26 @@ export function statusOf(
     .filter((version) => !known.has(version))
     .map((version) => ({ version, name: '', filename: null, applied: true }));
   return [...fromFiles, ...withoutFile].sort((a, b) => compareVersions(a.version, b.version));
+}
+
+/**
+ * Refuses a database that has versions applied which no migration file of this build has,
+ * naming the newest of each side; null when every applied version is known.
+ */
+export function findNewerSchema(
+  appliedVersions: readonly string[],
+  migrations: Migration[],
+): SchemaNewerError | null {
+  const known = new Set(migrations.map((m) => m.version));
+  const unknown = appliedVersions.filter((version) => !known.has(version)).sort(compareVersions);
+  if (unknown.length === 0) return null;
+  const newestApplied = [...appliedVersions].sort(compareVersions).at(-1)!;
+  const newestKnown = migrations.at(-1)?.version ?? 'none';
+  return new SchemaNewerError(
+    `the database was migrated by a newer snip: the newest migration applied to it is ${newestApplied}, the newest this build knows is ${newestKnown}` +
+      ` (${unknown.length} applied migration${unknown.length === 1 ? '' : 's'} unknown here: ${unknown.join(', ')}).` +
+      ' Run the newer version again, or restore the backup taken before it migrated (docs/operations.md#migrations)',
+  );
 }
 
 export function pendingMigrations(db: Db, migrations: Migration[]): Migration[] {
@@ -232,7 +282,11 @@ function runStep(db: Db, migration: Migration, inTransaction: boolean, step: () 
       if (db.inTransaction) db.exec('ROLLBACK');
       db.pragma(`foreign_keys = ${foreignKeys === 1 ? 'ON' : 'OFF'}`);
     }
-    throw new Error(`${migration.filename} failed: ${messageOf(error)}`, { cause: error });
+    throw new MigrationFailedError(
+      migration.filename,
+      `${migration.filename} failed: ${messageOf(error)}`,
+      { cause: error },
+    );
   }
 }
 

@@ -24,7 +24,7 @@ export function createWriteGate(deps: {
   let impatientUntil = Number.NEGATIVE_INFINITY;
   return (write) => {
     const problem = deps.fileCheck();
-    if (problem !== null) throw new StorageUnavailableError(problem);
+    if (problem !== null) throw new StorageUnavailableError(problem.message);
     const impatient = deps.now() < impatientUntil;
     try {
       return impatient ? writeWithoutWaiting(deps.db, write) : write();

@@ -1,5 +1,5 @@
 import { postgresMigrationsDir, DEFAULT_MIGRATIONS_DIR } from '../db/migrations-dir.js';
-import { loadMigrations } from '../db/migrations.js';
+import { findNewerSchema, loadMigrations } from '../db/migrations.js';
 import { applyPostgresMigrations, readPostgresMigrationStatus } from '../db/migrations.postgres.js';
 import { createPostgresPool } from '../db/pool.postgres.js';
 import { createPostgresKeyRepository } from '../keys/key-store.postgres.js';
@@ -21,10 +21,11 @@ export function postgresStorage(url: string, directUrl: string): Storage {
     },
 
     async openKeys() {
-      const status = await readPostgresMigrationStatus(
-        directUrl,
-        loadMigrations(postgresMigrationsDir(DEFAULT_MIGRATIONS_DIR)),
-      );
+      const migrations = loadMigrations(postgresMigrationsDir(DEFAULT_MIGRATIONS_DIR));
+      const status = await readPostgresMigrationStatus(directUrl, migrations);
+      const applied = status.filter((migration) => migration.applied).map((m) => m.version);
+      const newer = findNewerSchema(applied, migrations);
+      if (newer !== null) throw newer;
       if (status.some((migration) => !migration.applied)) throw new Error(PENDING_MIGRATIONS);
       const pool = createPostgresPool(url, { max: 1, applicationName: 'snip keys' });
       return { keys: createPostgresKeyRepository(pool), close: () => pool.end() };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import {
   applyMigrations,
   dataLosses,
+  findNewerSchema,
   loadMigrations,
   migrationStatus,
   newestApplied,
@@ -54,9 +55,10 @@ export function sqliteStorage(file: string, walCheckpoints: WalCheckpoints = 'sq
       }
       const db = openDatabase(file, { walCheckpoints });
       try {
-        if (pendingMigrations(db, loadMigrations(DEFAULT_MIGRATIONS_DIR)).length > 0) {
-          throw new Error(PENDING_MIGRATIONS);
-        }
+        const migrations = loadMigrations(DEFAULT_MIGRATIONS_DIR);
+        const newer = findNewerSchema(readAppliedVersions(db), migrations);
+        if (newer !== null) throw newer;
+        if (pendingMigrations(db, migrations).length > 0) throw new Error(PENDING_MIGRATIONS);
       } catch (error) {
         db.close();
         throw error;
@@ -102,6 +104,9 @@ function fileMigrations(
       const migrations = loadMigrations(dir);
       const existed = file !== ':memory:' && fs.existsSync(file);
       await withFile(file, walCheckpoints, async (db) => {
+        // An older build must not migrate, nor start on, a schema a newer one has moved on.
+        const newer = findNewerSchema(readAppliedVersions(db), migrations);
+        if (newer !== null) throw newer;
         const first = pendingMigrations(db, migrations)[0];
         if (!first) {
           report(`nothing to migrate (${readAppliedVersions(db).length} applied)`);

@@ -6,7 +6,7 @@ import type { RedirectCache } from '../links/redirect-cache.js';
 import { TALLY_HOLD_MS, type VisitCounter } from '../stats/visit-counter.js';
 import { redactDatabaseUrl } from '../db/database-url.js';
 import { postgresMigrationsDir } from '../db/migrations-dir.js';
-import { loadMigrations } from '../db/migrations.js';
+import { findNewerSchema, loadMigrations } from '../db/migrations.js';
 import { createPostgresLimiter } from '../http/rate-limits.postgres.js';
 import { createPostgresPool } from '../db/pool.postgres.js';
 import { readPostgresMigrationStatus } from '../db/migrations.postgres.js';
@@ -77,6 +77,9 @@ export async function openPostgres(
   }
   const migrations = loadMigrations(postgresMigrationsDir(config.migrationsDir));
   const status = await readPostgresMigrationStatus(config.databaseDirectUrl, migrations);
+  const applied = status.filter((migration) => migration.applied).map((m) => m.version);
+  const newer = findNewerSchema(applied, migrations);
+  if (newer !== null) throw new StartupError(newer.message);
   const pending = status.filter((migration) => !migration.applied);
   if (pending.length > 0) {
     throw new StartupError(

@@ -9,7 +9,7 @@ import { createVisitRepository } from '../stats/visit-store.sqlite.js';
 import type { VisitLog } from '../stats/visit-log.sqlite.js';
 import { createTransferRepository } from '../transfer/transfer-store.sqlite.js';
 import { writeSnapshot } from '../db/snapshot.sqlite.js';
-import type { DatabaseFileCheck } from '../db/database-file.js';
+import { checkDiskSpace, type DatabaseFileCheck } from '../db/database-file.js';
 import type { Db } from '../db/open-database.sqlite.js';
 import type { Store } from './store.js';
 import { createWriteGate } from '../db/write-gate.js';
@@ -42,7 +42,8 @@ export function createSqliteStore(deps: {
     health: createHealthRepository(db),
     transfer: createTransferRepository(db),
     write: createWriteGate({ db, fileCheck: deps.fileCheck, now: deps.now }),
-    storageProblem: deps.fileCheck,
+    // The write gate refuses writes on the file check alone; a full disk is SQLite's to refuse.
+    storageProblem: () => deps.fileCheck() ?? checkDiskSpace(deps.file),
     // A download is kept among the newest five in backups/, beside the snapshots of migrations.
     writeBackup: async () =>
       deps.file === ':memory:' ? null : writeSnapshot(db, deps.file, { label: 'download' }),

@@ -24,7 +24,10 @@ export type Store = {
   transfer: TransferStore;
   /** Runs each write of a request: refuses it when storage cannot take it. */
   write: WriteGate;
-  /** What is wrong with the storage under the database (SQLite's file), or null. */
+  /**
+   * Why the storage under the database cannot take writes (SQLite's file gone, replaced or
+   * read-only, its disk full), or null: what /healthz's `database.writable` says.
+   */
   storageProblem: DatabaseFileCheck;
   /**
    * Writes a consistent copy of the database to `backups/` and resolves with its path, or with

@@ -620,7 +620,9 @@ describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull();
     expect(result.stderr).toContain('run-migrations: DATABASE_URL is not set');
-    expect(result.stderr).toContain('launch: migrations failed; not starting the server');
+    expect(result.stderr).toContain(
+      'launch: configuration error in DATABASE_URL; not starting the server',
+    );
     expect(await inspect(name)).toMatchObject({ running: false, restarts: 0, exitCode: 1 });
   });
 });

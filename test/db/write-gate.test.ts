@@ -70,7 +70,7 @@ describe('the write gate', () => {
     let tried = false;
     const gate = createWriteGate({
       db,
-      fileCheck: () => 'the database file x is gone',
+      fileCheck: () => ({ reason: 'gone', message: 'the database file x is gone' }),
       now: () => 0,
     });
     expect(() => gate(() => (tried = true))).toThrow('the database file x is gone');

@@ -9,6 +9,9 @@ import { readProjectFile } from './deploy-files.js';
  */
 type LockEntry = {
   version?: string;
+  libc?: string[];
+  optional?: boolean;
+  os?: string[];
   integrity?: string;
   resolved?: string;
   hasInstallScript?: boolean;
@@ -61,6 +64,24 @@ describe('the dependency lock file', () => {
       '@scarf/scarf': false,
       esbuild: false,
     });
+  });
+
+  it('when npm 10 or 11 runs `npm install` on a clean checkout, then it has nothing to rewrite: no libc fields', () => {
+    // npm 11.14 and later write `libc` into the entries of packages built for glibc or musl and
+    // keep a lock file without it; npm 10 (Node 22's) and 11 up to 11.10 at least drop the field,
+    // so with it an `npm install` of a clean checkout rewrites the file. A dependency added with
+    // a newer npm brings the field back: docs/testing.md says how to take it out.
+    const withLibc = installed.filter(([, entry]) => entry.libc).map(([path]) => path);
+    expect(
+      withLibc,
+      'package-lock.json entries with "libc" (docs/testing.md#dependencies)',
+    ).toEqual([]);
+    // Other platforms' optional packages stay listed: npm on macOS, Windows or arm64 needs them.
+    const otherPlatforms = installed.filter(
+      ([, entry]) => entry.optional && entry.os && !entry.os.includes('linux'),
+    );
+    expect(otherPlatforms.length).toBeGreaterThan(0);
+    expect(lock.lockfileVersion).toBe(3);
   });
 
   it('when Scarf is installed, then it is told to report nothing, even where scripts run', () => {

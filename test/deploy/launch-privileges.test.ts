@@ -131,6 +131,8 @@ describe.skipIf(!canDropPrivileges)('scripts/launch.sh started as root with SNIP
 
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('run-migrations: DATABASE_URL is not set');
-    expect(result.stderr).toContain('launch: migrations failed; not starting the server');
+    expect(result.stderr).toContain(
+      'launch: configuration error in DATABASE_URL; not starting the server',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { screenshotFile } from './screenshots.js';
 import {
   DESKTOP_LIGHT,
   MOBILE_DARK,
@@ -26,7 +26,6 @@ const IMPORT_FILE = [
   '2025-01-03T03:04:05+00:00,,imported-two,https://s.example/imported-two,https://example.org/two,Two,,0',
   '2025-01-04T03:04:05+00:00,,imported-bad,https://s.example/imported-bad,https://login.scam.example/,Bad,,9',
 ].join('\n');
-const SCREENSHOTS_DIR = path.resolve('docs/screenshots');
 
 let server: SnipServer;
 let browser: Browser;
@@ -64,7 +63,7 @@ async function checkPage(page: Page, name: string, mode: string): Promise<void> 
   expect(axe.violations).toEqual([]);
   await steadyForScreenshot(page);
   await page.screenshot({
-    path: path.join(SCREENSHOTS_DIR, `${name}-${mode}.png`),
+    path: screenshotFile(`${name}-${mode}.png`),
     fullPage: true,
   });
 }
@@ -73,7 +72,6 @@ describeInBrowser('the admin in Chromium', () => {
   beforeAll(async () => {
     server = await startSnip({ ADMIN_PASSWORD: PASSWORD, BASE_URL: 'https://snip.example' });
     browser = await launchChromium();
-    fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { screenshotFile } from './screenshots.js';
 import { LANGUAGES } from '../../src/i18n/languages.js';
 import {
   describeInBrowser,
@@ -17,7 +17,6 @@ import {
 // 320-pixel phone nor on a desktop, and axe finds nothing on the phone. The home page in Arabic
 // and Japanese is photographed for the README.
 
-const SCREENSHOTS_DIR = path.resolve('docs/screenshots');
 const PASSWORD = 'correct horse battery staple';
 const PHONE = { width: 320, height: 640 };
 const DESKTOP = { width: 1280, height: 800 };
@@ -270,7 +269,7 @@ describeInBrowser('every page in every language', () => {
         expect(await page.getAttribute('html', 'lang')).toBe(tag);
         await steadyForScreenshot(page);
         await page.screenshot({
-          path: path.join(SCREENSHOTS_DIR, `home-${tag}-${look.name}.png`),
+          path: screenshotFile(`home-${tag}-${look.name}.png`),
           fullPage: true,
         });
         await context.close();

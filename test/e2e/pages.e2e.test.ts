@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser, BrowserContextOptions, Cookie, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { screenshotFile } from './screenshots.js';
 import {
   DESKTOP_LIGHT,
   MOBILE_DARK,
@@ -19,7 +18,6 @@ import {
 // photographed for the README. Screenshots must not change from run to run, so the short links
 // use a fixed BASE_URL and alias, and the error page a fixed request id.
 
-const SCREENSHOTS_DIR = path.resolve('docs/screenshots');
 const BASE_URL = 'https://snip.example';
 const ALIAS = 'launch-notes';
 const TARGET =
@@ -144,7 +142,6 @@ describeInBrowser('every page, checked with axe-core and photographed', () => {
     await context.close();
     // Visits reach the database within a second.
     await new Promise((resolve) => setTimeout(resolve, 1200));
-    fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   });
 
   afterAll(async () => {
@@ -185,7 +182,7 @@ describeInBrowser('every page, checked with axe-core and photographed', () => {
 
           await steadyForScreenshot(page);
           await page.screenshot({
-            path: path.join(SCREENSHOTS_DIR, `${pageCase.name}-${mode.name}.png`),
+            path: screenshotFile(`${pageCase.name}-${mode.name}.png`),
             fullPage: true,
           });
           expect(problems).toEqual([]);

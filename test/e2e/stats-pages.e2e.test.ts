@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { screenshotFile } from './screenshots.js';
 import { TALLY_HOLD_MS } from '../../src/stats/visit-counter.js';
 import {
   DESKTOP_LIGHT,
@@ -21,7 +20,6 @@ import {
 // redirect from addresses of documented ranges of several countries (X-Forwarded-For, from the
 // loopback proxy TRUST_PROXY trusts) and real User-Agent strings.
 
-const SCREENSHOTS_DIR = path.resolve('docs/screenshots');
 const BASE_URL = 'https://snip.example';
 const PASSWORD = 'correct horse battery staple';
 const ALIAS = 'spring-launch';
@@ -163,7 +161,6 @@ describeInBrowser('the statistics pages, checked with axe-core and photographed'
     });
     // Counts reach the database within a second, what the visits say within TALLY_HOLD_MS more.
     await new Promise((resolve) => setTimeout(resolve, TALLY_HOLD_MS + 1500));
-    fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   });
 
   afterAll(async () => {
@@ -227,7 +224,7 @@ describeInBrowser('the statistics pages, checked with axe-core and photographed'
         await page.goto(`${managePath}?days=7`);
         await steadyForScreenshot(page);
         await section.screenshot({
-          path: path.join(SCREENSHOTS_DIR, `manage-stats-${mode.name}.png`),
+          path: screenshotFile(`manage-stats-${mode.name}.png`),
         });
         expect(problems).toEqual([]);
       } finally {
@@ -284,7 +281,7 @@ describeInBrowser('the statistics pages, checked with axe-core and photographed'
         await expectNoSidewaysScroll(page);
         await steadyForScreenshot(page);
         await page.screenshot({
-          path: path.join(SCREENSHOTS_DIR, `admin-stats-${mode.name}.png`),
+          path: screenshotFile(`admin-stats-${mode.name}.png`),
           fullPage: true,
         });
         // The top link leads to its admin page, whose statistics are the link's.

@@ -1092,7 +1092,7 @@ function suite(engine: 'sqlite' | 'postgres') {
     const s = await build();
     await managedLink(s, 'https://a.example/', 'coded');
     const health = await request(s.app).get('/healthz').expect(200);
-    expect(health.body).toEqual({ status: 'ok' });
+    expect(health.body).toEqual({ status: 'ok', database: { answers: true, writable: true } });
     const png = await request(s.app).get('/qr/coded.png').expect(200);
     expect(png.headers['content-type']).toBe('image/png');
     const preview = await request(s.app).get('/coded+').expect(200);

@@ -136,7 +136,7 @@ describe('a broken migration', () => {
     expect(failed.code).not.toBe(0);
     expect(failed.error).toEqual([
       `migrate: ${BROKEN} failed: no such table: legacy_labels`,
-      'launch: migrations failed; not starting the server',
+      `launch: migration ${BROKEN} failed: the database refused its SQL; not starting the server`,
     ]);
     expect(contentsOf(file)).toEqual(before);
     expect(restore(failed.snapshot)).toEqual(before);

@@ -24,8 +24,9 @@ import {
 /**
  * The database file deleted, or its folder turned read-only, under a running snip: SQLite keeps
  * writing through its open descriptor, so without a check a link "saved" now would vanish at the
- * next start. /healthz turns 503, writes answer 503, reads keep answering, no request hangs, and
- * the log says what is wrong.
+ * next start. /healthz says the database cannot be written (still 200: the redirects go on, and
+ * neither Fly's proxy nor a restart should take them away; ADR 046), writes answer 503, reads
+ * keep answering, no request hangs, and the log says what is wrong.
  */
 
 const LINKS = 3;
@@ -64,17 +65,26 @@ function refusedForStorage(answer: Answer): string | null {
   return null;
 }
 
+/** /healthz's answer while the database answers but cannot be written. */
+function notWritable(problem: string) {
+  return (answer: Answer): string | null => {
+    if (answer.status !== 200) return `${answer.status}, expected 200`;
+    const expected = { status: 'degraded', database: { answers: true, writable: false, problem } };
+    return answer.body === JSON.stringify(expected) ? null : answer.body;
+  };
+}
+
 /**
- * Every kind of request at once, each with a deadline: health 503, writes 503, redirects and
- * pages as usual. Answers the slowest answer's time and how many visits it counted.
+ * Every kind of request at once, each with a deadline: health "not writable", writes 503,
+ * redirects and pages as usual. Answers the slowest answer's time and how many visits it counted.
  */
-async function probe(snip: Snip, tally: Tally, links: Link[]) {
+async function probe(snip: Snip, tally: Tally, links: Link[], problem: string) {
   const form = {
     'Content-Type': 'application/x-www-form-urlencoded',
     'Sec-Fetch-Site': 'same-origin',
   };
   const probes: { what: string; spec: RequestSpec; check: (a: Answer) => string | null }[] = [
-    { what: 'GET /healthz', spec: { path: '/healthz' }, check: expectStatus(503) },
+    { what: 'GET /healthz', spec: { path: '/healthz' }, check: notWritable(problem) },
     ...links.map((link, i) => ({
       what: 'create',
       spec: createRequest(`https://example.com/refused/${i}`, `refused-${i}`),
@@ -107,10 +117,15 @@ async function probe(snip: Snip, tally: Tally, links: Link[]) {
   return { slowest, visits: links.length, requests: probes.length };
 }
 
-async function healthTurns(snip: Snip, status: number): Promise<number | null> {
+/** How long until /healthz says the database can (or cannot) be written; null if it never does. */
+async function healthTurns(snip: Snip, writable: boolean): Promise<number | null> {
   return waitFor(async () => {
     const outcome = await snip.send({ path: '/healthz', deadlineMs: DEADLINE_MS });
-    return outcome.kind === 'answered' && outcome.status === status;
+    if (outcome.kind !== 'answered' || outcome.status !== 200) return false;
+    return (
+      (JSON.parse(outcome.body) as { database: { writable: boolean } }).database.writable ===
+      writable
+    );
   }, 5000);
 }
 
@@ -121,7 +136,7 @@ function logged(snip: Snip, msg: string): number {
 if (MOUNTS_SKIPPED) console.warn(`read-only database fault skipped: ${MOUNTS_SKIPPED}`);
 
 describe('the database file under a running snip', () => {
-  it('when the database file is deleted, then /healthz turns 503, writes answer 503, reads still answer, nothing hangs, and the log says the file is gone', async () => {
+  it('when the database file is deleted, then /healthz says it cannot be written, writes answer 503, reads still answer, nothing hangs, and the log says the file is gone', async () => {
     const fault = faultReport('database file deleted');
     dir = createTempDir();
     const file = createDatabaseFile(dir);
@@ -130,8 +145,8 @@ describe('the database file under a running snip', () => {
     const links = await createLinks(snip, tally, 'kept');
 
     fs.rmSync(file);
-    const unhealthyAfterMs = await healthTurns(snip, 503);
-    const { slowest, requests } = await probe(snip, tally, links);
+    const unhealthyAfterMs = await healthTurns(snip, false);
+    const { slowest, requests } = await probe(snip, tally, links, 'gone');
     const message = `unhealthy: the database file ${file} is gone`;
     const unhealthyLines = logged(snip, message);
     const answered500 = snip.logLines().filter((l) => l.msg === 'request' && l.status === 500);
@@ -141,19 +156,19 @@ describe('the database file under a running snip', () => {
     const postponed = logged(snip, 'visit flushes postponed');
     fault.add({ requests: tally.answered, errors: tally.errors + answered500.length });
 
-    expect(unhealthyAfterMs, '/healthz turning 503').not.toBeNull();
+    expect(unhealthyAfterMs, '/healthz saying "writable": false').not.toBeNull();
     expect(tally.errors, tally.examples.join('\n')).toBe(0);
     expect(answered500).toEqual([]);
     expect(unhealthyLines, `the log line "${message}"`).toBe(1);
     expect(postponed, 'visit flushes postponed rather than written into the deleted file').toBe(1);
     expect(exit).toEqual({ code: 0, signal: null });
     fault.survived(
-      `database file deleted: /healthz 503 after ${unhealthyAfterMs} ms, ${requests} requests at once all answered (slowest ${slowest} ms; creation and disable 503 with Retry-After, redirects 302, pages 200), log "unhealthy: the database file … is gone", visit flushes postponed, exit 0 on SIGTERM; load ${describeTally(tally)}`,
+      `database file deleted: /healthz 200 "writable": false after ${unhealthyAfterMs} ms, ${requests} requests at once all answered (slowest ${slowest} ms; creation and disable 503 with Retry-After, redirects 302, pages 200), log "unhealthy: the database file … is gone", visit flushes postponed, exit 0 on SIGTERM; load ${describeTally(tally)}`,
     );
   });
 
   it.skipIf(MOUNTS_SKIPPED !== null)(
-    'when the database folder turns read-only, then /healthz turns 503 and writes answer 503 until it is writable again, and then everything resumes without a restart',
+    'when the database folder turns read-only, then /healthz says it cannot be written and writes answer 503 until it is writable again, and then everything resumes without a restart',
     async () => {
       requireMounts();
       const fault = faultReport('database folder read-only');
@@ -170,14 +185,14 @@ describe('the database file under a running snip', () => {
       execFileSync('mount', ['--bind', folder, folder]);
       mounted = folder;
       execFileSync('mount', ['-o', 'remount,bind,ro', folder]);
-      const unhealthyAfterMs = await healthTurns(snip, 503);
-      const { slowest, requests, visits } = await probe(snip, tally, links);
+      const unhealthyAfterMs = await healthTurns(snip, false);
+      const { slowest, requests, visits } = await probe(snip, tally, links, 'read-only');
       const message = `unhealthy: the database file ${file} cannot be written (EROFS)`;
       const unhealthyLines = logged(snip, message);
 
       execFileSync('umount', [folder]);
       mounted = undefined;
-      const healthyAfterMs = await healthTurns(snip, 200);
+      const healthyAfterMs = await healthTurns(snip, true);
       const flushedAfterMs = await waitFor(() => visitsInFile() === visits, 5000);
       const after = await createLinks(snip, tally, 'after');
       const missing: string[] = [];
@@ -199,11 +214,11 @@ describe('the database file under a running snip', () => {
         lost: missing.length,
       });
 
-      expect(unhealthyAfterMs, '/healthz turning 503').not.toBeNull();
+      expect(unhealthyAfterMs, '/healthz saying "writable": false').not.toBeNull();
       expect(tally.errors, tally.examples.join('\n')).toBe(0);
       expect(answered500).toEqual([]);
       expect(unhealthyLines, `the log line "${message}"`).toBe(1);
-      expect(healthyAfterMs, '/healthz back to 200').not.toBeNull();
+      expect(healthyAfterMs, '/healthz saying "writable": true again').not.toBeNull();
       expect(logged(snip, 'healthy again: the database answers and can be written')).toBe(1);
       expect(flushedAfterMs, 'visits counted while read-only, written afterwards').not.toBeNull();
       expect(refusedStored).toEqual([0]);
@@ -212,7 +227,7 @@ describe('the database file under a running snip', () => {
       snip.proc.child.kill('SIGTERM');
       expect((await snip.proc.exited).code).toBe(0);
       fault.survived(
-        `database folder read-only (bind mount): /healthz 503 after ${unhealthyAfterMs} ms, ${requests} requests at once all answered (slowest ${slowest} ms; creation and disable 503, redirects 302, pages 200), log "unhealthy: … cannot be written (EROFS)"; writable again: /healthz 200 after ${healthyAfterMs} ms, ${visits} held visits written after ${flushedAfterMs} ms, creation 303 without a restart, 0 of ${links.length + after.length} acknowledged links lost; load ${describeTally(tally)}`,
+        `database folder read-only (bind mount): /healthz 200 "writable": false after ${unhealthyAfterMs} ms, ${requests} requests at once all answered (slowest ${slowest} ms; creation and disable 503, redirects 302, pages 200), log "unhealthy: … cannot be written (EROFS)"; writable again: /healthz "writable": true after ${healthyAfterMs} ms, ${visits} held visits written after ${flushedAfterMs} ms, creation 303 without a restart, 0 of ${links.length + after.length} acknowledged links lost; load ${describeTally(tally)}`,
       );
     },
   );

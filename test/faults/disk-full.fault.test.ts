@@ -21,8 +21,9 @@ import {
 
 /**
  * PRODUCT §4 and §7: a full disk is a 503 with Retry-After, never a 500 and never a false
- * success; redirects and pages keep working, visit counts wait in memory, and writes resume
- * without a restart when space returns. The disk is a real tmpfs the test fills (CI runs as
+ * success; redirects and pages keep working, visit counts wait in memory, /healthz says the
+ * database cannot be written (and stays 200, ADR 046), and writes resume without a restart
+ * when space returns. The disk is a real tmpfs the test fills (CI runs as
  * root); `PRAGMA max_page_count` cannot stand in here, since it limits only the connection that
  * sets it, and the connection is inside the server process.
  */
@@ -72,6 +73,8 @@ describe.skipIf(MOUNTS_SKIPPED !== null)('a full disk under a running snip', () 
     expect(await waitFor(() => visitsInFile() === BEFORE * VISITS_BEFORE, 10_000)).not.toBeNull();
 
     disk.fill();
+    // What /healthz says at once: answering (redirects go on, so 200), not writable.
+    const healthWhileFull = await snip.send({ path: '/healthz' });
 
     let refused = 0;
     let createdWhileFull = 0;
@@ -115,7 +118,6 @@ describe.skipIf(MOUNTS_SKIPPED !== null)('a full disk under a running snip', () 
     // Two flush intervals: the flushes fail, and the counts wait in memory.
     await sleep(2500);
     const page = await snip.send({ path: `/manage/${tokens[0]}` });
-    const health = await snip.send({ path: '/healthz' });
     expect(page.kind === 'answered' && visitsOnPage(page.body)).toBe(
       VISITS_BEFORE + VISITS_WHILE_FULL,
     );
@@ -123,7 +125,30 @@ describe.skipIf(MOUNTS_SKIPPED !== null)('a full disk under a running snip', () 
     const failedFlushes = snip.logLines().filter((l) => l.msg === 'visit flush failed').length;
     expect(failedFlushes).toBeGreaterThan(0);
 
+    const full = {
+      status: 'degraded',
+      database: { answers: true, writable: false, problem: 'disk-full' },
+    };
+    for (const health of [healthWhileFull, await snip.send({ path: '/healthz' })]) {
+      expect(health.kind === 'answered' && health.status).toBe(200);
+      expect(health.kind === 'answered' && JSON.parse(health.body)).toEqual(full);
+    }
+    expect(
+      snip
+        .logLines()
+        .filter((l) => /^unhealthy: the disk under the database file .* is full/.test(l.msg)),
+    ).toHaveLength(1);
+
     disk.free();
+    const writableAfterMs = await waitFor(async () => {
+      const health = await snip.send({ path: '/healthz' });
+      return (
+        health.kind === 'answered' &&
+        health.body ===
+          JSON.stringify({ status: 'ok', database: { answers: true, writable: true } })
+      );
+    }, 5000);
+    expect(writableAfterMs, '/healthz saying "writable": true once space returned').not.toBeNull();
     const flushedAfterMs = await waitFor(
       () => visitsInFile() === BEFORE * (VISITS_BEFORE + VISITS_WHILE_FULL),
       10_000,
@@ -164,7 +189,7 @@ describe.skipIf(MOUNTS_SKIPPED !== null)('a full disk under a running snip', () 
     snip.proc.child.kill('SIGTERM');
     expect((await snip.proc.exited).code).toBe(0);
     fault.survived(
-      `disk full (tmpfs of ${DISK_KB} KiB, filled): ${refused} of 10 creations answered 503 with Retry-After (${createdWhileFull} fit and were kept), ${pending} visits and 3 pages served while full, /healthz ${health.kind === 'answered' ? health.status : health.kind}, ${failedFlushes} visit flushes failed and kept their counts, written ${flushedAfterMs} ms after space returned, creation resumed without a restart, 0 of ${acknowledged.length} acknowledged links lost; load ${describeTally(tally)}, ${tally.badInputs} bad inputs`,
+      `disk full (tmpfs of ${DISK_KB} KiB, filled): ${refused} of 10 creations answered 503 with Retry-After (${createdWhileFull} fit and were kept), ${pending} visits and 3 pages served while full, /healthz 200 "writable": false while full and true ${writableAfterMs} ms after space returned, ${failedFlushes} visit flushes failed and kept their counts, written ${flushedAfterMs} ms after space returned, creation resumed without a restart, 0 of ${acknowledged.length} acknowledged links lost; load ${describeTally(tally)}, ${tally.badInputs} bad inputs`,
     );
   });
 });

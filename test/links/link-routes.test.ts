@@ -312,7 +312,7 @@ describe('GET /healthz', () => {
   it('when the database answers, then it is 200 ok and not cached', async () => {
     t = buildTestApp();
     const res = await request(t.app).get('/healthz').expect(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', database: { answers: true, writable: true } });
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
@@ -321,7 +321,10 @@ describe('GET /healthz', () => {
     const { app, db } = t;
     db.close();
     const res = await request(app).get('/healthz').expect(503);
-    expect(res.body).toEqual({ status: 'unavailable' });
+    expect(res.body).toEqual({
+      status: 'unavailable',
+      database: { answers: false, writable: false, problem: 'no-answer' },
+    });
     t = buildTestApp(); // afterEach closes a fresh one
   });
 });

@@ -196,6 +196,48 @@ describeWithPostgres('npm run migrate on PostgreSQL', () => {
   });
 });
 
+describeWithPostgres('a PostgreSQL database a newer snip has migrated', () => {
+  const FUTURE = '20991231000000';
+  const NEWER = `the database was migrated by a newer snip: the newest migration applied to it is ${FUTURE}, the newest this build knows is ${MIGRATION_VERSIONS.at(-1)}`;
+
+  it('when launch.sh, the server alone, migrate up or keys start on it, then each refuses, naming both versions, and nothing is applied', async () => {
+    const { url } = await createTestPgDatabase();
+    expect(runMigrate(['up'], { DATABASE_URL: url }).status).toBe(0);
+    await withClient(url, (client) =>
+      client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [FUTURE]),
+    );
+    const port = await findFreePort();
+
+    const launched = runScript('scripts/launch.sh', { DATABASE_URL: url, PORT: String(port) });
+    const server = spawnSync(process.execPath, ['dist/bundle/server.js'], {
+      env: childEnv({ DATABASE_URL: url, PORT: String(port) }),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const up = runMigrate(['up'], { DATABASE_URL: url });
+    const keys = spawnSync(process.execPath, ['dist/keys.js', 'list'], {
+      env: childEnv({ DATABASE_URL: url }),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+    expect(launched.status).toBe(1);
+    expect(launched.stderr).toContain(`migrate: ${NEWER} (`);
+    expect(launched.stderr.trim().split('\n').at(-1)).toBe(
+      'launch: the database was migrated by a newer snip than this one; not starting the server',
+    );
+    expect(server.status).toBe(1);
+    expect((JSON.parse(server.stdout.trim().split('\n').at(-1)!) as { msg: string }).msg).toContain(
+      NEWER,
+    );
+    expect(up.status).toBe(1);
+    expect(up.stderr).toMatch(new RegExp(`^migrate: ${NEWER} \\(`));
+    expect(keys.status).toBe(1);
+    expect(keys.stderr).toMatch(new RegExp(`^keys: ${NEWER} \\(`));
+    expect(await ledger(url)).toEqual([...MIGRATION_VERSIONS, FUTURE]);
+  });
+});
+
 describeWithPostgres('scripts/ on PostgreSQL', () => {
   it('when run-migrations.sh gets a postgres URL with a password, then it prints the URL without it and applies every migration', async () => {
     const { url } = await createTestPgDatabase();

@@ -35,7 +35,11 @@ describe('the replication lag in /healthz and /metrics', () => {
     clock.now += 3200;
     const res = await request(app).get('/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', replication: { lagSeconds: 3.2 } });
+    expect(res.body).toEqual({
+      status: 'ok',
+      database: { answers: true, writable: true },
+      replication: { lagSeconds: 3.2 },
+    });
   });
 
   it('when Litestream does not answer, then /healthz says the lag is unknown and why', async () => {
@@ -55,9 +59,12 @@ describe('the replication lag in /healthz and /metrics', () => {
     });
   });
 
-  it('when nothing replicates, then /healthz answers as it always did, and /metrics has no lag', async () => {
+  it('when nothing replicates, then /healthz has no replication field, and /metrics has no lag', async () => {
     const { app } = buildTestApp({ METRICS_TOKEN: TOKEN });
-    expect((await request(app).get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await request(app).get('/healthz')).body).toEqual({
+      status: 'ok',
+      database: { answers: true, writable: true },
+    });
     const metrics = await request(app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`);
     expect(metrics.status).toBe(200);
     expect(metrics.text).not.toContain('snip_replication_lag_seconds');

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childEnv } from '../support/server-process.js';
 
 // `npm run build` in a copy of the project (its node_modules linked): the compiled dist/ and the
 // server's bundle in dist/bundle/, each rebuilt only when a file it is made from changed, so that
@@ -34,7 +35,8 @@ function distFiles(): Map<string, number> {
 
 beforeAll(() => {
   copy = fs.mkdtempSync(path.join(os.tmpdir(), 'snip-build-'));
-  for (const name of ['src', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) {
+  const copied = ['src', 'scripts', 'migrations', 'package.json', 'tsconfig.json'];
+  for (const name of [...copied, 'tsconfig.build.json']) {
     fs.cpSync(name, path.join(copy, name), { recursive: true });
   }
   fs.symlinkSync(path.resolve('node_modules'), path.join(copy, 'node_modules'));
@@ -55,6 +57,42 @@ describe('npm run build', () => {
 
       build();
 
+      expect(distFiles()).toEqual(before);
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  it(
+    'when nothing changed, then the commands (npm run migrate, keys, backup) run the built code at once: no nested npm, nothing rebuilt',
+    () => {
+      const { scripts } = JSON.parse(fs.readFileSync(path.join(copy, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      };
+      for (const name of ['prestart', 'migrate', 'keys', 'backup']) {
+        // Another npm would cost its own start (a tenth of a second or more) on every call.
+        expect(scripts[name], name).not.toMatch(/\bnpm\b/);
+        expect(scripts[name], name).toContain('node scripts/build.mjs');
+      }
+      const env = childEnv({ DATABASE_URL: 'sqlite:data/db/database.sqlite3' });
+      const run = (...args: string[]) =>
+        spawnSync('npm', ['run', '--silent', ...args], {
+          cwd: copy,
+          env,
+          encoding: 'utf8',
+          timeout: BUILD_TIMEOUT_MS,
+        });
+      const migrated = run('migrate', '--', 'up');
+      expect(migrated.status, migrated.stderr).toBe(0);
+      const before = distFiles();
+
+      const listed = run('keys', '--', 'list');
+      const backedUp = run('backup');
+      const status = run('migrate', '--', 'status');
+
+      expect(listed.status, listed.stderr).toBe(0);
+      expect(listed.stdout).toMatch(/^name\s+scope/);
+      expect(backedUp.status, backedUp.stderr).toBe(0);
+      expect(status.stdout).toMatch(/\d+ applied, 0 pending/);
       expect(distFiles()).toEqual(before);
     },
     BUILD_TIMEOUT_MS,

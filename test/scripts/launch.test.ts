@@ -76,7 +76,10 @@ async function waitUntilHealthy(port: number, launched: Launched): Promise<void>
     try {
       const response = await fetch(`http://127.0.0.1:${port}/healthz`);
       if (response.status === 200) {
-        expect(await response.json()).toEqual({ status: 'ok' });
+        expect(await response.json()).toEqual({
+          status: 'ok',
+          database: { answers: true, writable: true },
+        });
         return;
       }
     } catch {
@@ -130,7 +133,7 @@ describe('scripts/launch.sh', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
       'migrate: 20261201000000_bad.sql failed: near "CREAT": syntax error\n' +
-        'launch: migrations failed; not starting the server\n',
+        'launch: migration 20261201000000_bad.sql failed: the database refused its SQL; not starting the server\n',
     );
     expect(await canConnect(port)).toBe(false);
   });
@@ -228,7 +231,9 @@ describe('scripts/launch.sh', () => {
 
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('run-migrations: DATABASE_URL is not set');
-    expect(result.stderr).toContain('launch: migrations failed; not starting the server');
+    expect(result.stderr).toContain(
+      'launch: configuration error in DATABASE_URL; not starting the server',
+    );
   });
 
   it('when migrations succeed, then the server answers /healthz, stops on SIGTERM and keeps data across restarts', async () => {

@@ -8,6 +8,7 @@ import {
   DIRECT,
   MAX_HELD_LINKS,
   TALLY_HOLD_MS,
+  TALLY_LINKS_PER_SLICE,
   TALLY_LINKS_PER_SECOND,
   tallyHoldFor,
   type VisitFacts,
@@ -222,6 +223,28 @@ describe('visits by dimension', () => {
       expect(links.findLink('a')?.visits).toBe(4);
     });
 
+    it(`writes the due tallies of at most ${TALLY_LINKS_PER_SLICE} links a call, the others at the next calls, and all of them at the last flush`, async () => {
+      const ids = Array.from({ length: 50 }, (_, i) => addLink(`t${i}`));
+      const counter = createVisitCounter({ visits, now: () => clock });
+      for (const id of ids) counter.record(id, '', facts(id));
+      expect(await hold(counter)).toBe(50);
+      clock += TALLY_HOLD_MS;
+      const linksWithRows = () =>
+        (
+          db.prepare('SELECT COUNT(DISTINCT url_id) AS n FROM visit_dimensions').get() as {
+            n: number;
+          }
+        ).n;
+      await hold(counter);
+      expect(linksWithRows()).toBe(TALLY_LINKS_PER_SLICE);
+      await hold(counter);
+      expect(linksWithRows()).toBe(2 * TALLY_LINKS_PER_SLICE);
+      // At shutdown every tally is written, however many.
+      await counter.flush();
+      expect(linksWithRows()).toBe(50);
+      expect(counter.pendingLinks()).toBe(0);
+    });
+
     it('holds the tallies longer while more links hold some than it writes in TALLY_HOLD_MS, and not at all past MAX_HELD_LINKS', () => {
       const busy = (TALLY_HOLD_MS / 1000) * TALLY_LINKS_PER_SECOND;
       expect(tallyHoldFor(0)).toBe(TALLY_HOLD_MS);
@@ -235,7 +258,7 @@ describe('visits by dimension', () => {
       expect(tallyHoldFor(1_000_000, 0)).toBe(0);
     });
 
-    it('with twice as many busy links as TALLY_HOLD_MS allows, writes their tallies after twice the hold, and all of them then', async () => {
+    it(`with twice as many busy links as TALLY_HOLD_MS allows, writes their tallies after twice the hold, ${TALLY_LINKS_PER_SLICE} links a call`, async () => {
       const busy = 2 * (TALLY_HOLD_MS / 1000) * TALLY_LINKS_PER_SECOND;
       const ids = Array.from({ length: busy }, (_, n) => addLink(`l${n}`));
       const counter = createVisitCounter({ visits, now: () => clock });
@@ -248,7 +271,13 @@ describe('visits by dimension', () => {
         data: [],
       });
       clock += 1;
+      // The first call writes the first links' tallies, each later call the next ones.
       await hold(counter);
+      expect((await linkStats(visits, ids[0]!, 'country', day, day)).data).toHaveLength(1);
+      expect((await linkStats(visits, ids.at(-1)!, 'country', day, day)).data).toEqual([]);
+      for (let calls = 1; calls < Math.ceil(busy / TALLY_LINKS_PER_SLICE); calls++) {
+        await hold(counter);
+      }
       expect(counter.pendingLinks()).toBe(0);
       for (const id of [ids[0]!, ids.at(-1)!]) {
         expect((await linkStats(visits, id, 'country', day, day)).data).toEqual([

@@ -256,6 +256,32 @@ describe('the visit log', () => {
     expect(snapshot(mixed)).toEqual(snapshot(direct));
   });
 
+  it('visits tallied a few at a time between flushes are stored as when tallied at the flush', () => {
+    const whole = createTestDatabase();
+    const stepped = createTestDatabase();
+    const wholeIds = addLinks(whole, 300);
+    const steppedIds = addLinks(stepped, 300);
+    const at = { clock: START };
+    const now = () => at.clock;
+    const wholeCounter = createVisitCounter({ visits: createVisitRepository(whole), now });
+    const steppedCounter = createVisitCounter({ visits: createVisitRepository(stepped), now });
+    for (const half of [0, 1]) {
+      at.clock = START + half * 20_000;
+      recordVisits(wholeCounter, wholeIds, at, half);
+      at.clock = START + half * 20_000;
+      recordVisits(steppedCounter, steppedIds, at, half);
+      const waiting = steppedCounter.loggedVisits();
+      expect(waiting).toBeGreaterThan(1000);
+      let drained = 0;
+      for (let step; (step = steppedCounter.drainSome(97)) > 0;) drained += step;
+      expect(drained).toBe(waiting);
+      expect(steppedCounter.loggedVisits()).toBe(0);
+      wholeCounter.flush();
+      steppedCounter.flush();
+    }
+    expect(snapshot(stepped)).toEqual(snapshot(whole));
+  });
+
   it('a flush into the log that fails halfway keeps every visit, and the next stores each once', () => {
     const direct = createTestDatabase();
     const logged = createTestDatabase();
