@@ -1,13 +1,22 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { childEnv } from '../support/server-process.js';
+import {
+  ENGINE,
+  IN_CI,
+  ROOT,
+  missingPrerequisite,
+  run,
+  setUpEngine,
+  tail,
+  type Result,
+} from './container-engine.js';
 
 /**
  * Runs compose.postgres.yaml and compose.yaml as README and docs/operations.md tell an operator
@@ -24,20 +33,6 @@ import { childEnv } from '../support/server-process.js';
  * override only renames the image they build, so that no image of the operator's is touched.
  */
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-// shared/ sits beside the project, here and in CI's clone (see shared/docs/CONTAINERS.md).
-const TOOLS = path.resolve(ROOT, '..', 'shared', 'tools', 'containers');
-// Outside shared/ (read-only in CI) and outside the clone, as the image test keeps it.
-const BASE_CACHE = path.join(os.tmpdir(), 'snip-container-cache');
-const IN_CI = Boolean(process.env.CI) && process.env.CI !== 'false';
-
-type Engine = 'podman' | 'docker';
-function chooseEngine(): Engine {
-  const asked = process.env.CONTAINER_ENGINE;
-  if (asked === 'podman' || asked === 'docker') return asked;
-  return fs.existsSync(path.join(TOOLS, 'setup-podman.sh')) ? 'podman' : 'docker';
-}
-const ENGINE = chooseEngine();
 const COMPOSE: [string, ...string[]] =
   ENGINE === 'podman' ? ['podman-compose'] : ['docker', 'compose'];
 const COMPOSE_NAME = COMPOSE.join(' ');
@@ -52,38 +47,6 @@ const PROJECT_LABEL = 'com.docker.compose.project';
 const WORK = path.join(os.tmpdir(), `snip-compose-${RUN_ID}`);
 
 const HEALTHY_DEADLINE_MS = 120_000;
-
-type Result = { code: number | null; stdout: string; stderr: string; ms: number };
-
-/** Runs a command to its end (or kills it at the timeout) and keeps what it printed. */
-function run(
-  command: string,
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<Result> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: ROOT,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
-    });
-  });
-}
-
-function tail(text: string, lines = 40): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
 
 async function must(
   command: string,
@@ -101,15 +64,15 @@ async function must(
 
 const engine = (args: string[], timeoutMs?: number) => must(ENGINE, args, { timeoutMs });
 
-/** Why this machine cannot run the test, or null when it can. */
-function missingPrerequisite(): string | null {
-  if (process.platform !== 'linux') return `${ENGINE} set-up needs Linux`;
+/** Why this machine cannot run the test, or null when it can: the engine's, then Compose's. */
+function missingCompose(): string | null {
   if (ENGINE === 'docker') {
+    if (process.platform !== 'linux') return 'docker set-up needs Linux';
     const info = spawnSync('docker', ['compose', 'version'], { timeout: 30_000 });
     return info.status === 0 ? null : 'docker compose is not installed';
   }
-  if (process.getuid?.() !== 0) return 'setup-podman.sh and rootful podman need root';
-  if (!fs.existsSync(path.join(TOOLS, 'setup-podman.sh'))) return `no container tools in ${TOOLS}`;
+  const engineMissing = missingPrerequisite();
+  if (engineMissing !== null) return engineMissing;
   const version = spawnSync('podman-compose', ['version'], { timeout: 30_000 });
   if (version.error || version.status !== 0) {
     return 'podman-compose is not installed (apt-get install podman-compose; .ci/run does)';
@@ -117,7 +80,7 @@ function missingPrerequisite(): string | null {
   return null;
 }
 
-const missing = missingPrerequisite();
+const missing = missingCompose();
 if (missing && !IN_CI) console.warn(`compose test skipped: ${missing}`);
 
 const timings: [string, string][] = [];
@@ -388,21 +351,7 @@ describe.skipIf(missing !== null && !IN_CI)(`the Compose files with ${COMPOSE_NA
     if (missing) throw new Error(`cannot run ${COMPOSE_NAME} here: ${missing}`);
     if (ENGINE === 'podman') {
       const started = performance.now();
-      let setup = await run('bash', [path.join(TOOLS, 'setup-podman.sh')], {
-        timeoutMs: 600_000,
-      });
-      // Another apt-get may hold the dpkg lock for a moment; wait for it rather than fail.
-      for (let attempt = 0; attempt < 6 && /Could not get lock/.test(setup.stderr); attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 10_000));
-        setup = await run('bash', [path.join(TOOLS, 'setup-podman.sh')], { timeoutMs: 600_000 });
-      }
-      expect(setup.code, tail(setup.stderr)).toBe(0);
-      fs.mkdirSync(BASE_CACHE, { recursive: true });
-      const base = await run('bash', [path.join(TOOLS, 'make-node-base.sh'), '24'], {
-        env: { ...process.env, WORK_DIR: BASE_CACHE },
-        timeoutMs: 900_000,
-      });
-      expect(base.code, tail(base.stderr)).toBe(0);
+      await setUpEngine();
       // The Node base is a Debian 12 whose apt reaches this machine's mirror: PostgreSQL 15 is
       // installed on it from Debian's packages, under the name compose.postgres.yaml asks for.
       const standIn = await engine(

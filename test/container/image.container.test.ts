@@ -1,13 +1,21 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { postgresUnavailable, startPostgresCluster } from '../../scripts/postgres-cluster.mjs';
 import { findFreePort } from '../support/server-process.js';
+import {
+  BUILD_FLAGS,
+  ENGINE,
+  IN_CI,
+  ROOT,
+  engine as engineRun,
+  missingPrerequisite,
+  run,
+  setUpEngine,
+} from './container-engine.js';
 
 /**
  * Builds the real Dockerfile and proves what README's "Run with Docker" promises: migrations at
@@ -18,23 +26,6 @@ import { findFreePort } from '../support/server-process.js';
  * which have no Docker engine), docker otherwise (GitHub's runners); CONTAINER_ENGINE=podman or
  * docker chooses one.
  */
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-// shared/ sits beside the project, here and in CI's clone (see shared/docs/CONTAINERS.md).
-const TOOLS = path.resolve(ROOT, '..', 'shared', 'tools', 'containers');
-// Outside shared/ (read-only in CI) and outside the clone, so the download cache outlives it.
-const BASE_CACHE = path.join(os.tmpdir(), 'snip-container-cache');
-const IN_CI = Boolean(process.env.CI) && process.env.CI !== 'false';
-
-type Engine = 'podman' | 'docker';
-function chooseEngine(): Engine {
-  const asked = process.env.CONTAINER_ENGINE;
-  if (asked === 'podman' || asked === 'docker') return asked;
-  return fs.existsSync(path.join(TOOLS, 'setup-podman.sh')) ? 'podman' : 'docker';
-}
-const ENGINE = chooseEngine();
-/** podman pulls nothing (there is no registry here); docker pulls the base image as usual. */
-const BUILD_FLAGS = ENGINE === 'podman' ? ['--pull=never', '--format', 'docker'] : [];
 
 const RUN_ID = randomBytes(4).toString('hex');
 const IMAGE = 'localhost/snip-test';
@@ -50,64 +41,7 @@ const LOAD_CONCURRENCY = 20;
 const STOP_LIMIT_MS = 3000;
 const HEALTHY_DEADLINE_MS = 30_000;
 
-type Result = { code: number | null; stdout: string; stderr: string; ms: number };
-
-/** Runs a command to its end (or kills it at the timeout) and keeps what it printed. */
-function run(
-  command: string,
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<Result> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd ?? ROOT,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
-    });
-  });
-}
-
-function tail(text: string, lines = 40): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-/** Like run, but a non-zero exit fails the test with the end of the command's output. */
-async function must(command: string, args: string[], timeoutMs?: number): Promise<Result> {
-  const result = await run(command, args, { timeoutMs });
-  if (result.code !== 0) {
-    throw new Error(
-      `${command} ${args.join(' ')} exited ${result.code}:\n${tail(result.stdout)}\n${tail(result.stderr)}`,
-    );
-  }
-  return result;
-}
-
-const engine = (args: string[], timeoutMs?: number) => must(ENGINE, args, timeoutMs);
-
-/** Why this machine cannot run the test, or null when it can. */
-function missingPrerequisite(): string | null {
-  if (process.platform !== 'linux') return `${ENGINE} set-up needs Linux`;
-  if (ENGINE === 'docker') {
-    const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
-      timeout: 30_000,
-    });
-    return info.status === 0 ? null : 'docker is not installed or its engine does not answer';
-  }
-  if (process.getuid?.() !== 0) return 'setup-podman.sh and rootful podman need root';
-  if (!fs.existsSync(path.join(TOOLS, 'setup-podman.sh'))) return `no container tools in ${TOOLS}`;
-  return null;
-}
+const engine = engineRun;
 
 const missing = missingPrerequisite();
 if (missing && !IN_CI) console.warn(`container test skipped: ${missing}`);
@@ -279,20 +213,8 @@ describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
       ready = true;
       return;
     }
-    let setup = await run('bash', [path.join(TOOLS, 'setup-podman.sh')], { timeoutMs: 600_000 });
-    // Another apt-get may hold the dpkg lock for a moment; wait for it rather than fail.
-    for (let attempt = 0; attempt < 6 && /Could not get lock/.test(setup.stderr); attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 10_000));
-      setup = await run('bash', [path.join(TOOLS, 'setup-podman.sh')], { timeoutMs: 600_000 });
-    }
-    expect(setup.code, tail(setup.stderr)).toBe(0);
-    fs.mkdirSync(BASE_CACHE, { recursive: true });
-    const base = await run('bash', [path.join(TOOLS, 'make-node-base.sh'), '24'], {
-      env: { ...process.env, WORK_DIR: BASE_CACHE },
-      timeoutMs: 900_000,
-    });
-    expect(base.code, tail(base.stderr)).toBe(0);
-    record('podman and base image set-up', setup.ms + base.ms);
+    const setUpMs = await setUpEngine();
+    record('podman and base image set-up', setUpMs);
     ready = true;
   });
 
