@@ -106,6 +106,26 @@ function recordVisits(
   }
 }
 
+/**
+ * The same 300 links in two databases on one clock: the reference (`direct`), whose counter adds
+ * its visits at once, and the database under test (`other`).
+ */
+function twoStores() {
+  const direct = createTestDatabase();
+  const other = createTestDatabase();
+  const at = { clock: START };
+  const now = () => at.clock;
+  return {
+    direct,
+    other,
+    directIds: addLinks(direct, 300),
+    otherIds: addLinks(other, 300),
+    at,
+    now,
+    directCounter: createVisitCounter({ visits: createVisitRepository(direct), now }),
+  };
+}
+
 describe('the visit log', () => {
   it('a batch survives its encoding exactly; bytes it did not write are refused', () => {
     const batch: VisitBatch = {
@@ -179,13 +199,15 @@ describe('the visit log', () => {
   });
 
   it('logged and folded in small passes, the visits are stored exactly as when added at once', () => {
-    const direct = createTestDatabase();
-    const logged = createTestDatabase();
-    const directIds = addLinks(direct, 300);
-    const loggedIds = addLinks(logged, 300);
-    const at = { clock: START };
-    const now = () => at.clock;
-    const directCounter = createVisitCounter({ visits: createVisitRepository(direct), now });
+    const {
+      direct,
+      other: logged,
+      directIds,
+      otherIds: loggedIds,
+      at,
+      now,
+      directCounter,
+    } = twoStores();
     const loggedVisits = createVisitRepository(logged, undefined, now, {
       passRows: 700,
       readRows: 64,
@@ -230,13 +252,15 @@ describe('the visit log', () => {
   });
 
   it('a slice into the log, then a flush that adds at once, store each visit once, as adding it all at once does', () => {
-    const direct = createTestDatabase();
-    const mixed = createTestDatabase();
-    const directIds = addLinks(direct, 300);
-    const mixedIds = addLinks(mixed, 300);
-    const at = { clock: START };
-    const now = () => at.clock;
-    const directCounter = createVisitCounter({ visits: createVisitRepository(direct), now });
+    const {
+      direct,
+      other: mixed,
+      directIds,
+      otherIds: mixedIds,
+      at,
+      now,
+      directCounter,
+    } = twoStores();
     const mixedVisits = createVisitRepository(mixed, undefined, now);
     const mixedCounter = createVisitCounter({ visits: mixedVisits, now });
     recordVisits(directCounter, directIds, at, 0);
@@ -257,13 +281,15 @@ describe('the visit log', () => {
   });
 
   it('visits tallied a few at a time between flushes are stored as when tallied at the flush', () => {
-    const whole = createTestDatabase();
-    const stepped = createTestDatabase();
-    const wholeIds = addLinks(whole, 300);
-    const steppedIds = addLinks(stepped, 300);
-    const at = { clock: START };
-    const now = () => at.clock;
-    const wholeCounter = createVisitCounter({ visits: createVisitRepository(whole), now });
+    const {
+      direct: whole,
+      other: stepped,
+      directIds: wholeIds,
+      otherIds: steppedIds,
+      at,
+      now,
+      directCounter: wholeCounter,
+    } = twoStores();
     const steppedCounter = createVisitCounter({ visits: createVisitRepository(stepped), now });
     for (const half of [0, 1]) {
       at.clock = START + half * 20_000;
@@ -283,13 +309,15 @@ describe('the visit log', () => {
   });
 
   it('a flush into the log that fails halfway keeps every visit, and the next stores each once', () => {
-    const direct = createTestDatabase();
-    const logged = createTestDatabase();
-    const directIds = addLinks(direct, 300);
-    const loggedIds = addLinks(logged, 300);
-    const at = { clock: START };
-    const now = () => at.clock;
-    const directCounter = createVisitCounter({ visits: createVisitRepository(direct), now });
+    const {
+      direct,
+      other: logged,
+      directIds,
+      otherIds: loggedIds,
+      at,
+      now,
+      directCounter,
+    } = twoStores();
     const real = createVisitRepository(logged, undefined, now);
     let failures = 1;
     const failing = {
