@@ -202,7 +202,7 @@ describe.skipIf(missing !== null && !IN_CI)('the container image with Litestream
     expect(pid1?.[3]).toMatch(/litestream replicate -config \/dev\/stdin -no-expand-env -exec/);
     expect(pid1?.[2]).toBe('1000');
     const server = tree.find(([, ppid, , cmd]) => ppid === '1' && cmd!.startsWith('node '));
-    expect(server?.[3]).toBe('node /app/dist/bundle/server.js --migrate');
+    expect(server?.[3]).toMatch(/^node (--\S+ )*\/app\/dist\/bundle\/server\.js --migrate$/);
     expect(server?.[2]).toBe('1000');
     const deadline = Date.now() + 10_000;
     while ((await lagOf(first)) !== 0 && Date.now() < deadline) {

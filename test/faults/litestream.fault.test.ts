@@ -183,7 +183,8 @@ describe('Litestream: a lost volume is not lost links', () => {
     const litestream = tree.find((p) => p.pid === pgid);
     expect(litestream?.command).toMatch(/\/litestream replicate -config \/dev\/stdin/);
     const server = tree.find((p) => p.ppid === pgid);
-    expect(server?.command).toMatch(/^node \S+\/dist\/bundle\/server\.js --migrate$/);
+    // The command scripts/launch.sh gives: Node with its heap options, the bundle, --migrate.
+    expect(server?.command).toMatch(/^node (--\S+ )*\S+\/dist\/bundle\/server\.js --migrate$/);
     expect(
       await waitFor(async () => (await replicationOf(first.port)).lagSeconds === 0, 5000),
     ).not.toBeNull();
