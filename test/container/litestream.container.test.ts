@@ -171,7 +171,7 @@ describe.skipIf(missing !== null && !IN_CI)('the container image with Litestream
     ready = true;
   });
 
-  it(`when the container is killed with SIGKILL while ${CLIENTS} clients create links and its volume is lost, then a new one restores every link acknowledged more than ${REPLICATION_INTERVAL_MS / 1000} s before the kill`, async () => {
+  it(`when the container is killed with SIGKILL while ${CLIENTS} clients create links and its volume is lost, then a new one restores every link acknowledged more than ${REPLICATION_INTERVAL_MS / 1000} s (or the lag /healthz reported) before the kill`, async () => {
     const first = await startContainer();
     const firstMs = await waitHealthy(first);
     figures.push(`  first start (empty replica) → healthy ${seconds(firstMs)} s`);
@@ -254,7 +254,12 @@ describe.skipIf(missing !== null && !IN_CI)('the container image with Litestream
     const logs = await engine(['logs', second.name]);
     expect(logs.stdout).toContain(`litestream: restored ${DB_FILE}`);
 
-    const old = acknowledged.filter((l) => killedAt - l.ackedAt > REPLICATION_INTERVAL_MS);
+    // The promise (docs/replication.md): a link older than REPLICATION_INTERVAL_MS while the
+    // replica keeps up, and in any case one older than the worst lag /healthz reported under the
+    // load (plus the second it is rounded to and the time between two readings).
+    expect(lags.length).toBeGreaterThan(0);
+    const boundMs = Math.max(REPLICATION_INTERVAL_MS, (Math.max(...lags) + 1.5) * 1000);
+    const old = acknowledged.filter((l) => killedAt - l.ackedAt > boundMs);
     const lost: typeof acknowledged = [];
     for (let i = 0; i < acknowledged.length; i += 20) {
       const batch = acknowledged.slice(i, i + 20);
@@ -263,11 +268,11 @@ describe.skipIf(missing !== null && !IN_CI)('the container image with Litestream
         if (!found[j]) lost.push(l);
       });
     }
-    const lostOld = lost.filter((l) => killedAt - l.ackedAt > REPLICATION_INTERVAL_MS);
+    const lostOld = lost.filter((l) => killedAt - l.ackedAt > boundMs);
     const sortedLags = [...lags].sort((a, b) => a - b);
     figures.push(
       `  SIGKILL, volume removed and recreated: ${acknowledged.length} links acknowledged, ${acknowledged.length - lost.length} restored ` +
-        `(${old.length} acknowledged more than ${seconds(REPLICATION_INTERVAL_MS)} s before the kill, ${old.length - lostOld.length} of them back); ` +
+        `(${old.length} acknowledged more than ${seconds(boundMs)} s before the kill, ${old.length - lostOld.length} of them back); ` +
         `the ${lost.length} lost were acknowledged at most ${seconds(Math.max(0, ...lost.map((l) => killedAt - l.ackedAt)))} s before the kill; ` +
         `/healthz lag under load median ${sortedLags[Math.floor(sortedLags.length / 2)]} s, max ${sortedLags.at(-1)} s; restore → healthy ${seconds(restoreMs)} s`,
     );
