@@ -14,6 +14,7 @@ import {
   missingPrerequisite,
   run,
   setUpEngine,
+  shorten,
   tail,
   type Result,
 } from './container-engine.js';
@@ -275,18 +276,6 @@ async function waitHealthy(project: Project, port: number): Promise<void> {
 
 async function restartCount(name: string): Promise<number> {
   return Number((await engine(['inspect', '-f', '{{.RestartCount}}', name])).stdout.trim());
-}
-
-async function shorten(port: number, url: string, alias: string): Promise<Response> {
-  return fetch(`http://127.0.0.1:${port}/shorten`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'Sec-Fetch-Site': 'same-origin',
-    },
-    body: new URLSearchParams({ url, alias }).toString(),
-  });
 }
 
 async function expectRedirect(port: number, code: string, target: string): Promise<void> {

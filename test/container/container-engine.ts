@@ -106,3 +106,16 @@ export async function setUpEngine(): Promise<number> {
   if (base.code !== 0) throw new Error(`make-node-base.sh failed:\n${tail(base.stderr)}`);
   return setup.ms + base.ms;
 }
+
+/** A link made through the home page's form on `port`, as a browser posts it. */
+export async function shorten(port: number, url: string, alias = ''): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/shorten`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Sec-Fetch-Site': 'same-origin',
+    },
+    body: new URLSearchParams({ url, alias }).toString(),
+  });
+}

@@ -15,6 +15,7 @@ import {
   missingPrerequisite,
   run,
   setUpEngine,
+  shorten,
 } from './container-engine.js';
 
 /**
@@ -158,18 +159,6 @@ function migrationVersions(): string[] {
 
 const ALIAS = `ct-${RUN_ID}`;
 const TARGET = `https://example.com/container-test/${RUN_ID}?kept=yes`;
-
-async function shorten(port: number, url: string, alias = ''): Promise<Response> {
-  return fetch(`http://127.0.0.1:${port}/shorten`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'Sec-Fetch-Site': 'same-origin',
-    },
-    body: new URLSearchParams({ url, alias }).toString(),
-  });
-}
 
 async function follow(port: number, code: string): Promise<Response> {
   return fetch(`http://127.0.0.1:${port}/${code}`, { redirect: 'manual' });
@@ -328,22 +317,22 @@ describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
 
   it("copies the volume's database with node dist/copy-store.js, to PostgreSQL and back", async () => {
     // The image's entrypoint runs a command given after the image as it is, as the node user.
-    const copyStore = (args: string[]) =>
-      engine([
-        'run',
-        '--rm',
-        '--pull=never',
-        '--label',
-        LABEL,
-        '--network',
-        'host',
-        '-v',
-        `${VOLUME}:/data`,
-        IMAGE,
-        'node',
-        'dist/copy-store.js',
-        ...args,
-      ]);
+    const copyStoreArgv = (args: string[]) => [
+      'run',
+      '--rm',
+      '--pull=never',
+      '--label',
+      LABEL,
+      '--network',
+      'host',
+      '-v',
+      `${VOLUME}:/data`,
+      IMAGE,
+      'node',
+      'dist/copy-store.js',
+      ...args,
+    ];
+    const copyStore = (args: string[]) => engine(copyStoreArgv(args));
     const codeIn = (file: string) =>
       engine([
         'run',
@@ -384,22 +373,10 @@ describe.skipIf(missing !== null && !IN_CI)('the container image', () => {
       record('copy-store SQLite → PostgreSQL → SQLite in the image', there.ms + back.ms);
       expect((await codeIn('/data/db/copy.sqlite3')).stdout.trim()).toBe(TARGET);
       // Into a target that is no longer empty: refused, exit 1.
-      const again = await run(ENGINE, [
-        'run',
-        '--rm',
-        '--pull=never',
-        '--network',
-        'host',
-        '-v',
-        `${VOLUME}:/data`,
-        IMAGE,
-        'node',
-        'dist/copy-store.js',
-        '--from',
-        `sqlite:${DB_FILE}`,
-        '--to',
-        cluster.url,
-      ]);
+      const again = await run(
+        ENGINE,
+        copyStoreArgv(['--from', `sqlite:${DB_FILE}`, '--to', cluster.url]),
+      );
       expect(again.stderr).toContain('is not empty');
       if (ENGINE === 'podman') expect(again.code).toBe(1);
     } finally {
