@@ -34,7 +34,7 @@ import { createLinkPages, createRedirectHandler } from './links/link-routes.js';
 import { domainKeyOf } from './links/link.js';
 import { createRedirectFastPath, type RequestListener } from './links/redirect-fast-path.js';
 import { createRedirectResponder } from './links/redirect-response.js';
-import { createClientAddress } from './http/client-address.js';
+import { createClientAddress, createRequestHostname } from './http/client-address.js';
 import { createVisitFactsOf } from './stats/visit-facts.js';
 import { createPasswordGate } from './links/password-gate.js';
 import { createManageRoutes } from './manage/manage-routes.js';
@@ -130,12 +130,9 @@ export function assembleApp(services: Services): {
   const ownHosts = (req: Request): string[] =>
     [baseHost ?? '', req.hostname, ...printedHosts.list(), ...domains.hosts()].filter(Boolean);
   const app = express();
-  // The fast path meets requests before Express has given them its prototype; with it, they read
-  // `hostname` through Express's own getter (Host, or X-Forwarded-Host under `trust proxy`).
-  const hostnameOf = (req: IncomingMessage): string | undefined => {
-    if (Object.getPrototypeOf(req) !== app.request) Object.setPrototypeOf(req, app.request);
-    return (req as Request).hostname;
-  };
+  // The fast path meets requests before Express has given them its prototype: they are read as
+  // Express reads `hostname` (Host, or X-Forwarded-Host under `trust proxy`).
+  const hostnameOf = createRequestHostname(config.trustProxy);
   const isOwnHost = (req: IncomingMessage, host: string): boolean =>
     host === baseHost || host === hostnameOf(req) || domains.hosts().includes(host);
   // The fast path looks a code up on the domain the host names (an alias: the domain it aliases,

@@ -31,6 +31,36 @@ export function createClientAddress(
 }
 
 /**
+ * The host name a request names, as Express's `req.hostname` works it out: `X-Forwarded-Host`'s
+ * first value when TRUST_PROXY trusts the socket's address, else `Host`; without its port
+ * (an IPv6 literal keeps its brackets). For the redirect fast path, whose requests have no
+ * Express prototype: giving each one Express's prototype to ask it cost about a microsecond a
+ * redirect, and made every later read of the request slower.
+ */
+export function createRequestHostname(
+  trustProxy: boolean | number | string,
+): (req: IncomingMessage) => string | undefined {
+  const trust = compileTrust(trustProxy);
+  return (req) => {
+    const forwarded = req.headers['x-forwarded-host'];
+    let host: string | undefined;
+    if (
+      typeof forwarded === 'string' &&
+      forwarded !== '' &&
+      trust !== null &&
+      trust(req.socket.remoteAddress ?? '', 0)
+    ) {
+      const comma = forwarded.indexOf(',');
+      host = comma === -1 ? forwarded : forwarded.substring(0, comma).trimEnd();
+    } else host = req.headers.host;
+    if (!host) return undefined;
+    const offset = host[0] === '[' ? host.indexOf(']') + 1 : 0;
+    const colon = host.indexOf(':', offset);
+    return colon === -1 ? host : host.substring(0, colon);
+  };
+}
+
+/**
  * proxy-addr's answer for a request — the first address, from the socket leftwards through
  * `X-Forwarded-For`, that `trust` does not trust, or the leftmost one when it trusts every hop —
  * without the arrays and parsed addresses it makes for each request: behind a proxy, they were

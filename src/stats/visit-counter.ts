@@ -276,6 +276,36 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     }
     return id;
   };
+  // The log holds days as numbers; their names, needed per link and day, are made once a day.
+  let namedDay = Number.NaN;
+  let namedDayName = '';
+  const dayNameOf = (dayNumber: number): string => {
+    if (dayNumber !== namedDay) {
+      namedDay = dayNumber;
+      namedDayName = utcDay(dayNumber * DAY_MS);
+    }
+    return namedDayName;
+  };
+
+  /**
+   * Sorts places in the log by their link, then by place (the order the visits came): as
+   * numbers `link · 2^k + place`, which the engine sorts natively, several times faster than
+   * with a comparison function, which a table whose ids outgrow 2^53 / 2^k falls back to.
+   */
+  function sortByLink(places: Uint32Array): void {
+    const span = 2 ** Math.ceil(Math.log2(logCount + 1));
+    const keys = new Float64Array(places.length);
+    for (let i = 0; i < places.length; i++) {
+      const key = logLinks[2 * places[i]!]! * span + places[i]!;
+      if (!(key <= Number.MAX_SAFE_INTEGER)) {
+        places.sort((a, b) => logLinks[2 * a]! - logLinks[2 * b]! || a - b);
+        return;
+      }
+      keys[i] = key;
+    }
+    keys.sort();
+    for (let i = 0; i < keys.length; i++) places[i] = keys[i]! % span;
+  }
 
   /**
    * Tallies every logged visit into its link's day: before a flush looks at the tallies. The
@@ -286,7 +316,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     const count = Math.min(maxVisits, logCount);
     const order = new Uint32Array(count);
     for (let i = 0; i < count; i++) order[i] = i;
-    order.sort((a, b) => logLinks[2 * a]! - logLinks[2 * b]! || a - b);
+    sortByLink(order);
     let urlId = Number.NaN;
     let dayNumber = Number.NaN;
     let link: Tallies | undefined;
@@ -300,7 +330,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
           link = { urlId, since: now, days: new Map() };
           tallies.set(urlId, link);
         }
-        const day = utcDay(dayNumber * DAY_MS);
+        const day = dayNameOf(dayNumber);
         today = link.days.get(day);
         if (!today) link.days.set(day, (today = newDayTally()));
       }
@@ -344,8 +374,9 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       if (owners.has(logLinks[2 * end]!)) places[found++] = end;
       end += 1;
     }
-    places.sort((a, b) => logLinks[2 * a]! - logLinks[2 * b]! || a - b);
-    return { places: places.subarray(0, found), end };
+    const taken = places.subarray(0, found);
+    sortByLink(taken);
+    return { places: taken, end };
   }
 
   /** The logged visit at `place`, untallied (VisitBatch.visits), for a visit log. */
@@ -567,16 +598,10 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
         taking.sort((a, b) => a.urlId - b.urlId);
         function* batches(): Generator<VisitBatch> {
           let at = 0;
-          let dayNumber = Number.NaN;
-          let day = '';
           for (const batch of taking) {
             const visits: RawVisit[] = [];
             for (; at < places.length && logLinks[2 * places[at]!] === batch.urlId; at++) {
-              if (logLinks[2 * places[at]! + 1] !== dayNumber) {
-                dayNumber = logLinks[2 * places[at]! + 1]!;
-                day = utcDay(dayNumber * DAY_MS);
-              }
-              visits.push(rawVisitAt(places[at]!, day));
+              visits.push(rawVisitAt(places[at]!, dayNameOf(logLinks[2 * places[at]! + 1]!)));
             }
             yield sealed(batchOf(batch, visits.length > 0 ? visits : undefined), take(batch.urlId));
           }

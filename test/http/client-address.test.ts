@@ -1,7 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import express from 'express';
 import proxyaddr from 'proxy-addr';
 import { describe, expect, it } from 'vitest';
-import { createClientAddress, forwardedClient } from '../../src/http/client-address.js';
+import {
+  createClientAddress,
+  createRequestHostname,
+  forwardedClient,
+} from '../../src/http/client-address.js';
 
 /** A request as the address functions read it: its socket's address and its headers. */
 function request(socket: string | undefined, headers: Record<string, string> = {}) {
@@ -107,5 +112,65 @@ describe('forwardedClient', () => {
       ['10.0.0.2', 1],
       ['2.2.2.2', 2],
     ]);
+  });
+});
+
+describe('createRequestHostname', () => {
+  const HOSTS = [
+    undefined,
+    '',
+    'snip.example',
+    'snip.example:8080',
+    '[::1]:3000',
+    '[2001:db8::1]',
+    '127.0.0.1:80',
+  ];
+  const FORWARDED_HOSTS = [
+    undefined,
+    '',
+    'public.example',
+    'public.example:443',
+    'a.example, b.example',
+    'a.example:8443 ,b.example',
+    '[2001:db8::2]:8443',
+  ];
+
+  it("answers what Express's req.hostname answers for every trust setting, socket, Host and X-Forwarded-Host", () => {
+    let compared = 0;
+    for (const trustProxy of [false, ...TRUST_SETTINGS]) {
+      const app = express();
+      app.set('trust proxy', trustProxy);
+      const hostnameOf = createRequestHostname(trustProxy);
+      for (const socket of [...SOCKETS, undefined]) {
+        for (const host of HOSTS) {
+          for (const forwarded of FORWARDED_HOSTS) {
+            const headers: Record<string, string> = {};
+            if (host !== undefined) headers.host = host;
+            if (forwarded !== undefined) headers['x-forwarded-host'] = forwarded;
+            const req = request(socket, headers);
+            const asExpress = Object.create(app.request, {
+              headers: { value: headers },
+              socket: { value: req.socket },
+            }) as express.Request;
+            expect(hostnameOf(req), `${trustProxy} ${socket} ${host} ${forwarded}`).toBe(
+              asExpress.hostname,
+            );
+            compared += 1;
+          }
+        }
+      }
+    }
+    expect(compared).toBe(
+      (TRUST_SETTINGS.length + 1) * (SOCKETS.length + 1) * HOSTS.length * FORWARDED_HOSTS.length,
+    );
+  });
+
+  it('when no proxy is trusted, then a forged X-Forwarded-Host changes nothing', () => {
+    const hostnameOf = createRequestHostname(false);
+    const req = request('203.0.113.1', {
+      host: 'snip.example',
+      'x-forwarded-host': 'evil.example',
+    });
+    expect(hostnameOf(req)).toBe('snip.example');
   });
 });
