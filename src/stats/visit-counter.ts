@@ -9,6 +9,7 @@ import {
 } from './visit-store.js';
 import {
   addHashToSketch,
+  copySketch,
   encodeSketch,
   mergeSketches,
   newSketch,
@@ -39,8 +40,13 @@ export type VisitFacts = { visitor: VisitorHash } & Record<Exclude<Dimension, 'r
 /** The referrer dimension's value of a visit without a (usable) referrer. */
 export const DIRECT = 'direct';
 
-/** One value's visits and visitors, gathered in memory. */
-type Tally = { count: number; visitors: Sketch };
+/**
+ * One value's visits and visitors, gathered in memory. `visitors` null: the value is the only
+ * one its dimension has had in this day's tallies, so its visitors are the day's own, and it
+ * costs no sketch (a dimension's sketch for every visit was most of what a new visitor cost).
+ * A second value gives it a copy of the day's visitors so far (`tally`).
+ */
+type Tally = { count: number; visitors: Sketch | null };
 /** One day of a link: its visitors, and per dimension, value → tally (fixed names: a visit touches each). */
 type DayTally = { visitors: Sketch } & Record<Dimension, Map<string, Tally>>;
 
@@ -189,14 +195,36 @@ export function tallyHoldFor(links: number, holdMs = TALLY_HOLD_MS): number {
   return Math.max(holdMs, (links * 1000) / TALLY_LINKS_PER_SECOND);
 }
 
-function tally(table: Map<string, Tally>, value: string, hi: number, lo: number): void {
+/**
+ * Tallies one visit's value of a dimension into its day, before the day's own sketch has the
+ * visitor: the first value of a day shares the day's visitors; a second one ends that.
+ */
+function tally(
+  day: DayTally,
+  table: Map<string, Tally>,
+  value: string,
+  hi: number,
+  lo: number,
+): void {
   let entry = table.get(value);
   if (entry === undefined) {
-    entry = { count: 0, visitors: newSketch() };
+    if (table.size === 0) entry = { count: 0, visitors: null };
+    else {
+      if (table.size === 1) {
+        const only: Tally = table.values().next().value!;
+        only.visitors ??= copySketch(day.visitors);
+      }
+      entry = { count: 0, visitors: newSketch() };
+    }
     table.set(value, entry);
   }
   entry.count += 1;
-  addHashToSketch(entry.visitors, hi, lo);
+  if (entry.visitors !== null) addHashToSketch(entry.visitors, hi, lo);
+}
+
+/** A value's own visitors, made from its day's when it shared them. */
+function visitorsOf(entry: Tally, day: DayTally): Sketch {
+  return (entry.visitors ??= copySketch(day.visitors));
 }
 
 /** Ints a logged visit takes: its visitor's hash (two words) and its six values' ids. */
@@ -210,10 +238,11 @@ function sealed(batch: VisitBatch, due: Tallies | undefined): VisitBatch {
   const dimensions: DimensionCount[] = [];
   const dayVisitors = new Map<string, Uint8Array>();
   for (const [day, tallies] of due.days) {
-    dayVisitors.set(day, encodeSketch(tallies.visitors));
+    const shared = encodeSketch(tallies.visitors);
+    dayVisitors.set(day, shared);
     for (const dimension of DIMENSIONS) {
       for (const [value, entry] of tallies[dimension]) {
-        const visitors = encodeSketch(entry.visitors);
+        const visitors = entry.visitors === null ? shared : encodeSketch(entry.visitors);
         dimensions.push({ day, dimension, value, count: entry.count, visitors });
       }
     }
@@ -223,6 +252,11 @@ function sealed(batch: VisitBatch, due: Tallies | undefined): VisitBatch {
 
 /** Adds `from`'s tallies into `into`'s, merging the sketches of the values both have. */
 function mergeDay(into: DayTally, from: DayTally): void {
+  // Shared visitors become each value's own first: the two days' sets differ.
+  for (const dimension of DIMENSIONS) {
+    for (const entry of into[dimension].values()) visitorsOf(entry, into);
+    for (const entry of from[dimension].values()) visitorsOf(entry, from);
+  }
   into.visitors = mergeSketches(into.visitors, from.visitors);
   for (const dimension of DIMENSIONS) {
     for (const [value, entry] of from[dimension]) {
@@ -230,7 +264,7 @@ function mergeDay(into: DayTally, from: DayTally): void {
       if (!kept) into[dimension].set(value, entry);
       else {
         kept.count += entry.count;
-        kept.visitors = mergeSketches(kept.visitors, entry.visitors);
+        kept.visitors = mergeSketches(visitorsOf(kept, into), visitorsOf(entry, from));
       }
     }
   }
@@ -330,20 +364,21 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
           link = { urlId, since: now, days: new Map() };
           tallies.set(urlId, link);
         }
-        const day = dayNameOf(dayNumber);
-        today = link.days.get(day);
-        if (!today) link.days.set(day, (today = newDayTally()));
+        const name = dayNameOf(dayNumber);
+        today = link.days.get(name);
+        if (!today) link.days.set(name, (today = newDayTally()));
       }
       const at = i * LOGGED;
       const hi = logInts[at]!;
       const lo = logInts[at + 1]!;
-      addHashToSketch(today!.visitors, hi, lo);
-      tally(today!.country, logNames[logInts[at + 2]!]!, hi, lo);
-      tally(today!.browser, logNames[logInts[at + 3]!]!, hi, lo);
-      tally(today!.os, logNames[logInts[at + 4]!]!, hi, lo);
-      tally(today!.device, logNames[logInts[at + 5]!]!, hi, lo);
-      tally(today!.language, logNames[logInts[at + 6]!]!, hi, lo);
-      tally(today!.referrer, logNames[logInts[at + 7]!]!, hi, lo);
+      const day = today!;
+      tally(day, day.country, logNames[logInts[at + 2]!]!, hi, lo);
+      tally(day, day.browser, logNames[logInts[at + 3]!]!, hi, lo);
+      tally(day, day.os, logNames[logInts[at + 4]!]!, hi, lo);
+      tally(day, day.device, logNames[logInts[at + 5]!]!, hi, lo);
+      tally(day, day.language, logNames[logInts[at + 6]!]!, hi, lo);
+      tally(day, day.referrer, logNames[logInts[at + 7]!]!, hi, lo);
+      addHashToSketch(day.visitors, hi, lo);
       const owner = pending.get(urlId);
       if (owner !== undefined && owner.logged > 0) owner.logged -= 1;
     }

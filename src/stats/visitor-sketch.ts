@@ -226,7 +226,8 @@ export function mergeSketches(a: Sketch, b: Sketch): Sketch {
   return merged;
 }
 
-function copySketch(sketch: Sketch): Sketch {
+/** A sketch of the same set that changes on its own. */
+export function copySketch(sketch: Sketch): Sketch {
   return {
     table: sketch.table === null ? null : sketch.table.slice(),
     count: sketch.count,

@@ -349,5 +349,46 @@ describe('visits by dimension', () => {
       });
       expect(counter.pendingLinks()).toBe(0);
     });
+
+    it("a failed write's tallies and newer ones, each with one value per dimension (sharing its day's visitors), merge into exact visitors per value", async () => {
+      const id = addLink('a');
+      let reject: (error: Error) => void = () => {};
+      let fail = false;
+      const slow: VisitStore = {
+        ...visits,
+        addVisits(batches) {
+          if (!fail) return visits.addVisits(batches);
+          return new Promise<void>((_resolve, rejectWrite) => (reject = rejectWrite));
+        },
+      };
+      const counter = createVisitCounter({ visits: slow, now: () => clock });
+      counter.record(id, '', facts(1, { country: 'AT' }));
+      counter.record(id, '', facts(2, { country: 'AT' }));
+      await hold(counter);
+      clock += TALLY_HOLD_MS;
+      fail = true;
+      const inFlight = hold(counter);
+      // Tallied while the write is in flight, into new tallies: Germany only.
+      counter.record(id, '', facts(3));
+      counter.record(id, '', facts(3));
+      counter.record(id, '', facts(5));
+      counter.drainSome(10);
+      reject(new Error('could not serialize access'));
+      await expect(inFlight).rejects.toThrow('could not serialize access');
+      counter.record(id, '', facts(4, { country: 'AT' }));
+      fail = false;
+      await counter.flush();
+      expect(await linkStats(visits, id, 'country', day, day)).toMatchObject({
+        visits: 6,
+        uniqueVisitors: 5,
+        data: [
+          { key: 'AT', visits: 3, uniqueVisitors: 3 },
+          { key: 'DE', visits: 3, uniqueVisitors: 2 },
+        ],
+      });
+      expect((await linkStats(visits, id, 'browser', day, day)).data).toEqual([
+        { key: 'firefox', visits: 6, uniqueVisitors: 5 },
+      ]);
+    });
   });
 });
