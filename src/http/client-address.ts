@@ -90,27 +90,26 @@ export function forwardedClient(socket: string, header: string | undefined, trus
   return address;
 }
 
-/** Answers of a trust test by address, up to this many before they are forgotten. */
+/** Trusted addresses remembered, up to this many before they are forgotten. */
 const TRUST_ANSWERS = 1024;
 
 /**
  * TRUST_PROXY as proxy-addr takes it, as Express compiles its `trust proxy` setting. A list of
- * addresses and ranges is tested once per address: the same proxies forward every request, and
- * proxy-addr parses an address again for each test.
+ * addresses and ranges is tested once per proxy: the same proxies forward every request, and
+ * proxy-addr parses an address again for each test. Only trusted addresses are remembered,
+ * proxies', never a visitor's.
  */
 function compileTrust(trustProxy: boolean | number | string): Trust | null {
   if (trustProxy === false) return null;
   if (trustProxy === true) return () => true;
   if (typeof trustProxy === 'number') return (_address, hop) => hop < trustProxy;
   const compiled = proxyaddr.compile(trustProxy.split(',').map((entry) => entry.trim()));
-  const answers = new Map<string, boolean>();
+  const trusted = new Set<string>();
   return (address) => {
-    let answer = answers.get(address);
-    if (answer === undefined) {
-      answer = compiled(address, 0);
-      if (answers.size >= TRUST_ANSWERS) answers.clear();
-      answers.set(address, answer);
-    }
-    return answer;
+    if (trusted.has(address)) return true;
+    if (!compiled(address, 0)) return false;
+    if (trusted.size >= TRUST_ANSWERS) trusted.clear();
+    trusted.add(address);
+    return true;
   };
 }

@@ -58,7 +58,7 @@ describe('createClientAddress', () => {
     let compared = 0;
     for (const trustProxy of TRUST_SETTINGS) {
       const clientAddress = createClientAddress(trustProxy, false);
-      // Twice: the second time every trust answer comes from memory.
+      // Twice: the second time every trusted address is answered from memory.
       for (let round = 0; round < 2; round++) {
         for (const socket of SOCKETS) {
           for (const header of HEADERS) {
