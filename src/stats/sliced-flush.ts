@@ -15,6 +15,13 @@ export type SlicedFlushDeps = {
   pendingLinks: () => number;
   /** Links per slice, asked at the start of each call (FLUSH_SLICE_LINKS by default). */
   sliceLinks?: () => number;
+  /**
+   * Visits a slice takes at most, after its first link (asked at the start of each call;
+   * unbounded by default), and the visits pending: a slice of the visit log writes each visit,
+   * and a thousand popular links' visits in one slice held every redirect for 40 ms.
+   */
+  sliceVisits?: () => number;
+  pendingVisits?: () => number;
   /** How the next slice waits for its turn: after the I/O and timers already due. */
   defer?: (step: () => void) => void;
 };
@@ -31,11 +38,16 @@ export function createSlicedFlush(deps: SlicedFlushDeps): () => void {
   return () => {
     if (writing) return;
     const sliceLinks = deps.sliceLinks?.() ?? FLUSH_SLICE_LINKS;
+    const sliceVisits = deps.sliceVisits?.() ?? Number.POSITIVE_INFINITY;
+    const pendingVisits = deps.pendingVisits ?? (() => 0);
+    // A slice ends at whichever budget it meets first.
     let slicesLeft = Math.ceil(deps.pendingLinks() / sliceLinks);
     if (slicesLeft === 0) return;
+    slicesLeft += Math.ceil(pendingVisits() / sliceVisits);
     writing = true;
     const step = () => {
-      const last = slicesLeft <= 1 || deps.pendingLinks() <= sliceLinks;
+      const last =
+        slicesLeft <= 1 || (deps.pendingLinks() <= sliceLinks && pendingVisits() <= sliceVisits);
       const written = deps.flushSlice(sliceLinks, last);
       slicesLeft -= 1;
       if (written && slicesLeft > 0 && deps.pendingLinks() > 0) defer(step);

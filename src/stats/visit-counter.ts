@@ -574,10 +574,16 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
      * periodic flush passes TALLY_HOLD_MS, which tallyHoldFor lengthens while many links hold
      * tallies; by default every tally goes), and due tallies of links
      * without new visits fill the rest of the `maxLinks`. `logged`: the store may leave them in
-     * its visit log, to be folded into the statistics later (VisitStore.logVisits). If the write
+     * its visit log, to be folded into the statistics later (VisitStore.logVisits), and the
+     * links taken stop once their visits reach `maxVisits` (the first is always taken). If the write
      * fails (database busy or full), everything goes back into memory for the next flush.
      */
-    flush(maxLinks = Number.POSITIVE_INFINITY, holdMs = 0, logged = false): Awaitable<number> {
+    flush(
+      maxLinks = Number.POSITIVE_INFINITY,
+      holdMs = 0,
+      logged = false,
+      maxVisits = Number.POSITIVE_INFINITY,
+    ): Awaitable<number> {
       if (inFlight !== null) return 0;
       const now = deps.now();
       const hold = tallyHoldFor(tallies.size, holdMs);
@@ -585,14 +591,18 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
         entry !== undefined && now - entry.since >= hold;
       if (pending.size === 0 && !isDue(tallies.values().next().value)) return 0;
       let taking: Pending[];
-      if (pending.size <= maxLinks) {
+      // Into the visit log, each visit is written: `maxVisits` bounds them, after the first link.
+      const visitBudget = logged ? maxVisits : Number.POSITIVE_INFINITY;
+      if (pending.size <= maxLinks && (!logged || logCount <= visitBudget)) {
         taking = [...pending.values()];
         pending = new Map();
       } else {
         taking = [];
+        let visits = 0;
         for (const [urlId, batch] of pending) {
-          if (taking.length === maxLinks) break;
+          if (taking.length === maxLinks || (taking.length > 0 && visits >= visitBudget)) break;
           taking.push(batch);
+          visits += batch.logged;
           pending.delete(urlId);
         }
       }

@@ -77,6 +77,30 @@ describe('flushing visits in slices', () => {
     expect(state.slices).toEqual([500, 500, 500]);
   });
 
+  it('when a few links hold many visits, then each slice takes up to sliceVisits of them and only the last is told so', () => {
+    const state = { links: 100, visits: 10_000, slices: [] as number[], lasts: [] as boolean[] };
+    const deferred: (() => void)[] = [];
+    const flush = createSlicedFlush({
+      sliceLinks: () => 500,
+      sliceVisits: () => 4000,
+      pendingLinks: () => state.links,
+      pendingVisits: () => state.visits,
+      flushSlice(_maxLinks, last) {
+        state.lasts.push(last);
+        const taken = Math.min(4000, state.visits);
+        state.visits -= taken;
+        state.links = state.visits === 0 ? 0 : state.links - 30;
+        state.slices.push(taken);
+        return true;
+      },
+      defer: (step) => deferred.push(step),
+    });
+    flush();
+    while (deferred.length > 0) deferred.shift()!();
+    expect(state.slices).toEqual([4000, 4000, 2000]);
+    expect(state.lasts).toEqual([false, false, true]);
+  });
+
   it('when nothing waits, then nothing is written', () => {
     const { state, flush } = setup(0);
     flush();

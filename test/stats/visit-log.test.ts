@@ -280,6 +280,39 @@ describe('the visit log', () => {
     expect(snapshot(mixed)).toEqual(snapshot(direct));
   });
 
+  it('a slice into the log stops once its links hold maxVisits visits; such slices store each visit once', () => {
+    const {
+      direct,
+      other: logged,
+      directIds,
+      otherIds: loggedIds,
+      at,
+      now,
+      directCounter,
+    } = twoStores();
+    const loggedCounter = createVisitCounter({
+      visits: createVisitRepository(logged, undefined, now),
+      now,
+    });
+    recordVisits(directCounter, directIds, at, 0);
+    at.clock = START;
+    recordVisits(loggedCounter, loggedIds, at, 0);
+    const perLink = loggedIds.map((id) => loggedCounter.pendingFor(id));
+    const total = loggedCounter.pendingTotal();
+    directCounter.flush();
+    const slices: number[] = [];
+    while (loggedCounter.pendingLinks() > 0) {
+      slices.push(loggedCounter.flush(1000, 0, true, 25) as number);
+    }
+    expect(slices.reduce((sum, n) => sum + n, 0)).toBe(total);
+    // Each slice stops at the first link that brings it to 25 visits, or takes one busier link.
+    expect(Math.max(...slices)).toBeLessThan(25 + Math.max(...perLink));
+    expect(slices.length).toBeGreaterThanOrEqual(Math.floor(total / (25 + Math.max(...perLink))));
+    expect(slices.length).toBeGreaterThan(1);
+    createVisitRepository(logged, undefined, now).log.foldAll();
+    expect(snapshot(logged)).toEqual(snapshot(direct));
+  });
+
   it('visits tallied a few at a time between flushes are stored as when tallied at the flush', () => {
     const {
       direct: whole,
