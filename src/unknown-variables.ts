@@ -83,22 +83,24 @@ function familiesOf(known: readonly string[]): Set<string> {
  * neighbours (PASWORD → PASSWORD is 1, PASSWROD → PASSWORD is 1).
  */
 export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
+  // Three rows of the table at a time: the one before the last, the last, and this one.
   const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) =>
-    Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i < rows; i++) {
+  let before = new Int32Array(cols);
+  let last = Int32Array.from({ length: cols }, (_, j) => j);
+  let row = new Int32Array(cols);
+  for (let i = 1; i <= a.length; i++) {
+    row[0] = i;
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      let best = Math.min(last[j]! + 1, row[j - 1]! + 1, last[j - 1]! + cost);
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+        best = Math.min(best, before[j - 2]! + 1);
       }
-      d[i]![j] = best;
+      row[j] = best;
     }
+    [before, last, row] = [last, row, before];
   }
-  return d[a.length]![b.length]!;
+  return last[b.length]!;
 }
 
 /** How far a misspelling may be from the name it means: 1 for short names, 2 from 6 letters. */
@@ -130,6 +132,10 @@ export function findUnknownVariables(
     let suggestion: string | null = null;
     let distance = Number.POSITIVE_INFINITY;
     for (const candidate of candidates) {
+      // The distance is at least the difference in length: a name that cannot come nearer than
+      // the nearest so far, or near enough, is not compared.
+      const apart = Math.abs(candidate.length - upper.length);
+      if (apart >= distance || (!family && apart > closeEnough(candidate))) continue;
       const d = editDistance(upper, candidate);
       if (d < distance) {
         distance = d;
