@@ -223,7 +223,9 @@ function createPrometheusMetrics(
       lastFlushed = now();
       return {
         ...counter,
-        flush(maxLinks, holdMs, logged) {
+        // Every argument goes on as it came: a dropped one (`logged`, then `maxVisits`) once
+        // changed what a flush did only where metrics are on.
+        flush(...args) {
           const failed = (error: unknown): never => {
             flushFailures.inc();
             throw error;
@@ -235,7 +237,7 @@ function createPrometheusMetrics(
           };
           let visits;
           try {
-            visits = counter.flush(maxLinks, holdMs, logged);
+            visits = counter.flush(...args);
           } catch (error) {
             return failed(error);
           }

@@ -51,6 +51,7 @@ type Req = {
 async function buildSide(
   name: 'express' | 'fast path',
   logLevel: 'info' | 'debug' = 'info',
+  env: Record<string, string> = {},
 ): Promise<Side> {
   const db = createTestDatabase();
   const clock = { now: NOW };
@@ -69,7 +70,7 @@ async function buildSide(
   });
   const { app, redirectFastPath } = assembleApp(
     buildTestServices(
-      loadConfig({ DATABASE_URL: 'sqlite::memory:', BASE_URL: 'https://snip.example' }),
+      loadConfig({ DATABASE_URL: 'sqlite::memory:', BASE_URL: 'https://snip.example', ...env }),
       db,
       {
         logger: pino({ level: logLevel }, sink),
@@ -208,12 +209,14 @@ beforeEach(async () => {
   fast = await buildSide('fast path');
 });
 
-afterEach(async () => {
+async function closeSides(): Promise<void> {
   for (const side of [express, fast]) {
     await new Promise((resolve) => side.server.close(resolve));
     side.db.close();
   }
-});
+}
+
+afterEach(closeSides);
 
 describe('the redirect fast path, side by side with the Express route', () => {
   it.each([302, 301, 307, 308])(
@@ -368,7 +371,10 @@ describe('the redirect fast path, side by side with the Express route', () => {
     ]);
   });
 
-  it('when the app trusts a proxy, then a Referer from the forwarded host is snip itself on both paths', async () => {
+  it('when TRUST_PROXY trusts the proxy, then a Referer from the forwarded host is snip itself on both paths', async () => {
+    await closeSides();
+    express = await buildSide('express', 'info', { TRUST_PROXY: 'true' });
+    fast = await buildSide('fast path', 'info', { TRUST_PROXY: 'true' });
     await createLink('proxied');
     const headers = {
       'User-Agent': CHROME,
@@ -376,9 +382,6 @@ describe('the redirect fast path, side by side with the Express route', () => {
       'X-Forwarded-Host': 'localhost',
       Referer: 'https://localhost/page',
     };
-    // Both apps are told the same; the fast path must read the setting through Express.
-    express.app.set('trust proxy', true);
-    fast.app.set('trust proxy', true);
     fast.toExpress.length = 0;
     expect((await sendBoth({ path: '/proxied', headers })).status).toBe(302);
     expect(fast.toExpress).toEqual([]);

@@ -317,6 +317,18 @@ describe('visit flushes into the visit log', () => {
     expect(rows()).toBe(1);
     expect((await snip.scrape()).get('snip_visit_flush_batch_size_sum')).toBe(2);
   });
+
+  it('when a measured flush into the log is given a visit budget, then it stops there as an unmeasured one does', async () => {
+    const snip = await startSnip();
+    for (const alias of ['first', 'second']) {
+      await createLink(snip, { url: 'https://a.example/', alias });
+      for (let i = 0; i < 3; i++) expect((await snip.send(`/${alias}`)).status).toBe(302);
+    }
+    // After the first link's three visits the budget of two is spent: the second waits.
+    expect(snip.visitCounter.flush(Number.POSITIVE_INFINITY, 0, true, 2)).toBe(3);
+    expect(snip.visitCounter.flush(Number.POSITIVE_INFINITY, 0, true, 2)).toBe(3);
+    expect((await snip.scrape()).get('snip_visit_flush_batch_size_count')).toBe(2);
+  });
 });
 
 describe('rate-limit refusals', () => {
