@@ -163,6 +163,7 @@ export function buildServices(options: ServiceOptions): Services {
   });
   blocklist.names = abuse.blockedHostNames;
   metrics.countLinksWith(() => links.countByState());
+  if (visits.logBacklog) metrics.measureVisitLog(() => visits.logBacklog!());
   const { replication } = options;
   if (replication && config.litestream) {
     metrics.measureReplicationLag(

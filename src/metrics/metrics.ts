@@ -31,6 +31,11 @@ export type Metrics = {
    * or null when it cannot be read (ADR 050).
    */
   measureReplicationLag(replica: string, lagSeconds: () => number | null): void;
+  /**
+   * Where visits spread over many links go to a visit log first (SQLite, ADR 045): its rows
+   * waiting to be folded into the statistics and when the oldest was logged.
+   */
+  measureVisitLog(backlog: () => { rows: number; oldest: number | null }): void;
   /** Everything in Prometheus's text format. */
   scrape(): Promise<{ contentType: string; text: string }>;
 };
@@ -59,6 +64,7 @@ const UNMEASURED: Metrics = {
   countLinksWith() {},
   measureVisitFlushes: (counter) => counter,
   measureReplicationLag() {},
+  measureVisitLog() {},
   scrape: () => Promise.reject(new Error('metrics are off: METRICS_TOKEN is not set')),
 };
 
@@ -255,6 +261,37 @@ function createPrometheusMetrics(
           this.reset();
           const lag = lagSeconds();
           if (lag !== null) this.set({ replica }, lag);
+        },
+      });
+    },
+    measureVisitLog(backlog: () => { rows: number; oldest: number | null }): void {
+      // Absent when the log cannot be read (the database file gone, say).
+      const read = () => {
+        try {
+          return backlog();
+        } catch {
+          return null;
+        }
+      };
+      new Gauge({
+        name: 'snip_visit_log_rows',
+        help: 'Rows of the visit log (a link and its visits of one flush each) waiting to be folded into the statistics; absent when it cannot be read. SQLite only.',
+        registers,
+        collect() {
+          this.reset();
+          const reading = read();
+          if (reading !== null) this.set(reading.rows);
+        },
+      });
+      new Gauge({
+        name: 'snip_visit_log_oldest_seconds',
+        help: 'Seconds since the oldest row waiting in the visit log was logged; 0 when none wait. SQLite only.',
+        registers,
+        collect() {
+          this.reset();
+          const reading = read();
+          if (reading === null) return;
+          this.set(reading.oldest === null ? 0 : Math.max(0, now() - reading.oldest) / 1000);
         },
       });
     },

@@ -279,6 +279,10 @@ export function createVisitRepository(
       logVisits(batches);
     },
     log,
+    logBacklog(): { rows: number; oldest: number | null } {
+      const { rows, oldest } = log.status();
+      return { rows, oldest };
+    },
     /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
     dailyCounts(urlId: number, fromDay: string): DailyCount[] {
       return daily.all({ urlId, fromDay });

@@ -135,6 +135,11 @@ export interface VisitStore {
    * each batch just in time and nothing of it is left for the garbage collector's old space.
    */
   logVisits?(batches: Iterable<VisitBatch>): void;
+  /**
+   * Where there is a visit log (SQLite): its rows waiting to be folded into the statistics, and
+   * when the oldest of them was logged (ms since the epoch; null when none wait), for /metrics.
+   */
+  logBacklog?(): { rows: number; oldest: number | null };
   /** Visits per UTC day from `fromDay` (YYYY-MM-DD) on; days without visits are absent. */
   dailyCounts(urlId: number, fromDay: string): Awaitable<DailyCount[]>;
   topReferrers(urlId: number, limit: number): Awaitable<ReferrerCount[]>;

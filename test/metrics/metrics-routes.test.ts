@@ -72,6 +72,8 @@ describe('GET /metrics with METRICS_TOKEN', () => {
         snip_visit_flush_lag_seconds: 'gauge',
         snip_visit_flush_batch_size: 'histogram',
         snip_visit_flush_failures_total: 'counter',
+        snip_visit_log_rows: 'gauge',
+        snip_visit_log_oldest_seconds: 'gauge',
         snip_rate_limited_total: 'counter',
         snip_password_failures_total: 'counter',
         snip_storage_unavailable_total: 'counter',

@@ -10,6 +10,7 @@ import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { createKeyRepository } from '../../src/keys/key-store.sqlite.js';
 import { createKeyService } from '../../src/keys/key-service.js';
 import type { VisitCounter } from '../../src/stats/visit-counter.js';
+import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import { parsePrometheusText, type Scrape } from '../support/prometheus-text.js';
 import { buildTestServices, createTempDir, createTestDatabase } from '../support/test-app.js';
 
@@ -316,6 +317,26 @@ describe('visit flushes into the visit log', () => {
     expect(snip.visitCounter.flush(Number.POSITIVE_INFINITY, 0, true)).toBe(2);
     expect(rows()).toBe(1);
     expect((await snip.scrape()).get('snip_visit_flush_batch_size_sum')).toBe(2);
+  });
+
+  it("the visit log's backlog is on /metrics: its rows and the age of the oldest, 0 once folded", async () => {
+    const snip = await startSnip();
+    const empty = await snip.scrape();
+    expect(empty.get('snip_visit_log_rows')).toBe(0);
+    expect(empty.get('snip_visit_log_oldest_seconds')).toBe(0);
+    for (const alias of ['first', 'second']) {
+      await createLink(snip, { url: 'https://a.example/', alias });
+      expect((await snip.send(`/${alias}`)).status).toBe(302);
+    }
+    snip.visitCounter.flush(Number.POSITIVE_INFINITY, 0, true);
+    snip.clock.now += 12_500;
+    const waiting = await snip.scrape();
+    expect(waiting.get('snip_visit_log_rows')).toBe(2);
+    expect(waiting.get('snip_visit_log_oldest_seconds')).toBe(12.5);
+    createVisitRepository(snip.db).log.foldAll();
+    const folded = await snip.scrape();
+    expect(folded.get('snip_visit_log_rows')).toBe(0);
+    expect(folded.get('snip_visit_log_oldest_seconds')).toBe(0);
   });
 
   it('when a measured flush into the log is given a visit budget, then it stops there as an unmeasured one does', async () => {
