@@ -86,13 +86,19 @@ export function createPasswordGate(deps: PasswordGateDeps) {
   return {
     /** `GET`/`HEAD /code` of an active protected link. */
     async get(req: Request, res: Response, link: Protected): Promise<void> {
-      if (await hasUnlock(req, link)) return deps.respond(req, res, link);
+      // Its redirects are logged at debug, as the fast path's are (ADR 011): a protected link's
+      // every visit comes this way, and the log does not say which links are followed.
+      const redirect = () => {
+        res.locals.logLevel = 'debug';
+        deps.respond(req, res, link);
+      };
+      if (await hasUnlock(req, link)) return redirect();
       const basic = basicPassword(req.headers.authorization);
       if (basic === null) return showForm(req, res, link, 401);
       const verdict = await deps.limit.check(req, link.code, res);
       if (verdict?.limited) return tooMany(req, res, link, verdict.resetSeconds);
       if (basic !== undefined && (await deps.links.passwordMatches(link, basic))) {
-        return deps.respond(req, res, link);
+        return redirect();
       }
       return refuse(req, res, link);
     },

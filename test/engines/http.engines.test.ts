@@ -784,6 +784,26 @@ function suite(engine: 'sqlite' | 'postgres') {
         .send({ password });
     }
 
+    it("a protected link's redirects, by cookie or Basic auth, are logged at debug as the fast path's are; its form and the unlock at info", async () => {
+      const lines: { level: number; method: string; status: number }[] = [];
+      const logger = pino(
+        { level: 'info' },
+        { write: (line: string) => lines.push(JSON.parse(line)) },
+      );
+      const s = await buildEngineApp(engine, { BASE_URL: ORIGIN }, { logger });
+      await managedLink(s, TARGET, 'locked', { password: PASSWORD });
+      lines.length = 0;
+      await visit(s, 'locked').expect(401);
+      const { pair } = unlockCookie(await unlock(s, 'locked', PASSWORD).expect(303));
+      await visit(s, 'locked').set('Cookie', pair).expect(302);
+      await visit(s, 'locked').auth('', PASSWORD).expect(302);
+      const requests = lines.filter((line) => 'status' in line);
+      expect(requests.map((line) => [line.method, line.status])).toEqual([
+        ['GET', 401],
+        ['POST', 303],
+      ]);
+    });
+
     /** Nothing in an answer tells where the link goes. */
     function expectNoTarget(res: request.Response) {
       expect(res.headers.location).toBeUndefined();
