@@ -189,6 +189,18 @@ describe('visits by dimension', () => {
     const day = '2026-06-15';
     const hold = (counter: ReturnType<typeof createVisitCounter>) =>
       counter.flush(Number.POSITIVE_INFINITY, TALLY_HOLD_MS);
+    /** A counter whose writes, once `fail` is set, stay in flight until `reject` (as on PostgreSQL). */
+    const counterWithWritesInFlight = () => {
+      const writes = { fail: false, reject: (_error: Error) => {} };
+      const slow: VisitStore = {
+        ...visits,
+        addVisits(batches) {
+          if (!writes.fail) return visits.addVisits(batches);
+          return new Promise<void>((_resolve, rejectWrite) => (writes.reject = rejectWrite));
+        },
+      };
+      return { counter: createVisitCounter({ visits: slow, now: () => clock }), writes };
+    };
 
     it('writes the counts every time and the dimensions and visitors once they are due, with no visit lost or counted twice', async () => {
       const id = addLink('a');
@@ -314,29 +326,20 @@ describe('visits by dimension', () => {
 
     it('a failed write puts the taken tallies back, merged with those gathered meanwhile (a write in flight, as on PostgreSQL)', async () => {
       const id = addLink('a');
-      let reject: (error: Error) => void = () => {};
-      let fail = false;
-      const slow: VisitStore = {
-        ...visits,
-        addVisits(batches) {
-          if (!fail) return visits.addVisits(batches);
-          return new Promise<void>((_resolve, rejectWrite) => (reject = rejectWrite));
-        },
-      };
-      const counter = createVisitCounter({ visits: slow, now: () => clock });
+      const { counter, writes } = counterWithWritesInFlight();
       counter.record(id, '', facts(1));
       await hold(counter);
       clock += TALLY_HOLD_MS;
-      fail = true;
+      writes.fail = true;
       counter.record(id, '', facts(2, { browser: 'chrome' }));
       const inFlight = hold(counter);
       // Visits while the write is in flight go into new tallies…
       counter.record(id, '', facts(1));
       counter.record(id, '', facts(3, { browser: 'chrome' }));
-      reject(new Error('could not serialize access'));
+      writes.reject(new Error('could not serialize access'));
       await expect(inFlight).rejects.toThrow('could not serialize access');
       // …which the failed write's tallies are merged into: due at once, as the older ones were.
-      fail = false;
+      writes.fail = false;
       await hold(counter);
       expect(links.findLink('a')?.visits).toBe(4);
       expect(await linkStats(visits, id, 'browser', day, day)).toMatchObject({
@@ -352,31 +355,22 @@ describe('visits by dimension', () => {
 
     it("a failed write's tallies and newer ones, each with one value per dimension (sharing its day's visitors), merge into exact visitors per value", async () => {
       const id = addLink('a');
-      let reject: (error: Error) => void = () => {};
-      let fail = false;
-      const slow: VisitStore = {
-        ...visits,
-        addVisits(batches) {
-          if (!fail) return visits.addVisits(batches);
-          return new Promise<void>((_resolve, rejectWrite) => (reject = rejectWrite));
-        },
-      };
-      const counter = createVisitCounter({ visits: slow, now: () => clock });
+      const { counter, writes } = counterWithWritesInFlight();
       counter.record(id, '', facts(1, { country: 'AT' }));
       counter.record(id, '', facts(2, { country: 'AT' }));
       await hold(counter);
       clock += TALLY_HOLD_MS;
-      fail = true;
+      writes.fail = true;
       const inFlight = hold(counter);
       // Tallied while the write is in flight, into new tallies: Germany only.
       counter.record(id, '', facts(3));
       counter.record(id, '', facts(3));
       counter.record(id, '', facts(5));
       counter.drainSome(10);
-      reject(new Error('could not serialize access'));
+      writes.reject(new Error('could not serialize access'));
       await expect(inFlight).rejects.toThrow('could not serialize access');
       counter.record(id, '', facts(4, { country: 'AT' }));
-      fail = false;
+      writes.fail = false;
       await counter.flush();
       expect(await linkStats(visits, id, 'country', day, day)).toMatchObject({
         visits: 6,

@@ -281,25 +281,18 @@ describe('the visit log', () => {
   });
 
   it('a slice into the log stops once its links hold maxVisits visits; such slices store each visit once', () => {
-    const {
-      direct,
-      other: logged,
-      directIds,
-      otherIds: loggedIds,
-      at,
-      now,
-      directCounter,
-    } = twoStores();
+    const stores = twoStores();
+    const { at, now } = stores;
     const loggedCounter = createVisitCounter({
-      visits: createVisitRepository(logged, undefined, now),
+      visits: createVisitRepository(stores.other, undefined, now),
       now,
     });
-    recordVisits(directCounter, directIds, at, 0);
+    recordVisits(stores.directCounter, stores.directIds, at, 0);
     at.clock = START;
-    recordVisits(loggedCounter, loggedIds, at, 0);
-    const perLink = loggedIds.map((id) => loggedCounter.pendingFor(id));
+    recordVisits(loggedCounter, stores.otherIds, at, 0);
+    const perLink = stores.otherIds.map((id) => loggedCounter.pendingFor(id));
     const total = loggedCounter.pendingTotal();
-    directCounter.flush();
+    stores.directCounter.flush();
     const slices: number[] = [];
     while (loggedCounter.pendingLinks() > 0) {
       slices.push(loggedCounter.flush(1000, 0, true, 25) as number);
@@ -309,8 +302,8 @@ describe('the visit log', () => {
     expect(Math.max(...slices)).toBeLessThan(25 + Math.max(...perLink));
     expect(slices.length).toBeGreaterThanOrEqual(Math.floor(total / (25 + Math.max(...perLink))));
     expect(slices.length).toBeGreaterThan(1);
-    createVisitRepository(logged, undefined, now).log.foldAll();
-    expect(snapshot(logged)).toEqual(snapshot(direct));
+    createVisitRepository(stores.other, undefined, now).log.foldAll();
+    expect(snapshot(stores.other)).toEqual(snapshot(stores.direct));
   });
 
   it('visits tallied a few at a time between flushes are stored as when tallied at the flush', () => {
