@@ -52,6 +52,24 @@ export function shouldFold(status: VisitLogStatus, now: number, logging: boolean
   );
 }
 
+/**
+ * The share of a busy server's time the fold may take: under visits spread over many links it
+ * runs beside them (FOLD_AFTER_MS, a full pass), and one step after another, between batches of
+ * requests, took nine tenths of the core — a million-link server answered 6,000 redirects a
+ * second instead of 36,000 while it folded.
+ */
+export const FOLD_SHARE_WHILE_BUSY = 0.5;
+
+/**
+ * How long the fold waits before its next step, in ms: none when no visit came while the step
+ * ran (the fold takes the idle time), else long enough that it takes FOLD_SHARE_WHILE_BUSY of
+ * the time.
+ */
+export function foldPauseMs(stepMs: number, busy: boolean): number {
+  if (!busy) return 0;
+  return Math.max(1, Math.ceil((stepMs * (1 - FOLD_SHARE_WHILE_BUSY)) / FOLD_SHARE_WHILE_BUSY));
+}
+
 export type VisitLogStatus = {
   /** Rows waiting, at most (rows of a pass under way may be gone already). */
   rows: number;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createLimiter } from '../http/rate-limits.js';
 import { createSlicedFlush, FLUSH_SLICE_LINKS } from '../stats/sliced-flush.js';
-import { LOG_FROM_LINKS, shouldFold } from '../stats/visit-log.sqlite.js';
+import { foldPauseMs, LOG_FROM_LINKS, shouldFold } from '../stats/visit-log.sqlite.js';
 import { TALLY_HOLD_MS, type VisitCounter } from '../stats/visit-counter.js';
 import { watchDatabaseFile } from '../db/database-file.js';
 import {
@@ -141,19 +141,26 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
         setImmediate(drainSteps);
       };
       let foldFailure: string | null = null;
+      let visitsAfterStep = Number.NaN;
       const foldSteps = () => {
         if (stopped || databaseFile() !== null) {
           folding = false;
           return;
         }
+        // Visits recorded since the last step ended: redirects are being answered.
+        const busy = counter.pendingTotal() !== visitsAfterStep;
         try {
+          const started = performance.now();
           const step = writeWithoutWaiting(db, () => store.visitLog.foldStep());
           foldFailure = null;
           if (step.unreadable > 0) {
             logger.error({ rows: step.unreadable }, 'unreadable visit log rows dropped');
           }
+          visitsAfterStep = counter.pendingTotal();
           if (step.more) {
-            setImmediate(foldSteps);
+            const pause = foldPauseMs(performance.now() - started, busy);
+            if (pause === 0) setImmediate(foldSteps);
+            else setTimeout(foldSteps, pause).unref();
             return;
           }
         } catch (error) {

@@ -14,6 +14,8 @@ import {
   FOLD_AFTER_MS,
   FOLD_PASS_ROWS,
   shouldFold,
+  foldPauseMs,
+  FOLD_SHARE_WHILE_BUSY,
 } from '../../src/stats/visit-log.sqlite.js';
 import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import {
@@ -501,5 +503,18 @@ describe('the visit log', () => {
     expect(shouldFold(status(5, START), START + FOLD_AFTER_MS, true)).toBe(true);
     expect(shouldFold(status(FOLD_PASS_ROWS, START), START, true)).toBe(true);
     expect(shouldFold(status(5, START, true), START, true)).toBe(true);
+  });
+
+  it(`takes the idle time whole, and ${FOLD_SHARE_WHILE_BUSY * 100}% of a busy server's: it waits after a step as long as the share leaves`, () => {
+    expect(foldPauseMs(12.3, false)).toBe(0);
+    for (const stepMs of [0.2, 1, 4.5, 12.3, 40]) {
+      const pause = foldPauseMs(stepMs, true);
+      expect(pause).toBeGreaterThanOrEqual(1);
+      // Whole milliseconds, as timers take them: never less than the share leaves.
+      expect(stepMs / (stepMs + pause)).toBeLessThanOrEqual(FOLD_SHARE_WHILE_BUSY);
+      expect(stepMs / (stepMs + pause - 1)).toBeGreaterThan(
+        stepMs < 1 ? 0 : FOLD_SHARE_WHILE_BUSY - 0.01,
+      );
+    }
   });
 });
