@@ -124,6 +124,8 @@ describe('createRequestHostname', () => {
     '[::1]:3000',
     '[2001:db8::1]',
     '127.0.0.1:80',
+    '[::]:8080',
+    'a:b]c',
   ];
   const FORWARDED_HOSTS = [
     undefined,
@@ -132,6 +134,7 @@ describe('createRequestHostname', () => {
     'public.example:443',
     'a.example, b.example',
     'a.example:8443 ,b.example',
+    'a.example ,b.example',
     '[2001:db8::2]:8443',
   ];
 

@@ -99,6 +99,12 @@ describe('flushing visits in slices', () => {
     while (deferred.length > 0) deferred.shift()!();
     expect(state.slices).toEqual([4000, 4000, 2000]);
     expect(state.lasts).toEqual([false, false, true]);
+    // Exactly a slice's worth left: that slice is the last.
+    Object.assign(state, { links: 100, visits: 8000, slices: [], lasts: [] });
+    flush();
+    while (deferred.length > 0) deferred.shift()!();
+    expect(state.slices).toEqual([4000, 4000]);
+    expect(state.lasts).toEqual([false, true]);
   });
 
   it('when nothing waits, then nothing is written', () => {

@@ -140,6 +140,36 @@ describe('visits by dimension', () => {
     expect(links.findLink('a')?.visits).toBe(3);
   });
 
+  for (const way of ['tallied at once', 'through the visit log'] as const) {
+    it(`links whose ids are too large to sort with the place in one number are counted apart all the same (${way})`, async () => {
+      // Ids above 2^53 / 2^k: the counter's log sorts them with a comparison function instead.
+      const ids = [2 ** 52 + 3, 2 ** 52 + 1];
+      for (const [i, code] of ['a', 'b'].entries()) {
+        db.prepare('UPDATE urls SET id = ? WHERE id = ?').run(ids[i], addLink(code));
+      }
+      const counter = createVisitCounter({ visits, now: () => clock });
+      for (let i = 0; i < 6; i++) {
+        counter.record(ids[i % 2]!, '', facts(i, { country: i % 2 === 0 ? 'DE' : 'FR' }));
+      }
+      counter.record(ids[0]!, '', facts(0, { country: 'AT' }));
+      if (way === 'tallied at once') {
+        expect(counter.drainSome(100)).toBe(7);
+        await counter.flush();
+      } else {
+        expect(counter.flush(Number.POSITIVE_INFINITY, 0, true)).toBe(7);
+        visits.log.foldAll();
+      }
+      const day = '2026-06-15';
+      expect((await linkStats(visits, ids[0]!, 'country', day, day)).data).toEqual([
+        { key: 'DE', visits: 3, uniqueVisitors: 3 },
+        { key: 'AT', visits: 1, uniqueVisitors: 1 },
+      ]);
+      expect((await linkStats(visits, ids[1]!, 'country', day, day)).data).toEqual([
+        { key: 'FR', visits: 3, uniqueVisitors: 3 },
+      ]);
+    });
+  }
+
   it('estimates 10,000 distinct visitors within 3%, and 99 exactly', async () => {
     const id = addLink('a');
     const counter = createVisitCounter({ visits, now: () => clock });

@@ -308,6 +308,16 @@ describe('the visit log', () => {
     expect(snapshot(stores.other)).toEqual(snapshot(stores.direct));
   });
 
+  it('a slice into the log that reaches maxVisits exactly stops there', () => {
+    const db = createTestDatabase();
+    const ids = addLinks(db, 3);
+    const counter = createVisitCounter({ visits: createVisitRepository(db), now: () => START });
+    for (const id of ids) for (let i = 0; i < 2; i++) counter.record(id, '', facts(i, i));
+    expect(counter.flush(1000, 0, true, 4)).toBe(4);
+    expect(counter.flush(1000, 0, true, 4)).toBe(2);
+    expect(counter.pendingTotal()).toBe(0);
+  });
+
   it('visits tallied a few at a time between flushes are stored as when tallied at the flush', () => {
     const {
       direct: whole,
