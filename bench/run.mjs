@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { postgresUnavailable, startPostgresCluster } from '../scripts/postgres-cluster.mjs';
 import {
@@ -221,7 +222,16 @@ async function unlock(url, code) {
 }
 
 /** Starts a server process on the server core; its output goes to a file, as a log shipper would take it. */
-async function startServer({ name, argv, env, readyPath, readyStatus, logFile, cwd = ROOT }) {
+async function startServer({
+  name,
+  argv,
+  env,
+  readyPath,
+  readyStatus,
+  logFile,
+  cwd = ROOT,
+  databaseFile,
+}) {
   const out = fs.openSync(logFile, 'a');
   const [command, ...rest] = onServerCore(argv);
   const child = spawn(command, rest, { cwd, env, stdio: ['ignore', out, out] });
@@ -238,7 +248,7 @@ async function startServer({ name, argv, env, readyPath, readyStatus, logFile, c
     const tail = fs.readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
     throw new Error(`${name}: ${error.message}\n${tail}`, { cause: error });
   }
-  const server = { name, child, url, logFile };
+  const server = { name, child, url, logFile, databaseFile };
   running.add(server);
   child.once('exit', () => running.delete(server));
   return server;
@@ -248,10 +258,28 @@ async function startServer({ name, argv, env, readyPath, readyStatus, logFile, c
 const running = new Set();
 
 /**
- * Waits until no running server uses more than 2% of a core (at most 60 s), and returns the
- * seconds waited. Visits a snip has counted are folded into its statistics once its load is
- * over (a visit log's fold, ADR 045): all servers share one core, so that work must end before
- * the next load starts, or it would be measured as the next target's.
+ * Rows waiting in the visit log of a server's SQLite file (ADR 045), read through a read-only
+ * connection of its own; 0 for a server without a file or a build without the log.
+ */
+function visitLogRows(server) {
+  if (server.databaseFile === undefined || server.child.exitCode !== null) return 0;
+  let db;
+  try {
+    db = new Database(server.databaseFile, { readonly: true, fileMustExist: true });
+    return db.prepare('SELECT COUNT(*) FROM visit_log').pluck().get();
+  } catch {
+    return 0;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Waits until no running server uses more than 2% of a core and no visit log holds rows (at
+ * most 90 s), and returns the seconds waited. Visits a snip has counted are folded into its
+ * statistics once its load is over (a visit log's fold, ADR 045), which may start up to
+ * FOLD_AFTER_MS (30 s) later: all servers share one core, so that work must end before the next
+ * load starts, or it would be measured as the next target's.
  */
 async function quietServers() {
   const started = performance.now();
@@ -264,8 +292,11 @@ async function quietServers() {
     servers.forEach((server, i) => {
       if (Number.isFinite(used[i])) server.between = (server.between ?? 0) + used[i];
     });
-    const busy = servers.some((server, i) => used[i] > 10_000 && server.child.exitCode === null);
-    if (!busy || performance.now() - started > 60_000) return (performance.now() - started) / 1000;
+    const busy = servers.some(
+      (server, i) =>
+        (used[i] > 10_000 && server.child.exitCode === null) || visitLogRows(server) > 0,
+    );
+    if (!busy || performance.now() - started > 90_000) return (performance.now() - started) / 1000;
   }
 }
 
@@ -764,6 +795,7 @@ async function main() {
           readyStatus: 200,
           logFile: path.join(dir, `snip-curve-${build.key}-${size}.log`),
           cwd: build.root,
+          databaseFile: seeding[build.key][size].file,
         });
         servers.push(server);
         curveServers[build.key][size] = server;
