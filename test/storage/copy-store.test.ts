@@ -47,6 +47,10 @@ async function copyStore(...args: string[]) {
   return { code, out, err };
 }
 
+/** `copy-store --from sqlite:source.sqlite3 --to sqlite:target.sqlite3`, in the test's folder. */
+const copySourceToTarget = () =>
+  copyStore('--from', 'sqlite:source.sqlite3', '--to', 'sqlite:target.sqlite3');
+
 /** snip on the SQLite file `name` in the test's folder, its migrations applied. */
 function sqliteApp(name: string): FillableApp & { db: Db; file: string } {
   const file = path.join(tmp, name);
@@ -185,12 +189,7 @@ describe('copy-store from one SQLite file to another', () => {
     const before = dumpSqlite(target.file);
     const bytes = fs.readFileSync(target.file);
 
-    const result = await copyStore(
-      '--from',
-      'sqlite:source.sqlite3',
-      '--to',
-      'sqlite:target.sqlite3',
-    );
+    const result = await copySourceToTarget();
     expect(result.code).toBe(1);
     expect(result.err).toEqual([
       expect.stringMatching(
@@ -232,12 +231,7 @@ describe('copy-store from one SQLite file to another', () => {
     const target = sqliteApp('target.sqlite3');
     target.db.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run('29990101000000');
     target.db.close();
-    const result = await copyStore(
-      '--from',
-      'sqlite:source.sqlite3',
-      '--to',
-      'sqlite:target.sqlite3',
-    );
+    const result = await copySourceToTarget();
     expect(result.code).toBe(1);
     expect(result.err[0]).toMatch(
       /^copy-store: the target \(.*\) is at schema version 29990101000000, newer than this snip's \d+/,
@@ -249,12 +243,7 @@ describe('copy-store from one SQLite file to another', () => {
     await fillEveryTable(source);
     source.db.exec("UPDATE imports SET state = 'applying'");
     source.db.close();
-    const result = await copyStore(
-      '--from',
-      'sqlite:source.sqlite3',
-      '--to',
-      'sqlite:target.sqlite3',
-    );
+    const result = await copySourceToTarget();
     expect(result.code).toBe(1);
     expect(result.err[0]).toContain(
       "the source's imports has 1 row that cannot be copied: an import was writing its links",
@@ -267,12 +256,7 @@ describe('copy-store from one SQLite file to another', () => {
     const source = sqliteApp('source.sqlite3');
     source.db.exec('ALTER TABLE urls ADD COLUMN extra TEXT');
     source.db.close();
-    const result = await copyStore(
-      '--from',
-      'sqlite:source.sqlite3',
-      '--to',
-      'sqlite:target.sqlite3',
-    );
+    const result = await copySourceToTarget();
     expect(result.code).toBe(1);
     expect(result.err[0]).toContain(
       'the two schemas differ although both are at the same version: urls (only the source has extra)',
