@@ -287,9 +287,6 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
   // removed when written), so the due ones lead.
   let tallies = new Map<number, Tallies>();
   let inFlight: { batches: Map<number, VisitBatch>; done: Promise<unknown> } | null = null;
-  // The day's name is computed once per UTC day, not once per visit.
-  let dayStart = Number.NEGATIVE_INFINITY;
-  let dayName = '';
   // A visit's facts wait in this log until the next flush tallies them (drain): the redirect
   // only writes a few numbers one after the other, and the tallies' sketches — thousands of
   // small tables spread over the heap — are worked in one tight loop, where they stay in the
@@ -310,7 +307,8 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     }
     return id;
   };
-  // The log holds days as numbers; their names, needed per link and day, are made once a day.
+  // Days are numbers (UTC days since the epoch) in the log; their names, which every visit and
+  // every link's tallies need, are made once a day.
   let namedDay = Number.NaN;
   let namedDayName = '';
   const dayNameOf = (dayNumber: number): string => {
@@ -498,10 +496,8 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
      */
     record(urlId: number, referrerHost: string, facts?: VisitFacts | null, limited = false): void {
       const now = deps.now();
-      if (now < dayStart || now >= dayStart + DAY_MS) {
-        dayStart = now - (now % DAY_MS);
-        dayName = utcDay(now);
-      }
+      const dayNumber = Math.floor(now / DAY_MS);
+      const dayName = dayNameOf(dayNumber);
       let batch = pending.get(urlId);
       if (!batch) {
         batch = new Pending(urlId, now);
@@ -519,7 +515,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       if (facts === undefined) return;
       logRoom();
       logLinks[2 * logCount] = urlId;
-      logLinks[2 * logCount + 1] = dayStart / DAY_MS;
+      logLinks[2 * logCount + 1] = dayNumber;
       const at = logCount * LOGGED;
       logInts[at] = facts.visitor.hi;
       logInts[at + 1] = facts.visitor.lo;
