@@ -169,25 +169,36 @@ type Tallies = { urlId: number; since: number; days: Map<string, DayTally> };
 export const TALLY_HOLD_MS = 5000;
 /**
  * Links whose tallies the periodic flush writes in a second, at most, while more than
- * TALLY_HOLD_MS of them hold tallies: the hold then grows with them (1,000 busy links, 10 s), so
- * that writing the dimensions — a link's rows and sketches, up to a few hundred microseconds —
- * costs a bounded share of a busy server's time however many links are visited.
+ * TALLY_HOLD_MS of them hold tallies: the hold then grows with them (1,000 busy links, 20 s), so
+ * that writing the dimensions — a link's rows and sketches, up to a few milliseconds when it had
+ * hundreds of visitors — costs a bounded share of a busy server's time however many links are
+ * visited.
  */
-export const TALLY_LINKS_PER_SECOND = 100;
+export const TALLY_LINKS_PER_SECOND = 50;
 /**
  * Links whose tallies may be held at most, so the longest hold is 20 s: a held link's tallies
  * take a few kilobytes, and with visits spread over a million links every visit would hold its
  * own (2 GB after a minute of a busy load). Past it the flush writes every link's tallies with
  * its counts, which the visit log (ADR 045) makes cheap where the links are many.
  */
-export const MAX_HELD_LINKS = 2000;
+export const MAX_HELD_LINKS = 1000;
 /**
- * Links whose due tallies one periodic flush call (a slice) writes, at most, while no more than
- * MAX_HELD_LINKS hold tallies: a link's tallies, its dimensions' rows and sketches, take up to
- * a millisecond to write when it had many visitors, and 500 of them at once held every
- * redirect for 430 ms. The others stay held for the next slice.
+ * Rows of due tallies (a day's visitors, and each value of each dimension) one slice of the
+ * periodic flush on SQLite writes, after its first link: about 60 µs a row where a thousand
+ * links each have hundreds of visitors, so a slice holds redirects for a few milliseconds; 20
+ * links' tallies in one slice had held them for 40–60 ms. The others stay for the next slice.
  */
-export const TALLY_LINKS_PER_SLICE = 20;
+export const TALLY_ROWS_PER_SLICE = 100;
+
+/** Rows a link's tallies take when written: each day's visitors, and each value of each dimension. */
+function rowsOf(entry: Tallies): number {
+  let rows = 0;
+  for (const day of entry.days.values()) {
+    rows += 1;
+    for (const dimension of DIMENSIONS) rows += day[dimension].size;
+  }
+  return rows;
+}
 
 /** How long the periodic flush holds tallies back while `links` links hold some. */
 export function tallyHoldFor(links: number, holdMs = TALLY_HOLD_MS): number {
@@ -558,6 +569,23 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       return pendingTotal;
     },
 
+    /**
+     * Rows of the tallies due now (held `holdMs` as the periodic flush holds them) of the first
+     * `maxLinks` links: what the periodic flush has to write besides the counts.
+     */
+    dueTallyRows(maxLinks: number, holdMs = TALLY_HOLD_MS): number {
+      const now = deps.now();
+      const hold = tallyHoldFor(tallies.size, holdMs);
+      let rows = 0;
+      let links = 0;
+      for (const entry of tallies.values()) {
+        if (links >= maxLinks || now - entry.since < hold) break;
+        rows += rowsOf(entry);
+        links += 1;
+      }
+      return rows;
+    },
+
     /** Links with visits or tallies not yet written (either kind, whichever has more). */
     pendingLinks(): number {
       return Math.max(pending.size, tallies.size);
@@ -571,14 +599,17 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
      * tallies; by default every tally goes), and due tallies of links
      * without new visits fill the rest of the `maxLinks`. `logged`: the store may leave them in
      * its visit log, to be folded into the statistics later (VisitStore.logVisits), and the
-     * links taken stop once their visits reach `maxVisits` (the first is always taken). If the write
-     * fails (database busy or full), everything goes back into memory for the next flush.
+     * links taken stop once their visits reach `maxVisits` (the first is always taken). While
+     * tallies are held, those of TALLY_LINKS_PER_SECOND links go at most, and after the first
+     * link no more once they reach `maxTallyRows` rows (rowsOf). If the write fails (database
+     * busy or full), everything goes back into memory for the next flush.
      */
     flush(
       maxLinks = Number.POSITIVE_INFINITY,
       holdMs = 0,
       logged = false,
       maxVisits = Number.POSITIVE_INFINITY,
+      maxTallyRows = Number.POSITIVE_INFINITY,
     ): Awaitable<number> {
       if (inFlight !== null) return 0;
       const now = deps.now();
@@ -603,22 +634,32 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
         }
       }
       const taken: Tallies[] = [];
-      const tallyBudget =
-        holdMs > 0 && tallies.size <= MAX_HELD_LINKS ? TALLY_LINKS_PER_SLICE : Infinity;
+      // While tallies are held, a call writes those of TALLY_LINKS_PER_SECOND links at most, and
+      // `maxTallyRows` rows after the first link.
+      const held = holdMs > 0 && tallies.size <= MAX_HELD_LINKS;
+      const linkBudget = held ? TALLY_LINKS_PER_SECOND : Infinity;
+      const rowBudget = held ? maxTallyRows : Infinity;
+      let rows = 0;
       const take = (urlId: number): Tallies | undefined => {
         const entry = tallies.get(urlId);
-        if (!isDue(entry) || taken.length >= tallyBudget) return undefined;
+        if (!isDue(entry) || taken.length >= linkBudget) return undefined;
+        if (taken.length > 0 && rows >= rowBudget) return undefined;
         tallies.delete(urlId);
         taken.push(entry!);
+        rows += rowsOf(entry!);
         return entry;
       };
       // Due tallies of links not taken fill the rest of the maxLinks, oldest first.
       const owners = new Set(taking.map((batch) => batch.urlId));
       const dueOnly: Tallies[] = [];
+      let dueRows = 0;
       for (const entry of tallies.values()) {
-        if (taking.length + dueOnly.length >= maxLinks || dueOnly.length >= tallyBudget) break;
+        if (taking.length + dueOnly.length >= maxLinks || dueOnly.length >= linkBudget) break;
+        if (dueOnly.length > 0 && dueRows >= rowBudget) break;
         if (!isDue(entry)) break;
-        if (!owners.has(entry.urlId)) dueOnly.push(entry);
+        if (owners.has(entry.urlId)) continue;
+        dueOnly.push(entry);
+        dueRows += rowsOf(entry);
       }
       let total = 0;
       for (const batch of taking) total += batch.count;

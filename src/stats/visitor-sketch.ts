@@ -113,7 +113,7 @@ function addSparseEntry(sketch: Sketch, entry: number): void {
   let table = sketch.table!;
   const index = entry >>> RANK_BITS;
   let mask = table.length - 1;
-  let slot = index & mask;
+  let slot = homeSlot(index, table.length);
   for (;;) {
     const held = table[slot]!;
     if (held === 0) break;
@@ -131,11 +131,20 @@ function addSparseEntry(sketch: Sketch, entry: number): void {
   if ((sketch.count + 1) * 2 > table.length) {
     table = growTable(sketch);
     mask = table.length - 1;
-    slot = index & mask;
+    slot = homeSlot(index, table.length);
     while (table[slot] !== 0) slot = (slot + 1) & mask;
   }
   table[slot] = entry;
   sketch.count += 1;
+}
+
+/**
+ * Where a sparse index goes in a table of `length` slots (a power of two): its top bits, so the
+ * table holds its entries in order but for the few a collision moved on, and encoding them is a
+ * pass and a short insertion sort instead of a sort.
+ */
+function homeSlot(index: number, length: number): number {
+  return index >>> (SPARSE_PRECISION - 31 + Math.clz32(length));
 }
 
 function growTable(sketch: Sketch): Uint32Array {
@@ -145,7 +154,7 @@ function growTable(sketch: Sketch): Uint32Array {
   const mask = table.length - 1;
   for (const entry of old) {
     if (entry === 0) continue;
-    let slot = (entry >>> RANK_BITS) & mask;
+    let slot = homeSlot(entry >>> RANK_BITS, table.length);
     while (table[slot] !== 0) slot = (slot + 1) & mask;
     table[slot] = entry;
   }
@@ -260,8 +269,18 @@ export function encodeSketch(sketch: Sketch): Buffer {
 function sortedEntries(table: Uint32Array, count: number): Uint32Array {
   const entries = new Uint32Array(count);
   let n = 0;
-  for (const entry of table) if (entry !== 0) entries[n++] = entry;
-  return entries.sort();
+  // In slot order the entries are sorted but for those a collision moved past a larger one
+  // (homeSlot), and those at the start that wrapped around from the end: insertion puts them in place.
+  for (const entry of table) {
+    if (entry === 0) continue;
+    let at = n++;
+    while (at > 0 && entries[at - 1]! > entry) {
+      entries[at] = entries[at - 1]!;
+      at -= 1;
+    }
+    entries[at] = entry;
+  }
+  return entries;
 }
 
 function encodeSparse(entries: Uint32Array, into?: Buffer): Buffer {

@@ -3,7 +3,12 @@ import type { Config } from '../config.js';
 import { createLimiter } from '../http/rate-limits.js';
 import { createSlicedFlush, FLUSH_SLICE_LINKS } from '../stats/sliced-flush.js';
 import { foldPauseMs, LOG_FROM_LINKS, shouldFold } from '../stats/visit-log.sqlite.js';
-import { TALLY_HOLD_MS, type VisitCounter } from '../stats/visit-counter.js';
+import {
+  TALLY_HOLD_MS,
+  TALLY_LINKS_PER_SECOND,
+  TALLY_ROWS_PER_SLICE,
+  type VisitCounter,
+} from '../stats/visit-counter.js';
 import { watchDatabaseFile } from '../db/database-file.js';
 import {
   findNewerSchema,
@@ -94,7 +99,13 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
       if (options.last === false) db.pragma('synchronous = NORMAL');
       try {
         return writeWithoutWaiting(db, () =>
-          counter.flush(options.maxLinks, TALLY_HOLD_MS, options.logged, options.maxVisits),
+          counter.flush(
+            options.maxLinks,
+            TALLY_HOLD_MS,
+            options.logged,
+            options.maxVisits,
+            TALLY_ROWS_PER_SLICE,
+          ),
         ) as number;
       } finally {
         if (options.last === false) db.pragma('synchronous = FULL');
@@ -126,6 +137,9 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
         sliceLinks: () => (logging ? LOG_SLICE_LINKS : FLUSH_SLICE_LINKS),
         sliceVisits: () => (logging ? LOG_SLICE_VISITS : Number.POSITIVE_INFINITY),
         pendingVisits: () => counter.loggedVisits(),
+        // A slice writes TALLY_ROWS_PER_SLICE rows of due tallies: as many more as those need.
+        extraSlices: () =>
+          Math.ceil(counter.dueTallyRows(TALLY_LINKS_PER_SECOND) / TALLY_ROWS_PER_SLICE),
       });
       let stopped = false;
       let folding = false;

@@ -54,6 +54,32 @@ describe('flushing visits in slices', () => {
     expect(state.pending).toBe(2000);
   });
 
+  it('when held statistics ask for more slices, then the call takes them after its links, and only its last slice waits for the disk', () => {
+    const state = { pending: 300, held: 40, slices: [] as number[], lasts: [] as boolean[] };
+    const deferred: (() => void)[] = [];
+    const flush = createSlicedFlush({
+      sliceLinks: () => 500,
+      // Links whose statistics are held count as pending until they are written.
+      pendingLinks: () => Math.max(state.pending, state.held),
+      extraSlices: () => Math.ceil(state.held / 15),
+      flushSlice(maxLinks, last) {
+        const taken = Math.min(maxLinks, state.pending);
+        state.pending -= taken;
+        state.held -= Math.min(15, state.held);
+        state.slices.push(taken);
+        state.lasts.push(last);
+        return true;
+      },
+      defer: (step) => deferred.push(step),
+    });
+    flush();
+    while (deferred.length > 0) deferred.shift()!();
+    // The third slice writes the last of them: the call ends there, its commit the one that syncs.
+    expect(state.slices).toEqual([300, 0, 0]);
+    expect(state.lasts).toEqual([false, false, true]);
+    expect(state.held).toBe(0);
+  });
+
   it('when a call comes while the previous one is still writing, then it does nothing; after it ends, the next call writes again', () => {
     const { state, flush, runDeferred } = setup(1000);
     flush();

@@ -8,7 +8,7 @@ import {
   DIRECT,
   MAX_HELD_LINKS,
   TALLY_HOLD_MS,
-  TALLY_LINKS_PER_SLICE,
+  TALLY_ROWS_PER_SLICE,
   TALLY_LINKS_PER_SECOND,
   tallyHoldFor,
   type VisitFacts,
@@ -265,12 +265,16 @@ describe('visits by dimension', () => {
       expect(links.findLink('a')?.visits).toBe(4);
     });
 
-    it(`writes the due tallies of at most ${TALLY_LINKS_PER_SLICE} links a call, the others at the next calls, and all of them at the last flush`, async () => {
-      const ids = Array.from({ length: 50 }, (_, i) => addLink(`t${i}`));
+    it(`writes the due tallies of at most ${TALLY_LINKS_PER_SECOND} links a call, the others at the next calls, and all of them at the last flush`, async () => {
+      const ids = Array.from({ length: 2 * TALLY_LINKS_PER_SECOND + 10 }, (_, i) =>
+        addLink(`t${i}`),
+      );
       const counter = createVisitCounter({ visits, now: () => clock });
       for (const id of ids) counter.record(id, '', facts(id));
-      expect(await hold(counter)).toBe(50);
+      expect(await hold(counter)).toBe(ids.length);
       clock += TALLY_HOLD_MS;
+      expect(counter.dueTallyRows(Number.POSITIVE_INFINITY)).toBe(7 * ids.length);
+      expect(counter.dueTallyRows(TALLY_LINKS_PER_SECOND)).toBe(7 * TALLY_LINKS_PER_SECOND);
       const linksWithRows = () =>
         (
           db.prepare('SELECT COUNT(DISTINCT url_id) AS n FROM visit_dimensions').get() as {
@@ -278,13 +282,43 @@ describe('visits by dimension', () => {
           }
         ).n;
       await hold(counter);
-      expect(linksWithRows()).toBe(TALLY_LINKS_PER_SLICE);
+      expect(linksWithRows()).toBe(TALLY_LINKS_PER_SECOND);
       await hold(counter);
-      expect(linksWithRows()).toBe(2 * TALLY_LINKS_PER_SLICE);
+      expect(linksWithRows()).toBe(2 * TALLY_LINKS_PER_SECOND);
       // At shutdown every tally is written, however many.
       await counter.flush();
-      expect(linksWithRows()).toBe(50);
+      expect(linksWithRows()).toBe(ids.length);
       expect(counter.pendingLinks()).toBe(0);
+      expect(counter.dueTallyRows(Number.POSITIVE_INFINITY)).toBe(0);
+    });
+
+    it(`writes due tallies up to ${TALLY_ROWS_PER_SLICE} rows a call after the first link, with or without new visits, and a link with more rows alone`, async () => {
+      const ids = Array.from({ length: 40 }, (_, i) => addLink(`r${i}`));
+      const counter = createVisitCounter({ visits, now: () => clock });
+      // Each link: one visit, its day's visitors and six values, 7 rows; the first has 24 more
+      // referrers, 31 rows. visit_dimensions holds the values (the day's visitors are elsewhere).
+      for (const id of ids) counter.record(id, '', facts(id));
+      for (let n = 0; n < 24; n++) counter.record(ids[0]!, `r${n}.example`, facts(n));
+      await hold(counter);
+      clock += TALLY_HOLD_MS;
+      const written = () =>
+        (db.prepare('SELECT COUNT(*) AS n FROM visit_dimensions').get() as { n: number }).n;
+      const flushRows = () =>
+        counter.flush(Number.POSITIVE_INFINITY, TALLY_HOLD_MS, false, Infinity, 10);
+      // The first link alone goes past the budget: it is written whole, and nothing after it.
+      await flushRows();
+      expect(written()).toBe(30);
+      // Then two links a call: 7 rows, then 14, which reaches 10.
+      await flushRows();
+      expect(written()).toBe(30 + 2 * 6);
+      // A link visited again goes first, and one more due link after it.
+      counter.record(ids[5]!, '', facts(ids[5]!));
+      await flushRows();
+      expect(written()).toBe(42 + 2 * 6);
+      expect(await linkStats(visits, ids[5]!, 'country', day, day)).toMatchObject({
+        data: [{ key: 'DE', visits: 2, uniqueVisitors: 1 }],
+      });
+      expect((await linkStats(visits, ids[4]!, 'country', day, day)).data).toEqual([]);
     });
 
     it('holds the tallies longer while more links hold some than it writes in TALLY_HOLD_MS, and not at all past MAX_HELD_LINKS', () => {
@@ -300,7 +334,7 @@ describe('visits by dimension', () => {
       expect(tallyHoldFor(1_000_000, 0)).toBe(0);
     });
 
-    it(`with twice as many busy links as TALLY_HOLD_MS allows, writes their tallies after twice the hold, ${TALLY_LINKS_PER_SLICE} links a call`, async () => {
+    it(`with twice as many busy links as TALLY_HOLD_MS allows, writes their tallies after twice the hold, ${TALLY_LINKS_PER_SECOND} links a call`, async () => {
       const busy = 2 * (TALLY_HOLD_MS / 1000) * TALLY_LINKS_PER_SECOND;
       const ids = Array.from({ length: busy }, (_, n) => addLink(`l${n}`));
       const counter = createVisitCounter({ visits, now: () => clock });
@@ -317,7 +351,7 @@ describe('visits by dimension', () => {
       await hold(counter);
       expect((await linkStats(visits, ids[0]!, 'country', day, day)).data).toHaveLength(1);
       expect((await linkStats(visits, ids.at(-1)!, 'country', day, day)).data).toEqual([]);
-      for (let calls = 1; calls < Math.ceil(busy / TALLY_LINKS_PER_SLICE); calls++) {
+      for (let calls = 1; calls < Math.ceil(busy / TALLY_LINKS_PER_SECOND); calls++) {
         await hold(counter);
       }
       expect(counter.pendingLinks()).toBe(0);
