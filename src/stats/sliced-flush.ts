@@ -59,7 +59,7 @@ export function createSlicedFlush(deps: SlicedFlushDeps): () => void {
         (deps.pendingLinks() <= sliceLinks && pendingVisits() <= sliceVisits && extraSlices() <= 1);
       const written = deps.flushSlice(sliceLinks, last);
       slicesLeft -= 1;
-      if (written && !last && deps.pendingLinks() > 0) defer(step);
+      if (written && !last) defer(step);
       else writing = false;
     };
     step();

@@ -635,15 +635,15 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       }
       const taken: Tallies[] = [];
       // While tallies are held, a call writes those of TALLY_LINKS_PER_SECOND links at most, and
-      // `maxTallyRows` rows after the first link.
+      // no more after the first link once they reach `maxTallyRows` rows (take() says which).
       const held = holdMs > 0 && tallies.size <= MAX_HELD_LINKS;
       const linkBudget = held ? TALLY_LINKS_PER_SECOND : Infinity;
       const rowBudget = held ? maxTallyRows : Infinity;
       let rows = 0;
       const take = (urlId: number): Tallies | undefined => {
         const entry = tallies.get(urlId);
-        if (!isDue(entry) || taken.length >= linkBudget) return undefined;
-        if (taken.length > 0 && rows >= rowBudget) return undefined;
+        // The first link's tallies go whatever their rows: `rows` is 0 until then.
+        if (!isDue(entry) || taken.length >= linkBudget || rows >= rowBudget) return undefined;
         tallies.delete(urlId);
         taken.push(entry!);
         rows += rowsOf(entry!);
@@ -652,14 +652,10 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       // Due tallies of links not taken fill the rest of the maxLinks, oldest first.
       const owners = new Set(taking.map((batch) => batch.urlId));
       const dueOnly: Tallies[] = [];
-      let dueRows = 0;
       for (const entry of tallies.values()) {
         if (taking.length + dueOnly.length >= maxLinks || dueOnly.length >= linkBudget) break;
-        if (dueOnly.length > 0 && dueRows >= rowBudget) break;
         if (!isDue(entry)) break;
-        if (owners.has(entry.urlId)) continue;
-        dueOnly.push(entry);
-        dueRows += rowsOf(entry);
+        if (!owners.has(entry.urlId)) dueOnly.push(entry);
       }
       let total = 0;
       for (const batch of taking) total += batch.count;

@@ -265,13 +265,14 @@ describe('visits by dimension', () => {
       expect(links.findLink('a')?.visits).toBe(4);
     });
 
-    it(`writes the due tallies of at most ${TALLY_LINKS_PER_SECOND} links a call, the others at the next calls, and all of them at the last flush`, async () => {
+    it(`writes the due tallies of at most ${TALLY_LINKS_PER_SECOND} links a call, with or without new visits, and all of them at the last flush`, async () => {
       const ids = Array.from({ length: 2 * TALLY_LINKS_PER_SECOND + 10 }, (_, i) =>
         addLink(`t${i}`),
       );
       const counter = createVisitCounter({ visits, now: () => clock });
       for (const id of ids) counter.record(id, '', facts(id));
       expect(await hold(counter)).toBe(ids.length);
+      expect(counter.dueTallyRows(Number.POSITIVE_INFINITY)).toBe(0);
       clock += TALLY_HOLD_MS;
       expect(counter.dueTallyRows(Number.POSITIVE_INFINITY)).toBe(7 * ids.length);
       expect(counter.dueTallyRows(TALLY_LINKS_PER_SECOND)).toBe(7 * TALLY_LINKS_PER_SECOND);
@@ -283,13 +284,43 @@ describe('visits by dimension', () => {
         ).n;
       await hold(counter);
       expect(linksWithRows()).toBe(TALLY_LINKS_PER_SECOND);
+      // Every link visited again: the links written with their visits are as many.
+      for (const id of ids) counter.record(id, '', facts(id));
       await hold(counter);
       expect(linksWithRows()).toBe(2 * TALLY_LINKS_PER_SECOND);
+      expect(links.findLink('t0')?.visits).toBe(2);
+      expect(links.findLink(`t${ids.length - 1}`)?.visits).toBe(2);
       // At shutdown every tally is written, however many.
       await counter.flush();
       expect(linksWithRows()).toBe(ids.length);
       expect(counter.pendingLinks()).toBe(0);
       expect(counter.dueTallyRows(Number.POSITIVE_INFINITY)).toBe(0);
+    });
+
+    it(`holds tallies for up to ${MAX_HELD_LINKS} links with the budgets above, and past them writes every link's at the next flush`, async () => {
+      const many = Array.from({ length: MAX_HELD_LINKS + 1 }, (_, i) => addLink(`m${i}`));
+      const writtenLinks = () =>
+        (
+          db.prepare('SELECT COUNT(DISTINCT url_id) AS n FROM visit_dimensions').get() as {
+            n: number;
+          }
+        ).n;
+      const atLimit = createVisitCounter({ visits, now: () => clock });
+      for (const id of many.slice(0, MAX_HELD_LINKS)) atLimit.record(id, '', facts(id));
+      await hold(atLimit);
+      expect(writtenLinks()).toBe(0);
+      clock += tallyHoldFor(MAX_HELD_LINKS);
+      await hold(atLimit);
+      expect(writtenLinks()).toBe(TALLY_LINKS_PER_SECOND);
+      await atLimit.flush();
+      const past = createVisitCounter({ visits, now: () => clock });
+      for (const id of many) past.record(id, '', facts(id));
+      await hold(past);
+      // The flush that tallied them saw none held; the next one writes them all at once.
+      expect(past.pendingLinks()).toBe(MAX_HELD_LINKS + 1);
+      await hold(past);
+      expect(past.pendingLinks()).toBe(0);
+      expect(writtenLinks()).toBe(MAX_HELD_LINKS + 1);
     });
 
     it(`writes due tallies up to ${TALLY_ROWS_PER_SLICE} rows a call after the first link, with or without new visits, and a link with more rows alone`, async () => {
@@ -319,6 +350,12 @@ describe('visits by dimension', () => {
         data: [{ key: 'DE', visits: 2, uniqueVisitors: 1 }],
       });
       expect((await linkStats(visits, ids[4]!, 'country', day, day)).data).toEqual([]);
+      // A budget met exactly stops there: two links of 7 rows for 14.
+      await counter.flush(Number.POSITIVE_INFINITY, TALLY_HOLD_MS, false, Infinity, 14);
+      expect(written()).toBe(54 + 2 * 6);
+      // And a call that may take 2 links takes the due tallies of 2.
+      await counter.flush(2, TALLY_HOLD_MS);
+      expect(written()).toBe(66 + 2 * 6);
     });
 
     it('holds the tallies longer while more links hold some than it writes in TALLY_HOLD_MS, and not at all past MAX_HELD_LINKS', () => {
