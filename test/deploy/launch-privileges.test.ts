@@ -68,14 +68,15 @@ describe.skipIf(!canDropPrivileges)('scripts/launch.sh started as root with SNIP
     // Not snip's: stays as it is.
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'root');
     const port = await findFreePort();
-    // Every Node process started, as root or as nobody, writes its arguments here first.
+    // Every Node process started, as root or as nobody, writes its arguments here first, and
+    // the malloc arenas glibc may give it (MALLOC_ARENA_MAX, set by launch.sh).
     const starts = path.join(tmp, 'node-starts.log');
     fs.writeFileSync(starts, '', { mode: 0o666 });
     fs.chmodSync(starts, 0o666);
     const recorder = path.join(tmp, 'record-start.mjs');
     fs.writeFileSync(
       recorder,
-      `import fs from 'node:fs';\nfs.appendFileSync(${JSON.stringify(starts)}, JSON.stringify(process.argv.slice(1)) + '\\n');\n`,
+      `import fs from 'node:fs';\nfs.appendFileSync(${JSON.stringify(starts)}, JSON.stringify([...process.argv.slice(1), 'arenas=' + process.env.MALLOC_ARENA_MAX]) + '\\n');\n`,
     );
 
     proc = startProcess('bash', ['scripts/launch.sh'], {
@@ -94,7 +95,7 @@ describe.skipIf(!canDropPrivileges)('scripts/launch.sh started as root with SNIP
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line) as string[]),
-    ).toEqual([[path.resolve('dist/bundle/server.js'), '--migrate']]);
+    ).toEqual([[path.resolve('dist/bundle/server.js'), '--migrate', 'arenas=2']]);
 
     // bash, setpriv, bash and node all exec in turn: the child's pid is the server's.
     expect(uidOf(proc.child.pid!)).toBe(NOBODY);
