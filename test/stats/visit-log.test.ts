@@ -214,6 +214,8 @@ describe('the visit log', () => {
       passRows: 700,
       readRows: 64,
       sliceLinks: 17,
+      // A few rows a step: the busy link's rows go over several.
+      sliceBytes: 600,
     });
     const loggedCounter = createVisitCounter({ visits: loggedVisits, now });
 
@@ -406,7 +408,7 @@ describe('the visit log', () => {
     const log = createVisitLog(
       db,
       { apply, now: () => START },
-      { passRows: 1000, readRows: 8, sliceLinks: 5 },
+      { passRows: 1000, readRows: 8, sliceLinks: 5, sliceBytes: Number.POSITIVE_INFINITY },
     );
     for (const id of ids)
       for (let n = 0; n < 2; n++)
@@ -436,6 +438,43 @@ describe('the visit log', () => {
     expect(failures).toBe(1);
     expect(total()).toBe(40);
     expect(logged()).toBe(0);
+  });
+
+  it('a writing step stops once the rows it read reach sliceBytes; the next goes on in the same link', () => {
+    const db = createTestDatabase();
+    const [busy, quiet] = addLinks(db, 2) as [number, number];
+    const visits = createVisitRepository(db, undefined, () => START);
+    const row = (urlId: number): VisitBatch => ({
+      urlId,
+      count: 1,
+      lastVisit: START,
+      byDay: new Map([['2026-06-15', 1]]),
+      byReferrer: new Map([['', 1]]),
+    });
+    const size = encodeVisitBatch(row(busy)).length;
+    const logged = () =>
+      (db.prepare('SELECT COUNT(*) AS n FROM visit_log').get() as { n: number }).n;
+    const total = () => (db.prepare('SELECT SUM(visits) AS n FROM urls').get() as { n: number }).n;
+    const rowsLeftAfterEachStep = (sliceBytes: number) => {
+      const log = createVisitLog(
+        db,
+        { apply: (batch) => visits.addVisits([batch]), now: () => START },
+        { passRows: 1000, readRows: 100, sliceLinks: 50, sliceBytes },
+      );
+      for (let n = 0; n < 5; n++) log.append(row(busy));
+      log.append(row(quiet));
+      const left: number[] = [];
+      while (log.foldStep().more) left.push(logged());
+      left.push(logged());
+      return left;
+    };
+    // The first step reads the pass's link ids; each writing step then stops at the row that
+    // reaches the budget: three rows of the busy link, then its last two and the quiet link's.
+    expect(rowsLeftAfterEachStep(2 * size + 1)).toEqual([6, 3, 0]);
+    expect(total()).toBe(6);
+    // At least one row a step, however small the budget.
+    expect(rowsLeftAfterEachStep(1)).toEqual([6, 5, 4, 3, 2, 1, 0]);
+    expect(total()).toBe(12);
   });
 
   it('adds a link with a visit limit at once, and drops rows it cannot read, saying how many', () => {
