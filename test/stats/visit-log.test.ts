@@ -6,6 +6,7 @@ import {
   decodeVisitBatch,
   encodeVisitBatch,
   mergeVisitBatches,
+  NUMBERED_FROM,
   sealRawVisits,
 } from '../../src/stats/visit-batches.js';
 import { createVisitCounter, type VisitFacts } from '../../src/stats/visit-counter.js';
@@ -163,10 +164,32 @@ describe('the visit log', () => {
           lo: 0,
           values: ['DE', 'chrome', 'linux', 'desktop', 'de', 'direct'],
         },
+        {
+          day: '2026-06-16',
+          hi: 7,
+          lo: 0x80000000,
+          values: ['unknown', 'chrome', 'ios', 'mobile', 'de', 'bücher.example'],
+        },
+        {
+          day: '2026-06-16',
+          hi: 7,
+          lo: 1,
+          values: ['DE', 'chrome', 'linux', 'desktop', 'de', 'direct'],
+        },
+        {
+          day: '2026-06-16',
+          hi: 0,
+          lo: 0xffffffff,
+          values: ['DE', 'chrome', 'linux', 'desktop', 'de', 'direct'],
+        },
       ],
     };
+    // Four visits and more name their texts by number; fewer write them out.
+    expect(batch.visits).toHaveLength(NUMBERED_FROM);
     const bytes = encodeVisitBatch(batch);
     const back = decodeVisitBatch(bytes);
+    const few = { ...batch, visits: batch.visits!.slice(1) };
+    expect(decodeVisitBatch(encodeVisitBatch(few)).visits).toEqual(few.visits);
     expect({
       ...back,
       dayVisitors: [...back.dayVisitors!].map(([d, v]) => [d, v && [...v]]),
@@ -198,6 +221,46 @@ describe('the visit log', () => {
     expect(() => decodeVisitBatch(bytes.subarray(0, bytes.length - 1))).toThrow(/truncated/);
     expect(() => decodeVisitBatch(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing/);
     expect(() => decodeVisitBatch(Buffer.from([2, 0]))).toThrow(/format/);
+    // The last visit's referrer named by a number past the batch's twelve texts.
+    const unknownText = Buffer.from(bytes);
+    unknownText[bytes.length - 1] = 12;
+    expect(() => decodeVisitBatch(unknownText)).toThrow(/unknown text/);
+  });
+
+  it('reads the batches an earlier version logged, texts written out for each visit', () => {
+    // Two visits of link 7, one from a referring site, as every batch was written before
+    // texts were numbered (and a batch of fewer than NUMBERED_FROM visits still is).
+    const format1 = Buffer.from(
+      '0104070380a0e9edec33010a323032362d30362d3135030200020b6578616d706c652e6f726701020a3230' +
+        '32362d30362d3135ffffffff0f010244450766697265666f78056c696e7578076465736b746f7002646506' +
+        '6469726563740a323032362d30362d313505959aef3a024a500673616661726903696f73066d6f62696c65' +
+        '026a610b6578616d706c652e6f7267',
+      'hex',
+    );
+    expect(decodeVisitBatch(format1)).toEqual({
+      urlId: 7,
+      count: 3,
+      lastVisit: Date.UTC(2026, 5, 16),
+      byDay: new Map([['2026-06-15', 3]]),
+      byReferrer: new Map([
+        ['', 2],
+        ['example.org', 1],
+      ]),
+      visits: [
+        {
+          day: '2026-06-15',
+          hi: 0xffffffff,
+          lo: 1,
+          values: ['DE', 'firefox', 'linux', 'desktop', 'de', 'direct'],
+        },
+        {
+          day: '2026-06-15',
+          hi: 5,
+          lo: 123456789,
+          values: ['JP', 'safari', 'ios', 'mobile', 'ja', 'example.org'],
+        },
+      ],
+    });
   });
 
   it('logged and folded in small passes, the visits are stored exactly as when added at once', () => {
@@ -438,6 +501,29 @@ describe('the visit log', () => {
     expect(failures).toBe(1);
     expect(total()).toBe(40);
     expect(logged()).toBe(0);
+  });
+
+  it('the visits of a busy link name their shared texts once: a few bytes a visit', () => {
+    const visit = (i: number) => ({
+      day: '2026-06-15',
+      hi: i,
+      lo: i,
+      values: ['DE', i % 2 ? 'firefox' : 'chrome', 'linux', 'desktop', 'de', 'direct'],
+    });
+    const batch = (n: number): VisitBatch => ({
+      urlId: 1,
+      count: n,
+      lastVisit: START,
+      byDay: new Map([['2026-06-15', n]]),
+      byReferrer: new Map([['', n]]),
+      visits: Array.from({ length: n }, (_, i) => visit(i)),
+    });
+    const perVisit = (n: number) => encodeVisitBatch(batch(n)).length / n;
+    // Texts written out: about 50 bytes a visit; numbered: the hash's two words (two bytes
+    // each here) and seven one-byte numbers.
+    expect(perVisit(NUMBERED_FROM - 1)).toBeGreaterThan(45);
+    expect(perVisit(1000)).toBeLessThan(12);
+    expect(decodeVisitBatch(encodeVisitBatch(batch(1000))).visits).toEqual(batch(1000).visits);
   });
 
   it('a writing step stops once the rows it read reach sliceBytes; the next goes on in the same link', () => {
