@@ -22,6 +22,7 @@ import { createVisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import {
   MAX_DIMENSION_VALUES,
   MAX_REFERRER_HOSTS,
+  type RawVisit,
   type VisitBatch,
 } from '../../src/stats/visit-store.js';
 import { createVisitorKeys } from '../../src/stats/visitor-key.js';
@@ -53,6 +54,14 @@ function addLinks(db: Db, n: number): number[] {
     return result.link.id;
   });
 }
+
+/** A raw visit; its six values separated by spaces. */
+const raw = (day: string, hi: number, lo: number, values: string): RawVisit => ({
+  day,
+  hi,
+  lo,
+  values: values.split(' '),
+});
 
 function facts(visitor: number, i: number): VisitFacts {
   return {
@@ -158,30 +167,10 @@ describe('the visit log', () => {
         },
       ],
       visits: [
-        {
-          day: '2026-06-15',
-          hi: 0xffffffff,
-          lo: 0,
-          values: ['DE', 'chrome', 'linux', 'desktop', 'de', 'direct'],
-        },
-        {
-          day: '2026-06-16',
-          hi: 7,
-          lo: 0x80000000,
-          values: ['unknown', 'chrome', 'ios', 'mobile', 'de', 'bücher.example'],
-        },
-        {
-          day: '2026-06-16',
-          hi: 7,
-          lo: 1,
-          values: ['DE', 'chrome', 'linux', 'desktop', 'de', 'direct'],
-        },
-        {
-          day: '2026-06-16',
-          hi: 0,
-          lo: 0xffffffff,
-          values: ['DE', 'chrome', 'linux', 'desktop', 'de', 'direct'],
-        },
+        raw('2026-06-15', 0xffffffff, 0, 'DE chrome linux desktop de direct'),
+        raw('2026-06-16', 7, 0x80000000, 'unknown chrome ios mobile de bücher.example'),
+        raw('2026-06-16', 7, 1, 'DE chrome linux desktop de direct'),
+        raw('2026-06-16', 0, 0xffffffff, 'DE chrome linux desktop de direct'),
       ],
     };
     // Four visits and more name their texts by number; fewer write them out.
@@ -247,18 +236,8 @@ describe('the visit log', () => {
         ['example.org', 1],
       ]),
       visits: [
-        {
-          day: '2026-06-15',
-          hi: 0xffffffff,
-          lo: 1,
-          values: ['DE', 'firefox', 'linux', 'desktop', 'de', 'direct'],
-        },
-        {
-          day: '2026-06-15',
-          hi: 5,
-          lo: 123456789,
-          values: ['JP', 'safari', 'ios', 'mobile', 'ja', 'example.org'],
-        },
+        raw('2026-06-15', 0xffffffff, 1, 'DE firefox linux desktop de direct'),
+        raw('2026-06-15', 5, 123456789, 'JP safari ios mobile ja example.org'),
       ],
     });
   });
