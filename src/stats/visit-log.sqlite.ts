@@ -156,12 +156,11 @@ export function createVisitLog(
     let unreadable = 0;
     let taken = 0;
     let read = 0;
-    const full = () => taken > 0 && read >= sizes.sliceBytes;
     for (const { seqs } of rows) {
-      if (full()) break;
       const batches: VisitBatch[] = [];
       for (const seq of seqs) {
-        if (full()) break;
+        // The budget is positive: the first row is always read.
+        if (read >= sizes.sliceBytes) break;
         const bytes = batchOf.get(seq);
         remove.run(seq);
         taken += 1;

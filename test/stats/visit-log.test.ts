@@ -537,9 +537,12 @@ describe('the visit log', () => {
     // reaches the budget: three rows of the busy link, then its last two and the quiet link's.
     expect(rowsLeftAfterEachStep(2 * size + 1)).toEqual([6, 3, 0]);
     expect(total()).toBe(6);
+    // A step whose rows reach the budget exactly stops there.
+    expect(rowsLeftAfterEachStep(2 * size)).toEqual([6, 4, 2, 0]);
+    expect(total()).toBe(12);
     // At least one row a step, however small the budget.
     expect(rowsLeftAfterEachStep(1)).toEqual([6, 5, 4, 3, 2, 1, 0]);
-    expect(total()).toBe(12);
+    expect(total()).toBe(18);
   });
 
   it('adds a link with a visit limit at once, and drops rows it cannot read, saying how many', () => {
