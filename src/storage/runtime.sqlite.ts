@@ -152,7 +152,7 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
       // Visits spread over more than LOG_FROM_LINKS links go to the visit log at the next flush,
       // whose fold tallies them: the drain stops as soon as they are, not at the next second.
       // The first second of a burst over a million links had made tallies for every link it
-      // visited, 40–55 MB of objects for that second, which V8 keeps as resident pages after.
+      // visited, tens of megabytes of objects for that second, whose pages V8 then kept.
       const spread = () => counter.pendingLinks() > LOG_FROM_LINKS;
       let draining = false;
       const drainSteps = () => {
@@ -207,7 +207,7 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
       }, VISIT_FLUSH_INTERVAL_MS);
       timer.unref();
       const drainTimer = setInterval(() => {
-        if (logging || draining || counter.loggedVisits() === 0 || spread()) return;
+        if (logging || draining || counter.loggedVisits() === 0) return;
         draining = true;
         setImmediate(drainSteps);
       }, DRAIN_INTERVAL_MS);
