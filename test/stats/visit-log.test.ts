@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/open-database.sqlite.js';
-import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
-import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import {
   decodeVisitBatch,
   encodeVisitBatch,
@@ -26,6 +24,7 @@ import {
   type VisitBatch,
 } from '../../src/stats/visit-store.js';
 import { createVisitorKeys } from '../../src/stats/visitor-key.js';
+import { insertLinks } from '../support/inserted-links.js';
 import { createTestDatabase } from '../support/test-app.js';
 
 /**
@@ -36,24 +35,6 @@ import { createTestDatabase } from '../support/test-app.js';
 
 const START = Date.UTC(2026, 5, 15, 23, 59, 50);
 const KEYS = createVisitorKeys({ now: () => 0, randomBytes: (n) => Buffer.alloc(n, 7) });
-
-function addLinks(db: Db, n: number): number[] {
-  const links = createLinkRepository(db);
-  return Array.from({ length: n }, (_, i) => {
-    const code = `l${i}`;
-    const result = links.insertLink(
-      {
-        code,
-        target: `https://example.com/${code}`,
-        manageTokenHash: Buffer.from(code),
-        ...DEFAULT_OPTIONS,
-      },
-      START,
-    );
-    if (!result.ok) throw new Error(`could not insert ${code}`);
-    return result.link.id;
-  });
-}
 
 /** A raw visit; its six values separated by spaces. */
 const raw = (day: string, hi: number, lo: number, values: string): RawVisit => ({
@@ -130,8 +111,8 @@ function twoStores() {
   return {
     direct,
     other,
-    directIds: addLinks(direct, 300),
-    otherIds: addLinks(other, 300),
+    directIds: insertLinks(direct, 300, START),
+    otherIds: insertLinks(other, 300, START),
     at,
     now,
     directCounter: createVisitCounter({ visits: createVisitRepository(direct), now }),
@@ -354,7 +335,7 @@ describe('the visit log', () => {
 
   it('a slice into the log that reaches maxVisits exactly stops there', () => {
     const db = createTestDatabase();
-    const ids = addLinks(db, 3);
+    const ids = insertLinks(db, 3, START);
     const counter = createVisitCounter({ visits: createVisitRepository(db), now: () => START });
     for (const id of ids) for (let i = 0; i < 2; i++) counter.record(id, '', facts(i, i));
     expect(counter.flush(1000, 0, true, 4)).toBe(4);
@@ -436,7 +417,7 @@ describe('the visit log', () => {
 
   it('a fold whose write fails writes nothing of its slice and keeps its rows for the next step', () => {
     const db = createTestDatabase();
-    const ids = addLinks(db, 20);
+    const ids = insertLinks(db, 20, START);
     const visits = createVisitRepository(db, undefined, () => START);
     let failOn: number | null = ids[13]!;
     const apply = (batch: VisitBatch) => {
@@ -507,7 +488,7 @@ describe('the visit log', () => {
 
   it('a writing step stops once the rows it read reach sliceBytes; the next goes on in the same link', () => {
     const db = createTestDatabase();
-    const [busy, quiet] = addLinks(db, 2) as [number, number];
+    const [busy, quiet] = insertLinks(db, 2, START) as [number, number];
     const visits = createVisitRepository(db, undefined, () => START);
     const row = (urlId: number): VisitBatch => ({
       urlId,
@@ -547,7 +528,7 @@ describe('the visit log', () => {
 
   it('adds a link with a visit limit at once, and drops rows it cannot read, saying how many', () => {
     const db = createTestDatabase();
-    const [limited, other] = addLinks(db, 2);
+    const [limited, other] = insertLinks(db, 2, START);
     const visits = createVisitRepository(db, undefined, () => START);
     const batch = (urlId: number, extra: Partial<VisitBatch> = {}): VisitBatch => ({
       urlId,
@@ -576,7 +557,7 @@ describe('the visit log', () => {
 
   it('raw visits of one day are tallied as the counter tallies them; merged batches add up', () => {
     const db = createTestDatabase();
-    const [id] = addLinks(db, 1);
+    const [id] = insertLinks(db, 1, START);
     const hash = KEYS.hashOf('10.0.0.1', 'Mozilla/5.0');
     const raw = (count: number): VisitBatch => ({
       urlId: id!,

@@ -3,14 +3,12 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { Db } from '../../src/db/open-database.sqlite.js';
-import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
-import { createLinkRepository } from '../../src/links/link-store.sqlite.js';
 import { createVisitCounter } from '../../src/stats/visit-counter.js';
 import { LOG_FROM_LINKS } from '../../src/stats/visit-log.sqlite.js';
 import { createVisitorKeys } from '../../src/stats/visitor-key.js';
 import { VISIT_FLUSH_INTERVAL_MS } from '../../src/storage/runtime.js';
 import { openSqlite } from '../../src/storage/runtime.sqlite.js';
+import { insertLinks } from '../support/inserted-links.js';
 import { createTempDir, createTestDatabase } from '../support/test-app.js';
 
 /**
@@ -22,30 +20,12 @@ import { createTempDir, createTestDatabase } from '../support/test-app.js';
 
 const KEYS = createVisitorKeys({ now: () => 0, randomBytes: (n) => Buffer.alloc(n, 3) });
 
-function addLinks(db: Db, n: number): number[] {
-  const links = createLinkRepository(db);
-  return Array.from({ length: n }, (_, i) => {
-    const code = `d${i}`;
-    const result = links.insertLink(
-      {
-        code,
-        target: `https://example.com/${code}`,
-        manageTokenHash: Buffer.from(code),
-        ...DEFAULT_OPTIONS,
-      },
-      Date.now(),
-    );
-    if (!result.ok) throw new Error(`could not insert ${code}`);
-    return result.link.id;
-  });
-}
-
 /** A runtime on a migrated file with `links` links, flushing a new counter on fake timers. */
 function flushingRuntime(links: number) {
   const dir = createTempDir();
   const file = path.join(dir, 'snip.sqlite3');
   const setup = createTestDatabase(file);
-  const ids = addLinks(setup, links);
+  const ids = insertLinks(setup, links, Date.now());
   setup.close();
   vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate', 'setTimeout'] });
   const config = loadConfig({ DATABASE_URL: `sqlite:${file}` });
