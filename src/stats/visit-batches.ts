@@ -168,13 +168,14 @@ function writeNumberedVisits(out: Writer, visits: readonly RawVisit[]): void {
 }
 
 export function encodeVisitBatch(batch: VisitBatch): Buffer {
-  const numbered = batch.visits !== undefined && batch.visits.length >= NUMBERED_FROM;
+  const visits = batch.visits;
+  const numbered = visits !== undefined && visits.length >= NUMBERED_FROM;
   const out = new Writer();
   out.byte(VISIT_BATCH_FORMAT);
   out.byte(
     (batch.dayVisitors === undefined ? 0 : HAS_DAY_VISITORS) |
       (batch.dimensions === undefined ? 0 : HAS_DIMENSIONS) |
-      (batch.visits === undefined ? 0 : numbered ? HAS_NUMBERED_VISITS : HAS_VISITS),
+      (visits === undefined ? 0 : numbered ? HAS_NUMBERED_VISITS : HAS_VISITS),
   );
   out.uint(batch.urlId);
   out.uint(batch.count);
@@ -206,8 +207,8 @@ export function encodeVisitBatch(batch: VisitBatch): Buffer {
       out.blob(visitors);
     }
   }
-  if (numbered) writeNumberedVisits(out, batch.visits!);
-  else if (batch.visits !== undefined) writeTextVisits(out, batch.visits);
+  if (numbered) writeNumberedVisits(out, visits);
+  else if (visits !== undefined) writeTextVisits(out, visits);
   return out.done();
 }
 

@@ -45,6 +45,11 @@ const LOG_SLICE_VISITS = 4000;
 const DRAIN_STEP_VISITS = 2000;
 const DRAIN_INTERVAL_MS = 50;
 
+/** Whether the counter's visits are spread over more links than LOG_FROM_LINKS: a flush logs them. */
+function spreadOut(counter: VisitCounter): boolean {
+  return counter.pendingLinks() > LOG_FROM_LINKS;
+}
+
 /** snip's embedded default: one SQLite file, opened once, its migrations checked. */
 export function openSqlite(config: Config, file: string, logger: Logger): DatabaseRuntime {
   const db = openDatabase(file, { walCheckpoints: config.walCheckpoints });
@@ -149,14 +154,18 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
       // While visits go to a few links, their facts are tallied every DRAIN_INTERVAL_MS, a step
       // at a time between requests (DRAIN_STEP_VISITS, a few milliseconds each), so the flush
       // finds little left to tally: a whole second of visits at once held every redirect.
-      // Visits spread over more than LOG_FROM_LINKS links go to the visit log at the next flush,
-      // whose fold tallies them: the drain stops as soon as they are, not at the next second.
-      // The first second of a burst over a million links had made tallies for every link it
-      // visited, tens of megabytes of objects for that second, whose pages V8 then kept.
-      const spread = () => counter.pendingLinks() > LOG_FROM_LINKS;
+      // Visits spread over many links go to the visit log at the next flush, whose fold tallies
+      // them: the drain stops as soon as they are (spreadOut), not at the next second. The first
+      // second of a burst over a million links had made tallies for every link it visited, tens
+      // of megabytes of objects for that second, whose pages V8 then kept.
       let draining = false;
       const drainSteps = () => {
-        if (stopped || logging || spread() || counter.drainSome(DRAIN_STEP_VISITS) === 0) {
+        if (
+          stopped ||
+          logging ||
+          spreadOut(counter) ||
+          counter.drainSome(DRAIN_STEP_VISITS) === 0
+        ) {
           draining = false;
           return;
         }
@@ -194,7 +203,7 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
         folding = false;
       };
       const timer = setInterval(() => {
-        logging = spread();
+        logging = spreadOut(counter);
         flushInSlices();
         if (folding || databaseFile() !== null) return;
         try {
@@ -222,7 +231,7 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
       return (
         flushVisits(counter, {
           wait: true,
-          logged: counter.pendingLinks() > LOG_FROM_LINKS,
+          logged: spreadOut(counter),
         }) ?? 0
       );
     },
