@@ -1,11 +1,12 @@
 /**
  * Links written per slice of a flush. A link's counts cost tens of microseconds to write when
  * its rows are not in SQLite's cache, or several referring hosts came (a row each), so a slice
- * holds the event loop for under 10 ms, where 500 links with six referrers each held it for
- * 20 ms, and a flush of every pending link at once for 400 ms when visits were spread over a
- * million links (bench/README.md).
+ * holds the event loop for a few milliseconds, where 500 links with six referrers each held it
+ * for 20 ms, and a flush of every pending link at once for 400 ms when visits were spread over a
+ * million links (bench/README.md). With 200 a slice, a thousand busy links' slices still made
+ * most of the redirects that waited longest (ADR 035, third addendum).
  */
-export const FLUSH_SLICE_LINKS = 200;
+export const FLUSH_SLICE_LINKS = 50;
 
 export type SlicedFlushDeps = {
   /**

@@ -184,11 +184,12 @@ export const TALLY_LINKS_PER_SECOND = 50;
 export const MAX_HELD_LINKS = 1000;
 /**
  * Rows of due tallies (a day's visitors, and each value of each dimension) one slice of the
- * periodic flush on SQLite writes, after its first link: about 60 µs a row where a thousand
- * links each have hundreds of visitors, so a slice holds redirects for a few milliseconds; 20
- * links' tallies in one slice had held them for 40–60 ms. The others stay for the next slice.
+ * periodic flush on SQLite writes, after its first link: 60–100 µs a row where a thousand
+ * links each have hundreds of visitors (more once their stored sketches are dense), so a slice
+ * holds redirects for a few milliseconds; 20 links' tallies in one slice had held them for
+ * 40–60 ms, and 100 rows for 10–20 ms. The others stay for the next slice.
  */
-export const TALLY_ROWS_PER_SLICE = 100;
+export const TALLY_ROWS_PER_SLICE = 25;
 
 /** Rows a link's tallies take when written: each day's visitors, and each value of each dimension. */
 function rowsOf(entry: Tallies): number {
