@@ -40,6 +40,13 @@ describe('remembered isbot answers', () => {
     expect(vi.mocked(isbot)).toHaveBeenCalledTimes(calls + 1);
   });
 
+  it('when 3,000 distinct agents come back in turn, as a busy server sees them, then each is judged once', () => {
+    for (let round = 0; round < 2; round++) {
+      for (let n = 0; n < 3000; n++) isCountedVisit(visit(browser(20_000 + n)));
+    }
+    expect(vi.mocked(isbot)).toHaveBeenCalledTimes(3000);
+  });
+
   it('when an agent is longer than 512 characters, then it is judged every time', () => {
     const long = `${browser(7)} ${'x'.repeat(600)}`;
     isCountedVisit(visit(long));
