@@ -3,8 +3,8 @@
  * its rows are not in SQLite's cache, or several referring hosts came (a row each), so a slice
  * holds the event loop for a few milliseconds, where 500 links with six referrers each held it
  * for 20 ms, and a flush of every pending link at once for 400 ms when visits were spread over a
- * million links (bench/README.md). With 200 a slice, a thousand busy links' slices still made
- * most of the redirects that waited longest (ADR 035, third addendum).
+ * million links (bench/README.md). With 200 a slice, a thousand busy links' slices were still
+ * among a redirect's longest waits (ADR 035, third addendum).
  */
 export const FLUSH_SLICE_LINKS = 50;
 
