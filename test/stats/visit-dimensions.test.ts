@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/open-database.sqlite.js';
-import { DEFAULT_OPTIONS } from '../../src/links/link-options.js';
 import { createLinkRepository, type LinkRepository } from '../../src/links/link-store.sqlite.js';
 import { linkStats } from '../../src/stats/link-stats.js';
 import {
@@ -15,6 +14,7 @@ import {
 } from '../../src/stats/visit-counter.js';
 import { createVisitRepository, type VisitRepository } from '../../src/stats/visit-store.sqlite.js';
 import type { VisitStore } from '../../src/stats/visit-store.js';
+import { insertLink } from '../support/inserted-links.js';
 import { createTestDatabase } from '../support/test-app.js';
 import { createVisitorKeys } from '../../src/stats/visitor-key.js';
 
@@ -46,17 +46,7 @@ beforeEach(() => {
 });
 
 function addLink(code: string): number {
-  const result = links.insertLink(
-    {
-      code,
-      target: `https://example.com/${code}`,
-      manageTokenHash: Buffer.from(code),
-      ...DEFAULT_OPTIONS,
-    },
-    clock,
-  );
-  if (!result.ok) throw new Error(`could not insert ${code}`);
-  return result.link.id;
+  return insertLink(links, code, clock);
 }
 
 /** Visitor `n`'s facts: a distinct hash per visitor, as the keyed hash gives them. */
