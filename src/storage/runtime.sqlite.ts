@@ -45,8 +45,15 @@ const LOG_SLICE_VISITS = 4000;
  * Visits whose facts one step tallies into their links' sketches: about 1.5 µs each, more when
  * many of the sketches grow at once (a step of 2,000 then held redirects for 12–20 ms).
  */
-const DRAIN_STEP_VISITS = 500;
-const DRAIN_INTERVAL_MS = 50;
+export const DRAIN_STEP_VISITS = 500;
+export const DRAIN_INTERVAL_MS = 50;
+/**
+ * A round of the drain takes the whole log once it holds this many visits, or once its oldest
+ * has waited ROUND_AFTER_MS: the larger a round, the more visits each of its links has in one
+ * step, worked while its sketches are in the CPU's caches (VisitCounter.drainSome).
+ */
+export const ROUND_VISITS = 131_072;
+export const ROUND_AFTER_MS = 2000;
 
 /** Whether the counter's visits are spread over more links than LOG_FROM_LINKS: a flush logs them. */
 function spreadOut(counter: VisitCounter): boolean {
@@ -154,25 +161,31 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
       });
       let stopped = false;
       let folding = false;
-      // While visits go to a few links, their facts are tallied every DRAIN_INTERVAL_MS, a step
-      // at a time between requests (DRAIN_STEP_VISITS, a few milliseconds each), so the flush
-      // finds little left to tally: a whole second of visits at once held every redirect.
-      // Visits spread over many links go to the visit log at the next flush, whose fold tallies
-      // them: the drain stops as soon as they are (spreadOut), not at the next second. The first
+      // While visits go to a few links, their facts are tallied between requests, a step at a
+      // time (DRAIN_STEP_VISITS, a few milliseconds each), in rounds of the whole log once it
+      // holds ROUND_VISITS visits or has waited ROUND_AFTER_MS; the flush leaves them to it
+      // (tallyBetweenFlushes): a whole second of visits at once held every redirect. A round
+      // is drained to its end; the visits logged meanwhile wait for the next. Visits spread
+      // over many links go to the visit log at the next flush, whose fold tallies them: no
+      // round is opened as soon as they are (spreadOut), not at the next second. The first
       // second of a burst over a million links had made tallies for every link it visited, tens
       // of megabytes of objects for that second, whose pages V8 then kept.
+      counter.tallyBetweenFlushes();
       let draining = false;
       const drainSteps = () => {
-        if (
-          stopped ||
-          logging ||
-          spreadOut(counter) ||
-          counter.drainSome(DRAIN_STEP_VISITS) === 0
-        ) {
+        if (stopped || counter.drainSome(DRAIN_STEP_VISITS) === 0 || counter.roundLeft() === 0) {
           draining = false;
           return;
         }
         setImmediate(drainSteps);
+      };
+      // While visits go to the visit log, an open round is still tallied to its end (its visits
+      // are not the visit log's), but no new one is opened.
+      const roundDue = () => {
+        if (counter.roundLeft() > 0) return true;
+        if (logging || spreadOut(counter)) return false;
+        const log = counter.logWaiting();
+        return log.visits >= ROUND_VISITS || (log.visits > 0 && log.waitedMs >= ROUND_AFTER_MS);
       };
       let foldFailure: string | null = null;
       let visitsAfterStep = Number.NaN;
@@ -219,7 +232,7 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
       }, VISIT_FLUSH_INTERVAL_MS);
       timer.unref();
       const drainTimer = setInterval(() => {
-        if (logging || draining || counter.loggedVisits() === 0) return;
+        if (draining || !roundDue()) return;
         draining = true;
         setImmediate(drainSteps);
       }, DRAIN_INTERVAL_MS);

@@ -7,7 +7,12 @@ import {
   NUMBERED_FROM,
   sealRawVisits,
 } from '../../src/stats/visit-batches.js';
-import { createVisitCounter, type VisitFacts } from '../../src/stats/visit-counter.js';
+import {
+  createVisitCounter,
+  TALLY_HOLD_MS,
+  type VisitCounter,
+  type VisitFacts,
+} from '../../src/stats/visit-counter.js';
 import {
   createVisitLog,
   FOLD_AFTER_MS,
@@ -83,7 +88,7 @@ function snapshot(db: Db) {
  * referring hosts, 130 languages), the others a few times; some with DNT, some counted only.
  */
 function recordVisits(
-  counter: ReturnType<typeof createVisitCounter>,
+  counter: Pick<VisitCounter, 'record'>,
   ids: number[],
   at: { clock: number },
   half: number,
@@ -370,6 +375,56 @@ describe('the visit log', () => {
     }
     expect(snapshot(stepped)).toEqual(snapshot(whole));
   });
+
+  for (const last of ['tallies the rest', 'sends the log to the visit log'] as const) {
+    it(`visits tallied in rounds, opened while others are recorded, between periodic flushes that leave the log to them, are stored as when tallied at the flush (the last flush ${last})`, () => {
+      const { direct, other, directIds, otherIds, at, now, directCounter } = twoStores();
+      const visits = createVisitRepository(other, undefined, now);
+      const stepped = createVisitCounter({ visits, now });
+      stepped.tallyBetweenFlushes();
+      let recorded = 0;
+      let opened = 0;
+      const interleaved: Pick<VisitCounter, 'record'> = {
+        record(...visit) {
+          stepped.record(...visit);
+          recorded += 1;
+          if (recorded % 250 === 50) {
+            if (stepped.roundLeft() === 0 && stepped.loggedVisits() > 0) opened += 1;
+            stepped.drainSome(97);
+          }
+          if (recorded % 400 === 0) {
+            const logged = stepped.loggedVisits();
+            stepped.flush(Number.POSITIVE_INFINITY, TALLY_HOLD_MS);
+            expect(stepped.loggedVisits()).toBe(logged);
+          }
+        },
+      };
+      for (const half of [0, 1]) {
+        at.clock = START + half * 20_000;
+        recordVisits(directCounter, directIds, at, half);
+        at.clock = START + half * 20_000;
+        recordVisits(interleaved, otherIds, at, half);
+      }
+      expect(opened).toBeGreaterThan(1);
+      // An open round, and visits in the log after it.
+      if (stepped.roundLeft() === 0) stepped.drainSome(5);
+      directCounter.record(directIds[1]!, '', facts(1, 1));
+      stepped.record(otherIds[1]!, '', facts(1, 1));
+      expect(stepped.roundLeft()).toBeGreaterThan(0);
+      expect(stepped.logWaiting().visits).toBeGreaterThan(0);
+      directCounter.flush();
+      // The last flush writes every tally, the open round's with them; the log's visits are
+      // tallied too, or go to the visit log as they are.
+      if (last === 'tallies the rest') stepped.flush();
+      else {
+        stepped.flush(Number.POSITIVE_INFINITY, 0, true);
+        expect(visits.log.status().rows).toBeGreaterThan(0);
+        expect(visits.log.foldAll()).toBe(0);
+      }
+      expect(stepped.loggedVisits()).toBe(0);
+      expect(snapshot(other)).toEqual(snapshot(direct));
+    });
+  }
 
   it('a flush into the log that fails halfway keeps every visit, and the next stores each once', () => {
     const {
