@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import { Reader } from 'mmdb-lib';
 
@@ -227,11 +227,13 @@ function sourceOf(databaseType: string, file: string): CountrySource {
  */
 export function lookupAddress(address: string): string | null {
   if (address.length > 64) return null;
-  if (isIPv4(address)) return isPublicV4(address) ? address : null;
+  const packed = parseV4(address);
+  if (packed !== -1) return isPublicV4(packed) ? address : null;
   // The common case behind a dual-stack listener: `::ffff:a.b.c.d`.
   if (address.length > 7 && address.slice(0, 7).toLowerCase() === '::ffff:') {
     const v4 = address.slice(7);
-    if (isIPv4(v4)) return isPublicV4(v4) ? v4 : null;
+    const mapped = parseV4(v4);
+    if (mapped !== -1) return isPublicV4(mapped) ? v4 : null;
   }
   if (!isIPv6(address)) return null;
   const zone = address.indexOf('%');
@@ -280,29 +282,44 @@ function mappedV4(address: string): string | null {
   if (groups === null) return null;
   const [h0, h1, h2, h3, h4, h5, h6 = 0, h7 = 0] = groups;
   if (h0 !== 0 || h1 !== 0 || h2 !== 0 || h3 !== 0 || h4 !== 0 || h5 !== 0xffff) return null;
-  const v4 = `${h6 >> 8}.${h6 & 0xff}.${h7 >> 8}.${h7 & 0xff}`;
-  return isPublicV4(v4) ? v4 : null;
+  if (!isPublicV4(h6 * 0x10000 + h7)) return null;
+  return `${h6 >> 8}.${h6 & 0xff}.${h7 >> 8}.${h7 & 0xff}`;
 }
 
-function isPublicV4(address: string): boolean {
-  let a = 0;
-  let b = 0;
-  let c = 0;
-  let part = 0;
+/**
+ * An IPv4 address in the form net.isIPv4 accepts — four decimal parts of 0–255, without
+ * leading zeros — as a 32-bit number, or -1: one pass, where isIPv4's regular expression and a
+ * second pass for the parts were a tenth of what the statistics cost a redirect.
+ */
+function parseV4(address: string): number {
+  const length = address.length;
+  if (length < 7 || length > 15) return -1;
+  let packed = 0;
+  let parts = 0;
   let value = 0;
-  // isIPv4 has checked the form: four decimal parts of 0–255.
-  for (let i = 0; i <= address.length; i++) {
-    const char = i < address.length ? address.charCodeAt(i) : 46; // '.'
+  let digits = 0;
+  for (let i = 0; i <= length; i++) {
+    const char = i < length ? address.charCodeAt(i) : 46; // '.' after the last part
     if (char === 46) {
-      if (part === 0) a = value;
-      else if (part === 1) b = value;
-      else if (part === 2) c = value;
-      part++;
+      if (digits === 0 || parts === 4) return -1;
+      packed = packed * 256 + value;
+      parts++;
       value = 0;
-    } else {
+      digits = 0;
+    } else if (char >= 48 && char <= 57) {
+      if (digits > 0 && value === 0) return -1; // a leading zero
       value = value * 10 + (char - 48);
-    }
+      digits++;
+      if (value > 255) return -1;
+    } else return -1;
   }
+  return parts === 4 ? packed : -1;
+}
+
+function isPublicV4(packed: number): boolean {
+  const a = packed >>> 24;
+  const b = (packed >>> 16) & 0xff;
+  const c = (packed >>> 8) & 0xff;
   if (a === 0 || a === 10 || a === 127 || a >= 224) return false; // this network, private, loopback, multicast, reserved
   if (a === 100 && b >= 64 && b <= 127) return false; // shared address space (CGNAT)
   if (a === 169 && b === 254) return false; // link-local

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import { isIPv4 } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -126,6 +127,45 @@ describe('countryOf with the shipped database', () => {
       expect(lookup.countryOf(address)).toBe('unknown');
     });
   }
+
+  it('when a text is nearly an IPv4 address, then it is read as one exactly when net.isIPv4 accepts it', () => {
+    const texts = [
+      '8.8.8.8',
+      '08.8.8.8',
+      '8.8.8.08',
+      '8.8.8.0',
+      '8.8.8.256',
+      '8.8.8',
+      '8.8.8.8.8',
+      '8..8.8',
+      '.8.8.8',
+      '8.8.8.',
+      ' 8.8.8.8',
+      '8.8.8.8 ',
+      '+8.8.8.8',
+      '8.8.8.-8',
+      '8.8.8.1000',
+      '\u0668.8.8.8',
+      '255.255.255.255',
+      '8.255.255.255',
+    ];
+    // And a few thousand drawn from digits and dots, the same each run.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let n = 0; n < 5000; n++) {
+      let text = '8';
+      for (let length = 1 + (next() % 15); text.length < length;)
+        text += '0123456789.'[next() % 11];
+      texts.push(text);
+    }
+    for (const text of texts) {
+      // Every text starts with 8: the valid ones are all public.
+      expect(lookupAddress(text), text).toBe(isIPv4(text) && text.startsWith('8') ? text : null);
+      const mapped = lookupAddress(`::ffff:${text}`);
+      if (isIPv4(text) && text.startsWith('8')) expect(mapped, text).toBe(text);
+      else expect(mapped, text).not.toBe(text);
+    }
+  });
 
   it('when an address is looked up, then it is handed to the database in the form it reads', () => {
     expect(lookupAddress('193.99.144.80')).toBe('193.99.144.80');
