@@ -167,7 +167,7 @@ export function openSqlite(config: Config, file: string, logger: Logger): Databa
       // (tallyBetweenFlushes): a whole second of visits at once held every redirect. A round
       // is drained to its end; the visits logged meanwhile wait for the next. Visits spread
       // over many links go to the visit log at the next flush, whose fold tallies them: no
-      // round is opened as soon as they are (spreadOut), not at the next second. The first
+      // round is opened once they are (spreadOut, checked then, not only each second). The first
       // second of a burst over a million links had made tallies for every link it visited, tens
       // of megabytes of objects for that second, whose pages V8 then kept.
       counter.tallyBetweenFlushes();
