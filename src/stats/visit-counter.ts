@@ -699,7 +699,9 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     ): Awaitable<number> {
       if (inFlight !== null) return 0;
       const intoLog = logged && deps.visits.logVisits !== undefined;
-      if (!intoLog && (!tallyingBetweenFlushes || holdMs === 0)) {
+      // A periodic flush leaves the log to the rounds when the runtime tallies between flushes.
+      const leavesLog = !intoLog && tallyingBetweenFlushes && holdMs > 0;
+      if (!intoLog && !leavesLog) {
         // Every logged visit is tallied first, whichever link it counts for, so the tallies
         // this flush writes have them all.
         while (drainRound(Number.POSITIVE_INFINITY) > 0);
@@ -729,7 +731,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
           pending.delete(urlId);
         }
       }
-      if (!intoLog && tallyingBetweenFlushes && holdMs > 0) {
+      if (leavesLog) {
         // The log keeps its visits (drainSome tallies them), so their links keep a Pending
         // that says so, with no visits of its own: a flush into the visit log takes them
         // from the log with it. A link's visits are written when it has some.

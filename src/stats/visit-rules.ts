@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isbot } from 'isbot';
-import { rememberedBy } from './remembered.js';
+import { REMEMBERED_AGENTS, rememberedBy } from './remembered.js';
 
 /**
  * Whether a request to a short link counts as a visit: a GET from something that is not a known
@@ -16,12 +16,6 @@ export function isCountedVisit(req: Pick<IncomingMessage, 'method' | 'headers'>)
   return typeof agent === 'string' && agent !== '' && !isBotAgent(agent);
 }
 
-/**
- * Agents whose isbot answer is remembered; the map is emptied when it is full. As many as the
- * traits memo (visit-traits.ts): with 1,000, a server whose visitors sent 3,000 distinct agents
- * judged nearly every one again, 1.8 µs each.
- */
-export const REMEMBERED_AGENTS = 10_000;
 /** Longer agents are judged each time, so the map stays bounded (a few MB at most). */
 const REMEMBERED_AGENT_LENGTH = 512;
 

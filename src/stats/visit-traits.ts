@@ -1,5 +1,5 @@
 import Bowser from 'bowser';
-import { rememberedBy } from './remembered.js';
+import { REMEMBERED_AGENTS, rememberedBy } from './remembered.js';
 
 /**
  * What a visit's headers say about the visitor's software, reduced to a few coarse keys that the
@@ -102,12 +102,11 @@ const DEVICE_BY_TYPE: ReadonlyMap<string, DeviceKey> = new Map([
  * Only the first 512 characters of a User-Agent are read: real ones are shorter, and bowser's
  * regular expressions would otherwise run over whatever a client sends (8 KB headers and more).
  * A longer agent is remembered under those first characters, so the memo holds at most
- * REMEMBERED_TRAITS strings of this length (a few MB) and an 8 KB agent costs a lookup, not a parse.
+ * REMEMBERED_AGENTS strings of this length (a few MB) and an 8 KB agent costs a lookup, not a parse.
  */
 export const PARSED_AGENT_LENGTH = 512;
-/** Agents whose traits are remembered; the memo is emptied when it is full. */
-export const REMEMBERED_TRAITS = 10_000;
-const rememberedTraits = rememberedBy(REMEMBERED_TRAITS, parseTraits);
+// Agents whose traits are remembered; the memo is emptied when it is full.
+const rememberedTraits = rememberedBy(REMEMBERED_AGENTS, parseTraits);
 
 const UNKNOWN_TRAITS: VisitTraits = Object.freeze({
   browser: 'unknown',

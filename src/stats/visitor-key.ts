@@ -1,3 +1,4 @@
+import { REMEMBERED_AGENTS } from './remembered.js';
 import type { VisitorHash } from './visitor-sketch.js';
 
 /**
@@ -49,12 +50,6 @@ export type VisitorKeys = {
   dropStaleKey(): void;
 };
 
-/**
- * User-Agents whose hashed prefix is remembered for the day; the map is emptied when full. As
- * many as the traits memo (visit-traits.ts): with 1,000, visitors sending 3,000 distinct agents
- * had most of them hashed whole again.
- */
-export const REMEMBERED_AGENTS = 10_000;
 /** Longer agents are hashed whole each time, so the map stays small. */
 const REMEMBERED_AGENT_LENGTH = 512;
 

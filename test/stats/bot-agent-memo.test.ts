@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { isbot } from 'isbot';
 import type * as isbotModule from 'isbot';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { isCountedVisit, REMEMBERED_AGENTS } from '../../src/stats/visit-rules.js';
+import { REMEMBERED_AGENTS } from '../../src/stats/remembered.js';
+import { isCountedVisit } from '../../src/stats/visit-rules.js';
 
 type IsbotModule = typeof isbotModule;
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { REMEMBERED_AGENTS } from '../../src/stats/remembered.js';
 import {
   BROWSER_KEYS,
   DEVICE_KEYS,
@@ -6,7 +7,6 @@ import {
   LANGUAGE_HEADER_LENGTH,
   OS_KEYS,
   PARSED_AGENT_LENGTH,
-  REMEMBERED_TRAITS,
   traitsOf,
   traitsParseCount,
 } from '../../src/stats/visit-traits.js';
@@ -215,19 +215,19 @@ describe('traitsOf', () => {
     expect(Object.isFrozen(first)).toBe(true);
   });
 
-  it(`when more than ${REMEMBERED_TRAITS} agents are seen, then answers stay right and a forgotten agent is parsed again`, () => {
+  it(`when more than ${REMEMBERED_AGENTS} agents are seen, then answers stay right and a forgotten agent is parsed again`, () => {
     const agent = (n: number) => `${AGENTS['Linux Firefox'][0]} probe/${n}`;
     expect(agent(0).length).toBeLessThanOrEqual(PARSED_AGENT_LENGTH);
     traitsOf(agent(0));
     const before = traitsParseCount();
-    for (let n = 1; n <= REMEMBERED_TRAITS + 10; n++) {
+    for (let n = 1; n <= REMEMBERED_AGENTS + 10; n++) {
       expect(traitsOf(agent(n)).browser).toBe('firefox');
     }
-    expect(traitsParseCount()).toBe(before + REMEMBERED_TRAITS + 10);
+    expect(traitsParseCount()).toBe(before + REMEMBERED_AGENTS + 10);
     // The memo was emptied when it filled up: agent 0 is parsed again, the latest ones are not.
     traitsOf(agent(0));
-    traitsOf(agent(REMEMBERED_TRAITS + 10));
-    expect(traitsParseCount()).toBe(before + REMEMBERED_TRAITS + 11);
+    traitsOf(agent(REMEMBERED_AGENTS + 10));
+    expect(traitsParseCount()).toBe(before + REMEMBERED_AGENTS + 11);
   });
 });
 

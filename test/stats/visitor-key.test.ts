@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { REMEMBERED_AGENTS } from '../../src/stats/remembered.js';
 import {
-  REMEMBERED_AGENTS,
   VISITOR_KEY_BYTES,
   createVisitorKeys,
   initialState,
