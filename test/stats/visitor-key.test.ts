@@ -120,6 +120,18 @@ describe('the daily visitor key', () => {
     }
   });
 
+  it('when addresses of every length up to 46 characters are hashed, ASCII or not, then each agrees with the reference', () => {
+    const { state, keys } = setup();
+    keys.hashOf('203.0.113.7', FIREFOX); // draws the day's key
+    const long = '2001:0db8:85a3:0000:0000:8a2e:0370:7334%zone-42';
+    for (let n = 0; n <= 46; n += 1) {
+      for (const address of [long.slice(0, n), `${long.slice(0, n)}%Ü`]) {
+        const expected = referenceSipHash(state.keys[0]!, messageOf(address, FIREFOX));
+        expect(keys.hashOf(address, FIREFOX)).toEqual(expected);
+      }
+    }
+  });
+
   it("when more agents come than are remembered, or the day changes, then every hash is still the reference one under the day's key", () => {
     const { state, keys } = setup();
     for (let i = 0; i < REMEMBERED_AGENTS + 5; i += 1) keys.hashOf('203.0.113.7', `${CHROME} ${i}`);
