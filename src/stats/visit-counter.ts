@@ -244,6 +244,8 @@ const ROUND_BUCKETS = 1 << 14;
 
 /** Ints a logged visit takes: its visitor's hash (two words) and its six values' ids. */
 const LOGGED = 8;
+/** A place of the log whose visit a flush has taken (link ids are positive). */
+const DROPPED = -1;
 /** Distinct values the log names before its names are forgotten at the next drain. */
 const LOG_NAMES = 4096;
 
@@ -309,6 +311,10 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
   // miss. Per visit: its link and day (`logLinks`), and LOGGED ints (`logInts`): the hash and
   // the ids of its values in DIMENSIONS' order, names kept once in `logNames`.
   let logCount = 0;
+  // Of the log's `logCount` places, those a flush into the visit log has taken (their link id
+  // DROPPED), left in place while they are at most half of the log (dropLogged): the log holds
+  // a visit not yet taken whenever it holds any place.
+  let logDropped = 0;
   let logLinks = new Float64Array(2 * 1024);
   let logInts = new Int32Array(LOGGED * 1024);
   const logNames: string[] = [];
@@ -379,6 +385,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
    * visit's tallies do not depend on the order.
    */
   function openRound(): void {
+    compactLog();
     const count = logCount;
     let lowest = Number.POSITIVE_INFINITY;
     let highest = Number.NEGATIVE_INFINITY;
@@ -472,22 +479,20 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
 
   /**
    * The logged visits of the links a flush takes (`owners`, `wanted` visits in all): their
-   * places in the log, sorted by link, then in the order they came; and where the last of them
-   * is. The log is read only that far: the links recorded first, which a flush takes, have the
-   * oldest visits, so with visits spread over many links each slice reads its own part of the
-   * log and not all of it again.
+   * places in the log, sorted by link, then in the order they came. The log is read until they
+   * are all found; but among a slice's hundreds of links, one is nearly always visited again
+   * late in the second, so a slice reads most of the log.
    */
-  function loggedVisitsOf(owners: Set<number>, wanted: number) {
+  function loggedVisitsOf(owners: Set<number>, wanted: number): Uint32Array {
     const places = new Uint32Array(wanted);
     let found = 0;
-    let end = 0;
-    while (found < wanted && end < logCount) {
-      if (owners.has(logLinks[2 * end]!)) places[found++] = end;
-      end += 1;
+    for (let place = 0; found < wanted && place < logCount; place++) {
+      const urlId = logLinks[2 * place]!;
+      if (urlId !== DROPPED && owners.has(urlId)) places[found++] = place;
     }
     const taken = places.subarray(0, found);
     sortByLink(taken);
-    return { places: taken, end };
+    return taken;
   }
 
   /** The logged visit at `place`, untallied (VisitBatch.visits), for a visit log. */
@@ -498,23 +503,36 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     return { day, hi: logInts[at]! >>> 0, lo: logInts[at + 1]! >>> 0, values };
   }
 
-  /** Drops the logged visits of `owners`' links, all before `end`, keeping the others in order. */
-  function dropLogged(owners: Set<number>, end: number): void {
+  /**
+   * Drops the logged visits at `places` (a flush has written them). They are only marked: a
+   * slice reads most of the log (loggedVisitsOf), and moving the visits kept down after each
+   * slice, then reading the log once more to find what to drop, took 2–3% of a busy server's
+   * time with a million links; the log is compacted once the dropped places are more than half
+   * of it.
+   */
+  function dropLogged(places: Uint32Array): void {
+    for (const place of places) logLinks[2 * place] = DROPPED;
+    logDropped += places.length;
+    if (2 * logDropped > logCount) compactLog();
+    forgetNamesWhenIdle();
+  }
+
+  /** Removes the dropped places from the log, keeping the others in order. */
+  function compactLog(): void {
     let kept = 0;
-    for (let i = 0; i < end; i++) {
-      if (owners.has(logLinks[2 * i]!)) continue;
+    for (let i = 0; i < logCount; i++) {
+      if (logLinks[2 * i] === DROPPED) continue;
       if (kept !== i) {
-        logLinks.copyWithin(2 * kept, 2 * i, 2 * i + 2);
-        logInts.copyWithin(LOGGED * kept, LOGGED * i, LOGGED * (i + 1));
+        logLinks[2 * kept] = logLinks[2 * i]!;
+        logLinks[2 * kept + 1] = logLinks[2 * i + 1]!;
+        for (let at = LOGGED * kept, from = LOGGED * i; from < LOGGED * (i + 1); at++, from++) {
+          logInts[at] = logInts[from]!;
+        }
       }
       kept += 1;
     }
-    if (kept !== end) {
-      logLinks.copyWithin(2 * kept, 2 * end, 2 * logCount);
-      logInts.copyWithin(LOGGED * kept, LOGGED * end, LOGGED * logCount);
-    }
-    logCount = kept + logCount - end;
-    forgetNamesWhenIdle();
+    logCount = kept;
+    logDropped = 0;
   }
 
   /** Room in the log for one more visit. */
@@ -619,7 +637,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
 
     /** Visits whose facts wait in the log or in the open round, not yet tallied. */
     loggedVisits(): number {
-      return logCount + roundCount - roundAt;
+      return logCount - logDropped + roundCount - roundAt;
     },
 
     /** Visits of the open round not yet tallied: drainSome tallies these before opening another. */
@@ -629,7 +647,8 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
 
     /** Visits in the log (not in a round), and how long the oldest of them has waited (ms). */
     logWaiting(): { visits: number; waitedMs: number } {
-      return { visits: logCount, waitedMs: logCount === 0 ? 0 : deps.now() - logSince };
+      const visits = logCount - logDropped;
+      return { visits, waitedMs: visits === 0 ? 0 : deps.now() - logSince };
     },
 
     /**
@@ -718,7 +737,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       let taking: Pending[];
       // Into the visit log, each visit is written: `maxVisits` bounds them, after the first link.
       const visitBudget = logged ? maxVisits : Number.POSITIVE_INFINITY;
-      if (pending.size <= maxLinks && (!logged || logCount <= visitBudget)) {
+      if (pending.size <= maxLinks && (!logged || logCount - logDropped <= visitBudget)) {
         taking = [...pending.values()];
         pending = new Map();
       } else {
@@ -787,7 +806,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
         // generation; the log's visits stay in place until the write has succeeded.
         let wanted = 0;
         for (const batch of taking) wanted += batch.logged;
-        const { places, end } = loggedVisitsOf(owners, wanted);
+        const places = loggedVisitsOf(owners, wanted);
         taking.sort((a, b) => a.urlId - b.urlId);
         function* batches(): Generator<VisitBatch> {
           let at = 0;
@@ -809,7 +828,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
         } catch (error) {
           return restore(error);
         }
-        dropLogged(owners, end);
+        dropLogged(places);
         for (const batch of taking) batch.logged = 0;
         return total;
       }

@@ -312,6 +312,29 @@ describe('the visit log', () => {
     expect(snapshot(mixed)).toEqual(snapshot(direct));
   });
 
+  it('slices into the log, then a round of what they left, store each visit once: a round never takes what a slice took', () => {
+    const { direct, other, directIds, otherIds, at, now, directCounter } = twoStores();
+    const visits = createVisitRepository(other, undefined, now);
+    const counter = createVisitCounter({ visits, now });
+    recordVisits(directCounter, directIds, at, 0);
+    at.clock = START;
+    recordVisits(counter, otherIds, at, 0);
+    directCounter.flush();
+
+    // Small slices: each takes a few links whose visits are spread over the whole log.
+    const waiting = counter.loggedVisits();
+    for (let slice = 0; slice < 3; slice += 1) counter.flush(2, 0, true);
+    const left = counter.loggedVisits();
+    expect(left).toBeLessThan(waiting);
+    expect(left).toBeGreaterThan(waiting / 2);
+    // The visits no longer spread out: a round tallies exactly the visits the slices left.
+    expect(counter.drainSome(Number.POSITIVE_INFINITY)).toBe(left);
+    expect(counter.loggedVisits()).toBe(0);
+    counter.flush();
+    expect(visits.log.foldAll()).toBe(0);
+    expect(snapshot(other)).toEqual(snapshot(direct));
+  });
+
   it('a slice into the log stops once its links hold maxVisits visits; such slices store each visit once', () => {
     const stores = twoStores();
     const { at, now } = stores;
