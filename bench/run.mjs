@@ -919,9 +919,21 @@ async function main() {
           log(`round ${round}: ${t.name ?? t.server.name} with ${tool} …`);
           const cpuBefore = cpuOfTarget(t);
           const postgresCpuBefore = t.postgres ? postgresCpuTime(t.postgres.cluster) : NaN;
+          // The other servers share the core: what they did during this load is this load's
+          // loss (work an earlier load left, such as statistics held back until due).
+          const others = [...running].filter(
+            (server) => server !== t.server && !t.postgres?.machines.includes(server),
+          );
+          const othersBefore = others.map((server) => cpuTimeOf(server));
           const r = t.postgres ? await loadPostgres(DURATION) : load(tool, loadOptionsOf(t));
           const requests = r.requests ?? r.rps * DURATION;
           const cpuPerRequest = (cpuOfTarget(t) - cpuBefore) / requests;
+          const othersMs =
+            others.reduce((sum, server, i) => sum + (cpuTimeOf(server) - othersBefore[i]), 0) /
+            1000;
+          if (othersMs > 100) {
+            log(`  (the other servers used ${othersMs.toFixed(0)} ms of CPU during this load)`);
+          }
           rows.push({
             target: t.name ?? t.server.name,
             curve: t.curve,
