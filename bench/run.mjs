@@ -928,11 +928,15 @@ async function main() {
           const r = t.postgres ? await loadPostgres(DURATION) : load(tool, loadOptionsOf(t));
           const requests = r.requests ?? r.rps * DURATION;
           const cpuPerRequest = (cpuOfTarget(t) - cpuBefore) / requests;
-          const othersMs =
-            others.reduce((sum, server, i) => sum + (cpuTimeOf(server) - othersBefore[i]), 0) /
-            1000;
-          if (othersMs > 100) {
-            log(`  (the other servers used ${othersMs.toFixed(0)} ms of CPU during this load)`);
+          const othersMs = others.map((server, i) => (cpuTimeOf(server) - othersBefore[i]) / 1000);
+          const othersTotal = othersMs.reduce((sum, ms) => sum + ms, 0);
+          if (othersTotal > 100) {
+            const which = others
+              .map((server, i) => `${server.name} ${othersMs[i].toFixed(0)} ms`)
+              .filter((_, i) => othersMs[i] >= 10);
+            log(
+              `  (the other servers used ${othersTotal.toFixed(0)} ms of CPU: ${which.join(', ')})`,
+            );
           }
           rows.push({
             target: t.name ?? t.server.name,
