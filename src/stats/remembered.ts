@@ -5,6 +5,11 @@
  * 1.8 µs, a whole agent's hash about 1 µs) for nearly every visit again.
  */
 export const REMEMBERED_AGENTS = 10_000;
+/**
+ * Longer User-Agents are not remembered by the bot check and the keyed hash (they are worked out
+ * each time), so those memos stay bounded: a few MB at most.
+ */
+export const REMEMBERED_AGENT_LENGTH = 512;
 
 /**
  * `compute` with its answers remembered per key, up to `limit` keys; the memory is emptied when

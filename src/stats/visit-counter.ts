@@ -477,6 +477,11 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
     }
   }
 
+  /** Visits in the log not yet taken by a flush. */
+  function waitingInLog(): number {
+    return logCount - logDropped;
+  }
+
   /**
    * The logged visits of the links a flush takes (`owners`, `wanted` visits in all): their
    * places in the log, sorted by link, then in the order they came. The log is read until they
@@ -637,7 +642,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
 
     /** Visits whose facts wait in the log or in the open round, not yet tallied. */
     loggedVisits(): number {
-      return logCount - logDropped + roundCount - roundAt;
+      return waitingInLog() + roundCount - roundAt;
     },
 
     /** Visits of the open round not yet tallied: drainSome tallies these before opening another. */
@@ -647,7 +652,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
 
     /** Visits in the log (not in a round), and how long the oldest of them has waited (ms). */
     logWaiting(): { visits: number; waitedMs: number } {
-      const visits = logCount - logDropped;
+      const visits = waitingInLog();
       return { visits, waitedMs: visits === 0 ? 0 : deps.now() - logSince };
     },
 
@@ -737,7 +742,7 @@ export function createVisitCounter(deps: { visits: VisitStore; now: () => number
       let taking: Pending[];
       // Into the visit log, each visit is written: `maxVisits` bounds them, after the first link.
       const visitBudget = logged ? maxVisits : Number.POSITIVE_INFINITY;
-      if (pending.size <= maxLinks && (!logged || logCount - logDropped <= visitBudget)) {
+      if (pending.size <= maxLinks && (!logged || waitingInLog() <= visitBudget)) {
         taking = [...pending.values()];
         pending = new Map();
       } else {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isbot } from 'isbot';
-import { REMEMBERED_AGENTS, rememberedBy } from './remembered.js';
+import { REMEMBERED_AGENT_LENGTH, REMEMBERED_AGENTS, rememberedBy } from './remembered.js';
 
 /**
  * Whether a request to a short link counts as a visit: a GET from something that is not a known
@@ -15,9 +15,6 @@ export function isCountedVisit(req: Pick<IncomingMessage, 'method' | 'headers'>)
   // No user agent at all is a script, not a person's browser.
   return typeof agent === 'string' && agent !== '' && !isBotAgent(agent);
 }
-
-/** Longer agents are judged each time, so the map stays bounded (a few MB at most). */
-const REMEMBERED_AGENT_LENGTH = 512;
 
 /**
  * isbot runs one large regular expression per call, a noticeable part of a redirect's time;

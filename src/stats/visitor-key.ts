@@ -1,4 +1,4 @@
-import { REMEMBERED_AGENTS } from './remembered.js';
+import { REMEMBERED_AGENT_LENGTH, REMEMBERED_AGENTS } from './remembered.js';
 import type { VisitorHash } from './visitor-sketch.js';
 
 /**
@@ -49,9 +49,6 @@ export type VisitorKeys = {
   /** Drops the key if its UTC day is over; the next hash draws a new one. */
   dropStaleKey(): void;
 };
-
-/** Longer agents are hashed whole each time, so the map stays small. */
-const REMEMBERED_AGENT_LENGTH = 512;
 
 export function createVisitorKeys(deps: VisitorKeysDeps): VisitorKeys {
   /** SipHash's initial state under the key (v0…v3, high and low words); empty without a key. */
